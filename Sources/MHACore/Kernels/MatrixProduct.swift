@@ -1,0 +1,67 @@
+extension Kernels {
+    /// A·B: `(m × k)·(k × n) → m × n`.
+    /// - Precondition: `a.columns == b.rows`.
+    /// - Complexity: O(m·n·k).
+    public static func product<S: AttentionScalar>(_ a: Matrix<S>, _ b: Matrix<S>) -> Matrix<S> {
+        precondition(a.columns == b.rows, "product of \(a.shape) and \(b.shape)")
+        return multiply(a, b, transposeB: false, rows: a.rows, columns: b.columns)
+    }
+
+    /// A·Bᵀ: `(m × k)·(n × k)ᵀ → m × n` (the scores Q·Kᵀ) without forming Bᵀ.
+    /// - Precondition: `a.columns == b.columns`.
+    /// - Complexity: O(m·n·k).
+    public static func productTransposed<S: AttentionScalar>(_ a: Matrix<S>, _ b: Matrix<S>) -> Matrix<S> {
+        precondition(a.columns == b.columns, "product of \(a.shape) and transposed \(b.shape)")
+        return multiply(a, b, transposeB: true, rows: a.rows, columns: b.rows)
+    }
+
+    private static func multiply<S: AttentionScalar>(
+        _ a: Matrix<S>, _ b: Matrix<S>, transposeB: Bool, rows: Int, columns: Int
+    ) -> Matrix<S> {
+        var c = Matrix<S>(rows: rows, columns: columns)
+        a.withUnsafeBufferPointer { ap in
+            b.withUnsafeBufferPointer { bp in
+                c.withUnsafeMutableBufferPointer { cp in
+                    guard let aBase = ap.baseAddress, let bBase = bp.baseAddress,
+                          let cBase = cp.baseAddress else { return }
+                    gemm(m: rows, n: columns, k: a.columns,
+                         a: aBase, lda: a.columns,
+                         b: bBase, ldb: b.columns, transposeB: transposeB,
+                         c: cBase, ldc: columns)
+                }
+            }
+        }
+        return c
+    }
+
+    /// C = A·op(B) on raw row-major storage with row strides (`lda`, `ldb`, `ldc`), where
+    /// op(B) is B (`k × n`) or Bᵀ (B stored `n × k`). C is overwritten.
+    ///
+    /// This is the one place a fast kernel plugs in.
+    static func gemm<S: AttentionScalar>(
+        m: Int, n: Int, k: Int,
+        a: UnsafePointer<S>, lda: Int,
+        b: UnsafePointer<S>, ldb: Int, transposeB: Bool,
+        c: UnsafeMutablePointer<S>, ldc: Int
+    ) {
+        for i in 0..<m {
+            let cRow = c + i * ldc
+            for j in 0..<n { cRow[j] = 0 }
+            let aRow = a + i * lda
+            if transposeB {
+                for j in 0..<n {
+                    let bRow = b + j * ldb
+                    var sum = S.zero
+                    for p in 0..<k { sum += aRow[p] * bRow[p] }
+                    cRow[j] = sum
+                }
+            } else {
+                for p in 0..<k {
+                    let aip = aRow[p]
+                    let bRow = b + p * ldb
+                    for j in 0..<n { cRow[j] += aip * bRow[j] }
+                }
+            }
+        }
+    }
+}

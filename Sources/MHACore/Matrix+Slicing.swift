@@ -1,0 +1,71 @@
+extension Matrix {
+    /// The columns `range` as a new `rows × range.count` matrix (a head's block of Q, K or V).
+    /// - Precondition: `range` lies within `0..<columns`.
+    public func columnBlock(_ range: Range<Int>) -> Matrix {
+        precondition(range.lowerBound >= 0 && range.upperBound <= columns,
+                     "column block \(range) outside 0..<\(columns)")
+        var block = Matrix(rows: rows, columns: range.count)
+        for i in 0..<rows {
+            let source = i * columns + range.lowerBound
+            for j in 0..<range.count { block.elements[i * range.count + j] = elements[source + j] }
+        }
+        return block
+    }
+
+    /// The rows `range` as a new `range.count × columns` matrix.
+    /// - Precondition: `range` lies within `0..<rows`.
+    public func rowBlock(_ range: Range<Int>) -> Matrix {
+        precondition(range.lowerBound >= 0 && range.upperBound <= rows,
+                     "row block \(range) outside 0..<\(rows)")
+        let slice = elements[(range.lowerBound * columns)..<(range.upperBound * columns)]
+        // Count matches by construction.
+        return Matrix(uncheckedRows: range.count, columns: columns, elements: Array(slice))
+    }
+
+    /// Row `row` as an array of `columns` values.
+    public func row(_ row: Int) -> ArraySlice<Scalar> {
+        elements[(row * columns)..<((row + 1) * columns)]
+    }
+
+    /// The transpose, `columns × rows`.
+    public var transposed: Matrix {
+        Matrix(rows: columns, columns: rows) { i, j in self[j, i] }
+    }
+
+    /// The same values in another precision (rounded to nearest).
+    public func converted<Other: AttentionScalar>(to _: Other.Type = Other.self) -> Matrix<Other> {
+        Matrix<Other>(uncheckedRows: rows, columns: columns, elements: elements.map { Other($0) })
+    }
+
+    /// `[blocks[0] | blocks[1] | …]`: the blocks side by side (the concat of head outputs).
+    /// - Precondition: all blocks have the same number of rows.
+    public static func concatenatingColumns(_ blocks: [Matrix]) -> Matrix {
+        let rows = blocks.first?.rows ?? 0
+        precondition(blocks.allSatisfy { $0.rows == rows }, "blocks differ in row count")
+        var result = Matrix(rows: rows, columns: blocks.reduce(0) { $0 + $1.columns })
+        var offset = 0
+        for block in blocks {
+            for i in 0..<rows {
+                for j in 0..<block.columns {
+                    result.elements[i * result.columns + offset + j] = block.elements[i * block.columns + j]
+                }
+            }
+            offset += block.columns
+        }
+        return result
+    }
+
+    /// The index and value of the first element that is NaN or infinite, if any.
+    public var firstNonFinite: (row: Int, column: Int, value: Scalar)? {
+        guard let index = elements.firstIndex(where: { !$0.isFinite }) else { return nil }
+        return (index / Swift.max(columns, 1), index % Swift.max(columns, 1), elements[index])
+    }
+
+    /// Internal initialiser for call sites whose element count is right by construction.
+    init(uncheckedRows rows: Int, columns: Int, elements: [Scalar]) {
+        precondition(rows * columns == elements.count, "element count mismatch")
+        self.rows = rows
+        self.columns = columns
+        self.elements = elements
+    }
+}

@@ -1,0 +1,114 @@
+/// A dense matrix with contiguous row-major storage.
+///
+/// Element (i, j) lives at `elements[i * columns + j]`. The element count always equals
+/// `rows * columns`; the throwing initialiser checks it.
+///
+///     let m = try Matrix<Double>(rows: 2, columns: 3, elements: [1, 2, 3, 4, 5, 6])
+///     m[1, 2]            // 6.0
+///     m.shape            // Shape(rows: 2, columns: 3), printed "2 × 3"
+public struct Matrix<Scalar: AttentionScalar>: Equatable, Sendable {
+    /// Number of rows (for inputs: tokens).
+    public let rows: Int
+    /// Number of columns (for inputs: d_model).
+    public let columns: Int
+    /// Row-major elements, `rows * columns` of them.
+    public internal(set) var elements: [Scalar]
+
+    /// A matrix filled with one value.
+    /// - Precondition: `rows >= 0`, `columns >= 0` and their product does not overflow.
+    public init(rows: Int, columns: Int, repeating value: Scalar = 0) {
+        precondition(rows >= 0 && columns >= 0, "matrix dimensions must be non-negative")
+        let (count, overflow) = rows.multipliedReportingOverflow(by: columns)
+        precondition(!overflow, "matrix \(rows) × \(columns) has too many elements")
+        self.rows = rows
+        self.columns = columns
+        self.elements = Array(repeating: value, count: count)
+    }
+
+    /// A matrix over existing row-major elements.
+    /// - Throws: `MatrixError.elementCount` when `elements.count != rows * columns`.
+    public init(rows: Int, columns: Int, elements: [Scalar]) throws(MatrixError) {
+        let (count, overflow) = rows.multipliedReportingOverflow(by: columns)
+        guard rows >= 0, columns >= 0, !overflow, count == elements.count else {
+            throw .elementCount(rows: rows, columns: columns, count: elements.count)
+        }
+        self.rows = rows
+        self.columns = columns
+        self.elements = elements
+    }
+
+    /// A matrix whose element (i, j) is `element(i, j)`.
+    public init(rows: Int, columns: Int, _ element: (_ row: Int, _ column: Int) -> Scalar) {
+        self.init(rows: rows, columns: columns)
+        for i in 0..<rows {
+            for j in 0..<columns { elements[i * columns + j] = element(i, j) }
+        }
+    }
+
+    /// Builds a matrix from nested rows; all rows must have the same length. Meant for tests
+    /// and literals, never for the engine.
+    /// - Throws: `MatrixError.raggedRows` when rows differ in length.
+    public init(_ nestedRows: [[Scalar]]) throws(MatrixError) {
+        let width = nestedRows.first?.count ?? 0
+        if let bad = nestedRows.firstIndex(where: { $0.count != width }) {
+            throw .raggedRows(row: bad, count: nestedRows[bad].count, expected: width)
+        }
+        try self.init(rows: nestedRows.count, columns: width, elements: nestedRows.flatMap { $0 })
+    }
+
+    /// The matrix's shape.
+    public var shape: Shape { Shape(rows: rows, columns: columns) }
+
+    /// Element at row `row`, column `column` (both 0-based).
+    public subscript(row: Int, column: Int) -> Scalar {
+        get { elements[row * columns + column] }
+        set { elements[row * columns + column] = newValue }
+    }
+
+    /// Gives the kernels direct access to the row-major storage.
+    public func withUnsafeBufferPointer<R>(
+        _ body: (UnsafeBufferPointer<Scalar>) throws -> R
+    ) rethrows -> R {
+        try elements.withUnsafeBufferPointer(body)
+    }
+
+    /// Gives the kernels direct, mutable access to the row-major storage.
+    public mutating func withUnsafeMutableBufferPointer<R>(
+        _ body: (inout UnsafeMutableBufferPointer<Scalar>) throws -> R
+    ) rethrows -> R {
+        try elements.withUnsafeMutableBufferPointer(body)
+    }
+}
+
+/// A matrix's shape, printed the way the textbook writes it: `3 × 16`.
+public struct Shape: Equatable, Hashable, Sendable, CustomStringConvertible {
+    /// Number of rows.
+    public var rows: Int
+    /// Number of columns.
+    public var columns: Int
+
+    /// A shape of `rows` × `columns`.
+    public init(rows: Int, columns: Int) {
+        self.rows = rows
+        self.columns = columns
+    }
+
+    public var description: String { "\(rows)×\(columns)" }
+}
+
+/// Errors in building a matrix from raw elements.
+public enum MatrixError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The element count does not match rows × columns.
+    case elementCount(rows: Int, columns: Int, count: Int)
+    /// Nested rows of different lengths.
+    case raggedRows(row: Int, count: Int, expected: Int)
+
+    public var description: String {
+        switch self {
+        case let .elementCount(rows, columns, count):
+            return "a \(rows)×\(columns) matrix needs \(rows &* columns) elements, got \(count)"
+        case let .raggedRows(row, count, expected):
+            return "row \(row) has \(count) values; the rows above have \(expected)"
+        }
+    }
+}

@@ -1,0 +1,3 @@
+import MHACLI
+
+MHACLI.main(CommandLine.arguments)
