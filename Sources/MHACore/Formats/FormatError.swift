@@ -51,8 +51,10 @@ public struct FormatError: MHAError, Equatable, Sendable {
     /// `.noInput` when the file cannot be opened or read, `.data` otherwise.
     public var category: ErrorCategory { kind == .cannotOpen ? .noInput : .data }
 
-    /// `file:line:column: [path: ]message`, on one line.
+    /// `file:line:column: [path: ]message`, on one line; for a file that cannot be opened,
+    /// the message alone (it names the file): `cannot open 'x.csv': No such file or directory`.
     public var description: String {
+        if kind == .cannotOpen { return message.replacingLineBreaks() }
         var text = file
         if let line { text += ":\(line)" }
         if let column { text += ":\(column)" }
