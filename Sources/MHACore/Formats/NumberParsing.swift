@@ -10,6 +10,7 @@ import Darwin
 /// - Clinger's fast path when the significand has at most 19 digits, is at most 2⁵³ and
 ///   the decimal exponent is within ±22 (one correctly rounded multiplication or division
 ///   of two exactly representable doubles);
+/// - otherwise the Eisel–Lemire method (`EiselLemire`), which decides almost every case;
 /// - otherwise the C library's `strtod` (correctly rounded in glibc and Apple's libc) on a
 ///   span whose grammar was already checked; should a process-wide locale make it stop
 ///   early, the standard library's locale-independent `Double(String)` is used instead.
@@ -146,6 +147,9 @@ enum NumberParsing {
                 ? magnitude * exactPowersOfTen[exponent10]
                 : magnitude / exactPowersOfTen[-exponent10]
             return negative ? -scaled : scaled
+        }
+        if exact, let magnitude = EiselLemire.convert(significand, exponent10) {
+            return negative ? -magnitude : magnitude
         }
         return slowConvert(text, length: length)
     }
