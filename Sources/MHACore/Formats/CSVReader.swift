@@ -57,6 +57,11 @@ struct CSVReader {
                 index = lineEnd(base, from: contentStart) + 1
                 continue
             }
+            if !firstRecord, builder.columns >= 0,
+               let recordEnd = appendPlainRecord(base, from: index, to: &builder) {
+                index = recordEnd + 1
+                continue
+            }
             let recordEnd = try scanRecord(base, from: index, into: &fields)
             if firstRecord {
                 firstRecord = false
@@ -111,6 +116,38 @@ struct CSVReader {
             builder.elements.append(try number(base, field))
         }
         builder.rows += 1
+    }
+
+    /// The fast path for the common record: unquoted, finite numbers only, as many as the
+    /// rows above. Parses straight from the text into the matrix and returns the offset of
+    /// the LF ending the record; returns nil, having appended nothing, for anything else,
+    /// which the general path then reads (and reports precisely).
+    @inline(__always)
+    private func appendPlainRecord(_ base: UnsafePointer<UInt8>, from start: Int,
+                                   to builder: inout Builder) -> Int? {
+        let count = text.count
+        let before = builder.elements.count
+        var index = start
+        while true {
+            index = skipBlanks(base, from: index, includingCR: false)
+            guard let scanned = NumberParsing.scan(base, from: index, limit: count, grammar: .csv),
+                  scanned.value.isFinite else { break }
+            let after = skipBlanks(base, from: scanned.end, includingCR: true)
+            let next = base[after]
+            guard after == count || next == separator || next == UInt8(ascii: "\n") else { break }
+            builder.elements.append(scanned.value)
+            if next == separator && after < count {
+                index = after + 1
+                continue
+            }
+            if builder.elements.count - before == builder.columns {
+                builder.rows += 1
+                return after
+            }
+            break
+        }
+        builder.elements.removeSubrange(before...)
+        return nil
     }
 
     /// The field's value, or a located error saying why it is not a finite number.
