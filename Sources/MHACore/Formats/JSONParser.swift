@@ -28,7 +28,7 @@ struct JSONParser {
         guard let base = text.baseAddress else { throw syntax(at: 0, "empty file: expected a JSON value") }
         if let bad = UTF8Validation.firstInvalidOffset(in: text) {
             throw FormatError(kind: .syntax, file: name, bytes: text, offset: bad,
-                              message: String(format8: base[bad]))
+                              message: UTF8Validation.message(for: base[bad]))
         }
         var document = JSONDocument()
         var open: [Int] = []  // indices of the open containers' start nodes
