@@ -23,15 +23,30 @@ enum FixedDecimal {
             return appendFromC(value, decimals: decimals, to: &output)
         }
         if value.sign == .minus { output.append(UInt8(ascii: "-")) }
-        var digits = Array(String(scaled).utf8)
-        if digits.count <= decimals {
-            digits = [UInt8](repeating: UInt8(ascii: "0"), count: decimals + 1 - digits.count) + digits
+        appendDigits(of: scaled, decimals: decimals, to: &output)
+    }
+
+    /// Appends `scaled` / 10^decimals: at least one integer digit, then the point and
+    /// exactly `decimals` digits, written in place from the right.
+    private static func appendDigits(of scaled: UInt64, decimals: Int, to output: inout [UInt8]) {
+        var digitCount = 1
+        var rest = scaled / 10
+        while rest > 0 {
+            digitCount += 1
+            rest /= 10
         }
-        let integerCount = digits.count - decimals
-        output.append(contentsOf: digits[..<integerCount])
-        if decimals > 0 {
-            output.append(UInt8(ascii: "."))
-            output.append(contentsOf: digits[integerCount...])
+        let total = max(digitCount, decimals + 1) + (decimals > 0 ? 1 : 0)
+        output.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: total))
+        var position = output.count - 1
+        var remaining = scaled
+        for written in 0..<(total - (decimals > 0 ? 1 : 0)) {
+            if decimals > 0 && written == decimals {
+                output[position] = UInt8(ascii: ".")
+                position -= 1
+            }
+            output[position] = UInt8(ascii: "0") + UInt8(remaining % 10)
+            remaining /= 10
+            position -= 1
         }
     }
 
