@@ -92,3 +92,34 @@ import Testing
         }
     }
 }
+
+/// A run too large for the machine is refused before allocating, with needed vs available.
+@Suite struct MemoryLimitTests {
+    @Test func keptWeightsOfAHugeSequenceAreRefused() throws {
+        let n = 200_000
+        let x = Matrix<Double>(rows: n, columns: 16, repeating: 0.5)
+        let w = Matrix<Double>(rows: 16, columns: 16, repeating: 0.1)
+        let config = AttentionConfiguration(heads: 16, intermediates: [.weights])
+        do {
+            _ = try MultiHeadAttention.forward(input: x, parameters: .init(wq: w, wk: w, wv: w, wo: w),
+                                               configuration: config)
+            Issue.record("a 16 × 200000 × 200000 weights request was not refused")
+        } catch let error {
+            guard case let .insufficientMemory(needed, available) = error else {
+                Issue.record("unexpected \(error)")
+                return
+            }
+            #expect(needed > 16 * n * n * 8)
+            #expect(available > 0)
+            #expect(error.category == .data)
+            #expect(error.description.hasPrefix("this run needs 4.9 TiB; "))  // 17·n² doubles: 16 kept, 1 transient
+            #expect(needed >= 17 * n * n * 8)
+            #expect(error.description.hasSuffix(" available"))
+        }
+    }
+
+    @Test func describesSizesAsPeopleRead() {
+        #expect(AvailableMemory.describe(12) == "12 bytes")
+        #expect(AvailableMemory.describe(41_231_686_042) == "38.4 GiB")
+    }
+}
