@@ -1,0 +1,103 @@
+import Foundation
+import MHACore
+
+/// One head's heatmap: title, sampling note, column labels, rows of cells, legend.
+struct HeatmapGrid {
+    /// The head's weights, rows = queries, columns = keys.
+    var matrix: Matrix<Double>
+    /// 0-based head index (printed 1-based).
+    var head: Int
+    /// τ, the number of heads.
+    var headCount: Int
+    /// Token position of each row.
+    var queryPositions: [Int]
+    /// Token names, or nil for indices.
+    var tokens: [String]?
+    /// Whether to use 24-bit colour.
+    var color: Bool
+    /// Width to stay within.
+    var width: Int
+
+    /// Cells per axis at most: 32, or fewer when `width` is narrow.
+    private var maximumCells: Int { max(1, min(HeatmapRenderer.maximumCells, (width - 9) / 2)) }
+
+    /// The grid's lines.
+    func lines() -> [String] {
+        let rows = HeatmapAxis(count: matrix.rows, limit: maximumCells)
+        let columns = HeatmapAxis(count: matrix.columns, limit: maximumCells)
+        let rowPositions = rows.shown.map { $0 < queryPositions.count ? queryPositions[$0] : $0 }
+        let maximum = rows.shown.flatMap { r in columns.shown.map { c in matrix[r, c] } }
+            .filter(\.isFinite).max() ?? 0
+        let shading = HeatmapShading(maximum: max(0, maximum), color: color)
+        let header = columnHeader(columns.shown)
+        let labelWidth = rowLabelWidth(rowPositions, cells: columns.shown.count, headerLines: header.count)
+        var out = ["head \(head + 1) of \(headCount) (rows: queries, columns: keys; max weight \(HeatmapShading.number(maximum)))"]
+        out += samplingNote(rows: rows, columns: columns)
+        let pad = String(repeating: " ", count: 2 + labelWidth + 2)
+        out += header.map { pad + $0 }
+        for (r, position) in zip(rows.shown, rowPositions) {
+            let label = TokenLabels.truncated(rowLabel(position), to: labelWidth)
+            let cells = columns.shown.map { shading.cell(matrix[r, $0]) }.joined()
+            let aligned = tokens == nil ? leftPad(label, labelWidth) : label.padding(toLength: labelWidth, withPad: " ", startingAt: 0)
+            out.append("  " + aligned + " │" + cells + shading.lineEnd + "│")
+        }
+        out += shading.legend(width: width)
+        return out
+    }
+
+    /// Column labels, staggered over as many lines as they need (at most 3) so that each
+    /// label starts above its own cell and no two touch.
+    /// Names that would need cutting are replaced by indices (the row labels then carry both).
+    func columnHeader(_ shown: [Int]) -> [String] {
+        let labels = shown.map { namesFitColumns ? TokenLabels.label($0, tokens: tokens) : String($0) }
+        let longest = labels.map(\.count).max() ?? 1
+        let lineCount = min(3, max(1, (longest + 2) / 2))
+        let room = 2 * lineCount - 1
+        var lines = [String](repeating: "", count: lineCount)
+        for (i, label) in labels.enumerated() {
+            let line = i % lineCount
+            let start = 2 * i
+            lines[line] += String(repeating: " ", count: max(0, start - lines[line].count))
+            lines[line] += TokenLabels.truncated(label, to: room)
+        }
+        return lines
+    }
+
+    /// Longest column label that fits uncut: 5 characters, on three staggered lines.
+    static let maximumColumnLabel = 5
+
+    /// Whether token names label the columns (else indices do, and rows show `index name`).
+    var namesFitColumns: Bool {
+        (tokens ?? []).prefix(matrix.columns).allSatisfy { $0.count <= Self.maximumColumnLabel }
+    }
+
+    /// A row's label: the token's name or index, or `index name` when columns show indices.
+    func rowLabel(_ position: Int) -> String {
+        let label = TokenLabels.label(position, tokens: tokens)
+        return namesFitColumns || label == String(position) ? label : "\(position) \(label)"
+    }
+
+    /// Row label width: the longest label, within `maximumLabel` and what the width leaves.
+    private func rowLabelWidth(_ positions: [Int], cells: Int, headerLines: Int) -> Int {
+        let longest = positions.map { rowLabel($0).count }.max() ?? 1
+        let available = width - 2 * cells - max(5, 2 * headerLines + 1)
+        return max(1, min(longest, HeatmapRenderer.maximumLabel, available))
+    }
+
+    /// A line saying which tokens are shown when an axis is sampled.
+    private func samplingNote(rows: HeatmapAxis, columns: HeatmapAxis) -> [String] {
+        switch (rows.isSampled, columns.isSampled) {
+        case (false, false): return []
+        case (true, true) where rows == columns:
+            return ["  sampled: queries and keys \(columns.summary); one weight per cell"]
+        default:
+            return [rows.isSampled ? "  sampled: queries \(rows.summary)" : nil,
+                    columns.isSampled ? "  sampled: keys \(columns.summary); one weight per cell" : nil]
+                .compactMap { $0 }
+        }
+    }
+
+    private func leftPad(_ text: String, _ width: Int) -> String {
+        text.count >= width ? text : String(repeating: " ", count: width - text.count) + text
+    }
+}
