@@ -23,6 +23,11 @@ enum TerminalColor {
 
     /// Whether file descriptor 1 (stdout) is a terminal: `isatty(1)`.
     static func stdoutIsTTY() -> Bool {
-        isatty(STDOUT_FILENO) == 1
+        isTTY(STDOUT_FILENO)
+    }
+
+    /// Whether `fileDescriptor` is open on a terminal (false for pipes, files, closed descriptors).
+    static func isTTY(_ fileDescriptor: Int32) -> Bool {
+        isatty(fileDescriptor) == 1
     }
 }
