@@ -31,8 +31,10 @@ struct HeatmapGrid {
         let shading = HeatmapShading(maximum: max(0, maximum), color: color)
         let header = columnHeader(columns.shown)
         let labelWidth = rowLabelWidth(rowPositions, cells: columns.shown.count, headerLines: header.count)
-        var out = ["head \(head + 1) of \(headCount) (rows: queries, columns: keys; max weight \(HeatmapShading.number(maximum)))"]
-        out += samplingNote(rows: rows, columns: columns)
+        let title = "head \(head + 1) of \(headCount) (rows: queries, columns: keys; max weight "
+            + HeatmapShading.number(maximum) + ")"
+        var out = Self.wrapped(title, width: width, indent: "")
+        out += samplingNote(rows: rows, columns: columns).flatMap { Self.wrapped($0, width: width, indent: "  ") }
         let pad = String(repeating: " ", count: 2 + labelWidth + 2)
         out += header.map { pad + $0 }
         for (r, position) in zip(rows.shown, rowPositions) {
@@ -89,12 +91,26 @@ struct HeatmapGrid {
         switch (rows.isSampled, columns.isSampled) {
         case (false, false): return []
         case (true, true) where rows == columns:
-            return ["  sampled: queries and keys \(columns.summary); one weight per cell"]
+            return ["sampled: queries and keys \(columns.summary); one weight per cell"]
         default:
-            return [rows.isSampled ? "  sampled: queries \(rows.summary)" : nil,
-                    columns.isSampled ? "  sampled: keys \(columns.summary); one weight per cell" : nil]
+            return [rows.isSampled ? "sampled: queries \(rows.summary)" : nil,
+                    columns.isSampled ? "sampled: keys \(columns.summary); one weight per cell" : nil]
                 .compactMap { $0 }
         }
+    }
+
+    /// `text` broken at spaces into lines of at most `width` characters, each after `indent`.
+    static func wrapped(_ text: String, width: Int, indent: String) -> [String] {
+        var lines: [String] = []
+        var line = ""
+        for word in text.split(separator: " ") {
+            if !line.isEmpty, indent.count + line.count + 1 + word.count > width {
+                lines.append(indent + line)
+                line = ""
+            }
+            line += (line.isEmpty ? "" : " ") + word
+        }
+        return lines + [indent + line]
     }
 
     private func leftPad(_ text: String, _ width: Int) -> String {
