@@ -86,17 +86,17 @@ struct HeatmapGrid {
         return max(1, min(longest, HeatmapRenderer.maximumLabel, available))
     }
 
-    /// A line saying which tokens are shown when an axis is sampled.
+    /// Lines saying which tokens are shown when an axis is sampled.
     private func samplingNote(rows: HeatmapAxis, columns: HeatmapAxis) -> [String] {
-        switch (rows.isSampled, columns.isSampled) {
-        case (false, false): return []
-        case (true, true) where rows == columns:
-            return ["sampled: queries and keys \(columns.summary); one weight per cell"]
-        default:
-            return [rows.isSampled ? "sampled: queries \(rows.summary)" : nil,
-                    columns.isSampled ? "sampled: keys \(columns.summary); one weight per cell" : nil]
-                .compactMap { $0 }
+        var lines: [String] = []
+        if rows.isSampled, columns.isSampled, rows == columns {
+            lines.append("sampled: queries and keys \(columns.summary)")
+        } else {
+            if rows.isSampled { lines.append("sampled: queries \(rows.summary)") }
+            if columns.isSampled { lines.append("sampled: keys \(columns.summary)") }
         }
+        if !lines.isEmpty { lines.append("each cell is one weight; the tokens in between are not shown") }
+        return lines
     }
 
     /// `text` broken at spaces into lines of at most `width` characters, each after `indent`.
