@@ -149,6 +149,19 @@ import Testing
         #expect(text.contains("output = concat·(W^o)ᵀ + b^o"))
     }
 
+    @Test func packedInProjectionNamesItsRowBlocks() throws {
+        let input = try Matrix<Double>(x)
+        let packed = Matrix<Double>(rows: 12, columns: 4) { i, j in Double((i + j) % 3) / 3 }
+        let parameters = AttentionParameters(inProjection: packed, wo: try Matrix(wo))
+        let configuration = AttentionConfiguration(heads: 2, intermediates: [.qkv, .scores, .weights])
+        let result = try MultiHeadAttention.forward(input: input, parameters: parameters, configuration: configuration)
+        let text = StepsRenderer.render(input: input, parameters: parameters, mask: nil, configuration: configuration,
+                                        result: result, style: TextStyle())
+        #expect(text.contains("W^q, W^k, W^v are rows 0–3, 4–7 and 8–11 of in_proj (12×4"))
+        #expect(text.contains("V = H·(W^v)ᵀ  →  (3×4)·(4×4)ᵀ = 3×4"))
+        #expect(text.contains("output = concat·W^o  →"))
+    }
+
     @Test func largeInputsAreElidedUnlessFull() throws {
         let n = 20
         let input = Matrix<Double>(rows: n, columns: 4) { i, j in Double((i * 7 + j) % 5) / 5 }

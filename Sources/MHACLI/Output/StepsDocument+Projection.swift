@@ -8,22 +8,19 @@ extension StepsDocument {
         lines.append("  H = the input, one row per token: \(Self.shape(s.tokens, s.modelDim))")
         lines += values(input, rowLabels: tokenLabels, indent: 4)
         lines += layoutNote()
-        let queryRows = s.queryRows
-        let queryInput = s.token.map { "h_\($0)" } ?? "H"
         if let token = s.token {
             lines.append("  h_\(token) = row \(token) of H (\(quoted(token))): only its query is computed")
         }
-        let projections: [(String, String, Matrix<S>?, Int, Int, [String], String)] = [
-            ("Q", "W^q", parameters.bq, queryRows, s.modelDim, queryLabels, queryInput),
-            ("K", "W^k", parameters.bk, s.tokens, s.kvDim, tokenLabels, "H"),
-            ("V", "W^v", parameters.bv, s.tokens, s.kvDim, tokenLabels, "H"),
-        ]
-        let kept = [result.queries, result.keys, result.values]
-        for ((name, weight, bias, rows, width, labels, source), matrix) in zip(projections, kept) {
-            lines.append("  " + projection(name: name, weight: weight, source: source, rows: rows,
-                                            width: width, hasBias: bias != nil))
-            lines += values(matrix, rowLabels: labels, indent: 4)
-        }
+        let source = s.token.map { "h_\($0)" } ?? "H"
+        lines.append("  " + projection(name: "Q", weight: "W^q", source: source, rows: s.queryRows,
+                                        width: s.modelDim, hasBias: parameters.bq != nil))
+        lines += values(result.queries, rowLabels: queryLabels, indent: 4)
+        lines.append("  " + projection(name: "K", weight: "W^k", source: "H", rows: s.tokens,
+                                        width: s.kvDim, hasBias: parameters.bk != nil))
+        lines += values(result.keys, rowLabels: tokenLabels, indent: 4)
+        lines.append("  " + projection(name: "V", weight: "W^v", source: "H", rows: s.tokens,
+                                        width: s.kvDim, hasBias: parameters.bv != nil))
+        lines += values(result.values, rowLabels: tokenLabels, indent: 4)
         return lines
     }
 
