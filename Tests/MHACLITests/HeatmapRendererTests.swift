@@ -62,6 +62,14 @@ import Testing
         #expect(text.contains("max weight 0.8"))
     }
 
+    @Test func singlePrecisionWeightsDrawTheSameShades() throws {
+        let double = try Matrix<Double>([[0.8, 0.56, 0.4, 0.2, 0.1, 0]])
+        let float = double.converted(to: Float.self)
+        let doubleCells = gridRows(HeatmapRenderer.render(weights: [double], queryPositions: [0], tokens: nil, color: false)).map(cells)
+        let floatCells = gridRows(HeatmapRenderer.render(weights: [float], queryPositions: [0], tokens: nil, color: false)).map(cells)
+        #expect(floatCells == doubleCells)
+    }
+
     @Test func theLegendNamesEachShadeWithItsThreshold() throws {
         let weights = try Matrix<Double>([[0.5, 0.25, 0.25]])
         let text = HeatmapRenderer.render(weights: [weights], queryPositions: [0], tokens: nil, color: false)

@@ -1,4 +1,3 @@
-import Foundation
 import MHACore
 
 /// One head's heatmap: title, sampling note, column labels, rows of cells, legend.
@@ -37,14 +36,20 @@ struct HeatmapGrid {
         out += samplingNote(rows: rows, columns: columns).flatMap { Self.wrapped($0, width: width, indent: "  ") }
         let pad = String(repeating: " ", count: 2 + labelWidth + 2)
         out += header.map { pad + $0 }
-        for (r, position) in zip(rows.shown, rowPositions) {
-            let label = TokenLabels.truncated(rowLabel(position), to: labelWidth)
-            let cells = columns.shown.map { shading.cell(matrix[r, $0]) }.joined()
-            let aligned = tokens == nil ? leftPad(label, labelWidth) : label.padding(toLength: labelWidth, withPad: " ", startingAt: 0)
-            out.append("  " + aligned + " │" + cells + shading.lineEnd + "│")
+        out += zip(rows.shown, rowPositions).map { r, position in
+            gridRow(r, position: position, columns: columns.shown, labelWidth: labelWidth, shading: shading)
         }
         out += shading.legend(width: width)
         return out
+    }
+
+    /// One row of cells with its label: names left-aligned, indices right-aligned.
+    private func gridRow(_ r: Int, position: Int, columns: [Int], labelWidth: Int, shading: HeatmapShading) -> String {
+        let label = TokenLabels.truncated(rowLabel(position), to: labelWidth)
+        let padding = String(repeating: " ", count: max(0, labelWidth - label.count))
+        let aligned = tokens == nil ? padding + label : label + padding
+        let cells = columns.map { shading.cell(matrix[r, $0]) }.joined()
+        return "  " + aligned + " │" + cells + shading.lineEnd + "│"
     }
 
     /// Column labels, staggered over as many lines as they need (at most 3) so that each
@@ -111,9 +116,5 @@ struct HeatmapGrid {
             line += (line.isEmpty ? "" : " ") + word
         }
         return lines + [indent + line]
-    }
-
-    private func leftPad(_ text: String, _ width: Int) -> String {
-        text.count >= width ? text : String(repeating: " ", count: width - text.count) + text
     }
 }
