@@ -31,6 +31,7 @@ struct JSONParser {
                               message: UTF8Validation.message(for: base[bad]))
         }
         var document = JSONDocument()
+        document.nodes.reserveCapacity(text.count / 8 + 1)  // a number and its comma take ≥ 2 bytes, most ≥ 8
         var open: [Int] = []  // indices of the open containers' start nodes
         var index = text.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
         index = skipWhitespace(base, index)
