@@ -25,13 +25,15 @@ public enum AttentionError: MHAError, Equatable {
     case overflow(stage: String, precision: String)
     /// H has no rows or no columns.
     case emptyInput(Shape)
+    /// The run needs more memory than the machine has available.
+    case insufficientMemory(needed: Int, available: Int)
 
     public var category: ErrorCategory {
         switch self {
         case .headsDoNotDivideModel, .kvHeadsDoNotDivideHeads, .nonPositive, .tokenOutOfRange,
              .invalidScale, .projectionSource:
             return .usage
-        case .shapeMismatch, .nonFinite, .invalidMaskValue, .overflow, .emptyInput:
+        case .shapeMismatch, .nonFinite, .invalidMaskValue, .overflow, .emptyInput, .insufficientMemory:
             return .data
         }
     }
@@ -60,6 +62,9 @@ public enum AttentionError: MHAError, Equatable {
             return "\(stage) overflowed \(precision) (values too large to compute); scale the inputs down"
         case let .emptyInput(shape):
             return "x is \(shape): the input needs at least one token and one column"
+        case let .insufficientMemory(needed, available):
+            let need = needed == Int.max ? "more than 8 EiB" : AvailableMemory.describe(needed)
+            return "this run needs \(need); \(AvailableMemory.describe(available)) available"
         }
     }
 }

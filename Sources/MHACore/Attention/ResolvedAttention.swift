@@ -15,6 +15,10 @@ extension ResolvedAttention {
          mask: Matrix<Scalar>?, configuration c: AttentionConfiguration) throws(AttentionError) {
         shapes = try Self.shapes(input: x, parameters: p, configuration: c)
         let s = shapes
+        let needed = MemoryEstimate.bytes(s, keep: c.intermediates, layout: p.layout, scalar: Scalar.self)
+        if let available = AvailableMemory.bytes(), needed > available {
+            throw .insufficientMemory(needed: needed, available: available)
+        }
         try Self.requireFinite("x", x)
         let (q, k, v) = try Self.projections(p, shapes: s)
         wq = q
