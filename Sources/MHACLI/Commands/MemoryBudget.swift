@@ -1,31 +1,28 @@
-import Foundation
 import MHACore
 
-/// Refuses a request whose memory would exceed this machine's, before allocating it.
+/// Refuses a request whose memory would exceed what this machine has available, before
+/// allocating it.
 struct MemoryBudget: MHAError, Equatable {
     /// What the memory was for.
     let what: String
-    /// Bytes needed.
-    let needed: Double
-    /// Bytes of physical memory.
-    let available: Double
+    /// Bytes needed (`Int.max` when the count overflowed).
+    let needed: Int
+    /// Bytes available.
+    let available: Int
 
     /// Always `.data` (DESIGN §3: a problem too large for this machine's memory).
     var category: ErrorCategory { .data }
 
     var description: String {
-        "\(what) needs about \(Self.gibibytes(needed)) of memory but this machine has \(Self.gibibytes(available))"
+        "\(what) needs about \(AvailableMemory.describe(needed)) of memory but this machine has \(AvailableMemory.describe(available)) available"
     }
 
-    /// Throws if `values` × `bytesPerValue` exceeds physical memory (`values` nil: overflowed).
+    /// Throws if `values` × `bytesPerValue` exceeds the available memory (`values` nil:
+    /// the count overflowed).
     static func check(values: Int?, bytesPerValue: Int, what: String) throws(MemoryBudget) {
-        let available = Double(ProcessInfo.processInfo.physicalMemory)
-        let needed = Double(values ?? Int.max) * Double(bytesPerValue)
-        if needed > available { throw MemoryBudget(what: what, needed: needed, available: available) }
-    }
-
-    /// `12.0 GiB`.
-    static func gibibytes(_ bytes: Double) -> String {
-        String(format: "%.1f GiB", bytes / 1_073_741_824)
+        guard let available = AvailableMemory.bytes() else { return }
+        let (needed, overflow) = (values ?? Int.max).multipliedReportingOverflow(by: bytesPerValue)
+        let bytes = overflow ? Int.max : needed
+        if bytes > available { throw MemoryBudget(what: what, needed: bytes, available: available) }
     }
 }
