@@ -11,7 +11,7 @@ enum HelpRenderer {
     /// The full help of `spec`; `path` is the command's words (`["mha-cli", "run"]`).
     static func help(for spec: CommandSpec, path: [String]) -> String {
         var sections: [String] = []
-        var overview = "OVERVIEW: " + spec.abstract
+        var overview = wrap(spec.abstract.split(separator: " ").map(String.init), first: "OVERVIEW:", indent: "")
         if !spec.discussion.isEmpty {
             let paragraphs = spec.discussion.components(separatedBy: "\n\n")
             overview += "\n\n" + paragraphs.map { paragraph in
