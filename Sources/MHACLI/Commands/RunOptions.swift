@@ -85,7 +85,7 @@ struct RunOptions: Sendable {
 
     /// Options that cannot go together.
     private func checkCombinations() throws(UsageError) {
-        if format == .csv, show.count > 1 {
+        if format == .csv, showGiven, show.count > 1 {
             throw .invalidRequest("--format csv prints one matrix, but --show names \(show.count) parts (\(show.map(\.rawValue).joined(separator: ","))); name one")
         }
         if paths["in_proj"] != nil, let separate = ["wq", "wk", "wv"].first(where: { paths[$0] != nil }) {
