@@ -121,6 +121,16 @@ import Testing
         #expect(outcome.stdout.isEmpty)
     }
 
+    @Test func stepsAndHeatmapAreWiredForText() throws {
+        let steps = try BuiltBinary.run(["run", "--bundle", Self.bundle, "--steps"])
+        #expect(steps.status == 0 && steps.stdout.contains("Step 1. ") && steps.stdout.contains("Step 5. "))
+        let heatmap = try BuiltBinary.run(["run", "--bundle", Self.bundle, "--heatmap", "--show", "output"])
+        #expect(heatmap.status == 0 && heatmap.stdout.contains("\noutput = concat · W^o · 3 × 4\n"))
+        #expect(heatmap.stdout.contains("head 2 of 2 (rows: queries, columns: keys") && !heatmap.stdout.contains("\u{1B}"))
+        let json = try BuiltBinary.run(["run", "--bundle", Self.bundle, "--heatmap", "--format", "json"])
+        #expect(json.status == 64 && json.stderr == "mha-cli: error: --heatmap draws text for people; it cannot be combined with --format json\n")
+    }
+
     @Test func runOutputFileFailsWith74() throws {
         let outcome = try BuiltBinary.run(["run", "--bundle", Self.bundle, "-o", "/dev/full"])
         #expect(outcome.status == 74 && outcome.stderr == "mha-cli: error: cannot write '/dev/full': No space left on device\n")
