@@ -63,7 +63,7 @@ import Testing
 
 /// `mha-cli run --heatmap` end to end: colour on a TTY only, never in a pipe, with NO_COLOR
 /// or with `--no-color`.
-@Suite(.disabled("enabled once --heatmap is wired"))
+@Suite
 struct HeatmapColorEndToEndTests {
     /// ANSI 24-bit background, the heatmap's colour cells.
     let colorCode = "\u{1B}[48;2;"
