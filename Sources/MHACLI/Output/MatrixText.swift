@@ -1,0 +1,76 @@
+import Foundation
+import MHACore
+
+/// Renders a matrix as aligned text for people: fixed decimals, right-aligned columns,
+/// optional row and column labels, and large matrices elided to their first and last rows
+/// and columns (`…` across, `⋮` down).
+///
+///     MatrixText.lines(m, precision: 2)
+///     //  0.50  -1.25
+///     // 12.00   0.00
+enum MatrixText {
+    /// How much of a large matrix to show.
+    struct Limit: Equatable {
+        /// Rows shown at most; beyond, the first and last `rows / 2` are shown.
+        var rows: Int
+        /// Columns shown at most; beyond, the first and last `columns / 2` are shown.
+        var columns: Int
+
+        /// A size that stays readable in an 80-column terminal at 4 decimals.
+        static let terminal = Limit(rows: 12, columns: 8)
+    }
+
+    /// The matrix as lines of text (no trailing newline).
+    /// - Parameters:
+    ///   - precision: decimals after the point (0…17).
+    ///   - rowLabels: one label per row, printed left of the row (e.g. token names).
+    ///   - columnLabels: one label per column, printed above.
+    ///   - limit: elide beyond this size; `nil` prints everything (`--full`).
+    ///   - indent: spaces before every line.
+    static func lines<S: AttentionScalar>(
+        _ m: Matrix<S>, precision: Int, rowLabels: [String]? = nil,
+        columnLabels: [String]? = nil, limit: Limit? = .terminal, indent: Int = 2
+    ) -> [String] {
+        let rows = shown(m.rows, limit?.rows)
+        let columns = shown(m.columns, limit?.columns)
+        let cells = rows.map { r in columns.map { c in c.map { format(Double(m[r ?? 0, $0]), precision) } ?? "…" } }
+        var width = cells.joined().map(\.count).max() ?? 1
+        if let columnLabels { width = max(width, columns.compactMap { $0.map { columnLabels[$0].count } }.max() ?? 0) }
+        let labelWidth = rowLabels.map { labels in rows.compactMap { $0.map { labels[$0].count } }.max() ?? 0 } ?? 0
+        let pad = String(repeating: " ", count: indent)
+        var out: [String] = []
+        if let columnLabels {
+            let header = columns.map { c in leftPad(c.map { columnLabels[$0] } ?? "…", width) }
+            out.append(pad + leftPad("", labelWidth) + (labelWidth > 0 ? "  " : "") + header.joined(separator: "  "))
+        }
+        for (r, row) in zip(rows, cells) {
+            let label = rowLabels.map { labels in leftPad(r.map { labels[$0] } ?? "⋮", labelWidth) + "  " } ?? ""
+            if r == nil {
+                out.append(pad + label + columns.map { _ in leftPad("⋮", width) }.joined(separator: "  "))
+            } else {
+                out.append(pad + label + row.map { leftPad($0, width) }.joined(separator: "  "))
+            }
+        }
+        return out
+    }
+
+    /// Indices to show along one axis; `nil` marks the elision.
+    static func shown(_ count: Int, _ limit: Int?) -> [Int?] {
+        guard let limit, count > limit, limit >= 2 else { return Array(0..<count) }
+        let head = limit / 2
+        return Array(0..<head) + [nil] + Array((count - head)..<count)
+    }
+
+    /// `value` with `precision` decimals; a negative zero prints without its sign.
+    static func format(_ value: Double, _ precision: Int) -> String {
+        let text = String(format: "%.\(max(0, min(precision, 17)))f", value)
+        if text.hasPrefix("-"), text.dropFirst().allSatisfy({ $0 == "0" || $0 == "." }) {
+            return String(text.dropFirst())
+        }
+        return text
+    }
+
+    private static func leftPad(_ text: String, _ width: Int) -> String {
+        text.count >= width ? text : String(repeating: " ", count: width - text.count) + text
+    }
+}

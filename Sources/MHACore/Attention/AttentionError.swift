@@ -1,0 +1,80 @@
+import Foundation
+
+/// Why a forward pass was refused; raised by validation before any arithmetic, or when an
+/// intermediate overflows. Each description is one line naming the matrix and the shapes.
+public enum AttentionError: MHAError, Equatable {
+    /// A matrix has the wrong shape: `name is 4×6 but …: name must be 4×4`.
+    case shapeMismatch(name: String, actual: Shape, reason: String, expected: String)
+    /// d_model is not divisible by τ.
+    case headsDoNotDivideModel(modelDim: Int, heads: Int)
+    /// τ is not divisible by g.
+    case kvHeadsDoNotDivideHeads(heads: Int, kvHeads: Int)
+    /// A head count that is not a positive integer.
+    case nonPositive(name: String, value: Int)
+    /// The single-token index is not a row of H.
+    case tokenOutOfRange(token: Int, tokens: Int)
+    /// The scale is not finite.
+    case invalidScale(Double)
+    /// A value is NaN or infinite.
+    case nonFinite(name: String, row: Int, column: Int, value: Double)
+    /// A mask entry other than 0 or 1.
+    case invalidMaskValue(row: Int, column: Int, value: Double)
+    /// Both or neither of the separate and packed Q/K/V weights were given.
+    case projectionSource(String)
+    /// An intermediate overflowed the precision (e.g. inputs near 1e200).
+    case overflow(stage: String, precision: String)
+    /// H has no rows or no columns.
+    case emptyInput(Shape)
+    /// The run needs more memory than the machine has available.
+    case insufficientMemory(needed: Int, available: Int)
+
+    public var category: ErrorCategory {
+        switch self {
+        case .headsDoNotDivideModel, .kvHeadsDoNotDivideHeads, .nonPositive, .tokenOutOfRange,
+             .invalidScale, .projectionSource:
+            return .usage
+        case .shapeMismatch, .nonFinite, .invalidMaskValue, .overflow, .emptyInput, .insufficientMemory:
+            return .data
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case let .shapeMismatch(name, actual, reason, expected):
+            return "\(name) is \(actual) but \(reason): \(name) must be \(expected)"
+        case let .headsDoNotDivideModel(modelDim, heads):
+            return "d_model \(modelDim) is not divisible by \(heads) heads (\(modelDim) / \(heads) = \(quotient(modelDim, heads)))"
+        case let .kvHeadsDoNotDivideHeads(heads, kvHeads):
+            return "\(heads) heads are not divisible by \(kvHeads) kv_heads (\(heads) / \(kvHeads) = \(quotient(heads, kvHeads)))"
+        case let .nonPositive(name, value):
+            return "\(name) must be a positive integer, got \(value)"
+        case let .tokenOutOfRange(token, tokens):
+            return "token \(token) is out of range: the input has \(tokens) tokens (0…\(tokens - 1))"
+        case let .invalidScale(scale):
+            return "scale \(scale) is invalid: it must be a finite number"
+        case let .nonFinite(name, row, column, value):
+            return "\(name)[\(row), \(column)] is \(value): values must be finite"
+        case let .invalidMaskValue(row, column, value):
+            return "mask[\(row), \(column)] is \(value): mask entries must be 1 (may attend) or 0 (blocked)"
+        case let .projectionSource(message):
+            return message
+        case let .overflow(stage, precision):
+            return "\(stage) overflowed \(precision) (values too large to compute); scale the inputs down"
+        case let .emptyInput(shape):
+            return "x is \(shape): the input needs at least one token and one column"
+        case let .insufficientMemory(needed, available):
+            let need = needed == Int.max ? "more than 8 EiB" : AvailableMemory.describe(needed)
+            return "this run needs \(need); \(AvailableMemory.describe(available)) available"
+        }
+    }
+}
+
+/// `a / b` written as a student would: `76.8`, or `2.4`.
+func quotient(_ a: Int, _ b: Int) -> String {
+    guard b != 0 else { return "undefined" }
+    let value = Double(a) / Double(b)
+    var text = String(format: "%.4f", value)
+    while text.hasSuffix("0") { text.removeLast() }
+    if text.hasSuffix(".") { text.removeLast() }
+    return text
+}

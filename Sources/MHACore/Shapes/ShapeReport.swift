@@ -1,0 +1,48 @@
+/// The answer to a dimension question: the three widths, every tensor's shape, parameter
+/// counts and FLOPs, and the arithmetic written out.
+public struct ShapeReport: Sendable, Equatable {
+    /// d_model.
+    public var modelDim: Int
+    /// τ.
+    public var heads: Int
+    /// d_k = d_model / τ.
+    public var headDim: Int
+    /// g (equal to τ without grouped-query attention).
+    public var kvHeads: Int
+    /// τ·d_k, the concat width.
+    public var concatDim: Int
+    /// n, when given.
+    public var seqLen: Int?
+    /// Every tensor of the forward pass, in the order the computation meets them.
+    public var tensors: [TensorShape]
+    /// Parameter counts, in order: wq, wk, wv, wo, weights (their sum), biases, total.
+    public var parameters: [(name: String, count: Int)]
+    /// Multiply-add FLOPs (2 per multiply-add) of the forward pass: `flopsPerToken·n +
+    /// flopsPerTokenSquared·n²`.
+    public var flopsPerToken: Int
+    /// The n² coefficient of the FLOP count (scores and weighted sums).
+    public var flopsPerTokenSquared: Int
+    /// The FLOPs for `seqLen`, when given and representable.
+    public var flops: Int?
+    /// The arithmetic as a student would write it, one line per step.
+    public var explanation: [String]
+
+    /// The FLOP count as a formula in n: `"6291456·n + 3072·n²"`, or the number when n is known.
+    public var flopsDescription: String {
+        if let flops { return String(flops) }
+        return "\(flopsPerToken)·n + \(flopsPerTokenSquared)·n²"
+    }
+
+    /// The tensor named `name` (JSON key), if any.
+    public func tensor(_ name: String) -> TensorShape? { tensors.first { $0.name == name } }
+
+    /// The parameter count named `name`, if any.
+    public func parameterCount(_ name: String) -> Int? { parameters.first { $0.name == name }?.count }
+
+    public static func == (a: ShapeReport, b: ShapeReport) -> Bool {
+        a.modelDim == b.modelDim && a.heads == b.heads && a.headDim == b.headDim && a.kvHeads == b.kvHeads
+            && a.seqLen == b.seqLen && a.tensors == b.tensors
+            && a.parameters.map(\.name) == b.parameters.map(\.name)
+            && a.parameters.map(\.count) == b.parameters.map(\.count) && a.flops == b.flops
+    }
+}
