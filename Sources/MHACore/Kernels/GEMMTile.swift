@@ -9,6 +9,8 @@ protocol GEMMTile {
     associatedtype Scalar: AttentionScalar
     /// Half a row of the register tile (NR / 2 scalars): one machine vector.
     associatedtype Row: SIMD where Row.Scalar == Scalar
+    /// Unsigned integers of the same lane count and width as `Row`, for bit manipulation.
+    associatedtype RowBits: SIMD where RowBits.Scalar: FixedWidthInteger & UnsignedInteger
     /// MR: rows of the register tile (4 or 8; the micro-kernel has a variant for each).
     static var rowsPerTile: Int { get }
     /// k_c: the depth of one packed panel.
@@ -28,6 +30,7 @@ extension GEMMTile {
 /// Double tiles for AVX-512 builds: 8 rows × 16 columns = 16 zmm accumulators.
 enum DoubleTile: GEMMTile {
     typealias Row = SIMD8<Double>
+    typealias RowBits = SIMD8<UInt64>
     static var rowsPerTile: Int { 8 }
     static var depthBlock: Int { 256 }
     static var rowBlock: Int { 192 }
@@ -37,6 +40,7 @@ enum DoubleTile: GEMMTile {
 /// Float tiles for AVX-512 builds: 12 rows × 32 columns = 24 zmm accumulators.
 enum FloatTile: GEMMTile {
     typealias Row = SIMD16<Float>
+    typealias RowBits = SIMD16<UInt32>
     static var rowsPerTile: Int { 12 }
     static var depthBlock: Int { 256 }
     static var rowBlock: Int { 144 }
@@ -46,6 +50,7 @@ enum FloatTile: GEMMTile {
 /// Double tiles for AVX2 builds: 4 rows × 8 columns = 8 ymm accumulators.
 enum DoubleTile: GEMMTile {
     typealias Row = SIMD4<Double>
+    typealias RowBits = SIMD4<UInt64>
     static var rowsPerTile: Int { 4 }
     static var depthBlock: Int { 256 }
     static var rowBlock: Int { 128 }
@@ -55,6 +60,7 @@ enum DoubleTile: GEMMTile {
 /// Float tiles for AVX2 builds: 4 rows × 16 columns = 8 ymm accumulators.
 enum FloatTile: GEMMTile {
     typealias Row = SIMD8<Float>
+    typealias RowBits = SIMD8<UInt32>
     static var rowsPerTile: Int { 4 }
     static var depthBlock: Int { 256 }
     static var rowBlock: Int { 128 }
@@ -64,6 +70,7 @@ enum FloatTile: GEMMTile {
 /// Double tiles for portable (SSE2 / NEON) builds: 4 rows × 4 columns = 8 xmm accumulators.
 enum DoubleTile: GEMMTile {
     typealias Row = SIMD2<Double>
+    typealias RowBits = SIMD2<UInt64>
     static var rowsPerTile: Int { 4 }
     static var depthBlock: Int { 256 }
     static var rowBlock: Int { 128 }
@@ -73,6 +80,7 @@ enum DoubleTile: GEMMTile {
 /// Float tiles for portable (SSE2 / NEON) builds: 4 rows × 8 columns = 8 xmm accumulators.
 enum FloatTile: GEMMTile {
     typealias Row = SIMD4<Float>
+    typealias RowBits = SIMD4<UInt32>
     static var rowsPerTile: Int { 4 }
     static var depthBlock: Int { 256 }
     static var rowBlock: Int { 128 }
