@@ -39,7 +39,7 @@ build_library() {
     mkdir -p "$build/modules"
     local files
     mapfile -t files < <(find "$root/$sources" -name '*.swift' | sort)
-    swiftc "${flags[@]}" -module-name "$module" -emit-library -static \
+    swiftc "${flags[@]}" -enable-testing -module-name "$module" -emit-library -static \
         -emit-module -emit-module-path "$build/modules/$module.swiftmodule" \
         -I "$build/modules" "${files[@]}" -o "$build/lib$module.a" 2> >(quiet_linker)
 }
@@ -53,11 +53,9 @@ target_max_len() { case "$1" in npy) echo 4096;; args) echo 512;; *) echo 8192;;
 build_target() {
     local target="$1" libs=()
     for lib in $(target_libraries "$target"); do libs+=("$build/lib$lib.a"); done
-    local extra=()
-    if [ "$target" = args ]; then extra+=("$fuzz_dir/Targets/FuzzArgumentsSupport.swift"); fi
     swiftc "${flags[@]}" -module-name "Fuzz_$target" -I "$build/modules" \
         "$fuzz_dir/Targets/$(target_file "$target").swift" "$fuzz_dir/Targets/FuzzInput.swift" \
-        "${extra[@]}" "${libs[@]}" -o "$build/fuzz-$target" 2> >(quiet_linker)
+        "${libs[@]}" -o "$build/fuzz-$target" 2> >(quiet_linker)
 }
 
 # Copies seed files for the target into its corpus (names are content hashes, so re-seeding is idempotent).

@@ -23,8 +23,13 @@ enum FuzzInput {
 
     /// Traps unless `error` is a content error with a non-empty message on one line.
     static func check(_ error: some MHAError) {
+        if error.category != .data { fatalError("unexpected category \(error.category): \(error.description)") }
+        checkOneLine(error)
+    }
+
+    /// Traps unless `error`'s description is non-empty and on one line.
+    static func checkOneLine(_ error: some MHAError) {
         let text = error.description
-        if error.category != .data { fatalError("unexpected category \(error.category): \(text)") }
         if text.isEmpty || text.contains(where: \.isNewline) { fatalError("malformed message: \(text)") }
     }
 }
