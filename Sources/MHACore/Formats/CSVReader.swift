@@ -147,7 +147,7 @@ struct CSVReader {
            scanned.end == field.contentEnd {
             if scanned.value.isFinite { return scanned.value }
             throw error(at: field.start, .data,
-                        "\(content(base, field)) is out of range for float64")
+                        "\(NumberDiagnosis.shortened(content(base, field))) is out of range for float64")
         }
         if field.contentStart == field.contentEnd {
             throw error(at: field.start, .data, "empty field: expected a number")

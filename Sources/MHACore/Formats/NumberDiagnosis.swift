@@ -20,7 +20,12 @@ enum NumberDiagnosis {
 
     /// The text in double quotes, shortened to `quotedLimit` characters with "…".
     static func quote(_ text: String) -> String {
-        let shown = text.count > quotedLimit ? String(text.prefix(quotedLimit)) + "…" : text
-        return "\"" + shown + "\""
+        "\"" + shortened(text) + "\""
+    }
+
+    /// The text shortened to `quotedLimit` characters with "…", so a huge field cannot
+    /// make a huge message.
+    static func shortened(_ text: String) -> String {
+        text.utf8.count > quotedLimit && text.count > quotedLimit ? String(text.prefix(quotedLimit)) + "…" : text
     }
 }
