@@ -46,7 +46,7 @@ struct DimensionArguments: Sendable, Equatable {
     /// nil if the count overflows.
     var bundleValueCount: Int? {
         let terms = [(seqLen, modelDim), (modelDim, modelDim), (modelDim, modelDim), (modelDim, kvDim),
-                     (modelDim, kvDim), (seqLen, seqLen), (2, modelDim + kvDim)]
+                     (modelDim, kvDim), (seqLen, seqLen), (2, modelDim), (2, kvDim)]
         var total = 0
         for (a, b) in terms {
             let (product, overflow) = a.multipliedReportingOverflow(by: b)

@@ -55,11 +55,26 @@ struct RunInputs {
         let kvDim = (configuration.kvHeads ?? heads) * (d / heads)
         var generator = SplitMix64(seed: { if case let .random(seed) = fill { return seed } else { return 0 } }())
         let shapes = ["wq": (d, d), "wk": (d, kvDim), "wv": (d, kvDim), "wo": (d, d)]
+        try MemoryBudget.check(values: Self.valueCount(missing.compactMap { shapes[$0] }), bytesPerValue: 8,
+                               what: "filling the weights")
         for key in missing {
             guard let (rows, columns) = shapes[key] else { continue }
             let w = WeightFiller.matrix(rows, columns, fill, scale: 1 / Double(d).squareRoot(), &generator)
             matrices[key] = layout == .xw ? w : w.transposed
         }
+    }
+
+    /// Σ rows·columns over `shapes`, or nil if it overflows `Int`.
+    private static func valueCount(_ shapes: [(Int, Int)]) -> Int? {
+        var total = 0
+        for (rows, columns) in shapes {
+            let (count, overflow) = rows.multipliedReportingOverflow(by: columns)
+            guard !overflow else { return nil }
+            let (sum, sumOverflow) = total.addingReportingOverflow(count)
+            guard !sumOverflow else { return nil }
+            total = sum
+        }
+        return total
     }
 
     /// The parameters for the engine, in precision `S`.
