@@ -44,13 +44,13 @@ struct BenchCommand: Command {
                                     causal: causal, repeats: repeats)
         let (seconds, gflops, flops) = (result.secondsMedian, result.gflops, result.flops)
         if json {
-            let object = JSONText.object([
-                ("seq_len", .integer(d.seqLen)), ("d_model", .integer(d.modelDim)), ("heads", .integer(d.heads)),
+            let object = JSONValue.object([
+                ("seq_len", .int(d.seqLen)), ("d_model", .int(d.modelDim)), ("heads", .int(d.heads)),
                 ("causal", .bool(causal)), ("precision", .string(useFloat ? "float32" : "float64")),
-                ("repeat", .integer(repeats)), ("seconds_median", .number(JSONText.shortest(seconds))),
-                ("gflops", .number(JSONText.shortest(gflops))), ("flops", .number(JSONText.shortest(flops))),
+                ("repeat", .int(repeats)), ("seconds_median", .number(seconds)),
+                ("gflops", .number(gflops)), ("flops", .number(flops)),
             ])
-            return CommandOutput(text: object.rendered + "\n")
+            return CommandOutput(text: object.serialized() + "\n")
         }
         let text = """
         n = \(d.seqLen), d_model = \(d.modelDim), τ = \(d.heads)\(causal ? ", causal" : ""), \(useFloat ? "float32" : "float64"), \(repeats) runs

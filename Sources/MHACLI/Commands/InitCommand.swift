@@ -48,8 +48,8 @@ struct InitCommand: Command {
         var generator = SplitMix64(seed: seed)
         let d = shapes.modelDim, n = shapes.seqLen, kv = shapes.kvDim
         let weightScale = 1 / Double(d).squareRoot()
-        var members: [(String, JSONText)] = [
-            ("heads", .integer(shapes.heads)), ("kv_heads", .integer(shapes.kvHeads)), ("causal", .bool(causal)),
+        var members: [(String, JSONValue)] = [
+            ("heads", .int(shapes.heads)), ("kv_heads", .int(shapes.kvHeads)), ("causal", .bool(causal)),
         ]
         let matrices: [(String, Int, Int, Double)] = [("x", n, d, 1), ("wq", d, d, weightScale), ("wk", d, kv, weightScale),
                                                       ("wv", d, kv, weightScale), ("wo", d, d, weightScale)]
@@ -58,10 +58,10 @@ struct InitCommand: Command {
         }
         if biases {
             for (key, length) in [("bq", d), ("bk", kv), ("bv", kv), ("bo", d)] {
-                members.append((key, .array(Self.draw(1, length, weightScale, &generator).elements.map { .number(JSONText.shortest($0)) })))
+                members.append((key, .array(Self.draw(1, length, weightScale, &generator).elements.map { .number($0) })))
             }
         }
-        return CommandOutput(text: JSONText.object(members).rendered + "\n", destination: destination)
+        return CommandOutput(text: JSONValue.object(members).serialized() + "\n", destination: destination)
     }
 
     /// A rows × columns matrix of uniform [-1, 1) values times `scale`, rounded to 4 decimals.

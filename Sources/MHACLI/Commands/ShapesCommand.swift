@@ -39,7 +39,7 @@ struct ShapesCommand: Command {
 
     func run() throws -> CommandOutput {
         let report = try ShapeCalculator.solve(query)
-        if json { return CommandOutput(text: ShapesReport.json(report).rendered + "\n") }
+        if json { return CommandOutput(text: ShapesReport.json(report).serialized() + "\n") }
         var lines = ShapesReport.text(report)
         if explain { lines += [""] + report.explanation }
         return CommandOutput(text: lines.joined(separator: "\n") + "\n")
