@@ -3,6 +3,7 @@ import MHACore
 
 /// `mha-cli bench`: times the forward pass on seeded random data and reports the median.
 struct BenchCommand: Command {
+    /// The declaration that parsing, help and completions read.
     static let spec = CommandSpec(
         name: "bench",
         abstract: "Time the engine on random data of a given size.",
@@ -20,10 +21,15 @@ struct BenchCommand: Command {
             .value("format", "format", help: "Output format.", default: "text", values: ["text", "json"]),
         ])
 
+    /// n, d_model and τ, checked.
     let dimensions: DimensionArguments
+    /// `--float`: time the single-precision engine.
     let useFloat: Bool
+    /// `--causal`.
     let causal: Bool
+    /// `--repeat`: timed runs after the warm-up.
     let repeats: Int
+    /// `--format json`.
     let json: Bool
 
     init(_ arguments: ParsedArguments) throws {

@@ -7,6 +7,7 @@ import MHACore
 /// bq, bk, bv, bo): every value is uniform in [-1, 1) and rounded to 4 decimals; x is used
 /// as drawn, weights and biases are multiplied by 1/√d_model before rounding.
 struct InitCommand: Command {
+    /// The declaration that parsing, help and completions read.
     static let spec = CommandSpec(
         name: "init",
         abstract: "Write a seeded example bundle (JSON) of a given size to stdout.",
@@ -25,10 +26,15 @@ struct InitCommand: Command {
             .value("output", short: "o", "file", help: "Write the bundle to a file, atomically.", completion: .file),
         ])
 
+    /// d_model, τ, g and n, checked.
     let shapes: DimensionArguments
+    /// `--seed`.
     let seed: UInt64
+    /// `--causal`: written into the bundle.
     let causal: Bool
+    /// `--biases`: draw bq, bk, bv, bo too.
     let biases: Bool
+    /// `-o FILE`, or nil for stdout.
     let destination: String?
 
     init(_ arguments: ParsedArguments) throws {

@@ -2,6 +2,7 @@ import MHACore
 
 /// `mha-cli shapes`: the dimension calculator (no data).
 struct ShapesCommand: Command {
+    /// The declaration that parsing, help and completions read.
     static let spec = CommandSpec(
         name: "shapes",
         abstract: "Dimension calculator: every tensor's shape, parameter counts and FLOPs (no data).",
