@@ -29,11 +29,11 @@ struct ShapesCommand: Command {
 
     init(_ arguments: ParsedArguments) throws {
         // Zero and negative values reach the calculator, whose message explains them.
-        query = ShapeQuery(modelDim: try arguments.integer("d-model", minimum: Int.min),
-                           heads: try arguments.integer("heads", minimum: Int.min),
-                           headDim: try arguments.integer("head-dim", minimum: Int.min),
-                           kvHeads: try arguments.integer("kv-heads", minimum: Int.min),
-                           seqLen: try arguments.integer("seq-len", minimum: Int.min))
+        query = ShapeQuery(modelDim: try arguments.integer("d-model"),
+                           heads: try arguments.integer("heads"),
+                           headDim: try arguments.integer("head-dim"),
+                           kvHeads: try arguments.integer("kv-heads"),
+                           seqLen: try arguments.integer("seq-len"))
         json = arguments.string("format") == "json"
         explain = arguments.flag("explain")
     }
