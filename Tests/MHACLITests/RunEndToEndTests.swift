@@ -131,6 +131,17 @@ import Testing
         #expect(json.status == 64 && json.stderr == "mha-cli: error: --heatmap draws text for people; it cannot be combined with --format json\n")
     }
 
+    @Test func largeMatricesAreElidedUnlessFull() throws {
+        let bundle = try BuiltBinary.run(["init", "--d-model", "20", "--heads", "2", "--seq-len", "16"])
+        let elided = try BuiltBinary.run(["run", "--bundle", "-", "--show", "output"], stdin: bundle.stdout)
+        let full = try BuiltBinary.run(["run", "--bundle", "-", "--show", "output", "--full"], stdin: bundle.stdout)
+        #expect(elided.status == 0 && full.status == 0)
+        #expect(elided.stdout.contains("⋮") && elided.stdout.contains("…"))
+        #expect(!full.stdout.contains("⋮") && !full.stdout.contains("…"))
+        let rows = full.stdout.split(separator: "\n").drop { !$0.hasPrefix("output") }.dropFirst()
+        #expect(rows.count == 16 && rows.allSatisfy { $0.split(separator: " ").count == 20 })
+    }
+
     @Test func runOutputFileFailsWith74() throws {
         let outcome = try BuiltBinary.run(["run", "--bundle", Self.bundle, "-o", "/dev/full"])
         #expect(outcome.status == 74 && outcome.stderr == "mha-cli: error: cannot write '/dev/full': No space left on device\n")

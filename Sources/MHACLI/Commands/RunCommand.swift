@@ -31,7 +31,7 @@ struct RunCommand: Command {
         let report: String
         switch options.format {
         case .json:
-            report = RunJSONReport.json(result, parts: options.show).rendered + "\n"
+            report = RunJSONReport.json(result, parts: options.show).serialized() + "\n"
         case .csv:
             report = CSVWriter.matrix(try csvMatrix(result), decimals: options.precision)
         case .text:
