@@ -63,6 +63,16 @@ import Testing
         #expect(!text.contains("output"))
     }
 
+    @Test func projectionTitlesNameOnlyTheGivenBiases() throws {
+        let plain = try BuiltBinary.run(["run", "--bundle", Self.bundle, "--show", "qkv,output"])
+        #expect(plain.stdout.contains("\nQ = H·W^q · 3 × 4\n") && plain.stdout.contains("\noutput = concat · W^o · 3 × 4\n"))
+        #expect(!plain.stdout.contains("b^"))
+        let bq = try Self.file("bq.csv", "0.5,0,0,1\n")
+        let biased = try BuiltBinary.run(["run", "--bundle", Self.bundle, "--bq", bq, "--show", "qkv"])
+        #expect(biased.status == 0 && biased.stdout.contains("\nQ = H·W^q + b^q · 3 × 4\n"))
+        #expect(biased.stdout.contains("\nK = H·W^k · 3 × 4\n"))
+    }
+
     @Test func initBundleIsAcceptedFromStdin() throws {
         let bundle = try BuiltBinary.run(["init", "--d-model", "8", "--heads", "4", "--kv-heads", "2", "--seq-len", "5", "--causal", "--biases"])
         let outcome = try BuiltBinary.run(["run", "--bundle", "-", "--format", "json"], stdin: bundle.stdout)

@@ -24,7 +24,7 @@ enum ShapesReport {
     /// Aligned lines: the widths, a table of tensors, parameter counts and FLOPs.
     static func text(_ r: ShapeReport) -> [String] {
         let n = r.seqLen.map(String.init) ?? "n"
-        var lines = ["d_model = \(r.modelDim) · τ = \(r.heads) heads · d_k = \(r.headDim) · kv_heads = \(r.kvHeads) · concat = \(r.concatDim) · n = \(n)", ""]
+        var lines = ["d_model = \(r.modelDim) · τ = \(r.heads) heads · d_k = \(r.headDim) · kv_heads = \(r.kvHeads) · concat = \(r.concatDim)" + (r.seqLen == nil ? "" : " · n = \(n)"), ""]
         let shapes = r.tensors.map { "\($0.rows) × \($0.columns)" }
         let nameWidth = max(6, r.tensors.map(\.symbol.count).max() ?? 0)
         let shapeWidth = max(5, shapes.map(\.count).max() ?? 0)
