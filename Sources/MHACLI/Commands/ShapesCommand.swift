@@ -42,7 +42,7 @@ struct ShapesCommand: Command {
         let report = try ShapeCalculator.solve(query)
         if json { return CommandOutput(text: ShapesReport.json(report).serialized() + "\n") }
         var lines = ShapesReport.text(report)
-        if explain { lines += [""] + report.explanation }
+        if explain { lines += ["", "the arithmetic, step by step:"] + report.explanation.map { "  " + $0 } }
         return CommandOutput(text: lines.joined(separator: "\n") + "\n")
     }
 }
