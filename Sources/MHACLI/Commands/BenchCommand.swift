@@ -54,7 +54,7 @@ struct BenchCommand: Command {
                 ("seq_len", .int(d.seqLen)), ("d_model", .int(d.modelDim)), ("heads", .int(d.heads)),
                 ("causal", .bool(causal)), ("precision", .string(useFloat ? "float32" : "float64")),
                 ("repeat", .int(repeats)), ("seconds_median", .number(seconds)),
-                ("gflops", .number(gflops)), ("flops", .number(flops)),
+                ("gflops", .number(gflops)), ("flops", Self.integral(flops)),
             ])
             return CommandOutput(text: object.serialized() + "\n")
         }
@@ -65,5 +65,11 @@ struct BenchCommand: Command {
 
         """
         return CommandOutput(text: text)
+    }
+
+    /// A count held as a `Double` as a JSON integer when it is a whole number that fits `Int`.
+    static func integral(_ value: Double) -> JSONValue {
+        guard value.rounded() == value, let exact = Int(exactly: value) else { return .number(value) }
+        return .int(exact)
     }
 }
