@@ -40,7 +40,9 @@ struct ShapesCommand: Command {
 
     func run() throws -> CommandOutput {
         let report = try ShapeCalculator.solve(query)
-        if json { return CommandOutput(text: ShapesReport.json(report).serialized() + "\n") }
+        if json {
+            return CommandOutput(text: ShapesReport.json(report, explain: explain).serialized() + "\n")
+        }
         var lines = ShapesReport.text(report)
         if explain { lines += ["", "the arithmetic, step by step:"] + report.explanation.map { "  " + $0 } }
         return CommandOutput(text: lines.joined(separator: "\n") + "\n")

@@ -3,22 +3,25 @@ import MHACore
 /// The text and JSON forms of a `ShapeReport` (`mha-cli shapes`).
 enum ShapesReport {
     /// JSON with the keys of DESIGN §3: d_model, heads, head_dim, kv_heads, concat_dim,
-    /// seq_len, tensors{name: [rows, cols]}, parameters{…, total}, flops; an unknown n stays "n".
-    static func json(_ r: ShapeReport) -> JSONValue {
+    /// seq_len, tensors{name: [rows, cols]}, parameters{…, total}, flops; an unknown n stays "n";
+    /// with `explain`, also `explanation`, the arithmetic as an array of lines.
+    static func json(_ r: ShapeReport, explain: Bool = false) -> JSONValue {
         func dimension(_ d: Dimension) -> JSONValue {
             switch d {
             case let .size(value): return .int(value)
             case let .symbol(name): return .string(name)
             }
         }
-        return .object([
+        var members: [(String, JSONValue)] = [
             ("d_model", .int(r.modelDim)), ("heads", .int(r.heads)), ("head_dim", .int(r.headDim)),
             ("kv_heads", .int(r.kvHeads)), ("concat_dim", .int(r.concatDim)),
             ("seq_len", r.seqLen.map { .int($0) } ?? .string("n")),
             ("tensors", .object(r.tensors.map { ($0.name, .array([dimension($0.rows), dimension($0.columns)])) })),
             ("parameters", .object(r.parameters.map { ($0.name, .int($0.count)) })),
             ("flops", r.flops.map { .int($0) } ?? .string(r.flopsDescription)),
-        ])
+        ]
+        if explain { members.append(("explanation", .array(r.explanation.map { .string($0) }))) }
+        return .object(members)
     }
 
     /// Aligned lines: the widths, a table of tensors, parameter counts and FLOPs.
