@@ -29,7 +29,7 @@ extension RunCommand {
             .value("scale", "s", help: "Factor applied to Q_j·K_jᵀ.", default: "1/√d_k"),
             .value("token", "i", help: "Compute only query row i (0-based); with --causal the autoregressive step."),
             .value("layout", "layout", help: "Weight layout: xw is H·W (in × out), torch is PyTorch's out × in.", default: "xw", values: ["xw", "torch"]),
-            .value("in-proj", "file", help: "PyTorch's packed in_proj_weight (3·d_model × d_model) instead of --wq --wk --wv.", completion: .file),
+            .value("in-proj", "file", help: "PyTorch's packed in_proj_weight (3·d_model × d_model) instead of --wq --wk --wv; always PyTorch's out × in whatever --layout says, while --wo follows --layout.", completion: .file),
             .value("format", "format", help: "Output format; csv prints one matrix.", default: "text", values: OutputFormat.allCases.map(\.rawValue)),
             .value("show", "parts", help: "Comma list of the parts to print: qkv, scores, weights, heads, concat, output.", default: "heads,concat,output", completion: .words(Part.allCases.map(\.rawValue))),
             .value("precision", "n", help: "Decimals in text and csv output (0…17); json prints shortest round-trip numbers.", default: "4"),
