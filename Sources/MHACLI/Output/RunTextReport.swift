@@ -55,7 +55,7 @@ struct RunTextReport<Scalar: AttentionScalar> {
         case .heads:
             return perHead("head", result.heads, columns: nil)
         case .concat:
-            return block("concat = [head_1 | … | head_\(s.heads)]", result.concat, rows: queryLabels)
+            return block(s.heads == 1 ? "concat = head_1" : "concat = [head_1 | … | head_\(s.heads)]", result.concat, rows: queryLabels)
         case .output:
             return block("output = concat · W^o" + bias("o"), result.output, rows: queryLabels)
         }
