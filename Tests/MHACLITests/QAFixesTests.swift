@@ -42,4 +42,27 @@ import Testing
         let two = try BuiltBinary.run(["run", "--bundle", Self.bundle])
         #expect(two.stdout.contains("\nconcat = [head_1 | … | head_2] · 3 × 4\n"))
     }
+
+    /// Bytes the kernel reports as available (MemAvailable), or nil off Linux.
+    static func availableMemory() -> Double? {
+        guard let text = try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8),
+              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("MemAvailable:") }),
+              let kib = line.split(separator: " ").dropFirst().first.flatMap({ Double($0) }) else { return nil }
+        return kib * 1024
+    }
+
+    /// n tokens of width 1, with n² so large that the n × n weights fit in memory as numbers
+    /// (8 bytes each, what the engine checks) but not as JSON text (~25 bytes each): refused
+    /// before the forward pass, so the test allocates nothing large.
+    @Test func outputTooLargeForMemoryIsRefusedBeforeComputing() throws {
+        let available = try #require(Self.availableMemory(), "no /proc/meminfo")
+        let n = Int((available / 30).squareRoot())
+        let input = try RunEndToEndTests.file("tall.csv", String(repeating: "0.5\n", count: n))
+        let json = try BuiltBinary.run(["run", "-x", input, "--weights", "identity", "--format", "json", "--show", "weights"])
+        #expect(json.status == 65 && json.stdout.isEmpty)
+        #expect(json.stderr.hasPrefix("mha-cli: error: printing the weights as JSON needs "))
+        #expect(json.stderr.hasSuffix(" available\n") && json.stderr.split(separator: "\n").count == 1)
+        let text = try BuiltBinary.run(["run", "-x", input, "--weights", "identity", "--show", "weights,output", "--full"])
+        #expect(text.status == 65 && text.stderr.hasPrefix("mha-cli: error: printing the weights, the output as text needs "))
+    }
 }

@@ -16,8 +16,24 @@ struct RunCommand: Command {
         if let names = options.tokenNames, names.count != x.rows {
             throw UsageError.invalidRequest("--tokens names \(names.count) tokens but the input has \(x.rows) rows")
         }
+        try checkOutputBudget(x, inputs)
         let text = options.useFloat ? try compute(Float.self, x, inputs) : try compute(Double.self, x, inputs)
         return CommandOutput(text: text.report, warnings: text.warnings, destination: options.output)
+    }
+
+    /// Refuses, before the forward pass, an output too large to build in memory.
+    private func checkOutputBudget(_ x: Matrix<Double>, _ inputs: RunInputs) throws(OutputBudget) {
+        let c = inputs.configuration
+        let wo = inputs.matrices["wo"]
+        let outputDim = (inputs.layout == .torch ? wo?.rows : wo?.columns) ?? x.columns
+        let dimensions = OutputBudget.Dimensions(
+            tokens: x.rows, modelDim: x.columns, heads: c.heads, kvHeads: c.kvHeads ?? c.heads, outputDim: outputDim,
+            queryRows: c.token == nil ? x.rows : 1, scalarBytes: options.useFloat ? 4 : 8)
+        let keep = c.intermediates
+        try OutputBudget.check(dimensions, parts: options.printedParts, format: options.format,
+                               precision: options.precisionGiven ? options.precision : nil,
+                               full: options.full || options.steps,
+                               keepsPerHead: keep.contains(.scores) || keep.contains(.weights))
     }
 
     /// The forward pass in precision `S` and its rendering in the chosen format.

@@ -35,6 +35,8 @@ struct RunOptions: Sendable {
     var showGiven = false
     /// `--precision`.
     var precision = 4
+    /// Whether `--precision` was given (CSV prints shortest round-trip numbers without it).
+    var precisionGiven = false
     /// `--float`.
     var useFloat = false
     /// `-o`.
@@ -67,7 +69,8 @@ struct RunOptions: Sendable {
             show = Part.allCases.filter { parts.contains($0.rawValue) }
             showGiven = true
         }
-        precision = try a.integer("precision", in: 0...17) ?? 4
+        let givenPrecision = try a.integer("precision", in: 0...17)
+        (precision, precisionGiven) = (givenPrecision ?? 4, givenPrecision != nil)
         useFloat = a.flag("float")
         output = a.string("output")
         (steps, heatmap, noColor, full) = (a.flag("steps"), a.flag("heatmap"), a.flag("no-color"), a.flag("full"))
@@ -101,6 +104,9 @@ struct RunOptions: Sendable {
 
     /// The part a CSV output prints: the one `--show` names, else the output.
     var csvPart: Part { showGiven ? show.first ?? .output : .output }
+
+    /// The parts printed: the one CSV matrix, else every shown part.
+    var printedParts: [Part] { format == .csv ? [csvPart] : show }
 
     /// The intermediates the engine must keep for the parts shown.
     var intermediates: Intermediates {

@@ -5,8 +5,8 @@ enum FileDescriptorWriter {
     /// Writes all of `text` as UTF-8 to `descriptor`.
     /// - Returns: nil on success, else the `errno` of the failing write.
     static func write(_ text: String, to descriptor: Int32) -> Int32? {
-        var bytes = Array(text.utf8)
-        return bytes.withUnsafeMutableBytes { buffer -> Int32? in
+        var text = text  // native strings are contiguous UTF-8: written in place, not copied
+        return text.withUTF8 { buffer -> Int32? in
             guard let base = buffer.baseAddress else { return nil }
             var offset = 0
             while offset < buffer.count {

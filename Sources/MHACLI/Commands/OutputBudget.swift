@@ -1,0 +1,81 @@
+import MHACore
+
+/// The memory a run's printed output needs on top of the forward pass, checked before the
+/// forward pass so that a report too large for the machine is refused (exit 65) instead of
+/// being killed by the kernel while its text is built.
+///
+/// The estimate is deliberately generous: the text of every printed number (`charactersPerNumber`)
+/// twice, once for the string being built and once more for its growth, plus the matrices the
+/// engine allocates (Q, K, V, heads, concat, output and, when kept, scores and weights per head).
+struct OutputBudget: MHAError, Equatable {
+    /// What the output was, e.g. `printing the weights as JSON`.
+    let what: String
+    /// Bytes needed, as a Double so that no product can overflow.
+    let needed: Double
+    /// Bytes available.
+    let available: Int
+
+    /// Always `.data`: the problem is too large for this machine's memory.
+    var category: ErrorCategory { .data }
+
+    var description: String {
+        "\(what) needs \(AvailableMemory.describe(needed < 9e18 ? Int(needed) : Int.max)); \(AvailableMemory.describe(available)) available"
+    }
+
+    /// The dimensions of a run, known before the forward pass.
+    struct Dimensions: Equatable {
+        /// n, d_model, τ, g, d_out.
+        var tokens: Int, modelDim: Int, heads: Int, kvHeads: Int, outputDim: Int
+        /// Rows of every per-query matrix: 1 with `--token`, else n.
+        var queryRows: Int
+        /// `Scalar` stride: 8 for Double, 4 for Float.
+        var scalarBytes: Int
+
+        /// d_k · g, the width of K and V.
+        var kvDim: Double { Double(modelDim / max(heads, 1) * kvHeads) }
+    }
+
+    /// Throws when the parts printed in `format` (all of them for text only with `full`;
+    /// elided text is small) and the forward pass need more than the available memory.
+    static func check(_ d: Dimensions, parts: [Part], format: OutputFormat, precision: Int?, full: Bool,
+                      keepsPerHead: Bool) throws(OutputBudget) {
+        guard let available = AvailableMemory.bytes() else { return }
+        let printed = format == .text && !full ? 0 : parts.reduce(0) { $0 + numbers(in: $1, d) }
+        let text = printed * Double(charactersPerNumber(format, precision: precision, scalarBytes: d.scalarBytes)) * 2
+        let needed = text + engineBytes(d, keepsPerHead: keepsPerHead)
+        guard needed > Double(available) else { return }
+        let names = parts.map { $0 == .qkv ? "Q, K, V" : "the " + $0.rawValue }
+        throw OutputBudget(what: "printing \(names.joined(separator: ", ")) as \(format == .text ? "text" : format.rawValue.uppercased())",
+                           needed: needed, available: available)
+    }
+
+    /// How many numbers part `p` prints (K and V have one row with `--token`, as printed).
+    static func numbers(in p: Part, _ d: Dimensions) -> Double {
+        let (rows, n, width) = (Double(d.queryRows), Double(d.tokens), Double(d.modelDim))
+        switch p {
+        case .qkv: return rows * width + 2 * rows * d.kvDim
+        case .scores, .weights: return Double(d.heads) * rows * n
+        case .heads, .concat: return rows * width
+        case .output: return rows * Double(d.outputDim)
+        }
+    }
+
+    /// Bytes of text per number: shortest round-trip numbers for JSON (and CSV without
+    /// `--precision`), fixed decimals otherwise, text cells with their string overhead.
+    static func charactersPerNumber(_ format: OutputFormat, precision: Int?, scalarBytes: Int) -> Int {
+        let shortest = scalarBytes == 4 ? 16 : 25
+        switch format {
+        case .json: return shortest
+        case .csv: return precision.map { $0 + 8 } ?? shortest
+        case .text: return (precision ?? 4) + 10 + 16
+        }
+    }
+
+    /// The matrices the forward pass allocates, in the engine's precision.
+    static func engineBytes(_ d: Dimensions, keepsPerHead: Bool) -> Double {
+        let (rows, n, width) = (Double(d.queryRows), Double(d.tokens), Double(d.modelDim))
+        var elements = rows * width * 3 + 2 * n * d.kvDim + rows * Double(d.outputDim)
+        if keepsPerHead { elements += rows * n * (2 * Double(d.heads) + 1) }
+        return elements * Double(d.scalarBytes)
+    }
+}
