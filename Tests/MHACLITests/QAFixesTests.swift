@@ -65,4 +65,18 @@ import Testing
         let text = try BuiltBinary.run(["run", "-x", input, "--weights", "identity", "--show", "weights,output", "--full"])
         #expect(text.status == 65 && text.stderr.hasPrefix("mha-cli: error: printing the weights, the output as text needs "))
     }
+
+    @Test(arguments: [0o600, 0o640, 0o755])
+    func replacingAFileKeepsItsPermissionBits(mode: Int) throws {
+        let folder = try BuiltBinary.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let target = folder.appendingPathComponent("out.json")
+        try "old".write(to: target, atomically: false, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: target.path)
+        let outcome = try BuiltBinary.run(["run", "--bundle", Self.bundle, "--format", "json", "-o", target.path])
+        #expect(outcome.status == 0 && outcome.stderr.isEmpty)
+        #expect(try String(contentsOf: target, encoding: .utf8).hasPrefix("{\"shapes\""))
+        let attributes = try FileManager.default.attributesOfItem(atPath: target.path)
+        #expect((attributes[.posixPermissions] as? Int) == mode)
+    }
 }

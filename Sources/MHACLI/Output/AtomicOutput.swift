@@ -45,9 +45,7 @@ enum AtomicOutput {
         let temporary = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         var closed = false
         do {
-            let mask = umask(0)
-            umask(mask)
-            fchmod(descriptor, 0o666 & ~mask)
+            fchmod(descriptor, permissions(for: target))
             if let code = FileDescriptorWriter.write(text, to: descriptor) {
                 throw OutputError.cannotWrite(path: path, reason: String(cString: strerror(code)))
             }
@@ -60,6 +58,16 @@ enum AtomicOutput {
             unlink(temporary)
             throw error as? OutputError ?? .cannotWrite(path: path, reason: "\(error)")
         }
+    }
+
+    /// The permission bits of the file being replaced, so a mode-600 file stays 600; for a
+    /// new file, 0666 less the umask, as `open` would create it.
+    private static func permissions(for target: String) -> mode_t {
+        var status = stat()
+        if stat(target, &status) == 0 { return status.st_mode & 0o7777 }
+        let mask = umask(0)
+        umask(mask)
+        return 0o666 & ~mask
     }
 
     /// The file a symbolic link points to, so the link itself is kept; else `path`.
