@@ -79,7 +79,8 @@ enum CompletionScripts {
         }.joined(separator: "\n")
         return """
         #compdef \(root.name)
-        # zsh completion for \(root.name); put in a directory of $fpath as _\(root.name)
+        # zsh completion for \(root.name): put in a directory of $fpath as _\(root.name), or
+        # source it after compinit: source <(\(root.name) --generate-completion-script zsh)
         \(function)() {
             local -a subcommands
             subcommands=(\(subcommands))
@@ -95,7 +96,13 @@ enum CompletionScripts {
         \(cases)
             esac
         }
-        \(function) "$@"
+        if [[ ${funcstack[1]-} == _\(root.name) ]]; then
+            \(function) "$@"
+        elif (( $+functions[compdef] )); then
+            compdef \(function) \(root.name)
+        else
+            print -u2 "\(root.name): zsh completion needs compinit first: autoload -Uz compinit && compinit"
+        fi
 
         """
     }
