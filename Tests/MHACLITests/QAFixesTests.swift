@@ -79,4 +79,21 @@ import Testing
         let attributes = try FileManager.default.attributesOfItem(atPath: target.path)
         #expect((attributes[.posixPermissions] as? Int) == mode)
     }
+
+    @Test func singleTokenPrintsTheTokensRowOfKAndV() throws {
+        let all = try Self.object(try BuiltBinary.run(["run", "--bundle", Self.bundle, "--show", "qkv", "--format", "json"]))
+        for token in 0..<3 {
+            let one = try Self.object(try BuiltBinary.run(["run", "--bundle", Self.bundle, "--show", "qkv", "--format", "json",
+                                                           "--token", String(token)]))
+            for key in ["q", "k", "v"] {
+                let rows = try #require(all[key] as? [[Double]])
+                #expect(one[key] as? [[Double]] == [rows[token]], "\(key) at token \(token)")
+            }
+        }
+        let text = try BuiltBinary.run(["run", "--bundle", Self.bundle, "--show", "qkv", "--token", "1", "--tokens", "a,b,c"])
+        #expect(text.status == 0)
+        for name in ["Q = H·W^q", "K = H·W^k", "V = H·W^v"] {
+            #expect(text.stdout.contains("\n\(name), row 1 · 1 × 4\n  b  "), "\(name)")
+        }
+    }
 }

@@ -2,7 +2,8 @@ import MHACore
 
 /// The JSON form of a forward pass, with exactly the keys of DESIGN §3:
 /// `shapes{input, heads, kv_heads, head_dim, head_output, concat, output}`, then the shown
-/// parts among `q`, `k`, `v`, `scores`, `weights`, `heads`, `concat`, `output`.
+/// parts among `q`, `k`, `v`, `scores`, `weights`, `heads`, `concat`, `output`. With `--token i`
+/// every matrix has the one row of token i, K and V included.
 enum RunJSONReport {
     /// The report for `result`, with the parts in `parts`.
     static func json<S: AttentionScalar>(_ result: AttentionResult<S>, parts: [Part]) -> JSONValue {
@@ -14,7 +15,7 @@ enum RunJSONReport {
             ("concat", .shape(rows, s.concatDim)), ("output", .shape(rows, s.outputDim)),
         ]))]
         if parts.contains(.qkv) {
-            for (key, matrix) in [("q", result.queries), ("k", result.keys), ("v", result.values)] {
+            for (key, matrix) in [("q", result.queries), ("k", result.printedKeys), ("v", result.printedValues)] {
                 if let matrix { members.append((key, .matrix(of: matrix))) }
             }
         }
@@ -24,5 +25,20 @@ enum RunJSONReport {
         if parts.contains(.concat) { members.append(("concat", .matrix(of: result.concat))) }
         if parts.contains(.output) { members.append(("output", .matrix(of: result.output))) }
         return .object(members)
+    }
+}
+
+extension AttentionResult {
+    /// K as printed: with `--token i` only its row i (the engine keeps all n rows, which the
+    /// query attends to), else all of it.
+    var printedKeys: Matrix<Scalar>? { keys.map(tokenRow) }
+
+    /// V as printed, like `printedKeys`.
+    var printedValues: Matrix<Scalar>? { values.map(tokenRow) }
+
+    /// Row `shapes.token` of `m` when in single-token mode and it exists, else `m`.
+    private func tokenRow(_ m: Matrix<Scalar>) -> Matrix<Scalar> {
+        guard let token = shapes.token, token < m.rows, m.rows > 1 else { return m }
+        return m.rowBlock(token..<(token + 1))
     }
 }

@@ -44,9 +44,9 @@ struct RunTextReport<Scalar: AttentionScalar> {
         let s = result.shapes
         switch part {
         case .qkv:
-            return [result.queries.map { block("Q = H·W^q" + bias("q"), $0, rows: queryLabels) },
-                    result.keys.map { block("K = H·W^k" + bias("k"), $0, rows: tokenNames) },
-                    result.values.map { block("V = H·W^v" + bias("v"), $0, rows: tokenNames) }]
+            return [result.queries.map { block("Q = H·W^q" + bias("q") + tokenSuffix, $0, rows: queryLabels) },
+                    result.printedKeys.map { block("K = H·W^k" + bias("k") + tokenSuffix, $0, rows: queryLabels) },
+                    result.printedValues.map { block("V = H·W^v" + bias("v") + tokenSuffix, $0, rows: queryLabels) }]
                 .compactMap { $0 }.joined(separator: [""]).map { $0 }
         case .scores:
             return perHead("scores", result.scores ?? [], columns: tokenNames)
@@ -59,6 +59,11 @@ struct RunTextReport<Scalar: AttentionScalar> {
         case .output:
             return block("output = concat · W^o" + bias("o"), result.output, rows: queryLabels)
         }
+    }
+
+    /// `, row i` in single-token mode, where Q, K and V are printed as token i's row only.
+    private var tokenSuffix: String {
+        result.shapes.token.map { ", row \($0)" } ?? ""
     }
 
     /// ` + b^x` when the bias of projection `x` (q, k, v or o) was given, else nothing.
