@@ -96,4 +96,42 @@ import Testing
             #expect(text.stdout.contains("\n\(name), row 1 · 1 × 4\n  b  "), "\(name)")
         }
     }
+
+    /// Runs one row `x` (width 2, one head, identity weights): the output equals `x`.
+    static func identityRun(_ x: String, _ options: [String]) throws -> BuiltBinary.Outcome {
+        let input = try RunEndToEndTests.file("x.csv", x + "\n")
+        return try BuiltBinary.run(["run", "-x", input, "--weights", "identity"] + options)
+    }
+
+    @Test func csvPrintsShortestRoundTripNumbersUnlessPrecisionIsGiven() throws {
+        #expect(try Self.identityRun("3e-5,-2e-5", ["--format", "csv"]).stdout == "3e-05,-2e-05\n")
+        #expect(try Self.identityRun("0.1,-1.25", ["--format", "csv"]).stdout == "0.1,-1.25\n")
+        #expect(try Self.identityRun("0.1,-1.25", ["--format", "csv", "--precision", "3"]).stdout == "0.100,-1.250\n")
+    }
+
+    @Test func csvAndTextNeverPrintANegativeZero() throws {
+        #expect(try Self.identityRun("-0.00001,0.5", ["--format", "csv", "--precision", "4"]).stdout == "0.0000,0.5000\n")
+        #expect(try Self.identityRun("-0.00001,0.5", ["--format", "csv", "--precision", "5"]).stdout == "-0.00001,0.50000\n")
+        #expect(try Self.identityRun("-0.00001,0.5", ["--show", "output"]).stdout.hasSuffix("\n  0.0000  0.5000\n"))
+    }
+
+    @Test(arguments: [
+        ("1e150,1", "  1.0000e+150   1.0000e+00"),
+        ("-1e-5,2e7", "  -1.0000e-05   2.0000e+07"),
+        ("3e-5,-2e-5", "   3.0000e-05  -2.0000e-05"),
+        ("999999,-0.5", "  999999.0000      -0.5000"),
+        ("0,0", "  0.0000  0.0000"),
+    ])
+    func textSwitchesToScientificNotationWhenFixedDecimalsHideTheValues(_ x: String, _ row: String) throws {
+        let outcome = try Self.identityRun(x, ["--show", "output"])
+        #expect(outcome.status == 0)
+        #expect(outcome.stdout.hasSuffix("\n" + row + "\n"), "\(outcome.stdout)")
+    }
+
+    @Test func headerShowsATinyOrHugeScaleInShortForm() throws {
+        let tiny = try BuiltBinary.run(["run", "--bundle", Self.bundle, "--scale", "1e-300"])
+        #expect(tiny.stdout.hasPrefix("input H · 3 × 4   τ = 2 heads   d_k = 4 / 2 = 2   scale = 1e-300\n"))
+        let plain = try BuiltBinary.run(["run", "--bundle", Self.bundle, "--scale", "0.25"])
+        #expect(plain.stdout.hasPrefix("input H · 3 × 4   τ = 2 heads   d_k = 4 / 2 = 2   scale = 0.2500\n"))
+    }
 }

@@ -86,7 +86,7 @@ import Testing
         let outcome = try BuiltBinary.run(["run", "--bundle", Self.bundle, "--mask", mask, "--format", "csv"])
         #expect(outcome.status == 0)
         #expect(outcome.stderr == "mha-cli: warning: token 0 can attend to no key (every key is masked): its head outputs are zero rows\n")
-        #expect(outcome.stdout.hasPrefix("0.0000,0.0000,0.0000,0.0000\n"))
+        #expect(outcome.stdout.hasPrefix("0.0,0.0,0.0,0.0\n"))
     }
 
     @Test func weightsFillIsSeededAndMissingWeightIsNamed() throws {

@@ -32,7 +32,7 @@ extension RunCommand {
             .value("in-proj", "file", help: "PyTorch's packed in_proj_weight (3·d_model × d_model) instead of --wq --wk --wv; always PyTorch's out × in whatever --layout says, while --wo follows --layout.", completion: .file),
             .value("format", "format", help: "Output format; csv prints one matrix.", default: "text", values: OutputFormat.allCases.map(\.rawValue)),
             .value("show", "parts", help: "Comma list of the parts to print: qkv, scores, weights, heads, concat, output.", default: "heads,concat,output", completion: .words(Part.allCases.map(\.rawValue))),
-            .value("precision", "n", help: "Decimals in text and csv output (0…17); json prints shortest round-trip numbers.", default: "4"),
+            .value("precision", "n", help: "Decimals in text and csv output (0…17); text switches to scientific notation for values ≥ 1e6 or all below 10^-n; csv without it and json print shortest round-trip numbers.", default: "4 in text, shortest round-trip in csv"),
             .flag("float", help: "Compute in single precision (double by default)."),
             .value("output", short: "o", "file", help: "Write the result to a file, atomically ('-' is stdout).", completion: .file),
             .flag("steps", help: "Print every step in order with its shape and values."),

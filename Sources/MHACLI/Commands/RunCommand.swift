@@ -49,7 +49,7 @@ struct RunCommand: Command {
         case .json:
             report = RunJSONReport.json(result, parts: options.show).serialized() + "\n"
         case .csv:
-            report = CSVWriter.matrix(try csvMatrix(result), decimals: options.precision)
+            report = CSVWriter.matrix(try csvMatrix(result), decimals: options.precisionGiven ? options.precision : nil)
         case .text:
             report = text(result, input: input, parameters: parameters, mask: mask, configuration: inputs.configuration)
         }

@@ -1,7 +1,8 @@
 import Foundation
 import MHACore
 
-/// Renders a matrix as aligned text for people: fixed decimals, right-aligned columns,
+/// Renders a matrix as aligned text for people: fixed decimals (scientific notation when the
+/// largest magnitude is ≥ 1e6 or every nonzero value is below 10^-precision), right-aligned columns,
 /// optional row and column labels, and large matrices elided to their first and last rows
 /// and columns (`…` across, `⋮` down).
 ///
@@ -33,7 +34,10 @@ enum MatrixText {
     ) -> [String] {
         let rows = shown(m.rows, limit?.rows)
         let columns = shown(m.columns, limit?.columns)
-        let cells = rows.map { r in columns.map { c in c.map { format(Double(m[r ?? 0, $0]), precision) } ?? "…" } }
+        let scientific = needsScientific(m, precision: precision)
+        let cells = rows.map { r in
+            columns.map { c in c.map { format(Double(m[r ?? 0, $0]), precision, scientific: scientific) } ?? "…" }
+        }
         var width = cells.joined().map(\.count).max() ?? 1
         if let columnLabels { width = max(width, columns.compactMap { $0.map { columnLabels[$0].count } }.max() ?? 0) }
         let labelWidth = rowLabels.map { labels in rows.compactMap { $0.map { labels[$0].count } }.max() ?? 0 } ?? 0
@@ -61,13 +65,44 @@ enum MatrixText {
         return Array(0..<head) + [nil] + Array((count - head)..<count)
     }
 
-    /// `value` with `precision` decimals; a negative zero prints without its sign.
-    static func format(_ value: Double, _ precision: Int) -> String {
-        let text = FixedDecimal.format(value, decimals: precision)
-        if text.hasPrefix("-"), text.dropFirst().allSatisfy({ $0 == "0" || $0 == "." }) {
+    /// `value` with `precision` decimals (`%.Nf`, or `%.Ne` when `scientific`); a value that
+    /// prints as zero prints without a sign.
+    static func format(_ value: Double, _ precision: Int, scientific: Bool = false) -> String {
+        let text = FixedDecimal.format(value, decimals: precision, scientific: scientific)
+        let mantissa = text.dropFirst().prefix { $0 != "e" }
+        if text.hasPrefix("-"), mantissa.allSatisfy({ $0 == "0" || $0 == "." }) {
             return String(text.dropFirst())
         }
         return text
+    }
+
+    /// One number in a short form: fixed decimals when they show it, else its shortest
+    /// round-trip form (`1e-300`, `2.5e+150`), for a scale in a header.
+    static func short(_ value: Double, _ precision: Int) -> String {
+        isFixedReadable(value.magnitude, precision) ? format(value, precision) : "\(value)"
+    }
+
+    /// Whether fixed decimals would hide `m`: its largest magnitude is ≥ 1e6 (too many
+    /// digits), or every nonzero value is below 10^-precision (all zeros).
+    static func needsScientific<S: AttentionScalar>(_ m: Matrix<S>, precision: Int) -> Bool {
+        var largest = 0.0
+        m.withUnsafeBufferPointer { elements in
+            for element in elements where Double(element).isFinite { largest = max(largest, Double(element).magnitude) }
+        }
+        return !isFixedReadable(largest, precision)
+    }
+
+    /// Fixed decimals are readable when the largest magnitude is below 1e6 and either zero or
+    /// at least 10^-precision.
+    private static func isFixedReadable(_ largest: Double, _ precision: Int) -> Bool {
+        largest < 1e6 && (largest == 0 || largest >= tenToThe(-precision))
+    }
+
+    /// 10^exponent for small integer exponents.
+    private static func tenToThe(_ exponent: Int) -> Double {
+        var value = 1.0
+        for _ in 0..<abs(exponent) { value *= 10 }
+        return exponent < 0 ? 1 / value : value
     }
 
     private static func leftPad(_ text: String, _ width: Int) -> String {

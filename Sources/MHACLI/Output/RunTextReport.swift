@@ -29,8 +29,8 @@ struct RunTextReport<Scalar: AttentionScalar> {
     /// `input H · 3 × 8   τ = 2 heads   d_k = 4   scale = 1/√4 = 0.5000` (and the token).
     var header: [String] {
         let s = result.shapes
-        let scale = scaleGiven ? MatrixText.format(s.scale, precision)
-            : "1/√\(s.headDim) = \(MatrixText.format(s.scale, precision))"
+        let scale = scaleGiven ? MatrixText.short(s.scale, precision)
+            : "1/√\(s.headDim) = \(MatrixText.short(s.scale, precision))"
         let kv = s.kvHeads == s.heads ? "" : "   kv_heads = \(s.kvHeads) (query head j uses K/V head ⌊j·\(s.kvHeads)/\(s.heads)⌋)"
         var lines = ["input H · \(s.tokens) × \(s.modelDim)   τ = \(s.heads) \(s.heads == 1 ? "head" : "heads")   d_k = \(s.modelDim) / \(s.heads) = \(s.headDim)   scale = \(scale)\(kv)"]
         if let token = s.token {

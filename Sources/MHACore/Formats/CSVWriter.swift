@@ -5,7 +5,8 @@ public enum CSVWriter {
 
     /// The matrix as CSV text.
     /// - Parameter decimals: digits after the decimal point, 0…`maximumDecimals`, rounded
-    ///   as C's `%.Nf` does (correctly, from the exact binary value; `-0.0` keeps its sign);
+    ///   as C's `%.Nf` does (correctly, from the exact binary value), except that a value
+    ///   that rounds to zero prints without a sign (`0.0000`, never `-0.0000`);
     ///   nil writes each number in its shortest round-trip form (`0.1`, `-0.0`, `5e-324`),
     ///   which reads back to the identical value.
     @_specialize(where S == Double)
@@ -20,7 +21,7 @@ public enum CSVWriter {
                     if column > 0 { output.append(UInt8(ascii: ",")) }
                     let value = elements[row * m.columns + column]
                     if let places {
-                        FixedDecimal.append(Double(value), decimals: places, to: &output)
+                        FixedDecimal.append(Double(value).sign == .minus && FixedDecimal.scaledAndRounded(-Double(value), decimals: places) == 0 ? 0 : Double(value), decimals: places, to: &output)
                     } else {
                         output.append(contentsOf: value.description.utf8)
                     }

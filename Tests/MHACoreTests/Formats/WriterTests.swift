@@ -41,9 +41,10 @@ import Testing
 
     @Test func csvWithDecimalsAndRoundTripForm() throws {
         let m = try Matrix<Double>([[1, -0.5, 2.0 / 3.0], [1e-7, 123.456, -0.0]])
-        #expect(CSVWriter.matrix(m, decimals: 3) == "1.000,-0.500,0.667\n0.000,123.456,-0.000\n")
+        #expect(CSVWriter.matrix(m, decimals: 3) == "1.000,-0.500,0.667\n0.000,123.456,0.000\n")
         #expect(CSVWriter.matrix(m, decimals: nil) == "1.0,-0.5,0.6666666666666666\n1e-07,123.456,-0.0\n")
-        #expect(CSVWriter.matrix(m, decimals: 0) == "1,-0,1\n0,123,-0\n")
+        #expect(CSVWriter.matrix(m, decimals: 0) == "1,0,1\n0,123,0\n")  // zeros print without a sign
+        #expect(CSVWriter.matrix(try Matrix<Double>([[-0.00004, -0.00006, -0.0]]), decimals: 4) == "0.0000,-0.0001,0.0000\n")
     }
 }
 
