@@ -134,4 +134,52 @@ import Testing
         let plain = try BuiltBinary.run(["run", "--bundle", Self.bundle, "--scale", "0.25"])
         #expect(plain.stdout.hasPrefix("input H · 3 × 4   τ = 2 heads   d_k = 4 / 2 = 2   scale = 0.2500\n"))
     }
+
+    /// The two-heads bundle with `changes` applied, written to a fresh file.
+    static func bundle(with changes: [String: Any]) throws -> String {
+        var object = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: Self.bundle))) as? [String: Any])
+        for (key, value) in changes { object[key] = value }
+        let text = String(decoding: try JSONSerialization.data(withJSONObject: object), as: UTF8.self)
+        return try RunEndToEndTests.file("bundle.json", text)
+    }
+
+    @Test func badValuesFromABundleNameTheBundleAndAreData() throws {
+        let kv = try Self.bundle(with: ["kv_heads": 3])
+        let fromBundle = try BuiltBinary.run(["run", "--bundle", kv])
+        #expect(fromBundle.status == 65)
+        #expect(fromBundle.stderr == "mha-cli: error: \(kv): 2 heads are not divisible by 3 kv_heads (2 / 3 = 0.6667)\n")
+        let fromFlag = try BuiltBinary.run(["run", "--bundle", Self.bundle, "--kv-heads", "3"])
+        #expect(fromFlag.status == 64 && fromFlag.stderr == "mha-cli: error: 2 heads are not divisible by 3 kv_heads (2 / 3 = 0.6667)\n")
+        let token = try Self.bundle(with: ["token": 9])
+        let tokenFromBundle = try BuiltBinary.run(["run", "--bundle", token])
+        #expect(tokenFromBundle.status == 65)
+        #expect(tokenFromBundle.stderr == "mha-cli: error: \(token): token 9 is out of range: the input has 3 tokens (0…2)\n")
+        let tokenFromFlag = try BuiltBinary.run(["run", "--bundle", token, "--token", "7"])
+        #expect(tokenFromFlag.status == 64 && !tokenFromFlag.stderr.contains(token))
+        let layout = try Self.bundle(with: ["layout": "yx"])
+        let layoutFromBundle = try BuiltBinary.run(["run", "--bundle", layout])
+        #expect(layoutFromBundle.status == 65 && layoutFromBundle.stderr.hasPrefix("mha-cli: error: \(layout)"))
+        #expect(layoutFromBundle.stderr.contains("\"yx\"") && layoutFromBundle.stderr.split(separator: "\n").count == 1)
+    }
+
+    @Test func badMaskValueNamesTheMasksFile() throws {
+        let mask = try RunEndToEndTests.file("mask.csv", "1,0.5,1\n1,1,1\n1,1,1\n")
+        let fromFile = try BuiltBinary.run(["run", "--bundle", Self.bundle, "--mask", mask])
+        #expect(fromFile.status == 65)
+        #expect(fromFile.stderr == "mha-cli: error: \(mask): mask[0, 1] is 0.5: mask entries must be 1 (may attend) or 0 (blocked)\n")
+        let inBundle = try Self.bundle(with: ["mask": [[1, 1, 1], [1, 1, 1], [2, 1, 1]]])
+        let fromBundle = try BuiltBinary.run(["run", "--bundle", inBundle])
+        #expect(fromBundle.status == 65 && fromBundle.stderr.hasPrefix("mha-cli: error: \(inBundle): mask[2, 0] is 2.0: "))
+    }
+
+    @Test func noCausalSwitchesOffTheBundlesCausal() throws {
+        let causal = try Self.bundle(with: ["causal": true])
+        let plain = try BuiltBinary.run(["run", "--bundle", Self.bundle, "--format", "csv"])
+        let masked = try BuiltBinary.run(["run", "--bundle", causal, "--format", "csv"])
+        let switchedOff = try BuiltBinary.run(["run", "--bundle", causal, "--no-causal", "--format", "csv"])
+        #expect(plain.status == 0 && masked.status == 0 && switchedOff.status == 0)
+        #expect(masked.stdout != plain.stdout && switchedOff.stdout == plain.stdout)
+        let both = try BuiltBinary.run(["run", "--bundle", causal, "--causal", "--no-causal"])
+        #expect(both.status == 64 && both.stderr == "mha-cli: error: --causal and --no-causal contradict each other; give one\n")
+    }
 }

@@ -25,6 +25,7 @@ extension RunCommand {
             .value("heads", "n", help: "τ, the number of attention heads; must divide d_model.", default: "1, or the bundle's"),
             .value("kv-heads", "g", help: "Key/value heads for grouped-query attention; must divide τ.", default: "τ"),
             .flag("causal", help: "Token i attends to tokens 0…i only."),
+            .flag("no-causal", help: "Not causal, even if the bundle says \"causal\": true."),
             .value("mask", "file", help: "n × n matrix: 1 = may attend, 0 = blocked.", completion: .file),
             .value("scale", "s", help: "Factor applied to Q_j·K_jᵀ.", default: "1/√d_k"),
             .value("token", "i", help: "Compute only query row i (0-based); with --causal the autoregressive step."),

@@ -42,8 +42,7 @@ struct RunCommand: Command {
         let input = x.converted(to: S.self)
         let parameters: AttentionParameters<S> = try inputs.parameters(S.self)
         let mask = inputs.matrices["mask"]?.converted(to: S.self)
-        let result = try MultiHeadAttention.forward(input: input, parameters: parameters, mask: mask,
-                                                    configuration: inputs.configuration)
+        let result = try forward(input, parameters, mask, inputs)
         let report: String
         switch options.format {
         case .json:
@@ -54,6 +53,18 @@ struct RunCommand: Command {
             report = text(result, input: input, parameters: parameters, mask: mask, configuration: inputs.configuration)
         }
         return (report, result.warnings.map(\.description))
+    }
+
+    /// The engine's forward pass; an error about a value read from a file names that file.
+    private func forward<S: AttentionScalar>(_ input: Matrix<S>, _ parameters: AttentionParameters<S>, _ mask: Matrix<S>?,
+                                             _ inputs: RunInputs) throws -> AttentionResult<S> {
+        do {
+            return try MultiHeadAttention.forward(input: input, parameters: parameters, mask: mask,
+                                                  configuration: inputs.configuration)
+        } catch {
+            if let sourced = BundleSourcedError.attributing(error, origins: inputs.origins) { throw sourced }
+            throw error
+        }
     }
 
     /// The text report: every step with `--steps`, else the shown parts, then the heatmaps

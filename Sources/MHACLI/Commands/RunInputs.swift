@@ -9,6 +9,9 @@ struct RunInputs {
     var configuration: AttentionConfiguration
     /// The weight layout.
     var layout: WeightLayout
+    /// The file each value came from when it was not a flag: `heads`, `kv_heads`, `token`,
+    /// `scale` from the bundle, `mask` from its file or the bundle; for error messages.
+    var origins: [String: String] = [:]
 
     /// Reads the bundle, then each matrix file, then fills or refuses missing weights.
     /// - Throws: `FormatError` (66 or 65) from the readers, `UsageError` for a missing input.
@@ -18,17 +21,29 @@ struct RunInputs {
         for (key, path) in o.paths.sorted(by: { $0.key < $1.key }) {
             matrices[key] = try MatrixReader.read(path: path)
         }
-        layout = try o.layout ?? bundle.layout.map { text throws(UsageError) in
-            guard let layout = WeightLayout(rawValue: text) else {
-                throw .invalidRequest("the bundle's layout '\(text)' is not xw or torch")
-            }
-            return layout
-        } ?? .xw
+        let bundleName = o.bundle.map { $0 == "-" ? "<stdin>" : $0 }
+        layout = try o.layout ?? Self.layout(bundle.layout, file: bundleName ?? "bundle") ?? .xw
         configuration = AttentionConfiguration(
             heads: o.heads ?? bundle.heads ?? 1, kvHeads: o.kvHeads ?? bundle.kvHeads,
-            causal: o.causal || (bundle.causal ?? false), scale: o.scale ?? bundle.scale,
+            causal: o.noCausal ? false : o.causal || (bundle.causal ?? false), scale: o.scale ?? bundle.scale,
             token: o.token ?? bundle.token, intermediates: o.intermediates)
+        if let bundleName {
+            let fromBundle = [("heads", o.heads == nil && bundle.heads != nil), ("kv_heads", o.kvHeads == nil && bundle.kvHeads != nil),
+                              ("token", o.token == nil && bundle.token != nil), ("scale", o.scale == nil && bundle.scale != nil),
+                              ("mask", o.paths["mask"] == nil && bundle.matrices["mask"] != nil)]
+            for (name, taken) in fromBundle where taken { origins[name] = bundleName }
+        }
+        if let mask = o.paths["mask"] { origins["mask"] = mask == "-" ? "<stdin>" : mask }
         try fillWeights(o.fill)
+    }
+
+    /// The bundle's `layout`, or an error naming the bundle when it is not xw or torch.
+    private static func layout(_ text: String?, file: String) throws -> WeightLayout? {
+        guard let text else { return nil }
+        guard let layout = WeightLayout(rawValue: text) else {
+            throw BundleSourcedError(file: file, message: "layout '\(text)' is not xw or torch")
+        }
+        return layout
     }
 
     /// H, or a usage error saying how to give it.

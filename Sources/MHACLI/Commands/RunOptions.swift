@@ -21,6 +21,8 @@ struct RunOptions: Sendable {
     var heads: Int?, kvHeads: Int?
     /// `--causal` (given on the command line).
     var causal = false
+    /// `--no-causal`: switches off a bundle's `causal: true`.
+    var noCausal = false
     /// `--scale`.
     var scale: Double?
     /// `--token`.
@@ -61,6 +63,7 @@ struct RunOptions: Sendable {
         heads = try a.integer("heads", minimum: 1)
         kvHeads = try a.integer("kv-heads", minimum: 1)
         causal = a.flag("causal")
+        noCausal = a.flag("no-causal")
         scale = try a.number("scale")
         token = try a.integer("token", minimum: 0)
         layout = try a.choice("layout", as: WeightLayout.self)
@@ -88,6 +91,7 @@ struct RunOptions: Sendable {
 
     /// Options that cannot go together.
     private func checkCombinations() throws(UsageError) {
+        if causal, noCausal { throw .invalidRequest("--causal and --no-causal contradict each other; give one") }
         if format == .csv, showGiven, show.count > 1 {
             throw .invalidRequest("--format csv prints one matrix, but --show names \(show.count) parts (\(show.map(\.rawValue).joined(separator: ","))); name one")
         }
