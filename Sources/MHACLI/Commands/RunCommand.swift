@@ -30,9 +30,8 @@ struct RunCommand: Command {
             tokens: x.rows, modelDim: x.columns, heads: c.heads, kvHeads: c.kvHeads ?? c.heads, outputDim: outputDim,
             queryRows: c.token == nil ? x.rows : 1, scalarBytes: options.useFloat ? 4 : 8)
         let keep = c.intermediates
-        try OutputBudget.check(dimensions, parts: options.printedParts, format: options.format,
-                               precision: options.precisionGiven ? options.precision : nil,
-                               full: options.full || options.steps,
+        try OutputBudget.check(dimensions, parts: options.steps ? Part.allCases : options.printedParts, format: options.format,
+                               precision: options.precisionGiven ? options.precision : nil, full: options.full,
                                keepsPerHead: keep.contains(.scores) || keep.contains(.weights))
     }
 
