@@ -17,7 +17,7 @@ struct PackingBuffer<S> {
     private let mappedBytes: Int
 
     /// Sizes from which a buffer is mapped directly rather than taken from malloc.
-    static var directMappingBytes: Int { 1 << 20 }
+    static var directMappingBytes: Int { 4 << 20 }
 
     /// Allocates room for `count` elements (at least one), uninitialised.
     init(count: Int) {
