@@ -1,9 +1,63 @@
 import Foundation
+import MHACore
 
-/// The front end's entry point (placeholder until the commands land).
+/// The front end: parses the command line, runs the subcommand, writes its output and maps
+/// errors to sysexits codes with one line on stderr.
 public enum MHACLI {
-    /// Runs the program with `arguments` (including the program name) and exits.
+    /// Runs the program with `arguments` (including the program name) and exits with its
+    /// status. SIGPIPE is ignored: a closed stdout ends the program quietly with status 0.
     public static func main(_ arguments: [String]) -> Never {
-        exit(0)
+        signal(SIGPIPE, SIG_IGN)
+        exit(execute(Array(arguments.dropFirst())))
+    }
+
+    /// Runs one command line (without the program name) and returns the exit status.
+    static func execute(_ arguments: [String]) -> Int32 {
+        do {
+            let output = try dispatch(arguments)
+            for warning in output.warnings { FileDescriptorWriter.standardError("\(RootCommand.name): warning: \(warning)") }
+            if let destination = output.destination {
+                try AtomicOutput.write(output.text, to: destination)
+            } else {
+                try FileDescriptorWriter.standardOutput(output.text)
+            }
+            return 0
+        } catch OutputError.brokenPipe {
+            return 0
+        } catch let error as any MHAError {
+            FileDescriptorWriter.standardError("\(RootCommand.name): error: \(oneLine(error.description))")
+            return exitCode(error.category)
+        } catch {
+            FileDescriptorWriter.standardError("\(RootCommand.name): error: internal error: \(oneLine(String(describing: error)))")
+            return 70
+        }
+    }
+
+    /// Finds the subcommand, parses its options, validates and runs it.
+    static func dispatch(_ arguments: [String]) throws -> CommandOutput {
+        guard let first = arguments.first, !ArgumentParser.looksLikeOption(first) else {
+            return try RootCommand.run(arguments)
+        }
+        let command = try RootCommand.command(named: first)
+        let parsed = try ArgumentParser.parse(Array(arguments.dropFirst()), for: command.spec)
+        if parsed.helpRequested {
+            return CommandOutput(text: HelpRenderer.help(for: command.spec, path: [RootCommand.name, command.spec.name]))
+        }
+        return try command.init(parsed).run()
+    }
+
+    /// sysexits: usage 64, data 65, no input 66, output 74.
+    static func exitCode(_ category: ErrorCategory) -> Int32 {
+        switch category {
+        case .usage: return 64
+        case .data: return 65
+        case .noInput: return 66
+        case .output: return 74
+        }
+    }
+
+    /// `text` with line breaks shown as `\n`, so every message is one line.
+    static func oneLine(_ text: String) -> String {
+        text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).joined(separator: "\\n")
     }
 }

@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets and runs each for SECONDS (default 600), one after another.
+#
+#   Fuzz/run.sh [SECONDS] [TARGET...]      TARGET: csv json bundle npy args (default: all)
+#   Fuzz/run.sh --build-only [TARGET...]
+#
+# Each target is built with `swiftc -sanitize=fuzzer,address` over a static MHACore (and, for
+# `args`, MHACLI) built the same way, into Fuzz/.build/. The working corpus of a target is
+# Fuzz/.build/corpus/<target>, seeded from Tests/MHACoreTests/Fixtures, the regression corpus
+# Tests/MHACoreTests/Fixtures/fuzz-regressions/<target> and ../shared/conformance when present.
+# Crashes, leaks, timeouts (> 5 s) and out-of-memory inputs go to Fuzz/artifacts/<target>/;
+# copy each one into the regression corpus once fixed. A summary line per target (executions,
+# corpus size, seconds) is appended to Fuzz/.build/runs.log.
+set -euo pipefail
+
+fuzz_dir="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$fuzz_dir/.." && pwd)"
+build="$fuzz_dir/.build"
+conformance="${MHA_CONFORMANCE:-$root/../shared/conformance}"
+[ -d "$conformance" ] || conformance="/work/shared/conformance"
+all_targets=(csv json bundle npy args)
+
+seconds=600
+build_only=0
+if [ "${1:-}" = "--build-only" ]; then build_only=1; shift
+elif [[ "${1:-}" =~ ^[0-9]+$ ]]; then seconds="$1"; shift
+fi
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || targets=("${all_targets[@]}")
+
+flags=(-sanitize=fuzzer,address -parse-as-library -O -g -swift-version 5)
+
+# ld.gold warns about every ASan helper symbol; keep the build output readable.
+quiet_linker() { grep -v "Cannot export local symbol" >&2 || true; }
+
+# Builds a static library for module $1 from the sources under $2.
+build_library() {
+    local module="$1" sources="$2"
+    mkdir -p "$build/modules"
+    local files
+    mapfile -t files < <(find "$root/$sources" -name '*.swift' | sort)
+    swiftc "${flags[@]}" -enable-testing -module-name "$module" -emit-library -static \
+        -emit-module -emit-module-path "$build/modules/$module.swiftmodule" \
+        -I "$build/modules" "${files[@]}" -o "$build/lib$module.a" 2> >(quiet_linker)
+}
+
+# The target's Swift file, the libraries it links and its -max_len.
+target_file() { case "$1" in csv) echo FuzzCSV;; json) echo FuzzJSON;; bundle) echo FuzzBundle;;
+                                npy) echo FuzzNPY;; args) echo FuzzArguments;; *) return 1;; esac; }
+target_libraries() { if [ "$1" = args ]; then echo "MHACLI MHACore"; else echo "MHACore"; fi; }
+target_max_len() { case "$1" in npy) echo 4096;; args) echo 512;; *) echo 8192;; esac; }
+
+build_target() {
+    local target="$1" libs=()
+    for lib in $(target_libraries "$target"); do libs+=("$build/lib$lib.a"); done
+    swiftc "${flags[@]}" -module-name "Fuzz_$target" -I "$build/modules" \
+        "$fuzz_dir/Targets/$(target_file "$target").swift" "$fuzz_dir/Targets/FuzzInput.swift" \
+        "${libs[@]}" -o "$build/fuzz-$target" 2> >(quiet_linker)
+}
+
+# Copies seed files for the target into its corpus (names are content hashes, so re-seeding is idempotent).
+seed() {
+    local target="$1" corpus="$build/corpus/$1" fixtures="$root/Tests/MHACoreTests/Fixtures"
+    mkdir -p "$corpus"
+    local sources=("$fixtures/fuzz-regressions/$target")
+    case "$target" in
+        csv) sources+=("$conformance/csv-spectrum/csvs");;
+        json) sources+=("$fixtures/attention" "$conformance/JSONTestSuite/test_parsing");;
+        bundle) sources+=("$fixtures/attention" "$conformance/JSONTestSuite/test_parsing");;
+        npy) sources+=("$fixtures/npy");;
+        args) sources+=("$fuzz_dir/seeds/args");;
+    esac
+    for source in "${sources[@]}"; do
+        [ -d "$source" ] || continue
+        find "$source" -type f -size -64k ! -name '*.py' ! -name '*.md' ! -name LICENSE -print0 |
+            while IFS= read -r -d '' file; do
+                cp "$file" "$corpus/seed-$(sha1sum "$file" | cut -c1-16)"
+            done
+    done
+}
+
+needs_cli=0
+for target in "${targets[@]}"; do
+    target_file "$target" >/dev/null || { echo "unknown target '$target' (known: ${all_targets[*]})" >&2; exit 64; }
+    [ "$target" = args ] && needs_cli=1
+done
+
+echo "building MHACore" >&2
+build_library MHACore Sources/MHACore
+if [ $needs_cli = 1 ]; then echo "building MHACLI" >&2; build_library MHACLI Sources/MHACLI; fi
+for target in "${targets[@]}"; do echo "building fuzz-$target" >&2; build_target "$target"; done
+[ $build_only = 0 ] || exit 0
+
+for target in "${targets[@]}"; do
+    seed "$target"
+    artifacts="$fuzz_dir/artifacts/$target"
+    mkdir -p "$artifacts"
+    log="$build/fuzz-$target.log"
+    echo "fuzzing $target for ${seconds}s (log: $log)" >&2
+    status=0
+    "$build/fuzz-$target" "$build/corpus/$target" \
+        -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=5 \
+        -max_len="$(target_max_len "$target")" -print_final_stats=1 \
+        -artifact_prefix="$artifacts/" >"$log" 2>&1 || status=$?
+    execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo '?')
+    corpus=$(find "$build/corpus/$target" -type f | wc -l)
+    found=$(find "$artifacts" -type f | wc -l)
+    line="$(date -u +%FT%TZ) target=$target seconds=$seconds execs=$execs corpus=$corpus artifacts=$found exit=$status"
+    echo "$line" | tee -a "$build/runs.log" >&2
+done

@@ -1,0 +1,84 @@
+/// A small hand-written parser for one command's arguments.
+///
+/// Accepts `--opt value`, `--opt=value`, `-s value`, flags, positionals, and `--` to end the
+/// options. Unknown, repeated, value-less and badly-valued options are `UsageError`s that
+/// name the option (and suggest the nearest one for a typo). `-h`/`--help` anywhere asks for
+/// help and stops the checks. A lone `-` is a positional (or a value: stdin).
+enum ArgumentParser {
+    /// Parses `arguments` (without the program and subcommand names) against `spec`.
+    /// - Throws: `UsageError` for the first mistake found, left to right.
+    static func parse(_ arguments: [String], for spec: CommandSpec) throws(UsageError) -> ParsedArguments {
+        var parsed = ParsedArguments(spec: spec)
+        if arguments.prefix(while: { $0 != "--" }).contains(where: { $0 == "-h" || $0 == "--help" }) {
+            parsed.helpRequested = true
+            return parsed
+        }
+        var index = 0
+        while index < arguments.count {
+            let argument = arguments[index]
+            index += 1
+            if argument == "--" {
+                parsed.positionals += arguments[index...]
+                break
+            }
+            guard looksLikeOption(argument) else {
+                parsed.positionals.append(argument)
+                continue
+            }
+            let (name, inlineValue) = split(argument)
+            guard let option = spec.option(named: name) else {
+                let candidates = spec.options.map(\.longFlag)
+                throw .unknownOption(name, suggestion: Suggestion.nearest(to: name, among: candidates))
+            }
+            guard parsed.occurrences[option.long] == nil else { throw .repeated(option: option.longFlag) }
+            if option.takesValue {
+                let value: String
+                if let inlineValue {
+                    value = inlineValue
+                } else if index < arguments.count, !isOptionName(arguments[index], in: spec) {
+                    value = arguments[index]
+                    index += 1
+                } else {
+                    throw .missingValue(option: option.display)
+                }
+                if let allowed = option.allowedValues, !allowed.contains(value) {
+                    throw .invalidValue(value: value, option: option.display,
+                                        reason: "expected one of \(allowed.joined(separator: ", "))")
+                }
+                parsed.occurrences[option.long] = value
+            } else {
+                if let inlineValue { throw .unexpectedValue(option: option.longFlag, value: inlineValue) }
+                parsed.occurrences[option.long] = ""
+            }
+        }
+        try checkPositionals(parsed.positionals, spec: spec)
+        return parsed
+    }
+
+    /// Whether `argument` is written as an option: `-x`, `--name`, but not `-`, `--` or a
+    /// negative number such as `-0.5`.
+    static func looksLikeOption(_ argument: String) -> Bool {
+        guard argument.hasPrefix("-"), argument.count > 1 else { return false }
+        return Double(argument) == nil
+    }
+
+    /// Whether `argument` would be read as an option rather than as a value: a declared
+    /// option, or anything spelt `--name`.
+    private static func isOptionName(_ argument: String, in spec: CommandSpec) -> Bool {
+        guard looksLikeOption(argument) else { return false }
+        return argument.hasPrefix("--") || spec.option(named: split(argument).name) != nil
+    }
+
+    /// `--name=value` → (`--name`, `value`); anything else → (argument, nil).
+    private static func split(_ argument: String) -> (name: String, value: String?) {
+        guard argument.hasPrefix("--"), let equals = argument.firstIndex(of: "=") else { return (argument, nil) }
+        return (String(argument[..<equals]), String(argument[argument.index(after: equals)...]))
+    }
+
+    /// Refuses positionals beyond those the command declares.
+    private static func checkPositionals(_ positionals: [String], spec: CommandSpec) throws(UsageError) {
+        if positionals.count > spec.arguments.count {
+            throw .unexpectedArgument(positionals[spec.arguments.count])
+        }
+    }
+}

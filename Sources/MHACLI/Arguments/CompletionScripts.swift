@@ -1,0 +1,164 @@
+/// Shell completion scripts generated from the command declarations: subcommands, each
+/// subcommand's options, the accepted words of an option's value, and file names where an
+/// option takes a file.
+enum CompletionScripts {
+    /// The shells a script can be generated for.
+    enum Shell: String, CaseIterable {
+        case bash, zsh, fish
+    }
+
+    /// The script for `shell`, completing `root`'s subcommands and their options.
+    static func script(for shell: Shell, root: CommandSpec) -> String {
+        switch shell {
+        case .bash: return bash(root)
+        case .zsh: return zsh(root)
+        case .fish: return fish(root)
+        }
+    }
+
+    /// Every spelling of an option: `-x --input`.
+    private static func flags(_ option: OptionSpec) -> [String] {
+        [option.shortFlag, option.longFlag].compactMap { $0 }
+    }
+
+    /// Bash: a `complete -F` function that finds the subcommand among the words typed so far,
+    /// completes an option's value after it, and otherwise the subcommand's options.
+    static func bash(_ root: CommandSpec) -> String {
+        let function = "_" + root.name.replacingOccurrences(of: "-", with: "_")
+        let names = root.subcommands.map(\.name).joined(separator: " ")
+        var cases: [String] = []
+        for command in [root] + root.subcommands {
+            let label = command.name == root.name ? "\"\"" : command.name
+            let words = command.options.flatMap(flags) + (command.name == root.name ? root.subcommands.map(\.name) : [])
+            let helpWords = command.name == "help" ? root.subcommands.map(\.name) : []
+            cases.append("""
+                    \(label))
+                        case "$prev" in
+            \(bashValueCases(command))
+                        esac
+                        COMPREPLY=( $(compgen -W "\((words + helpWords).joined(separator: " "))" -- "$cur") ) ;;
+            """)
+        }
+        return """
+        # bash completion for \(root.name); load with: source <(\(root.name) --generate-completion-script bash)
+        \(function)() {
+            local cur="${COMP_WORDS[COMP_CWORD]}" prev="${COMP_WORDS[COMP_CWORD-1]}" sub="" i
+            for (( i = 1; i < COMP_CWORD; i++ )); do
+                case "${COMP_WORDS[i]}" in \(root.subcommands.map(\.name).joined(separator: "|"))) sub="${COMP_WORDS[i]}"; break ;; esac
+            done
+            case "$sub" in
+        \(cases.joined(separator: "\n"))
+            esac
+        }
+        complete -o default -F \(function) \(root.name)
+        # subcommands: \(names)
+
+        """
+    }
+
+    /// The `case "$prev"` arms completing option values for one command.
+    private static func bashValueCases(_ command: CommandSpec) -> String {
+        command.options.filter(\.takesValue).map { option in
+            let pattern = flags(option).joined(separator: "|")
+            let reply: String
+            switch option.completion {
+            case .file: reply = "COMPREPLY=( $(compgen -f -- \"$cur\") ); return"
+            case let .words(words): reply = "COMPREPLY=( $(compgen -W \"\(words.joined(separator: " "))\" -- \"$cur\") ); return"
+            case .none: reply = "COMPREPLY=(); return"
+            }
+            return "                \(pattern)) \(reply) ;;"
+        }.joined(separator: "\n")
+    }
+
+    /// Zsh: `_arguments` specs per subcommand, dispatched on the first word.
+    static func zsh(_ root: CommandSpec) -> String {
+        let function = "_" + root.name.replacingOccurrences(of: "-", with: "_")
+        let subcommands = root.subcommands.map { "'\($0.name):\(zshEscape($0.abstract))'" }.joined(separator: " ")
+        let cases = root.subcommands.map { command in
+            "        (\(command.name)) _arguments -s \(command.options.map(zshSpec).joined(separator: " ")) ;;"
+        }.joined(separator: "\n")
+        return """
+        #compdef \(root.name)
+        # zsh completion for \(root.name); put in a directory of $fpath as _\(root.name)
+        \(function)() {
+            local -a subcommands
+            subcommands=(\(subcommands))
+            if (( CURRENT == 2 )); then
+                _describe -t commands 'subcommand' subcommands
+                _arguments \(root.options.map(zshSpec).joined(separator: " "))
+                return
+            fi
+            local sub=${words[2]}
+            shift words
+            (( CURRENT-- ))
+            case $sub in
+        \(cases)
+            esac
+        }
+        \(function) "$@"
+
+        """
+    }
+
+    /// One `_arguments` spec: `'(-x --input)'{-x,--input}'[help]:file:_files'`.
+    private static func zshSpec(_ option: OptionSpec) -> String {
+        let help = "[\(zshEscape(option.help))]"
+        var action = ""
+        if let valueName = option.valueName {
+            switch option.completion {
+            case .file: action = ":\(valueName):_files"
+            case let .words(words): action = ":\(valueName):(\(words.joined(separator: " ")))"
+            case .none: action = ":\(valueName): "
+            }
+        }
+        if let short = option.shortFlag {
+            return "'(\(short) \(option.longFlag))'{\(short),\(option.longFlag)}'\(help)\(action)'"
+        }
+        return "'\(option.longFlag)\(help)\(action)'"
+    }
+
+    /// Text safe inside single quotes and zsh's `[…]` descriptions.
+    private static func zshEscape(_ text: String) -> String {
+        text.replacingOccurrences(of: "'", with: "'\\''")
+            .replacingOccurrences(of: "[", with: "(").replacingOccurrences(of: "]", with: ")")
+            .replacingOccurrences(of: ":", with: "\\:")
+    }
+
+    /// Fish: one `complete` line per subcommand and per option.
+    static func fish(_ root: CommandSpec) -> String {
+        let program = root.name
+        let names = root.subcommands.map(\.name).joined(separator: " ")
+        var lines = ["# fish completion for \(program); save as ~/.config/fish/completions/\(program).fish",
+                     "complete -c \(program) -f"]
+        for command in root.subcommands {
+            lines.append("complete -c \(program) -n 'not __fish_seen_subcommand_from \(names)' -a \(command.name) -d '\(fishEscape(command.abstract))'")
+        }
+        for option in root.options {
+            lines.append(fishOption(option, program: program, condition: "not __fish_seen_subcommand_from \(names)"))
+        }
+        for command in root.subcommands {
+            for option in command.options {
+                lines.append(fishOption(option, program: program, condition: "__fish_seen_subcommand_from \(command.name)"))
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// One fish `complete` line for an option.
+    private static func fishOption(_ option: OptionSpec, program: String, condition: String) -> String {
+        var line = "complete -c \(program) -n '\(condition)' -l \(option.long)"
+        if let short = option.short { line += " -s \(short)" }
+        switch (option.takesValue, option.completion) {
+        case (false, _): break
+        case (true, .file): line += " -r -F"
+        case let (true, .words(words)): line += " -x -a '\(words.joined(separator: " "))'"
+        case (true, .none): line += " -x"
+        }
+        return line + " -d '\(fishEscape(option.help))'"
+    }
+
+    /// Text safe inside fish single quotes.
+    private static func fishEscape(_ text: String) -> String {
+        text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "\\'")
+    }
+}

@@ -1,0 +1,74 @@
+/// One command-line option as declared by a command: its names, whether it takes a value,
+/// its help text, default and allowed values, and how a shell should complete its value.
+///
+/// The same declaration drives parsing, `--help` and the completion scripts, so the three
+/// cannot drift apart.
+struct OptionSpec: Sendable, Equatable {
+    /// How a shell completes the option's value.
+    enum Completion: Sendable, Equatable {
+        /// Nothing to suggest (a number, a list).
+        case none
+        /// A file path.
+        case file
+        /// One of these words.
+        case words([String])
+    }
+
+    /// The long name without dashes: `heads` for `--heads`.
+    let long: String
+    /// The one-letter short name, if any: `x` for `-x`.
+    let short: Character?
+    /// The value's placeholder (`n` in `--heads <n>`), or nil for a flag without value.
+    let valueName: String?
+    /// One sentence of help.
+    let help: String
+    /// The default, shown as `(default: …)`.
+    let defaultValue: String?
+    /// The accepted values, shown as `(values: …)` and checked by the parser.
+    let allowedValues: [String]?
+    /// How a shell completes the value.
+    let completion: Completion
+
+    /// A flag: present or absent, no value.
+    static func flag(_ long: String, short: Character? = nil, help: String) -> OptionSpec {
+        OptionSpec(long: long, short: short, valueName: nil, help: help, defaultValue: nil,
+                   allowedValues: nil, completion: .none)
+    }
+
+    /// An option with a value.
+    /// - Parameters:
+    ///   - valueName: the placeholder in help (`file`, `n`).
+    ///   - values: if given, the only accepted values (and the completion words).
+    static func value(_ long: String, short: Character? = nil, _ valueName: String, help: String,
+                      default defaultValue: String? = nil, values: [String]? = nil,
+                      completion: Completion = .none) -> OptionSpec {
+        OptionSpec(long: long, short: short, valueName: valueName, help: help,
+                   defaultValue: defaultValue, allowedValues: values,
+                   completion: values.map { .words($0) } ?? completion)
+    }
+
+    /// Whether the option takes a value.
+    var takesValue: Bool { valueName != nil }
+
+    /// `--long`.
+    var longFlag: String { "--" + long }
+
+    /// `-s`, if there is a short name.
+    var shortFlag: String? { short.map { "-\($0)" } }
+
+    /// How messages name the option: `--heads <n>` or `--causal`.
+    var display: String { valueName.map { "\(longFlag) <\($0)>" } ?? longFlag }
+
+    /// How help lists the option: `-x, --input <file>`.
+    var helpLabel: String { (shortFlag.map { $0 + ", " } ?? "") + display }
+}
+
+/// A positional argument of a command.
+struct ArgumentSpec: Sendable, Equatable {
+    /// Its placeholder, `subcommand` in `<subcommand>`.
+    let name: String
+    /// One sentence of help.
+    let help: String
+    /// Whether it may be omitted.
+    let isOptional: Bool
+}

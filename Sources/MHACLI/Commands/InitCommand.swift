@@ -1,0 +1,74 @@
+import Foundation
+import MHACore
+
+/// `mha-cli init`: writes a seeded, reproducible bundle that `run --bundle` accepts.
+///
+/// Distribution (SplitMix64 from `--seed`, draws in this order: x, wq, wk, wv, wo, then
+/// bq, bk, bv, bo): every value is uniform in [-1, 1) and rounded to 4 decimals; x is used
+/// as drawn, weights and biases are multiplied by 1/√d_model before rounding.
+struct InitCommand: Command {
+    static let spec = CommandSpec(
+        name: "init",
+        abstract: "Write a seeded example bundle (JSON) of a given size to stdout.",
+        discussion: """
+        Values are uniform in [-1, 1) from a SplitMix64 generator seeded with --seed, rounded to \
+        4 decimals; weights and biases are scaled by 1/√d_model. The same seed gives the same bundle.
+        """,
+        options: [
+            .value("d-model", "d", help: "Model width d_model."),
+            .value("heads", "t", help: "τ, the number of heads; must divide d_model."),
+            .value("seq-len", "n", help: "n, the number of tokens."),
+            .value("kv-heads", "g", help: "Key/value heads (grouped-query attention); must divide τ.", default: "τ"),
+            .value("seed", "s", help: "Seed of the generator.", default: "0"),
+            .flag("causal", help: "Mark the bundle causal."),
+            .flag("biases", help: "Include the biases bq, bk, bv, bo."),
+            .value("output", short: "o", "file", help: "Write the bundle to a file, atomically.", completion: .file),
+        ])
+
+    let shapes: DimensionArguments
+    let seed: UInt64
+    let causal: Bool
+    let biases: Bool
+    let destination: String?
+
+    init(_ arguments: ParsedArguments) throws {
+        shapes = try DimensionArguments(arguments)
+        let seedText = arguments.string("seed") ?? "0"
+        guard let seed = UInt64(seedText) else {
+            throw arguments.invalid(seedText, "seed", "expected an integer from 0 to \(UInt64.max)")
+        }
+        self.seed = seed
+        causal = arguments.flag("causal")
+        biases = arguments.flag("biases")
+        destination = arguments.string("output")
+        try MemoryBudget.check(values: shapes.bundleValueCount, bytesPerValue: 10, what: "the bundle")
+    }
+
+    func run() throws -> CommandOutput {
+        var generator = SplitMix64(seed: seed)
+        let d = shapes.modelDim, n = shapes.seqLen, kv = shapes.kvDim
+        let weightScale = 1 / Double(d).squareRoot()
+        var members: [(String, JSONText)] = [
+            ("heads", .integer(shapes.heads)), ("kv_heads", .integer(shapes.kvHeads)), ("causal", .bool(causal)),
+        ]
+        let matrices: [(String, Int, Int, Double)] = [("x", n, d, 1), ("wq", d, d, weightScale), ("wk", d, kv, weightScale),
+                                                      ("wv", d, kv, weightScale), ("wo", d, d, weightScale)]
+        for (key, rows, columns, scale) in matrices {
+            members.append((key, .matrix(Self.draw(rows, columns, scale, &generator))))
+        }
+        if biases {
+            for (key, length) in [("bq", d), ("bk", kv), ("bv", kv), ("bo", d)] {
+                members.append((key, .array(Self.draw(1, length, weightScale, &generator).elements.map { .number(JSONText.shortest($0)) })))
+            }
+        }
+        return CommandOutput(text: JSONText.object(members).rendered + "\n", destination: destination)
+    }
+
+    /// A rows × columns matrix of uniform [-1, 1) values times `scale`, rounded to 4 decimals.
+    static func draw(_ rows: Int, _ columns: Int, _ scale: Double, _ generator: inout SplitMix64) -> Matrix<Double> {
+        Matrix(rows: rows, columns: columns) { _, _ in
+            let value = (generator.nextSigned() * scale * 10_000).rounded() / 10_000
+            return value == 0 ? 0 : value
+        }
+    }
+}

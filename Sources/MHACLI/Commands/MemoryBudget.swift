@@ -1,0 +1,28 @@
+import MHACore
+
+/// Refuses a request whose memory would exceed what this machine has available, before
+/// allocating it.
+struct MemoryBudget: MHAError, Equatable {
+    /// What the memory was for.
+    let what: String
+    /// Bytes needed (`Int.max` when the count overflowed).
+    let needed: Int
+    /// Bytes available.
+    let available: Int
+
+    /// Always `.data` (DESIGN §3: a problem too large for this machine's memory).
+    var category: ErrorCategory { .data }
+
+    var description: String {
+        "\(what) needs about \(AvailableMemory.describe(needed)) of memory but this machine has \(AvailableMemory.describe(available)) available"
+    }
+
+    /// Throws if `values` × `bytesPerValue` exceeds the available memory (`values` nil:
+    /// the count overflowed).
+    static func check(values: Int?, bytesPerValue: Int, what: String) throws(MemoryBudget) {
+        guard let available = AvailableMemory.bytes() else { return }
+        let (needed, overflow) = (values ?? Int.max).multipliedReportingOverflow(by: bytesPerValue)
+        let bytes = overflow ? Int.max : needed
+        if bytes > available { throw MemoryBudget(what: what, needed: bytes, available: available) }
+    }
+}

@@ -1,0 +1,46 @@
+/// The program itself: `--version`, `--generate-completion-script`, and the subcommands.
+enum RootCommand {
+    /// The program's name as users type it.
+    static let name = "mha-cli"
+    /// Printed by `--version`.
+    static let version = "0.1.0"
+
+    /// The subcommands, in the order help lists them.
+    static let commands: [any Command.Type] = [RunCommand.self, ShapesCommand.self, InitCommand.self,
+                                               BenchCommand.self, HelpCommand.self]
+
+    /// The root declaration.
+    static var spec: CommandSpec {
+        CommandSpec(
+            name: name,
+            abstract: "Exact multi-head self-attention in the terminal.",
+            discussion: """
+            Computes Q = H·W^q, K = H·W^k, V = H·W^v, each head's softmax(Q_j·K_jᵀ/√d_k)·V_j, \
+            their concat and concat·W^o, and shows every shape on the way.
+            """,
+            options: [
+                .flag("version", help: "Show the version."),
+                .value("generate-completion-script", "shell", help: "Print a completion script for the shell.",
+                       values: CompletionScripts.Shell.allCases.map(\.rawValue)),
+            ],
+            subcommands: commands.map { $0.spec })
+    }
+
+    /// The command named `name`, or a usage error suggesting the nearest name.
+    static func command(named name: String) throws(UsageError) -> any Command.Type {
+        guard let command = commands.first(where: { $0.spec.name == name }) else {
+            throw .unknownSubcommand(name, suggestion: Suggestion.nearest(to: name, among: commands.map { $0.spec.name }))
+        }
+        return command
+    }
+
+    /// Handles the arguments when no subcommand is given: help, version, completions.
+    static func run(_ arguments: [String]) throws -> CommandOutput {
+        let parsed = try ArgumentParser.parse(arguments, for: spec)
+        if let shell = try parsed.choice("generate-completion-script", as: CompletionScripts.Shell.self) {
+            return CommandOutput(text: CompletionScripts.script(for: shell, root: spec))
+        }
+        if parsed.flag("version") { return CommandOutput(text: version + "\n") }
+        return CommandOutput(text: HelpRenderer.help(for: spec, path: [name]))
+    }
+}

@@ -1,0 +1,85 @@
+import Foundation
+import MHACore
+
+/// `mha-cli run`: reads H and the weights, runs the forward pass, prints the parts asked for.
+struct RunCommand: Command {
+    /// The checked options.
+    let options: RunOptions
+
+    init(_ arguments: ParsedArguments) throws {
+        options = try RunOptions(arguments)
+    }
+
+    func run() throws -> CommandOutput {
+        let inputs = try RunInputs(options)
+        let x = try inputs.input()
+        if let names = options.tokenNames, names.count != x.rows {
+            throw UsageError.invalidRequest("--tokens names \(names.count) tokens but the input has \(x.rows) rows")
+        }
+        let text = options.useFloat ? try compute(Float.self, x, inputs) : try compute(Double.self, x, inputs)
+        return CommandOutput(text: text.report, warnings: text.warnings, destination: options.output)
+    }
+
+    /// The forward pass in precision `S` and its rendering in the chosen format.
+    private func compute<S: AttentionScalar>(_: S.Type, _ x: Matrix<Double>, _ inputs: RunInputs) throws
+        -> (report: String, warnings: [String]) {
+        let input = x.converted(to: S.self)
+        let parameters: AttentionParameters<S> = try inputs.parameters(S.self)
+        let mask = inputs.matrices["mask"]?.converted(to: S.self)
+        let result = try MultiHeadAttention.forward(input: input, parameters: parameters, mask: mask,
+                                                    configuration: inputs.configuration)
+        let report: String
+        switch options.format {
+        case .json:
+            report = RunJSONReport.json(result, parts: options.show).rendered + "\n"
+        case .csv:
+            report = CSVWriter.matrix(try csvMatrix(result), decimals: options.precision)
+        case .text:
+            report = text(result, input: input, parameters: parameters, mask: mask, configuration: inputs.configuration)
+        }
+        return (report, result.warnings.map(\.description))
+    }
+
+    /// The text report: every step with `--steps`, else the shown parts, then the heatmaps
+    /// with `--heatmap`.
+    private func text<S: AttentionScalar>(_ result: AttentionResult<S>, input: Matrix<S>, parameters: AttentionParameters<S>,
+                                          mask: Matrix<S>?, configuration: AttentionConfiguration) -> String {
+        let color = options.output == nil
+            && TerminalColor.enabled(isTTY: TerminalColor.stdoutIsTTY(), environment: ProcessInfo.processInfo.environment,
+                                     noColorFlag: options.noColor)
+        let style = TextStyle(precision: options.precision, tokens: options.tokenNames, full: options.full, color: color)
+        var sections: [String]
+        if options.steps {
+            sections = [StepsRenderer.render(input: input, parameters: parameters, mask: mask,
+                                             configuration: configuration, result: result, style: style)]
+        } else {
+            let report = RunTextReport(result: result, parts: options.show, precision: options.precision,
+                                       tokenNames: options.tokenNames, scaleGiven: configuration.scale != nil, full: options.full)
+            sections = [report.lines.joined(separator: "\n")]
+        }
+        if options.heatmap, let weights = result.weights {
+            let positions = result.shapes.token.map { [$0] } ?? Array(0..<result.shapes.tokens)
+            sections.append(HeatmapRenderer.render(weights: weights, queryPositions: positions,
+                                                   tokens: options.tokenNames, color: color))
+        }
+        return sections.joined(separator: "\n\n") + "\n"
+    }
+
+    /// The one matrix `--format csv` prints, or a usage error when the part has several.
+    private func csvMatrix<S: AttentionScalar>(_ result: AttentionResult<S>) throws(UsageError) -> Matrix<S> {
+        let part = options.csvPart
+        let perHead: [Matrix<S>]?
+        switch part {
+        case .output: return result.output
+        case .concat: return result.concat
+        case .qkv: throw .invalidRequest("--format csv prints one matrix, but --show qkv has three (Q, K, V); use --format json")
+        case .heads: perHead = result.heads
+        case .scores: perHead = result.scores
+        case .weights: perHead = result.weights
+        }
+        guard let matrices = perHead, matrices.count == 1, let only = matrices.first else {
+            throw .invalidRequest("--format csv prints one matrix, but --show \(part.rawValue) has one per head (\(result.shapes.heads)); use --format json")
+        }
+        return only
+    }
+}

@@ -1,0 +1,112 @@
+import MHACore
+
+/// Everything a run needs, gathered from `--bundle` and the matrix options (which override
+/// it), with missing weights filled by `--weights` or refused by name.
+struct RunInputs {
+    /// H and the weights, biases, mask and in_proj by bundle key.
+    var matrices: [String: Matrix<Double>]
+    /// τ, g, causal, scale, token, layout after merging options over the bundle.
+    var configuration: AttentionConfiguration
+    /// The weight layout.
+    var layout: WeightLayout
+
+    /// Reads the bundle, then each matrix file, then fills or refuses missing weights.
+    /// - Throws: `FormatError` (66 or 65) from the readers, `UsageError` for a missing input.
+    init(_ o: RunOptions) throws {
+        let bundle = try o.bundle.map { path throws(FormatError) in try InputBundle.read(path: path) } ?? InputBundle()
+        matrices = bundle.matrices
+        for (key, path) in o.paths.sorted(by: { $0.key < $1.key }) {
+            matrices[key] = try MatrixReader.read(path: path)
+        }
+        layout = try o.layout ?? bundle.layout.map { text throws(UsageError) in
+            guard let layout = WeightLayout(rawValue: text) else {
+                throw .invalidRequest("the bundle's layout '\(text)' is not xw or torch")
+            }
+            return layout
+        } ?? .xw
+        configuration = AttentionConfiguration(
+            heads: o.heads ?? bundle.heads ?? 1, kvHeads: o.kvHeads ?? bundle.kvHeads,
+            causal: o.causal || (bundle.causal ?? false), scale: o.scale ?? bundle.scale,
+            token: o.token ?? bundle.token, intermediates: o.intermediates)
+        try fillWeights(o.fill)
+    }
+
+    /// H, or a usage error saying how to give it.
+    func input() throws(UsageError) -> Matrix<Double> {
+        guard let x = matrices["x"] else {
+            throw .missingOption(option: "-x, --input <file>", reason: "give H with -x FILE or a --bundle with \"x\"")
+        }
+        return x
+    }
+
+    /// Fills every missing weight from `fill`, or throws naming the first missing one.
+    private mutating func fillWeights(_ fill: RunOptions.WeightFill?) throws {
+        let x = try input()
+        let needed = matrices["in_proj"] == nil ? ["wq", "wk", "wv", "wo"] : ["wo"]
+        let missing = needed.filter { matrices[$0] == nil }
+        guard let first = missing.first else { return }
+        guard let fill else {
+            throw UsageError.missingOption(option: "--\(first) <file>",
+                reason: "give \(missing.map { "--" + $0 }.joined(separator: ", ")) (or a --bundle with them), or fill them with --weights identity or --weights random[:SEED]")
+        }
+        let d = x.columns
+        let heads = configuration.heads
+        guard heads > 0, d % heads == 0 else { return }  // the engine explains the arithmetic
+        let kvDim = (configuration.kvHeads ?? heads) * (d / heads)
+        var generator = SplitMix64(seed: { if case let .random(seed) = fill { return seed } else { return 0 } }())
+        let shapes = ["wq": (d, d), "wk": (d, kvDim), "wv": (d, kvDim), "wo": (d, d)]
+        try MemoryBudget.check(values: Self.valueCount(missing.compactMap { shapes[$0] }), bytesPerValue: 8,
+                               what: "filling the weights")
+        for key in missing {
+            guard let (rows, columns) = shapes[key] else { continue }
+            let w = WeightFiller.matrix(rows, columns, fill, scale: 1 / Double(d).squareRoot(), &generator)
+            matrices[key] = layout == .xw ? w : w.transposed
+        }
+    }
+
+    /// Σ rows·columns over `shapes`, or nil if it overflows `Int`.
+    private static func valueCount(_ shapes: [(Int, Int)]) -> Int? {
+        var total = 0
+        for (rows, columns) in shapes {
+            let (count, overflow) = rows.multipliedReportingOverflow(by: columns)
+            guard !overflow else { return nil }
+            let (sum, sumOverflow) = total.addingReportingOverflow(count)
+            guard !sumOverflow else { return nil }
+            total = sum
+        }
+        return total
+    }
+
+    /// The parameters for the engine, in precision `S`.
+    func parameters<S: AttentionScalar>(_: S.Type) throws -> AttentionParameters<S> {
+        func get(_ key: String) -> Matrix<S>? { matrices[key]?.converted(to: S.self) }
+        guard let wo = get("wo") else { throw UsageError.missingOption(option: "--wo <file>", reason: "W^o is required") }
+        if let packed = get("in_proj") {
+            if let separate = ["wq", "wk", "wv"].first(where: { matrices[$0] != nil }) {
+                throw UsageError.invalidRequest("in_proj replaces wq, wk and wv, but \(separate) was given too")
+            }
+            return AttentionParameters(inProjection: packed, wo: wo, bq: get("bq"), bk: get("bk"), bv: get("bv"),
+                                       bo: get("bo"), layout: layout)
+        }
+        guard let wq = get("wq"), let wk = get("wk"), let wv = get("wv") else {
+            throw UsageError.missingOption(option: "--wq <file>", reason: "W^q, W^k and W^v are required")
+        }
+        return AttentionParameters(wq: wq, wk: wk, wv: wv, wo: wo, bq: get("bq"), bk: get("bk"), bv: get("bv"),
+                                   bo: get("bo"), layout: layout)
+    }
+}
+
+/// The matrices `--weights` fills in.
+enum WeightFiller {
+    /// An identity (ones on the diagonal of a possibly rectangular matrix), or uniform [-1, 1)
+    /// values times `scale` drawn row by row from `generator`.
+    static func matrix(_ rows: Int, _ columns: Int, _ fill: RunOptions.WeightFill, scale: Double,
+                       _ generator: inout SplitMix64) -> Matrix<Double> {
+        switch fill {
+        case .identity:
+            return Matrix(rows: rows, columns: columns) { i, j in i == j ? 1 : 0 }
+        case .random:
+            return Matrix(rows: rows, columns: columns) { _, _ in generator.nextSigned() * scale }
+        }
+    }
+}

@@ -1,0 +1,47 @@
+import MHACore
+
+/// `mha-cli shapes`: the dimension calculator (no data).
+struct ShapesCommand: Command {
+    static let spec = CommandSpec(
+        name: "shapes",
+        abstract: "Dimension calculator: every tensor's shape, parameter counts and FLOPs (no data).",
+        discussion: """
+        Any two of --d-model, --heads, --head-dim give the third (d_model = τ·d_k). Without --seq-len \
+        the token count stays the symbol n.
+        """,
+        options: [
+            .value("d-model", "d", help: "Model width d_model."),
+            .value("heads", "t", help: "τ, the number of heads."),
+            .value("head-dim", "k", help: "d_k, the width of one head."),
+            .value("kv-heads", "g", help: "Key/value heads (grouped-query attention).", default: "τ"),
+            .value("seq-len", "n", help: "n, the number of tokens.", default: "the symbol n"),
+            .value("format", "format", help: "Output format.", default: "text", values: ["text", "json"]),
+            .flag("explain", help: "Write out the arithmetic step by step."),
+        ])
+
+    /// The dimension question.
+    let query: ShapeQuery
+    /// `--format json`.
+    let json: Bool
+    /// `--explain`.
+    let explain: Bool
+
+    init(_ arguments: ParsedArguments) throws {
+        // Zero and negative values reach the calculator, whose message explains them.
+        query = ShapeQuery(modelDim: try arguments.integer("d-model", minimum: Int.min),
+                           heads: try arguments.integer("heads", minimum: Int.min),
+                           headDim: try arguments.integer("head-dim", minimum: Int.min),
+                           kvHeads: try arguments.integer("kv-heads", minimum: Int.min),
+                           seqLen: try arguments.integer("seq-len", minimum: Int.min))
+        json = arguments.string("format") == "json"
+        explain = arguments.flag("explain")
+    }
+
+    func run() throws -> CommandOutput {
+        let report = try ShapeCalculator.solve(query)
+        if json { return CommandOutput(text: ShapesReport.json(report).rendered + "\n") }
+        var lines = ShapesReport.text(report)
+        if explain { lines += [""] + report.explanation }
+        return CommandOutput(text: lines.joined(separator: "\n") + "\n")
+    }
+}

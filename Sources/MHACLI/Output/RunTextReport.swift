@@ -1,0 +1,82 @@
+import MHACore
+
+/// The text form of a forward pass for people: a header with the input shape, τ, d_k and the
+/// scale, then each shown part with its name and shape (`head 2 of 4 · 3 × 16`) above its
+/// aligned values.
+struct RunTextReport<Scalar: AttentionScalar> {
+    /// What the engine computed.
+    let result: AttentionResult<Scalar>
+    /// The parts to print, in order.
+    let parts: [Part]
+    /// Decimals.
+    let precision: Int
+    /// Names of the n tokens, if given.
+    let tokenNames: [String]?
+    /// Whether `--scale` was given (else the header shows 1/√d_k).
+    let scaleGiven: Bool
+    /// `--full`: no elision.
+    let full: Bool
+
+    /// The whole report, one string per line.
+    var lines: [String] {
+        var lines = header
+        for part in parts { lines += [""] + section(part) }
+        return lines
+    }
+
+    /// `input H · 3 × 8   τ = 2 heads   d_k = 4   scale = 1/√4 = 0.5000` (and the token).
+    var header: [String] {
+        let s = result.shapes
+        let scale = scaleGiven ? MatrixText.format(s.scale, precision)
+            : "1/√\(s.headDim) = \(MatrixText.format(s.scale, precision))"
+        let kv = s.kvHeads == s.heads ? "" : "   kv_heads = \(s.kvHeads) (query head j uses K/V head ⌊j·\(s.kvHeads)/\(s.heads)⌋)"
+        var lines = ["input H · \(s.tokens) × \(s.modelDim)   τ = \(s.heads) \(s.heads == 1 ? "head" : "heads")   d_k = \(s.modelDim) / \(s.heads) = \(s.headDim)   scale = \(scale)\(kv)"]
+        if let token = s.token {
+            lines.append("single token \(token)\(tokenNames.map { " (\($0[token]))" } ?? ""): every per-query matrix has its one row")
+        }
+        return lines
+    }
+
+    /// The lines of one part.
+    func section(_ part: Part) -> [String] {
+        let s = result.shapes
+        switch part {
+        case .qkv:
+            return [result.queries.map { block("Q = H·W^q + b^q", $0, rows: queryLabels) },
+                    result.keys.map { block("K = H·W^k + b^k", $0, rows: tokenNames) },
+                    result.values.map { block("V = H·W^v + b^v", $0, rows: tokenNames) }]
+                .compactMap { $0 }.joined(separator: [""]).map { $0 }
+        case .scores:
+            return perHead("scores", result.scores ?? [], columns: tokenNames)
+        case .weights:
+            return perHead("weights", result.weights ?? [], columns: tokenNames)
+        case .heads:
+            return perHead("head", result.heads, columns: nil)
+        case .concat:
+            return block("concat = [head_1 | … | head_\(s.heads)]", result.concat, rows: queryLabels)
+        case .output:
+            return block("output = concat · W^o", result.output, rows: queryLabels)
+        }
+    }
+
+    /// `name j of τ · r × c` and values, for every head.
+    private func perHead(_ name: String, _ matrices: [Matrix<Scalar>], columns: [String]?) -> [String] {
+        let count = matrices.count
+        return matrices.enumerated().map { j, m in
+            block("\(name) \(j + 1) of \(count)", m, rows: queryLabels, columns: columns)
+        }.joined(separator: [""]).map { $0 }
+    }
+
+    /// A title with the shape, then the values.
+    private func block(_ title: String, _ m: Matrix<Scalar>, rows: [String]?, columns: [String]? = nil) -> [String] {
+        ["\(title) · \(m.rows) × \(m.columns)"]
+            + MatrixText.lines(m, precision: precision, rowLabels: rows, columnLabels: columns,
+                               limit: full ? nil : .terminal)
+    }
+
+    /// Labels of the query rows: every token, or the one token in single-token mode.
+    private var queryLabels: [String]? {
+        guard let tokenNames else { return nil }
+        return result.shapes.token.map { [tokenNames[$0]] } ?? tokenNames
+    }
+}

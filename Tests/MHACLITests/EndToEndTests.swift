@@ -1,0 +1,100 @@
+import Foundation
+import Testing
+
+/// The built binary, run as a user runs it: stdout, stderr and the exit status of every
+/// subcommand and every error class.
+@Suite struct EndToEndTests {
+    /// Usage errors: one line on stderr, exit 64, nothing on stdout.
+    @Test(arguments: [
+        (["run", "--head", "2"], "mha-cli: error: Unknown option '--head'. Did you mean '--heads'?\n"),
+        (["rnu"], "mha-cli: error: Unknown subcommand 'rnu'. Did you mean 'run'? See 'mha-cli --help'.\n"),
+        (["run", "--heads", "abc"], "mha-cli: error: The value 'abc' is invalid for '--heads <n>': expected a positive integer\n"),
+        (["run", "--heads"], "mha-cli: error: Missing value for '--heads <n>'\n"),
+        (["run", "--causal", "--causal"], "mha-cli: error: The option '--causal' was given more than once\n"),
+        (["run", "--format", "csv", "--show", "heads,output"],
+         "mha-cli: error: --format csv prints one matrix, but --show names 2 parts (heads,output); name one\n"),
+        (["shapes", "--d-model", "768", "--heads", "5"],
+         "mha-cli: error: d_model 768 is not divisible by 5 heads (768 / 5 = 153.6)\n"),
+        (["init", "--d-model", "8", "--heads", "2"], "mha-cli: error: Missing '--seq-len <n>': the number of tokens is required\n"),
+        (["--generate-completion-script", "tcsh"],
+         "mha-cli: error: The value 'tcsh' is invalid for '--generate-completion-script <shell>': expected one of bash, zsh, fish\n"),
+    ])
+    func usageErrors(_ arguments: [String], _ message: String) throws {
+        let outcome = try BuiltBinary.run(arguments)
+        #expect(outcome.status == 64)
+        #expect(outcome.stderr == message)
+        #expect(outcome.stdout.isEmpty)
+    }
+
+    @Test func versionAndHelp() throws {
+        let version = try BuiltBinary.run(["--version"])
+        #expect(version.status == 0 && version.stdout == "0.1.0\n" && version.stderr.isEmpty)
+        for arguments in [["--help"], ["help"], []] {
+            let help = try BuiltBinary.run(arguments)
+            #expect(help.status == 0)
+            #expect(help.stdout.hasPrefix("OVERVIEW: "))
+            #expect(help.stdout.contains("SUBCOMMANDS:"))
+        }
+        for command in ["run", "shapes", "init", "bench", "help"] {
+            let long = try BuiltBinary.run([command, "--help"])
+            let short = try BuiltBinary.run([command, "-h"])
+            let viaHelp = try BuiltBinary.run(["help", command])
+            #expect(long.status == 0 && long.stdout.contains("USAGE: mha-cli \(command)"))
+            #expect(short.stdout == long.stdout && viaHelp.stdout == long.stdout)
+        }
+    }
+
+    @Test func shapesTextAndJSON() throws {
+        let text = try BuiltBinary.run(["shapes", "--d-model", "768", "--heads", "12"])
+        #expect(text.status == 0 && text.stderr.isEmpty)
+        #expect(text.stdout.hasPrefix("d_model = 768 · τ = 12 heads · d_k = 64"))
+        #expect(text.stdout.contains("head_j     n × 64"))
+        let json = try BuiltBinary.run(["shapes", "--heads", "8", "--head-dim", "64", "--format", "json"])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        #expect(object["d_model"] as? Int == 512)
+        #expect(object["seq_len"] as? String == "n")
+        let tensors = try #require(object["tensors"] as? [String: [Any]])
+        #expect(tensors["concat"]?.first as? String == "n" && tensors["concat"]?.last as? Int == 512)
+        #expect(Set(object.keys) == ["d_model", "heads", "head_dim", "kv_heads", "concat_dim", "seq_len", "tensors", "parameters", "flops"])
+    }
+
+    @Test func initIsReproducibleAndSized() throws {
+        let arguments = ["init", "--d-model", "8", "--heads", "2", "--seq-len", "3", "--kv-heads", "1", "--seed", "42", "--biases"]
+        let first = try BuiltBinary.run(arguments)
+        let second = try BuiltBinary.run(arguments)
+        let other = try BuiltBinary.run(arguments.dropLast(3) + ["--seed", "43"])
+        #expect(first.status == 0 && first.stdout == second.stdout && first.stdout != other.stdout)
+        let bundle = try #require(try JSONSerialization.jsonObject(with: Data(first.stdout.utf8)) as? [String: Any])
+        #expect((bundle["x"] as? [[Double]])?.count == 3)
+        #expect((bundle["x"] as? [[Double]])?.first?.count == 8)
+        #expect((bundle["wk"] as? [[Double]])?.first?.count == 4)
+        #expect((bundle["bq"] as? [Double])?.count == 8)
+        #expect(bundle["kv_heads"] as? Int == 1)
+    }
+
+    @Test func benchReportsTheDesignKeys() throws {
+        let outcome = try BuiltBinary.run(["bench", "--seq-len", "8", "--d-model", "16", "--heads", "2", "--repeat", "3", "--format", "json"])
+        #expect(outcome.status == 0 && outcome.stderr.isEmpty)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(outcome.stdout.utf8)) as? [String: Any])
+        #expect((object["seconds_median"] as? Double).map { $0 > 0 } == true)
+        #expect((object["gflops"] as? Double).map { $0 > 0 } == true)
+        let flops: Double = 8 * 8 * 16 * 16 + 4 * 8 * 8 * 16
+        #expect((object["flops"] as? NSNumber)?.doubleValue == flops)
+        let text = try BuiltBinary.run(["bench", "--seq-len", "8", "--d-model", "16", "--heads", "2", "--repeat", "1"])
+        #expect(text.status == 0 && text.stdout.contains("GFLOP/s"))
+    }
+
+    @Test func tooLargeForMemoryIsADataError() throws {
+        let outcome = try BuiltBinary.run(["init", "--d-model", "1000000", "--heads", "1", "--seq-len", "1"])
+        #expect(outcome.status == 65)
+        #expect(outcome.stderr.hasPrefix("mha-cli: error: the bundle needs about "))
+        #expect(outcome.stderr.contains("available") && outcome.stderr.split(separator: "\n").count == 1)
+    }
+
+    @Test func completionScriptsAreGenerated() throws {
+        for shell in ["bash", "zsh", "fish"] {
+            let outcome = try BuiltBinary.run(["--generate-completion-script", shell])
+            #expect(outcome.status == 0 && outcome.stdout.contains("mha-cli") && outcome.stdout.contains("heads"))
+        }
+    }
+}

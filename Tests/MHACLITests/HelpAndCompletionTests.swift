@@ -1,0 +1,109 @@
+import Foundation
+import Testing
+@testable import MHACLI
+
+/// Help and completion scripts come from the declarations that parse, so every option of
+/// every subcommand must show up in both.
+@Suite struct HelpAndCompletionTests {
+    static let commands = RootCommand.commands.map { $0.spec }
+
+    @Test(arguments: commands.map(\.name))
+    func helpListsEveryOptionWithDefaultsAndValues(_ name: String) throws {
+        let spec = try #require(Self.commands.first { $0.name == name })
+        let help = HelpRenderer.help(for: spec, path: ["mha-cli", name])
+        let flat = help.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        #expect(flat.hasPrefix("OVERVIEW: \(spec.abstract)"))
+        #expect(help.contains("\nUSAGE: mha-cli \(name)"))
+        #expect(help.contains("\nOPTIONS:\n"))
+        for option in spec.options {
+            #expect(help.contains("  " + option.helpLabel), "help of \(name) lacks \(option.helpLabel)")
+            if let value = option.defaultValue { #expect(flat.contains("default: \(value)")) }
+            if let values = option.allowedValues { #expect(flat.contains("values: \(values.joined(separator: ", "))")) }
+        }
+        for line in help.split(separator: "\n") { #expect(line.count <= HelpRenderer.width, "too wide: \(line)") }
+    }
+
+    @Test func rootHelpListsSubcommands() {
+        let help = HelpRenderer.help(for: RootCommand.spec, path: ["mha-cli"])
+        #expect(help.contains("SUBCOMMANDS:\n  run "))
+        for command in Self.commands { #expect(help.contains("\n  \(command.name) ")) }
+    }
+
+    @Test func completionScriptsNameEveryOption() {
+        for shell in CompletionScripts.Shell.allCases {
+            let script = CompletionScripts.script(for: shell, root: RootCommand.spec)
+            for command in Self.commands {
+                #expect(script.contains(command.name))
+                for option in command.declaredOptions {
+                    let spelled = shell == .fish ? "-l \(option.long)" : option.longFlag
+                    #expect(script.contains(spelled), "\(shell) script lacks \(option.longFlag) of \(command.name)")
+                }
+            }
+        }
+    }
+
+    /// Sources the bash script in a real bash and asks it to complete.
+    @Test(arguments: [
+        (["mha-cli", "r"], ["run"]),
+        (["mha-cli", "sh"], ["shapes"]),
+        (["mha-cli", "run", "--hea"], ["--heads", "--heatmap"]),
+        (["mha-cli", "run", "--format", ""], ["csv", "json", "text"]),
+        (["mha-cli", "shapes", "--d-m"], ["--d-model"]),
+        (["mha-cli", "help", "b"], ["bench"]),
+        (["mha-cli", "--generate-completion-script", "z"], ["zsh"]),
+    ])
+    func bashCompletes(_ words: [String], _ expected: [String]) throws {
+        let bash = URL(fileURLWithPath: "/bin/bash")
+        try #require(FileManager.default.isExecutableFile(atPath: bash.path), "bash is not installed")
+        let script = CompletionScripts.script(for: .bash, root: RootCommand.spec)
+        let folder = try BuiltBinary.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("completion.bash")
+        try script.write(to: file, atomically: true, encoding: .utf8)
+        let quoted = words.map { "'\($0)'" }.joined(separator: " ")
+        let driver = """
+        source '\(file.path)'
+        COMP_WORDS=(\(quoted)); COMP_CWORD=\(words.count - 1)
+        _mha_cli
+        printf '%s\\n' "${COMPREPLY[@]}" | sort
+        """
+        let outcome = try BuiltBinary.launch(bash, ["--norc", "--noprofile", "-c", driver])
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        #expect(outcome.stdout.split(separator: "\n").map(String.init) == expected.sorted())
+    }
+
+    /// zsh and fish check the syntax of their scripts, when installed (`.ci/run` installs them).
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/zsh"), "zsh is not installed"))
+    func zshScriptParses() throws {
+        try checkSyntax(.zsh, shell: "/usr/bin/zsh", flag: "-n")
+    }
+
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/fish"), "fish is not installed"))
+    func fishScriptParses() throws {
+        try checkSyntax(.fish, shell: "/usr/bin/fish", flag: "--no-execute")
+    }
+
+    /// Loads the fish script into a real fish and asks it to complete.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/fish"), "fish is not installed"),
+          arguments: [("mha-cli ru", ["run"]), ("mha-cli run --hea", ["--heads", "--heatmap"]),
+                      ("mha-cli run --format ", ["csv", "json", "text"]), ("mha-cli init --se", ["--seed", "--seq-len"])])
+    func fishCompletes(_ line: String, _ expected: [String]) throws {
+        let folder = try BuiltBinary.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("mha-cli.fish")
+        try CompletionScripts.script(for: .fish, root: RootCommand.spec).write(to: file, atomically: true, encoding: .utf8)
+        let outcome = try BuiltBinary.launch(URL(fileURLWithPath: "/usr/bin/fish"),
+                                             ["--no-config", "-c", "source '\(file.path)'; complete -C '\(line)'"])
+        let words = outcome.stdout.split(separator: "\n").map { String($0.prefix { $0 != "\t" }) }
+        #expect(words.sorted() == expected.sorted(), "\(outcome.stderr)")
+    }
+
+    private func checkSyntax(_ kind: CompletionScripts.Shell, shell: String, flag: String) throws {
+        let folder = try BuiltBinary.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("script")
+        try CompletionScripts.script(for: kind, root: RootCommand.spec).write(to: file, atomically: true, encoding: .utf8)
+        let outcome = try BuiltBinary.launch(URL(fileURLWithPath: shell), [flag, file.path])
+        #expect(outcome.status == 0, "\(kind): \(outcome.stderr)")
+    }
+}

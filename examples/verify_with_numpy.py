@@ -1,0 +1,87 @@
+#!/usr/bin/env python3
+"""Checks every `expected` output of the run examples against the numpy reference
+(/work/shared/reference/mha_ref.py, float64), independently of mha-cli's own arithmetic.
+
+Usage: python3 examples/verify_with_numpy.py [path/to/mha_ref.py]
+Needs numpy; `mha-cli` on PATH only for the pipeline example (to produce its bundle).
+Text and CSV outputs are compared at their printed precision (half a unit in the last
+place); JSON outputs with a relative tolerance of 1e-12.
+"""
+import json, os, re, subprocess, sys
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REF = sys.argv[1] if len(sys.argv) > 1 else "/work/shared/reference/mha_ref.py"
+sys.path.insert(0, os.path.dirname(REF))
+from mha_ref import mha  # noqa: E402
+
+def load_bundle(path):
+    with open(path) as f:
+        return json.load(f)
+
+def numbers(text):
+    """Every decimal number in the lines of text that hold values (not titles)."""
+    out = []
+    for line in text.splitlines():
+        if "·" in line or "=" in line or not line.strip():
+            continue
+        out += [float(t) for t in re.findall(r"-?\d+\.\d+", line)]
+    return np.array(out)
+
+def close_printed(got, want, decimals, name):
+    want = np.round(np.asarray(want, dtype=np.float64).ravel(), decimals)
+    assert got.shape == want.shape, f"{name}: {got.shape} numbers, reference {want.shape}"
+    err = np.max(np.abs(got - want))
+    assert err <= 0.5 * 10.0 ** -decimals + 1e-12, f"{name}: differs by {err}"
+    print(f"ok  {name}: {got.size} printed numbers match numpy to {decimals} decimals")
+
+def close_json(got, want, name):
+    got, want = np.asarray(got, dtype=np.float64), np.asarray(want, dtype=np.float64)
+    assert got.shape == want.shape, f"{name}: shape {got.shape}, reference {want.shape}"
+    rel = np.max(np.abs(got - want) / np.maximum(np.abs(want), 1e-300))
+    assert rel <= 1e-12 or np.max(np.abs(got - want)) <= 1e-15, f"{name}: relative error {rel}"
+    print(f"ok  {name}: relative error {rel:.1e}")
+
+def ref_from(bundle, **extra):
+    keys = ("x", "wq", "wk", "wv", "wo", "bq", "bk", "bv", "bo")
+    args = {k: bundle.get(k) for k in keys}
+    return mha(args.pop("x"), args.pop("wq"), args.pop("wk"), args.pop("wv"), args.pop("wo"),
+               bundle["heads"], kv_heads=bundle.get("kv_heads"), causal=bundle.get("causal", False),
+               **args, **extra)
+
+def read(folder, name="expected"):
+    with open(os.path.join(HERE, folder, name)) as f:
+        return f.read()
+
+two = load_bundle(os.path.join(HERE, "two-heads", "bundle.json"))
+r = ref_from(two)
+close_printed(numbers(read("two-heads")), np.concatenate([*[h.ravel() for h in r["heads"]], r["concat"].ravel(), r["output"].ravel()]), 4, "two-heads (text)")
+j = json.loads(read("two-heads-bundle"))
+for key in ("concat", "output"):
+    close_json(j[key], r[key], f"two-heads-bundle {key}")
+close_json(j["heads"], np.array(r["heads"]), "two-heads-bundle heads")
+
+c = ref_from(dict(two, causal=True))
+row = 1
+want = np.concatenate([*[w[row] for w in c["weights"]], *[h[row] for h in c["heads"]], c["output"][row]])
+close_printed(numbers(read("causal-single-token")), want, 4, "causal-single-token (text, row 1 of the causal run)")
+
+g = load_bundle(os.path.join(HERE, "grouped-query", "bundle.json"))
+rg = ref_from(g)
+jg = json.loads(read("grouped-query"))
+close_json(jg["heads"], np.array(rg["heads"]), "grouped-query heads")
+close_json(jg["output"], rg["output"], "grouped-query output")
+
+x = np.load(os.path.join(HERE, "numpy-npy", "x.npy")).astype(np.float64)
+wq = np.load(os.path.join(HERE, "numpy-npy", "wq.npy"))
+eye = np.eye(4)
+rn = mha(x, wq, eye, eye, eye, 2)
+close_printed(np.array([float(t) for t in read("numpy-npy").replace("\n", ",").split(",") if t]), rn["output"], 6, "numpy-npy (csv)")
+
+bundle = json.loads(subprocess.run(["mha-cli", "init", "--d-model", "8", "--heads", "2", "--seq-len", "3", "--seed", "7"],
+                                   check=True, capture_output=True, text=True).stdout)
+rp = ref_from(bundle)
+jp = json.loads(read("pipeline-jq"))
+assert jp["shape"] == list(rp["output"].shape)
+close_json(jp["first_row"], rp["output"][0], "pipeline-jq first output row")
+print("all run examples agree with numpy")
