@@ -29,6 +29,8 @@ public enum MultiHeadAttention {
     ///   `.overflow` if an intermediate exceeds the precision.
     /// - Complexity: O(n·d_model² + n²·d_model) time. Memory O(n·d_model) unless scores or
     ///   weights are requested, which keep τ matrices of rows × n.
+    @_specialize(where Scalar == Double)
+    @_specialize(where Scalar == Float)
     public static func forward<Scalar: AttentionScalar>(
         input: Matrix<Scalar>, parameters: AttentionParameters<Scalar>,
         mask: Matrix<Scalar>? = nil, configuration: AttentionConfiguration
