@@ -114,21 +114,26 @@ extension Kernels {
 
 /// One head's operands for `attendQueryTile`: the query rows, K and V already packed.
 struct PackedHead<S: AttentionScalar> {
+    /// Query row 0 of the head (row-major, `queryStride` apart), `queryCount` rows.
     var queries: UnsafePointer<S>
     var queryStride: Int
     var queryCount: Int
+    /// Sequence position of query row 0.
     var firstQuery: Int
     /// Kᵀ in NR-key panels of depth d.
     var keys: UnsafeMutablePointer<S>
     /// V in 128-key tiles, each `valueTileSize` long, in NR-column panels.
     var values: UnsafeMutablePointer<S>
     var valueTileSize: Int
+    /// n (keys) and d_k.
     var keyCount: Int
     var headDim: Int
+    /// Score factor, causal flag and optional mask, as in `streamingAttention`.
     var scale: S
     var causal: Bool
     var mask: UnsafePointer<Bool>?
     var maskStride: Int
+    /// Output row 0 (rows `outputStride` apart).
     var output: UnsafeMutablePointer<S>
     var outputStride: Int
 }
@@ -136,9 +141,13 @@ struct PackedHead<S: AttentionScalar> {
 /// The per-thread buffers of one query tile: packed queries, scores / weights and their
 /// packed copy, and the online-softmax state.
 struct QueryTileScratch<S: AttentionScalar> {
+    /// Q_tile in MR-row panels.
     let packedQueries: PackingBuffer<S>
+    /// P in MR-row panels (the A operand of P·V).
     let packedWeights: PackingBuffer<S>
+    /// Br × 128 scores, then weights, row-major.
     let scores: PackingBuffer<S>
+    /// Running maximum and sum per row.
     let state: OnlineSoftmaxState<S>
 
     /// Buffers for tiles of `rows` queries, `depth` = d and `keys` keys.
