@@ -33,6 +33,8 @@ extension Matrix {
     }
 
     /// The same values in another precision (rounded to nearest).
+    @_specialize(where Scalar == Double, Other == Double)
+    @_specialize(where Scalar == Double, Other == Float)
     public func converted<Other: AttentionScalar>(to _: Other.Type = Other.self) -> Matrix<Other> {
         Matrix<Other>(uncheckedRows: rows, columns: columns, elements: elements.map { Other($0) })
     }

@@ -29,6 +29,8 @@ public enum MultiHeadAttention {
     ///   `.overflow` if an intermediate exceeds the precision.
     /// - Complexity: O(n·d_model² + n²·d_model) time. Memory O(n·d_model) unless scores or
     ///   weights are requested, which keep τ matrices of rows × n.
+    @_specialize(where Scalar == Double)
+    @_specialize(where Scalar == Float)
     public static func forward<Scalar: AttentionScalar>(
         input: Matrix<Scalar>, parameters: AttentionParameters<Scalar>,
         mask: Matrix<Scalar>? = nil, configuration: AttentionConfiguration
@@ -43,11 +45,19 @@ public enum MultiHeadAttention {
         let operands = HeadOperands(queries: q, keys: k, values: v, shapes: s, mask: resolved.mask,
                                     causal: configuration.causal,
                                     keep: configuration.intermediates)
-        // Heads are independent: one per core at a time (each result in its own slot).
+        // Heads are independent: one per core at a time (each result in its own slot), unless
+        // all heads together are too little work to be worth waking a second core.
         var outcomes = [Result<HeadOperands<Scalar>.Head, AttentionError>?](repeating: nil, count: s.heads)
+        let attentionWork = queryInput.rows.multipliedReportingOverflow(by: s.tokens * s.modelDim)
+        let parallel = attentionWork.overflow || attentionWork.partialValue >= 1 << 20
         outcomes.withUnsafeMutableBufferPointer { slots in
-            DispatchQueue.concurrentPerform(iterations: s.heads) { j in
+            let computeHead = { (j: Int) in
                 slots[j] = Result { () throws(AttentionError) in try operands.head(j) }
+            }
+            if parallel {
+                DispatchQueue.concurrentPerform(iterations: s.heads, execute: computeHead)
+            } else {
+                (0..<s.heads).forEach(computeHead)
             }
         }
         var heads: [HeadOperands<Scalar>.Head] = []

@@ -34,6 +34,12 @@ import Testing
                 scale: -0.75)
     }
 
+    @Test func queryTilesSpreadOverCoresMatchToo() {
+        // 300·300·48 multiply-adds pass `parallelAttentionThreshold`: query tiles in parallel.
+        #expect(300 * 300 * 48 >= Kernels.parallelAttentionThreshold)
+        compare(Double.self, n: 300, d: 48, causal: true, masked: true, tolerance: 1e-13)
+    }
+
     @Test func exponentialIsAccurateAndUnderflowsToZero() {
         var generator = TestGenerator(state: 5)
         let doubles = (0..<4096).map { _ in Double.random(in: -708...0, using: &generator) }
