@@ -41,7 +41,7 @@ import Testing
     }
 
     @Test func exponentialIsAccurateAndUnderflowsToZero() {
-        var generator = TestGenerator(state: 5)
+        var generator = SplitMix64(seed: 5)
         let doubles = (0..<4096).map { _ in Double.random(in: -708...0, using: &generator) }
         #expect(worstRelativeError(DoubleTile.self, doubles) <= 4 * Double.ulpOfOne)
         let floats = (0..<4096).map { _ in Float.random(in: -87...0, using: &generator) }
@@ -95,7 +95,7 @@ import Testing
 
     /// About one key in three blocked, and position 3 (when present) blocked entirely.
     func randomMask(n: Int) -> [Bool] {
-        var generator = TestGenerator(state: UInt64(n))
+        var generator = SplitMix64(seed: UInt64(n))
         var mask = (0..<(n * n)).map { _ in Int.random(in: 0..<3, using: &generator) != 0 }
         if n > 3 { for t in 0..<n { mask[3 * n + t] = false } }
         return mask
