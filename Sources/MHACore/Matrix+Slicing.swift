@@ -22,6 +22,18 @@ extension Matrix {
         return Matrix(uncheckedRows: range.count, columns: columns, elements: Array(slice))
     }
 
+    /// The rows at `indices`, in that order (repeats allowed): a `indices.count × columns` matrix.
+    /// - Precondition: every index lies within `0..<rows`.
+    public func selectingRows(_ indices: [Int]) -> Matrix {
+        var elements: [Scalar] = []
+        elements.reserveCapacity(indices.count * columns)
+        for i in indices {
+            precondition(i >= 0 && i < rows, "row \(i) outside 0..<\(rows)")
+            elements += row(i)
+        }
+        return Matrix(uncheckedRows: indices.count, columns: columns, elements: elements)
+    }
+
     /// Row `row` as an array of `columns` values.
     public func row(_ row: Int) -> ArraySlice<Scalar> {
         elements[(row * columns)..<((row + 1) * columns)]
