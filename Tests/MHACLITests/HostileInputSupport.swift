@@ -61,7 +61,9 @@ struct HostileRun {
         process.standardInput = FileHandle.nullDevice
         try process.run()
         process.waitUntilExit()
-        return process.terminationStatus
+        // `timeout -s KILL` kills its own process group too: the shell then dies of SIGKILL.
+        let signalled = process.terminationReason == .uncaughtSignal
+        return signalled ? 128 + process.terminationStatus : process.terminationStatus
     }
 
     /// `text` in single quotes for the shell.

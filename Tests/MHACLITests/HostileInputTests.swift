@@ -16,10 +16,19 @@ struct HostileInputTests {
     /// debug binary (whose reader is ~80× slower), 4 MB, so the suite stays fast. Set
     /// MHA_HOSTILE_FULL=1 to use 100 MB anyway.
     static var longLineBytes: Int {
+        fullSize ? 100_000_000 : 4_000_000
+    }
+
+    /// Whether the long-line cases use the full 100 MB.
+    static var fullSize: Bool {
         let full = ProcessInfo.processInfo.environment["MHA_HOSTILE_FULL"] == "1"
             || BuiltBinary.url?.path.contains("/release/") == true
-        return full ? 100_000_000 : 4_000_000
+        return full
     }
+
+    /// The hang bound of the long-line cases: 100 MB of numbers takes the readers several
+    /// seconds on a busy machine, so at full size a hang is 60 s.
+    static var longLineKillAfter: Int { fullSize ? 60 : HostileRun.killAfterSeconds }
 
     // MARK: - Unreadable and malformed files
 
@@ -125,22 +134,24 @@ struct HostileInputTests {
 
     // MARK: - Size
 
-    @Test("a 100 MB single line of numbers is refused for memory, not allocated")
+    @Test("a 100 MB single line of numbers (CSV, JSON) is refused for memory, not allocated")
     func longLineOfNumbers() throws {
         let folder = try ScratchFolder()
         try folder.write("line.csv", repeating: "0.5,", count: Self.longLineBytes / 4, end: "0.5\n")
-        try folder.run(["run", "-x", "line.csv"] + Self.identity).expectRefusal(65, "needs", "available")
+        try folder.run(["run", "-x", "line.csv"] + Self.identity, killAfter: Self.longLineKillAfter).expectRefusal(65, "needs", "available")
+        try folder.write("line.json", start: "[", repeating: "0.5,", count: Self.longLineBytes / 4, end: "0.5]")
+        try folder.run(["run", "-x", "line.json"] + Self.identity, killAfter: Self.longLineKillAfter).expectRefusal(65, "needs", "available")
     }
 
     @Test("a 100 MB single number is read or refused with a short message")
     func longNumber() throws {
         let folder = try ScratchFolder()
         try folder.write("one.csv", repeating: "0", count: Self.longLineBytes, end: "1\n")
-        try folder.run(["run", "-x", "one.csv", "--format", "json"] + Self.identity).expectSuccess()
+        try folder.run(["run", "-x", "one.csv", "--format", "json"] + Self.identity, killAfter: Self.longLineKillAfter).expectSuccess()
         try folder.write("huge.csv", repeating: "9", count: Self.longLineBytes)
-        try folder.run(["run", "-x", "huge.csv"] + Self.identity).expectRefusal(65, "huge.csv:1:1", "out of range")
+        try folder.run(["run", "-x", "huge.csv"] + Self.identity, killAfter: Self.longLineKillAfter).expectRefusal(65, "huge.csv:1:1", "out of range")
         try folder.write("text.csv", start: "1,", repeating: "x", count: Self.longLineBytes)
-        try folder.run(["run", "-x", "text.csv"] + Self.identity).expectRefusal(65, "text.csv:1:3", "xxxx…")
+        try folder.run(["run", "-x", "text.csv"] + Self.identity, killAfter: Self.longLineKillAfter).expectRefusal(65, "text.csv:1:3", "xxxx…")
     }
 
     @Test("a million columns are refused for memory before allocating d_model² weights")
