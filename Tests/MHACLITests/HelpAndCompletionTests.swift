@@ -83,6 +83,21 @@ import Testing
         try checkSyntax(.fish, shell: "/usr/bin/fish", flag: "--no-execute")
     }
 
+    /// Loads the fish script into a real fish and asks it to complete.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/fish"), "fish is not installed"),
+          arguments: [("mha-cli ru", ["run"]), ("mha-cli run --hea", ["--heads", "--heatmap"]),
+                      ("mha-cli run --format ", ["csv", "json", "text"]), ("mha-cli init --se", ["--seed", "--seq-len"])])
+    func fishCompletes(_ line: String, _ expected: [String]) throws {
+        let folder = try BuiltBinary.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("mha-cli.fish")
+        try CompletionScripts.script(for: .fish, root: RootCommand.spec).write(to: file, atomically: true, encoding: .utf8)
+        let outcome = try BuiltBinary.launch(URL(fileURLWithPath: "/usr/bin/fish"),
+                                             ["--no-config", "-c", "source '\(file.path)'; complete -C '\(line)'"])
+        let words = outcome.stdout.split(separator: "\n").map { String($0.prefix { $0 != "\t" }) }
+        #expect(words.sorted() == expected.sorted(), "\(outcome.stderr)")
+    }
+
     private func checkSyntax(_ kind: CompletionScripts.Shell, shell: String, flag: String) throws {
         let folder = try BuiltBinary.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }

@@ -26,7 +26,7 @@ struct BenchCommand: Command {
     let json: Bool
 
     init(_ arguments: ParsedArguments) throws {
-        dimensions = try DimensionArguments(arguments, requireSeqLen: true)
+        dimensions = try DimensionArguments(arguments)
         useFloat = arguments.flag("float")
         repeats = try arguments.integer("repeat", in: 1...1_000_000) ?? 5
         json = arguments.string("format") == "json"

@@ -18,7 +18,7 @@ struct DimensionArguments: Sendable, Equatable {
 
     /// Reads and checks the dimension options.
     /// - Throws: `UsageError` naming the missing option or explaining the arithmetic.
-    init(_ a: ParsedArguments, requireSeqLen: Bool) throws(UsageError) {
+    init(_ a: ParsedArguments) throws(UsageError) {
         guard let d = try a.integer("d-model", minimum: 1) else {
             throw .missingOption(option: "--d-model <d>", reason: "the model width is required")
         }
@@ -41,8 +41,9 @@ struct DimensionArguments: Sendable, Equatable {
         }
     }
 
-    /// Values in x, the four weights and the biases: n·d + 2·d² + 2·d·g·d_k + 2·d + 2·g·d_k;
-    /// nil if that overflows.
+    /// Values a run of this size holds at once, for the memory check: x (n·d), the four
+    /// weights (2·d² + 2·d·g·d_k), one head's n × n scores, and the biases (2·d + 2·g·d_k);
+    /// nil if the count overflows.
     var bundleValueCount: Int? {
         let terms = [(seqLen, modelDim), (modelDim, modelDim), (modelDim, modelDim), (modelDim, kvDim),
                      (modelDim, kvDim), (seqLen, seqLen), (2, modelDim), (2, kvDim)]

@@ -32,7 +32,7 @@ struct InitCommand: Command {
     let destination: String?
 
     init(_ arguments: ParsedArguments) throws {
-        shapes = try DimensionArguments(arguments, requireSeqLen: true)
+        shapes = try DimensionArguments(arguments)
         let seedText = arguments.string("seed") ?? "0"
         guard let seed = UInt64(seedText) else {
             throw arguments.invalid(seedText, "seed", "expected an integer from 0 to \(UInt64.max)")

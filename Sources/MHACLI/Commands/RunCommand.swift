@@ -1,3 +1,4 @@
+import Foundation
 import MHACore
 
 /// `mha-cli run`: reads H and the weights, runs the forward pass, prints the parts asked for.
@@ -22,24 +23,46 @@ struct RunCommand: Command {
     /// The forward pass in precision `S` and its rendering in the chosen format.
     private func compute<S: AttentionScalar>(_: S.Type, _ x: Matrix<Double>, _ inputs: RunInputs) throws
         -> (report: String, warnings: [String]) {
-        let result = try MultiHeadAttention.forward(
-            input: x.converted(to: S.self), parameters: inputs.parameters(S.self),
-            mask: inputs.matrices["mask"]?.converted(to: S.self), configuration: inputs.configuration)
-        return (try render(result, scaleGiven: inputs.configuration.scale != nil), result.warnings.map(\.description))
-    }
-
-    /// The result as text, JSON or CSV.
-    private func render<S: AttentionScalar>(_ result: AttentionResult<S>, scaleGiven: Bool) throws -> String {
+        let input = x.converted(to: S.self)
+        let parameters: AttentionParameters<S> = try inputs.parameters(S.self)
+        let mask = inputs.matrices["mask"]?.converted(to: S.self)
+        let result = try MultiHeadAttention.forward(input: input, parameters: parameters, mask: mask,
+                                                    configuration: inputs.configuration)
+        let report: String
         switch options.format {
         case .json:
-            return RunJSONReport.json(result, parts: options.show).rendered + "\n"
+            report = RunJSONReport.json(result, parts: options.show).rendered + "\n"
         case .csv:
-            return CSVWriter.matrix(try csvMatrix(result), decimals: options.precision)
+            report = CSVWriter.matrix(try csvMatrix(result), decimals: options.precision)
         case .text:
-            let report = RunTextReport(result: result, parts: options.show, precision: options.precision,
-                                       tokenNames: options.tokenNames, scaleGiven: scaleGiven, full: options.full)
-            return report.lines.joined(separator: "\n") + "\n"
+            report = text(result, input: input, parameters: parameters, mask: mask, configuration: inputs.configuration)
         }
+        return (report, result.warnings.map(\.description))
+    }
+
+    /// The text report: every step with `--steps`, else the shown parts, then the heatmaps
+    /// with `--heatmap`.
+    private func text<S: AttentionScalar>(_ result: AttentionResult<S>, input: Matrix<S>, parameters: AttentionParameters<S>,
+                                          mask: Matrix<S>?, configuration: AttentionConfiguration) -> String {
+        let color = options.output == nil
+            && TerminalColor.enabled(isTTY: TerminalColor.stdoutIsTTY(), environment: ProcessInfo.processInfo.environment,
+                                     noColorFlag: options.noColor)
+        let style = TextStyle(precision: options.precision, tokens: options.tokenNames, full: options.full, color: color)
+        var sections: [String]
+        if options.steps {
+            sections = [StepsRenderer.render(input: input, parameters: parameters, mask: mask,
+                                             configuration: configuration, result: result, style: style)]
+        } else {
+            let report = RunTextReport(result: result, parts: options.show, precision: options.precision,
+                                       tokenNames: options.tokenNames, scaleGiven: configuration.scale != nil, full: options.full)
+            sections = [report.lines.joined(separator: "\n")]
+        }
+        if options.heatmap, let weights = result.weights {
+            let positions = result.shapes.token.map { [$0] } ?? Array(0..<result.shapes.tokens)
+            sections.append(HeatmapRenderer.render(weights: weights, queryPositions: positions,
+                                                   tokens: options.tokenNames, color: color))
+        }
+        return sections.joined(separator: "\n\n") + "\n"
     }
 
     /// The one matrix `--format csv` prints, or a usage error when the part has several.

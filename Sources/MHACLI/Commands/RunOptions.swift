@@ -88,6 +88,9 @@ struct RunOptions: Sendable {
         if format == .csv, showGiven, show.count > 1 {
             throw .invalidRequest("--format csv prints one matrix, but --show names \(show.count) parts (\(show.map(\.rawValue).joined(separator: ","))); name one")
         }
+        if format != .text, let flag = steps ? "--steps" : heatmap ? "--heatmap" : nil {
+            throw .invalidRequest("\(flag) draws text for people; it cannot be combined with --format \(format.rawValue)")
+        }
         if paths["in_proj"] != nil, let separate = ["wq", "wk", "wv"].first(where: { paths[$0] != nil }) {
             throw .invalidRequest("--in-proj replaces --wq, --wk and --wv; do not give --\(separate) too")
         }

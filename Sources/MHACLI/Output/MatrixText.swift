@@ -63,7 +63,7 @@ enum MatrixText {
 
     /// `value` with `precision` decimals; a negative zero prints without its sign.
     static func format(_ value: Double, _ precision: Int) -> String {
-        let text = String(format: "%.\(max(0, min(precision, 17)))f", value)
+        let text = FixedDecimal.format(value, decimals: precision)
         if text.hasPrefix("-"), text.dropFirst().allSatisfy({ $0 == "0" || $0 == "." }) {
             return String(text.dropFirst())
         }

@@ -1,3 +1,5 @@
+import Dispatch
+
 /// The multi-head attention forward pass (DESIGN §1).
 ///
 ///     Q = H·W^q + b^q,  K = H·W^k + b^k,  V = H·W^v + b^v
@@ -41,7 +43,15 @@ public enum MultiHeadAttention {
         let operands = HeadOperands(queries: q, keys: k, values: v, shapes: s, mask: resolved.mask,
                                     causal: configuration.causal,
                                     keep: configuration.intermediates)
-        let heads = try (0..<s.heads).map { j throws(AttentionError) in try operands.head(j) }
+        // Heads are independent: one per core at a time (each result in its own slot).
+        var outcomes = [Result<HeadOperands<Scalar>.Head, AttentionError>?](repeating: nil, count: s.heads)
+        outcomes.withUnsafeMutableBufferPointer { slots in
+            DispatchQueue.concurrentPerform(iterations: s.heads) { j in
+                slots[j] = Result { () throws(AttentionError) in try operands.head(j) }
+            }
+        }
+        var heads: [HeadOperands<Scalar>.Head] = []
+        for case let outcome? in outcomes { heads.append(try outcome.get()) }
         let concat = Matrix.concatenatingColumns(heads.map(\.output))
         let output = try affine(concat, resolved.wo, resolved.bo, stage: "output = concat·W^o + b^o")
         let keep = configuration.intermediates

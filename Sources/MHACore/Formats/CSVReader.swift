@@ -21,18 +21,6 @@ struct CSVReader {
     /// `,` or a tab.
     let separator: UInt8
 
-    /// One field of a record: its content's byte range and whether it was quoted.
-    struct FieldSpan {
-        /// Offset where the field starts (its quote, if quoted), for messages.
-        var start: Int
-        /// Content range (inside the quotes, trimmed).
-        var contentStart: Int
-        /// One past the content.
-        var contentEnd: Int
-        /// The field held `""`, so its content is not the raw bytes (never a number).
-        var hasEscapedQuote: Bool
-    }
-
     /// Parses the whole text into a matrix.
     func read() throws(FormatError) -> Matrix<Double> {
         guard let base = text.baseAddress, !text.isEmpty else {
@@ -40,7 +28,7 @@ struct CSVReader {
                               message: "empty file: expected rows of numbers")
         }
         if let bad = UTF8Validation.firstInvalidOffset(in: text) {
-            throw error(at: bad, .syntax, String(format8: base[bad]))
+            throw error(at: bad, .syntax, UTF8Validation.message(for: base[bad]))
         }
         var builder = Builder()
         var fields: [FieldSpan] = []
@@ -55,6 +43,11 @@ struct CSVReader {
             }
             if base[contentStart] == UInt8(ascii: "#") {
                 index = lineEnd(base, from: contentStart) + 1
+                continue
+            }
+            if !firstRecord, builder.columns >= 0,
+               let recordEnd = appendPlainRecord(base, from: index, to: &builder) {
+                index = recordEnd + 1
                 continue
             }
             let recordEnd = try scanRecord(base, from: index, into: &fields)
@@ -113,6 +106,38 @@ struct CSVReader {
         builder.rows += 1
     }
 
+    /// The fast path for the common record: unquoted, finite numbers only, as many as the
+    /// rows above. Parses straight from the text into the matrix and returns the offset of
+    /// the LF ending the record; returns nil, having appended nothing, for anything else,
+    /// which the general path then reads (and reports precisely).
+    @inline(__always)
+    private func appendPlainRecord(_ base: UnsafePointer<UInt8>, from start: Int,
+                                   to builder: inout Builder) -> Int? {
+        let count = text.count
+        let before = builder.elements.count
+        var index = start
+        while true {
+            index = skipBlanks(base, from: index, includingCR: false)
+            guard let scanned = NumberParsing.scan(base, from: index, limit: count, grammar: .csv),
+                  scanned.value.isFinite else { break }
+            let after = skipBlanks(base, from: scanned.end, includingCR: true)
+            let next = base[after]
+            guard after == count || next == separator || next == UInt8(ascii: "\n") else { break }
+            builder.elements.append(scanned.value)
+            if next == separator && after < count {
+                index = after + 1
+                continue
+            }
+            if builder.elements.count - before == builder.columns {
+                builder.rows += 1
+                return after
+            }
+            break
+        }
+        builder.elements.removeSubrange(before...)
+        return nil
+    }
+
     /// The field's value, or a located error saying why it is not a finite number.
     @inline(__always)
     private func number(_ base: UnsafePointer<UInt8>, _ field: FieldSpan) throws(FormatError) -> Double {
@@ -141,102 +166,6 @@ struct CSVReader {
         }
     }
 
-    /// Splits the record starting at `start` into `fields`; returns the offset of the LF
-    /// that ends it (or the text's end).
-    private func scanRecord(_ base: UnsafePointer<UInt8>, from start: Int,
-                            into fields: inout [FieldSpan]) throws(FormatError) -> Int {
-        fields.removeAll(keepingCapacity: true)
-        let count = text.count
-        var index = start
-        while true {
-            index = skipBlanks(base, from: index, includingCR: false)
-            let field: FieldSpan
-            if base[index] == UInt8(ascii: "\"") {
-                (field, index) = try scanQuoted(base, from: index)
-            } else {
-                let fieldStart = index
-                while index < count, base[index] != separator, base[index] != UInt8(ascii: "\n") {
-                    index += 1
-                }
-                var end = index
-                while end > fieldStart, isBlank(base[end - 1], includingCR: true) { end -= 1 }
-                field = FieldSpan(start: fieldStart, contentStart: fieldStart, contentEnd: end,
-                                  hasEscapedQuote: false)
-            }
-            fields.append(field)
-            if index < count, base[index] == separator {
-                index += 1
-                continue
-            }
-            return index
-        }
-    }
-
-    /// Scans the quoted field whose opening quote is at `start`; returns it and the offset
-    /// of the separator, LF or end that follows it.
-    private func scanQuoted(_ base: UnsafePointer<UInt8>, from start: Int) throws(FormatError)
-        -> (FieldSpan, Int) {
-        let count = text.count
-        var index = start + 1
-        var hasEscapedQuote = false
-        while true {
-            guard index < count else {
-                throw error(at: start, .syntax, "unterminated quoted field: no closing '\"'")
-            }
-            if base[index] == UInt8(ascii: "\"") {
-                if base[index + 1] == UInt8(ascii: "\"") {
-                    hasEscapedQuote = true
-                    index += 2
-                    continue
-                }
-                break
-            }
-            index += 1
-        }
-        var contentStart = start + 1
-        var contentEnd = index
-        while contentStart < contentEnd, isBlank(base[contentStart], includingCR: false) { contentStart += 1 }
-        while contentEnd > contentStart, isBlank(base[contentEnd - 1], includingCR: false) { contentEnd -= 1 }
-        index = skipBlanks(base, from: index + 1, includingCR: true)
-        if index < count, base[index] != separator, base[index] != UInt8(ascii: "\n") {
-            throw error(at: index, .syntax, "unexpected text after a closing quote")
-        }
-        let field = FieldSpan(start: start, contentStart: contentStart, contentEnd: contentEnd,
-                              hasEscapedQuote: hasEscapedQuote)
-        return (field, index)
-    }
-
-    /// Whether `byte` is trimmed around fields: a space, a tab unless tabs separate, and CR
-    /// where asked (at a line's end).
-    @inline(__always)
-    private func isBlank(_ byte: UInt8, includingCR: Bool) -> Bool {
-        byte == 0x20 || (byte == 0x09 && separator != 0x09) || (includingCR && byte == 0x0D)
-    }
-
-    /// The first offset at or after `start` that is not blank (the NUL sentinel stops it).
-    @inline(__always)
-    private func skipBlanks(_ base: UnsafePointer<UInt8>, from start: Int, includingCR: Bool) -> Int {
-        var index = start
-        while isBlank(base[index], includingCR: includingCR) { index += 1 }
-        return index
-    }
-
-    /// The first offset at or after `start` that is not a space, tab or CR, to find blank
-    /// and comment lines (the NUL sentinel stops it).
-    @inline(__always)
-    private func skipWhitespace(_ base: UnsafePointer<UInt8>, from start: Int) -> Int {
-        var index = start
-        while base[index] == 0x20 || base[index] == 0x09 || base[index] == 0x0D { index += 1 }
-        return index
-    }
-
-    /// The offset of the LF ending the line that contains `start`, or the text's end.
-    private func lineEnd(_ base: UnsafePointer<UInt8>, from start: Int) -> Int {
-        var index = start
-        while index < text.count, base[index] != UInt8(ascii: "\n") { index += 1 }
-        return index
-    }
-
     /// The field's content as a string for messages.
     private func content(_ base: UnsafePointer<UInt8>, _ field: FieldSpan) -> String {
         String(decoding: UnsafeBufferPointer(start: base + field.contentStart,
@@ -247,13 +176,5 @@ struct CSVReader {
     /// A located error of this file.
     func error(at offset: Int, _ kind: FormatError.Kind, _ message: String) -> FormatError {
         FormatError(kind: kind, file: name, bytes: text, offset: offset, message: message)
-    }
-}
-
-extension String {
-    /// The message for a byte that is not UTF-8: `bytes that are not UTF-8 (0xFF)`.
-    init(format8 byte: UInt8) {
-        let hex = String(byte, radix: 16, uppercase: true)
-        self = "bytes that are not UTF-8 (0x\(hex.count == 1 ? "0" + hex : hex))"
     }
 }

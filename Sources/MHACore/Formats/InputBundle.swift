@@ -88,13 +88,19 @@ public struct InputBundle: Sendable, Equatable {
 
 /// One scalar member of a bundle, read with type checks and located errors.
 private struct BundleField {
+    /// The parsed bundle.
     let document: JSONDocument
+    /// The value's node.
     let index: Int
+    /// The value's JSON path, `$.heads`.
     let path: String
+    /// Locates errors.
     let reader: JSONMatrixReader
 
+    /// The value's JSON type.
     var kind: JSONDocument.Kind { document.nodes[index].kind }
 
+    /// `expected …, found …` at this member's value.
     func mismatch(_ expected: String) -> FormatError {
         reader.error(at: index, path: path, "expected \(expected), found \(found)")
     }
@@ -109,6 +115,7 @@ private struct BundleField {
         }
     }
 
+    /// An integral number ≥ `minimum` (2.0 counts as 2).
     func integer(minimum: Int) throws(FormatError) -> Int {
         let expected = minimum > 0 ? "a positive integer" : "a non-negative integer"
         guard kind == .number else { throw mismatch(expected) }
@@ -119,11 +126,13 @@ private struct BundleField {
         return Int(value)
     }
 
+    /// `true` or `false`.
     func boolean() throws(FormatError) -> Bool {
         guard kind == .boolean else { throw mismatch("true or false") }
         return document.boolean(index)
     }
 
+    /// A finite number.
     func number() throws(FormatError) -> Double {
         guard kind == .number else { throw mismatch("a number") }
         let value = document.number(index)
@@ -131,6 +140,7 @@ private struct BundleField {
         return value
     }
 
+    /// One of the `choices`, exactly.
     func string(oneOf choices: [String]) throws(FormatError) -> String {
         let expected = choices.map { "\"\($0)\"" }.joined(separator: " or ")
         guard kind == .string, choices.contains(document.string(index)) else { throw mismatch(expected) }

@@ -14,7 +14,7 @@ enum InputBytes {
     /// - Throws: `FormatError` of kind `.cannotOpen` for a missing, unreadable or
     ///   directory path: `cannot open 'x.csv': No such file or directory`.
     static func read(path: String) throws(FormatError) -> [UInt8] {
-        if path == "-" { return try readAll(descriptor: STDIN_FILENO, name: standardInputName, sizeHint: 0) }
+        if path == "-" { return try read(descriptor: STDIN_FILENO, name: standardInputName) }
         let descriptor = open(path, O_RDONLY)
         guard descriptor >= 0 else { throw cannotOpen(path, errno) }
         defer { close(descriptor) }
@@ -25,28 +25,46 @@ enum InputBytes {
         return try readAll(descriptor: descriptor, name: path, sizeHint: sizeHint)
     }
 
-    /// Reads `descriptor` to its end; `sizeHint` (the file size, if known) sizes the buffer.
+    /// The bytes of an open stream (a pipe, standard input) to its end, plus a trailing NUL.
+    static func read(descriptor: Int32, name: String) throws(FormatError) -> [UInt8] {
+        try readAll(descriptor: descriptor, name: name, sizeHint: 0)
+    }
+
+    /// Reads `descriptor` to its end; `sizeHint` (the file size, if known) sizes the buffer
+    /// so that a regular file is read straight into its final array, without zero-filling.
     private static func readAll(descriptor: Int32, name: String, sizeHint: Int) throws(FormatError) -> [UInt8] {
-        var bytes = [UInt8](repeating: 0, count: max(sizeHint, 1 << 16) + 1)
-        var count = 0
+        var bytes: [UInt8] = []
+        var capacity = max(sizeHint + 2, 1 << 16)  // one spare byte to see the end in one pass
         while true {
-            if count + 1 >= bytes.count {
-                bytes.append(contentsOf: repeatElement(0, count: bytes.count))
+            var failure: Int32 = 0
+            var reachedEnd = false
+            let previous = bytes
+            bytes = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, initialized in
+                guard let base = buffer.baseAddress else { return }
+                var count = previous.count
+                previous.withUnsafeBufferPointer { old in
+                    if let source = old.baseAddress { base.update(from: source, count: old.count) }
+                }
+                while count < capacity - 1 {
+                    let got = readBytes(descriptor, base + count, capacity - 1 - count)
+                    if got < 0 {
+                        if errno == EINTR { continue }
+                        failure = errno
+                        break
+                    }
+                    if got == 0 {
+                        reachedEnd = true
+                        break
+                    }
+                    count += got
+                }
+                initialized = count
             }
-            let room = bytes.count - 1 - count
-            let got = bytes.withUnsafeMutableBytes { buffer -> Int in
-                guard let base = buffer.baseAddress else { return 0 }
-                return readBytes(descriptor, base + count, room)
-            }
-            if got < 0 {
-                if errno == EINTR { continue }
-                throw cannotRead(name, errno)
-            }
-            if got == 0 { break }
-            count += got
+            if failure != 0 { throw cannotRead(name, failure) }
+            if reachedEnd { break }
+            capacity *= 2
         }
-        bytes.removeSubrange((count + 1)...)
-        bytes[count] = 0
+        bytes.append(0)
         return bytes
     }
 

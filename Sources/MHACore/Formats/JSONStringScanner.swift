@@ -73,14 +73,17 @@ struct JSONStringScanner {
         return value
     }
 
+    /// A string with no closing quote, located at its opening one.
     private func unterminated(_ start: Int) -> FormatError {
         syntax(at: start, "unterminated string")
     }
 
+    /// A raw control character (U+0000…U+001F) inside a string.
     private func unescapedControl(at index: Int) -> FormatError {
         syntax(at: index, "unescaped control character in a string")
     }
 
+    /// A located syntax error.
     private func syntax(at offset: Int, _ message: String) -> FormatError {
         FormatError(kind: .syntax, file: name, bytes: text, offset: offset, message: message)
     }

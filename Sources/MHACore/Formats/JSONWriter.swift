@@ -4,6 +4,8 @@ public enum JSONWriter {
     /// The matrix as compact JSON rows: `[[1.0,2.0],[3.0,4.0]]`. Each number is the shortest
     /// text that reads back to the same value in `S` (Double's or Float's `description`),
     /// so reading it back as Double gives the identical bits for a Double matrix.
+    @_specialize(where S == Double)
+    @_specialize(where S == Float)
     public static func matrix<S: AttentionScalar>(_ m: Matrix<S>) -> String {
         var output = ""
         output.reserveCapacity(m.rows * m.columns * 20 + 2 * m.rows + 2)
@@ -12,6 +14,8 @@ public enum JSONWriter {
     }
 
     /// Appends the matrix; when `pretty`, each row goes on its own line at `indent + 1`.
+    @_specialize(where S == Double)
+    @_specialize(where S == Float)
     static func appendMatrix<S: AttentionScalar>(_ m: Matrix<S>, to output: inout String,
                                                  pretty: Bool, indent: Int) {
         let inner = "\n" + String(repeating: "  ", count: indent + 1)

@@ -72,19 +72,25 @@ struct NPYHeaderDictionary {
 
     /// The recursive-descent parser over the header bytes.
     private struct Parser {
+        /// The header text.
         let bytes: [UInt8]
+        /// The next byte to read.
         var index = 0
+        /// Deeper nesting is refused (numpy writes depth 2 at most).
         static let maximumDepth = 16
 
+        /// Skips spaces, tabs and line breaks.
         mutating func skipSpaces() {
             while index < bytes.count, bytes[index] == 0x20 || bytes[index] == 0x0A
                 || bytes[index] == 0x09 || bytes[index] == 0x0D { index += 1 }
         }
 
+        /// A `malformed header at byte N: …` failure.
         func failure(_ what: String) -> NPYFailure {
             NPYFailure("malformed header at byte \(index): \(what)")
         }
 
+        /// Any literal, at nesting `depth`.
         mutating func value(depth: Int) throws(NPYFailure) -> Value {
             guard depth < Parser.maximumDepth else { throw failure("nested too deeply") }
             skipSpaces()
@@ -99,6 +105,7 @@ struct NPYHeaderDictionary {
             }
         }
 
+        /// A quoted string without escapes.
         mutating func string() throws(NPYFailure) -> String {
             let quote = bytes[index]
             index += 1
@@ -112,6 +119,7 @@ struct NPYHeaderDictionary {
             return String(decoding: bytes[start..<index], as: UTF8.self)
         }
 
+        /// A decimal integer (Python 2's `L` suffix allowed), overflow-checked.
         mutating func integer() throws(NPYFailure) -> Int {
             let negative = bytes[index] == UInt8(ascii: "-")
             if negative { index += 1 }
@@ -129,6 +137,7 @@ struct NPYHeaderDictionary {
             return negative ? -result : result
         }
 
+        /// `True`, `False` or `None`.
         mutating func word() throws(NPYFailure) -> Value {
             for (spelling, value) in [("True", Value.bool(true)), ("False", .bool(false)), ("None", .none)]
             where bytes[index...].starts(with: spelling.utf8) {
@@ -138,6 +147,7 @@ struct NPYHeaderDictionary {
             throw failure("unexpected character")
         }
 
+        /// A tuple or list; a trailing comma is allowed, as in Python.
         mutating func sequence(closing: Unicode.Scalar, depth: Int) throws(NPYFailure) -> [Value] {
             index += 1
             var items: [Value] = []
@@ -157,6 +167,7 @@ struct NPYHeaderDictionary {
             }
         }
 
+        /// A dictionary with string keys.
         mutating func dictionary(depth: Int) throws(NPYFailure) -> [String: Value] {
             index += 1
             var entries: [String: Value] = [:]

@@ -35,7 +35,7 @@ struct NPYReader {
         if header.fortranOrder && header.shape.count == 2 {
             elements = Self.transposed(elements, rows: rows, columns: columns)
         }
-        if let bad = elements.firstIndex(where: { !$0.isFinite }) {
+        if !Self.allFinite(elements), let bad = elements.firstIndex(where: { !$0.isFinite }) {
             throw failure("non-finite value \(elements[bad]) at [\(bad / columns), \(bad % columns)]")
         }
         do {
@@ -49,7 +49,13 @@ struct NPYReader {
     private func decode(_ header: NPYHeader, count: Int) throws(FormatError) -> [Double] {
         let raw = UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[header.dataOffset...]))
         let type = header.dataType
+        let nativeBigEndian = UInt16(1).bigEndian == 1
         switch (type.kind, type.size) {
+        case ("f", 8) where type.bigEndian == nativeBigEndian:
+            return [Double](unsafeUninitializedCapacity: count) { buffer, initialized in
+                UnsafeMutableRawBufferPointer(buffer).copyMemory(from: UnsafeRawBufferPointer(rebasing: raw[..<(count * 8)]))
+                initialized = count
+            }
         case ("f", 8):
             return Self.map(raw, count: count) { (bits: UInt64) -> Double in
                 Double(bitPattern: type.bigEndian ? UInt64(bigEndian: bits) : UInt64(littleEndian: bits))
@@ -86,6 +92,17 @@ struct NPYReader {
             }
             initialized = count
         }
+    }
+
+    /// Whether every element is finite: no exponent field of all ones (a branch-free
+    /// integer pass the compiler can vectorise).
+    private static func allFinite(_ elements: [Double]) -> Bool {
+        let exponentMask: UInt64 = 0x7FF0_0000_0000_0000
+        var nonFinite: UInt64 = 0
+        elements.withUnsafeBufferPointer { buffer in
+            for value in buffer { nonFinite |= (value.bitPattern & exponentMask) == exponentMask ? 1 : 0 }
+        }
+        return nonFinite == 0
     }
 
     /// Column-major `elements` of a rows × columns array, rearranged row-major.

@@ -2,24 +2,29 @@
 /// `(rows, columns)`; dtype `<f4` for a Float matrix, `<f8` otherwise.
 public enum NPYWriter {
     /// The complete file's bytes.
+    @_specialize(where S == Double)
+    @_specialize(where S == Float)
     public static func data<S: AttentionScalar>(_ m: Matrix<S>) -> [UInt8] {
         let isFloat = S.self == Float.self
-        var bytes = NPYHeader.encoded(descr: isFloat ? "<f4" : "<f8", rows: m.rows, columns: m.columns)
+        let header = NPYHeader.encoded(descr: isFloat ? "<f4" : "<f8", rows: m.rows, columns: m.columns)
         let size = isFloat ? 4 : 8
-        let headerCount = bytes.count
-        bytes.append(contentsOf: repeatElement(0, count: m.rows * m.columns * size))
-        bytes.withUnsafeMutableBytes { raw in
+        let count = m.rows * m.columns
+        return [UInt8](unsafeUninitializedCapacity: header.count + count * size) { bytes, initialized in
+            let raw = UnsafeMutableRawBufferPointer(bytes)
+            raw.copyBytes(from: header)
             m.withUnsafeBufferPointer { elements in
-                for (index, value) in elements.enumerated() {
-                    let offset = headerCount + index * size
+                for index in 0..<count {
+                    let offset = header.count + index * size
                     if isFloat {
-                        raw.storeBytes(of: Float(value).bitPattern.littleEndian, toByteOffset: offset, as: UInt32.self)
+                        raw.storeBytes(of: Float(elements[index]).bitPattern.littleEndian,
+                                       toByteOffset: offset, as: UInt32.self)
                     } else {
-                        raw.storeBytes(of: Double(value).bitPattern.littleEndian, toByteOffset: offset, as: UInt64.self)
+                        raw.storeBytes(of: Double(elements[index]).bitPattern.littleEndian,
+                                       toByteOffset: offset, as: UInt64.self)
                     }
                 }
             }
+            initialized = header.count + count * size
         }
-        return bytes
     }
 }

@@ -10,6 +10,7 @@ import Darwin
 /// - Clinger's fast path when the significand has at most 19 digits, is at most 2⁵³ and
 ///   the decimal exponent is within ±22 (one correctly rounded multiplication or division
 ///   of two exactly representable doubles);
+/// - otherwise the Eisel–Lemire method (`EiselLemire`), which decides almost every case;
 /// - otherwise the C library's `strtod` (correctly rounded in glibc and Apple's libc) on a
 ///   span whose grammar was already checked; should a process-wide locale make it stop
 ///   early, the standard library's locale-independent `Double(String)` is used instead.
@@ -51,14 +52,17 @@ enum NumberParsing {
             index += 1
         }
         var significand: UInt64 = 0
-        var significantDigits = 0
         var exponent10 = 0
         var truncated = false
         // Integer part.
         let integerStart = index
         while index < limit, case let digit = base[index] &- 48, digit < 10 {
-            accumulate(digit, into: &significand, count: &significantDigits,
-                       truncated: &truncated, exponent10: &exponent10, isFraction: false)
+            if significand < significandLimit {
+                significand = significand &* 10 &+ UInt64(digit)
+            } else {
+                exponent10 += 1
+                truncated = truncated || digit != 0
+            }
             index += 1
         }
         let integerDigits = index - integerStart
@@ -75,8 +79,12 @@ enum NumberParsing {
             let fractionStart = index + 1
             var cursor = fractionStart
             while cursor < limit, case let digit = base[cursor] &- 48, digit < 10 {
-                accumulate(digit, into: &significand, count: &significantDigits,
-                           truncated: &truncated, exponent10: &exponent10, isFraction: true)
+                if significand < significandLimit {
+                    significand = significand &* 10 &+ UInt64(digit)
+                    exponent10 -= 1
+                } else {
+                    truncated = truncated || digit != 0
+                }
                 cursor += 1
             }
             fractionDigits = cursor - fractionStart
@@ -107,25 +115,11 @@ enum NumberParsing {
         return Scanned(end: index, value: value)
     }
 
-    /// Adds one decimal digit to the significand, keeping at most 19 significant digits and
-    /// noting in `truncated` whether a non-zero digit was dropped.
-    @inline(__always)
-    private static func accumulate(_ digit: UInt8, into significand: inout UInt64,
-                                   count: inout Int, truncated: inout Bool,
-                                   exponent10: inout Int, isFraction: Bool) {
-        if count == 0 && digit == 0 {
-            if isFraction { exponent10 -= 1 }
-            return
-        }
-        if count < 19 {
-            significand = significand &* 10 &+ UInt64(digit)
-            count += 1
-            if isFraction { exponent10 -= 1 }
-        } else {
-            if digit != 0 { truncated = true }
-            if !isFraction { exponent10 += 1 }
-        }
-    }
+    /// Digits are accumulated while the significand is below 10¹⁸, so it never overflows
+    /// and holds every digit of a number with up to 18 significant digits (19 if the first
+    /// is small); leading zeros cost nothing. Later non-zero digits set `truncated` and
+    /// send the conversion to `strtod`.
+    private static let significandLimit: UInt64 = 1_000_000_000_000_000_000
 
     /// Exact powers of ten representable in a Double: 10⁰ … 10²².
     private static let exactPowersOfTen: [Double] = (0...22).map { power in
@@ -146,6 +140,9 @@ enum NumberParsing {
                 ? magnitude * exactPowersOfTen[exponent10]
                 : magnitude / exactPowersOfTen[-exponent10]
             return negative ? -scaled : scaled
+        }
+        if exact, let magnitude = EiselLemire.convert(significand, exponent10) {
+            return negative ? -magnitude : magnitude
         }
         return slowConvert(text, length: length)
     }

@@ -25,6 +25,12 @@ enum UTF8Validation {
         return nil
     }
 
+    /// The message for a byte that is not UTF-8: `bytes that are not UTF-8 (0xFF)`.
+    static func message(for byte: UInt8) -> String {
+        let hex = String(byte, radix: 16, uppercase: true)
+        return "bytes that are not UTF-8 (0x\(hex.count == 1 ? "0" + hex : hex))"
+    }
+
     /// The length of the well-formed multi-byte sequence at `index`, or nil.
     private static func sequenceLength(_ base: UnsafePointer<UInt8>, at index: Int,
                                        count: Int) -> Int? {

@@ -37,8 +37,43 @@ extension Kernels {
     /// C = A·op(B) on raw row-major storage with row strides (`lda`, `ldb`, `ldc`), where
     /// op(B) is B (`k × n`) or Bᵀ (B stored `n × k`). C is overwritten.
     ///
-    /// This is the one place a fast kernel plugs in.
+    /// Double and Float go to the packed, cache-blocked SIMD product (`blockedGEMM`) unless
+    /// the product is tiny (fewer than `packingThreshold` multiply-adds), where packing costs
+    /// more than it saves; any other scalar type uses the plain loop.
     static func gemm<S: AttentionScalar>(
+        m: Int, n: Int, k: Int,
+        a: UnsafePointer<S>, lda: Int,
+        b: UnsafePointer<S>, ldb: Int, transposeB: Bool,
+        c: UnsafeMutablePointer<S>, ldc: Int
+    ) {
+        guard m > 0, n > 0 else { return }
+        let work = m.multipliedReportingOverflow(by: n).partialValue
+            .multipliedReportingOverflow(by: k).partialValue
+        if k > 0, work >= packingThreshold {
+            if S.self == Double.self {
+                blockedGEMM(DoubleTile.self, m: m, n: n, k: k,
+                            a: a.rebound(to: Double.self), lda: lda,
+                            b: b.rebound(to: Double.self), ldb: ldb, transposeB: transposeB,
+                            c: c.rebound(to: Double.self), ldc: ldc)
+                return
+            }
+            if S.self == Float.self {
+                blockedGEMM(FloatTile.self, m: m, n: n, k: k,
+                            a: a.rebound(to: Float.self), lda: lda,
+                            b: b.rebound(to: Float.self), ldb: ldb, transposeB: transposeB,
+                            c: c.rebound(to: Float.self), ldc: ldc)
+                return
+            }
+        }
+        plainGEMM(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, transposeB: transposeB,
+                  c: c, ldc: ldc)
+    }
+
+    /// Products with fewer multiply-adds than this skip packing.
+    static let packingThreshold = 4096
+
+    /// The straightforward i-p-j (or dot-product, for Bᵀ) loop: the reference for tiny sizes.
+    static func plainGEMM<S: AttentionScalar>(
         m: Int, n: Int, k: Int,
         a: UnsafePointer<S>, lda: Int,
         b: UnsafePointer<S>, ldb: Int, transposeB: Bool,
@@ -63,5 +98,21 @@ extension Kernels {
                 }
             }
         }
+    }
+}
+
+extension UnsafePointer {
+    /// The same address viewed as `T`; only for a `T` that is `Pointee` (checked by the caller).
+    @inline(__always)
+    func rebound<T>(to type: T.Type) -> UnsafePointer<T> {
+        UnsafeRawPointer(self).assumingMemoryBound(to: T.self)
+    }
+}
+
+extension UnsafeMutablePointer {
+    /// The same address viewed as `T`; only for a `T` that is `Pointee` (checked by the caller).
+    @inline(__always)
+    func rebound<T>(to type: T.Type) -> UnsafeMutablePointer<T> {
+        UnsafeMutableRawPointer(self).assumingMemoryBound(to: T.self)
     }
 }

@@ -1,11 +1,14 @@
 extension Kernels {
-    /// head = softmax(Q·Kᵀ·scale + mask)·V for one head, streamed: O(tile·d) extra memory,
-    /// never the n × n scores.
+    /// head = softmax(Q·Kᵀ·scale + mask)·V for one head, streamed: O(n·d + tile²) extra
+    /// memory (packed K and V, one score tile), never the n × n scores.
     ///
     /// Query row r is at sequence position `firstQuery + r`; with `causal` it sees keys
     /// 0...position. `mask` (optional) is a row-major Bool matrix indexed
     /// `[position * maskStride + key]`: false = blocked.
     /// - Returns: the positions of query rows that had nothing to attend to (their output row is 0).
+    ///
+    /// Double and Float run the tiled, fused kernel (`tiledAttention`); other scalar types
+    /// and empty dimensions run `rowByRowAttention`.
     static func streamingAttention<S: AttentionScalar>(
         queries: UnsafePointer<S>, queryStride: Int, queryCount: Int, firstQuery: Int,
         keys: UnsafePointer<S>, keyStride: Int,
@@ -14,33 +17,32 @@ extension Kernels {
         mask: UnsafePointer<Bool>?, maskStride: Int,
         output: UnsafeMutablePointer<S>, outputStride: Int
     ) -> [Int] {
-        var fullyMasked: [Int] = []
-        let scores = UnsafeMutableBufferPointer<S>.allocate(capacity: Swift.max(keyCount, 1))
-        defer { scores.deallocate() }
-        for r in 0..<queryCount {
-            let position = firstQuery + r
-            let visible = causal ? Swift.min(position + 1, keyCount) : keyCount
-            let q = queries + r * queryStride
-            for t in 0..<keyCount {
-                let allowed = t < visible && (mask.map { $0[position * maskStride + t] } ?? true)
-                guard allowed else { scores[t] = -S.infinity; continue }
-                let key = keys + t * keyStride
-                var dot = S.zero
-                for p in 0..<headDim { dot += q[p] * key[p] }
-                scores[t] = dot * scale
-            }
-            let out = output + r * outputStride
-            for p in 0..<headDim { out[p] = 0 }
-            guard softmaxRow(scores, start: 0, count: keyCount) else {
-                fullyMasked.append(position)
-                continue
-            }
-            for t in 0..<keyCount where scores[t] != 0 {
-                let weight = scores[t]
-                let value = values + t * valueStride
-                for p in 0..<headDim { out[p] += weight * value[p] }
-            }
+        let degenerate = queryCount == 0 || keyCount == 0 || headDim == 0
+        if !degenerate, S.self == Double.self, let scale = scale as? Double {
+            return tiledAttention(
+                DoubleTile.self, queries: queries.rebound(to: Double.self), queryStride: queryStride,
+                queryCount: queryCount, firstQuery: firstQuery,
+                keys: keys.rebound(to: Double.self), keyStride: keyStride,
+                values: values.rebound(to: Double.self), valueStride: valueStride,
+                keyCount: keyCount, headDim: headDim, scale: scale, causal: causal,
+                mask: mask, maskStride: maskStride,
+                output: output.rebound(to: Double.self), outputStride: outputStride)
         }
-        return fullyMasked
+        if !degenerate, S.self == Float.self, let scale = scale as? Float {
+            return tiledAttention(
+                FloatTile.self, queries: queries.rebound(to: Float.self), queryStride: queryStride,
+                queryCount: queryCount, firstQuery: firstQuery,
+                keys: keys.rebound(to: Float.self), keyStride: keyStride,
+                values: values.rebound(to: Float.self), valueStride: valueStride,
+                keyCount: keyCount, headDim: headDim, scale: scale, causal: causal,
+                mask: mask, maskStride: maskStride,
+                output: output.rebound(to: Float.self), outputStride: outputStride)
+        }
+        return rowByRowAttention(
+            queries: queries, queryStride: queryStride, queryCount: queryCount,
+            firstQuery: firstQuery, keys: keys, keyStride: keyStride, values: values,
+            valueStride: valueStride, keyCount: keyCount, headDim: headDim, scale: scale,
+            causal: causal, mask: mask, maskStride: maskStride, output: output,
+            outputStride: outputStride)
     }
 }

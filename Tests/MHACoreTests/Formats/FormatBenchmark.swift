@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import MHACore
+@testable import MHACore
 
 /// Read throughput of the three readers, run by benchmarks/formats/bench.py:
 /// `MHA_FORMAT_BENCH=1 MHA_FORMAT_BENCH_DIR=/tmp/… swift test -c release -Xswiftc -enable-testing
@@ -23,7 +23,9 @@ import MHACore
     @Test(.enabled(if: enabled)) func readThroughput() throws {
         let folder = Self.environment["MHA_FORMAT_BENCH_DIR"] ?? "/tmp/mha-formats-bench"
         let runs = Int(Self.environment["MHA_FORMAT_BENCH_RUNS"] ?? "") ?? 5
-        for name in ["m.csv", "m.json", "m.npy"] {
+        let names = Self.environment["MHA_FORMAT_BENCH_FILES"]?.split(separator: ",").map(String.init)
+            ?? ["m.csv", "m.json", "m.npy"]
+        for name in names {
             let path = folder + "/" + name
             let size = Double(try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int ?? 0)
             var shape = Shape(rows: 0, columns: 0)
@@ -31,6 +33,7 @@ import MHACore
             print("BENCH mha-cli \(name) \(shape) \(seconds) s \(size / seconds / 1e6) MB/s")
         }
         // Foundation's JSON, for the record behind JSONParser's design note.
+        guard Self.environment["MHA_FORMAT_BENCH_FOUNDATION"] != "0" else { return }
         let path = folder + "/m.json"
         let data = try Data(contentsOf: URL(fileURLWithPath: path))
         let seconds = try Self.median(runs: runs) {
@@ -44,6 +47,21 @@ import MHACore
             print("BENCH JSONSerialization accepted a trailing comma")
         } catch {
             print("BENCH JSONSerialization error: \(error)")
+        }
+    }
+}
+
+extension FormatBenchmark {
+    @Test(.enabled(if: enabled)) func writeThroughput() throws {
+        var generator = SplitMix64(seed: 1)
+        let m = Matrix<Double>(rows: 512, columns: 1024) { _, _ in Double(generator.next() >> 11) / 0x1p53 - 0.5 }
+        var size = 0
+        for (label, write) in [("csv round-trip", { CSVWriter.matrix(m, decimals: nil).utf8.count }),
+                               ("csv %.6f", { CSVWriter.matrix(m, decimals: 6).utf8.count }),
+                               ("json", { JSONWriter.matrix(m).utf8.count }),
+                               ("npy", { NPYWriter.data(m).count })] as [(String, () -> Int)] {
+            let seconds = Self.median(runs: 3) { size = write() }
+            print("BENCH write \(label) 512×1024 \(seconds) s \(Double(size) / seconds / 1e6) MB/s")
         }
     }
 }

@@ -70,3 +70,25 @@ import Testing
         #expect(error?.category == .data)
     }
 }
+
+@Suite struct StreamInputTests {
+    /// Standard input is read like this: a pipe of unknown length, here larger than the
+    /// initial 64 KiB buffer so that it must grow.
+    @Test func readsAPipeToItsEnd() throws {
+        let pipe = Pipe()
+        let rows = (0..<5_000).map { "\($0),\(Double($0) / 7),-1e-3" }.joined(separator: "\n")
+        let payload = Data(("x,y,z\n" + rows + "\n").utf8)
+        let writer = Thread {
+            pipe.fileHandleForWriting.write(payload)
+            try? pipe.fileHandleForWriting.close()
+        }
+        writer.start()
+        let bytes = try InputBytes.read(descriptor: pipe.fileHandleForReading.fileDescriptor, name: "<stdin>")
+        #expect(bytes.count == payload.count + 1 && bytes.last == 0)
+        let format = MatrixFormat.sniff(bytes.dropLast())
+        #expect(format == .csv)
+        let m = try MatrixReader.readTerminated(bytes, name: "<stdin>", format: format)
+        #expect(m.shape == Shape(rows: 5_000, columns: 3))
+        #expect(m[4_999, 1] == 4_999.0 / 7)
+    }
+}

@@ -61,3 +61,33 @@ import Testing
         #expect(checkedJSON > 5_000)
     }
 }
+
+@Suite struct EiselLemireTests {
+    /// Random significands and exponents: wherever the fast method answers, it must agree
+    /// bit for bit with the C library's strtod, and it must answer almost always.
+    @Test func agreesWithStrtod() {
+        var generator = SplitMix64(seed: 2021)
+        var decided = 0
+        let trials = 20_000
+        for trial in 0..<trials {
+            let digits = 1 + trial % 19
+            var limit: UInt64 = 1
+            for _ in 0..<digits { limit = limit &* 10 }
+            let w = digits == 19 ? generator.next() % 9_999_999_999_999_999_999 + 1 : generator.next() % limit + 1
+            let q = Int(generator.next() % 640) - 330
+            let text = "\(w)e\(q)"
+            guard let fast = EiselLemire.convert(w, q) else { continue }
+            decided += 1
+            let reference = strtod(text, nil)
+            #expect(fast.bitPattern == reference.bitPattern, "\(text)")
+        }
+        #expect(decided > trials * 9 / 10)
+    }
+
+    @Test func tableEntriesMatchKnownValues() {
+        // 5^0, 5^1, 5^-1 normalised (exact binary expansions).
+        #expect(PowersOfFive.table[0 - PowersOfFive.minimumExponent] == (0x8000_0000_0000_0000, 0))
+        #expect(PowersOfFive.table[1 - PowersOfFive.minimumExponent] == (0xA000_0000_0000_0000, 0))
+        #expect(PowersOfFive.table[-1 - PowersOfFive.minimumExponent] == (0xCCCC_CCCC_CCCC_CCCC, 0xCCCC_CCCC_CCCC_CCCD))
+    }
+}

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import MHACore
 
@@ -43,5 +44,45 @@ import Testing
         #expect(CSVWriter.matrix(m, decimals: 3) == "1.000,-0.500,0.667\n0.000,123.456,-0.000\n")
         #expect(CSVWriter.matrix(m, decimals: nil) == "1.0,-0.5,0.6666666666666666\n1e-07,123.456,-0.0\n")
         #expect(CSVWriter.matrix(m, decimals: 0) == "1,-0,1\n0,123,-0\n")
+    }
+}
+
+@Suite struct FixedDecimalTests {
+    /// C's `%.Nf`, the reference.
+    static func printf(_ value: Double, _ decimals: Int) -> String {
+        var buffer = [CChar](repeating: 0, count: 400)
+        _ = buffer.withUnsafeMutableBufferPointer { buffer in
+            withVaList([value]) { vsnprintf(buffer.baseAddress, buffer.count, "%.\(decimals)f", $0) }
+        }
+        return String(cString: buffer)
+    }
+
+    static func fixed(_ value: Double, _ decimals: Int) -> String {
+        var output: [UInt8] = []
+        FixedDecimal.append(value, decimals: decimals, to: &output)
+        return String(decoding: output, as: UTF8.self)
+    }
+
+    @Test func halfwayCasesRoundToEvenLikePrintf() {
+        let cases: [(Double, Int, String)] = [
+            (0.5, 0, "0"), (1.5, 0, "2"), (2.5, 0, "2"), (0.125, 2, "0.12"), (0.375, 2, "0.38"),
+            (-0.0, 3, "-0.000"), (-1e-7, 3, "-0.000"), (1e-7, 3, "0.000"), (123.456, 0, "123"),
+            (1e300, 2, Self.printf(1e300, 2)), (.leastNonzeroMagnitude, 19, "0.0000000000000000000"),
+        ]
+        for (value, decimals, expected) in cases {
+            #expect(Self.fixed(value, decimals) == expected, "\(value) %.\(decimals)f")
+            #expect(Self.printf(value, decimals) == expected, "printf \(value) %.\(decimals)f")
+        }
+    }
+
+    @Test func agreesWithPrintfOnRandomValues() {
+        var generator = SplitMix64(seed: 99)
+        for trial in 0..<20_000 {
+            let magnitude = Double(generator.next() >> 11) / 0x1p53
+            let scale = Double(sign: .plus, exponent: Int(generator.next() % 90) - 60, significand: 1)
+            let value = (trial % 2 == 0 ? 1 : -1) * magnitude * scale
+            let decimals = trial % 24
+            #expect(Self.fixed(value, decimals) == Self.printf(value, decimals), "\(value) %.\(decimals)f")
+        }
     }
 }

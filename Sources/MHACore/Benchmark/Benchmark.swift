@@ -1,0 +1,108 @@
+import Dispatch
+
+/// Timing of the engine on seeded random inputs, for `mha-cli bench` and `benchmarks/`.
+///
+/// Every measurement runs the work `repeats` times after one warm-up run and reports the
+/// median wall-clock time. FLOPs are nominal counts, so rates compare directly with numpy
+/// doing the same mathematics.
+public enum Benchmark {
+    /// One measurement.
+    public struct Result: Sendable, Equatable {
+        /// Median wall-clock seconds of one run.
+        public var secondsMedian: Double
+        /// Every timed run, in seconds, in order.
+        public var seconds: [Double]
+        /// Nominal floating-point operations of one run.
+        public var flops: Double
+        /// `flops / secondsMedian / 1e9`.
+        public var gflops: Double { secondsMedian > 0 ? flops / secondsMedian / 1e9 : 0 }
+    }
+
+    /// FLOPs of one forward pass: 8·n·d² (four d × d projections) + 4·n²·d (scores and
+    /// weights·V over all heads). A causal pass is still counted in full, as numpy's
+    /// equivalent computes the whole score matrix and then masks it.
+    public static func forwardFlops(sequenceLength n: Int, modelWidth d: Int) -> Double {
+        let (n, d) = (Double(n), Double(d))
+        return 8 * n * d * d + 4 * n * n * d
+    }
+
+    /// Times C = A·B with A `m × k` and B `k × n` (2·m·n·k FLOPs) in precision `S`
+    /// (Double or Float; other types are measured as Double).
+    /// - Precondition: `m, n, k ≥ 0`.
+    public static func matrixProduct<S: AttentionScalar>(
+        _ type: S.Type, m: Int, n: Int, k: Int, repeats: Int, seed: UInt64 = 1
+    ) -> Result {
+        S.self == Float.self
+            ? measureProduct(Float.self, m: m, n: n, k: k, repeats: repeats, seed: seed)
+            : measureProduct(Double.self, m: m, n: n, k: k, repeats: repeats, seed: seed)
+    }
+
+    /// Times the full forward pass (projections, every head streamed, output projection) on
+    /// seeded random inputs: H uniform in ±1, weights uniform in ±1/√d_model, no biases, in
+    /// precision `S` (Double or Float; other types are measured as Double). FLOPs are
+    /// `forwardFlops`, also for a causal pass, which does about half the attention work.
+    /// - Throws: `AttentionError` for inconsistent sizes (e.g. heads not dividing d_model)
+    ///   or a problem too large for this machine's memory.
+    public static func forward<S: AttentionScalar>(
+        _ type: S.Type, sequenceLength n: Int, modelWidth d: Int, heads: Int, causal: Bool,
+        repeats: Int, seed: UInt64 = 1
+    ) throws(AttentionError) -> Result {
+        S.self == Float.self
+            ? try measureForward(Float.self, n: n, d: d, heads: heads, causal: causal,
+                                 repeats: repeats, seed: seed)
+            : try measureForward(Double.self, n: n, d: d, heads: heads, causal: causal,
+                                 repeats: repeats, seed: seed)
+    }
+
+    private static func measureProduct<S: AttentionScalar>(
+        _ type: S.Type, m: Int, n: Int, k: Int, repeats: Int, seed: UInt64
+    ) -> Result {
+        var generator = SeededGenerator(seed: seed)
+        let a = Matrix<S>.random(rows: m, columns: k, scale: 1, using: &generator)
+        let b = Matrix<S>.random(rows: k, columns: n, scale: 1, using: &generator)
+        _ = Kernels.product(a, b)
+        let times = timed(repeats: repeats) { _ = Kernels.product(a, b) }
+        return Result(secondsMedian: median(times), seconds: times,
+                      flops: 2 * Double(m) * Double(n) * Double(k))
+    }
+
+    private static func measureForward<S: AttentionScalar>(
+        _ type: S.Type, n: Int, d: Int, heads: Int, causal: Bool, repeats: Int, seed: UInt64
+    ) throws(AttentionError) -> Result {
+        var generator = SeededGenerator(seed: seed)
+        let weightScale = 1 / S(Double(Swift.max(d, 1)).squareRoot())
+        let input = Matrix<S>.random(rows: n, columns: d, scale: 1, using: &generator)
+        let weights = (0..<4).map { _ in
+            Matrix<S>.random(rows: d, columns: d, scale: weightScale, using: &generator)
+        }
+        let parameters = AttentionParameters(wq: weights[0], wk: weights[1], wv: weights[2],
+                                             wo: weights[3])
+        let configuration = AttentionConfiguration(heads: heads, causal: causal)
+        let run = { () throws(AttentionError) in
+            _ = try MultiHeadAttention.forward(input: input, parameters: parameters,
+                                               configuration: configuration)
+        }
+        try run()
+        let times = timed(repeats: repeats) { try? run() }
+        return Result(secondsMedian: median(times), seconds: times,
+                      flops: forwardFlops(sequenceLength: n, modelWidth: d))
+    }
+
+    /// Runs `work` `repeats` times (at least once), timed; returns the seconds of each.
+    /// Callers run it once untimed first (warm caches, first-touch pages).
+    static func timed(repeats: Int, _ work: () -> Void) -> [Double] {
+        return (0..<Swift.max(1, repeats)).map { _ in
+            let start = DispatchTime.now().uptimeNanoseconds
+            work()
+            return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        }
+    }
+
+    /// The median (mean of the middle two for an even count); 0 for no values.
+    static func median(_ values: [Double]) -> Double {
+        let sorted = values.sorted()
+        guard !sorted.isEmpty else { return 0 }
+        let middle = sorted.count / 2
+        return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+    }
+}

@@ -1,0 +1,143 @@
+/// One query tile × key tile of scores in a row-major buffer, with where it sits in the
+/// sequence.
+struct ScoreBlock<S> {
+    /// Row-major scores, `stride` apart; each row has room for `width` rounded up to a vector.
+    var scores: UnsafeMutablePointer<S>
+    /// Distance between rows.
+    var stride: Int
+    /// Query rows in the block.
+    var rows: Int
+    /// Keys in the block.
+    var width: Int
+    /// Index of the block's first key.
+    var firstKey: Int
+    /// Sequence position of the block's first query row.
+    var firstPosition: Int
+}
+
+/// The running row maximum m and row sum ℓ of the online softmax, for one query tile.
+struct OnlineSoftmaxState<S: AttentionScalar> {
+    /// m per row: the largest scaled, unmasked score seen so far (−∞ before any).
+    let maximum: UnsafeMutablePointer<S>
+    /// ℓ per row: Σ exp(score − m) over the keys seen so far.
+    let sum: UnsafeMutablePointer<S>
+
+    /// Room for `rows` rows.
+    init(rows: Int) {
+        maximum = .allocate(capacity: rows)
+        sum = .allocate(capacity: rows)
+    }
+
+    /// Releases the memory.
+    func free() {
+        maximum.deallocate()
+        sum.deallocate()
+    }
+
+    /// Starts a new query tile: m = −∞, ℓ = 0.
+    func reset(rows: Int) {
+        maximum.update(repeating: -S.infinity, count: rows)
+        sum.update(repeating: 0, count: rows)
+    }
+
+    /// Divides each output row by its ℓ. Rows that saw no visible key (ℓ = 0) stay zero.
+    /// - Returns: the indices of those rows within the tile.
+    func normalise(
+        rows: Int, output: UnsafeMutablePointer<S>, outputStride: Int, headDim: Int
+    ) -> [Int] {
+        var empty: [Int] = []
+        for r in 0..<rows {
+            guard sum[r] > 0 else {
+                empty.append(r)
+                continue
+            }
+            let inverse = 1 / sum[r]
+            let row = output + r * outputStride
+            for p in 0..<headDim { row[p] *= inverse }
+        }
+        return empty
+    }
+}
+
+extension Kernels {
+    /// One online-softmax step for a block of scores: scales them, blocks masked keys (−∞),
+    /// then per row raises m to m′ = max(m, block maximum), replaces the scores by
+    /// P = exp(score − m′), sets ℓ = ℓ·exp(m − m′) + ΣP and rescales the row's output
+    /// accumulator by exp(m − m′). Rows with nothing visible yet get P = 0.
+    static func updateOnlineSoftmax<T: AttentionTile>(
+        _ tile: T.Type, _ block: ScoreBlock<T.Scalar>, scale: T.Scalar, causal: Bool,
+        mask: UnsafePointer<Bool>?, maskStride: Int, state: OnlineSoftmaxState<T.Scalar>,
+        output: UnsafeMutablePointer<T.Scalar>, outputStride: Int, headDim: Int
+    ) {
+        let lanes = T.Row.scalarCount
+        let padded = roundUp(block.width, to: lanes)
+        for r in 0..<block.rows {
+            let row = block.scores + r * block.stride
+            let position = block.firstPosition + r
+            let blockMaximum = scaleAndMask(tile, row: row, width: block.width, padded: padded,
+                                            scale: scale,
+                                            visible: causal ? position - block.firstKey + 1 : nil,
+                                            mask: mask.map { $0 + position * maskStride + block.firstKey })
+            let previous = state.maximum[r]
+            let maximum = Swift.max(previous, blockMaximum)
+            guard maximum > -T.Scalar.infinity else {
+                row.update(repeating: 0, count: padded)
+                continue
+            }
+            let correction = previous == -T.Scalar.infinity
+                ? 0 : T.Scalar.exponential(previous - maximum)
+            let total = exponentiate(tile, row: row, padded: padded, maximum: maximum)
+            state.sum[r] = state.sum[r] * correction + total
+            state.maximum[r] = maximum
+            if correction != 1 {
+                let accumulator = output + r * outputStride
+                for p in 0..<headDim { accumulator[p] *= correction }
+            }
+        }
+    }
+
+    /// Multiplies a score row by `scale`; sets −∞ on lanes past `width`, on keys at or past
+    /// `visible` (causal) and where `mask` is false. Returns the row maximum.
+    @inline(__always)
+    static func scaleAndMask<T: AttentionTile>(
+        _ tile: T.Type, row: UnsafeMutablePointer<T.Scalar>, width: Int, padded: Int,
+        scale: T.Scalar, visible: Int?, mask: UnsafePointer<Bool>?
+    ) -> T.Scalar {
+        let raw = UnsafeMutableRawPointer(row)
+        let vectorBytes = MemoryLayout<T.Row>.stride
+        for offset in Swift.stride(from: 0, to: padded / T.Row.scalarCount * vectorBytes,
+                                   by: vectorBytes) {
+            raw.storeBytes(of: raw.loadUnaligned(fromByteOffset: offset, as: T.Row.self) * scale,
+                           toByteOffset: offset, as: T.Row.self)
+        }
+        let blockedFrom = Swift.min(width, Swift.max(0, visible ?? width))
+        for t in blockedFrom..<padded { row[t] = -T.Scalar.infinity }
+        if let mask {
+            for t in 0..<blockedFrom where !mask[t] { row[t] = -T.Scalar.infinity }
+        }
+        var maximum = T.Row(repeating: -T.Scalar.infinity)
+        for offset in Swift.stride(from: 0, to: padded / T.Row.scalarCount * vectorBytes,
+                                   by: vectorBytes) {
+            maximum = pointwiseMax(maximum, raw.loadUnaligned(fromByteOffset: offset, as: T.Row.self))
+        }
+        return maximum.max()
+    }
+
+    /// Replaces a row's scores x by exp(x − maximum) and returns their sum.
+    @inline(__always)
+    static func exponentiate<T: AttentionTile>(
+        _ tile: T.Type, row: UnsafeMutablePointer<T.Scalar>, padded: Int, maximum: T.Scalar
+    ) -> T.Scalar {
+        let raw = UnsafeMutableRawPointer(row)
+        let vectorBytes = MemoryLayout<T.Row>.stride
+        let shift = T.Row(repeating: maximum)
+        var total = T.Row()
+        for offset in Swift.stride(from: 0, to: padded / T.Row.scalarCount * vectorBytes,
+                                   by: vectorBytes) {
+            let p = T.exponential(raw.loadUnaligned(fromByteOffset: offset, as: T.Row.self) - shift)
+            raw.storeBytes(of: p, toByteOffset: offset, as: T.Row.self)
+            total += p
+        }
+        return total.sum()
+    }
+}

@@ -1,0 +1,138 @@
+import Foundation
+import Testing
+
+/// `mha-cli run` end to end: formats, options, warnings, and the data (65) and input (66)
+/// error classes.
+@Suite struct RunEndToEndTests {
+    static let example = BuiltBinary.packageRoot.appendingPathComponent("examples/two-heads")
+    static let bundle = example.appendingPathComponent("bundle.json").path
+
+    /// Writes `text` to a file in a fresh folder and returns its path (the folder is left to
+    /// the system's temporary cleanup).
+    static func file(_ name: String, _ text: String) throws -> String {
+        let url = try BuiltBinary.temporaryFolder().appendingPathComponent(name)
+        try text.write(to: url, atomically: true, encoding: .utf8)
+        return url.path
+    }
+
+    @Test func jsonHasExactlyTheDesignKeys() throws {
+        let outcome = try BuiltBinary.run(["run", "--bundle", Self.bundle, "--format", "json", "--show", "qkv,scores,weights,heads,concat,output"])
+        #expect(outcome.status == 0 && outcome.stderr.isEmpty)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(outcome.stdout.utf8)) as? [String: Any])
+        #expect(Set(object.keys) == ["shapes", "q", "k", "v", "scores", "weights", "heads", "concat", "output"])
+        let shapes = try #require(object["shapes"] as? [String: Any])
+        #expect(Set(shapes.keys) == ["input", "heads", "kv_heads", "head_dim", "head_output", "concat", "output"])
+        #expect(shapes["head_output"] as? [Int] == [3, 2] && shapes["kv_heads"] as? Int == 2)
+        let weights = try #require(object["weights"] as? [[[Double]]])
+        for row in weights.flatMap({ $0 }) { #expect(abs(row.reduce(0, +) - 1) < 1e-12) }
+        let plain = try BuiltBinary.run(["run", "--bundle", Self.bundle, "--format", "json"])
+        let keys = try #require(try JSONSerialization.jsonObject(with: Data(plain.stdout.utf8)) as? [String: Any]).keys
+        #expect(Set(keys) == ["shapes", "heads", "concat", "output"])
+    }
+
+    @Test func csvFilesAndBundleAgreeAndTokenModeIsOneRowOfTheCausalRun() throws {
+        let e = Self.example.path
+        let files = try BuiltBinary.run(["run", "-x", "\(e)/x.csv", "--wq", "\(e)/wq.csv", "--wk", "\(e)/wk.csv",
+                                         "--wv", "\(e)/wv.csv", "--wo", "\(e)/wo.csv", "--heads", "2", "--format", "csv"])
+        let bundle = try BuiltBinary.run(["run", "--bundle", Self.bundle, "--format", "csv"])
+        #expect(files.status == 0 && files.stdout == bundle.stdout && files.stdout.split(separator: "\n").count == 3)
+        let causal = try BuiltBinary.run(["run", "--bundle", Self.bundle, "--causal", "--format", "csv", "--precision", "10"])
+        let token = try BuiltBinary.run(["run", "--bundle", Self.bundle, "--causal", "--token", "1", "--format", "csv", "--precision", "10"])
+        #expect(token.stdout == String(causal.stdout.split(separator: "\n")[1]) + "\n")
+    }
+
+    @Test func floatAgreesWithDoubleToSinglePrecision() throws {
+        let double = try BuiltBinary.run(["run", "--bundle", Self.bundle, "--format", "json"])
+        let float = try BuiltBinary.run(["run", "--bundle", Self.bundle, "--format", "json", "--float"])
+        func output(_ text: String) throws -> [Double] {
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+            return try #require(object["output"] as? [[Double]]).flatMap { $0 }
+        }
+        let (a, b) = (try output(double.stdout), try output(float.stdout))
+        #expect(a.count == 12 && b.count == 12 && a != b)
+        for (x, y) in zip(a, b) { #expect(abs(x - y) <= 1e-5 * max(abs(x), 1e-3)) }
+    }
+
+    @Test func textShowsShapesAndTokenLabels() throws {
+        let outcome = try BuiltBinary.run(["run", "--bundle", Self.bundle, "--tokens", "the,cat,sat", "--show", "weights,heads"])
+        #expect(outcome.status == 0)
+        let text = outcome.stdout
+        #expect(text.hasPrefix("input H · 3 × 4   τ = 2 heads   d_k = 4 / 2 = 2   scale = 1/√2 = 0.7071\n"))
+        #expect(text.contains("\nhead 2 of 2 · 3 × 2\n") && text.contains("\nweights 1 of 2 · 3 × 3\n"))
+        #expect(text.contains("          the     cat     sat\n  the  "))
+        #expect(!text.contains("output"))
+    }
+
+    @Test func initBundleIsAcceptedFromStdin() throws {
+        let bundle = try BuiltBinary.run(["init", "--d-model", "8", "--heads", "4", "--kv-heads", "2", "--seq-len", "5", "--causal", "--biases"])
+        let outcome = try BuiltBinary.run(["run", "--bundle", "-", "--format", "json"], stdin: bundle.stdout)
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        let shapes = try #require((try JSONSerialization.jsonObject(with: Data(outcome.stdout.utf8)) as? [String: Any])?["shapes"] as? [String: Any])
+        #expect(shapes["kv_heads"] as? Int == 2 && shapes["output"] as? [Int] == [5, 8])
+    }
+
+    @Test func fullyMaskedRowWarnsOnStderr() throws {
+        let mask = try Self.file("mask.csv", "0,0,0\n1,1,0\n1,1,1\n")
+        let outcome = try BuiltBinary.run(["run", "--bundle", Self.bundle, "--mask", mask, "--format", "csv"])
+        #expect(outcome.status == 0)
+        #expect(outcome.stderr == "mha-cli: warning: token 0 can attend to no key (every key is masked): its head outputs are zero rows\n")
+        #expect(outcome.stdout.hasPrefix("0.0000,0.0000,0.0000,0.0000\n"))
+    }
+
+    @Test func weightsFillIsSeededAndMissingWeightIsNamed() throws {
+        let x = Self.example.appendingPathComponent("x.csv").path
+        let a = try BuiltBinary.run(["run", "-x", x, "--heads", "2", "--weights", "random:9", "--format", "csv"])
+        let b = try BuiltBinary.run(["run", "-x", x, "--heads", "2", "--weights", "random:9", "--format", "csv"])
+        let c = try BuiltBinary.run(["run", "-x", x, "--heads", "2", "--weights", "random:10", "--format", "csv"])
+        #expect(a.status == 0 && a.stdout == b.stdout && a.stdout != c.stdout)
+        let missing = try BuiltBinary.run(["run", "-x", x, "--wq", x])
+        #expect(missing.status == 64)
+        #expect(missing.stderr.hasPrefix("mha-cli: error: Missing '--wk <file>': give --wk, --wv, --wo"))
+    }
+
+    /// Data errors (65) and unopenable inputs (66): one line naming the file or matrix.
+    @Test(arguments: [
+        ("bad.csv", "1,2,3,4\n5,abc,7,8\n", 65, ":2:3: expected a number, found \"abc\"\n"),
+        ("nan.csv", "1,nan,0,0\n", 65, ":1:3: non-finite value \"nan\" is not allowed\n"),
+        ("ragged.csv", "1,2,3,4\n5,6\n", 65, ""),
+        ("broken.json", "[[1, 2, 3, 4]", 65, ""),
+    ])
+    func dataErrorsExit65(_ name: String, _ content: String, _ status: Int32, _ suffix: String) throws {
+        let path = try Self.file(name, content)
+        let outcome = try BuiltBinary.run(["run", "-x", path, "--heads", "2", "--weights", "identity"])
+        #expect(outcome.status == status)
+        #expect(outcome.stderr.hasPrefix("mha-cli: error: \(path):"))
+        #expect(outcome.stderr.hasSuffix(suffix) && outcome.stderr.split(separator: "\n").count == 1)
+        #expect(outcome.stdout.isEmpty)
+    }
+
+    @Test func shapeMismatchExits65() throws {
+        let e = Self.example.path
+        let outcome = try BuiltBinary.run(["run", "--bundle", Self.bundle, "--wo", "\(e)/x.csv"])
+        #expect(outcome.status == 65)
+        #expect(outcome.stderr == "mha-cli: error: wo is 3×4 but the concat has 4 columns (τ·d_k = 2·2): wo must be 4×4\n")
+    }
+
+    @Test(arguments: ["/nonexistent/x.csv", "/tmp"])
+    func unopenableInputExits66(_ path: String) throws {
+        let outcome = try BuiltBinary.run(["run", "-x", path, "--weights", "identity"])
+        #expect(outcome.status == 66)
+        #expect(outcome.stderr.hasPrefix("mha-cli: error: cannot open '\(path)': "))
+        #expect(outcome.stdout.isEmpty)
+    }
+
+    @Test func stepsAndHeatmapAreWiredForText() throws {
+        let steps = try BuiltBinary.run(["run", "--bundle", Self.bundle, "--steps"])
+        #expect(steps.status == 0 && steps.stdout.contains("Step 1. ") && steps.stdout.contains("Step 5. "))
+        let heatmap = try BuiltBinary.run(["run", "--bundle", Self.bundle, "--heatmap", "--show", "output"])
+        #expect(heatmap.status == 0 && heatmap.stdout.contains("\noutput = concat · W^o · 3 × 4\n"))
+        #expect(heatmap.stdout.contains("head 2 of 2 (rows: queries, columns: keys") && !heatmap.stdout.contains("\u{1B}"))
+        let json = try BuiltBinary.run(["run", "--bundle", Self.bundle, "--heatmap", "--format", "json"])
+        #expect(json.status == 64 && json.stderr == "mha-cli: error: --heatmap draws text for people; it cannot be combined with --format json\n")
+    }
+
+    @Test func runOutputFileFailsWith74() throws {
+        let outcome = try BuiltBinary.run(["run", "--bundle", Self.bundle, "-o", "/dev/full"])
+        #expect(outcome.status == 74 && outcome.stderr == "mha-cli: error: cannot write '/dev/full': No space left on device\n")
+    }
+}

@@ -1,0 +1,113 @@
+import Testing
+@testable import MHACore
+
+/// The packed SIMD product (`Kernels.gemm`) against a compensated Double reference, at sizes
+/// that are and are not multiples of the register and cache tiles, both op(B), both precisions.
+@Suite struct MatrixProductTests {
+    /// (m, n, k): edges 1, 7, 65, 257 (not tile multiples), k past one depth block (256),
+    /// m past one row block, wide-and-short (column bands) and tall (row bands) products.
+    static let shapes: [(Int, Int, Int)] = [
+        (1, 1, 1), (7, 7, 7), (65, 65, 65), (257, 7, 65), (1, 257, 65), (257, 1, 7),
+        (65, 7, 257), (7, 300, 130), (257, 33, 65), (130, 17, 1000), (2, 4100, 260),
+    ]
+
+    @Test(arguments: shapes.indices)
+    func doubleMatchesReference(index: Int) {
+        let (m, n, k) = Self.shapes[index]
+        check(Double.self, m: m, n: n, k: k, tolerance: 1e-14)
+    }
+
+    @Test(arguments: shapes.indices)
+    func floatMatchesReference(index: Int) {
+        let (m, n, k) = Self.shapes[index]
+        check(Float.self, m: m, n: n, k: k, tolerance: 1e-5)
+    }
+
+    @Test func stridedOperandsLeavePaddingAlone() {
+        strided(Double.self, tolerance: 1e-14)
+        strided(Float.self, tolerance: 1e-5)
+    }
+
+    @Test func emptyDepthGivesZero() {
+        var c = [Double](repeating: 7, count: 6)
+        let a = [Double](repeating: 1, count: 1), b = a
+        a.withUnsafeBufferPointer { ap in
+            b.withUnsafeBufferPointer { bp in
+                c.withUnsafeMutableBufferPointer { cp in
+                    Kernels.gemm(m: 2, n: 3, k: 0, a: ap.baseAddress!, lda: 0,
+                                 b: bp.baseAddress!, ldb: 3, transposeB: false,
+                                 c: cp.baseAddress!, ldc: 3)
+                }
+            }
+        }
+        #expect(c == [0, 0, 0, 0, 0, 0])
+    }
+
+    /// Both op(B) for one shape: C's error relative to Σ|a||b| must stay under `tolerance`.
+    func check<S: AttentionScalar>(_ type: S.Type, m: Int, n: Int, k: Int, tolerance: Double) {
+        let a = randomValues(S.self, count: m * k, seed: UInt64(m * 31 + k))
+        for transposeB in [false, true] {
+            let b = randomValues(S.self, count: k * n, seed: UInt64(n * 17 + k))
+            let ldb = transposeB ? k : n
+            let c = run(S.self, m: m, n: n, k: k, a: a, lda: k, b: b, ldb: ldb,
+                        transposeB: transposeB, ldc: n)
+            let reference = referenceProduct(m: m, n: n, k: k, a: a, lda: k, b: b, ldb: ldb,
+                                             transposeB: transposeB)
+            let error = worstError(c, ldc: n, m: m, n: n, reference)
+            #expect(error <= tolerance, "\(S.self) \(m)×\(k)·\(k)×\(n) transposeB=\(transposeB)")
+        }
+    }
+
+    /// Operands inside wider rows (lda > k, ldb > n or k, ldc > n): only C's m × n window
+    /// may change, and it must be right.
+    func strided<S: AttentionScalar>(_ type: S.Type, tolerance: Double) {
+        let (m, n, k) = (67, 45, 300)
+        let (lda, ldc) = (k + 5, n + 3)
+        let a = randomValues(S.self, count: m * lda, seed: 11)
+        for transposeB in [false, true] {
+            let ldb = transposeB ? k + 9 : n + 9
+            let b = randomValues(S.self, count: (transposeB ? n : k) * ldb, seed: 12)
+            let c = run(S.self, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb,
+                        transposeB: transposeB, ldc: ldc)
+            let reference = referenceProduct(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb,
+                                             transposeB: transposeB)
+            #expect(worstError(c, ldc: ldc, m: m, n: n, reference) <= tolerance)
+            let padding = (0..<m).flatMap { i in (n..<ldc).map { c[i * ldc + $0] } }
+            #expect(padding.allSatisfy { $0 == -42 })
+        }
+    }
+
+    /// Runs `Kernels.gemm` into a C prefilled with -42 (so stale values would show).
+    func run<S: AttentionScalar>(
+        _ type: S.Type, m: Int, n: Int, k: Int, a: [S], lda: Int, b: [S], ldb: Int,
+        transposeB: Bool, ldc: Int
+    ) -> [S] {
+        var c = [S](repeating: -42, count: m * ldc)
+        a.withUnsafeBufferPointer { ap in
+            b.withUnsafeBufferPointer { bp in
+                c.withUnsafeMutableBufferPointer { cp in
+                    guard let aBase = ap.baseAddress, let bBase = bp.baseAddress,
+                          let cBase = cp.baseAddress else { return }
+                    Kernels.gemm(m: m, n: n, k: k, a: aBase, lda: lda, b: bBase, ldb: ldb,
+                                 transposeB: transposeB, c: cBase, ldc: ldc)
+                }
+            }
+        }
+        return c
+    }
+
+    /// max over entries of |c − reference| / Σ|a||b| (0 where the scale is 0 and c is exact).
+    func worstError<S: AttentionScalar>(
+        _ c: [S], ldc: Int, m: Int, n: Int, _ reference: (value: [Double], scale: [Double])
+    ) -> Double {
+        var worst = 0.0
+        for i in 0..<m {
+            for j in 0..<n {
+                let difference = abs(Double(c[i * ldc + j]) - reference.value[i * n + j])
+                let scale = reference.scale[i * n + j]
+                worst = Swift.max(worst, scale > 0 ? difference / scale : difference)
+            }
+        }
+        return worst
+    }
+}
