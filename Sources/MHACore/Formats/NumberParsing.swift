@@ -122,13 +122,14 @@ enum NumberParsing {
     private static let significandLimit: UInt64 = 1_000_000_000_000_000_000
 
     /// Exact powers of ten representable in a Double: 10⁰ … 10²².
-    private static let exactPowersOfTen: [Double] = (0...22).map { power in
-        var value = 1.0
-        for _ in 0..<power { value *= 10 }
-        return value
-    }
+    /// (A literal, so an optimised build can place it in static data, without lazy
+    /// initialisation on the hot path.)
+    private static let exactPowersOfTen: [Double] = [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+        1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+    ]
 
-    /// Converts a checked number: Clinger's fast path, else `strtod_l` on the text.
+    /// Converts a checked number: Clinger's fast path, else Eisel–Lemire, else `strtod`.
     @inline(__always)
     private static func convert(significand: UInt64, exponent10: Int, exact: Bool,
                                 negative: Bool, text: UnsafePointer<UInt8>,

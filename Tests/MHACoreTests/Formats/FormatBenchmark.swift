@@ -65,3 +65,38 @@ extension FormatBenchmark {
         }
     }
 }
+
+extension FormatBenchmark {
+    /// Number conversion alone, on every field of the benchmark CSV: the standard library's
+    /// `Double(Substring)` (strtod underneath) against `NumberParsing.scan`.
+    @Test(.enabled(if: enabled)) func numberConversion() throws {
+        let folder = Self.environment["MHA_FORMAT_BENCH_DIR"] ?? "/tmp/mha-formats-bench"
+        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: folder + "/m.csv")))
+        bytes.append(0)
+        var spans: [Range<Int>] = []
+        var start = 0
+        for (index, byte) in bytes.enumerated() where byte == UInt8(ascii: ",") || byte == UInt8(ascii: "\n") {
+            spans.append(start..<index)
+            start = index + 1
+        }
+        let text = String(decoding: bytes.dropLast(), as: UTF8.self)
+        let utf8 = text.utf8
+        let substrings = spans.map { span in
+            Substring(utf8[utf8.index(utf8.startIndex, offsetBy: span.lowerBound)..<utf8.index(utf8.startIndex, offsetBy: span.upperBound)])
+        }
+        var sum = 0.0
+        let standard = Self.median(runs: 3) {
+            for field in substrings { sum += Double(field) ?? 0 }
+        }
+        let ours = bytes.withUnsafeBufferPointer { buffer in
+            Self.median(runs: 3) {
+                guard let base = buffer.baseAddress else { return }
+                for span in spans {
+                    sum += NumberParsing.scan(base, from: span.lowerBound, limit: span.upperBound, grammar: .csv)?.value ?? 0
+                }
+            }
+        }
+        let count = Double(spans.count)
+        print("BENCH numbers \(spans.count): Double(Substring) \(standard / count * 1e9) ns each, NumberParsing \(ours / count * 1e9) ns each (checksum \(sum))")
+    }
+}
