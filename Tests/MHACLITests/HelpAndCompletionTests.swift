@@ -98,6 +98,37 @@ import Testing
         #expect(words.sorted() == expected.sorted(), "\(outcome.stderr)")
     }
 
+    /// Drives an interactive zsh in a pseudo-terminal (zsh/zpty): the script is loaded by
+    /// compinit from $fpath and two TABs list the candidates. The driver polls for at most
+    /// 10 seconds and then deletes the pty (killing its shell), so it cannot hang.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/zsh"), "zsh is not installed"),
+          arguments: [("mha-cli run --hea", ["--heads", "--heatmap"]), ("mha-cli init --se", ["--seed", "--seq-len"]),
+                      ("mha-cli ", ["run", "shapes", "init", "bench", "help"])])
+    func zshCompletes(_ line: String, _ expected: [String]) throws {
+        let folder = try BuiltBinary.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try CompletionScripts.script(for: .zsh, root: RootCommand.spec)
+            .write(to: folder.appendingPathComponent("_mha-cli"), atomically: true, encoding: .utf8)
+        let wanted = expected.map { "$out == *\($0)*" }.joined(separator: " && ")
+        let driver = """
+        zmodload zsh/zpty
+        zpty -b z 'zsh -f -i'
+        zpty -w z "PS1='> '; fpath=('\(folder.path)' \\$fpath); autoload -Uz compinit; compinit -u -D"
+        zpty -w -n z '\(line)'$'\\t\\t'
+        out=''
+        for i in {1..100}; do
+            while zpty -r -t z chunk; do out+=$chunk; done
+            [[ \(wanted) ]] && break
+            sleep 0.1
+        done
+        zpty -d z
+        print -r -- "$out"
+        """
+        let outcome = try BuiltBinary.launch(URL(fileURLWithPath: "/usr/bin/zsh"), ["-f", "-c", driver])
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        for word in expected { #expect(outcome.stdout.contains(word), "zsh did not offer \(word)") }
+    }
+
     private func checkSyntax(_ kind: CompletionScripts.Shell, shell: String, flag: String) throws {
         let folder = try BuiltBinary.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
