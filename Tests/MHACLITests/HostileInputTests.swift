@@ -262,14 +262,16 @@ struct HostileInputTests {
         #expect(try String(contentsOf: locked.appendingPathComponent("result.txt"), encoding: .utf8) == "old\n")
     }
 
-    @Test("a closed stdout (| head -c 1) ends quietly with status 0", arguments: ["text", "json", "csv"])
-    func closedStandardOutput(_ format: String) throws {
+    @Test("a closed stdout (| head -c 1) ends quietly with status 0", arguments: [
+        ("text", []), ("json", []), ("csv", []), ("json", ["-o", "-"]), ("text", ["-o", "/dev/stdout"]),
+    ])
+    func closedStandardOutput(_ format: String, _ output: [String]) throws {
         let folder = try ScratchFolder()
         // 300 tokens: the weights alone are ~1 MB of text, far beyond a pipe's buffer.
         try folder.write("x.csv", repeating: "0.25,-0.5,1,2\n", count: 300, end: "")
         let binary = try #require(BuiltBinary.url)
         let show = format == "csv" ? "weights" : "weights,output"
-        let command = [binary.path, "run", "-x", "x.csv", "--show", show, "--format", format, "--weights", "random:1"]
+        let command = ([binary.path, "run", "-x", "x.csv", "--show", show, "--format", format, "--weights", "random:1"] + output)
             .map(HostileRun.quoted).joined(separator: " ")
         let script = """
             ulimit -v \(HostileRun.memoryLimitKiB)
