@@ -162,6 +162,23 @@ struct HostileInputTests {
         try folder.run(["run", "-x", "wide.csv", "--weights", "random:3"]).expectRefusal(65, "needs", "available")
     }
 
+    @Test("200 000 tokens asking for n × n weights are refused for memory", arguments: [
+        ["--show", "weights", "--format", "json"], ["--steps"], ["--heatmap"],
+    ])
+    func tallInputWithSquareIntermediates(_ options: [String]) throws {
+        let folder = try ScratchFolder()
+        try folder.write("tall.csv", repeating: "0.5,1\n", count: 200_000, end: "")
+        try folder.run(["run", "-x", "tall.csv"] + options + Self.identity).expectRefusal(65, "needs", "available")
+    }
+
+    @Test("an NPY on stdin claiming 10^12 elements is a data error")
+    func npyHugeShapeOnStandardInput() throws {
+        let folder = try ScratchFolder()
+        try folder.write("big.npy", Self.npy(header: "{'descr': '>f4', 'fortran_order': True, 'shape': (1000000, 1000000), }",
+                                             payload: [UInt8](repeating: 0, count: 64)))
+        try folder.run(["run", "-x", "-"] + Self.identity, stdinFile: "big.npy").expectRefusal(65, "<stdin>")
+    }
+
     @Test("JSON nested 100 000 deep is a data error", arguments: ["-x", "--bundle"])
     func deepJSON(_ option: String) throws {
         let folder = try ScratchFolder()
