@@ -45,8 +45,8 @@ struct CSVReader {
                 index = lineEnd(base, from: contentStart) + 1
                 continue
             }
-            if !firstRecord, builder.columns >= 0,
-               let recordEnd = appendPlainRecord(base, from: index, to: &builder) {
+            if let recordEnd = appendPlainRecord(base, from: index, to: &builder) {
+                firstRecord = false
                 index = recordEnd + 1
                 continue
             }
@@ -107,7 +107,7 @@ struct CSVReader {
     }
 
     /// The fast path for the common record: unquoted, finite numbers only, as many as the
-    /// rows above. Parses straight from the text into the matrix and returns the offset of
+    /// rows above (any number for the first data record). Parses straight from the text into the matrix and returns the offset of
     /// the LF ending the record; returns nil, having appended nothing, for anything else,
     /// which the general path then reads (and reports precisely).
     @inline(__always)
@@ -128,6 +128,9 @@ struct CSVReader {
                 index = after + 1
                 continue
             }
+            // The first data record sets the width (a record of numbers is never a header),
+            // so even a single 100 MB line needs no per-field bookkeeping.
+            if builder.columns < 0 { builder.columns = builder.elements.count - before }
             if builder.elements.count - before == builder.columns {
                 builder.rows += 1
                 return after
