@@ -338,7 +338,9 @@ struct ArgumentFuzzRegressionTests {
         do {
             try Self.parseAndValidate(arguments)
         } catch let error as any MHAError {
-            #expect(!error.description.isEmpty && !error.description.contains(where: \.isNewline), "\(error)")
+            // What the front end prints: line breaks inside a quoted argument shown as `\n`.
+            let printed = MHACLI.oneLine(error.description)
+            #expect(!printed.isEmpty && !printed.contains(where: \.isNewline), "\(printed)")
         } catch {
             Issue.record("untyped error \(error) for \(arguments)")
         }
