@@ -132,6 +132,30 @@ struct HostileInputTests {
         }
     }
 
+    @Test("a mask that blocks every key gives zero rows and a warning, never NaN")
+    func fullyMaskedRows() throws {
+        let folder = try ScratchFolder()
+        try folder.write("x.csv", "1,2\n3,4\n")
+        try folder.write("mask.csv", "0,0\n0,1\n")
+        let run = try folder.run(["run", "-x", "x.csv", "--mask", "mask.csv", "--format", "json"] + Self.identity)
+        #expect(run.status == 0 && !run.hung, "exit \(run.status): \(run.stderr)")
+        HostileRun.expectFinite(run.stdout)
+        #expect(run.stderr.hasPrefix("mha-cli: warning: token 0 "), "\(run.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        let output = try #require(object["output"] as? [[NSNumber]])
+        // Token 0 sees nothing: zeros. Token 1 sees only itself: with identity weights, its own row.
+        #expect(output.map { $0.map(\.doubleValue) } == [[0, 0], [3, 4]], "\(output)")
+    }
+
+    @Test("mask values other than 0 and 1, and a mask of the wrong shape, are data errors",
+          arguments: ["0.5,1\n1,1\n", "1,1,1\n", "nan,1\n1,1\n"])
+    func badMask(_ mask: String) throws {
+        let folder = try ScratchFolder()
+        try folder.write("x.csv", "1,2\n3,4\n")
+        try folder.write("mask.csv", mask)
+        try folder.run(["run", "-x", "x.csv", "--mask", "mask.csv"] + Self.identity).expectRefusal(65, "mask")
+    }
+
     // MARK: - Size
 
     @Test("a 100 MB single line of numbers (CSV, JSON) is refused for memory, not allocated")
