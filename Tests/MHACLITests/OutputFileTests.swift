@@ -50,9 +50,8 @@ import Testing
         let full = try BuiltBinary.launch(sh, ["-c", "'\(binary.path)' init --d-model 4 --heads 2 --seq-len 2 > /dev/full"])
         #expect(full.status == 74)
         #expect(full.stderr == "mha-cli: error: cannot write '<stdout>': No space left on device\n")
-        let closed = try BuiltBinary.launch(sh, ["-c", "'\(binary.path)' init --d-model 256 --heads 2 --seq-len 64 | head -c 10; echo \" status=${PIPESTATUS:-}$?\""])
-        #expect(closed.stderr.isEmpty)
         let quiet = try BuiltBinary.launch(URL(fileURLWithPath: "/bin/bash"), ["-c", "set -o pipefail; '\(binary.path)' init --d-model 256 --heads 2 --seq-len 64 | head -c 1 >/dev/null; echo $?"])
+        // pipefail: the status is mha-cli's own; the reader closed after one byte.
         #expect(quiet.stdout == "0\n" && quiet.stderr.isEmpty)
     }
 }

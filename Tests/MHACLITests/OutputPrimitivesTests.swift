@@ -3,7 +3,7 @@ import Testing
 @testable import MHACLI
 import MHACore
 
-/// The small output building blocks: the seeded generator, JSON text, fixed decimals.
+/// The small output building blocks: the seeded generator, JSON of matrices, fixed decimals.
 @Suite struct OutputPrimitivesTests {
     /// Reference values of SplitMix64 from Vigna's splitmix64.c with x = 0 and x = 1234567.
     @Test func splitMix64MatchesTheReferenceSequence() {
@@ -22,25 +22,13 @@ import MHACore
         #expect(abs(draws.reduce(0, +) / Double(draws.count)) < 0.05)
     }
 
-    @Test func jsonEscapesAndKeepsKeyOrder() throws {
-        let value = JSONText.object([("b", .string("quote \" backslash \\ newline \n tab \t bell \u{7}")),
-                                     ("a", .array([.integer(1), .bool(true), .number("0.1")]))])
-        let text = value.rendered
-        #expect(text.hasPrefix("{\"b\":"))
-        let parsed = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
-        #expect(parsed["b"] as? String == "quote \" backslash \\ newline \n tab \t bell \u{7}")
-    }
-
-    @Test func jsonNumbersRoundTrip() throws {
-        var generator = SplitMix64(seed: 5)
-        let values = (0..<500).map { _ in generator.nextSigned() * pow(10, Double(Int(generator.next() % 40)) - 20) }
-        let m = try Matrix<Double>(rows: 1, columns: values.count, elements: values)
-        let text = JSONText.matrix(m).rendered
-        #expect(text.hasPrefix("[[") && text.hasSuffix("]]"))
-        // Swift's own parser (Foundation's JSONSerialization is not correctly rounded on Linux).
-        let parsed = text.dropFirst(2).dropLast(2).split(separator: ",").map { Double(String($0)) }
-        #expect(parsed == values.map { Optional($0) })
-        #expect(JSONText.shortest(-0.0) == "0" && JSONText.shortest(Float(0.1)) == "0.1")
+    /// The JSON of a Float result prints Float's shortest digits, not a widened Double's.
+    @Test func jsonMatrixKeepsEachPrecisionsShortestDigits() throws {
+        let float = try Matrix<Float>(rows: 1, columns: 2, elements: [0.1, -2.5])
+        let double = try Matrix<Double>(rows: 1, columns: 2, elements: [0.1, 1e-300])
+        #expect(JSONValue.matrix(of: float).serialized() == "[[0.1,-2.5]]")
+        #expect(JSONValue.matrix(of: double).serialized() == "[[0.1,1e-300]]")
+        #expect(JSONValue.object([("b", .shape(3, 4)), ("a", .int(1))]).serialized() == "{\"b\":[3,4],\"a\":1}")
     }
 
     @Test func fixedDecimalAgreesWithStringFormat() {

@@ -63,6 +63,16 @@ import Testing
         #expect(!text.contains("output"))
     }
 
+    @Test func projectionTitlesNameOnlyTheGivenBiases() throws {
+        let plain = try BuiltBinary.run(["run", "--bundle", Self.bundle, "--show", "qkv,output"])
+        #expect(plain.stdout.contains("\nQ = H·W^q · 3 × 4\n") && plain.stdout.contains("\noutput = concat · W^o · 3 × 4\n"))
+        #expect(!plain.stdout.contains("b^"))
+        let bq = try Self.file("bq.csv", "0.5,0,0,1\n")
+        let biased = try BuiltBinary.run(["run", "--bundle", Self.bundle, "--bq", bq, "--show", "qkv"])
+        #expect(biased.status == 0 && biased.stdout.contains("\nQ = H·W^q + b^q · 3 × 4\n"))
+        #expect(biased.stdout.contains("\nK = H·W^k · 3 × 4\n"))
+    }
+
     @Test func initBundleIsAcceptedFromStdin() throws {
         let bundle = try BuiltBinary.run(["init", "--d-model", "8", "--heads", "4", "--kv-heads", "2", "--seq-len", "5", "--causal", "--biases"])
         let outcome = try BuiltBinary.run(["run", "--bundle", "-", "--format", "json"], stdin: bundle.stdout)
@@ -129,6 +139,17 @@ import Testing
         #expect(heatmap.stdout.contains("head 2 of 2 (rows: queries, columns: keys") && !heatmap.stdout.contains("\u{1B}"))
         let json = try BuiltBinary.run(["run", "--bundle", Self.bundle, "--heatmap", "--format", "json"])
         #expect(json.status == 64 && json.stderr == "mha-cli: error: --heatmap draws text for people; it cannot be combined with --format json\n")
+    }
+
+    @Test func largeMatricesAreElidedUnlessFull() throws {
+        let bundle = try BuiltBinary.run(["init", "--d-model", "20", "--heads", "2", "--seq-len", "16"])
+        let elided = try BuiltBinary.run(["run", "--bundle", "-", "--show", "output"], stdin: bundle.stdout)
+        let full = try BuiltBinary.run(["run", "--bundle", "-", "--show", "output", "--full"], stdin: bundle.stdout)
+        #expect(elided.status == 0 && full.status == 0)
+        #expect(elided.stdout.contains("⋮") && elided.stdout.contains("…"))
+        #expect(!full.stdout.contains("⋮") && !full.stdout.contains("…"))
+        let rows = full.stdout.split(separator: "\n").drop { !$0.hasPrefix("output") }.dropFirst()
+        #expect(rows.count == 16 && rows.allSatisfy { $0.split(separator: " ").count == 20 })
     }
 
     @Test func runOutputFileFailsWith74() throws {

@@ -25,6 +25,13 @@ struct ParsedArguments: Sendable {
         occurrences[long]
     }
 
+    /// The value of `long` as any integer (its range is checked by the caller).
+    func integer(_ long: String) throws(UsageError) -> Int? {
+        guard let text = occurrences[long] else { return nil }
+        guard let value = Int(text) else { throw invalid(text, long, "expected an integer") }
+        return value
+    }
+
     /// The value of `long` as an integer of at least `minimum`.
     func integer(_ long: String, minimum: Int) throws(UsageError) -> Int? {
         guard let text = occurrences[long] else { return nil }

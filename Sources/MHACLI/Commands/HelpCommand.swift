@@ -1,5 +1,6 @@
 /// `mha-cli help [subcommand]`: the same text as `--help`.
 struct HelpCommand: Command {
+    /// The declaration that parsing, help and completions read.
     static let spec = CommandSpec(
         name: "help", abstract: "Show help for a subcommand.",
         arguments: [ArgumentSpec(name: "subcommand", help: "The subcommand to explain.", isOptional: true)])

@@ -7,6 +7,7 @@ import MHACore
 /// bq, bk, bv, bo): every value is uniform in [-1, 1) and rounded to 4 decimals; x is used
 /// as drawn, weights and biases are multiplied by 1/√d_model before rounding.
 struct InitCommand: Command {
+    /// The declaration that parsing, help and completions read.
     static let spec = CommandSpec(
         name: "init",
         abstract: "Write a seeded example bundle (JSON) of a given size to stdout.",
@@ -25,10 +26,15 @@ struct InitCommand: Command {
             .value("output", short: "o", "file", help: "Write the bundle to a file, atomically.", completion: .file),
         ])
 
+    /// d_model, τ, g and n, checked.
     let shapes: DimensionArguments
+    /// `--seed`.
     let seed: UInt64
+    /// `--causal`: written into the bundle.
     let causal: Bool
+    /// `--biases`: draw bq, bk, bv, bo too.
     let biases: Bool
+    /// `-o FILE`, or nil for stdout.
     let destination: String?
 
     init(_ arguments: ParsedArguments) throws {
@@ -48,8 +54,8 @@ struct InitCommand: Command {
         var generator = SplitMix64(seed: seed)
         let d = shapes.modelDim, n = shapes.seqLen, kv = shapes.kvDim
         let weightScale = 1 / Double(d).squareRoot()
-        var members: [(String, JSONText)] = [
-            ("heads", .integer(shapes.heads)), ("kv_heads", .integer(shapes.kvHeads)), ("causal", .bool(causal)),
+        var members: [(String, JSONValue)] = [
+            ("heads", .int(shapes.heads)), ("kv_heads", .int(shapes.kvHeads)), ("causal", .bool(causal)),
         ]
         let matrices: [(String, Int, Int, Double)] = [("x", n, d, 1), ("wq", d, d, weightScale), ("wk", d, kv, weightScale),
                                                       ("wv", d, kv, weightScale), ("wo", d, d, weightScale)]
@@ -58,10 +64,10 @@ struct InitCommand: Command {
         }
         if biases {
             for (key, length) in [("bq", d), ("bk", kv), ("bv", kv), ("bo", d)] {
-                members.append((key, .array(Self.draw(1, length, weightScale, &generator).elements.map { .number(JSONText.shortest($0)) })))
+                members.append((key, .array(Self.draw(1, length, weightScale, &generator).elements.map { .number($0) })))
             }
         }
-        return CommandOutput(text: JSONText.object(members).rendered + "\n", destination: destination)
+        return CommandOutput(text: JSONValue.object(members).serialized() + "\n", destination: destination)
     }
 
     /// A rows × columns matrix of uniform [-1, 1) values times `scale`, rounded to 4 decimals.

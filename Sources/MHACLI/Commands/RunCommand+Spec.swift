@@ -1,5 +1,6 @@
 /// The declaration of `mha-cli run`: every option of DESIGN §3.
 extension RunCommand {
+    /// The declaration that parsing, help and completions read.
     static let spec = CommandSpec(
         name: "run",
         abstract: "Compute multi-head attention and print heads, shapes and the projected result.",

@@ -31,7 +31,7 @@ struct RunCommand: Command {
         let report: String
         switch options.format {
         case .json:
-            report = RunJSONReport.json(result, parts: options.show).rendered + "\n"
+            report = RunJSONReport.json(result, parts: options.show).serialized() + "\n"
         case .csv:
             report = CSVWriter.matrix(try csvMatrix(result), decimals: options.precision)
         case .text:
@@ -54,7 +54,8 @@ struct RunCommand: Command {
                                              configuration: configuration, result: result, style: style)]
         } else {
             let report = RunTextReport(result: result, parts: options.show, precision: options.precision,
-                                       tokenNames: options.tokenNames, scaleGiven: configuration.scale != nil, full: options.full)
+                                       tokenNames: options.tokenNames, scaleGiven: configuration.scale != nil, full: options.full,
+                                       biases: parameters.biasNames)
             sections = [report.lines.joined(separator: "\n")]
         }
         if options.heatmap, let weights = result.weights {

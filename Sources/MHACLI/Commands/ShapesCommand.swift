@@ -2,6 +2,7 @@ import MHACore
 
 /// `mha-cli shapes`: the dimension calculator (no data).
 struct ShapesCommand: Command {
+    /// The declaration that parsing, help and completions read.
     static let spec = CommandSpec(
         name: "shapes",
         abstract: "Dimension calculator: every tensor's shape, parameter counts and FLOPs (no data).",
@@ -28,20 +29,20 @@ struct ShapesCommand: Command {
 
     init(_ arguments: ParsedArguments) throws {
         // Zero and negative values reach the calculator, whose message explains them.
-        query = ShapeQuery(modelDim: try arguments.integer("d-model", minimum: Int.min),
-                           heads: try arguments.integer("heads", minimum: Int.min),
-                           headDim: try arguments.integer("head-dim", minimum: Int.min),
-                           kvHeads: try arguments.integer("kv-heads", minimum: Int.min),
-                           seqLen: try arguments.integer("seq-len", minimum: Int.min))
+        query = ShapeQuery(modelDim: try arguments.integer("d-model"),
+                           heads: try arguments.integer("heads"),
+                           headDim: try arguments.integer("head-dim"),
+                           kvHeads: try arguments.integer("kv-heads"),
+                           seqLen: try arguments.integer("seq-len"))
         json = arguments.string("format") == "json"
         explain = arguments.flag("explain")
     }
 
     func run() throws -> CommandOutput {
         let report = try ShapeCalculator.solve(query)
-        if json { return CommandOutput(text: ShapesReport.json(report).rendered + "\n") }
+        if json { return CommandOutput(text: ShapesReport.json(report).serialized() + "\n") }
         var lines = ShapesReport.text(report)
-        if explain { lines += [""] + report.explanation }
+        if explain { lines += ["", "the arithmetic, step by step:"] + report.explanation.map { "  " + $0 } }
         return CommandOutput(text: lines.joined(separator: "\n") + "\n")
     }
 }

@@ -5,24 +5,24 @@ import MHACore
 /// parts among `q`, `k`, `v`, `scores`, `weights`, `heads`, `concat`, `output`.
 enum RunJSONReport {
     /// The report for `result`, with the parts in `parts`.
-    static func json<S: AttentionScalar>(_ result: AttentionResult<S>, parts: [Part]) -> JSONText {
+    static func json<S: AttentionScalar>(_ result: AttentionResult<S>, parts: [Part]) -> JSONValue {
         let s = result.shapes
         let rows = s.queryRows
-        var members: [(String, JSONText)] = [("shapes", .object([
-            ("input", .shape(s.tokens, s.modelDim)), ("heads", .integer(s.heads)), ("kv_heads", .integer(s.kvHeads)),
-            ("head_dim", .integer(s.headDim)), ("head_output", .shape(rows, s.headDim)),
+        var members: [(String, JSONValue)] = [("shapes", .object([
+            ("input", .shape(s.tokens, s.modelDim)), ("heads", .int(s.heads)), ("kv_heads", .int(s.kvHeads)),
+            ("head_dim", .int(s.headDim)), ("head_output", .shape(rows, s.headDim)),
             ("concat", .shape(rows, s.concatDim)), ("output", .shape(rows, s.outputDim)),
         ]))]
         if parts.contains(.qkv) {
             for (key, matrix) in [("q", result.queries), ("k", result.keys), ("v", result.values)] {
-                if let matrix { members.append((key, .matrix(matrix))) }
+                if let matrix { members.append((key, .matrix(of: matrix))) }
             }
         }
-        if parts.contains(.scores), let scores = result.scores { members.append(("scores", .array(scores.map { .matrix($0) }))) }
-        if parts.contains(.weights), let weights = result.weights { members.append(("weights", .array(weights.map { .matrix($0) }))) }
-        if parts.contains(.heads) { members.append(("heads", .array(result.heads.map { .matrix($0) }))) }
-        if parts.contains(.concat) { members.append(("concat", .matrix(result.concat))) }
-        if parts.contains(.output) { members.append(("output", .matrix(result.output))) }
+        if parts.contains(.scores), let scores = result.scores { members.append(("scores", .array(scores.map { .matrix(of: $0) }))) }
+        if parts.contains(.weights), let weights = result.weights { members.append(("weights", .array(weights.map { .matrix(of: $0) }))) }
+        if parts.contains(.heads) { members.append(("heads", .array(result.heads.map { .matrix(of: $0) }))) }
+        if parts.contains(.concat) { members.append(("concat", .matrix(of: result.concat))) }
+        if parts.contains(.output) { members.append(("output", .matrix(of: result.output))) }
         return .object(members)
     }
 }

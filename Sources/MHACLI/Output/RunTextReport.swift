@@ -16,6 +16,8 @@ struct RunTextReport<Scalar: AttentionScalar> {
     let scaleGiven: Bool
     /// `--full`: no elision.
     let full: Bool
+    /// The biases that were given (`bq`, `bk`, `bv`, `bo`), so titles show only those.
+    let biases: Set<String>
 
     /// The whole report, one string per line.
     var lines: [String] {
@@ -42,9 +44,9 @@ struct RunTextReport<Scalar: AttentionScalar> {
         let s = result.shapes
         switch part {
         case .qkv:
-            return [result.queries.map { block("Q = H·W^q + b^q", $0, rows: queryLabels) },
-                    result.keys.map { block("K = H·W^k + b^k", $0, rows: tokenNames) },
-                    result.values.map { block("V = H·W^v + b^v", $0, rows: tokenNames) }]
+            return [result.queries.map { block("Q = H·W^q" + bias("q"), $0, rows: queryLabels) },
+                    result.keys.map { block("K = H·W^k" + bias("k"), $0, rows: tokenNames) },
+                    result.values.map { block("V = H·W^v" + bias("v"), $0, rows: tokenNames) }]
                 .compactMap { $0 }.joined(separator: [""]).map { $0 }
         case .scores:
             return perHead("scores", result.scores ?? [], columns: tokenNames)
@@ -55,8 +57,13 @@ struct RunTextReport<Scalar: AttentionScalar> {
         case .concat:
             return block("concat = [head_1 | … | head_\(s.heads)]", result.concat, rows: queryLabels)
         case .output:
-            return block("output = concat · W^o", result.output, rows: queryLabels)
+            return block("output = concat · W^o" + bias("o"), result.output, rows: queryLabels)
         }
+    }
+
+    /// ` + b^x` when the bias of projection `x` (q, k, v or o) was given, else nothing.
+    private func bias(_ x: String) -> String {
+        biases.contains("b" + x) ? " + b^\(x)" : ""
     }
 
     /// `name j of τ · r × c` and values, for every head.

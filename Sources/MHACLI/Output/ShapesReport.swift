@@ -4,27 +4,27 @@ import MHACore
 enum ShapesReport {
     /// JSON with the keys of DESIGN §3: d_model, heads, head_dim, kv_heads, concat_dim,
     /// seq_len, tensors{name: [rows, cols]}, parameters{…, total}, flops; an unknown n stays "n".
-    static func json(_ r: ShapeReport) -> JSONText {
-        func dimension(_ d: Dimension) -> JSONText {
+    static func json(_ r: ShapeReport) -> JSONValue {
+        func dimension(_ d: Dimension) -> JSONValue {
             switch d {
-            case let .size(value): return .integer(value)
+            case let .size(value): return .int(value)
             case let .symbol(name): return .string(name)
             }
         }
         return .object([
-            ("d_model", .integer(r.modelDim)), ("heads", .integer(r.heads)), ("head_dim", .integer(r.headDim)),
-            ("kv_heads", .integer(r.kvHeads)), ("concat_dim", .integer(r.concatDim)),
-            ("seq_len", r.seqLen.map { .integer($0) } ?? .string("n")),
+            ("d_model", .int(r.modelDim)), ("heads", .int(r.heads)), ("head_dim", .int(r.headDim)),
+            ("kv_heads", .int(r.kvHeads)), ("concat_dim", .int(r.concatDim)),
+            ("seq_len", r.seqLen.map { .int($0) } ?? .string("n")),
             ("tensors", .object(r.tensors.map { ($0.name, .array([dimension($0.rows), dimension($0.columns)])) })),
-            ("parameters", .object(r.parameters.map { ($0.name, .integer($0.count)) })),
-            ("flops", r.flops.map { .integer($0) } ?? .string(r.flopsDescription)),
+            ("parameters", .object(r.parameters.map { ($0.name, .int($0.count)) })),
+            ("flops", r.flops.map { .int($0) } ?? .string(r.flopsDescription)),
         ])
     }
 
     /// Aligned lines: the widths, a table of tensors, parameter counts and FLOPs.
     static func text(_ r: ShapeReport) -> [String] {
         let n = r.seqLen.map(String.init) ?? "n"
-        var lines = ["d_model = \(r.modelDim) · τ = \(r.heads) heads · d_k = \(r.headDim) · kv_heads = \(r.kvHeads) · concat = \(r.concatDim) · n = \(n)", ""]
+        var lines = ["d_model = \(r.modelDim) · τ = \(r.heads) heads · d_k = \(r.headDim) · kv_heads = \(r.kvHeads) · concat = \(r.concatDim)" + (r.seqLen == nil ? "" : " · n = \(n)"), ""]
         let shapes = r.tensors.map { "\($0.rows) × \($0.columns)" }
         let nameWidth = max(6, r.tensors.map(\.symbol.count).max() ?? 0)
         let shapeWidth = max(5, shapes.map(\.count).max() ?? 0)

@@ -44,3 +44,10 @@ public struct AttentionParameters<Scalar: AttentionScalar>: Sendable {
         self.layout = layout
     }
 }
+
+extension AttentionParameters {
+    /// The names of the biases that are present, among `bq`, `bk`, `bv`, `bo`.
+    public var biasNames: Set<String> {
+        Set([("bq", bq), ("bk", bk), ("bv", bv), ("bo", bo)].compactMap { $0.1 == nil ? nil : $0.0 })
+    }
+}

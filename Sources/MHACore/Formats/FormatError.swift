@@ -51,7 +51,8 @@ public struct FormatError: MHAError, Equatable, Sendable {
     /// `.noInput` when the file cannot be opened or read, `.data` otherwise.
     public var category: ErrorCategory { kind == .cannotOpen ? .noInput : .data }
 
-    /// `file:line:column: [path: ]message`, on one line; for a file that cannot be opened,
+    /// `file:line:column: [path: ]message`, on one line (the root path `$` is left out);
+    /// for a file that cannot be opened,
     /// the message alone (it names the file): `cannot open 'x.csv': No such file or directory`.
     public var description: String {
         if kind == .cannotOpen { return message.replacingLineBreaks() }
@@ -59,7 +60,7 @@ public struct FormatError: MHAError, Equatable, Sendable {
         if let line { text += ":\(line)" }
         if let column { text += ":\(column)" }
         text += ": "
-        if let path { text += path + ": " }
+        if let path, path != "$" { text += path + ": " }  // the root's path says nothing
         return text + message.replacingLineBreaks()
     }
 }

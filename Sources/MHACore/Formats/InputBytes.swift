@@ -41,6 +41,7 @@ enum InputBytes {
             let previous = bytes
             bytes = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, initialized in
                 guard let base = buffer.baseAddress else { return }
+                if capacity >= 2 * HugePages.size { HugePages.advise(base, byteCount: capacity) }
                 var count = previous.count
                 previous.withUnsafeBufferPointer { old in
                     if let source = old.baseAddress { base.update(from: source, count: old.count) }
@@ -78,7 +79,7 @@ enum InputBytes {
     }
 
     /// `cannot open 'path': reason`.
-    private static func cannotOpen(_ path: String, _ code: Int32) -> FormatError {
+    static func cannotOpen(_ path: String, _ code: Int32) -> FormatError {
         FormatError(kind: .cannotOpen, file: path, message: "cannot open '\(path)': \(reason(code))")
     }
 

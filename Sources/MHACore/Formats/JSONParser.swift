@@ -2,9 +2,9 @@
 ///
 /// Why not Foundation's `JSONSerialization`? Measured on this machine, in one run
 /// (benchmarks/formats/bench.py, 2048 × 1024 doubles, 43 MB, release build):
-/// - speed: `JSONSerialization.jsonObject` then `as? [[Double]]` took 3.2–5.6 s
-///   (8–13 MB/s); this parser and `JSONMatrixReader` take 0.24–0.41 s (105–185 MB/s), and
-///   Python's `json.load` 0.6–0.8 s;
+/// - speed: `JSONSerialization.jsonObject` then `as? [[Double]]` took 2.7–5.6 s
+///   (8–16 MB/s) across runs on the loaded machine; this parser with `JSONMatrixReader`
+///   0.16–0.24 s (175–275 MB/s), Python's `json.load` 0.5–0.9 s, in the same runs;
 /// - strictness: it accepted `[[1, 2], [3, 4,]]` (a trailing comma RFC 8259 forbids);
 /// - location: its errors carry no line and column, and a value's position in the text is
 ///   lost, so `$.wq[2][1]` could not be located for data errors;

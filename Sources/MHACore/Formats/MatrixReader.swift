@@ -10,11 +10,13 @@ public enum MatrixReader {
     /// Messages name the path, or `<stdin>`.
     /// - Throws: `FormatError` (`.noInput` if the file cannot be read, `.data` for content).
     public static func read(path: String, format: MatrixFormat? = nil) throws(FormatError) -> Matrix<Double> {
+        let named = format ?? (path == "-" ? nil : MatrixFormat(path: path))
+        if named == .npy, path != "-", let matrix = try NPYFileReader.read(path: path) {
+            return matrix
+        }
         let bytes = try InputBytes.read(path: path)
         let name = path == "-" ? InputBytes.standardInputName : path
-        let chosen = format ?? (path == "-" ? nil : MatrixFormat(path: path))
-            ?? MatrixFormat.sniff(bytes.dropLast())
-        return try readTerminated(bytes, name: name, format: chosen)
+        return try readTerminated(bytes, name: name, format: named ?? MatrixFormat.sniff(bytes.dropLast()))
     }
 
     /// Reads a matrix from bytes already in memory; `name` goes into messages.

@@ -15,33 +15,28 @@ struct NPYReader {
         do {
             header = try NPYHeader(parsing: bytes)
         } catch {
-            throw failure(error.message, .syntax)
+            throw Self.failure(name, error.message, .syntax)
         }
-        let rows = header.shape.count == 2 ? header.shape[0] : 1
-        let columns = header.shape.count == 2 ? header.shape[1] : header.shape[0]
-        let described = "shape \(header.shapeDescription) of \(header.dataType.descr)"
-        guard let count = header.elementCount,
-              case let (byteCount, overflow) = count.multipliedReportingOverflow(by: header.dataType.size),
-              !overflow else {
-            throw failure("the header's \(described) is too large to address")
-        }
-        let available = bytes.count - header.dataOffset
-        if available != byteCount {
-            let what = available < byteCount ? "truncated data" : "the data is longer than the header says"
-            throw failure("\(what): \(described) needs \(byteCount) bytes, the file has \(available)")
-        }
-        guard count > 0 else { throw failure("empty array (\(described)) is not a matrix") }
-        var elements = try decode(header, count: count)
+        let layout = try NPYLayout(header, availableBytes: bytes.count - header.dataOffset, name: name)
+        let elements = try decode(header, count: layout.count)
+        return try Self.matrix(elements, header: header, layout: layout, name: name)
+    }
+
+    /// The matrix from decoded elements in the file's order: Fortran order transposed into
+    /// row-major, NaN and ±∞ refused.
+    static func matrix(_ decoded: [Double], header: NPYHeader, layout: NPYLayout,
+                       name: String) throws(FormatError) -> Matrix<Double> {
+        var elements = decoded
         if header.fortranOrder && header.shape.count == 2 {
-            elements = Self.transposed(elements, rows: rows, columns: columns)
+            elements = transposed(elements, rows: layout.rows, columns: layout.columns)
         }
-        if !Self.allFinite(elements), let bad = elements.firstIndex(where: { !$0.isFinite }) {
-            throw failure("non-finite value \(elements[bad]) at [\(bad / columns), \(bad % columns)]")
+        if !allFinite(elements), let bad = elements.firstIndex(where: { !$0.isFinite }) {
+            throw failure(name, "non-finite value \(elements[bad]) at [\(bad / layout.columns), \(bad % layout.columns)]")
         }
         do {
-            return try Matrix(rows: rows, columns: columns, elements: elements)
+            return try Matrix(rows: layout.rows, columns: layout.columns, elements: elements)
         } catch {
-            throw failure(error.description)
+            throw failure(name, error.description)
         }
     }
 
@@ -96,7 +91,7 @@ struct NPYReader {
 
     /// Whether every element is finite: no exponent field of all ones (a branch-free
     /// integer pass the compiler can vectorise).
-    private static func allFinite(_ elements: [Double]) -> Bool {
+    static func allFinite(_ elements: [Double]) -> Bool {
         let exponentMask: UInt64 = 0x7FF0_0000_0000_0000
         var nonFinite: UInt64 = 0
         elements.withUnsafeBufferPointer { buffer in
@@ -106,7 +101,7 @@ struct NPYReader {
     }
 
     /// Column-major `elements` of a rows × columns array, rearranged row-major.
-    private static func transposed(_ elements: [Double], rows: Int, columns: Int) -> [Double] {
+    static func transposed(_ elements: [Double], rows: Int, columns: Int) -> [Double] {
         [Double](unsafeUninitializedCapacity: elements.count) { buffer, initialized in
             for column in 0..<columns {
                 for row in 0..<rows {
@@ -119,6 +114,11 @@ struct NPYReader {
 
     /// An error of this file (NPY has no lines, so no location).
     private func failure(_ message: String, _ kind: FormatError.Kind = .data) -> FormatError {
+        Self.failure(name, message, kind)
+    }
+
+    /// An error of the file `name` (NPY has no lines, so no location).
+    static func failure(_ name: String, _ message: String, _ kind: FormatError.Kind = .data) -> FormatError {
         FormatError(kind: kind, file: name, message: message)
     }
 }

@@ -100,11 +100,9 @@ import Testing
         T.expectError(line: 1, column: 1, "found \"1,5\"", "decimal comma") { try T.read("1,5\t2\n", .tsv) }
     }
 
-    @Test func csvSpectrumFilesAreReadOrRejectedCleanly() throws {
-        guard let conformance = FormatTestSupport.conformance else {
-            print("skipped: ../shared/conformance is absent")
-            return
-        }
+    @Test(.enabled(if: FormatTestSupport.conformance != nil, "../shared/conformance is absent"))
+    func csvSpectrumFilesAreReadOrRejectedCleanly() throws {
+        let conformance = try #require(FormatTestSupport.conformance)
         let folder = conformance.appendingPathComponent("csv-spectrum/csvs")
         for name in try FileManager.default.contentsOfDirectory(atPath: folder.path) {
             let path = folder.appendingPathComponent(name).path

@@ -67,3 +67,19 @@ import Testing
         }
     }
 }
+
+@Suite struct FormatErrorTests {
+    @Test func descriptionParts() {
+        let located = FormatError(kind: .data, file: "b.json", line: 4, column: 12, path: "$.wq[2][1]",
+                                  message: "expected a number, found a string")
+        #expect(located.description == "b.json:4:12: $.wq[2][1]: expected a number, found a string")
+        let root = FormatError(kind: .data, file: "b.json", line: 1, column: 1, path: "$", message: "m")
+        #expect(root.description == "b.json:1:1: m")
+        let npy = FormatError(kind: .syntax, file: "x.npy", message: "line\nbreak")
+        #expect(npy.description == "x.npy: line\\nbreak")
+        #expect(npy.category == .data)
+        let missing = FormatError(kind: .cannotOpen, file: "x", message: "cannot open 'x': No such file or directory")
+        #expect(missing.description == "cannot open 'x': No such file or directory")
+        #expect(missing.category == .noInput)
+    }
+}

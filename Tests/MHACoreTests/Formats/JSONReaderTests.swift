@@ -90,11 +90,9 @@ import Testing
         #expect(bundle.scale == 0.5)
     }
 
-    @Test func jsonTestSuite() throws {
-        guard let conformance = FormatTestSupport.conformance else {
-            print("skipped: ../shared/conformance is absent")
-            return
-        }
+    @Test(.enabled(if: FormatTestSupport.conformance != nil, "../shared/conformance is absent"))
+    func jsonTestSuite() throws {
+        let conformance = try #require(FormatTestSupport.conformance)
         let folder = conformance.appendingPathComponent("JSONTestSuite/test_parsing")
         let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
         #expect(names.count > 300)

@@ -96,4 +96,26 @@ import Testing
             try MatrixReader.read(bytes: NPYHeader.magic + [4, 0, 0, 0], name: "h.npy", format: .npy)
         }
     }
+
+    /// Files read by path take the direct path (header, then data into the matrix); the
+    /// result and the errors must be those of the in-memory reader.
+    @Test func directFileReadingMatchesInMemoryReading() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("mha-npy-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var generator = SplitMix64(seed: 5)
+        let m = generator.matrix(700, 600)  // 3.4 MB: large enough for huge-page advice
+        let path = folder.appendingPathComponent("big.npy").path
+        try Data(NPYWriter.data(m)).write(to: URL(fileURLWithPath: path))
+        #expect(T.bits(try MatrixReader.read(path: path)) == T.bits(m))
+        let hostile = Self.handMade("{'descr': '<f8', 'fortran_order': False, 'shape': (100000, 100000), }")
+        let hostilePath = folder.appendingPathComponent("hostile.npy").path
+        try Data(hostile).write(to: URL(fileURLWithPath: hostilePath))
+        let fromFile = T.formatError { try MatrixReader.read(path: hostilePath) }
+        let fromBytes = T.formatError { try MatrixReader.read(bytes: hostile, name: hostilePath, format: .npy) }
+        #expect(fromFile != nil && fromFile == fromBytes)
+        let garbage = folder.appendingPathComponent("garbage.npy").path
+        try Data("not numpy".utf8).write(to: URL(fileURLWithPath: garbage))
+        T.expectError(line: nil, column: nil, kind: .syntax, "not an NPY file") { try MatrixReader.read(path: garbage) }
+    }
 }

@@ -35,11 +35,9 @@ import Testing
     }
 
     /// Every line of parse-number-fxx-test-data: the F64 bits must match exactly.
-    @Test func parseNumberFxxData() throws {
-        guard let conformance = FormatTestSupport.conformance else {
-            print("skipped: ../shared/conformance is absent")
-            return
-        }
+    @Test(.enabled(if: FormatTestSupport.conformance != nil, "../shared/conformance is absent"))
+    func parseNumberFxxData() throws {
+        let conformance = try #require(FormatTestSupport.conformance)
         let folder = conformance.appendingPathComponent("parse-number-fxx/data")
         var checked = 0, checkedJSON = 0
         for name in try FileManager.default.contentsOfDirectory(atPath: folder.path) where name.hasSuffix(".txt") {
