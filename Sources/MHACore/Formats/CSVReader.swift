@@ -158,7 +158,7 @@ struct CSVReader {
            scanned.end == field.contentEnd {
             if scanned.value.isFinite { return scanned.value }
             throw error(at: field.start, .data,
-                        "\(NumberDiagnosis.shortened(content(base, field))) is out of range for float64")
+                        "\(MessageText.escaped(content(base, field), limit: MessageText.quotedLimit)) is out of range for float64")
         }
         if field.contentStart == field.contentEnd {
             throw error(at: field.start, .data, "empty field: expected a number")

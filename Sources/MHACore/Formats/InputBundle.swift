@@ -57,7 +57,7 @@ public struct InputBundle: Sendable, Equatable {
             var seen: Set<String> = []
             for member in document.members(of: 0) {
                 guard seen.insert(member.key).inserted else {
-                    throw reader.error(at: member.keyIndex, path: "$", "duplicate key \"\(member.key)\"")
+                    throw reader.error(at: member.keyIndex, path: "$", "duplicate key \(MessageText.quoted(member.key))")
                 }
                 try bundle.assign(member.key, value: member.value, keyIndex: member.keyIndex, reader: reader)
             }
@@ -81,7 +81,7 @@ public struct InputBundle: Sendable, Equatable {
         case "layout": layout = try field.string(oneOf: ["xw", "torch"])
         default:
             throw reader.error(at: keyIndex, path: "$",
-                               "unknown key \"\(key)\"; valid keys: \(InputBundle.validKeys.joined(separator: ", "))")
+                               "unknown key \(MessageText.quoted(key)); valid keys: \(InputBundle.validKeys.joined(separator: ", "))")
         }
     }
 }
@@ -109,7 +109,7 @@ private struct BundleField {
     var found: String {
         switch kind {
         case .number: return "\(document.number(index))"
-        case .string: return NumberDiagnosis.quote(document.string(index))
+        case .string: return MessageText.quoted(document.string(index))
         case .boolean: return document.boolean(index) ? "true" : "false"
         default: return JSONDocument.describe(kind)
         }

@@ -85,7 +85,7 @@ struct JSONMatrixReader {
         while end < text.count, case let byte = text[end],
               byte == UInt8(ascii: "-") || byte == UInt8(ascii: "+") || byte == UInt8(ascii: ".")
               || byte | 0x20 == UInt8(ascii: "e") || (byte &- 48) < 10 { end += 1 }
-        return String(decoding: UnsafeBufferPointer(rebasing: text[start..<end]).prefix(NumberDiagnosis.quotedLimit),
+        return String(decoding: UnsafeBufferPointer(rebasing: text[start..<end]).prefix(MessageText.quotedLimit),
                       as: UTF8.self)
     }
 

@@ -98,14 +98,14 @@ struct NPYDataType: Equatable, Sendable {
         guard characters.count == 3, "<>=|".contains(characters[0]),
               let size = Int(String(characters[2])),
               (characters[1] == "f" || characters[1] == "i"), size == 4 || size == 8
-        else { throw NPYFailure("unsupported dtype '\(descr)'; \(supported)") }
+        else { throw NPYFailure("unsupported dtype '\(MessageText.escaped(descr, limit: MessageText.quotedLimit))'; \(supported)") }
         self.kind = characters[1]
         self.size = size
         switch characters[0] {
         case ">": self.bigEndian = true
         case "<": self.bigEndian = false
         case "=": self.bigEndian = UInt16(1).bigEndian == 1
-        default: throw NPYFailure("dtype '\(descr)' has no byte order; \(supported)")
+        default: throw NPYFailure("dtype '\(MessageText.escaped(descr, limit: MessageText.quotedLimit))' has no byte order; \(supported)")
         }
     }
 

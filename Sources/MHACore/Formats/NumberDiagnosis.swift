@@ -1,8 +1,5 @@
 /// Explains why a CSV field is not a number, in words a user can act on.
 enum NumberDiagnosis {
-    /// The longest text quoted in a message.
-    static let quotedLimit = 40
-
     /// Spellings of a non-finite value (any case, optional sign).
     static let nonFiniteSpellings: Set<String> = ["nan", "inf", "infinity"]
     /// Spellings of a missing value (any case, optional sign).
@@ -14,7 +11,7 @@ enum NumberDiagnosis {
     /// separated by spaces; fields here are separated by commas)` or `expected a number,
     /// found "abc"`. `separator` is the file's field separator.
     static func notANumber(_ text: String, separator: UInt8) -> String {
-        let quoted = NumberDiagnosis.quote(text)
+        let quoted = MessageText.quoted(text)
         let bare = unsigned(text)
         if nonFiniteSpellings.contains(bare) {
             return "non-finite value \(quoted) is not allowed"
@@ -83,17 +80,6 @@ enum NumberDiagnosis {
             else { return false }
             return scanned.end == bytes.count - 1
         }
-    }
-
-    /// The text in double quotes, shortened to `quotedLimit` characters with "…".
-    static func quote(_ text: String) -> String {
-        "\"" + shortened(text) + "\""
-    }
-
-    /// The text shortened to `quotedLimit` characters with "…", so a huge field cannot
-    /// make a huge message.
-    static func shortened(_ text: String) -> String {
-        text.utf8.count > quotedLimit && text.count > quotedLimit ? String(text.prefix(quotedLimit)) + "…" : text
     }
 }
 
