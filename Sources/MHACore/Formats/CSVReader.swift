@@ -3,7 +3,7 @@
 /// - One matrix row per record; fields separated by `,` (CSV) or a tab (TSV).
 /// - RFC 4180 quoting: a field in double quotes may hold separators, line breaks and `""`
 ///   for a quote; a quoted number (`"1.5"`) is a number.
-/// - LF or CRLF line ends, with or without a final one; blank lines and lines whose first
+/// - LF, CRLF or lone CR (classic Mac OS) line ends, with or without a final one; blank lines and lines whose first
 ///   non-blank character is `#` are ignored; a UTF-8 BOM at the start is skipped.
 /// - The first record (the first line that is not blank or a comment) is a header, and
 ///   skipped, only if every one of its fields is a label: not a number, holding at least
@@ -43,8 +43,8 @@ struct CSVReader {
         while index < text.count {
             let contentStart = skipWhitespace(base, from: index)
             if contentStart >= text.count { break }
-            if base[contentStart] == UInt8(ascii: "\n") {
-                index = contentStart + 1
+            if isLineBreak(base[contentStart]) {
+                index = breakEnd(base, at: contentStart) + 1
                 continue
             }
             if base[contentStart] == UInt8(ascii: "#") {
@@ -115,9 +115,10 @@ struct CSVReader {
     }
 
     /// The fast path for the common record: unquoted, finite numbers only, as many as the
-    /// rows above (any number for the first data record). Parses straight from the text into the matrix and returns the offset of
-    /// the LF ending the record; returns nil, having appended nothing, for anything else,
-    /// which the general path then reads (and reports precisely).
+    /// rows above (any number for the first data record). Parses straight from the text
+    /// into the matrix and returns the offset of the line break ending the record (its last
+    /// byte); returns nil, having appended nothing, for anything else, which the general
+    /// path then reads (and reports precisely).
     @inline(__always)
     private func appendPlainRecord(_ base: UnsafePointer<UInt8>, from start: Int,
                                    to builder: inout Builder) -> Int? {
@@ -125,12 +126,12 @@ struct CSVReader {
         let before = builder.elements.count
         var index = start
         while true {
-            index = skipBlanks(base, from: index, includingCR: false)
+            index = skipBlanks(base, from: index)
             guard let scanned = NumberParsing.scan(base, from: index, limit: count, grammar: .csv),
                   scanned.value.isFinite else { break }
-            let after = skipBlanks(base, from: scanned.end, includingCR: true)
+            let after = skipBlanks(base, from: scanned.end)
             let next = base[after]
-            guard after == count || next == separator || next == UInt8(ascii: "\n") else { break }
+            guard after == count || next == separator || isLineBreak(next) else { break }
             builder.elements.append(scanned.value)
             if next == separator && after < count {
                 index = after + 1
@@ -141,7 +142,7 @@ struct CSVReader {
             if builder.columns < 0 { builder.columns = builder.elements.count - before }
             if builder.elements.count - before == builder.columns {
                 builder.rows += 1
-                return after
+                return breakEnd(base, at: after)
             }
             break
         }
