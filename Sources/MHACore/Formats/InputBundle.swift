@@ -105,10 +105,11 @@ private struct BundleField {
         reader.error(at: index, path: path, "expected \(expected), found \(found)")
     }
 
-    /// The value as messages show it: `2.5`, `"abc"`, `an array`.
+    /// The value as messages show it: a number as written in the file (`-1`, `2.50`),
+    /// `"abc"`, `an array`.
     var found: String {
         switch kind {
-        case .number: return "\(document.number(index))"
+        case .number: return reader.numberText(index)
         case .string: return MessageText.quoted(document.string(index))
         case .boolean: return document.boolean(index) ? "true" : "false"
         default: return JSONDocument.describe(kind)
@@ -136,7 +137,9 @@ private struct BundleField {
     func number() throws(FormatError) -> Double {
         guard kind == .number else { throw mismatch("a number") }
         let value = document.number(index)
-        guard value.isFinite else { throw reader.error(at: index, path: path, "value is out of range for float64") }
+        guard value.isFinite else {
+            throw reader.error(at: index, path: path, "\(reader.numberText(index)) is out of range for float64")
+        }
         return value
     }
 

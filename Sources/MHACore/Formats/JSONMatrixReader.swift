@@ -78,8 +78,9 @@ struct JSONMatrixReader {
         }
     }
 
-    /// The number token's text at node `index`, for messages.
-    private func numberText(_ index: Int) -> String {
+    /// The number token's text at node `index` as the file writes it (`-1`, `2.50`,
+    /// `1e400`), cut to `MessageText.quotedLimit` bytes, for messages.
+    func numberText(_ index: Int) -> String {
         let start = document.nodes[index].offset
         var end = start
         while end < text.count, case let byte = text[end],
