@@ -3,8 +3,9 @@
 /// - One matrix row per record; fields separated by `,` (CSV) or a tab (TSV).
 /// - RFC 4180 quoting: a field in double quotes may hold separators, line breaks and `""`
 ///   for a quote; a quoted number (`"1.5"`) is a number.
-/// - LF, CRLF or lone CR (classic Mac OS) line ends, with or without a final one; blank lines and lines whose first
-///   non-blank character is `#` are ignored; a UTF-8 BOM at the start is skipped.
+/// - LF, CRLF or lone CR (classic Mac OS) line ends, with or without a final one; blank
+///   lines and lines whose first non-blank character is `#` are ignored; a UTF-8 BOM at
+///   the start is skipped.
 /// - The first record (the first line that is not blank or a comment) is a header, and
 ///   skipped, only if every one of its fields is a label: not a number, holding at least
 ///   one letter, and not a spelling of a non-finite or missing value (`nan`, `inf`,
@@ -158,8 +159,8 @@ struct CSVReader {
                                             grammar: .csv),
            scanned.end == field.contentEnd {
             if scanned.value.isFinite { return scanned.value }
-            throw error(at: field.start, .data,
-                        "\(MessageText.escaped(content(base, field), limit: MessageText.quotedLimit)) is out of range for float64")
+            let text = MessageText.escaped(content(base, field), limit: MessageText.quotedLimit)
+            throw error(at: field.start, .data, "\(text) is out of range for float64")
         }
         if field.contentStart == field.contentEnd {
             throw error(at: field.start, .data, "empty field: expected a number")

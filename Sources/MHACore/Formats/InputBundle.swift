@@ -57,7 +57,8 @@ public struct InputBundle: Sendable, Equatable {
             var seen: Set<String> = []
             for member in document.members(of: 0) {
                 guard seen.insert(member.key).inserted else {
-                    throw reader.error(at: member.keyIndex, path: "$", "duplicate key \(MessageText.quoted(member.key))")
+                    throw reader.error(at: member.keyIndex, path: "$",
+                                       "duplicate key \(MessageText.quoted(member.key))")
                 }
                 try bundle.assign(member.key, value: member.value, keyIndex: member.keyIndex, reader: reader)
             }
@@ -80,8 +81,8 @@ public struct InputBundle: Sendable, Equatable {
         case "scale": scale = try field.number()
         case "layout": layout = try field.string(oneOf: ["xw", "torch"])
         default:
-            throw reader.error(at: keyIndex, path: "$",
-                               "unknown key \(MessageText.quoted(key)); valid keys: \(InputBundle.validKeys.joined(separator: ", "))")
+            let valid = InputBundle.validKeys.joined(separator: ", ")
+            throw reader.error(at: keyIndex, path: "$", "unknown key \(MessageText.quoted(key)); valid keys: \(valid)")
         }
     }
 }

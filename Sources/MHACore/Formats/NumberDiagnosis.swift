@@ -42,7 +42,7 @@ enum NumberDiagnosis {
     /// separated by something other than `separator`; nil when it is not like that.
     static func separatorHint(_ text: String, separator: UInt8) -> String? {
         let here = "fields here are separated by \(separatorName(separator))"
-        if separator != UInt8(ascii: ","), text.contains(",") {
+        if text.contains(",") {
             let pieces = text.split(separator: ",", omittingEmptySubsequences: false)
             let digitsOnly = pieces.allSatisfy { piece in
                 !piece.isEmpty && piece.drop(while: { $0 == "-" || $0 == "+" }).allSatisfy(\.isASCIIDigit)
@@ -55,7 +55,7 @@ enum NumberDiagnosis {
             ("commas", text.split(separator: ",", omittingEmptySubsequences: false)),
             ("semicolons", text.split(separator: ";", omittingEmptySubsequences: false)),
             ("vertical bars", text.split(separator: "|", omittingEmptySubsequences: false)),
-            ("spaces", text.split(whereSeparator: { $0 == " " || $0 == "\t" })),
+            (text.contains("\t") ? "tabs" : "spaces", text.split(whereSeparator: { $0 == " " || $0 == "\t" })),
         ]
         for (name, pieces) in candidates where name != separatorName(separator) && pieces.count >= 2 {
             let numbers = pieces.map { $0.trimmingBlanks() }
@@ -66,9 +66,9 @@ enum NumberDiagnosis {
         return nil
     }
 
-    /// `commas`, `tabs` (a tab also counts as spaces when it is not the separator).
+    /// The separator in words: `commas` or `tabs`.
     static func separatorName(_ separator: UInt8) -> String {
-        separator == 0x09 ? "tabs" : separator == UInt8(ascii: ",") ? "commas" : "\"\(Character(Unicode.Scalar(separator)))\""
+        separator == 0x09 ? "tabs" : "commas"
     }
 
     /// Whether `text` is one whole number in the CSV grammar.

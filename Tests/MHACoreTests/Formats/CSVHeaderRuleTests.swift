@@ -56,3 +56,23 @@ import Testing
         T.expectError(line: 2, column: 1, "no rows of numbers after the header") { try T.read("# c\nx,y\n\n") }
     }
 }
+
+/// The hints that explain a field made of several numbers.
+@Suite struct CSVSeparatorHintTests {
+    typealias T = FormatTestSupport
+
+    @Test func aTabSeparatedFileReadAsCSVSaysTabs() {
+        T.expectError(line: 1, column: 1, "found \"1\\t2\"", "2 numbers separated by tabs; fields here are separated by commas") {
+            try T.read("1\t2\n3\t4\n")
+        }
+    }
+
+    @Test func aQuotedDecimalCommaInCSVIsExplained() {
+        T.expectError(line: 1, column: 3, "found \"1,5\"", "decimal comma") { try T.read("1,\"1,5\"\n") }
+    }
+
+    @Test func plainTextGetsNoHint() throws {
+        let error = try #require(T.formatError { try T.read("1,abc\n") })
+        #expect(error.description.hasSuffix("expected a number, found \"abc\""))
+    }
+}
