@@ -29,6 +29,8 @@ targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=("${all_targets[@]}")
 
 flags=(-sanitize=fuzzer,address -parse-as-library -O -g -swift-version 5)
+# The Swift runtime's own crash backtracer clashes with ASan's report; let libFuzzer report.
+export SWIFT_BACKTRACE=enable=no
 
 # ld.gold warns about every ASan helper symbol; keep the build output readable.
 quiet_linker() { grep -v "Cannot export local symbol" >&2 || true; }

@@ -16,6 +16,8 @@ import json, subprocess, sys, os, math, random
 import numpy as np
 import torch
 torch.set_default_dtype(torch.float64)
+if len(sys.argv) < 2:
+    sys.exit("usage: python3 scripts/torch_oracle.py PATH/TO/mha-cli [CASES]")
 B = sys.argv[1]
 rng = np.random.default_rng(0)
 random.seed(0)

@@ -14,7 +14,9 @@ public func fuzzArguments(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     do {
         try parseAndValidate(arguments)
     } catch let error as any MHAError {
-        FuzzInput.checkOneLine(error)
+        // The front end prints `MHACLI.oneLine(description)`: line breaks in a quoted
+        // argument are shown as `\n`. That printed form must be one non-empty line.
+        FuzzInput.checkOneLine(MHACLI.oneLine(error.description))
     } catch {
         fatalError("untyped error: \(error)")
     }

@@ -29,7 +29,11 @@ enum FuzzInput {
 
     /// Traps unless `error`'s description is non-empty and on one line.
     static func checkOneLine(_ error: some MHAError) {
-        let text = error.description
+        checkOneLine(error.description)
+    }
+
+    /// Traps unless `text` is non-empty and on one line.
+    static func checkOneLine(_ text: String) {
         if text.isEmpty || text.contains(where: \.isNewline) { fatalError("malformed message: \(text)") }
     }
 }

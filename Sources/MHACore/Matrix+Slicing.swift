@@ -22,6 +22,18 @@ extension Matrix {
         return Matrix(uncheckedRows: range.count, columns: columns, elements: Array(slice))
     }
 
+    /// The rows at `indices`, in that order (repeats allowed): a `indices.count × columns` matrix.
+    /// - Precondition: every index lies within `0..<rows`.
+    public func selectingRows(_ indices: [Int]) -> Matrix {
+        var elements: [Scalar] = []
+        elements.reserveCapacity(indices.count * columns)
+        for i in indices {
+            precondition(i >= 0 && i < rows, "row \(i) outside 0..<\(rows)")
+            elements += row(i)
+        }
+        return Matrix(uncheckedRows: indices.count, columns: columns, elements: elements)
+    }
+
     /// Row `row` as an array of `columns` values.
     public func row(_ row: Int) -> ArraySlice<Scalar> {
         elements[(row * columns)..<((row + 1) * columns)]
@@ -32,27 +44,13 @@ extension Matrix {
         Matrix(rows: columns, columns: rows) { i, j in self[j, i] }
     }
 
-    /// The same values in another precision (rounded to nearest).
+    /// The same values in another precision (rounded to nearest). Converting to the same
+    /// precision shares the storage (copy on write) instead of copying it.
+    @_specialize(where Scalar == Double, Other == Double)
+    @_specialize(where Scalar == Double, Other == Float)
     public func converted<Other: AttentionScalar>(to _: Other.Type = Other.self) -> Matrix<Other> {
-        Matrix<Other>(uncheckedRows: rows, columns: columns, elements: elements.map { Other($0) })
-    }
-
-    /// `[blocks[0] | blocks[1] | …]`: the blocks side by side (the concat of head outputs).
-    /// - Precondition: all blocks have the same number of rows.
-    public static func concatenatingColumns(_ blocks: [Matrix]) -> Matrix {
-        let rows = blocks.first?.rows ?? 0
-        precondition(blocks.allSatisfy { $0.rows == rows }, "blocks differ in row count")
-        var result = Matrix(rows: rows, columns: blocks.reduce(0) { $0 + $1.columns })
-        var offset = 0
-        for block in blocks {
-            for i in 0..<rows {
-                for j in 0..<block.columns {
-                    result.elements[i * result.columns + offset + j] = block.elements[i * block.columns + j]
-                }
-            }
-            offset += block.columns
-        }
-        return result
+        if let same = self as? Matrix<Other> { return same }
+        return Matrix<Other>(uncheckedRows: rows, columns: columns, elements: elements.map { Other($0) })
     }
 
     /// The index and value of the first element that is NaN or infinite, if any.

@@ -9,7 +9,7 @@ import Testing
             "the arithmetic, step by step:",
             "  d_k = d_model / τ = 768 / 12 = 64",
             "  concat = τ · d_k = 12 · 64 = 768",
-            "  W^q: d_model × d_model = 768 × 768; head j uses the slice W^q_j: 768 × 64",
+            "  W^q: d_model × d_model = 768 × 768; head j (1…12) uses the slice W^q_j: 768 × 64 (columns (j−1)·64 ..< j·64)",
             "  head_j = softmax(scores_j) · V_j: (n × n) · (n × 64) = n × 64",
             "  a single head's output is n × 64, not n × 768",
             "  W^o: τ·d_k × d_model = 768 × 768",

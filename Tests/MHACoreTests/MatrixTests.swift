@@ -10,6 +10,19 @@ import Testing
         #expect(m.transposed == (try Matrix([[1, 4], [2, 5], [3, 6]])))
     }
 
+    @Test func rowSelectionAndConversion() throws {
+        let m = try Matrix<Double>([[1, 2], [3, 4], [5, 6]])
+        #expect(m.selectingRows([2, 0, 2]) == (try Matrix([[5, 6], [1, 2], [5, 6]])))
+        #expect(m.selectingRows([]).shape == Shape(rows: 0, columns: 2))
+        let f = m.converted(to: Float.self)
+        #expect(f[2, 1] == 6 && f.shape == m.shape)
+        expectClose(f.converted(to: Double.self), m, relativeTolerance: 0)
+        #expect(m.isClose(to: m.converted(to: Float.self).converted(to: Double.self), relativeTolerance: 1e-7))
+        var nearly = m
+        nearly[1, 1] = 4 * (1 + 1e-9)
+        #expect(nearly.isClose(to: m, relativeTolerance: 1e-8) && !nearly.isClose(to: m, relativeTolerance: 1e-10))
+    }
+
     @Test func elementCountIsChecked() {
         #expect(throws: MatrixError.elementCount(rows: 2, columns: 2, count: 3)) {
             try Matrix<Double>(rows: 2, columns: 2, elements: [1, 2, 3])

@@ -27,6 +27,8 @@ enum AtomicOutput {
         guard descriptor >= 0 else { throw failure(path) }
         defer { close(descriptor) }
         if let code = FileDescriptorWriter.write(text, to: descriptor) {
+            // A reader that went away (`-o /dev/stdout | head -1`) ends the run quietly, as on stdout.
+            if code == EPIPE { throw .brokenPipe }
             throw .cannotWrite(path: path, reason: String(cString: strerror(code)))
         }
     }

@@ -6,8 +6,11 @@
 public struct AttentionResult<Scalar: AttentionScalar>: Sendable {
     /// The dimensions of the computation.
     public var shapes: AttentionShapes
-    /// head_j = softmax(Q_j·K_jᵀ·scale + mask)·V_j, one rows × d_k matrix per head.
-    public var heads: [Matrix<Scalar>]
+    /// head_j = softmax(Q_j·K_jᵀ·scale + mask)·V_j, one rows × d_k matrix per head: the
+    /// column blocks of the concat (stored once, there).
+    public var heads: [Matrix<Scalar>] {
+        (0..<shapes.heads).map { j in concat.columnBlock(j * shapes.headDim ..< (j + 1) * shapes.headDim) }
+    }
     /// [head_1 | … | head_τ], rows × τ·d_k.
     public var concat: Matrix<Scalar>
     /// concat·W^o + b^o, rows × d_out.

@@ -8,24 +8,22 @@ struct HeadOperands<Scalar: AttentionScalar> {
     var causal: Bool
     var keep: Intermediates
 
-    /// One head's result: its output and, when kept, its scores and weights.
+    /// What one head leaves besides its output (which goes into the concat): its scores and
+    /// weights when kept, and the tokens that had nothing to attend to.
     struct Head {
-        var output: Matrix<Scalar>
         var scores: Matrix<Scalar>?
         var weights: Matrix<Scalar>?
-        var fullyMaskedTokens: [Int]
+        var fullyMaskedTokens: [Int] = []
     }
 
     /// Sequence position of query row 0 (the token in single-token mode).
     var firstQuery: Int { shapes.token ?? 0 }
 
-    /// head_j, through the plain path when scores or weights are kept, else streamed.
-    func head(_ j: Int) throws(AttentionError) -> Head {
-        let head = keep.contains(.scores) || keep.contains(.weights) ? plainHead(j) : streamedHead(j)
-        guard head.output.firstNonFinite == nil else {
-            throw .overflow(stage: "attention of head \(j + 1)", precision: Scalar.precisionName)
-        }
-        return head
+    /// Computes head_j (rows × d_k) into `output` (row stride `stride`), through the plain
+    /// path when scores or weights are kept, else streamed.
+    func head(_ j: Int, into output: UnsafeMutablePointer<Scalar>, stride: Int) -> Head {
+        keep.contains(.scores) || keep.contains(.weights)
+            ? plainHead(j, into: output, stride: stride) : streamedHead(j, into: output, stride: stride)
     }
 
     /// Column ranges of head j in Q and of its K/V head in K and V.
@@ -36,7 +34,7 @@ struct HeadOperands<Scalar: AttentionScalar> {
     }
 
     /// Materialises scores and weights: S = Q_j·K_jᵀ·scale, mask, softmax, ·V_j.
-    private func plainHead(_ j: Int) -> Head {
+    private func plainHead(_ j: Int, into target: UnsafeMutablePointer<Scalar>, stride: Int) -> Head {
         let (qc, kvc) = columns(j)
         var scores = Kernels.productTransposed(queries.columnBlock(qc), keys.columnBlock(kvc))
         let scale = Scalar(shapes.scale)
@@ -51,36 +49,36 @@ struct HeadOperands<Scalar: AttentionScalar> {
         }
         let masked = Kernels.softmaxRows(&weights).map { firstQuery + $0 }
         let output = Kernels.product(weights, values.columnBlock(kvc))
-        return Head(output: output, scores: scores, weights: weights, fullyMaskedTokens: masked)
+        for r in 0..<output.rows {
+            for c in 0..<output.columns { target[r * stride + c] = output[r, c] }
+        }
+        return Head(scores: scores, weights: weights, fullyMaskedTokens: masked)
     }
 
     /// Streams the head in tiles without forming the rows × n scores.
-    private func streamedHead(_ j: Int) -> Head {
+    private func streamedHead(_ j: Int, into output: UnsafeMutablePointer<Scalar>, stride: Int) -> Head {
         let (qc, kvc) = columns(j)
         let d = shapes.headDim
-        var output = Matrix<Scalar>(rows: queries.rows, columns: d)
         let rows = queries.rows
         let masked = queries.withUnsafeBufferPointer { q in
             keys.withUnsafeBufferPointer { k in
                 values.withUnsafeBufferPointer { v in
-                    output.withUnsafeMutableBufferPointer { o in
-                        mask.withUnsafeBitsPointer { m -> [Int] in
-                            guard let q = q.baseAddress, let k = k.baseAddress, let v = v.baseAddress,
-                                  let o = o.baseAddress else { return [] }  // empty: validated away
-                            return Kernels.streamingAttention(
-                                queries: q + qc.lowerBound, queryStride: queries.columns,
-                                queryCount: rows, firstQuery: firstQuery,
-                                keys: k + kvc.lowerBound, keyStride: keys.columns,
-                                values: v + kvc.lowerBound, valueStride: values.columns,
-                                keyCount: shapes.tokens, headDim: d, scale: Scalar(shapes.scale),
-                                causal: causal, mask: m, maskStride: shapes.tokens,
-                                output: o, outputStride: d)
-                        }
+                    mask.withUnsafeBitsPointer { m -> [Int] in
+                        guard let q = q.baseAddress, let k = k.baseAddress, let v = v.baseAddress
+                        else { return [] }  // empty: validated away
+                        return Kernels.streamingAttention(
+                            queries: q + qc.lowerBound, queryStride: queries.columns,
+                            queryCount: rows, firstQuery: firstQuery,
+                            keys: k + kvc.lowerBound, keyStride: keys.columns,
+                            values: v + kvc.lowerBound, valueStride: values.columns,
+                            keyCount: shapes.tokens, headDim: d, scale: Scalar(shapes.scale),
+                            causal: causal, mask: m, maskStride: shapes.tokens,
+                            output: output, outputStride: stride)
                     }
                 }
             }
         }
-        return Head(output: output, scores: nil, weights: nil, fullyMaskedTokens: masked)
+        return Head(fullyMaskedTokens: masked)
     }
 
     /// Whether the query at `position` may attend to `key` (causal mask and user mask).

@@ -29,41 +29,63 @@ public enum MultiHeadAttention {
     ///   `.overflow` if an intermediate exceeds the precision.
     /// - Complexity: O(n·d_model² + n²·d_model) time. Memory O(n·d_model) unless scores or
     ///   weights are requested, which keep τ matrices of rows × n.
+    @_specialize(where Scalar == Double)
+    @_specialize(where Scalar == Float)
     public static func forward<Scalar: AttentionScalar>(
         input: Matrix<Scalar>, parameters: AttentionParameters<Scalar>,
         mask: Matrix<Scalar>? = nil, configuration: AttentionConfiguration
     ) throws(AttentionError) -> AttentionResult<Scalar> {
         let resolved = try ResolvedAttention(input: input, parameters: parameters, mask: mask,
                                              configuration: configuration)
+        let keep = configuration.intermediates
+        let attended = try attend(input, resolved, configuration)
+        let output = try affine(attended.concat, resolved.wo, resolved.bo, stage: "output = concat·W^o + b^o")
+        let maskedTokens = Set(attended.heads.flatMap(\.fullyMaskedTokens)).sorted()
+        return AttentionResult(
+            shapes: resolved.shapes, concat: attended.concat, output: output,
+            queries: attended.qkv?.q, keys: attended.qkv?.k, values: attended.qkv?.v,
+            scores: keep.contains(.scores) ? attended.heads.compactMap(\.scores) : nil,
+            weights: keep.contains(.weights) ? attended.heads.compactMap(\.weights) : nil,
+            warnings: maskedTokens.map { .fullyMaskedRow(token: $0) })
+    }
+
+    /// Projects Q, K, V and runs every head into its column block of the concat. Q, K and V
+    /// are returned only when kept, so that they are freed before the output projection.
+    private static func attend<Scalar: AttentionScalar>(
+        _ input: Matrix<Scalar>, _ resolved: ResolvedAttention<Scalar>, _ configuration: AttentionConfiguration
+    ) throws(AttentionError) -> (concat: Matrix<Scalar>, heads: [HeadOperands<Scalar>.Head],
+                                 qkv: (q: Matrix<Scalar>, k: Matrix<Scalar>, v: Matrix<Scalar>)?) {
         let s = resolved.shapes
         let queryInput = s.token.map { input.rowBlock($0..<($0 + 1)) } ?? input
         let q = try affine(queryInput, resolved.wq, resolved.bq, stage: "Q = H·W^q + b^q")
         let k = try affine(input, resolved.wk, resolved.bk, stage: "K = H·W^k + b^k")
         let v = try affine(input, resolved.wv, resolved.bv, stage: "V = H·W^v + b^v")
         let operands = HeadOperands(queries: q, keys: k, values: v, shapes: s, mask: resolved.mask,
-                                    causal: configuration.causal,
-                                    keep: configuration.intermediates)
-        // Heads are independent: one per core at a time (each result in its own slot).
-        var outcomes = [Result<HeadOperands<Scalar>.Head, AttentionError>?](repeating: nil, count: s.heads)
-        outcomes.withUnsafeMutableBufferPointer { slots in
-            DispatchQueue.concurrentPerform(iterations: s.heads) { j in
-                slots[j] = Result { () throws(AttentionError) in try operands.head(j) }
+                                    causal: configuration.causal, keep: configuration.intermediates)
+        var concat = Matrix<Scalar>(rows: q.rows, columns: s.concatDim)
+        // Heads are independent: one per core at a time, each writing its own column block of
+        // the concat and its own slot, unless all heads together are too little work to be
+        // worth waking a second core.
+        var heads = [HeadOperands<Scalar>.Head](repeating: .init(), count: s.heads)
+        let attentionWork = q.rows.multipliedReportingOverflow(by: s.tokens * s.modelDim)
+        let parallel = attentionWork.overflow || attentionWork.partialValue >= 1 << 20
+        concat.withUnsafeMutableBufferPointer { block in
+            heads.withUnsafeMutableBufferPointer { slots in
+                guard let base = block.baseAddress else { return }
+                let computeHead = { (j: Int) in
+                    slots[j] = operands.head(j, into: base + j * s.headDim, stride: s.concatDim)
+                }
+                if parallel {
+                    DispatchQueue.concurrentPerform(iterations: s.heads, execute: computeHead)
+                } else {
+                    (0..<s.heads).forEach(computeHead)
+                }
             }
         }
-        var heads: [HeadOperands<Scalar>.Head] = []
-        for case let outcome? in outcomes { heads.append(try outcome.get()) }
-        let concat = Matrix.concatenatingColumns(heads.map(\.output))
-        let output = try affine(concat, resolved.wo, resolved.bo, stage: "output = concat·W^o + b^o")
-        let keep = configuration.intermediates
-        let maskedTokens = Set(heads.flatMap(\.fullyMaskedTokens)).sorted()
-        return AttentionResult(
-            shapes: s, heads: heads.map(\.output), concat: concat, output: output,
-            queries: keep.contains(.qkv) ? q : nil,
-            keys: keep.contains(.qkv) ? k : nil,
-            values: keep.contains(.qkv) ? v : nil,
-            scores: keep.contains(.scores) ? heads.compactMap(\.scores) : nil,
-            weights: keep.contains(.weights) ? heads.compactMap(\.weights) : nil,
-            warnings: maskedTokens.map { .fullyMaskedRow(token: $0) })
+        if let bad = concat.firstNonFinite {
+            throw .overflow(stage: "attention of head \(bad.column / s.headDim + 1)", precision: Scalar.precisionName)
+        }
+        return (concat, heads, configuration.intermediates.contains(.qkv) ? (q, k, v) : nil)
     }
 
     /// x·W + b (b added to every row), refusing an overflowed result.

@@ -57,7 +57,7 @@ public enum Benchmark {
     private static func measureProduct<S: AttentionScalar>(
         _ type: S.Type, m: Int, n: Int, k: Int, repeats: Int, seed: UInt64
     ) -> Result {
-        var generator = SeededGenerator(seed: seed)
+        var generator = SplitMix64(seed: seed)
         let a = Matrix<S>.random(rows: m, columns: k, scale: 1, using: &generator)
         let b = Matrix<S>.random(rows: k, columns: n, scale: 1, using: &generator)
         _ = Kernels.product(a, b)
@@ -69,7 +69,7 @@ public enum Benchmark {
     private static func measureForward<S: AttentionScalar>(
         _ type: S.Type, n: Int, d: Int, heads: Int, causal: Bool, repeats: Int, seed: UInt64
     ) throws(AttentionError) -> Result {
-        var generator = SeededGenerator(seed: seed)
+        var generator = SplitMix64(seed: seed)
         let weightScale = 1 / S(Double(Swift.max(d, 1)).squareRoot())
         let input = Matrix<S>.random(rows: n, columns: d, scale: 1, using: &generator)
         let weights = (0..<4).map { _ in

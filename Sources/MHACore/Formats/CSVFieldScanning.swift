@@ -13,25 +13,26 @@ extension CSVReader {
         var hasEscapedQuote: Bool
     }
 
-    /// Splits the record starting at `start` into `fields`; returns the offset of the LF
-    /// that ends it (or the text's end).
+    /// Splits the record starting at `start` into `fields`; returns the offset of the last
+    /// byte of the line break that ends it (the LF of a CRLF, a lone LF or CR), or the
+    /// text's end.
     func scanRecord(_ base: UnsafePointer<UInt8>, from start: Int,
                             into fields: inout [FieldSpan]) throws(FormatError) -> Int {
         fields.removeAll(keepingCapacity: true)
         let count = text.count
         var index = start
         while true {
-            index = skipBlanks(base, from: index, includingCR: false)
+            index = skipBlanks(base, from: index)
             let field: FieldSpan
             if base[index] == UInt8(ascii: "\"") {
                 (field, index) = try scanQuoted(base, from: index)
             } else {
                 let fieldStart = index
-                while index < count, base[index] != separator, base[index] != UInt8(ascii: "\n") {
+                while index < count, base[index] != separator, !isLineBreak(base[index]) {
                     index += 1
                 }
                 var end = index
-                while end > fieldStart, isBlank(base[end - 1], includingCR: true) { end -= 1 }
+                while end > fieldStart, isBlank(base[end - 1]) { end -= 1 }
                 field = FieldSpan(start: fieldStart, contentStart: fieldStart, contentEnd: end,
                                   hasEscapedQuote: false)
             }
@@ -40,12 +41,12 @@ extension CSVReader {
                 index += 1
                 continue
             }
-            return index
+            return breakEnd(base, at: index)
         }
     }
 
     /// Scans the quoted field whose opening quote is at `start`; returns it and the offset
-    /// of the separator, LF or end that follows it.
+    /// of the separator, line break or end that follows it.
     func scanQuoted(_ base: UnsafePointer<UInt8>, from start: Int) throws(FormatError)
         -> (FieldSpan, Int) {
         let count = text.count
@@ -67,10 +68,10 @@ extension CSVReader {
         }
         var contentStart = start + 1
         var contentEnd = index
-        while contentStart < contentEnd, isBlank(base[contentStart], includingCR: false) { contentStart += 1 }
-        while contentEnd > contentStart, isBlank(base[contentEnd - 1], includingCR: false) { contentEnd -= 1 }
-        index = skipBlanks(base, from: index + 1, includingCR: true)
-        if index < count, base[index] != separator, base[index] != UInt8(ascii: "\n") {
+        while contentStart < contentEnd, isBlank(base[contentStart]) { contentStart += 1 }
+        while contentEnd > contentStart, isBlank(base[contentEnd - 1]) { contentEnd -= 1 }
+        index = skipBlanks(base, from: index + 1)
+        if index < count, base[index] != separator, !isLineBreak(base[index]) {
             throw error(at: index, .syntax, "unexpected text after a closing quote")
         }
         let field = FieldSpan(start: start, contentStart: contentStart, contentEnd: contentEnd,
@@ -78,34 +79,47 @@ extension CSVReader {
         return (field, index)
     }
 
-    /// Whether `byte` is trimmed around fields: a space, a tab unless tabs separate, and CR
-    /// where asked (at a line's end).
+    /// Whether `byte` is trimmed around fields: a space, or a tab unless tabs separate.
     @inline(__always)
-    func isBlank(_ byte: UInt8, includingCR: Bool) -> Bool {
-        byte == 0x20 || (byte == 0x09 && separator != 0x09) || (includingCR && byte == 0x0D)
+    func isBlank(_ byte: UInt8) -> Bool {
+        byte == 0x20 || (byte == 0x09 && separator != 0x09)
+    }
+
+    /// Whether `byte` ends a line: LF, or CR (alone, as on classic Mac OS, or before an LF).
+    @inline(__always)
+    func isLineBreak(_ byte: UInt8) -> Bool {
+        byte == 0x0A || byte == 0x0D
+    }
+
+    /// The offset of the last byte of the line break at `offset`: the LF of a CRLF, else
+    /// `offset` itself (also at the text's end, where the NUL sentinel is read).
+    @inline(__always)
+    func breakEnd(_ base: UnsafePointer<UInt8>, at offset: Int) -> Int {
+        base[offset] == 0x0D && base[offset + 1] == 0x0A ? offset + 1 : offset
     }
 
     /// The first offset at or after `start` that is not blank (the NUL sentinel stops it).
     @inline(__always)
-    func skipBlanks(_ base: UnsafePointer<UInt8>, from start: Int, includingCR: Bool) -> Int {
+    func skipBlanks(_ base: UnsafePointer<UInt8>, from start: Int) -> Int {
         var index = start
-        while isBlank(base[index], includingCR: includingCR) { index += 1 }
+        while isBlank(base[index]) { index += 1 }
         return index
     }
 
-    /// The first offset at or after `start` that is not a space, tab or CR, to find blank
-    /// and comment lines (the NUL sentinel stops it).
+    /// The first offset at or after `start` that is not a space or tab, to find blank and
+    /// comment lines (the NUL sentinel stops it).
     @inline(__always)
     func skipWhitespace(_ base: UnsafePointer<UInt8>, from start: Int) -> Int {
         var index = start
-        while base[index] == 0x20 || base[index] == 0x09 || base[index] == 0x0D { index += 1 }
+        while base[index] == 0x20 || base[index] == 0x09 { index += 1 }
         return index
     }
 
-    /// The offset of the LF ending the line that contains `start`, or the text's end.
+    /// The offset of the last byte of the line break ending the line that contains
+    /// `start`, or the text's end.
     func lineEnd(_ base: UnsafePointer<UInt8>, from start: Int) -> Int {
         var index = start
-        while index < text.count, base[index] != UInt8(ascii: "\n") { index += 1 }
-        return index
+        while index < text.count, !isLineBreak(base[index]) { index += 1 }
+        return breakEnd(base, at: index)
     }
 }

@@ -51,24 +51,17 @@ public struct FormatError: MHAError, Equatable, Sendable {
     /// `.noInput` when the file cannot be opened or read, `.data` otherwise.
     public var category: ErrorCategory { kind == .cannotOpen ? .noInput : .data }
 
-    /// `file:line:column: [path: ]message`, on one line (the root path `$` is left out);
+    /// `file:line:column: [path: ]message`, on one line (the root path `$` is left out), any
+    /// control character in the file name or message escaped (`MessageText`);
     /// for a file that cannot be opened,
     /// the message alone (it names the file): `cannot open 'x.csv': No such file or directory`.
     public var description: String {
-        if kind == .cannotOpen { return message.replacingLineBreaks() }
-        var text = file
+        if kind == .cannotOpen { return MessageText.escaped(message) }
+        var text = MessageText.escaped(file)
         if let line { text += ":\(line)" }
         if let column { text += ":\(column)" }
         text += ": "
-        if let path, path != "$" { text += path + ": " }  // the root's path says nothing
-        return text + message.replacingLineBreaks()
-    }
-}
-
-extension String {
-    /// The string with any line break replaced by `\n`, so messages stay on one line.
-    fileprivate func replacingLineBreaks() -> String {
-        guard contains(where: \.isNewline) else { return self }
-        return map { $0.isNewline ? "\\n" : String($0) }.joined()
+        if let path, path != "$" { text += MessageText.escaped(path) + ": " }  // the root's path says nothing
+        return text + MessageText.escaped(message)
     }
 }

@@ -57,7 +57,8 @@ public struct InputBundle: Sendable, Equatable {
             var seen: Set<String> = []
             for member in document.members(of: 0) {
                 guard seen.insert(member.key).inserted else {
-                    throw reader.error(at: member.keyIndex, path: "$", "duplicate key \"\(member.key)\"")
+                    throw reader.error(at: member.keyIndex, path: "$",
+                                       "duplicate key \(MessageText.quoted(member.key))")
                 }
                 try bundle.assign(member.key, value: member.value, keyIndex: member.keyIndex, reader: reader)
             }
@@ -80,8 +81,8 @@ public struct InputBundle: Sendable, Equatable {
         case "scale": scale = try field.number()
         case "layout": layout = try field.string(oneOf: ["xw", "torch"])
         default:
-            throw reader.error(at: keyIndex, path: "$",
-                               "unknown key \"\(key)\"; valid keys: \(InputBundle.validKeys.joined(separator: ", "))")
+            let valid = InputBundle.validKeys.joined(separator: ", ")
+            throw reader.error(at: keyIndex, path: "$", "unknown key \(MessageText.quoted(key)); valid keys: \(valid)")
         }
     }
 }
@@ -105,11 +106,12 @@ private struct BundleField {
         reader.error(at: index, path: path, "expected \(expected), found \(found)")
     }
 
-    /// The value as messages show it: `2.5`, `"abc"`, `an array`.
+    /// The value as messages show it: a number as written in the file (`-1`, `2.50`),
+    /// `"abc"`, `an array`.
     var found: String {
         switch kind {
-        case .number: return "\(document.number(index))"
-        case .string: return NumberDiagnosis.quote(document.string(index))
+        case .number: return reader.numberText(index)
+        case .string: return MessageText.quoted(document.string(index))
         case .boolean: return document.boolean(index) ? "true" : "false"
         default: return JSONDocument.describe(kind)
         }
@@ -136,7 +138,9 @@ private struct BundleField {
     func number() throws(FormatError) -> Double {
         guard kind == .number else { throw mismatch("a number") }
         let value = document.number(index)
-        guard value.isFinite else { throw reader.error(at: index, path: path, "value is out of range for float64") }
+        guard value.isFinite else {
+            throw reader.error(at: index, path: path, "\(reader.numberText(index)) is out of range for float64")
+        }
         return value
     }
 

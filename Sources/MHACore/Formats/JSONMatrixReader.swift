@@ -78,14 +78,15 @@ struct JSONMatrixReader {
         }
     }
 
-    /// The number token's text at node `index`, for messages.
-    private func numberText(_ index: Int) -> String {
+    /// The number token's text at node `index` as the file writes it (`-1`, `2.50`,
+    /// `1e400`), cut to `MessageText.quotedLimit` bytes, for messages.
+    func numberText(_ index: Int) -> String {
         let start = document.nodes[index].offset
         var end = start
         while end < text.count, case let byte = text[end],
               byte == UInt8(ascii: "-") || byte == UInt8(ascii: "+") || byte == UInt8(ascii: ".")
               || byte | 0x20 == UInt8(ascii: "e") || (byte &- 48) < 10 { end += 1 }
-        return String(decoding: UnsafeBufferPointer(rebasing: text[start..<end]).prefix(NumberDiagnosis.quotedLimit),
+        return String(decoding: UnsafeBufferPointer(rebasing: text[start..<end]).prefix(MessageText.quotedLimit),
                       as: UTF8.self)
     }
 

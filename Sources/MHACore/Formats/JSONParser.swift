@@ -95,7 +95,7 @@ struct JSONParser {
                 return end
             case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
                 guard let scanned = NumberParsing.scan(base, from: index, limit: text.count, grammar: .json) else {
-                    throw syntax(at: index, "invalid number \(NumberDiagnosis.quote(token(base, index)))")
+                    throw syntax(at: index, "invalid number \(MessageText.quoted(token(base, index)))")
                 }
                 document.nodes.append(.init(kind: .number, offset: index, payload: scanned.value.bitPattern))
                 return scanned.end
@@ -133,7 +133,7 @@ struct JSONParser {
             document.nodes.append(.init(kind: kind, offset: index, payload: payload))
             return index + spelling.utf8.count
         }
-        throw syntax(at: index, "expected a value, found \(NumberDiagnosis.quote(token(base, index)))")
+        throw syntax(at: index, "expected a value, found \(MessageText.quoted(token(base, index)))")
     }
 
     /// The offset of the first non-whitespace byte at or after `index`.
@@ -154,14 +154,14 @@ struct JSONParser {
         }
         var end = index + 1
         while end < text.count, base[end] & 0xC0 == 0x80 { end += 1 }
-        return NumberDiagnosis.quote(String(decoding: UnsafeBufferPointer(start: base + index, count: end - index),
+        return MessageText.quoted(String(decoding: UnsafeBufferPointer(start: base + index, count: end - index),
                                             as: UTF8.self))
     }
 
     /// The run of letters, digits and number punctuation at `index`, for messages.
     private func token(_ base: UnsafePointer<UInt8>, _ index: Int) -> String {
         var end = index
-        while end < text.count, end - index < NumberDiagnosis.quotedLimit,
+        while end < text.count, end - index < MessageText.quotedLimit,
               case let byte = base[end], byte > 0x20, !",]}:\"".utf8.contains(byte) { end += 1 }
         return String(decoding: UnsafeBufferPointer(start: base + index, count: max(end - index, 1)), as: UTF8.self)
     }

@@ -82,33 +82,40 @@ struct NPYFailure: Error, Equatable {
     init(_ message: String) { self.message = message }
 }
 
-/// The element types the reader accepts: f8, f4, i4, i8 in either byte order.
+/// The element types the reader accepts: f8, f4 (either byte order), the integers i1, i2,
+/// i4, i8, u1, u2, u4, u8 (either byte order where it matters) and b1 (bool).
 struct NPYDataType: Equatable, Sendable {
-    /// The kind: `f` (IEEE float) or `i` (two's-complement integer).
+    /// The kind: `f` (IEEE float), `i` (two's-complement integer), `u` (unsigned integer)
+    /// or `b` (bool, one byte).
     var kind: Character
-    /// Bytes per element: 4 or 8.
+    /// Bytes per element: 1, 2, 4 or 8.
     var size: Int
-    /// Big-endian (`>`) rather than little-endian (`<`).
+    /// Big-endian (`>`) rather than little-endian (`<`); false for one-byte types.
     var bigEndian: Bool
 
-    /// Parses a `descr` string such as `<f8`, `>f4`, `=i8`.
+    /// The sizes accepted for each kind.
+    static let sizes: [Character: [Int]] = ["f": [4, 8], "i": [1, 2, 4, 8], "u": [1, 2, 4, 8], "b": [1]]
+
+    /// Parses a `descr` string such as `<f8`, `>f4`, `=i8`, `|u1`, `|b1`.
     init(descr: String) throws(NPYFailure) {
-        let supported = "supported: f8, f4, i4, i8 in either byte order"
+        let supported = "supported: f8, f4, i1, i2, i4, i8, u1, u2, u4, u8, b1"
+        let quoted = MessageText.escaped(descr, limit: MessageText.quotedLimit)
         let characters = Array(descr)
         guard characters.count == 3, "<>=|".contains(characters[0]),
               let size = Int(String(characters[2])),
-              (characters[1] == "f" || characters[1] == "i"), size == 4 || size == 8
-        else { throw NPYFailure("unsupported dtype '\(descr)'; \(supported)") }
+              let sizes = Self.sizes[characters[1]], sizes.contains(size)
+        else { throw NPYFailure("unsupported dtype '\(quoted)'; \(supported)") }
         self.kind = characters[1]
         self.size = size
         switch characters[0] {
+        case _ where size == 1: self.bigEndian = false
         case ">": self.bigEndian = true
         case "<": self.bigEndian = false
         case "=": self.bigEndian = UInt16(1).bigEndian == 1
-        default: throw NPYFailure("dtype '\(descr)' has no byte order; \(supported)")
+        default: throw NPYFailure("dtype '\(quoted)' has no byte order; \(supported)")
         }
     }
 
-    /// `<f8` style.
-    var descr: String { (bigEndian ? ">" : "<") + String(kind) + String(size) }
+    /// `<f8` style (`|u1` for one-byte types).
+    var descr: String { (size == 1 ? "|" : bigEndian ? ">" : "<") + String(kind) + String(size) }
 }

@@ -1,8 +1,11 @@
-/// Reads a matrix from a `.npy` file: versions 1.0–3.0, dtypes f8, f4, i4, i8 in either
-/// byte order, C or Fortran order, 1-D (read as one row) or 2-D.
+/// Reads a matrix from a `.npy` file: versions 1.0–3.0, dtypes f8, f4, i1, i2, i4, i8, u1,
+/// u2, u4, u8 in either byte order and b1 (bool: 0 or 1), C or Fortran order, 1-D (read as
+/// one row) or 2-D.
 ///
 /// The data size is checked against the header before anything is allocated; integers are
-/// converted exactly (|i| ≤ 2⁵³, otherwise a data error); NaN and ±∞ are refused.
+/// converted exactly: a value that float64 cannot hold exactly (converted and converted
+/// back, it differs, e.g. 2⁵³ + 1 or 2⁶³ − 1; 2⁶² is fine) is a data error naming it.
+/// NaN and ±∞ are refused.
 struct NPYReader {
     /// The whole file.
     let bytes: UnsafeBufferPointer<UInt8>
@@ -59,20 +62,43 @@ struct NPYReader {
             return Self.map(raw, count: count) { (bits: UInt32) -> Double in
                 Double(Float(bitPattern: type.bigEndian ? UInt32(bigEndian: bits) : UInt32(littleEndian: bits)))
             }
-        case ("i", 4):
-            return Self.map(raw, count: count) { (bits: UInt32) -> Double in
-                Double(Int32(bitPattern: type.bigEndian ? UInt32(bigEndian: bits) : UInt32(littleEndian: bits)))
-            }
-        default:
-            let values = Self.map(raw, count: count) { (bits: UInt64) -> Int64 in
-                Int64(bitPattern: type.bigEndian ? UInt64(bigEndian: bits) : UInt64(littleEndian: bits))
-            }
-            let limit: Int64 = 1 << 53
-            if let bad = values.firstIndex(where: { $0 > limit || $0 < -limit }) {
-                throw failure("integer \(values[bad]) at element \(bad) is not exactly representable as float64 (|i| ≤ 2^53 is)")
-            }
-            return values.map { Double($0) }
+        case ("b", _):
+            return Self.map(raw, count: count) { (byte: UInt8) -> Double in byte == 0 ? 0 : 1 }
+        case ("i", 1): return try integers(raw, count: count, header, as: Int8.self)
+        case ("i", 2): return try integers(raw, count: count, header, as: Int16.self)
+        case ("i", 4): return try integers(raw, count: count, header, as: Int32.self)
+        case ("i", _): return try integers(raw, count: count, header, as: Int64.self)
+        case ("u", 1): return try integers(raw, count: count, header, as: UInt8.self)
+        case ("u", 2): return try integers(raw, count: count, header, as: UInt16.self)
+        case ("u", 4): return try integers(raw, count: count, header, as: UInt32.self)
+        default: return try integers(raw, count: count, header, as: UInt64.self)
         }
+    }
+
+    /// Integers of type `Integer` (in the header's byte order) as Doubles; an error names
+    /// the first value that does not survive the round trip through Double.
+    private func integers<Integer: FixedWidthInteger>(
+        _ raw: UnsafeRawBufferPointer, count: Int, _ header: NPYHeader, as _: Integer.Type
+    ) throws(FormatError) -> [Double] {
+        let bigEndian = header.dataType.bigEndian
+        var firstInexact: (index: Int, value: Integer)?
+        var index = -1
+        let values = Self.map(raw, count: count) { (bits: Integer) -> Double in
+            let value = bigEndian ? Integer(bigEndian: bits) : Integer(littleEndian: bits)
+            let converted = Double(value)
+            index += 1
+            if Integer.bitWidth > 53, firstInexact == nil, Integer(exactly: converted) != value {
+                firstInexact = (index, value)
+            }
+            return converted
+        }
+        if let (bad, value) = firstInexact {
+            let (rows, columns) = header.shape.count == 2 ? (header.shape[0], header.shape[1]) : (1, count)
+            let (row, column) = header.fortranOrder ? (bad % rows, bad / rows) : (bad / columns, bad % columns)
+            throw failure("integer \(value) at [\(row), \(column)] is not exactly representable as float64 "
+                          + "(the nearest float64 is \(Double(value)))")
+        }
+        return values
     }
 
     /// Loads `count` unaligned values of type `Raw` and converts each.

@@ -124,18 +124,3 @@ extension Kernels {
     }
 }
 
-/// A 64-byte-aligned scratch buffer for packed panels (one cache line, one zmm register).
-struct PackingBuffer<S> {
-    /// First element.
-    let base: UnsafeMutablePointer<S>
-
-    /// Allocates room for `count` elements (at least one), uninitialised.
-    init(count: Int) {
-        let bytes = Swift.max(1, count) * MemoryLayout<S>.stride
-        base = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
-            .bindMemory(to: S.self, capacity: Swift.max(1, count))
-    }
-
-    /// Releases the memory.
-    func free() { UnsafeMutableRawPointer(base).deallocate() }
-}

@@ -18,10 +18,12 @@ extension Kernels {
     private static func multiply<S: AttentionScalar>(
         _ a: Matrix<S>, _ b: Matrix<S>, transposeB: Bool, rows: Int, columns: Int
     ) -> Matrix<S> {
-        var c = Matrix<S>(rows: rows, columns: columns)
-        a.withUnsafeBufferPointer { ap in
-            b.withUnsafeBufferPointer { bp in
-                c.withUnsafeMutableBufferPointer { cp in
+        // gemm writes every element of C (zeros when k = 0), so C starts uninitialised: no
+        // single-threaded zero fill before the cores share the work and the first touch.
+        let count = rows * columns
+        let elements = [S](unsafeUninitializedCapacity: count) { cp, initialized in
+            a.withUnsafeBufferPointer { ap in
+                b.withUnsafeBufferPointer { bp in
                     guard let aBase = ap.baseAddress, let bBase = bp.baseAddress,
                           let cBase = cp.baseAddress else { return }
                     gemm(m: rows, n: columns, k: a.columns,
@@ -30,8 +32,14 @@ extension Kernels {
                          c: cBase, ldc: columns)
                 }
             }
+            // An empty operand leaves C empty or (k = 0) zeroed by gemm; if A or B had no
+            // storage at all while C has elements, C is the zero product.
+            if count > 0, a.elements.isEmpty || b.elements.isEmpty, let cBase = cp.baseAddress {
+                cBase.initialize(repeating: 0, count: count)
+            }
+            initialized = count
         }
-        return c
+        return Matrix(uncheckedRows: rows, columns: columns, elements: elements)
     }
 
     /// C = A·op(B) on raw row-major storage with row strides (`lda`, `ldb`, `ldc`), where

@@ -74,10 +74,14 @@ extension Kernels {
         for r in 0..<block.rows {
             let row = block.scores + r * block.stride
             let position = block.firstPosition + r
+            // With a positive scale, max(x·scale) = scale·max(x), so the scaling is folded
+            // into the exponentiation; any other scale is applied to the scores first.
+            let folded = scale > 0
             let blockMaximum = scaleAndMask(tile, row: row, width: block.width, padded: padded,
-                                            scale: scale,
+                                            scale: folded ? nil : scale,
                                             visible: causal ? position - block.firstKey + 1 : nil,
                                             mask: mask.map { $0 + position * maskStride + block.firstKey })
+                * (folded ? scale : 1)
             let previous = state.maximum[r]
             let maximum = Swift.max(previous, blockMaximum)
             guard maximum > -T.Scalar.infinity else {
@@ -86,7 +90,8 @@ extension Kernels {
             }
             let correction = previous == -T.Scalar.infinity
                 ? 0 : T.Scalar.exponential(previous - maximum)
-            let total = exponentiate(tile, row: row, padded: padded, maximum: maximum)
+            let total = exponentiate(tile, row: row, padded: padded, scale: folded ? scale : 1,
+                                     maximum: maximum)
             state.sum[r] = state.sum[r] * correction + total
             state.maximum[r] = maximum
             if correction != 1 {
@@ -96,45 +101,47 @@ extension Kernels {
         }
     }
 
-    /// Multiplies a score row by `scale`; sets −∞ on lanes past `width`, on keys at or past
-    /// `visible` (causal) and where `mask` is false. Returns the row maximum.
+    /// Multiplies a score row by `scale` (when given); sets −∞ on lanes past `width`, on keys
+    /// at or past `visible` (causal) and where `mask` is false. Returns the row maximum.
     @inline(__always)
     static func scaleAndMask<T: AttentionTile>(
         _ tile: T.Type, row: UnsafeMutablePointer<T.Scalar>, width: Int, padded: Int,
-        scale: T.Scalar, visible: Int?, mask: UnsafePointer<Bool>?
+        scale: T.Scalar?, visible: Int?, mask: UnsafePointer<Bool>?
     ) -> T.Scalar {
         let raw = UnsafeMutableRawPointer(row)
         let vectorBytes = MemoryLayout<T.Row>.stride
-        for offset in Swift.stride(from: 0, to: padded / T.Row.scalarCount * vectorBytes,
+        if let scale {
+            for offset in Swift.stride(from: 0, to: padded / T.Row.scalarCount * vectorBytes,
                                    by: vectorBytes) {
-            raw.storeBytes(of: raw.loadUnaligned(fromByteOffset: offset, as: T.Row.self) * scale,
-                           toByteOffset: offset, as: T.Row.self)
+                raw.storeBytes(of: raw.loadUnaligned(fromByteOffset: offset, as: T.Row.self) * scale,
+                               toByteOffset: offset, as: T.Row.self)
+            }
         }
         let blockedFrom = Swift.min(width, Swift.max(0, visible ?? width))
         for t in blockedFrom..<padded { row[t] = -T.Scalar.infinity }
         if let mask {
             for t in 0..<blockedFrom where !mask[t] { row[t] = -T.Scalar.infinity }
         }
-        var maximum = T.Row(repeating: -T.Scalar.infinity)
-        for offset in Swift.stride(from: 0, to: padded / T.Row.scalarCount * vectorBytes,
-                                   by: vectorBytes) {
-            maximum = pointwiseMax(maximum, raw.loadUnaligned(fromByteOffset: offset, as: T.Row.self))
-        }
-        return maximum.max()
+        var maximum = -T.Scalar.infinity
+        for t in 0..<blockedFrom where row[t] > maximum { maximum = row[t] }
+        return maximum
     }
 
-    /// Replaces a row's scores x by exp(x − maximum) and returns their sum.
+    /// Replaces a row's scores x by exp(x·scale − maximum) and returns their sum.
     @inline(__always)
     static func exponentiate<T: AttentionTile>(
-        _ tile: T.Type, row: UnsafeMutablePointer<T.Scalar>, padded: Int, maximum: T.Scalar
+        _ tile: T.Type, row: UnsafeMutablePointer<T.Scalar>, padded: Int, scale: T.Scalar,
+        maximum: T.Scalar
     ) -> T.Scalar {
         let raw = UnsafeMutableRawPointer(row)
         let vectorBytes = MemoryLayout<T.Row>.stride
-        let shift = T.Row(repeating: maximum)
+        let shift = T.Row(repeating: -maximum)
+        let factor = T.Row(repeating: scale)
         var total = T.Row()
         for offset in Swift.stride(from: 0, to: padded / T.Row.scalarCount * vectorBytes,
                                    by: vectorBytes) {
-            let p = T.exponential(raw.loadUnaligned(fromByteOffset: offset, as: T.Row.self) - shift)
+            let scores = raw.loadUnaligned(fromByteOffset: offset, as: T.Row.self)
+            let p = T.exponential(fusedMultiplyAdd(scores, factor, shift))
             raw.storeBytes(of: p, toByteOffset: offset, as: T.Row.self)
             total += p
         }

@@ -1,3 +1,5 @@
+import Dispatch
+
 extension Kernels {
     /// Keys per tile in `tiledAttention` (a multiple of every tile's NR and vector width).
     static let keyTileSize = 128
@@ -5,16 +7,22 @@ extension Kernels {
     /// Query row tiles of `tiledAttention`, in register tiles (MR rows each).
     static let queryTileHeight = 8
 
+    /// Below this many query·key·d multiply-adds a head's query tiles run on one thread.
+    static let parallelAttentionThreshold = 1 << 22
+
     /// `streamingAttention` for Double or Float, fused in tiles (the flash-attention scheme).
     ///
     /// K (transposed) and V are packed once into micro-kernel panels. Then for each tile of
-    /// Br = 8·MR query rows: S = Q_tile·K_tileᵀ by the GEMM micro-kernel into a Br × 128
-    /// buffer; the online softmax (`updateOnlineSoftmax`) turns S into unnormalised
-    /// weights P = exp(S·scale − m) while keeping each row's running maximum m and sum ℓ and
-    /// rescaling the output row when m grows; O += P·V_tile by the micro-kernel; finally
-    /// O /= ℓ. With `causal`, key tiles entirely after the query tile's last position are
-    /// never computed, so a causal pass does about half the work.
-    /// - Complexity: O(queries · keys · d) time, O(keys · d + Br · 128) extra memory.
+    /// Br = 8·MR query rows (`attendQueryTile`): S = Q_tile·K_tileᵀ by the GEMM micro-kernel
+    /// into a Br × 128 buffer; the online softmax (`updateOnlineSoftmax`) turns S into
+    /// unnormalised weights P = exp(S·scale − m) while keeping each row's running maximum m
+    /// and sum ℓ and rescaling the output row when m grows; O += P·V_tile by the
+    /// micro-kernel; finally O /= ℓ. With `causal`, key tiles entirely after the query tile's
+    /// last position are never computed, so a causal pass does about half the work. Query
+    /// tiles are independent: a large head spreads them over the cores (when the caller
+    /// already runs heads in parallel, Dispatch keeps the nested loop on the current thread).
+    /// - Complexity: O(queries · keys · d) time, O(keys · d + Br · 128) extra memory per
+    ///   thread.
     static func tiledAttention<T: AttentionTile>(
         _ tile: T.Type,
         queries: UnsafePointer<T.Scalar>, queryStride: Int, queryCount: Int, firstQuery: Int,
@@ -24,20 +32,12 @@ extension Kernels {
         mask: UnsafePointer<Bool>?, maskStride: Int,
         output: UnsafeMutablePointer<T.Scalar>, outputStride: Int
     ) -> [Int] {
-        let (mr, nr, bc) = (T.rowsPerTile, T.columnsPerTile, keyTileSize)
-        let br = queryTileHeight * mr
+        let (nr, bc) = (T.columnsPerTile, keyTileSize)
         let keyTiles = (keyCount + bc - 1) / bc
         let valueTileSize = bc * roundUp(d, to: nr)
         let packedKeys = PackingBuffer<T.Scalar>(count: roundUp(keyCount, to: nr) * d)
         let packedValues = PackingBuffer<T.Scalar>(count: keyTiles * valueTileSize)
-        let packedQueries = PackingBuffer<T.Scalar>(count: br * d)
-        let packedWeights = PackingBuffer<T.Scalar>(count: br * bc)
-        let scores = PackingBuffer<T.Scalar>(count: br * bc)
-        let state = OnlineSoftmaxState<T.Scalar>(rows: br)
-        defer {
-            [packedKeys, packedValues, packedQueries, packedWeights, scores].forEach { $0.free() }
-            state.free()
-        }
+        defer { packedKeys.free(); packedValues.free() }
         packB(keys, ldb: keyStride, transposed: true, depth: d, columns: keyCount, nr: nr,
               into: packedKeys.base)
         for index in 0..<keyTiles {
@@ -46,37 +46,121 @@ extension Kernels {
                   depth: Swift.min(bc, keyCount - first), columns: d, nr: nr,
                   into: packedValues.base + index * valueTileSize)
         }
-        var fullyMasked: [Int] = []
-        for q0 in stride(from: 0, to: queryCount, by: br) {
-            let rows = Swift.min(br, queryCount - q0)
-            let out = output + q0 * outputStride
-            for r in 0..<rows { (out + r * outputStride).update(repeating: 0, count: d) }
-            state.reset(rows: rows)
-            packA(queries + q0 * queryStride, lda: queryStride, rows: rows, depth: d, mr: mr,
-                  into: packedQueries.base)
-            let lastPosition = firstQuery + q0 + rows - 1
-            for index in 0..<keyTiles {
-                let first = index * bc
-                if causal && first > lastPosition { break }
-                let width = Swift.min(bc, keyCount - first)
-                multiplyPackedBlock(tile, height: rows, width: width, depth: d,
-                                    a: packedQueries.base, b: packedKeys.base + first * d,
-                                    c: scores.base, ldc: bc, accumulate: false)
-                let block = ScoreBlock(scores: scores.base, stride: bc, rows: rows, width: width,
-                                       firstKey: first, firstPosition: firstQuery + q0)
-                updateOnlineSoftmax(tile, block, scale: scale, causal: causal, mask: mask,
-                                    maskStride: maskStride, state: state,
-                                    output: out, outputStride: outputStride, headDim: d)
-                packA(scores.base, lda: bc, rows: rows, depth: width, mr: mr,
-                      into: packedWeights.base)
-                multiplyPackedBlock(tile, height: rows, width: d, depth: width,
-                                    a: packedWeights.base,
-                                    b: packedValues.base + index * valueTileSize,
-                                    c: out, ldc: outputStride, accumulate: true)
-            }
-            fullyMasked += state.normalise(rows: rows, output: out, outputStride: outputStride,
-                                           headDim: d).map { firstQuery + q0 + $0 }
+        let head = PackedHead(queries: queries, queryStride: queryStride, queryCount: queryCount,
+                              firstQuery: firstQuery, keys: packedKeys.base,
+                              values: packedValues.base, valueTileSize: valueTileSize,
+                              keyCount: keyCount, headDim: d, scale: scale, causal: causal,
+                              mask: mask, maskStride: maskStride, output: output,
+                              outputStride: outputStride)
+        let br = queryTileHeight * T.rowsPerTile
+        let queryTiles = (queryCount + br - 1) / br
+        let work = queryCount.multipliedReportingOverflow(by: keyCount * d)
+        guard queryTiles > 1, work.overflow || work.partialValue >= parallelAttentionThreshold else {
+            let scratch = QueryTileScratch<T.Scalar>(rows: br, depth: d, keys: bc)
+            defer { scratch.free() }
+            return (0..<queryTiles).flatMap { attendQueryTile(tile, head, index: $0, scratch: scratch) }
         }
-        return fullyMasked
+        var fullyMasked = [[Int]](repeating: [], count: queryTiles)
+        fullyMasked.withUnsafeMutableBufferPointer { slots in
+            DispatchQueue.concurrentPerform(iterations: queryTiles) { index in
+                let scratch = QueryTileScratch<T.Scalar>(rows: br, depth: d, keys: bc)
+                defer { scratch.free() }
+                slots[index] = attendQueryTile(tile, head, index: index, scratch: scratch)
+            }
+        }
+        return fullyMasked.flatMap { $0 }
+    }
+
+    /// One query tile (rows index·Br ..< (index+1)·Br) against every visible key tile.
+    /// - Returns: the positions of the tile's rows that had nothing to attend to.
+    static func attendQueryTile<T: AttentionTile>(
+        _ tile: T.Type, _ head: PackedHead<T.Scalar>, index: Int,
+        scratch: QueryTileScratch<T.Scalar>
+    ) -> [Int] {
+        let (mr, bc, d) = (T.rowsPerTile, keyTileSize, head.headDim)
+        let br = queryTileHeight * mr
+        let q0 = index * br
+        let rows = Swift.min(br, head.queryCount - q0)
+        let out = head.output + q0 * head.outputStride
+        for r in 0..<rows { (out + r * head.outputStride).update(repeating: 0, count: d) }
+        scratch.state.reset(rows: rows)
+        packA(head.queries + q0 * head.queryStride, lda: head.queryStride, rows: rows, depth: d,
+              mr: mr, into: scratch.packedQueries.base)
+        let lastPosition = head.firstQuery + q0 + rows - 1
+        for first in stride(from: 0, to: head.keyCount, by: bc) {
+            if head.causal && first > lastPosition { break }
+            let width = Swift.min(bc, head.keyCount - first)
+            multiplyPackedBlock(tile, height: rows, width: width, depth: d,
+                                a: scratch.packedQueries.base, b: head.keys + first * d,
+                                c: scratch.scores.base, ldc: bc, accumulate: false)
+            let block = ScoreBlock(scores: scratch.scores.base, stride: bc, rows: rows,
+                                   width: width, firstKey: first,
+                                   firstPosition: head.firstQuery + q0)
+            updateOnlineSoftmax(tile, block, scale: head.scale, causal: head.causal,
+                                mask: head.mask, maskStride: head.maskStride,
+                                state: scratch.state, output: out,
+                                outputStride: head.outputStride, headDim: d)
+            packA(scratch.scores.base, lda: bc, rows: rows, depth: width, mr: mr,
+                  into: scratch.packedWeights.base)
+            multiplyPackedBlock(tile, height: rows, width: d, depth: width,
+                                a: scratch.packedWeights.base,
+                                b: head.values + first / bc * head.valueTileSize,
+                                c: out, ldc: head.outputStride, accumulate: true)
+        }
+        return scratch.state.normalise(rows: rows, output: out, outputStride: head.outputStride,
+                                       headDim: d).map { head.firstQuery + q0 + $0 }
+    }
+}
+
+/// One head's operands for `attendQueryTile`: the query rows, K and V already packed.
+struct PackedHead<S: AttentionScalar> {
+    /// Query row 0 of the head (row-major, `queryStride` apart), `queryCount` rows.
+    var queries: UnsafePointer<S>
+    var queryStride: Int
+    var queryCount: Int
+    /// Sequence position of query row 0.
+    var firstQuery: Int
+    /// Kᵀ in NR-key panels of depth d.
+    var keys: UnsafeMutablePointer<S>
+    /// V in 128-key tiles, each `valueTileSize` long, in NR-column panels.
+    var values: UnsafeMutablePointer<S>
+    var valueTileSize: Int
+    /// n (keys) and d_k.
+    var keyCount: Int
+    var headDim: Int
+    /// Score factor, causal flag and optional mask, as in `streamingAttention`.
+    var scale: S
+    var causal: Bool
+    var mask: UnsafePointer<Bool>?
+    var maskStride: Int
+    /// Output row 0 (rows `outputStride` apart).
+    var output: UnsafeMutablePointer<S>
+    var outputStride: Int
+}
+
+/// The per-thread buffers of one query tile: packed queries, scores / weights and their
+/// packed copy, and the online-softmax state.
+struct QueryTileScratch<S: AttentionScalar> {
+    /// Q_tile in MR-row panels.
+    let packedQueries: PackingBuffer<S>
+    /// P in MR-row panels (the A operand of P·V).
+    let packedWeights: PackingBuffer<S>
+    /// Br × 128 scores, then weights, row-major.
+    let scores: PackingBuffer<S>
+    /// Running maximum and sum per row.
+    let state: OnlineSoftmaxState<S>
+
+    /// Buffers for tiles of `rows` queries, `depth` = d and `keys` keys.
+    init(rows: Int, depth: Int, keys: Int) {
+        packedQueries = PackingBuffer(count: rows * depth)
+        packedWeights = PackingBuffer(count: rows * keys)
+        scores = PackingBuffer(count: rows * keys)
+        state = OnlineSoftmaxState(rows: rows)
+    }
+
+    /// Releases every buffer.
+    func free() {
+        [packedQueries, packedWeights, scores].forEach { $0.free() }
+        state.free()
     }
 }

@@ -24,7 +24,14 @@ public enum ShapeCalculator {
         let dd = try product(2, product(d, d))
         let perToken = try sum([dd, product(product(4, d), kvDim), dd])
         let perTokenSquared = try product(4, d)
-        let flops = query.seqLen.flatMap { n in try? sum([product(perToken, n), product(product(perTokenSquared, n), n)]) }
+        var flops: Int?
+        if let n = query.seqLen {
+            do {
+                flops = try sum([product(perToken, n), product(product(perTokenSquared, n), n)])
+            } catch {
+                throw .overflow("the FLOP count \(perToken)·n + \(perTokenSquared)·n² for n = \(n)")
+            }
+        }
         var report = ShapeReport(
             modelDim: d, heads: t, headDim: k, kvHeads: g, concatDim: t * k, seqLen: query.seqLen,
             tensors: tensors(d: d, t: t, k: k, g: g, n: query.seqLen), parameters: parameters,

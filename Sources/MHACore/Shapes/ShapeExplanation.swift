@@ -7,11 +7,11 @@ enum ShapeExplanation {
         var lines = [derivation(r, given: q)]
         lines.append("concat = τ · d_k = \(t) · \(k) = \(r.concatDim)")
         lines.append("H: n × d_model = \(n) × \(d)")
-        lines.append("W^q: d_model × d_model = \(d) × \(d); head j uses the slice W^q_j: \(d) × \(k) (columns j·\(k) ..< (j+1)·\(k))")
+        lines.append("W^q: d_model × d_model = \(d) × \(d); head j (1…\(t)) uses the slice W^q_j: \(d) × \(k) (columns (j−1)·\(k) ..< j·\(k))")
         if g == t {
             lines.append("W^k, W^v: \(d) × \(d); slices W^k_j, W^v_j: \(d) × \(k)")
         } else {
-            lines.append("W^k, W^v: d_model × g·d_k = \(d) × \(g) · \(k) = \(d) × \(g * k) (\(g) kv_heads; query head j uses K/V head ⌊j·\(g)/\(t)⌋, \(t / g) query heads per K/V head)")
+            lines.append("W^k, W^v: d_model × g·d_k = \(d) × \(g) · \(k) = \(d) × \(g * k) (\(g) kv_heads; query head j uses K/V head ⌈j·\(g)/\(t)⌉, \(t / g) query heads per K/V head)")
         }
         lines.append("Q_j = H · W^q_j: (\(n) × \(d)) · (\(d) × \(k)) = \(n) × \(k); K_j and V_j likewise")
         lines.append("scores_j = Q_j · K_jᵀ / √d_k: (\(n) × \(k)) · (\(k) × \(n)) = \(n) × \(n), scaled by 1/√\(k)")

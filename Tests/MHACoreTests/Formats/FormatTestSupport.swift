@@ -56,6 +56,18 @@ enum FormatTestSupport {
             #expect(error.description.contains(word), "\(error) lacks \(word)", sourceLocation: sourceLocation)
         }
         #expect(!error.description.contains("\n"), sourceLocation: sourceLocation)
+        #expect(printable(error.description), "\(error)", sourceLocation: sourceLocation)
+    }
+
+    /// Whether `text` has no control, format or separator character (nothing a terminal
+    /// would act on): what every message must be.
+    static func printable(_ text: String) -> Bool {
+        text.unicodeScalars.allSatisfy { scalar in
+            switch scalar.properties.generalCategory {
+            case .control, .format, .lineSeparator, .paragraphSeparator: return false
+            default: return true
+            }
+        }
     }
 
     /// The elements' bit patterns, for bit-exact comparisons.

@@ -37,11 +37,11 @@ import Testing
 
     @Test func scalarsAreTypeChecked() {
         let cases: [(String, String)] = [
-            ("{\"heads\": 0}", "expected a positive integer, found 0.0"),
+            ("{\"heads\": 0}", "expected a positive integer, found 0"),
             ("{\"heads\": 2.5}", "expected a positive integer, found 2.5"),
             ("{\"kv_heads\": \"2\"}", "expected a positive integer, found \"2\""),
-            ("{\"token\": -1}", "expected a non-negative integer, found -1.0"),
-            ("{\"causal\": 1}", "expected true or false, found 1.0"),
+            ("{\"token\": -1}", "expected a non-negative integer, found -1"),
+            ("{\"causal\": 1}", "expected true or false, found 1"),
             ("{\"scale\": \"big\"}", "expected a number, found \"big\""),
             ("{\"layout\": \"yx\"}", "expected \"xw\" or \"torch\", found \"yx\""),
             ("{\"x\": {\"a\": 1}}", "$.x: expected a matrix, found an object"),

@@ -1,20 +1,8 @@
 @testable import MHACore
 
-/// SplitMix64 for reproducible test matrices.
-struct TestGenerator: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// `count` uniform values in -1...1.
 func randomValues<S: AttentionScalar>(_ type: S.Type, count: Int, seed: UInt64) -> [S] {
-    var generator = TestGenerator(state: seed)
+    var generator = SplitMix64(seed: seed)
     return (0..<count).map { _ in S(Double.random(in: -1...1, using: &generator)) }
 }
 

@@ -34,8 +34,14 @@ import Testing
                 scale: -0.75)
     }
 
+    @Test func queryTilesSpreadOverCoresMatchToo() {
+        // 300·300·48 multiply-adds pass `parallelAttentionThreshold`: query tiles in parallel.
+        #expect(300 * 300 * 48 >= Kernels.parallelAttentionThreshold)
+        compare(Double.self, n: 300, d: 48, causal: true, masked: true, tolerance: 1e-13)
+    }
+
     @Test func exponentialIsAccurateAndUnderflowsToZero() {
-        var generator = TestGenerator(state: 5)
+        var generator = SplitMix64(seed: 5)
         let doubles = (0..<4096).map { _ in Double.random(in: -708...0, using: &generator) }
         #expect(worstRelativeError(DoubleTile.self, doubles) <= 4 * Double.ulpOfOne)
         let floats = (0..<4096).map { _ in Float.random(in: -87...0, using: &generator) }
@@ -89,7 +95,7 @@ import Testing
 
     /// About one key in three blocked, and position 3 (when present) blocked entirely.
     func randomMask(n: Int) -> [Bool] {
-        var generator = TestGenerator(state: UInt64(n))
+        var generator = SplitMix64(seed: UInt64(n))
         var mask = (0..<(n * n)).map { _ in Int.random(in: 0..<3, using: &generator) != 0 }
         if n > 3 { for t in 0..<n { mask[3 * n + t] = false } }
         return mask

@@ -45,6 +45,8 @@ import Testing
         }
         #expect(throws: ShapeError.self) { try ShapeCalculator.solve(ShapeQuery(heads: 1 << 40, headDim: 1 << 40)) }
         #expect(throws: ShapeError.self) { try ShapeCalculator.solve(ShapeQuery(modelDim: 1 << 40, heads: 1)) }
+        // 512·n + 32·n² overflows for n near 3·10⁹: an error, not a formula.
+        #expect(throws: ShapeError.self) { try ShapeCalculator.solve(ShapeQuery(modelDim: 8, heads: 2, seqLen: 3_037_000_499)) }
         #expect(throws: ShapeError.nonPositive(name: "heads", value: 0)) {
             try ShapeCalculator.solve(ShapeQuery(modelDim: 768, heads: 0))
         }

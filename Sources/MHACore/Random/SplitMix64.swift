@@ -1,16 +1,18 @@
 /// SplitMix64 (Steele, Lea, Flood 2014): a tiny, fast, seedable generator whose output is the
-/// same on every platform, so `init --seed S` and `--weights random:S` are reproducible.
-struct SplitMix64: RandomNumberGenerator {
+/// same on every platform, so `init --seed S`, `--weights random:S`, benchmark inputs and the
+/// test fixtures (`Tests/MHACoreTests/Fixtures/make_attention_fixtures.py` implements the same
+/// stream) are reproducible.
+public struct SplitMix64: RandomNumberGenerator, Sendable {
     /// The generator's whole state.
     private var state: UInt64
 
     /// A generator starting from `seed`.
-    init(seed: UInt64) {
+    public init(seed: UInt64) {
         state = seed
     }
 
     /// The next 64 random bits.
-    mutating func next() -> UInt64 {
+    public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -19,7 +21,7 @@ struct SplitMix64: RandomNumberGenerator {
     }
 
     /// A double uniform in [-1, 1) on the grid of multiples of 2⁻⁵² (53 random bits).
-    mutating func nextSigned() -> Double {
+    public mutating func nextSigned() -> Double {
         Double(next() >> 11) * 0x1p-52 - 1
     }
 }
