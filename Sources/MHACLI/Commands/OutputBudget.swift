@@ -39,11 +39,11 @@ struct OutputBudget: MHAError, Equatable {
     /// elided text is small) and the forward pass need more than the available memory.
     static func check(_ d: Dimensions, parts: [Part], format: OutputFormat, precision: Int?, full: Bool,
                       keepsPerHead: Bool) throws(OutputBudget) {
-        guard let available = AvailableMemory.bytes() else { return }
         let printed = format == .text && !full ? 0 : parts.reduce(0) { $0 + numbers(in: $1, d) }
         let text = printed * Double(charactersPerNumber(format, precision: precision, scalarBytes: d.scalarBytes)) * 2
         let needed = text + engineBytes(d, keepsPerHead: keepsPerHead)
-        guard needed > Double(available) else { return }
+        // Small runs (the common one-off) skip reading /proc/meminfo, as the engine does.
+        guard needed > 64 * 1024 * 1024, let available = AvailableMemory.bytes(), needed > Double(available) else { return }
         let names = parts.map { $0 == .qkv ? "Q, K, V" : "the " + $0.rawValue }
         throw OutputBudget(what: "printing \(names.joined(separator: ", ")) as \(format == .text ? "text" : format.rawValue.uppercased())",
                            needed: needed, available: available)
