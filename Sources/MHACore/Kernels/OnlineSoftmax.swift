@@ -127,7 +127,7 @@ extension Kernels {
         return maximum
     }
 
-    /// Replaces a row's scores x by exp(x·scale − maximum) and returns their sum.
+    /// Replaces a row's scores x by exp(round(x·scale) − maximum) and returns their sum.
     @inline(__always)
     static func exponentiate<T: AttentionTile>(
         _ tile: T.Type, row: UnsafeMutablePointer<T.Scalar>, padded: Int, scale: T.Scalar,
@@ -141,7 +141,11 @@ extension Kernels {
         for offset in Swift.stride(from: 0, to: padded / T.Row.scalarCount * vectorBytes,
                                    by: vectorBytes) {
             let scores = raw.loadUnaligned(fromByteOffset: offset, as: T.Row.self)
-            let p = T.exponential(fusedMultiplyAdd(scores, factor, shift))
+            // Not fused: x·scale is rounded exactly as the row maximum's m = max·scale was, so
+            // the largest score gives exp(0) = 1 however large the scores (an FMA would leave
+            // the product's rounding error, up to ulp(m)/2 — 1e183 for scores near 1e200 — as
+            // the exponent).
+            let p = T.exponential(scores * factor + shift)
             raw.storeBytes(of: p, toByteOffset: offset, as: T.Row.self)
             total += p
         }

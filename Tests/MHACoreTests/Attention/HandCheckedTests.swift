@@ -63,6 +63,20 @@ import Testing
         expectClose(r.output, try Matrix([[1000], [1000]]), relativeTolerance: 1e-15)
     }
 
+    /// Scores near 1e299 with the default scale 1/√2, on both paths: the largest score of a
+    /// row must give exp(0) = 1 exactly (a fused x·scale − m once left the product's rounding
+    /// error, about 1e283, as the exponent: zeros and a false "fully masked" warning).
+    @Test(arguments: [Intermediates.weights, []])
+    func hugeScoresOnBothPaths(_ keep: Intermediates) throws {
+        let h = try Matrix<Double>([[1e150, 1], [1e149, 2]])
+        let identity = try Matrix<Double>([[1, 0], [0, 1]])
+        let r = try MultiHeadAttention.forward(
+            input: h, parameters: AttentionParameters(wq: identity, wk: identity, wv: identity, wo: identity),
+            configuration: AttentionConfiguration(heads: 1, intermediates: keep))
+        #expect(r.warnings.isEmpty)
+        expectClose(r.output, try Matrix([[1e150, 1], [1e150, 1]]), relativeTolerance: 1e-15)
+    }
+
     /// A mask row of zeros leaves token 1 nothing to attend to: zero head rows, output = b^o,
     /// and a warning, on both engine paths.
     @Test(arguments: [Intermediates.weights, []])
