@@ -1,8 +1,10 @@
 import Foundation
 
 extension Double: AttentionScalar {
+    /// eˣ through the C library's `exp` (within one ulp).
     @inlinable
     public static func exponential(_ x: Double) -> Double { Foundation.exp(x) }
 
+    /// `"float64"`, as numpy names it.
     public static var precisionName: String { "float64" }
 }

@@ -1,8 +1,10 @@
 import Foundation
 
 extension Float: AttentionScalar {
+    /// eˣ through the C library's `expf` (within one ulp).
     @inlinable
     public static func exponential(_ x: Float) -> Float { Foundation.expf(x) }
 
+    /// `"float32"`, as numpy names it.
     public static var precisionName: String { "float32" }
 }
