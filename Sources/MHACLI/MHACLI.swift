@@ -56,8 +56,10 @@ public enum MHACLI {
         }
     }
 
-    /// `text` with line breaks shown as `\n`, so every message is one line.
+    /// `text` with line breaks shown as `\n`, so every message is one line, cut to 1000
+    /// characters (a 100 KB argument quoted whole would bury the message).
     static func oneLine(_ text: String) -> String {
-        text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).joined(separator: "\\n")
+        let line = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).joined(separator: "\\n")
+        return line.count <= 1000 ? line : line.prefix(999) + "…"
     }
 }

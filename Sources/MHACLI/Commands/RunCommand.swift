@@ -17,6 +17,10 @@ struct RunCommand: Command {
             throw UsageError.invalidRequest("--tokens names \(names.count) tokens but the input has \(x.rows) rows")
         }
         try checkOutputBudget(x, inputs)
+        if options.useFloat {
+            try FloatRangeError.check(inputs.matrices, files: options.paths,
+                                      bundle: options.bundle.map { $0 == "-" ? "<stdin>" : $0 })
+        }
         let text = options.useFloat ? try compute(Float.self, x, inputs) : try compute(Double.self, x, inputs)
         return CommandOutput(text: text.report, warnings: text.warnings, destination: options.output)
     }
