@@ -14,7 +14,7 @@ struct MemoryBudget: MHAError, Equatable {
     var category: ErrorCategory { .data }
 
     var description: String {
-        "\(what) needs about \(AvailableMemory.describe(needed)) of memory but this machine has \(AvailableMemory.describe(available)) available"
+        "\(what) needs \(AvailableMemory.describe(needed)); \(AvailableMemory.describe(available)) available"
     }
 
     /// Throws if `values` × `bytesPerValue` exceeds the available memory (`values` nil:

@@ -1,27 +1,13 @@
 import MHACore
 
 /// The memory a run's printed output needs on top of the forward pass, checked before the
-/// forward pass so that a report too large for the machine is refused (exit 65) instead of
-/// being killed by the kernel while its text is built.
+/// forward pass so that a report too large for the machine is refused (a `MemoryBudget`
+/// error, exit 65) instead of being killed by the kernel while its text is built.
 ///
 /// The estimate is deliberately generous: the text of every printed number (`charactersPerNumber`)
 /// twice, once for the string being built and once more for its growth, plus the matrices the
 /// engine allocates (Q, K, V, heads, concat, output and, when kept, scores and weights per head).
-struct OutputBudget: MHAError, Equatable {
-    /// What the output was, e.g. `printing the weights as JSON`.
-    let what: String
-    /// Bytes needed, as a Double so that no product can overflow.
-    let needed: Double
-    /// Bytes available.
-    let available: Int
-
-    /// Always `.data`: the problem is too large for this machine's memory.
-    var category: ErrorCategory { .data }
-
-    var description: String {
-        "\(what) needs \(AvailableMemory.describe(needed < 9e18 ? Int(needed) : Int.max)); \(AvailableMemory.describe(available)) available"
-    }
-
+enum OutputBudget {
     /// The dimensions of a run, known before the forward pass.
     struct Dimensions: Equatable {
         /// n, d_model, τ, g, d_out.
@@ -38,15 +24,15 @@ struct OutputBudget: MHAError, Equatable {
     /// Throws when the parts printed in `format` (all of them for text only with `full`;
     /// elided text is small) and the forward pass need more than the available memory.
     static func check(_ d: Dimensions, parts: [Part], format: OutputFormat, precision: Int?, full: Bool,
-                      keepsPerHead: Bool) throws(OutputBudget) {
+                      keepsPerHead: Bool) throws(MemoryBudget) {
         let printed = format == .text && !full ? 0 : parts.reduce(0) { $0 + numbers(in: $1, d) }
         let text = printed * Double(charactersPerNumber(format, precision: precision, scalarBytes: d.scalarBytes)) * 2
         let needed = text + engineBytes(d, keepsPerHead: keepsPerHead)
         // Small runs (the common one-off) skip reading /proc/meminfo, as the engine does.
         guard needed > 64 * 1024 * 1024, let available = AvailableMemory.bytes(), needed > Double(available) else { return }
         let names = parts.map { $0 == .qkv ? "Q, K, V" : "the " + $0.rawValue }
-        throw OutputBudget(what: "printing \(names.joined(separator: ", ")) as \(format == .text ? "text" : format.rawValue.uppercased())",
-                           needed: needed, available: available)
+        throw MemoryBudget(what: "printing \(names.joined(separator: ", ")) as \(format == .text ? "text" : format.rawValue.uppercased())",
+                           needed: needed < 9e18 ? Int(needed) : Int.max, available: available)
     }
 
     /// How many numbers part `p` prints (K and V have one row with `--token`, as printed).

@@ -26,7 +26,7 @@ struct RunCommand: Command {
     }
 
     /// Refuses, before the forward pass, an output too large to build in memory.
-    private func checkOutputBudget(_ x: Matrix<Double>, _ inputs: RunInputs) throws(OutputBudget) {
+    private func checkOutputBudget(_ x: Matrix<Double>, _ inputs: RunInputs) throws(MemoryBudget) {
         let c = inputs.configuration
         let wo = inputs.matrices["wo"]
         let outputDim = (inputs.layout == .torch ? wo?.rows : wo?.columns) ?? x.columns
