@@ -31,7 +31,7 @@ struct RunTextReport<Scalar: AttentionScalar> {
         let s = result.shapes
         let scale = scaleGiven ? MatrixText.short(s.scale, precision)
             : "1/√\(s.headDim) = \(MatrixText.short(s.scale, precision))"
-        let kv = s.kvHeads == s.heads ? "" : "   kv_heads = \(s.kvHeads) (query head j uses K/V head ⌊j·\(s.kvHeads)/\(s.heads)⌋)"
+        let kv = s.kvHeads == s.heads ? "" : "   kv_heads = \(s.kvHeads) (query head j = 1…τ uses K/V head ⌈j·\(s.kvHeads)/\(s.heads)⌉)"
         var lines = ["input H · \(s.tokens) × \(s.modelDim)   τ = \(s.heads) \(s.heads == 1 ? "head" : "heads")   d_k = \(s.modelDim) / \(s.heads) = \(s.headDim)   scale = \(scale)\(kv)"]
         if let token = s.token {
             lines.append("single token \(token)\(tokenNames.map { " (\($0[token]))" } ?? ""): every per-query matrix has its one row")
