@@ -22,3 +22,17 @@ import Testing
         #expect(outcome.stderr.filter { $0 == "\n" }.count == 1)
     }
 }
+
+/// `-o` naming the process's own stream writes to it as the shell set it up.
+@Suite struct InheritedStreamOutputTests {
+    @Test func devStdoutAppendsToTheShellsFileInsteadOfReplacingIt() throws {
+        let binary = try #require(BuiltBinary.url)
+        let folder = try BuiltBinary.temporaryFolder()
+        let x = try RunEndToEndTests.file("x.csv", "1,0\n0,1\n")
+        let script = "( echo prev; '\(binary.path)' run -x '\(x)' --weights identity --format csv --precision 2 -o /dev/stdout; echo after ) >> log"
+        let outcome = try BuiltBinary.launch(URL(fileURLWithPath: "/bin/sh"), ["-c", script], in: folder)
+        #expect(outcome.status == 0 && outcome.stderr.isEmpty, "\(outcome.stderr)")
+        let log = try String(contentsOf: folder.appendingPathComponent("log"), encoding: .utf8)
+        #expect(log == "prev\n0.67,0.33\n0.33,0.67\nafter\n")
+    }
+}

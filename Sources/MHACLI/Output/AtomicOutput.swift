@@ -5,13 +5,15 @@ import Foundation
 /// A regular file (or a new path) is written to a temporary file in the same folder and then
 /// renamed over the target, so a reader sees the old content or the new, never a part; on any
 /// failure the temporary file is removed and the target is untouched. A target that exists
-/// and is not a regular file (a device such as /dev/stdout, a FIFO) is written directly and
-/// never replaced. `-` means stdout.
+/// and is not a regular file (a device, a FIFO) is written directly and never replaced; so are
+/// the process's own streams (/dev/stdout, /dev/stderr, /dev/fd/N), whatever is behind them.
+/// `-` means stdout.
 enum AtomicOutput {
     /// Writes `text` to `path`.
     /// - Throws: `OutputError.cannotWrite` naming the path and the system's reason.
     static func write(_ text: String, to path: String) throws(OutputError) {
         if path == "-" { return try FileDescriptorWriter.standardOutput(text) }
+        if let descriptor = inheritedDescriptor(path) { return try writeDirectly(text, to: descriptor, named: path) }
         var status = stat()
         if stat(path, &status) == 0 {
             let type = status.st_mode & S_IFMT
@@ -21,11 +23,33 @@ enum AtomicOutput {
         try replace(path, with: text)
     }
 
+    /// The descriptor a path names that this process already holds open: /dev/stdout,
+    /// /dev/stderr, /dev/fd/N, /proc/self/fd/N. Writing to it, rather than opening the path,
+    /// keeps what the shell set up (`>> log` appends; a regular file behind it is not replaced).
+    static func inheritedDescriptor(_ path: String) -> Int32? {
+        switch path {
+        case "/dev/stdout": return 1
+        case "/dev/stderr": return 2
+        default:
+            for prefix in ["/dev/fd/", "/proc/self/fd/"] where path.hasPrefix(prefix) {
+                guard let number = Int32(path.dropFirst(prefix.count)), number >= 0,
+                      fcntl(number, F_GETFD) != -1 else { return nil }
+                return number
+            }
+            return nil
+        }
+    }
+
     /// Opens an existing non-regular file (device, FIFO) and writes to it.
     private static func writeDirectly(_ text: String, to path: String) throws(OutputError) {
         let descriptor = open(path, O_WRONLY | O_CLOEXEC)
         guard descriptor >= 0 else { throw failure(path) }
         defer { close(descriptor) }
+        try writeDirectly(text, to: descriptor, named: path)
+    }
+
+    /// Writes `text` to an open descriptor; `path` names it in messages.
+    private static func writeDirectly(_ text: String, to descriptor: Int32, named path: String) throws(OutputError) {
         if let code = FileDescriptorWriter.write(text, to: descriptor) {
             // A reader that went away (`-o /dev/stdout | head -1`) ends the run quietly, as on stdout.
             if code == EPIPE { throw .brokenPipe }
