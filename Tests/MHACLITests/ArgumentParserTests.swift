@@ -19,6 +19,12 @@ import Testing
         #expect(!parsed.helpRequested)
     }
 
+    @Test func shortOptionTakesAnEqualsValue() throws {
+        #expect(try ArgumentParser.parse(["-x=h.csv"], for: Self.spec).string("input") == "h.csv")
+        #expect(try ArgumentParser.parse(["-x=-"], for: Self.spec).string("input") == "-")
+        #expect(try ArgumentParser.parse(["-x", "a=b.csv"], for: Self.spec).string("input") == "a=b.csv")
+    }
+
     @Test func dashDashEndsOptionsAndDashIsAValue() throws {
         let spec = CommandSpec(name: "demo", abstract: "", arguments: [ArgumentSpec(name: "a", help: "", isOptional: true)],
                                options: Self.spec.declaredOptions)

@@ -69,9 +69,12 @@ enum ArgumentParser {
         return argument.hasPrefix("--") || spec.option(named: split(argument).name) != nil
     }
 
-    /// `--name=value` → (`--name`, `value`); anything else → (argument, nil).
+    /// `--name=value` → (`--name`, `value`), `-x=value` → (`-x`, `value`); anything else →
+    /// (argument, nil).
     private static func split(_ argument: String) -> (name: String, value: String?) {
-        guard argument.hasPrefix("--"), let equals = argument.firstIndex(of: "=") else { return (argument, nil) }
+        guard let equals = argument.firstIndex(of: "="),
+              argument.hasPrefix("--") || argument.distance(from: argument.startIndex, to: equals) == 2
+        else { return (argument, nil) }
         return (String(argument[..<equals]), String(argument[argument.index(after: equals)...]))
     }
 
