@@ -36,3 +36,19 @@ import Testing
         #expect(log == "prev\n0.67,0.33\n0.33,0.67\nafter\n")
     }
 }
+
+/// Control characters never reach the terminal raw: token names with them are refused, and
+/// any message shows them escaped.
+@Suite struct ControlCharacterTests {
+    @Test func tokenNamesWithATabAreRefused() throws {
+        let outcome = try BuiltBinary.run(["run", "--bundle", RunEndToEndTests.bundle, "--tokens", "a\tb,c,d"])
+        #expect(outcome.status == 64 && outcome.stdout.isEmpty)
+        #expect(outcome.stderr == "mha-cli: error: The value 'a\\tb,c,d' is invalid for '--tokens <names>': token name 'a\\tb' contains a control character (tab, newline, escape)\n")
+    }
+
+    @Test func anEscapeSequenceInAnOptionIsShownEscaped() throws {
+        let outcome = try BuiltBinary.run(["run", "--x\u{1B}[31m"])
+        #expect(outcome.status == 64)
+        #expect(outcome.stderr == "mha-cli: error: Unknown option '--x\\u{1b}[31m'.\n")
+    }
+}

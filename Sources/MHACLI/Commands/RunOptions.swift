@@ -78,6 +78,10 @@ struct RunOptions: Sendable {
         output = a.string("output")
         (steps, heatmap, noColor, full) = (a.flag("steps"), a.flag("heatmap"), a.flag("no-color"), a.flag("full"))
         tokenNames = try a.list("tokens")
+        if let names = tokenNames, let bad = names.first(where: { $0.unicodeScalars.contains { $0.properties.generalCategory == .control } }) {
+            throw a.invalid(names.joined(separator: ","), "tokens",
+                            "token name '\(bad)' contains a control character (tab, newline, escape)")
+        }
         try checkCombinations()
     }
 
