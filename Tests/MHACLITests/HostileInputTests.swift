@@ -103,7 +103,11 @@ struct HostileInputTests {
     @Test("-0 and subnormals are read and computed exactly (one token, identity weights)")
     func negativeZeroAndSubnormals() throws {
         let folder = try ScratchFolder()
-        let values: [Double] = [-0.0, 4.9e-324, 2.2250738585072014e-308, 1e-310, -3e-320, 1]
+        // Subnormals by their bits (a literal like 1e-310 draws an underflow warning):
+        // 5e-324 (the least), 1e-310 and -3e-320 rounded to their nearest subnormals.
+        let subnormals = [Double.leastNonzeroMagnitude, Double(bitPattern: 0x0000_1268_8B70_E62B),
+                          -Double(bitPattern: 0x0000_0000_0000_17B8)]
+        let values: [Double] = [-0.0, subnormals[0], 2.2250738585072014e-308, subnormals[1], subnormals[2], 1]
         try folder.write("x.csv", values.map { "\($0)" }.joined(separator: ",") + "\n")
         let run = try folder.run(["run", "-x", "x.csv", "--format", "json"] + Self.identity)
         run.expectSuccess()

@@ -52,3 +52,17 @@ import Testing
         #expect(outcome.stderr == "mha-cli: error: Unknown option '--x\\u{1b}[31m'.\n")
     }
 }
+
+/// The header's scale stays readable at any precision.
+@Suite struct HeaderScaleTests {
+    @Test(arguments: [("0", "scale = 1/√2 = 0.7071"), ("2", "scale = 1/√2 = 0.71"), ("4", "scale = 1/√2 = 0.7071")])
+    func scaleAtPrecision(_ precision: String, _ expected: String) throws {
+        let outcome = try BuiltBinary.run(["run", "--bundle", RunEndToEndTests.bundle, "--precision", precision])
+        #expect(outcome.stdout.split(separator: "\n").first?.hasSuffix(expected) == true, "\(outcome.stdout.prefix(100))")
+    }
+
+    @Test func aTinyGivenScaleIsNotZero() throws {
+        let outcome = try BuiltBinary.run(["run", "--bundle", RunEndToEndTests.bundle, "--scale", "1e-300"])
+        #expect(outcome.stdout.split(separator: "\n").first?.hasSuffix("scale = 1e-300") == true)
+    }
+}

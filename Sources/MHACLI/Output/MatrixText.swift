@@ -76,10 +76,11 @@ enum MatrixText {
         return text
     }
 
-    /// One number in a short form: fixed decimals when they show it, else its shortest
-    /// round-trip form (`1e-300`, `2.5e+150`), for a scale in a header.
+    /// One number in a short form: fixed decimals when they show it, else `%g` with at least
+    /// 4 significant digits (`1e-300`, `2.5e+150`, `0.7071` at precision 0), for a header.
     static func short(_ value: Double, _ precision: Int) -> String {
-        isFixedReadable(value.magnitude, precision) ? format(value, precision) : "\(value)"
+        isFixedReadable(value.magnitude, precision) ? format(value, precision)
+            : String(format: "%.\(max(precision, 4))g", value)
     }
 
     /// Whether fixed decimals would hide `m`: its largest magnitude is ≥ 1e6 (too many
