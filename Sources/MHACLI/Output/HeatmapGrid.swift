@@ -46,7 +46,7 @@ struct HeatmapGrid {
     /// One row of cells with its label: names left-aligned, indices right-aligned.
     private func gridRow(_ r: Int, position: Int, columns: [Int], labelWidth: Int, shading: HeatmapShading) -> String {
         let label = TokenLabels.truncated(rowLabel(position), to: labelWidth)
-        let padding = String(repeating: " ", count: max(0, labelWidth - label.count))
+        let padding = String(repeating: " ", count: max(0, labelWidth - label.terminalWidth))
         let aligned = tokens == nil ? padding + label : label + padding
         let cells = columns.map { shading.cell(matrix[r, $0]) }.joined()
         return "  " + aligned + " │" + cells + shading.lineEnd + "│"
@@ -57,14 +57,14 @@ struct HeatmapGrid {
     /// Names that would need cutting are replaced by indices (the row labels then carry both).
     func columnHeader(_ shown: [Int]) -> [String] {
         let labels = shown.map { namesFitColumns ? TokenLabels.label($0, tokens: tokens) : String($0) }
-        let longest = labels.map(\.count).max() ?? 1
+        let longest = labels.map(\.terminalWidth).max() ?? 1
         let lineCount = min(3, max(1, (longest + 2) / 2))
         let room = 2 * lineCount - 1
         var lines = [String](repeating: "", count: lineCount)
         for (i, label) in labels.enumerated() {
             let line = i % lineCount
             let start = 2 * i
-            lines[line] += String(repeating: " ", count: max(0, start - lines[line].count))
+            lines[line] += String(repeating: " ", count: max(0, start - lines[line].terminalWidth))
             lines[line] += TokenLabels.truncated(label, to: room)
         }
         return lines
@@ -75,7 +75,7 @@ struct HeatmapGrid {
 
     /// Whether token names label the columns (else indices do, and rows show `index name`).
     var namesFitColumns: Bool {
-        (tokens ?? []).prefix(matrix.columns).allSatisfy { $0.count <= Self.maximumColumnLabel }
+        (tokens ?? []).prefix(matrix.columns).allSatisfy { $0.terminalWidth <= Self.maximumColumnLabel }
     }
 
     /// A row's label: the token's name or index, or `index name` when columns show indices.
@@ -86,7 +86,7 @@ struct HeatmapGrid {
 
     /// Row label width: the longest label, within `maximumLabel` and what the width leaves.
     private func rowLabelWidth(_ positions: [Int], cells: Int, headerLines: Int) -> Int {
-        let longest = positions.map { rowLabel($0).count }.max() ?? 1
+        let longest = positions.map { rowLabel($0).terminalWidth }.max() ?? 1
         let available = width - 2 * cells - max(5, 2 * headerLines + 1)
         return max(1, min(longest, HeatmapRenderer.maximumLabel, available))
     }

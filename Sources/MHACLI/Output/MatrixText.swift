@@ -39,8 +39,8 @@ enum MatrixText {
             columns.map { c in c.map { format(Double(m[r ?? 0, $0]), precision, scientific: scientific) } ?? "…" }
         }
         var width = cells.joined().map(\.count).max() ?? 1
-        if let columnLabels { width = max(width, columns.compactMap { $0.map { columnLabels[$0].count } }.max() ?? 0) }
-        let labelWidth = rowLabels.map { labels in rows.compactMap { $0.map { labels[$0].count } }.max() ?? 0 } ?? 0
+        if let columnLabels { width = max(width, columns.compactMap { $0.map { columnLabels[$0].terminalWidth } }.max() ?? 0) }
+        let labelWidth = rowLabels.map { labels in rows.compactMap { $0.map { labels[$0].terminalWidth } }.max() ?? 0 } ?? 0
         let pad = String(repeating: " ", count: indent)
         var out: [String] = []
         if let columnLabels {
@@ -107,6 +107,6 @@ enum MatrixText {
     }
 
     private static func leftPad(_ text: String, _ width: Int) -> String {
-        text.count >= width ? text : String(repeating: " ", count: width - text.count) + text
+        text.terminalWidth >= width ? text : String(repeating: " ", count: width - text.terminalWidth) + text
     }
 }

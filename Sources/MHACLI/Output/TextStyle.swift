@@ -35,10 +35,10 @@ enum TokenLabels {
         return tokens[index]
     }
 
-    /// `text` cut to at most `width` characters, ending in `…` when it was cut.
+    /// `text` cut to at most `width` terminal columns, ending in `…` when it was cut.
     static func truncated(_ text: String, to width: Int) -> String {
         guard width > 0 else { return "" }
-        guard text.count > width else { return text }
-        return width == 1 ? "…" : String(text.prefix(width - 1)) + "…"
+        guard text.terminalWidth > width else { return text }
+        return width == 1 ? "…" : text.prefix(columns: width - 1) + "…"
     }
 }
