@@ -34,6 +34,9 @@ struct NPYHeader: Equatable, Sendable {
     /// - Throws: a message (without the file name) when the header is not a supported one.
     init(parsing bytes: UnsafeBufferPointer<UInt8>) throws(NPYFailure) {
         guard bytes.count >= 10, bytes.starts(with: NPYHeader.magic) else {
+            if bytes.count < 10, bytes.starts(with: NPYHeader.magic.prefix(min(bytes.count, 6))), !bytes.isEmpty {
+                throw NPYFailure("truncated: the file ends after \(bytes.count) bytes, inside the NPY preamble (10 bytes)")
+            }
             throw NPYFailure("not an NPY file: missing the \\x93NUMPY magic string")
         }
         let major = bytes[6], minor = bytes[7]
