@@ -66,3 +66,12 @@ import Testing
         #expect(outcome.stdout.split(separator: "\n").first?.hasSuffix("scale = 1e-300") == true)
     }
 }
+
+/// A file given where no argument is expected gets a hint about the option.
+@Suite struct UnexpectedArgumentTests {
+    @Test func aFileNameSuggestsAnOption() throws {
+        let outcome = try BuiltBinary.run(["run", "x.csv"])
+        #expect(outcome.status == 64)
+        #expect(outcome.stderr == "mha-cli: error: Unexpected argument 'x.csv' (files are given with an option, e.g. -x 'x.csv')\n")
+    }
+}

@@ -61,10 +61,10 @@ import Testing
         let input = try RunEndToEndTests.file("tall.csv", String(repeating: "0.5\n", count: n))
         let json = try BuiltBinary.run(["run", "-x", input, "--weights", "identity", "--format", "json", "--show", "weights"])
         #expect(json.status == 65 && json.stdout.isEmpty)
-        #expect(json.stderr.hasPrefix("mha-cli: error: printing the weights as JSON needs "))
+        #expect(json.stderr.hasPrefix("mha-cli: error: computing and printing the weights as JSON needs "))
         #expect(json.stderr.hasSuffix(" available\n") && json.stderr.split(separator: "\n").count == 1)
         let text = try BuiltBinary.run(["run", "-x", input, "--weights", "identity", "--show", "weights,output", "--full"])
-        #expect(text.status == 65 && text.stderr.hasPrefix("mha-cli: error: printing the weights, the output as text needs "))
+        #expect(text.status == 65 && text.stderr.hasPrefix("mha-cli: error: computing and printing the weights, the output as text needs "))
     }
 
     @Test(arguments: [0o600, 0o640, 0o755])

@@ -41,7 +41,8 @@ enum UsageError: MHAError, Equatable {
         case let .repeated(option):
             return "The option '\(option)' was given more than once"
         case let .unexpectedArgument(argument):
-            return "Unexpected argument '\(argument)'"
+            let file = argument.contains(".") || argument.contains("/") || argument == "-"
+            return "Unexpected argument '\(argument)'" + (file ? " (files are given with an option, e.g. -x '\(argument)')" : "")
         case let .missingOption(option, reason):
             return "Missing '\(option)': \(reason)"
         case let .invalidRequest(message):

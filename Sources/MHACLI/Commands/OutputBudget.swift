@@ -31,7 +31,7 @@ enum OutputBudget {
         // Small runs (the common one-off) skip reading /proc/meminfo, as the engine does.
         guard needed > 64 * 1024 * 1024, let available = AvailableMemory.bytes(), needed > Double(available) else { return }
         let names = parts.map { $0 == .qkv ? "Q, K, V" : "the " + $0.rawValue }
-        throw MemoryBudget(what: "printing \(names.joined(separator: ", ")) as \(format == .text ? "text" : format.rawValue.uppercased())",
+        throw MemoryBudget(what: "computing and printing \(names.joined(separator: ", ")) as \(format == .text ? "text" : format.rawValue.uppercased())",
                            needed: needed < 9e18 ? Int(needed) : Int.max, available: available)
     }
 
