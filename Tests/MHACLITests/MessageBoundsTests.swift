@@ -75,3 +75,15 @@ import Testing
         #expect(outcome.stderr == "mha-cli: error: Unexpected argument 'x.csv' (files are given with an option, e.g. -x 'x.csv')\n")
     }
 }
+
+/// Head counts near Int.max reach the engine's usage error; the output-memory estimate made
+/// before it must neither trap on overflow (`--kv-heads` did) nor pre-empt that message.
+@Suite struct HugeHeadCountTests {
+    @Test(arguments: [(["--kv-heads", "9223372036854775807"], "2 heads are not divisible by 9223372036854775807 kv_heads"),
+                      (["--show", "weights", "--heads", "9223372036854775807"], "d_model 4 is not divisible by 9223372036854775807 heads")])
+    func hugeCountsAreUsageErrors(_ options: [String], _ message: String) throws {
+        let outcome = try BuiltBinary.run(["run", "--bundle", RunEndToEndTests.bundle] + options)
+        #expect(outcome.status == 64)
+        #expect(outcome.stderr.hasPrefix("mha-cli: error: " + message), "\(outcome.stderr)")
+    }
+}

@@ -17,17 +17,21 @@ enum OutputBudget {
         /// `Scalar` stride: 8 for Double, 4 for Float.
         var scalarBytes: Int
 
-        /// d_k · g, the width of K and V.
-        var kvDim: Double { Double(modelDim / max(heads, 1) * kvHeads) }
+        /// τ for the estimate: a τ beyond d_model (which the engine refuses by name afterwards)
+        /// counts as d_model, so no product here can overflow and the engine's message stands.
+        var boundedHeads: Int { min(max(heads, 1), max(modelDim, 1)) }
+
+        /// d_k · g, the width of K and V; a g beyond τ counts as τ, as above.
+        var kvDim: Int { modelDim / boundedHeads * min(max(kvHeads, 1), boundedHeads) }
     }
 
     /// Throws when the parts printed in `format` (all of them for text only with `full`;
     /// elided text is small) and the forward pass need more than the available memory.
     static func check(_ d: Dimensions, parts: [Part], format: OutputFormat, precision: Int?, full: Bool,
-                      keepsPerHead: Bool) throws(MemoryBudget) {
+                      keepsPerHead: Bool, layout: WeightLayout) throws(MemoryBudget) {
         let printed = format == .text && !full ? 0 : parts.reduce(0) { $0 + numbers(in: $1, d) }
         let text = printed * Double(charactersPerNumber(format, precision: precision, scalarBytes: d.scalarBytes)) * 2
-        let needed = text + engineBytes(d, keepsPerHead: keepsPerHead)
+        let needed = text + engineBytes(d, keepsPerHead: keepsPerHead, layout: layout)
         // Small runs (the common one-off) skip reading /proc/meminfo, as the engine does.
         guard needed > 64 * 1024 * 1024, let available = AvailableMemory.bytes(), needed > Double(available) else { return }
         let names = parts.map { $0 == .qkv ? "Q, K, V" : "the " + $0.rawValue }
@@ -39,8 +43,8 @@ enum OutputBudget {
     static func numbers(in p: Part, _ d: Dimensions) -> Double {
         let (rows, n, width) = (Double(d.queryRows), Double(d.tokens), Double(d.modelDim))
         switch p {
-        case .qkv: return rows * width + 2 * rows * d.kvDim
-        case .scores, .weights: return Double(d.heads) * rows * n
+        case .qkv: return rows * width + 2 * rows * Double(d.kvDim)
+        case .scores, .weights: return Double(d.boundedHeads) * rows * n
         case .heads, .concat: return rows * width
         case .output: return rows * Double(d.outputDim)
         }
@@ -57,11 +61,14 @@ enum OutputBudget {
         }
     }
 
-    /// The matrices the forward pass allocates, in the engine's precision.
-    static func engineBytes(_ d: Dimensions, keepsPerHead: Bool) -> Double {
-        let (rows, n, width) = (Double(d.queryRows), Double(d.tokens), Double(d.modelDim))
-        var elements = rows * width * 3 + 2 * n * d.kvDim + rows * Double(d.outputDim)
-        if keepsPerHead { elements += rows * n * (2 * Double(d.heads) + 1) }
-        return elements * Double(d.scalarBytes)
+    /// The matrices the forward pass allocates, in the engine's precision: the engine's own
+    /// estimate, with scores and weights both counted when either is kept.
+    static func engineBytes(_ d: Dimensions, keepsPerHead: Bool, layout: WeightLayout) -> Double {
+        let dimensions = MemoryEstimate.Dimensions(
+            tokens: d.tokens, queryRows: d.queryRows, modelDim: d.modelDim, kvDim: d.kvDim,
+            concatDim: d.modelDim, outputDim: d.outputDim, heads: d.boundedHeads)
+        let bytes = MemoryEstimate.bytes(dimensions, keep: keepsPerHead ? [.scores, .weights] : [], layout: layout,
+                                         scalarBytes: d.scalarBytes)
+        return Double(bytes)
     }
 }

@@ -36,7 +36,7 @@ struct RunCommand: Command {
         let keep = c.intermediates
         try OutputBudget.check(dimensions, parts: options.steps ? Part.allCases : options.printedParts, format: options.format,
                                precision: options.precisionGiven ? options.precision : nil, full: options.full,
-                               keepsPerHead: keep.contains(.scores) || keep.contains(.weights))
+                               keepsPerHead: keep.contains(.scores) || keep.contains(.weights), layout: inputs.layout)
     }
 
     /// The forward pass in precision `S` and its rendering in the chosen format.

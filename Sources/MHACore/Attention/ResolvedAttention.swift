@@ -15,7 +15,8 @@ extension ResolvedAttention {
          mask: Matrix<Scalar>?, configuration c: AttentionConfiguration) throws(AttentionError) {
         shapes = try Self.shapes(input: x, parameters: p, configuration: c)
         let s = shapes
-        let needed = MemoryEstimate.bytes(s, keep: c.intermediates, layout: p.layout, scalar: Scalar.self)
+        let needed = MemoryEstimate.bytes(.init(s), keep: c.intermediates, layout: p.layout,
+                                          scalarBytes: MemoryLayout<Scalar>.stride)
         // Small runs skip reading /proc/meminfo (a measurable share of an n = 64 forward).
         if needed > 64 << 20, let available = AvailableMemory.bytes(), needed > available {
             throw .insufficientMemory(needed: needed, available: available)
