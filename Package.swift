@@ -43,10 +43,12 @@ let package = Package(
     products: [
         .executable(name: "mha-cli", targets: ["mha-cli"]),
         .library(name: "MHACore", targets: ["MHACore"]),
+        .library(name: "MHAFormats", targets: ["MHAFormats"]),
     ],
     targets: [
         .target(name: "MHACore", swiftSettings: codeGeneration),
-        .target(name: "MHACLI", dependencies: ["MHACore"], swiftSettings: codeGeneration),
+        .target(name: "MHAFormats", dependencies: ["MHACore"], swiftSettings: codeGeneration),
+        .target(name: "MHACLI", dependencies: ["MHACore", "MHAFormats"], swiftSettings: codeGeneration),
         .executableTarget(name: "mha-cli", dependencies: ["MHACLI"], swiftSettings: codeGeneration),
         // Hidden measuring tool for benchmarks/ until `mha-cli bench` exists; not a product.
         .executableTarget(name: "mha-bench", dependencies: ["MHACore"], swiftSettings: codeGeneration),
@@ -55,7 +57,12 @@ let package = Package(
             dependencies: ["MHACore"],
             resources: [.copy("Fixtures")]
         ),
-        .testTarget(name: "MHACLITests", dependencies: ["MHACLI", "MHACore"]),
+        .testTarget(
+            name: "MHAFormatsTests",
+            dependencies: ["MHAFormats", "MHACore"],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(name: "MHACLITests", dependencies: ["MHACLI", "MHAFormats", "MHACore"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes the hand-made hostile inputs of Tests/MHACoreTests/Fixtures/fuzz-regressions/.
+"""Writes the hand-made hostile inputs of Tests/MHAFormatsTests/Fixtures/fuzz-regressions/.
 
 A file whose name starts with `reject-` must be refused with a FormatError by the reader of its
 folder; any other file may be read or refused, but never crash (FuzzRegressionTests replays all).
@@ -9,7 +9,7 @@ Run from the package root: python3 Fuzz/make_regression_seeds.py
 import os
 import struct
 
-ROOT = "Tests/MHACoreTests/Fixtures/fuzz-regressions"
+ROOT = "Tests/MHAFormatsTests/Fixtures/fuzz-regressions"
 
 
 def write(target, name, data):

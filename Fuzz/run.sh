@@ -6,8 +6,8 @@
 #
 # Each target is built with `swiftc -sanitize=fuzzer,address` over a static MHACore (and, for
 # `args`, MHACLI) built the same way, into Fuzz/.build/. The working corpus of a target is
-# Fuzz/.build/corpus/<target>, seeded from Tests/MHACoreTests/Fixtures, the regression corpus
-# Tests/MHACoreTests/Fixtures/fuzz-regressions/<target> and ../shared/conformance when present.
+# Fuzz/.build/corpus/<target>, seeded from Tests/MHAFormatsTests/Fixtures, the regression corpus
+# Tests/MHAFormatsTests/Fixtures/fuzz-regressions/<target> and ../shared/conformance when present.
 # Crashes, leaks, timeouts (> 5 s) and out-of-memory inputs go to Fuzz/artifacts/<target>/;
 # copy each one into the regression corpus once fixed. A summary line per target (executions,
 # corpus size, seconds) is appended to Fuzz/.build/runs.log.
@@ -49,7 +49,7 @@ build_library() {
 # The target's Swift file, the libraries it links and its -max_len.
 target_file() { case "$1" in csv) echo FuzzCSV;; json) echo FuzzJSON;; bundle) echo FuzzBundle;;
                                 npy) echo FuzzNPY;; args) echo FuzzArguments;; *) return 1;; esac; }
-target_libraries() { if [ "$1" = args ]; then echo "MHACLI MHACore"; else echo "MHACore"; fi; }
+target_libraries() { if [ "$1" = args ]; then echo "MHACLI MHAFormats MHACore"; else echo "MHAFormats MHACore"; fi; }
 target_max_len() { case "$1" in npy) echo 4096;; args) echo 512;; *) echo 8192;; esac; }
 
 build_target() {
@@ -62,13 +62,13 @@ build_target() {
 
 # Copies seed files for the target into its corpus (names are content hashes, so re-seeding is idempotent).
 seed() {
-    local target="$1" corpus="$build/corpus/$1" fixtures="$root/Tests/MHACoreTests/Fixtures"
+    local target="$1" corpus="$build/corpus/$1" fixtures="$root/Tests/MHAFormatsTests/Fixtures"
     mkdir -p "$corpus"
     local sources=("$fixtures/fuzz-regressions/$target")
     case "$target" in
         csv) sources+=("$conformance/csv-spectrum/csvs");;
-        json) sources+=("$fixtures/attention" "$conformance/JSONTestSuite/test_parsing");;
-        bundle) sources+=("$fixtures/attention" "$conformance/JSONTestSuite/test_parsing");;
+        json) sources+=("$root/Tests/MHACoreTests/Fixtures/attention" "$conformance/JSONTestSuite/test_parsing");;
+        bundle) sources+=("$root/Tests/MHACoreTests/Fixtures/attention" "$conformance/JSONTestSuite/test_parsing");;
         npy) sources+=("$fixtures/npy");;
         args) sources+=("$fuzz_dir/seeds/args");;
     esac

@@ -1,4 +1,5 @@
 import MHACore
+import MHAFormats
 @testable import MHACLI
 
 /// libFuzzer entry point for the argument parser: the input, split at NUL bytes, is an argv

@@ -1,4 +1,5 @@
 import MHACore
+import MHAFormats
 
 /// libFuzzer entry point: parses the input as a JSON bundle object.
 /// Any value or any `FormatError` is an acceptable outcome; a crash, a leak or a hang is not.

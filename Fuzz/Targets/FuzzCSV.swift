@@ -1,4 +1,5 @@
 import MHACore
+import MHAFormats
 
 /// libFuzzer entry point: reads the input as a CSV matrix, then as a TSV matrix.
 /// Any value or any `FormatError` is an acceptable outcome; a crash, a leak or a hang is not.

@@ -1,4 +1,5 @@
 import MHACore
+import MHAFormats
 
 /// What every fuzz target shares: turning libFuzzer's buffer into bytes and checking that a
 /// reader either returns or throws a well-formed, one-line, typed error.

@@ -1,4 +1,5 @@
 import MHACore
+import MHAFormats
 
 /// libFuzzer entry point: reads the input as a JSON matrix (a 2-D or 1-D array of numbers).
 /// Any value or any `FormatError` is an acceptable outcome; a crash, a leak or a hang is not.

@@ -1,4 +1,5 @@
 import MHACore
+import MHAFormats
 
 /// libFuzzer entry point: reads the input as an NPY file, and sniffs its format as stdin would.
 /// Any value or any `FormatError` is an acceptable outcome; a crash, a leak or a hang is not.

@@ -1,5 +1,6 @@
 import Foundation
 import MHACore
+import MHAFormats
 
 /// The front end: parses the command line, runs the subcommand, writes its output and maps
 /// errors to sysexits codes with one line on stderr.

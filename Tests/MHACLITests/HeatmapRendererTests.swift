@@ -1,5 +1,6 @@
 import Foundation
 import MHACore
+import MHAFormats
 import Testing
 @testable import MHACLI
 

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import MHACore
+import MHAFormats
 @testable import MHACLI
 
 /// Hostile input, as a shell pipeline may produce it, given to the built binary: each case
@@ -344,13 +345,13 @@ struct HostileInputTests {
 }
 
 /// Replays the argument parser's fuzz regression corpus
-/// (`Tests/MHACoreTests/Fixtures/fuzz-regressions/args/`, one argv per file, arguments
+/// (`Tests/MHAFormatsTests/Fixtures/fuzz-regressions/args/`, one argv per file, arguments
 /// separated by NUL bytes) through the steps of `MHACLI.dispatch` up to validation, as the
 /// fuzz target does: every argv gives a value or an `MHAError` with a one-line message.
 @Suite("Argument fuzz regression corpus")
 struct ArgumentFuzzRegressionTests {
     /// The corpus folder, read in place from the package (it is not a resource of this target).
-    static let folder = BuiltBinary.packageRoot.appendingPathComponent("Tests/MHACoreTests/Fixtures/fuzz-regressions/args")
+    static let folder = BuiltBinary.packageRoot.appendingPathComponent("Tests/MHAFormatsTests/Fixtures/fuzz-regressions/args")
 
     /// The corpus files' names, sorted.
     static let names: [String] = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).sorted()

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import MHACLI
 import MHACore
+import MHAFormats
 
 /// The small output building blocks: the seeded generator, JSON of matrices, fixed decimals.
 @Suite struct OutputPrimitivesTests {

@@ -1,6 +1,7 @@
 import Testing
 @testable import MHACLI
 import MHACore
+import MHAFormats
 
 /// Wide characters (CJK) take two terminal columns, so tables and heatmaps stay aligned.
 @Suite struct TerminalWidthTests {

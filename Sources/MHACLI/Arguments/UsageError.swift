@@ -1,4 +1,5 @@
 import MHACore
+import MHAFormats
 
 /// A mistake on the command line (exit 64). Each description is one line that quotes the
 /// option and the value, in swift-argument-parser's words where it has them.

@@ -1,5 +1,6 @@
 import Foundation
 import MHACore
+import MHAFormats
 
 /// `mha-cli bench`: times the forward pass on seeded random data and reports the median.
 struct BenchCommand: Command {

@@ -1,4 +1,5 @@
 import MHACore
+import MHAFormats
 
 /// An error of the engine about a value that came from a file rather than a flag: a bundle's
 /// `heads`, `kv_heads`, `token`, `scale` or `layout`, or a mask entry. It names the file and

@@ -1,4 +1,5 @@
 import MHACore
+import MHAFormats
 
 /// `--float` refuses, before converting, a value that float32 cannot hold (|v| > 3.4e38), naming
 /// the file it came from: converted, it would become ±∞ and be reported as non-finite data that

@@ -1,5 +1,6 @@
 import Foundation
 import MHACore
+import MHAFormats
 
 /// `mha-cli init`: writes a seeded, reproducible bundle that `run --bundle` accepts.
 ///

@@ -1,4 +1,5 @@
 import MHACore
+import MHAFormats
 
 /// Refuses a request whose memory would exceed what this machine has available, before
 /// allocating it.

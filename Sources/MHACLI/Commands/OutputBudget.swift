@@ -1,4 +1,5 @@
 import MHACore
+import MHAFormats
 
 /// The memory a run's printed output needs on top of the forward pass, checked before the
 /// forward pass so that a report too large for the machine is refused (a `MemoryBudget`

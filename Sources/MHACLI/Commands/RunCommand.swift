@@ -1,5 +1,6 @@
 import Foundation
 import MHACore
+import MHAFormats
 
 /// `mha-cli run`: reads H and the weights, runs the forward pass, prints the parts asked for.
 struct RunCommand: Command {

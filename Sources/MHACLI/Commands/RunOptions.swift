@@ -1,4 +1,5 @@
 import MHACore
+import MHAFormats
 
 /// The options of `mha-cli run`, read and checked (swift-argument-parser's `validate`).
 /// Checks that need the data (token names against n, one CSV matrix per head) happen later.

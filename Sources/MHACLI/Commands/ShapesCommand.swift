@@ -1,4 +1,5 @@
 import MHACore
+import MHAFormats
 
 /// `mha-cli shapes`: the dimension calculator (no data).
 struct ShapesCommand: Command {
@@ -41,10 +42,10 @@ struct ShapesCommand: Command {
     func run() throws -> CommandOutput {
         let report = try ShapeCalculator.solve(query)
         if json {
-            return CommandOutput(text: ShapesReport.json(report, explain: explain).serialized() + "\n")
+            return CommandOutput(text: ShapesReport.json(report, explanation: explain ? ShapeExplanation.lines(for: report, given: query) : nil).serialized() + "\n")
         }
         var lines = ShapesReport.text(report)
-        if explain { lines += ["", "the arithmetic, step by step:"] + report.explanation.map { "  " + $0 } }
+        if explain { lines += ["", "the arithmetic, step by step:"] + ShapeExplanation.lines(for: report, given: query).map { "  " + $0 } }
         return CommandOutput(text: lines.joined(separator: "\n") + "\n")
     }
 }

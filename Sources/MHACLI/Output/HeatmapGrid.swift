@@ -1,4 +1,5 @@
 import MHACore
+import MHAFormats
 
 /// One head's heatmap: title, sampling note, column labels, rows of cells, legend.
 struct HeatmapGrid {

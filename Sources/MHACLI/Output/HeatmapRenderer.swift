@@ -1,4 +1,5 @@
 import MHACore
+import MHAFormats
 
 /// Attention weights as a terminal heatmap: one grid per head, rows = queries, columns = keys.
 ///

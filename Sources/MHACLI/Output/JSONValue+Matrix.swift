@@ -1,4 +1,5 @@
 import MHACore
+import MHAFormats
 
 extension JSONValue {
     /// A matrix of either precision as JSON rows, each number in the shortest form that reads

@@ -1,5 +1,6 @@
 import Foundation
 import MHACore
+import MHAFormats
 
 /// Renders a matrix as aligned text for people: fixed decimals (scientific notation when the
 /// largest magnitude is ≥ 1e6 or every nonzero value is below 10^-precision), right-aligned columns,

@@ -1,4 +1,5 @@
 import MHACore
+import MHAFormats
 
 /// Writing the result failed (exit 74).
 enum OutputError: MHAError, Equatable {

@@ -1,4 +1,5 @@
 import MHACore
+import MHAFormats
 
 /// The JSON form of a forward pass, with exactly the keys of DESIGN §3:
 /// `shapes{input, heads, kv_heads, head_dim, head_output, concat, output}`, then the shown

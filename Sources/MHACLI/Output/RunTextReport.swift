@@ -1,4 +1,5 @@
 import MHACore
+import MHAFormats
 
 /// The text form of a forward pass for people: a header with the input shape, τ, d_k and the
 /// scale, then each shown part with its name and shape (`head 2 of 4 · 3 × 16`) above its

@@ -1,11 +1,12 @@
 import MHACore
+import MHAFormats
 
 /// The text and JSON forms of a `ShapeReport` (`mha-cli shapes`).
 enum ShapesReport {
     /// JSON with the keys of DESIGN §3: d_model, heads, head_dim, kv_heads, concat_dim,
     /// seq_len, tensors{name: [rows, cols]}, parameters{…, total}, flops; an unknown n stays "n";
-    /// with `explain`, also `explanation`, the arithmetic as an array of lines.
-    static func json(_ r: ShapeReport, explain: Bool = false) -> JSONValue {
+    /// with an `explanation`, also `explanation`, the arithmetic as an array of lines.
+    static func json(_ r: ShapeReport, explanation: [String]? = nil) -> JSONValue {
         func dimension(_ d: Dimension) -> JSONValue {
             switch d {
             case let .size(value): return .int(value)
@@ -20,7 +21,7 @@ enum ShapesReport {
             ("parameters", .object(r.parameters.map { ($0.name, .int($0.count)) })),
             ("flops", r.flops.map { .int($0) } ?? .string(r.flopsDescription)),
         ]
-        if explain { members.append(("explanation", .array(r.explanation.map { .string($0) }))) }
+        if let explanation { members.append(("explanation", .array(explanation.map { .string($0) }))) }
         return .object(members)
     }
 

@@ -1,4 +1,5 @@
 import MHACore
+import MHAFormats
 
 extension StepsDocument {
     /// Step 3 for head `j` (0-based): raw scores, scaling, masking, softmax, weighted sum.

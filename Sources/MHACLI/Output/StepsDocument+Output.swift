@@ -1,4 +1,5 @@
 import MHACore
+import MHAFormats
 
 extension StepsDocument {
     /// Step 4: the heads side by side.

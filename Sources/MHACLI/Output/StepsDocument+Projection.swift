@@ -1,4 +1,5 @@
 import MHACore
+import MHAFormats
 
 extension StepsDocument {
     /// Step 1: H into Q, K and V, with the weights' shapes, the layout and the biases.

@@ -1,4 +1,5 @@
 import MHACore
+import MHAFormats
 
 /// Everything `--steps` prints from, with the helpers the steps share (labels, titles,
 /// shapes, matrices).

@@ -1,4 +1,5 @@
 import MHACore
+import MHAFormats
 
 /// `run --steps`: the forward pass written out step by step, each step with its title, its
 /// formula, the shape arithmetic and the values, in the order the engine computes them.

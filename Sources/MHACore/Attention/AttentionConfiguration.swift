@@ -17,10 +17,15 @@ public struct AttentionConfiguration: Sendable, Equatable {
     public var token: Int?
     /// Intermediates to keep in the result (the heads, concat and output are always kept).
     public var intermediates: Intermediates
+    /// Bytes the forward pass may allocate; a larger problem is refused with
+    /// `AttentionError.insufficientMemory` before anything is allocated. `nil`: no limit
+    /// (the engine does no I/O; a front end reads the machine's budget and passes it here).
+    public var memoryLimit: Int?
 
     /// A configuration; every parameter but `heads` has the textbook default.
     public init(heads: Int, kvHeads: Int? = nil, causal: Bool = false, scale: Double? = nil,
-                token: Int? = nil, intermediates: Intermediates = []) {
+                token: Int? = nil, intermediates: Intermediates = [], memoryLimit: Int? = nil) {
+        self.memoryLimit = memoryLimit
         self.heads = heads
         self.kvHeads = kvHeads
         self.causal = causal

@@ -63,8 +63,7 @@ public enum AttentionError: MHAError, Equatable {
         case let .emptyInput(shape):
             return "x is \(shape): the input needs at least one token and one column"
         case let .insufficientMemory(needed, available):
-            let need = needed == Int.max ? "more than 8 EiB" : AvailableMemory.describe(needed)
-            return "this run needs \(need); \(AvailableMemory.describe(available)) available"
+            return "this run needs \(ByteCount.describe(needed)); \(ByteCount.describe(available)) available"
         }
     }
 }

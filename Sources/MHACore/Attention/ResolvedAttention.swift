@@ -17,8 +17,7 @@ extension ResolvedAttention {
         let s = shapes
         let needed = MemoryEstimate.bytes(.init(s), keep: c.intermediates, layout: p.layout,
                                           scalarBytes: MemoryLayout<Scalar>.stride)
-        // Small runs skip reading /proc/meminfo (a measurable share of an n = 64 forward).
-        if needed > 64 << 20, let available = AvailableMemory.bytes(), needed > available {
+        if let available = c.memoryLimit, needed > available {
             throw .insufficientMemory(needed: needed, available: available)
         }
         try Self.requireFinite("x", x)

@@ -32,12 +32,10 @@ public enum ShapeCalculator {
                 throw .overflow("the FLOP count \(perToken)·n + \(perTokenSquared)·n² for n = \(n)")
             }
         }
-        var report = ShapeReport(
+        return ShapeReport(
             modelDim: d, heads: t, headDim: k, kvHeads: g, concatDim: t * k, seqLen: query.seqLen,
-            tensors: tensors(d: d, t: t, k: k, g: g, n: query.seqLen), parameters: parameters,
-            flopsPerToken: perToken, flopsPerTokenSquared: perTokenSquared, flops: flops, explanation: [])
-        report.explanation = ShapeExplanation.lines(for: report, given: query)
-        return report
+            tensors: tensors(d: d, t: t, k: k, g: g, n: query.seqLen), parameters: parameters.map { ParameterCount(name: $0.0, count: $0.1) },
+            flopsPerToken: perToken, flopsPerTokenSquared: perTokenSquared, flops: flops)
     }
 
     /// d_model, τ, d_k from any two (checking the third when all three are given).

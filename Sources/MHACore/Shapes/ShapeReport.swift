@@ -1,5 +1,13 @@
+/// One named parameter count of a `ShapeReport` (`wq`, …, `weights`, `biases`, `total`).
+public struct ParameterCount: Sendable, Equatable {
+    /// The JSON key: `wq`, `wk`, `wv`, `wo`, `weights`, `biases` or `total`.
+    public var name: String
+    /// The number of scalars.
+    public var count: Int
+}
+
 /// The answer to a dimension question: the three widths, every tensor's shape, parameter
-/// counts and FLOPs, and the arithmetic written out.
+/// counts and FLOPs.
 public struct ShapeReport: Sendable, Equatable {
     /// d_model.
     public var modelDim: Int
@@ -16,7 +24,7 @@ public struct ShapeReport: Sendable, Equatable {
     /// Every tensor of the forward pass, in the order the computation meets them.
     public var tensors: [TensorShape]
     /// Parameter counts, in order: wq, wk, wv, wo, weights (their sum), biases, total.
-    public var parameters: [(name: String, count: Int)]
+    public var parameters: [ParameterCount]
     /// Multiply-add FLOPs (2 per multiply-add) of the forward pass: `flopsPerToken·n +
     /// flopsPerTokenSquared·n²`.
     public var flopsPerToken: Int
@@ -24,8 +32,6 @@ public struct ShapeReport: Sendable, Equatable {
     public var flopsPerTokenSquared: Int
     /// The FLOPs for `seqLen`, when given and representable.
     public var flops: Int?
-    /// The arithmetic as a student would write it, one line per step.
-    public var explanation: [String]
 
     /// The FLOP count as a formula in n: `"6291456·n + 3072·n²"`, or the number when n is known.
     public var flopsDescription: String {
@@ -38,11 +44,4 @@ public struct ShapeReport: Sendable, Equatable {
 
     /// The parameter count named `name`, if any.
     public func parameterCount(_ name: String) -> Int? { parameters.first { $0.name == name }?.count }
-
-    public static func == (a: ShapeReport, b: ShapeReport) -> Bool {
-        a.modelDim == b.modelDim && a.heads == b.heads && a.headDim == b.headDim && a.kvHeads == b.kvHeads
-            && a.seqLen == b.seqLen && a.tensors == b.tensors
-            && a.parameters.map(\.name) == b.parameters.map(\.name)
-            && a.parameters.map(\.count) == b.parameters.map(\.count) && a.flops == b.flops
-    }
 }

@@ -1,0 +1,155 @@
+import MHACore
+
+/// A bundle: one JSON object holding some or all of a run's inputs.
+///
+/// Keys (all optional; any other key is a data error naming it and listing these):
+/// - matrices: `x`, `wq`, `wk`, `wv`, `wo`, `bq`, `bk`, `bv`, `bo`, `mask`, `in_proj`
+///   (each a 2-D array, or a 1-D array read as one row);
+/// - `heads`, `kv_heads`: positive integers; `token`: a non-negative integer;
+/// - `causal`: a boolean; `scale`: a finite number; `layout`: `"xw"` or `"torch"`.
+///
+///     {"x": [[1, 0], [0, 1]], "wq": [[1, 0], [0, 1]], "heads": 1, "causal": true}
+public struct InputBundle: Sendable, Equatable {
+    /// The matrices by key (`x`, `wq`, …, `in_proj`).
+    public var matrices: [String: Matrix<Double>] = [:]
+    /// τ, the number of query heads.
+    public var heads: Int?
+    /// g, the number of key/value heads.
+    public var kvHeads: Int?
+    /// Whether the causal mask applies.
+    public var causal: Bool?
+    /// The score scale (default 1/√d_k when nil).
+    public var scale: Double?
+    /// The one token to compute (0-based).
+    public var token: Int?
+    /// `"xw"` or `"torch"`.
+    public var layout: String?
+
+    /// The keys that hold matrices.
+    public static let matrixKeys = ["x", "wq", "wk", "wv", "wo", "bq", "bk", "bv", "bo", "mask", "in_proj"]
+    /// Every key a bundle may hold, in the order messages list them.
+    public static let validKeys = matrixKeys + ["heads", "kv_heads", "causal", "scale", "token", "layout"]
+
+    /// An empty bundle.
+    public init() {}
+
+    /// Reads the bundle in the JSON file at `path` ("-" = standard input).
+    /// - Throws: `FormatError` (`.noInput` if the file cannot be read, `.data` for content).
+    public static func read(path: String) throws(FormatError) -> InputBundle {
+        let bytes = try InputBytes.read(path: path)
+        return try parseTerminated(bytes, name: path == "-" ? InputBytes.standardInputName : path)
+    }
+
+    /// Parses a bundle from JSON bytes in memory; `name` goes into messages.
+    /// - Throws: `FormatError` of category `.data`.
+    public static func parse(bytes: [UInt8], name: String) throws(FormatError) -> InputBundle {
+        try parseTerminated(bytes + [0], name: name)
+    }
+
+    /// Parses `terminated`, whose final NUL byte is not content.
+    static func parseTerminated(_ terminated: [UInt8], name: String) throws(FormatError) -> InputBundle {
+        try MatrixReader.withContent(of: terminated) { (text) throws(FormatError) -> InputBundle in
+            let document = try JSONParser(text: text, name: name).parse()
+            let reader = JSONMatrixReader(document: document, text: text, name: name)
+            guard document.nodes[0].kind == .object else {
+                throw reader.error(at: 0, path: "$",
+                                   "expected a bundle object, found \(JSONDocument.describe(document.nodes[0].kind))")
+            }
+            var bundle = InputBundle()
+            var seen: Set<String> = []
+            for member in document.members(of: 0) {
+                guard seen.insert(member.key).inserted else {
+                    throw reader.error(at: member.keyIndex, path: "$",
+                                       "duplicate key \(MessageText.quoted(member.key))")
+                }
+                try bundle.assign(member.key, value: member.value, keyIndex: member.keyIndex, reader: reader)
+            }
+            return bundle
+        }
+    }
+
+    /// Stores the value of one member, checking its type.
+    private mutating func assign(_ key: String, value: Int, keyIndex: Int,
+                                 reader: JSONMatrixReader) throws(FormatError) {
+        let path = "$." + key
+        let field = BundleField(document: reader.document, index: value, path: path, reader: reader)
+        switch key {
+        case _ where InputBundle.matrixKeys.contains(key):
+            matrices[key] = try reader.matrix(at: value, path: path)
+        case "heads": heads = try field.integer(minimum: 1)
+        case "kv_heads": kvHeads = try field.integer(minimum: 1)
+        case "token": token = try field.integer(minimum: 0)
+        case "causal": causal = try field.boolean()
+        case "scale": scale = try field.number()
+        case "layout": layout = try field.string(oneOf: ["xw", "torch"])
+        default:
+            let valid = InputBundle.validKeys.joined(separator: ", ")
+            throw reader.error(at: keyIndex, path: "$", "unknown key \(MessageText.quoted(key)); valid keys: \(valid)")
+        }
+    }
+}
+
+/// One scalar member of a bundle, read with type checks and located errors.
+private struct BundleField {
+    /// The parsed bundle.
+    let document: JSONDocument
+    /// The value's node.
+    let index: Int
+    /// The value's JSON path, `$.heads`.
+    let path: String
+    /// Locates errors.
+    let reader: JSONMatrixReader
+
+    /// The value's JSON type.
+    var kind: JSONDocument.Kind { document.nodes[index].kind }
+
+    /// `expected …, found …` at this member's value.
+    func mismatch(_ expected: String) -> FormatError {
+        reader.error(at: index, path: path, "expected \(expected), found \(found)")
+    }
+
+    /// The value as messages show it: a number as written in the file (`-1`, `2.50`),
+    /// `"abc"`, `an array`.
+    var found: String {
+        switch kind {
+        case .number: return reader.numberText(index)
+        case .string: return MessageText.quoted(document.string(index))
+        case .boolean: return document.boolean(index) ? "true" : "false"
+        default: return JSONDocument.describe(kind)
+        }
+    }
+
+    /// An integral number ≥ `minimum` (2.0 counts as 2).
+    func integer(minimum: Int) throws(FormatError) -> Int {
+        let expected = minimum > 0 ? "a positive integer" : "a non-negative integer"
+        guard kind == .number else { throw mismatch(expected) }
+        let value = document.number(index)
+        guard value.isFinite, value.rounded() == value, value >= Double(minimum), value < 0x1p62 else {
+            throw mismatch(expected)
+        }
+        return Int(value)
+    }
+
+    /// `true` or `false`.
+    func boolean() throws(FormatError) -> Bool {
+        guard kind == .boolean else { throw mismatch("true or false") }
+        return document.boolean(index)
+    }
+
+    /// A finite number.
+    func number() throws(FormatError) -> Double {
+        guard kind == .number else { throw mismatch("a number") }
+        let value = document.number(index)
+        guard value.isFinite else {
+            throw reader.error(at: index, path: path, "\(reader.numberText(index)) is out of range for float64")
+        }
+        return value
+    }
+
+    /// One of the `choices`, exactly.
+    func string(oneOf choices: [String]) throws(FormatError) -> String {
+        let expected = choices.map { "\"\($0)\"" }.joined(separator: " or ")
+        guard kind == .string, choices.contains(document.string(index)) else { throw mismatch(expected) }
+        return document.string(index)
+    }
+}

@@ -1,0 +1,60 @@
+import MHACore
+
+/// Reading a matrix from a CSV, TSV, JSON or NPY file or from standard input.
+///
+/// A 1-D input (a CSV with one line, a JSON 1-D array, an NPY 1-D array) is a 1 × n matrix:
+/// a row, which is what biases are.
+public enum MatrixReader {
+    /// Reads a matrix from the file at `path` ("-" = standard input).
+    ///
+    /// The format is `format` if given, else the path's extension (.csv, .tsv, .json, .npy,
+    /// case-insensitive), else (stdin, or an unknown extension) sniffed from the content.
+    /// Messages name the path, or `<stdin>`.
+    /// - Throws: `FormatError` (`.noInput` if the file cannot be read, `.data` for content).
+    public static func read(path: String, format: MatrixFormat? = nil) throws(FormatError) -> Matrix<Double> {
+        let named = format ?? (path == "-" ? nil : MatrixFormat(path: path))
+        if named == .npy, path != "-", let matrix = try NPYFileReader.read(path: path) {
+            return matrix
+        }
+        let bytes = try InputBytes.read(path: path)
+        let name = path == "-" ? InputBytes.standardInputName : path
+        return try readTerminated(bytes, name: name, format: named ?? MatrixFormat.sniff(bytes.dropLast()))
+    }
+
+    /// Reads a matrix from bytes already in memory; `name` goes into messages.
+    /// - Throws: `FormatError` of category `.data`.
+    public static func read(bytes: [UInt8], name: String, format: MatrixFormat) throws(FormatError) -> Matrix<Double> {
+        try readTerminated(bytes + [0], name: name, format: format)
+    }
+
+    /// Reads from `terminated`, whose last byte is a NUL sentinel that is not content.
+    static func readTerminated(_ terminated: [UInt8], name: String,
+                               format: MatrixFormat) throws(FormatError) -> Matrix<Double> {
+        try withContent(of: terminated) { (text) throws(FormatError) -> Matrix<Double> in
+            switch format {
+            case .csv: return try CSVReader(text: text, name: name, separator: UInt8(ascii: ",")).read()
+            case .tsv: return try CSVReader(text: text, name: name, separator: 0x09).read()
+            case .npy: return try NPYReader(bytes: text, name: name).read()
+            case .json:
+                let document = try JSONParser(text: text, name: name).parse()
+                let reader = JSONMatrixReader(document: document, text: text, name: name)
+                if document.nodes[0].kind == .object {
+                    throw reader.error(at: 0, path: "$",
+                                       "expected a matrix, found an object (a bundle is read with --bundle)")
+                }
+                return try reader.matrix(at: 0, path: "$")
+            }
+        }
+    }
+
+    /// Calls `body` with the content of `terminated` (all but its final NUL byte), the NUL
+    /// still readable just past the end.
+    static func withContent<R>(of terminated: [UInt8],
+                               _ body: (UnsafeBufferPointer<UInt8>) throws(FormatError) -> R) throws(FormatError) -> R {
+        let result: Result<R, FormatError> = terminated.withUnsafeBufferPointer { buffer in
+            let content = UnsafeBufferPointer(rebasing: buffer.dropLast())
+            return Result { () throws(FormatError) -> R in try body(content) }
+        }
+        return try result.get()
+    }
+}

@@ -1,0 +1,152 @@
+import MHACore
+
+/// Reads a matrix from a `.npy` file: versions 1.0–3.0, dtypes f8, f4, i1, i2, i4, i8, u1,
+/// u2, u4, u8 in either byte order and b1 (bool: 0 or 1), C or Fortran order, 1-D (read as
+/// one row) or 2-D.
+///
+/// The data size is checked against the header before anything is allocated; integers are
+/// converted exactly: a value that float64 cannot hold exactly (converted and converted
+/// back, it differs, e.g. 2⁵³ + 1 or 2⁶³ − 1; 2⁶² is fine) is a data error naming it.
+/// NaN and ±∞ are refused.
+struct NPYReader {
+    /// The whole file.
+    let bytes: UnsafeBufferPointer<UInt8>
+    /// The file name for messages.
+    let name: String
+
+    /// Parses the file into a row-major matrix.
+    func read() throws(FormatError) -> Matrix<Double> {
+        let header: NPYHeader
+        do {
+            header = try NPYHeader(parsing: bytes)
+        } catch {
+            throw Self.failure(name, error.message, .syntax)
+        }
+        let layout = try NPYLayout(header, availableBytes: bytes.count - header.dataOffset, name: name)
+        let elements = try decode(header, count: layout.count)
+        return try Self.matrix(elements, header: header, layout: layout, name: name)
+    }
+
+    /// The matrix from decoded elements in the file's order: Fortran order transposed into
+    /// row-major, NaN and ±∞ refused.
+    static func matrix(_ decoded: [Double], header: NPYHeader, layout: NPYLayout,
+                       name: String) throws(FormatError) -> Matrix<Double> {
+        var elements = decoded
+        if header.fortranOrder && header.shape.count == 2 {
+            elements = transposed(elements, rows: layout.rows, columns: layout.columns)
+        }
+        if !allFinite(elements), let bad = elements.firstIndex(where: { !$0.isFinite }) {
+            throw failure(name, "non-finite value \(elements[bad]) at [\(bad / layout.columns), \(bad % layout.columns)]")
+        }
+        do {
+            return try Matrix(rows: layout.rows, columns: layout.columns, elements: elements)
+        } catch {
+            throw failure(name, error.description)
+        }
+    }
+
+    /// The elements as Doubles, in the file's order.
+    private func decode(_ header: NPYHeader, count: Int) throws(FormatError) -> [Double] {
+        let raw = UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[header.dataOffset...]))
+        let type = header.dataType
+        let nativeBigEndian = UInt16(1).bigEndian == 1
+        switch (type.kind, type.size) {
+        case ("f", 8) where type.bigEndian == nativeBigEndian:
+            return [Double](unsafeUninitializedCapacity: count) { buffer, initialized in
+                UnsafeMutableRawBufferPointer(buffer).copyMemory(from: UnsafeRawBufferPointer(rebasing: raw[..<(count * 8)]))
+                initialized = count
+            }
+        case ("f", 8):
+            return Self.map(raw, count: count) { (bits: UInt64) -> Double in
+                Double(bitPattern: type.bigEndian ? UInt64(bigEndian: bits) : UInt64(littleEndian: bits))
+            }
+        case ("f", 4):
+            return Self.map(raw, count: count) { (bits: UInt32) -> Double in
+                Double(Float(bitPattern: type.bigEndian ? UInt32(bigEndian: bits) : UInt32(littleEndian: bits)))
+            }
+        case ("b", _):
+            return Self.map(raw, count: count) { (byte: UInt8) -> Double in byte == 0 ? 0 : 1 }
+        case ("i", 1): return try integers(raw, count: count, header, as: Int8.self)
+        case ("i", 2): return try integers(raw, count: count, header, as: Int16.self)
+        case ("i", 4): return try integers(raw, count: count, header, as: Int32.self)
+        case ("i", _): return try integers(raw, count: count, header, as: Int64.self)
+        case ("u", 1): return try integers(raw, count: count, header, as: UInt8.self)
+        case ("u", 2): return try integers(raw, count: count, header, as: UInt16.self)
+        case ("u", 4): return try integers(raw, count: count, header, as: UInt32.self)
+        default: return try integers(raw, count: count, header, as: UInt64.self)
+        }
+    }
+
+    /// Integers of type `Integer` (in the header's byte order) as Doubles; an error names
+    /// the first value that does not survive the round trip through Double.
+    private func integers<Integer: FixedWidthInteger>(
+        _ raw: UnsafeRawBufferPointer, count: Int, _ header: NPYHeader, as _: Integer.Type
+    ) throws(FormatError) -> [Double] {
+        let bigEndian = header.dataType.bigEndian
+        var firstInexact: (index: Int, value: Integer)?
+        var index = -1
+        let values = Self.map(raw, count: count) { (bits: Integer) -> Double in
+            let value = bigEndian ? Integer(bigEndian: bits) : Integer(littleEndian: bits)
+            let converted = Double(value)
+            index += 1
+            if Integer.bitWidth > 53, firstInexact == nil, Integer(exactly: converted) != value {
+                firstInexact = (index, value)
+            }
+            return converted
+        }
+        if let (bad, value) = firstInexact {
+            let (rows, columns) = header.shape.count == 2 ? (header.shape[0], header.shape[1]) : (1, count)
+            let (row, column) = header.fortranOrder ? (bad % rows, bad / rows) : (bad / columns, bad % columns)
+            throw failure("integer \(value) at [\(row), \(column)] is not exactly representable as float64 "
+                          + "(the nearest float64 is \(Double(value)))")
+        }
+        return values
+    }
+
+    /// Loads `count` unaligned values of type `Raw` and converts each.
+    @inline(__always)
+    private static func map<Raw: FixedWidthInteger, Value>(
+        _ raw: UnsafeRawBufferPointer, count: Int, _ convert: (Raw) -> Value
+    ) -> [Value] {
+        [Value](unsafeUninitializedCapacity: count) { buffer, initialized in
+            let stride = MemoryLayout<Raw>.size
+            for index in 0..<count {
+                buffer[index] = convert(raw.loadUnaligned(fromByteOffset: index * stride, as: Raw.self))
+            }
+            initialized = count
+        }
+    }
+
+    /// Whether every element is finite: no exponent field of all ones (a branch-free
+    /// integer pass the compiler can vectorise).
+    static func allFinite(_ elements: [Double]) -> Bool {
+        let exponentMask: UInt64 = 0x7FF0_0000_0000_0000
+        var nonFinite: UInt64 = 0
+        elements.withUnsafeBufferPointer { buffer in
+            for value in buffer { nonFinite |= (value.bitPattern & exponentMask) == exponentMask ? 1 : 0 }
+        }
+        return nonFinite == 0
+    }
+
+    /// Column-major `elements` of a rows × columns array, rearranged row-major.
+    static func transposed(_ elements: [Double], rows: Int, columns: Int) -> [Double] {
+        [Double](unsafeUninitializedCapacity: elements.count) { buffer, initialized in
+            for column in 0..<columns {
+                for row in 0..<rows {
+                    buffer[row * columns + column] = elements[column * rows + row]
+                }
+            }
+            initialized = elements.count
+        }
+    }
+
+    /// An error of this file (NPY has no lines, so no location).
+    private func failure(_ message: String, _ kind: FormatError.Kind = .data) -> FormatError {
+        Self.failure(name, message, kind)
+    }
+
+    /// An error of the file `name` (NPY has no lines, so no location).
+    static func failure(_ name: String, _ message: String, _ kind: FormatError.Kind = .data) -> FormatError {
+        FormatError(kind: kind, file: name, message: message)
+    }
+}

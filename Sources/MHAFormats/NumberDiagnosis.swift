@@ -1,0 +1,101 @@
+import MHACore
+
+/// Explains why a CSV field is not a number, in words a user can act on.
+enum NumberDiagnosis {
+    /// Spellings of a non-finite value (any case, optional sign).
+    static let nonFiniteSpellings: Set<String> = ["nan", "inf", "infinity"]
+    /// Spellings of a missing value (any case, optional sign).
+    static let missingSpellings: Set<String> = ["na", "n/a", "null", "none"]
+
+    /// `non-finite value "nan" is not allowed`, `expected a number, found "NA" (a missing
+    /// value is not allowed)`, `expected a number, found "1,5" (a decimal comma is not a
+    /// number; use ".")`, `expected a number, found "1 2 3" (it looks like 3 numbers
+    /// separated by spaces; fields here are separated by commas)` or `expected a number,
+    /// found "abc"`. `separator` is the file's field separator.
+    static func notANumber(_ text: String, separator: UInt8) -> String {
+        let quoted = MessageText.quoted(text)
+        let bare = unsigned(text)
+        if nonFiniteSpellings.contains(bare) {
+            return "non-finite value \(quoted) is not allowed"
+        }
+        if missingSpellings.contains(bare) {
+            return "expected a number, found \(quoted) (a missing value is not allowed)"
+        }
+        if let hint = separatorHint(text, separator: separator) {
+            return "expected a number, found \(quoted) (\(hint))"
+        }
+        return "expected a number, found \(quoted)"
+    }
+
+    /// Whether `text` spells a non-finite or missing value (`nan`, `-Inf`, `NA`, `n/a`,
+    /// `null`, `None`, …), which is data, never a header's label.
+    static func isNonNumericValue(_ text: String) -> Bool {
+        let bare = unsigned(text)
+        return nonFiniteSpellings.contains(bare) || missingSpellings.contains(bare)
+    }
+
+    /// The text lowercased, without one leading sign.
+    private static func unsigned(_ text: String) -> String {
+        let lower = text.lowercased()
+        return lower.first == "+" || lower.first == "-" ? String(lower.dropFirst()) : lower
+    }
+
+    /// Why a field made of several numbers is one field: a decimal comma, or numbers
+    /// separated by something other than `separator`; nil when it is not like that.
+    static func separatorHint(_ text: String, separator: UInt8) -> String? {
+        let here = "fields here are separated by \(separatorName(separator))"
+        if text.contains(",") {
+            let pieces = text.split(separator: ",", omittingEmptySubsequences: false)
+            let digitsOnly = pieces.allSatisfy { piece in
+                !piece.isEmpty && piece.drop(while: { $0 == "-" || $0 == "+" }).allSatisfy(\.isASCIIDigit)
+            }
+            if pieces.count == 2, digitsOnly, pieces[1].allSatisfy(\.isASCIIDigit) {
+                return "a decimal comma is not a number; use \".\""
+            }
+        }
+        let candidates: [(name: String, pieces: [Substring])] = [
+            ("commas", text.split(separator: ",", omittingEmptySubsequences: false)),
+            ("semicolons", text.split(separator: ";", omittingEmptySubsequences: false)),
+            ("vertical bars", text.split(separator: "|", omittingEmptySubsequences: false)),
+            (text.contains("\t") ? "tabs" : "spaces", text.split(whereSeparator: { $0 == " " || $0 == "\t" })),
+        ]
+        for (name, pieces) in candidates where name != separatorName(separator) && pieces.count >= 2 {
+            let numbers = pieces.map { $0.trimmingBlanks() }
+            if numbers.allSatisfy(isCSVNumber) {
+                return "it looks like \(pieces.count) numbers separated by \(name); \(here)"
+            }
+        }
+        return nil
+    }
+
+    /// The separator in words: `commas` or `tabs`.
+    static func separatorName(_ separator: UInt8) -> String {
+        separator == 0x09 ? "tabs" : "commas"
+    }
+
+    /// Whether `text` is one whole number in the CSV grammar.
+    static func isCSVNumber(_ text: Substring) -> Bool {
+        let bytes = Array(text.utf8) + [0]
+        return bytes.withUnsafeBufferPointer { buffer in
+            guard let base = buffer.baseAddress,
+                  let scanned = NumberParsing.scan(base, from: 0, limit: bytes.count - 1, grammar: .csv)
+            else { return false }
+            return scanned.end == bytes.count - 1
+        }
+    }
+}
+
+extension Character {
+    /// `0`…`9` only.
+    fileprivate var isASCIIDigit: Bool { isASCII && isNumber }
+}
+
+extension Substring {
+    /// The text without spaces or tabs at either end.
+    fileprivate func trimmingBlanks() -> Substring {
+        var text = self
+        while let first = text.first, first == " " || first == "\t" { text.removeFirst() }
+        while let last = text.last, last == " " || last == "\t" { text.removeLast() }
+        return text
+    }
+}
