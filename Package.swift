@@ -64,5 +64,5 @@ let package = Package(
         ),
         .testTarget(name: "MHACLITests", dependencies: ["MHACLI", "MHAFormats", "MHACore"]),
     ],
-    swiftLanguageModes: [.v5]
+    swiftLanguageModes: [.v6]
 )

@@ -1,4 +1,3 @@
-import Dispatch
 import Foundation
 
 extension Kernels {
@@ -27,7 +26,7 @@ extension Kernels {
             return
         }
         let bandSize = roundUp((n + columnBands - 1) / columnBands, to: T.columnsPerTile)
-        DispatchQueue.concurrentPerform(iterations: columnBands) { index in
+        parallelFor(columnBands) { index in
             let start = index * bandSize
             let size = Swift.min(bandSize, n - start)
             guard size > 0 else { return }
@@ -61,7 +60,7 @@ extension Kernels {
             for pc in stride(from: 0, to: k, by: kc) {
                 let depth = Swift.min(kc, k - pc)
                 let bBlock = transposeB ? b + jc * ldb + pc : b + pc * ldb + jc
-                inParallel(bands) { band in
+                parallelFor(bands) { band in
                     let first = band * panelsPerBand * nr
                     let columns = Swift.min(panelsPerBand * nr, width - first)
                     guard columns > 0 else { return }
@@ -69,7 +68,7 @@ extension Kernels {
                           transposed: transposeB, depth: depth, columns: columns, nr: nr,
                           into: packedB.base + first * depth)
                 }
-                inParallel(bands) { band in
+                parallelFor(bands) { band in
                     let bandEnd = Swift.min(m, (band + 1) * bandRows)
                     for ic in stride(from: band * bandRows, to: bandEnd, by: mc) {
                         let height = Swift.min(mc, bandEnd - ic)
@@ -82,12 +81,6 @@ extension Kernels {
                 }
             }
         }
-    }
-
-    /// Runs `body(0..<count)` on Dispatch's worker threads, or inline when `count == 1`.
-    @inline(__always)
-    static func inParallel(_ count: Int, _ body: (Int) -> Void) {
-        if count == 1 { body(0) } else { DispatchQueue.concurrentPerform(iterations: count, execute: body) }
     }
 
     /// The smallest multiple of `unit` that is ≥ `value`.

@@ -1,5 +1,3 @@
-import Dispatch
-
 extension Kernels {
     /// Keys per tile in `tiledAttention` (a multiple of every tile's NR and vector width).
     static let keyTileSize = 128
@@ -62,7 +60,7 @@ extension Kernels {
         }
         var fullyMasked = [[Int]](repeating: [], count: queryTiles)
         fullyMasked.withUnsafeMutableBufferPointer { slots in
-            DispatchQueue.concurrentPerform(iterations: queryTiles) { index in
+            parallelFor(queryTiles) { index in
                 let scratch = QueryTileScratch<T.Scalar>(rows: br, depth: d, keys: bc)
                 defer { scratch.free() }
                 slots[index] = attendQueryTile(tile, head, index: index, scratch: scratch)
