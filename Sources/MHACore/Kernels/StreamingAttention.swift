@@ -15,7 +15,7 @@ extension Kernels {
         values: UnsafePointer<S>, valueStride: Int, keyCount: Int,
         headDim: Int, scale: S, causal: Bool,
         mask: UnsafePointer<Bool>?, maskStride: Int,
-        output: UnsafeMutablePointer<S>, outputStride: Int, context: KernelContext = .standard
+        output: UnsafeMutablePointer<S>, outputStride: Int, context: KernelContext = .current
     ) -> [Int] {
         let degenerate = queryCount == 0 || keyCount == 0 || headDim == 0
         if !degenerate, S.self == Double.self, let scale = scale as? Double {
