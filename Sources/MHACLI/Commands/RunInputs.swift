@@ -83,15 +83,7 @@ struct RunInputs {
 
     /// Σ rows·columns over `shapes`, or nil if it overflows `Int`.
     private static func valueCount(_ shapes: [(Int, Int)]) -> Int? {
-        var total = 0
-        for (rows, columns) in shapes {
-            let (count, overflow) = rows.multipliedReportingOverflow(by: columns)
-            guard !overflow else { return nil }
-            let (sum, sumOverflow) = total.addingReportingOverflow(count)
-            guard !sumOverflow else { return nil }
-            total = sum
-        }
-        return total
+        CheckedArithmetic.elementCount(shapes)
     }
 
     /// The parameters for the engine, in precision `S`.
