@@ -39,6 +39,16 @@ float mha_f32_exponentiate(mha_cpu_level level, float *row, long count, float sc
     MHA_DISPATCH(level, f32_exponentiate, row, count, scale, shift)
 }
 
+double mha_f64_exponentiate_packed(mha_cpu_level level, const double *row, long count,
+                                   double scale, double shift, double *packed, long stride) {
+    MHA_DISPATCH(level, f64_exponentiate_packed, row, count, scale, shift, packed, stride)
+}
+
+float mha_f32_exponentiate_packed(mha_cpu_level level, const float *row, long count,
+                                  float scale, float shift, float *packed, long stride) {
+    MHA_DISPATCH(level, f32_exponentiate_packed, row, count, scale, shift, packed, stride)
+}
+
 double mha_f64_maximum(mha_cpu_level level, const double *row, long count) {
     MHA_DISPATCH(level, f64_maximum, row, count)
 }

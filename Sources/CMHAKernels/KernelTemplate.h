@@ -139,6 +139,32 @@ MHA_TARGET MHA_T MHA_NAME(exponentiate)(MHA_T *row, long count, MHA_T scale, MHA
     return sum;
 }
 
+/// `exponentiate`, but the results go to `packed[t · stride]` (a column of a packed A panel,
+/// ready for the P·V product) and the row is left as it was.
+MHA_TARGET MHA_T MHA_NAME(exponentiate_packed)(const MHA_T *row, long count, MHA_T scale,
+                                               MHA_T shift, MHA_T *packed, long stride) {
+    VEC total = (VEC){0};
+    long i = 0;
+    for (; i + MHA_LANES <= count; i += MHA_LANES) {
+        VEC product = *(const UVEC *)(row + i) * scale;  // rounded, as in `exponentiate`
+        const VEC e = MHA_NAME(exponential)(product + shift);
+#pragma clang loop unroll(full)
+        for (int lane = 0; lane < MHA_LANES; ++lane) packed[(i + lane) * stride] = e[lane];
+        total += e;
+    }
+    if (i < count) {
+        VEC x = SPLAT(-(MHA_T)__builtin_inf());
+        for (long j = i; j < count; ++j) x[j - i] = row[j];
+        VEC product = x * scale;
+        const VEC e = MHA_NAME(exponential)(product + shift);
+        for (long j = i; j < count; ++j) packed[j * stride] = e[j - i];
+        total += e;
+    }
+    MHA_T sum = 0;
+    for (int lane = 0; lane < MHA_LANES; ++lane) sum += total[lane];
+    return sum;
+}
+
 MHA_TARGET MHA_T MHA_NAME(maximum)(const MHA_T *row, long count) {
     VEC best = SPLAT(-(MHA_T)__builtin_inf());
     long i = 0;

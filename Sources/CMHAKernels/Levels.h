@@ -12,6 +12,10 @@
                                           float *, long, int);                               \
     double mha_##level##_f64_exponentiate(double *, long, double, double);                   \
     float mha_##level##_f32_exponentiate(float *, long, float, float);                       \
+    double mha_##level##_f64_exponentiate_packed(const double *, long, double, double,       \
+                                                 double *, long);                            \
+    float mha_##level##_f32_exponentiate_packed(const float *, long, float, float, float *,  \
+                                                long);                                       \
     double mha_##level##_f64_maximum(const double *, long);                                  \
     float mha_##level##_f32_maximum(const float *, long);                                    \
     double mha_##level##_f64_peak_probe(long, double *);                                     \

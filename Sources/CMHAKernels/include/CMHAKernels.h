@@ -70,6 +70,14 @@ double mha_f64_exponentiate(mha_cpu_level level, double *row, long count, double
 float mha_f32_exponentiate(mha_cpu_level level, float *row, long count, float scale,
                            float shift);
 
+/// As `mha_f64_exponentiate`, but writes the results to packed[t·stride] for t in
+/// 0..<count (one row of a packed A panel: stride = MR) and leaves `row` unchanged.
+double mha_f64_exponentiate_packed(mha_cpu_level level, const double *row, long count,
+                                   double scale, double shift, double *packed, long stride);
+/// The Float form of `mha_f64_exponentiate_packed`.
+float mha_f32_exponentiate_packed(mha_cpu_level level, const float *row, long count,
+                                  float scale, float shift, float *packed, long stride);
+
 /// The largest of row[0..<count] (NaN ignored), −∞ for none.
 double mha_f64_maximum(mha_cpu_level level, const double *row, long count);
 /// The Float form of `mha_f64_maximum`.

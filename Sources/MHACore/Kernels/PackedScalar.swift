@@ -18,6 +18,12 @@ protocol PackedScalar: AttentionScalar {
         _ level: CPULevel, row: UnsafeMutablePointer<Self>, count: Int, scale: Self, shift: Self
     ) -> Self
 
+    /// `exponentiate`, writing to `packed[t · stride]` instead of back to the row.
+    static func exponentiate(
+        _ level: CPULevel, row: UnsafePointer<Self>, count: Int, scale: Self, shift: Self,
+        into packed: UnsafeMutablePointer<Self>, stride: Int
+    ) -> Self
+
     /// The largest of `row[0..<count]` (NaN ignored), −∞ for none.
     static func maximum(_ level: CPULevel, row: UnsafePointer<Self>, count: Int) -> Self
 }
@@ -44,6 +50,14 @@ extension Double: PackedScalar {
         shift: Double
     ) -> Double {
         mha_f64_exponentiate(level.kernelLevel, row, count, scale, shift)
+    }
+
+    @inline(__always)
+    static func exponentiate(
+        _ level: CPULevel, row: UnsafePointer<Double>, count: Int, scale: Double, shift: Double,
+        into packed: UnsafeMutablePointer<Double>, stride: Int
+    ) -> Double {
+        mha_f64_exponentiate_packed(level.kernelLevel, row, count, scale, shift, packed, stride)
     }
 
     @inline(__always)
@@ -74,6 +88,14 @@ extension Float: PackedScalar {
         shift: Float
     ) -> Float {
         mha_f32_exponentiate(level.kernelLevel, row, count, scale, shift)
+    }
+
+    @inline(__always)
+    static func exponentiate(
+        _ level: CPULevel, row: UnsafePointer<Float>, count: Int, scale: Float, shift: Float,
+        into packed: UnsafeMutablePointer<Float>, stride: Int
+    ) -> Float {
+        mha_f32_exponentiate_packed(level.kernelLevel, row, count, scale, shift, packed, stride)
     }
 
     @inline(__always)

@@ -98,12 +98,10 @@ extension Kernels {
             let block = ScoreBlock(scores: scratch.scores.base, stride: bc, rows: rows,
                                    width: width, firstKey: first,
                                    firstPosition: head.firstQuery + q0)
-            updateOnlineSoftmax(plan.level, block, scale: head.scale, causal: head.causal,
+            updateOnlineSoftmax(plan, block, scale: head.scale, causal: head.causal,
                                 mask: head.mask, maskStride: head.maskStride,
-                                state: scratch.state, output: out,
-                                outputStride: head.outputStride, headDim: d)
-            packA(scratch.scores.base, lda: bc, rows: rows, depth: width, mr: mr,
-                  into: scratch.packedWeights.base)
+                                state: scratch.state, weights: scratch.packedWeights.base,
+                                output: out, outputStride: head.outputStride, headDim: d)
             S.multiplyBlock(plan.level, height: rows, width: d, depth: width,
                             a: scratch.packedWeights.base,
                             b: head.values + first / bc * head.valueTileSize,
@@ -147,7 +145,7 @@ struct QueryTileScratch<S: AttentionScalar> {
     let packedQueries: PackingBuffer<S>
     /// P in MR-row panels (the A operand of P·V).
     let packedWeights: PackingBuffer<S>
-    /// Br × 128 scores, then weights, row-major.
+    /// Br × 128 scores, row-major (the weights go straight to `packedWeights`).
     let scores: PackingBuffer<S>
     /// Running maximum and sum per row.
     let state: OnlineSoftmaxState<S>
