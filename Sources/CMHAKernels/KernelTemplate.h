@@ -29,7 +29,10 @@ static inline MHA_TARGET VEC MHA_NAME(splat)(MHA_T x) {
 
 /// C tile (+)= Ã panel · B̃ panel: MR × NR accumulators in registers for the whole depth.
 /// `rows` × `columns` (≤ MR × NR) of the tile are stored.
-static inline MHA_TARGET void MHA_NAME(register_tile)(long depth, const MHA_T *restrict a,
+/// A is read at a[r·rowStep + p·depthStep]: (1, MR) for a packed panel, (lda, 1) for rows of
+/// a row-major matrix in L1 (the attention's P tile, which then needs no packing).
+static inline __attribute__((always_inline)) MHA_TARGET void MHA_NAME(register_tile)(long depth, const MHA_T *restrict a,
+                                             long rowStep, long depthStep,
                                              const MHA_T *restrict b, MHA_T *restrict c,
                                              long ldc, long rows, long columns, int accumulate) {
     VEC acc[MHA_MR][MHA_NV];
@@ -49,11 +52,11 @@ static inline MHA_TARGET void MHA_NAME(register_tile)(long depth, const MHA_T *r
         for (int v = 0; v < MHA_NV; ++v) bv[v] = bp[v];
 #pragma clang loop unroll(full)
         for (int r = 0; r < MHA_MR; ++r) {
-            const VEC x = SPLAT(a[r]);
+            const VEC x = SPLAT(a[r * rowStep]);
 #pragma clang loop unroll(full)
             for (int v = 0; v < MHA_NV; ++v) acc[r][v] = MHA_FMA(x, bv[v], acc[r][v]);
         }
-        a += MHA_MR;
+        a += depthStep;
         bp += MHA_NV;
     }
     if (rows == MHA_MR && columns == MHA_NR) {
@@ -91,8 +94,25 @@ MHA_TARGET void MHA_NAME(multiply_block)(long height, long width, long depth,
         const long columns = width - jr < MHA_NR ? width - jr : MHA_NR;
         for (long ir = 0; ir < height; ir += MHA_MR) {
             const long rows = height - ir < MHA_MR ? height - ir : MHA_MR;
-            MHA_NAME(register_tile)(depth, a + ir * depth, panel, c + ir * ldc + jr, ldc, rows, columns,
-                           accumulate);
+            MHA_NAME(register_tile)(depth, a + ir * depth, 1, MHA_MR, panel, c + ir * ldc + jr, ldc,
+                                    rows, columns, accumulate);
+        }
+    }
+}
+
+/// `multiply_block` with A as rows of a row-major matrix (stride `lda`) instead of packed
+/// panels; rows past `height` in the last register tile are read (and their results
+/// dropped), so they must exist.
+MHA_TARGET void MHA_NAME(multiply_rows)(long height, long width, long depth, const MHA_T *a,
+                                        long lda, const MHA_T *b, MHA_T *c, long ldc,
+                                        int accumulate) {
+    for (long jr = 0; jr < width; jr += MHA_NR) {
+        const MHA_T *panel = b + jr * depth;
+        const long columns = width - jr < MHA_NR ? width - jr : MHA_NR;
+        for (long ir = 0; ir < height; ir += MHA_MR) {
+            const long rows = height - ir < MHA_MR ? height - ir : MHA_MR;
+            MHA_NAME(register_tile)(depth, a + ir * lda, lda, 1, panel, c + ir * ldc + jr, ldc,
+                                    rows, columns, accumulate);
         }
     }
 }
@@ -132,32 +152,6 @@ MHA_TARGET MHA_T MHA_NAME(exponentiate)(MHA_T *row, long count, MHA_T scale, MHA
         VEC product = x * scale;
         const VEC e = MHA_NAME(exponential)(product + shift);
         for (long j = i; j < count; ++j) row[j] = e[j - i];
-        total += e;
-    }
-    MHA_T sum = 0;
-    for (int lane = 0; lane < MHA_LANES; ++lane) sum += total[lane];
-    return sum;
-}
-
-/// `exponentiate`, but the results go to `packed[t · stride]` (a column of a packed A panel,
-/// ready for the P·V product) and the row is left as it was.
-MHA_TARGET MHA_T MHA_NAME(exponentiate_packed)(const MHA_T *row, long count, MHA_T scale,
-                                               MHA_T shift, MHA_T *packed, long stride) {
-    VEC total = (VEC){0};
-    long i = 0;
-    for (; i + MHA_LANES <= count; i += MHA_LANES) {
-        VEC product = *(const UVEC *)(row + i) * scale;  // rounded, as in `exponentiate`
-        const VEC e = MHA_NAME(exponential)(product + shift);
-#pragma clang loop unroll(full)
-        for (int lane = 0; lane < MHA_LANES; ++lane) packed[(i + lane) * stride] = e[lane];
-        total += e;
-    }
-    if (i < count) {
-        VEC x = SPLAT(-(MHA_T)__builtin_inf());
-        for (long j = i; j < count; ++j) x[j - i] = row[j];
-        VEC product = x * scale;
-        const VEC e = MHA_NAME(exponential)(product + shift);
-        for (long j = i; j < count; ++j) packed[j * stride] = e[j - i];
         total += e;
     }
     MHA_T sum = 0;

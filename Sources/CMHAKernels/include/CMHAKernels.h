@@ -60,6 +60,17 @@ void mha_f32_multiply_block(mha_cpu_level level, long height, long width, long d
                             const float *a, const float *b, float *c, long ldc,
                             int accumulate);
 
+/// `mha_f64_multiply_block` with A given as rows of a row-major matrix (row stride `lda`)
+/// rather than packed: for an A that is already in L1 (the attention's weights tile). The
+/// last register tile reads whole MR rows, so ⌈height/MR⌉·MR rows of A must be readable.
+void mha_f64_multiply_rows(mha_cpu_level level, long height, long width, long depth,
+                           const double *a, long lda, const double *b, double *c, long ldc,
+                           int accumulate);
+/// The Float form of `mha_f64_multiply_rows`.
+void mha_f32_multiply_rows(mha_cpu_level level, long height, long width, long depth,
+                           const float *a, long lda, const float *b, float *c, long ldc,
+                           int accumulate);
+
 /// Replaces each x of row[0..<count] by exp(round(x·scale) + shift) (the product rounded
 /// before the addition, never fused) and returns the sum of the results. Arguments below
 /// the underflow cutoff, −∞ included, give exactly 0; the exponential is within about
@@ -69,14 +80,6 @@ double mha_f64_exponentiate(mha_cpu_level level, double *row, long count, double
 /// The Float form of `mha_f64_exponentiate`.
 float mha_f32_exponentiate(mha_cpu_level level, float *row, long count, float scale,
                            float shift);
-
-/// As `mha_f64_exponentiate`, but writes the results to packed[t·stride] for t in
-/// 0..<count (one row of a packed A panel: stride = MR) and leaves `row` unchanged.
-double mha_f64_exponentiate_packed(mha_cpu_level level, const double *row, long count,
-                                   double scale, double shift, double *packed, long stride);
-/// The Float form of `mha_f64_exponentiate_packed`.
-float mha_f32_exponentiate_packed(mha_cpu_level level, const float *row, long count,
-                                  float scale, float shift, float *packed, long stride);
 
 /// The largest of row[0..<count] (NaN ignored), −∞ for none.
 double mha_f64_maximum(mha_cpu_level level, const double *row, long count);

@@ -61,22 +61,14 @@ struct OnlineSoftmaxState<S: AttentionScalar> {
 
 extension Kernels {
     /// One online-softmax step for a block of scores: scales them, blocks masked keys (−∞),
-    /// then per row raises m to m′ = max(m, block maximum), writes P = exp(score − m′) into
-    /// `weights` (MR-row panels of depth `block.width`, the A operand of P·V, so no separate
-    /// packing pass), sets ℓ = ℓ·exp(m − m′) + ΣP and rescales the row's output accumulator
-    /// by exp(m − m′). Rows with nothing visible yet, and the panel's rows past the block,
-    /// get P = 0.
+    /// then per row raises m to m′ = max(m, block maximum), replaces the scores by
+    /// P = exp(score − m′), sets ℓ = ℓ·exp(m − m′) + ΣP and rescales the row's output
+    /// accumulator by exp(m − m′). Rows with nothing visible yet get P = 0.
     static func updateOnlineSoftmax<S: PackedScalar>(
-        _ plan: GEMMPlan, _ block: ScoreBlock<S>, scale: S, causal: Bool,
+        _ level: CPULevel, _ block: ScoreBlock<S>, scale: S, causal: Bool,
         mask: UnsafePointer<Bool>?, maskStride: Int, state: OnlineSoftmaxState<S>,
-        weights: UnsafeMutablePointer<S>,
         output: UnsafeMutablePointer<S>, outputStride: Int, headDim: Int
     ) {
-        let (level, mr) = (plan.level, plan.rowsPerTile)
-        let weightRow = { (r: Int) in weights + r / mr * mr * block.width + r % mr }
-        for r in block.rows..<roundUp(block.rows, to: mr) {
-            for t in 0..<block.width { weightRow(r)[t * mr] = 0 }
-        }
         for r in 0..<block.rows {
             let row = block.scores + r * block.stride
             let position = block.firstPosition + r
@@ -91,7 +83,7 @@ extension Kernels {
             let previous = state.maximum[r]
             let maximum = Swift.max(previous, blockMaximum)
             guard maximum > -S.infinity else {
-                for t in 0..<block.width { weightRow(r)[t * mr] = 0 }
+                row.update(repeating: 0, count: block.width)
                 continue
             }
             let correction = previous == -S.infinity ? 0 : S.exponential(previous - maximum)
@@ -100,8 +92,7 @@ extension Kernels {
             // the product's rounding error, up to ulp(m)/2 — 1e183 for scores near 1e200 — as
             // the exponent).
             let total = S.exponentiate(level, row: row, count: block.width,
-                                       scale: folded ? scale : 1, shift: -maximum,
-                                       into: weightRow(r), stride: mr)
+                                       scale: folded ? scale : 1, shift: -maximum)
             state.sum[r] = state.sum[r] * correction + total
             state.maximum[r] = maximum
             if correction != 1 {

@@ -13,16 +13,18 @@ protocol PackedScalar: AttentionScalar {
         a: UnsafePointer<Self>, b: UnsafePointer<Self>,
         c: UnsafeMutablePointer<Self>, ldc: Int, accumulate: Bool)
 
+    /// `multiplyBlock` with A as rows of a row-major matrix (stride `lda`), not packed;
+    /// ⌈height/MR⌉·MR rows of A must be readable.
+    static func multiplyRows(
+        _ level: CPULevel, height: Int, width: Int, depth: Int,
+        a: UnsafePointer<Self>, lda: Int, b: UnsafePointer<Self>,
+        c: UnsafeMutablePointer<Self>, ldc: Int, accumulate: Bool)
+
     /// Replaces each x of `row[0..<count]` by exp(round(x·scale) + shift); returns their sum.
     static func exponentiate(
         _ level: CPULevel, row: UnsafeMutablePointer<Self>, count: Int, scale: Self, shift: Self
     ) -> Self
 
-    /// `exponentiate`, writing to `packed[t · stride]` instead of back to the row.
-    static func exponentiate(
-        _ level: CPULevel, row: UnsafePointer<Self>, count: Int, scale: Self, shift: Self,
-        into packed: UnsafeMutablePointer<Self>, stride: Int
-    ) -> Self
 
     /// The largest of `row[0..<count]` (NaN ignored), −∞ for none.
     static func maximum(_ level: CPULevel, row: UnsafePointer<Self>, count: Int) -> Self
@@ -53,11 +55,13 @@ extension Double: PackedScalar {
     }
 
     @inline(__always)
-    static func exponentiate(
-        _ level: CPULevel, row: UnsafePointer<Double>, count: Int, scale: Double, shift: Double,
-        into packed: UnsafeMutablePointer<Double>, stride: Int
-    ) -> Double {
-        mha_f64_exponentiate_packed(level.kernelLevel, row, count, scale, shift, packed, stride)
+    static func multiplyRows(
+        _ level: CPULevel, height: Int, width: Int, depth: Int,
+        a: UnsafePointer<Double>, lda: Int, b: UnsafePointer<Double>,
+        c: UnsafeMutablePointer<Double>, ldc: Int, accumulate: Bool
+    ) {
+        mha_f64_multiply_rows(level.kernelLevel, height, width, depth, a, lda, b, c, ldc,
+                              accumulate ? 1 : 0)
     }
 
     @inline(__always)
@@ -91,11 +95,13 @@ extension Float: PackedScalar {
     }
 
     @inline(__always)
-    static func exponentiate(
-        _ level: CPULevel, row: UnsafePointer<Float>, count: Int, scale: Float, shift: Float,
-        into packed: UnsafeMutablePointer<Float>, stride: Int
-    ) -> Float {
-        mha_f32_exponentiate_packed(level.kernelLevel, row, count, scale, shift, packed, stride)
+    static func multiplyRows(
+        _ level: CPULevel, height: Int, width: Int, depth: Int,
+        a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>,
+        c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool
+    ) {
+        mha_f32_multiply_rows(level.kernelLevel, height, width, depth, a, lda, b, c, ldc,
+                              accumulate ? 1 : 0)
     }
 
     @inline(__always)

@@ -98,14 +98,15 @@ extension Kernels {
             let block = ScoreBlock(scores: scratch.scores.base, stride: bc, rows: rows,
                                    width: width, firstKey: first,
                                    firstPosition: head.firstQuery + q0)
-            updateOnlineSoftmax(plan, block, scale: head.scale, causal: head.causal,
+            updateOnlineSoftmax(plan.level, block, scale: head.scale, causal: head.causal,
                                 mask: head.mask, maskStride: head.maskStride,
-                                state: scratch.state, weights: scratch.packedWeights.base,
-                                output: out, outputStride: head.outputStride, headDim: d)
-            S.multiplyBlock(plan.level, height: rows, width: d, depth: width,
-                            a: scratch.packedWeights.base,
-                            b: head.values + first / bc * head.valueTileSize,
-                            c: out, ldc: head.outputStride, accumulate: true)
+                                state: scratch.state, output: out,
+                                outputStride: head.outputStride, headDim: d)
+            // P is in L1 already: the micro-kernel reads its rows in place (no packing).
+            S.multiplyRows(plan.level, height: rows, width: d, depth: width,
+                           a: scratch.scores.base, lda: bc,
+                           b: head.values + first / bc * head.valueTileSize,
+                           c: out, ldc: head.outputStride, accumulate: true)
         }
         return scratch.state.normalise(rows: rows, output: out, outputStride: head.outputStride,
                                        headDim: d).map { head.firstQuery + q0 + $0 }
@@ -138,14 +139,13 @@ struct PackedHead<S: AttentionScalar> {
     var outputStride: Int
 }
 
-/// The per-thread buffers of one query tile: packed queries, scores / weights and their
-/// packed copy, and the online-softmax state.
+/// The per-thread buffers of one query tile: packed queries, scores / weights, and the
+/// online-softmax state.
 struct QueryTileScratch<S: AttentionScalar> {
     /// Q_tile in MR-row panels.
     let packedQueries: PackingBuffer<S>
-    /// P in MR-row panels (the A operand of P·V).
-    let packedWeights: PackingBuffer<S>
-    /// Br × 128 scores, row-major (the weights go straight to `packedWeights`).
+    /// Br × 128 scores, then weights, row-major; zero at first, so that the rows past a
+    /// short tile, which the P·V micro-kernel reads and discards, hold numbers.
     let scores: PackingBuffer<S>
     /// Running maximum and sum per row.
     let state: OnlineSoftmaxState<S>
@@ -153,14 +153,14 @@ struct QueryTileScratch<S: AttentionScalar> {
     /// Buffers for tiles of `rows` queries, `depth` = d and `keys` keys.
     init(rows: Int, depth: Int, keys: Int) {
         packedQueries = PackingBuffer(count: rows * depth)
-        packedWeights = PackingBuffer(count: rows * keys)
         scores = PackingBuffer(count: rows * keys)
+        scores.base.initialize(repeating: 0, count: rows * keys)
         state = OnlineSoftmaxState(rows: rows)
     }
 
     /// Releases every buffer.
     func free() {
-        [packedQueries, packedWeights, scores].forEach { $0.free() }
+        [packedQueries, scores].forEach { $0.free() }
         state.free()
     }
 }
