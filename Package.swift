@@ -47,7 +47,10 @@ let package = Package(
     ],
     targets: [
         .target(name: "MHACore", swiftSettings: codeGeneration),
-        .target(name: "MHAFormats", dependencies: ["MHACore"], swiftSettings: codeGeneration),
+        // The system zlib, for deflated .npz members (headers: zlib1g-dev on Debian/Ubuntu).
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
+                       providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
+        .target(name: "MHAFormats", dependencies: ["MHACore", "CZlib"], swiftSettings: codeGeneration),
         .target(name: "MHACLI", dependencies: ["MHACore", "MHAFormats"], swiftSettings: codeGeneration),
         .executableTarget(name: "mha-cli", dependencies: ["MHACLI"], swiftSettings: codeGeneration),
         // Hidden measuring tool for benchmarks/ until `mha-cli bench` exists; not a product.
