@@ -97,3 +97,22 @@ import MHACore
         #expect(T.bits(try archive.matrix(named: "wq")) == T.bits(try Self.reference("npz", "wq")))
     }
 }
+
+@Suite struct ArchiveBundleTests {
+    typealias T = FormatTestSupport
+
+    @Test func anNPZIsABundleOfItsArrays() throws {
+        let bundle = try InputBundle.read(path: try T.fixture("archives/bundle.npz").path)
+        #expect(bundle.matrices.keys.sorted() == ["wk", "wo", "wq", "wv", "x"])
+        #expect(bundle.matrices["wq"] == Matrix(rows: 4, columns: 4) { i, j in i == j ? 1 : 0 })
+        #expect(bundle.heads == nil)
+    }
+
+    @Test func otherArrayNamesAreRefused() throws {
+        let path = try T.fixture("archives/savez.npz").path
+        T.expectError(line: nil, column: nil, "savez.npz", "array \"row\"", "not a bundle matrix") {
+            // savez.npz holds "wq" (a key) then "row", which is not: the message names "row"
+            try InputBundle.read(path: path)
+        }
+    }
+}
