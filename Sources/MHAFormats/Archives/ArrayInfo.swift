@@ -28,6 +28,9 @@ public struct ArrayInfo: Sendable, Equatable {
         }
     }
 
+    /// The name with every control character escaped (`\u{1B}`), safe to print.
+    public var printableName: String { MessageText.escaped(name) }
+
     /// The shape as Python prints it: `(2, 3)`, `(5,)`, `()`.
     public var shapeDescription: String {
         shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"

@@ -25,6 +25,15 @@ public struct ModelConfig: Sendable {
         try self.init(terminated: InputBytes.read(path: path), name: path)
     }
 
+    /// The `config.json` in the folder of `archivePath`, or nil when there is none.
+    /// - Throws: `FormatError` when it exists but cannot be read or parsed.
+    public static func beside(_ archivePath: String) throws(FormatError) -> ModelConfig? {
+        guard archivePath != "-" else { return nil }
+        let folder = archivePath.contains("/") ? String(archivePath[...(archivePath.lastIndex(of: "/") ?? archivePath.startIndex)]) : ""
+        let path = folder + "config.json"
+        return MatrixSource.exists(path) ? try ModelConfig(path: path) : nil
+    }
+
     /// Parses config text in memory; `name` goes into messages.
     public init(bytes: [UInt8], name: String) throws(FormatError) {
         try self.init(terminated: bytes + [0], name: name)
