@@ -174,7 +174,8 @@ public struct CheckpointLayer: Sendable {
         }
         var dimensions = headDim
         if let factor = config?.partialRotaryFactor { dimensions = Int(Double(headDim) * factor) / 2 * 2 }
-        rope = RotaryEmbedding(style: "half", base: config?.ropeTheta ?? 10000, dimensions: dimensions)
+        rope = RotaryEmbedding(convention: .half, base: config?.ropeTheta ?? 10000,
+                               dimensions: dimensions == headDim ? nil : dimensions)
     }
 }
 

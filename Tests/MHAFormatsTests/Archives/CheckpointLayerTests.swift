@@ -30,11 +30,12 @@ import MHACore
                                              wo: try #require(m["wo"]), bq: m["bq"], bk: m["bk"], bv: m["bv"], bo: m["bo"],
                                              layout: layer.layout)
         let configuration = AttentionConfiguration(heads: layer.heads, kvHeads: layer.kvHeads, causal: layer.causal,
-                                                   scale: layer.scale)
+                                                   scale: layer.scale, headDim: layer.headDim, rope: layer.rope,
+                                                   window: layer.window)
         return try MultiHeadAttention.forward(input: x, parameters: parameters, configuration: configuration).output
     }
 
-    @Test(arguments: [("gpt2", 0), ("gpt2", 1), ("bert", 0), ("bert", 1), ("gpt2-bf16", 0), ("gpt2-bf16", 1)])
+    @Test(arguments: ["gpt2", "bert", "llama", "qwen2", "mistral", "llama-f16", "gpt2-bf16"], [0, 1])
     func reproducesTheLayer(_ model: String, _ index: Int) throws {
         let layer = try Self.layer(model, index)
         let (x, expected) = try Self.reference(model, index)
@@ -54,7 +55,7 @@ import MHACore
     @Test func readsLlamaFamilySettings() throws {
         let llama = try Self.layer("llama", 0)
         #expect((llama.heads, llama.kvHeads, llama.headDim, llama.causal) == (4, 2, 8, true))
-        #expect(llama.rope == RotaryEmbedding(style: "half", base: 1000, dimensions: 8))
+        #expect(llama.rope == RotaryEmbedding(convention: .half, base: 1000))
         #expect(llama.matrices["bq"] == nil && llama.sources["wq"] == "layers.0.self_attn.q_proj.weight")
         let qwen = try Self.layer("qwen2", 1)  // rope_theta at the top level of its config.json
         #expect(qwen.rope?.base == 50000 && qwen.matrices["bq"] != nil && qwen.matrices["bo"] == nil)

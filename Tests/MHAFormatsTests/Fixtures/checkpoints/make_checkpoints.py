@@ -6,7 +6,8 @@
 # precision, and reference.npz: for each layer L, layerL_x (what the attention block
 # receives) and layerL_output (the attention block's output: after W^o, before dropout,
 # residual and layer norm), captured by hooks while the saved weights, reloaded and widened
-# to float64, run in float64 with attn_implementation="sdpa". listing.json is what the
+# to float64, run in float64 with attn_implementation="sdpa" (RoPE's cos/sin recomputed in
+# float64: transformers makes them in float32). listing.json is what the
 # safetensors package reports (name, dtype, shape), for `inspect`.
 import json, os, shutil
 import numpy as np
@@ -31,6 +32,22 @@ def hooks(model, kind):
     if kind == "bert":
         return [(layer.attention.self, layer.attention.output.dense) for layer in base.encoder.layer]
     return [(layer.self_attn, layer.self_attn) for layer in base.layers]
+
+def float64_rope(model):
+    """transformers computes RoPE's cos/sin in float32 even in a float64 model (autocast off,
+    inv_freq.float()); for a float64 reference they are recomputed here in float64 from the
+    same config (default RoPE: inv_freq = base^(-2i/d), attention_scaling 1)."""
+    rotary = model.base_model.rotary_emb
+    config = model.config
+    head_dim = getattr(config, "head_dim", None) or config.hidden_size // config.num_attention_heads
+    base = config.rope_parameters["rope_theta"]
+    assert config.rope_parameters.get("rope_type", "default") == "default"
+    inv_freq = 1.0 / (base ** (torch.arange(0, head_dim, 2, dtype=torch.float64) / head_dim))
+    def forward(x, position_ids, *args, **kwargs):
+        freqs = position_ids[:, :, None].to(torch.float64) * inv_freq[None, None, :]
+        emb = torch.cat((freqs, freqs), dim=-1)
+        return emb.cos().to(x.dtype), emb.sin().to(x.dtype)
+    rotary.forward = forward
 
 def capture(model, kind, ids):
     records = {}
@@ -59,6 +76,7 @@ def build(name, kind, config, model_class, dtype, seed, top_level_rope=False):
     reloaded = model_class.from_pretrained(folder, dtype=torch.float64, attn_implementation="sdpa").eval()
     for stored, widened in zip(model.state_dict().values(), reloaded.state_dict().values()):
         assert torch.equal(stored.to(torch.float64), widened), "reloading changed a weight"
+    if kind == "llama": float64_rope(reloaded)
     ids = torch.tensor([[(7 * i + seed) % config.vocab_size for i in range(SEQ)]])
     np.savez(os.path.join(folder, "reference.npz"), **capture(reloaded, kind, ids))
     if top_level_rope:  # the transformers 4 spelling: rope_theta at the top level
