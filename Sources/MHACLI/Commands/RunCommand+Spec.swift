@@ -1,4 +1,5 @@
 import MHACore
+import MHAFormats
 
 /// The declaration of `mha-cli run`: every option of docs/contract.md.
 extension RunCommand {
@@ -15,7 +16,7 @@ extension RunCommand {
         options: [
             input, wq, wk, wv, wo, bq, bk, bv, bo, bundle, weights, heads, kvHeads, causal, noCausal, mask,
             scale, token, layout, inProjection, format, show, precision, useFloat, output, steps, heatmap,
-            tokens, noColor, full,
+            tokens, noColor, full, checkpoint, layer, arch, config,
         ])
 
     static let input = Option<String>.file("input", short: "x", help: "H, n × d_model, one token per row ('-' reads stdin).")
@@ -49,6 +50,15 @@ extension RunCommand {
     static let heatmap = Flag("heatmap", help: "Show each head's attention weights as a terminal heatmap.")
     static let tokens = Option<[String]>.list("tokens", "names", help: "Comma list of names for the token rows and columns.")
     static let noColor = Flag("no-color", help: "No ANSI colour even on a terminal (NO_COLOR does the same).")
+    static let checkpoint = Option<String>.file("checkpoint", help: "A model's .safetensors (or .npz): take layer --layer's attention weights, biases, layout, τ, g, d_k and RoPE from it and its config.json; flags still win.")
+    static let layer = Option<Int>.integer("layer", "L", minimum: 0, help: "The attention layer of --checkpoint to read (0-based).")
+    static let arch = Option<String>(.value("arch", "family", help: "The checkpoint's architecture: auto (config.json's model_type, else the tensor names), gpt2, bert (BERT family) or llama (Llama, Mistral, Qwen2).", default: "auto", values: ["auto"] + CheckpointArchitecture.allCases.map(\.rawValue))) { text, spec throws(UsageError) in
+        guard text == "auto" || CheckpointArchitecture(rawValue: text) != nil else {
+            throw spec.invalid(text, "expected one of auto, " + CheckpointArchitecture.allCases.map(\.rawValue).joined(separator: ", "))
+        }
+        return text
+    }
+    static let config = Option<String>.string("config", "file", help: "The checkpoint's config.json (default: config.json beside --checkpoint).", completion: .file)
     static let full = Flag("full", help: "Print whole matrices instead of eliding the middle of large ones.")
 }
 
