@@ -13,26 +13,26 @@ import Testing
                       "not_npy_member.npz", "not_npy_content.npz", "bomb.npz", "traversal.npz"])
     func hostileArchiveIsOneDataError(_ name: String) throws {
         let folder = Self.archives.appendingPathComponent("hostile")
-        let run = try HostileRun.run(["run", "-x", name + ":a", "--weights", "identity"], in: folder)
+        let run = try FixtureRun.run(["run", "-x", "fx/" + name + ":a", "--weights", "identity"], fixtures: folder)
         run.expectRefusal(65, name)
     }
 
     @Test func matrixOptionsTakeFileColonName() throws {
         let folder = Self.archives
-        let archive = try HostileRun.run(["run", "-x", "savez_compressed.npz:wq", "--wq", "bundle.npz:wq", "--wk", "bundle.npz:wk",
-                                          "--wv", "bundle.npz:wv", "--wo", "bundle.npz:wo", "--format", "csv"], in: folder)
-        let npy = try HostileRun.run(["run", "-x", "expected/npz/wq.npy", "--weights", "identity", "--format", "csv"], in: folder)
+        let archive = try FixtureRun.run(["run", "-x", "fx/savez_compressed.npz:wq", "--wq", "fx/bundle.npz:wq", "--wk", "fx/bundle.npz:wk",
+                                          "--wv", "fx/bundle.npz:wv", "--wo", "fx/bundle.npz:wo", "--format", "csv"], fixtures: folder)
+        let npy = try FixtureRun.run(["run", "-x", "fx/expected/npz/wq.npy", "--weights", "identity", "--format", "csv"], fixtures: folder)
         archive.expectSuccess()
         npy.expectSuccess()
         #expect(archive.stdout == npy.stdout && !npy.stdout.isEmpty)
     }
 
     @Test func anArchiveWithManyArraysNeedsAName() throws {
-        let run = try HostileRun.run(["run", "-x", "savez.npz", "--weights", "identity"], in: Self.archives)
-        run.expectRefusal(65, "savez.npz", "holds 7 arrays", "pick one with savez.npz:NAME")
-        let unknown = try HostileRun.run(["run", "-x", "savez.npz:nope", "--weights", "identity"], in: Self.archives)
+        let run = try FixtureRun.run(["run", "-x", "fx/savez.npz", "--weights", "identity"], fixtures: Self.archives)
+        run.expectRefusal(65, "fx/savez.npz", "holds 7 arrays", "pick one with fx/savez.npz:NAME")
+        let unknown = try FixtureRun.run(["run", "-x", "fx/savez.npz:nope", "--weights", "identity"], fixtures: Self.archives)
         unknown.expectRefusal(65, "no array named \"nope\"", "wq, row, half")
-        let missing = try HostileRun.run(["run", "-x", "gone.npz:wq", "--weights", "identity"], in: Self.archives)
-        missing.expectRefusal(66, "gone.npz:wq")
+        let missing = try FixtureRun.run(["run", "-x", "fx/gone.npz:wq", "--weights", "identity"], fixtures: Self.archives)
+        missing.expectRefusal(66, "fx/gone.npz:wq")
     }
 }
