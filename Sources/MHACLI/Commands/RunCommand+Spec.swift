@@ -10,8 +10,9 @@ extension RunCommand {
         discussion: """
         H (n × d_model) is projected to Q = H·W^q + b^q, K, V; head j uses columns j·d_k ..< (j+1)·d_k \
         and computes softmax(Q_j·K_jᵀ·scale + mask)·V_j; output = [head_1 | … | head_τ]·W^o + b^o. \
-        Matrices are read from .csv, .tsv, .json or .npy files ('-' reads stdin, format sniffed); \
-        options given on the command line override the values of a --bundle.
+        Matrices are read from .csv, .tsv, .json or .npy files, or one array of an .npz or .safetensors \
+        file as FILE:NAME ('-' reads stdin, format sniffed); options given on the command line override \
+        the values of a --bundle or --checkpoint.
         """,
         options: [
             input, wq, wk, wv, wo, bq, bk, bv, bo, bundle, weights, heads, kvHeads, causal, noCausal, mask,
@@ -28,7 +29,7 @@ extension RunCommand {
     static let bk = Option<String>.file("bk", help: "Bias b^k, a row of kv_heads·d_k values.")
     static let bv = Option<String>.file("bv", help: "Bias b^v, a row of kv_heads·d_k values.")
     static let bo = Option<String>.file("bo", help: "Bias b^o, a row of d_out values.")
-    static let bundle = Option<String>.file("bundle", help: "A JSON object with any of x, wq, wk, wv, wo, bq, bk, bv, bo, mask, in_proj, heads, kv_heads, causal, scale, token, layout ('-' reads stdin).")
+    static let bundle = Option<String>.file("bundle", help: "A JSON object (or an .npz of arrays named like its matrix keys) with any of x, wq, wk, wv, wo, bq, bk, bv, bo, mask, in_proj, heads, kv_heads, causal, scale, token, layout ('-' reads stdin).")
     static let weights = Option<RunOptions.WeightFill>(
         .value("weights", "fill", help: "Fill weights that are not given: identity, or random[:SEED] (uniform in [-1, 1) scaled by 1/√d_model). Without it a missing weight is an error.", completion: .words(["identity", "random"])),
         convert: { text, spec throws(UsageError) in try RunOptions.WeightFill(text, spec) })

@@ -59,6 +59,7 @@ public struct CheckpointLayer: Sendable {
         self.kvHeads = 1
         self.headDim = 1
         let reader = TensorReader(archive: archive, prefix: recognised.prefix, family: family, layer: layer)
+        try Self.refuseUnknownParts(reader, names: names)
         try readWeights(reader)
         try readShapes(config: config, explicitHeads: explicitHeads, archive: archive)
         if family == .llama { try readRotary(config) }
@@ -98,6 +99,18 @@ public struct CheckpointLayer: Sendable {
         let found = similar.isEmpty ? "no attention-like tensors among its \(archive.arrays.count)"
             : "attention-like tensors: \(shown)" + (similar.count > 8 ? ", … (\(similar.count) in all)" : "")
         return FormatError(kind: .data, file: archive.name, message: "\(what); \(found)")
+    }
+
+    /// Refuses a layer with tensors that change its attention in ways not read here (Qwen3's
+    /// and OLMo's q_norm/k_norm, a packed qkv_proj), rather than computing it wrong.
+    private static func refuseUnknownParts(_ reader: TensorReader, names: [String]) throws(FormatError) {
+        guard reader.family == .llama else { return }
+        let stem = reader.prefix + "layers.\(reader.layer).self_attn."
+        let known = ["q_proj.", "k_proj.", "v_proj.", "o_proj."]
+        if let other = names.first(where: { name in name.hasPrefix(stem) && !known.contains { name.dropFirst(stem.count).hasPrefix($0) } }) {
+            throw FormatError(kind: .data, file: reader.archive.name,
+                              message: "\(MessageText.quoted(other)) is part of this attention layer but not of Llama-family attention as read here (q/k/v/o projections and biases); it would change the result")
+        }
     }
 
     /// The weights and biases of the layer.

@@ -66,6 +66,20 @@ import MHACore
         #expect(half.sources["wo"] == "model.layers.1.self_attn.o_proj.weight")
     }
 
+    @Test func refusesAttentionPartsItDoesNotRead() throws {
+        let weight = #"{"dtype": "F32", "shape": [2, 2], "data_offsets": "#
+        let names = ["q_proj", "k_proj", "v_proj", "o_proj", "q_norm"]
+        let header = "{" + names.enumerated().map { index, name in
+            "\"layers.0.self_attn.\(name).weight\": \(weight)[\(16 * index), \(16 * index + 16)]}"
+        }.joined(separator: ", ") + "}"
+        var length = UInt64(header.utf8.count).littleEndian
+        let bytes = withUnsafeBytes(of: &length) { Array($0) } + Array(header.utf8) + [UInt8](repeating: 0, count: 80)
+        let archive = try ArrayArchives.open(bytes: bytes, name: "qwen3.safetensors", format: .safetensors)
+        T.expectError(line: nil, column: nil, "\"layers.0.self_attn.q_norm.weight\"", "would change the result") {
+            try CheckpointLayer(archive: archive, layer: 0, architecture: .llama, config: nil, heads: 1)
+        }
+    }
+
     @Test func recognisesArchitecturesWithAndWithoutPrefix() throws {
         let cases: [(String, CheckpointArchitecture, String)] = [
             ("gpt2", .gpt2, "transformer."), ("gpt2-bf16", .gpt2, ""), ("bert", .bert, ""),
