@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import MHACore
 
-/// DESIGN §4's options by hand and by their errors: what a user sees when one is wrong, the
+/// The options of docs/attention-options.md by hand and by their errors: what a user sees when one is wrong, the
 /// warning for an inverted mask, positions with n_q ≠ n_k, and the score stages kept.
 @Suite struct AttentionOptionsTests {
     let x = Matrix<Double>(rows: 3, columns: 4) { i, j in Double(i * 4 + j) / 10 - 0.5 }

@@ -169,7 +169,7 @@ import Testing
         return (packed, empty.map { rows.lowerBound + $0 })
     }
 
-    /// The reference: every logit written out from DESIGN §4's formulas (not `ScoreRule`).
+    /// The reference: every logit written out from docs/attention-options.md's formulas (not `ScoreRule`).
     func plainHead<S: AttentionScalar>(
         q: [S], k: [S], v: [S], width: Int, keys: Int, d: Int, dv: Int, rows: Range<Int>, rule: ScoreRule<S>,
         shift: Int, bias: [S]?
