@@ -59,7 +59,7 @@ struct CheckpointInputs {
         bundle.kvHeads = layer.kvHeads
         bundle.causal = layer.causal
         bundle.scale = layer.scale
-        bundle.layout = layer.layout.rawValue
+        bundle.layout = layer.layout
         return bundle
     }
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Float64 reference fixtures for attention as real models use it (issue 12, DESIGN §4).
+"""Float64 reference fixtures for attention as real models use it (issue 12, docs/attention-options.md).
 
 Regenerate (from the repository root; torch and transformers are never a build or test
 dependency, only this script's):
