@@ -17,6 +17,7 @@ public enum MHACLI {
         do {
             let output = try dispatch(arguments)
             for warning in output.warnings { FileDescriptorWriter.standardError("\(RootCommand.name): warning: \(warning)") }
+            for file in output.files { try AtomicOutput.write(file.text, to: file.path) }
             if let destination = output.destination {
                 try AtomicOutput.write(output.text, to: destination)
             } else {

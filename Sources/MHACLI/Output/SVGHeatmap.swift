@@ -34,12 +34,13 @@ struct SVGHeatmap {
         let rows = weights.first?.rows ?? 0
         let labelWidth = (Double(maxLabelLength) * font * 0.62 + 8).rounded(.up)
         let headerHeight = (Double(maxLabelLength) * font * 0.62 * 0.8 + font * 2 + 16).rounded(.up)
-        let panelWidth = labelWidth + Double(keys) * c + 24
+        let titleWidth = Double("head \(weights.count) of \(weights.count) (max weight 0.0000)".count) * font * 0.62 + 16
+        let panelWidth = max(labelWidth + Double(keys) * c + 24, titleWidth)
         let panelHeight = headerHeight + Double(rows) * c + 16
         let perRow = weights.count <= 2 ? max(1, weights.count) : Int(Double(weights.count).squareRoot().rounded(.up))
         let panelRows = (weights.count + perRow - 1) / max(perRow, 1)
         let legendHeight = 56.0
-        let width = max(320, Double(perRow) * panelWidth + 16)
+        let width = max(Double(legendText.count) * font * 0.6 + 24, Double(perRow) * panelWidth + 16)
         let height = Double(panelRows) * panelHeight + legendHeight + 16
         var out = [
             #"<?xml version="1.0" encoding="UTF-8"?>"#,
@@ -87,16 +88,21 @@ struct SVGHeatmap {
 
     /// The colour bar with its end values and what the colours mean.
     private func legend(y: Double, font: Double) -> [String] {
-        let what = absolute ? "weight, the same 0…1 scale for every head" : "weight relative to each head's largest weight"
         let right = absolute ? "1" : "max"
         return [
-            #"<g><text x="8" y="\#(n(y + font))">colour: \#(what); grey: 0 (masked)</text>"#,
+            #"<g><text x="8" y="\#(n(y + font))">\#(legendText)</text>"#,
             ##"<rect x="8" y="\##(n(y + font + 6))" width="240" height="14" fill="url(#ramp)" stroke="#444" stroke-width="0.5"/>"##,
             ##"<rect x="256" y="\##(n(y + font + 6))" width="14" height="14" fill="\##(Self.zeroFill)" stroke="#444" stroke-width="0.5"/>"##,
             #"<text x="8" y="\#(n(y + font * 2 + 22))">0</text>"#,
             #"<text x="248" y="\#(n(y + font * 2 + 22))" text-anchor="end">\#(right)</text>"#,
             #"<text x="263" y="\#(n(y + font * 2 + 22))" text-anchor="middle">0</text></g>"#,
         ]
+    }
+
+    /// What the colours mean.
+    private var legendText: String {
+        "colour: " + (absolute ? "weight, the same 0…1 scale for every head" : "weight relative to each head's largest weight")
+            + "; grey: 0 (masked)"
     }
 
     /// The viridis ramp as a gradient for the legend.
