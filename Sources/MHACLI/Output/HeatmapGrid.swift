@@ -46,7 +46,7 @@ struct HeatmapGrid {
         let header = columnHeader(columns.shown, cellWidth: cellWidth)
         let labelWidth = rowLabelWidth(rowPositions, cells: columns.shown.count * cellWidth, headerLines: header.count)
         let title = "head \(head + 1) of \(headCount) (rows: queries, columns: keys; max weight "
-            + HeatmapShading.number(maximum) + (absolute ? "; shades span 0…1 for every head" : "") + ")"
+            + HeatmapShading.number(maximum) + (absolute ? "; shades span 0…1" : "") + ")"
         var out = Self.wrapped(title, width: width, indent: "")
         out += samplingNote(rows: rows, columns: columns).flatMap { Self.wrapped($0, width: width, indent: "  ") }
         let pad = String(repeating: " ", count: 2 + labelWidth + 2)
