@@ -23,7 +23,7 @@ public enum MHACLI {
             } else {
                 try FileDescriptorWriter.standardOutput(output.text)
             }
-            return 0
+            return output.status
         } catch OutputError.brokenPipe {
             return 0
         } catch let error as any MHAError {

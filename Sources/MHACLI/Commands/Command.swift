@@ -8,6 +8,8 @@ struct CommandOutput: Equatable {
     var destination: String? = nil
     /// Files written besides the result (`--heatmap FILE.svg`), atomically, before it.
     var files: [OutputFile] = []
+    /// The exit status after writing (1: `check` found the answer not correct, like cmp).
+    var status: Int32 = 0
 }
 
 /// A file a command writes besides its result.
