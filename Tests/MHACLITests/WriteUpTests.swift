@@ -62,6 +62,22 @@ import Testing
         }
     }
 
+    @Test(.enabled(if: pdflatex != nil, "pdflatex is not installed (.ci/run installs texlive-latex-base)"))
+    func latexExampleCompiles() throws {
+        let folder = try BuiltBinary.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let example = BuiltBinary.packageRoot.appendingPathComponent("examples/latex-write-up/expected")
+        try FileManager.default.copyItem(at: example, to: folder.appendingPathComponent("example.tex"))
+        let outcome = try BuiltBinary.launch(URL(fileURLWithPath: try #require(Self.pdflatex)),
+                                             ["-interaction=nonstopmode", "-halt-on-error", "example.tex"], in: folder)
+        #expect(outcome.status == 0, "\(outcome.stdout.suffix(800))")
+    }
+
+    @Test func svgExampleIsWellFormedXML() throws {
+        let svg = try SVGSummary(BuiltBinary.packageRoot.appendingPathComponent("examples/svg-heatmap/expected"))
+        #expect(svg.root == "svg" && svg.cellTitles.count == 18 && svg.texts.contains("cat"))
+    }
+
     @Test func markdownIsATablePerPartWithTokenLabels() throws {
         let outcome = try BuiltBinary.run(["run", "--bundle", Self.bundle, "--format", "markdown", "--show", "weights,output",
                                            "--tokens", "The,c|t,sat"])

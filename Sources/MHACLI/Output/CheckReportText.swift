@@ -15,7 +15,8 @@ enum CheckReportText {
         } else {
             lines = ["not correct: \(r.mismatches) of \(r.expected.elements.count) entries of \(name) differ from the right values (checked \(precision(r.answer)))"]
             if let m = r.firstMismatch {
-                lines.append("first: row \(m.row), column \(m.column): yours \(number(m.answer)), right \(number(m.correct))")
+                let written = r.answer.precisions[m.row * r.expected.columns + m.column]
+                lines.append("first: row \(m.row), column \(m.column): yours \(number(m.answer)), right \(right(m.correct, written))")
             }
         }
         if r.diagnosis.isEmpty {
@@ -71,6 +72,13 @@ enum CheckReportText {
     }
 
     private static func decimals(_ d: Int) -> String { d == 1 ? "1 decimal" : "\(d) decimals" }
+
+    /// The right value with two decimals more than the answer wrote (`0.6698` for `0.67`),
+    /// or in full for a full-precision answer.
+    private static func right(_ x: Double, _ written: WrittenPrecision) -> String {
+        guard !written.isFull, (0...13).contains(written.decimals) else { return number(x) }
+        return MatrixText.format(x, written.decimals + 2)
+    }
 
     /// A value as read or computed, shortest form (`0.67`, `0.6697615493266569`).
     private static func number(_ x: Double) -> String { JSONValue.number(x).serialized() }
