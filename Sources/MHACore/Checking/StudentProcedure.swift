@@ -1,9 +1,12 @@
 /// A way of computing multi-head attention: the problem (possibly altered by a mistake) and
 /// the rules of the computation, which a mistake may also change.
 ///
-/// With every rule at its default the steps are the engine's (`MultiHeadAttention.forward`);
-/// otherwise the heads are recomputed here from the engine's Q, K and V by a small reference
-/// computation that follows the changed rules.
+/// The steps are the engine's (`MultiHeadAttention.forward`) wherever the rule can be put to
+/// the engine: interleaved heads are the engine on W^q, W^k, W^v with their columns
+/// reordered (Q, K and V reported in the right order), reversed heads are the engine's heads
+/// concatenated the other way and projected. Transposed scores, a softmax down the columns and
+/// a causal mask without the diagonal recompute the heads here from the engine's Q, K and V
+/// by a small reference computation.
 public struct StudentProcedure: Sendable {
     /// How a head's columns are taken from Q, K and V.
     public enum HeadColumns: Sendable {
@@ -44,32 +47,91 @@ public struct StudentProcedure: Sendable {
         configuration = problem.configuration
     }
 
-    /// Whether the heads follow the textbook's rules (then the engine computes them).
-    private var headsAreStandard: Bool {
-        !transposedScores && !softmaxDownColumns && !causalExcludesSelf && headColumns == .blocks && !reversedConcat
-    }
+    /// Whether the scores and weights follow the textbook's rules (then the engine computes them).
+    private var scoresAreStandard: Bool { !transposedScores && !softmaxDownColumns && !causalExcludesSelf }
 
     /// Every intermediate of this computation.
     /// - Throws: `AttentionError` when the forward pass refuses the (altered) problem.
     public func steps() throws(AttentionError) -> AttentionSteps {
         var keep = configuration
         keep.intermediates = [.qkv, .scores, .weights]
-        let result = try MultiHeadAttention.forward(input: input, parameters: parameters, mask: mask, configuration: keep)
+        var engineParameters = parameters
+        let order = headColumns == .interleaved ? interleavedOrder() : nil
+        if let order { engineParameters = reordered(parameters, order) }
+        let result = try MultiHeadAttention.forward(input: input, parameters: engineParameters, mask: mask, configuration: keep)
         guard var steps = AttentionSteps(result) else { throw .projectionSource("the forward pass kept no intermediates") }
-        if !headsAreStandard { recomputeHeads(&steps) }
+        if let order {  // the student's Q, K, V are right; only the heads' columns were taken wrongly
+            steps.queries = Self.columns(steps.queries, Self.inverse(order.query))
+            steps.keys = Self.columns(steps.keys, Self.inverse(order.keyValue))
+            steps.values = Self.columns(steps.values, Self.inverse(order.keyValue))
+        }
+        if !scoresAreStandard { recomputeHeads(&steps) }
+        if reversedConcat {
+            steps.concat = Self.concatenated(steps.heads.reversed())
+            steps.output = projected(steps.concat)
+        }
         if !projectsOutput { steps.output = steps.concat }
         return steps
     }
 
-    /// Scores, weights, heads, concat and output recomputed from Q, K, V under these rules.
+    /// Column orders that put head j's interleaved columns (j, j+τ, …; K/V head h: h, h+g, …)
+    /// in block j, for Q and for K, V.
+    private func interleavedOrder() -> (query: [Int], keyValue: [Int]) {
+        let tau = configuration.heads, g = configuration.kvHeads ?? configuration.heads
+        let d = input.columns / max(tau, 1)
+        func order(_ count: Int) -> [Int] { (0..<count).flatMap { h in (0..<d).map { c in h + c * count } } }
+        return (order(tau), order(g))
+    }
+
+    /// The parameters with W^q, W^k, W^v (and their biases) columns taken in `order`.
+    private func reordered(_ p: AttentionParameters<Double>, _ order: (query: [Int], keyValue: [Int])) -> AttentionParameters<Double> {
+        var r = p
+        func take(_ m: Matrix<Double>?, _ o: [Int]) -> Matrix<Double>? {
+            guard let m, m.columns == o.count else { return m }
+            return Self.columns(m, o)
+        }
+        (r.wq, r.bq) = (take(p.wq, order.query), take(p.bq, order.query))
+        (r.wk, r.bk) = (take(p.wk, order.keyValue), take(p.bk, order.keyValue))
+        (r.wv, r.bv) = (take(p.wv, order.keyValue), take(p.bv, order.keyValue))
+        return r
+    }
+
+    /// The columns of `m` in `order`.
+    private static func columns(_ m: Matrix<Double>, _ order: [Int]) -> Matrix<Double> {
+        guard m.columns == order.count else { return m }
+        return Matrix(rows: m.rows, columns: order.count) { r, c in m[r, order[c]] }
+    }
+
+    /// The inverse of a permutation.
+    private static func inverse(_ order: [Int]) -> [Int] {
+        var inverse = [Int](repeating: 0, count: order.count)
+        for (position, index) in order.enumerated() { inverse[index] = position }
+        return inverse
+    }
+
+    /// [m_1 | … | m_k].
+    private static func concatenated<C: Collection>(_ blocks: C) -> Matrix<Double> where C.Element == Matrix<Double> {
+        let list = Array(blocks)
+        var offsets: [Int] = []
+        var width = 0
+        for block in list { offsets.append(width); width += block.columns }
+        var out = Matrix<Double>(rows: list.first?.rows ?? 0, columns: width)
+        for (block, offset) in zip(list, offsets) {
+            for r in 0..<block.rows { for c in 0..<block.columns { out[r, offset + c] = block[r, c] } }
+        }
+        return out
+    }
+
+    /// Scores, weights, heads, concat and output recomputed from Q, K, V under these rules
+    /// (transposed scores, softmax down columns, causal mask without the diagonal).
     private func recomputeHeads(_ steps: inout AttentionSteps) {
         let s = steps.shapes
         var scoresList: [Matrix<Double>] = [], weightsList: [Matrix<Double>] = [], headsList: [Matrix<Double>] = []
         for j in 0..<s.heads {
-            let q = columns(steps.queries, head: j, of: s.heads, width: s.headDim)
             let kvHead = s.kvHead(for: j)
-            let k = columns(steps.keys, head: kvHead, of: s.kvHeads, width: s.headDim)
-            let v = columns(steps.values, head: kvHead, of: s.kvHeads, width: s.headDim)
+            let q = steps.queries.columnBlock(j * s.headDim ..< (j + 1) * s.headDim)
+            let k = steps.keys.columnBlock(kvHead * s.headDim ..< (kvHead + 1) * s.headDim)
+            let v = steps.values.columnBlock(kvHead * s.headDim ..< (kvHead + 1) * s.headDim)
             var scores = transposedScores ? Kernels.productTransposed(k, q) : Kernels.productTransposed(q, k)
             scores = Matrix(rows: scores.rows, columns: scores.columns) { r, c in scores[r, c] * s.scale }
             var weights = Matrix(rows: scores.rows, columns: scores.columns) { r, c in
@@ -86,10 +148,7 @@ public struct StudentProcedure: Sendable {
             weightsList.append(weights)
             headsList.append(Kernels.product(weights, v))
         }
-        let ordered = reversedConcat ? headsList.reversed() : headsList
-        let concat = Matrix(rows: ordered.first?.rows ?? 0, columns: ordered.map(\.columns).reduce(0, +)) { r, c in
-            ordered[c / s.headDim][r, c % s.headDim]
-        }
+        let concat = Self.concatenated(headsList)
         steps.scores = scoresList
         steps.weights = weightsList
         steps.heads = headsList
@@ -104,16 +163,6 @@ public struct StudentProcedure: Sendable {
             y = Matrix(rows: y.rows, columns: y.columns) { r, c in y[r, c] + b.elements[c] }
         }
         return y
-    }
-
-    /// The d_k columns of head `head` (of `count` heads) in `m`, by `headColumns`.
-    private func columns(_ m: Matrix<Double>, head: Int, of count: Int, width: Int) -> Matrix<Double> {
-        switch headColumns {
-        case .blocks:
-            return m.columnBlock(head * width ..< (head + 1) * width)
-        case .interleaved:
-            return Matrix(rows: m.rows, columns: width) { r, c in m[r, head + c * count] }
-        }
     }
 
     /// Whether the query at position `query` sees `key` under the causal rule and the mask.
