@@ -138,6 +138,8 @@ import Testing
             (["--format", "csv", "--tokens", "a,b,c"], "--format csv prints the bare matrix"),
             (["--heatmap-scale", "absolute"], "--heatmap-scale sets the heatmap's shades"),
             (["--heatmap", "out.png"], "expected a file ending in .svg"),
+            (["--format", "json", "--precision", "3"], "--format json always prints shortest round-trip numbers"),
+            (["--format", "csv", "--full"], "--format csv always holds every value"),
         ] {
             let outcome = try BuiltBinary.run(["run", "--bundle", Self.bundle] + arguments)
             #expect(outcome.status == 64, "\(arguments)")

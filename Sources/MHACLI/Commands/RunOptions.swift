@@ -124,6 +124,12 @@ struct RunOptions: Sendable {
         if tokenNames != nil, format == .csv {
             throw .invalidRequest("--tokens names rows and columns, but --format csv prints the bare matrix without labels; use --format text, markdown or json")
         }
+        if precisionGiven, format == .json {
+            throw .invalidRequest("--precision sets decimals in text, csv, latex and markdown; --format json always prints shortest round-trip numbers")
+        }
+        if full, format == .json || format == .csv || format == .svg {
+            throw .invalidRequest("--full stops eliding large matrices in text, latex and markdown; --format \(format.rawValue) always holds every value")
+        }
         if heatmapScaleGiven, !heatmap, heatmapFile == nil, format != .svg {
             throw .invalidRequest("--heatmap-scale sets the heatmap's shades; give --heatmap (terminal) or --heatmap FILE.svg too")
         }
