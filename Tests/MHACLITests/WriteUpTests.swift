@@ -132,6 +132,21 @@ import Testing
         #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47]))
     }
 
+    @Test func outputFileExtensionPicksTheWriteUpFormat() throws {
+        let folder = try BuiltBinary.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        for (name, start) in [("a.tex", "% Written by mha-cli"), ("a.md", "input H · 3 × 4"), ("a.SVG", "<?xml")] {
+            let path = folder.appendingPathComponent(name).path
+            let outcome = try BuiltBinary.run(["run", "--bundle", Self.bundle, "-o", path])
+            #expect(outcome.status == 0 && outcome.stdout.isEmpty, "\(name): \(outcome.stderr)")
+            #expect(try String(contentsOfFile: path, encoding: .utf8).hasPrefix(start), "\(name)")
+        }
+        let clash = try BuiltBinary.run(["run", "--bundle", Self.bundle, "-o", folder.appendingPathComponent("b.tex").path,
+                                         "--format", "markdown"])
+        #expect(clash.status == 64 && clash.stderr.contains("--format markdown contradicts -o"))
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("b.tex").path))
+    }
+
     @Test func optionsThatWouldBeIgnoredAreRefused() throws {
         for (arguments, message) in [
             (["--steps", "--show", "weights"], "--steps prints every part in order"),

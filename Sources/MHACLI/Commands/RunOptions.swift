@@ -87,7 +87,8 @@ struct RunOptions: Sendable {
         scale = try a[R.scale]
         token = try a[R.token]
         layout = try a[R.layout]
-        format = try a[R.format] ?? .text
+        output = try a[R.output]
+        format = try WriteUpExtensions.format(path: output, given: try a[R.format])
         if let parts = try a[R.show] {
             show = Part.allCases.filter { parts.contains($0.rawValue) }
             showGiven = true
@@ -95,7 +96,6 @@ struct RunOptions: Sendable {
         let givenPrecision = try a[R.precision]
         (precision, precisionGiven) = (givenPrecision ?? 4, givenPrecision != nil)
         useFloat = a[R.useFloat]
-        output = try a[R.output]
         (steps, noColor, full) = (a[R.steps], a[R.noColor], a[R.full])
         switch try a[R.heatmap] {
         case .terminal?: heatmap = true
