@@ -40,7 +40,7 @@ struct CheckCommand: Command {
         let written = try AnswerReader.read(path: answerPath)
         let inputs = try RunInputs(problem)
         let statement = AttentionProblem(input: try inputs.input(), parameters: try inputs.parameters(Double.self),
-                                         mask: inputs.matrices["mask"], configuration: inputs.configuration)
+                                         mask: inputs.matrices["mask"].map { AttentionMask($0) }, configuration: inputs.configuration)
         let report: CheckReport
         do {
             report = try AnswerCheck.check(written, part: part, problem: statement)

@@ -108,8 +108,11 @@ extension ProblemFacts {
     /// The facts of `problem`, whose right computation has `shapes`.
     init(_ problem: AttentionProblem, shapes: AttentionShapes) {
         let p = problem.parameters
-        self.init(shapes: shapes, scaleGiven: problem.configuration.scale != nil, causal: problem.configuration.causal,
-                  hasMask: problem.mask != nil,
+        let c = problem.configuration
+        let plain = c.rope == nil && !c.alibi && c.window == nil && c.softcap == nil && c.positionOffset == 0
+            && problem.mask?.kind != .additive && shapes.keyCount == shapes.tokens && shapes.valueDim == shapes.headDim
+        self.init(shapes: shapes, scaleGiven: c.scale != nil, causal: c.causal, hasMask: problem.mask != nil,
+                  maskKind: problem.mask?.kind, plainScores: plain,
                   biases: ["bq", "bk", "bv", "bo"].filter(p.biasNames.contains), layout: p.layout)
     }
 }

@@ -16,7 +16,7 @@ public enum MistakeCatalogue {
             "you divided the scores by d_k = \(f.shapes.headDim) instead of √d_k = √\(f.shapes.headDim) = \(number(Double(f.shapes.headDim).squareRoot()))"
         }, variant: { p, f in p.configuration.scale = 1 / Double(f.shapes.headDim) }),
 
-        Mistake("softmax-columns", applies: { $0.shapes.token == nil && $0.shapes.tokens > 1 }, explanation: { _ in
+        Mistake("softmax-columns", applies: { $0.plainScores && $0.shapes.token == nil && $0.shapes.tokens > 1 }, explanation: { _ in
             "you took the softmax down each column of the scores; it goes along each row, so that each query's weights sum to 1"
         }, variant: { p, _ in p.softmaxDownColumns = true }),
 
@@ -28,11 +28,11 @@ public enum MistakeCatalogue {
             "you applied a causal mask, but this problem is not causal: every token attends to all \(f.shapes.tokens) tokens"
         }, variant: { p, _ in p.configuration.causal = true }),
 
-        Mistake("causal-excludes-self", applies: { $0.causal }, explanation: { _ in
+        Mistake("causal-excludes-self", applies: { $0.plainScores && $0.causal }, explanation: { _ in
             "your causal mask also hides each token from itself: token i attends to tokens 0…i, itself included (the diagonal is not masked)"
         }, variant: { p, _ in p.causalExcludesSelf = true }),
 
-        Mistake("transposed-scores", applies: { $0.shapes.token == nil && $0.shapes.tokens > 1 }, explanation: { _ in
+        Mistake("transposed-scores", applies: { $0.plainScores && $0.shapes.token == nil && $0.shapes.tokens > 1 }, explanation: { _ in
             "you computed K_j·Q_jᵀ instead of Q_j·K_jᵀ: row i of the scores belongs to query i, column t to key t"
         }, variant: { p, _ in p.transposedScores = true }),
 
@@ -67,16 +67,19 @@ public enum MistakeCatalogue {
         }, variant: { p, _ in
             p.configuration.heads = 1
             p.configuration.kvHeads = nil
+            p.configuration.headDim = nil
         }),
 
         Mistake("heads-reversed", applies: { $0.shapes.heads > 1 }, explanation: { f in
             "you concatenated the heads in reverse order; concat = [head_1 | … | head_\(f.shapes.heads)], head 1 first"
         }, variant: { p, _ in p.reversedConcat = true }),
 
-        Mistake("mask-inverted", applies: { $0.hasMask }, explanation: { _ in
-            "you read the mask the wrong way round: 1 means may attend, 0 means blocked"
+        Mistake("mask-inverted", applies: { $0.maskKind == .keep || $0.maskKind == .block }, explanation: { f in
+            f.maskKind == .block ? "you read the mask the wrong way round: here 1 means blocked, 0 means may attend"
+                : "you read the mask the wrong way round: 1 means may attend, 0 means blocked"
         }, variant: { p, _ in
-            p.mask = p.mask.map { m in Matrix(rows: m.rows, columns: m.columns) { r, c in 1 - m[r, c] } }
+            let flipped: AttentionMask<Double>.Kind = p.mask?.kind == .block ? .keep : .block
+            p.mask?.kind = flipped
         }),
     ]
 

@@ -30,12 +30,14 @@ public struct ShapeDiagnosis: Sendable, Equatable, CustomStringConvertible {
     /// The symbols of the part's rows and columns.
     static func symbols(_ part: AttentionPart, _ s: AttentionShapes) -> (String, String) {
         let rows = s.token == nil ? "n" : "1"
+        let v = s.valueDim == s.headDim ? "d_k" : "d_v"
         switch part {
-        case .q: return (rows, s.heads == 1 ? "d_model" : "τ·d_k")
-        case .k, .v: return (s.token == nil ? "n" : "1", s.kvHeads == s.heads ? (s.heads == 1 ? "d_model" : "τ·d_k") : "g·d_k")
+        case .q: return (rows, s.heads == 1 && s.queryDim == s.modelDim ? "d_model" : "τ·d_k")
+        case .k: return (rows, s.kvHeads == s.heads ? (s.heads == 1 && s.kvDim == s.modelDim ? "d_model" : "τ·d_k") : "g·d_k")
+        case .v: return (rows, s.kvHeads == s.heads ? (s.heads == 1 && s.valueColumns == s.modelDim ? "d_model" : "τ·\(v)") : "g·\(v)")
         case .scores, .weights: return (rows, "n")
-        case .head: return (rows, "d_k")
-        case .concat: return (rows, "τ·d_k")
+        case .head: return (rows, v)
+        case .concat: return (rows, "τ·\(v)")
         case .output: return (rows, "d_out")
         }
     }
@@ -59,8 +61,8 @@ public struct ShapeDiagnosis: Sendable, Equatable, CustomStringConvertible {
 
     /// The first dimension of the problem equal to `value` (and not to the right one).
     static func name(of value: Int, excluding right: Int, _ s: AttentionShapes) -> String? {
-        let names: [(String, Int)] = [("n", s.tokens), ("d_model", s.modelDim), ("d_k", s.headDim),
-                                      ("τ·d_k", s.concatDim), ("g·d_k", s.kvDim), ("d_out", s.outputDim),
+        let names: [(String, Int)] = [("n", s.tokens), ("d_model", s.modelDim), ("d_k", s.headDim), ("d_v", s.valueDim),
+                                      ("τ·d_k", s.queryDim), ("τ·d_v", s.concatDim), ("g·d_k", s.kvDim), ("d_out", s.outputDim),
                                       ("τ", s.heads), ("1", 1)]
         return names.first { $0.1 == value && $0.1 != right }?.0
     }

@@ -19,7 +19,7 @@ public struct StudentProcedure: Sendable {
     /// H, the weights in the xw layout (separate W^q, W^k, W^v), biases, mask, configuration.
     public var input: Matrix<Double>
     public var parameters: AttentionParameters<Double>
-    public var mask: Matrix<Double>?
+    public var mask: AttentionMask<Double>?
     public var configuration: AttentionConfiguration
     /// Scores as K_j·Q_jᵀ instead of Q_j·K_jᵀ.
     public var transposedScores = false
@@ -37,7 +37,7 @@ public struct StudentProcedure: Sendable {
     /// The right procedure for `problem`, with the weights brought to the xw layout.
     /// - Throws: `AttentionError` for anything the forward pass would refuse.
     public init(_ problem: AttentionProblem) throws(AttentionError) {
-        let r = try ResolvedAttention(input: problem.input, parameters: problem.parameters, mask: problem.mask,
+        let r = try ResolvedAttention(input: problem.input, memory: nil, parameters: problem.parameters, mask: problem.mask,
                                       configuration: problem.configuration)
         func row(_ b: [Double]?) -> Matrix<Double>? { b.map { Matrix(uncheckedRows: 1, columns: $0.count, elements: $0) } }
         input = problem.input
@@ -62,8 +62,8 @@ public struct StudentProcedure: Sendable {
         guard var steps = AttentionSteps(result) else { throw .projectionSource("the forward pass kept no intermediates") }
         if let order {  // the student's Q, K, V are right; only the heads' columns were taken wrongly
             steps.queries = Self.columns(steps.queries, Self.inverse(order.query))
-            steps.keys = Self.columns(steps.keys, Self.inverse(order.keyValue))
-            steps.values = Self.columns(steps.values, Self.inverse(order.keyValue))
+            steps.keys = Self.columns(steps.keys, Self.inverse(order.key))
+            steps.values = Self.columns(steps.values, Self.inverse(order.value))
         }
         if !scoresAreStandard { recomputeHeads(&steps) }
         if reversedConcat {
@@ -76,23 +76,25 @@ public struct StudentProcedure: Sendable {
 
     /// Column orders that put head j's interleaved columns (j, j+τ, …; K/V head h: h, h+g, …)
     /// in block j, for Q and for K, V.
-    private func interleavedOrder() -> (query: [Int], keyValue: [Int]) {
+    private func interleavedOrder() -> (query: [Int], key: [Int], value: [Int]) {
         let tau = configuration.heads, g = configuration.kvHeads ?? configuration.heads
-        let d = input.columns / max(tau, 1)
-        func order(_ count: Int) -> [Int] { (0..<count).flatMap { h in (0..<d).map { c in h + c * count } } }
-        return (order(tau), order(g))
+        func order(_ count: Int, _ columns: Int) -> [Int] {
+            let d = columns / max(count, 1)
+            return (0..<count).flatMap { h in (0..<d).map { c in h + c * count } }
+        }
+        return (order(tau, parameters.wq?.columns ?? 0), order(g, parameters.wk?.columns ?? 0), order(g, parameters.wv?.columns ?? 0))
     }
 
     /// The parameters with W^q, W^k, W^v (and their biases) columns taken in `order`.
-    private func reordered(_ p: AttentionParameters<Double>, _ order: (query: [Int], keyValue: [Int])) -> AttentionParameters<Double> {
+    private func reordered(_ p: AttentionParameters<Double>, _ order: (query: [Int], key: [Int], value: [Int])) -> AttentionParameters<Double> {
         var r = p
         func take(_ m: Matrix<Double>?, _ o: [Int]) -> Matrix<Double>? {
             guard let m, m.columns == o.count else { return m }
             return Self.columns(m, o)
         }
         (r.wq, r.bq) = (take(p.wq, order.query), take(p.bq, order.query))
-        (r.wk, r.bk) = (take(p.wk, order.keyValue), take(p.bk, order.keyValue))
-        (r.wv, r.bv) = (take(p.wv, order.keyValue), take(p.bv, order.keyValue))
+        (r.wk, r.bk) = (take(p.wk, order.key), take(p.bk, order.key))
+        (r.wv, r.bv) = (take(p.wv, order.value), take(p.bv, order.value))
         return r
     }
 
@@ -131,7 +133,7 @@ public struct StudentProcedure: Sendable {
             let kvHead = s.kvHead(for: j)
             let q = steps.queries.columnBlock(j * s.headDim ..< (j + 1) * s.headDim)
             let k = steps.keys.columnBlock(kvHead * s.headDim ..< (kvHead + 1) * s.headDim)
-            let v = steps.values.columnBlock(kvHead * s.headDim ..< (kvHead + 1) * s.headDim)
+            let v = steps.values.columnBlock(kvHead * s.valueDim ..< (kvHead + 1) * s.valueDim)
             var scores = transposedScores ? Kernels.productTransposed(k, q) : Kernels.productTransposed(q, k)
             scores = Matrix(rows: scores.rows, columns: scores.columns) { r, c in scores[r, c] * s.scale }
             var weights = Matrix(rows: scores.rows, columns: scores.columns) { r, c in
@@ -165,10 +167,15 @@ public struct StudentProcedure: Sendable {
         return y
     }
 
-    /// Whether the query at position `query` sees `key` under the causal rule and the mask.
+    /// Whether the query at position `query` sees `key` under the causal rule and a 0/1 mask
+    /// (an n × n one, or a 1 × n key-padding row; the reference computation runs only for
+    /// plain scores, `ProblemFacts.plainScores`).
     private func isVisible(query: Int, key: Int, tokens: Int) -> Bool {
         if configuration.causal && (causalExcludesSelf ? key >= query : key > query) { return false }
-        guard let mask, query < mask.rows, key < mask.columns else { return true }
-        return mask[query, key] == 1
+        guard let mask else { return true }
+        let row = mask.values.rows == 1 ? 0 : query
+        guard row < mask.values.rows, key < mask.values.columns else { return true }
+        let value = mask.values[row, key]
+        return mask.kind == .block ? value == 0 : value == 1
     }
 }

@@ -151,6 +151,23 @@ import Testing
         #expect(CheckError.noSuchPart(.head(8), heads: 4).description == "part head:9 does not exist: there are 4 heads (numbered 1…4)")
     }
 
+    /// With RoPE the scores are not the textbook's: the mistakes recomputed outside the engine
+    /// are not considered, the engine's variants still are (a forgotten scale is still named).
+    @Test func ropeKeepsTheEngineVariantsAndDropsTheReferenceOnes() throws {
+        var problem = try #require(try MistakeFixture.all().first).problem
+        problem.configuration.rope = RotaryEmbedding()
+        let right = try StudentProcedure(problem).steps()
+        let facts = ProblemFacts(problem, shapes: right.shapes)
+        #expect(!facts.plainScores)
+        let considered = MistakeCatalogue.all.filter { $0.applies(facts) }.map(\.id)
+        for id in ["softmax-columns", "transposed-scores", "causal-excludes-self"] { #expect(!considered.contains(id)) }
+        let mistake = try #require(MistakeCatalogue.entry("no-scale"))
+        let steps = try mistake.steps(problem, facts: facts)
+        let report = try AnswerCheck.check(try Self.written(steps.output, decimals: 3), part: .output, problem: problem)
+        #expect(report.diagnosis.map(\.id) == ["no-scale"])
+        #expect(try AnswerCheck.check(try Self.written(right.output, decimals: 3), part: .output, problem: problem).isCorrect)
+    }
+
     @Test func integralEntriesTakeTheDecimalsWrittenElsewhere() throws {
         let values = try Matrix<Double>([[0, 0.3333], [1, 0.5]])
         let p4 = WrittenPrecision(decimals: 4, significantDigits: 4)

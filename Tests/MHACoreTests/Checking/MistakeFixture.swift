@@ -27,7 +27,7 @@ struct MistakeFixture {
               let heads = p["heads"] as? Int else { throw FixtureError("\(name): missing inputs") }
         let parameters = AttentionParameters(wq: wq, wk: wk, wv: wv, wo: wo, bq: try m("bq"), bk: try m("bk"),
                                              bv: try m("bv"), bo: try m("bo"))
-        problem = AttentionProblem(input: x, parameters: parameters, mask: try m("mask"),
+        problem = AttentionProblem(input: x, parameters: parameters, mask: try m("mask").map { AttentionMask($0) },
                                    configuration: AttentionConfiguration(heads: heads, kvHeads: p["kv_heads"] as? Int,
                                                                          causal: p["causal"] as? Bool ?? false))
         self.right = right
