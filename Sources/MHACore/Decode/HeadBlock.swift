@@ -1,7 +1,7 @@
 /// The operands of one decode block for the attention kernel: the block's queries, the live
 /// cache (whose last `blockRows` rows are the block's own keys and values) and the concat.
 struct HeadBlock<Scalar: AttentionScalar> {
-    /// Q of the block, b × τ·d_k (row stride d_model = τ·d_k).
+    /// Q of the block, b × τ·d_k.
     var queries: UnsafePointer<Scalar>
     /// The live cache rows, n × g·d_k each.
     var keys: UnsafePointer<Scalar>
@@ -18,7 +18,7 @@ struct HeadBlock<Scalar: AttentionScalar> {
     func attendCausal(head j: Int) {
         let (d, kv) = (shapes.headDim, shapes.kvHead(for: j) * shapes.headDim)
         _ = Kernels.streamingAttention(
-            queries: queries + j * d, queryStride: shapes.modelDim, queryCount: blockRows,
+            queries: queries + j * d, queryStride: shapes.concatDim, queryCount: blockRows,
             firstQuery: cached - blockRows,
             keys: keys + kv, keyStride: shapes.kvDim, values: values + kv, valueStride: shapes.kvDim,
             keyCount: cached, headDim: d, scale: Scalar(shapes.scale), causal: true,
@@ -31,7 +31,7 @@ struct HeadBlock<Scalar: AttentionScalar> {
         let (d, kv) = (shapes.headDim, shapes.kvHead(for: j) * shapes.headDim)
         let firstKey = visible.firstKey * shapes.kvDim + kv
         _ = Kernels.streamingAttention(
-            queries: queries + rows.lowerBound * shapes.modelDim + j * d, queryStride: shapes.modelDim,
+            queries: queries + rows.lowerBound * shapes.concatDim + j * d, queryStride: shapes.concatDim,
             queryCount: rows.count, firstQuery: 0,
             keys: keys + firstKey, keyStride: shapes.kvDim, values: values + firstKey, valueStride: shapes.kvDim,
             keyCount: visible.keyCount, headDim: d, scale: Scalar(shapes.scale), causal: false,
