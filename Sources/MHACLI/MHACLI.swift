@@ -17,10 +17,11 @@ public enum MHACLI {
         do {
             let output = try dispatch(arguments)
             for warning in output.warnings { FileDescriptorWriter.standardError("\(RootCommand.name): warning: \(warning)") }
+            let bytes = output.binary ?? Array(output.text.utf8)
             if let destination = output.destination {
-                try AtomicOutput.write(output.text, to: destination)
+                try AtomicOutput.write(bytes, to: destination)
             } else {
-                try FileDescriptorWriter.standardOutput(output.text)
+                try FileDescriptorWriter.standardOutput(bytes)
             }
             return 0
         } catch OutputError.brokenPipe {

@@ -47,7 +47,7 @@ import Testing
         (["mha-cli", "r"], ["run"]),
         (["mha-cli", "sh"], ["shapes"]),
         (["mha-cli", "run", "--hea"], ["--heads", "--heatmap"]),
-        (["mha-cli", "run", "--format", ""], ["csv", "json", "text"]),
+        (["mha-cli", "run", "--format", ""], ["csv", "json", "npy", "npz", "text", "tsv"]),
         (["mha-cli", "shapes", "--d-m"], ["--d-model"]),
         (["mha-cli", "help", "b"], ["bench"]),
         (["mha-cli", "--generate-completion-script", "z"], ["zsh"]),

@@ -43,7 +43,7 @@ struct RunOptions: Sendable {
     var token: Int?
     /// `--layout`.
     var layout: WeightLayout?
-    /// `--format`.
+    /// The output format: `-o`'s extension, else `--format`, else text.
     var format = OutputFormat.text
     /// `--show`, in the order of `Part.allCases`.
     var show: [Part] = [.heads, .concat, .output]
@@ -83,7 +83,8 @@ struct RunOptions: Sendable {
         scale = try a[R.scale]
         token = try a[R.token]
         layout = try a[R.layout]
-        format = try a[R.format] ?? .text
+        output = try a[R.output]
+        format = try OutputDestination.format(path: output, given: try a[R.format])
         if let parts = try a[R.show] {
             show = Part.allCases.filter { parts.contains($0.rawValue) }
             showGiven = true
@@ -91,7 +92,6 @@ struct RunOptions: Sendable {
         let givenPrecision = try a[R.precision]
         (precision, precisionGiven) = (givenPrecision ?? 4, givenPrecision != nil)
         useFloat = a[R.useFloat]
-        output = try a[R.output]
         (steps, heatmap, noColor, full) = (a[R.steps], a[R.heatmap], a[R.noColor], a[R.full])
         tokenNames = try a[R.tokens]
         if let names = tokenNames, let bad = names.first(where: { $0.unicodeScalars.contains { $0.properties.generalCategory == .control } }) {
@@ -104,8 +104,8 @@ struct RunOptions: Sendable {
     /// Options that cannot go together.
     private func checkCombinations() throws(UsageError) {
         if causal, noCausal { throw .invalidRequest("--causal and --no-causal contradict each other; give one") }
-        if format == .csv, showGiven, show.count > 1 {
-            throw .invalidRequest("--format csv prints one matrix, but --show names \(show.count) parts (\(show.map(\.rawValue).joined(separator: ","))); name one")
+        if format.holdsOneMatrix, showGiven, show.count > 1 {
+            throw .invalidRequest("--format \(format.rawValue) prints one matrix, but --show names \(show.count) parts (\(show.map(\.rawValue).joined(separator: ","))); name one\(format == .npy ? ", or write every part with .npz" : "")")
         }
         if format != .text, let flag = steps ? "--steps" : heatmap ? "--heatmap" : nil {
             throw .invalidRequest("\(flag) draws text for people; it cannot be combined with --format \(format.rawValue)")
@@ -118,16 +118,16 @@ struct RunOptions: Sendable {
         }
     }
 
-    /// The part a CSV output prints: the one `--show` names, else the output.
+    /// The part a one-matrix output (CSV, TSV, NPY) prints: the one `--show` names, else the output.
     var csvPart: Part { showGiven ? show.first ?? .output : .output }
 
-    /// The parts printed: the one CSV matrix, else every shown part.
-    var printedParts: [Part] { format == .csv ? [csvPart] : show }
+    /// The parts printed: the one matrix of CSV, TSV or NPY, else every shown part.
+    var printedParts: [Part] { format.holdsOneMatrix ? [csvPart] : show }
 
     /// The intermediates the engine must keep for the parts shown.
     var intermediates: Intermediates {
         var keep: Intermediates = []
-        let parts = format == .csv ? [csvPart] : show
+        let parts = printedParts
         if parts.contains(.qkv) { keep.insert(.qkv) }
         if parts.contains(.scores) { keep.insert(.scores) }
         if parts.contains(.weights) || heatmap || steps { keep.insert(.weights) }
