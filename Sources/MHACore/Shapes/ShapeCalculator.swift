@@ -1,4 +1,4 @@
-/// The dimension calculator (DESIGN §3 `shapes`): a pure function of the query.
+/// The dimension calculator (docs/contract.md, `shapes`): a pure function of the query.
 ///
 ///     let r = try ShapeCalculator.solve(ShapeQuery(modelDim: 768, heads: 12))
 ///     r.headDim                         // 64
