@@ -16,56 +16,64 @@ import Dispatch
 /// attention per head over the cache, so decoding a whole file in large blocks costs about
 /// what a causal forward pass does.
 ///
-/// With a sliding `window` of W, token i sees tokens i−W+1 … i and the cache keeps only the
-/// last W − 1 tokens (all that the next token can see besides itself).
+/// The configuration's RoPE turns each new query and key by its absolute position (the
+/// cache's keys are stored turned, as Hugging Face's are), ALiBi and soft-cap shape the
+/// scores, and with a sliding `window` of W token i sees tokens i−W+1 … i while the cache
+/// keeps only the last W − 1 tokens (all that the next token can see besides itself).
+/// Positions start at the configuration's `positionOffset` (or continue a restored cache).
 ///
 /// - Complexity: per token O(n·d_k·τ + d_model·(d_model + g·d_k)) time for n cached tokens
 ///   (with a window, n ≤ W); memory O(n·g·d_k) for the cache.
 public struct AttentionCache<Scalar: AttentionScalar>: Sendable {
     /// The dimensions: `tokens` is 1 (the layer's shapes do not depend on the sequence).
     public let shapes: AttentionShapes
+    /// Heads, scale, RoPE, ALiBi, window and soft-cap, as given.
+    public let configuration: AttentionConfiguration
     /// The sliding window W, or nil for the whole history.
-    public let window: Int?
+    public var window: Int? { configuration.window }
     /// The keys and values of the tokens decoded so far.
     public private(set) var cache: KVCache<Scalar>
     /// The weights in the xw layout, validated.
     private let resolved: ResolvedAttention<Scalar>
 
-    /// Rows per attention call when a window is set: each sub-block's mask is rows × (W + rows).
-    static var windowBlockRows: Int { 64 }
+    /// m_j per head with ALiBi.
+    private let slopes: [Double]?
 
     /// A decoder for `parameters`, starting from `cache` (or an empty one at position 0).
     ///
     /// d_model is read from the weights (W^q's input side, or in_proj's columns). The
-    /// configuration's heads, kv_heads, scale and memory limit apply; decoding is causal
-    /// by definition, so `causal`, `token` and `intermediates` are not used.
-    /// - Throws: `AttentionError` for weights that do not fit together (as the forward pass
-    ///   would), `DecodeError.cacheMismatch` for a cache of other head counts or widths,
-    ///   `DecodeError.invalidWindow` for a window below 1.
+    /// configuration's heads, kv_heads, head_dim, scale, RoPE, ALiBi, window, soft-cap,
+    /// position offset and memory limit apply; decoding is causal by definition, so `causal`,
+    /// `token` and `intermediates` are not used.
+    /// - Throws: `AttentionError` for weights that do not fit together or invalid score rules
+    ///   (as the forward pass would), `DecodeError.cacheMismatch` for a cache of other head
+    ///   counts or widths.
     public init(parameters: AttentionParameters<Scalar>, configuration: AttentionConfiguration,
-                window: Int? = nil, cache: KVCache<Scalar>? = nil) throws {
-        if let window, window < 1 { throw DecodeError.invalidWindow(window) }
+                cache: KVCache<Scalar>? = nil) throws {
         var layer = configuration
         (layer.token, layer.intermediates, layer.causal) = (nil, [], true)
         let modelDim = Self.modelDim(parameters)
-        resolved = try ResolvedAttention(input: Matrix(rows: 1, columns: modelDim), parameters: parameters,
-                                         mask: nil, configuration: layer)
+        resolved = try ResolvedAttention(input: Matrix(rows: 1, columns: modelDim), memory: nil,
+                                         parameters: parameters, mask: nil, configuration: layer)
         shapes = resolved.shapes
-        self.window = window
-        var start = cache ?? KVCache(kvHeads: shapes.kvHeads, headDim: shapes.headDim)
+        self.configuration = layer
+        slopes = layer.alibi ? ALiBi.slopes(heads: shapes.heads) : nil
+        var start = cache ?? KVCache(kvHeads: shapes.kvHeads, headDim: shapes.headDim,
+                                     startPosition: layer.positionOffset)
         if start.kvHeads != shapes.kvHeads {
             throw DecodeError.cacheMismatch(what: "kv_heads", cache: "\(start.kvHeads)", decoder: "\(shapes.kvHeads)")
         }
         if start.headDim != shapes.headDim {
             throw DecodeError.cacheMismatch(what: "head_dim", cache: "\(start.headDim)", decoder: "\(shapes.headDim)")
         }
-        if let window { start.keepLast(window - 1) }
+        if let window = layer.window { start.keepLast(window - 1) }
         self.cache = start
     }
 
-    /// d_model as the weights give it: the input side of W^q (or in_proj's columns).
+    /// d_model as the weights give it: the input side of W^q (or of the packed weights).
     private static func modelDim(_ p: AttentionParameters<Scalar>) -> Int {
         if let packed = p.inProjection { return packed.columns }
+        if let packed = p.packedQKV { return packed.rows }
         guard let wq = p.wq else { return 0 }
         return p.layout == .xw ? wq.rows : wq.columns
     }
@@ -95,9 +103,13 @@ public struct AttentionCache<Scalar: AttentionScalar>: Sendable {
         }
         try ResolvedAttention.requireFinite("x", rows)
         let r = resolved
-        let q = try MultiHeadAttention.affine(rows, r.wq, r.bq, stage: "Q = H·W^q + b^q")
-        let k = try MultiHeadAttention.affine(rows, r.wk, r.bk, stage: "K = H·W^k + b^k")
+        var q = try MultiHeadAttention.affine(rows, r.wq, r.bq, stage: "Q = H·W^q + b^q")
+        var k = try MultiHeadAttention.affine(rows, r.wk, r.bk, stage: "K = H·W^k + b^k")
         let v = try MultiHeadAttention.affine(rows, r.wv, r.bv, stage: "V = H·W^v + b^v")
+        if let rope = configuration.rope {
+            q = rope.rotated(q, heads: s.heads, headDim: s.headDim, firstPosition: first)
+            k = rope.rotated(k, heads: s.kvHeads, headDim: s.headDim, firstPosition: first)
+        }
         cache.append(keys: k, values: v)
         let concat = attend(q)
         if let bad = concat.firstNonFinite {
@@ -122,27 +134,16 @@ public struct AttentionCache<Scalar: AttentionScalar>: Sendable {
         let s = shapes
         let (b, n) = (q.rows, cache.count)
         var concat = Matrix<Scalar>(rows: b, columns: s.concatDim)
-        let work = b.multipliedReportingOverflow(by: n * s.modelDim)
+        let work = b.multipliedReportingOverflow(by: Swift.min(n, window ?? n) * s.queryDim)
         let parallel = work.overflow || work.partialValue >= 1 << 20
         q.withUnsafeBufferPointer { queries in
             concat.withUnsafeMutableBufferPointer { out in
                 _ = cache.withLiveRows { keys, values in
                     guard let queries = queries.baseAddress, let out = out.baseAddress else { return }
-                    let operands = HeadBlock(queries: queries, keys: keys, values: values, output: out,
-                                             shapes: s, blockRows: b, cached: n)
-                    if let window {
-                        for r0 in stride(from: 0, to: b, by: Self.windowBlockRows) {
-                            let rows = r0 ..< Swift.min(b, r0 + Self.windowBlockRows)
-                            let visible = WindowMask(rows: rows, block: b, cached: n, window: window)
-                            visible.withMask { mask in
-                                Self.forEachHead(s.heads, parallel: parallel) { j in
-                                    operands.attendWindowed(head: j, rows: rows, visible: visible, mask: mask)
-                                }
-                            }
-                        }
-                    } else {
-                        Self.forEachHead(s.heads, parallel: parallel) { j in operands.attendCausal(head: j) }
-                    }
+                    let block = HeadBlock(queries: queries, keys: keys, values: values, output: out, shapes: s,
+                                          blockRows: b, cached: n, window: window,
+                                          softcap: configuration.softcap, slopes: slopes)
+                    Self.forEachHead(s.heads, parallel: parallel) { j in block.attend(head: j) }
                 }
             }
         }

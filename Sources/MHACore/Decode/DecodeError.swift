@@ -5,14 +5,11 @@ public enum DecodeError: MHAError, Equatable {
     /// A restored cache was made with different dimensions or settings than this decoder:
     /// `what` names the setting, with the cache's value and the decoder's.
     case cacheMismatch(what: String, cache: String, decoder: String)
-    /// The window is not a positive number of keys.
-    case invalidWindow(Int)
     /// A block to decode has the wrong width.
     case blockWidth(columns: Int, modelDim: Int)
 
     public var category: ErrorCategory {
         switch self {
-        case .invalidWindow: return .usage
         case .positionsBeforeStart, .cacheMismatch, .blockWidth: return .data
         }
     }
@@ -23,8 +20,6 @@ public enum DecodeError: MHAError, Equatable {
             return "the cache holds \(tokens) tokens but its next position is \(nextPosition): positions would start below 0"
         case let .cacheMismatch(what, cache, decoder):
             return "the cache was made with \(what) \(cache), this run has \(decoder): a cache continues only the configuration that made it"
-        case let .invalidWindow(window):
-            return "window must be a positive number of keys, got \(window)"
         case let .blockWidth(columns, modelDim):
             return "the rows have \(columns) values; d_model is \(modelDim)"
         }

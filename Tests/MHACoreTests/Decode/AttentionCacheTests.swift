@@ -25,21 +25,37 @@ import Testing
             self.kvHeads = kvHeads
         }
 
-        var configuration: AttentionConfiguration { .init(heads: heads, kvHeads: kvHeads, causal: true) }
+        /// The rules shared by the decoder and the reference.
+        var rules = AttentionConfiguration(heads: 1)
 
-        /// The forward pass's causal output (with a window: through an n × n mask).
-        func reference(window: Int? = nil) throws -> Matrix<Double> {
+        var configuration: AttentionConfiguration {
+            var c = rules
+            (c.heads, c.kvHeads, c.causal) = (heads, kvHeads, true)
+            return c
+        }
+
+        /// The forward pass's causal output for all of x.
+        func reference() throws -> Matrix<Double> {
+            try MultiHeadAttention.forward(input: x, parameters: parameters, configuration: configuration).output
+        }
+
+        /// The forward pass's causal output with a window, through an n × n 0/1 mask instead
+        /// of the engine's window rule (an independent check of the window).
+        func maskedReference(window w: Int) throws -> Matrix<Double> {
             let n = x.rows
-            let mask = window.map { w in Matrix<Double>(rows: n, columns: n) { i, j in j <= i && j > i - w ? 1 : 0 } }
-            return try MultiHeadAttention.forward(input: x, parameters: parameters, mask: mask,
-                                                  configuration: configuration).output
+            let mask = Matrix<Double>(rows: n, columns: n) { i, j in j <= i && j > i - w ? 1 : 0 }
+            var c = configuration
+            c.window = nil
+            return try MultiHeadAttention.forward(input: x, parameters: parameters, mask: AttentionMask(mask),
+                                                  configuration: c).output
         }
 
         /// Decodes rows `range` of x in blocks of `block` rows, continuing `decoder`.
-        func decode(_ decoder: inout AttentionCache<Double>, _ range: Range<Int>, block: Int) throws -> [Matrix<Double>] {
+        func decode(_ decoder: inout AttentionCache<Double>, _ range: Range<Int>, block: Int,
+                    offset: Int = 0) throws -> [Matrix<Double>] {
             try stride(from: range.lowerBound, to: range.upperBound, by: block).map { start in
                 let step = try decoder.append(x.rowBlock(start ..< min(start + block, range.upperBound)))
-                #expect(step.positions == start ..< min(start + block, range.upperBound))
+                #expect(step.positions == offset + start ..< offset + min(start + block, range.upperBound))
                 return step.output
             }
         }
@@ -73,31 +89,56 @@ import Testing
         let n = block == 128 ? 140 : 30
         for window in [1, 5, 70] {
             let layer = Layer(tokens: n, modelDim: 12, heads: 3, kvHeads: 3, biases: true)
-            var decoder = try AttentionCache(parameters: layer.parameters, configuration: layer.configuration, window: window)
+            var windowed = layer
+            windowed.rules.window = window
+            var decoder = try AttentionCache(parameters: layer.parameters, configuration: windowed.configuration)
             var rows: [Matrix<Double>] = []
             for start in stride(from: 0, to: n, by: block) {
                 rows.append(try decoder.append(layer.x.rowBlock(start ..< min(start + block, n))).output)
                 #expect(decoder.cache.count == min(window - 1, min(start + block, n)))
             }
-            expectClose(Self.stacked(rows), try layer.reference(window: window), relativeTolerance: 1e-12,
+            expectClose(Self.stacked(rows), try layer.maskedReference(window: window), relativeTolerance: 1e-12,
                         "window \(window), block \(block)")
+            expectClose(Self.stacked(rows), try windowed.reference(), relativeTolerance: 1e-12)
             #expect(decoder.cache.positions == max(0, n - (window - 1)) ..< n)
         }
     }
 
     @Test func windowedGroupedQueryAttention() throws {
-        let layer = Layer(tokens: 100, modelDim: 16, heads: 8, kvHeads: 2, biases: true)
-        var decoder = try AttentionCache(parameters: layer.parameters, configuration: layer.configuration, window: 33)
+        var layer = Layer(tokens: 100, modelDim: 16, heads: 8, kvHeads: 2, biases: true)
+        layer.rules.window = 33
+        var decoder = try AttentionCache(parameters: layer.parameters, configuration: layer.configuration)
         let rows = Self.stacked(try layer.decode(&decoder, 0..<100, block: 67))
-        expectClose(rows, try layer.reference(window: 33), relativeTolerance: 1e-12)
+        expectClose(rows, try layer.maskedReference(window: 33), relativeTolerance: 1e-12)
+    }
+
+    @Test(arguments: [1, 3, 128])
+    func ropeAlibiAndSoftcapContinueTheirPositions(block: Int) throws {
+        let n = block == 128 ? 140 : 30
+        let variants: [(String, (inout AttentionConfiguration) -> Void)] = [
+            ("rope half", { $0.rope = RotaryEmbedding(convention: .half, base: 500_000) }),
+            ("rope interleaved, partial, offset", { $0.rope = RotaryEmbedding(convention: .interleaved, dimensions: 2); $0.positionOffset = 17 }),
+            ("alibi + window", { $0.alibi = true; $0.window = 9 }),
+            ("softcap + rope + window", { $0.softcap = 0.7; $0.rope = RotaryEmbedding(); $0.window = 5 }),
+        ]
+        for (name, change) in variants {
+            var layer = Layer(tokens: n, modelDim: 16, heads: 4, kvHeads: 2, biases: true)
+            change(&layer.rules)
+            var decoder = try AttentionCache(parameters: layer.parameters, configuration: layer.configuration)
+            #expect(decoder.nextPosition == layer.rules.positionOffset)
+            let rows = Self.stacked(try layer.decode(&decoder, 0..<n, block: block, offset: layer.rules.positionOffset))
+            expectClose(rows, try layer.reference(), relativeTolerance: 1e-12, "\(name), block \(block)")
+        }
     }
 
     @Test func resumingFromASavedCacheEqualsTheUninterruptedRun() throws {
         for window in [nil, 9] as [Int?] {
-            let layer = Layer(tokens: 40, modelDim: 16, heads: 4, kvHeads: 2, biases: true)
-            var whole = try AttentionCache(parameters: layer.parameters, configuration: layer.configuration, window: window)
+            var layer = Layer(tokens: 40, modelDim: 16, heads: 4, kvHeads: 2, biases: true)
+            layer.rules.window = window
+            layer.rules.rope = RotaryEmbedding()
+            var whole = try AttentionCache(parameters: layer.parameters, configuration: layer.configuration)
             let uninterrupted = try layer.decode(&whole, 0..<40, block: 1)
-            var first = try AttentionCache(parameters: layer.parameters, configuration: layer.configuration, window: window)
+            var first = try AttentionCache(parameters: layer.parameters, configuration: layer.configuration)
             let before = try layer.decode(&first, 0..<23, block: 1)
             // What a file keeps: K, V and the next position, rebuilt into a new cache.
             let saved = first.cache
@@ -105,7 +146,7 @@ import Testing
                                        nextPosition: saved.nextPosition)
             #expect(restored == saved)
             var second = try AttentionCache(parameters: layer.parameters, configuration: layer.configuration,
-                                            window: window, cache: restored)
+                                            cache: restored)
             let after = try layer.decode(&second, 23..<40, block: 1)
             #expect(Self.stacked(before + after) == Self.stacked(uninterrupted), "window \(String(describing: window))")
             #expect(second.cache == whole.cache)
@@ -153,8 +194,10 @@ import Testing
         #expect(throws: DecodeError.cacheMismatch(what: "kv_heads", cache: "1", decoder: "2")) {
             try AttentionCache(parameters: layer.parameters, configuration: layer.configuration, cache: other)
         }
-        #expect(throws: DecodeError.invalidWindow(0)) {
-            try AttentionCache(parameters: layer.parameters, configuration: layer.configuration, window: 0)
+        var zero = layer.configuration
+        zero.window = 0
+        #expect(throws: AttentionError.invalidWindow(0)) {
+            try AttentionCache(parameters: layer.parameters, configuration: zero)
         }
         #expect(throws: DecodeError.positionsBeforeStart(tokens: 2, nextPosition: 1)) {
             try KVCache(keys: Matrix<Double>(rows: 2, columns: 8), values: Matrix(rows: 2, columns: 8),
