@@ -78,6 +78,28 @@ public struct AttentionCache<Scalar: AttentionScalar>: Sendable {
         return p.layout == .xw ? wq.rows : wq.columns
     }
 
+    /// A 64-bit FNV-1a hash of what the cached keys and values depend on besides the input:
+    /// W^k, W^v (xw layout) and b^k, b^v, bit by bit, with their shapes. A saved cache records
+    /// it so that resuming with other weights is refused rather than silently wrong.
+    public var keyValueFingerprint: UInt64 {
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        func mix(_ value: UInt64) {
+            for shift in stride(from: 0, to: 64, by: 8) {
+                hash = (hash ^ (value >> UInt64(shift) & 0xFF)) &* 0x0000_0100_0000_01B3
+            }
+        }
+        for m in [resolved.wk, resolved.wv] {
+            mix(UInt64(m.rows))
+            mix(UInt64(m.columns))
+            m.elements.forEach { mix(Double($0).bitPattern) }
+        }
+        for b in [resolved.bk, resolved.bv] {
+            mix(UInt64(b?.count ?? 0))
+            b?.forEach { mix(Double($0).bitPattern) }
+        }
+        return hash
+    }
+
     /// d_model, the width of every row given to `append`.
     public var modelDim: Int { shapes.modelDim }
 
