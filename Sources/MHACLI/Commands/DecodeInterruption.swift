@@ -8,9 +8,13 @@ enum DecodeInterruption {
     /// The signal received, or 0.
     nonisolated(unsafe) static var signal: Int32 = 0
 
-    /// Installs the recording handler for SIGINT and SIGTERM.
+    /// Installs the recording handler for SIGINT and SIGTERM, and unblocks both (a parent
+    /// may have started this process with them blocked, which would hold them pending).
     static func install() {
+        var unblocked = sigset_t()
+        sigemptyset(&unblocked)
         for number in [SIGINT, SIGTERM] {
+            sigaddset(&unblocked, number)
             var action = sigaction()
             #if os(Linux)
             action.__sigaction_handler.sa_handler = { DecodeInterruption.signal = $0 }
@@ -21,6 +25,7 @@ enum DecodeInterruption {
             action.sa_flags = 0
             sigaction(number, &action, nil)
         }
+        sigprocmask(SIG_UNBLOCK, &unblocked, nil)
     }
 
     /// The signal's name for messages.
