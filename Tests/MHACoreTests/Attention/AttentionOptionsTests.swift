@@ -130,7 +130,8 @@ import Testing
                 one.token = i
                 one.intermediates = keep
                 let r = try run(one, memory: memory)
-                expectClose(r.output, full.output.rowBlock(i..<(i + 1)), relativeTolerance: 1e-14, "token \(i)")
+                expectClose(r.output, full.output.rowBlock(i..<(i + 1)), relativeTolerance: 1e-13, normwise: true,
+                            "token \(i)")
             }
         }
         #expect(full.shapes.queryPosition(row: 0) == 2 && full.shapes.keyCount == 5 && full.shapes.memoryDim == 4)
@@ -235,8 +236,8 @@ import Testing
     }
 
     @Test func windowTilesAreSkippedYetExact() throws {
-        // 600 tokens, window 100, causal: the streamed path (tiles skipped) equals the plain one.
-        let n = 600
+        // 300 tokens, window 100: the streamed path (whole key tiles skipped) equals the plain one.
+        let n = 300
         let long = Matrix<Double>(rows: n, columns: 8) { i, j in sin(Double(i * 8 + j) * 0.37) }
         let w8 = Matrix<Double>(rows: 8, columns: 8) { i, j in cos(Double(i * 3 + j)) / 3 }
         let p = AttentionParameters(wq: w8, wk: w8, wv: w8, wo: w8)
@@ -246,9 +247,9 @@ import Testing
             kept.intermediates = [.weights]
             let plain = try MultiHeadAttention.forward(input: long, parameters: p, configuration: kept)
             let streamed = try MultiHeadAttention.forward(input: long, parameters: p, configuration: c)
-            expectClose(streamed.output, plain.output, relativeTolerance: 1e-13, "causal \(causal)")
+            expectClose(streamed.output, plain.output, relativeTolerance: 1e-13, normwise: true, "causal \(causal)")
             let weights = try #require(plain.weights?.first)
-            #expect(weights[400, 300] == 0 && weights[400, 301] > 0 && (causal ? weights[400, 401] == 0 : weights[400, 499] > 0))
+            #expect(weights[250, 150] == 0 && weights[250, 151] > 0 && (causal ? weights[250, 251] == 0 : weights[250, 299] > 0))
         }
     }
 }
