@@ -23,7 +23,7 @@ public struct DecodeCacheFile: Sendable, Equatable {
     static let reserved: Set<String> = ["k", "v", "positions", "next_position"]
 
     /// The archive for a cache: K, V, their positions and the settings (integers or floats).
-    public static func archive<S: AttentionScalar>(_ cache: KVCache<S>, settings: [(String, [Double])])
+    public static func archive<S: NPYScalar>(_ cache: KVCache<S>, settings: [(String, [Double])])
         throws(NPZWriterError) -> [UInt8] {
         var members: [NPZMember] = [.matrix("k", cache.keys), .matrix("v", cache.values),
                                     .integers("positions", Array(cache.positions)),

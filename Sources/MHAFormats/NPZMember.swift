@@ -17,7 +17,7 @@ public struct NPZMember: Sendable, Equatable {
     var entryName: String { name + ".npy" }
 
     /// A matrix, as `NPYWriter` writes it (`<f8`, or `<f4` for Float).
-    public static func matrix<S: AttentionScalar>(_ name: String, _ m: Matrix<S>) -> NPZMember {
+    public static func matrix<S: NPYScalar>(_ name: String, _ m: Matrix<S>) -> NPZMember {
         NPZMember(name: name, npy: NPYWriter.data(m))
     }
 

@@ -144,8 +144,9 @@ import MHAFormats
     @Test func sigintSavesTheCacheAndExits130() throws {
         let layer = try Layer()
         defer { try? FileManager.default.removeItem(at: layer.folder) }
+        let binary = try #require(BuiltBinary.url)
         let process = Process()
-        process.executableURL = try #require(BuiltBinary.url)
+        process.executableURL = binary
         process.arguments = ["decode", "--cache", "c.npz"] + layer.weights
         process.currentDirectoryURL = layer.folder
         let input = Pipe(), output = Pipe(), error = Pipe()

@@ -4,7 +4,7 @@ import MHAFormats
 
 /// One `decode` run in precision `S`: the weights, the decoder (restored from the cache file
 /// when there is one), the loop from input blocks to output rows, and the cache written back.
-struct DecodeSession<S: AttentionScalar> {
+struct DecodeSession<S: NPYScalar> {
     let command: DecodeCommand
     let stream: RowStream
     let saved: DecodeCacheFile?

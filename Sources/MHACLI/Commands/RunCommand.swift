@@ -42,7 +42,7 @@ struct RunCommand: Command {
     }
 
     /// The forward pass in precision `S` and its rendering in the chosen format.
-    private func compute<S: AttentionScalar>(_: S.Type, _ x: Matrix<Double>, _ inputs: RunInputs) throws
+    private func compute<S: NPYScalar>(_: S.Type, _ x: Matrix<Double>, _ inputs: RunInputs) throws
         -> (report: String, binary: [UInt8]?, warnings: [String]) {
         let input = x.converted(to: S.self)
         let parameters: AttentionParameters<S> = try inputs.parameters(S.self)

@@ -6,7 +6,7 @@ import MHAFormats
 /// (heads counted from 1, like the text report).
 enum RunArchive {
     /// The members for the parts in `parts`, in `Part` order.
-    static func members<S: AttentionScalar>(_ result: AttentionResult<S>, parts: [Part]) -> [NPZMember] {
+    static func members<S: NPYScalar>(_ result: AttentionResult<S>, parts: [Part]) -> [NPZMember] {
         var members: [NPZMember] = []
         func perHead(_ name: String, _ matrices: [Matrix<S>]?) {
             for (j, m) in (matrices ?? []).enumerated() { members.append(.matrix("\(name)_\(j + 1)", m)) }

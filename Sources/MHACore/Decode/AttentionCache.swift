@@ -1,5 +1,3 @@
-import Dispatch
-
 /// Autoregressive multi-head attention: the layer's weights and a `KVCache`, driven token by
 /// token or block by block. Each `append` projects the new rows of H, appends their keys and
 /// values to the cache and returns their causal output rows: row i of a block sees the cached
@@ -175,7 +173,7 @@ public struct AttentionCache<Scalar: AttentionScalar>: Sendable {
     /// Runs `body` for heads 0..<count, across the cores when `parallel`.
     private static func forEachHead(_ count: Int, parallel: Bool, _ body: (Int) -> Void) {
         if parallel {
-            DispatchQueue.concurrentPerform(iterations: count, execute: body)
+            Kernels.parallelFor(count, body)
         } else {
             (0..<count).forEach(body)
         }
