@@ -1,4 +1,3 @@
-import Foundation
 import MHACore
 
 /// A saved decode cache: an `.npz` with the cached keys `k` and values `v` (n × g·d_k each,
@@ -43,13 +42,20 @@ public struct DecodeCacheFile: Sendable, Equatable {
     ///   file that is truncated, not a zip of `.npy` arrays, or lacks `k`, `v`, `positions`
     ///   or `next_position`, or whose positions are not consecutive up to `next_position`.
     public static func read(path: String) throws(FormatError) -> DecodeCacheFile {
-        let bytes = try InputBytes.read(path: path).dropLast()  // InputBytes appends a NUL
-        let members = try StoredZipMembers.read(Array(bytes), name: path)
+        let archive = try ArrayArchives.open(path: path, format: .npz)
+        let names = archive.arrays.map(\.name)
         func array(_ name: String) throws(FormatError) -> Matrix<Double> {
-            guard let npy = members[name + ".npy"] else {
-                throw FormatError(kind: .data, file: path, message: "not a decode cache: no array '\(name)' (found \(members.keys.sorted().joined(separator: ", ")))")
+            guard names.contains(name) else {
+                throw FormatError(kind: .data, file: path, message: "not a decode cache: no array '\(name)' (found \(names.sorted().joined(separator: ", ")))")
             }
-            return try MatrixReader.read(bytes: npy, name: path + ":" + name, format: .npy)
+            // An empty cache (no tokens yet, or a window of 1) has 0 × g·d_k arrays.
+            if let info = archive.arrays.first(where: { $0.name == name }), info.shape.count == 2, info.shape[0] == 0 {
+                return Matrix(rows: 0, columns: info.shape[1])
+            }
+            if let info = archive.arrays.first(where: { $0.name == name }), info.shape == [0] {
+                return Matrix(rows: 1, columns: 0)
+            }
+            return try archive.matrix(named: name)
         }
         let keys = try array("k"), values = try array("v")
         let positions = try array("positions").elements
@@ -62,19 +68,11 @@ public struct DecodeCacheFile: Sendable, Equatable {
             throw FormatError(kind: .data, file: path, message: "positions must be the \(keys.rows) consecutive positions before next_position \(nextPosition)")
         }
         var settings: [String: [Double]] = [:]
-        for name in members.keys.map({ String($0.dropLast(4)) }) where !reserved.contains(name) {
+        for name in names where !reserved.contains(name) {
             settings[name] = try array(name).elements
         }
-        let isFloat = members["k.npy"].map { Array($0.prefix(128)).contains(Array("'<f4'".utf8)) } ?? false
+        let isFloat = archive.arrays.first { $0.name == "k" }?.dtype == "F32"
         return DecodeCacheFile(keys: keys, values: values, precisionBits: isFloat ? 32 : 64,
                                nextPosition: nextPosition, settings: settings)
-    }
-}
-
-extension Array where Element == UInt8 {
-    /// Whether `needle` occurs in the array.
-    fileprivate func contains(_ needle: [UInt8]) -> Bool {
-        guard needle.count <= count else { return false }
-        return (0...(count - needle.count)).contains { self[$0..<($0 + needle.count)].elementsEqual(needle) }
     }
 }
