@@ -17,13 +17,14 @@ public enum MHACLI {
         do {
             let output = try dispatch(arguments)
             for warning in output.warnings { FileDescriptorWriter.standardError("\(RootCommand.name): warning: \(warning)") }
+            for file in output.files { try AtomicOutput.write(file.text, to: file.path) }
             let bytes = output.binary ?? Array(output.text.utf8)
             if let destination = output.destination {
                 try AtomicOutput.write(bytes, to: destination)
             } else {
                 try FileDescriptorWriter.standardOutput(bytes)
             }
-            return 0
+            return output.status
         } catch OutputError.brokenPipe {
             return 0
         } catch let error as any MHAError {

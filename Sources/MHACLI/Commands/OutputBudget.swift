@@ -59,7 +59,8 @@ enum OutputBudget {
         case .json: return shortest
         case .csv, .tsv: return precision.map { $0 + 8 } ?? shortest
         case .npy, .npz: return scalarBytes
-        case .text: return (precision ?? 4) + 10 + 16
+        case .text, .latex, .markdown: return (precision ?? 4) + 10 + 16
+        case .svg: return 300  // a <rect> with its <title> per weight
         }
     }
 

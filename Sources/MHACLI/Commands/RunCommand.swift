@@ -24,7 +24,7 @@ struct RunCommand: Command {
         }
         let result = options.useFloat ? try compute(Float.self, x, inputs) : try compute(Double.self, x, inputs)
         return CommandOutput(text: result.report, binary: result.binary, warnings: result.warnings,
-                             destination: options.output)
+                             destination: options.output, files: result.files)
     }
 
     /// Refuses, before the forward pass, an output too large to build in memory.
@@ -43,17 +43,30 @@ struct RunCommand: Command {
 
     /// The forward pass in precision `S` and its rendering in the chosen format.
     private func compute<S: NPYScalar>(_: S.Type, _ x: Matrix<Double>, _ inputs: RunInputs) throws
-        -> (report: String, binary: [UInt8]?, warnings: [String]) {
+        -> (report: String, binary: [UInt8]?, warnings: [String], files: [OutputFile]) {
         let input = x.converted(to: S.self)
         let parameters: AttentionParameters<S> = try inputs.parameters(S.self)
         let mask = inputs.matrices["mask"]?.converted(to: S.self)
         let result = try forward(input, parameters, mask, inputs)
+        let summary = ComputationSummary(shapes: result.shapes, causal: inputs.configuration.causal,
+                                         maskKind: mask == nil ? nil : "keep", scaleGiven: inputs.configuration.scale != nil,
+                                         tokens: options.tokenNames)
         var report = ""
         var binary: [UInt8]?
         let decimals = options.precisionGiven ? options.precision : nil
         switch options.format {
         case .json:
-            report = RunJSONReport.json(result, parts: options.show).serialized() + "\n"
+            report = RunJSONReport.json(result, parts: options.show, summary: summary).serialized() + "\n"
+        case .latex, .markdown:
+            let matrices = ReportMatrix.list(result, parts: options.show, tokens: options.tokenNames, biases: parameters.biasNames,
+                                             scaleGiven: summary.scaleGiven, masked: summary.causal || mask != nil)
+            let line = summary.line(precision: options.precision)
+                + (options.tokenNames.map { " · tokens " + $0.enumerated().map { "\($0) \($1)" }.joined(separator: ", ") } ?? "")
+            report = options.format == .latex
+                ? LaTeXReport.document(matrices, summary: line, precision: options.precision, full: options.full)
+                : MarkdownReport.document(matrices, summary: line, precision: options.precision, full: options.full)
+        case .svg:
+            report = svg(result)
         case .csv:
             report = CSVWriter.matrix(try csvMatrix(result), decimals: decimals)
         case .tsv:
@@ -63,9 +76,19 @@ struct RunCommand: Command {
         case .npz:
             binary = try NPZWriter.archive(RunArchive.members(result, parts: options.show))
         case .text:
-            report = text(result, input: input, parameters: parameters, mask: mask, configuration: inputs.configuration)
+            report = text(result, input: input, parameters: parameters, mask: mask, configuration: inputs.configuration,
+                          summary: summary)
         }
-        return (report, binary, result.warnings.map(\.description))
+        let files = options.heatmapFile.map { [OutputFile(path: $0, text: svg(result))] } ?? []
+        return (report, binary, result.warnings.map(\.description), files)
+    }
+
+    /// Every head's weights as one SVG picture.
+    private func svg<S: AttentionScalar>(_ result: AttentionResult<S>) -> String {
+        let positions = result.shapes.token.map { [$0] } ?? Array(0..<result.shapes.tokens)
+        return SVGHeatmap(weights: (result.weights ?? []).map { $0.converted(to: Double.self) }, queryPositions: positions,
+                          tokens: options.tokenNames, absolute: options.heatmapScale == .absolute,
+                          precision: options.precision).render()
     }
 
     /// The engine's forward pass; an error about a value read from a file names that file.
@@ -83,7 +106,8 @@ struct RunCommand: Command {
     /// The text report: every step with `--steps`, else the shown parts, then the heatmaps
     /// with `--heatmap`.
     private func text<S: AttentionScalar>(_ result: AttentionResult<S>, input: Matrix<S>, parameters: AttentionParameters<S>,
-                                          mask: Matrix<S>?, configuration: AttentionConfiguration) -> String {
+                                          mask: Matrix<S>?, configuration: AttentionConfiguration,
+                                          summary: ComputationSummary) -> String {
         let color = options.output == nil
             && TerminalColor.enabled(isTTY: TerminalColor.stdoutIsTTY(), environment: ProcessInfo.processInfo.environment,
                                      noColorFlag: options.noColor)
@@ -95,13 +119,16 @@ struct RunCommand: Command {
         } else {
             let report = RunTextReport(result: result, parts: options.show, precision: options.precision,
                                        tokenNames: options.tokenNames, scaleGiven: configuration.scale != nil, full: options.full,
-                                       biases: parameters.biasNames)
+                                       biases: parameters.biasNames, summary: summary)
             sections = [report.lines.joined(separator: "\n")]
         }
         if options.heatmap, let weights = result.weights {
             let positions = result.shapes.token.map { [$0] } ?? Array(0..<result.shapes.tokens)
+            let width = TerminalColumns.current(toTerminal: options.output == nil && TerminalColor.stdoutIsTTY(),
+                                                environment: ProcessInfo.processInfo.environment)
             sections.append(HeatmapRenderer.render(weights: weights, queryPositions: positions,
-                                                   tokens: options.tokenNames, color: color))
+                                                   tokens: options.tokenNames, color: color, width: width,
+                                                   full: options.full, absolute: options.heatmapScale == .absolute))
         }
         return sections.joined(separator: "\n\n") + "\n"
     }

@@ -16,6 +16,7 @@ enum OutputDestination {
     /// gains a file format adds its extension here (`.tex`, `.md`, `.svg`).
     static let formatsByExtension: [String: OutputFormat] = [
         "json": .json, "csv": .csv, "tsv": .tsv, "npy": .npy, "npz": .npz,
+        "tex": .latex, "md": .markdown, "svg": .svg,
     ]
 
     /// The format for `-o path` (nil: stdout) and `--format given` (nil: not given), among
