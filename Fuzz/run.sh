@@ -28,7 +28,8 @@ fi
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=("${all_targets[@]}")
 
-flags=(-sanitize=fuzzer,address -parse-as-library -O -g -swift-version 5 -I "$root/Sources/CZlib")
+flags=(-sanitize=fuzzer,address -parse-as-library -O -g -swift-version 5 -I "$root/Sources/CZlib"
+       -Xcc -fmodule-map-file="$build/CMHAKernels.modulemap")
 # The Swift runtime's own crash backtracer clashes with ASan's report; let libFuzzer report.
 export SWIFT_BACKTRACE=enable=no
 
@@ -52,7 +53,7 @@ target_file() { case "$1" in csv) echo FuzzCSV;; json) echo FuzzJSON;; bundle) e
                                 args) echo FuzzArguments;; *) return 1;; esac; }
 # Extra target files compiled with the target's own.
 target_extra() { case "$1" in safetensors|npz) echo "$fuzz_dir/Targets/FuzzArchive.swift";; esac; }
-target_libraries() { if [ "$1" = args ]; then echo "MHACLI MHAFormats MHACore"; else echo "MHAFormats MHACore"; fi; }
+target_libraries() { if [ "$1" = args ]; then echo "MHACLI MHAFormats MHACore CMHAKernels"; else echo "MHAFormats MHACore CMHAKernels"; fi; }
 target_max_len() { case "$1" in npy) echo 4096;; npz) echo 16384;; safetensors) echo 65536;; args) echo 512;; *) echo 8192;; esac; }
 
 build_target() {
@@ -92,6 +93,24 @@ for target in "${targets[@]}"; do
     [ "$target" = args ] && needs_cli=1
 done
 
+# The C kernels MHACore calls (CMHAKernels): compiled with clang under ASan, as a static
+# library with a module map naming its public header.
+build_kernels() {
+    mkdir -p "$build/kernels"
+    local source objects=()
+    for source in "$root"/Sources/CMHAKernels/*.c; do
+        local object="$build/kernels/$(basename "$source" .c).o"
+        clang -O2 -g -fsanitize=address -fPIC -I "$root/Sources/CMHAKernels/include" -c "$source" -o "$object"
+        objects+=("$object")
+    done
+    ar rcs "$build/libCMHAKernels.a" "${objects[@]}"
+    local header
+    header=$(find "$root/Sources/CMHAKernels/include" -name '*.h' | head -1)
+    printf 'module CMHAKernels {\n    header "%s"\n    export *\n}\n' "$header" > "$build/CMHAKernels.modulemap"
+}
+
+echo "building CMHAKernels" >&2
+build_kernels
 echo "building MHACore" >&2
 build_library MHACore Sources/MHACore
 echo "building MHAFormats" >&2
