@@ -57,7 +57,8 @@ enum OutputBudget {
         let shortest = scalarBytes == 4 ? 16 : 25
         switch format {
         case .json: return shortest
-        case .csv: return precision.map { $0 + 8 } ?? shortest
+        case .csv, .tsv: return precision.map { $0 + 8 } ?? shortest
+        case .npy, .npz: return scalarBytes
         case .text, .latex, .markdown: return (precision ?? 4) + 10 + 16
         case .svg: return 300  // a <rect> with its <title> per weight
         }

@@ -43,11 +43,11 @@ extension RunCommand {
     static let token = Option<Int>.integer("token", "i", minimum: 0, help: "Compute only query row i (0-based); with --causal the autoregressive step.")
     static let layout = Option<WeightLayout>.choice("layout", "layout", help: "Weight layout: xw is H·W (in × out), torch is PyTorch's out × in.", default: "xw", values: [.xw, .torch])
     static let inProjection = Option<String>.file("in-proj", help: "PyTorch's packed in_proj_weight (3·d_model × d_model) instead of --wq --wk --wv; always PyTorch's out × in whatever --layout says, while --wo follows --layout.")
-    static let format = Option<OutputFormat>.choice("format", "format", help: "Output format; csv prints one matrix.", default: "text")
+    static let format = Option<OutputFormat>.choice("format", "format", help: "Output format; csv, tsv and npy hold one matrix, npz every shown part. -o FILE picks it by extension (.json, .csv, .tsv, .npy, .npz).", default: "text, or -o's extension")
     static let show = Option<[String]>.list("show", "parts", allowed: Part.allCases.map(\.rawValue), help: "Comma list of the parts to print: qkv, scores, weights, heads, concat, output.", default: "heads,concat,output")
     static let precision = Option<Int>.integer("precision", "n", in: 0...17, help: "Decimals in text and csv output (0…17); text switches to scientific notation for values ≥ 1e6 or all below 10^-n; csv without it and json print shortest round-trip numbers.", default: "4 in text, shortest round-trip in csv")
     static let useFloat = Flag("float", help: "Compute in single precision (double by default).")
-    static let output = Option<String>.string("output", short: "o", "file", help: "Write the result to a file, atomically ('-' is stdout).", completion: .file)
+    static let output = Option<String>.string("output", short: "o", "file", help: "Write the result to a file, atomically ('-' is stdout); its extension picks the format.", completion: .file)
     static let steps = Flag("steps", help: "Print every step in order with its shape and values.")
     static let heatmap = Option<HeatmapTarget>(
         .value("heatmap", "file.svg", help: "Show each head's attention weights as a terminal heatmap, or with a FILE.svg write them all as one SVG picture (labels, legend, each value in a tooltip).", completion: .file)
@@ -76,6 +76,12 @@ enum OutputFormat: String, CaseIterable, Sendable {
     case json
     /// One bare matrix, for the next tool.
     case csv
+    /// One bare matrix, tab-separated.
+    case tsv
+    /// One matrix as a NumPy `.npy` file (binary).
+    case npy
+    /// Every shown part as a NumPy `.npz` archive (binary): `output`, `concat`, `head_1`…
+    case npz
     /// A LaTeX document: each shown part as a captioned bmatrix.
     case latex
     /// Markdown: each shown part as a table.

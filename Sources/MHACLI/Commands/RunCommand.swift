@@ -22,8 +22,9 @@ struct RunCommand: Command {
             try FloatRangeError.check(inputs.matrices, files: options.paths,
                                       bundle: options.bundle.map { $0 == "-" ? "<stdin>" : $0 })
         }
-        let text = options.useFloat ? try compute(Float.self, x, inputs) : try compute(Double.self, x, inputs)
-        return CommandOutput(text: text.report, warnings: text.warnings, destination: options.output, files: text.files)
+        let result = options.useFloat ? try compute(Float.self, x, inputs) : try compute(Double.self, x, inputs)
+        return CommandOutput(text: result.report, binary: result.binary, warnings: result.warnings,
+                             destination: options.output, files: result.files)
     }
 
     /// Refuses, before the forward pass, an output too large to build in memory.
@@ -41,8 +42,8 @@ struct RunCommand: Command {
     }
 
     /// The forward pass in precision `S` and its rendering in the chosen format.
-    private func compute<S: AttentionScalar>(_: S.Type, _ x: Matrix<Double>, _ inputs: RunInputs) throws
-        -> (report: String, warnings: [String], files: [OutputFile]) {
+    private func compute<S: NPYScalar>(_: S.Type, _ x: Matrix<Double>, _ inputs: RunInputs) throws
+        -> (report: String, binary: [UInt8]?, warnings: [String], files: [OutputFile]) {
         let input = x.converted(to: S.self)
         let parameters: AttentionParameters<S> = try inputs.parameters(S.self)
         let mask = inputs.matrices["mask"]?.converted(to: S.self)
@@ -50,7 +51,9 @@ struct RunCommand: Command {
         let summary = ComputationSummary(shapes: result.shapes, causal: inputs.configuration.causal,
                                          maskKind: mask == nil ? nil : "keep", scaleGiven: inputs.configuration.scale != nil,
                                          tokens: options.tokenNames)
-        let report: String
+        var report = ""
+        var binary: [UInt8]?
+        let decimals = options.precisionGiven ? options.precision : nil
         switch options.format {
         case .json:
             report = RunJSONReport.json(result, parts: options.show, summary: summary).serialized() + "\n"
@@ -65,13 +68,19 @@ struct RunCommand: Command {
         case .svg:
             report = svg(result)
         case .csv:
-            report = CSVWriter.matrix(try csvMatrix(result), decimals: options.precisionGiven ? options.precision : nil)
+            report = CSVWriter.matrix(try csvMatrix(result), decimals: decimals)
+        case .tsv:
+            report = CSVWriter.matrix(try csvMatrix(result), decimals: decimals, separator: 0x09)
+        case .npy:
+            binary = NPYWriter.data(try csvMatrix(result))
+        case .npz:
+            binary = try NPZWriter.archive(RunArchive.members(result, parts: options.show))
         case .text:
             report = text(result, input: input, parameters: parameters, mask: mask, configuration: inputs.configuration,
                           summary: summary)
         }
         let files = options.heatmapFile.map { [OutputFile(path: $0, text: svg(result))] } ?? []
-        return (report, result.warnings.map(\.description), files)
+        return (report, binary, result.warnings.map(\.description), files)
     }
 
     /// Every head's weights as one SVG picture.
@@ -124,20 +133,23 @@ struct RunCommand: Command {
         return sections.joined(separator: "\n\n") + "\n"
     }
 
-    /// The one matrix `--format csv` prints, or a usage error when the part has several.
+    /// The one matrix `--format csv`, `tsv` or `npy` prints, or a usage error when the part
+    /// has several.
     private func csvMatrix<S: AttentionScalar>(_ result: AttentionResult<S>) throws(UsageError) -> Matrix<S> {
         let part = options.csvPart
+        let format = options.format.rawValue
+        let instead = options.format == .npy ? "write them all with .npz" : "use --format json"
         let perHead: [Matrix<S>]?
         switch part {
         case .output: return result.output
         case .concat: return result.concat
-        case .qkv: throw .invalidRequest("--format csv prints one matrix, but --show qkv has three (Q, K, V); use --format json")
+        case .qkv: throw .invalidRequest("--format \(format) prints one matrix, but --show qkv has three (Q, K, V); \(instead)")
         case .heads: perHead = result.heads
         case .scores: perHead = result.scores
         case .weights: perHead = result.weights
         }
         guard let matrices = perHead, matrices.count == 1, let only = matrices.first else {
-            throw .invalidRequest("--format csv prints one matrix, but --show \(part.rawValue) has one per head (\(result.shapes.heads)); use --format json")
+            throw .invalidRequest("--format \(format) prints one matrix, but --show \(part.rawValue) has one per head (\(result.shapes.heads)); \(instead)")
         }
         return only
     }

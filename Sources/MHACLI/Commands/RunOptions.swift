@@ -43,7 +43,7 @@ struct RunOptions: Sendable {
     var token: Int?
     /// `--layout`.
     var layout: WeightLayout?
-    /// `--format`.
+    /// The output format: `-o`'s extension, else `--format`, else text.
     var format = OutputFormat.text
     /// `--show`, in the order of `Part.allCases`.
     var show: [Part] = [.heads, .concat, .output]
@@ -90,7 +90,7 @@ struct RunOptions: Sendable {
         token = try a[R.token]
         layout = try a[R.layout]
         output = try a[R.output]
-        format = try WriteUpExtensions.format(path: output, given: try a[R.format])
+        format = try OutputDestination.format(path: output, given: try a[R.format])
         if let parts = try a[R.show] {
             show = Part.allCases.filter { parts.contains($0.rawValue) }
             showGiven = true
@@ -141,8 +141,8 @@ struct RunOptions: Sendable {
     /// Options that cannot go together.
     private func checkCombinations() throws(UsageError) {
         if causal, noCausal { throw .invalidRequest("--causal and --no-causal contradict each other; give one") }
-        if format == .csv, showGiven, show.count > 1 {
-            throw .invalidRequest("--format csv prints one matrix, but --show names \(show.count) parts (\(show.map(\.rawValue).joined(separator: ","))); name one")
+        if format.holdsOneMatrix, showGiven, show.count > 1 {
+            throw .invalidRequest("--format \(format.rawValue) prints one matrix, but --show names \(show.count) parts (\(show.map(\.rawValue).joined(separator: ","))); name one\(format == .npy ? ", or write every part with .npz" : "")")
         }
         if format != .text, let flag = steps ? "--steps" : heatmap ? "--heatmap" : nil {
             throw .invalidRequest("\(flag) draws text for people; it cannot be combined with --format \(format.rawValue)")
@@ -158,16 +158,16 @@ struct RunOptions: Sendable {
         }
     }
 
-    /// The part a CSV output prints: the one `--show` names, else the output.
+    /// The part a one-matrix output (CSV, TSV, NPY) prints: the one `--show` names, else the output.
     var csvPart: Part { showGiven ? show.first ?? .output : .output }
 
-    /// The parts printed: the one CSV matrix, else every shown part.
-    var printedParts: [Part] { format == .csv ? [csvPart] : show }
+    /// The parts printed: the one matrix of CSV, TSV or NPY, else every shown part.
+    var printedParts: [Part] { format.holdsOneMatrix ? [csvPart] : show }
 
     /// The intermediates the engine must keep for the parts shown.
     var intermediates: Intermediates {
         var keep: Intermediates = []
-        let parts = format == .csv ? [csvPart] : show
+        let parts = printedParts
         if parts.contains(.qkv) { keep.insert(.qkv) }
         if parts.contains(.scores) { keep.insert(.scores) }
         if parts.contains(.weights) || heatmap || heatmapFile != nil || format == .svg || steps { keep.insert(.weights) }
