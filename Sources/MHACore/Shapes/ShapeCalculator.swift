@@ -116,7 +116,7 @@ public enum ShapeCalculator {
     private static func tensors(_ w: Widths, n: Int?, memory: ShapeReport.Memory?) -> [TensorShape] {
         let rows: Dimension = n.map { .size($0) } ?? .symbol("n")
         let keys: Dimension = memory.map { m in m.length.map { .size($0) } ?? .symbol("n_k") } ?? rows
-        let source = memory == nil ? "H" : "M"
+        let fromMemory = memory == nil ? "" : " (from M)"
         func shape(_ name: String, _ symbol: String, _ r: Dimension, _ c: Int, _ meaning: String) -> TensorShape {
             TensorShape(name: name, symbol: symbol, rows: r, columns: .size(c), meaning: meaning)
         }
@@ -131,8 +131,8 @@ public enum ShapeCalculator {
             shape("wv_j", "W^v_j", .size(w.dMem), w.v, "key/value head's columns of W^v"),
             shape("q", "Q", rows, w.queryDim, "H·W^q"),
             shape("q_j", "Q_j", rows, w.k, "head j's queries"),
-            shape("k_j", "K_j", keys, w.k, "head j's keys (\(source)·W^k_j)"),
-            shape("v_j", "V_j", keys, w.v, "head j's values (\(source)·W^v_j)"),
+            shape("k_j", "K_j", keys, w.k, "head j's keys\(fromMemory)"),
+            shape("v_j", "V_j", keys, w.v, "head j's values\(fromMemory)"),
         ]
         list.append(TensorShape(name: "scores_j", symbol: "scores_j", rows: rows, columns: keys, meaning: "Q_j·K_jᵀ / √d_k"))
         list.append(TensorShape(name: "weights_j", symbol: "weights_j", rows: rows, columns: keys,
