@@ -40,7 +40,7 @@ enum ShapeExplanation {
         case (nil, _, _): return "d_model = τ · d_k = \(r.heads) · \(r.headDim) = \(r.modelDim)"
         case (_, nil, _): return "τ = d_model / d_k = \(r.modelDim) / \(r.headDim) = \(r.heads)"
         case (_, _, .some) where r.hasCustomHeadDim:
-            return "d_k = \(r.headDim) given: τ · d_k = \(r.heads) · \(r.headDim) = \(r.heads * r.headDim) ≠ d_model = \(r.modelDim), so the heads are not d_model/τ wide (as in Gemma): W^q is d_model × τ·d_k and W^o is τ·d_v × d_model"
+            return "d_k = \(r.headDim) given: τ · d_k = \(r.heads) · \(r.headDim) = \(r.heads * r.headDim) ≠ d_model = \(r.modelDim), so the heads are not d_model/τ wide (as in Gemma): W^q is d_model × τ·d_k and W^o is τ·\(r.valueDim == r.headDim ? "d_k" : "d_v") × d_model"
         default: return "d_k = d_model / τ = \(r.modelDim) / \(r.heads) = \(r.headDim)"
         }
     }
