@@ -61,12 +61,16 @@ struct RunOptions: Sendable {
     var steps = false, heatmap = false, noColor = false, full = false
     /// `--tokens`.
     var tokenNames: [String]?
+    /// RoPE, ALiBi, window, soft-cap, head width, position offset, mask kind.
+    var score = ScoreOptions()
 
     /// The matrix options and their bundle keys.
     static let matrixOptions: [(option: Option<String>, key: String)] = [
         (RunCommand.input, "x"), (RunCommand.wq, "wq"), (RunCommand.wk, "wk"), (RunCommand.wv, "wv"),
         (RunCommand.wo, "wo"), (RunCommand.bq, "bq"), (RunCommand.bk, "bk"), (RunCommand.bv, "bv"),
         (RunCommand.bo, "bo"), (RunCommand.mask, "mask"), (RunCommand.inProjection, "in_proj"),
+        (RunCommand.memory, "memory"), (RunCommand.qkv, "qkv"), (RunCommand.qkvBias, "qkv_bias"),
+        (RunCommand.inProjectionBias, "in_proj_bias"),
     ]
 
     /// Reads every option of `run`.
@@ -94,6 +98,7 @@ struct RunOptions: Sendable {
         output = try a[R.output]
         (steps, heatmap, noColor, full) = (a[R.steps], a[R.heatmap], a[R.noColor], a[R.full])
         tokenNames = try a[R.tokens]
+        score = try ScoreOptions(a)
         if let names = tokenNames, let bad = names.first(where: { $0.unicodeScalars.contains { $0.properties.generalCategory == .control } }) {
             throw R.tokens.spec.invalid(names.joined(separator: ","),
                                         "token name '\(bad)' contains a control character (tab, newline, escape)")
@@ -112,6 +117,16 @@ struct RunOptions: Sendable {
         }
         if paths["in_proj"] != nil, let separate = ["wq", "wk", "wv"].first(where: { paths[$0] != nil }) {
             throw .invalidRequest("--in-proj replaces --wq, --wk and --wv; do not give --\(separate) too")
+        }
+        if paths["qkv"] != nil, let other = ["in_proj", "wq", "wk", "wv"].first(where: { paths[$0] != nil }) {
+            throw .invalidRequest("--qkv replaces --wq, --wk and --wv; do not give --\(other.replacingOccurrences(of: "_", with: "-")) too")
+        }
+        if paths["qkv_bias"] != nil, paths["in_proj_bias"] != nil {
+            throw .invalidRequest("--qkv-bias and --in-proj-bias are the same packed bias; give one")
+        }
+        if let packed = paths["qkv_bias"] != nil ? "--qkv-bias" : paths["in_proj_bias"] != nil ? "--in-proj-bias" : nil,
+           let separate = ["bq", "bk", "bv"].first(where: { paths[$0] != nil }) {
+            throw .invalidRequest("\(packed) replaces --bq, --bk and --bv; do not give --\(separate) too")
         }
         if paths.values.filter({ $0 == "-" }).count + (bundle == "-" ? 1 : 0) > 1 {
             throw .invalidRequest("only one input can read stdin ('-')")
