@@ -11,8 +11,10 @@ struct ScoreBlock<S> {
     var width: Int
     /// Index of the block's first key.
     var firstKey: Int
-    /// Sequence position of the block's first query row.
+    /// Position (in key coordinates) of the block's first query row.
     var firstPosition: Int
+    /// Index of the block's first query row among the kernel call's rows (for the mask).
+    var firstRow: Int
 }
 
 /// The running row maximum m and row sum ℓ of the online softmax, for one query tile.
@@ -60,28 +62,31 @@ struct OnlineSoftmaxState<S: AttentionScalar> {
 }
 
 extension Kernels {
-    /// One online-softmax step for a block of scores: scales them, blocks masked keys (−∞),
-    /// then per row raises m to m′ = max(m, block maximum), replaces the scores by
-    /// P = exp(score − m′), sets ℓ = ℓ·exp(m − m′) + ΣP and rescales the row's output
-    /// accumulator by exp(m − m′). Rows with nothing visible yet get P = 0.
+    /// One online-softmax step for a block of raw dot products: turns them into logits by
+    /// `rule` (scale, soft-cap, ALiBi, visible range, user mask; blocked = −∞), then per row
+    /// raises m to m′ = max(m, block maximum), replaces the logits by P = exp(logit − m′),
+    /// sets ℓ = ℓ·exp(m − m′) + ΣP and rescales the row's output accumulator by
+    /// exp(m − m′). Rows with nothing visible yet get P = 0.
     static func updateOnlineSoftmax<T: AttentionTile>(
-        _ tile: T.Type, _ block: ScoreBlock<T.Scalar>, scale: T.Scalar, causal: Bool,
-        mask: UnsafePointer<Bool>?, maskStride: Int, state: OnlineSoftmaxState<T.Scalar>,
+        _ tile: T.Type, _ block: ScoreBlock<T.Scalar>, rule: ScoreRule<T.Scalar>, keyCount: Int,
+        state: OnlineSoftmaxState<T.Scalar>,
         output: UnsafeMutablePointer<T.Scalar>, outputStride: Int, headDim: Int
     ) {
         let lanes = T.Row.scalarCount
         let padded = roundUp(block.width, to: lanes)
+        // With a positive scale and nothing else reshaping the scores, max(x·scale) =
+        // scale·max(x), so the scaling is folded into the exponentiation.
+        let folded = rule.scale > 0 && !rule.reshapes
         for r in 0..<block.rows {
             let row = block.scores + r * block.stride
             let position = block.firstPosition + r
-            // With a positive scale, max(x·scale) = scale·max(x), so the scaling is folded
-            // into the exponentiation; any other scale is applied to the scores first.
-            let folded = scale > 0
-            let blockMaximum = scaleAndMask(tile, row: row, width: block.width, padded: padded,
-                                            scale: folded ? nil : scale,
-                                            visible: causal ? position - block.firstKey + 1 : nil,
-                                            mask: mask.map { $0 + position * maskStride + block.firstKey })
-                * (folded ? scale : 1)
+            let visible = rule.visibleKeys(position: position, keyCount: keyCount)
+            let lower = Swift.min(block.width, Swift.max(0, visible.lowerBound - block.firstKey))
+            let upper = Swift.max(lower, Swift.min(block.width, visible.upperBound - block.firstKey))
+            let blockMaximum = folded
+                ? maskOutside(row: row, lower: lower, upper: upper, padded: padded) * rule.scale
+                : applyRule(rule, row: row, lower: lower, upper: upper, padded: padded,
+                            firstKey: block.firstKey, position: position, kernelRow: block.firstRow + r)
             let previous = state.maximum[r]
             let maximum = Swift.max(previous, blockMaximum)
             guard maximum > -T.Scalar.infinity else {
@@ -90,7 +95,7 @@ extension Kernels {
             }
             let correction = previous == -T.Scalar.infinity
                 ? 0 : T.Scalar.exponential(previous - maximum)
-            let total = exponentiate(tile, row: row, padded: padded, scale: folded ? scale : 1,
+            let total = exponentiate(tile, row: row, padded: padded, scale: folded ? rule.scale : 1,
                                      maximum: maximum)
             state.sum[r] = state.sum[r] * correction + total
             state.maximum[r] = maximum
@@ -101,29 +106,34 @@ extension Kernels {
         }
     }
 
-    /// Multiplies a score row by `scale` (when given); sets −∞ on lanes past `width`, on keys
-    /// at or past `visible` (causal) and where `mask` is false. Returns the row maximum.
+    /// Sets −∞ on lanes outside `lower ..< upper` (up to `padded`); returns the maximum of
+    /// the lanes inside.
     @inline(__always)
-    static func scaleAndMask<T: AttentionTile>(
-        _ tile: T.Type, row: UnsafeMutablePointer<T.Scalar>, width: Int, padded: Int,
-        scale: T.Scalar?, visible: Int?, mask: UnsafePointer<Bool>?
-    ) -> T.Scalar {
-        let raw = UnsafeMutableRawPointer(row)
-        let vectorBytes = MemoryLayout<T.Row>.stride
-        if let scale {
-            for offset in Swift.stride(from: 0, to: padded / T.Row.scalarCount * vectorBytes,
-                                   by: vectorBytes) {
-                raw.storeBytes(of: raw.loadUnaligned(fromByteOffset: offset, as: T.Row.self) * scale,
-                               toByteOffset: offset, as: T.Row.self)
-            }
+    static func maskOutside<S: AttentionScalar>(
+        row: UnsafeMutablePointer<S>, lower: Int, upper: Int, padded: Int
+    ) -> S {
+        for t in 0..<lower { row[t] = -S.infinity }
+        for t in upper..<padded { row[t] = -S.infinity }
+        var maximum = -S.infinity
+        for t in lower..<upper where row[t] > maximum { maximum = row[t] }
+        return maximum
+    }
+
+    /// Replaces the raw products inside `lower ..< upper` by their logits under `rule` and
+    /// the lanes outside by −∞; returns the row's largest logit.
+    @inline(__always)
+    static func applyRule<S: AttentionScalar>(
+        _ rule: ScoreRule<S>, row: UnsafeMutablePointer<S>, lower: Int, upper: Int, padded: Int,
+        firstKey: Int, position: Int, kernelRow: Int
+    ) -> S {
+        for t in 0..<lower { row[t] = -S.infinity }
+        for t in upper..<padded { row[t] = -S.infinity }
+        var maximum = -S.infinity
+        for t in lower..<upper {
+            let s = rule.logit(row[t], key: firstKey + t, position: position, row: kernelRow)
+            row[t] = s
+            if s > maximum { maximum = s }
         }
-        let blockedFrom = Swift.min(width, Swift.max(0, visible ?? width))
-        for t in blockedFrom..<padded { row[t] = -T.Scalar.infinity }
-        if let mask {
-            for t in 0..<blockedFrom where !mask[t] { row[t] = -T.Scalar.infinity }
-        }
-        var maximum = -T.Scalar.infinity
-        for t in 0..<blockedFrom where row[t] > maximum { maximum = row[t] }
         return maximum
     }
 
