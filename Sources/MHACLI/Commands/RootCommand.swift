@@ -6,7 +6,7 @@ enum RootCommand {
     static let version = "0.1.0"
 
     /// The subcommands, in the order help lists them.
-    static let commands: [any Command.Type] = [RunCommand.self, ShapesCommand.self, InitCommand.self,
+    static let commands: [any Command.Type] = [RunCommand.self, AttendCommand.self, ShapesCommand.self, InitCommand.self,
                                                BenchCommand.self, HelpCommand.self]
 
     /// The root declaration.

@@ -156,6 +156,7 @@ struct RunInputs {
     func mask<S: AttentionScalar>(_: S.Type) -> AttentionMask<S>? {
         matrices["mask"].map { AttentionMask($0.converted(to: S.self), kind: maskKind.converted()) }
     }
+}
 
 /// The matrices `--weights` fills in.
 enum WeightFiller {

@@ -109,12 +109,7 @@ struct RunOptions: Sendable {
     /// Options that cannot go together.
     private func checkCombinations() throws(UsageError) {
         if causal, noCausal { throw .invalidRequest("--causal and --no-causal contradict each other; give one") }
-        if format == .csv, showGiven, show.count > 1 {
-            throw .invalidRequest("--format csv prints one matrix, but --show names \(show.count) parts (\(show.map(\.rawValue).joined(separator: ","))); name one")
-        }
-        if format != .text, let flag = steps ? "--steps" : heatmap ? "--heatmap" : nil {
-            throw .invalidRequest("\(flag) draws text for people; it cannot be combined with --format \(format.rawValue)")
-        }
+        try presentation.checkCombinations()
         if paths["in_proj"] != nil, let separate = ["wq", "wk", "wv"].first(where: { paths[$0] != nil }) {
             throw .invalidRequest("--in-proj replaces --wq, --wk and --wv; do not give --\(separate) too")
         }
@@ -133,20 +128,19 @@ struct RunOptions: Sendable {
         }
     }
 
+    /// How the result is presented.
+    var presentation: ResultPresentation {
+        ResultPresentation(format: format, show: show, showGiven: showGiven, precision: precision,
+                           precisionGiven: precisionGiven, output: output, steps: steps, heatmap: heatmap,
+                           noColor: noColor, full: full, tokenNames: tokenNames)
+    }
+
     /// The part a CSV output prints: the one `--show` names, else the output.
-    var csvPart: Part { showGiven ? show.first ?? .output : .output }
+    var csvPart: Part { presentation.csvPart(projected: true) }
 
     /// The parts printed: the one CSV matrix, else every shown part.
     var printedParts: [Part] { format == .csv ? [csvPart] : show }
 
     /// The intermediates the engine must keep for the parts shown.
-    var intermediates: Intermediates {
-        var keep: Intermediates = []
-        let parts = format == .csv ? [csvPart] : show
-        if parts.contains(.qkv) { keep.insert(.qkv) }
-        if parts.contains(.scores) { keep.insert(.scores) }
-        if parts.contains(.weights) || heatmap || steps { keep.insert(.weights) }
-        if steps { keep.formUnion([.qkv, .scores]) }
-        return keep
-    }
+    var intermediates: Intermediates { presentation.intermediates(projected: true) }
 }

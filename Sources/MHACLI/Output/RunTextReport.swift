@@ -39,7 +39,7 @@ struct RunTextReport<Scalar: AttentionScalar> {
         let heads = "τ = \(s.heads) \(s.heads == 1 ? "head" : "heads")"
         var lines: [String]
         if s.projected {
-            let width = s.queryDim == s.modelDim && rules?.headDim == nil ? "d_k = \(s.modelDim) / \(s.heads) = \(s.headDim)"
+            let width = s.queryDim == s.modelDim && rules?.configuration.headDim == nil ? "d_k = \(s.modelDim) / \(s.heads) = \(s.headDim)"
                 : "d_k = \(s.headDim) (τ·d_k = \(s.queryDim), d_model = \(s.modelDim))"
             let memory = s.memoryDim.map { "   memory M · \(s.keyCount) × \($0) (cross-attention: K, V from M)" } ?? ""
             lines = ["input H · \(s.tokens) × \(s.modelDim)\(memory)   \(heads)   \(width)   scale = \(scale)\(kv)"]

@@ -18,10 +18,10 @@ struct ScoreRulesSummary: Sendable {
         var rules: [String] = []
         if let rope = c.rope {
             let r = rope.rotatedDimensions(headDim: s.headDim)
-            rules.append("RoPE \(rope.convention.rawValue) (base \(MatrixText.short(rope.base, 4)), \(r) of d_k = \(s.headDim) dimensions)")
+            rules.append("RoPE \(rope.convention.rawValue) (base \(Self.plain(rope.base)), \(r) of d_k = \(s.headDim) dimensions)")
         }
         if s.positionOffset != 0 { rules.append("positions start at \(s.positionOffset)") }
-        if let cap = c.softcap { rules.append("soft-cap \(MatrixText.short(cap, 4)): c·tanh(s/c)") }
+        if let cap = c.softcap { rules.append("soft-cap \(Self.plain(cap)): c·tanh(s/c)") }
         if c.alibi {
             let slopes = alibiSlopes.map { ": slopes " + $0.map { MatrixText.short($0, 4) }.joined(separator: ", ") } ?? ""
             rules.append("ALiBi −m_j·(query position − key position)\(slopes)")
@@ -39,5 +39,10 @@ struct ScoreRulesSummary: Sendable {
         }
         guard !rules.isEmpty else { return [] }
         return ["scores: " + rules.joined(separator: " → ")]
+    }
+
+    /// A number as the user wrote it: `10000`, `50`, `0.5` (shortest round-trip).
+    static func plain(_ value: Double) -> String {
+        value.rounded() == value && abs(value) < 1e15 ? String(Int(value)) : String(value)
     }
 }
