@@ -2,7 +2,8 @@
 """Inputs of the attend, cross-attention and Llama examples, and their independent check.
 
     /work/venv/bin/python examples/torch_examples.py generate   # rewrite the input files
-    /work/venv/bin/python examples/torch_examples.py verify     # check each `expected`
+    /work/venv/bin/python examples/torch_examples.py verify     # check each `expected`,
+                                                                 # rewrite torch-reference.json
 
 `generate` draws the inputs from a seeded torch generator (values rounded to two decimals
 for the hand-sized CSV examples; the Llama layer's weights are a random-init Hugging Face
@@ -10,7 +11,10 @@ LlamaAttention, written at full float64 precision). `verify` recomputes every pr
 in float64 with PyTorch alone — SDPA for attend, F.multi_head_attention_forward with separate
 kdim/vdim for cross-attention, transformers' LlamaAttention ("sdpa" path) for the Llama layer
 — and compares with the numbers in `expected` at their printed precision (half a unit in the
-last place). Needs torch and transformers (the venv); never mha-cli itself.
+last place). It also writes each folder's `torch-reference.json` (the same parts at full
+float64 precision, keyed as mha-cli's JSON output), which Tests/MHACLITests compares with
+`--format json` at relative error 1e-12. Needs torch and transformers (the venv); never
+mha-cli itself.
 """
 import json, os, re, sys
 import torch
@@ -50,6 +54,12 @@ def numbers(text):
     return torch.tensor(out)
 
 
+def write_reference(folder, parts):
+    with open(path(folder, "torch-reference.json"), "w") as f:
+        json.dump({k: v.tolist() for k, v in parts.items()}, f)
+        f.write("\n")
+
+
 def close_printed(folder, want, decimals=4):
     with open(path(folder, "expected")) as f:
         got = numbers(f.read())
@@ -79,6 +89,7 @@ def attend(mode):
     weights = torch.softmax((qh @ kh.transpose(1, 2)) / 2**0.5 + torch.where(keep, 0.0, float("-inf")), -1)
     heads = F.scaled_dot_product_attention(qh, kh, vh, attn_mask=keep)
     concat = heads.transpose(0, 1).reshape(2, 6)
+    write_reference(folder, {"weights": weights, "heads": heads, "concat": concat})
     close_printed(folder, torch.cat([weights.reshape(-1), heads.reshape(-1), concat.reshape(-1)]))
 
 
@@ -100,6 +111,7 @@ def cross(mode):
         dropout_p=0.0, out_proj_weight=wo.T, out_proj_bias=None, training=False, need_weights=True,
         use_separate_proj_weight=True, q_proj_weight=wq.T, k_proj_weight=wk.T, v_proj_weight=wv.T,
         average_attn_weights=False)
+    write_reference(folder, {"weights": weights[0], "output": out[:, 0]})
     close_printed(folder, torch.cat([weights[0].reshape(-1), out[:, 0].reshape(-1)]))
 
 
@@ -134,8 +146,14 @@ def llama(mode):
         return
     with open(path(folder, "llama-layer.json")) as f:
         x = torch.tensor(json.load(f)["x"])
-    positions = torch.arange(4).unsqueeze(0)
-    cos, sin = rotary(x.unsqueeze(0), positions)
+    # LlamaRotaryEmbedding builds its angles in float32 whatever the model's dtype; the same
+    # formula in float64 (inv_freq = base^(−2i/d), cos/sin of [freqs, freqs]) keeps the check exact.
+    inv_freq = 1.0 / (config.rope_parameters["rope_theta"] ** (torch.arange(0, 4, 2, dtype=torch.float64) / 4))
+    freqs = torch.outer(torch.arange(4, dtype=torch.float64), inv_freq)
+    emb = torch.cat([freqs, freqs], dim=-1).unsqueeze(0)
+    cos, sin = emb.cos(), emb.sin()
+    hf_cos, _ = rotary(x.unsqueeze(0), torch.arange(4).unsqueeze(0))
+    assert (hf_cos - cos).abs().max() < 1e-6, "the float64 angles differ from Hugging Face's"
     causal = torch.full((4, 4), float("-inf")).triu(1).view(1, 1, 4, 4)
     with torch.no_grad():
         out, _ = layer(x.unsqueeze(0), position_embeddings=(cos, sin), attention_mask=causal)
@@ -146,6 +164,7 @@ def llama(mode):
         layer(x.unsqueeze(0), position_embeddings=(cos, sin), attention_mask=causal)
     hook.remove()
     heads = captured["concat"][0].reshape(4, 4, 4).transpose(0, 1)   # τ × n × d_k
+    write_reference(folder, {"heads": heads, "output": out[0]})
     close_printed(folder, torch.cat([heads.reshape(-1), out[0].reshape(-1)]))
 
 
