@@ -27,11 +27,11 @@ public struct InputBundle: Sendable, Equatable {
     /// The one token to compute (0-based).
     public var token: Int?
     /// `"xw"` or `"torch"`.
-    public var layout: String?
-    /// DESIGN §4's options: d_k, RoPE (`"half"`/`"interleaved"`, base, rotated dimensions),
-    /// the position offset, ALiBi, the window, the soft-cap and the mask kind.
-    public var headDim: Int?, rope: String?, ropeBase: Double?, ropeDims: Int?, positionOffset: Int?
-    public var alibi: Bool?, window: Int?, softcap: Double?, maskKind: String?
+    public var layout: WeightLayout?
+    /// The options of docs/contract.md §4: d_k, RoPE (pairs, base, rotated dimensions), the
+    /// position offset, ALiBi, the window, the soft-cap and the mask kind.
+    public var headDim: Int?, rope: RotaryEmbedding.Convention?, ropeBase: Double?, ropeDims: Int?, positionOffset: Int?
+    public var alibi: Bool?, window: Int?, softcap: Double?, maskKind: AttentionMask<Double>.Kind?
 
     /// The keys that hold matrices.
     public static let matrixKeys = ["x", "wq", "wk", "wv", "wo", "bq", "bk", "bv", "bo", "mask", "in_proj",
@@ -92,16 +92,16 @@ public struct InputBundle: Sendable, Equatable {
         case "token": token = try field.integer(minimum: 0)
         case "causal": causal = try field.boolean()
         case "scale": scale = try field.number()
-        case "layout": layout = try field.string(oneOf: ["xw", "torch"])
+        case "layout": layout = try field.choice(of: WeightLayout.self)
         case "head_dim": headDim = try field.integer(minimum: 1)
-        case "rope": rope = try field.string(oneOf: ["half", "interleaved"])
+        case "rope": rope = try field.choice(of: RotaryEmbedding.Convention.self)
         case "rope_base": ropeBase = try field.number()
         case "rope_dims": ropeDims = try field.integer(minimum: 1)
         case "position_offset": positionOffset = try field.integer(minimum: 0)
         case "alibi": alibi = try field.boolean()
         case "window": window = try field.integer(minimum: 1)
         case "softcap": softcap = try field.number()
-        case "mask_kind": maskKind = try field.string(oneOf: ["keep", "block", "additive"])
+        case "mask_kind": maskKind = try field.choice(of: AttentionMask<Double>.Kind.self)
         default:
             let valid = InputBundle.validKeys.joined(separator: ", ")
             throw reader.error(at: keyIndex, path: "$", "unknown key \(MessageText.quoted(key)); valid keys: \(valid)")
@@ -167,9 +167,9 @@ private struct BundleField {
     }
 
     /// One of the `choices`, exactly.
-    func string(oneOf choices: [String]) throws(FormatError) -> String {
-        let expected = choices.map { "\"\($0)\"" }.joined(separator: " or ")
-        guard kind == .string, choices.contains(document.string(index)) else { throw mismatch(expected) }
-        return document.string(index)
+    func choice<T: RawRepresentable & CaseIterable>(of _: T.Type) throws(FormatError) -> T where T.RawValue == String {
+        let expected = T.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: " or ")
+        guard kind == .string, let value = T(rawValue: document.string(index)) else { throw mismatch(expected) }
+        return value
     }
 }

@@ -25,7 +25,7 @@ struct RunInputs {
             matrices[key] = try MatrixReader.read(path: path)
         }
         let bundleName = o.bundle.map { $0 == "-" ? "<stdin>" : $0 }
-        layout = try o.layout ?? Self.layout(bundle.layout, file: bundleName ?? "bundle") ?? .xw
+        layout = o.layout ?? bundle.layout ?? .xw
         configuration = AttentionConfiguration(
             heads: o.heads ?? bundle.heads ?? 1, kvHeads: o.kvHeads ?? bundle.kvHeads,
             causal: o.noCausal ? false : o.causal || (bundle.causal ?? false), scale: o.scale ?? bundle.scale,
@@ -50,7 +50,7 @@ struct RunInputs {
     /// The score options: the command line's, else the bundle's.
     private static func merged(_ o: ScoreOptions, _ b: InputBundle, file: String) throws -> ScoreOptions {
         var s = o
-        if s.rope == nil, let text = b.rope { s.rope = RotaryEmbedding.Convention(rawValue: text) }
+        s.rope = s.rope ?? b.rope
         s.ropeBase = s.ropeBase ?? b.ropeBase
         s.ropeDims = s.ropeDims ?? b.ropeDims
         s.positionOffset = s.positionOffset ?? b.positionOffset
@@ -58,20 +58,11 @@ struct RunInputs {
         s.window = s.window ?? b.window
         s.softcap = s.softcap ?? b.softcap
         s.headDim = s.headDim ?? b.headDim
-        if s.maskKind == nil, let text = b.maskKind { s.maskKind = AttentionMask<Double>.Kind(rawValue: text) }
+        s.maskKind = s.maskKind ?? b.maskKind
         if s.rope == nil, s.ropeBase != nil || s.ropeDims != nil {
             throw BundleSourcedError(file: file, message: "rope_base and rope_dims set up rotary positions; give \"rope\" (or --rope) too")
         }
         return s
-    }
-
-    /// The bundle's `layout`, or an error naming the bundle when it is not xw or torch.
-    private static func layout(_ text: String?, file: String) throws -> WeightLayout? {
-        guard let text else { return nil }
-        guard let layout = WeightLayout(rawValue: text) else {
-            throw BundleSourcedError(file: file, message: "layout '\(text)' is not xw or torch")
-        }
-        return layout
     }
 
     /// H, or a usage error saying how to give it.
@@ -114,15 +105,7 @@ struct RunInputs {
 
     /// Σ rows·columns over `shapes`, or nil if it overflows `Int`.
     private static func valueCount(_ shapes: [(Int, Int)]) -> Int? {
-        var total = 0
-        for (rows, columns) in shapes {
-            let (count, overflow) = rows.multipliedReportingOverflow(by: columns)
-            guard !overflow else { return nil }
-            let (sum, sumOverflow) = total.addingReportingOverflow(count)
-            guard !sumOverflow else { return nil }
-            total = sum
-        }
-        return total
+        CheckedArithmetic.elementCount(shapes)
     }
 
     /// The parameters for the engine, in precision `S`.

@@ -1,7 +1,7 @@
 import MHACore
 import MHAFormats
 
-/// The JSON form of a forward pass, with the keys of DESIGN §3 and §4:
+/// The JSON form of a forward pass, with the keys of docs/contract.md (§3 and §4):
 /// `shapes{input, heads, kv_heads, head_dim, head_output, concat, output}` (plus `memory` in
 /// cross-attention), or for `attend` `shapes{queries, keys, values, heads, kv_heads, head_dim,
 /// value_dim, head_output, concat}`; then the shown parts among `q`, `k`, `v` (and with RoPE

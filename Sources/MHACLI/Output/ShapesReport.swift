@@ -3,7 +3,7 @@ import MHAFormats
 
 /// The text and JSON forms of a `ShapeReport` (`mha-cli shapes`).
 enum ShapesReport {
-    /// JSON with the keys of DESIGN §3: d_model, heads, head_dim, kv_heads, concat_dim,
+    /// JSON with the keys of docs/contract.md (§3): d_model, heads, head_dim, kv_heads, concat_dim,
     /// seq_len, tensors{name: [rows, cols]}, parameters{…, total}, flops; an unknown n stays "n".
     /// Extended (§4): `value_dim` always; `memory_len` (or "n_k") and `memory_dim` in
     /// cross-attention; `kv_cache{layers, dtype, bytes_per_token, bytes}` when asked (`bytes`
