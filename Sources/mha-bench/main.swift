@@ -1,6 +1,7 @@
 // Hidden measuring tool for benchmarks/ (not a product): prints one JSON line.
 //   mha-bench gemm M N K [float] [repeat=R]
 //   mha-bench forward N D HEADS [causal] [float] [repeat=R]
+//   mha-bench options N D HEADS [causal] [rope] [alibi] [window=W] [softcap=C] [float] [repeat=R]
 import MHACore
 
 let arguments = Array(CommandLine.arguments.dropFirst())
@@ -28,6 +29,24 @@ case ("forward", 3):
     } catch {
         print("mha-bench: error: \(error)")
     }
+case ("options", 3):
+    func value(_ key: String) -> Double? {
+        arguments.first { $0.hasPrefix(key + "=") }.flatMap { Double($0.dropFirst(key.count + 1)) }
+    }
+    let configuration = AttentionConfiguration(
+        heads: sizes[2], causal: arguments.contains("causal"),
+        rope: arguments.contains("rope") ? RotaryEmbedding() : nil, alibi: arguments.contains("alibi"),
+        window: value("window").map { Int($0) }, softcap: value("softcap"))
+    do {
+        report(isFloat
+            ? try Benchmark.forward(Float.self, sequenceLength: sizes[0], modelWidth: sizes[1],
+                                    configuration: configuration, repeats: repeats)
+            : try Benchmark.forward(Double.self, sequenceLength: sizes[0], modelWidth: sizes[1],
+                                    configuration: configuration, repeats: repeats))
+    } catch {
+        print("mha-bench: error: \(error)")
+    }
 default:
-    print("usage: mha-bench gemm M N K [float] [repeat=R] | forward N D HEADS [causal] [float] [repeat=R]")
+    print("usage: mha-bench gemm M N K [float] [repeat=R] | forward N D HEADS [causal] [float] [repeat=R] "
+          + "| options N D HEADS [causal] [rope] [alibi] [window=W] [softcap=C] [float] [repeat=R]")
 }

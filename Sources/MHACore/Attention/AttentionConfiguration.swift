@@ -5,7 +5,7 @@
 /// of the memory M in cross-attention), `d_model` model width, `τ` heads, `g` key/value
 /// heads, `d_k` head width (d_model / τ unless `headDim` says otherwise), `d_v` value width.
 ///
-/// Positions (DESIGN §4): key t is at `positionOffset + t`, query row i at
+/// Positions (docs/attention-options.md): key t is at `positionOffset + t`, query row i at
 /// `positionOffset + n_k − n_q + i`, so with n_q = n_k row i is token i. Per head the scores
 /// go `s = (Q_j·K_jᵀ)·scale` → soft-cap → + ALiBi → masks (causal, window, user) → softmax →
 /// `·V_j`; RoPE turns Q_j and K_j before the scores.

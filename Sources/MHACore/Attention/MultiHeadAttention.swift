@@ -1,6 +1,6 @@
 import Dispatch
 
-/// The multi-head attention forward pass (docs/contract.md §1 and §4).
+/// The multi-head attention forward pass (docs/contract.md §1, docs/attention-options.md).
 ///
 ///     Q = H·W^q + b^q,  K = S·W^k + b^k,  V = S·W^v + b^v    (S = H, or the memory M)
 ///     Q_j, K_j ← RoPE(Q_j, K_j)                                (with a rotary embedding)

@@ -1,4 +1,4 @@
-/// One head's scores after each stage of DESIGN §4's order, kept with `.scores` for a front
+/// One head's scores after each stage of docs/attention-options.md's order, kept with `.scores` for a front
 /// end to show (`--steps`) without re-deriving them. Every matrix is rows × n_k.
 public struct ScoreStages<Scalar: AttentionScalar>: Sendable {
     /// (Q_j·K_jᵀ)·scale (with RoPE, of the rotated Q_j and K_j).

@@ -54,6 +54,20 @@ public enum Benchmark {
                                  repeats: repeats, seed: seed)
     }
 
+    /// Times the full forward pass as `forward(_:sequenceLength:…)` does, under any
+    /// configuration (RoPE, ALiBi, a window, a soft-cap, head width, kv heads): H uniform in
+    /// ±1, weights uniform in ±1/√d_model shaped for the configuration, no biases, no mask.
+    /// FLOPs are `forwardFlops` (nominal: a window or causal mask does less work).
+    /// - Throws: `AttentionError` for an invalid configuration or a problem too large for memory.
+    public static func forward<S: AttentionScalar>(
+        _ type: S.Type, sequenceLength n: Int, modelWidth d: Int, configuration: AttentionConfiguration,
+        repeats: Int, seed: UInt64 = 1
+    ) throws(AttentionError) -> Result {
+        S.self == Float.self
+            ? try measureForward(Float.self, n: n, d: d, configuration: configuration, repeats: repeats, seed: seed)
+            : try measureForward(Double.self, n: n, d: d, configuration: configuration, repeats: repeats, seed: seed)
+    }
+
     private static func measureProduct<S: AttentionScalar>(
         _ type: S.Type, m: Int, n: Int, k: Int, repeats: Int, seed: UInt64
     ) -> Result {
@@ -69,15 +83,25 @@ public enum Benchmark {
     private static func measureForward<S: AttentionScalar>(
         _ type: S.Type, n: Int, d: Int, heads: Int, causal: Bool, repeats: Int, seed: UInt64
     ) throws(AttentionError) -> Result {
+        try measureForward(S.self, n: n, d: d, configuration: AttentionConfiguration(heads: heads, causal: causal),
+                           repeats: repeats, seed: seed)
+    }
+
+    private static func measureForward<S: AttentionScalar>(
+        _ type: S.Type, n: Int, d: Int, configuration: AttentionConfiguration, repeats: Int, seed: UInt64
+    ) throws(AttentionError) -> Result {
         var generator = SplitMix64(seed: seed)
         let weightScale = 1 / S(Double(Swift.max(d, 1)).squareRoot())
         let input = Matrix<S>.random(rows: n, columns: d, scale: 1, using: &generator)
-        let weights = (0..<4).map { _ in
-            Matrix<S>.random(rows: d, columns: d, scale: weightScale, using: &generator)
+        let heads = Swift.max(configuration.heads, 1)
+        let headDim = configuration.headDim ?? d / heads
+        let kvDim = (configuration.kvHeads ?? heads) * headDim
+        let shapes = [(d, heads * headDim), (d, kvDim), (d, kvDim), (heads * headDim, d)]
+        let weights = shapes.map { rows, columns in
+            Matrix<S>.random(rows: rows, columns: columns, scale: weightScale, using: &generator)
         }
         let parameters = AttentionParameters(wq: weights[0], wk: weights[1], wv: weights[2],
                                              wo: weights[3])
-        let configuration = AttentionConfiguration(heads: heads, causal: causal)
         let run = { () throws(AttentionError) in
             _ = try MultiHeadAttention.forward(input: input, parameters: parameters,
                                                configuration: configuration)

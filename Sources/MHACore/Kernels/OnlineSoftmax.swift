@@ -120,7 +120,8 @@ extension Kernels {
     }
 
     /// Replaces the raw products inside `lower ..< upper` by their logits under `rule` and
-    /// the lanes outside by −∞; returns the row's largest logit.
+    /// the lanes outside by −∞; returns the row's largest logit. Each stage is one loop over
+    /// the row (the same operations, in the same order, as `ScoreRule.logit`).
     @inline(__always)
     static func applyRule<S: AttentionScalar>(
         _ rule: ScoreRule<S>, row: UnsafeMutablePointer<S>, lower: Int, upper: Int, padded: Int,
@@ -128,12 +129,22 @@ extension Kernels {
     ) -> S {
         for t in 0..<lower { row[t] = -S.infinity }
         for t in upper..<padded { row[t] = -S.infinity }
-        var maximum = -S.infinity
-        for t in lower..<upper {
-            let s = rule.logit(row[t], key: firstKey + t, position: position, row: kernelRow)
-            row[t] = s
-            if s > maximum { maximum = s }
+        let scale = rule.scale
+        for t in lower..<upper { row[t] *= scale }
+        if let c = rule.softcap {
+            for t in lower..<upper { row[t] = ScoreRule.cap(row[t], c) }
         }
+        if let m = rule.slope {
+            // −m·(p − key), key = firstKey + t.
+            let offset = position - firstKey
+            for t in lower..<upper { row[t] -= m * S(offset - t) }
+        }
+        if let bias = rule.bias {
+            let biasRow = bias + kernelRow * rule.biasStride + firstKey
+            for t in lower..<upper { row[t] += biasRow[t] }
+        }
+        var maximum = -S.infinity
+        for t in lower..<upper where row[t] > maximum { maximum = row[t] }
         return maximum
     }
 

@@ -1,6 +1,6 @@
 import Foundation
 
-/// How one head turns a raw dot product q·k into the logit its softmax sees, in DESIGN §4's
+/// How one head turns a raw dot product q·k into the logit its softmax sees, in docs/attention-options.md's
 /// order: `s = (q·k)·scale` → soft-cap `C·tanh(s/C)` → ALiBi `−m·(p − t)` → masks (the
 /// causal/window range of visible keys, then a user mask's additive values, −∞ = blocked).
 ///
