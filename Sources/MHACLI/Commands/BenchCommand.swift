@@ -10,10 +10,12 @@ struct BenchCommand: Command {
         abstract: "Time the engine on random data of a given size.",
         discussion: """
         Runs the forward pass --repeat times on SplitMix64 data and reports the median wall time \
-        and GFLOP/s, counting 8·n·d_model² + 4·n²·d_model floating-point operations per pass.
+        and GFLOP/s, counting 8·n·d_model² + 4·n²·d_model floating-point operations per pass (also \
+        with --causal or --window, which do less). --rope, --alibi, --window, --softcap and \
+        --head-dim time the configured pass.
         """,
         options: [DimensionArguments.seqLen, DimensionArguments.modelDim, DimensionArguments.heads,
-                  causalFlag, floatFlag, repeatOption, format])
+                  causalFlag, floatFlag, repeatOption, format] + ScoreOptions.benchDeclarations)
 
     static let causalFlag = Flag("causal", help: "Time a causal pass (FLOPs are still counted in full).")
     static let floatFlag = Flag("float", help: "Time the single-precision engine (double by default).")
@@ -30,6 +32,8 @@ struct BenchCommand: Command {
     let repeats: Int
     /// `--format json`.
     let json: Bool
+    /// RoPE, ALiBi, window, soft-cap, head width.
+    let score: ScoreOptions
 
     init(_ arguments: ParsedArguments) throws {
         dimensions = try DimensionArguments(arguments, kvHeads: nil)
@@ -37,33 +41,43 @@ struct BenchCommand: Command {
         causal = arguments[Self.causalFlag]
         repeats = try arguments[Self.repeatOption] ?? 5
         json = try arguments[Self.format] == .json
+        score = try ScoreOptions(arguments)
         try MemoryBudget.check(values: dimensions.bundleValueCount, bytesPerValue: useFloat ? 12 : 24, what: "the benchmark")
     }
 
     func run() throws -> CommandOutput {
         let d = dimensions
-        let result = useFloat
-            ? try Benchmark.forward(Float.self, sequenceLength: d.seqLen, modelWidth: d.modelDim, heads: d.heads,
-                                    causal: causal, repeats: repeats)
-            : try Benchmark.forward(Double.self, sequenceLength: d.seqLen, modelWidth: d.modelDim, heads: d.heads,
-                                    causal: causal, repeats: repeats)
+        let result = useFloat ? try measure(Float.self) : try measure(Double.self)
         let (seconds, gflops, flops) = (result.secondsMedian, result.gflops, result.flops)
         if json {
             let object = JSONValue.object([
                 ("seq_len", .int(d.seqLen)), ("d_model", .int(d.modelDim)), ("heads", .int(d.heads)),
-                ("causal", .bool(causal)), ("precision", .string(useFloat ? "float32" : "float64")),
+                ("causal", .bool(causal)), ("options", .array(score.summary.map { .string($0) })), ("precision", .string(useFloat ? "float32" : "float64")),
                 ("repeat", .int(repeats)), ("seconds_median", .number(seconds)),
                 ("gflops", .number(gflops)), ("flops", Self.integral(flops)),
             ])
             return CommandOutput(text: object.serialized() + "\n")
         }
         let text = """
-        n = \(d.seqLen), d_model = \(d.modelDim), τ = \(d.heads)\(causal ? ", causal" : ""), \(useFloat ? "float32" : "float64"), \(repeats) runs
+        n = \(d.seqLen), d_model = \(d.modelDim), τ = \(d.heads)\(causal ? ", causal" : "")\(score.summary.map { ", " + $0 }.joined()), \(useFloat ? "float32" : "float64"), \(repeats) runs
         median  \(String(format: "%.6f", seconds)) s
         rate    \(String(format: "%.2f", gflops)) GFLOP/s  (\(String(format: "%.4g", flops)) FLOPs per pass)
 
         """
         return CommandOutput(text: text)
+    }
+
+    /// The timed pass in precision `S`: the textbook's, or the one the score options configure.
+    private func measure<S: AttentionScalar>(_ type: S.Type) throws -> Benchmark.Result {
+        let d = dimensions
+        guard !score.isEmpty else {
+            return try Benchmark.forward(type, sequenceLength: d.seqLen, modelWidth: d.modelDim, heads: d.heads,
+                                         causal: causal, repeats: repeats)
+        }
+        var configuration = AttentionConfiguration(heads: d.heads, causal: causal)
+        try score.configure(&configuration)
+        return try Benchmark.forward(type, sequenceLength: d.seqLen, modelWidth: d.modelDim,
+                                     configuration: configuration, repeats: repeats)
     }
 
     /// A count held as a `Double` as a JSON integer when it is a whole number that fits `Int`.

@@ -61,6 +61,28 @@ struct ScoreOptions: Sendable, Equatable {
         headDimOption, maskKindOption,
     ]
 
+    /// The declarations `bench` accepts: all but the mask kind (bench times no mask).
+    static let benchDeclarations: [any DeclaredOption] = [
+        ropeOption, ropeBaseOption, ropeDimsOption, positionOffsetOption, alibiFlag, windowOption, softcapOption,
+        headDimOption,
+    ]
+
+    /// Whether any option was given (bench then times the configured pass).
+    var isEmpty: Bool { self == ScoreOptions() }
+
+    /// The options given, as a command line would spell them: `rope half, window 256`.
+    var summary: [String] {
+        var parts: [String] = []
+        if let rope { parts.append("rope \(rope.rawValue)" + (ropeDims.map { " (\($0) dims)" } ?? "")) }
+        if let ropeBase { parts.append("rope base \(ScoreRulesSummary.plain(ropeBase))") }
+        if let positionOffset { parts.append("offset \(positionOffset)") }
+        if alibi { parts.append("alibi") }
+        if let window { parts.append("window \(window)") }
+        if let softcap { parts.append("softcap \(ScoreRulesSummary.plain(softcap))") }
+        if let headDim { parts.append("head dim \(headDim)") }
+        return parts
+    }
+
     /// A positive finite number.
     private static func positive(_ text: String, _ spec: OptionSpec) throws(UsageError) -> Double {
         guard let value = Double(text), value.isFinite, value > 0 else {
@@ -74,6 +96,7 @@ struct ScoreOptions: Sendable, Equatable {
 
     /// Reads the options from `a`.
     init(_ a: ParsedArguments) throws(UsageError) {
+        let declared = { (spec: OptionSpec) in a.spec.option(long: spec.long) != nil }
         rope = try a[Self.ropeOption]
         ropeBase = try a[Self.ropeBaseOption]
         ropeDims = try a[Self.ropeDimsOption]
@@ -82,7 +105,7 @@ struct ScoreOptions: Sendable, Equatable {
         window = try a[Self.windowOption]
         softcap = try a[Self.softcapOption]
         headDim = try a[Self.headDimOption]
-        maskKind = try a[Self.maskKindOption]
+        maskKind = declared(Self.maskKindOption.spec) ? try a[Self.maskKindOption] : nil
         if rope == nil, let given = ropeBase != nil ? "--rope-base" : ropeDims != nil ? "--rope-dims" : nil {
             throw .invalidRequest("\(given) sets up rotary positions; give --rope half or --rope interleaved too")
         }
