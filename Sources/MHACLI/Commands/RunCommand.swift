@@ -50,13 +50,14 @@ struct RunCommand: Command {
         let input = x.converted(to: S.self)
         let parameters: AttentionParameters<S> = try inputs.parameters(S.self)
         let mask = inputs.mask(S.self)
-        let result = try forward(input, memory?.converted(to: S.self), parameters, mask, inputs)
+        let memory = memory?.converted(to: S.self)
+        let result = try forward(input, memory, parameters, mask, inputs)
         let rules = ScoreRulesSummary(configuration: inputs.configuration, maskKind: mask == nil ? nil : inputs.maskKind,
                                       alibiSlopes: result.alibiSlopes)
         let report = try options.presentation.render(result, rules: rules, cross: memory != nil,
                                                      scaleGiven: inputs.configuration.scale != nil,
                                                      biases: parameters.biasNames) { style in
-            StepsRenderer.render(input: input, parameters: parameters, mask: mask,
+            StepsRenderer.render(input: input, memory: memory, parameters: parameters, mask: mask,
                                  configuration: inputs.configuration, result: result, style: style)
         }
         return (report, result.warnings.map(RunCommand.warningText))

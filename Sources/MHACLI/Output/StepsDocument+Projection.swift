@@ -19,8 +19,9 @@ extension StepsDocument {
         var lines = [title("Step 1. Project H into queries, keys and values")]
         lines.append("  H = the input, one row per token: \(Self.shape(s.tokens, s.modelDim))")
         lines += values(input, rowLabels: inputLabels, indent: 4)
-        if let memory = s.memoryDim {
-            lines.append("  M = the memory (cross-attention: keys and values come from it): \(Self.shape(s.keyCount, memory))")
+        if let width = s.memoryDim {
+            lines.append("  M = the memory (cross-attention: keys and values come from it): \(Self.shape(s.keyCount, width))")
+            lines += values(memory, rowLabels: keyLabels, indent: 4)
         }
         lines += layoutNote(parameters)
         if let token = s.token {

@@ -6,6 +6,8 @@ import MHAFormats
 struct StepsDocument<S: AttentionScalar> {
     /// H, n × d_model; nil for `attend` (Q, K, V given).
     var input: Matrix<S>?
+    /// The memory M of cross-attention, if any.
+    var memory: Matrix<S>? = nil
     /// The weights and biases; nil for `attend`.
     var parameters: AttentionParameters<S>?
     /// The user mask as given, if any.

@@ -18,6 +18,7 @@ enum StepsRenderer {
     /// The steps as text, lines joined by `\n` (no trailing newline).
     /// - Parameters:
     ///   - input: H, n × d_model; nil for `attend`, whose Q, K and V were given.
+    ///   - memory: the memory M of cross-attention, if any.
     ///   - parameters: the weights and biases the result was computed with; nil for `attend`.
     ///   - mask: the user mask and how it reads, if any.
     ///   - configuration: heads, kv_heads, causal, scale and token of the computation.
@@ -25,10 +26,10 @@ enum StepsRenderer {
     ///     a missing intermediate is reported as not kept, never a crash.
     ///   - style: precision, token names, `--full`, and whether titles may be bold.
     /// - Returns: the text of every step.
-    static func render<S: AttentionScalar>(input: Matrix<S>?, parameters: AttentionParameters<S>?,
+    static func render<S: AttentionScalar>(input: Matrix<S>?, memory: Matrix<S>? = nil, parameters: AttentionParameters<S>?,
                                            mask: AttentionMask<S>?, configuration: AttentionConfiguration,
                                            result: AttentionResult<S>, style: TextStyle) -> String {
-        let document = StepsDocument(input: input, parameters: parameters, mask: mask?.values,
+        let document = StepsDocument(input: input, memory: memory, parameters: parameters, mask: mask?.values,
                                      maskKind: mask?.kind ?? .keep, configuration: configuration,
                                      result: result, style: style)
         var sections = [document.overview(), document.projectionStep(), document.splitStep()]
