@@ -1,5 +1,3 @@
-import Dispatch
-
 /// The multi-head attention forward pass (docs/contract.md §1, docs/attention-options.md).
 ///
 ///     Q = H·W^q + b^q,  K = S·W^k + b^k,  V = S·W^v + b^v    (S = H, or the memory M)
@@ -197,7 +195,7 @@ public enum MultiHeadAttention {
                     slots[j] = operands.head(j, into: base + j * s.valueDim, stride: s.concatDim)
                 }
                 if parallel {
-                    DispatchQueue.concurrentPerform(iterations: s.heads, execute: computeHead)
+                    Kernels.parallelFor(s.heads, computeHead)
                 } else {
                     (0..<s.heads).forEach(computeHead)
                 }

@@ -67,13 +67,10 @@ extension Kernels {
     /// raises m to m′ = max(m, block maximum), replaces the logits by P = exp(logit − m′),
     /// sets ℓ = ℓ·exp(m − m′) + ΣP and rescales the row's output accumulator by
     /// exp(m − m′). Rows with nothing visible yet get P = 0.
-    static func updateOnlineSoftmax<T: AttentionTile>(
-        _ tile: T.Type, _ block: ScoreBlock<T.Scalar>, rule: ScoreRule<T.Scalar>, keyCount: Int,
-        state: OnlineSoftmaxState<T.Scalar>,
-        output: UnsafeMutablePointer<T.Scalar>, outputStride: Int, headDim: Int
+    static func updateOnlineSoftmax<S: PackedScalar>(
+        _ level: CPULevel, _ block: ScoreBlock<S>, rule: ScoreRule<S>, keyCount: Int,
+        state: OnlineSoftmaxState<S>, output: UnsafeMutablePointer<S>, outputStride: Int, headDim: Int
     ) {
-        let lanes = T.Row.scalarCount
-        let padded = roundUp(block.width, to: lanes)
         // With a positive scale and nothing else reshaping the scores, max(x·scale) =
         // scale·max(x), so the scaling is folded into the exponentiation.
         let folded = rule.scale > 0 && !rule.reshapes
@@ -83,20 +80,26 @@ extension Kernels {
             let visible = rule.visibleKeys(position: position, keyCount: keyCount)
             let lower = Swift.min(block.width, Swift.max(0, visible.lowerBound - block.firstKey))
             let upper = Swift.max(lower, Swift.min(block.width, visible.upperBound - block.firstKey))
-            let blockMaximum = folded
-                ? maskOutside(row: row, lower: lower, upper: upper, padded: padded) * rule.scale
-                : applyRule(rule, row: row, lower: lower, upper: upper, padded: padded,
-                            firstKey: block.firstKey, position: position, kernelRow: block.firstRow + r)
+            for t in 0..<lower { row[t] = -S.infinity }
+            for t in upper..<block.width { row[t] = -S.infinity }
+            if !folded {
+                applyRule(rule, row: row, lower: lower, upper: upper, firstKey: block.firstKey,
+                          position: position, kernelRow: block.firstRow + r)
+            }
+            let blockMaximum = S.maximum(level, row: row + lower, count: upper - lower) * (folded ? rule.scale : 1)
             let previous = state.maximum[r]
             let maximum = Swift.max(previous, blockMaximum)
-            guard maximum > -T.Scalar.infinity else {
-                row.update(repeating: 0, count: padded)
+            guard maximum > -S.infinity else {
+                row.update(repeating: 0, count: block.width)
                 continue
             }
-            let correction = previous == -T.Scalar.infinity
-                ? 0 : T.Scalar.exponential(previous - maximum)
-            let total = exponentiate(tile, row: row, padded: padded, scale: folded ? rule.scale : 1,
-                                     maximum: maximum)
+            let correction = previous == -S.infinity ? 0 : S.exponential(previous - maximum)
+            // Not fused: x·scale is rounded exactly as the row maximum's m = max·scale was, so
+            // the largest score gives exp(0) = 1 however large the scores (an FMA would leave
+            // the product's rounding error, up to ulp(m)/2 — 1e183 for scores near 1e200 — as
+            // the exponent).
+            let total = S.exponentiate(level, row: row, count: block.width,
+                                       scale: folded ? rule.scale : 1, shift: -maximum)
             state.sum[r] = state.sum[r] * correction + total
             state.maximum[r] = maximum
             if correction != 1 {
@@ -106,29 +109,14 @@ extension Kernels {
         }
     }
 
-    /// Sets −∞ on lanes outside `lower ..< upper` (up to `padded`); returns the maximum of
-    /// the lanes inside.
-    @inline(__always)
-    static func maskOutside<S: AttentionScalar>(
-        row: UnsafeMutablePointer<S>, lower: Int, upper: Int, padded: Int
-    ) -> S {
-        for t in 0..<lower { row[t] = -S.infinity }
-        for t in upper..<padded { row[t] = -S.infinity }
-        var maximum = -S.infinity
-        for t in lower..<upper where row[t] > maximum { maximum = row[t] }
-        return maximum
-    }
-
-    /// Replaces the raw products inside `lower ..< upper` by their logits under `rule` and
-    /// the lanes outside by −∞; returns the row's largest logit. Each stage is one loop over
-    /// the row (the same operations, in the same order, as `ScoreRule.logit`).
+    /// Replaces the raw products inside `lower ..< upper` by their logits under `rule`. Each
+    /// stage is one loop over the row (the same operations, in the same order, as
+    /// `ScoreRule.logit`).
     @inline(__always)
     static func applyRule<S: AttentionScalar>(
-        _ rule: ScoreRule<S>, row: UnsafeMutablePointer<S>, lower: Int, upper: Int, padded: Int,
+        _ rule: ScoreRule<S>, row: UnsafeMutablePointer<S>, lower: Int, upper: Int,
         firstKey: Int, position: Int, kernelRow: Int
-    ) -> S {
-        for t in 0..<lower { row[t] = -S.infinity }
-        for t in upper..<padded { row[t] = -S.infinity }
+    ) {
         let scale = rule.scale
         for t in lower..<upper { row[t] *= scale }
         if let c = rule.softcap {
@@ -143,33 +131,5 @@ extension Kernels {
             let biasRow = bias + kernelRow * rule.biasStride + firstKey
             for t in lower..<upper { row[t] += biasRow[t] }
         }
-        var maximum = -S.infinity
-        for t in lower..<upper where row[t] > maximum { maximum = row[t] }
-        return maximum
-    }
-
-    /// Replaces a row's scores x by exp(round(x·scale) − maximum) and returns their sum.
-    @inline(__always)
-    static func exponentiate<T: AttentionTile>(
-        _ tile: T.Type, row: UnsafeMutablePointer<T.Scalar>, padded: Int, scale: T.Scalar,
-        maximum: T.Scalar
-    ) -> T.Scalar {
-        let raw = UnsafeMutableRawPointer(row)
-        let vectorBytes = MemoryLayout<T.Row>.stride
-        let shift = T.Row(repeating: -maximum)
-        let factor = T.Row(repeating: scale)
-        var total = T.Row()
-        for offset in Swift.stride(from: 0, to: padded / T.Row.scalarCount * vectorBytes,
-                                   by: vectorBytes) {
-            let scores = raw.loadUnaligned(fromByteOffset: offset, as: T.Row.self)
-            // Not fused: x·scale is rounded exactly as the row maximum's m = max·scale was, so
-            // the largest score gives exp(0) = 1 however large the scores (an FMA would leave
-            // the product's rounding error, up to ulp(m)/2 — 1e183 for scores near 1e200 — as
-            // the exponent).
-            let p = T.exponential(scores * factor + shift)
-            raw.storeBytes(of: p, toByteOffset: offset, as: T.Row.self)
-            total += p
-        }
-        return total.sum()
     }
 }
