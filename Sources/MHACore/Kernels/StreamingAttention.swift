@@ -15,7 +15,7 @@ extension Kernels {
         keys: UnsafePointer<S>, keyStride: Int,
         values: UnsafePointer<S>, valueStride: Int, keyCount: Int,
         headDim: Int, valueDim: Int, rule: ScoreRule<S>,
-        output: UnsafeMutablePointer<S>, outputStride: Int, context: KernelContext = .standard
+        output: UnsafeMutablePointer<S>, outputStride: Int, context: KernelContext = .current
     ) -> [Int] {
         let degenerate = queryCount == 0 || keyCount == 0 || headDim == 0 || valueDim == 0
         if !degenerate, S.self == Double.self, let rule = rule as? ScoreRule<Double> {
