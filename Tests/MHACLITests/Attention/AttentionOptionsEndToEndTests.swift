@@ -167,3 +167,16 @@ import Testing
                                                   AttentionOptionsEndToEndTests.numbers(numbers, "concat"))
     }
 }
+
+/// `bench` times the configured pass.
+@Suite struct BenchScoreOptionsTests {
+    @Test func benchAcceptsTheScoreOptionsAndNamesThem() throws {
+        let outcome = try BuiltBinary.run(["bench", "--seq-len", "16", "--d-model", "8", "--heads", "2", "--rope", "half",
+                                           "--window", "4", "--causal", "--repeat", "1", "--format", "json"])
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(outcome.stdout.utf8)) as? [String: Any])
+        #expect(object["options"] as? [String] == ["rope half", "window 4"])
+        let refused = try BuiltBinary.run(["bench", "--seq-len", "16", "--d-model", "8", "--gemm", "--alibi"])
+        #expect(refused.status == 64 && refused.stderr.contains("--gemm"))
+    }
+}
