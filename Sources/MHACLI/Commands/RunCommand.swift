@@ -51,6 +51,7 @@ struct RunCommand: Command {
         let parameters: AttentionParameters<S> = try inputs.parameters(S.self)
         let mask = inputs.mask(S.self)
         let memory = memory?.converted(to: S.self)
+        if inputs.isBatch { return try computeBatch(S.self, parameters, mask, inputs) }
         let result = try forward(input, memory, parameters, mask, inputs)
         let rules = ScoreRulesSummary(configuration: inputs.configuration, maskKind: mask == nil ? nil : inputs.maskKind,
                                       alibiSlopes: result.alibiSlopes)
@@ -61,6 +62,36 @@ struct RunCommand: Command {
                                  configuration: inputs.configuration, result: result, style: style)
         }
         return (report, result.warnings.map(RunCommand.warningText))
+    }
+
+    /// A 3-D input: each sequence with the same weights (a 3-D memory or mask gives one per
+    /// sequence, a 2-D one is shared), rendered with the batch index.
+    private func computeBatch<S: AttentionScalar>(_: S.Type, _ parameters: AttentionParameters<S>, _ mask: AttentionMask<S>?,
+                                                  _ inputs: RunInputs) throws -> (report: String, warnings: [String]) {
+        func sequences(_ key: String) -> [Matrix<S>] {
+            (inputs.batches[key] ?? inputs.matrices[key].map { [$0] } ?? []).map { $0.converted(to: S.self) }
+        }
+        let masks = sequences("mask").map { AttentionMask($0, kind: inputs.maskKind.converted()) }
+        let results: [AttentionResult<S>]
+        do {
+            results = try MultiHeadAttention.forward(batch: sequences("x"), memories: sequences("memory"), parameters: parameters,
+                                                     masks: masks, configuration: inputs.configuration)
+        } catch {
+            if let sourced = BundleSourcedError.attributing(error, origins: inputs.origins) { throw sourced }
+            throw error
+        }
+        let (xs, memories) = (sequences("x"), sequences("memory"))
+        let report = try options.presentation.renderBatch(
+            results, rules: { ScoreRulesSummary(configuration: inputs.configuration, maskKind: mask == nil ? nil : inputs.maskKind,
+                                                alibiSlopes: $0.alibiSlopes) },
+            cross: inputs.matrices["memory"] != nil, scaleGiven: inputs.configuration.scale != nil,
+            biases: parameters.biasNames) { b, style in
+                StepsRenderer.render(input: xs[b], memory: memories.count > 1 ? memories[b] : memories.first,
+                                     parameters: parameters, mask: masks.count > 1 ? masks[b] : masks.first,
+                                     configuration: inputs.configuration, result: results[b], style: style)
+            }
+        let warnings = results.enumerated().flatMap { b, r in r.warnings.map { "batch \(b + 1): " + RunCommand.warningText($0) } }
+        return (report, warnings)
     }
 
     /// The engine's forward pass; an error about a value read from a file names that file.

@@ -10,6 +10,11 @@ struct RunInputs {
     var configuration: AttentionConfiguration
     /// The weight layout.
     var layout: WeightLayout
+    /// The sequences of a 3-D `.npy` input by key (`x`, `memory`, `mask`); `matrices` holds
+    /// the first of each.
+    var batches: [String: [Matrix<Double>]] = [:]
+    /// Whether any input is a batch of sequences (a 3-D `.npy` file).
+    var isBatch: Bool { !batches.isEmpty }
     /// How the mask reads (`--mask-kind`, or the bundle's `mask_kind`).
     var maskKind: AttentionMask<Double>.Kind = .keep
     /// The file each value came from when it was not a flag: `heads`, `kv_heads`, `token`,
@@ -22,7 +27,12 @@ struct RunInputs {
         let bundle = try o.bundle.map { path throws(FormatError) in try InputBundle.read(path: path) } ?? InputBundle()
         matrices = bundle.matrices
         for (key, path) in o.paths.sorted(by: { $0.key < $1.key }) {
-            matrices[key] = try MatrixReader.read(path: path)
+            if ["x", "memory", "mask"].contains(key), let batch = try BatchReader.read(path: path), let first = batch.first {
+                batches[key] = batch
+                matrices[key] = first
+            } else {
+                matrices[key] = try MatrixReader.read(path: path)
+            }
         }
         let bundleName = o.bundle.map { $0 == "-" ? "<stdin>" : $0 }
         layout = o.layout ?? bundle.layout ?? .xw

@@ -63,6 +63,31 @@ struct ResultPresentation: Sendable {
         }
     }
 
+    /// The report of a batch: JSON with every part gaining a leading batch index (and
+    /// `shapes.batch`), text with each sequence's report under `batch b of B`; CSV prints
+    /// one matrix, so a batch is refused.
+    func renderBatch<S: AttentionScalar>(_ results: [AttentionResult<S>], rules: (AttentionResult<S>) -> ScoreRulesSummary,
+                                         cross: Bool, scaleGiven: Bool, biases: Set<String>,
+                                         stepsText: (Int, TextStyle) -> String) throws -> String {
+        switch format {
+        case .json:
+            guard let first = results.first else { return "{}\n" }
+            let perBatch = results.map { RunJSONReport.members($0, parts: show) }
+            var members: [(String, JSONValue)] = [("shapes", .object([("batch", .int(results.count))] + RunJSONReport.shapes(first.shapes)))]
+            for (index, member) in perBatch[0].enumerated() {
+                members.append((member.0, .array(perBatch.map { $0.indices.contains(index) ? $0[index].1 : .array([]) })))
+            }
+            return JSONValue.object(members).serialized() + "\n"
+        case .csv:
+            throw UsageError.invalidRequest("--format csv prints one matrix, but the input is a batch of \(results.count) sequences; use --format json")
+        case .text:
+            return results.enumerated().map { b, result in
+                "batch \(b + 1) of \(results.count)\n"
+                    + text(result, rules: rules(result), cross: cross, scaleGiven: scaleGiven, biases: biases) { stepsText(b, $0) }
+            }.joined(separator: "\n")
+        }
+    }
+
     /// The text report: every step with `--steps`, else the shown parts, then the heatmaps
     /// with `--heatmap`.
     private func text<S: AttentionScalar>(_ result: AttentionResult<S>, rules: ScoreRulesSummary, cross: Bool,
