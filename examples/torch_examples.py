@@ -168,8 +168,40 @@ def llama(mode):
     close_printed(folder, torch.cat([heads.reshape(-1), out[0].reshape(-1)]))
 
 
+# A batch: a 3-D .npy input (3 sequences × 4 tokens × d_model 6) with shared weights and a
+# 3-D mask, one key-padding pattern per sequence (1 = may attend), against
+# nn.MultiheadAttention(batch_first=True) with key_padding_mask.
+def batch(mode):
+    folder = "batch-npy"
+    import numpy as np
+    if mode == "generate":
+        g = torch.Generator().manual_seed(33)
+        np.save(path(folder, "x.npy"), rounded(g, 12, 6).reshape(3, 4, 6).numpy())
+        for name in ("wq.csv", "wk.csv", "wv.csv", "wo.csv"):
+            write_csv(folder, name, rounded(g, 6, 6))
+        keep = np.ones((3, 4, 4))
+        keep[0, :, 3] = 0          # sequence 1: its last token is padding
+        keep[2, :, 0] = 0          # sequence 3: its first
+        np.save(path(folder, "mask.npy"), keep)
+        return
+    x = torch.tensor(np.load(path(folder, "x.npy")))
+    keep = torch.tensor(np.load(path(folder, "mask.npy")))
+    wq, wk, wv, wo = (read_csv(folder, n) for n in ("wq.csv", "wk.csv", "wv.csv", "wo.csv"))
+    layer = torch.nn.MultiheadAttention(6, 2, bias=False, batch_first=True).double()
+    with torch.no_grad():
+        layer.in_proj_weight.copy_(torch.cat([wq.T, wk.T, wv.T]))
+        layer.out_proj.weight.copy_(wo.T)
+        out, _ = layer(x, x, x, key_padding_mask=keep[:, 0, :] == 0, need_weights=False)
+    write_reference(folder, {"output": out})
+    with open(path(folder, "expected")) as f:
+        ours = torch.tensor(json.load(f)["output"])
+    err = ((ours - out).abs() / out.abs().clamp(min=1e-3)).max().item()
+    assert ours.shape == out.shape and err <= 1e-12, f"{folder}: relative error {err}"
+    print(f"ok  {folder}: {out.numel()} numbers (3 sequences) match PyTorch, relative error {err:.1e}")
+
+
 if __name__ == "__main__":
     mode = sys.argv[1] if len(sys.argv) > 1 else "verify"
     assert mode in ("generate", "verify"), "usage: torch_examples.py generate|verify"
-    for example in (attend, cross, llama):
+    for example in (attend, cross, llama, batch):
         example(mode)

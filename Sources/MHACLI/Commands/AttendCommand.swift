@@ -14,7 +14,8 @@ struct AttendCommand: Command {
         n_k − n_q + i, so --causal with n_q < n_k is aligned at the end (row i sees keys \
         0 … i + n_k − n_q, the KV-cache convention of Hugging Face); PyTorch SDPA's is_causal aligns \
         at the start instead. --tokens names the n_k key positions (the last n_q name the queries). \
-        RoPE, ALiBi, the window, the soft-cap and masks act as in run.
+        RoPE, ALiBi, the window, the soft-cap and masks act as in run; 3-D .npy operands \
+        (B × n × width) run as a batch.
         """,
         options: [queries, keys, values, heads, kvHeads, causal, mask, scale, token]
             + ScoreOptions.declarations + [
@@ -84,7 +85,14 @@ struct AttendCommand: Command {
 
     func run() throws -> CommandOutput {
         var matrices: [String: Matrix<Double>] = [:]
-        for (key, path) in paths.sorted(by: { $0.key < $1.key }) { matrices[key] = try MatrixReader.read(path: path) }
+        var batches: [String: [Matrix<Double>]] = [:]
+        for (key, path) in paths.sorted(by: { $0.key < $1.key }) {
+            if let batch = try BatchReader.read(path: path), let first = batch.first {
+                (batches[key], matrices[key]) = (batch, first)
+            } else {
+                matrices[key] = try MatrixReader.read(path: path)
+            }
+        }
         guard let q = matrices["q"], let k = matrices["k"], matrices["v"] != nil else {
             throw UsageError.missingOption(option: "-q, --queries <file>", reason: "attend needs Q, K and V")
         }
@@ -97,8 +105,33 @@ struct AttendCommand: Command {
         try score.configure(&configuration)
         try checkOutputBudget(q, k, configuration)
         if useFloat { try FloatRangeError.check(matrices, files: paths, bundle: nil) }
-        let text = useFloat ? try compute(Float.self, matrices, configuration) : try compute(Double.self, matrices, configuration)
+        let text = useFloat ? try compute(Float.self, matrices, batches, configuration)
+            : try compute(Double.self, matrices, batches, configuration)
         return CommandOutput(text: text.report, warnings: text.warnings, destination: presentation.output)
+    }
+
+    /// Q, K, V (and a mask) of which at least one is a 3-D `.npy` batch: each sequence on its
+    /// own (a 2-D operand is shared), rendered with the batch index.
+    private func computeBatch<S: AttentionScalar>(_: S.Type, _ m: [String: Matrix<Double>], _ batches: [String: [Matrix<Double>]],
+                                                  _ configuration: AttentionConfiguration) throws -> (report: String, warnings: [String]) {
+        func sequences(_ key: String) -> [Matrix<S>] { (batches[key] ?? m[key].map { [$0] } ?? []).map { $0.converted(to: S.self) } }
+        let (qs, ks, vs) = (sequences("q"), sequences("k"), sequences("v"))
+        let count = [qs.count, ks.count, vs.count].max() ?? 1
+        for (name, list) in [("Q", qs), ("K", ks), ("V", vs)] where list.count != 1 && list.count != count {
+            throw UsageError.invalidRequest("\(name) is a batch of \(list.count) sequences but another operand has \(count); give one (shared) or \(count)")
+        }
+        func pick(_ list: [Matrix<S>], _ b: Int) -> Matrix<S> { list.count == 1 ? list[0] : list[b] }
+        let batch = (0..<count).map { b in (queries: pick(qs, b), keys: pick(ks, b), values: pick(vs, b)) }
+        let masks = sequences("mask").map { AttentionMask($0, kind: (score.maskKind ?? .keep).converted()) }
+        let results = try MultiHeadAttention.attend(batch: batch, masks: masks, configuration: configuration)
+        let report = try presentation.renderBatch(
+            results, rules: { ScoreRulesSummary(configuration: configuration, maskKind: masks.isEmpty ? nil : score.maskKind ?? .keep,
+                                                alibiSlopes: $0.alibiSlopes) },
+            cross: false, scaleGiven: scaleGiven != nil, biases: []) { b, style in
+                StepsRenderer.render(input: nil, parameters: nil, mask: masks.count > 1 ? masks[b] : masks.first,
+                                     configuration: configuration, result: results[b], style: style)
+            }
+        return (report, results.enumerated().flatMap { b, r in r.warnings.map { "batch \(b + 1): " + RunCommand.warningText($0) } })
     }
 
     /// Refuses, before the pass, an output too large to build in memory.
@@ -114,11 +147,12 @@ struct AttendCommand: Command {
     }
 
     /// The pass in precision `S` and its rendering.
-    private func compute<S: AttentionScalar>(_: S.Type, _ m: [String: Matrix<Double>], _ configuration: AttentionConfiguration)
-        throws -> (report: String, warnings: [String]) {
+    private func compute<S: AttentionScalar>(_: S.Type, _ m: [String: Matrix<Double>], _ batches: [String: [Matrix<Double>]],
+                                             _ configuration: AttentionConfiguration) throws -> (report: String, warnings: [String]) {
         func get(_ key: String) -> Matrix<S>? { m[key]?.converted(to: S.self) }
         guard let q = get("q"), let k = get("k"), let v = get("v") else { return ("", []) }
         let mask = get("mask").map { AttentionMask($0, kind: (score.maskKind ?? .keep).converted()) }
+        if !batches.isEmpty { return try computeBatch(S.self, m, batches, configuration) }
         let result = try MultiHeadAttention.attend(queries: q, keys: k, values: v, mask: mask, configuration: configuration)
         let rules = ScoreRulesSummary(configuration: configuration, maskKind: mask == nil ? nil : score.maskKind ?? .keep,
                                       alibiSlopes: result.alibiSlopes)

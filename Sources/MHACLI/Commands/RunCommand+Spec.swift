@@ -17,7 +17,8 @@ extension RunCommand {
         is aligned at the end (query row i sees keys 0 … i + n_k − n_q, Hugging Face's KV-cache \
         convention); PyTorch SDPA's is_causal aligns at the start instead. Per head: \
         s = (Q_j·K_jᵀ)·scale → soft-cap → + ALiBi → masks (causal, window, --mask) → softmax → ·V_j; \
-        RoPE turns Q_j and K_j first.
+        RoPE turns Q_j and K_j first. A 3-D .npy input (B × n × d_model) runs as a batch of B \
+        sequences with the same weights (a 3-D memory or mask gives one per sequence).
         """,
         options: [
             input, memory, wq, wk, wv, wo, bq, bk, bv, bo, bundle, weights, heads, kvHeads, causal, noCausal, mask,

@@ -5,7 +5,7 @@ import Testing
 /// values PyTorch computed for them (`examples/torch_examples.py` writes `torch-reference.json`):
 /// every matrix within relative error 1e-12.
 @Suite struct AttentionExamplesTorchTests {
-    static let folders = ["attend-qkv", "cross-attention", "llama-rope-gqa"]
+    static let folders = ["attend-qkv", "cross-attention", "llama-rope-gqa", "batch-npy"]
 
     /// Every number of a nested JSON array, in order.
     static func flattened(_ value: Any) -> [Double]? {
@@ -24,7 +24,8 @@ import Testing
         let folder = BuiltBinary.packageRoot.appendingPathComponent("examples/\(name)")
         let command = try String(contentsOf: folder.appendingPathComponent("cmd"), encoding: .utf8)
             .trimmingCharacters(in: .whitespacesAndNewlines)
-        let arguments = Array(command.split(separator: " ").map(String.init).dropFirst()) + ["--format", "json"]
+        var arguments = Array(command.split(separator: " ").map(String.init).dropFirst())
+        if !arguments.contains("--format") { arguments += ["--format", "json"] }
         let outcome = try BuiltBinary.run(arguments, in: folder)
         #expect(outcome.status == 0, "\(outcome.stderr)")
         let ours = try #require(try JSONSerialization.jsonObject(with: Data(outcome.stdout.utf8)) as? [String: Any])

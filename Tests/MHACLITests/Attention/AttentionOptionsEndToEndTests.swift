@@ -180,3 +180,51 @@ import Testing
         #expect(refused.status == 64 && refused.stderr.contains("--gemm"))
     }
 }
+
+/// 3-D `.npy` inputs run as batches.
+@Suite struct BatchEndToEndTests {
+    static let folder = BuiltBinary.packageRoot.appendingPathComponent("examples/batch-npy")
+    static let run = ["run", "-x", "x.npy", "--wq", "wq.csv", "--wk", "wk.csv", "--wv", "wv.csv", "--wo", "wo.csv", "--heads", "2"]
+
+    @Test func textTitlesEachSequenceAndJSONGainsTheBatchIndex() throws {
+        let text = try BuiltBinary.run(Self.run + ["--show", "output"], in: Self.folder)
+        #expect(text.status == 0, "\(text.stderr)")
+        #expect(text.stdout.hasPrefix("batch 1 of 3\ninput H · 4 × 6") && text.stdout.contains("\nbatch 3 of 3\n"))
+        let object = try AttentionOptionsEndToEndTests.json(Self.run + ["--show", "weights,heads,output"], in: Self.folder)
+        #expect((object["shapes"] as? [String: Any])?["batch"] as? Int == 3)
+        let weights = try #require(object["weights"] as? [[[[Double]]]])
+        #expect(weights.count == 3 && weights[0].count == 2 && weights[0][0].count == 4)
+        #expect((object["heads"] as? [[[[Double]]]])?.count == 3)
+        let csv = try BuiltBinary.run(Self.run + ["--format", "csv"], in: Self.folder)
+        #expect(csv.status == 64 && csv.stderr.contains("batch of 3"))
+    }
+
+    /// Each sequence of the batch equals the same sequence run alone.
+    @Test func eachSequenceEqualsItsOwnRun() throws {
+        let folder = try BuiltBinary.temporaryFolder()
+        let batch = try AttentionOptionsEndToEndTests.json(Self.run.map { arg in
+            arg.hasSuffix(".npy") || arg.hasSuffix(".csv") ? Self.folder.appendingPathComponent(arg).path : arg
+        }, in: folder)
+        let outputs = try #require(batch["output"] as? [[[Double]]])
+        // Sequence 2's rows, as Q = H·I of an identity run shows them.
+        let identity = try AttentionOptionsEndToEndTests.json(["run", "-x", "x.npy", "--weights", "identity", "--heads", "2",
+                                                               "--show", "qkv"], in: Self.folder)
+        let rows = try #require((identity["q"] as? [[[Double]]])?[1])
+        let csv = rows.map { $0.map { String($0) }.joined(separator: ",") }.joined(separator: "\n") + "\n"
+        try csv.write(to: folder.appendingPathComponent("x1.csv"), atomically: true, encoding: .utf8)
+        var alone = Self.run.map { arg in arg.hasSuffix(".csv") ? Self.folder.appendingPathComponent(arg).path : arg }
+        alone[2] = "x1.csv"
+        let single = try AttentionOptionsEndToEndTests.json(alone, in: folder)
+        AttentionOptionsEndToEndTests.expectClose(AttentionOptionsEndToEndTests.numbers(single, "output"), outputs[1].flatMap { $0 })
+    }
+
+    @Test func attendTakesBatchesToo() throws {
+        let folder = try BuiltBinary.temporaryFolder()
+        // Q, K, V = the batch's 3 sequences (4 × 6: τ = 2 heads of 3); K shared as a 2-D CSV.
+        let x = Self.folder.appendingPathComponent("x.npy").path
+        let object = try AttentionOptionsEndToEndTests.json(["attend", "-q", x, "-k", x, "-v", x, "--heads", "2", "--causal"],
+                                                           in: folder)
+        #expect((object["shapes"] as? [String: Any])?["batch"] as? Int == 3)
+        #expect((object["concat"] as? [[[Double]]])?.count == 3)
+    }
+}
