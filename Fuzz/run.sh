@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets and runs each for SECONDS (default 600), one after another.
 #
-#   Fuzz/run.sh [SECONDS] [TARGET...]      TARGET: csv json bundle npy args (default: all)
+#   Fuzz/run.sh [SECONDS] [TARGET...]      TARGET: csv json bundle npy safetensors npz args (default: all)
 #   Fuzz/run.sh --build-only [TARGET...]
 #
-# Each target is built with `swiftc -sanitize=fuzzer,address` over a static MHACore (and, for
-# `args`, MHACLI) built the same way, into Fuzz/.build/. The working corpus of a target is
+# Each target is built with `swiftc -sanitize=fuzzer,address` over static MHACore and MHAFormats
+# (and, for `args`, MHACLI) built the same way (MHAFormats imports the system zlib as CZlib), into Fuzz/.build/. The working corpus of a target is
 # Fuzz/.build/corpus/<target>, seeded from Tests/MHAFormatsTests/Fixtures, the regression corpus
 # Tests/MHAFormatsTests/Fixtures/fuzz-regressions/<target> and ../shared/conformance when present.
 # Crashes, leaks, timeouts (> 5 s) and out-of-memory inputs go to Fuzz/artifacts/<target>/;
@@ -18,7 +18,7 @@ root="$(cd "$fuzz_dir/.." && pwd)"
 build="$fuzz_dir/.build"
 conformance="${MHA_CONFORMANCE:-$root/../shared/conformance}"
 [ -d "$conformance" ] || conformance="/work/shared/conformance"
-all_targets=(csv json bundle npy args)
+all_targets=(csv json bundle npy safetensors npz args)
 
 seconds=600
 build_only=0
@@ -28,7 +28,7 @@ fi
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=("${all_targets[@]}")
 
-flags=(-sanitize=fuzzer,address -parse-as-library -O -g -swift-version 5)
+flags=(-sanitize=fuzzer,address -parse-as-library -O -g -swift-version 5 -I "$root/Sources/CZlib")
 # The Swift runtime's own crash backtracer clashes with ASan's report; let libFuzzer report.
 export SWIFT_BACKTRACE=enable=no
 
@@ -48,16 +48,19 @@ build_library() {
 
 # The target's Swift file, the libraries it links and its -max_len.
 target_file() { case "$1" in csv) echo FuzzCSV;; json) echo FuzzJSON;; bundle) echo FuzzBundle;;
-                                npy) echo FuzzNPY;; args) echo FuzzArguments;; *) return 1;; esac; }
+                                npy) echo FuzzNPY;; safetensors) echo FuzzSafetensors;; npz) echo FuzzNPZ;;
+                                args) echo FuzzArguments;; *) return 1;; esac; }
+# Extra target files compiled with the target's own.
+target_extra() { case "$1" in safetensors|npz) echo "$fuzz_dir/Targets/FuzzArchive.swift";; esac; }
 target_libraries() { if [ "$1" = args ]; then echo "MHACLI MHAFormats MHACore"; else echo "MHAFormats MHACore"; fi; }
-target_max_len() { case "$1" in npy) echo 4096;; args) echo 512;; *) echo 8192;; esac; }
+target_max_len() { case "$1" in npy) echo 4096;; npz) echo 16384;; safetensors) echo 65536;; args) echo 512;; *) echo 8192;; esac; }
 
 build_target() {
     local target="$1" libs=()
     for lib in $(target_libraries "$target"); do libs+=("$build/lib$lib.a"); done
     swiftc "${flags[@]}" -module-name "Fuzz_$target" -I "$build/modules" \
-        "$fuzz_dir/Targets/$(target_file "$target").swift" "$fuzz_dir/Targets/FuzzInput.swift" \
-        "${libs[@]}" -o "$build/fuzz-$target" 2> >(quiet_linker)
+        "$fuzz_dir/Targets/$(target_file "$target").swift" "$fuzz_dir/Targets/FuzzInput.swift" $(target_extra "$target") \
+        "${libs[@]}" -lz -o "$build/fuzz-$target" 2> >(quiet_linker)
 }
 
 # Copies seed files for the target into its corpus (names are content hashes, so re-seeding is idempotent).
@@ -70,11 +73,13 @@ seed() {
         json) sources+=("$root/Tests/MHACoreTests/Fixtures/attention" "$conformance/JSONTestSuite/test_parsing");;
         bundle) sources+=("$root/Tests/MHACoreTests/Fixtures/attention" "$conformance/JSONTestSuite/test_parsing");;
         npy) sources+=("$fixtures/npy");;
+        safetensors) sources+=("$fixtures/archives" "$fixtures/checkpoints");;
+        npz) sources+=("$fixtures/archives" "$fixtures/checkpoints");;
         args) sources+=("$fuzz_dir/seeds/args");;
     esac
     for source in "${sources[@]}"; do
         [ -d "$source" ] || continue
-        find "$source" -type f -size -64k ! -name '*.py' ! -name '*.md' ! -name LICENSE -print0 |
+        find "$source" -type f -size -100k ! -name '*.py' ! -name '*.md' ! -name LICENSE -print0 |
             while IFS= read -r -d '' file; do
                 cp "$file" "$corpus/seed-$(sha1sum "$file" | cut -c1-16)"
             done
@@ -89,6 +94,8 @@ done
 
 echo "building MHACore" >&2
 build_library MHACore Sources/MHACore
+echo "building MHAFormats" >&2
+build_library MHAFormats Sources/MHAFormats
 if [ $needs_cli = 1 ]; then echo "building MHACLI" >&2; build_library MHACLI Sources/MHACLI; fi
 for target in "${targets[@]}"; do echo "building fuzz-$target" >&2; build_target "$target"; done
 [ $build_only = 0 ] || exit 0

@@ -63,6 +63,8 @@ struct RunOptions: Sendable {
     var tokenNames: [String]?
     /// RoPE, ALiBi, window, soft-cap, head width, position offset, mask kind.
     var score = ScoreOptions()
+    /// `--checkpoint FILE --layer L [--arch A] [--config FILE]`.
+    var checkpoint: CheckpointChoice?
 
     /// The matrix options and their bundle keys.
     static let matrixOptions: [(option: Option<String>, key: String)] = [
@@ -98,6 +100,7 @@ struct RunOptions: Sendable {
         output = try a[R.output]
         (steps, heatmap, noColor, full) = (a[R.steps], a[R.heatmap], a[R.noColor], a[R.full])
         score = try ScoreOptions(a)
+        checkpoint = try CheckpointChoice(a)
         if let names = try a[R.tokens] {
             if let bad = names.first(where: { $0.unicodeScalars.contains { $0.properties.generalCategory == .control } }) {
                 throw R.tokens.spec.invalid(names.joined(separator: ","),
@@ -125,6 +128,9 @@ struct RunOptions: Sendable {
         if let packed = paths["qkv_bias"] != nil ? "--qkv-bias" : paths["in_proj_bias"] != nil ? "--in-proj-bias" : nil,
            let separate = ["bq", "bk", "bv"].first(where: { paths[$0] != nil }) {
             throw .invalidRequest("\(packed) replaces --bq, --bk and --bv; do not give --\(separate) too")
+        }
+        if checkpoint != nil, bundle != nil {
+            throw .invalidRequest("--checkpoint and --bundle both give the weights; give one")
         }
         if paths.values.filter({ $0 == "-" }).count + (bundle == "-" ? 1 : 0) > 1 {
             throw .invalidRequest("only one input can read stdin ('-')")

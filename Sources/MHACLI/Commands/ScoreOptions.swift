@@ -118,14 +118,15 @@ struct ScoreOptions: Sendable, Equatable {
 }
 
 extension ScoreOptions {
-    /// Sets the configuration's head width, positions and score rules from these options.
+    /// Sets the configuration's head width, positions and score rules from the options given,
+    /// leaving the others as they are (a checkpoint's, or the defaults).
     func configure(_ c: inout AttentionConfiguration) throws(UsageError) {
-        c.headDim = headDim
-        c.positionOffset = positionOffset ?? 0
-        c.rope = rotaryEmbedding
-        c.alibi = alibi
-        c.window = window
-        c.softcap = softcap
+        if let headDim { c.headDim = headDim }
+        if let positionOffset { c.positionOffset = positionOffset }
+        if let rotaryEmbedding { c.rope = rotaryEmbedding }
+        if alibi { c.alibi = true }
+        if let window { c.window = window }
+        if let softcap { c.softcap = softcap }
     }
 }
 

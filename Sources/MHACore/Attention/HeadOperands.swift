@@ -54,19 +54,20 @@ struct HeadOperands<Scalar: AttentionScalar> {
     /// ALiBi, masks, softmax, ·V_j.
     private func plainHead(_ j: Int, into target: UnsafeMutablePointer<Scalar>, stride: Int) -> Head {
         let (qc, kc, vc) = columns(j)
-        let raw = Kernels.productTransposed(queries.columnBlock(qc), keys.columnBlock(kc))
-        let (rows, n) = (raw.rows, raw.columns)
+        var logits = Kernels.productTransposed(queries.columnBlock(qc), keys.columnBlock(kc))
+        let (rows, n) = (logits.rows, logits.columns)
         let rule = self.rule(j, bias: nil)
-        var scaled = raw
-        var capped = softcap == nil ? nil : raw
-        var biased = slopes == nil ? nil : raw
-        var masked = raw
+        // Each stage's matrix is kept only when the scores are (else one matrix is reused).
+        let keepStages = keep.contains(.scores)
+        var scaled = keepStages ? logits : nil
+        var capped = keepStages && softcap != nil ? logits : nil
+        var biased = keepStages && slopes != nil ? logits : nil
         for r in 0..<rows {
             let position = firstPosition + r
             let visible = rule.visibleKeys(position: position, keyCount: n)
             for t in 0..<n {
-                var s = raw[r, t] * rule.scale
-                scaled[r, t] = s
+                var s = logits[r, t] * rule.scale
+                scaled?[r, t] = s
                 if let c = rule.softcap {
                     s = ScoreRule.cap(s, c)
                     capped?[r, t] = s
@@ -76,18 +77,19 @@ struct HeadOperands<Scalar: AttentionScalar> {
                     biased?[r, t] = s
                 }
                 if let mask { s += mask.value(row: firstRow + r, key: t) }
-                masked[r, t] = visible.contains(t) ? s : -Scalar.infinity
+                logits[r, t] = visible.contains(t) ? s : -Scalar.infinity
             }
         }
-        var weights = masked
+        var weights = logits
         let fullyMasked = Kernels.softmaxRows(&weights).map { firstRow + $0 }
         let output = Kernels.product(weights, values.columnBlock(vc))
         for r in 0..<output.rows {
             for c in 0..<output.columns { target[r * stride + c] = output[r, c] }
         }
-        let stages = ScoreStages(scaled: scaled, capped: capped, biased: biased, masked: masked,
-                                 alibiSlope: slopes?[j])
-        return Head(stages: stages, weights: weights, fullyMaskedTokens: fullyMasked)
+        let stages = scaled.map {
+            ScoreStages(scaled: $0, capped: capped, biased: biased, masked: logits, alibiSlope: slopes?[j])
+        }
+        return Head(stages: stages, weights: keep.contains(.weights) ? weights : nil, fullyMaskedTokens: fullyMasked)
     }
 
     /// Streams head j through `Kernels.streamingAttention`: no n_q × n_k matrix.

@@ -65,20 +65,6 @@ public enum Benchmark {
                                  repeats: repeats, seed: seed)
     }
 
-    /// Times the full forward pass as `forward(_:sequenceLength:…)` does, under any
-    /// configuration (RoPE, ALiBi, a window, a soft-cap, head width, kv heads): H uniform in
-    /// ±1, weights uniform in ±1/√d_model shaped for the configuration, no biases, no mask.
-    /// FLOPs are `forwardFlops` (nominal: a window or causal mask does less work).
-    /// - Throws: `AttentionError` for an invalid configuration or a problem too large for memory.
-    public static func forward<S: AttentionScalar>(
-        _ type: S.Type, sequenceLength n: Int, modelWidth d: Int, configuration: AttentionConfiguration,
-        repeats: Int, seed: UInt64 = 1
-    ) throws(AttentionError) -> Result {
-        S.self == Float.self
-            ? try measureForward(Float.self, n: n, d: d, configuration: configuration, repeats: repeats, seed: seed)
-            : try measureForward(Double.self, n: n, d: d, configuration: configuration, repeats: repeats, seed: seed)
-    }
-
     /// Times the arithmetic peak of this machine at the kernels' level: every thread runs
     /// independent vector multiply-adds in registers (no memory traffic) for about 20 ms per
     /// core; `flops` counts all threads' work. The rate is what the matrix product could
@@ -100,6 +86,20 @@ public enum Benchmark {
         let times = timed(repeats: repeats, run)
         return Result(secondsMedian: median(times.wall), seconds: times.wall, flops: flops,
                       cpuSecondsMedian: median(times.cpu))
+    }
+
+    /// Times the full forward pass as `forward(_:sequenceLength:…)` does, under any
+    /// configuration (RoPE, ALiBi, a window, a soft-cap, head width, kv heads): H uniform in
+    /// ±1, weights uniform in ±1/√d_model shaped for the configuration, no biases, no mask.
+    /// FLOPs are `forwardFlops` (nominal: a window or causal mask does less work).
+    /// - Throws: `AttentionError` for an invalid configuration or a problem too large for memory.
+    public static func forward<S: AttentionScalar>(
+        _ type: S.Type, sequenceLength n: Int, modelWidth d: Int, configuration: AttentionConfiguration,
+        repeats: Int, seed: UInt64 = 1
+    ) throws(AttentionError) -> Result {
+        S.self == Float.self
+            ? try measureForward(Float.self, n: n, d: d, configuration: configuration, repeats: repeats, seed: seed)
+            : try measureForward(Double.self, n: n, d: d, configuration: configuration, repeats: repeats, seed: seed)
     }
 
     private static func measureProduct<S: AttentionScalar>(

@@ -34,17 +34,33 @@ import Testing
         }
     }
 
-    /// The engine on the fixture's inputs: one result per batch entry.
-    func run(_ f: ModelFixture, keep: Intermediates) throws -> [AttentionResult<Double>] {
-        let masks = (f.inputs["mask"] ?? []).map { AttentionMask($0, kind: f.maskKind) }
+    /// Single precision on the streamed path: within float32's rounding of the float64 answer
+    /// (measured against the largest magnitude).
+    @Test(arguments: names)
+    func floatIsCloseToReference(_ name: String) throws {
+        let f = try ModelFixture.named(name)
+        let results = try run(f, keep: [], as: Float.self)
+        let key = f.kind == "attend" ? "concat" : "output"
+        for (result, reference) in zip(results, try #require(f.expected[key])) {
+            expectClose(f.kind == "attend" ? result.concat : result.output, reference.converted(to: Float.self),
+                        relativeTolerance: 2e-5, normwise: true, "\(name) float")
+        }
+    }
+
+    /// The engine on the fixture's inputs (converted to `S`): one result per batch entry.
+    func run<S: AttentionScalar>(_ f: ModelFixture, keep: Intermediates, as _: S.Type = Double.self) throws
+        -> [AttentionResult<S>] {
+        let convert = { (list: [Matrix<Double>]?) in (list ?? []).map { $0.converted(to: S.self) } }
+        let masks = convert(f.inputs["mask"]).map { AttentionMask($0, kind: AttentionMask<S>.Kind(rawValue: f.maskKind.rawValue) ?? .keep) }
         let configuration = f.configuration(keep: keep)
         if f.kind == "attend" {
-            let (q, k, v) = (f.inputs["q"] ?? [], f.inputs["k"] ?? [], f.inputs["v"] ?? [])
+            let (q, k, v) = (convert(f.inputs["q"]), convert(f.inputs["k"]), convert(f.inputs["v"]))
             let batch = (0..<q.count).map { (queries: q[$0], keys: k[$0], values: v[$0]) }
             return try MultiHeadAttention.attend(batch: batch, masks: masks, configuration: configuration)
         }
-        return try MultiHeadAttention.forward(batch: f.inputs["x"] ?? [], memories: f.inputs["memory"] ?? [],
-                                              parameters: f.parameters(), masks: masks, configuration: configuration)
+        return try MultiHeadAttention.forward(batch: convert(f.inputs["x"]), memories: convert(f.inputs["memory"]),
+                                              parameters: f.parameters(S.self), masks: masks,
+                                              configuration: configuration)
     }
 
     /// BLOOM's slopes for 12 heads (closest power 8, then every other slope of 16): equal to

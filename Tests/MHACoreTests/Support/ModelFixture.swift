@@ -68,9 +68,10 @@ struct ModelFixture {
         AttentionMask<Double>.Kind(rawValue: config["mask_kind"] as? String ?? "keep") ?? .keep
     }
 
-    /// The weights, separate or packed, in the fixture's layout.
-    func parameters() throws -> AttentionParameters<Double> {
+    /// The weights, separate or packed, in the fixture's layout, in precision `S`.
+    func parameters<S: AttentionScalar>(_: S.Type = Double.self) throws -> AttentionParameters<S> {
         let layout = WeightLayout(rawValue: config["layout"] as? String ?? "xw") ?? .xw
+        let input = { (key: String) in self.input(key)?.converted(to: S.self) }
         guard let wo = input("wo") else { throw FixtureError("\(name) has no wo") }
         if let qkv = input("qkv") {
             return AttentionParameters(packedQKV: qkv, wo: wo, packedBias: input("qkv_bias"), bo: input("bo"), layout: layout)
