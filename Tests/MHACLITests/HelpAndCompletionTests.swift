@@ -46,7 +46,7 @@ import Testing
     @Test(arguments: [
         (["mha-cli", "r"], ["run"]),
         (["mha-cli", "sh"], ["shapes"]),
-        (["mha-cli", "run", "--hea"], ["--heads", "--heatmap", "--heatmap-scale"]),
+        (["mha-cli", "run", "--hea"], ["--head-dim", "--heads", "--heatmap", "--heatmap-scale"]),
         (["mha-cli", "run", "--format", ""], ["csv", "json", "latex", "markdown", "npy", "npz", "svg", "text", "tsv"]),
         (["mha-cli", "shapes", "--d-m"], ["--d-model"]),
         (["mha-cli", "help", "b"], ["bench"]),
