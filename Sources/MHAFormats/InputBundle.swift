@@ -37,7 +37,9 @@ public struct InputBundle: Sendable, Equatable {
     /// - Throws: `FormatError` (`.noInput` if the file cannot be read, `.data` for content).
     public static func read(path: String) throws(FormatError) -> InputBundle {
         let bytes = try InputBytes.read(path: path)
-        return try parseTerminated(bytes, name: path == "-" ? InputBytes.standardInputName : path)
+        let name = path == "-" ? InputBytes.standardInputName : path
+        try MatrixReader.requireParsingMemory(textBytes: bytes.count, name: name, format: .json)
+        return try parseTerminated(bytes, name: name)
     }
 
     /// Parses a bundle from JSON bytes in memory; `name` goes into messages.

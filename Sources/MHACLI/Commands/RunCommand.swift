@@ -18,12 +18,14 @@ struct RunCommand: Command {
             throw UsageError.invalidRequest("--tokens names \(names.count) tokens but the input has \(x.rows) rows")
         }
         try checkOutputBudget(x, inputs)
+        var warnings: [String] = []
         if options.useFloat {
-            try FloatRangeError.check(inputs.matrices, files: options.paths,
-                                      bundle: options.bundle.map { $0 == "-" ? "<stdin>" : $0 })
+            let bundle = options.bundle.map { $0 == "-" ? "<stdin>" : $0 }
+            try FloatRangeError.check(inputs.matrices, files: options.paths, bundle: bundle)
+            warnings = FloatRangeError.underflowWarnings(inputs.matrices, files: options.paths, bundle: bundle)
         }
         let text = options.useFloat ? try compute(Float.self, x, inputs) : try compute(Double.self, x, inputs)
-        return CommandOutput(text: text.report, warnings: text.warnings, destination: options.output)
+        return CommandOutput(text: text.report, warnings: warnings + text.warnings, destination: options.output)
     }
 
     /// Refuses, before the forward pass, an output too large to build in memory.

@@ -68,8 +68,16 @@ struct RunInputs {
         }
         let d = x.columns
         let heads = configuration.heads
-        guard heads > 0, d % heads == 0 else { return }  // the engine explains the arithmetic
-        let kvDim = (configuration.kvHeads ?? heads) * (d / heads)
+        let kvHeads = configuration.kvHeads ?? heads
+        // The fill's shapes need τ | d_model and g | τ: refused here in the engine's words
+        // (the weights cannot be filled, so the run would otherwise stop at "missing --wo"),
+        // which also keeps g·d_k ≤ d_model from overflowing.
+        let refusal: AttentionError? = heads <= 0 ? .nonPositive(name: "heads", value: heads)
+            : kvHeads <= 0 ? .nonPositive(name: "kv_heads", value: kvHeads)
+            : d % heads != 0 ? .headsDoNotDivideModel(modelDim: d, heads: heads)
+            : heads % kvHeads != 0 ? .kvHeadsDoNotDivideHeads(heads: heads, kvHeads: kvHeads) : nil
+        if let refusal { throw BundleSourcedError.attributing(refusal, origins: origins) ?? refusal }
+        let kvDim = kvHeads * (d / heads)
         var generator = SplitMix64(seed: { if case let .random(seed) = fill { return seed } else { return 0 } }())
         let shapes = ["wq": (d, d), "wk": (d, kvDim), "wv": (d, kvDim), "wo": (d, d)]
         try MemoryBudget.check(values: Self.valueCount(missing.compactMap { shapes[$0] }), bytesPerValue: 8,

@@ -50,7 +50,10 @@ struct HeadOperands<Scalar: AttentionScalar> {
         let masked = Kernels.softmaxRows(&weights).map { firstQuery + $0 }
         let output = Kernels.product(weights, values.columnBlock(kvc))
         for r in 0..<output.rows {
-            for c in 0..<output.columns { target[r * stride + c] = output[r, c] }
+            // A row with an overflowed score is NaN, as in the streamed path, for the forward
+            // pass to report (softmax would have read −∞ as a masked key).
+            let overflowed = (0..<n).contains { !scores[r, $0].isFinite }
+            for c in 0..<output.columns { target[r * stride + c] = overflowed ? .nan : output[r, c] }
         }
         return Head(scores: scores, weights: weights, fullyMaskedTokens: masked)
     }
@@ -79,6 +82,19 @@ struct HeadOperands<Scalar: AttentionScalar> {
             }
         }
         return Head(fullyMaskedTokens: masked)
+    }
+
+    /// The first key whose score Q_j[row]·K_jᵀ·scale is not finite, recomputed plainly; for
+    /// naming the stage of an overflow after the fact (the error path only).
+    func firstOverflowingScore(head j: Int, row: Int) -> Int? {
+        let (qc, kvc) = columns(j)
+        let scale = Scalar(shapes.scale)
+        for t in 0..<shapes.tokens {
+            var dot = Scalar.zero
+            for (p, c) in zip(qc, kvc) { dot += queries[row, p] * keys[t, c] }
+            if !(dot * scale).isFinite { return t }
+        }
+        return nil
     }
 
     /// Whether the query at `position` may attend to `key` (causal mask and user mask).

@@ -17,6 +17,7 @@ extension Kernels {
             let position = firstQuery + r
             let visible = causal ? Swift.min(position + 1, keyCount) : keyCount
             let q = queries + r * queryStride
+            var overflowed = false
             for t in 0..<keyCount {
                 let allowed = t < visible && (mask.map { $0[position * maskStride + t] } ?? true)
                 guard allowed else { scores[t] = -S.infinity; continue }
@@ -24,9 +25,16 @@ extension Kernels {
                 var dot = S.zero
                 for p in 0..<headDim { dot += q[p] * key[p] }
                 scores[t] = dot * scale
+                if !scores[t].isFinite { overflowed = true }
             }
             let out = output + r * outputStride
             for p in 0..<headDim { out[p] = 0 }
+            // An overflowed score (±∞ among the keys) poisons the row with NaN, for the
+            // forward pass to report; it is never read as a masked key.
+            if overflowed {
+                for p in 0..<headDim { out[p] = .nan }
+                continue
+            }
             guard softmaxRow(scores, start: 0, count: keyCount) else {
                 fullyMasked.append(position)
                 continue
