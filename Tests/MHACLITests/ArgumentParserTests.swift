@@ -1,43 +1,51 @@
 import Testing
 @testable import MHACLI
 
-/// The hand-written parser: every accepted spelling and every usage error.
+/// The hand-written parser and the typed option declarations: every accepted spelling and
+/// every usage error.
 @Suite struct ArgumentParserTests {
-    static let spec = CommandSpec(name: "demo", abstract: "A demo.", options: [
-        .value("input", short: "x", "file", help: "Input."),
-        .value("heads", "n", help: "Heads.", default: "1"),
-        .value("format", "format", help: "Format.", values: ["text", "json"]),
-        .flag("causal", help: "Causal."),
-    ])
+    enum Format: String, CaseIterable, Sendable { case text, json }
+
+    static let input = Option<String>.file("input", short: "x", help: "Input.")
+    static let heads = Option<Int>.integer("heads", "n", minimum: 1, help: "Heads.", default: "1")
+    static let format = Option<Format>.choice("format", "format", help: "Format.")
+    static let causal = Flag("causal", help: "Causal.")
+    static let spec = CommandSpec(name: "demo", abstract: "A demo.", options: [input, heads, format, causal])
 
     @Test func acceptsSpaceEqualsShortAndFlag() throws {
         let parsed = try ArgumentParser.parse(["--heads", "4", "--format=json", "-x", "h.csv", "--causal"], for: Self.spec)
-        #expect(try parsed.integer("heads", minimum: 1) == 4)
-        #expect(parsed.string("format") == "json")
-        #expect(parsed.string("input") == "h.csv")
-        #expect(parsed.flag("causal"))
+        #expect(try parsed[Self.heads] == 4)
+        #expect(try parsed[Self.format] == .json)
+        #expect(try parsed[Self.input] == "h.csv")
+        #expect(parsed[Self.causal])
         #expect(!parsed.helpRequested)
     }
 
+    @Test func absentOptionsAreNilAndFlagsFalse() throws {
+        let parsed = try ArgumentParser.parse([], for: Self.spec)
+        #expect(try parsed[Self.heads] == nil)
+        #expect(!parsed[Self.causal])
+    }
+
     @Test func shortOptionTakesAnEqualsValue() throws {
-        #expect(try ArgumentParser.parse(["-x=h.csv"], for: Self.spec).string("input") == "h.csv")
-        #expect(try ArgumentParser.parse(["-x=-"], for: Self.spec).string("input") == "-")
-        #expect(try ArgumentParser.parse(["-x", "a=b.csv"], for: Self.spec).string("input") == "a=b.csv")
+        #expect(try ArgumentParser.parse(["-x=h.csv"], for: Self.spec)[Self.input] == "h.csv")
+        #expect(try ArgumentParser.parse(["-x=-"], for: Self.spec)[Self.input] == "-")
+        #expect(try ArgumentParser.parse(["-x", "a=b.csv"], for: Self.spec)[Self.input] == "a=b.csv")
     }
 
     @Test func dashDashEndsOptionsAndDashIsAValue() throws {
         let spec = CommandSpec(name: "demo", abstract: "", arguments: [ArgumentSpec(name: "a", help: "", isOptional: true)],
-                               options: Self.spec.declaredOptions)
+                               options: [Self.input, Self.heads, Self.format, Self.causal])
         let parsed = try ArgumentParser.parse(["-x", "-", "--", "--causal"], for: spec)
-        #expect(parsed.string("input") == "-")
+        #expect(try parsed[Self.input] == "-")
         #expect(parsed.positionals == ["--causal"])
-        #expect(!parsed.flag("causal"))
+        #expect(!parsed[Self.causal])
     }
 
     @Test func negativeNumberIsAValue() throws {
         let parsed = try ArgumentParser.parse(["--heads", "-3"], for: Self.spec)
         #expect(throws: UsageError.invalidValue(value: "-3", option: "--heads <n>", reason: "expected a positive integer")) {
-            try parsed.integer("heads", minimum: 1)
+            try parsed[Self.heads]
         }
     }
 
@@ -67,6 +75,14 @@ import Testing
         #expect(throws: UsageError.unexpectedArgument("stray")) { try ArgumentParser.parse(["stray"], for: Self.spec) }
     }
 
+    @Test func repeatableOptionKeepsEveryValueInOrder() throws {
+        let claim = Option<String>.string("claim", "key=value", help: "A claim.", repeatable: true)
+        let spec = CommandSpec(name: "d", abstract: "", options: [claim, Self.causal])
+        let parsed = try ArgumentParser.parse(["--claim", "a=1", "--causal", "--claim=b=2"], for: spec)
+        #expect(try parsed.all(claim) == ["a=1", "b=2"])
+        #expect(try ArgumentParser.parse([], for: spec).all(claim) == [])
+    }
+
     @Test func helpAnywhereStopsChecking() throws {
         let parsed = try ArgumentParser.parse(["--nonsense", "-h"], for: Self.spec)
         #expect(parsed.helpRequested)
@@ -79,13 +95,19 @@ import Testing
     }
 
     @Test func listAndNumberAccessors() throws {
-        let spec = CommandSpec(name: "d", abstract: "", options: [.value("show", "parts", help: ""), .value("scale", "s", help: "")])
+        let show = Option<[String]>.list("show", "parts", allowed: ["heads", "output"], help: "")
+        let anyList = Option<[String]>.list("names", "names", help: "")
+        let scale = Option<Double>.number("scale", "s", help: "")
+        let spec = CommandSpec(name: "d", abstract: "", options: [show, anyList, scale])
         let parsed = try ArgumentParser.parse(["--show", "heads, output", "--scale", "nan"], for: spec)
-        #expect(try parsed.list("show", allowed: ["heads", "output"]) == ["heads", "output"])
-        #expect(throws: UsageError.self) { try parsed.number("scale") }
-        let bad = try ArgumentParser.parse(["--show", "heads,,output"], for: spec)
-        #expect(throws: UsageError.invalidValue(value: "heads,,output", option: "--show <parts>", reason: "item 2 of the comma list is empty")) {
-            try bad.list("show")
+        #expect(try parsed[show] == ["heads", "output"])
+        #expect(throws: UsageError.self) { try parsed[scale] }
+        let bad = try ArgumentParser.parse(["--names", "heads,,output", "--show", "qkv"], for: spec)
+        #expect(throws: UsageError.invalidValue(value: "heads,,output", option: "--names <names>", reason: "item 2 of the comma list is empty")) {
+            try bad[anyList]
+        }
+        #expect(throws: UsageError.invalidValue(value: "qkv", option: "--show <parts>", reason: "'qkv' is not one of heads, output")) {
+            try bad[show]
         }
     }
 }

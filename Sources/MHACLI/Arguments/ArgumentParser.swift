@@ -30,7 +30,7 @@ enum ArgumentParser {
                 let candidates = spec.options.map(\.longFlag)
                 throw .unknownOption(name, suggestion: Suggestion.nearest(to: name, among: candidates))
             }
-            guard parsed.occurrences[option.long] == nil else { throw .repeated(option: option.longFlag) }
+            guard option.repeatable || parsed.occurrences[option.long] == nil else { throw .repeated(option: option.longFlag) }
             if option.takesValue {
                 let value: String
                 if let inlineValue {
@@ -45,10 +45,10 @@ enum ArgumentParser {
                     throw .invalidValue(value: value, option: option.display,
                                         reason: "expected one of \(allowed.joined(separator: ", "))")
                 }
-                parsed.occurrences[option.long] = value
+                parsed.occurrences[option.long, default: []].append(value)
             } else {
                 if let inlineValue { throw .unexpectedValue(option: option.longFlag, value: inlineValue) }
-                parsed.occurrences[option.long] = ""
+                parsed.occurrences[option.long] = [""]
             }
         }
         try checkPositionals(parsed.positionals, spec: spec)

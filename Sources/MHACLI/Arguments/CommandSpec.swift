@@ -16,12 +16,12 @@ struct CommandSpec: Sendable {
 
     /// A command declaration; `-h, --help` is appended to `options`.
     init(name: String, abstract: String, discussion: String = "", arguments: [ArgumentSpec] = [],
-         options: [OptionSpec] = [], subcommands: [CommandSpec] = []) {
+         options: [any DeclaredOption] = [], subcommands: [CommandSpec] = []) {
         self.name = name
         self.abstract = abstract
         self.discussion = discussion
         self.arguments = arguments
-        self.declaredOptions = options
+        self.declaredOptions = options.map(\.spec)
         self.subcommands = subcommands
     }
 

@@ -64,10 +64,20 @@ enum CompletionScripts {
             switch option.completion {
             case .file: reply = "COMPREPLY=( $(compgen -f -- \"$cur\") ); return"
             case let .words(words): reply = "COMPREPLY=( $(compgen -W \"\(words.joined(separator: " "))\" -- \"$cur\") ); return"
+            case let .commaList(words): reply = bashCommaList(words)
             case .none: reply = "COMPREPLY=(); return"
             }
             return "                \(pattern)) \(reply) ;;"
         }.joined(separator: "\n")
+    }
+
+    /// Completes the item after the last comma of `$cur` with the words not yet listed
+    /// (`--show heads,<TAB>` offers `heads,qkv`, `heads,scores`, …), without a trailing space.
+    private static func bashCommaList(_ words: [String]) -> String {
+        "local prefix=\"${cur%\"${cur##*,}\"}\" w rest=(); "
+            + "for w in \(words.joined(separator: " ")); do [[ \",$prefix\" == *\",$w,\"* ]] || rest+=(\"$w\"); done; "
+            + "COMPREPLY=( $(compgen -P \"$prefix\" -W \"${rest[*]}\" -- \"${cur##*,}\") ); "
+            + "compopt -o nospace 2>/dev/null; return"
     }
 
     /// Zsh: `_arguments` specs per subcommand, dispatched on the first word.
@@ -115,6 +125,7 @@ enum CompletionScripts {
             switch option.completion {
             case .file: action = ":\(valueName):_files"
             case let .words(words): action = ":\(valueName):(\(words.joined(separator: " ")))"
+            case let .commaList(words): action = ":\(valueName):_values -s , \(valueName) \(words.joined(separator: " "))"
             case .none: action = ":\(valueName): "
             }
         }
@@ -158,7 +169,7 @@ enum CompletionScripts {
         switch (option.takesValue, option.completion) {
         case (false, _): break
         case (true, .file): line += " -r -F"
-        case let (true, .words(words)): line += " -x -a '\(words.joined(separator: " "))'"
+        case let (true, .words(words)), let (true, .commaList(words)): line += " -x -a '\(words.joined(separator: " "))'"
         case (true, .none): line += " -x"
         }
         return line + " -d '\(fishEscape(option.help))'"

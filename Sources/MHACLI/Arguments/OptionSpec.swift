@@ -12,6 +12,8 @@ struct OptionSpec: Sendable, Equatable {
         case file
         /// One of these words.
         case words([String])
+        /// A comma list of these words, completed item by item (`--show heads,<TAB>`).
+        case commaList([String])
     }
 
     /// The long name without dashes: `heads` for `--heads`.
@@ -28,6 +30,8 @@ struct OptionSpec: Sendable, Equatable {
     let allowedValues: [String]?
     /// How a shell completes the value.
     let completion: Completion
+    /// Whether the option may be given more than once (each value is kept, in order).
+    var repeatable = false
 
     /// A flag: present or absent, no value.
     static func flag(_ long: String, short: Character? = nil, help: String) -> OptionSpec {
@@ -41,10 +45,10 @@ struct OptionSpec: Sendable, Equatable {
     ///   - values: if given, the only accepted values (and the completion words).
     static func value(_ long: String, short: Character? = nil, _ valueName: String, help: String,
                       default defaultValue: String? = nil, values: [String]? = nil,
-                      completion: Completion = .none) -> OptionSpec {
+                      completion: Completion = .none, repeatable: Bool = false) -> OptionSpec {
         OptionSpec(long: long, short: short, valueName: valueName, help: help,
                    defaultValue: defaultValue, allowedValues: values,
-                   completion: values.map { .words($0) } ?? completion)
+                   completion: values.map { .words($0) } ?? completion, repeatable: repeatable)
     }
 
     /// Whether the option takes a value.

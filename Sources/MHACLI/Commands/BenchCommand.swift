@@ -12,15 +12,13 @@ struct BenchCommand: Command {
         Runs the forward pass --repeat times on SplitMix64 data and reports the median wall time \
         and GFLOP/s, counting 8·n·d_model² + 4·n²·d_model floating-point operations per pass.
         """,
-        options: [
-            .value("seq-len", "n", help: "n, the number of tokens."),
-            .value("d-model", "d", help: "Model width d_model."),
-            .value("heads", "t", help: "τ, the number of heads; must divide d_model."),
-            .flag("causal", help: "Time a causal pass (FLOPs are still counted in full)."),
-            .flag("float", help: "Time the single-precision engine (double by default)."),
-            .value("repeat", "r", help: "Timed runs (after one warm-up run).", default: "5"),
-            .value("format", "format", help: "Output format.", default: "text", values: ["text", "json"]),
-        ])
+        options: [DimensionArguments.seqLen, DimensionArguments.modelDim, DimensionArguments.heads,
+                  causalFlag, floatFlag, repeatOption, format])
+
+    static let causalFlag = Flag("causal", help: "Time a causal pass (FLOPs are still counted in full).")
+    static let floatFlag = Flag("float", help: "Time the single-precision engine (double by default).")
+    static let repeatOption = Option<Int>.integer("repeat", "r", in: 1...1_000_000, help: "Timed runs (after one warm-up run).", default: "5")
+    static let format = Option<OutputFormat>.choice("format", "format", help: "Output format.", default: "text", values: [.text, .json])
 
     /// n, d_model and τ, checked.
     let dimensions: DimensionArguments
@@ -34,11 +32,11 @@ struct BenchCommand: Command {
     let json: Bool
 
     init(_ arguments: ParsedArguments) throws {
-        dimensions = try DimensionArguments(arguments)
-        useFloat = arguments.flag("float")
-        causal = arguments.flag("causal")
-        repeats = try arguments.integer("repeat", in: 1...1_000_000) ?? 5
-        json = arguments.string("format") == "json"
+        dimensions = try DimensionArguments(arguments, kvHeads: nil)
+        useFloat = arguments[Self.floatFlag]
+        causal = arguments[Self.causalFlag]
+        repeats = try arguments[Self.repeatOption] ?? 5
+        json = try arguments[Self.format] == .json
         try MemoryBudget.check(values: dimensions.bundleValueCount, bytesPerValue: useFloat ? 12 : 24, what: "the benchmark")
     }
 

@@ -2,6 +2,12 @@
 /// positive, τ divides d_model, g divides τ, and the products the command will form do not
 /// overflow.
 struct DimensionArguments: Sendable, Equatable {
+    /// The options every sized command shares.
+    static let modelDim = Option<Int>.integer("d-model", "d", minimum: 1, help: "Model width d_model.")
+    static let heads = Option<Int>.integer("heads", "t", minimum: 1, help: "τ, the number of heads; must divide d_model.")
+    static let seqLen = Option<Int>.integer("seq-len", "n", minimum: 1, help: "n, the number of tokens.")
+    static let kvHeads = Option<Int>.integer("kv-heads", "g", minimum: 1, help: "Key/value heads (grouped-query attention); must divide τ.", default: "τ")
+
     /// d_model.
     let modelDim: Int
     /// τ.
@@ -18,17 +24,17 @@ struct DimensionArguments: Sendable, Equatable {
 
     /// Reads and checks the dimension options.
     /// - Throws: `UsageError` naming the missing option or explaining the arithmetic.
-    init(_ a: ParsedArguments) throws(UsageError) {
-        guard let d = try a.integer("d-model", minimum: 1) else {
-            throw .missingOption(option: "--d-model <d>", reason: "the model width is required")
+    init(_ a: ParsedArguments, kvHeads kvHeadsOption: Option<Int>? = Self.kvHeads) throws(UsageError) {
+        guard let d = try a[Self.modelDim] else {
+            throw .missingOption(option: Self.modelDim.spec.display, reason: "the model width is required")
         }
-        guard let t = try a.integer("heads", minimum: 1) else {
-            throw .missingOption(option: a.spec.option(long: "heads")?.display ?? "--heads", reason: "the number of heads is required")
+        guard let t = try a[Self.heads] else {
+            throw .missingOption(option: Self.heads.spec.display, reason: "the number of heads is required")
         }
-        guard let n = try a.integer("seq-len", minimum: 1) else {
-            throw .missingOption(option: "--seq-len <n>", reason: "the number of tokens is required")
+        guard let n = try a[Self.seqLen] else {
+            throw .missingOption(option: Self.seqLen.spec.display, reason: "the number of tokens is required")
         }
-        let g = try a.integer("kv-heads", minimum: 1) ?? t
+        let g = try kvHeadsOption.flatMap { option throws(UsageError) in try a[option] } ?? t
         guard d % t == 0 else {
             throw .invalidRequest("--d-model \(d) is not divisible by --heads \(t): d_k = \(d) / \(t) is not an integer")
         }

@@ -16,16 +16,16 @@ struct InitCommand: Command {
         Values are uniform in [-1, 1) from a SplitMix64 generator seeded with --seed, rounded to \
         4 decimals; weights and biases are scaled by 1/√d_model. The same seed gives the same bundle.
         """,
-        options: [
-            .value("d-model", "d", help: "Model width d_model."),
-            .value("heads", "t", help: "τ, the number of heads; must divide d_model."),
-            .value("seq-len", "n", help: "n, the number of tokens."),
-            .value("kv-heads", "g", help: "Key/value heads (grouped-query attention); must divide τ.", default: "τ"),
-            .value("seed", "s", help: "Seed of the generator.", default: "0"),
-            .flag("causal", help: "Mark the bundle causal."),
-            .flag("biases", help: "Include the biases bq, bk, bv, bo."),
-            .value("output", short: "o", "file", help: "Write the bundle to a file, atomically.", completion: .file),
-        ])
+        options: [DimensionArguments.modelDim, DimensionArguments.heads, DimensionArguments.seqLen,
+                  DimensionArguments.kvHeads, seedOption, causalFlag, biasesFlag, output])
+
+    static let seedOption = Option<UInt64>(.value("seed", "s", help: "Seed of the generator.", default: "0")) { text, spec throws(UsageError) in
+        guard let seed = UInt64(text) else { throw spec.invalid(text, "expected an integer from 0 to \(UInt64.max)") }
+        return seed
+    }
+    static let causalFlag = Flag("causal", help: "Mark the bundle causal.")
+    static let biasesFlag = Flag("biases", help: "Include the biases bq, bk, bv, bo.")
+    static let output = Option<String>.string("output", short: "o", "file", help: "Write the bundle to a file, atomically.", completion: .file)
 
     /// d_model, τ, g and n, checked.
     let shapes: DimensionArguments
@@ -40,14 +40,10 @@ struct InitCommand: Command {
 
     init(_ arguments: ParsedArguments) throws {
         shapes = try DimensionArguments(arguments)
-        let seedText = arguments.string("seed") ?? "0"
-        guard let seed = UInt64(seedText) else {
-            throw arguments.invalid(seedText, "seed", "expected an integer from 0 to \(UInt64.max)")
-        }
-        self.seed = seed
-        causal = arguments.flag("causal")
-        biases = arguments.flag("biases")
-        destination = arguments.string("output")
+        seed = try arguments[Self.seedOption] ?? 0
+        causal = arguments[Self.causalFlag]
+        biases = arguments[Self.biasesFlag]
+        destination = try arguments[Self.output]
         try MemoryBudget.check(values: shapes.bundleValueCount, bytesPerValue: 10, what: "the bundle")
     }
 

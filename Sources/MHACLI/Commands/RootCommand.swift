@@ -18,15 +18,15 @@ enum RootCommand {
             Computes Q = H·W^q, K = H·W^k, V = H·W^v, each head's softmax(Q_j·K_jᵀ/√d_k)·V_j, \
             their concat and concat·W^o, and shows every shape on the way.
             """,
-            options: [
-                .flag("version", help: "Show the version."),
-                .value("generate-completion-script", "shell", help: "Print a completion script for the shell.",
-                       values: CompletionScripts.Shell.allCases.map(\.rawValue)),
-            ],
+            options: [versionFlag, completionScript],
             subcommands: commands.map { $0.spec })
     }
 
     /// The command named `name`, or a usage error suggesting the nearest name.
+    static let versionFlag = Flag("version", help: "Show the version.")
+    static let completionScript = Option<CompletionScripts.Shell>.choice(
+        "generate-completion-script", "shell", help: "Print a completion script for the shell.")
+
     static func command(named name: String) throws(UsageError) -> any Command.Type {
         guard let command = commands.first(where: { $0.spec.name == name }) else {
             throw .unknownSubcommand(name, suggestion: Suggestion.nearest(to: name, among: commands.map { $0.spec.name }))
@@ -37,10 +37,10 @@ enum RootCommand {
     /// Handles the arguments when no subcommand is given: help, version, completions.
     static func run(_ arguments: [String]) throws -> CommandOutput {
         let parsed = try ArgumentParser.parse(arguments, for: spec)
-        if let shell = try parsed.choice("generate-completion-script", as: CompletionScripts.Shell.self) {
+        if let shell = try parsed[completionScript] {
             return CommandOutput(text: CompletionScripts.script(for: shell, root: spec))
         }
-        if parsed.flag("version") { return CommandOutput(text: version + "\n") }
+        if parsed[versionFlag] { return CommandOutput(text: version + "\n") }
         return CommandOutput(text: HelpRenderer.help(for: spec, path: [name]))
     }
 }

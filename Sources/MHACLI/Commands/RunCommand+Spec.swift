@@ -1,3 +1,5 @@
+import MHACore
+
 /// The declaration of `mha-cli run`: every option of DESIGN §3.
 extension RunCommand {
     /// The declaration that parsing, help and completions read.
@@ -11,40 +13,47 @@ extension RunCommand {
         options given on the command line override the values of a --bundle.
         """,
         options: [
-            .value("input", short: "x", "file", help: "H, n × d_model, one token per row ('-' reads stdin).", completion: .file),
-            .value("wq", "file", help: "W^q, d_model × d_model.", completion: .file),
-            .value("wk", "file", help: "W^k, d_model × kv_heads·d_k.", completion: .file),
-            .value("wv", "file", help: "W^v, d_model × kv_heads·d_k.", completion: .file),
-            .value("wo", "file", help: "W^o, τ·d_k × d_out.", completion: .file),
-            .value("bq", "file", help: "Bias b^q, a row of d_model values.", completion: .file),
-            .value("bk", "file", help: "Bias b^k, a row of kv_heads·d_k values.", completion: .file),
-            .value("bv", "file", help: "Bias b^v, a row of kv_heads·d_k values.", completion: .file),
-            .value("bo", "file", help: "Bias b^o, a row of d_out values.", completion: .file),
-            .value("bundle", "file", help: "A JSON object with any of x, wq, wk, wv, wo, bq, bk, bv, bo, mask, in_proj, heads, kv_heads, causal, scale, token, layout ('-' reads stdin).", completion: .file),
-            .value("weights", "fill", help: "Fill weights that are not given: identity, or random[:SEED] (uniform in [-1, 1) scaled by 1/√d_model). Without it a missing weight is an error.", completion: .words(["identity", "random"])),
-            .value("heads", "n", help: "τ, the number of attention heads; must divide d_model.", default: "1, or the bundle's"),
-            .value("kv-heads", "g", help: "Key/value heads for grouped-query attention; must divide τ.", default: "τ"),
-            .flag("causal", help: "Token i attends to tokens 0…i only."),
-            .flag("no-causal", help: "Not causal, even if the bundle says \"causal\": true."),
-            .value("mask", "file", help: "n × n matrix: 1 = may attend, 0 = blocked.", completion: .file),
-            .value("scale", "s", help: "Factor applied to Q_j·K_jᵀ.", default: "1/√d_k"),
-            .value("token", "i", help: "Compute only query row i (0-based); with --causal the autoregressive step."),
-            .value("layout", "layout", help: "Weight layout: xw is H·W (in × out), torch is PyTorch's out × in.", default: "xw", values: ["xw", "torch"]),
-            .value("in-proj", "file", help: "PyTorch's packed in_proj_weight (3·d_model × d_model) instead of --wq --wk --wv; always PyTorch's out × in whatever --layout says, while --wo follows --layout.", completion: .file),
-            .value("format", "format", help: "Output format; csv prints one matrix.", default: "text", values: OutputFormat.allCases.map(\.rawValue)),
-            .value("show", "parts", help: "Comma list of the parts to print: qkv, scores, weights, heads, concat, output.", default: "heads,concat,output", completion: .words(Part.allCases.map(\.rawValue))),
-            .value("precision", "n", help: "Decimals in text and csv output (0…17); text switches to scientific notation for values ≥ 1e6 or all below 10^-n; csv without it and json print shortest round-trip numbers.", default: "4 in text, shortest round-trip in csv"),
-            .flag("float", help: "Compute in single precision (double by default)."),
-            .value("output", short: "o", "file", help: "Write the result to a file, atomically ('-' is stdout).", completion: .file),
-            .flag("steps", help: "Print every step in order with its shape and values."),
-            .flag("heatmap", help: "Show each head's attention weights as a terminal heatmap."),
-            .value("tokens", "names", help: "Comma list of names for the token rows and columns."),
-            .flag("no-color", help: "No ANSI colour even on a terminal (NO_COLOR does the same)."),
-            .flag("full", help: "Print whole matrices instead of eliding the middle of large ones."),
+            input, wq, wk, wv, wo, bq, bk, bv, bo, bundle, weights, heads, kvHeads, causal, noCausal, mask,
+            scale, token, layout, inProjection, format, show, precision, useFloat, output, steps, heatmap,
+            tokens, noColor, full,
         ])
+
+    static let input = Option<String>.file("input", short: "x", help: "H, n × d_model, one token per row ('-' reads stdin).")
+    static let wq = Option<String>.file("wq", help: "W^q, d_model × d_model.")
+    static let wk = Option<String>.file("wk", help: "W^k, d_model × kv_heads·d_k.")
+    static let wv = Option<String>.file("wv", help: "W^v, d_model × kv_heads·d_k.")
+    static let wo = Option<String>.file("wo", help: "W^o, τ·d_k × d_out.")
+    static let bq = Option<String>.file("bq", help: "Bias b^q, a row of d_model values.")
+    static let bk = Option<String>.file("bk", help: "Bias b^k, a row of kv_heads·d_k values.")
+    static let bv = Option<String>.file("bv", help: "Bias b^v, a row of kv_heads·d_k values.")
+    static let bo = Option<String>.file("bo", help: "Bias b^o, a row of d_out values.")
+    static let bundle = Option<String>.file("bundle", help: "A JSON object with any of x, wq, wk, wv, wo, bq, bk, bv, bo, mask, in_proj, heads, kv_heads, causal, scale, token, layout ('-' reads stdin).")
+    static let weights = Option<RunOptions.WeightFill>(
+        .value("weights", "fill", help: "Fill weights that are not given: identity, or random[:SEED] (uniform in [-1, 1) scaled by 1/√d_model). Without it a missing weight is an error.", completion: .words(["identity", "random"])),
+        convert: { text, spec throws(UsageError) in try RunOptions.WeightFill(text, spec) })
+    static let heads = Option<Int>.integer("heads", "n", minimum: 1, help: "τ, the number of attention heads; must divide d_model.", default: "1, or the bundle's")
+    static let kvHeads = Option<Int>.integer("kv-heads", "g", minimum: 1, help: "Key/value heads for grouped-query attention; must divide τ.", default: "τ")
+    static let causal = Flag("causal", help: "Token i attends to tokens 0…i only.")
+    static let noCausal = Flag("no-causal", help: "Not causal, even if the bundle says \"causal\": true.")
+    static let mask = Option<String>.file("mask", help: "n × n matrix: 1 = may attend, 0 = blocked.")
+    static let scale = Option<Double>.number("scale", "s", help: "Factor applied to Q_j·K_jᵀ.", default: "1/√d_k")
+    static let token = Option<Int>.integer("token", "i", minimum: 0, help: "Compute only query row i (0-based); with --causal the autoregressive step.")
+    static let layout = Option<WeightLayout>.choice("layout", "layout", help: "Weight layout: xw is H·W (in × out), torch is PyTorch's out × in.", default: "xw", values: [.xw, .torch])
+    static let inProjection = Option<String>.file("in-proj", help: "PyTorch's packed in_proj_weight (3·d_model × d_model) instead of --wq --wk --wv; always PyTorch's out × in whatever --layout says, while --wo follows --layout.")
+    static let format = Option<OutputFormat>.choice("format", "format", help: "Output format; csv prints one matrix.", default: "text")
+    static let show = Option<[String]>.list("show", "parts", allowed: Part.allCases.map(\.rawValue), help: "Comma list of the parts to print: qkv, scores, weights, heads, concat, output.", default: "heads,concat,output")
+    static let precision = Option<Int>.integer("precision", "n", in: 0...17, help: "Decimals in text and csv output (0…17); text switches to scientific notation for values ≥ 1e6 or all below 10^-n; csv without it and json print shortest round-trip numbers.", default: "4 in text, shortest round-trip in csv")
+    static let useFloat = Flag("float", help: "Compute in single precision (double by default).")
+    static let output = Option<String>.string("output", short: "o", "file", help: "Write the result to a file, atomically ('-' is stdout).", completion: .file)
+    static let steps = Flag("steps", help: "Print every step in order with its shape and values.")
+    static let heatmap = Flag("heatmap", help: "Show each head's attention weights as a terminal heatmap.")
+    static let tokens = Option<[String]>.list("tokens", "names", help: "Comma list of names for the token rows and columns.")
+    static let noColor = Flag("no-color", help: "No ANSI colour even on a terminal (NO_COLOR does the same).")
+    static let full = Flag("full", help: "Print whole matrices instead of eliding the middle of large ones.")
 }
 
-/// The output formats of `run`.
+/// The output formats of every command that prints results (`shapes` and `bench` accept
+/// text and json).
 enum OutputFormat: String, CaseIterable, Sendable {
     /// Aligned tables with shapes, for people.
     case text

@@ -10,6 +10,19 @@ struct RunOptions: Sendable {
         case identity
         /// Seeded uniform values in [-1, 1) scaled by 1/√d_model.
         case random(seed: UInt64)
+
+        /// `identity`, `random` or `random:SEED`, as `--weights` takes it.
+        init(_ text: String, _ option: OptionSpec) throws(UsageError) {
+            if text == "identity" {
+                self = .identity
+            } else if text == "random" {
+                self = .random(seed: 0)
+            } else if text.hasPrefix("random:"), let seed = UInt64(text.dropFirst("random:".count)) {
+                self = .random(seed: seed)
+            } else {
+                throw option.invalid(text, "expected identity, random or random:SEED (SEED a non-negative integer)")
+            }
+        }
     }
 
     /// Paths of the matrix inputs by bundle key (x, wq, …, mask, in_proj).
@@ -50,48 +63,42 @@ struct RunOptions: Sendable {
     var tokenNames: [String]?
 
     /// The matrix options and their bundle keys.
-    static let matrixOptions: [(option: String, key: String)] = [
-        ("input", "x"), ("wq", "wq"), ("wk", "wk"), ("wv", "wv"), ("wo", "wo"), ("bq", "bq"),
-        ("bk", "bk"), ("bv", "bv"), ("bo", "bo"), ("mask", "mask"), ("in-proj", "in_proj"),
+    static let matrixOptions: [(option: Option<String>, key: String)] = [
+        (RunCommand.input, "x"), (RunCommand.wq, "wq"), (RunCommand.wk, "wk"), (RunCommand.wv, "wv"),
+        (RunCommand.wo, "wo"), (RunCommand.bq, "bq"), (RunCommand.bk, "bk"), (RunCommand.bv, "bv"),
+        (RunCommand.bo, "bo"), (RunCommand.mask, "mask"), (RunCommand.inProjection, "in_proj"),
     ]
 
     /// Reads every option of `run`.
     /// - Throws: `UsageError` quoting the option and value.
     init(_ a: ParsedArguments) throws(UsageError) {
-        for (option, key) in Self.matrixOptions { paths[key] = a.string(option) }
-        bundle = a.string("bundle")
-        fill = try a.string("weights").map { text throws(UsageError) in try Self.fill(text, a) }
-        heads = try a.integer("heads", minimum: 1)
-        kvHeads = try a.integer("kv-heads", minimum: 1)
-        causal = a.flag("causal")
-        noCausal = a.flag("no-causal")
-        scale = try a.number("scale")
-        token = try a.integer("token", minimum: 0)
-        layout = try a.choice("layout", as: WeightLayout.self)
-        format = try a.choice("format", as: OutputFormat.self) ?? .text
-        if let parts = try a.list("show", allowed: Part.allCases.map(\.rawValue)) {
+        typealias R = RunCommand
+        for (option, key) in Self.matrixOptions { paths[key] = try a[option] }
+        bundle = try a[R.bundle]
+        fill = try a[R.weights]
+        heads = try a[R.heads]
+        kvHeads = try a[R.kvHeads]
+        causal = a[R.causal]
+        noCausal = a[R.noCausal]
+        scale = try a[R.scale]
+        token = try a[R.token]
+        layout = try a[R.layout]
+        format = try a[R.format] ?? .text
+        if let parts = try a[R.show] {
             show = Part.allCases.filter { parts.contains($0.rawValue) }
             showGiven = true
         }
-        let givenPrecision = try a.integer("precision", in: 0...17)
+        let givenPrecision = try a[R.precision]
         (precision, precisionGiven) = (givenPrecision ?? 4, givenPrecision != nil)
-        useFloat = a.flag("float")
-        output = a.string("output")
-        (steps, heatmap, noColor, full) = (a.flag("steps"), a.flag("heatmap"), a.flag("no-color"), a.flag("full"))
-        tokenNames = try a.list("tokens")
+        useFloat = a[R.useFloat]
+        output = try a[R.output]
+        (steps, heatmap, noColor, full) = (a[R.steps], a[R.heatmap], a[R.noColor], a[R.full])
+        tokenNames = try a[R.tokens]
         if let names = tokenNames, let bad = names.first(where: { $0.unicodeScalars.contains { $0.properties.generalCategory == .control } }) {
-            throw a.invalid(names.joined(separator: ","), "tokens",
-                            "token name '\(bad)' contains a control character (tab, newline, escape)")
+            throw R.tokens.spec.invalid(names.joined(separator: ","),
+                                        "token name '\(bad)' contains a control character (tab, newline, escape)")
         }
         try checkCombinations()
-    }
-
-    /// `identity`, `random` or `random:SEED`.
-    private static func fill(_ text: String, _ a: ParsedArguments) throws(UsageError) -> WeightFill {
-        if text == "identity" { return .identity }
-        if text == "random" { return .random(seed: 0) }
-        if text.hasPrefix("random:"), let seed = UInt64(text.dropFirst("random:".count)) { return .random(seed: seed) }
-        throw a.invalid(text, "weights", "expected identity, random or random:SEED (SEED a non-negative integer)")
     }
 
     /// Options that cannot go together.

@@ -11,15 +11,16 @@ struct ShapesCommand: Command {
         Any two of --d-model, --heads, --head-dim give the third (d_model = τ·d_k). Without --seq-len \
         the token count stays the symbol n.
         """,
-        options: [
-            .value("d-model", "d", help: "Model width d_model."),
-            .value("heads", "t", help: "τ, the number of heads."),
-            .value("head-dim", "k", help: "d_k, the width of one head."),
-            .value("kv-heads", "g", help: "Key/value heads (grouped-query attention).", default: "τ"),
-            .value("seq-len", "n", help: "n, the number of tokens.", default: "the symbol n"),
-            .value("format", "format", help: "Output format.", default: "text", values: ["text", "json"]),
-            .flag("explain", help: "Write out the arithmetic step by step."),
-        ])
+        options: [modelDim, heads, headDim, kvHeads, seqLen, format, explainFlag])
+
+    // Zero and negative values reach the calculator, whose message explains them.
+    static let modelDim = Option<Int>.integer("d-model", "d", help: "Model width d_model.")
+    static let heads = Option<Int>.integer("heads", "t", help: "τ, the number of heads.")
+    static let headDim = Option<Int>.integer("head-dim", "k", help: "d_k, the width of one head.")
+    static let kvHeads = Option<Int>.integer("kv-heads", "g", help: "Key/value heads (grouped-query attention).", default: "τ")
+    static let seqLen = Option<Int>.integer("seq-len", "n", help: "n, the number of tokens.", default: "the symbol n")
+    static let format = Option<OutputFormat>.choice("format", "format", help: "Output format.", default: "text", values: [.text, .json])
+    static let explainFlag = Flag("explain", help: "Write out the arithmetic step by step.")
 
     /// The dimension question.
     let query: ShapeQuery
@@ -29,14 +30,11 @@ struct ShapesCommand: Command {
     let explain: Bool
 
     init(_ arguments: ParsedArguments) throws {
-        // Zero and negative values reach the calculator, whose message explains them.
-        query = ShapeQuery(modelDim: try arguments.integer("d-model"),
-                           heads: try arguments.integer("heads"),
-                           headDim: try arguments.integer("head-dim"),
-                           kvHeads: try arguments.integer("kv-heads"),
-                           seqLen: try arguments.integer("seq-len"))
-        json = arguments.string("format") == "json"
-        explain = arguments.flag("explain")
+        query = ShapeQuery(modelDim: try arguments[Self.modelDim], heads: try arguments[Self.heads],
+                           headDim: try arguments[Self.headDim], kvHeads: try arguments[Self.kvHeads],
+                           seqLen: try arguments[Self.seqLen])
+        json = try arguments[Self.format] == .json
+        explain = arguments[Self.explainFlag]
     }
 
     func run() throws -> CommandOutput {
