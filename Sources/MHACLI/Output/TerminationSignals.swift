@@ -30,6 +30,12 @@ enum TerminationSignals {
     /// a script) stays ignored.
     static func install() {
         InFlightFiles.prepare()
+        // A blocked mask is inherited by accident (a parent's Dispatch worker thread blocks
+        // them all): unblocked here, so that the signals reach the handler.
+        var unblock = sigset_t()
+        sigemptyset(&unblock)
+        for signal in handled { sigaddset(&unblock, signal) }
+        pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
         for signal in handled {
             var current = sigaction()
             guard sigaction(signal, nil, &current) == 0, !isIgnored(current) else { continue }
