@@ -3,10 +3,11 @@
 #
 #   Fuzz/run.sh [SECONDS] [TARGET...]      TARGET: csv json bundle npy args (default: all)
 #   Fuzz/run.sh --build-only [TARGET...]
+#   Fuzz/run.sh --help
 #
-# Each target is built with `swiftc -sanitize=fuzzer,address` over a static MHACore (and, for
-# `args`, MHACLI) built the same way, into Fuzz/.build/. The working corpus of a target is
-# Fuzz/.build/corpus/<target>, seeded from Tests/MHAFormatsTests/Fixtures, the regression corpus
+# Each target is built with `swiftc -sanitize=fuzzer,address` over static MHACore and
+# MHAFormats libraries (and, for `args`, MHACLI) built the same way, into Fuzz/.build/.
+# The working corpus of a target is Fuzz/.build/corpus/<target>, seeded from Tests/MHAFormatsTests/Fixtures, the regression corpus
 # Tests/MHAFormatsTests/Fixtures/fuzz-regressions/<target> and ../shared/conformance when present.
 # Crashes, leaks, timeouts (> 5 s) and out-of-memory inputs go to Fuzz/artifacts/<target>/;
 # copy each one into the regression corpus once fixed. A summary line per target (executions,
@@ -22,7 +23,10 @@ all_targets=(csv json bundle npy args)
 
 seconds=600
 build_only=0
-if [ "${1:-}" = "--build-only" ]; then build_only=1; shift
+if [ "${1:-}" = "--help" ] || [ "${1:-}" = "-h" ]; then
+    sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'
+    exit 0
+elif [ "${1:-}" = "--build-only" ]; then build_only=1; shift
 elif [[ "${1:-}" =~ ^[0-9]+$ ]]; then seconds="$1"; shift
 fi
 targets=("$@")
@@ -87,9 +91,13 @@ for target in "${targets[@]}"; do
     [ "$target" = args ] && needs_cli=1
 done
 
-echo "building MHACore" >&2
-build_library MHACore Sources/MHACore
-if [ $needs_cli = 1 ]; then echo "building MHACLI" >&2; build_library MHACLI Sources/MHACLI; fi
+# In dependency order: every target links MHAFormats (the readers) over MHACore; `args` adds MHACLI.
+libraries=(MHACore MHAFormats)
+[ $needs_cli = 0 ] || libraries+=(MHACLI)
+for library in "${libraries[@]}"; do
+    echo "building $library" >&2
+    build_library "$library" "Sources/$library"
+done
 for target in "${targets[@]}"; do echo "building fuzz-$target" >&2; build_target "$target"; done
 [ $build_only = 0 ] || exit 0
 
