@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
-"""Checks every `expected` output of the run examples against the numpy reference
-(/work/shared/reference/mha_ref.py, float64), independently of mha-cli's own arithmetic.
+"""Checks every `expected` output of the run examples against a numpy float64 reference
+(scripts/mha_numpy.py by default, or another module with the same `mha` function, e.g. the
+course's mha_ref.py), independently of mha-cli's own arithmetic.
 
-Usage: python3 examples/verify_with_numpy.py [path/to/mha_ref.py]
+Usage: python3 examples/verify_with_numpy.py [path/to/reference.py]
 Needs numpy; `mha-cli` on PATH only for the pipeline example (to produce its bundle).
 Text and CSV outputs are compared at their printed precision (half a unit in the last
 place); JSON outputs with a relative tolerance of 1e-12.
@@ -11,9 +12,9 @@ import json, os, re, subprocess, sys
 import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-REF = sys.argv[1] if len(sys.argv) > 1 else "/work/shared/reference/mha_ref.py"
-sys.path.insert(0, os.path.dirname(REF))
-from mha_ref import mha  # noqa: E402
+REF = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "..", "scripts", "mha_numpy.py")
+sys.path.insert(0, os.path.dirname(os.path.abspath(REF)))
+mha = __import__(os.path.splitext(os.path.basename(REF))[0]).mha
 
 def load_bundle(path):
     with open(path) as f:

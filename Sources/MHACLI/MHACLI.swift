@@ -60,19 +60,10 @@ public enum MHACLI {
         }
     }
 
-    /// `text` with line breaks shown as `\n` and other control characters as `\u{1b}`, so
-    /// every message is one printable line, cut to 1000 characters (a 100 KB argument quoted
-    /// whole would bury the message).
+    /// `text` as one printable line (`MessageText`'s escaping: line breaks as `\n`, control,
+    /// format and bidi characters as `\u{1B}`), cut to 1000 characters (a 100 KB argument
+    /// quoted whole would bury the message).
     static func oneLine(_ text: String) -> String {
-        let line = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).joined(separator: "\\n")
-        var escaped = ""
-        for scalar in line.unicodeScalars {
-            if scalar.properties.generalCategory == .control {
-                escaped += scalar == "\t" ? "\\t" : "\\u{\(String(scalar.value, radix: 16))}"
-            } else {
-                escaped.unicodeScalars.append(scalar)
-            }
-        }
-        return escaped.count <= 1000 ? escaped : escaped.prefix(999) + "…"
+        MessageText.escaped(text, limit: 1000)
     }
 }

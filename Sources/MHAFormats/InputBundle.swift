@@ -23,7 +23,7 @@ public struct InputBundle: Sendable, Equatable {
     /// The one token to compute (0-based).
     public var token: Int?
     /// `"xw"` or `"torch"`.
-    public var layout: String?
+    public var layout: WeightLayout?
 
     /// The keys that hold matrices.
     public static let matrixKeys = ["x", "wq", "wk", "wv", "wo", "bq", "bk", "bv", "bo", "mask", "in_proj"]
@@ -83,7 +83,7 @@ public struct InputBundle: Sendable, Equatable {
         case "token": token = try field.integer(minimum: 0)
         case "causal": causal = try field.boolean()
         case "scale": scale = try field.number()
-        case "layout": layout = try field.string(oneOf: ["xw", "torch"])
+        case "layout": layout = try field.choice(of: WeightLayout.self)
         default:
             let valid = InputBundle.validKeys.joined(separator: ", ")
             throw reader.error(at: keyIndex, path: "$", "unknown key \(MessageText.quoted(key)); valid keys: \(valid)")
@@ -149,9 +149,9 @@ private struct BundleField {
     }
 
     /// One of the `choices`, exactly.
-    func string(oneOf choices: [String]) throws(FormatError) -> String {
-        let expected = choices.map { "\"\($0)\"" }.joined(separator: " or ")
-        guard kind == .string, choices.contains(document.string(index)) else { throw mismatch(expected) }
-        return document.string(index)
+    func choice<T: RawRepresentable & CaseIterable>(of _: T.Type) throws(FormatError) -> T where T.RawValue == String {
+        let expected = T.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: " or ")
+        guard kind == .string, let value = T(rawValue: document.string(index)) else { throw mismatch(expected) }
+        return value
     }
 }

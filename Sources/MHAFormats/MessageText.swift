@@ -1,24 +1,24 @@
 import MHACore
 
-/// Text from a file, made safe to put in a one-line message: every control or invisible
-/// character escaped, and long text cut.
+/// Text made safe to print: every control or invisible character escaped, and long text cut.
+/// The one escaping rule of mha-cli, for text from files, arguments and token names alike.
 ///
 /// C0 controls, DEL, C1 controls, format characters (zero-width spaces, bidi overrides,
 /// a BOM) and line/paragraph separators are written `\u{1B}` style (hex, Swift's
 /// notation), except LF, CR and tab, which are written `\n`, `\r` and `\t`. So no escape
 /// sequence or NUL from a file can reach the terminal, and a message stays on one line.
-enum MessageText {
+public enum MessageText {
     /// The most Unicode scalars of file text quoted in a message.
-    static let quotedLimit = 40
+    public static let quotedLimit = 40
 
     /// The text in double quotes, escaped and cut to `quotedLimit` scalars with "…".
-    static func quoted(_ text: some StringProtocol) -> String {
+    public static func quoted(_ text: some StringProtocol) -> String {
         "\"" + escaped(text, limit: quotedLimit) + "\""
     }
 
     /// The text with every non-printable scalar escaped; cut to `limit` scalars (each
     /// escape counts as one) with "…" when longer.
-    static func escaped(_ text: some StringProtocol, limit: Int? = nil) -> String {
+    public static func escaped(_ text: some StringProtocol, limit: Int? = nil) -> String {
         var result = ""
         var count = 0
         for scalar in text.unicodeScalars {
@@ -33,7 +33,7 @@ enum MessageText {
     }
 
     /// One scalar as it appears in a message.
-    static func escaped(_ scalar: Unicode.Scalar) -> String {
+    public static func escaped(_ scalar: Unicode.Scalar) -> String {
         switch scalar {
         case "\n": return "\\n"
         case "\r": return "\\r"
@@ -44,7 +44,7 @@ enum MessageText {
     }
 
     /// Whether `scalar` shows as itself: not a control, format or separator character.
-    static func isPrintable(_ scalar: Unicode.Scalar) -> Bool {
+    public static func isPrintable(_ scalar: Unicode.Scalar) -> Bool {
         switch scalar.properties.generalCategory {
         case .control, .format, .lineSeparator, .paragraphSeparator, .surrogate, .privateUse, .unassigned:
             return false

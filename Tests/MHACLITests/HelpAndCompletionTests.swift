@@ -51,6 +51,9 @@ import Testing
         (["mha-cli", "shapes", "--d-m"], ["--d-model"]),
         (["mha-cli", "help", "b"], ["bench"]),
         (["mha-cli", "--generate-completion-script", "z"], ["zsh"]),
+        (["mha-cli", "run", "--show", "heads,con"], ["heads,concat"]),
+        (["mha-cli", "run", "--show", "heads,output,"],
+         ["heads,output,concat", "heads,output,qkv", "heads,output,scores", "heads,output,weights"]),
     ])
     func bashCompletes(_ words: [String], _ expected: [String]) throws {
         let bash = URL(fileURLWithPath: "/bin/bash")
@@ -145,5 +148,17 @@ import Testing
         try CompletionScripts.script(for: kind, root: RootCommand.spec).write(to: file, atomically: true, encoding: .utf8)
         let outcome = try BuiltBinary.launch(URL(fileURLWithPath: shell), [flag, file.path])
         #expect(outcome.status == 0, "\(kind): \(outcome.stderr)")
+    }
+
+    /// docs/mha-cli.1 is what `--generate-manual` prints today (regenerate it with
+    /// `swift run mha-cli --generate-manual > docs/mha-cli.1`).
+    @Test func shippedManualPageIsCurrent() throws {
+        let shipped = try String(contentsOf: BuiltBinary.packageRoot.appendingPathComponent("docs/mha-cli.1"), encoding: .utf8)
+        let outcome = try BuiltBinary.run(["--generate-manual"])
+        #expect(outcome.status == 0)
+        #expect(outcome.stdout == shipped, "docs/mha-cli.1 is stale: swift run mha-cli --generate-manual > docs/mha-cli.1")
+        for command in RootCommand.spec.subcommands {
+            #expect(outcome.stdout.contains(".SH \"mha\\-cli \(command.name)\""), "\(command.name)")
+        }
     }
 }

@@ -46,10 +46,20 @@ import Testing
         #expect(outcome.stderr == "mha-cli: error: The value 'a\\tb,c,d' is invalid for '--tokens <names>': token name 'a\\tb' contains a control character (tab, newline, escape)\n")
     }
 
+    /// A right-to-left override in a token name would reorder the terminal's line; it is
+    /// printed escaped, as in every message.
+    @Test func aBidiOverrideInATokenNameIsPrintedEscaped() throws {
+        let outcome = try BuiltBinary.run(["run", "--bundle", BuiltBinary.packageRoot.appendingPathComponent("examples/two-heads/bundle.json").path,
+                                           "--tokens", "a\u{202E}b,c,d", "--show", "weights"])
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        #expect(!outcome.stdout.unicodeScalars.contains("\u{202E}"))
+        #expect(outcome.stdout.contains("a\\u{202E}b"))
+    }
+
     @Test func anEscapeSequenceInAnOptionIsShownEscaped() throws {
         let outcome = try BuiltBinary.run(["run", "--x\u{1B}[31m"])
         #expect(outcome.status == 64)
-        #expect(outcome.stderr == "mha-cli: error: Unknown option '--x\\u{1b}[31m'.\n")
+        #expect(outcome.stderr == "mha-cli: error: Unknown option '--x\\u{1B}[31m'.\n")
     }
 }
 

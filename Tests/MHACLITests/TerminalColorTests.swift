@@ -78,7 +78,7 @@ struct HeatmapColorEndToEndTests {
                             "mha-cli not built next to the tests; looked at \(candidates)")
     }
 
-    /// A 4-token, d_model = 4, 2-head bundle written by hand as JSON (DESIGN §3 keys).
+    /// A 4-token, d_model = 4, 2-head bundle written by hand as JSON (docs/contract.md keys).
     func bundle() throws -> String {
         func json(_ m: Matrix<Double>) -> String {
             "[" + (0..<m.rows).map { i in "[" + (0..<m.columns).map { String(m[i, $0]) }.joined(separator: ", ") + "]" }

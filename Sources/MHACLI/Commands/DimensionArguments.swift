@@ -1,3 +1,5 @@
+import MHACore
+
 /// `--d-model`, `--heads`, `--kv-heads`, `--seq-len` of `init` and `bench`, checked: all
 /// positive, τ divides d_model, g divides τ, and the products the command will form do not
 /// overflow.
@@ -53,14 +55,6 @@ struct DimensionArguments: Sendable, Equatable {
     var bundleValueCount: Int? {
         let terms = [(seqLen, modelDim), (modelDim, modelDim), (modelDim, modelDim), (modelDim, kvDim),
                      (modelDim, kvDim), (seqLen, seqLen), (2, modelDim), (2, kvDim)]
-        var total = 0
-        for (a, b) in terms {
-            let (product, overflow) = a.multipliedReportingOverflow(by: b)
-            guard !overflow else { return nil }
-            let (sum, overflowSum) = total.addingReportingOverflow(product)
-            guard !overflowSum else { return nil }
-            total = sum
-        }
-        return total
+        return CheckedArithmetic.elementCount(terms)
     }
 }

@@ -11,7 +11,7 @@ struct MemoryBudget: MHAError, Equatable {
     /// Bytes available.
     let available: Int
 
-    /// Always `.data` (DESIGN §3: a problem too large for this machine's memory).
+    /// Always `.data` (docs/contract.md: a problem too large for this machine's memory).
     var category: ErrorCategory { .data }
 
     var description: String {

@@ -18,7 +18,7 @@ enum RootCommand {
             Computes Q = H·W^q, K = H·W^k, V = H·W^v, each head's softmax(Q_j·K_jᵀ/√d_k)·V_j, \
             their concat and concat·W^o, and shows every shape on the way.
             """,
-            options: [versionFlag, completionScript],
+            options: [versionFlag, completionScript, manual],
             subcommands: commands.map { $0.spec })
     }
 
@@ -26,6 +26,8 @@ enum RootCommand {
     static let versionFlag = Flag("version", help: "Show the version.")
     static let completionScript = Option<CompletionScripts.Shell>.choice(
         "generate-completion-script", "shell", help: "Print a completion script for the shell.")
+
+    static let manual = Flag("generate-manual", help: "Print the man page (roff), generated from the same declarations as --help.")
 
     static func command(named name: String) throws(UsageError) -> any Command.Type {
         guard let command = commands.first(where: { $0.spec.name == name }) else {
@@ -40,6 +42,7 @@ enum RootCommand {
         if let shell = try parsed[completionScript] {
             return CommandOutput(text: CompletionScripts.script(for: shell, root: spec))
         }
+        if parsed[manual] { return CommandOutput(text: ManualPage.page(root: spec, version: version)) }
         if parsed[versionFlag] { return CommandOutput(text: version + "\n") }
         return CommandOutput(text: HelpRenderer.help(for: spec, path: [name]))
     }

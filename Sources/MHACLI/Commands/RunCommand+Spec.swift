@@ -1,6 +1,6 @@
 import MHACore
 
-/// The declaration of `mha-cli run`: every option of DESIGN §3.
+/// The declaration of `mha-cli run`: every option of docs/contract.md.
 extension RunCommand {
     /// The declaration that parsing, help and completions read.
     static let spec = CommandSpec(
@@ -57,7 +57,7 @@ extension RunCommand {
 enum OutputFormat: String, CaseIterable, Sendable {
     /// Aligned tables with shapes, for people.
     case text
-    /// One JSON object with the keys of DESIGN §3, for jq.
+    /// One JSON object with the keys of docs/contract.md, for jq.
     case json
     /// One bare matrix, for the next tool.
     case csv

@@ -23,7 +23,7 @@ struct RunInputs {
             matrices[key] = try MatrixReader.read(path: path)
         }
         let bundleName = o.bundle.map { $0 == "-" ? "<stdin>" : $0 }
-        layout = try o.layout ?? Self.layout(bundle.layout, file: bundleName ?? "bundle") ?? .xw
+        layout = o.layout ?? bundle.layout ?? .xw
         configuration = AttentionConfiguration(
             heads: o.heads ?? bundle.heads ?? 1, kvHeads: o.kvHeads ?? bundle.kvHeads,
             causal: o.noCausal ? false : o.causal || (bundle.causal ?? false), scale: o.scale ?? bundle.scale,
@@ -37,15 +37,6 @@ struct RunInputs {
         }
         if let mask = o.paths["mask"] { origins["mask"] = mask == "-" ? "<stdin>" : mask }
         try fillWeights(o.fill)
-    }
-
-    /// The bundle's `layout`, or an error naming the bundle when it is not xw or torch.
-    private static func layout(_ text: String?, file: String) throws -> WeightLayout? {
-        guard let text else { return nil }
-        guard let layout = WeightLayout(rawValue: text) else {
-            throw BundleSourcedError(file: file, message: "layout '\(text)' is not xw or torch")
-        }
-        return layout
     }
 
     /// H, or a usage error saying how to give it.
@@ -91,15 +82,7 @@ struct RunInputs {
 
     /// Σ rows·columns over `shapes`, or nil if it overflows `Int`.
     private static func valueCount(_ shapes: [(Int, Int)]) -> Int? {
-        var total = 0
-        for (rows, columns) in shapes {
-            let (count, overflow) = rows.multipliedReportingOverflow(by: columns)
-            guard !overflow else { return nil }
-            let (sum, sumOverflow) = total.addingReportingOverflow(count)
-            guard !sumOverflow else { return nil }
-            total = sum
-        }
-        return total
+        CheckedArithmetic.elementCount(shapes)
     }
 
     /// The parameters for the engine, in precision `S`.

@@ -93,10 +93,13 @@ struct RunOptions: Sendable {
         useFloat = a[R.useFloat]
         output = try a[R.output]
         (steps, heatmap, noColor, full) = (a[R.steps], a[R.heatmap], a[R.noColor], a[R.full])
-        tokenNames = try a[R.tokens]
-        if let names = tokenNames, let bad = names.first(where: { $0.unicodeScalars.contains { $0.properties.generalCategory == .control } }) {
-            throw R.tokens.spec.invalid(names.joined(separator: ","),
-                                        "token name '\(bad)' contains a control character (tab, newline, escape)")
+        if let names = try a[R.tokens] {
+            if let bad = names.first(where: { $0.unicodeScalars.contains { $0.properties.generalCategory == .control } }) {
+                throw R.tokens.spec.invalid(names.joined(separator: ","),
+                                            "token name '\(bad)' contains a control character (tab, newline, escape)")
+            }
+            // Format and bidi characters (U+202E …) are shown escaped, like every printed string.
+            tokenNames = names.map { MessageText.escaped($0) }
         }
         try checkCombinations()
     }

@@ -1,7 +1,7 @@
 import MHACore
 import MHAFormats
 
-/// The JSON form of a forward pass, with exactly the keys of DESIGN §3:
+/// The JSON form of a forward pass, with exactly the keys of docs/contract.md:
 /// `shapes{input, heads, kv_heads, head_dim, head_output, concat, output}`, then the shown
 /// parts among `q`, `k`, `v`, `scores`, `weights`, `heads`, `concat`, `output`. With `--token i`
 /// every matrix has the one row of token i, K and V included.

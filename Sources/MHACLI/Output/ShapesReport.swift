@@ -3,7 +3,7 @@ import MHAFormats
 
 /// The text and JSON forms of a `ShapeReport` (`mha-cli shapes`).
 enum ShapesReport {
-    /// JSON with the keys of DESIGN §3: d_model, heads, head_dim, kv_heads, concat_dim,
+    /// JSON with the keys of docs/contract.md: d_model, heads, head_dim, kv_heads, concat_dim,
     /// seq_len, tensors{name: [rows, cols]}, parameters{…, total}, flops; an unknown n stays "n";
     /// with an `explanation`, also `explanation`, the arithmetic as an array of lines.
     static func json(_ r: ShapeReport, explanation: [String]? = nil) -> JSONValue {

@@ -43,21 +43,13 @@ public enum MemoryEstimate {
                                            (d.concatDim, d.outputDim)] }
         let kept = (keep.contains(.scores) ? 1 : 0) + (keep.contains(.weights) ? 1 : 0)
         if kept > 0 {
-            let (perHead, o1) = d.heads.multipliedReportingOverflow(by: kept)
-            let (columns, o2) = d.tokens.multipliedReportingOverflow(by: perHead)
-            guard !o1, !o2 else { return Int.max }
+            guard let columns = CheckedArithmetic.product([d.tokens, d.heads, kept]) else { return Int.max }
             elements.append((rows, d.tokens))  // transient scores of one head
             elements.append((rows, columns))   // kept per head
         }
-        var total = 0
-        for (a, b) in elements {
-            let (product, o1) = a.multipliedReportingOverflow(by: b)
-            let (bytes, o2) = product.multipliedReportingOverflow(by: scalarBytes)
-            let (sum, o3) = total.addingReportingOverflow(bytes)
-            guard !o1, !o2, !o3 else { return Int.max }
-            total = sum
-        }
-        return total
+        guard let count = CheckedArithmetic.elementCount(elements),
+              let bytes = CheckedArithmetic.product(count, scalarBytes) else { return Int.max }
+        return bytes
     }
 }
 

@@ -1,6 +1,6 @@
 import Dispatch
 
-/// The multi-head attention forward pass (DESIGN §1).
+/// The multi-head attention forward pass (docs/contract.md §1).
 ///
 ///     Q = H·W^q + b^q,  K = H·W^k + b^k,  V = H·W^v + b^v
 ///     head_j = softmax(Q_j·K_jᵀ·scale + mask)·V_j        (rows × d_k)

@@ -1,4 +1,4 @@
-/// The dimension calculator (DESIGN §3 `shapes`): a pure function of the query.
+/// The dimension calculator (docs/contract.md, `shapes`): a pure function of the query.
 ///
 ///     let r = try ShapeCalculator.solve(ShapeQuery(modelDim: 768, heads: 12))
 ///     r.headDim                         // 64
@@ -91,17 +91,13 @@ public enum ShapeCalculator {
     }
 
     private static func product(_ a: Int, _ b: Int) throws(ShapeError) -> Int {
-        let (value, overflow) = a.multipliedReportingOverflow(by: b)
-        guard !overflow else { throw .overflow("\(a) × \(b)") }
+        guard let value = CheckedArithmetic.product(a, b) else { throw .overflow("\(a) × \(b)") }
         return value
     }
 
     private static func sum(_ values: [Int]) throws(ShapeError) -> Int {
-        var total = 0
-        for value in values {
-            let (next, overflow) = total.addingReportingOverflow(value)
-            guard !overflow else { throw .overflow("the sum \(values.map(String.init).joined(separator: " + "))") }
-            total = next
+        guard let total = CheckedArithmetic.sum(values) else {
+            throw .overflow("the sum \(values.map(String.init).joined(separator: " + "))")
         }
         return total
     }

@@ -19,7 +19,7 @@ import MHACore
         #expect(bundle.matrices["bq"] == (try Matrix([[0.5, -0.5]])))
         #expect(bundle.matrices["in_proj"]?.shape == Shape(rows: 1, columns: 2))
         #expect(bundle.heads == 2 && bundle.kvHeads == 1 && bundle.causal == true)
-        #expect(bundle.scale == 0.25 && bundle.token == 0 && bundle.layout == "torch")
+        #expect(bundle.scale == 0.25 && bundle.token == 0 && bundle.layout == .torch)
         #expect(bundle.matrices["wk"] == nil)
     }
 

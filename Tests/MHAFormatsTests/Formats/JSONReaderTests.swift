@@ -87,7 +87,7 @@ import MHACore
     @Test func stringsAreDecoded() throws {
         let text = #"{"layout": "\u0074orch", "x": [[1]], "scale": 0.5}"#
         let bundle = try InputBundle.parse(bytes: Array(text.utf8), name: "b.json")
-        #expect(bundle.layout == "torch")
+        #expect(bundle.layout == .torch)
         #expect(bundle.scale == 0.5)
     }
 

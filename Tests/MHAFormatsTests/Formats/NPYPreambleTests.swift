@@ -10,11 +10,9 @@ import MHACore
         do {
             _ = try MatrixReader.read(bytes: Array(bytes), name: "cut.npy", format: .npy)
             Issue.record("a \(length)-byte NPY was read")
-        } catch let error as FormatError {
+        } catch {
             #expect(error.description == "cut.npy: truncated: the file ends after \(length) bytes, inside the NPY preamble (10 bytes)")
             #expect(error.category == .data)
-        } catch {
-            Issue.record("unexpected \(error)")
         }
     }
 

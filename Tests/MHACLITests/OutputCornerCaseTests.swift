@@ -1,8 +1,11 @@
 import Foundation
 import Testing
 
-/// Defects found by QA on main, each checked through the built binary as the user meets it.
-@Suite struct QAFixesTests {
+/// What the commands print in the corners a user meets (each first found by a QA pass):
+/// integer FLOP counts, explanations only when asked, one-head titles, outputs too large to
+/// print, -o keeping the mode, single-token rows, CSV number forms, no negative zero, tiny
+/// scales in the header, values from a bundle or mask named by file, --no-causal.
+@Suite struct OutputCornerCaseTests {
     static let twoHeads = BuiltBinary.packageRoot.appendingPathComponent("examples/two-heads")
     static let bundle = twoHeads.appendingPathComponent("bundle.json").path
 
@@ -54,7 +57,7 @@ import Testing
     /// n tokens of width 1, with n² so large that the n × n weights fit in memory as numbers
     /// (8 bytes each, what the engine checks) but not as JSON text (~25 bytes each): refused
     /// before the forward pass, so the test allocates nothing large.
-    @Test(.enabled(if: QAFixesTests.availableMemory() != nil, "no MemAvailable in /proc/meminfo"))
+    @Test(.enabled(if: OutputCornerCaseTests.availableMemory() != nil, "no MemAvailable in /proc/meminfo"))
     func outputTooLargeForMemoryIsRefusedBeforeComputing() throws {
         let available = try #require(Self.availableMemory())
         let n = Int((available / 30).squareRoot())
