@@ -9,8 +9,7 @@ import Testing
     static let swift = ["/usr/bin/swift", "/opt/swift/usr/bin/swift"].first { FileManager.default.isExecutableFile(atPath: $0) }
     static let git = ["/usr/bin/git", "/usr/local/bin/git"].first { FileManager.default.isExecutableFile(atPath: $0) }
 
-    @Test(.enabled(if: swift != nil && git != nil, "swift or git is not installed"), .timeLimit(.minutes(10)),
-          .disabled("enabled by the lead once Package.swift has no unsafe flags (issue 11)"))
+    @Test(.enabled(if: swift != nil && git != nil, "swift or git is not installed"), .timeLimit(.minutes(10)))
     func buildsAgainstATaggedCloneAndAgreesWithTheCLI() throws {
         let (swift, git) = (try #require(Self.swift), try #require(Self.git))
         let folder = try BuiltBinary.temporaryFolder()

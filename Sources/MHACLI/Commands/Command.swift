@@ -10,7 +10,7 @@ struct CommandOutput: Equatable {
 
 /// A subcommand: a static declaration, option checking apart from the work (validate, then
 /// run), as in swift-argument-parser.
-protocol Command {
+protocol Command: SendableMetatype {
     /// Name, abstract, discussion, options: parsing, help and completions read this.
     static var spec: CommandSpec { get }
     /// Reads and checks the parsed options; every problem found here is a usage error.

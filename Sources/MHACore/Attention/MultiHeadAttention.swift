@@ -1,5 +1,3 @@
-import Dispatch
-
 /// The multi-head attention forward pass (docs/contract.md §1).
 ///
 ///     Q = H·W^q + b^q,  K = H·W^k + b^k,  V = H·W^v + b^v
@@ -76,7 +74,7 @@ public enum MultiHeadAttention {
                     slots[j] = operands.head(j, into: base + j * s.headDim, stride: s.concatDim)
                 }
                 if parallel {
-                    DispatchQueue.concurrentPerform(iterations: s.heads, execute: computeHead)
+                    Kernels.parallelFor(s.heads, computeHead)
                 } else {
                     (0..<s.heads).forEach(computeHead)
                 }

@@ -45,29 +45,30 @@ extension Kernels {
     /// C = A·op(B) on raw row-major storage with row strides (`lda`, `ldb`, `ldc`), where
     /// op(B) is B (`k × n`) or Bᵀ (B stored `n × k`). C is overwritten.
     ///
-    /// Double and Float go to the packed, cache-blocked SIMD product (`blockedGEMM`) unless
-    /// the product is tiny (fewer than `packingThreshold` multiply-adds), where packing costs
-    /// more than it saves; any other scalar type uses the plain loop.
+    /// Double and Float go to the packed, cache-blocked SIMD product (`blockedGEMM`) at
+    /// `context`'s instruction-set level unless the product is tiny (fewer than
+    /// `packingThreshold` multiply-adds), where packing costs more than it saves; any other
+    /// scalar type uses the plain loop.
     static func gemm<S: AttentionScalar>(
         m: Int, n: Int, k: Int,
         a: UnsafePointer<S>, lda: Int,
         b: UnsafePointer<S>, ldb: Int, transposeB: Bool,
-        c: UnsafeMutablePointer<S>, ldc: Int
+        c: UnsafeMutablePointer<S>, ldc: Int, context: KernelContext = .standard
     ) {
         guard m > 0, n > 0 else { return }
         let work = m.multipliedReportingOverflow(by: n).partialValue
             .multipliedReportingOverflow(by: k).partialValue
         if k > 0, work >= packingThreshold {
             if S.self == Double.self {
-                blockedGEMM(DoubleTile.self, m: m, n: n, k: k,
-                            a: a.rebound(to: Double.self), lda: lda,
+                blockedGEMM(GEMMPlan(Double.self, level: context.level), threads: context.threads,
+                            m: m, n: n, k: k, a: a.rebound(to: Double.self), lda: lda,
                             b: b.rebound(to: Double.self), ldb: ldb, transposeB: transposeB,
                             c: c.rebound(to: Double.self), ldc: ldc)
                 return
             }
             if S.self == Float.self {
-                blockedGEMM(FloatTile.self, m: m, n: n, k: k,
-                            a: a.rebound(to: Float.self), lda: lda,
+                blockedGEMM(GEMMPlan(Float.self, level: context.level), threads: context.threads,
+                            m: m, n: n, k: k, a: a.rebound(to: Float.self), lda: lda,
                             b: b.rebound(to: Float.self), ldb: ldb, transposeB: transposeB,
                             c: c.rebound(to: Float.self), ldc: ldc)
                 return

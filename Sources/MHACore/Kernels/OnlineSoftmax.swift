@@ -69,13 +69,11 @@ extension Kernels {
     /// then per row raises m to m′ = max(m, block maximum), replaces the scores by
     /// P = exp(score − m′), sets ℓ = ℓ·exp(m − m′) + ΣP and rescales the row's output
     /// accumulator by exp(m − m′). Rows with nothing visible yet get P = 0.
-    static func updateOnlineSoftmax<T: AttentionTile>(
-        _ tile: T.Type, _ block: ScoreBlock<T.Scalar>, scale: T.Scalar, causal: Bool,
-        mask: UnsafePointer<Bool>?, maskStride: Int, state: OnlineSoftmaxState<T.Scalar>,
-        output: UnsafeMutablePointer<T.Scalar>, outputStride: Int, headDim: Int
+    static func updateOnlineSoftmax<S: PackedScalar>(
+        _ level: CPULevel, _ block: ScoreBlock<S>, scale: S, causal: Bool,
+        mask: UnsafePointer<Bool>?, maskStride: Int, state: OnlineSoftmaxState<S>,
+        output: UnsafeMutablePointer<S>, outputStride: Int, headDim: Int
     ) {
-        let lanes = T.Row.scalarCount
-        let padded = roundUp(block.width, to: lanes)
         for r in 0..<block.rows {
             let row = block.scores + r * block.stride
             let position = block.firstPosition + r
@@ -85,21 +83,24 @@ extension Kernels {
             // With a positive scale, max(x·scale) = scale·max(x), so the scaling is folded
             // into the exponentiation; any other scale is applied to the scores first.
             let folded = scale > 0
-            let blockMaximum = scaleAndMask(tile, row: row, width: block.width, padded: padded,
+            let blockMaximum = scaleAndMask(level, row: row, width: block.width,
                                             scale: folded ? nil : scale,
                                             visible: causal ? position - block.firstKey + 1 : nil,
                                             mask: mask.map { $0 + position * maskStride + block.firstKey })
                 * (folded ? scale : 1)
             let previous = state.maximum[r]
             let maximum = Swift.max(previous, blockMaximum)
-            guard maximum > -T.Scalar.infinity else {
-                row.update(repeating: 0, count: padded)
+            guard maximum > -S.infinity else {
+                row.update(repeating: 0, count: block.width)
                 continue
             }
-            let correction = previous == -T.Scalar.infinity
-                ? 0 : T.Scalar.exponential(previous - maximum)
-            let total = exponentiate(tile, row: row, padded: padded, scale: folded ? scale : 1,
-                                     maximum: maximum)
+            let correction = previous == -S.infinity ? 0 : S.exponential(previous - maximum)
+            // Not fused: x·scale is rounded exactly as the row maximum's m = max·scale was, so
+            // the largest score gives exp(0) = 1 however large the scores (an FMA would leave
+            // the product's rounding error, up to ulp(m)/2 — 1e183 for scores near 1e200 — as
+            // the exponent).
+            let total = S.exponentiate(level, row: row, count: block.width,
+                                       scale: folded ? scale : 1, shift: -maximum)
             state.sum[r] = state.sum[r] * correction + total
             state.maximum[r] = maximum
             if correction != 1 {
@@ -109,54 +110,21 @@ extension Kernels {
         }
     }
 
-    /// Multiplies a score row by `scale` (when given); sets −∞ on lanes past `width`, on keys
-    /// at or past `visible` (causal) and where `mask` is false. Returns the row maximum.
+    /// Multiplies a score row by `scale` (when given); sets −∞ on keys at or past `visible`
+    /// (causal) and where `mask` is false. Returns the row maximum.
     @inline(__always)
-    static func scaleAndMask<T: AttentionTile>(
-        _ tile: T.Type, row: UnsafeMutablePointer<T.Scalar>, width: Int, padded: Int,
-        scale: T.Scalar?, visible: Int?, mask: UnsafePointer<Bool>?
-    ) -> T.Scalar {
-        let raw = UnsafeMutableRawPointer(row)
-        let vectorBytes = MemoryLayout<T.Row>.stride
+    static func scaleAndMask<S: PackedScalar>(
+        _ level: CPULevel, row: UnsafeMutablePointer<S>, width: Int,
+        scale: S?, visible: Int?, mask: UnsafePointer<Bool>?
+    ) -> S {
         if let scale {
-            for offset in Swift.stride(from: 0, to: padded / T.Row.scalarCount * vectorBytes,
-                                   by: vectorBytes) {
-                raw.storeBytes(of: raw.loadUnaligned(fromByteOffset: offset, as: T.Row.self) * scale,
-                               toByteOffset: offset, as: T.Row.self)
-            }
+            for t in 0..<width { row[t] *= scale }
         }
         let blockedFrom = Swift.min(width, Swift.max(0, visible ?? width))
-        for t in blockedFrom..<padded { row[t] = -T.Scalar.infinity }
+        for t in blockedFrom..<width { row[t] = -S.infinity }
         if let mask {
-            for t in 0..<blockedFrom where !mask[t] { row[t] = -T.Scalar.infinity }
+            for t in 0..<blockedFrom where !mask[t] { row[t] = -S.infinity }
         }
-        var maximum = -T.Scalar.infinity
-        for t in 0..<blockedFrom where row[t] > maximum { maximum = row[t] }
-        return maximum
-    }
-
-    /// Replaces a row's scores x by exp(round(x·scale) − maximum) and returns their sum.
-    @inline(__always)
-    static func exponentiate<T: AttentionTile>(
-        _ tile: T.Type, row: UnsafeMutablePointer<T.Scalar>, padded: Int, scale: T.Scalar,
-        maximum: T.Scalar
-    ) -> T.Scalar {
-        let raw = UnsafeMutableRawPointer(row)
-        let vectorBytes = MemoryLayout<T.Row>.stride
-        let shift = T.Row(repeating: -maximum)
-        let factor = T.Row(repeating: scale)
-        var total = T.Row()
-        for offset in Swift.stride(from: 0, to: padded / T.Row.scalarCount * vectorBytes,
-                                   by: vectorBytes) {
-            let scores = raw.loadUnaligned(fromByteOffset: offset, as: T.Row.self)
-            // Not fused: x·scale is rounded exactly as the row maximum's m = max·scale was, so
-            // the largest score gives exp(0) = 1 however large the scores (an FMA would leave
-            // the product's rounding error, up to ulp(m)/2 — 1e183 for scores near 1e200 — as
-            // the exponent).
-            let p = T.exponential(scores * factor + shift)
-            raw.storeBytes(of: p, toByteOffset: offset, as: T.Row.self)
-            total += p
-        }
-        return total.sum()
+        return S.maximum(level, row: row, count: blockedFrom)
     }
 }

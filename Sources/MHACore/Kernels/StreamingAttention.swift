@@ -15,12 +15,12 @@ extension Kernels {
         values: UnsafePointer<S>, valueStride: Int, keyCount: Int,
         headDim: Int, scale: S, causal: Bool,
         mask: UnsafePointer<Bool>?, maskStride: Int,
-        output: UnsafeMutablePointer<S>, outputStride: Int
+        output: UnsafeMutablePointer<S>, outputStride: Int, context: KernelContext = .standard
     ) -> [Int] {
         let degenerate = queryCount == 0 || keyCount == 0 || headDim == 0
         if !degenerate, S.self == Double.self, let scale = scale as? Double {
             return tiledAttention(
-                DoubleTile.self, queries: queries.rebound(to: Double.self), queryStride: queryStride,
+                context, queries: queries.rebound(to: Double.self), queryStride: queryStride,
                 queryCount: queryCount, firstQuery: firstQuery,
                 keys: keys.rebound(to: Double.self), keyStride: keyStride,
                 values: values.rebound(to: Double.self), valueStride: valueStride,
@@ -30,7 +30,7 @@ extension Kernels {
         }
         if !degenerate, S.self == Float.self, let scale = scale as? Float {
             return tiledAttention(
-                FloatTile.self, queries: queries.rebound(to: Float.self), queryStride: queryStride,
+                context, queries: queries.rebound(to: Float.self), queryStride: queryStride,
                 queryCount: queryCount, firstQuery: firstQuery,
                 keys: keys.rebound(to: Float.self), keyStride: keyStride,
                 values: values.rebound(to: Float.self), valueStride: valueStride,

@@ -1,5 +1,3 @@
-import Dispatch
-
 extension Kernels {
     /// Keys per tile in `tiledAttention` (a multiple of every tile's NR and vector width).
     static let keyTileSize = 128
@@ -23,20 +21,21 @@ extension Kernels {
     /// already runs heads in parallel, Dispatch keeps the nested loop on the current thread).
     /// - Complexity: O(queries · keys · d) time, O(keys · d + Br · 128) extra memory per
     ///   thread.
-    static func tiledAttention<T: AttentionTile>(
-        _ tile: T.Type,
-        queries: UnsafePointer<T.Scalar>, queryStride: Int, queryCount: Int, firstQuery: Int,
-        keys: UnsafePointer<T.Scalar>, keyStride: Int,
-        values: UnsafePointer<T.Scalar>, valueStride: Int, keyCount: Int,
-        headDim d: Int, scale: T.Scalar, causal: Bool,
+    static func tiledAttention<S: PackedScalar>(
+        _ context: KernelContext,
+        queries: UnsafePointer<S>, queryStride: Int, queryCount: Int, firstQuery: Int,
+        keys: UnsafePointer<S>, keyStride: Int,
+        values: UnsafePointer<S>, valueStride: Int, keyCount: Int,
+        headDim d: Int, scale: S, causal: Bool,
         mask: UnsafePointer<Bool>?, maskStride: Int,
-        output: UnsafeMutablePointer<T.Scalar>, outputStride: Int
+        output: UnsafeMutablePointer<S>, outputStride: Int
     ) -> [Int] {
-        let (nr, bc) = (T.columnsPerTile, keyTileSize)
+        let plan = GEMMPlan(S.self, level: context.level)
+        let (nr, bc) = (plan.columnsPerTile, keyTileSize)
         let keyTiles = (keyCount + bc - 1) / bc
         let valueTileSize = bc * roundUp(d, to: nr)
-        let packedKeys = PackingBuffer<T.Scalar>(count: roundUp(keyCount, to: nr) * d)
-        let packedValues = PackingBuffer<T.Scalar>(count: keyTiles * valueTileSize)
+        let packedKeys = PackingBuffer<S>(count: roundUp(keyCount, to: nr) * d)
+        let packedValues = PackingBuffer<S>(count: keyTiles * valueTileSize)
         defer { packedKeys.free(); packedValues.free() }
         packB(keys, ldb: keyStride, transposed: true, depth: d, columns: keyCount, nr: nr,
               into: packedKeys.base)
@@ -52,20 +51,24 @@ extension Kernels {
                               keyCount: keyCount, headDim: d, scale: scale, causal: causal,
                               mask: mask, maskStride: maskStride, output: output,
                               outputStride: outputStride)
-        let br = queryTileHeight * T.rowsPerTile
+        let br = queryTileHeight * plan.rowsPerTile
         let queryTiles = (queryCount + br - 1) / br
         let work = queryCount.multipliedReportingOverflow(by: keyCount * d)
-        guard queryTiles > 1, work.overflow || work.partialValue >= parallelAttentionThreshold else {
-            let scratch = QueryTileScratch<T.Scalar>(rows: br, depth: d, keys: bc)
+        guard queryTiles > 1, context.threads > 1,
+              work.overflow || work.partialValue >= parallelAttentionThreshold else {
+            let scratch = QueryTileScratch<S>(rows: br, depth: d, keys: bc)
             defer { scratch.free() }
-            return (0..<queryTiles).flatMap { attendQueryTile(tile, head, index: $0, scratch: scratch) }
+            return (0..<queryTiles).flatMap { attendQueryTile(plan, head, index: $0, scratch: scratch) }
         }
+        // With a causal mask the last query tiles see the most keys: handing them out first
+        // leaves the cheap ones to fill in at the end, so no core waits on one long tile.
         var fullyMasked = [[Int]](repeating: [], count: queryTiles)
         fullyMasked.withUnsafeMutableBufferPointer { slots in
-            DispatchQueue.concurrentPerform(iterations: queryTiles) { index in
-                let scratch = QueryTileScratch<T.Scalar>(rows: br, depth: d, keys: bc)
+            parallelFor(queryTiles, threads: context.threads) { turn in
+                let index = causal ? queryTiles - 1 - turn : turn
+                let scratch = QueryTileScratch<S>(rows: br, depth: d, keys: bc)
                 defer { scratch.free() }
-                slots[index] = attendQueryTile(tile, head, index: index, scratch: scratch)
+                slots[index] = attendQueryTile(plan, head, index: index, scratch: scratch)
             }
         }
         return fullyMasked.flatMap { $0 }
@@ -73,11 +76,10 @@ extension Kernels {
 
     /// One query tile (rows index·Br ..< (index+1)·Br) against every visible key tile.
     /// - Returns: the positions of the tile's rows that had nothing to attend to.
-    static func attendQueryTile<T: AttentionTile>(
-        _ tile: T.Type, _ head: PackedHead<T.Scalar>, index: Int,
-        scratch: QueryTileScratch<T.Scalar>
+    static func attendQueryTile<S: PackedScalar>(
+        _ plan: GEMMPlan, _ head: PackedHead<S>, index: Int, scratch: QueryTileScratch<S>
     ) -> [Int] {
-        let (mr, bc, d) = (T.rowsPerTile, keyTileSize, head.headDim)
+        let (mr, bc, d) = (plan.rowsPerTile, keyTileSize, head.headDim)
         let br = queryTileHeight * mr
         let q0 = index * br
         let rows = Swift.min(br, head.queryCount - q0)
@@ -90,22 +92,22 @@ extension Kernels {
         for first in stride(from: 0, to: head.keyCount, by: bc) {
             if head.causal && first > lastPosition { break }
             let width = Swift.min(bc, head.keyCount - first)
-            multiplyPackedBlock(tile, height: rows, width: width, depth: d,
-                                a: scratch.packedQueries.base, b: head.keys + first * d,
-                                c: scratch.scores.base, ldc: bc, accumulate: false)
+            S.multiplyBlock(plan.level, height: rows, width: width, depth: d,
+                            a: scratch.packedQueries.base, b: head.keys + first * d,
+                            c: scratch.scores.base, ldc: bc, accumulate: false)
             let block = ScoreBlock(scores: scratch.scores.base, stride: bc, rows: rows,
                                    width: width, firstKey: first,
                                    firstPosition: head.firstQuery + q0)
-            updateOnlineSoftmax(tile, block, scale: head.scale, causal: head.causal,
+            updateOnlineSoftmax(plan.level, block, scale: head.scale, causal: head.causal,
                                 mask: head.mask, maskStride: head.maskStride,
                                 state: scratch.state, output: out,
                                 outputStride: head.outputStride, headDim: d)
             packA(scratch.scores.base, lda: bc, rows: rows, depth: width, mr: mr,
                   into: scratch.packedWeights.base)
-            multiplyPackedBlock(tile, height: rows, width: d, depth: width,
-                                a: scratch.packedWeights.base,
-                                b: head.values + first / bc * head.valueTileSize,
-                                c: out, ldc: head.outputStride, accumulate: true)
+            S.multiplyBlock(plan.level, height: rows, width: d, depth: width,
+                            a: scratch.packedWeights.base,
+                            b: head.values + first / bc * head.valueTileSize,
+                            c: out, ldc: head.outputStride, accumulate: true)
         }
         return scratch.state.normalise(rows: rows, output: out, outputStride: head.outputStride,
                                        headDim: d).map { head.firstQuery + q0 + $0 }

@@ -2,7 +2,9 @@ import Testing
 @testable import MHACore
 
 /// The packed SIMD product (`Kernels.gemm`) against a compensated Double reference, at sizes
-/// that are and are not multiples of the register and cache tiles, both op(B), both precisions.
+/// that are and are not multiples of the register and cache tiles, both op(B), both
+/// precisions, at every instruction-set level this machine runs; and bit-identical results
+/// across runs and thread counts.
 @Suite struct MatrixProductTests {
     /// (m, n, k): edges 1, 7, 65, 257 (not tile multiples), k past one depth block (256),
     /// m past one row block, wide-and-short (column bands) and tall (row bands) products.
@@ -23,9 +25,36 @@ import Testing
         check(Float.self, m: m, n: n, k: k, tolerance: 1e-5)
     }
 
-    @Test func stridedOperandsLeavePaddingAlone() {
-        strided(Double.self, tolerance: 1e-14)
-        strided(Float.self, tolerance: 1e-5)
+    @Test(arguments: CPULevel.runnable)
+    func stridedOperandsLeavePaddingAlone(level: CPULevel) {
+        strided(Double.self, tolerance: 1e-14, level: level)
+        strided(Float.self, tolerance: 1e-5, level: level)
+    }
+
+    /// Large enough to be split over threads (row bands, and column bands for the wide one):
+    /// one thread, two threads and a second run give the same bits.
+    @Test(arguments: CPULevel.runnable)
+    func resultsDoNotDependOnThreadsOrRuns(level: CPULevel) {
+        for (m, n, k) in [(130, 130, 130), (5, 2100, 200)] {
+            #expect(m * n * k >= Kernels.parallelThreshold)
+            identical(Double.self, m: m, n: n, k: k, level: level)
+            identical(Float.self, m: m, n: n, k: k, level: level)
+        }
+    }
+
+    func identical<S: AttentionScalar>(_ type: S.Type, m: Int, n: Int, k: Int, level: CPULevel) {
+        let a = randomValues(S.self, count: m * k, seed: 3)
+        for transposeB in [false, true] {
+            let b = randomValues(S.self, count: k * n, seed: 4)
+            let ldb = transposeB ? k : n
+            let runs = [1, 2, 2].map { threads in
+                run(S.self, m: m, n: n, k: k, a: a, lda: k, b: b, ldb: ldb, transposeB: transposeB,
+                    ldc: n, context: KernelContext(level: level, threads: threads))
+            }
+            let bits = runs.map { $0.map { Double($0).bitPattern } }
+            #expect(bits[0] == bits[1] && bits[1] == bits[2],
+                    "\(S.self) \(level) \(m)×\(k)·\(k)×\(n) transposeB=\(transposeB)")
+        }
     }
 
     @Test func emptyDepthGivesZero() {
@@ -43,24 +72,28 @@ import Testing
         #expect(c == [0, 0, 0, 0, 0, 0])
     }
 
-    /// Both op(B) for one shape: C's error relative to Σ|a||b| must stay under `tolerance`.
+    /// Both op(B) for one shape at every level: C's error relative to Σ|a||b| must stay
+    /// under `tolerance`.
     func check<S: AttentionScalar>(_ type: S.Type, m: Int, n: Int, k: Int, tolerance: Double) {
         let a = randomValues(S.self, count: m * k, seed: UInt64(m * 31 + k))
         for transposeB in [false, true] {
             let b = randomValues(S.self, count: k * n, seed: UInt64(n * 17 + k))
             let ldb = transposeB ? k : n
-            let c = run(S.self, m: m, n: n, k: k, a: a, lda: k, b: b, ldb: ldb,
-                        transposeB: transposeB, ldc: n)
             let reference = referenceProduct(m: m, n: n, k: k, a: a, lda: k, b: b, ldb: ldb,
                                              transposeB: transposeB)
-            let error = worstError(c, ldc: n, m: m, n: n, reference)
-            #expect(error <= tolerance, "\(S.self) \(m)×\(k)·\(k)×\(n) transposeB=\(transposeB)")
+            for level in CPULevel.runnable {
+                let c = run(S.self, m: m, n: n, k: k, a: a, lda: k, b: b, ldb: ldb,
+                            transposeB: transposeB, ldc: n,
+                            context: KernelContext(level: level, threads: 2))
+                let error = worstError(c, ldc: n, m: m, n: n, reference)
+                #expect(error <= tolerance, "\(S.self) \(level) \(m)×\(k)·\(k)×\(n) transposeB=\(transposeB)")
+            }
         }
     }
 
     /// Operands inside wider rows (lda > k, ldb > n or k, ldc > n): only C's m × n window
     /// may change, and it must be right.
-    func strided<S: AttentionScalar>(_ type: S.Type, tolerance: Double) {
+    func strided<S: AttentionScalar>(_ type: S.Type, tolerance: Double, level: CPULevel) {
         let (m, n, k) = (67, 45, 300)
         let (lda, ldc) = (k + 5, n + 3)
         let a = randomValues(S.self, count: m * lda, seed: 11)
@@ -68,7 +101,8 @@ import Testing
             let ldb = transposeB ? k + 9 : n + 9
             let b = randomValues(S.self, count: (transposeB ? n : k) * ldb, seed: 12)
             let c = run(S.self, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb,
-                        transposeB: transposeB, ldc: ldc)
+                        transposeB: transposeB, ldc: ldc,
+                        context: KernelContext(level: level, threads: 2))
             let reference = referenceProduct(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb,
                                              transposeB: transposeB)
             #expect(worstError(c, ldc: ldc, m: m, n: n, reference) <= tolerance)
@@ -80,7 +114,7 @@ import Testing
     /// Runs `Kernels.gemm` into a C prefilled with -42 (so stale values would show).
     func run<S: AttentionScalar>(
         _ type: S.Type, m: Int, n: Int, k: Int, a: [S], lda: Int, b: [S], ldb: Int,
-        transposeB: Bool, ldc: Int
+        transposeB: Bool, ldc: Int, context: KernelContext
     ) -> [S] {
         var c = [S](repeating: -42, count: m * ldc)
         a.withUnsafeBufferPointer { ap in
@@ -89,7 +123,7 @@ import Testing
                     guard let aBase = ap.baseAddress, let bBase = bp.baseAddress,
                           let cBase = cp.baseAddress else { return }
                     Kernels.gemm(m: m, n: n, k: k, a: aBase, lda: lda, b: bBase, ldb: ldb,
-                                 transposeB: transposeB, c: cBase, ldc: ldc)
+                                 transposeB: transposeB, c: cBase, ldc: ldc, context: context)
                 }
             }
         }

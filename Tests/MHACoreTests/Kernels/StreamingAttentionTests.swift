@@ -7,21 +7,46 @@ import Testing
 @Suite struct StreamingAttentionTests {
     /// (keys n, head dimension d): sizes that are not multiples of the 128-key tile, the
     /// 64/96-row query tile or the 16/32-column register tile.
-    static let shapes: [(n: Int, d: Int)] = [(1, 1), (7, 7), (65, 33), (257, 16)]
+    static let shapes: [(n: Int, d: Int)] = [(1, 1), (7, 7), (65, 33), (257, 16), (130, 70)]
 
-    @Test(arguments: shapes.indices, [false, true])
-    func doubleMatchesPlainPath(index: Int, causal: Bool) {
+    @Test(arguments: CPULevel.runnable, shapes.indices)
+    func doubleMatchesPlainPath(level: CPULevel, index: Int) {
         let (n, d) = Self.shapes[index]
-        for masked in [false, true] {
-            compare(Double.self, n: n, d: d, causal: causal, masked: masked, tolerance: 1e-13)
+        for causal in [false, true] {
+            for masked in [false, true] {
+                compare(Double.self, n: n, d: d, causal: causal, masked: masked, tolerance: 1e-13,
+                        level: level)
+            }
         }
     }
 
-    @Test(arguments: shapes.indices, [false, true])
-    func floatMatchesPlainPath(index: Int, causal: Bool) {
+    @Test(arguments: CPULevel.runnable, shapes.indices)
+    func floatMatchesPlainPath(level: CPULevel, index: Int) {
         let (n, d) = Self.shapes[index]
-        for masked in [false, true] {
-            compare(Float.self, n: n, d: d, causal: causal, masked: masked, tolerance: 2e-6)
+        for causal in [false, true] {
+            for masked in [false, true] {
+                compare(Float.self, n: n, d: d, causal: causal, masked: masked, tolerance: 2e-6,
+                        level: level)
+            }
+        }
+    }
+
+    /// Query tiles spread over two threads, kept on one, and run again give the same bits.
+    @Test(arguments: CPULevel.runnable)
+    func resultsDoNotDependOnThreadsOrRuns(level: CPULevel) {
+        let (n, d) = (300, 48)
+        #expect(n * n * d >= Kernels.parallelAttentionThreshold)
+        let width = d + 3
+        let (q, k, v) = (randomValues(Double.self, count: n * width, seed: 1),
+                         randomValues(Double.self, count: n * width, seed: 2),
+                         randomValues(Double.self, count: n * width, seed: 3))
+        for causal in [false, true] {
+            let runs = [1, 2, 2].map { threads in
+                streamed(q: q, k: k, v: v, width: width, n: n, d: d, rows: 0..<n, scale: 0.2,
+                         causal: causal, mask: randomMask(n: n),
+                         context: KernelContext(level: level, threads: threads)).0.map(\.bitPattern)
+            }
+            #expect(runs[0] == runs[1] && runs[1] == runs[2], "\(level) causal=\(causal)")
         }
     }
 
@@ -40,31 +65,36 @@ import Testing
         compare(Double.self, n: 300, d: 48, causal: true, masked: true, tolerance: 1e-13)
     }
 
-    @Test func exponentialIsAccurateAndUnderflowsToZero() {
+    /// The C vector exponential at each level: within 4 ulp of the platform's over the
+    /// softmax's range (4097 values: whole vectors and a tail), −∞ and values below the
+    /// cutoff give 0, 0 gives 1, and the returned sum is the sum of the results.
+    @Test(arguments: CPULevel.runnable)
+    func exponentialIsAccurateAndUnderflowsToZero(level: CPULevel) {
         var generator = SplitMix64(seed: 5)
-        let doubles = (0..<4096).map { _ in Double.random(in: -708...0, using: &generator) }
-        #expect(worstRelativeError(DoubleTile.self, doubles) <= 4 * Double.ulpOfOne)
-        let floats = (0..<4096).map { _ in Float.random(in: -87...0, using: &generator) }
-        #expect(worstRelativeError(FloatTile.self, floats) <= 4 * Double(Float.ulpOfOne))
-        let blocked = DoubleTile.exponential(DoubleTile.Row(repeating: -.infinity))
-        #expect(blocked == DoubleTile.Row(repeating: 0))
-        let one = FloatTile.exponential(FloatTile.Row(repeating: 0))
-        #expect(one == FloatTile.Row(repeating: 1))
+        let doubles = (0..<4097).map { _ in Double.random(in: -708...0, using: &generator) }
+        #expect(worstRelativeError(level, doubles) <= 4 * Double.ulpOfOne)
+        let floats = (0..<4097).map { _ in Float.random(in: -87...0, using: &generator) }
+        #expect(worstRelativeError(level, floats) <= 4 * Double(Float.ulpOfOne))
+        var special: [Double] = [-.infinity, -710, 0, -1e300, 0, -.infinity, -0.0]
+        let sum = Double.exponentiate(level, row: &special, count: special.count, scale: 1, shift: 0)
+        #expect(special == [0, 0, 1, 0, 1, 0, 1])
+        #expect(sum == 3)
+        var shifted: [Float] = [3, 2, -.infinity]
+        _ = Float.exponentiate(level, row: &shifted, count: 3, scale: 2, shift: -6)
+        #expect(shifted[0] == 1 && shifted[2] == 0 && abs(shifted[1] - expf(-2)) <= 2 * Float.ulpOfOne)
     }
 
-    /// max relative error of the vector exponential against the platform's, lane by lane.
-    func worstRelativeError<T: AttentionTile>(_ tile: T.Type, _ xs: [T.Scalar]) -> Double {
+    /// max relative error of the C exponential against the platform's, value by value.
+    func worstRelativeError<S: PackedScalar>(_ level: CPULevel, _ xs: [S]) -> Double {
+        var ys = xs
+        let sum = S.exponentiate(level, row: &ys, count: ys.count, scale: 1, shift: 0)
         var worst = 0.0
-        let lanes = T.Row.scalarCount
-        for start in stride(from: 0, to: xs.count - lanes + 1, by: lanes) {
-            var x = T.Row()
-            for lane in 0..<lanes { x[lane] = xs[start + lane] }
-            let y = T.exponential(x)
-            for lane in 0..<lanes {
-                let exact = exp(Double(x[lane]))
-                worst = max(worst, abs(Double(y[lane]) - exact) / exact)
-            }
+        for (x, y) in zip(xs, ys) {
+            let exact = exp(Double(x))
+            worst = max(worst, abs(Double(y) - exact) / exact)
         }
+        let total = ys.reduce(0.0) { $0 + Double($1) }
+        #expect(abs(Double(sum) - total) <= 1e-5 * total)
         return worst
     }
 
@@ -72,7 +102,7 @@ import Testing
     /// engine passes them) and checks outputs and the reported fully masked positions.
     func compare<S: AttentionScalar>(
         _ type: S.Type, n: Int, d: Int, causal: Bool, masked: Bool, tolerance: Double,
-        queryRows: Range<Int>? = nil, scale: Double? = nil
+        queryRows: Range<Int>? = nil, scale: Double? = nil, level: CPULevel = .selected
     ) {
         let rows = queryRows ?? 0..<n
         let width = d + 3  // Q, K, V live in columns 2..<2+d of n × (d+3) matrices
@@ -81,10 +111,11 @@ import Testing
         let v = randomValues(S.self, count: n * width, seed: UInt64(n * 13 + d))
         let mask = masked ? randomMask(n: n) : nil
         let s = S(scale ?? 1 / Double(d).squareRoot())
-        let context = "\(S.self) n=\(n) d=\(d) causal=\(causal) masked=\(masked) rows=\(rows)"
+        let context = "\(S.self) \(level) n=\(n) d=\(d) causal=\(causal) masked=\(masked) rows=\(rows)"
 
         let (streamed, streamedEmpty) = streamed(q: q, k: k, v: v, width: width, n: n, d: d,
-                                                 rows: rows, scale: s, causal: causal, mask: mask)
+                                                 rows: rows, scale: s, causal: causal, mask: mask,
+                                                 context: KernelContext(level: level, threads: 2))
         let (plain, plainEmpty) = plainHead(q: q, k: k, v: v, width: width, n: n, d: d,
                                             rows: rows, scale: s, causal: causal, mask: mask)
         #expect(streamedEmpty == plainEmpty, "\(context)")
@@ -103,7 +134,7 @@ import Testing
 
     func streamed<S: AttentionScalar>(
         q: [S], k: [S], v: [S], width: Int, n: Int, d: Int, rows: Range<Int>, scale: S,
-        causal: Bool, mask: [Bool]?
+        causal: Bool, mask: [Bool]?, context: KernelContext
     ) -> ([S], [Int]) {
         let outputStride = d + 2
         var output = [S](repeating: -42, count: rows.count * outputStride)
@@ -120,7 +151,8 @@ import Testing
                                 values: vp.baseAddress! + 2, valueStride: width, keyCount: n,
                                 headDim: d, scale: scale, causal: causal,
                                 mask: mask == nil ? nil : mp.baseAddress, maskStride: n,
-                                output: op.baseAddress!, outputStride: outputStride)
+                                output: op.baseAddress!, outputStride: outputStride,
+                                context: context)
                         }
                     }
                 }

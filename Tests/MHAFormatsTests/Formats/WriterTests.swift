@@ -56,7 +56,7 @@ import MHACore
         _ = buffer.withUnsafeMutableBufferPointer { buffer in
             withVaList([value]) { vsnprintf(buffer.baseAddress, buffer.count, "%.\(decimals)f", $0) }
         }
-        return String(cString: buffer)
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     static func fixed(_ value: Double, _ decimals: Int) -> String {

@@ -1,0 +1,48 @@
+// The public kernels: each forwards to the level it is given (Levels.h). On architectures
+// other than x86-64 every level is the baseline.
+#include "CMHAKernels.h"
+#include "Levels.h"
+
+#if defined(__x86_64__)
+#define MHA_DISPATCH(level, name, ...)                                                        \
+    switch (level) {                                                                        \
+    case MHA_CPU_AVX512: return mha_avx512_##name(__VA_ARGS__);                              \
+    case MHA_CPU_AVX2: return mha_avx2_##name(__VA_ARGS__);                                  \
+    default: return mha_baseline_##name(__VA_ARGS__);                                        \
+    }
+#else
+#define MHA_DISPATCH(level, name, ...) return ((void)(level), mha_baseline_##name(__VA_ARGS__));
+#endif
+
+mha_tile_shape mha_f64_tile(mha_cpu_level level) { MHA_DISPATCH(level, f64_tile_shape) }
+mha_tile_shape mha_f32_tile(mha_cpu_level level) { MHA_DISPATCH(level, f32_tile_shape) }
+
+void mha_f64_multiply_block(mha_cpu_level level, long height, long width, long depth,
+                            const double *a, const double *b, double *c, long ldc,
+                            int accumulate) {
+    MHA_DISPATCH(level, f64_multiply_block, height, width, depth, a, b, c, ldc, accumulate)
+}
+
+void mha_f32_multiply_block(mha_cpu_level level, long height, long width, long depth,
+                            const float *a, const float *b, float *c, long ldc,
+                            int accumulate) {
+    MHA_DISPATCH(level, f32_multiply_block, height, width, depth, a, b, c, ldc, accumulate)
+}
+
+double mha_f64_exponentiate(mha_cpu_level level, double *row, long count, double scale,
+                            double shift) {
+    MHA_DISPATCH(level, f64_exponentiate, row, count, scale, shift)
+}
+
+float mha_f32_exponentiate(mha_cpu_level level, float *row, long count, float scale,
+                           float shift) {
+    MHA_DISPATCH(level, f32_exponentiate, row, count, scale, shift)
+}
+
+double mha_f64_maximum(mha_cpu_level level, const double *row, long count) {
+    MHA_DISPATCH(level, f64_maximum, row, count)
+}
+
+float mha_f32_maximum(mha_cpu_level level, const float *row, long count) {
+    MHA_DISPATCH(level, f32_maximum, row, count)
+}

@@ -1,0 +1,146 @@
+// One instruction-set level's kernels for one scalar type, written once with the
+// compiler's vector extensions and included by each level's file with:
+//   MHA_T        the scalar (double or float)     MHA_I      the same-width integer
+//   MHA_LANES    scalars per machine vector       MHA_MR     rows of the register tile
+//   MHA_NV       vectors per tile row (NR = NV · LANES)
+//   MHA_NAME(x)  a unique name for x             MHA_TARGET the function attribute
+//   MHA_EXP_*    the exponential's constants (see below)
+// Not a header of its own: it has no include guard on purpose.
+
+#define MHA_NR (MHA_NV * MHA_LANES)
+
+typedef MHA_T MHA_NAME(vector) __attribute__((vector_size(sizeof(MHA_T) * MHA_LANES)));
+typedef MHA_I MHA_NAME(bits) __attribute__((vector_size(sizeof(MHA_T) * MHA_LANES)));
+/// The same vector at any address aligned to its scalar (C rows, score rows).
+typedef MHA_T MHA_NAME(unaligned)
+    __attribute__((vector_size(sizeof(MHA_T) * MHA_LANES), aligned(sizeof(MHA_T))));
+
+#define VEC MHA_NAME(vector)
+#define BITS MHA_NAME(bits)
+#define UVEC MHA_NAME(unaligned)
+
+/// x in every lane (one broadcast instruction).
+static inline MHA_TARGET VEC MHA_NAME(splat)(MHA_T x) {
+    VEC v;
+    for (int lane = 0; lane < MHA_LANES; ++lane) v[lane] = x;
+    return v;
+}
+#define SPLAT MHA_NAME(splat)
+
+/// C tile (+)= Ã panel · B̃ panel: MR × NR accumulators in registers for the whole depth.
+/// `rows` × `columns` (≤ MR × NR) of the tile are stored.
+static inline MHA_TARGET void MHA_NAME(tile)(long depth, const MHA_T *restrict a,
+                                             const MHA_T *restrict b, MHA_T *restrict c,
+                                             long ldc, long rows, long columns, int accumulate) {
+    VEC acc[MHA_MR][MHA_NV];
+    for (int r = 0; r < MHA_MR; ++r)
+        for (int v = 0; v < MHA_NV; ++v) acc[r][v] = (VEC){0};
+    const VEC *bp = (const VEC *)b;  // packed panels are aligned to the vector
+    for (long p = 0; p < depth; ++p) {
+        VEC bv[MHA_NV];
+        for (int v = 0; v < MHA_NV; ++v) bv[v] = bp[v];
+        for (int r = 0; r < MHA_MR; ++r) {
+            const MHA_T x = a[r];
+            for (int v = 0; v < MHA_NV; ++v) acc[r][v] = MHA_FMA(SPLAT(x), bv[v], acc[r][v]);
+        }
+        a += MHA_MR;
+        bp += MHA_NV;
+    }
+    if (rows == MHA_MR && columns == MHA_NR) {
+        for (int r = 0; r < MHA_MR; ++r) {
+            UVEC *row = (UVEC *)(c + r * ldc);
+            for (int v = 0; v < MHA_NV; ++v) row[v] = accumulate ? row[v] + acc[r][v] : acc[r][v];
+        }
+        return;
+    }
+    for (long r = 0; r < rows; ++r) {
+        MHA_T *row = c + r * ldc;
+        for (long j = 0; j < columns; ++j) {
+            const MHA_T value = acc[r][j / MHA_LANES][j % MHA_LANES];
+            row[j] = accumulate ? row[j] + value : value;
+        }
+    }
+}
+
+/// This level's register tile for this scalar.
+mha_tile_shape MHA_NAME(tile_shape)(void) { return (mha_tile_shape){MHA_MR, MHA_NR}; }
+
+/// Every MR × NR tile of one packed block pair; each B̃ panel stays in L1 while the A
+/// panels pass.
+MHA_TARGET void MHA_NAME(multiply_block)(long height, long width, long depth,
+                                         const MHA_T *a, const MHA_T *b, MHA_T *c, long ldc,
+                                         int accumulate) {
+    for (long jr = 0; jr < width; jr += MHA_NR) {
+        const MHA_T *panel = b + jr * depth;
+        const long columns = width - jr < MHA_NR ? width - jr : MHA_NR;
+        for (long ir = 0; ir < height; ir += MHA_MR) {
+            const long rows = height - ir < MHA_MR ? height - ir : MHA_MR;
+            MHA_NAME(tile)(depth, a + ir * depth, panel, c + ir * ldc + jr, ldc, rows, columns,
+                           accumulate);
+        }
+    }
+}
+
+/// eˣ for x ≤ 0 lane by lane: k = round(x / ln 2) (by adding and subtracting 1.5·2^p, which
+/// also leaves k in the low bits), r = x − k·ln 2 with ln 2 split so that k·ln2_hi is exact,
+/// eʳ by its Taylor series (Horner, fused where the level has FMA), and 2ᵏ built in the
+/// exponent bits. Lanes below the cutoff (−∞ too) give 0; NaN stays NaN.
+static inline MHA_TARGET VEC MHA_NAME(exponential)(VEC x) {
+    const BITS underflow = x < MHA_EXP_CUTOFF;
+    const VEC clamped = (VEC)(((BITS)x & ~underflow) | ((BITS)SPLAT(MHA_EXP_CUTOFF) & underflow));
+    const VEC shifted = clamped * (MHA_T)MHA_EXP_LOG2E + (MHA_T)MHA_EXP_ROUND;
+    const VEC k = shifted - (MHA_T)MHA_EXP_ROUND;
+    VEC r = clamped - k * (MHA_T)MHA_EXP_LN2_HI;
+    r = r - k * (MHA_T)MHA_EXP_LN2_LO;
+    static const MHA_T coefficients[] = {MHA_EXP_COEFFICIENTS};
+    VEC p = SPLAT(coefficients[0]);
+    for (unsigned i = 1; i < sizeof coefficients / sizeof coefficients[0]; ++i)
+        p = MHA_FMA(p, r, SPLAT(coefficients[i]));
+    const BITS twoToK = (((BITS)shifted + MHA_EXP_BIAS) << MHA_EXP_SHIFT);
+    return (VEC)((BITS)(p * (VEC)twoToK) & ~underflow);
+}
+
+MHA_TARGET MHA_T MHA_NAME(exponentiate)(MHA_T *row, long count, MHA_T scale, MHA_T shift) {
+    VEC total = (VEC){0};
+    long i = 0;
+    for (; i + MHA_LANES <= count; i += MHA_LANES) {
+        UVEC *slot = (UVEC *)(row + i);
+        VEC product = *slot * scale;  // rounded: the row maximum was scaled the same way
+        const VEC e = MHA_NAME(exponential)(product + shift);
+        *slot = e;
+        total += e;
+    }
+    if (i < count) {
+        VEC x = SPLAT(-(MHA_T)__builtin_inf());
+        for (long j = i; j < count; ++j) x[j - i] = row[j];
+        VEC product = x * scale;
+        const VEC e = MHA_NAME(exponential)(product + shift);
+        for (long j = i; j < count; ++j) row[j] = e[j - i];
+        total += e;
+    }
+    MHA_T sum = 0;
+    for (int lane = 0; lane < MHA_LANES; ++lane) sum += total[lane];
+    return sum;
+}
+
+MHA_TARGET MHA_T MHA_NAME(maximum)(const MHA_T *row, long count) {
+    VEC best = SPLAT(-(MHA_T)__builtin_inf());
+    long i = 0;
+    for (; i + MHA_LANES <= count; i += MHA_LANES) {
+        const VEC x = *(const UVEC *)(row + i);
+        const BITS larger = x > best;
+        best = (VEC)(((BITS)x & larger) | ((BITS)best & ~larger));
+    }
+    MHA_T result = -(MHA_T)__builtin_inf();
+    for (int lane = 0; lane < MHA_LANES; ++lane)
+        if (best[lane] > result) result = best[lane];
+    for (; i < count; ++i)
+        if (row[i] > result) result = row[i];
+    return result;
+}
+
+#undef VEC
+#undef BITS
+#undef UVEC
+#undef SPLAT
+#undef MHA_NR

@@ -1,0 +1,24 @@
+// The per-level entry points that Dispatch.c chooses between (internal to the C target).
+#ifndef MHA_LEVELS_H
+#define MHA_LEVELS_H
+#include "CMHAKernels.h"
+
+#define MHA_DECLARE_LEVEL(level)                                                             \
+    mha_tile_shape mha_##level##_f64_tile_shape(void);                                      \
+    mha_tile_shape mha_##level##_f32_tile_shape(void);                                      \
+    void mha_##level##_f64_multiply_block(long, long, long, const double *, const double *,  \
+                                          double *, long, int);                              \
+    void mha_##level##_f32_multiply_block(long, long, long, const float *, const float *,    \
+                                          float *, long, int);                               \
+    double mha_##level##_f64_exponentiate(double *, long, double, double);                   \
+    float mha_##level##_f32_exponentiate(float *, long, float, float);                       \
+    double mha_##level##_f64_maximum(const double *, long);                                  \
+    float mha_##level##_f32_maximum(const float *, long);
+
+MHA_DECLARE_LEVEL(baseline)
+#if defined(__x86_64__)
+MHA_DECLARE_LEVEL(avx2)
+MHA_DECLARE_LEVEL(avx512)
+#endif
+
+#endif

@@ -1,0 +1,93 @@
+// The matrix and exponential micro-kernels of mha-cli's engine, compiled for several
+// instruction sets in one binary and chosen at run time (see docs/performance.md).
+//
+// Every kernel takes the instruction-set level as its first argument: the engine picks the
+// level once (`mha_cpu_selected_level`) and tests may pass any level the CPU supports.
+// Packed operands are laid out as the engine's packing routines write them: A in panels of
+// MR rows (MR values per depth step), B in panels of NR columns (NR values per depth step),
+// with zeros past the matrix edges.
+#ifndef CMHAKERNELS_H
+#define CMHAKERNELS_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Instruction-set levels, each a superset of the one before.
+typedef enum {
+    /// x86-64 SSE2 (or, on other architectures, the compiler's portable vectors: NEON on arm64).
+    MHA_CPU_BASELINE = 0,
+    /// AVX2 with fused multiply-add (Haswell and later, Zen).
+    MHA_CPU_AVX2 = 1,
+    /// AVX-512 F, DQ, BW, VL (Skylake-SP and later, Zen 4 and later).
+    MHA_CPU_AVX512 = 2,
+} mha_cpu_level;
+
+/// The best level this CPU and operating system support.
+mha_cpu_level mha_cpu_supported_level(void);
+
+/// The level the engine uses: the supported level, lowered to the one named by the
+/// environment variable MHA_CPU (`baseline`, `avx2`, `avx512`) when that is lower. A name
+/// that is not one of these, or a level above the supported one, leaves the supported level.
+mha_cpu_level mha_cpu_selected_level(void);
+
+/// Whether MHA_CPU is set to something other than a level name (for a front end's warning).
+int mha_cpu_request_is_invalid(void);
+
+/// The threads the engine may use: MHA_THREADS when it is a positive integer, otherwise the
+/// processors this process may run on.
+long mha_cpu_thread_count(void);
+
+/// The register tile of the packed product: MR rows × NR columns.
+typedef struct {
+    long rows;
+    long columns;
+} mha_tile_shape;
+
+/// The Double register tile at `level`.
+mha_tile_shape mha_f64_tile(mha_cpu_level level);
+/// The Float register tile at `level`.
+mha_tile_shape mha_f32_tile(mha_cpu_level level);
+
+/// C[0..<height, 0..<width] (+)= Ã·B̃ for one packed block: `a` holds ⌈height/MR⌉ panels of
+/// MR × depth, `b` ⌈width/NR⌉ panels of depth × NR. With `accumulate` the product is added
+/// to C, otherwise it replaces C. C is row-major with row stride `ldc`.
+void mha_f64_multiply_block(mha_cpu_level level, long height, long width, long depth,
+                            const double *a, const double *b, double *c, long ldc,
+                            int accumulate);
+/// The Float form of `mha_f64_multiply_block`.
+void mha_f32_multiply_block(mha_cpu_level level, long height, long width, long depth,
+                            const float *a, const float *b, float *c, long ldc,
+                            int accumulate);
+
+/// Replaces each x of row[0..<count] by exp(round(x·scale) + shift) (the product rounded
+/// before the addition, never fused) and returns the sum of the results. Arguments below
+/// the underflow cutoff, −∞ included, give exactly 0; the exponential is within about
+/// 2 ulp for arguments ≤ 0.
+double mha_f64_exponentiate(mha_cpu_level level, double *row, long count, double scale,
+                            double shift);
+/// The Float form of `mha_f64_exponentiate`.
+float mha_f32_exponentiate(mha_cpu_level level, float *row, long count, float scale,
+                           float shift);
+
+/// The largest of row[0..<count] (NaN ignored), −∞ for none.
+double mha_f64_maximum(mha_cpu_level level, const double *row, long count);
+/// The Float form of `mha_f64_maximum`.
+float mha_f32_maximum(mha_cpu_level level, const float *row, long count);
+
+/// Data cache sizes in bytes of one core (level 1 data, level 2) and of the last level,
+/// from the operating system; 0 where unknown.
+typedef struct {
+    long level1;
+    long level2;
+    long level3;
+} mha_cache_sizes;
+
+/// This machine's cache sizes.
+mha_cache_sizes mha_cpu_cache_sizes(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,83 @@
+import CMHAKernels
+
+/// A scalar type with compiled micro-kernels (Double and Float): the packed matrix product's
+/// register tile and block multiply, and the softmax's vector exponential and maximum, at
+/// each instruction-set level.
+protocol PackedScalar: AttentionScalar {
+    /// MR × NR of the register tile at `level`.
+    static func tileShape(_ level: CPULevel) -> (rows: Int, columns: Int)
+
+    /// C[0..<height, 0..<width] (+)= Ã·B̃ for packed panels (see `Kernels.packA`/`packB`).
+    static func multiplyBlock(
+        _ level: CPULevel, height: Int, width: Int, depth: Int,
+        a: UnsafePointer<Self>, b: UnsafePointer<Self>,
+        c: UnsafeMutablePointer<Self>, ldc: Int, accumulate: Bool)
+
+    /// Replaces each x of `row[0..<count]` by exp(round(x·scale) + shift); returns their sum.
+    static func exponentiate(
+        _ level: CPULevel, row: UnsafeMutablePointer<Self>, count: Int, scale: Self, shift: Self
+    ) -> Self
+
+    /// The largest of `row[0..<count]` (NaN ignored), −∞ for none.
+    static func maximum(_ level: CPULevel, row: UnsafePointer<Self>, count: Int) -> Self
+}
+
+extension Double: PackedScalar {
+    static func tileShape(_ level: CPULevel) -> (rows: Int, columns: Int) {
+        let shape = mha_f64_tile(level.kernelLevel)
+        return (shape.rows, shape.columns)
+    }
+
+    @inline(__always)
+    static func multiplyBlock(
+        _ level: CPULevel, height: Int, width: Int, depth: Int,
+        a: UnsafePointer<Double>, b: UnsafePointer<Double>,
+        c: UnsafeMutablePointer<Double>, ldc: Int, accumulate: Bool
+    ) {
+        mha_f64_multiply_block(level.kernelLevel, height, width, depth, a, b, c, ldc,
+                               accumulate ? 1 : 0)
+    }
+
+    @inline(__always)
+    static func exponentiate(
+        _ level: CPULevel, row: UnsafeMutablePointer<Double>, count: Int, scale: Double,
+        shift: Double
+    ) -> Double {
+        mha_f64_exponentiate(level.kernelLevel, row, count, scale, shift)
+    }
+
+    @inline(__always)
+    static func maximum(_ level: CPULevel, row: UnsafePointer<Double>, count: Int) -> Double {
+        mha_f64_maximum(level.kernelLevel, row, count)
+    }
+}
+
+extension Float: PackedScalar {
+    static func tileShape(_ level: CPULevel) -> (rows: Int, columns: Int) {
+        let shape = mha_f32_tile(level.kernelLevel)
+        return (shape.rows, shape.columns)
+    }
+
+    @inline(__always)
+    static func multiplyBlock(
+        _ level: CPULevel, height: Int, width: Int, depth: Int,
+        a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+        c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool
+    ) {
+        mha_f32_multiply_block(level.kernelLevel, height, width, depth, a, b, c, ldc,
+                               accumulate ? 1 : 0)
+    }
+
+    @inline(__always)
+    static func exponentiate(
+        _ level: CPULevel, row: UnsafeMutablePointer<Float>, count: Int, scale: Float,
+        shift: Float
+    ) -> Float {
+        mha_f32_exponentiate(level.kernelLevel, row, count, scale, shift)
+    }
+
+    @inline(__always)
+    static func maximum(_ level: CPULevel, row: UnsafePointer<Float>, count: Int) -> Float {
+        mha_f32_maximum(level.kernelLevel, row, count)
+    }
+}
