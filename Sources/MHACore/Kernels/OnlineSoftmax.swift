@@ -79,7 +79,7 @@ extension Kernels {
             let position = block.firstPosition + r
             // An overflowed score poisons its row (ℓ = NaN, kept through every later block):
             // `normalise` fills it with NaN for the forward pass to report, never as masked.
-            if !scoresAreFinite(tile, row: row, width: block.width, scale: scale) { state.sum[r] = .nan }
+            if !scoresAreFinite(row: row, width: block.width, scale: scale) { state.sum[r] = .nan }
             // With a positive scale, max(x·scale) = scale·max(x), so the scaling is folded
             // into the exponentiation; any other scale is applied to the scores first.
             let folded = scale > 0

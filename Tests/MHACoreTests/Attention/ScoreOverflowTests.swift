@@ -83,11 +83,11 @@ struct ScoreOverflowTests {
         for width in [1, 7, 8, 9, 128] {
             for bad in [0, width / 2, width - 1] {
                 var row = [Double](repeating: 1, count: width)
-                #expect(row.withUnsafeBufferPointer { Kernels.scoresAreFinite(DoubleTile.self, row: $0.baseAddress!, width: width, scale: 2) })
+                #expect(row.withUnsafeBufferPointer { Kernels.scoresAreFinite(row: $0.baseAddress!, width: width, scale: 2) })
                 row[bad] = 1e308
-                #expect(!row.withUnsafeBufferPointer { Kernels.scoresAreFinite(DoubleTile.self, row: $0.baseAddress!, width: width, scale: 2) })
+                #expect(!row.withUnsafeBufferPointer { Kernels.scoresAreFinite(row: $0.baseAddress!, width: width, scale: 2) })
                 row[bad] = -.infinity
-                #expect(!row.withUnsafeBufferPointer { Kernels.scoresAreFinite(DoubleTile.self, row: $0.baseAddress!, width: width, scale: 1) })
+                #expect(!row.withUnsafeBufferPointer { Kernels.scoresAreFinite(row: $0.baseAddress!, width: width, scale: 1) })
             }
         }
     }
