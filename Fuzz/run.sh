@@ -6,7 +6,8 @@
 #   Fuzz/run.sh --help
 #
 # Each target is built with `swiftc -sanitize=fuzzer,address` over static MHACore and
-# MHAFormats libraries (and, for `args`, MHACLI) built the same way, into Fuzz/.build/.
+# MHAFormats libraries (and, for `args`, MHACLI) built the same way and the C kernels
+# (CMHAKernels, `clang -fsanitize=address`), into Fuzz/.build/.
 # The working corpus of a target is Fuzz/.build/corpus/<target>, seeded from Tests/MHAFormatsTests/Fixtures, the regression corpus
 # Tests/MHAFormatsTests/Fixtures/fuzz-regressions/<target> and ../shared/conformance when present.
 # Crashes, leaks, timeouts (> 5 s) and out-of-memory inputs go to Fuzz/artifacts/<target>/;
@@ -32,12 +33,30 @@ fi
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=("${all_targets[@]}")
 
-flags=(-sanitize=fuzzer,address -parse-as-library -O -g -swift-version 5)
+# The libraries compile in the package's language mode (6); the targets in 5. The C target
+# CMHAKernels is reached through a module map written into Fuzz/.build/modules.
+kernels_map="$build/modules/CMHAKernels/module.modulemap"
+flags=(-sanitize=fuzzer,address -parse-as-library -O -g
+       -Xcc -fmodule-map-file="$kernels_map" -Xcc -I"$root/Sources/CMHAKernels/include")
 # The Swift runtime's own crash backtracer clashes with ASan's report; let libFuzzer report.
 export SWIFT_BACKTRACE=enable=no
 
 # ld.gold warns about every ASan helper symbol; keep the build output readable.
 quiet_linker() { grep -v "Cannot export local symbol" >&2 || true; }
+
+# Builds libCMHAKernels.a (the C micro-kernels, under ASan like the rest) and its module map.
+build_kernels() {
+    local sources="$root/Sources/CMHAKernels" objects=()
+    mkdir -p "$build/modules/CMHAKernels" "$build/kernels"
+    printf 'module CMHAKernels {\n    header "%s"\n    export *\n}\n' "$sources/include/CMHAKernels.h" >"$kernels_map"
+    for file in "$sources"/*.c; do
+        local object="$build/kernels/$(basename "$file" .c).o"
+        clang -O2 -g -fsanitize=address -fPIC -I"$sources/include" -c "$file" -o "$object"
+        objects+=("$object")
+    done
+    rm -f "$build/libCMHAKernels.a"
+    ar rcs "$build/libCMHAKernels.a" "${objects[@]}"
+}
 
 # Builds a static library for module $1 from the sources under $2.
 build_library() {
@@ -45,7 +64,7 @@ build_library() {
     mkdir -p "$build/modules"
     local files
     mapfile -t files < <(find "$root/$sources" -name '*.swift' | sort)
-    swiftc "${flags[@]}" -enable-testing -module-name "$module" -emit-library -static \
+    swiftc "${flags[@]}" -swift-version 6 -enable-testing -module-name "$module" -emit-library -static \
         -emit-module -emit-module-path "$build/modules/$module.swiftmodule" \
         -I "$build/modules" "${files[@]}" -o "$build/lib$module.a" 2> >(quiet_linker)
 }
@@ -53,13 +72,13 @@ build_library() {
 # The target's Swift file, the libraries it links and its -max_len.
 target_file() { case "$1" in csv) echo FuzzCSV;; json) echo FuzzJSON;; bundle) echo FuzzBundle;;
                                 npy) echo FuzzNPY;; args) echo FuzzArguments;; *) return 1;; esac; }
-target_libraries() { if [ "$1" = args ]; then echo "MHACLI MHAFormats MHACore"; else echo "MHAFormats MHACore"; fi; }
+target_libraries() { if [ "$1" = args ]; then echo "MHACLI MHAFormats MHACore CMHAKernels"; else echo "MHAFormats MHACore CMHAKernels"; fi; }
 target_max_len() { case "$1" in npy) echo 4096;; args) echo 512;; *) echo 8192;; esac; }
 
 build_target() {
     local target="$1" libs=()
     for lib in $(target_libraries "$target"); do libs+=("$build/lib$lib.a"); done
-    swiftc "${flags[@]}" -module-name "Fuzz_$target" -I "$build/modules" \
+    swiftc "${flags[@]}" -swift-version 5 -module-name "Fuzz_$target" -I "$build/modules" \
         "$fuzz_dir/Targets/$(target_file "$target").swift" "$fuzz_dir/Targets/FuzzInput.swift" \
         "${libs[@]}" -o "$build/fuzz-$target" 2> >(quiet_linker)
 }
@@ -94,6 +113,8 @@ done
 # In dependency order: every target links MHAFormats (the readers) over MHACore; `args` adds MHACLI.
 libraries=(MHACore MHAFormats)
 [ $needs_cli = 0 ] || libraries+=(MHACLI)
+echo "building CMHAKernels" >&2
+build_kernels
 for library in "${libraries[@]}"; do
     echo "building $library" >&2
     build_library "$library" "Sources/$library"
