@@ -102,9 +102,10 @@ struct SoakTests {
         process.standardError = err
         process.standardInput = c.stdin.flatMap { FileHandle(forReadingAtPath: folder.appendingPathComponent($0).path) }
             ?? FileHandle.nullDevice
-        do { try process.run() } catch { return (-1, "cannot launch: \(error)") }
+        // Set before `run`: a handler set after a quick exit may never be called.
         let finished = DispatchSemaphore(value: 0)
         process.terminationHandler = { _ in finished.signal() }
+        do { try process.run() } catch { return (-1, "cannot launch: \(error)") }
         var hung = false
         if finished.wait(timeout: .now() + 60) == .timedOut {
             hung = true

@@ -23,6 +23,9 @@ struct RunCommand: Command {
             let bundle = options.bundle.map { $0 == "-" ? "<stdin>" : $0 }
             try FloatRangeError.check(inputs.matrices, files: options.paths, bundle: bundle)
             warnings = FloatRangeError.underflowWarnings(inputs.matrices, files: options.paths, bundle: bundle)
+            // The float32 copies of the inputs are held beside the float64 ones during the run.
+            let values = inputs.matrices.values.reduce(0) { $0 + $1.elements.count }
+            try MemoryBudget.check(values: values, bytesPerValue: MemoryLayout<Float>.stride, what: "converting the inputs to float32")
         }
         let text = options.useFloat ? try compute(Float.self, x, inputs) : try compute(Double.self, x, inputs)
         return CommandOutput(text: text.report, warnings: warnings + text.warnings, destination: options.output)
@@ -65,8 +68,11 @@ struct RunCommand: Command {
     private func forward<S: AttentionScalar>(_ input: Matrix<S>, _ parameters: AttentionParameters<S>, _ mask: Matrix<S>?,
                                              _ inputs: RunInputs) throws -> AttentionResult<S> {
         do {
+            // The budget is read now, with the inputs, weights and their conversions all held.
+            var configuration = inputs.configuration
+            configuration.memoryLimit = AvailableMemory.bytes()
             return try MultiHeadAttention.forward(input: input, parameters: parameters, mask: mask,
-                                                  configuration: inputs.configuration)
+                                                  configuration: configuration)
         } catch {
             if let sourced = BundleSourcedError.attributing(error, origins: inputs.origins) { throw sourced }
             throw error

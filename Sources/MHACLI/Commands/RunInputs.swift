@@ -27,8 +27,7 @@ struct RunInputs {
         configuration = AttentionConfiguration(
             heads: o.heads ?? bundle.heads ?? 1, kvHeads: o.kvHeads ?? bundle.kvHeads,
             causal: o.noCausal ? false : o.causal || (bundle.causal ?? false), scale: o.scale ?? bundle.scale,
-            token: o.token ?? bundle.token, intermediates: o.intermediates,
-            memoryLimit: AvailableMemory.bytes())
+            token: o.token ?? bundle.token, intermediates: o.intermediates)
         if let bundleName {
             let fromBundle = [("heads", o.heads == nil && bundle.heads != nil), ("kv_heads", o.kvHeads == nil && bundle.kvHeads != nil),
                               ("token", o.token == nil && bundle.token != nil), ("scale", o.scale == nil && bundle.scale != nil),

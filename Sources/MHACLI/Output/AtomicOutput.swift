@@ -38,8 +38,12 @@ enum AtomicOutput {
         var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
         let length = readlink(path, &buffer, Int(PATH_MAX))
         let target = length > 0 ? String(decoding: buffer[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self) : "?"
-        if code == ELOOP { return "it is a symbolic link in a loop (to '\(target)')" }
-        return "it is a dangling symbolic link (to '\(target)', which does not exist); remove it or create its target"
+        switch code {
+        case ELOOP: return "it is a symbolic link in a loop (to '\(target)')"
+        case ENOENT, ENOTDIR:
+            return "it is a dangling symbolic link (to '\(target)', which does not exist); remove it or create its target"
+        default: return "it is a symbolic link (to '\(target)') whose target cannot be reached: \(String(cString: strerror(code)))"
+        }
     }
 
     /// The descriptor a path names that this process already holds open: /dev/stdout,
