@@ -3,6 +3,7 @@
 #
 #   Fuzz/run.sh [SECONDS] [TARGET...]      TARGET: csv json bundle npy args (default: all)
 #   Fuzz/run.sh --build-only [TARGET...]
+#   Fuzz/run.sh --skip-build [SECONDS] [TARGET...]   run the targets built last time
 #   Fuzz/run.sh --help
 #
 # Each target is built with `swiftc -sanitize=fuzzer,address` over static MHACore and
@@ -24,6 +25,8 @@ all_targets=(csv json bundle npy args)
 
 seconds=600
 build_only=0
+skip_build=0
+if [ "${1:-}" = "--skip-build" ]; then skip_build=1; shift; fi
 if [ "${1:-}" = "--help" ] || [ "${1:-}" = "-h" ]; then
     sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'
     exit 0
@@ -113,13 +116,19 @@ done
 # In dependency order: every target links MHAFormats (the readers) over MHACore; `args` adds MHACLI.
 libraries=(MHACore MHAFormats)
 [ $needs_cli = 0 ] || libraries+=(MHACLI)
-echo "building CMHAKernels" >&2
-build_kernels
-for library in "${libraries[@]}"; do
-    echo "building $library" >&2
-    build_library "$library" "Sources/$library"
-done
-for target in "${targets[@]}"; do echo "building fuzz-$target" >&2; build_target "$target"; done
+if [ $skip_build = 0 ]; then
+    echo "building CMHAKernels" >&2
+    build_kernels
+    for library in "${libraries[@]}"; do
+        echo "building $library" >&2
+        build_library "$library" "Sources/$library"
+    done
+    for target in "${targets[@]}"; do echo "building fuzz-$target" >&2; build_target "$target"; done
+else
+    for target in "${targets[@]}"; do
+        [ -x "$build/fuzz-$target" ] || { echo "Fuzz/.build/fuzz-$target is not built: run without --skip-build" >&2; exit 66; }
+    done
+fi
 [ $build_only = 0 ] || exit 0
 
 for target in "${targets[@]}"; do
