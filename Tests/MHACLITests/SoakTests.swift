@@ -48,15 +48,23 @@ struct SoakTests {
         let workers = 2
         nonisolated(unsafe) var failures: [[Failure]] = Array(repeating: [], count: workers)
         nonisolated(unsafe) var statuses: [[Int32: Int]] = Array(repeating: [:], count: workers)
-        DispatchQueue.concurrentPerform(iterations: workers) { worker in
-            for index in stride(from: worker, to: cases.count, by: workers) {
-                let outcome = Self.execute(cases[index], index: index, binary: binary, root: root)
-                statuses[worker][outcome.status, default: 0] += 1
-                if let problem = outcome.problem {
-                    failures[worker].append(Failure(index: index, arguments: cases[index].arguments, problem: problem))
+        // Plain threads, not Dispatch's pool: Foundation notices a child's exit on that pool,
+        // which workers blocked in it could starve.
+        let done = DispatchGroup()
+        for worker in 0..<workers {
+            done.enter()
+            Thread.detachNewThread {
+                for index in stride(from: worker, to: cases.count, by: workers) {
+                    let outcome = Self.execute(cases[index], index: index, binary: binary, root: root)
+                    statuses[worker][outcome.status, default: 0] += 1
+                    if let problem = outcome.problem {
+                        failures[worker].append(Failure(index: index, arguments: cases[index].arguments, problem: problem))
+                    }
                 }
+                done.leave()
             }
         }
+        done.wait()
         let all = failures.flatMap { $0 }
         var counts: [Int32: Int] = [:]
         for table in statuses { counts.merge(table, uniquingKeysWith: +) }
@@ -102,16 +110,18 @@ struct SoakTests {
         process.standardError = err
         process.standardInput = c.stdin.flatMap { FileHandle(forReadingAtPath: folder.appendingPathComponent($0).path) }
             ?? FileHandle.nullDevice
-        // Set before `run`: a handler set after a quick exit may never be called.
-        let finished = DispatchSemaphore(value: 0)
-        process.terminationHandler = { _ in finished.signal() }
         do { try process.run() } catch { return (-1, "cannot launch: \(error)") }
+        let deadline = Date().addingTimeInterval(60)
         var hung = false
-        if finished.wait(timeout: .now() + 60) == .timedOut {
-            hung = true
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+        while process.isRunning {
+            if Date() > deadline {
+                hung = true
+                kill(process.processIdentifier, SIGKILL)
+                break
+            }
+            usleep(1000)
         }
+        process.waitUntilExit()
         try? out.close()
         try? err.close()
         let stdout = String(decoding: (try? Data(contentsOf: stdoutURL)) ?? Data(), as: UTF8.self)
