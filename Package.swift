@@ -18,7 +18,10 @@ let package = Package(
     targets: [
         .target(name: "CMHAKernels"),
         .target(name: "MHACore", dependencies: ["CMHAKernels"]),
-        .target(name: "MHAFormats", dependencies: ["MHACore"]),
+        // The system zlib, for deflated .npz members (headers: zlib1g-dev on Debian/Ubuntu).
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
+                       providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
+        .target(name: "MHAFormats", dependencies: ["MHACore", "CZlib"]),
         .target(name: "MHACLI", dependencies: ["MHACore", "MHAFormats"]),
         .executableTarget(name: "mha-cli", dependencies: ["MHACLI"]),
         .testTarget(

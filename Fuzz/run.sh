@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets and runs each for SECONDS (default 600), one after another.
 #
-#   Fuzz/run.sh [SECONDS] [TARGET...]      TARGET: csv json bundle npy args (default: all)
+#   Fuzz/run.sh [SECONDS] [TARGET...]      TARGET: csv json bundle npy safetensors npz args (default: all)
 #   Fuzz/run.sh --build-only [TARGET...]
 #   Fuzz/run.sh --skip-build [SECONDS] [TARGET...]   run the targets built last time
 #   Fuzz/run.sh --help
 #
 # Each target is built with `swiftc -sanitize=fuzzer,address` over static MHACore and
 # MHAFormats libraries (and, for `args`, MHACLI) built the same way and the C kernels
-# (CMHAKernels, `clang -fsanitize=address`), into Fuzz/.build/.
-# The working corpus of a target is Fuzz/.build/corpus/<target>, seeded from Tests/MHAFormatsTests/Fixtures, the regression corpus
+# (CMHAKernels, `clang -fsanitize=address`), into Fuzz/.build/; MHAFormats imports the system
+# zlib as CZlib. The working corpus of a target is Fuzz/.build/corpus/<target>, seeded from
+# Tests/MHAFormatsTests/Fixtures, the regression corpus
 # Tests/MHAFormatsTests/Fixtures/fuzz-regressions/<target> and ../shared/conformance when present.
 # Crashes, leaks, timeouts (> 5 s) and out-of-memory inputs go to Fuzz/artifacts/<target>/;
 # copy each one into the regression corpus once fixed. A summary line per target (executions,
@@ -21,7 +22,7 @@ root="$(cd "$fuzz_dir/.." && pwd)"
 build="$fuzz_dir/.build"
 conformance="${MHA_CONFORMANCE:-$root/../shared/conformance}"
 [ -d "$conformance" ] || conformance="/work/shared/conformance"
-all_targets=(csv json bundle npy args)
+all_targets=(csv json bundle npy safetensors npz args)
 
 seconds=600
 build_only=0
@@ -39,7 +40,7 @@ targets=("$@")
 # The libraries compile in the package's language mode (6); the targets in 5. The C target
 # CMHAKernels is reached through a module map written into Fuzz/.build/modules.
 kernels_map="$build/modules/CMHAKernels/module.modulemap"
-flags=(-sanitize=fuzzer,address -parse-as-library -O -g
+flags=(-sanitize=fuzzer,address -parse-as-library -O -g -I "$root/Sources/CZlib"
        -Xcc -fmodule-map-file="$kernels_map" -Xcc -I"$root/Sources/CMHAKernels/include")
 # The Swift runtime's own crash backtracer clashes with ASan's report; let libFuzzer report.
 export SWIFT_BACKTRACE=enable=no
@@ -74,16 +75,19 @@ build_library() {
 
 # The target's Swift file, the libraries it links and its -max_len.
 target_file() { case "$1" in csv) echo FuzzCSV;; json) echo FuzzJSON;; bundle) echo FuzzBundle;;
-                                npy) echo FuzzNPY;; args) echo FuzzArguments;; *) return 1;; esac; }
+                                npy) echo FuzzNPY;; safetensors) echo FuzzSafetensors;; npz) echo FuzzNPZ;;
+                                args) echo FuzzArguments;; *) return 1;; esac; }
+# Extra target files compiled with the target's own.
+target_extra() { case "$1" in safetensors|npz) echo "$fuzz_dir/Targets/FuzzArchive.swift";; esac; }
 target_libraries() { if [ "$1" = args ]; then echo "MHACLI MHAFormats MHACore CMHAKernels"; else echo "MHAFormats MHACore CMHAKernels"; fi; }
-target_max_len() { case "$1" in npy) echo 4096;; args) echo 512;; *) echo 8192;; esac; }
+target_max_len() { case "$1" in npy) echo 4096;; npz) echo 16384;; safetensors) echo 65536;; args) echo 512;; *) echo 8192;; esac; }
 
 build_target() {
     local target="$1" libs=()
     for lib in $(target_libraries "$target"); do libs+=("$build/lib$lib.a"); done
     swiftc "${flags[@]}" -swift-version 5 -module-name "Fuzz_$target" -I "$build/modules" \
-        "$fuzz_dir/Targets/$(target_file "$target").swift" "$fuzz_dir/Targets/FuzzInput.swift" \
-        "${libs[@]}" -o "$build/fuzz-$target" 2> >(quiet_linker)
+        "$fuzz_dir/Targets/$(target_file "$target").swift" "$fuzz_dir/Targets/FuzzInput.swift" $(target_extra "$target") \
+        "${libs[@]}" -lz -o "$build/fuzz-$target" 2> >(quiet_linker)
 }
 
 # Copies seed files for the target into its corpus (names are content hashes, so re-seeding is idempotent).
@@ -96,11 +100,13 @@ seed() {
         json) sources+=("$root/Tests/MHACoreTests/Fixtures/attention" "$conformance/JSONTestSuite/test_parsing");;
         bundle) sources+=("$root/Tests/MHACoreTests/Fixtures/attention" "$conformance/JSONTestSuite/test_parsing");;
         npy) sources+=("$fixtures/npy");;
+        safetensors) sources+=("$fixtures/archives" "$fixtures/checkpoints");;
+        npz) sources+=("$fixtures/archives" "$fixtures/checkpoints");;
         args) sources+=("$fuzz_dir/seeds/args");;
     esac
     for source in "${sources[@]}"; do
         [ -d "$source" ] || continue
-        find "$source" -type f -size -64k ! -name '*.py' ! -name '*.md' ! -name LICENSE -print0 |
+        find "$source" -type f -size -100k ! -name '*.py' ! -name '*.md' ! -name LICENSE -print0 |
             while IFS= read -r -d '' file; do
                 cp "$file" "$corpus/seed-$(sha1sum "$file" | cut -c1-16)"
             done

@@ -1,27 +1,33 @@
 #!/usr/bin/env python3
-"""Times mha-cli's forward pass against numpy doing the same mathematics, in the same run.
+"""Times mha-cli's forward pass against PyTorch and numpy doing the same mathematics, in one run.
 
 For each (n, d_model, heads), causal and not, float64 and float32, it runs the release
-binary's benchmark (`mha-cli bench --format json`, or the hidden `mha-bench` tool when the
-CLI has no bench command) and numpy's forward pass written as the reference does it
+binary's benchmark (`mha-cli bench --format json`), PyTorch's CPU `nn.MultiheadAttention`
+(no biases, need_weights=False, so it takes its fused attention path; optional: skipped when
+torch is not importable) and numpy's forward written as the reference does it
 (/work/shared/reference/mha_ref.py, without keeping the weights):
 
     Q, K, V = X@Wq, X@Wk, X@Wv;  per head: S = Q_j@K_j.T * scale, causal -> -inf above the
     diagonal, softmax rows, A@V_j;  concat@Wo
 
-Both sides are credited the same nominal FLOPs, 8*n*d^2 + 4*n^2*d, also when causal (numpy
-computes the full score matrix and masks it; the engine skips the masked key tiles). Each
-side's time is the median of --rounds round medians, each of --repeat timed runs after one
-warm-up; the two sides alternate round by round, so a busy spell on a shared machine
-falls on both.
-It also times one matrix product, 2048x1024 @ 1024x1024, on both sides.
+Every side is credited the same nominal FLOPs, 8*n*d^2 + 4*n^2*d, also when causal. The
+GEMM peak is numpy's (OpenBLAS) --peak-size cube product in the same run; "share" is our
+forward's GFLOP/s over it. Each time is the median of --rounds round medians, each of
+--repeat timed runs after one warm-up; the sides take turns round by round, so a busy spell
+on a shared machine falls on all of them. The matrix product (2048x1024 @ 1024x1024) is
+timed on every side too (`mha-cli bench --gemm`).
 
 OpenBLAS: OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE, if set, slow current numpy; this script
 re-runs itself without them (for its own process only) and prints which kernel threadpoolctl
 reports.
 
-Usage: python3 benchmarks/compare.py [--repeat 5] [--sizes 64,64,4 512,512,8 ...] [--markdown]
-Build first: swift build -c release
+Usage:
+    swift build -c release
+    python3 benchmarks/compare.py --setup            # once: benchmarks/.venv with numpy, torch
+    python3 benchmarks/compare.py [--venv DIR] [--repeat 5] [--rounds 3]
+                                  [--sizes 512,512,8 2048,1024,16 ...] [--markdown]
+--venv DIR runs under DIR/bin/python (default: benchmarks/.venv when it exists; e.g.
+--venv /work/venv). Nothing here is a dependency of the build or the tests.
 """
 import argparse
 import json
@@ -31,22 +37,72 @@ import subprocess
 import sys
 import time
 
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+DEFAULT_VENV = os.path.join(HERE, ".venv")
+DEFAULT_SIZES = [(512, 512, 8), (2048, 1024, 16), (4096, 1024, 16)]
 ENV_TO_DROP = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
-if any(name in os.environ for name in ENV_TO_DROP):
-    env = {k: v for k, v in os.environ.items() if k not in ENV_TO_DROP}
-    os.execve(sys.executable, [sys.executable] + sys.argv, env)
 
-import numpy as np  # noqa: E402  (after the environment is settled)
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-DEFAULT_SIZES = [(64, 64, 4), (512, 512, 8), (2048, 1024, 16), (4096, 1024, 16)]
+def parse_arguments():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--setup", action="store_true",
+                        help="create --venv (default benchmarks/.venv) with numpy, torch (CPU) "
+                             "and threadpoolctl, then exit")
+    parser.add_argument("--venv", default=None, help="virtual environment to run under")
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--sizes", nargs="*", default=None,
+                        help="n,d_model,heads triples (default: 512,512,8 2048,1024,16 4096,1024,16)")
+    parser.add_argument("--peak-size", type=int, default=4096, help="numpy's GEMM peak cube size")
+    parser.add_argument("--dtypes", default="float64,float32")
+    parser.add_argument("--no-torch", action="store_true", help="skip PyTorch")
+    parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
+    return parser.parse_args()
+
+
+def setup(venv):
+    subprocess.run([sys.executable, "-m", "venv", venv], check=True)
+    pip = [os.path.join(venv, "bin", "python"), "-m", "pip", "install", "--quiet"]
+    subprocess.run(pip + ["numpy", "threadpoolctl"], check=True)
+    subprocess.run(pip + ["torch", "--index-url", "https://download.pytorch.org/whl/cpu"], check=True)
+    print(f"ready: python3 benchmarks/compare.py --venv {venv}")
+
+
+def settle_interpreter(args):
+    """Re-executes under the chosen venv's python and without the OpenBLAS overrides."""
+    venv = args.venv or (DEFAULT_VENV if os.path.isdir(DEFAULT_VENV) else None)
+    python = os.path.join(venv, "bin", "python") if venv else sys.executable
+    if venv and not os.path.exists(python):
+        sys.exit(f"no python in {venv}: run with --setup first")
+    wrong_python = os.path.realpath(sys.prefix) != os.path.realpath(venv) if venv else False
+    if wrong_python or any(name in os.environ for name in ENV_TO_DROP):
+        env = {k: v for k, v in os.environ.items() if k not in ENV_TO_DROP}
+        os.execve(python, [python, os.path.abspath(__file__)] + sys.argv[1:], env)
+
+
+ARGS = parse_arguments()
+if ARGS.setup:
+    setup(ARGS.venv or DEFAULT_VENV)
+    sys.exit(0)
+settle_interpreter(ARGS)
+
+import numpy as np  # noqa: E402  (after the interpreter and environment are settled)
+
+try:
+    if ARGS.no_torch:
+        raise ImportError("--no-torch")
+    import torch  # noqa: E402
+    torch.set_num_threads(os.cpu_count() or 1)
+except ImportError:
+    torch = None
 
 
 def blas_description():
     try:
         from threadpoolctl import threadpool_info
     except ImportError:
-        return "threadpoolctl not installed (pip install threadpoolctl)"
+        return "threadpoolctl not installed"
     parts = [f"{i.get('internal_api')} {i.get('version')} kernel {i.get('architecture')}, "
              f"{i.get('num_threads')} threads" for i in threadpool_info()
              if i.get("user_api") == "blas"]
@@ -54,47 +110,29 @@ def blas_description():
 
 
 class Engine:
-    """Runs the Swift benchmark: `mha-cli bench` if it exists and takes --causal, else the
-    hidden `mha-bench` tool (both measure through MHACore's `Benchmark`)."""
+    """Runs `mha-cli bench --format json` from the release build."""
 
     def __init__(self):
-        cli = os.path.join(ROOT, ".build", "release", "mha-cli")
-        tool = os.path.join(ROOT, ".build", "release", "mha-bench")
-        self.use_cli = os.path.exists(cli) and self._cli_works(cli)
-        self.path = cli if self.use_cli else tool
+        self.path = os.path.join(ROOT, ".build", "release", "mha-cli")
         if not os.path.exists(self.path):
             sys.exit("no release binary: run `swift build -c release` first")
-
-    @staticmethod
-    def _cli_works(cli):
-        probe = subprocess.run([cli, "bench", "--seq-len", "4", "--d-model", "4", "--heads", "1",
-                                "--causal", "--repeat", "1", "--format", "json"],
-                               capture_output=True, text=True)
-        return probe.returncode == 0 and "seconds_median" in probe.stdout
+        self.last = {}
 
     def forward(self, n, d, heads, causal, dtype, repeat):
-        if self.use_cli:
-            args = [self.path, "bench", "--seq-len", str(n), "--d-model", str(d),
-                    "--heads", str(heads), "--repeat", str(repeat), "--format", "json"]
-            args += ["--causal"] if causal else []
-            args += ["--float"] if dtype == np.float32 else []
-        else:
-            args = [self.path, "forward", str(n), str(d), str(heads), f"repeat={repeat}"]
-            args += ["causal"] if causal else []
-            args += ["float"] if dtype == np.float32 else []
-        return self._run(args)
+        args = ["--seq-len", str(n), "--d-model", str(d), "--heads", str(heads)]
+        args += ["--causal"] if causal else []
+        return self._run(args, dtype, repeat)
 
-    def gemm(self, m, n, k, dtype, repeat):
-        if self.use_cli:
-            return None
-        args = [self.path, "gemm", str(m), str(n), str(k), f"repeat={repeat}"]
-        args += ["float"] if dtype == np.float32 else []
-        return self._run(args)
+    def gemm(self, m, k, dtype, repeat):
+        return self._run(["--gemm", "--seq-len", str(m), "--d-model", str(k), "--heads", "1"],
+                         dtype, repeat)
 
-    @staticmethod
-    def _run(args):
+    def _run(self, args, dtype, repeat):
+        args = [self.path, "bench", "--repeat", str(repeat), "--format", "json"] + args
+        args += ["--float"] if dtype == np.float32 else []
         out = subprocess.run(args, capture_output=True, text=True, check=True).stdout
-        return json.loads(out.strip().splitlines()[-1])["seconds_median"]
+        self.last = json.loads(out.strip().splitlines()[-1])
+        return self.last["seconds_median"]
 
 
 def numpy_forward(x, w, heads, mask):
@@ -115,6 +153,24 @@ def numpy_forward(x, w, heads, mask):
     return np.concatenate(outs, axis=1) @ wo
 
 
+def torch_forward(x, w, heads, causal):
+    """nn.MultiheadAttention with the same weights (torch stores W transposed, packed)."""
+    n, d = x.shape
+    dtype = torch.float64 if x.dtype == np.float64 else torch.float32
+    module = torch.nn.MultiheadAttention(d, heads, bias=False, batch_first=True, dtype=dtype)
+    with torch.no_grad():
+        module.in_proj_weight.copy_(torch.from_numpy(np.concatenate([m.T for m in w[:3]])))
+        module.out_proj.weight.copy_(torch.from_numpy(np.ascontiguousarray(w[3].T)))
+    module.eval()
+    xt = torch.from_numpy(x).unsqueeze(0)
+    mask = torch.nn.Transformer.generate_square_subsequent_mask(n, dtype=dtype) if causal else None
+
+    def run():
+        with torch.inference_mode():
+            module(xt, xt, xt, need_weights=False, attn_mask=mask, is_causal=causal)
+    return run
+
+
 def median_time(work, repeat):
     work()
     times = []
@@ -125,12 +181,11 @@ def median_time(work, repeat):
     return float(np.median(times))
 
 
-def alternate(ours, theirs, rounds):
-    """Median of `rounds` results of each side, the sides taking turns."""
-    pairs = [(ours(), theirs()) for _ in range(rounds)]
-    if any(p[0] is None for p in pairs):
-        return None, float(np.median([p[1] for p in pairs]))
-    return float(np.median([p[0] for p in pairs])), float(np.median([p[1] for p in pairs]))
+def alternate(sides, rounds):
+    """Median of `rounds` results of each side (None for a missing side), taking turns."""
+    results = [[side() if side else None for side in sides] for _ in range(rounds)]
+    return [None if sides[i] is None else float(np.median([r[i] for r in results]))
+            for i in range(len(sides))]
 
 
 def forward_flops(n, d):
@@ -138,58 +193,65 @@ def forward_flops(n, d):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--sizes", nargs="*", default=None,
-                        help="n,d_model,heads triples (default: the four of issue 5)")
-    parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
-    args = parser.parse_args()
-    sizes = [tuple(int(v) for v in s.split(",")) for s in args.sizes] if args.sizes else DEFAULT_SIZES
-
+    sizes = [tuple(int(v) for v in s.split(",")) for s in ARGS.sizes] if ARGS.sizes else DEFAULT_SIZES
+    dtypes = [np.dtype(name).type for name in ARGS.dtypes.split(",")]
     engine = Engine()
     rng = np.random.default_rng(1)
-    print(f"# {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {platform.processor() or platform.machine()}, "
-          f"{os.cpu_count()} CPUs; numpy {np.__version__}: {blas_description()}; "
-          f"engine: {'mha-cli bench' if engine.use_cli else 'mha-bench'}; "
-          f"median of {args.rounds} alternating rounds of {args.repeat} runs; "
+    engine.gemm(64, 64, np.float64, 1)
+    print(f"# {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {platform.machine()}, "
+          f"{os.cpu_count()} CPUs; mha-cli cpu_level {engine.last.get('cpu_level')}, "
+          f"{engine.last.get('threads')} threads; numpy {np.__version__}: {blas_description()}; "
+          f"torch {torch.__version__ + ', ' + str(torch.get_num_threads()) + ' threads' if torch else 'not used'}; "
+          f"median of {ARGS.rounds} alternating rounds of {ARGS.repeat} runs; "
           f"load average {os.getloadavg()[0]:.1f}")
     rows = []
-    for dtype in (np.float64, np.float32):
+    peak = {}
+    p = ARGS.peak_size
+    for dtype in dtypes:
+        a = rng.uniform(-1, 1, (p, p)).astype(dtype)
+        b = rng.uniform(-1, 1, (p, p)).astype(dtype)
+        peak[dtype] = 2 * p ** 3 / median_time(lambda: a @ b, max(1, ARGS.repeat // 2)) / 1e9
+        print(f"# numpy GEMM peak {p}^3 {np.dtype(dtype).name}: {peak[dtype]:.1f} GFLOP/s", flush=True)
         a = rng.uniform(-1, 1, (2048, 1024)).astype(dtype)
         b = rng.uniform(-1, 1, (1024, 1024)).astype(dtype)
-        ours, theirs = alternate(lambda: engine.gemm(2048, 1024, 1024, dtype, args.repeat),
-                                 lambda: median_time(lambda: a @ b, args.repeat), args.rounds)
-        flops = 2 * 2048 * 1024 * 1024
-        if ours is not None:
-            rows.append(("GEMM 2048x1024x1024", np.dtype(dtype).name, "-", ours, theirs, flops))
+        ta, tb = (torch.from_numpy(a), torch.from_numpy(b)) if torch else (None, None)
+        times = alternate([lambda: engine.gemm(2048, 1024, dtype, ARGS.repeat),
+                           (lambda: median_time(lambda: ta @ tb, ARGS.repeat)) if torch else None,
+                           lambda: median_time(lambda: a @ b, ARGS.repeat)], ARGS.rounds)
+        rows.append(("GEMM 2048x1024x1024", np.dtype(dtype).name, "-", *times,
+                     peak[dtype], 2 * 2048 * 1024 * 1024))
+        print_row(rows[-1], False)
     for (n, d, heads) in sizes:
         for causal in (False, True):
             mask = np.triu(np.ones((n, n), dtype=bool), k=1) if causal else None
-            for dtype in (np.float64, np.float32):
+            for dtype in dtypes:
                 x = rng.uniform(-1, 1, (n, d)).astype(dtype)
                 w = [rng.uniform(-1, 1, (d, d)).astype(dtype) / np.sqrt(d) for _ in range(4)]
-                ours, theirs = alternate(
-                    lambda: engine.forward(n, d, heads, causal, dtype, args.repeat),
-                    lambda: median_time(lambda: numpy_forward(x, w, heads, mask), args.repeat),
-                    args.rounds)
+                torch_run = torch_forward(x, w, heads, causal) if torch else None
+                times = alternate(
+                    [lambda: engine.forward(n, d, heads, causal, dtype, ARGS.repeat),
+                     (lambda: median_time(torch_run, ARGS.repeat)) if torch else None,
+                     lambda: median_time(lambda: numpy_forward(x, w, heads, mask), ARGS.repeat)],
+                    ARGS.rounds)
                 rows.append((f"forward n={n} d={d} h={heads}", np.dtype(dtype).name,
-                             "yes" if causal else "no", ours, theirs, forward_flops(n, d)))
-                print_row(rows[-1], args.markdown and False)
+                             "yes" if causal else "no", *times, peak[dtype], forward_flops(n, d)))
+                print_row(rows[-1], False)
     print(f"# load average at the end {os.getloadavg()[0]:.1f}")
     print()
-    header = ("| case | dtype | causal | mha-cli s | numpy s | time ratio (mha/numpy) "
-              "| mha-cli GFLOP/s | numpy GFLOP/s |")
-    print(header)
-    print("|---|---|---|---:|---:|---:|---:|---:|")
+    print("| case | dtype | causal | ours s | torch s | numpy s | GEMM peak GFLOP/s | ours GFLOP/s "
+          "| share of peak | ours/torch | ours/numpy |")
+    print("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for row in rows:
         print_row(row, True)
 
 
 def print_row(row, markdown):
-    case, dtype, causal, ours, theirs, flops = row
-    cells = (case, dtype, causal, f"{ours:.4g}", f"{theirs:.4g}", f"{ours / theirs:.2f}",
-             f"{flops / ours / 1e9:.1f}", f"{flops / theirs / 1e9:.1f}")
+    case, dtype, causal, ours, theirs_torch, theirs_numpy, peak, flops = row
+    rate = flops / ours / 1e9
+    cells = (case, dtype, causal, f"{ours:.4g}",
+             f"{theirs_torch:.4g}" if theirs_torch else "-", f"{theirs_numpy:.4g}",
+             f"{peak:.1f}", f"{rate:.1f}", f"{100 * rate / peak:.0f} %",
+             f"{ours / theirs_torch:.2f}" if theirs_torch else "-", f"{ours / theirs_numpy:.2f}")
     if markdown:
         print("| " + " | ".join(cells) + " |")
     else:

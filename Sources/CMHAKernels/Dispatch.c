@@ -46,3 +46,11 @@ double mha_f64_maximum(mha_cpu_level level, const double *row, long count) {
 float mha_f32_maximum(mha_cpu_level level, const float *row, long count) {
     MHA_DISPATCH(level, f32_maximum, row, count)
 }
+
+double mha_f64_peak_probe(mha_cpu_level level, long iterations, double *checksum) {
+    MHA_DISPATCH(level, f64_peak_probe, iterations, checksum)
+}
+
+double mha_f32_peak_probe(mha_cpu_level level, long iterations, double *checksum) {
+    MHA_DISPATCH(level, f32_peak_probe, iterations, checksum)
+}

@@ -139,6 +139,21 @@ MHA_TARGET MHA_T MHA_NAME(maximum)(const MHA_T *row, long count) {
     return result;
 }
 
+/// The arithmetic peak probe: 12 independent multiply-add chains in registers (enough to
+/// cover the latency of two FMA units), no memory traffic. Returns the FLOPs done.
+MHA_TARGET double MHA_NAME(peak_probe)(long iterations, double *checksum) {
+    VEC acc[12];
+    for (int i = 0; i < 12; ++i) acc[i] = SPLAT((MHA_T)i * (MHA_T)1e-3);
+    const VEC factor = SPLAT((MHA_T)0.999), term = SPLAT((MHA_T)1e-3);
+    for (long it = 0; it < iterations; ++it)
+        for (int i = 0; i < 12; ++i) acc[i] = MHA_FMA(acc[i], factor, term);
+    double sum = 0;
+    for (int i = 0; i < 12; ++i)
+        for (int lane = 0; lane < MHA_LANES; ++lane) sum += acc[i][lane];
+    *checksum = sum;
+    return 2.0 * 12 * MHA_LANES * (double)iterations;
+}
+
 #undef VEC
 #undef BITS
 #undef UVEC

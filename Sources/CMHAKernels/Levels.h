@@ -13,7 +13,9 @@
     double mha_##level##_f64_exponentiate(double *, long, double, double);                   \
     float mha_##level##_f32_exponentiate(float *, long, float, float);                       \
     double mha_##level##_f64_maximum(const double *, long);                                  \
-    float mha_##level##_f32_maximum(const float *, long);
+    float mha_##level##_f32_maximum(const float *, long);                                    \
+    double mha_##level##_f64_peak_probe(long, double *);                                     \
+    double mha_##level##_f32_peak_probe(long, double *);
 
 MHA_DECLARE_LEVEL(baseline)
 #if defined(__x86_64__)

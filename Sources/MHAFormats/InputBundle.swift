@@ -35,11 +35,30 @@ public struct InputBundle: Sendable, Equatable {
 
     /// Reads the bundle in the JSON file at `path` ("-" = standard input).
     /// - Throws: `FormatError` (`.noInput` if the file cannot be read, `.data` for content).
+    /// An `.npz` bundle holds its matrices as arrays named like the keys (`x.npy`, `wq.npy`, …).
     public static func read(path: String) throws(FormatError) -> InputBundle {
+        if path != "-", ArchiveFormat(path: path) != nil {
+            return try read(archive: ArrayArchives.open(path: path))
+        }
         let bytes = try InputBytes.read(path: path)
         let name = path == "-" ? InputBytes.standardInputName : path
+        if ArchiveFormat.sniff(bytes.dropLast()) == .npz {
+            return try read(archive: ArrayArchives.open(MappedFile(bytes: Array(bytes.dropLast()), name: name), format: .npz))
+        }
         try MatrixReader.requireParsingMemory(textBytes: bytes.count, name: name, format: .json)
         return try parseTerminated(bytes, name: name)
+    }
+
+    /// The bundle in an archive: each array named like a matrix key; any other name is a data
+    /// error listing the keys (τ, g and the flags are given as options).
+    static func read(archive: any ArrayArchive) throws(FormatError) -> InputBundle {
+        var bundle = InputBundle()
+        if let stray = archive.arrays.first(where: { !matrixKeys.contains($0.name) }) {
+            throw FormatError(kind: .data, file: archive.name,
+                              message: "array \(MessageText.quoted(stray.name)) is not a bundle matrix; an archive bundle holds arrays named \(matrixKeys.joined(separator: ", ")) (give heads, causal and the rest as options)")
+        }
+        for array in archive.arrays { bundle.matrices[array.name] = try archive.matrix(named: array.name) }
+        return bundle
     }
 
     /// Parses a bundle from JSON bytes in memory; `name` goes into messages.

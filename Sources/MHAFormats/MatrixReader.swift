@@ -1,23 +1,42 @@
 import MHACore
 
-/// Reading a matrix from a CSV, TSV, JSON or NPY file or from standard input.
+/// Reading a matrix from a CSV, TSV, JSON or NPY file, one array of an NPZ or safetensors
+/// archive (`FILE:NAME`, see `MatrixSource`), or standard input.
 ///
 /// A 1-D input (a CSV with one line, a JSON 1-D array, an NPY 1-D array) is a 1 × n matrix:
 /// a row, which is what biases are.
 public enum MatrixReader {
-    /// Reads a matrix from the file at `path` ("-" = standard input).
+    /// Reads a matrix from the file at `path` ("-" = standard input), or from one array of
+    /// an archive when `path` is `FILE:NAME`.
     ///
     /// The format is `format` if given, else the path's extension (.csv, .tsv, .json, .npy,
-    /// case-insensitive), else (stdin, or an unknown extension) sniffed from the content.
+    /// .npz, .safetensors, case-insensitive), else (stdin, or an unknown extension) sniffed
+    /// from the content. An archive given without `:NAME` must hold exactly one array.
     /// Messages name the path, or `<stdin>`.
     /// - Throws: `FormatError` (`.noInput` if the file cannot be read, `.data` for content).
-    public static func read(path: String, format: MatrixFormat? = nil) throws(FormatError) -> Matrix<Double> {
+    public static func read(path argument: String, format: MatrixFormat? = nil) throws(FormatError) -> Matrix<Double> {
+        let source = format == nil ? MatrixSource(argument: argument) : MatrixSource(path: argument)
+        let path = source.path
+        if let arrayName = source.arrayName {
+            if let text = MatrixFormat(path: path), text != .npy {
+                throw FormatError(kind: .data, file: path,
+                                  message: "FILE:NAME picks an array from an .npz, .safetensors or .npy file, not from a \(text.rawValue.uppercased()) file")
+            }
+            return try ArrayArchives.matrix(ArrayArchives.open(path: path), named: arrayName)
+        }
+        if format == nil, path != "-", let archive = ArchiveFormat(path: path) {
+            return try ArrayArchives.matrix(ArrayArchives.open(path: path, format: archive), named: nil)
+        }
         let named = format ?? (path == "-" ? nil : MatrixFormat(path: path))
         if named == .npy, path != "-", let matrix = try NPYFileReader.read(path: path) {
             return matrix
         }
         let bytes = try InputBytes.read(path: path)
         let name = path == "-" ? InputBytes.standardInputName : path
+        if named == nil, let archive = ArchiveFormat.sniff(bytes.dropLast()) {
+            let file = MappedFile(bytes: Array(bytes.dropLast()), name: name)
+            return try ArrayArchives.matrix(ArrayArchives.open(file, format: archive), named: nil)
+        }
         return try readTerminated(bytes, name: name, format: named ?? MatrixFormat.sniff(bytes.dropLast()))
     }
 

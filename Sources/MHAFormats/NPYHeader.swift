@@ -32,9 +32,10 @@ struct NPYHeader: Equatable, Sendable {
         shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
     }
 
-    /// Parses the preamble and header dictionary of `bytes`.
+    /// Parses the preamble and header dictionary of `bytes`; `anyRank` accepts any number
+    /// of dimensions up to 32 (else one or two).
     /// - Throws: a message (without the file name) when the header is not a supported one.
-    init(parsing bytes: UnsafeBufferPointer<UInt8>) throws(NPYFailure) {
+    init(parsing bytes: UnsafeBufferPointer<UInt8>, anyRank: Bool = false) throws(NPYFailure) {
         guard bytes.count >= 10, bytes.starts(with: NPYHeader.magic) else {
             if bytes.count < 10, bytes.starts(with: NPYHeader.magic.prefix(min(bytes.count, 6))), !bytes.isEmpty {
                 throw NPYFailure("truncated: the file ends after \(bytes.count) bytes, inside the NPY preamble (10 bytes)")
@@ -61,7 +62,7 @@ struct NPYHeader: Equatable, Sendable {
         let dictionary = try NPYHeaderDictionary(parsing: text)
         self.dataType = try dictionary.dataType()
         self.fortranOrder = try dictionary.fortranOrder()
-        self.shape = try dictionary.shape()
+        self.shape = try dictionary.shape(anyRank: anyRank)
         self.dataOffset = headerStart + headerLength
     }
 
@@ -87,7 +88,7 @@ struct NPYFailure: Error, Equatable {
     init(_ message: String) { self.message = message }
 }
 
-/// The element types the reader accepts: f8, f4 (either byte order), the integers i1, i2,
+/// The element types the reader accepts: f8, f4, f2 (either byte order), the integers i1, i2,
 /// i4, i8, u1, u2, u4, u8 (either byte order where it matters) and b1 (bool).
 struct NPYDataType: Equatable, Sendable {
     /// The kind: `f` (IEEE float), `i` (two's-complement integer), `u` (unsigned integer)
@@ -99,11 +100,11 @@ struct NPYDataType: Equatable, Sendable {
     var bigEndian: Bool
 
     /// The sizes accepted for each kind.
-    static let sizes: [Character: [Int]] = ["f": [4, 8], "i": [1, 2, 4, 8], "u": [1, 2, 4, 8], "b": [1]]
+    static let sizes: [Character: [Int]] = ["f": [2, 4, 8], "i": [1, 2, 4, 8], "u": [1, 2, 4, 8], "b": [1]]
 
     /// Parses a `descr` string such as `<f8`, `>f4`, `=i8`, `|u1`, `|b1`.
     init(descr: String) throws(NPYFailure) {
-        let supported = "supported: f8, f4, i1, i2, i4, i8, u1, u2, u4, u8, b1"
+        let supported = "supported: f8, f4, f2, i1, i2, i4, i8, u1, u2, u4, u8, b1"
         let quoted = MessageText.escaped(descr, limit: MessageText.quotedLimit)
         let characters = Array(descr)
         guard characters.count == 3, "<>=|".contains(characters[0]),
@@ -119,6 +120,12 @@ struct NPYDataType: Equatable, Sendable {
         case "=": self.bigEndian = UInt16(1).bigEndian == 1
         default: throw NPYFailure("dtype '\(quoted)' has no byte order; \(supported)")
         }
+    }
+
+    /// The encoding, for `ElementDecoder`.
+    var elementType: ElementType {
+        let kinds: [Character: ElementType.Kind] = ["f": .float, "i": .signed, "u": .unsigned]
+        return ElementType(kind: kinds[kind] ?? .bool, size: size, bigEndian: bigEndian)
     }
 
     /// `<f8` style (`|u1` for one-byte types).

@@ -53,8 +53,9 @@ struct NPYHeaderDictionary {
         return order
     }
 
-    /// The `shape` entry: one or two non-negative dimensions.
-    func shape() throws(NPYFailure) -> [Int] {
+    /// The `shape` entry: one or two non-negative dimensions (any number up to 32 when
+    /// `anyRank`, as an archive listing needs).
+    func shape(anyRank: Bool = false) throws(NPYFailure) -> [Int] {
         guard let value = entries["shape"] else { throw NPYFailure("malformed header: no 'shape' key") }
         guard case let .sequence(items) = value else {
             throw NPYFailure("malformed header: 'shape' is not a tuple")
@@ -66,6 +67,7 @@ struct NPYHeaderDictionary {
             }
             dimensions.append(dimension)
         }
+        if anyRank, dimensions.count <= 32 { return dimensions }
         guard dimensions.count == 1 || dimensions.count == 2 else {
             throw NPYFailure("a \(dimensions.count)-D array is not a matrix (1-D and 2-D arrays are)")
         }

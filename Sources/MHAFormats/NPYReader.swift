@@ -1,6 +1,6 @@
 import MHACore
 
-/// Reads a matrix from a `.npy` file: versions 1.0–3.0, dtypes f8, f4, i1, i2, i4, i8, u1,
+/// Reads a matrix from a `.npy` file: versions 1.0–3.0, dtypes f8, f4, f2, i1, i2, i4, i8, u1,
 /// u2, u4, u8 in either byte order and b1 (bool: 0 or 1), C or Fortran order, 1-D (read as
 /// one row) or 2-D.
 ///
@@ -48,72 +48,14 @@ struct NPYReader {
     /// The elements as Doubles, in the file's order.
     private func decode(_ header: NPYHeader, count: Int) throws(FormatError) -> [Double] {
         let raw = UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[header.dataOffset...]))
-        let type = header.dataType
-        let nativeBigEndian = UInt16(1).bigEndian == 1
-        switch (type.kind, type.size) {
-        case ("f", 8) where type.bigEndian == nativeBigEndian:
-            return [Double](unsafeUninitializedCapacity: count) { buffer, initialized in
-                UnsafeMutableRawBufferPointer(buffer).copyMemory(from: UnsafeRawBufferPointer(rebasing: raw[..<(count * 8)]))
-                initialized = count
+        let (rows, columns) = header.shape.count == 2 ? (header.shape[0], header.shape[1]) : (1, count)
+        do {
+            return try ElementDecoder.decode(raw, count: count, as: header.dataType.elementType) { index in
+                let (row, column) = header.fortranOrder ? (index % rows, index / rows) : (index / columns, index % columns)
+                return "[\(row), \(column)]"
             }
-        case ("f", 8):
-            return Self.map(raw, count: count) { (bits: UInt64) -> Double in
-                Double(bitPattern: type.bigEndian ? UInt64(bigEndian: bits) : UInt64(littleEndian: bits))
-            }
-        case ("f", 4):
-            return Self.map(raw, count: count) { (bits: UInt32) -> Double in
-                Double(Float(bitPattern: type.bigEndian ? UInt32(bigEndian: bits) : UInt32(littleEndian: bits)))
-            }
-        case ("b", _):
-            return Self.map(raw, count: count) { (byte: UInt8) -> Double in byte == 0 ? 0 : 1 }
-        case ("i", 1): return try integers(raw, count: count, header, as: Int8.self)
-        case ("i", 2): return try integers(raw, count: count, header, as: Int16.self)
-        case ("i", 4): return try integers(raw, count: count, header, as: Int32.self)
-        case ("i", _): return try integers(raw, count: count, header, as: Int64.self)
-        case ("u", 1): return try integers(raw, count: count, header, as: UInt8.self)
-        case ("u", 2): return try integers(raw, count: count, header, as: UInt16.self)
-        case ("u", 4): return try integers(raw, count: count, header, as: UInt32.self)
-        default: return try integers(raw, count: count, header, as: UInt64.self)
-        }
-    }
-
-    /// Integers of type `Integer` (in the header's byte order) as Doubles; an error names
-    /// the first value that does not survive the round trip through Double.
-    private func integers<Integer: FixedWidthInteger>(
-        _ raw: UnsafeRawBufferPointer, count: Int, _ header: NPYHeader, as _: Integer.Type
-    ) throws(FormatError) -> [Double] {
-        let bigEndian = header.dataType.bigEndian
-        var firstInexact: (index: Int, value: Integer)?
-        var index = -1
-        let values = Self.map(raw, count: count) { (bits: Integer) -> Double in
-            let value = bigEndian ? Integer(bigEndian: bits) : Integer(littleEndian: bits)
-            let converted = Double(value)
-            index += 1
-            if Integer.bitWidth > 53, firstInexact == nil, Integer(exactly: converted) != value {
-                firstInexact = (index, value)
-            }
-            return converted
-        }
-        if let (bad, value) = firstInexact {
-            let (rows, columns) = header.shape.count == 2 ? (header.shape[0], header.shape[1]) : (1, count)
-            let (row, column) = header.fortranOrder ? (bad % rows, bad / rows) : (bad / columns, bad % columns)
-            throw failure("integer \(value) at [\(row), \(column)] is not exactly representable as float64 "
-                          + "(the nearest float64 is \(Double(value)))")
-        }
-        return values
-    }
-
-    /// Loads `count` unaligned values of type `Raw` and converts each.
-    @inline(__always)
-    private static func map<Raw: FixedWidthInteger, Value>(
-        _ raw: UnsafeRawBufferPointer, count: Int, _ convert: (Raw) -> Value
-    ) -> [Value] {
-        [Value](unsafeUninitializedCapacity: count) { buffer, initialized in
-            let stride = MemoryLayout<Raw>.size
-            for index in 0..<count {
-                buffer[index] = convert(raw.loadUnaligned(fromByteOffset: index * stride, as: Raw.self))
-            }
-            initialized = count
+        } catch {
+            throw failure(error.message)
         }
     }
 

@@ -80,8 +80,35 @@ import Testing
         #expect((object["gflops"] as? Double).map { $0 > 0 } == true)
         let flops: Double = 8 * 8 * 16 * 16 + 4 * 8 * 8 * 16
         #expect((object["flops"] as? NSNumber)?.doubleValue == flops)
+        let peak = try #require(object["peak_gflops"] as? Double)
+        let share = try #require(object["share_of_peak"] as? Double)
+        #expect(peak > 0 && abs(share - (object["gflops"] as? Double ?? 0) / peak) <= 1e-9 * share)
+        #expect(["baseline", "avx2", "avx512"].contains(object["cpu_level"] as? String ?? ""))
+        #expect((object["threads"] as? Int).map { $0 >= 1 } == true)
         let text = try BuiltBinary.run(["bench", "--seq-len", "8", "--d-model", "16", "--heads", "2", "--repeat", "1"])
-        #expect(text.status == 0 && text.stdout.contains("GFLOP/s"))
+        #expect(text.status == 0 && text.stdout.contains("GFLOP/s") && text.stdout.contains("peak"))
+    }
+
+    @Test func benchGemmTimesTheProjectionProduct() throws {
+        let outcome = try BuiltBinary.run(["bench", "--gemm", "--seq-len", "20", "--d-model", "16", "--repeat", "2", "--format", "json"])
+        #expect(outcome.status == 0 && outcome.stderr.isEmpty)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(outcome.stdout.utf8)) as? [String: Any])
+        #expect(object["gemm"] as? Bool == true && object["m"] as? Int == 20 && object["k"] as? Int == 16)
+        let flops: Double = 2 * 20 * 16 * 16
+        #expect((object["flops"] as? NSNumber)?.doubleValue == flops)
+        #expect((object["share_of_peak"] as? Double).map { $0 > 0 } == true)
+    }
+
+    /// MHA_CPU lowers the instruction set the kernels use (never above what the CPU has).
+    @Test func mhaCPUChoosesTheBaseline() throws {
+        let binary = try #require(BuiltBinary.url)
+        var environment = ProcessInfo.processInfo.environment
+        environment["MHA_CPU"] = "baseline"
+        environment["MHA_THREADS"] = "1"
+        let outcome = try BuiltBinary.launch(binary, ["bench", "--gemm", "--seq-len", "8", "--d-model", "8", "--repeat", "1",
+                                                      "--format", "json"], environment: environment)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(outcome.stdout.utf8)) as? [String: Any])
+        #expect(object["cpu_level"] as? String == "baseline" && object["threads"] as? Int == 1)
     }
 
     @Test func tooLargeForMemoryIsADataError() throws {

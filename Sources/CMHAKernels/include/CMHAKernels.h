@@ -75,6 +75,13 @@ double mha_f64_maximum(mha_cpu_level level, const double *row, long count);
 /// The Float form of `mha_f64_maximum`.
 float mha_f32_maximum(mha_cpu_level level, const float *row, long count);
 
+/// The arithmetic peak probe of one thread: `iterations` rounds of 12 independent vector
+/// multiply-adds in registers (fused where the level has FMA). Returns the FLOPs done;
+/// `checksum` receives a value that depends on every lane, so the work cannot be skipped.
+double mha_f64_peak_probe(mha_cpu_level level, long iterations, double *checksum);
+/// The Float form of `mha_f64_peak_probe`.
+double mha_f32_peak_probe(mha_cpu_level level, long iterations, double *checksum);
+
 /// Data cache sizes in bytes of one core (level 1 data, level 2) and of the last level,
 /// from the operating system; 0 where unknown.
 typedef struct {

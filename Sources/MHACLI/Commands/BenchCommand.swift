@@ -2,7 +2,9 @@ import Foundation
 import MHACore
 import MHAFormats
 
-/// `mha-cli bench`: times the forward pass on seeded random data and reports the median.
+/// `mha-cli bench`: times the forward pass (or, with `--gemm`, the projections' matrix
+/// product) on seeded random data and reports the median, with the machine's arithmetic peak
+/// measured in the same run and the share of it reached.
 struct BenchCommand: Command {
     /// The declaration that parsing, help and completions read.
     static let spec = CommandSpec(
@@ -10,13 +12,19 @@ struct BenchCommand: Command {
         abstract: "Time the engine on random data of a given size.",
         discussion: """
         Runs the forward pass --repeat times on SplitMix64 data and reports the median wall time \
-        and GFLOP/s, counting 8·n·d_model² + 4·n²·d_model floating-point operations per pass.
+        and GFLOP/s, counting 8·n·d_model² + 4·n²·d_model floating-point operations per pass; \
+        --gemm times the product (n × d_model)·(d_model × d_model) instead (2·n·d_model² \
+        operations). Both report the arithmetic peak measured in the same run (independent \
+        multiply-adds in registers on every thread) and the share of it reached, with the \
+        instruction set in use (MHA_CPU=baseline|avx2|avx512 lowers it; MHA_THREADS caps the \
+        threads).
         """,
         options: [DimensionArguments.seqLen, DimensionArguments.modelDim, DimensionArguments.heads,
-                  causalFlag, floatFlag, repeatOption, format])
+                  causalFlag, floatFlag, gemmFlag, repeatOption, format])
 
     static let causalFlag = Flag("causal", help: "Time a causal pass (FLOPs are still counted in full).")
     static let floatFlag = Flag("float", help: "Time the single-precision engine (double by default).")
+    static let gemmFlag = Flag("gemm", help: "Time the matrix product (n × d_model)·(d_model × d_model) instead of the forward pass.")
     static let repeatOption = Option<Int>.integer("repeat", "r", in: 1...1_000_000, help: "Timed runs (after one warm-up run).", default: "5")
     static let format = Option<OutputFormat>.choice("format", "format", help: "Output format.", default: "text", values: [.text, .json])
 
@@ -26,15 +34,18 @@ struct BenchCommand: Command {
     let useFloat: Bool
     /// `--causal`.
     let causal: Bool
+    /// `--gemm`: time the matrix product.
+    let gemm: Bool
     /// `--repeat`: timed runs after the warm-up.
     let repeats: Int
     /// `--format json`.
     let json: Bool
 
     init(_ arguments: ParsedArguments) throws {
-        dimensions = try DimensionArguments(arguments, kvHeads: nil)
+        dimensions = try DimensionArguments(arguments, kvHeads: nil, defaultHeads: arguments[Self.gemmFlag] ? 1 : nil)
         useFloat = arguments[Self.floatFlag]
         causal = arguments[Self.causalFlag]
+        gemm = arguments[Self.gemmFlag]
         repeats = try arguments[Self.repeatOption] ?? 5
         json = try arguments[Self.format] == .json
         try MemoryBudget.check(values: dimensions.bundleValueCount, bytesPerValue: useFloat ? 12 : 24, what: "the benchmark")
@@ -42,28 +53,53 @@ struct BenchCommand: Command {
 
     func run() throws -> CommandOutput {
         let d = dimensions
-        let result = useFloat
+        let result = try measure()
+        let peak = useFloat
+            ? Benchmark.arithmeticPeak(Float.self, repeats: 3) : Benchmark.arithmeticPeak(Double.self, repeats: 3)
+        let share = peak.gflops > 0 ? result.gflops / peak.gflops : 0
+        let precision = useFloat ? "float32" : "float64"
+        if json {
+            var fields: [(String, JSONValue)] = gemm
+                ? [("gemm", .bool(true)), ("m", .int(d.seqLen)), ("k", .int(d.modelDim)), ("n", .int(d.modelDim))]
+                : [("seq_len", .int(d.seqLen)), ("d_model", .int(d.modelDim)), ("heads", .int(d.heads)),
+                   ("causal", .bool(causal))]
+            fields += [
+                ("precision", .string(precision)), ("repeat", .int(repeats)),
+                ("seconds_median", .number(result.secondsMedian)), ("gflops", .number(result.gflops)),
+                ("flops", Self.integral(result.flops)), ("cpu_seconds_median", .number(result.cpuSecondsMedian)),
+                ("gflops_per_cpu_second", .number(result.gflopsPerCPUSecond)),
+                ("peak_gflops", .number(peak.gflops)), ("peak_gflops_per_cpu_second", .number(peak.gflopsPerCPUSecond)),
+                ("share_of_peak", .number(share)), ("cpu_level", .string(Kernels.cpuLevel.description)),
+                ("threads", .int(Kernels.threadCount)),
+            ]
+            return CommandOutput(text: JSONValue.object(fields).serialized() + "\n")
+        }
+        let what = gemm
+            ? "(\(d.seqLen) × \(d.modelDim))·(\(d.modelDim) × \(d.modelDim)) product"
+            : "n = \(d.seqLen), d_model = \(d.modelDim), τ = \(d.heads)\(causal ? ", causal" : "")"
+        let text = """
+        \(what), \(precision), \(repeats) runs
+        median  \(String(format: "%.6f", result.secondsMedian)) s
+        rate    \(String(format: "%.2f", result.gflops)) GFLOP/s  (\(String(format: "%.4g", result.flops)) FLOPs per \(gemm ? "product" : "pass"))
+        peak    \(String(format: "%.2f", peak.gflops)) GFLOP/s  (multiply-adds in registers, \(Kernels.cpuLevel), \(Kernels.threadCount) threads; \(String(format: "%.0f", 100 * share)) % of it reached)
+
+        """
+        return CommandOutput(text: text)
+    }
+
+    /// Times the forward pass or, with `--gemm`, the product.
+    private func measure() throws -> Benchmark.Result {
+        let d = dimensions
+        if gemm {
+            return useFloat
+                ? Benchmark.matrixProduct(Float.self, m: d.seqLen, n: d.modelDim, k: d.modelDim, repeats: repeats)
+                : Benchmark.matrixProduct(Double.self, m: d.seqLen, n: d.modelDim, k: d.modelDim, repeats: repeats)
+        }
+        return useFloat
             ? try Benchmark.forward(Float.self, sequenceLength: d.seqLen, modelWidth: d.modelDim, heads: d.heads,
                                     causal: causal, repeats: repeats)
             : try Benchmark.forward(Double.self, sequenceLength: d.seqLen, modelWidth: d.modelDim, heads: d.heads,
                                     causal: causal, repeats: repeats)
-        let (seconds, gflops, flops) = (result.secondsMedian, result.gflops, result.flops)
-        if json {
-            let object = JSONValue.object([
-                ("seq_len", .int(d.seqLen)), ("d_model", .int(d.modelDim)), ("heads", .int(d.heads)),
-                ("causal", .bool(causal)), ("precision", .string(useFloat ? "float32" : "float64")),
-                ("repeat", .int(repeats)), ("seconds_median", .number(seconds)),
-                ("gflops", .number(gflops)), ("flops", Self.integral(flops)),
-            ])
-            return CommandOutput(text: object.serialized() + "\n")
-        }
-        let text = """
-        n = \(d.seqLen), d_model = \(d.modelDim), τ = \(d.heads)\(causal ? ", causal" : ""), \(useFloat ? "float32" : "float64"), \(repeats) runs
-        median  \(String(format: "%.6f", seconds)) s
-        rate    \(String(format: "%.2f", gflops)) GFLOP/s  (\(String(format: "%.4g", flops)) FLOPs per pass)
-
-        """
-        return CommandOutput(text: text)
     }
 
     /// A count held as a `Double` as a JSON integer when it is a whole number that fits `Int`.

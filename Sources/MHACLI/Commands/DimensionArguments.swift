@@ -24,13 +24,15 @@ struct DimensionArguments: Sendable, Equatable {
     /// g·d_k, the width of K and V.
     var kvDim: Int { kvHeads * headDim }
 
-    /// Reads and checks the dimension options.
+    /// Reads and checks the dimension options; `defaultHeads` stands in for a missing
+    /// `--heads` (for `bench --gemm`, which has no heads).
     /// - Throws: `UsageError` naming the missing option or explaining the arithmetic.
-    init(_ a: ParsedArguments, kvHeads kvHeadsOption: Option<Int>? = Self.kvHeads) throws(UsageError) {
+    init(_ a: ParsedArguments, kvHeads kvHeadsOption: Option<Int>? = Self.kvHeads,
+         defaultHeads: Int? = nil) throws(UsageError) {
         guard let d = try a[Self.modelDim] else {
             throw .missingOption(option: Self.modelDim.spec.display, reason: "the model width is required")
         }
-        guard let t = try a[Self.heads] else {
+        guard let t = try a[Self.heads] ?? defaultHeads else {
             throw .missingOption(option: Self.heads.spec.display, reason: "the number of heads is required")
         }
         guard let n = try a[Self.seqLen] else {

@@ -1,4 +1,5 @@
 import MHACore
+import MHAFormats
 
 /// The declaration of `mha-cli run`: every option of docs/contract.md.
 extension RunCommand {
@@ -9,13 +10,14 @@ extension RunCommand {
         discussion: """
         H (n × d_model) is projected to Q = H·W^q + b^q, K, V; head j uses columns j·d_k ..< (j+1)·d_k \
         and computes softmax(Q_j·K_jᵀ·scale + mask)·V_j; output = [head_1 | … | head_τ]·W^o + b^o. \
-        Matrices are read from .csv, .tsv, .json or .npy files ('-' reads stdin, format sniffed); \
-        options given on the command line override the values of a --bundle.
+        Matrices are read from .csv, .tsv, .json or .npy files, or one array of an .npz or .safetensors \
+        file as FILE:NAME ('-' reads stdin, format sniffed); options given on the command line override \
+        the values of a --bundle or --checkpoint.
         """,
         options: [
             input, wq, wk, wv, wo, bq, bk, bv, bo, bundle, weights, heads, kvHeads, causal, noCausal, mask,
             scale, token, layout, inProjection, format, show, precision, useFloat, output, steps, heatmap,
-            tokens, noColor, full,
+            tokens, noColor, full, checkpoint, layer, arch, config,
         ])
 
     static let input = Option<String>.file("input", short: "x", help: "H, n × d_model, one token per row ('-' reads stdin).")
@@ -27,7 +29,7 @@ extension RunCommand {
     static let bk = Option<String>.file("bk", help: "Bias b^k, a row of kv_heads·d_k values.")
     static let bv = Option<String>.file("bv", help: "Bias b^v, a row of kv_heads·d_k values.")
     static let bo = Option<String>.file("bo", help: "Bias b^o, a row of d_out values.")
-    static let bundle = Option<String>.file("bundle", help: "A JSON object with any of x, wq, wk, wv, wo, bq, bk, bv, bo, mask, in_proj, heads, kv_heads, causal, scale, token, layout ('-' reads stdin).")
+    static let bundle = Option<String>.file("bundle", help: "A JSON object (or an .npz of arrays named like its matrix keys) with any of x, wq, wk, wv, wo, bq, bk, bv, bo, mask, in_proj, heads, kv_heads, causal, scale, token, layout ('-' reads stdin).")
     static let weights = Option<RunOptions.WeightFill>(
         .value("weights", "fill", help: "Fill weights that are not given: identity, or random[:SEED] (uniform in [-1, 1) scaled by 1/√d_model). Without it a missing weight is an error.", completion: .words(["identity", "random"])),
         convert: { text, spec throws(UsageError) in try RunOptions.WeightFill(text, spec) })
@@ -49,6 +51,15 @@ extension RunCommand {
     static let heatmap = Flag("heatmap", help: "Show each head's attention weights as a terminal heatmap.")
     static let tokens = Option<[String]>.list("tokens", "names", help: "Comma list of names for the token rows and columns.")
     static let noColor = Flag("no-color", help: "No ANSI colour even on a terminal (NO_COLOR does the same).")
+    static let checkpoint = Option<String>.file("checkpoint", help: "A model's .safetensors (or .npz): take layer --layer's attention weights, biases, layout, τ, g, d_k and RoPE from it and its config.json; flags still win.")
+    static let layer = Option<Int>.integer("layer", "L", minimum: 0, help: "The attention layer of --checkpoint to read (0-based).")
+    static let arch = Option<String>(.value("arch", "family", help: "The checkpoint's architecture: auto (config.json's model_type, else the tensor names), gpt2, bert (BERT family) or llama (Llama, Mistral, Qwen2).", default: "auto", values: ["auto"] + CheckpointArchitecture.allCases.map(\.rawValue))) { text, spec throws(UsageError) in
+        guard text == "auto" || CheckpointArchitecture(rawValue: text) != nil else {
+            throw spec.invalid(text, "expected one of auto, " + CheckpointArchitecture.allCases.map(\.rawValue).joined(separator: ", "))
+        }
+        return text
+    }
+    static let config = Option<String>.string("config", "file", help: "The checkpoint's config.json (default: config.json beside --checkpoint).", completion: .file)
     static let full = Flag("full", help: "Print whole matrices instead of eliding the middle of large ones.")
 }
 

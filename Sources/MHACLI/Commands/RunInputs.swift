@@ -17,17 +17,20 @@ struct RunInputs {
     /// Reads the bundle, then each matrix file, then fills or refuses missing weights.
     /// - Throws: `FormatError` (66 or 65) from the readers, `UsageError` for a missing input.
     init(_ o: RunOptions) throws {
-        let bundle = try o.bundle.map { path throws(FormatError) in try InputBundle.read(path: path) } ?? InputBundle()
+        let checkpointLayer = try o.checkpoint?.read(heads: o.heads)
+        let bundle = try checkpointLayer.map(\.bundle)
+            ?? o.bundle.map { path throws(FormatError) in try InputBundle.read(path: path) } ?? InputBundle()
         matrices = bundle.matrices
         for (key, path) in o.paths.sorted(by: { $0.key < $1.key }) {
             matrices[key] = try MatrixReader.read(path: path)
         }
-        let bundleName = o.bundle.map { $0 == "-" ? "<stdin>" : $0 }
+        let bundleName = o.checkpoint?.path ?? o.bundle.map { $0 == "-" ? "<stdin>" : $0 }
         layout = o.layout ?? bundle.layout ?? .xw
         configuration = AttentionConfiguration(
             heads: o.heads ?? bundle.heads ?? 1, kvHeads: o.kvHeads ?? bundle.kvHeads,
             causal: o.noCausal ? false : o.causal || (bundle.causal ?? false), scale: o.scale ?? bundle.scale,
             token: o.token ?? bundle.token, intermediates: o.intermediates)
+        if let checkpointLayer { checkpointLayer.configure(&configuration) }
         if let bundleName {
             let fromBundle = [("heads", o.heads == nil && bundle.heads != nil), ("kv_heads", o.kvHeads == nil && bundle.kvHeads != nil),
                               ("token", o.token == nil && bundle.token != nil), ("scale", o.scale == nil && bundle.scale != nil),

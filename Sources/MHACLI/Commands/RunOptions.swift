@@ -61,6 +61,8 @@ struct RunOptions: Sendable {
     var steps = false, heatmap = false, noColor = false, full = false
     /// `--tokens`.
     var tokenNames: [String]?
+    /// `--checkpoint FILE --layer L [--arch A] [--config FILE]`.
+    var checkpoint: CheckpointChoice?
 
     /// The matrix options and their bundle keys.
     static let matrixOptions: [(option: Option<String>, key: String)] = [
@@ -93,6 +95,7 @@ struct RunOptions: Sendable {
         useFloat = a[R.useFloat]
         output = try a[R.output]
         (steps, heatmap, noColor, full) = (a[R.steps], a[R.heatmap], a[R.noColor], a[R.full])
+        checkpoint = try CheckpointChoice(a)
         if let names = try a[R.tokens] {
             if let bad = names.first(where: { $0.unicodeScalars.contains { $0.properties.generalCategory == .control } }) {
                 throw R.tokens.spec.invalid(names.joined(separator: ","),
@@ -115,6 +118,9 @@ struct RunOptions: Sendable {
         }
         if paths["in_proj"] != nil, let separate = ["wq", "wk", "wv"].first(where: { paths[$0] != nil }) {
             throw .invalidRequest("--in-proj replaces --wq, --wk and --wv; do not give --\(separate) too")
+        }
+        if checkpoint != nil, bundle != nil {
+            throw .invalidRequest("--checkpoint and --bundle both give the weights; give one")
         }
         if paths.values.filter({ $0 == "-" }).count + (bundle == "-" ? 1 : 0) > 1 {
             throw .invalidRequest("only one input can read stdin ('-')")

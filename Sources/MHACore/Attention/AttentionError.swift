@@ -5,6 +5,8 @@ import Foundation
 public enum AttentionError: MHAError, Equatable {
     /// A matrix has the wrong shape: `name is 4×6 but …: name must be 4×4`.
     case shapeMismatch(name: String, actual: Shape, reason: String, expected: String)
+    /// Two operands disagree: `memory is 5×6 but wk is 8×8: wk must be 6×8`.
+    case shapesDisagree(name: String, actual: Shape, other: String, otherShape: Shape, expected: String)
     /// d_model is not divisible by τ.
     case headsDoNotDivideModel(modelDim: Int, heads: Int)
     /// τ is not divisible by g.
@@ -27,13 +29,30 @@ public enum AttentionError: MHAError, Equatable {
     case emptyInput(Shape)
     /// The run needs more memory than the machine has available.
     case insufficientMemory(needed: Int, available: Int)
+    /// A mask entry that its kind does not allow: not 0 or 1 (keep, block), or +∞/NaN
+    /// (additive).
+    case invalidMaskEntry(row: Int, column: Int, value: Double, kind: String)
+    /// RoPE's rotated dimensions are odd, not positive, or more than d_k.
+    case invalidRotaryDimensions(dimensions: Int, headDim: Int)
+    /// RoPE's base is not a positive finite number.
+    case invalidRotaryBase(Double)
+    /// The sliding window is not a positive number of keys.
+    case invalidWindow(Int)
+    /// The soft-cap is not a positive finite number.
+    case invalidSoftcap(Double)
+    /// The position offset is negative.
+    case negativePositionOffset(Int)
+    /// A per-batch list (memories, masks) whose length is neither 1 nor the batch size.
+    case batchCountMismatch(name: String, count: Int, batch: Int)
 
     public var category: ErrorCategory {
         switch self {
         case .headsDoNotDivideModel, .kvHeadsDoNotDivideHeads, .nonPositive, .tokenOutOfRange,
-             .invalidScale, .projectionSource:
+             .invalidScale, .projectionSource, .invalidRotaryDimensions, .invalidRotaryBase, .invalidWindow,
+             .invalidSoftcap, .negativePositionOffset:
             return .usage
-        case .shapeMismatch, .nonFinite, .invalidMaskValue, .overflow, .emptyInput, .insufficientMemory:
+        case .shapeMismatch, .shapesDisagree, .nonFinite, .invalidMaskValue, .overflow, .emptyInput, .insufficientMemory,
+             .invalidMaskEntry, .batchCountMismatch:
             return .data
         }
     }
@@ -42,6 +61,8 @@ public enum AttentionError: MHAError, Equatable {
         switch self {
         case let .shapeMismatch(name, actual, reason, expected):
             return "\(name) is \(actual) but \(reason): \(name) must be \(expected)"
+        case let .shapesDisagree(name, actual, other, otherShape, expected):
+            return "\(other) is \(otherShape) but \(name) is \(actual): \(name) must be \(expected)"
         case let .headsDoNotDivideModel(modelDim, heads):
             return "d_model \(modelDim) is not divisible by \(heads) heads (\(modelDim) / \(heads) = \(quotient(modelDim, heads)))"
         case let .kvHeadsDoNotDivideHeads(heads, kvHeads):
@@ -64,6 +85,22 @@ public enum AttentionError: MHAError, Equatable {
             return "x is \(shape): the input needs at least one token and one column"
         case let .insufficientMemory(needed, available):
             return "this run needs \(ByteCount.describe(needed)); \(ByteCount.describe(available)) available"
+        case let .invalidMaskEntry(row, column, value, kind):
+            return kind == "additive"
+                ? "mask[\(row), \(column)] is \(value): an additive mask's values must be finite or -inf (blocked)"
+                : "mask[\(row), \(column)] is \(value): mask entries must be 0 or 1 (\(kind == "block" ? "1 = blocked, 0 = may attend" : "1 = may attend, 0 = blocked"))"
+        case let .invalidRotaryDimensions(dimensions, headDim):
+            return "rope dimensions \(dimensions) are invalid: they must be even, positive and at most d_k = \(headDim)"
+        case let .invalidRotaryBase(base):
+            return "rope base \(base) is invalid: it must be a positive finite number"
+        case let .invalidWindow(window):
+            return "window \(window) is invalid: it must be a positive number of keys"
+        case let .invalidSoftcap(cap):
+            return "softcap \(cap) is invalid: it must be a positive finite number"
+        case let .negativePositionOffset(offset):
+            return "position offset \(offset) is invalid: it must be 0 or more"
+        case let .batchCountMismatch(name, count, batch):
+            return "\(count) \(name) for a batch of \(batch) sequences: give one (shared) or \(batch)"
         }
     }
 }

@@ -2,9 +2,10 @@ import CMHAKernels
 
 /// Where the kernels run: which instruction-set level and on how many threads.
 ///
-/// The engine uses `standard`; tests pass others to check every level and thread count
-/// against the reference. Results do not depend on `threads`: every output element is
-/// computed by the same operations in the same order however the work is split.
+/// The engine uses `current`: `standard`, unless a caller (a test checking every level and
+/// thread count against the reference) binds `override` around its work. Results do not
+/// depend on `threads`: every output element is computed by the same operations in the same
+/// order however the work is split.
 struct KernelContext: Sendable {
     /// The micro-kernels' instruction set.
     var level: CPULevel
@@ -13,6 +14,13 @@ struct KernelContext: Sendable {
 
     /// `CPULevel.selected` on `Kernels.threadCount` threads.
     static let standard = KernelContext(level: .selected, threads: Kernels.threadCount)
+
+    /// A context for the work run inside `KernelContext.$override.withValue(…) { … }`, on
+    /// this thread and (through `Kernels.parallelFor`) on the threads it fans out to.
+    @TaskLocal static var override: KernelContext?
+
+    /// `override` if bound, else `standard`.
+    static var current: KernelContext { override ?? standard }
 }
 
 extension Kernels {

@@ -53,7 +53,7 @@ extension Kernels {
         m: Int, n: Int, k: Int,
         a: UnsafePointer<S>, lda: Int,
         b: UnsafePointer<S>, ldb: Int, transposeB: Bool,
-        c: UnsafeMutablePointer<S>, ldc: Int, context: KernelContext = .standard
+        c: UnsafeMutablePointer<S>, ldc: Int, context: KernelContext = .current
     ) {
         guard m > 0, n > 0 else { return }
         let work = m.multipliedReportingOverflow(by: n).partialValue

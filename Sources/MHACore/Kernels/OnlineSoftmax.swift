@@ -11,8 +11,10 @@ struct ScoreBlock<S> {
     var width: Int
     /// Index of the block's first key.
     var firstKey: Int
-    /// Sequence position of the block's first query row.
+    /// Position (in key coordinates) of the block's first query row.
     var firstPosition: Int
+    /// Index of the block's first query row among the kernel call's rows (for the mask).
+    var firstRow: Int
 }
 
 /// The running row maximum m and row sum ℓ of the online softmax, for one query tile.
@@ -65,29 +67,34 @@ struct OnlineSoftmaxState<S: AttentionScalar> {
 }
 
 extension Kernels {
-    /// One online-softmax step for a block of scores: scales them, blocks masked keys (−∞),
-    /// then per row raises m to m′ = max(m, block maximum), replaces the scores by
-    /// P = exp(score − m′), sets ℓ = ℓ·exp(m − m′) + ΣP and rescales the row's output
-    /// accumulator by exp(m − m′). Rows with nothing visible yet get P = 0.
+    /// One online-softmax step for a block of raw dot products: turns them into logits by
+    /// `rule` (scale, soft-cap, ALiBi, visible range, user mask; blocked = −∞), then per row
+    /// raises m to m′ = max(m, block maximum), replaces the logits by P = exp(logit − m′),
+    /// sets ℓ = ℓ·exp(m − m′) + ΣP and rescales the row's output accumulator by
+    /// exp(m − m′). Rows with nothing visible yet get P = 0.
     static func updateOnlineSoftmax<S: PackedScalar>(
-        _ level: CPULevel, _ block: ScoreBlock<S>, scale: S, causal: Bool,
-        mask: UnsafePointer<Bool>?, maskStride: Int, state: OnlineSoftmaxState<S>,
-        output: UnsafeMutablePointer<S>, outputStride: Int, headDim: Int
+        _ level: CPULevel, _ block: ScoreBlock<S>, rule: ScoreRule<S>, keyCount: Int,
+        state: OnlineSoftmaxState<S>, output: UnsafeMutablePointer<S>, outputStride: Int, headDim: Int
     ) {
+        // With a positive scale and nothing else reshaping the scores, max(x·scale) =
+        // scale·max(x), so the scaling is folded into the exponentiation.
+        let folded = rule.scale > 0 && !rule.reshapes
         for r in 0..<block.rows {
             let row = block.scores + r * block.stride
             let position = block.firstPosition + r
             // An overflowed score poisons its row (ℓ = NaN, kept through every later block):
             // `normalise` fills it with NaN for the forward pass to report, never as masked.
-            if !scoresAreFinite(row: row, width: block.width, scale: scale) { state.sum[r] = .nan }
-            // With a positive scale, max(x·scale) = scale·max(x), so the scaling is folded
-            // into the exponentiation; any other scale is applied to the scores first.
-            let folded = scale > 0
-            let blockMaximum = scaleAndMask(level, row: row, width: block.width,
-                                            scale: folded ? nil : scale,
-                                            visible: causal ? position - block.firstKey + 1 : nil,
-                                            mask: mask.map { $0 + position * maskStride + block.firstKey })
-                * (folded ? scale : 1)
+            if !scoresAreFinite(row: row, width: block.width, scale: rule.scale) { state.sum[r] = .nan }
+            let visible = rule.visibleKeys(position: position, keyCount: keyCount)
+            let lower = Swift.min(block.width, Swift.max(0, visible.lowerBound - block.firstKey))
+            let upper = Swift.max(lower, Swift.min(block.width, visible.upperBound - block.firstKey))
+            for t in 0..<lower { row[t] = -S.infinity }
+            for t in upper..<block.width { row[t] = -S.infinity }
+            if !folded {
+                applyRule(rule, row: row, lower: lower, upper: upper, firstKey: block.firstKey,
+                          position: position, kernelRow: block.firstRow + r)
+            }
+            let blockMaximum = S.maximum(level, row: row + lower, count: upper - lower) * (folded ? rule.scale : 1)
             let previous = state.maximum[r]
             let maximum = Swift.max(previous, blockMaximum)
             guard maximum > -S.infinity else {
@@ -100,7 +107,7 @@ extension Kernels {
             // the product's rounding error, up to ulp(m)/2 — 1e183 for scores near 1e200 — as
             // the exponent).
             let total = S.exponentiate(level, row: row, count: block.width,
-                                       scale: folded ? scale : 1, shift: -maximum)
+                                       scale: folded ? rule.scale : 1, shift: -maximum)
             state.sum[r] = state.sum[r] * correction + total
             state.maximum[r] = maximum
             if correction != 1 {
@@ -110,21 +117,27 @@ extension Kernels {
         }
     }
 
-    /// Multiplies a score row by `scale` (when given); sets −∞ on keys at or past `visible`
-    /// (causal) and where `mask` is false. Returns the row maximum.
+    /// Replaces the raw products inside `lower ..< upper` by their logits under `rule`. Each
+    /// stage is one loop over the row (the same operations, in the same order, as
+    /// `ScoreRule.logit`).
     @inline(__always)
-    static func scaleAndMask<S: PackedScalar>(
-        _ level: CPULevel, row: UnsafeMutablePointer<S>, width: Int,
-        scale: S?, visible: Int?, mask: UnsafePointer<Bool>?
-    ) -> S {
-        if let scale {
-            for t in 0..<width { row[t] *= scale }
+    static func applyRule<S: AttentionScalar>(
+        _ rule: ScoreRule<S>, row: UnsafeMutablePointer<S>, lower: Int, upper: Int,
+        firstKey: Int, position: Int, kernelRow: Int
+    ) {
+        let scale = rule.scale
+        for t in lower..<upper { row[t] *= scale }
+        if let c = rule.softcap {
+            for t in lower..<upper { row[t] = ScoreRule.cap(row[t], c) }
         }
-        let blockedFrom = Swift.min(width, Swift.max(0, visible ?? width))
-        for t in blockedFrom..<width { row[t] = -S.infinity }
-        if let mask {
-            for t in 0..<blockedFrom where !mask[t] { row[t] = -S.infinity }
+        if let m = rule.slope {
+            // −m·(p − key), key = firstKey + t.
+            let offset = position - firstKey
+            for t in lower..<upper { row[t] -= m * S(offset - t) }
         }
-        return S.maximum(level, row: row, count: blockedFrom)
+        if let bias = rule.bias {
+            let biasRow = bias + kernelRow * rule.biasStride + firstKey
+            for t in lower..<upper { row[t] += biasRow[t] }
+        }
     }
 }

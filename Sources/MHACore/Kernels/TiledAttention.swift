@@ -13,27 +13,28 @@ extension Kernels {
     /// K (transposed) and V are packed once into micro-kernel panels. Then for each tile of
     /// Br = 8·MR query rows (`attendQueryTile`): S = Q_tile·K_tileᵀ by the GEMM micro-kernel
     /// into a Br × 128 buffer; the online softmax (`updateOnlineSoftmax`) turns S into
-    /// unnormalised weights P = exp(S·scale − m) while keeping each row's running maximum m
-    /// and sum ℓ and rescaling the output row when m grows; O += P·V_tile by the
-    /// micro-kernel; finally O /= ℓ. With `causal`, key tiles entirely after the query tile's
-    /// last position are never computed, so a causal pass does about half the work. Query
+    /// logits by the head's `ScoreRule` and then into unnormalised weights P = exp(logit − m)
+    /// while keeping each row's running maximum m and sum ℓ and rescaling the output row when
+    /// m grows; O += P·V_tile by the micro-kernel; finally O /= ℓ. Key tiles entirely outside
+    /// the tile's visible range (after the last position with `causal`, before the first
+    /// row's window) are never computed: a causal pass does about half the work, a window of
+    /// W about n·W of the n² products. Query
     /// tiles are independent: a large head spreads them over the cores (when the caller
     /// already runs heads in parallel, Dispatch keeps the nested loop on the current thread).
     /// - Complexity: O(queries · keys · d) time, O(keys · d + Br · 128) extra memory per
     ///   thread.
     static func tiledAttention<S: PackedScalar>(
         _ context: KernelContext,
-        queries: UnsafePointer<S>, queryStride: Int, queryCount: Int, firstQuery: Int,
+        queries: UnsafePointer<S>, queryStride: Int, queryCount: Int, firstPosition: Int,
         keys: UnsafePointer<S>, keyStride: Int,
         values: UnsafePointer<S>, valueStride: Int, keyCount: Int,
-        headDim d: Int, scale: S, causal: Bool,
-        mask: UnsafePointer<Bool>?, maskStride: Int,
+        headDim d: Int, valueDim dv: Int, rule: ScoreRule<S>,
         output: UnsafeMutablePointer<S>, outputStride: Int
     ) -> [Int] {
         let plan = GEMMPlan(S.self, level: context.level)
         let (nr, bc) = (plan.columnsPerTile, keyTileSize)
         let keyTiles = (keyCount + bc - 1) / bc
-        let valueTileSize = bc * roundUp(d, to: nr)
+        let valueTileSize = bc * roundUp(dv, to: nr)
         let packedKeys = PackingBuffer<S>(count: roundUp(keyCount, to: nr) * d)
         let packedValues = PackingBuffer<S>(count: keyTiles * valueTileSize)
         defer { packedKeys.free(); packedValues.free() }
@@ -42,15 +43,14 @@ extension Kernels {
         for index in 0..<keyTiles {
             let first = index * bc
             packB(values + first * valueStride, ldb: valueStride, transposed: false,
-                  depth: Swift.min(bc, keyCount - first), columns: d, nr: nr,
+                  depth: Swift.min(bc, keyCount - first), columns: dv, nr: nr,
                   into: packedValues.base + index * valueTileSize)
         }
         let head = PackedHead(queries: queries, queryStride: queryStride, queryCount: queryCount,
-                              firstQuery: firstQuery, keys: packedKeys.base,
+                              firstPosition: firstPosition, keys: packedKeys.base,
                               values: packedValues.base, valueTileSize: valueTileSize,
-                              keyCount: keyCount, headDim: d, scale: scale, causal: causal,
-                              mask: mask, maskStride: maskStride, output: output,
-                              outputStride: outputStride)
+                              keyCount: keyCount, headDim: d, valueDim: dv, rule: rule,
+                              output: output, outputStride: outputStride)
         let br = queryTileHeight * plan.rowsPerTile
         let queryTiles = (queryCount + br - 1) / br
         let work = queryCount.multipliedReportingOverflow(by: keyCount * d)
@@ -65,7 +65,7 @@ extension Kernels {
         var fullyMasked = [[Int]](repeating: [], count: queryTiles)
         fullyMasked.withUnsafeMutableBufferPointer { slots in
             parallelFor(queryTiles, threads: context.threads) { turn in
-                let index = causal ? queryTiles - 1 - turn : turn
+                let index = rule.causal ? queryTiles - 1 - turn : turn
                 let scratch = QueryTileScratch<S>(rows: br, depth: d, keys: bc)
                 defer { scratch.free() }
                 slots[index] = attendQueryTile(plan, head, index: index, scratch: scratch)
@@ -75,42 +75,41 @@ extension Kernels {
     }
 
     /// One query tile (rows index·Br ..< (index+1)·Br) against every visible key tile.
-    /// - Returns: the positions of the tile's rows that had nothing to attend to.
+    /// - Returns: the rows (of the whole call) in the tile that had nothing to attend to.
     static func attendQueryTile<S: PackedScalar>(
         _ plan: GEMMPlan, _ head: PackedHead<S>, index: Int, scratch: QueryTileScratch<S>
     ) -> [Int] {
-        let (mr, bc, d) = (plan.rowsPerTile, keyTileSize, head.headDim)
+        let (mr, bc, d, dv) = (plan.rowsPerTile, keyTileSize, head.headDim, head.valueDim)
         let br = queryTileHeight * mr
         let q0 = index * br
         let rows = Swift.min(br, head.queryCount - q0)
         let out = head.output + q0 * head.outputStride
-        for r in 0..<rows { (out + r * head.outputStride).update(repeating: 0, count: d) }
+        for r in 0..<rows { (out + r * head.outputStride).update(repeating: 0, count: dv) }
         scratch.state.reset(rows: rows)
         packA(head.queries + q0 * head.queryStride, lda: head.queryStride, rows: rows, depth: d,
               mr: mr, into: scratch.packedQueries.base)
-        let lastPosition = head.firstQuery + q0 + rows - 1
-        for first in stride(from: 0, to: head.keyCount, by: bc) {
-            if head.causal && first > lastPosition { break }
+        let firstRange = head.rule.visibleKeys(position: head.firstPosition + q0, keyCount: head.keyCount)
+        let lastRange = head.rule.visibleKeys(position: head.firstPosition + q0 + rows - 1, keyCount: head.keyCount)
+        for first in stride(from: firstRange.lowerBound / bc * bc, to: lastRange.upperBound, by: bc) {
             let width = Swift.min(bc, head.keyCount - first)
             S.multiplyBlock(plan.level, height: rows, width: width, depth: d,
                             a: scratch.packedQueries.base, b: head.keys + first * d,
                             c: scratch.scores.base, ldc: bc, accumulate: false)
             let block = ScoreBlock(scores: scratch.scores.base, stride: bc, rows: rows,
                                    width: width, firstKey: first,
-                                   firstPosition: head.firstQuery + q0)
-            updateOnlineSoftmax(plan.level, block, scale: head.scale, causal: head.causal,
-                                mask: head.mask, maskStride: head.maskStride,
+                                   firstPosition: head.firstPosition + q0, firstRow: q0)
+            updateOnlineSoftmax(plan.level, block, rule: head.rule, keyCount: head.keyCount,
                                 state: scratch.state, output: out,
-                                outputStride: head.outputStride, headDim: d)
+                                outputStride: head.outputStride, headDim: dv)
             packA(scratch.scores.base, lda: bc, rows: rows, depth: width, mr: mr,
                   into: scratch.packedWeights.base)
-            S.multiplyBlock(plan.level, height: rows, width: d, depth: width,
+            S.multiplyBlock(plan.level, height: rows, width: dv, depth: width,
                             a: scratch.packedWeights.base,
                             b: head.values + first / bc * head.valueTileSize,
                             c: out, ldc: head.outputStride, accumulate: true)
         }
         return scratch.state.normalise(rows: rows, output: out, outputStride: head.outputStride,
-                                       headDim: d).map { head.firstQuery + q0 + $0 }
+                                       headDim: dv).map { q0 + $0 }
     }
 }
 
@@ -120,21 +119,19 @@ struct PackedHead<S: AttentionScalar> {
     var queries: UnsafePointer<S>
     var queryStride: Int
     var queryCount: Int
-    /// Sequence position of query row 0.
-    var firstQuery: Int
+    /// Position (key coordinates) of query row 0.
+    var firstPosition: Int
     /// Kᵀ in NR-key panels of depth d.
     var keys: UnsafeMutablePointer<S>
     /// V in 128-key tiles, each `valueTileSize` long, in NR-column panels.
     var values: UnsafeMutablePointer<S>
     var valueTileSize: Int
-    /// n (keys) and d_k.
+    /// n_k (keys), d_k and d_v.
     var keyCount: Int
     var headDim: Int
-    /// Score factor, causal flag and optional mask, as in `streamingAttention`.
-    var scale: S
-    var causal: Bool
-    var mask: UnsafePointer<Bool>?
-    var maskStride: Int
+    var valueDim: Int
+    /// How raw products become logits, as in `streamingAttention`.
+    var rule: ScoreRule<S>
     /// Output row 0 (rows `outputStride` apart).
     var output: UnsafeMutablePointer<S>
     var outputStride: Int

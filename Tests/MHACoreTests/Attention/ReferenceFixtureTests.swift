@@ -1,7 +1,8 @@
 import Testing
 @testable import MHACore
 
-/// The engine against numpy's float64 reference (Fixtures/make_attention_fixtures.py).
+/// The engine against numpy's float64 reference (Fixtures/make_attention_fixtures.py), at
+/// every instruction-set level this machine runs.
 @Suite struct ReferenceFixtureTests {
     static let names = [
         "single_head", "two_heads", "four_heads_causal", "eight_heads_biases", "one_token",
@@ -13,14 +14,18 @@ import Testing
         #expect(try AttentionFixture.all().map(\.name).sorted() == Self.names.sorted())
     }
 
-    @Test(arguments: names)
-    func doubleMatchesReference(_ name: String) throws {
-        try check(name, Double.self, tolerance: 1e-12, normwise: false)
+    @Test(arguments: names, CPULevel.runnable)
+    func doubleMatchesReference(_ name: String, level: CPULevel) throws {
+        try KernelContext.$override.withValue(KernelContext(level: level, threads: 2)) {
+            try check(name, Double.self, tolerance: 1e-12, normwise: false)
+        }
     }
 
-    @Test(arguments: names)
-    func floatMatchesReference(_ name: String) throws {
-        try check(name, Float.self, tolerance: 1e-5, normwise: true)
+    @Test(arguments: names, CPULevel.runnable)
+    func floatMatchesReference(_ name: String, level: CPULevel) throws {
+        try KernelContext.$override.withValue(KernelContext(level: level, threads: 2)) {
+            try check(name, Float.self, tolerance: 1e-5, normwise: true)
+        }
     }
 
     /// Both engine paths: plain (weights kept) and streamed (nothing kept).

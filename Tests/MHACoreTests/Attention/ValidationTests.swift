@@ -68,7 +68,7 @@ import Testing
         #expect(message(bq: Matrix(rows: 1, columns: 5))?.0 == "bq is 1×5 but wq has 4 output columns: bq must be 1×4")
         #expect(message(bq: Matrix(rows: 4, columns: 1))?.0 == nil)  // a column vector is accepted
         #expect(message(mask: Matrix(rows: 3, columns: 4, repeating: 1))?.0
-                == "mask is 3×4 but the input has 3 tokens: mask must be 3×3")
+                == "mask is 3×4 but the input has 3 tokens: mask must be 3×3 (or 1×3, one value per key)")
         #expect(message(mask: Matrix(rows: 3, columns: 3, repeating: 0.5))?.0
                 == "mask[0, 0] is 0.5: mask entries must be 1 (may attend) or 0 (blocked)")
     }

@@ -1,0 +1,25 @@
+import Foundation
+
+/// Attention with linear biases (Press et al., 2022; BLOOM): head j adds
+/// −m_j · (query position − key position) to its scores, a penalty growing with distance.
+public enum ALiBi {
+    /// The slopes m_1 … m_τ. For τ a power of two, m_j = 2^(−8j/τ) (j = 1…τ). Otherwise,
+    /// with p the largest power of two below τ: the p slopes for p heads, then the first
+    /// τ − p of every other slope for 2p heads (2^(−4(2k−1)/p), k = 1, 2, …) — the
+    /// paper's and BLOOM's `_get_alibi_slopes`.
+    /// - Precondition: `heads > 0`.
+    public static func slopes(heads: Int) -> [Double] {
+        precondition(heads > 0, "ALiBi needs at least one head")
+        var p = 1
+        while p * 2 <= heads { p *= 2 }
+        let first = (1...p).map { j in Foundation.pow(2, -8 * Double(j) / Double(p)) }
+        guard p < heads else { return first }
+        let extra = (0..<(heads - p)).map { k in Foundation.pow(2, -4 * Double(2 * k + 1) / Double(p)) }
+        return first + extra
+    }
+
+    /// The bias of a query at `queryPosition` for a key at `keyPosition`, slope `slope`.
+    public static func bias(slope: Double, queryPosition: Int, keyPosition: Int) -> Double {
+        -slope * Double(queryPosition - keyPosition)
+    }
+}

@@ -1,0 +1,86 @@
+import Foundation
+
+/// Rotary position embedding (RoPE, Su et al.): each head's Q_j and K_j rows are rotated in
+/// pairs of dimensions by angles proportional to the token's position, so that
+/// q_pos·k_posᵀ depends on positions only through their difference.
+///
+/// Pair i (0 ≤ i < R/2) of a row at position p turns by θ = p · base^(−2i/R):
+///
+///     (x_a, x_b) ← (x_a·cos θ − x_b·sin θ,  x_b·cos θ + x_a·sin θ)
+///
+/// where (a, b) = (i, i + R/2) for `.half` and (2i, 2i + 1) for `.interleaved`. Only the
+/// first R dimensions of each head turn (partial rotary); the rest pass unchanged.
+public struct RotaryEmbedding: Sendable, Equatable {
+    /// Which dimensions form a rotated pair.
+    public enum Convention: String, Sendable, CaseIterable {
+        /// i with i + R/2: Hugging Face Llama / GPT-NeoX `rotate_half`.
+        case half
+        /// 2i with 2i + 1: RoFormer, GPT-J, Meta's original Llama code.
+        case interleaved
+    }
+
+    /// The pairing of dimensions.
+    public var convention: Convention
+    /// The base of the frequencies (10000 in the paper; Llama 3 uses 500000). Positive, finite.
+    public var base: Double
+    /// R, the rotated dimensions of each head: even, 2 ≤ R ≤ d_k; `nil` means d_k.
+    public var dimensions: Int?
+
+    /// A rotary embedding; defaults are the paper's (base 10000, every dimension).
+    public init(convention: Convention = .half, base: Double = 10000, dimensions: Int? = nil) {
+        self.convention = convention
+        self.base = base
+        self.dimensions = dimensions
+    }
+
+    /// R for heads of width `headDim`.
+    public func rotatedDimensions(headDim: Int) -> Int { dimensions ?? headDim }
+
+    /// base^(−2i/R) for i = 0 ..< R/2, in float64: the angle per position of each pair.
+    public func inverseFrequencies(headDim: Int) -> [Double] {
+        let r = rotatedDimensions(headDim: headDim)
+        return (0..<(r / 2)).map { i in Foundation.pow(base, -Double(2 * i) / Double(r)) }
+    }
+
+    /// The two dimensions (within a head) of pair `i`.
+    public func pair(_ i: Int, headDim: Int) -> (Int, Int) {
+        let r = rotatedDimensions(headDim: headDim)
+        switch convention {
+        case .half: return (i, i + r / 2)
+        case .interleaved: return (2 * i, 2 * i + 1)
+        }
+    }
+
+    /// The matrix with every head's row `r` rotated for position `firstPosition + r`;
+    /// `heads` column blocks of width `headDim` (the rows of Q or of K).
+    /// - Complexity: O(rows · heads · R) time; the cosines and sines are computed once per
+    ///   row and pair, in float64.
+    public func rotated<S: AttentionScalar>(_ m: Matrix<S>, heads: Int, headDim: Int,
+                                            firstPosition: Int) -> Matrix<S> {
+        var out = m
+        let frequencies = inverseFrequencies(headDim: headDim)
+        let pairs = frequencies.indices.map { pair($0, headDim: headDim) }
+        var cosines = [S](repeating: 0, count: frequencies.count)
+        var sines = cosines
+        let columns = m.columns
+        out.withUnsafeMutableBufferPointer { buffer in
+            for row in 0..<m.rows {
+                let position = Double(firstPosition + row)
+                for (i, frequency) in frequencies.enumerated() {
+                    let angle = position * frequency
+                    cosines[i] = S(Foundation.cos(angle))
+                    sines[i] = S(Foundation.sin(angle))
+                }
+                for head in 0..<heads {
+                    let start = row * columns + head * headDim
+                    for (i, (a, b)) in pairs.enumerated() {
+                        let (x, y) = (buffer[start + a], buffer[start + b])
+                        buffer[start + a] = x * cosines[i] - y * sines[i]
+                        buffer[start + b] = y * cosines[i] + x * sines[i]
+                    }
+                }
+            }
+        }
+        return out
+    }
+}

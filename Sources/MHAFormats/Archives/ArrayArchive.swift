@@ -1,0 +1,121 @@
+import MHACore
+
+/// A file holding named arrays: a `.safetensors` checkpoint or an `.npz` archive (or a
+/// single `.npy`, one array named after the file).
+public protocol ArrayArchive: AnyObject {
+    /// The file's name as messages show it.
+    var name: String { get }
+    /// `safetensors`, `npz` or `npy`.
+    var formatName: String { get }
+    /// Every array, in the file's order (safetensors: by data offset; npz: by member).
+    var arrays: [ArrayInfo] { get }
+    /// The array `arrayName` as a matrix (a 1-D array is one row), widened exactly to float64.
+    /// - Throws: `FormatError` (`.data`) for an unknown name (listing the names), an array
+    ///   that is not 1-D or 2-D, a dtype that is not read, non-finite values, a corrupt member.
+    func matrix(named arrayName: String) throws(FormatError) -> Matrix<Double>
+}
+
+/// The archive formats, by extension.
+public enum ArchiveFormat: String, CaseIterable, Sendable {
+    /// numpy's zip of `.npy` members (np.savez, np.savez_compressed).
+    case npz
+    /// Hugging Face's safetensors.
+    case safetensors
+
+    /// The format of `path` by its extension (case-insensitive); nil for any other.
+    public init?(path: String) {
+        let file = path.split(separator: "/").last ?? ""
+        guard let dot = file.lastIndex(of: "."), dot != file.startIndex else { return nil }
+        self.init(rawValue: file[file.index(after: dot)...].lowercased())
+    }
+
+    /// The format of content read from a stream: a zip's `PK\x03\x04` is npz, an 8-byte
+    /// length followed by `{` is safetensors.
+    static func sniff(_ bytes: some Collection<UInt8>) -> ArchiveFormat? {
+        if bytes.starts(with: [0x50, 0x4B, 0x03, 0x04]) { return .npz }
+        let prefix = Array(bytes.prefix(9))
+        if prefix.count == 9, prefix[8] == UInt8(ascii: "{"), prefix[4..<8].allSatisfy({ $0 == 0 }) { return .safetensors }
+        return nil
+    }
+}
+
+/// Opening archives and reading `FILE:NAME` arguments.
+public enum ArrayArchives {
+    /// Opens the archive at `path` as `format` (default: by extension; `.npy` is a one-array archive).
+    /// - Throws: `FormatError`: `.cannotOpen` (66) for a file that cannot be read, `.data` (65)
+    ///   for a file that is not a valid archive.
+    public static func open(path: String, format: ArchiveFormat? = nil) throws(FormatError) -> any ArrayArchive {
+        if format == nil, MatrixFormat(path: path) == .npy { return try NPYArchive(path: path) }
+        let file = try MappedFile(path: path)
+        return try open(file, format: format ?? ArchiveFormat(path: path) ?? ArchiveFormat.sniff(file.bytes) ?? .npz)
+    }
+
+    /// An archive over bytes already mapped or in memory.
+    static func open(_ file: MappedFile, format: ArchiveFormat) throws(FormatError) -> any ArrayArchive {
+        switch format {
+        case .safetensors: return try SafetensorsArchive(file)
+        case .npz: return try NPZArchive(file)
+        }
+    }
+
+    /// An archive over `bytes` in memory (tests, fuzzing); `name` goes into messages.
+    public static func open(bytes: [UInt8], name: String, format: ArchiveFormat) throws(FormatError) -> any ArrayArchive {
+        try open(MappedFile(bytes: bytes, name: name), format: format)
+    }
+
+    /// The error for a name the archive does not hold, listing (the first 20 of) its names.
+    static func unknownArray(_ arrayName: String, in archive: any ArrayArchive) -> FormatError {
+        FormatError(kind: .data, file: archive.name,
+                    message: "no array named \(MessageText.quoted(arrayName)); it holds \(listing(archive.arrays))")
+    }
+
+    /// `3 arrays: a, b, c` (at most 20 names, then `…`).
+    static func listing(_ arrays: [ArrayInfo]) -> String {
+        let names = arrays.prefix(20).map { MessageText.escaped($0.name, limit: MessageText.quotedLimit) }
+        let count = arrays.count == 1 ? "1 array" : "\(arrays.count) arrays"
+        return arrays.isEmpty ? "no arrays" : count + ": " + names.joined(separator: ", ") + (arrays.count > 20 ? ", …" : "")
+    }
+
+    /// The matrix an archive-backed argument names: `FILE:NAME`, or a one-array `FILE`.
+    static func matrix(_ archive: any ArrayArchive, named arrayName: String?) throws(FormatError) -> Matrix<Double> {
+        if let arrayName { return try archive.matrix(named: arrayName) }
+        guard archive.arrays.count == 1, let only = archive.arrays.first else {
+            throw FormatError(kind: .data, file: archive.name,
+                              message: "holds \(listing(archive.arrays)); pick one with \(archive.name):NAME")
+        }
+        return try archive.matrix(named: only.name)
+    }
+
+    /// Refuses to widen `elements` values (plus `extraBytes` of scratch) beyond this machine's
+    /// available memory, saying how much is needed: a hostile header cannot make it allocate.
+    static func checkMemory(elements: Int, extraBytes: Int, label: String) throws(FormatError) {
+        guard let available = AvailableMemory.bytes() else { return }
+        let (doubles, overflow) = elements.multipliedReportingOverflow(by: 8)
+        let (total, sumOverflow) = doubles.addingReportingOverflow(extraBytes)
+        guard overflow || sumOverflow || total > available else { return }
+        let needed = overflow || sumOverflow ? "more than \(ByteCount.describe(Int.max))" : ByteCount.describe(total)
+        throw FormatError(kind: .data, file: label,
+                          message: "reading it as float64 needs \(needed); \(ByteCount.describe(available)) available")
+    }
+
+    /// The matrix of `shape` from decoded `elements` (row-major), NaN and ±∞ refused.
+    static func matrix(_ elements: [Double], info: ArrayInfo, file: String) throws(FormatError) -> Matrix<Double> {
+        let label = file + ":" + info.name
+        guard let (rows, columns) = info.matrixShape else {
+            throw FormatError(kind: .data, file: label,
+                              message: "a \(info.shape.count)-D array (shape \(info.shapeDescription)) is not a matrix (1-D and 2-D arrays are)")
+        }
+        guard rows * columns > 0 else {
+            throw FormatError(kind: .data, file: label, message: "empty array (shape \(info.shapeDescription)) is not a matrix")
+        }
+        if !NPYReader.allFinite(elements), let bad = elements.firstIndex(where: { !$0.isFinite }) {
+            throw FormatError(kind: .data, file: label,
+                              message: "non-finite value \(elements[bad]) at [\(bad / columns), \(bad % columns)]")
+        }
+        do {
+            return try Matrix(rows: rows, columns: columns, elements: elements)
+        } catch {
+            throw FormatError(kind: .data, file: label, message: error.description)
+        }
+    }
+}

@@ -1,0 +1,35 @@
+import MHACore
+
+/// A single `.npy` file seen as an archive of one array, named after the file without its
+/// extension (`wq.npy` holds `wq`), so that `inspect` lists it like any archive.
+final class NPYArchive: ArrayArchive {
+    /// The path, for reading.
+    private let path: String
+    /// The one entry.
+    let arrays: [ArrayInfo]
+
+    /// Reads the header of the `.npy` file at `path`.
+    init(path: String) throws(FormatError) {
+        self.path = path
+        let file = try MappedFile(path: path)
+        let stem = (path.split(separator: "/").last.map(String.init) ?? path).dropLast(4)
+        let bytes = file.bytes.assumingMemoryBound(to: UInt8.self)
+        let header: NPYHeader
+        do {
+            header = try NPYHeader(parsing: bytes, anyRank: true)
+        } catch {
+            throw FormatError(kind: .syntax, file: file.name, message: error.message)
+        }
+        let type = header.dataType.elementType
+        arrays = [ArrayInfo(name: String(stem), dtype: type.safetensorsName, shape: header.shape,
+                            byteCount: (header.elementCount ?? 0) &* type.size)]
+    }
+
+    var name: String { path }
+    var formatName: String { "npy" }
+
+    func matrix(named arrayName: String) throws(FormatError) -> Matrix<Double> {
+        guard arrayName == arrays[0].name else { throw ArrayArchives.unknownArray(arrayName, in: self) }
+        return try MatrixReader.read(path: path)
+    }
+}

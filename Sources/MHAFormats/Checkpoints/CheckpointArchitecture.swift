@@ -1,0 +1,105 @@
+import MHACore
+
+/// The model families whose attention layers `--checkpoint` reads, each with its tensor names
+/// (per layer L, after an optional model prefix such as `transformer.`, `bert.`, `model.`):
+///
+/// - `gpt2`: `h.L.attn.c_attn.weight` (d × 3d, packed [W^q | W^k | W^v], xw layout) and its
+///   bias, `h.L.attn.c_proj.weight`/`.bias` (xw).
+/// - `bert`: `encoder.layer.L.attention.self.query|key|value.weight`/`.bias` and
+///   `encoder.layer.L.attention.output.dense.weight`/`.bias` (PyTorch layout).
+/// - `llama` (also Mistral, Mixtral, Qwen2): `layers.L.self_attn.q_proj|k_proj|v_proj|o_proj.weight`
+///   (PyTorch layout), optional q/k/v/o biases, grouped-query heads, RoPE (`rotate_half`).
+public enum CheckpointArchitecture: String, CaseIterable, Sendable {
+    case gpt2, bert, llama
+
+    /// The `model_type`s of config.json each family covers exactly (attention as read here).
+    static let modelTypes: [CheckpointArchitecture: Set<String>] = [
+        .gpt2: ["gpt2"], .bert: ["bert", "roberta", "xlm-roberta", "camembert", "electra"],
+        .llama: ["llama", "mistral", "mixtral", "qwen2", "qwen2_moe"],
+    ]
+
+    /// The architecture a `model_type` names, if it is one of these families.
+    public init?(modelType: String) {
+        guard let match = Self.modelTypes.first(where: { $0.value.contains(modelType) }) else { return nil }
+        self = match.key
+    }
+
+    /// The tensor name (without prefix) of layer `layer`'s `part` (`query.weight`, …).
+    func name(_ part: Part, layer: Int) -> String {
+        switch self {
+        case .gpt2:
+            let stem = "h.\(layer).attn."
+            switch part {
+            case .query, .key, .value: return stem + "c_attn"
+            case .output: return stem + "c_proj"
+            }
+        case .bert:
+            let stem = "encoder.layer.\(layer).attention."
+            switch part {
+            case .query: return stem + "self.query"
+            case .key: return stem + "self.key"
+            case .value: return stem + "self.value"
+            case .output: return stem + "output.dense"
+            }
+        case .llama:
+            let stem = "layers.\(layer).self_attn."
+            switch part {
+            case .query: return stem + "q_proj"
+            case .key: return stem + "k_proj"
+            case .value: return stem + "v_proj"
+            case .output: return stem + "o_proj"
+            }
+        }
+    }
+
+    /// The four projections of an attention layer.
+    enum Part: CaseIterable {
+        case query, key, value, output
+    }
+
+    /// The first part of the layer-0 query weight's name before the layer number, by which
+    /// the family is recognised: `h.`, `encoder.layer.`, `layers.`.
+    var layerStem: String {
+        switch self {
+        case .gpt2: return "h."
+        case .bert: return "encoder.layer."
+        case .llama: return "layers."
+        }
+    }
+
+    /// What follows the layer number in the query weight's name.
+    var queryTail: String { String(name(.query, layer: 0).dropFirst(layerStem.count + 2)) + ".weight" }
+}
+
+/// An architecture recognised in a checkpoint's names: the family, the model prefix and the
+/// attention layers present.
+public struct RecognisedCheckpoint: Sendable, Equatable {
+    /// The family.
+    public let architecture: CheckpointArchitecture
+    /// What precedes the family's names (`transformer.`, `model.`, or empty).
+    public let prefix: String
+    /// The layer numbers with an attention query weight, ascending.
+    public let layers: [Int]
+
+    /// The family and layers of `names`, or nil when no family's attention names appear.
+    /// With `architecture`, only that family is looked for.
+    public static func recognise(_ names: [String], as architecture: CheckpointArchitecture? = nil) -> RecognisedCheckpoint? {
+        let candidates = architecture.map { [$0] } ?? CheckpointArchitecture.allCases
+        for family in candidates {
+            var found: [String: Set<Int>] = [:]
+            for name in names where name.hasSuffix(family.queryTail) {
+                let head = name.dropLast(family.queryTail.count + 1)  // "prefix" + stem + "L"
+                guard let dot = head.lastIndex(of: "."), let layer = Int(head[head.index(after: dot)...]), layer >= 0 else { continue }
+                let beforeLayer = head[...dot]
+                guard beforeLayer.hasSuffix(family.layerStem) else { continue }
+                let prefix = String(beforeLayer.dropLast(family.layerStem.count))
+                guard prefix.isEmpty || prefix.hasSuffix(".") else { continue }
+                found[prefix, default: []].insert(layer)
+            }
+            if let best = found.min(by: { ($0.key.count, $0.key) < ($1.key.count, $1.key) }) {
+                return RecognisedCheckpoint(architecture: family, prefix: best.key, layers: best.value.sorted())
+            }
+        }
+        return nil
+    }
+}

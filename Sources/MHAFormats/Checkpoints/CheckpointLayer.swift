@@ -1,0 +1,248 @@
+import MHACore
+
+/// One attention layer read from a checkpoint: its weights and biases (by bundle key:
+/// `wq`, `wk`, `wv`, `wo`, `bq`, …), their layout, τ, g, d_k, the causal mask, the score
+/// scale and RoPE, from the tensors and config.json.
+///
+/// GPT-2's packed `c_attn` (d × 3d, xw) is split into W^q, W^k, W^v by columns and its bias
+/// likewise; BERT's and Llama's `nn.Linear` weights stay in PyTorch's layout.
+public struct CheckpointLayer: Sendable {
+    /// The family read.
+    public var architecture: CheckpointArchitecture
+    /// The layer number.
+    public var layer: Int
+    /// Weights and biases by bundle key.
+    public var matrices: [String: Matrix<Double>] = [:]
+    /// The layout of the weights.
+    public var layout: WeightLayout
+    /// τ.
+    public var heads: Int
+    /// g.
+    public var kvHeads: Int
+    /// d_k.
+    public var headDim: Int
+    /// Whether the family's attention is causal (decoders).
+    public var causal: Bool
+    /// The score scale when it is not 1/√d_k (GPT-2's `scale_attn_by_inverse_layer_idx`).
+    public var scale: Double?
+    /// RoPE, for the Llama family.
+    public var rope: RotaryEmbedding?
+    /// Mistral's sliding window, when config.json sets one.
+    public var window: Int?
+    /// The tensor each matrix came from (`wq` → `model.layers.0.self_attn.q_proj.weight`).
+    public var sources: [String: String] = [:]
+
+    /// Reads layer `layer` of `archive`, as `architecture` (default: config.json's
+    /// `model_type`, else recognised from the names).
+    /// - Parameters:
+    ///   - config: the model's config.json, if found; τ comes from it unless `heads` is given.
+    ///   - heads: τ given explicitly (it wins over config.json).
+    /// - Throws: `FormatError` (65) for missing tensors (listing the attention-like ones),
+    ///   a layer that does not exist, shapes that disagree or settings this reader cannot honour.
+    public init(archive: any ArrayArchive, layer: Int, architecture: CheckpointArchitecture? = nil,
+                config: ModelConfig?, heads explicitHeads: Int? = nil) throws(FormatError) {
+        let names = archive.arrays.map(\.name)
+        let family = try Self.family(architecture, config: config, names: names, archive: archive)
+        guard let recognised = RecognisedCheckpoint.recognise(names, as: family) else {
+            throw Self.notFound(family, in: archive)
+        }
+        guard recognised.layers.contains(layer) else {
+            let range = recognised.layers.count == 1 ? "\(recognised.layers[0])" : "\(recognised.layers.first ?? 0)…\(recognised.layers.last ?? 0)"
+            throw FormatError(kind: .data, file: archive.name,
+                              message: "no attention layer \(layer): this \(family.rawValue) checkpoint has layers \(range)")
+        }
+        self.architecture = family
+        self.layer = layer
+        self.layout = family == .gpt2 ? .xw : .torch
+        self.causal = family != .bert
+        self.heads = 1
+        self.kvHeads = 1
+        self.headDim = 1
+        let reader = TensorReader(archive: archive, prefix: recognised.prefix, family: family, layer: layer)
+        try Self.refuseUnknownParts(reader, names: names)
+        try readWeights(reader)
+        try readShapes(config: config, explicitHeads: explicitHeads, archive: archive)
+        if family == .llama { try readRotary(config) }
+        if family == .gpt2, config?.boolean("scale_attn_by_inverse_layer_idx") == true {
+            scale = 1 / (Double(headDim).squareRoot() * Double(layer + 1))
+        }
+        if family == .gpt2, config?.boolean("scale_attn_weights") == false { scale = 1 }
+        if family == .llama, let window = try config?.positiveInteger("sliding_window"),
+           config?.boolean("use_sliding_window") != false {
+            self.window = window
+        }
+    }
+
+    /// The family to read: the one asked for, else config.json's, else the names'.
+    private static func family(_ asked: CheckpointArchitecture?, config: ModelConfig?, names: [String],
+                               archive: any ArrayArchive) throws(FormatError) -> CheckpointArchitecture {
+        if let asked { return asked }
+        if let type = config?.modelType {
+            if let family = CheckpointArchitecture(modelType: type) { return family }
+            let known = CheckpointArchitecture.modelTypes.values.flatMap { $0 }.sorted().joined(separator: ", ")
+            throw FormatError(kind: .data, file: config?.name ?? archive.name,
+                              message: "model_type \(MessageText.quoted(type)) is not one whose attention this reader knows (\(known)); --arch gpt2|bert|llama reads it as one of those if its attention is the same")
+        }
+        guard let recognised = RecognisedCheckpoint.recognise(names) else { throw notFound(nil, in: archive) }
+        return recognised.architecture
+    }
+
+    /// The error for a checkpoint without the family's names: it lists the attention-like ones.
+    static func notFound(_ family: CheckpointArchitecture?, in archive: any ArrayArchive) -> FormatError {
+        let words = ["attn", "attention", "q_proj", "query", "c_attn", "qkv", "wq", "k_proj", "o_proj"]
+        let similar = archive.arrays.map(\.name).filter { name in
+            words.contains { name.lowercased().contains($0) } && !name.lowercased().contains("norm")
+        }
+        let shown = similar.prefix(8).map { MessageText.escaped($0, limit: 80) }.joined(separator: ", ")
+        let what = family.map { "no \($0.rawValue) attention tensors (like \($0.name(.query, layer: 0)))" }
+            ?? "no GPT-2, BERT or Llama-family attention tensors"
+        let found = similar.isEmpty ? "no attention-like tensors among its \(archive.arrays.count)"
+            : "attention-like tensors: \(shown)" + (similar.count > 8 ? ", … (\(similar.count) in all)" : "")
+        return FormatError(kind: .data, file: archive.name, message: "\(what); \(found)")
+    }
+
+    /// Refuses a layer with tensors that change its attention in ways not read here (Qwen3's
+    /// and OLMo's q_norm/k_norm, a packed qkv_proj), rather than computing it wrong.
+    private static func refuseUnknownParts(_ reader: TensorReader, names: [String]) throws(FormatError) {
+        guard reader.family == .llama else { return }
+        let stem = reader.prefix + "layers.\(reader.layer).self_attn."
+        let known = ["q_proj.", "k_proj.", "v_proj.", "o_proj."]
+        if let other = names.first(where: { name in name.hasPrefix(stem) && !known.contains { name.dropFirst(stem.count).hasPrefix($0) } }) {
+            throw FormatError(kind: .data, file: reader.archive.name,
+                              message: "\(MessageText.quoted(other)) is part of this attention layer but not of Llama-family attention as read here (q/k/v/o projections and biases); it would change the result")
+        }
+    }
+
+    /// The weights and biases of the layer.
+    private mutating func readWeights(_ reader: TensorReader) throws(FormatError) {
+        if architecture == .gpt2 {
+            let packed = try reader.required(.query, "weight")
+            let bias = try reader.matrix(.query, "bias")
+            let output = try reader.required(.output, "weight")
+            let width = packed.columns / 3
+            guard packed.columns == 3 * width, packed.rows == width else {
+                throw reader.shapeError(.query, "weight", "\(packed.shape), expected d × 3d (packed W^q | W^k | W^v)")
+            }
+            for (index, key) in ["q", "k", "v"].enumerated() {
+                let columns = (index * width)..<((index + 1) * width)
+                matrices["w" + key] = try Self.columns(columns, of: packed)
+                sources["w" + key] = reader.fullName(.query, "weight") + " columns \(columns.lowerBound)..<\(columns.upperBound)"
+                if let bias {
+                    guard bias.rows == 1, bias.columns == 3 * width else {
+                        throw reader.shapeError(.query, "bias", "\(bias.shape), expected 3d = \(3 * width) values")
+                    }
+                    matrices["b" + key] = try Self.columns(columns, of: bias)
+                    sources["b" + key] = reader.fullName(.query, "bias") + " values \(columns.lowerBound)..<\(columns.upperBound)"
+                }
+            }
+            matrices["wo"] = output
+            sources["wo"] = reader.fullName(.output, "weight")
+            if let outputBias = try reader.matrix(.output, "bias") {
+                matrices["bo"] = outputBias
+                sources["bo"] = reader.fullName(.output, "bias")
+            }
+            return
+        }
+        for (part, key) in [(CheckpointArchitecture.Part.query, "q"), (.key, "k"), (.value, "v"), (.output, "o")] {
+            matrices["w" + key] = try reader.required(part, "weight")
+            sources["w" + key] = reader.fullName(part, "weight")
+            if let bias = try reader.matrix(part, "bias") {
+                matrices["b" + key] = bias
+                sources["b" + key] = reader.fullName(part, "bias")
+            }
+        }
+    }
+
+    /// Columns `range` of `matrix`, copied row by row (a specialised copy: MHACore's generic
+    /// `columnBlock` runs unspecialised from here, 50 ms for GPT-2's c_attn).
+    private static func columns(_ range: Range<Int>, of matrix: Matrix<Double>) throws(FormatError) -> Matrix<Double> {
+        let width = range.count
+        let elements = matrix.elements.withUnsafeBufferPointer { source in
+            [Double](unsafeUninitializedCapacity: matrix.rows * width) { buffer, initialized in
+                for row in 0..<matrix.rows {
+                    let from = row * matrix.columns + range.lowerBound
+                    for column in 0..<width { buffer[row * width + column] = source[from + column] }
+                }
+                initialized = matrix.rows * width
+            }
+        }
+        do {
+            return try Matrix(rows: matrix.rows, columns: width, elements: elements)
+        } catch {
+            throw FormatError(kind: .data, file: "checkpoint", message: error.description)
+        }
+    }
+
+    /// τ, g and d_k from config.json (or `explicitHeads`), checked against the weights' shapes.
+    private mutating func readShapes(config: ModelConfig?, explicitHeads: Int?, archive: any ArrayArchive) throws(FormatError) {
+        guard let wq = matrices["wq"], let wk = matrices["wk"] else { return }
+        // Output widths of the projections (columns in xw, rows in torch layout).
+        let (queryWidth, keyWidth) = layout == .xw ? (wq.columns, wk.columns) : (wq.rows, wk.rows)
+        var configured = explicitHeads
+        if configured == nil { configured = try config?.positiveInteger("num_attention_heads", "n_head") }
+        guard let heads = configured else {
+            throw FormatError(kind: .data, file: archive.name,
+                              message: "the number of heads is not in the weights; no config.json says it (give --config FILE or --heads N)")
+        }
+        let configName = config?.name ?? archive.name
+        let headDim = try config?.positiveInteger("head_dim") ?? queryWidth / heads
+        guard heads * headDim == queryWidth else {
+            throw FormatError(kind: .data, file: configName,
+                              message: "\(heads) heads of \(headDim) do not make the query projection's \(queryWidth) outputs")
+        }
+        let kvHeads = try config?.positiveInteger("num_key_value_heads") ?? keyWidth / headDim
+        guard kvHeads * headDim == keyWidth, heads % kvHeads == 0 else {
+            throw FormatError(kind: .data, file: configName,
+                              message: "\(kvHeads) key/value heads of \(headDim) do not make the key projection's \(keyWidth) outputs (or do not divide \(heads) heads)")
+        }
+        (self.heads, self.kvHeads, self.headDim) = (heads, kvHeads, headDim)
+    }
+
+    /// RoPE from config.json: `rotate_half` pairing, base `rope_theta` (default 10000), the
+    /// partial rotary factor; scaled RoPE variants are refused rather than computed wrong.
+    private mutating func readRotary(_ config: ModelConfig?) throws(FormatError) {
+        if let type = config?.ropeType, type != "default" {
+            throw FormatError(kind: .data, file: config?.name ?? "config.json",
+                              message: "rope_type \(MessageText.quoted(type)) (scaled RoPE) is not supported; only the default RoPE is")
+        }
+        var dimensions = headDim
+        if let factor = config?.partialRotaryFactor { dimensions = Int(Double(headDim) * factor) / 2 * 2 }
+        rope = RotaryEmbedding(convention: .half, base: config?.ropeTheta ?? 10000,
+                               dimensions: dimensions == headDim ? nil : dimensions)
+    }
+}
+
+/// Reads one layer's tensors by part, with the model prefix, naming them in errors.
+private struct TensorReader {
+    let archive: any ArrayArchive
+    let prefix: String
+    let family: CheckpointArchitecture
+    let layer: Int
+
+    /// The full tensor name of `part`'s `suffix` (`weight`, `bias`).
+    func fullName(_ part: CheckpointArchitecture.Part, _ suffix: String) -> String {
+        prefix + family.name(part, layer: layer) + "." + suffix
+    }
+
+    /// The tensor, or nil when it is absent.
+    func matrix(_ part: CheckpointArchitecture.Part, _ suffix: String) throws(FormatError) -> Matrix<Double>? {
+        let name = fullName(part, suffix)
+        guard archive.arrays.contains(where: { $0.name == name }) else { return nil }
+        return try archive.matrix(named: name)
+    }
+
+    /// The tensor, which must be present.
+    func required(_ part: CheckpointArchitecture.Part, _ suffix: String) throws(FormatError) -> Matrix<Double> {
+        let name = fullName(part, suffix)
+        guard let matrix = try matrix(part, suffix) else {
+            throw FormatError(kind: .data, file: archive.name,
+                              message: "no tensor \(MessageText.quoted(name)) for layer \(layer) (\(family.rawValue) names)")
+        }
+        return matrix
+    }
+
+    /// A data error about the shape of `part`'s tensor.
+    func shapeError(_ part: CheckpointArchitecture.Part, _ suffix: String, _ detail: String) -> FormatError {
+        FormatError(kind: .data, file: archive.name + ":" + fullName(part, suffix), message: "shape \(detail)")
+    }
+}

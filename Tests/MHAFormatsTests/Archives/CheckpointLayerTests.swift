@@ -1,0 +1,118 @@
+import Foundation
+import Testing
+@testable import MHAFormats
+import MHACore
+
+/// Attention layers read from the tiny Hugging Face checkpoints of Fixtures/checkpoints
+/// (make_checkpoints.py) reproduce the layer's float64 output captured from transformers.
+@Suite struct CheckpointLayerTests {
+    typealias T = FormatTestSupport
+
+    static func folder(_ model: String) throws -> String { try T.fixture("checkpoints/" + model).path }
+
+    /// Layer `layer` of `model`, with its config.json.
+    static func layer(_ model: String, _ layer: Int, architecture: CheckpointArchitecture? = nil) throws -> CheckpointLayer {
+        let folder = try folder(model)
+        return try CheckpointLayer(archive: ArrayArchives.open(path: folder + "/model.safetensors"), layer: layer,
+                                   architecture: architecture, config: ModelConfig(path: folder + "/config.json"))
+    }
+
+    /// The captured layerL_x and layerL_output of `model`.
+    static func reference(_ model: String, _ layer: Int) throws -> (x: Matrix<Double>, output: Matrix<Double>) {
+        let archive = try ArrayArchives.open(path: try folder(model) + "/reference.npz")
+        return (try archive.matrix(named: "layer\(layer)_x"), try archive.matrix(named: "layer\(layer)_output"))
+    }
+
+    /// The engine's output for a layer without RoPE.
+    static func output(_ layer: CheckpointLayer, _ x: Matrix<Double>) throws -> Matrix<Double> {
+        let m = layer.matrices
+        let parameters = AttentionParameters(wq: try #require(m["wq"]), wk: try #require(m["wk"]), wv: try #require(m["wv"]),
+                                             wo: try #require(m["wo"]), bq: m["bq"], bk: m["bk"], bv: m["bv"], bo: m["bo"],
+                                             layout: layer.layout)
+        let configuration = AttentionConfiguration(heads: layer.heads, kvHeads: layer.kvHeads, causal: layer.causal,
+                                                   scale: layer.scale, headDim: layer.headDim, rope: layer.rope,
+                                                   window: layer.window)
+        return try MultiHeadAttention.forward(input: x, parameters: parameters, configuration: configuration).output
+    }
+
+    @Test(arguments: ["gpt2", "bert", "llama", "qwen2", "mistral", "llama-f16", "gpt2-bf16"], [0, 1])
+    func reproducesTheLayer(_ model: String, _ index: Int) throws {
+        let layer = try Self.layer(model, index)
+        let (x, expected) = try Self.reference(model, index)
+        let actual = try Self.output(layer, x)
+        let error = try #require(actual.maxRelativeError(to: expected))
+        #expect(error <= 1e-12, "\(model) layer \(index): relative error \(error)")
+    }
+
+    @Test func readsGPT2SettingsAndSplitsThePackedProjection() throws {
+        let layer = try Self.layer("gpt2", 1)
+        #expect(layer.architecture == .gpt2 && layer.layout == .xw && layer.causal)
+        #expect((layer.heads, layer.kvHeads, layer.headDim) == (4, 4, 8))
+        #expect(layer.matrices.keys.sorted() == ["bk", "bo", "bq", "bv", "wk", "wo", "wq", "wv"])
+        #expect(layer.sources["wk"] == "transformer.h.1.attn.c_attn.weight columns 32..<64")
+    }
+
+    @Test func readsLlamaFamilySettings() throws {
+        let llama = try Self.layer("llama", 0)
+        #expect((llama.heads, llama.kvHeads, llama.headDim, llama.causal) == (4, 2, 8, true))
+        #expect(llama.rope == RotaryEmbedding(convention: .half, base: 1000))
+        #expect(llama.matrices["bq"] == nil && llama.sources["wq"] == "layers.0.self_attn.q_proj.weight")
+        let qwen = try Self.layer("qwen2", 1)  // rope_theta at the top level of its config.json
+        #expect(qwen.rope?.base == 50000 && qwen.matrices["bq"] != nil && qwen.matrices["bo"] == nil)
+        #expect(qwen.sources["wq"] == "model.layers.1.self_attn.q_proj.weight")
+        let mistral = try Self.layer("mistral", 0)
+        #expect((mistral.kvHeads, mistral.rope?.base) == (1, 20000))
+        let half = try Self.layer("llama-f16", 1)
+        #expect(half.sources["wo"] == "model.layers.1.self_attn.o_proj.weight")
+    }
+
+    @Test func refusesAttentionPartsItDoesNotRead() throws {
+        let weight = #"{"dtype": "F32", "shape": [2, 2], "data_offsets": "#
+        let names = ["q_proj", "k_proj", "v_proj", "o_proj", "q_norm"]
+        let header = "{" + names.enumerated().map { index, name in
+            "\"layers.0.self_attn.\(name).weight\": \(weight)[\(16 * index), \(16 * index + 16)]}"
+        }.joined(separator: ", ") + "}"
+        var length = UInt64(header.utf8.count).littleEndian
+        let bytes = withUnsafeBytes(of: &length) { Array($0) } + Array(header.utf8) + [UInt8](repeating: 0, count: 80)
+        let archive = try ArrayArchives.open(bytes: bytes, name: "qwen3.safetensors", format: .safetensors)
+        T.expectError(line: nil, column: nil, "\"layers.0.self_attn.q_norm.weight\"", "would change the result") {
+            try CheckpointLayer(archive: archive, layer: 0, architecture: .llama, config: nil, heads: 1)
+        }
+    }
+
+    @Test func recognisesArchitecturesWithAndWithoutPrefix() throws {
+        let cases: [(String, CheckpointArchitecture, String)] = [
+            ("gpt2", .gpt2, "transformer."), ("gpt2-bf16", .gpt2, ""), ("bert", .bert, ""),
+            ("llama", .llama, ""), ("qwen2", .llama, "model."), ("llama-f16", .llama, "model."),
+        ]
+        for (model, architecture, prefix) in cases {
+            let names = try ArrayArchives.open(path: try Self.folder(model) + "/model.safetensors").arrays.map(\.name)
+            let recognised = try #require(RecognisedCheckpoint.recognise(names))
+            #expect(recognised == RecognisedCheckpoint(architecture: architecture, prefix: prefix, layers: [0, 1]), "\(model)")
+            #expect(RecognisedCheckpoint.recognise(names.map { "bert." + $0 })?.prefix == "bert." + prefix)
+        }
+    }
+
+    @Test func unknownNamesListTheAttentionLikeTensors() throws {
+        let archive = try ArrayArchives.open(path: try Self.folder("llama") + "/model.safetensors")
+        T.expectError(line: nil, column: nil, "no gpt2 attention tensors (like h.0.attn.c_attn)",
+                      "attention-like tensors: ", "layers.0.self_attn.q_proj.weight") {
+            try CheckpointLayer(archive: archive, layer: 0, architecture: .gpt2, config: nil)
+        }
+        T.expectError(line: nil, column: nil, "no attention layer 7", "layers 0…1") {
+            try CheckpointLayer(archive: archive, layer: 7, config: nil, heads: 4)
+        }
+        T.expectError(line: nil, column: nil, "number of heads", "--config FILE or --heads N") {
+            try CheckpointLayer(archive: archive, layer: 0, config: nil)
+        }
+        let config = try ModelConfig(bytes: Array(#"{"model_type": "gemma2"}"#.utf8), name: "config.json")
+        T.expectError(line: nil, column: nil, "config.json", "model_type \"gemma2\"", "--arch") {
+            try CheckpointLayer(archive: archive, layer: 0, config: config)
+        }
+        let scaled = try ModelConfig(bytes: Array(#"{"model_type": "llama", "num_attention_heads": 4, "rope_scaling": {"rope_type": "llama3", "factor": 8}}"#.utf8),
+                                     name: "config.json")
+        T.expectError(line: nil, column: nil, "rope_type \"llama3\"", "not supported") {
+            try CheckpointLayer(archive: archive, layer: 0, config: scaled)
+        }
+    }
+}

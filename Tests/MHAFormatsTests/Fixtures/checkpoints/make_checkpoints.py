@@ -1,0 +1,116 @@
+# Regenerates the tiny checkpoint fixtures (run from anywhere; needs torch, transformers 5,
+# safetensors and numpy, e.g. the team's venv):
+#     /work/venv/bin/python Tests/MHAFormatsTests/Fixtures/checkpoints/make_checkpoints.py
+# Each folder holds a random-init Hugging Face model (every parameter redrawn; hidden size 32,
+# 2 layers) saved with save_pretrained (model.safetensors + config.json) in its stored
+# precision, and reference.npz: for each layer L, layerL_x (what the attention block
+# receives) and layerL_output (the attention block's output: after W^o, before dropout,
+# residual and layer norm), captured by hooks while the saved weights, reloaded and widened
+# to float64, run in float64 with attn_implementation="sdpa" (RoPE's cos/sin recomputed in
+# float64: transformers makes them in float32). listing.json is what the
+# safetensors package reports (name, dtype, shape), for `inspect`.
+import json, os, shutil
+import numpy as np
+import torch
+import transformers as tf
+from safetensors import safe_open
+
+here = os.path.dirname(os.path.abspath(__file__))
+SEQ = 6
+
+def redraw(model, seed):
+    generator = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for parameter in model.parameters():
+            parameter.copy_(torch.randn(parameter.shape, generator=generator, dtype=torch.float64).to(parameter.dtype) * 0.4)
+
+def hooks(model, kind):
+    """(attention module, output module, input kwarg name) per layer."""
+    base = model.base_model
+    if kind == "gpt2":
+        return [(block.attn, block.attn) for block in base.h]
+    if kind == "bert":
+        return [(layer.attention.self, layer.attention.output.dense) for layer in base.encoder.layer]
+    return [(layer.self_attn, layer.self_attn) for layer in base.layers]
+
+def float64_rope(model):
+    """transformers computes RoPE's cos/sin in float32 even in a float64 model (autocast off,
+    inv_freq.float()); for a float64 reference they are recomputed here in float64 from the
+    same config (default RoPE: inv_freq = base^(-2i/d), attention_scaling 1)."""
+    rotary = model.base_model.rotary_emb
+    config = model.config
+    head_dim = getattr(config, "head_dim", None) or config.hidden_size // config.num_attention_heads
+    base = config.rope_parameters["rope_theta"]
+    assert config.rope_parameters.get("rope_type", "default") == "default"
+    inv_freq = 1.0 / (base ** (torch.arange(0, head_dim, 2, dtype=torch.float64) / head_dim))
+    def forward(x, position_ids, *args, **kwargs):
+        freqs = position_ids[:, :, None].to(torch.float64) * inv_freq[None, None, :]
+        emb = torch.cat((freqs, freqs), dim=-1)
+        return emb.cos().to(x.dtype), emb.sin().to(x.dtype)
+    rotary.forward = forward
+
+def capture(model, kind, ids):
+    records = {}
+    handles = []
+    for index, (attention, output) in enumerate(hooks(model, kind)):
+        def pre(module, args, kwargs, index=index):
+            records[f"layer{index}_x"] = (args[0] if args else kwargs["hidden_states"]).detach().clone()
+        def post(module, args, result, index=index):
+            value = result[0] if isinstance(result, tuple) else result
+            records[f"layer{index}_output"] = value.detach().clone()
+        handles.append(attention.register_forward_pre_hook(pre, with_kwargs=True))
+        handles.append(output.register_forward_hook(post))
+    with torch.no_grad():
+        model(input_ids=ids)
+    for handle in handles: handle.remove()
+    return {key: value[0].numpy() for key, value in records.items()}  # batch of one
+
+def build(name, kind, config, model_class, dtype, seed, top_level_rope=False):
+    folder = os.path.join(here, name)
+    shutil.rmtree(folder, ignore_errors=True)
+    torch.manual_seed(seed)
+    model = model_class(config).to(dtype).eval()
+    redraw(model, seed)
+    model.save_pretrained(folder)  # safetensors + config.json
+    # The reference: the stored weights, widened to float64, run in float64.
+    reloaded = model_class.from_pretrained(folder, dtype=torch.float64, attn_implementation="sdpa").eval()
+    for stored, widened in zip(model.state_dict().values(), reloaded.state_dict().values()):
+        assert torch.equal(stored.to(torch.float64), widened), "reloading changed a weight"
+    if kind == "llama": float64_rope(reloaded)
+    ids = torch.tensor([[(7 * i + seed) % config.vocab_size for i in range(SEQ)]])
+    np.savez(os.path.join(folder, "reference.npz"), **capture(reloaded, kind, ids))
+    if top_level_rope:  # the transformers 4 spelling: rope_theta at the top level
+        path = os.path.join(folder, "config.json")
+        data = json.load(open(path))
+        data["rope_theta"] = data.pop("rope_parameters")["rope_theta"]
+        json.dump(data, open(path, "w"), indent=2)
+    with safe_open(os.path.join(folder, "model.safetensors"), framework="pt") as f:
+        rows = [{"name": key, "dtype": f.get_slice(key).get_dtype(), "shape": list(f.get_slice(key).get_shape())}
+                for key in f.keys()]
+    json.dump(sorted(rows, key=lambda r: r["name"]), open(os.path.join(folder, "listing.json"), "w"), indent=1)
+    print(name, os.path.getsize(os.path.join(folder, "model.safetensors")), "bytes")
+
+small = dict(vocab_size=48)
+gpt2 = lambda: tf.GPT2Config(n_embd=32, n_layer=2, n_head=4, n_inner=48, n_positions=16, **small)
+bert = tf.BertConfig(hidden_size=32, num_hidden_layers=2, num_attention_heads=4, intermediate_size=48,
+                     max_position_embeddings=16, type_vocab_size=1, **small)
+llama = lambda: tf.LlamaConfig(hidden_size=32, num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2,
+                               head_dim=8, intermediate_size=48, max_position_embeddings=16,
+                               rope_parameters={"rope_type": "default", "rope_theta": 1000.0},
+                               tie_word_embeddings=True, **small)
+qwen2 = tf.Qwen2Config(hidden_size=32, num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2,
+                       intermediate_size=48, max_position_embeddings=16,
+                       rope_parameters={"rope_type": "default", "rope_theta": 50000.0},
+                       tie_word_embeddings=True, **small)
+mistral = tf.MistralConfig(hidden_size=32, num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=1,
+                           intermediate_size=48, max_position_embeddings=16, sliding_window=None,
+                           rope_parameters={"rope_type": "default", "rope_theta": 20000.0},
+                           tie_word_embeddings=True, **small)
+
+build("gpt2", "gpt2", gpt2(), tf.GPT2LMHeadModel, torch.float32, 1)          # names under transformer.
+build("bert", "bert", bert, tf.BertModel, torch.float32, 2)                 # no prefix
+build("llama", "llama", llama(), tf.LlamaModel, torch.float32, 3)           # no prefix
+build("qwen2", "llama", qwen2, tf.Qwen2ForCausalLM, torch.float32, 4, top_level_rope=True)  # model.
+build("mistral", "llama", mistral, tf.MistralForCausalLM, torch.float32, 5)
+build("llama-f16", "llama", llama(), tf.LlamaForCausalLM, torch.float16, 6)
+build("gpt2-bf16", "gpt2", gpt2(), tf.GPT2Model, torch.bfloat16, 7)
