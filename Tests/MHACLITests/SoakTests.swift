@@ -192,7 +192,7 @@ enum SoakCaseGenerator {
         let heads = chance(&g, 80) ? element(&g, divisors(d)) : element(&g, [0, 3, 5, 7, 9_223_372_036_854_775_807])
         if heads != 1 || chance(&g, 30) { c.arguments += ["--heads", "\(heads)"] }
         if chance(&g, 25) {
-            let kv = chance(&g, 80) ? element(&g, divisors(max(heads, 1))) : element(&g, [0, 2, 4_611_686_018_427_387_904])
+            let kv = chance(&g, 80) && heads <= d ? element(&g, divisors(max(heads, 1))) : element(&g, [0, 2, 4_611_686_018_427_387_904])
             c.arguments += ["--kv-heads", "\(kv)"]
         }
         switch pick(&g, 10) {

@@ -64,9 +64,10 @@ struct ScoreOverflowTests {
                 v.withUnsafeBufferPointer { vp in
                     output.withUnsafeMutableBufferPointer { op in
                         Kernels.rowByRowAttention(
-                            queries: qp.baseAddress!, queryStride: d, queryCount: n, firstQuery: 0,
+                            queries: qp.baseAddress!, queryStride: d, queryCount: n, firstPosition: 0,
                             keys: kp.baseAddress!, keyStride: d, values: vp.baseAddress!, valueStride: d,
-                            keyCount: n, headDim: d, scale: -1, causal: false, mask: nil, maskStride: n,
+                            keyCount: n, headDim: d, valueDim: d,
+                            rule: ScoreRule(scale: -1),
                             output: op.baseAddress!, outputStride: d)
                     }
                 }
