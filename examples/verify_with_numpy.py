@@ -85,4 +85,21 @@ rp = ref_from(bundle)
 jp = json.loads(read("pipeline-jq"))
 assert jp["shape"] == list(rp["output"].shape)
 close_json(jp["first_row"], rp["output"][0], "pipeline-jq first output row")
+# check-forgotten-scale: the answer is numpy's output with scale 1 at 2 decimals, the
+# printed right value numpy's at 4 (the answer's decimals + 2).
+ans = np.array([[float(t) for t in line.split(",")] for line in read("check-forgotten-scale", "answer.csv").splitlines()
+                if line.strip() and not line.startswith("#")])
+close_printed(ans.ravel(), ref_from(two, scale=1.0)["output"], 2, "check-forgotten-scale answer = output with scale 1")
+m = re.search(r"right (-?\d+\.\d+)", read("check-forgotten-scale"))
+close_printed(np.array([float(m.group(1))]), r["output"][0, 0], 4, "check-forgotten-scale right value")
+
+# latex-write-up: every bmatrix entry (causal weights, heads, output) at 3 decimals.
+tex = read("latex-write-up")
+entries = [float(t) for t in re.findall(r"-?\d+\.\d+", "\n".join(l for l in tex.splitlines() if l.endswith("\\\\")))]
+close_printed(np.array(entries), np.concatenate([*[w.ravel() for w in c["weights"]], *[h.ravel() for h in c["heads"]], c["output"].ravel()]),
+              3, "latex-write-up (bmatrix entries)")
+
+# svg-heatmap: every cell's tooltip value (causal weights) at 4 decimals.
+tips = [float(t) for t in re.findall(r"<title>head \d+, query[^<]*: (-?\d+\.\d+)</title>", read("svg-heatmap"))]
+close_printed(np.array(tips), np.concatenate([w.ravel() for w in c["weights"]]), 4, "svg-heatmap (tooltips)")
 print("all run examples agree with numpy")

@@ -29,6 +29,18 @@ void mha_f32_multiply_block(mha_cpu_level level, long height, long width, long d
     MHA_DISPATCH(level, f32_multiply_block, height, width, depth, a, b, c, ldc, accumulate)
 }
 
+void mha_f64_multiply_rows(mha_cpu_level level, long height, long width, long depth,
+                           const double *a, long lda, const double *b, double *c, long ldc,
+                           int accumulate) {
+    MHA_DISPATCH(level, f64_multiply_rows, height, width, depth, a, lda, b, c, ldc, accumulate)
+}
+
+void mha_f32_multiply_rows(mha_cpu_level level, long height, long width, long depth,
+                           const float *a, long lda, const float *b, float *c, long ldc,
+                           int accumulate) {
+    MHA_DISPATCH(level, f32_multiply_rows, height, width, depth, a, lda, b, c, ldc, accumulate)
+}
+
 double mha_f64_exponentiate(mha_cpu_level level, double *row, long count, double scale,
                             double shift) {
     MHA_DISPATCH(level, f64_exponentiate, row, count, scale, shift)

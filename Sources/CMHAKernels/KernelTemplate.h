@@ -29,36 +29,55 @@ static inline MHA_TARGET VEC MHA_NAME(splat)(MHA_T x) {
 
 /// C tile (+)= Ã panel · B̃ panel: MR × NR accumulators in registers for the whole depth.
 /// `rows` × `columns` (≤ MR × NR) of the tile are stored.
-static inline MHA_TARGET void MHA_NAME(tile)(long depth, const MHA_T *restrict a,
+/// A is read at a[r·rowStep + p·depthStep]: (1, MR) for a packed panel, (lda, 1) for rows of
+/// a row-major matrix in L1 (the attention's P tile, which then needs no packing).
+static inline __attribute__((always_inline)) MHA_TARGET void MHA_NAME(register_tile)(long depth, const MHA_T *restrict a,
+                                             long rowStep, long depthStep,
                                              const MHA_T *restrict b, MHA_T *restrict c,
                                              long ldc, long rows, long columns, int accumulate) {
     VEC acc[MHA_MR][MHA_NV];
-    for (int r = 0; r < MHA_MR; ++r)
+#pragma clang loop unroll(full)
+    for (int r = 0; r < MHA_MR; ++r) {
+        // C's rows are far apart (a row stride of kilobytes): fetch the tile's lines now so
+        // that they have arrived when the accumulators are added to them.
+        __builtin_prefetch(c + r * ldc, 1, 3);
+        __builtin_prefetch(c + r * ldc + MHA_NR - 1, 1, 3);
+#pragma clang loop unroll(full)
         for (int v = 0; v < MHA_NV; ++v) acc[r][v] = (VEC){0};
+    }
     const VEC *bp = (const VEC *)b;  // packed panels are aligned to the vector
     for (long p = 0; p < depth; ++p) {
         VEC bv[MHA_NV];
+#pragma clang loop unroll(full)
         for (int v = 0; v < MHA_NV; ++v) bv[v] = bp[v];
+#pragma clang loop unroll(full)
         for (int r = 0; r < MHA_MR; ++r) {
-            const MHA_T x = a[r];
-            for (int v = 0; v < MHA_NV; ++v) acc[r][v] = MHA_FMA(SPLAT(x), bv[v], acc[r][v]);
+            const VEC x = SPLAT(a[r * rowStep]);
+#pragma clang loop unroll(full)
+            for (int v = 0; v < MHA_NV; ++v) acc[r][v] = MHA_FMA(x, bv[v], acc[r][v]);
         }
-        a += MHA_MR;
+        a += depthStep;
         bp += MHA_NV;
     }
     if (rows == MHA_MR && columns == MHA_NR) {
+#pragma clang loop unroll(full)
         for (int r = 0; r < MHA_MR; ++r) {
             UVEC *row = (UVEC *)(c + r * ldc);
+#pragma clang loop unroll(full)
             for (int v = 0; v < MHA_NV; ++v) row[v] = accumulate ? row[v] + acc[r][v] : acc[r][v];
         }
         return;
     }
+    // An edge tile: through a buffer, so that the accumulators are only ever indexed by
+    // constants and stay in registers.
+    MHA_T tile[MHA_MR][MHA_NR] __attribute__((aligned(64)));
+#pragma clang loop unroll(full)
+    for (int r = 0; r < MHA_MR; ++r)
+#pragma clang loop unroll(full)
+        for (int v = 0; v < MHA_NV; ++v) *(UVEC *)&tile[r][v * MHA_LANES] = acc[r][v];
     for (long r = 0; r < rows; ++r) {
         MHA_T *row = c + r * ldc;
-        for (long j = 0; j < columns; ++j) {
-            const MHA_T value = acc[r][j / MHA_LANES][j % MHA_LANES];
-            row[j] = accumulate ? row[j] + value : value;
-        }
+        for (long j = 0; j < columns; ++j) row[j] = accumulate ? row[j] + tile[r][j] : tile[r][j];
     }
 }
 
@@ -75,8 +94,25 @@ MHA_TARGET void MHA_NAME(multiply_block)(long height, long width, long depth,
         const long columns = width - jr < MHA_NR ? width - jr : MHA_NR;
         for (long ir = 0; ir < height; ir += MHA_MR) {
             const long rows = height - ir < MHA_MR ? height - ir : MHA_MR;
-            MHA_NAME(tile)(depth, a + ir * depth, panel, c + ir * ldc + jr, ldc, rows, columns,
-                           accumulate);
+            MHA_NAME(register_tile)(depth, a + ir * depth, 1, MHA_MR, panel, c + ir * ldc + jr, ldc,
+                                    rows, columns, accumulate);
+        }
+    }
+}
+
+/// `multiply_block` with A as rows of a row-major matrix (stride `lda`) instead of packed
+/// panels; rows past `height` in the last register tile are read (and their results
+/// dropped), so they must exist.
+MHA_TARGET void MHA_NAME(multiply_rows)(long height, long width, long depth, const MHA_T *a,
+                                        long lda, const MHA_T *b, MHA_T *c, long ldc,
+                                        int accumulate) {
+    for (long jr = 0; jr < width; jr += MHA_NR) {
+        const MHA_T *panel = b + jr * depth;
+        const long columns = width - jr < MHA_NR ? width - jr : MHA_NR;
+        for (long ir = 0; ir < height; ir += MHA_MR) {
+            const long rows = height - ir < MHA_MR ? height - ir : MHA_MR;
+            MHA_NAME(register_tile)(depth, a + ir * lda, lda, 1, panel, c + ir * ldc + jr, ldc,
+                                    rows, columns, accumulate);
         }
     }
 }

@@ -10,6 +10,10 @@
                                           double *, long, int);                              \
     void mha_##level##_f32_multiply_block(long, long, long, const float *, const float *,    \
                                           float *, long, int);                               \
+    void mha_##level##_f64_multiply_rows(long, long, long, const double *, long,             \
+                                         const double *, double *, long, int);               \
+    void mha_##level##_f32_multiply_rows(long, long, long, const float *, long,              \
+                                         const float *, float *, long, int);                 \
     double mha_##level##_f64_exponentiate(double *, long, double, double);                   \
     float mha_##level##_f32_exponentiate(float *, long, float, float);                       \
     double mha_##level##_f64_maximum(const double *, long);                                  \

@@ -20,12 +20,13 @@ public enum MHACLI {
         do {
             let output = try dispatch(arguments)
             for warning in output.warnings { FileDescriptorWriter.standardError("\(RootCommand.name): warning: \(warning)") }
+            for file in output.files { try AtomicOutput.write(file.text, to: file.path) }
             if let destination = output.destination {
                 try AtomicOutput.write(output.text, to: destination)
             } else {
                 try FileDescriptorWriter.standardOutput(output.text)
             }
-            return 0
+            return output.status
         } catch OutputError.brokenPipe {
             return 0
         } catch let error as any MHAError {

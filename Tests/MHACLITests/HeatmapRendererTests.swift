@@ -101,27 +101,62 @@ import Testing
         #expect(rows.first?.trimmingCharacters(in: .whitespaces).hasPrefix("cat │") == true)
     }
 
-    @Test func beyondThirtyTwoTokensEveryKthTokenIsShownAndSaidSo() {
-        let n = 100
+    @Test func beyondWhatTheWidthHoldsEveryKthTokenIsShownAndSaidSo() {
+        let n = 100  // 80 columns: one-character cells, 71 at most → every 2nd token
         let identity = Matrix<Double>(rows: n, columns: n) { i, j in i == j ? 1 : 0 }
         let text = HeatmapRenderer.render(weights: [identity], queryPositions: Array(0..<n), tokens: nil, color: false)
         #expect(text.split(separator: "\n").allSatisfy { $0.count <= 80 })
-        #expect(text.contains("sampled: queries and keys every 4th of 100 tokens (0, 4, 8, …, 96)"))
+        #expect(text.contains("sampled: queries and keys every 2nd of 100 tokens (0, 2, 4, …, 98)"))
         let rows = gridRows(text)
-        #expect(rows.count == 25)  // 0, 4, …, 96
+        #expect(rows.count == 50)  // 0, 2, …, 98
         let labels: [String] = rows.map { String($0.split(separator: " ").first ?? "") }
-        let shown: [String] = stride(from: 0, to: 100, by: 4).map { String($0) }
+        let shown: [String] = stride(from: 0, to: 100, by: 2).map { String($0) }
         #expect(labels == shown)
-        for (k, row) in rows.enumerated() {  // shown (4k, 4k) is a diagonal 1, every other shown cell a 0
-            let expected = (0..<25).map { $0 == k ? "██" : "··" }.joined()
+        for (k, row) in rows.enumerated() {  // shown (2k, 2k) is a diagonal 1, every other shown cell a 0
+            let expected = (0..<50).map { $0 == k ? "█" : "·" }.joined()
             #expect(cells(row) == expected)
         }
     }
 
+    @Test func aHundredTokensFitATwoHundredColumnTerminalUnsampled() {
+        let n = 100
+        let identity = Matrix<Double>(rows: n, columns: n) { i, j in i == j ? 1 : 0 }
+        let text = HeatmapRenderer.render(weights: [identity], queryPositions: Array(0..<n), tokens: nil, color: false, width: 200)
+        #expect(!text.contains("sampled"))
+        #expect(text.split(separator: "\n").allSatisfy { $0.count <= 200 })
+        let rows = gridRows(text)
+        #expect(rows.count == 100)
+        #expect(rows.allSatisfy { cells($0).count == 100 })  // one character per cell
+        #expect(cells(rows[7]) == (0..<100).map { $0 == 7 ? "█" : "·" }.joined())
+        let wide = HeatmapRenderer.render(weights: [causalWeights(64)], queryPositions: Array(0..<64), tokens: nil,
+                                          color: false, width: 200)
+        #expect(gridRows(wide).allSatisfy { cells($0).count == 128 })  // 64 tokens: two characters per cell
+    }
+
+    @Test func fullShowsEveryTokenWhateverTheWidth() {
+        let n = 100
+        let text = HeatmapRenderer.render(weights: [causalWeights(n)], queryPositions: Array(0..<n), tokens: nil, color: false,
+                                          width: 80, full: true)
+        #expect(!text.contains("sampled"))
+        #expect(gridRows(text).count == 100)
+        #expect(gridRows(text).allSatisfy { cells($0).count == 200 })
+    }
+
+    @Test func absoluteScaleShadesEveryHeadOnZeroToOne() throws {
+        let weights = try Matrix<Double>([[0.5, 0.5], [0.25, 0.75]])  // max 0.75
+        let relative = HeatmapRenderer.render(weights: [weights], queryPositions: [0, 1], tokens: nil, color: false)
+        let absolute = HeatmapRenderer.render(weights: [weights], queryPositions: [0, 1], tokens: nil, color: false, absolute: true)
+        #expect(cells(gridRows(relative)[1]) == "░░██")  // ⌊0.25/0.75·5⌋ = 1, 0.75 is the maximum: 4
+        #expect(cells(gridRows(absolute)[1]) == "░░▓▓")  // ⌊0.25·5⌋ = 1, ⌊0.75·5⌋ = 3
+        #expect(absolute.contains("max weight 0.75; shades span 0…1)"))
+        #expect(absolute.contains("≥0.2") && absolute.contains("≥0.8"))
+    }
+
     @Test func cellsBetweenSampledTokensAreNotShown() {
-        let n = 40  // sampled every 2nd token: 0, 2, …, 38
+        let n = 40  // 40 columns wide: sampled every 2nd token: 0, 2, …, 38
         let odd = Matrix<Double>(rows: n, columns: n) { i, j in i == 1 && j == 1 ? 1 : 0 }
-        let text = HeatmapRenderer.render(weights: [odd], queryPositions: Array(0..<n), tokens: nil, color: false)
+        let text = HeatmapRenderer.render(weights: [odd], queryPositions: Array(0..<n), tokens: nil, color: false, width: 40)
+        #expect(text.contains("sampled"))
         #expect(gridRows(text).allSatisfy { cells($0).allSatisfy { $0 == "·" } })
     }
 

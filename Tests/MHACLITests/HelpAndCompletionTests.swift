@@ -46,8 +46,8 @@ import Testing
     @Test(arguments: [
         (["mha-cli", "r"], ["run"]),
         (["mha-cli", "sh"], ["shapes"]),
-        (["mha-cli", "run", "--hea"], ["--heads", "--heatmap"]),
-        (["mha-cli", "run", "--format", ""], ["csv", "json", "text"]),
+        (["mha-cli", "run", "--hea"], ["--heads", "--heatmap", "--heatmap-scale"]),
+        (["mha-cli", "run", "--format", ""], ["csv", "json", "latex", "markdown", "svg", "text"]),
         (["mha-cli", "shapes", "--d-m"], ["--d-model"]),
         (["mha-cli", "help", "b"], ["bench"]),
         (["mha-cli", "--generate-completion-script", "z"], ["zsh"]),
@@ -88,8 +88,8 @@ import Testing
 
     /// Loads the fish script into a real fish and asks it to complete.
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/fish"), "fish is not installed"),
-          arguments: [("mha-cli ru", ["run"]), ("mha-cli run --hea", ["--heads", "--heatmap"]),
-                      ("mha-cli run --format ", ["csv", "json", "text"]), ("mha-cli init --se", ["--seed", "--seq-len"])])
+          arguments: [("mha-cli ru", ["run"]), ("mha-cli run --hea", ["--heads", "--heatmap", "--heatmap-scale"]),
+                      ("mha-cli run --format ", ["csv", "json", "latex", "markdown", "svg", "text"]), ("mha-cli init --se", ["--seed", "--seq-len"])])
     func fishCompletes(_ line: String, _ expected: [String]) throws {
         let folder = try BuiltBinary.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }

@@ -19,7 +19,10 @@ import Testing
         let outcome = try BuiltBinary.run(["run", "--bundle", Self.bundle, "--format", "json", "--show", "qkv,scores,weights,heads,concat,output"])
         #expect(outcome.status == 0 && outcome.stderr.isEmpty)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(outcome.stdout.utf8)) as? [String: Any])
-        #expect(Set(object.keys) == ["shapes", "q", "k", "v", "scores", "weights", "heads", "concat", "output"])
+        let computed: Set<String> = ["tokens", "token", "causal", "scale", "mask"]  // what was computed (issue 13)
+        #expect(Set(object.keys) == computed.union(["shapes", "q", "k", "v", "scores", "weights", "heads", "concat", "output"]))
+        #expect(object["causal"] as? Bool == false && object["token"] is NSNull && object["mask"] is NSNull)
+        #expect(abs((object["scale"] as? Double ?? 0) - 1 / 2.0.squareRoot()) < 1e-15)
         let shapes = try #require(object["shapes"] as? [String: Any])
         #expect(Set(shapes.keys) == ["input", "heads", "kv_heads", "head_dim", "head_output", "concat", "output"])
         #expect(shapes["head_output"] as? [Int] == [3, 2] && shapes["kv_heads"] as? Int == 2)
@@ -27,7 +30,7 @@ import Testing
         for row in weights.flatMap({ $0 }) { #expect(abs(row.reduce(0, +) - 1) < 1e-12) }
         let plain = try BuiltBinary.run(["run", "--bundle", Self.bundle, "--format", "json"])
         let keys = try #require(try JSONSerialization.jsonObject(with: Data(plain.stdout.utf8)) as? [String: Any]).keys
-        #expect(Set(keys) == ["shapes", "heads", "concat", "output"])
+        #expect(Set(keys) == computed.union(["shapes", "heads", "concat", "output"]))
     }
 
     @Test func csvFilesAndBundleAgreeAndTokenModeIsOneRowOfTheCausalRun() throws {

@@ -60,6 +60,17 @@ void mha_f32_multiply_block(mha_cpu_level level, long height, long width, long d
                             const float *a, const float *b, float *c, long ldc,
                             int accumulate);
 
+/// `mha_f64_multiply_block` with A given as rows of a row-major matrix (row stride `lda`)
+/// rather than packed: for an A that is already in L1 (the attention's weights tile). The
+/// last register tile reads whole MR rows, so ⌈height/MR⌉·MR rows of A must be readable.
+void mha_f64_multiply_rows(mha_cpu_level level, long height, long width, long depth,
+                           const double *a, long lda, const double *b, double *c, long ldc,
+                           int accumulate);
+/// The Float form of `mha_f64_multiply_rows`.
+void mha_f32_multiply_rows(mha_cpu_level level, long height, long width, long depth,
+                           const float *a, long lda, const float *b, float *c, long ldc,
+                           int accumulate);
+
 /// Replaces each x of row[0..<count] by exp(round(x·scale) + shift) (the product rounded
 /// before the addition, never fused) and returns the sum of the results. Arguments below
 /// the underflow cutoff, −∞ included, give exactly 0; the exponential is within about

@@ -1,7 +1,7 @@
 /// A small hand-written parser for one command's arguments.
 ///
-/// Accepts `--opt value`, `--opt=value`, `-s value`, flags, positionals, and `--` to end the
-/// options. Unknown, repeated, value-less and badly-valued options are `UsageError`s that
+/// Accepts `--opt value`, `--opt=value`, `-s value`, flags, options whose value may be left
+/// out (`--heatmap` or `--heatmap FILE.svg`), positionals, and `--` to end the options. Unknown, repeated, value-less and badly-valued options are `UsageError`s that
 /// name the option (and suggest the nearest one for a typo). `-h`/`--help` anywhere asks for
 /// help and stops the checks. A lone `-` is a positional (or a value: stdin).
 enum ArgumentParser {
@@ -38,10 +38,12 @@ enum ArgumentParser {
                 } else if index < arguments.count, !isOptionName(arguments[index], in: spec) {
                     value = arguments[index]
                     index += 1
+                } else if option.valueIsOptional {
+                    value = ""
                 } else {
                     throw .missingValue(option: option.display)
                 }
-                if let allowed = option.allowedValues, !allowed.contains(value) {
+                if let allowed = option.allowedValues, !(option.valueIsOptional && value.isEmpty), !allowed.contains(value) {
                     throw .invalidValue(value: value, option: option.display,
                                         reason: "expected one of \(allowed.joined(separator: ", "))")
                 }

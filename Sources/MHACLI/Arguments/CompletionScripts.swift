@@ -129,6 +129,7 @@ enum CompletionScripts {
             case .none: action = ":\(valueName): "
             }
         }
+        if option.valueIsOptional, action.hasPrefix(":") { action = ":" + action }  // zsh: '::name:…' is optional
         if let short = option.shortFlag {
             return "'(\(short) \(option.longFlag))'{\(short),\(option.longFlag)}'\(help)\(action)'"
         }

@@ -32,6 +32,9 @@ struct OptionSpec: Sendable, Equatable {
     let completion: Completion
     /// Whether the option may be given more than once (each value is kept, in order).
     var repeatable = false
+    /// Whether the value may be left out (`--heatmap` or `--heatmap FILE.svg`): the next
+    /// argument is the value unless it is an option; without one the value is empty.
+    var valueIsOptional = false
 
     /// A flag: present or absent, no value.
     static func flag(_ long: String, short: Character? = nil, help: String) -> OptionSpec {
@@ -51,6 +54,13 @@ struct OptionSpec: Sendable, Equatable {
                    completion: values.map { .words($0) } ?? completion, repeatable: repeatable)
     }
 
+    /// The same option with a value that may be left out (`--heatmap [<file.svg>]`).
+    var withOptionalValue: OptionSpec {
+        var spec = self
+        spec.valueIsOptional = true
+        return spec
+    }
+
     /// Whether the option takes a value.
     var takesValue: Bool { valueName != nil }
 
@@ -61,7 +71,10 @@ struct OptionSpec: Sendable, Equatable {
     var shortFlag: String? { short.map { "-\($0)" } }
 
     /// How messages name the option: `--heads <n>` or `--causal`.
-    var display: String { valueName.map { "\(longFlag) <\($0)>" } ?? longFlag }
+    var display: String {
+        guard let valueName else { return longFlag }
+        return valueIsOptional ? "\(longFlag) [<\(valueName)>]" : "\(longFlag) <\(valueName)>"
+    }
 
     /// How help lists the option: `-x, --input <file>`.
     var helpLabel: String { (shortFlag.map { $0 + ", " } ?? "") + display }

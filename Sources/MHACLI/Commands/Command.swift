@@ -6,6 +6,18 @@ struct CommandOutput: Equatable {
     var warnings: [String] = []
     /// `-o FILE`, or nil for stdout.
     var destination: String? = nil
+    /// Files written besides the result (`--heatmap FILE.svg`), atomically, before it.
+    var files: [OutputFile] = []
+    /// The exit status after writing (1: `check` found the answer not correct, like cmp).
+    var status: Int32 = 0
+}
+
+/// A file a command writes besides its result.
+struct OutputFile: Equatable, Sendable {
+    /// Where.
+    var path: String
+    /// What.
+    var text: String
 }
 
 /// A subcommand: a static declaration, option checking apart from the work (validate, then

@@ -58,7 +58,8 @@ enum OutputBudget {
         switch format {
         case .json: return shortest
         case .csv: return precision.map { $0 + 8 } ?? shortest
-        case .text: return (precision ?? 4) + 10 + 16
+        case .text, .latex, .markdown: return (precision ?? 4) + 10 + 16
+        case .svg: return 300  // a <rect> with its <title> per weight
         }
     }
 

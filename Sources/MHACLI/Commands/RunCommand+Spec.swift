@@ -8,8 +8,9 @@ extension RunCommand {
         name: "run",
         abstract: "Compute multi-head attention and print heads, shapes and the projected result.",
         discussion: """
-        H (n × d_model) is projected to Q = H·W^q + b^q, K, V; head j uses columns j·d_k ..< (j+1)·d_k \
+        H (n × d_model) is projected to Q = H·W^q + b^q, K, V; head j = 1…τ uses columns (j−1)·d_k ..< j·d_k \
         and computes softmax(Q_j·K_jᵀ·scale + mask)·V_j; output = [head_1 | … | head_τ]·W^o + b^o. \
+        Heads are numbered 1…τ everywhere; tokens (rows of H, --token, mask rows and columns, heatmap labels) 0…n−1. \
         Matrices are read from .csv, .tsv, .json or .npy files, or one array of an .npz or .safetensors \
         file as FILE:NAME ('-' reads stdin, format sniffed); options given on the command line override \
         the values of a --bundle or --checkpoint.
@@ -17,7 +18,7 @@ extension RunCommand {
         options: [
             input, wq, wk, wv, wo, bq, bk, bv, bo, bundle, weights, heads, kvHeads, causal, noCausal, mask,
             scale, token, layout, inProjection, format, show, precision, useFloat, output, steps, heatmap,
-            tokens, noColor, full, checkpoint, layer, arch, config,
+            heatmapScale, tokens, noColor, full, checkpoint, layer, arch, config,
         ])
 
     static let input = Option<String>.file("input", short: "x", help: "H, n × d_model, one token per row ('-' reads stdin).")
@@ -48,7 +49,10 @@ extension RunCommand {
     static let useFloat = Flag("float", help: "Compute in single precision (double by default).")
     static let output = Option<String>.string("output", short: "o", "file", help: "Write the result to a file, atomically ('-' is stdout).", completion: .file)
     static let steps = Flag("steps", help: "Print every step in order with its shape and values.")
-    static let heatmap = Flag("heatmap", help: "Show each head's attention weights as a terminal heatmap.")
+    static let heatmap = Option<HeatmapTarget>(
+        .value("heatmap", "file.svg", help: "Show each head's attention weights as a terminal heatmap, or with a FILE.svg write them all as one SVG picture (labels, legend, each value in a tooltip).", completion: .file)
+            .withOptionalValue, convert: { text, spec throws(UsageError) in try HeatmapTarget(text, spec) })
+    static let heatmapScale = Option<HeatmapScale>.choice("heatmap-scale", "scale", help: "Heatmap shades: head spans 0…each head's largest weight; absolute spans 0…1 for every head, so heads compare.", default: "head")
     static let tokens = Option<[String]>.list("tokens", "names", help: "Comma list of names for the token rows and columns.")
     static let noColor = Flag("no-color", help: "No ANSI colour even on a terminal (NO_COLOR does the same).")
     static let checkpoint = Option<String>.file("checkpoint", help: "A model's .safetensors (or .npz): take layer --layer's attention weights, biases, layout, τ, g, d_k and RoPE from it and its config.json; flags still win.")
@@ -72,6 +76,39 @@ enum OutputFormat: String, CaseIterable, Sendable {
     case json
     /// One bare matrix, for the next tool.
     case csv
+    /// A LaTeX document: each shown part as a captioned bmatrix.
+    case latex
+    /// Markdown: each shown part as a table.
+    case markdown
+    /// Every head's weights as one SVG picture.
+    case svg
+}
+
+/// Where `--heatmap` draws: the terminal, or an SVG file.
+enum HeatmapTarget: Equatable, Sendable {
+    /// `--heatmap` alone.
+    case terminal
+    /// `--heatmap FILE.svg`.
+    case svg(path: String)
+
+    /// Nothing (the terminal) or a path ending in `.svg`.
+    init(_ text: String, _ option: OptionSpec) throws(UsageError) {
+        if text.isEmpty {
+            self = .terminal
+        } else if text.lowercased().hasSuffix(".svg") {
+            self = .svg(path: text)
+        } else {
+            throw option.invalid(text, "expected a file ending in .svg, or nothing for the terminal heatmap")
+        }
+    }
+}
+
+/// What the heatmap's shades span (`--heatmap-scale`).
+enum HeatmapScale: String, CaseIterable, Sendable {
+    /// 0…each head's largest weight (the default).
+    case head
+    /// 0…1 for every head.
+    case absolute
 }
 
 /// The parts of a forward pass `--show` can name.

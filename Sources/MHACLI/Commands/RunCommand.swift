@@ -28,7 +28,7 @@ struct RunCommand: Command {
             try MemoryBudget.check(values: values, bytesPerValue: MemoryLayout<Float>.stride, what: "converting the inputs to float32")
         }
         let text = options.useFloat ? try compute(Float.self, x, inputs) : try compute(Double.self, x, inputs)
-        return CommandOutput(text: text.report, warnings: warnings + text.warnings, destination: options.output)
+        return CommandOutput(text: text.report, warnings: warnings + text.warnings, destination: options.output, files: text.files)
     }
 
     /// Refuses, before the forward pass, an output too large to build in memory.
@@ -47,21 +47,44 @@ struct RunCommand: Command {
 
     /// The forward pass in precision `S` and its rendering in the chosen format.
     private func compute<S: AttentionScalar>(_: S.Type, _ x: Matrix<Double>, _ inputs: RunInputs) throws
-        -> (report: String, warnings: [String]) {
+        -> (report: String, warnings: [String], files: [OutputFile]) {
         let input = x.converted(to: S.self)
         let parameters: AttentionParameters<S> = try inputs.parameters(S.self)
         let mask = inputs.matrices["mask"]?.converted(to: S.self)
         let result = try forward(input, parameters, mask, inputs)
+        let summary = ComputationSummary(shapes: result.shapes, causal: inputs.configuration.causal,
+                                         maskKind: mask == nil ? nil : "keep", scaleGiven: inputs.configuration.scale != nil,
+                                         tokens: options.tokenNames)
         let report: String
         switch options.format {
         case .json:
-            report = RunJSONReport.json(result, parts: options.show).serialized() + "\n"
+            report = RunJSONReport.json(result, parts: options.show, summary: summary).serialized() + "\n"
+        case .latex, .markdown:
+            let matrices = ReportMatrix.list(result, parts: options.show, tokens: options.tokenNames, biases: parameters.biasNames,
+                                             scaleGiven: summary.scaleGiven, masked: summary.causal || mask != nil)
+            let line = summary.line(precision: options.precision)
+                + (options.tokenNames.map { " · tokens " + $0.enumerated().map { "\($0) \($1)" }.joined(separator: ", ") } ?? "")
+            report = options.format == .latex
+                ? LaTeXReport.document(matrices, summary: line, precision: options.precision, full: options.full)
+                : MarkdownReport.document(matrices, summary: line, precision: options.precision, full: options.full)
+        case .svg:
+            report = svg(result)
         case .csv:
             report = CSVWriter.matrix(try csvMatrix(result), decimals: options.precisionGiven ? options.precision : nil)
         case .text:
-            report = text(result, input: input, parameters: parameters, mask: mask, configuration: inputs.configuration)
+            report = text(result, input: input, parameters: parameters, mask: mask, configuration: inputs.configuration,
+                          summary: summary)
         }
-        return (report, result.warnings.map(\.description))
+        let files = options.heatmapFile.map { [OutputFile(path: $0, text: svg(result))] } ?? []
+        return (report, result.warnings.map(\.description), files)
+    }
+
+    /// Every head's weights as one SVG picture.
+    private func svg<S: AttentionScalar>(_ result: AttentionResult<S>) -> String {
+        let positions = result.shapes.token.map { [$0] } ?? Array(0..<result.shapes.tokens)
+        return SVGHeatmap(weights: (result.weights ?? []).map { $0.converted(to: Double.self) }, queryPositions: positions,
+                          tokens: options.tokenNames, absolute: options.heatmapScale == .absolute,
+                          precision: options.precision).render()
     }
 
     /// The engine's forward pass; an error about a value read from a file names that file.
@@ -82,7 +105,8 @@ struct RunCommand: Command {
     /// The text report: every step with `--steps`, else the shown parts, then the heatmaps
     /// with `--heatmap`.
     private func text<S: AttentionScalar>(_ result: AttentionResult<S>, input: Matrix<S>, parameters: AttentionParameters<S>,
-                                          mask: Matrix<S>?, configuration: AttentionConfiguration) -> String {
+                                          mask: Matrix<S>?, configuration: AttentionConfiguration,
+                                          summary: ComputationSummary) -> String {
         let color = options.output == nil
             && TerminalColor.enabled(isTTY: TerminalColor.stdoutIsTTY(), environment: ProcessInfo.processInfo.environment,
                                      noColorFlag: options.noColor)
@@ -94,13 +118,16 @@ struct RunCommand: Command {
         } else {
             let report = RunTextReport(result: result, parts: options.show, precision: options.precision,
                                        tokenNames: options.tokenNames, scaleGiven: configuration.scale != nil, full: options.full,
-                                       biases: parameters.biasNames)
+                                       biases: parameters.biasNames, summary: summary)
             sections = [report.lines.joined(separator: "\n")]
         }
         if options.heatmap, let weights = result.weights {
             let positions = result.shapes.token.map { [$0] } ?? Array(0..<result.shapes.tokens)
+            let width = TerminalColumns.current(toTerminal: options.output == nil && TerminalColor.stdoutIsTTY(),
+                                                environment: ProcessInfo.processInfo.environment)
             sections.append(HeatmapRenderer.render(weights: weights, queryPositions: positions,
-                                                   tokens: options.tokenNames, color: color))
+                                                   tokens: options.tokenNames, color: color, width: width,
+                                                   full: options.full, absolute: options.heatmapScale == .absolute))
         }
         return sections.joined(separator: "\n\n") + "\n"
     }

@@ -39,6 +39,9 @@ struct RunInputs {
         }
         if let mask = o.paths["mask"] { origins["mask"] = mask == "-" ? "<stdin>" : mask }
         try fillWeights(o.fill)
+        // The engine's budget, with the inputs and the filled weights held (`run` reads it again
+        // just before the forward pass).
+        configuration.memoryLimit = AvailableMemory.bytes()
     }
 
     /// H, or a usage error saying how to give it.

@@ -59,6 +59,10 @@ struct RunOptions: Sendable {
     var output: String?
     /// Visualisation options, passed through to the renderers.
     var steps = false, heatmap = false, noColor = false, full = false
+    /// `--heatmap FILE.svg`: where to write the SVG heatmap.
+    var heatmapFile: String?
+    /// `--heatmap-scale` (head by default).
+    var heatmapScale = HeatmapScale.head
     /// `--tokens`.
     var tokenNames: [String]?
     /// `--checkpoint FILE --layer L [--arch A] [--config FILE]`.
@@ -85,7 +89,8 @@ struct RunOptions: Sendable {
         scale = try a[R.scale]
         token = try a[R.token]
         layout = try a[R.layout]
-        format = try a[R.format] ?? .text
+        output = try a[R.output]
+        format = try WriteUpExtensions.format(path: output, given: try a[R.format])
         if let parts = try a[R.show] {
             show = Part.allCases.filter { parts.contains($0.rawValue) }
             showGiven = true
@@ -93,8 +98,14 @@ struct RunOptions: Sendable {
         let givenPrecision = try a[R.precision]
         (precision, precisionGiven) = (givenPrecision ?? 4, givenPrecision != nil)
         useFloat = a[R.useFloat]
-        output = try a[R.output]
-        (steps, heatmap, noColor, full) = (a[R.steps], a[R.heatmap], a[R.noColor], a[R.full])
+        (steps, noColor, full) = (a[R.steps], a[R.noColor], a[R.full])
+        switch try a[R.heatmap] {
+        case .terminal?: heatmap = true
+        case let .svg(path)?: heatmapFile = path
+        case nil: break
+        }
+        let scale = try a[R.heatmapScale]
+        heatmapScale = scale ?? .head
         checkpoint = try CheckpointChoice(a)
         if let names = try a[R.tokens] {
             if let bad = names.first(where: { $0.unicodeScalars.contains { $0.properties.generalCategory == .control } }) {
@@ -105,6 +116,26 @@ struct RunOptions: Sendable {
             tokenNames = names.map { MessageText.escaped($0) }
         }
         try checkCombinations()
+        try checkIgnored(heatmapScaleGiven: scale != nil)
+    }
+
+    /// Options that would have no effect with the others given: refused, never dropped.
+    private func checkIgnored(heatmapScaleGiven: Bool) throws(UsageError) {
+        if steps, showGiven {
+            throw .invalidRequest("--steps prints every part in order; --show chooses parts without --steps; give one")
+        }
+        if tokenNames != nil, format == .csv {
+            throw .invalidRequest("--tokens names rows and columns, but --format csv prints the bare matrix without labels; use --format text, markdown or json")
+        }
+        if precisionGiven, format == .json {
+            throw .invalidRequest("--precision sets decimals in text, csv, latex and markdown; --format json always prints shortest round-trip numbers")
+        }
+        if full, format == .json || format == .csv || format == .svg {
+            throw .invalidRequest("--full stops eliding large matrices in text, latex and markdown; --format \(format.rawValue) always holds every value")
+        }
+        if heatmapScaleGiven, !heatmap, heatmapFile == nil, format != .svg {
+            throw .invalidRequest("--heatmap-scale sets the heatmap's shades; give --heatmap (terminal) or --heatmap FILE.svg too")
+        }
     }
 
     /// Options that cannot go together.
@@ -139,7 +170,7 @@ struct RunOptions: Sendable {
         let parts = format == .csv ? [csvPart] : show
         if parts.contains(.qkv) { keep.insert(.qkv) }
         if parts.contains(.scores) { keep.insert(.scores) }
-        if parts.contains(.weights) || heatmap || steps { keep.insert(.weights) }
+        if parts.contains(.weights) || heatmap || heatmapFile != nil || format == .svg || steps { keep.insert(.weights) }
         if steps { keep.formUnion([.qkv, .scores]) }
         return keep
     }

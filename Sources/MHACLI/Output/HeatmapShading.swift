@@ -7,6 +7,8 @@ struct HeatmapShading {
     var maximum: Double
     /// Whether to colour instead of shading.
     var color: Bool
+    /// Characters per cell: 2, or 1 when the tokens only fit that way.
+    var cellWidth = 2
 
     /// The five shades, lightest first; level i covers [i/5, (i+1)/5) of the maximum.
     static let shades: [Character] = [" ", "░", "▒", "▓", "█"]
@@ -26,11 +28,12 @@ struct HeatmapShading {
         return min(4, Int(fraction * 5))
     }
 
-    /// One cell, two characters wide (plus ANSI codes with colour).
+    /// One cell, `cellWidth` characters wide (plus ANSI codes with colour).
     func cell(_ weight: Double) -> String {
-        guard let level = level(weight) else { return color ? "\u{1B}[49m" + Self.zero : Self.zero }
-        guard color else { return String(repeating: Self.shades[level], count: 2) }
-        return Self.background(fraction: min(1, weight / maximum)) + "  "
+        let zero = String(Self.zero.prefix(cellWidth))
+        guard let level = level(weight) else { return color ? "\u{1B}[49m" + zero : zero }
+        guard color else { return String(repeating: Self.shades[level], count: cellWidth) }
+        return Self.background(fraction: min(1, weight / maximum)) + String(repeating: " ", count: cellWidth)
     }
 
     /// What ends a row of cells: a reset with colour, nothing without.

@@ -7,7 +7,9 @@ import MHAFormats
 /// every matrix has the one row of token i, K and V included.
 enum RunJSONReport {
     /// The report for `result`, with the parts in `parts`.
-    static func json<S: AttentionScalar>(_ result: AttentionResult<S>, parts: [Part]) -> JSONValue {
+    /// With a `summary`, also what was computed: `tokens` (names or null), `token` (or null),
+    /// `causal`, `scale`, `mask` (`keep` or null).
+    static func json<S: AttentionScalar>(_ result: AttentionResult<S>, parts: [Part], summary: ComputationSummary? = nil) -> JSONValue {
         let s = result.shapes
         let rows = s.queryRows
         var members: [(String, JSONValue)] = [("shapes", .object([
@@ -15,6 +17,11 @@ enum RunJSONReport {
             ("head_dim", .int(s.headDim)), ("head_output", .shape(rows, s.headDim)),
             ("concat", .shape(rows, s.concatDim)), ("output", .shape(rows, s.outputDim)),
         ]))]
+        if let summary {
+            members += [("tokens", summary.tokens.map { .array($0.map { .string($0) }) } ?? .null),
+                        ("token", s.token.map { .int($0) } ?? .null), ("causal", .bool(summary.causal)),
+                        ("scale", .number(s.scale)), ("mask", summary.maskKind.map { .string($0) } ?? .null)]
+        }
         if parts.contains(.qkv) {
             for (key, matrix) in [("q", result.queries), ("k", result.printedKeys), ("v", result.printedValues)] {
                 if let matrix { members.append((key, .matrix(of: matrix))) }

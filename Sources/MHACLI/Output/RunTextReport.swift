@@ -19,6 +19,8 @@ struct RunTextReport<Scalar: AttentionScalar> {
     let full: Bool
     /// The biases that were given (`bq`, `bk`, `bv`, `bo`), so titles show only those.
     let biases: Set<String>
+    /// What was computed (causal, mask), for the header; nil leaves them out.
+    var summary: ComputationSummary? = nil
 
     /// The whole report, one string per line.
     var lines: [String] {
@@ -27,13 +29,15 @@ struct RunTextReport<Scalar: AttentionScalar> {
         return lines
     }
 
-    /// `input H · 3 × 8   τ = 2 heads   d_k = 4   scale = 1/√4 = 0.5000` (and the token).
+    /// `input H · 3 × 8   τ = 2 heads   d_k = 4   scale = 1/√4 = 0.5000`, then
+    /// `not causal   no mask` (and the token).
     var header: [String] {
         let s = result.shapes
         let scale = scaleGiven ? MatrixText.short(s.scale, precision)
             : "1/√\(s.headDim) = \(MatrixText.short(s.scale, precision))"
         let kv = s.kvHeads == s.heads ? "" : "   kv_heads = \(s.kvHeads) (query head j = 1…τ uses K/V head ⌈j·\(s.kvHeads)/\(s.heads)⌉)"
         var lines = ["input H · \(s.tokens) × \(s.modelDim)   τ = \(s.heads) \(s.heads == 1 ? "head" : "heads")   d_k = \(s.modelDim) / \(s.heads) = \(s.headDim)   scale = \(scale)\(kv)"]
+        if let summary { lines.append("\(summary.causalText)   \(summary.maskText)") }
         if let token = s.token {
             lines.append("single token \(token)\(tokenNames.map { " (\($0[token]))" } ?? ""): every per-query matrix has its one row")
         }

@@ -63,7 +63,7 @@ extension StepsDocument {
         if s.kvHeads != s.heads {
             lines.append("  grouped-query attention: g = \(s.kvHeads) K/V head" + (s.kvHeads == 1 ? "" : "s")
                              + " for τ = \(s.heads) query heads;")
-            lines.append("  query head j uses K/V head ⌊j·g/τ⌋ (j from 0),")
+            lines.append("  query head j = 1…τ uses K/V head ⌈j·g/τ⌉ (numbered 1…g),")
             lines.append("  so each K/V head serves τ / g = \(s.heads) / \(s.kvHeads) = \(s.heads / s.kvHeads) query heads")
         }
         for j in 0..<s.heads {

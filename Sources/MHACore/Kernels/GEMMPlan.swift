@@ -2,10 +2,12 @@ import CMHAKernels
 
 /// The register tile and cache blocks of one packed product, sized from the CPU's caches.
 ///
-/// As in the GotoBLAS/BLIS scheme: a packed B micro-panel (k_c × NR) stays in L1 while the
-/// A micro-panels stream past, so k_c fills about half of L1 with it; the packed A block
-/// (m_c × k_c) stays in L2, so m_c fills about half of L2; the packed B block (k_c × n_c) is
-/// meant for the shared last level and is capped at 4096 columns.
+/// As in the GotoBLAS/BLIS scheme, a packed B micro-panel (k_c × NR) stays in L1 while the
+/// A micro-panels stream past: k_c fills about two thirds of L1 with it. The packed A block
+/// (m_c × k_c) takes a quarter of L2 and the packed B block (k_c × n_c) half of it, so both
+/// stay in the core's own L2: on the machine measured (Xeon, 2 MiB L2 per core, a large but
+/// shared and distant L3) blocks sized for L3 (n_c = 4096) ran the micro-kernel at ~50 GFLOP/s
+/// per core in Double, blocks kept in L2 (k_c 256, m_c 256, n_c 512) at ~75.
 struct GEMMPlan: Sendable {
     /// The instruction-set level of the micro-kernel.
     var level: CPULevel
@@ -26,14 +28,15 @@ struct GEMMPlan: Sendable {
         let size = MemoryLayout<S>.stride
         let l1 = caches.level1 > 0 ? caches.level1 : 32 << 10
         let l2 = caches.level2 > 0 ? caches.level2 : 512 << 10
-        let kc = Swift.min(512, Swift.max(64, l1 / 2 / (nr * size) / 8 * 8))
-        let mc = Swift.max(mr, Swift.min(4096, l2 / 2 / (kc * size)) / mr * mr)
+        let kc = Swift.min(512, Swift.max(64, l1 * 2 / 3 / (nr * size) / 8 * 8))
+        let mc = Swift.max(mr, Swift.min(4096, l2 / 4 / (kc * size)) / mr * mr)
+        let nc = Swift.max(nr, Swift.min(8192, l2 / 2 / (kc * size)) / nr * nr)
         self.level = level
         rowsPerTile = mr
         columnsPerTile = nr
         depthBlock = kc
         rowBlock = mc
-        columnBlock = 4096 / nr * nr
+        columnBlock = nc
     }
 
     /// This machine's cache sizes, read once.

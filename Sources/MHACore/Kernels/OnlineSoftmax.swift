@@ -130,14 +130,34 @@ extension Kernels {
         if let c = rule.softcap {
             for t in lower..<upper { row[t] = ScoreRule.cap(row[t], c) }
         }
-        if let m = rule.slope {
-            // −m·(p − key), key = firstKey + t.
-            let offset = position - firstKey
-            for t in lower..<upper { row[t] -= m * S(offset - t) }
-        }
+        if let m = rule.slope { subtractSlope(m, row: row, lower: lower, upper: upper, distance: position - firstKey) }
         if let bias = rule.bias {
             let biasRow = bias + kernelRow * rule.biasStride + firstKey
             for t in lower..<upper { row[t] += biasRow[t] }
+        }
+    }
+
+    /// row[t] −= m·(distance − t) for t in lower ..< upper: ALiBi's −m·(p − key), in vectors of
+    /// four whose distances are exact integers counted down (no integer conversion per key),
+    /// so every value equals `ScoreRule.logit`'s.
+    @inline(__always)
+    static func subtractSlope<S: AttentionScalar>(
+        _ m: S, row: UnsafeMutablePointer<S>, lower: Int, upper: Int, distance: Int
+    ) {
+        typealias V = SIMD4<S>
+        let slope = V(repeating: m)
+        let step = V(repeating: 4)
+        var distances = V(repeating: S(distance - lower)) - V(0, 1, 2, 3)
+        var t = lower
+        while t + 4 <= upper {
+            let lanes = UnsafeMutableRawPointer(row + t)
+            lanes.storeBytes(of: lanes.loadUnaligned(as: V.self) - slope * distances, as: V.self)
+            distances -= step
+            t += 4
+        }
+        while t < upper {
+            row[t] -= m * S(distance - t)
+            t += 1
         }
     }
 }

@@ -13,10 +13,18 @@ protocol PackedScalar: AttentionScalar {
         a: UnsafePointer<Self>, b: UnsafePointer<Self>,
         c: UnsafeMutablePointer<Self>, ldc: Int, accumulate: Bool)
 
+    /// `multiplyBlock` with A as rows of a row-major matrix (stride `lda`), not packed;
+    /// ⌈height/MR⌉·MR rows of A must be readable.
+    static func multiplyRows(
+        _ level: CPULevel, height: Int, width: Int, depth: Int,
+        a: UnsafePointer<Self>, lda: Int, b: UnsafePointer<Self>,
+        c: UnsafeMutablePointer<Self>, ldc: Int, accumulate: Bool)
+
     /// Replaces each x of `row[0..<count]` by exp(round(x·scale) + shift); returns their sum.
     static func exponentiate(
         _ level: CPULevel, row: UnsafeMutablePointer<Self>, count: Int, scale: Self, shift: Self
     ) -> Self
+
 
     /// The largest of `row[0..<count]` (NaN ignored), −∞ for none.
     static func maximum(_ level: CPULevel, row: UnsafePointer<Self>, count: Int) -> Self
@@ -47,6 +55,16 @@ extension Double: PackedScalar {
     }
 
     @inline(__always)
+    static func multiplyRows(
+        _ level: CPULevel, height: Int, width: Int, depth: Int,
+        a: UnsafePointer<Double>, lda: Int, b: UnsafePointer<Double>,
+        c: UnsafeMutablePointer<Double>, ldc: Int, accumulate: Bool
+    ) {
+        mha_f64_multiply_rows(level.kernelLevel, height, width, depth, a, lda, b, c, ldc,
+                              accumulate ? 1 : 0)
+    }
+
+    @inline(__always)
     static func maximum(_ level: CPULevel, row: UnsafePointer<Double>, count: Int) -> Double {
         mha_f64_maximum(level.kernelLevel, row, count)
     }
@@ -74,6 +92,16 @@ extension Float: PackedScalar {
         shift: Float
     ) -> Float {
         mha_f32_exponentiate(level.kernelLevel, row, count, scale, shift)
+    }
+
+    @inline(__always)
+    static func multiplyRows(
+        _ level: CPULevel, height: Int, width: Int, depth: Int,
+        a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>,
+        c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool
+    ) {
+        mha_f32_multiply_rows(level.kernelLevel, height, width, depth, a, lda, b, c, ldc,
+                              accumulate ? 1 : 0)
     }
 
     @inline(__always)

@@ -101,12 +101,11 @@ extension Kernels {
             updateOnlineSoftmax(plan.level, block, rule: head.rule, keyCount: head.keyCount,
                                 state: scratch.state, output: out,
                                 outputStride: head.outputStride, headDim: dv)
-            packA(scratch.scores.base, lda: bc, rows: rows, depth: width, mr: mr,
-                  into: scratch.packedWeights.base)
-            S.multiplyBlock(plan.level, height: rows, width: dv, depth: width,
-                            a: scratch.packedWeights.base,
-                            b: head.values + first / bc * head.valueTileSize,
-                            c: out, ldc: head.outputStride, accumulate: true)
+            // P is in L1 already: the micro-kernel reads its rows in place (no packing).
+            S.multiplyRows(plan.level, height: rows, width: dv, depth: width,
+                           a: scratch.scores.base, lda: bc,
+                           b: head.values + first / bc * head.valueTileSize,
+                           c: out, ldc: head.outputStride, accumulate: true)
         }
         return scratch.state.normalise(rows: rows, output: out, outputStride: head.outputStride,
                                        headDim: dv).map { q0 + $0 }
@@ -137,14 +136,13 @@ struct PackedHead<S: AttentionScalar> {
     var outputStride: Int
 }
 
-/// The per-thread buffers of one query tile: packed queries, scores / weights and their
-/// packed copy, and the online-softmax state.
+/// The per-thread buffers of one query tile: packed queries, scores / weights, and the
+/// online-softmax state.
 struct QueryTileScratch<S: AttentionScalar> {
     /// Q_tile in MR-row panels.
     let packedQueries: PackingBuffer<S>
-    /// P in MR-row panels (the A operand of P·V).
-    let packedWeights: PackingBuffer<S>
-    /// Br × 128 scores, then weights, row-major.
+    /// Br × 128 scores, then weights, row-major; zero at first, so that the rows past a
+    /// short tile, which the P·V micro-kernel reads and discards, hold numbers.
     let scores: PackingBuffer<S>
     /// Running maximum and sum per row.
     let state: OnlineSoftmaxState<S>
@@ -152,14 +150,14 @@ struct QueryTileScratch<S: AttentionScalar> {
     /// Buffers for tiles of `rows` queries, `depth` = d and `keys` keys.
     init(rows: Int, depth: Int, keys: Int) {
         packedQueries = PackingBuffer(count: rows * depth)
-        packedWeights = PackingBuffer(count: rows * keys)
         scores = PackingBuffer(count: rows * keys)
+        scores.base.initialize(repeating: 0, count: rows * keys)
         state = OnlineSoftmaxState(rows: rows)
     }
 
     /// Releases every buffer.
     func free() {
-        [packedQueries, packedWeights, scores].forEach { $0.free() }
+        [packedQueries, scores].forEach { $0.free() }
         state.free()
     }
 }

@@ -1,0 +1,56 @@
+import MHACore
+import MHAFormats
+
+/// `mha-cli check`: compares a hand-computed matrix with the right one (DESIGN §6) and
+/// names the catalogued mistakes whose result it matches. Exit 0 correct, 1 not correct.
+struct CheckCommand: Command {
+    /// The problem's options, read as `run` reads them.
+    let problem: RunOptions
+    /// `--answer`.
+    let answerPath: String
+    /// `--part`.
+    let part: AttentionPart
+    /// `--format json`.
+    let json: Bool
+    /// `-o`.
+    let output: String?
+
+    init(_ arguments: ParsedArguments) throws {
+        guard let answer = try arguments[Self.answer] else {
+            throw UsageError.missingOption(option: Self.answer.spec.display, reason: "give the matrix you computed, e.g. --answer answer.csv")
+        }
+        answerPath = answer
+        part = try arguments[Self.part] ?? .output
+        json = try arguments[Self.format] == .json
+        output = try arguments[Self.output]
+        var shared = ParsedArguments(spec: RunCommand.spec)
+        for option in Self.problemOptions {
+            if let values = arguments.occurrences[option.long] { shared.occurrences[option.long] = values }
+        }
+        problem = try RunOptions(shared)
+        if problem.useFloat {
+            throw UsageError.invalidRequest("--float: check compares with the exact float64 answer; leave --float out")
+        }
+        if answer == "-", problem.paths.values.contains("-") || problem.bundle == "-" {
+            throw UsageError.invalidRequest("only one input can read stdin ('-')")
+        }
+    }
+
+    func run() throws -> CommandOutput {
+        let written = try AnswerReader.read(path: answerPath)
+        let inputs = try RunInputs(problem)
+        let statement = AttentionProblem(input: try inputs.input(), parameters: try inputs.parameters(Double.self),
+                                         mask: inputs.matrices["mask"].map { AttentionMask($0) }, configuration: inputs.configuration)
+        let report: CheckReport
+        do {
+            report = try AnswerCheck.check(written, part: part, problem: statement)
+        } catch let error as AttentionError {
+            if let sourced = BundleSourcedError.attributing(error, origins: inputs.origins) { throw sourced }
+            throw error
+        }
+        let name = answerPath == "-" ? "<stdin>" : answerPath
+        let text = json ? CheckReportText.json(report).serialized() + "\n" : CheckReportText.lines(report).joined(separator: "\n") + "\n"
+        return CommandOutput(text: text, warnings: CheckReportText.warnings(report, file: name), destination: output,
+                             status: report.isCorrect ? 0 : 1)
+    }
+}

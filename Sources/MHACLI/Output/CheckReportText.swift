@@ -1,0 +1,85 @@
+import MHACore
+import MHAFormats
+
+/// The verdict of `mha-cli check` for people (text) and for programs (JSON keys of DESIGN §6:
+/// `correct`, `part`, `decimals`, `mismatches`, `first_mismatch{row, column, answer, correct}`,
+/// `diagnosis` [ids]; also `entries`, `full_precision`, `shape`, `explanations`).
+enum CheckReportText {
+    /// `correct: …` or `not correct: …`, then the first mismatch and the diagnosis.
+    static func lines(_ r: CheckReport) -> [String] {
+        let name = "\(r.part.symbol) (\(r.expected.rows) × \(r.expected.columns))"
+        guard !r.isCorrect else { return ["correct: \(name) matches \(precision(r.answer))"] }
+        var lines: [String]
+        if let shape = r.shapeDiagnosis {
+            lines = ["not correct: \(shape)"]
+        } else {
+            lines = ["not correct: \(r.mismatches) of \(r.expected.elements.count) entries of \(name) differ from the right values (checked \(precision(r.answer)))"]
+            if let m = r.firstMismatch {
+                let written = r.answer.precisions[m.row * r.expected.columns + m.column]
+                lines.append("first: row \(m.row), column \(m.column): yours \(number(m.answer)), right \(right(m.correct, written))")
+            }
+        }
+        if r.diagnosis.isEmpty {
+            lines.append("diagnosis: no known mistake gives this answer; compare step by step with mha-cli run … --steps")
+        }
+        for d in r.diagnosis {
+            lines.append("diagnosis: \(d.id): \(d.explanation)")
+            if let step = d.firstWrongStep, step != r.part {
+                lines.append("  your answer goes wrong first at \(step.symbol), and so does everything computed from it")
+            }
+        }
+        return lines
+    }
+
+    /// The JSON object.
+    static func json(_ r: CheckReport) -> JSONValue {
+        let range = r.answer.decimalsRange
+        var members: [(String, JSONValue)] = [
+            ("correct", .bool(r.isCorrect)), ("part", .string(r.part.description)),
+            ("decimals", range.map { .int($0.lowerBound) } ?? .null), ("full_precision", .bool(r.answer.isFullPrecision)),
+            ("entries", .int(r.expected.elements.count)), ("mismatches", .int(r.shapeDiagnosis == nil ? r.mismatches : r.expected.elements.count)),
+            ("first_mismatch", r.firstMismatch.map { m in
+                .object([("row", .int(m.row)), ("column", .int(m.column)), ("answer", .number(m.answer)), ("correct", .number(m.correct))])
+            } ?? .null),
+            ("shape", r.shapeDiagnosis.map { s in
+                .object([("expected", .shape(s.expected.rows, s.expected.columns)), ("answer", .shape(s.answer.rows, s.answer.columns)),
+                         ("explanation", .string(s.description))])
+            } ?? .null),
+            ("diagnosis", .array(r.diagnosis.map { .string($0.id) })),
+            ("explanations", .array(r.diagnosis.map { d in
+                .object([("id", .string(d.id)), ("explanation", .string(d.explanation)),
+                         ("first_wrong_step", d.firstWrongStep.map { .string($0.description) } ?? .null)])
+            })),
+        ]
+        if range.map({ $0.lowerBound != $0.upperBound }) == true, let range {
+            members.insert(("decimals_range", .array([.int(range.lowerBound), .int(range.upperBound)])), at: 3)
+        }
+        return .object(members)
+    }
+
+    /// A warning when the answer mixes precisions (each entry is still checked to its own).
+    static func warnings(_ r: CheckReport, file: String) -> [String] {
+        guard let mixed = r.answer.firstMixedPrecision else { return [] }
+        return ["\(file): row \(mixed.row), column \(mixed.column) is written to \(decimals(mixed.decimals)), the entries before it to \(decimals(mixed.expected)); each entry is checked to its own decimals"]
+    }
+
+    /// `to 4 decimals`, `to 2–4 decimals, each entry to its own`, `at full precision (relative 1e-9)`.
+    static func precision(_ answer: WrittenMatrix) -> String {
+        if answer.isFullPrecision { return "at full precision (relative 1e-9)" }
+        guard let range = answer.decimalsRange else { return "" }
+        if range.lowerBound == range.upperBound { return "to \(decimals(range.lowerBound))" }
+        return "to \(range.lowerBound)–\(range.upperBound) decimals, each entry to its own"
+    }
+
+    private static func decimals(_ d: Int) -> String { d == 1 ? "1 decimal" : "\(d) decimals" }
+
+    /// The right value with two decimals more than the answer wrote (`0.6698` for `0.67`),
+    /// or in full for a full-precision answer.
+    private static func right(_ x: Double, _ written: WrittenPrecision) -> String {
+        guard !written.isFull, (0...13).contains(written.decimals) else { return number(x) }
+        return MatrixText.format(x, written.decimals + 2)
+    }
+
+    /// A value as read or computed, shortest form (`0.67`, `0.6697615493266569`).
+    private static func number(_ x: Double) -> String { JSONValue.number(x).serialized() }
+}

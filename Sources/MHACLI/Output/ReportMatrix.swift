@@ -1,0 +1,66 @@
+import MHACore
+
+/// One matrix of a write-up (LaTeX, Markdown): its names in text and in LaTeX, the values,
+/// and the labels of its rows and columns.
+struct ReportMatrix {
+    /// `head 1 of 2`, `output = concat · W^o + b^o`.
+    var title: String
+    /// The left-hand side in LaTeX math: `\mathrm{head}_{1}`.
+    var latexSymbol: String
+    /// The formula in LaTeX math: `\mathrm{weights}_{1} V_{1}`.
+    var latexFormula: String
+    /// The values (in double precision for printing).
+    var matrix: Matrix<Double>
+    /// Token names or indices of the rows (queries).
+    var rowLabels: [String]
+    /// Token names or indices of the columns for scores and weights (keys), else column indices.
+    var columnLabels: [String]
+
+    /// The matrices of `parts` in the order shown, with titles as the text report writes them.
+    static func list<S: AttentionScalar>(_ result: AttentionResult<S>, parts: [Part], tokens: [String]?,
+                                         biases: Set<String>, scaleGiven: Bool, masked: Bool) -> [ReportMatrix] {
+        let s = result.shapes
+        let queryRows = s.token.map { [$0] } ?? Array(0..<s.tokens)
+        let rows = queryRows.map { TokenLabels.label($0, tokens: tokens) }
+        let keys = (0..<s.tokens).map { TokenLabels.label($0, tokens: tokens) }
+        func indices(_ m: Matrix<S>) -> [String] { (0..<m.columns).map(String.init) }
+        func bias(_ x: String, latex: Bool) -> String {
+            biases.contains("b" + x) ? (latex ? " + b^{\(x)}" : " + b^\(x)") : ""
+        }
+        let scale = scaleGiven ? MatrixText.short(s.scale, 4) : "1/\\sqrt{\(s.headDim)}"
+        var list: [ReportMatrix] = []
+        func add(_ title: String, _ symbol: String, _ formula: String, _ m: Matrix<S>, columns: [String]? = nil) {
+            let matrix = m.converted(to: Double.self)
+            list.append(ReportMatrix(title: "\(title) · \(m.rows) × \(m.columns)", latexSymbol: symbol, latexFormula: formula,
+                                     matrix: matrix, rowLabels: rows, columnLabels: columns ?? indices(m)))
+        }
+        for part in parts {
+            switch part {
+            case .qkv:
+                for (name, x, m) in [("Q", "q", result.queries), ("K", "k", result.printedKeys), ("V", "v", result.printedValues)] {
+                    if let m { add("\(name) = H·W^\(x)" + bias(x, latex: false), name, "H W^{\(x)}" + bias(x, latex: true), m) }
+                }
+            case .scores:
+                for (j, m) in (result.scores ?? []).enumerated() {
+                    add("scores \(j + 1) of \(s.heads)", "\\mathrm{scores}_{\(j + 1)}", "Q_{\(j + 1)} K_{\(j + 1)}^{\\top} \\cdot \(scale)", m, columns: keys)
+                }
+            case .weights:
+                for (j, m) in (result.weights ?? []).enumerated() {
+                    add("weights \(j + 1) of \(s.heads)", "\\mathrm{weights}_{\(j + 1)}",
+                        "\\mathrm{softmax}(\\mathrm{scores}_{\(j + 1)}\(masked ? " + \\mathrm{mask}" : ""))", m, columns: keys)
+                }
+            case .heads:
+                for (j, m) in result.heads.enumerated() {
+                    add("head \(j + 1) of \(s.heads)", "\\mathrm{head}_{\(j + 1)}", "\\mathrm{weights}_{\(j + 1)} V_{\(j + 1)}", m)
+                }
+            case .concat:
+                add(s.heads == 1 ? "concat = head_1" : "concat = [head_1 | … | head_\(s.heads)]", "\\mathrm{concat}",
+                    s.heads == 1 ? "\\mathrm{head}_{1}" : "[\\mathrm{head}_{1} \\mid \\dots \\mid \\mathrm{head}_{\(s.heads)}]", result.concat)
+            case .output:
+                add("output = concat · W^o" + bias("o", latex: false), "\\mathrm{output}",
+                    "\\mathrm{concat}\\, W^{o}" + bias("o", latex: true), result.output)
+            }
+        }
+        return list
+    }
+}

@@ -1,0 +1,118 @@
+/// Checks a hand-computed matrix against the right one and names the known mistakes whose
+/// result it matches (DESIGN §6).
+///
+///     let report = try AnswerCheck.check(answer, part: .output, problem: problem)
+///     report.isCorrect      // false
+///     report.diagnosis.map(\.id)   // ["no-scale"]
+public enum AnswerCheck {
+    /// Compares `answer` with `part` of `problem`'s right computation, entry by entry within
+    /// each entry's written precision (`WrittenPrecision.tolerance`), and when it is not
+    /// right, runs every applicable entry of `catalogue` and keeps those whose `part` the
+    /// answer matches.
+    /// - Throws: `CheckError.noSuchPart` for a head beyond τ; `AttentionError` for a problem
+    ///   the forward pass refuses.
+    public static func check(_ answer: WrittenMatrix, part: AttentionPart, problem: AttentionProblem,
+                             catalogue: [Mistake] = MistakeCatalogue.all) throws -> CheckReport {
+        let right = try StudentProcedure(problem).steps()
+        let facts = ProblemFacts(problem, shapes: right.shapes)
+        if let j = part.headIndex, !(0..<right.shapes.heads).contains(j) {
+            throw CheckError.noSuchPart(part, heads: right.shapes.heads)
+        }
+        guard let expected = right.matrix(part) else { throw CheckError.noSuchPart(part, heads: right.shapes.heads) }
+        var report = CheckReport(part: part, expected: expected, shapes: right.shapes, answer: answer)
+        report.shapeDiagnosis = ShapeDiagnosis(part: part, expected: expected.shape, answer: answer.values.shape,
+                                               shapes: right.shapes)
+        if let wrong = answer.mismatches(against: expected) {
+            report.mismatches = wrong.count
+            report.firstMismatch = wrong.first.map { index in
+                let columns = max(expected.columns, 1)
+                return Mismatch(row: index / columns, column: index % columns, answer: answer.values.elements[index],
+                                correct: expected.elements[index])
+            }
+        }
+        guard !report.isCorrect else { return report }
+        for mistake in catalogue where mistake.applies(facts) {
+            guard let steps = try? mistake.steps(problem, facts: facts), let theirs = steps.matrix(part) else { continue }
+            guard answer.matches(theirs), !answer.matches(expected) else { continue }
+            report.diagnosis.append(Diagnosis(id: mistake.id, explanation: mistake.explanation(facts),
+                                              firstWrongStep: steps.firstDifference(from: right, upTo: part)))
+        }
+        return report
+    }
+}
+
+/// One entry that is not right: 0-based row and column, the answer's value, the right one.
+public struct Mismatch: Sendable, Equatable {
+    public var row: Int, column: Int
+    public var answer: Double, correct: Double
+}
+
+/// A catalogued mistake whose result the answer matches.
+public struct Diagnosis: Sendable, Equatable {
+    /// The mistake's stable id.
+    public var id: String
+    /// The sentence for the student, with the problem's numbers.
+    public var explanation: String
+    /// The first step, in the order of the computation, where the mistake makes the result
+    /// differ from the right one (`scores_1` for a forgotten scale); nil if none up to the
+    /// part checked does.
+    public var firstWrongStep: AttentionPart?
+}
+
+/// The outcome of `AnswerCheck.check`.
+public struct CheckReport: Sendable {
+    /// The part checked.
+    public var part: AttentionPart
+    /// The right matrix.
+    public var expected: Matrix<Double>
+    /// The right computation's dimensions.
+    public var shapes: AttentionShapes
+    /// The answer as written.
+    public var answer: WrittenMatrix
+    /// Set when the answer has the wrong shape (then no entry is compared).
+    public var shapeDiagnosis: ShapeDiagnosis?
+    /// How many entries are farther from the right value than their written precision.
+    public var mismatches = 0
+    /// The first such entry, row-major.
+    public var firstMismatch: Mismatch?
+    /// Every applicable catalogued mistake whose result the answer matches, catalogue order.
+    public var diagnosis: [Diagnosis] = []
+
+    init(part: AttentionPart, expected: Matrix<Double>, shapes: AttentionShapes, answer: WrittenMatrix) {
+        self.part = part
+        self.expected = expected
+        self.shapes = shapes
+        self.answer = answer
+    }
+
+    /// Whether the shape is right and every entry is within its precision.
+    public var isCorrect: Bool { shapeDiagnosis == nil && mismatches == 0 }
+}
+
+/// A request the checker cannot answer; a usage error.
+public enum CheckError: MHAError, Equatable {
+    /// A per-head part beyond τ: `head:9`, but there are 4 heads.
+    case noSuchPart(AttentionPart, heads: Int)
+
+    public var category: ErrorCategory { .usage }
+
+    public var description: String {
+        switch self {
+        case let .noSuchPart(part, heads):
+            return "part \(part) does not exist: there \(heads == 1 ? "is 1 head" : "are \(heads) heads") (numbered 1…\(heads))"
+        }
+    }
+}
+
+extension ProblemFacts {
+    /// The facts of `problem`, whose right computation has `shapes`.
+    init(_ problem: AttentionProblem, shapes: AttentionShapes) {
+        let p = problem.parameters
+        let c = problem.configuration
+        let plain = c.rope == nil && !c.alibi && c.window == nil && c.softcap == nil && c.positionOffset == 0
+            && problem.mask?.kind != .additive && shapes.keyCount == shapes.tokens && shapes.valueDim == shapes.headDim
+        self.init(shapes: shapes, scaleGiven: c.scale != nil, causal: c.causal, hasMask: problem.mask != nil,
+                  maskKind: problem.mask?.kind, plainScores: plain,
+                  biases: ["bq", "bk", "bv", "bo"].filter(p.biasNames.contains), layout: p.layout)
+    }
+}

@@ -1,0 +1,69 @@
+/// Why an answer has the wrong shape, in the textbook's symbols:
+/// `head_1 is n × d_k = 3 × 2, the answer is 3 × 4: d_model, not d_k`.
+public struct ShapeDiagnosis: Sendable, Equatable, CustomStringConvertible {
+    /// The part checked.
+    public var part: AttentionPart
+    /// The right shape and its symbols (`n`, `d_k`).
+    public var expected: Shape
+    public var rowSymbol: String, columnSymbol: String
+    /// The answer's shape.
+    public var answer: Shape
+    /// What the answer's dimensions are instead, when that can be told (`d_model, not d_k`,
+    /// `transposed`).
+    public var reason: String?
+
+    /// The diagnosis of an answer of shape `answer` for `part`, or nil when the shape is right.
+    public init?(part: AttentionPart, expected: Shape, answer: Shape, shapes s: AttentionShapes) {
+        guard expected != answer else { return nil }
+        self.part = part
+        self.expected = expected
+        self.answer = answer
+        (rowSymbol, columnSymbol) = Self.symbols(part, s)
+        reason = Self.reason(expected: expected, answer: answer, rowSymbol: rowSymbol, columnSymbol: columnSymbol, shapes: s)
+    }
+
+    public var description: String {
+        "\(part.symbol) is \(rowSymbol) × \(columnSymbol) = \(expected.rows) × \(expected.columns), the answer is \(answer.rows) × \(answer.columns)"
+            + (reason.map { ": " + $0 } ?? "")
+    }
+
+    /// The symbols of the part's rows and columns.
+    static func symbols(_ part: AttentionPart, _ s: AttentionShapes) -> (String, String) {
+        let rows = s.token == nil ? "n" : "1"
+        let v = s.valueDim == s.headDim ? "d_k" : "d_v"
+        switch part {
+        case .q: return (rows, s.heads == 1 && s.queryDim == s.modelDim ? "d_model" : "τ·d_k")
+        case .k: return (rows, s.kvHeads == s.heads ? (s.heads == 1 && s.kvDim == s.modelDim ? "d_model" : "τ·d_k") : "g·d_k")
+        case .v: return (rows, s.kvHeads == s.heads ? (s.heads == 1 && s.valueColumns == s.modelDim ? "d_model" : "τ·\(v)") : "g·\(v)")
+        case .scores, .weights: return (rows, "n")
+        case .head: return (rows, v)
+        case .concat: return (rows, "τ·\(v)")
+        case .output: return (rows, "d_out")
+        }
+    }
+
+    /// `d_model, not d_k`, `transposed (d_k × n)`, or nil.
+    static func reason(expected: Shape, answer: Shape, rowSymbol: String, columnSymbol: String,
+                       shapes s: AttentionShapes) -> String? {
+        if answer.rows == expected.columns, answer.columns == expected.rows {
+            return "transposed (\(columnSymbol) × \(rowSymbol))"
+        }
+        var parts: [String] = []
+        if answer.rows != expected.rows, let name = name(of: answer.rows, excluding: expected.rows, s) {
+            parts.append("\(answer.rows) rows is \(name), not \(rowSymbol)")
+        }
+        if answer.columns != expected.columns, let name = name(of: answer.columns, excluding: expected.columns, s) {
+            parts.append(answer.rows == expected.rows ? "\(name), not \(columnSymbol)"
+                         : "\(answer.columns) columns is \(name), not \(columnSymbol)")
+        }
+        return parts.isEmpty ? nil : parts.joined(separator: "; ")
+    }
+
+    /// The first dimension of the problem equal to `value` (and not to the right one).
+    static func name(of value: Int, excluding right: Int, _ s: AttentionShapes) -> String? {
+        let names: [(String, Int)] = [("n", s.tokens), ("d_model", s.modelDim), ("d_k", s.headDim), ("d_v", s.valueDim),
+                                      ("τ·d_k", s.queryDim), ("τ·d_v", s.concatDim), ("g·d_k", s.kvDim), ("d_out", s.outputDim),
+                                      ("τ", s.heads), ("1", 1)]
+        return names.first { $0.1 == value && $0.1 != right }?.0
+    }
+}

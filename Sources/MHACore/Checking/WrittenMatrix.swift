@@ -1,0 +1,72 @@
+/// A matrix as a person wrote it: the values and, per entry, how precisely each was written.
+public struct WrittenMatrix: Sendable {
+    /// The values read.
+    public var values: Matrix<Double>
+    /// One precision per entry, row-major, after `integral entries` are resolved (see `init`).
+    public private(set) var precisions: [WrittenPrecision]
+
+    /// The answer `values` with the precision of each entry as written.
+    ///
+    /// An entry written as an integer (`0`, `1`) among entries with decimals is taken to the
+    /// fewest decimals written elsewhere: in a weights matrix of 4-decimal entries, `0` means
+    /// 0.0000, not "anything from −0.5 to 0.5".
+    /// - Throws: `MatrixError.elementCount` when the counts differ.
+    public init(values: Matrix<Double>, precisions: [WrittenPrecision]) throws(MatrixError) {
+        guard precisions.count == values.elements.count else {
+            throw .elementCount(rows: values.rows, columns: values.columns, count: precisions.count)
+        }
+        self.values = values
+        let written = precisions.filter { !$0.isIntegral }
+        if let fewest = written.map(\.decimals).min() {
+            self.precisions = precisions.map { p in
+                p.isIntegral ? WrittenPrecision(decimals: fewest, significantDigits: max(p.significantDigits, fewest), isIntegral: true) : p
+            }
+        } else {
+            self.precisions = precisions
+        }
+    }
+
+    /// Every entry of `values` at the same precision (an answer from a binary file, a test).
+    public init(values: Matrix<Double>, precision: WrittenPrecision) {
+        self.values = values
+        self.precisions = Array(repeating: precision, count: values.elements.count)
+    }
+
+    /// The range of decimals written by the entries that are not integers (or by all of
+    /// them when every entry is one); nil for an empty matrix.
+    public var decimalsRange: ClosedRange<Int>? {
+        let written = precisions.filter { !$0.isIntegral }
+        let chosen = written.isEmpty ? precisions : written
+        guard let low = chosen.map(\.decimals).min(), let high = chosen.map(\.decimals).max() else { return nil }
+        return low...high
+    }
+
+    /// Whether every entry is written at full precision.
+    public var isFullPrecision: Bool { !precisions.isEmpty && precisions.allSatisfy(\.isFull) }
+
+    /// The first entry written with different decimals from the first non-integral entry:
+    /// (row, column, its decimals, the first's decimals), for a warning.
+    public var firstMixedPrecision: (row: Int, column: Int, decimals: Int, expected: Int)? {
+        guard !isFullPrecision, let first = precisions.first(where: { !$0.isIntegral }) else { return nil }
+        guard let index = precisions.indices.first(where: { !precisions[$0].isIntegral && !precisions[$0].isFull
+                                                            && precisions[$0].decimals != first.decimals }) else { return nil }
+        let columns = max(values.columns, 1)
+        return (index / columns, index % columns, precisions[index].decimals, first.decimals)
+    }
+
+    /// Whether every entry is within its tolerance of `right` (same shape required).
+    func matches(_ right: Matrix<Double>) -> Bool {
+        mismatches(against: right).map { $0.isEmpty } ?? false
+    }
+
+    /// The indices of the entries farther from `right` than their tolerance, or nil when the
+    /// shapes differ.
+    func mismatches(against right: Matrix<Double>) -> [Int]? {
+        guard values.shape == right.shape else { return nil }
+        let scale = 1e-3 * right.elements.reduce(0) { max($0, $1.magnitude) }
+        return values.elements.indices.filter { index in
+            let r = right.elements[index]
+            return !((values.elements[index] - r).magnitude <= precisions[index].tolerance(for: r, scale: scale))
+        }
+    }
+}

@@ -1,0 +1,107 @@
+import MHACore
+
+/// Reading a hand-computed answer: the matrix (through `MatrixReader`, with all its checks
+/// and located errors) and, per entry, how precisely it is written (`WrittenPrecision`),
+/// from the number's text: `0.67` has 2 decimals, `6.698e-01` 4, `1` none.
+///
+/// CSV and TSV are read line by line (blank lines, `#` comments and a header skipped, fields
+/// trimmed, surrounding quotes removed); JSON numbers are taken in order outside strings;
+/// an .npy file holds binary numbers, compared at full precision.
+public enum AnswerReader {
+    /// Reads the answer at `path` ("-" = standard input).
+    /// - Throws: `FormatError`: `.noInput` if it cannot be read, `.data` for its content.
+    public static func read(path: String) throws(FormatError) -> WrittenMatrix {
+        let named = path == "-" ? nil : MatrixFormat(path: path)
+        let name = path == "-" ? InputBytes.standardInputName : path
+        if named == .npy {
+            return WrittenMatrix(values: try MatrixReader.read(path: path, format: .npy), precision: .binary)
+        }
+        let bytes = try InputBytes.read(path: path)
+        let format = named ?? MatrixFormat.sniff(bytes.dropLast())
+        let values = try MatrixReader.readTerminated(bytes, name: name, format: format)
+        let texts: [Substring]
+        switch format {
+        case .npy: return WrittenMatrix(values: values, precision: .binary)
+        case .json: texts = jsonNumbers(String(decoding: bytes.dropLast(), as: UTF8.self))
+        case .csv: texts = delimitedNumbers(String(decoding: bytes.dropLast(), as: UTF8.self), separator: ",")
+        case .tsv: texts = delimitedNumbers(String(decoding: bytes.dropLast(), as: UTF8.self), separator: "\t")
+        }
+        let precisions = texts.compactMap(precision)
+        guard precisions.count == texts.count,
+              let answer = try? WrittenMatrix(values: values, precisions: precisions) else {
+            throw FormatError(kind: .data, file: name,
+                              message: "cannot tell how many decimals each of the \(values.elements.count) entries has (found \(texts.count) numbers); write one plain number per field")
+        }
+        return answer
+    }
+
+    /// The precision of a number as written: `-0.6698` → 4 decimals, 4 significant digits;
+    /// `1.5e-3` → 4 decimals; `12` → 0 decimals, integral. Nil if `text` is not a number.
+    public static func precision(_ text: Substring) -> WrittenPrecision? {
+        var body = text
+        if body.first == "+" || body.first == "-" { body = body.dropFirst() }
+        let parts = body.split(maxSplits: 1, omittingEmptySubsequences: false, whereSeparator: { $0 == "e" || $0 == "E" })
+        guard let mantissa = parts.first, !mantissa.isEmpty else { return nil }
+        var exponent = 0
+        if parts.count == 2 {
+            guard let e = Int(parts[1]) else { return nil }
+            exponent = e
+        }
+        let pieces = mantissa.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
+        let integer = pieces[0], fraction = pieces.count == 2 ? pieces[1] : ""
+        let digits = integer + fraction
+        guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+        let significant = digits.drop(while: { $0 == "0" }).count
+        return WrittenPrecision(decimals: fraction.count - exponent, significantDigits: max(significant, 1),
+                                isIntegral: pieces.count == 1 && parts.count == 1)
+    }
+
+    /// The fields of every data record of CSV or TSV text, in order: blank lines and `#`
+    /// comments skipped, a first record with a field that is not a number skipped as a
+    /// header, each field trimmed and unquoted.
+    static func delimitedNumbers(_ text: String, separator: Character) -> [Substring] {
+        var fields: [Substring] = []
+        var first = true
+        for line in text.split(whereSeparator: { $0 == "\n" || $0 == "\r" || $0 == "\r\n" }) {
+            let content = line.drop(while: { $0 == " " || $0 == "\t" || $0 == "\u{FEFF}" })
+            if content.isEmpty || content.first == "#" { continue }
+            let record = line.split(separator: separator, omittingEmptySubsequences: false).map(unquoted)
+            defer { first = false }
+            if first, record.contains(where: { precision($0) == nil }) { continue }
+            fields += record
+        }
+        return fields
+    }
+
+    /// A field without surrounding blanks, a BOM, or double quotes.
+    private static func unquoted(_ field: Substring) -> Substring {
+        var f = field.drop(while: { $0 == " " || $0 == "\t" || $0 == "\u{FEFF}" })
+        while let last = f.last, last == " " || last == "\t" { f = f.dropLast() }
+        if f.count >= 2, f.first == "\"", f.last == "\"" { f = f.dropFirst().dropLast() }
+        return f.drop(while: { $0 == " " })
+    }
+
+    /// The number tokens of JSON text in order, strings skipped.
+    static func jsonNumbers(_ text: String) -> [Substring] {
+        var numbers: [Substring] = []
+        var index = text.startIndex
+        var inString = false, escaped = false
+        while index < text.endIndex {
+            let c = text[index]
+            if inString {
+                if escaped { escaped = false } else if c == "\\" { escaped = true } else if c == "\"" { inString = false }
+                index = text.index(after: index)
+            } else if c == "\"" {
+                inString = true
+                index = text.index(after: index)
+            } else if c == "-" || c.isASCII && c.isNumber {
+                let end = text[index...].firstIndex(where: { !("0123456789+-.eE".contains($0)) }) ?? text.endIndex
+                numbers.append(text[index..<end])
+                index = end
+            } else {
+                index = text.index(after: index)
+            }
+        }
+        return numbers
+    }
+}
