@@ -25,7 +25,7 @@ struct BundleSourcedError: MHAError {
         case let .nonPositive(name, _): names = [name]
         case .tokenOutOfRange: names = ["token"]
         case .invalidScale: names = ["scale"]
-        case .invalidMaskValue: names = ["mask"]
+        case .invalidMaskValue, .invalidMaskEntry: names = ["mask"]
         default: names = []
         }
         guard let file = names.lazy.compactMap({ origins[$0] }).first else { return nil }

@@ -55,6 +55,8 @@ public struct RotaryEmbedding: Sendable, Equatable {
     /// `heads` column blocks of width `headDim` (the rows of Q or of K).
     /// - Complexity: O(rows · heads · R) time; the cosines and sines are computed once per
     ///   row and pair, in float64.
+    @_specialize(where S == Double)
+    @_specialize(where S == Float)
     public func rotated<S: AttentionScalar>(_ m: Matrix<S>, heads: Int, headDim: Int,
                                             firstPosition: Int) -> Matrix<S> {
         var out = m

@@ -21,8 +21,9 @@ final class NPYArchive: ArrayArchive {
             throw FormatError(kind: .syntax, file: file.name, message: error.message)
         }
         let type = header.dataType.elementType
+        let (byteCount, overflow) = (header.elementCount ?? Int.max).multipliedReportingOverflow(by: type.size)
         arrays = [ArrayInfo(name: String(stem), dtype: type.safetensorsName, shape: header.shape,
-                            byteCount: (header.elementCount ?? 0) &* type.size)]
+                            byteCount: overflow ? Int.max : byteCount)]
     }
 
     var name: String { path }

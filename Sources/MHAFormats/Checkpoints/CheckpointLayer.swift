@@ -63,6 +63,10 @@ public struct CheckpointLayer: Sendable {
         try readWeights(reader)
         try readShapes(config: config, explicitHeads: explicitHeads, archive: archive)
         if family == .llama { try readRotary(config) }
+        if family == .bert, let kind = config?.string("position_embedding_type"), kind != "absolute" {
+            throw FormatError(kind: .data, file: config?.name ?? archive.name,
+                              message: "position_embedding_type \(MessageText.quoted(kind)) adds relative-position scores this reader does not compute; only \"absolute\" is read")
+        }
         if family == .gpt2, config?.boolean("scale_attn_by_inverse_layer_idx") == true {
             scale = 1 / (Double(headDim).squareRoot() * Double(layer + 1))
         }

@@ -93,6 +93,9 @@ public struct ModelConfig: Sendable {
     /// A top-level boolean.
     public func boolean(_ key: String) -> Bool? { booleans[key] }
 
+    /// A top-level string.
+    public func string(_ key: String) -> String? { strings[key] }
+
     /// A top-level number.
     public func number(_ key: String) -> Double? { numbers[key] }
 

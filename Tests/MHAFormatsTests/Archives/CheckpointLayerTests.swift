@@ -109,6 +109,12 @@ import MHACore
         T.expectError(line: nil, column: nil, "config.json", "model_type \"gemma2\"", "--arch") {
             try CheckpointLayer(archive: archive, layer: 0, config: config)
         }
+        let bert = try ArrayArchives.open(path: try Self.folder("bert") + "/model.safetensors")
+        let relative = try ModelConfig(bytes: Array(#"{"model_type": "bert", "num_attention_heads": 4, "position_embedding_type": "relative_key"}"#.utf8),
+                                       name: "config.json")
+        T.expectError(line: nil, column: nil, "position_embedding_type \"relative_key\"") {
+            try CheckpointLayer(archive: bert, layer: 0, config: relative)
+        }
         let scaled = try ModelConfig(bytes: Array(#"{"model_type": "llama", "num_attention_heads": 4, "rope_scaling": {"rope_type": "llama3", "factor": 8}}"#.utf8),
                                      name: "config.json")
         T.expectError(line: nil, column: nil, "rope_type \"llama3\"", "not supported") {
