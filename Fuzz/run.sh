@@ -3,10 +3,14 @@
 #
 #   Fuzz/run.sh [SECONDS] [TARGET...]      TARGET: csv json bundle npy safetensors npz args (default: all)
 #   Fuzz/run.sh --build-only [TARGET...]
+#   Fuzz/run.sh --skip-build [SECONDS] [TARGET...]   run the targets built last time
+#   Fuzz/run.sh --help
 #
-# Each target is built with `swiftc -sanitize=fuzzer,address` over static MHACore and MHAFormats
-# (and, for `args`, MHACLI) built the same way (MHAFormats imports the system zlib as CZlib), into Fuzz/.build/. The working corpus of a target is
-# Fuzz/.build/corpus/<target>, seeded from Tests/MHAFormatsTests/Fixtures, the regression corpus
+# Each target is built with `swiftc -sanitize=fuzzer,address` over static MHACore and
+# MHAFormats libraries (and, for `args`, MHACLI) built the same way and the C kernels
+# (CMHAKernels, `clang -fsanitize=address`), into Fuzz/.build/; MHAFormats imports the system
+# zlib as CZlib. The working corpus of a target is Fuzz/.build/corpus/<target>, seeded from
+# Tests/MHAFormatsTests/Fixtures, the regression corpus
 # Tests/MHAFormatsTests/Fixtures/fuzz-regressions/<target> and ../shared/conformance when present.
 # Crashes, leaks, timeouts (> 5 s) and out-of-memory inputs go to Fuzz/artifacts/<target>/;
 # copy each one into the regression corpus once fixed. A summary line per target (executions,
@@ -22,19 +26,41 @@ all_targets=(csv json bundle npy safetensors npz args)
 
 seconds=600
 build_only=0
-if [ "${1:-}" = "--build-only" ]; then build_only=1; shift
+skip_build=0
+if [ "${1:-}" = "--skip-build" ]; then skip_build=1; shift; fi
+if [ "${1:-}" = "--help" ] || [ "${1:-}" = "-h" ]; then
+    sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'
+    exit 0
+elif [ "${1:-}" = "--build-only" ]; then build_only=1; shift
 elif [[ "${1:-}" =~ ^[0-9]+$ ]]; then seconds="$1"; shift
 fi
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=("${all_targets[@]}")
 
-flags=(-sanitize=fuzzer,address -parse-as-library -O -g -swift-version 5 -I "$root/Sources/CZlib"
-       -Xcc -fmodule-map-file="$build/CMHAKernels.modulemap")
+# The libraries compile in the package's language mode (6); the targets in 5. The C target
+# CMHAKernels is reached through a module map written into Fuzz/.build/modules.
+kernels_map="$build/modules/CMHAKernels/module.modulemap"
+flags=(-sanitize=fuzzer,address -parse-as-library -O -g -I "$root/Sources/CZlib"
+       -Xcc -fmodule-map-file="$kernels_map" -Xcc -I"$root/Sources/CMHAKernels/include")
 # The Swift runtime's own crash backtracer clashes with ASan's report; let libFuzzer report.
 export SWIFT_BACKTRACE=enable=no
 
 # ld.gold warns about every ASan helper symbol; keep the build output readable.
 quiet_linker() { grep -v "Cannot export local symbol" >&2 || true; }
+
+# Builds libCMHAKernels.a (the C micro-kernels, under ASan like the rest) and its module map.
+build_kernels() {
+    local sources="$root/Sources/CMHAKernels" objects=()
+    mkdir -p "$build/modules/CMHAKernels" "$build/kernels"
+    printf 'module CMHAKernels {\n    header "%s"\n    export *\n}\n' "$sources/include/CMHAKernels.h" >"$kernels_map"
+    for file in "$sources"/*.c; do
+        local object="$build/kernels/$(basename "$file" .c).o"
+        clang -O2 -g -fsanitize=address -fPIC -I"$sources/include" -c "$file" -o "$object"
+        objects+=("$object")
+    done
+    rm -f "$build/libCMHAKernels.a"
+    ar rcs "$build/libCMHAKernels.a" "${objects[@]}"
+}
 
 # Builds a static library for module $1 from the sources under $2.
 build_library() {
@@ -42,7 +68,7 @@ build_library() {
     mkdir -p "$build/modules"
     local files
     mapfile -t files < <(find "$root/$sources" -name '*.swift' | sort)
-    swiftc "${flags[@]}" -enable-testing -module-name "$module" -emit-library -static \
+    swiftc "${flags[@]}" -swift-version 6 -enable-testing -module-name "$module" -emit-library -static \
         -emit-module -emit-module-path "$build/modules/$module.swiftmodule" \
         -I "$build/modules" "${files[@]}" -o "$build/lib$module.a" 2> >(quiet_linker)
 }
@@ -59,7 +85,7 @@ target_max_len() { case "$1" in npy) echo 4096;; npz) echo 16384;; safetensors) 
 build_target() {
     local target="$1" libs=()
     for lib in $(target_libraries "$target"); do libs+=("$build/lib$lib.a"); done
-    swiftc "${flags[@]}" -module-name "Fuzz_$target" -I "$build/modules" \
+    swiftc "${flags[@]}" -swift-version 5 -module-name "Fuzz_$target" -I "$build/modules" \
         "$fuzz_dir/Targets/$(target_file "$target").swift" "$fuzz_dir/Targets/FuzzInput.swift" $(target_extra "$target") \
         "${libs[@]}" -lz -o "$build/fuzz-$target" 2> >(quiet_linker)
 }
@@ -93,30 +119,22 @@ for target in "${targets[@]}"; do
     [ "$target" = args ] && needs_cli=1
 done
 
-# The C kernels MHACore calls (CMHAKernels): compiled with clang under ASan, as a static
-# library with a module map naming its public header.
-build_kernels() {
-    mkdir -p "$build/kernels"
-    local source objects=()
-    for source in "$root"/Sources/CMHAKernels/*.c; do
-        local object="$build/kernels/$(basename "$source" .c).o"
-        clang -O2 -g -fsanitize=address -fPIC -I "$root/Sources/CMHAKernels/include" -c "$source" -o "$object"
-        objects+=("$object")
+# In dependency order: every target links MHAFormats (the readers) over MHACore; `args` adds MHACLI.
+libraries=(MHACore MHAFormats)
+[ $needs_cli = 0 ] || libraries+=(MHACLI)
+if [ $skip_build = 0 ]; then
+    echo "building CMHAKernels" >&2
+    build_kernels
+    for library in "${libraries[@]}"; do
+        echo "building $library" >&2
+        build_library "$library" "Sources/$library"
     done
-    ar rcs "$build/libCMHAKernels.a" "${objects[@]}"
-    local header
-    header=$(find "$root/Sources/CMHAKernels/include" -name '*.h' | head -1)
-    printf 'module CMHAKernels {\n    header "%s"\n    export *\n}\n' "$header" > "$build/CMHAKernels.modulemap"
-}
-
-echo "building CMHAKernels" >&2
-build_kernels
-echo "building MHACore" >&2
-build_library MHACore Sources/MHACore
-echo "building MHAFormats" >&2
-build_library MHAFormats Sources/MHAFormats
-if [ $needs_cli = 1 ]; then echo "building MHACLI" >&2; build_library MHACLI Sources/MHACLI; fi
-for target in "${targets[@]}"; do echo "building fuzz-$target" >&2; build_target "$target"; done
+    for target in "${targets[@]}"; do echo "building fuzz-$target" >&2; build_target "$target"; done
+else
+    for target in "${targets[@]}"; do
+        [ -x "$build/fuzz-$target" ] || { echo "Fuzz/.build/fuzz-$target is not built: run without --skip-build" >&2; exit 66; }
+    done
+fi
 [ $build_only = 0 ] || exit 0
 
 for target in "${targets[@]}"; do

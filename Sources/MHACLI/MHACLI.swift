@@ -7,8 +7,11 @@ import MHAFormats
 public enum MHACLI {
     /// Runs the program with `arguments` (including the program name) and exits with its
     /// status. SIGPIPE is ignored: a closed stdout ends the program quietly with status 0.
+    /// SIGINT, SIGTERM and SIGHUP remove any temporary file and exit 130, 143, 129
+    /// (`TerminationSignals`).
     public static func main(_ arguments: [String]) -> Never {
         signal(SIGPIPE, SIG_IGN)
+        TerminationSignals.install()
         exit(execute(Array(arguments.dropFirst())))
     }
 

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import MHACore
 
 /// Reads a matrix from CSV or TSV text.
@@ -21,7 +26,8 @@ import MHACore
 ///   is not a number.
 /// - Rejected with `file:line:column`: ragged rows, a field that is not a number, `nan` and
 ///   `inf`, values that round to infinity (`1e400`), empty fields, an unterminated quote
-///   (located where it opened), bytes that are not UTF-8, a file without rows.
+///   (located where it opened), bytes that are not UTF-8, a NUL byte, a header whose
+///   number of labels differs from the rows' number of values, a file without rows.
 struct CSVReader {
     /// The text, followed in memory by a readable NUL byte (not counted).
     let text: UnsafeBufferPointer<UInt8>
@@ -38,6 +44,11 @@ struct CSVReader {
         }
         if let bad = UTF8Validation.firstInvalidOffset(in: text) {
             throw error(at: bad, .syntax, UTF8Validation.message(for: base[bad]))
+        }
+        if let nul = memchr(base, 0, text.count) {
+            // The scanners stop at a NUL (the sentinel after the text): one inside would cut a row short.
+            throw error(at: UnsafeRawPointer(nul) - UnsafeRawPointer(base), .syntax,
+                        "a NUL byte (0x00): this is binary data, not \(separator == 0x09 ? "TSV" : "CSV") text")
         }
         var builder = Builder()
         var fields: [FieldSpan] = []
@@ -64,6 +75,7 @@ struct CSVReader {
                 firstRecord = false
                 if isHeader(base, fields) {
                     builder.headerOffset = fields.first?.start ?? index
+                    builder.headerWidth = fields.count
                     index = recordEnd + 1
                     continue
                 }
@@ -82,6 +94,8 @@ struct CSVReader {
         var rows = 0
         /// Where the skipped header starts, if there was one.
         var headerOffset: Int?
+        /// How many labels the header has.
+        var headerWidth = 0
 
         /// The finished matrix, or an error for a text without data rows.
         func matrix(reader: CSVReader) throws(FormatError) -> Matrix<Double> {
@@ -90,6 +104,10 @@ struct CSVReader {
                     throw reader.error(at: headerOffset, .data, "no rows of numbers after the header")
                 }
                 throw reader.error(at: reader.text.count, .data, "empty file: expected rows of numbers")
+            }
+            if let headerOffset, headerWidth != columns {
+                throw reader.error(at: headerOffset, .data,
+                                   "the header has \(headerWidth) \(headerWidth == 1 ? "label" : "labels") but the rows have \(columns) \(columns == 1 ? "value" : "values")")
             }
             do {
                 return try Matrix(rows: rows, columns: columns, elements: elements)

@@ -52,11 +52,12 @@ public struct InputBundle: Sendable, Equatable {
             return try read(archive: ArrayArchives.open(path: path))
         }
         let bytes = try InputBytes.read(path: path)
+        let name = path == "-" ? InputBytes.standardInputName : path
         if ArchiveFormat.sniff(bytes.dropLast()) == .npz {
-            let name = path == "-" ? InputBytes.standardInputName : path
             return try read(archive: ArrayArchives.open(MappedFile(bytes: Array(bytes.dropLast()), name: name), format: .npz))
         }
-        return try parseTerminated(bytes, name: path == "-" ? InputBytes.standardInputName : path)
+        try MatrixReader.requireParsingMemory(textBytes: bytes.count, name: name, format: .json)
+        return try parseTerminated(bytes, name: name)
     }
 
     /// The bundle in an archive: each array named like a matrix key; any other name is a data

@@ -7,6 +7,11 @@ import MHACore
 
 /// Reading a whole input (a file or standard input) into memory, followed by one NUL byte
 /// the readers rely on as a sentinel (it is not part of the content).
+///
+/// Memory is checked before it is taken (`AvailableMemory`): a regular file's size up front,
+/// a stream's buffer before each doubling, so `yes 1, | mha-cli run -x -` ends with a one-line
+/// data error once the input would no longer fit, instead of growing until the kernel or a
+/// limit kills the process.
 enum InputBytes {
     /// The name used in messages for standard input.
     static let standardInputName = "<stdin>"
@@ -23,6 +28,7 @@ enum InputBytes {
         guard fstat(descriptor, &status) == 0 else { throw cannotOpen(path, errno) }
         if status.st_mode & S_IFMT == S_IFDIR { throw cannotOpen(path, EISDIR) }
         let sizeHint = status.st_mode & S_IFMT == S_IFREG ? Int(status.st_size) : 0
+        try requireMemory(sizeHint + 2, name: path, exact: true)
         return try readAll(descriptor: descriptor, name: path, sizeHint: sizeHint)
     }
 
@@ -64,10 +70,22 @@ enum InputBytes {
             }
             if failure != 0 { throw cannotRead(name, failure) }
             if reachedEnd { break }
-            capacity *= 2
+            let (doubled, overflow) = capacity.multipliedReportingOverflow(by: 2)
+            // While the new buffer is filled, the old one (`bytes`) is still held.
+            try requireMemory(overflow || doubled > Int.max / 2 ? Int.max : doubled + bytes.count, name: name, exact: false)
+            capacity = doubled
         }
         bytes.append(0)
         return bytes
+    }
+
+    /// Throws when `needed` bytes for the input would not fit in the memory available.
+    /// - Parameter exact: the size is the whole input (a regular file); else the input is at
+    ///   least that large (a stream still being read).
+    private static func requireMemory(_ needed: Int, name: String, exact: Bool) throws(FormatError) {
+        guard let available = AvailableMemory.shortfall(needed) else { return }
+        throw FormatError(kind: .data, file: name,
+                          message: "reading the input needs \(exact ? "" : "more than ")\(AvailableMemory.describe(needed)); \(AvailableMemory.describe(available)) available")
     }
 
     /// The C library's `read`, named apart from this type's own `read(path:)`.

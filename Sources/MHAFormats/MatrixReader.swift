@@ -49,7 +49,8 @@ public enum MatrixReader {
     /// Reads from `terminated`, whose last byte is a NUL sentinel that is not content.
     static func readTerminated(_ terminated: [UInt8], name: String,
                                format: MatrixFormat) throws(FormatError) -> Matrix<Double> {
-        try withContent(of: terminated) { (text) throws(FormatError) -> Matrix<Double> in
+        try requireParsingMemory(textBytes: terminated.count, name: name, format: format)
+        return try withContent(of: terminated) { (text) throws(FormatError) -> Matrix<Double> in
             switch format {
             case .csv: return try CSVReader(text: text, name: name, separator: UInt8(ascii: ",")).read()
             case .tsv: return try CSVReader(text: text, name: name, separator: 0x09).read()
@@ -64,6 +65,27 @@ public enum MatrixReader {
                 return try reader.matrix(at: 0, path: "$")
             }
         }
+    }
+
+    /// The most memory parsing `textBytes` of `format` can take on top of the text, per byte
+    /// of text: a CSV or TSV number takes at least 2 bytes (`0,`) and becomes an 8-byte
+    /// Double; a JSON token takes at least 2 bytes and becomes a 24-byte tape node (and the
+    /// tape may be copied once as it grows), then the Doubles; NPY is checked exactly from
+    /// its header (`NPYLayout`).
+    static func parsingBytesPerTextByte(_ format: MatrixFormat) -> Int {
+        switch format {
+        case .csv, .tsv: return 4
+        case .json: return 22
+        case .npy: return 0
+        }
+    }
+
+    /// Refuses, before parsing, a text whose worst-case parse would not fit in memory.
+    static func requireParsingMemory(textBytes: Int, name: String, format: MatrixFormat) throws(FormatError) {
+        let (needed, overflow) = textBytes.multipliedReportingOverflow(by: parsingBytesPerTextByte(format))
+        guard let available = AvailableMemory.shortfall(overflow ? Int.max : needed) else { return }
+        throw FormatError(kind: .data, file: name,
+                          message: "reading \(AvailableMemory.describe(textBytes)) of \(format.rawValue.uppercased()) needs up to \(AvailableMemory.describe(overflow ? Int.max : needed)); \(AvailableMemory.describe(available)) available")
     }
 
     /// Calls `body` with the content of `terminated` (all but its final NUL byte), the NUL

@@ -29,6 +29,10 @@ struct NPYLayout: Equatable, Sendable {
             throw NPYReader.failure(name, "\(what): \(described) needs \(byteCount) bytes, the file has \(availableBytes)")
         }
         guard count > 0 else { throw NPYReader.failure(name, "empty array (\(described)) is not a matrix") }
+        let (doubles, tooMany) = count.multipliedReportingOverflow(by: MemoryLayout<Double>.stride)
+        if let available = AvailableMemory.shortfall(tooMany ? Int.max : doubles) {
+            throw NPYReader.failure(name, "\(described) as float64 needs \(AvailableMemory.describe(tooMany ? Int.max : doubles)); \(AvailableMemory.describe(available)) available")
+        }
         self.count = count
         self.byteCount = byteCount
     }

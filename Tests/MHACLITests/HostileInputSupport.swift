@@ -28,17 +28,23 @@ struct HostileRun {
 
     /// Runs `mha-cli arguments` in `folder`, stdin from `stdinFile` (else /dev/null); as the
     /// `nobody` user when `asNobody` and this process is root.
+    /// - Parameters:
+    ///   - addressSpace: run under `prlimit --as=BYTES` (instead of the default `ulimit -v`).
+    ///   - stdinCommand: a shell command whose output is piped to stdin (`yes 1,`).
     static func run(_ arguments: [String], in folder: URL, stdinFile: String? = nil, asNobody: Bool = false,
-                    killAfter seconds: Int = killAfterSeconds,
+                    killAfter seconds: Int = killAfterSeconds, addressSpace: Int? = nil, stdinCommand: String? = nil,
                     sourceLocation: SourceLocation = #_sourceLocation) throws -> HostileRun {
         let binary = try #require(BuiltBinary.url, "mha-cli not found next to the tests; set MHA_CLI",
                                   sourceLocation: sourceLocation)
         let command = ([binary.path] + arguments).map(quoted).joined(separator: " ")
         let user = asNobody && isRoot
             ? "setpriv --reuid=\(nobody) --regid=\(nobody) --clear-groups " : ""
+        let limit = addressSpace.map { "prlimit --as=\($0) " } ?? ""
+        let feed = stdinCommand.map { "\($0) 2>/dev/null | " } ?? ""
+        let input = stdinCommand == nil ? " <\(quoted(stdinFile ?? "/dev/null"))" : ""
         let script = """
             ulimit -v \(memoryLimitKiB)
-            exec timeout -s KILL \(seconds) \(user)\(command) <\(quoted(stdinFile ?? "/dev/null")) \
+            \(feed)timeout -s KILL \(seconds) \(limit)\(user)\(command)\(input) \
             >.hostile-stdout 2>.hostile-stderr
             """
         let status = try shell(script, in: folder)
@@ -172,9 +178,10 @@ final class ScratchFolder {
 
     /// Runs mha-cli in this folder.
     func run(_ arguments: [String], stdinFile: String? = nil, asNobody: Bool = false,
-             killAfter seconds: Int = HostileRun.killAfterSeconds,
+             killAfter seconds: Int = HostileRun.killAfterSeconds, addressSpace: Int? = nil,
+             stdinCommand: String? = nil,
              sourceLocation: SourceLocation = #_sourceLocation) throws -> HostileRun {
         try HostileRun.run(arguments, in: url, stdinFile: stdinFile, asNobody: asNobody, killAfter: seconds,
-                           sourceLocation: sourceLocation)
+                           addressSpace: addressSpace, stdinCommand: stdinCommand, sourceLocation: sourceLocation)
     }
 }

@@ -21,6 +21,19 @@ struct FloatRangeError: MHAError {
         "\(file): \(name)[\(row), \(column)] is \(value), beyond float32's range (±3.4028235e38): run without --float"
     }
 
+    /// One warning per matrix (in key order) holding nonzero values that float32 rounds to
+    /// zero (|v| below half its least subnormal, 1.4e-45), with their count: the run computes
+    /// with zeros there, which the file does not hold.
+    static func underflowWarnings(_ matrices: [String: Matrix<Double>], files: [String: String], bundle: String?) -> [String] {
+        matrices.sorted(by: { $0.key < $1.key }).compactMap { name, m in
+            let count = m.elements.reduce(0) { $0 + ($1 != 0 && Float($1) == 0 ? 1 : 0) }
+            guard count > 0 else { return nil }
+            let file = files[name].map { $0 == "-" ? "<stdin>" : $0 } ?? bundle ?? name
+            let values = count == 1 ? "1 nonzero value" : "\(count) nonzero values"
+            return "\(file): \(values) of \(name) \(count == 1 ? "rounds" : "round") to 0 in float32 (|v| < 1.4e-45): run without --float to keep \(count == 1 ? "it" : "them")"
+        }
+    }
+
     /// Throws for the first value (in key order) that float32 cannot hold.
     /// - Parameter files: each matrix's file by key; keys not listed came from `bundle`.
     static func check(_ matrices: [String: Matrix<Double>], files: [String: String], bundle: String?) throws(FloatRangeError) {

@@ -1,8 +1,9 @@
 import MHACore
 import MHAFormats
 
-/// Refuses a request whose memory would exceed what this machine has available, before
-/// allocating it.
+/// Refuses a request whose memory would exceed what this process can still allocate (the
+/// smallest of the machine's, the process limits' and the cgroup's headroom:
+/// `AvailableMemory`), before allocating it.
 struct MemoryBudget: MHAError, Equatable {
     /// What the memory was for.
     let what: String
@@ -21,9 +22,9 @@ struct MemoryBudget: MHAError, Equatable {
     /// Throws if `values` × `bytesPerValue` exceeds the available memory (`values` nil:
     /// the count overflowed).
     static func check(values: Int?, bytesPerValue: Int, what: String) throws(MemoryBudget) {
-        guard let available = AvailableMemory.bytes() else { return }
         let (needed, overflow) = (values ?? Int.max).multipliedReportingOverflow(by: bytesPerValue)
         let bytes = overflow ? Int.max : needed
-        if bytes > available { throw MemoryBudget(what: what, needed: bytes, available: available) }
+        // Small requests (the common one-off run) do not read the limits at all.
+        if let available = AvailableMemory.shortfall(bytes) { throw MemoryBudget(what: what, needed: bytes, available: available) }
     }
 }

@@ -22,12 +22,17 @@ struct RunCommand: Command {
             if names.count != count { throw UsageError.invalidRequest("--tokens names \(names.count) tokens but \(what)") }
         }
         try checkOutputBudget(x, memory: memory, inputs)
+        var warnings: [String] = []
         if options.useFloat {
-            try FloatRangeError.check(inputs.matrices, files: options.paths,
-                                      bundle: options.bundle.map { $0 == "-" ? "<stdin>" : $0 })
+            let bundle = options.bundle.map { $0 == "-" ? "<stdin>" : $0 }
+            try FloatRangeError.check(inputs.matrices, files: options.paths, bundle: bundle)
+            warnings = FloatRangeError.underflowWarnings(inputs.matrices, files: options.paths, bundle: bundle)
+            // The float32 copies of the inputs are held beside the float64 ones during the run.
+            let values = inputs.matrices.values.reduce(0) { $0 + $1.elements.count }
+            try MemoryBudget.check(values: values, bytesPerValue: MemoryLayout<Float>.stride, what: "converting the inputs to float32")
         }
         let text = options.useFloat ? try compute(Float.self, x, memory, inputs) : try compute(Double.self, x, memory, inputs)
-        return CommandOutput(text: text.report, binary: text.binary, warnings: text.warnings, destination: options.output,
+        return CommandOutput(text: text.report, binary: text.binary, warnings: warnings + text.warnings, destination: options.output,
                              files: text.files)
     }
 
@@ -103,8 +108,11 @@ struct RunCommand: Command {
     private func forward<S: AttentionScalar>(_ input: Matrix<S>, _ memory: Matrix<S>?, _ parameters: AttentionParameters<S>,
                                              _ mask: AttentionMask<S>?, _ inputs: RunInputs) throws -> AttentionResult<S> {
         do {
+            // The budget is read now, with the inputs, weights and their conversions all held.
+            var configuration = inputs.configuration
+            configuration.memoryLimit = AvailableMemory.bytes()
             return try MultiHeadAttention.forward(input: input, memory: memory, parameters: parameters, mask: mask,
-                                                  configuration: inputs.configuration)
+                                                  configuration: configuration)
         } catch {
             if let sourced = BundleSourcedError.attributing(error, origins: inputs.origins) { throw sourced }
             throw error

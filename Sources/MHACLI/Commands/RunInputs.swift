@@ -41,8 +41,7 @@ struct RunInputs {
         configuration = AttentionConfiguration(
             heads: o.heads ?? bundle.heads ?? 1, kvHeads: o.kvHeads ?? bundle.kvHeads,
             causal: o.noCausal ? false : o.causal || (bundle.causal ?? false), scale: o.scale ?? bundle.scale,
-            token: o.token ?? bundle.token, intermediates: o.intermediates,
-            memoryLimit: AvailableMemory.bytes())
+            token: o.token ?? bundle.token, intermediates: o.intermediates)
         if let checkpointLayer { checkpointLayer.configure(&configuration) }
         let score = try Self.merged(o.score, bundle, file: bundleName ?? "bundle")
         try score.configure(&configuration)
@@ -58,6 +57,9 @@ struct RunInputs {
             throw UsageError.invalidRequest("--mask-kind says how to read a mask, but no --mask (or bundle \"mask\") was given")
         }
         try fillWeights(o.fill)
+        // The engine's budget, with the inputs and the filled weights held (`run` reads it again
+        // just before the forward pass).
+        configuration.memoryLimit = AvailableMemory.bytes()
     }
 
     /// The score options: the command line's, else the bundle's.
@@ -99,11 +101,18 @@ struct RunInputs {
         }
         let d = x.columns
         let heads = configuration.heads
-        let headDim = configuration.headDim ?? (heads > 0 && d % heads == 0 ? d / heads : 0)
-        guard heads > 0, headDim > 0 else { return }  // the engine explains the arithmetic
-        let (queryDim, overflowQ) = heads.multipliedReportingOverflow(by: headDim)
-        let (kvDim, overflowKV) = (configuration.kvHeads ?? heads).multipliedReportingOverflow(by: headDim)
-        guard !overflowQ, !overflowKV else { return }
+        let kvHeads = configuration.kvHeads ?? heads
+        // The fill's shapes need τ | d_model (unless --head-dim sets d_k) and g | τ: refused
+        // here in the engine's words (the weights cannot be filled, so the run would otherwise
+        // stop at "missing --wo").
+        let refusal: AttentionError? = heads <= 0 ? .nonPositive(name: "heads", value: heads)
+            : kvHeads <= 0 ? .nonPositive(name: "kv_heads", value: kvHeads)
+            : configuration.headDim == nil && d % heads != 0 ? .headsDoNotDivideModel(modelDim: d, heads: heads)
+            : heads % kvHeads != 0 ? .kvHeadsDoNotDivideHeads(heads: heads, kvHeads: kvHeads) : nil
+        if let refusal { throw BundleSourcedError.attributing(refusal, origins: origins) ?? refusal }
+        let headDim = configuration.headDim ?? d / heads
+        guard headDim > 0, let queryDim = CheckedArithmetic.product(heads, headDim),
+              let kvDim = CheckedArithmetic.product(kvHeads, headDim) else { return }  // the engine explains
         let source = matrices["memory"]?.columns ?? d
         var generator = SplitMix64(seed: { if case let .random(seed) = fill { return seed } else { return 0 } }())
         let shapes = ["wq": (d, queryDim), "wk": (source, kvDim), "wv": (source, kvDim), "wo": (queryDim, d)]

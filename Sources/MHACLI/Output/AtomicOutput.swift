@@ -1,13 +1,18 @@
 import Foundation
+import MHAFormats
 
 /// Writes a command's output to `-o FILE`.
 ///
 /// A regular file (or a new path) is written to a temporary file in the same folder and then
 /// renamed over the target, so a reader sees the old content or the new, never a part; on any
-/// failure the temporary file is removed and the target is untouched. A target that exists
-/// and is not a regular file (a device, a FIFO) is written directly and never replaced; so are
-/// the process's own streams (/dev/stdout, /dev/stderr, /dev/fd/N), whatever is behind them.
-/// `-` means stdout.
+/// failure, and on SIGINT, SIGTERM or SIGHUP (`TerminationSignals`), the temporary file is
+/// removed and the target is untouched. A target that exists and is not a regular file (a
+/// device, a FIFO) is written directly and never replaced; so are the process's own streams
+/// (/dev/stdout, /dev/stderr, /dev/fd/N), whatever is behind them. `-` means stdout.
+///
+/// Symbolic links, one rule: a link to an existing file is written through, atomically (the
+/// temporary file goes beside the link's final target and is renamed onto it; the link
+/// stays); a dangling link (or a loop) is refused (74), never replaced by a regular file.
 enum AtomicOutput {
     /// Writes `text` to `path`.
     /// - Throws: `OutputError.cannotWrite` naming the path and the system's reason.
@@ -24,8 +29,26 @@ enum AtomicOutput {
             let type = status.st_mode & S_IFMT
             if type == S_IFDIR { throw .cannotWrite(path: path, reason: "it is a directory") }
             if type != S_IFREG { return try writeDirectly(text, to: path) }
+        } else if let reason = brokenLink(path, errno) {
+            throw .cannotWrite(path: path, reason: reason)
         }
         try replace(path, with: text)
+    }
+
+    /// Why `path`, a symbolic link whose target cannot be reached (`stat` failed with
+    /// `code`), is not written; nil when `path` is not a symbolic link.
+    static func brokenLink(_ path: String, _ code: Int32) -> String? {
+        var status = stat()
+        guard lstat(path, &status) == 0, status.st_mode & S_IFMT == S_IFLNK else { return nil }
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let length = readlink(path, &buffer, Int(PATH_MAX))
+        let target = length > 0 ? String(decoding: buffer[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self) : "?"
+        switch code {
+        case ELOOP: return "it is a symbolic link in a loop (to '\(target)')"
+        case ENOENT, ENOTDIR:
+            return "it is a dangling symbolic link (to '\(target)', which does not exist); remove it or create its target"
+        default: return "it is a symbolic link (to '\(target)') whose target cannot be reached: \(String(cString: strerror(code)))"
+        }
     }
 
     /// The descriptor a path names that this process already holds open: /dev/stdout,
@@ -62,32 +85,21 @@ enum AtomicOutput {
         }
     }
 
-    /// Writes a temporary sibling of `path` and renames it over `path`.
+    /// Writes a temporary sibling of `path` (of its final target, for a link) and renames it
+    /// over the target.
     private static func replace(_ path: String, with text: [UInt8]) throws(OutputError) {
         let target = resolvedTarget(path)
-        let url = URL(fileURLWithPath: target)
-        let folder = url.deletingLastPathComponent().path
-        var template = Array((folder + "/." + url.lastPathComponent + ".tmp-XXXXXX").utf8CString)
-        let descriptor = template.withUnsafeMutableBufferPointer { buffer -> Int32 in
-            guard let base = buffer.baseAddress else { return -1 }
-            return mkstemp(base)
+        guard let temporary = TemporaryFile.create(beside: target, mode: permissions(for: target)) else {
+            throw failure(path)
         }
-        guard descriptor >= 0 else { throw failure(path) }
-        let temporary = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        var closed = false
-        do {
-            fchmod(descriptor, permissions(for: target))
-            if let code = FileDescriptorWriter.write(text, to: descriptor) {
-                throw OutputError.cannotWrite(path: path, reason: String(cString: strerror(code)))
-            }
-            guard fsync(descriptor) == 0 || errno == EINVAL else { throw failure(path) }
-            closed = true
-            guard close(descriptor) == 0 else { throw failure(path) }
-            guard rename(temporary, target) == 0 else { throw failure(path) }
-        } catch {
-            if !closed { close(descriptor) }
-            unlink(temporary)
-            throw error as? OutputError ?? .cannotWrite(path: path, reason: "\(error)")
+        if let code = FileDescriptorWriter.write(text, to: temporary.descriptor) {
+            temporary.discard()
+            throw .cannotWrite(path: path, reason: String(cString: strerror(code)))
+        }
+        // For the signal tests only: stop here, the temporary file written, until SIGCONT.
+        if getenv("MHA_CLI_STOP_BEFORE_RENAME") != nil { raise(SIGSTOP) }
+        if let code = temporary.commit(to: target) {
+            throw .cannotWrite(path: path, reason: String(cString: strerror(code)))
         }
     }
 

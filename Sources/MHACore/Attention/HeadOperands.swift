@@ -62,11 +62,13 @@ struct HeadOperands<Scalar: AttentionScalar> {
         var scaled = keepStages ? logits : nil
         var capped = keepStages && softcap != nil ? logits : nil
         var biased = keepStages && slopes != nil ? logits : nil
+        var overflowedRows = [Bool](repeating: false, count: rows)
         for r in 0..<rows {
             let position = firstPosition + r
             let visible = rule.visibleKeys(position: position, keyCount: n)
             for t in 0..<n {
                 var s = logits[r, t] * rule.scale
+                if !s.isFinite { overflowedRows[r] = true }
                 scaled?[r, t] = s
                 if let c = rule.softcap {
                     s = ScoreRule.cap(s, c)
@@ -84,7 +86,9 @@ struct HeadOperands<Scalar: AttentionScalar> {
         let fullyMasked = Kernels.softmaxRows(&weights).map { firstRow + $0 }
         let output = Kernels.product(weights, values.columnBlock(vc))
         for r in 0..<output.rows {
-            for c in 0..<output.columns { target[r * stride + c] = output[r, c] }
+            // A row with an overflowed score is NaN, as in the streamed path, for the forward
+            // pass to report (softmax would have read −∞ as a masked key).
+            for c in 0..<output.columns { target[r * stride + c] = overflowedRows[r] ? .nan : output[r, c] }
         }
         let stages = scaled.map {
             ScoreStages(scaled: $0, capped: capped, biased: biased, masked: logits, alibiSlope: slopes?[j])
@@ -114,6 +118,19 @@ struct HeadOperands<Scalar: AttentionScalar> {
             }
         }
         return Head(fullyMaskedTokens: masked.map { firstRow + $0 })
+    }
+
+    /// The first key whose score Q_j[row]·K_jᵀ·scale is not finite, recomputed plainly; for
+    /// naming the stage of an overflow after the fact (the error path only).
+    func firstOverflowingScore(head j: Int, row: Int) -> Int? {
+        let (qc, kc, _) = columns(j)
+        let scale = Scalar(shapes.scale)
+        for t in 0..<keys.rows {
+            var dot = Scalar.zero
+            for (p, c) in zip(qc, kc) { dot += queries[row, p] * keys[t, c] }
+            if !(dot * scale).isFinite { return t }
+        }
+        return nil
     }
 }
 

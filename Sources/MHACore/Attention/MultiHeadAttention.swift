@@ -202,7 +202,11 @@ public enum MultiHeadAttention {
             }
         }
         if let bad = concat.firstNonFinite {
-            throw .overflow(stage: "attention of head \(bad.column / s.valueDim + 1)", precision: Scalar.precisionName)
+            let j = bad.column / s.valueDim
+            let stage = operands.firstOverflowingScore(head: j, row: bad.row) != nil
+                ? "scores of head \(j + 1) (Q_\(j + 1)·K_\(j + 1)ᵀ·scale, query token \(operands.firstRow + bad.row))"
+                : "attention of head \(j + 1)"
+            throw .overflow(stage: stage, precision: Scalar.precisionName)
         }
         return (concat, heads)
     }

@@ -42,13 +42,18 @@ struct OnlineSoftmaxState<S: AttentionScalar> {
         sum.update(repeating: 0, count: rows)
     }
 
-    /// Divides each output row by its ℓ. Rows that saw no visible key (ℓ = 0) stay zero.
-    /// - Returns: the indices of those rows within the tile.
+    /// Divides each output row by its ℓ. Rows that saw no visible key (ℓ = 0) stay zero;
+    /// rows poisoned by an overflowed score (ℓ = NaN) become NaN.
+    /// - Returns: the indices of the rows that saw no visible key, within the tile.
     func normalise(
         rows: Int, output: UnsafeMutablePointer<S>, outputStride: Int, headDim: Int
     ) -> [Int] {
         var empty: [Int] = []
         for r in 0..<rows {
+            if sum[r].isNaN {
+                (output + r * outputStride).update(repeating: .nan, count: headDim)
+                continue
+            }
             guard sum[r] > 0 else {
                 empty.append(r)
                 continue
@@ -77,6 +82,9 @@ extension Kernels {
         for r in 0..<block.rows {
             let row = block.scores + r * block.stride
             let position = block.firstPosition + r
+            // An overflowed score poisons its row (ℓ = NaN, kept through every later block):
+            // `normalise` fills it with NaN for the forward pass to report, never as masked.
+            if !scoresAreFinite(row: row, width: block.width, scale: rule.scale) { state.sum[r] = .nan }
             let visible = rule.visibleKeys(position: position, keyCount: keyCount)
             let lower = Swift.min(block.width, Swift.max(0, visible.lowerBound - block.firstKey))
             let upper = Swift.max(lower, Swift.min(block.width, visible.upperBound - block.firstKey))

@@ -16,15 +16,23 @@ extension Kernels {
             let position = firstPosition + r
             let visible = rule.visibleKeys(position: position, keyCount: keyCount)
             let q = queries + r * queryStride
+            var overflowed = false
             for t in 0..<keyCount {
                 guard visible.contains(t) else { scores[t] = -S.infinity; continue }
                 let key = keys + t * keyStride
                 var dot = S.zero
                 for p in 0..<headDim { dot += q[p] * key[p] }
                 scores[t] = rule.logit(dot, key: t, position: position, row: r)
+                if !(dot * rule.scale).isFinite { overflowed = true }
             }
             let out = output + r * outputStride
             for p in 0..<valueDim { out[p] = 0 }
+            // An overflowed score (±∞ among the keys) poisons the row with NaN, for the
+            // forward pass to report; it is never read as a masked key.
+            if overflowed {
+                for p in 0..<valueDim { out[p] = .nan }
+                continue
+            }
             guard softmaxRow(scores, start: 0, count: keyCount) else {
                 fullyMasked.append(r)
                 continue

@@ -14,9 +14,16 @@ import MHACore
         }
     }
 
-    @Test func nulDelAndC1AreEscaped() {
-        T.expectError(line: 1, column: 3, #"found "a\u{0}b\u{7F}c\u{9B}d\u{85}""#) {
-            try T.read("1,a\u{0}b\u{7F}c\u{9B}d\u{85}\n")
+    @Test func delAndC1AreEscaped() {
+        T.expectError(line: 1, column: 3, #"found "ab\u{7F}c\u{9B}d\u{85}""#) {
+            try T.read("1,ab\u{7F}c\u{9B}d\u{85}\n")
+        }
+    }
+
+    /// A NUL is not quoted at all: it is named, where it is (the scanners would stop at it).
+    @Test func nulIsNamedWhereItIs() {
+        T.expectError(line: 1, column: 4, kind: .syntax, "a NUL byte (0x00): this is binary data, not CSV text") {
+            try T.read("1,a\u{0}b\n")
         }
     }
 
