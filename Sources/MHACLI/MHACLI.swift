@@ -19,7 +19,9 @@ public enum MHACLI {
     static func execute(_ arguments: [String]) -> Int32 {
         do {
             let output = try dispatch(arguments)
-            for warning in output.warnings { FileDescriptorWriter.standardError("\(RootCommand.name): warning: \(warning)") }
+            for warning in output.warnings {
+                FileDescriptorWriter.standardError("\(RootCommand.name): warning: \(warning)")
+            }
             for file in output.files { try AtomicOutput.write(file.text, to: file.path) }
             let bytes = output.binary ?? Array(output.text.utf8)
             if let destination = output.destination {
@@ -34,7 +36,8 @@ public enum MHACLI {
             FileDescriptorWriter.standardError("\(RootCommand.name): error: \(oneLine(error.description))")
             return exitCode(error.category)
         } catch {
-            FileDescriptorWriter.standardError("\(RootCommand.name): error: internal error: \(oneLine(String(describing: error)))")
+            FileDescriptorWriter.standardError(
+                "\(RootCommand.name): error: internal error: \(oneLine(String(describing: error)))")
             return 70
         }
     }
@@ -47,7 +50,8 @@ public enum MHACLI {
         let command = try RootCommand.command(named: first)
         let parsed = try ArgumentParser.parse(Array(arguments.dropFirst()), for: command.spec)
         if parsed.helpRequested {
-            return CommandOutput(text: HelpRenderer.help(for: command.spec, path: [RootCommand.name, command.spec.name]))
+            return CommandOutput(
+                text: HelpRenderer.help(for: command.spec, path: [RootCommand.name, command.spec.name]))
         }
         return try command.init(parsed).run()
     }

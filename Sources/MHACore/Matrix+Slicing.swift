@@ -2,8 +2,9 @@ extension Matrix {
     /// The columns `range` as a new `rows × range.count` matrix (a head's block of Q, K or V).
     /// - Precondition: `range` lies within `0..<columns`.
     public func columnBlock(_ range: Range<Int>) -> Matrix {
-        precondition(range.lowerBound >= 0 && range.upperBound <= columns,
-                     "column block \(range) outside 0..<\(columns)")
+        precondition(
+            range.lowerBound >= 0 && range.upperBound <= columns,
+            "column block \(range) outside 0..<\(columns)")
         var block = Matrix(rows: rows, columns: range.count)
         for i in 0..<rows {
             let source = i * columns + range.lowerBound
@@ -15,8 +16,9 @@ extension Matrix {
     /// The rows `range` as a new `range.count × columns` matrix.
     /// - Precondition: `range` lies within `0..<rows`.
     public func rowBlock(_ range: Range<Int>) -> Matrix {
-        precondition(range.lowerBound >= 0 && range.upperBound <= rows,
-                     "row block \(range) outside 0..<\(rows)")
+        precondition(
+            range.lowerBound >= 0 && range.upperBound <= rows,
+            "row block \(range) outside 0..<\(rows)")
         let slice = elements[(range.lowerBound * columns)..<(range.upperBound * columns)]
         // Count matches by construction.
         return Matrix(uncheckedRows: range.count, columns: columns, elements: Array(slice))

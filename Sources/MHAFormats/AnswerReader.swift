@@ -28,9 +28,13 @@ public enum AnswerReader {
         }
         let precisions = texts.compactMap(precision)
         guard precisions.count == texts.count,
-              let answer = try? WrittenMatrix(values: values, precisions: precisions) else {
-            throw FormatError(kind: .data, file: name,
-                              message: "cannot tell how many decimals each of the \(values.elements.count) entries has (found \(texts.count) numbers); write one plain number per field")
+            let answer = try? WrittenMatrix(values: values, precisions: precisions)
+        else {
+            throw FormatError(
+                kind: .data, file: name,
+                message:
+                    "cannot tell how many decimals each of the \(values.elements.count) entries has (found \(texts.count) numbers); write one plain number per field"
+            )
         }
         return answer
     }
@@ -40,7 +44,8 @@ public enum AnswerReader {
     public static func precision(_ text: Substring) -> WrittenPrecision? {
         var body = text
         if body.first == "+" || body.first == "-" { body = body.dropFirst() }
-        let parts = body.split(maxSplits: 1, omittingEmptySubsequences: false, whereSeparator: { $0 == "e" || $0 == "E" })
+        let parts = body.split(
+            maxSplits: 1, omittingEmptySubsequences: false, whereSeparator: { $0 == "e" || $0 == "E" })
         guard let mantissa = parts.first, !mantissa.isEmpty else { return nil }
         var exponent = 0
         if parts.count == 2 {
@@ -52,8 +57,9 @@ public enum AnswerReader {
         let digits = integer + fraction
         guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
         let significant = digits.drop(while: { $0 == "0" }).count
-        return WrittenPrecision(decimals: fraction.count - exponent, significantDigits: max(significant, 1),
-                                isIntegral: pieces.count == 1 && parts.count == 1)
+        return WrittenPrecision(
+            decimals: fraction.count - exponent, significantDigits: max(significant, 1),
+            isIntegral: pieces.count == 1 && parts.count == 1)
     }
 
     /// The fields of every data record of CSV or TSV text, in order: blank lines and `#`
@@ -89,7 +95,13 @@ public enum AnswerReader {
         while index < text.endIndex {
             let c = text[index]
             if inString {
-                if escaped { escaped = false } else if c == "\\" { escaped = true } else if c == "\"" { inString = false }
+                if escaped {
+                    escaped = false
+                } else if c == "\\" {
+                    escaped = true
+                } else if c == "\"" {
+                    inString = false
+                }
                 index = text.index(after: index)
             } else if c == "\"" {
                 inString = true

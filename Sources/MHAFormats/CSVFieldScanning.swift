@@ -18,8 +18,10 @@ extension CSVReader {
     /// Splits the record starting at `start` into `fields`; returns the offset of the last
     /// byte of the line break that ends it (the LF of a CRLF, a lone LF or CR), or the
     /// text's end.
-    func scanRecord(_ base: UnsafePointer<UInt8>, from start: Int,
-                            into fields: inout [FieldSpan]) throws(FormatError) -> Int {
+    func scanRecord(
+        _ base: UnsafePointer<UInt8>, from start: Int,
+        into fields: inout [FieldSpan]
+    ) throws(FormatError) -> Int {
         fields.removeAll(keepingCapacity: true)
         let count = text.count
         var index = start
@@ -35,8 +37,9 @@ extension CSVReader {
                 }
                 var end = index
                 while end > fieldStart, isBlank(base[end - 1]) { end -= 1 }
-                field = FieldSpan(start: fieldStart, contentStart: fieldStart, contentEnd: end,
-                                  hasEscapedQuote: false)
+                field = FieldSpan(
+                    start: fieldStart, contentStart: fieldStart, contentEnd: end,
+                    hasEscapedQuote: false)
             }
             fields.append(field)
             if index < count, base[index] == separator {
@@ -50,7 +53,8 @@ extension CSVReader {
     /// Scans the quoted field whose opening quote is at `start`; returns it and the offset
     /// of the separator, line break or end that follows it.
     func scanQuoted(_ base: UnsafePointer<UInt8>, from start: Int) throws(FormatError)
-        -> (FieldSpan, Int) {
+        -> (FieldSpan, Int)
+    {
         let count = text.count
         var index = start + 1
         var hasEscapedQuote = false
@@ -76,8 +80,9 @@ extension CSVReader {
         if index < count, base[index] != separator, !isLineBreak(base[index]) {
             throw error(at: index, .syntax, "unexpected text after a closing quote")
         }
-        let field = FieldSpan(start: start, contentStart: contentStart, contentEnd: contentEnd,
-                              hasEscapedQuote: hasEscapedQuote)
+        let field = FieldSpan(
+            start: start, contentStart: contentStart, contentEnd: contentEnd,
+            hasEscapedQuote: hasEscapedQuote)
         return (field, index)
     }
 

@@ -1,9 +1,10 @@
+import MHACore
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import MHACore
 
 /// Reads a matrix from CSV or TSV text.
 ///
@@ -39,16 +40,18 @@ struct CSVReader {
     /// Parses the whole text into a matrix.
     func read() throws(FormatError) -> Matrix<Double> {
         guard let base = text.baseAddress, !text.isEmpty else {
-            throw FormatError(kind: .data, file: name, line: 1, column: 1,
-                              message: "empty file: expected rows of numbers")
+            throw FormatError(
+                kind: .data, file: name, line: 1, column: 1,
+                message: "empty file: expected rows of numbers")
         }
         if let bad = UTF8Validation.firstInvalidOffset(in: text) {
             throw error(at: bad, .syntax, UTF8Validation.message(for: base[bad]))
         }
         if let nul = memchr(base, 0, text.count) {
             // The scanners stop at a NUL (the sentinel after the text): one inside would cut a row short.
-            throw error(at: UnsafeRawPointer(nul) - UnsafeRawPointer(base), .syntax,
-                        "a NUL byte (0x00): this is binary data, not \(separator == 0x09 ? "TSV" : "CSV") text")
+            throw error(
+                at: UnsafeRawPointer(nul) - UnsafeRawPointer(base), .syntax,
+                "a NUL byte (0x00): this is binary data, not \(separator == 0x09 ? "TSV" : "CSV") text")
         }
         var builder = Builder()
         var fields: [FieldSpan] = []
@@ -106,8 +109,10 @@ struct CSVReader {
                 throw reader.error(at: reader.text.count, .data, "empty file: expected rows of numbers")
             }
             if let headerOffset, headerWidth != columns {
-                throw reader.error(at: headerOffset, .data,
-                                   "the header has \(headerWidth) \(headerWidth == 1 ? "label" : "labels") but the rows have \(columns) \(columns == 1 ? "value" : "values")")
+                throw reader.error(
+                    at: headerOffset, .data,
+                    "the header has \(headerWidth) \(headerWidth == 1 ? "label" : "labels") but the rows have \(columns) \(columns == 1 ? "value" : "values")"
+                )
             }
             do {
                 return try Matrix(rows: rows, columns: columns, elements: elements)
@@ -118,16 +123,19 @@ struct CSVReader {
     }
 
     /// Converts one record's fields and appends them as a row, checking the row length.
-    private func append(_ base: UnsafePointer<UInt8>, _ fields: [FieldSpan], recordEnd: Int,
-                        to builder: inout Builder) throws(FormatError) {
+    private func append(
+        _ base: UnsafePointer<UInt8>, _ fields: [FieldSpan], recordEnd: Int,
+        to builder: inout Builder
+    ) throws(FormatError) {
         if builder.columns < 0 {
             builder.columns = fields.count
             let estimatedRows = text.count / max(recordEnd + 1, 1) + 1
             builder.elements.reserveCapacity(estimatedRows * fields.count)
         } else if fields.count != builder.columns {
             let offset = fields.count > builder.columns ? fields[builder.columns].start : recordEnd
-            throw error(at: offset, .data,
-                        "row \(builder.rows + 1) has \(fields.count) values; the rows above have \(builder.columns)")
+            throw error(
+                at: offset, .data,
+                "row \(builder.rows + 1) has \(fields.count) values; the rows above have \(builder.columns)")
         }
         for field in fields {
             builder.elements.append(try number(base, field))
@@ -141,15 +149,18 @@ struct CSVReader {
     /// byte); returns nil, having appended nothing, for anything else, which the general
     /// path then reads (and reports precisely).
     @inline(__always)
-    private func appendPlainRecord(_ base: UnsafePointer<UInt8>, from start: Int,
-                                   to builder: inout Builder) -> Int? {
+    private func appendPlainRecord(
+        _ base: UnsafePointer<UInt8>, from start: Int,
+        to builder: inout Builder
+    ) -> Int? {
         let count = text.count
         let before = builder.elements.count
         var index = start
         while true {
             index = skipBlanks(base, from: index)
             guard let scanned = NumberParsing.scan(base, from: index, limit: count, grammar: .csv),
-                  scanned.value.isFinite else { break }
+                scanned.value.isFinite
+            else { break }
             let after = skipBlanks(base, from: scanned.end)
             let next = base[after]
             guard after == count || next == separator || isLineBreak(next) else { break }
@@ -175,9 +186,11 @@ struct CSVReader {
     @inline(__always)
     private func number(_ base: UnsafePointer<UInt8>, _ field: FieldSpan) throws(FormatError) -> Double {
         if !field.hasEscapedQuote,
-           let scanned = NumberParsing.scan(base, from: field.contentStart, limit: field.contentEnd,
-                                            grammar: .csv),
-           scanned.end == field.contentEnd {
+            let scanned = NumberParsing.scan(
+                base, from: field.contentStart, limit: field.contentEnd,
+                grammar: .csv),
+            scanned.end == field.contentEnd
+        {
             if scanned.value.isFinite { return scanned.value }
             let text = MessageText.escaped(content(base, field), limit: MessageText.quotedLimit)
             throw error(at: field.start, .data, "\(text) is out of range for float64")
@@ -185,8 +198,9 @@ struct CSVReader {
         if field.contentStart == field.contentEnd {
             throw error(at: field.start, .data, "empty field: expected a number")
         }
-        throw error(at: field.start, .data,
-                    NumberDiagnosis.notANumber(content(base, field), separator: separator))
+        throw error(
+            at: field.start, .data,
+            NumberDiagnosis.notANumber(content(base, field), separator: separator))
     }
 
     /// A record is a header when every field is a label (see the type's comment).
@@ -207,8 +221,9 @@ struct CSVReader {
     /// non-finite or missing value, and with at least one letter.
     private func isLabel(_ base: UnsafePointer<UInt8>, _ field: FieldSpan) -> Bool {
         if !field.hasEscapedQuote,
-           let scanned = NumberParsing.scan(base, from: field.contentStart, limit: field.contentEnd, grammar: .csv),
-           scanned.end == field.contentEnd {
+            let scanned = NumberParsing.scan(base, from: field.contentStart, limit: field.contentEnd, grammar: .csv),
+            scanned.end == field.contentEnd
+        {
             return false
         }
         let text = content(base, field)
@@ -217,9 +232,11 @@ struct CSVReader {
 
     /// The field's content as a string for messages.
     private func content(_ base: UnsafePointer<UInt8>, _ field: FieldSpan) -> String {
-        String(decoding: UnsafeBufferPointer(start: base + field.contentStart,
-                                             count: field.contentEnd - field.contentStart),
-               as: UTF8.self)
+        String(
+            decoding: UnsafeBufferPointer(
+                start: base + field.contentStart,
+                count: field.contentEnd - field.contentStart),
+            as: UTF8.self)
     }
 
     /// A located error of this file.

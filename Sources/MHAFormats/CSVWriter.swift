@@ -14,8 +14,10 @@ public enum CSVWriter {
     @_specialize(where S == Double)
     @_specialize(where S == Float)
     /// - Parameter separator: the byte between fields: a comma, or a tab for TSV.
-    public static func matrix<S: AttentionScalar>(_ m: Matrix<S>, decimals: Int?,
-                                                  separator: UInt8 = UInt8(ascii: ",")) -> String {
+    public static func matrix<S: AttentionScalar>(
+        _ m: Matrix<S>, decimals: Int?,
+        separator: UInt8 = UInt8(ascii: ",")
+    ) -> String {
         var output: [UInt8] = []
         output.reserveCapacity(m.rows * m.columns * (decimals.map { $0 + 4 } ?? 20) + m.rows)
         let places = decimals.map { min(max(0, $0), maximumDecimals) }
@@ -25,7 +27,10 @@ public enum CSVWriter {
                     if column > 0 { output.append(separator) }
                     let value = elements[row * m.columns + column]
                     if let places {
-                        FixedDecimal.append(Double(value).sign == .minus && FixedDecimal.scaledAndRounded(-Double(value), decimals: places) == 0 ? 0 : Double(value), decimals: places, to: &output)
+                        FixedDecimal.append(
+                            Double(value).sign == .minus
+                                && FixedDecimal.scaledAndRounded(-Double(value), decimals: places) == 0
+                                ? 0 : Double(value), decimals: places, to: &output)
                     } else {
                         output.append(contentsOf: value.description.utf8)
                     }

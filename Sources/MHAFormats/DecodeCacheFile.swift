@@ -23,10 +23,13 @@ public struct DecodeCacheFile: Sendable, Equatable {
 
     /// The archive for a cache: K, V, their positions and the settings (integers or floats).
     public static func archive<S: NPYScalar>(_ cache: KVCache<S>, settings: [(String, [Double])])
-        throws(NPZWriterError) -> [UInt8] {
-        var members: [NPZMember] = [.matrix("k", cache.keys), .matrix("v", cache.values),
-                                    .integers("positions", Array(cache.positions)),
-                                    .integers("next_position", [cache.nextPosition])]
+        throws(NPZWriterError) -> [UInt8]
+    {
+        var members: [NPZMember] = [
+            .matrix("k", cache.keys), .matrix("v", cache.values),
+            .integers("positions", Array(cache.positions)),
+            .integers("next_position", [cache.nextPosition]),
+        ]
         for (name, values) in settings {
             if values.allSatisfy({ $0 == $0.rounded() && abs($0) < 1e15 }) {
                 members.append(.integers(name, values.map { Int($0) }))
@@ -46,7 +49,9 @@ public struct DecodeCacheFile: Sendable, Equatable {
         let names = archive.arrays.map(\.name)
         func array(_ name: String) throws(FormatError) -> Matrix<Double> {
             guard names.contains(name) else {
-                throw FormatError(kind: .data, file: path, message: "not a decode cache: no array '\(name)' (found \(names.sorted().joined(separator: ", ")))")
+                throw FormatError(
+                    kind: .data, file: path,
+                    message: "not a decode cache: no array '\(name)' (found \(names.sorted().joined(separator: ", ")))")
             }
             // An empty cache (no tokens yet, or a window of 1) has 0 × g·d_k arrays.
             if let info = archive.arrays.first(where: { $0.name == name }), info.shape.count == 2, info.shape[0] == 0 {
@@ -63,16 +68,22 @@ public struct DecodeCacheFile: Sendable, Equatable {
             throw FormatError(kind: .data, file: path, message: "next_position must be one non-negative integer")
         }
         let nextPosition = Int(next)
-        let consecutive = positions.enumerated().allSatisfy { Double(nextPosition - positions.count + $0.offset) == $0.element }
+        let consecutive = positions.enumerated().allSatisfy {
+            Double(nextPosition - positions.count + $0.offset) == $0.element
+        }
         guard positions.count == keys.rows, consecutive else {
-            throw FormatError(kind: .data, file: path, message: "positions must be the \(keys.rows) consecutive positions before next_position \(nextPosition)")
+            throw FormatError(
+                kind: .data, file: path,
+                message: "positions must be the \(keys.rows) consecutive positions before next_position \(nextPosition)"
+            )
         }
         var settings: [String: [Double]] = [:]
         for name in names where !reserved.contains(name) {
             settings[name] = try array(name).elements
         }
         let isFloat = archive.arrays.first { $0.name == "k" }?.dtype == "F32"
-        return DecodeCacheFile(keys: keys, values: values, precisionBits: isFloat ? 32 : 64,
-                               nextPosition: nextPosition, settings: settings)
+        return DecodeCacheFile(
+            keys: keys, values: values, precisionBits: isFloat ? 32 : 64,
+            nextPosition: nextPosition, settings: settings)
     }
 }

@@ -1,9 +1,10 @@
+import MHACore
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import MHACore
 
 /// Formatting a Double with a fixed number of decimals exactly as C's `%.Nf` does: the
 /// exact binary value rounded half-to-even at the last decimal, a `-` for any negative
@@ -20,7 +21,8 @@ enum FixedDecimal {
     /// Appends `value` with `decimals` digits after the point (no point when 0).
     static func append(_ value: Double, decimals: Int, to output: inout [UInt8]) {
         guard value.isFinite, decimals <= fastDecimalsLimit,
-              let scaled = scaledAndRounded(value.magnitude, decimals: decimals) else {
+            let scaled = scaledAndRounded(value.magnitude, decimals: decimals)
+        else {
             return appendFromC(value, decimals: decimals, to: &output)
         }
         if value.sign == .minus { output.append(UInt8(ascii: "-")) }
@@ -68,7 +70,8 @@ enum FixedDecimal {
         let product = significand.multipliedFullWidth(by: power)  // < 2^117
         if exponent >= 0 {
             guard product.high == 0, exponent <= 10,
-                  product.low.leadingZeroBitCount > exponent else { return nil }
+                product.low.leadingZeroBitCount > exponent
+            else { return nil }
             return product.low << UInt64(exponent)
         }
         let shift = -exponent

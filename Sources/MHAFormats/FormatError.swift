@@ -32,8 +32,10 @@ public struct FormatError: MHAError, Equatable, Sendable {
     public let message: String
 
     /// An error with every part given explicitly.
-    public init(kind: Kind, file: String, line: Int? = nil, column: Int? = nil,
-                path: String? = nil, message: String) {
+    public init(
+        kind: Kind, file: String, line: Int? = nil, column: Int? = nil,
+        path: String? = nil, message: String
+    ) {
         self.kind = kind
         self.file = file
         self.line = line
@@ -43,11 +45,14 @@ public struct FormatError: MHAError, Equatable, Sendable {
     }
 
     /// An error located at byte `offset` of `bytes`; the line and column are computed here.
-    init(kind: Kind, file: String, bytes: UnsafeBufferPointer<UInt8>, offset: Int,
-         path: String? = nil, message: String) {
+    init(
+        kind: Kind, file: String, bytes: UnsafeBufferPointer<UInt8>, offset: Int,
+        path: String? = nil, message: String
+    ) {
         let location = TextLocation(of: offset, in: bytes)
-        self.init(kind: kind, file: file, line: location.line, column: location.column,
-                  path: path, message: message)
+        self.init(
+            kind: kind, file: file, line: location.line, column: location.column,
+            path: path, message: message)
     }
 
     /// `.noInput` when the file cannot be opened or read, `.data` otherwise.

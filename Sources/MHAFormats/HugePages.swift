@@ -1,7 +1,8 @@
+import MHACore
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import MHACore
 
 /// Asking the kernel to back a large, fresh buffer with transparent huge pages (2 MiB), as
 /// numpy does for its arrays: filling a 16 MiB buffer then takes a handful of page faults

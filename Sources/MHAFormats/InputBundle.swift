@@ -34,12 +34,17 @@ public struct InputBundle: Sendable, Equatable {
     public var alibi: Bool?, window: Int?, softcap: Double?, maskKind: AttentionMask<Double>.Kind?
 
     /// The keys that hold matrices.
-    public static let matrixKeys = ["x", "wq", "wk", "wv", "wo", "bq", "bk", "bv", "bo", "mask", "in_proj",
-                                    "memory", "qkv", "qkv_bias", "in_proj_bias"]
+    public static let matrixKeys = [
+        "x", "wq", "wk", "wv", "wo", "bq", "bk", "bv", "bo", "mask", "in_proj",
+        "memory", "qkv", "qkv_bias", "in_proj_bias",
+    ]
     /// Every key a bundle may hold, in the order messages list them.
-    public static let validKeys = matrixKeys + ["heads", "kv_heads", "causal", "scale", "token", "layout", "head_dim",
-                                                "rope", "rope_base", "rope_dims", "position_offset", "alibi", "window",
-                                                "softcap", "mask_kind"]
+    public static let validKeys =
+        matrixKeys + [
+            "heads", "kv_heads", "causal", "scale", "token", "layout", "head_dim",
+            "rope", "rope_base", "rope_dims", "position_offset", "alibi", "window",
+            "softcap", "mask_kind",
+        ]
 
     /// An empty bundle.
     public init() {}
@@ -54,7 +59,8 @@ public struct InputBundle: Sendable, Equatable {
         let bytes = try InputBytes.read(path: path)
         let name = path == "-" ? InputBytes.standardInputName : path
         if ArchiveFormat.sniff(bytes.dropLast()) == .npz {
-            return try read(archive: ArrayArchives.open(MappedFile(bytes: Array(bytes.dropLast()), name: name), format: .npz))
+            return try read(
+                archive: ArrayArchives.open(MappedFile(bytes: Array(bytes.dropLast()), name: name), format: .npz))
         }
         try MatrixReader.requireParsingMemory(textBytes: bytes.count, name: name, format: .json)
         return try parseTerminated(bytes, name: name)
@@ -65,8 +71,11 @@ public struct InputBundle: Sendable, Equatable {
     static func read(archive: any ArrayArchive) throws(FormatError) -> InputBundle {
         var bundle = InputBundle()
         if let stray = archive.arrays.first(where: { !matrixKeys.contains($0.name) }) {
-            throw FormatError(kind: .data, file: archive.name,
-                              message: "array \(MessageText.quoted(stray.name)) is not a bundle matrix; an archive bundle holds arrays named \(matrixKeys.joined(separator: ", ")) (give heads, causal and the rest as options)")
+            throw FormatError(
+                kind: .data, file: archive.name,
+                message:
+                    "array \(MessageText.quoted(stray.name)) is not a bundle matrix; an archive bundle holds arrays named \(matrixKeys.joined(separator: ", ")) (give heads, causal and the rest as options)"
+            )
         }
         for array in archive.arrays { bundle.matrices[array.name] = try archive.matrix(named: array.name) }
         return bundle
@@ -84,15 +93,17 @@ public struct InputBundle: Sendable, Equatable {
             let document = try JSONParser(text: text, name: name).parse()
             let reader = JSONMatrixReader(document: document, text: text, name: name)
             guard document.nodes[0].kind == .object else {
-                throw reader.error(at: 0, path: "$",
-                                   "expected a bundle object, found \(JSONDocument.describe(document.nodes[0].kind))")
+                throw reader.error(
+                    at: 0, path: "$",
+                    "expected a bundle object, found \(JSONDocument.describe(document.nodes[0].kind))")
             }
             var bundle = InputBundle()
             var seen: Set<String> = []
             for member in document.members(of: 0) {
                 guard seen.insert(member.key).inserted else {
-                    throw reader.error(at: member.keyIndex, path: "$",
-                                       "duplicate key \(MessageText.quoted(member.key))")
+                    throw reader.error(
+                        at: member.keyIndex, path: "$",
+                        "duplicate key \(MessageText.quoted(member.key))")
                 }
                 try bundle.assign(member.key, value: member.value, keyIndex: member.keyIndex, reader: reader)
             }
@@ -101,8 +112,10 @@ public struct InputBundle: Sendable, Equatable {
     }
 
     /// Stores the value of one member, checking its type.
-    private mutating func assign(_ key: String, value: Int, keyIndex: Int,
-                                 reader: JSONMatrixReader) throws(FormatError) {
+    private mutating func assign(
+        _ key: String, value: Int, keyIndex: Int,
+        reader: JSONMatrixReader
+    ) throws(FormatError) {
         let path = "$." + key
         let field = BundleField(document: reader.document, index: value, path: path, reader: reader)
         switch key {

@@ -1,9 +1,10 @@
+import MHACore
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import MHACore
 
 /// Reading a whole input (a file or standard input) into memory, followed by one NUL byte
 /// the readers rely on as a sentinel (it is not part of the content).
@@ -72,7 +73,8 @@ enum InputBytes {
             if reachedEnd { break }
             let (doubled, overflow) = capacity.multipliedReportingOverflow(by: 2)
             // While the new buffer is filled, the old one (`bytes`) is still held.
-            try requireMemory(overflow || doubled > Int.max / 2 ? Int.max : doubled + bytes.count, name: name, exact: false)
+            try requireMemory(
+                overflow || doubled > Int.max / 2 ? Int.max : doubled + bytes.count, name: name, exact: false)
             capacity = doubled
         }
         bytes.append(0)
@@ -84,8 +86,11 @@ enum InputBytes {
     ///   least that large (a stream still being read).
     private static func requireMemory(_ needed: Int, name: String, exact: Bool) throws(FormatError) {
         guard let available = AvailableMemory.shortfall(needed) else { return }
-        throw FormatError(kind: .data, file: name,
-                          message: "reading the input needs \(exact ? "" : "more than ")\(AvailableMemory.describe(needed)); \(AvailableMemory.describe(available)) available")
+        throw FormatError(
+            kind: .data, file: name,
+            message:
+                "reading the input needs \(exact ? "" : "more than ")\(AvailableMemory.describe(needed)); \(AvailableMemory.describe(available)) available"
+        )
     }
 
     /// The C library's `read`, named apart from this type's own `read(path:)`.

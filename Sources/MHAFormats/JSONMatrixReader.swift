@@ -33,16 +33,18 @@ struct JSONMatrixReader {
         for (row, child) in children.enumerated() {
             let rowPath = "\(path)[\(row)]"
             guard document.nodes[child].kind == .array else {
-                throw error(at: child, path: rowPath,
-                            "expected a row (an array of numbers), found \(JSONDocument.describe(document.nodes[child].kind))")
+                throw error(
+                    at: child, path: rowPath,
+                    "expected a row (an array of numbers), found \(JSONDocument.describe(document.nodes[child].kind))")
             }
             let before = elements.count
             try appendRow(at: child, path: rowPath, to: &elements)
             let count = elements.count - before
             if count == 0 { throw error(at: child, path: rowPath, "empty row") }
             if count != columns {
-                throw error(at: child, path: rowPath,
-                            "row \(row) has \(count) values; the rows above have \(columns)")
+                throw error(
+                    at: child, path: rowPath,
+                    "row \(row) has \(count) values; the rows above have \(columns)")
             }
         }
         return try build(rows: children.count, columns: columns, elements, at: index, path: path)
@@ -64,8 +66,9 @@ struct JSONMatrixReader {
             }
             guard node.kind == .number else {
                 let extra = node.kind == .array ? " (a matrix has at most two dimensions)" : ""
-                throw error(at: child, path: "\(path)[\(column)]",
-                            "expected a number, found \(JSONDocument.describe(node.kind))\(extra)")
+                throw error(
+                    at: child, path: "\(path)[\(column)]",
+                    "expected a number, found \(JSONDocument.describe(node.kind))\(extra)")
             }
             let value = Double(bitPattern: node.payload)
             guard value.isFinite else {
@@ -78,8 +81,10 @@ struct JSONMatrixReader {
     }
 
     /// The matrix from checked elements.
-    private func build(rows: Int, columns: Int, _ elements: [Double], at index: Int,
-                       path: String) throws(FormatError) -> Matrix<Double> {
+    private func build(
+        rows: Int, columns: Int, _ elements: [Double], at index: Int,
+        path: String
+    ) throws(FormatError) -> Matrix<Double> {
         do {
             return try Matrix(rows: rows, columns: columns, elements: elements)
         } catch {
@@ -93,15 +98,18 @@ struct JSONMatrixReader {
         let start = document.nodes[index].offset
         var end = start
         while end < text.count, case let byte = text[end],
-              byte == UInt8(ascii: "-") || byte == UInt8(ascii: "+") || byte == UInt8(ascii: ".")
-              || byte | 0x20 == UInt8(ascii: "e") || (byte &- 48) < 10 { end += 1 }
-        return String(decoding: UnsafeBufferPointer(rebasing: text[start..<end]).prefix(MessageText.quotedLimit),
-                      as: UTF8.self)
+            byte == UInt8(ascii: "-") || byte == UInt8(ascii: "+") || byte == UInt8(ascii: ".")
+                || byte | 0x20 == UInt8(ascii: "e") || (byte &- 48) < 10
+        { end += 1 }
+        return String(
+            decoding: UnsafeBufferPointer(rebasing: text[start..<end]).prefix(MessageText.quotedLimit),
+            as: UTF8.self)
     }
 
     /// A data error at node `index`.
     func error(at index: Int, path: String, _ message: String) -> FormatError {
-        FormatError(kind: .data, file: name, bytes: text, offset: document.nodes[index].offset,
-                    path: path, message: message)
+        FormatError(
+            kind: .data, file: name, bytes: text, offset: document.nodes[index].offset,
+            path: path, message: message)
     }
 }

@@ -29,8 +29,9 @@ struct JSONParser {
     func parse() throws(FormatError) -> JSONDocument {
         guard let base = text.baseAddress else { throw syntax(at: 0, "empty file: expected a JSON value") }
         if let bad = UTF8Validation.firstInvalidOffset(in: text) {
-            throw FormatError(kind: .syntax, file: name, bytes: text, offset: bad,
-                              message: UTF8Validation.message(for: base[bad]))
+            throw FormatError(
+                kind: .syntax, file: name, bytes: text, offset: bad,
+                message: UTF8Validation.message(for: base[bad]))
         }
         var document = JSONDocument()
         document.nodes.reserveCapacity(text.count / 8 + 1)  // a number and its comma take ≥ 2 bytes, most ≥ 8
@@ -67,8 +68,10 @@ struct JSONParser {
 
     /// Parses the value at `index`; opening a non-empty container leaves it on `open` with
     /// `index` at its first element. Returns the offset after what was consumed.
-    private func value(_ base: UnsafePointer<UInt8>, at start: Int, into document: inout JSONDocument,
-                       open: inout [Int]) throws(FormatError) -> Int {
+    private func value(
+        _ base: UnsafePointer<UInt8>, at start: Int, into document: inout JSONDocument,
+        open: inout [Int]
+    ) throws(FormatError) -> Int {
         var index = start
         while true {
             let byte = index < text.count ? base[index] : 0
@@ -110,8 +113,10 @@ struct JSONParser {
     }
 
     /// Parses `"key" :` at `index` (an object member's key); returns the offset of its value.
-    private func key(_ base: UnsafePointer<UInt8>, at index: Int,
-                     into document: inout JSONDocument) throws(FormatError) -> Int {
+    private func key(
+        _ base: UnsafePointer<UInt8>, at index: Int,
+        into document: inout JSONDocument
+    ) throws(FormatError) -> Int {
         guard index < text.count, base[index] == UInt8(ascii: "\"") else {
             throw syntax(at: index, "expected a string key, found \(found(base, index))")
         }
@@ -126,11 +131,15 @@ struct JSONParser {
     }
 
     /// Parses `true`, `false` or `null` at `index`.
-    private func literal(_ base: UnsafePointer<UInt8>, at index: Int,
-                         into document: inout JSONDocument) throws(FormatError) -> Int {
+    private func literal(
+        _ base: UnsafePointer<UInt8>, at index: Int,
+        into document: inout JSONDocument
+    ) throws(FormatError) -> Int {
         let rest = UnsafeBufferPointer(rebasing: text[index...])
-        for (spelling, kind, payload) in [("true", JSONDocument.Kind.boolean, UInt64(1)),
-                                          ("false", .boolean, 0), ("null", .null, 0)]
+        for (spelling, kind, payload) in [
+            ("true", JSONDocument.Kind.boolean, UInt64(1)),
+            ("false", .boolean, 0), ("null", .null, 0),
+        ]
         where rest.starts(with: spelling.utf8) {
             document.nodes.append(.init(kind: kind, offset: index, payload: payload))
             return index + spelling.utf8.count
@@ -156,15 +165,18 @@ struct JSONParser {
         }
         var end = index + 1
         while end < text.count, base[end] & 0xC0 == 0x80 { end += 1 }
-        return MessageText.quoted(String(decoding: UnsafeBufferPointer(start: base + index, count: end - index),
-                                            as: UTF8.self))
+        return MessageText.quoted(
+            String(
+                decoding: UnsafeBufferPointer(start: base + index, count: end - index),
+                as: UTF8.self))
     }
 
     /// The run of letters, digits and number punctuation at `index`, for messages.
     private func token(_ base: UnsafePointer<UInt8>, _ index: Int) -> String {
         var end = index
         while end < text.count, end - index < MessageText.quotedLimit,
-              case let byte = base[end], byte > 0x20, !",]}:\"".utf8.contains(byte) { end += 1 }
+            case let byte = base[end], byte > 0x20, !",]}:\"".utf8.contains(byte)
+        { end += 1 }
         return String(decoding: UnsafeBufferPointer(start: base + index, count: max(end - index, 1)), as: UTF8.self)
     }
 

@@ -20,8 +20,11 @@ struct JSONStringScanner {
         }
         guard index < text.count else { throw unterminated(start) }
         if base[index] == UInt8(ascii: "\"") {
-            return (String(decoding: UnsafeBufferPointer(start: base + start + 1, count: index - start - 1),
-                           as: UTF8.self), index + 1)
+            return (
+                String(
+                    decoding: UnsafeBufferPointer(start: base + start + 1, count: index - start - 1),
+                    as: UTF8.self), index + 1
+            )
         }
         var bytes = Array(UnsafeBufferPointer(start: base + start + 1, count: index - start - 1))
         while true {
@@ -40,10 +43,14 @@ struct JSONStringScanner {
     }
 
     /// Decodes the escape starting with the backslash at `index`; returns the offset after it.
-    private func escape(_ base: UnsafePointer<UInt8>, at index: Int,
-                        into bytes: inout [UInt8]) throws(FormatError) -> Int {
-        let simple: [UInt8: UInt8] = [0x22: 0x22, 0x5C: 0x5C, 0x2F: 0x2F, 0x62: 0x08,
-                                      0x66: 0x0C, 0x6E: 0x0A, 0x72: 0x0D, 0x74: 0x09]
+    private func escape(
+        _ base: UnsafePointer<UInt8>, at index: Int,
+        into bytes: inout [UInt8]
+    ) throws(FormatError) -> Int {
+        let simple: [UInt8: UInt8] = [
+            0x22: 0x22, 0x5C: 0x5C, 0x2F: 0x2F, 0x62: 0x08,
+            0x66: 0x0C, 0x6E: 0x0A, 0x72: 0x0D, 0x74: 0x09,
+        ]
         let letter = index + 1 < text.count ? base[index + 1] : 0
         if let replacement = simple[letter] {
             bytes.append(replacement)
@@ -55,8 +62,9 @@ struct JSONStringScanner {
         var scalar = UnicodeScalar(high)
         var end = index + 6
         if (0xD800...0xDBFF).contains(high), base[end] == UInt8(ascii: "\\"),
-           end + 1 < text.count, base[end + 1] == UInt8(ascii: "u"),
-           let low = hex4(base, at: end + 2), (0xDC00...0xDFFF).contains(low) {
+            end + 1 < text.count, base[end + 1] == UInt8(ascii: "u"),
+            let low = hex4(base, at: end + 2), (0xDC00...0xDFFF).contains(low)
+        {
             scalar = UnicodeScalar(0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00))
             end += 6
         }

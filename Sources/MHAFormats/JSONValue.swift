@@ -46,11 +46,13 @@ public indirect enum JSONValue: Sendable {
         case let .floatMatrix(matrix): JSONWriter.appendMatrix(matrix, to: &output, pretty: pretty, indent: indent)
         case let .array(items):
             let nested = items.contains { $0.isContainer }
-            writeContainer(items.map { (nil, $0) }, open: "[", close: "]", to: &output,
-                           pretty: pretty && nested, indent: indent, prettyChildren: pretty)
+            writeContainer(
+                items.map { (nil, $0) }, open: "[", close: "]", to: &output,
+                pretty: pretty && nested, indent: indent, prettyChildren: pretty)
         case let .object(members):
-            writeContainer(members.map { ($0.0, $0.1) }, open: "{", close: "}", to: &output,
-                           pretty: pretty, indent: indent, prettyChildren: pretty)
+            writeContainer(
+                members.map { ($0.0, $0.1) }, open: "{", close: "}", to: &output,
+                pretty: pretty, indent: indent, prettyChildren: pretty)
         }
     }
 
@@ -63,8 +65,10 @@ public indirect enum JSONValue: Sendable {
     }
 
     /// Writes an array (keys nil) or object, one member per line when `pretty`.
-    private func writeContainer(_ members: [(String?, JSONValue)], open: String, close: String,
-                                to output: inout String, pretty: Bool, indent: Int, prettyChildren: Bool) {
+    private func writeContainer(
+        _ members: [(String?, JSONValue)], open: String, close: String,
+        to output: inout String, pretty: Bool, indent: Int, prettyChildren: Bool
+    ) {
         output += open
         guard !members.isEmpty else { return output += close }
         let inner = String(repeating: "  ", count: indent + 1)

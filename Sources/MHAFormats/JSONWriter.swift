@@ -18,8 +18,10 @@ public enum JSONWriter {
     /// Appends the matrix; when `pretty`, each row goes on its own line at `indent + 1`.
     @_specialize(where S == Double)
     @_specialize(where S == Float)
-    static func appendMatrix<S: AttentionScalar>(_ m: Matrix<S>, to output: inout String,
-                                                 pretty: Bool, indent: Int) {
+    static func appendMatrix<S: AttentionScalar>(
+        _ m: Matrix<S>, to output: inout String,
+        pretty: Bool, indent: Int
+    ) {
         let inner = "\n" + String(repeating: "  ", count: indent + 1)
         output += "["
         m.withUnsafeBufferPointer { elements in

@@ -19,8 +19,11 @@ public enum MatrixReader {
         let path = source.path
         if let arrayName = source.arrayName {
             if let text = MatrixFormat(path: path), text != .npy {
-                throw FormatError(kind: .data, file: path,
-                                  message: "FILE:NAME picks an array from an .npz, .safetensors or .npy file, not from a \(text.rawValue.uppercased()) file")
+                throw FormatError(
+                    kind: .data, file: path,
+                    message:
+                        "FILE:NAME picks an array from an .npz, .safetensors or .npy file, not from a \(text.rawValue.uppercased()) file"
+                )
             }
             return try ArrayArchives.matrix(ArrayArchives.open(path: path), named: arrayName)
         }
@@ -47,8 +50,10 @@ public enum MatrixReader {
     }
 
     /// Reads from `terminated`, whose last byte is a NUL sentinel that is not content.
-    static func readTerminated(_ terminated: [UInt8], name: String,
-                               format: MatrixFormat) throws(FormatError) -> Matrix<Double> {
+    static func readTerminated(
+        _ terminated: [UInt8], name: String,
+        format: MatrixFormat
+    ) throws(FormatError) -> Matrix<Double> {
         try requireParsingMemory(textBytes: terminated.count, name: name, format: format)
         return try withContent(of: terminated) { (text) throws(FormatError) -> Matrix<Double> in
             switch format {
@@ -59,8 +64,9 @@ public enum MatrixReader {
                 let document = try JSONParser(text: text, name: name).parse()
                 let reader = JSONMatrixReader(document: document, text: text, name: name)
                 if document.nodes[0].kind == .object {
-                    throw reader.error(at: 0, path: "$",
-                                       "expected a matrix, found an object (a bundle is read with --bundle)")
+                    throw reader.error(
+                        at: 0, path: "$",
+                        "expected a matrix, found an object (a bundle is read with --bundle)")
                 }
                 return try reader.matrix(at: 0, path: "$")
             }
@@ -84,14 +90,19 @@ public enum MatrixReader {
     static func requireParsingMemory(textBytes: Int, name: String, format: MatrixFormat) throws(FormatError) {
         let (needed, overflow) = textBytes.multipliedReportingOverflow(by: parsingBytesPerTextByte(format))
         guard let available = AvailableMemory.shortfall(overflow ? Int.max : needed) else { return }
-        throw FormatError(kind: .data, file: name,
-                          message: "reading \(AvailableMemory.describe(textBytes)) of \(format.rawValue.uppercased()) needs up to \(AvailableMemory.describe(overflow ? Int.max : needed)); \(AvailableMemory.describe(available)) available")
+        throw FormatError(
+            kind: .data, file: name,
+            message:
+                "reading \(AvailableMemory.describe(textBytes)) of \(format.rawValue.uppercased()) needs up to \(AvailableMemory.describe(overflow ? Int.max : needed)); \(AvailableMemory.describe(available)) available"
+        )
     }
 
     /// Calls `body` with the content of `terminated` (all but its final NUL byte), the NUL
     /// still readable just past the end.
-    static func withContent<R>(of terminated: [UInt8],
-                               _ body: (UnsafeBufferPointer<UInt8>) throws(FormatError) -> R) throws(FormatError) -> R {
+    static func withContent<R>(
+        of terminated: [UInt8],
+        _ body: (UnsafeBufferPointer<UInt8>) throws(FormatError) -> R
+    ) throws(FormatError) -> R {
         let result: Result<R, FormatError> = terminated.withUnsafeBufferPointer { buffer in
             let content = UnsafeBufferPointer(rebasing: buffer.dropLast())
             return Result { () throws(FormatError) -> R in try body(content) }

@@ -1,3 +1,5 @@
+import MHACore
+
 #if canImport(Glibc)
 import Glibc
 private let systemRead = Glibc.read
@@ -5,7 +7,6 @@ private let systemRead = Glibc.read
 import Darwin
 private let systemRead = Darwin.read
 #endif
-import MHACore
 
 /// A batch of sequences: a 3-D `.npy` array B × n × d (C order) read as B matrices n × d.
 public enum BatchReader {
@@ -42,21 +43,28 @@ public enum BatchReader {
 
         /// Nil unless `bytes` start a valid NPY header whose shape has three dimensions.
         init?(_ bytes: UnsafeBufferPointer<UInt8>, name: String) throws(FormatError) {
-            guard bytes.count >= 12, bytes.starts(with: NPYHeader.magic), [1, 2, 3].contains(bytes[6]) else { return nil }
+            guard bytes.count >= 12, bytes.starts(with: NPYHeader.magic), [1, 2, 3].contains(bytes[6]) else {
+                return nil
+            }
             let lengthSize = bytes[6] == 1 ? 2 : 4
             var length = 0
             for index in (0..<lengthSize).reversed() { length = length << 8 | Int(bytes[8 + index]) }
             let start = 8 + lengthSize
             guard length <= bytes.count - start,
-                  let dictionary = try? NPYHeaderDictionary(parsing: UnsafeBufferPointer(rebasing: bytes[start..<(start + length)])),
-                  case let .sequence(items)? = dictionary.entries["shape"], items.count == 3,
-                  case let .integer(b) = items[0], case let .integer(n) = items[1], case let .integer(d) = items[2],
-                  b >= 0, n >= 0, d >= 0,
-                  case let .string(descr)? = dictionary.entries["descr"],
-                  let type = try? NPYDataType(descr: descr) else { return nil }
+                let dictionary = try? NPYHeaderDictionary(
+                    parsing: UnsafeBufferPointer(rebasing: bytes[start..<(start + length)])),
+                case let .sequence(items)? = dictionary.entries["shape"], items.count == 3,
+                case let .integer(b) = items[0], case let .integer(n) = items[1], case let .integer(d) = items[2],
+                b >= 0, n >= 0, d >= 0,
+                case let .string(descr)? = dictionary.entries["descr"],
+                let type = try? NPYDataType(descr: descr)
+            else { return nil }
             if case .bool(true)? = dictionary.entries["fortran_order"] {
-                throw FormatError(kind: .data, file: name,
-                                  message: "a 3-D array in Fortran order is not read as a batch; save it in C order (np.ascontiguousarray)")
+                throw FormatError(
+                    kind: .data, file: name,
+                    message:
+                        "a 3-D array in Fortran order is not read as a batch; save it in C order (np.ascontiguousarray)"
+                )
             }
             (batch, rows, columns, self.descr, elementSize, dataOffset) = (b, n, d, descr, type.size, start + length)
         }
@@ -65,13 +73,17 @@ public enum BatchReader {
     /// Each B-th slice of the data as its own 2-D NPY file, read by the matrix reader.
     private static func split(_ bytes: [UInt8], shape h: Header, name: String) throws(FormatError) -> [Matrix<Double>] {
         guard let slice = CheckedArithmetic.product([h.rows, h.columns, h.elementSize]),
-              let total = CheckedArithmetic.product(slice, h.batch),
-              h.dataOffset <= bytes.count, total <= bytes.count - h.dataOffset else {
-            throw FormatError(kind: .data, file: name,
-                              message: "truncated: the shape (\(h.batch), \(h.rows), \(h.columns)) needs more data than the file holds")
+            let total = CheckedArithmetic.product(slice, h.batch),
+            h.dataOffset <= bytes.count, total <= bytes.count - h.dataOffset
+        else {
+            throw FormatError(
+                kind: .data, file: name,
+                message:
+                    "truncated: the shape (\(h.batch), \(h.rows), \(h.columns)) needs more data than the file holds")
         }
         guard h.batch > 0 else {
-            throw FormatError(kind: .data, file: name, message: "the batch (0, \(h.rows), \(h.columns)) holds no sequence")
+            throw FormatError(
+                kind: .data, file: name, message: "the batch (0, \(h.rows), \(h.columns)) holds no sequence")
         }
         let header = NPYHeader.encoded(descr: h.descr, rows: h.rows, columns: h.columns)
         var matrices: [Matrix<Double>] = []

@@ -1,9 +1,10 @@
+import MHACore
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import MHACore
 
 /// The fast path for the commonest NPY file, native-order f8 in C order: the header is read
 /// first, then the data straight into the matrix's storage (one copy from the page cache,
@@ -20,18 +21,21 @@ enum NPYFileReader {
         var status = stat()
         guard fstat(descriptor, &status) == 0, status.st_mode & S_IFMT == S_IFREG else { return nil }
         guard let header = readHeader(descriptor), header.dataType.kind == "f", header.dataType.size == 8,
-              header.dataType.bigEndian == (UInt16(1).bigEndian == 1), !header.fortranOrder else { return nil }
+            header.dataType.bigEndian == (UInt16(1).bigEndian == 1), !header.fortranOrder
+        else { return nil }
         let layout = try NPYLayout(header, availableBytes: Int(status.st_size) - header.dataOffset, name: path)
         var complete = true
         let elements = [Double](unsafeUninitializedCapacity: layout.count) { buffer, initialized in
             guard let base = buffer.baseAddress else { return }
             HugePages.advise(base, byteCount: layout.byteCount)
-            complete = readFully(descriptor, into: UnsafeMutableRawPointer(base), count: layout.byteCount,
-                                 offset: header.dataOffset)
+            complete = readFully(
+                descriptor, into: UnsafeMutableRawPointer(base), count: layout.byteCount,
+                offset: header.dataOffset)
             initialized = complete ? layout.count : 0
         }
         guard complete else {
-            throw FormatError(kind: .cannotOpen, file: path, message: "cannot read '\(path)': the file changed while it was read")
+            throw FormatError(
+                kind: .cannotOpen, file: path, message: "cannot read '\(path)': the file changed while it was read")
         }
         return try NPYReader.matrix(elements, header: header, layout: layout, name: path)
     }
@@ -40,8 +44,10 @@ enum NPYFileReader {
     private static func readHeader(_ descriptor: Int32) -> NPYHeader? {
         var preamble = [UInt8](repeating: 0, count: 12)
         guard preamble.withUnsafeMutableBytes({ readFully(descriptor, into: $0.baseAddress, count: 12, offset: 0) }),
-              preamble.starts(with: NPYHeader.magic) else { return nil }
-        let headerLength = preamble[6] == 1
+            preamble.starts(with: NPYHeader.magic)
+        else { return nil }
+        let headerLength =
+            preamble[6] == 1
             ? Int(preamble[8]) | Int(preamble[9]) << 8
             : Int(preamble[8]) | Int(preamble[9]) << 8 | Int(preamble[10]) << 16 | Int(preamble[11]) << 24
         let total = (preamble[6] == 1 ? 10 : 12) + headerLength
@@ -53,8 +59,10 @@ enum NPYFileReader {
     }
 
     /// Reads exactly `count` bytes at `offset`; false on an error or a short file.
-    private static func readFully(_ descriptor: Int32, into start: UnsafeMutableRawPointer?, count: Int,
-                                  offset: Int) -> Bool {
+    private static func readFully(
+        _ descriptor: Int32, into start: UnsafeMutableRawPointer?, count: Int,
+        offset: Int
+    ) -> Bool {
         guard let start else { return count == 0 }
         var done = 0
         while done < count {

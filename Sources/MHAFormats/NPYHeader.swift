@@ -38,7 +38,8 @@ struct NPYHeader: Equatable, Sendable {
     init(parsing bytes: UnsafeBufferPointer<UInt8>, anyRank: Bool = false) throws(NPYFailure) {
         guard bytes.count >= 10, bytes.starts(with: NPYHeader.magic) else {
             if bytes.count < 10, bytes.starts(with: NPYHeader.magic.prefix(min(bytes.count, 6))), !bytes.isEmpty {
-                throw NPYFailure("truncated: the file ends after \(bytes.count) bytes, inside the NPY preamble (10 bytes)")
+                throw NPYFailure(
+                    "truncated: the file ends after \(bytes.count) bytes, inside the NPY preamble (10 bytes)")
             }
             throw NPYFailure("not an NPY file: missing the \\x93NUMPY magic string")
         }
@@ -56,7 +57,9 @@ struct NPYHeader: Equatable, Sendable {
         }
         let headerStart = 8 + lengthSize
         guard headerLength <= bytes.count - headerStart else {
-            throw NPYFailure("truncated header: it declares \(headerLength) bytes, the file has \(bytes.count - headerStart) after the preamble")
+            throw NPYFailure(
+                "truncated header: it declares \(headerLength) bytes, the file has \(bytes.count - headerStart) after the preamble"
+            )
         }
         let text = UnsafeBufferPointer(rebasing: bytes[headerStart..<(headerStart + headerLength)])
         let dictionary = try NPYHeaderDictionary(parsing: text)
@@ -108,8 +111,8 @@ struct NPYDataType: Equatable, Sendable {
         let quoted = MessageText.escaped(descr, limit: MessageText.quotedLimit)
         let characters = Array(descr)
         guard characters.count == 3, "<>=|".contains(characters[0]),
-              let size = Int(String(characters[2])),
-              let sizes = Self.sizes[characters[1]], sizes.contains(size)
+            let size = Int(String(characters[2])),
+            let sizes = Self.sizes[characters[1]], sizes.contains(size)
         else { throw NPYFailure("unsupported dtype '\(quoted)'; \(supported)") }
         self.kind = characters[1]
         self.size = size

@@ -85,8 +85,10 @@ struct NPYHeaderDictionary {
 
         /// Skips spaces, tabs and line breaks.
         mutating func skipSpaces() {
-            while index < bytes.count, bytes[index] == 0x20 || bytes[index] == 0x0A
-                || bytes[index] == 0x09 || bytes[index] == 0x0D { index += 1 }
+            while index < bytes.count,
+                bytes[index] == 0x20 || bytes[index] == 0x0A
+                    || bytes[index] == 0x09 || bytes[index] == 0x0D
+            { index += 1 }
         }
 
         /// A `malformed header at byte N: …` failure.

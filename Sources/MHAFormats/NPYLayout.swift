@@ -20,18 +20,23 @@ struct NPYLayout: Equatable, Sendable {
         columns = header.shape.count == 2 ? header.shape[1] : header.shape[0]
         let described = "shape \(header.shapeDescription) of \(header.dataType.descr)"
         guard let count = header.elementCount,
-              case let (byteCount, overflow) = count.multipliedReportingOverflow(by: header.dataType.size),
-              !overflow else {
+            case let (byteCount, overflow) = count.multipliedReportingOverflow(by: header.dataType.size),
+            !overflow
+        else {
             throw NPYReader.failure(name, "the header's \(described) is too large to address")
         }
         if availableBytes != byteCount {
             let what = availableBytes < byteCount ? "truncated data" : "the data is longer than the header says"
-            throw NPYReader.failure(name, "\(what): \(described) needs \(byteCount) bytes, the file has \(availableBytes)")
+            throw NPYReader.failure(
+                name, "\(what): \(described) needs \(byteCount) bytes, the file has \(availableBytes)")
         }
         guard count > 0 else { throw NPYReader.failure(name, "empty array (\(described)) is not a matrix") }
         let (doubles, tooMany) = count.multipliedReportingOverflow(by: MemoryLayout<Double>.stride)
         if let available = AvailableMemory.shortfall(tooMany ? Int.max : doubles) {
-            throw NPYReader.failure(name, "\(described) as float64 needs \(AvailableMemory.describe(tooMany ? Int.max : doubles)); \(AvailableMemory.describe(available)) available")
+            throw NPYReader.failure(
+                name,
+                "\(described) as float64 needs \(AvailableMemory.describe(tooMany ? Int.max : doubles)); \(AvailableMemory.describe(available)) available"
+            )
         }
         self.count = count
         self.byteCount = byteCount

@@ -29,14 +29,17 @@ struct NPYReader {
 
     /// The matrix from decoded elements in the file's order: Fortran order transposed into
     /// row-major, NaN and ±∞ refused.
-    static func matrix(_ decoded: [Double], header: NPYHeader, layout: NPYLayout,
-                       name: String) throws(FormatError) -> Matrix<Double> {
+    static func matrix(
+        _ decoded: [Double], header: NPYHeader, layout: NPYLayout,
+        name: String
+    ) throws(FormatError) -> Matrix<Double> {
         var elements = decoded
         if header.fortranOrder && header.shape.count == 2 {
             elements = transposed(elements, rows: layout.rows, columns: layout.columns)
         }
         if !allFinite(elements), let bad = elements.firstIndex(where: { !$0.isFinite }) {
-            throw failure(name, "non-finite value \(elements[bad]) at [\(bad / layout.columns), \(bad % layout.columns)]")
+            throw failure(
+                name, "non-finite value \(elements[bad]) at [\(bad / layout.columns), \(bad % layout.columns)]")
         }
         do {
             return try Matrix(rows: layout.rows, columns: layout.columns, elements: elements)
@@ -51,7 +54,8 @@ struct NPYReader {
         let (rows, columns) = header.shape.count == 2 ? (header.shape[0], header.shape[1]) : (1, count)
         do {
             return try ElementDecoder.decode(raw, count: count, as: header.dataType.elementType) { index in
-                let (row, column) = header.fortranOrder ? (index % rows, index / rows) : (index / columns, index % columns)
+                let (row, column) =
+                    header.fortranOrder ? (index % rows, index / rows) : (index / columns, index % columns)
                 return "[\(row), \(column)]"
             }
         } catch {

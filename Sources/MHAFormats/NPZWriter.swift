@@ -23,8 +23,9 @@ public enum NPZWriter {
         var directory: [UInt8] = []
         file.reserveCapacity(members.reduce(22) { $0 + $1.bytes.count + 2 * (46 + $1.entryName.utf8.count) })
         for member in members {
-            let entry = Entry(name: Array(member.entryName.utf8), crc: ZipCRC32.checksum(member.bytes),
-                              size: UInt32(member.bytes.count), offset: UInt32(file.count))
+            let entry = Entry(
+                name: Array(member.entryName.utf8), crc: ZipCRC32.checksum(member.bytes),
+                size: UInt32(member.bytes.count), offset: UInt32(file.count))
             entry.appendLocalHeader(to: &file)
             file += member.bytes
             entry.appendDirectoryHeader(to: &directory)
@@ -55,7 +56,8 @@ public enum NPZWriter {
         var total = 22
         for (name, bytes) in members {
             guard !name.isEmpty, !name.contains("/"), !name.contains("\\"), name != ".", name != "..",
-                  name.utf8.count < 60_000 else { throw .invalidName(name) }
+                name.utf8.count < 60_000
+            else { throw .invalidName(name) }
             guard names.insert(name).inserted else { throw .duplicateName(name) }
             let headers = 30 + 46 + 2 * (name.utf8.count + 4)
             let (sum, overflow) = total.addingReportingOverflow(bytes)
@@ -125,7 +127,8 @@ public enum NPZWriterError: MHAError, Equatable {
         switch self {
         case let .tooLarge(name, bytes):
             let size = bytes == Int.max ? "more than 8 EiB" : ByteCount.describe(bytes)
-            return "the .npz archive would be \(size) at member '\(name)': .npz files are written without zip64, so at most 4 GiB; write the parts as separate .npy files"
+            return
+                "the .npz archive would be \(size) at member '\(name)': .npz files are written without zip64, so at most 4 GiB; write the parts as separate .npy files"
         case let .tooManyMembers(count):
             return "the .npz archive would have \(count) members; at most 65535 fit"
         case let .duplicateName(name):

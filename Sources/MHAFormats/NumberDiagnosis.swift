@@ -78,7 +78,7 @@ enum NumberDiagnosis {
         let bytes = Array(text.utf8) + [0]
         return bytes.withUnsafeBufferPointer { buffer in
             guard let base = buffer.baseAddress,
-                  let scanned = NumberParsing.scan(base, from: 0, limit: bytes.count - 1, grammar: .csv)
+                let scanned = NumberParsing.scan(base, from: 0, limit: bytes.count - 1, grammar: .csv)
             else { return false }
             return scanned.end == bytes.count - 1
         }

@@ -1,9 +1,10 @@
+import MHACore
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import MHACore
 
 /// Exact (correctly rounded) parsing of decimal numbers in the CSV and JSON grammars.
 ///
@@ -42,8 +43,10 @@ enum NumberParsing {
     /// - Precondition: `base[limit]` is readable and is not a digit, `.`, `e`, `E`, `+` or
     ///   `-` (the readers keep a NUL byte after their buffers).
     @inline(__always)
-    static func scan(_ base: UnsafePointer<UInt8>, from start: Int, limit: Int,
-                     grammar: Grammar) -> Scanned? {
+    static func scan(
+        _ base: UnsafePointer<UInt8>, from start: Int, limit: Int,
+        grammar: Grammar
+    ) -> Scanned? {
         var index = start
         var negative = false
         if index < limit, base[index] == UInt8(ascii: "-") {
@@ -110,9 +113,10 @@ enum NumberParsing {
             if index == exponentStart { return nil }
             exponent10 += exponentNegative ? -exponent : exponent
         }
-        let value = convert(significand: significand, exponent10: exponent10,
-                            exact: !truncated, negative: negative,
-                            text: base + start, length: index - start)
+        let value = convert(
+            significand: significand, exponent10: exponent10,
+            exact: !truncated, negative: negative,
+            text: base + start, length: index - start)
         return Scanned(end: index, value: value)
     }
 
@@ -132,13 +136,16 @@ enum NumberParsing {
 
     /// Converts a checked number: Clinger's fast path, else Eisel–Lemire, else `strtod`.
     @inline(__always)
-    private static func convert(significand: UInt64, exponent10: Int, exact: Bool,
-                                negative: Bool, text: UnsafePointer<UInt8>,
-                                length: Int) -> Double {
+    private static func convert(
+        significand: UInt64, exponent10: Int, exact: Bool,
+        negative: Bool, text: UnsafePointer<UInt8>,
+        length: Int
+    ) -> Double {
         if significand == 0 && exact { return negative ? -0.0 : 0.0 }
         if exact, significand <= 1 << 53, exponent10 >= -22, exponent10 <= 22 {
             let magnitude = Double(significand)
-            let scaled = exponent10 >= 0
+            let scaled =
+                exponent10 >= 0
                 ? magnitude * exactPowersOfTen[exponent10]
                 : magnitude / exactPowersOfTen[-exponent10]
             return negative ? -scaled : scaled
@@ -157,8 +164,9 @@ enum NumberParsing {
             if let end, end - UnsafeMutablePointer(mutating: chars) == length { return value }
             // Only if a process-wide locale changed the decimal point (strtod then stops
             // early): the standard library's parser ignores the locale.
-            let string = String(decoding: UnsafeBufferPointer(start: text, count: length),
-                                as: UTF8.self)
+            let string = String(
+                decoding: UnsafeBufferPointer(start: text, count: length),
+                as: UTF8.self)
             return Double(string) ?? .nan
         }
     }

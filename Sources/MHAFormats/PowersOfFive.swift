@@ -15,8 +15,9 @@ enum PowersOfFive {
 
     /// (high, low) 64-bit halves, indexed by q − minimumExponent.
     static let table: [(high: UInt64, low: UInt64)] = {
-        var entries = [(high: UInt64, low: UInt64)](repeating: (0, 0),
-                                                     count: maximumExponent - minimumExponent + 1)
+        var entries = [(high: UInt64, low: UInt64)](
+            repeating: (0, 0),
+            count: maximumExponent - minimumExponent + 1)
         // q ≥ 0: 5^q exactly, its top 128 bits.
         var power = BigNatural(1)
         for q in 0...maximumExponent {

@@ -45,8 +45,10 @@ public final class RowStream {
     ///   - width: the required number of values per row, or nil to take the first row's.
     ///   - interrupted: asked after a signal interrupts a read; true makes `next` return
     ///     `.interrupted`.
-    public init(descriptor: Int32, name: String, separator: UInt8? = nil, width: Int? = nil,
-                interrupted: @escaping () -> Bool = { false }) {
+    public init(
+        descriptor: Int32, name: String, separator: UInt8? = nil, width: Int? = nil,
+        interrupted: @escaping () -> Bool = { false }
+    ) {
         self.descriptor = descriptor
         self.name = name
         self.separator = separator
@@ -96,11 +98,18 @@ public final class RowStream {
     /// Splits off the next complete line (or, at the end, the unterminated rest).
     private func takeLine() -> (bytes: ArraySlice<UInt8>, number: Int)? {
         if let newline = buffer[lineStart...].firstIndex(of: UInt8(ascii: "\n")) {
-            defer { lineStart = newline + 1; lineNumber += 1; compact() }
+            defer {
+                lineStart = newline + 1
+                lineNumber += 1
+                compact()
+            }
             return (buffer[lineStart..<newline], lineNumber)
         }
         guard ended, lineStart < buffer.count else { return nil }
-        defer { lineStart = buffer.count; lineNumber += 1 }
+        defer {
+            lineStart = buffer.count
+            lineNumber += 1
+        }
         return (buffer[lineStart...], lineNumber)
     }
 
@@ -136,15 +145,19 @@ public final class RowStream {
                 if interrupted() { return false }
                 continue
             }
-            throw FormatError(kind: .cannotOpen, file: name, message: "cannot read: \(String(cString: strerror(errno)))")
+            throw FormatError(
+                kind: .cannotOpen, file: name, message: "cannot read: \(String(cString: strerror(errno)))")
         }
     }
 
     /// The numbers of one line, nil for a blank, comment or header line.
-    private func parse(_ line: ArraySlice<UInt8>, line number: Int, alone: Bool = false) throws(FormatError) -> [Double]? {
+    private func parse(_ line: ArraySlice<UInt8>, line number: Int, alone: Bool = false) throws(FormatError)
+        -> [Double]?
+    {
         let content = line.drop { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D || $0 == 0xEF || $0 == 0xBB || $0 == 0xBF }
         guard let first = content.first, first != UInt8(ascii: "#") else { return nil }
-        let separator = self.separator ?? (line.contains(0x09) && !line.contains(UInt8(ascii: ",")) ? 0x09 : UInt8(ascii: ","))
+        let separator =
+            self.separator ?? (line.contains(0x09) && !line.contains(UInt8(ascii: ",")) ? 0x09 : UInt8(ascii: ","))
         self.separator = separator
         let format: MatrixFormat = separator == 0x09 ? .tsv : .csv
         if let header = pendingHeader {
@@ -171,8 +184,9 @@ public final class RowStream {
     /// `values` as a row of the required width.
     private func checked(_ values: [Double], line: Int, count: Int) throws(FormatError) -> [Double] {
         if let width, count != width {
-            throw FormatError(kind: .data, file: name, line: line,
-                              message: "line \(line) has \(count) values; d_model is \(width)")
+            throw FormatError(
+                kind: .data, file: name, line: line,
+                message: "line \(line) has \(count) values; d_model is \(width)")
         }
         width = width ?? count
         return values
@@ -185,7 +199,8 @@ public final class RowStream {
 
     private func relocate(_ error: FormatError, _ lines: [Int]) -> FormatError {
         let line = error.line.flatMap { $0 >= 1 && $0 <= lines.count ? lines[$0 - 1] : nil } ?? lines.last
-        return FormatError(kind: error.kind, file: error.file, line: line, column: error.column, path: error.path,
-                           message: error.message)
+        return FormatError(
+            kind: error.kind, file: error.file, line: line, column: error.column, path: error.path,
+            message: error.message)
     }
 }

@@ -34,19 +34,29 @@ enum UTF8Validation {
     }
 
     /// The length of the well-formed multi-byte sequence at `index`, or nil.
-    private static func sequenceLength(_ base: UnsafePointer<UInt8>, at index: Int,
-                                       count: Int) -> Int? {
+    private static func sequenceLength(
+        _ base: UnsafePointer<UInt8>, at index: Int,
+        count: Int
+    ) -> Int? {
         let lead = base[index]
         let length: Int
         var secondRange: ClosedRange<UInt8> = 0x80...0xBF
         switch lead {
         case 0xC2...0xDF: length = 2
-        case 0xE0: length = 3; secondRange = 0xA0...0xBF
+        case 0xE0:
+            length = 3
+            secondRange = 0xA0...0xBF
         case 0xE1...0xEC, 0xEE...0xEF: length = 3
-        case 0xED: length = 3; secondRange = 0x80...0x9F
-        case 0xF0: length = 4; secondRange = 0x90...0xBF
+        case 0xED:
+            length = 3
+            secondRange = 0x80...0x9F
+        case 0xF0:
+            length = 4
+            secondRange = 0x90...0xBF
         case 0xF1...0xF3: length = 4
-        case 0xF4: length = 4; secondRange = 0x80...0x8F
+        case 0xF4:
+            length = 4
+            secondRange = 0x80...0x8F
         default: return nil
         }
         guard index + length <= count, secondRange.contains(base[index + 1]) else { return nil }

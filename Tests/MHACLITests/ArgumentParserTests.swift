@@ -1,4 +1,5 @@
 import Testing
+
 @testable import MHACLI
 
 /// The hand-written parser and the typed option declarations: every accepted spelling and
@@ -13,7 +14,8 @@ import Testing
     static let spec = CommandSpec(name: "demo", abstract: "A demo.", options: [input, heads, format, causal])
 
     @Test func acceptsSpaceEqualsShortAndFlag() throws {
-        let parsed = try ArgumentParser.parse(["--heads", "4", "--format=json", "-x", "h.csv", "--causal"], for: Self.spec)
+        let parsed = try ArgumentParser.parse(
+            ["--heads", "4", "--format=json", "-x", "h.csv", "--causal"], for: Self.spec)
         #expect(try parsed[Self.heads] == 4)
         #expect(try parsed[Self.format] == .json)
         #expect(try parsed[Self.input] == "h.csv")
@@ -34,8 +36,9 @@ import Testing
     }
 
     @Test func dashDashEndsOptionsAndDashIsAValue() throws {
-        let spec = CommandSpec(name: "demo", abstract: "", arguments: [ArgumentSpec(name: "a", help: "", isOptional: true)],
-                               options: [Self.input, Self.heads, Self.format, Self.causal])
+        let spec = CommandSpec(
+            name: "demo", abstract: "", arguments: [ArgumentSpec(name: "a", help: "", isOptional: true)],
+            options: [Self.input, Self.heads, Self.format, Self.causal])
         let parsed = try ArgumentParser.parse(["-x", "-", "--", "--causal"], for: spec)
         #expect(try parsed[Self.input] == "-")
         #expect(parsed.positionals == ["--causal"])
@@ -44,7 +47,9 @@ import Testing
 
     @Test func negativeNumberIsAValue() throws {
         let parsed = try ArgumentParser.parse(["--heads", "-3"], for: Self.spec)
-        #expect(throws: UsageError.invalidValue(value: "-3", option: "--heads <n>", reason: "expected a positive integer")) {
+        #expect(
+            throws: UsageError.invalidValue(value: "-3", option: "--heads <n>", reason: "expected a positive integer")
+        ) {
             try parsed[Self.heads]
         }
     }
@@ -56,20 +61,28 @@ import Testing
         #expect(throws: UsageError.unknownOption("--zzzzzz", suggestion: nil)) {
             try ArgumentParser.parse(["--zzzzzz"], for: Self.spec)
         }
-        #expect(UsageError.unknownOption("--head", suggestion: "--heads").description
-            == "Unknown option '--head'. Did you mean '--heads'?")
+        #expect(
+            UsageError.unknownOption("--head", suggestion: "--heads").description
+                == "Unknown option '--head'. Did you mean '--heads'?")
     }
 
     @Test func missingRepeatedAndBadValues() {
-        #expect(throws: UsageError.missingValue(option: "--heads <n>")) { try ArgumentParser.parse(["--heads"], for: Self.spec) }
+        #expect(throws: UsageError.missingValue(option: "--heads <n>")) {
+            try ArgumentParser.parse(["--heads"], for: Self.spec)
+        }
         #expect(throws: UsageError.missingValue(option: "--heads <n>")) {
             try ArgumentParser.parse(["--heads", "--causal"], for: Self.spec)
         }
-        #expect(throws: UsageError.repeated(option: "--causal")) { try ArgumentParser.parse(["--causal", "--causal"], for: Self.spec) }
+        #expect(throws: UsageError.repeated(option: "--causal")) {
+            try ArgumentParser.parse(["--causal", "--causal"], for: Self.spec)
+        }
         #expect(throws: UsageError.unexpectedValue(option: "--causal", value: "yes")) {
             try ArgumentParser.parse(["--causal=yes"], for: Self.spec)
         }
-        #expect(throws: UsageError.invalidValue(value: "xml", option: "--format <format>", reason: "expected one of text, json")) {
+        #expect(
+            throws: UsageError.invalidValue(
+                value: "xml", option: "--format <format>", reason: "expected one of text, json")
+        ) {
             try ArgumentParser.parse(["--format", "xml"], for: Self.spec)
         }
         #expect(throws: UsageError.unexpectedArgument("stray")) { try ArgumentParser.parse(["stray"], for: Self.spec) }
@@ -103,10 +116,16 @@ import Testing
         #expect(try parsed[show] == ["heads", "output"])
         #expect(throws: UsageError.self) { try parsed[scale] }
         let bad = try ArgumentParser.parse(["--names", "heads,,output", "--show", "qkv"], for: spec)
-        #expect(throws: UsageError.invalidValue(value: "heads,,output", option: "--names <names>", reason: "item 2 of the comma list is empty")) {
+        #expect(
+            throws: UsageError.invalidValue(
+                value: "heads,,output", option: "--names <names>", reason: "item 2 of the comma list is empty")
+        ) {
             try bad[anyList]
         }
-        #expect(throws: UsageError.invalidValue(value: "qkv", option: "--show <parts>", reason: "'qkv' is not one of heads, output")) {
+        #expect(
+            throws: UsageError.invalidValue(
+                value: "qkv", option: "--show <parts>", reason: "'qkv' is not one of heads, output")
+        ) {
             try bad[show]
         }
     }

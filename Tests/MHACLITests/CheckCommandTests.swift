@@ -8,7 +8,8 @@ import Testing
 
     /// Runs `run` with extra options and returns its CSV output at `decimals`.
     private func runCSV(_ extra: [String], decimals: Int) throws -> String {
-        let outcome = try BuiltBinary.run(["run", "--bundle", Self.bundle, "--format", "csv", "--precision", String(decimals)] + extra)
+        let outcome = try BuiltBinary.run(
+            ["run", "--bundle", Self.bundle, "--format", "csv", "--precision", String(decimals)] + extra)
         #expect(outcome.status == 0, "\(outcome.stderr)")
         return outcome.stdout
     }
@@ -27,7 +28,10 @@ import Testing
             let outcome = try BuiltBinary.run(["check", "--bundle", Self.bundle, "--answer", answer])
             #expect(outcome.status == 1, "\(outcome.stderr)")
             #expect(outcome.stderr.isEmpty)
-            #expect(outcome.stdout.contains("not correct: 12 of 12 entries of output (3 × 4) differ from the right values (checked to \(decimals) decimals)"))
+            #expect(
+                outcome.stdout.contains(
+                    "not correct: 12 of 12 entries of output (3 × 4) differ from the right values (checked to \(decimals) decimals)"
+                ))
             #expect(outcome.stdout.contains("first: row 0, column 0: yours "))
             #expect(outcome.stdout.contains("diagnosis: no-scale: you did not divide the scores by √d_k = √2"))
             #expect(outcome.stdout.contains("goes wrong first at scores_1"))
@@ -35,7 +39,9 @@ import Testing
             let json = try BuiltBinary.run(["check", "--bundle", Self.bundle, "--answer", answer, "--format", "json"])
             #expect(json.status == 1)
             let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
-            for key in ["correct", "part", "decimals", "mismatches", "first_mismatch", "diagnosis"] { #expect(object[key] != nil, "\(key)") }
+            for key in ["correct", "part", "decimals", "mismatches", "first_mismatch", "diagnosis"] {
+                #expect(object[key] != nil, "\(key)")
+            }
             #expect(object["correct"] as? Bool == false && object["part"] as? String == "output")
             #expect(object["decimals"] as? Int == decimals && object["mismatches"] as? Int == 12)
             #expect(object["diagnosis"] as? [String] == ["no-scale"])
@@ -48,15 +54,20 @@ import Testing
         let folder = try BuiltBinary.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         for decimals in [2, 4] {
-            let answer = try file(try runCSV(["--show", "weights", "--heads", "1"], decimals: decimals), "w\(decimals).csv", in: folder)
-            let outcome = try BuiltBinary.run(["check", "--bundle", Self.bundle, "--heads", "1", "--part", "weights:1", "--answer", answer])
+            let answer = try file(
+                try runCSV(["--show", "weights", "--heads", "1"], decimals: decimals), "w\(decimals).csv", in: folder)
+            let outcome = try BuiltBinary.run([
+                "check", "--bundle", Self.bundle, "--heads", "1", "--part", "weights:1", "--answer", answer,
+            ])
             #expect(outcome.status == 0, "\(outcome.stdout) \(outcome.stderr)")
             #expect(outcome.stdout == "correct: weights_1 (3 × 3) matches to \(decimals) decimals\n")
         }
         let json = try BuiltBinary.run(["run", "--bundle", Self.bundle, "--format", "json", "--show", "output"])
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
         let output = try #require(object["output"])
-        let full = try file(String(decoding: try JSONSerialization.data(withJSONObject: output), as: UTF8.self), "full.json", in: folder)
+        let full = try file(
+            String(decoding: try JSONSerialization.data(withJSONObject: output), as: UTF8.self), "full.json", in: folder
+        )
         let outcome = try BuiltBinary.run(["check", "--bundle", Self.bundle, "--answer", full])
         #expect(outcome.status == 0 && outcome.stdout.contains("at full precision"), "\(outcome.stdout)")
 
@@ -66,7 +77,9 @@ import Testing
         let off = try file(rows.map { $0.joined(separator: ",") }.joined(separator: "\n") + "\n", "off.csv", in: folder)
         let wrong = try BuiltBinary.run(["check", "--bundle", Self.bundle, "--answer", off])
         #expect(wrong.status == 1)
-        #expect(wrong.stdout.contains("1 of 12 entries") && wrong.stdout.contains("first: row 1, column 2"), "\(wrong.stdout)")
+        #expect(
+            wrong.stdout.contains("1 of 12 entries") && wrong.stdout.contains("first: row 1, column 2"),
+            "\(wrong.stdout)")
         #expect(wrong.stdout.contains("diagnosis: no known mistake"))
     }
 
@@ -78,26 +91,41 @@ import Testing
         let wide = try file(try runCSV(["--show", "concat"], decimals: 2), "concat.csv", in: folder)
         let shape = try BuiltBinary.run(["check", "--bundle", Self.bundle, "--answer", wide, "--part", "head:1"])
         #expect(shape.status == 1)
-        #expect(shape.stdout.hasPrefix("not correct: head_1 is n × d_k = 3 × 2, the answer is 3 × 4: d_model, not d_k\n"))
+        #expect(
+            shape.stdout.hasPrefix("not correct: head_1 is n × d_k = 3 × 2, the answer is 3 × 4: d_model, not d_k\n"))
         // Not a number: a located data error.
-        let bad = try file(right.replacingOccurrences(of: "\n", with: ",x\n", options: [], range: right.range(of: "\n")), "bad.csv", in: folder)
+        let bad = try file(
+            right.replacingOccurrences(of: "\n", with: ",x\n", options: [], range: right.range(of: "\n")), "bad.csv",
+            in: folder)
         let notNumber = try BuiltBinary.run(["check", "--bundle", Self.bundle, "--answer", bad])
         #expect(notNumber.status == 65)
-        #expect(notNumber.stderr.hasPrefix("mha-cli: error: \(bad):1:") && notNumber.stderr.split(separator: "\n").count == 1, "\(notNumber.stderr)")
+        #expect(
+            notNumber.stderr.hasPrefix("mha-cli: error: \(bad):1:")
+                && notNumber.stderr.split(separator: "\n").count == 1, "\(notNumber.stderr)")
         // Mixed precisions: checked per entry, with a one-line warning.
         var rows = right.split(separator: "\n").map { $0.split(separator: ",").map(String.init) }
         rows[1][1] = String(format: "%.1f", try #require(Double(rows[1][1])))
-        let mixed = try file(rows.map { $0.joined(separator: ",") }.joined(separator: "\n") + "\n", "mixed.csv", in: folder)
+        let mixed = try file(
+            rows.map { $0.joined(separator: ",") }.joined(separator: "\n") + "\n", "mixed.csv", in: folder)
         let mixedOutcome = try BuiltBinary.run(["check", "--bundle", Self.bundle, "--answer", mixed])
         #expect(mixedOutcome.status == 0, "\(mixedOutcome.stdout)")
         #expect(mixedOutcome.stdout.contains("to 1–4 decimals, each entry to its own"))
-        #expect(mixedOutcome.stderr == "mha-cli: warning: \(mixed): row 1, column 1 is written to 1 decimal, the entries before it to 4 decimals; each entry is checked to its own decimals\n")
+        #expect(
+            mixedOutcome.stderr
+                == "mha-cli: warning: \(mixed): row 1, column 1 is written to 1 decimal, the entries before it to 4 decimals; each entry is checked to its own decimals\n"
+        )
         // A head that does not exist; a part that is not one; a missing file; no --answer; --float.
         let answer = try file(right, "right.csv", in: folder)
         for (arguments, status, message) in [
-            (["--answer", answer, "--part", "head:9"], Int32(64), "part head:9 does not exist: there are 2 heads (numbered 1…2)"),
+            (
+                ["--answer", answer, "--part", "head:9"], Int32(64),
+                "part head:9 does not exist: there are 2 heads (numbered 1…2)"
+            ),
             (["--answer", answer, "--part", "head:0"], 64, "heads are numbered from 1"),
-            (["--answer", answer, "--part", "heads"], 64, "expected output, concat, q, k, v, head:J, weights:J or scores:J"),
+            (
+                ["--answer", answer, "--part", "heads"], 64,
+                "expected output, concat, q, k, v, head:J, weights:J or scores:J"
+            ),
             (["--answer", folder.appendingPathComponent("none.csv").path], 66, "cannot open"),
             ([], 64, "--answer"),
             (["--answer", answer, "--float"], 64, "--float"),
@@ -105,7 +133,8 @@ import Testing
         ] {
             let outcome = try BuiltBinary.run(["check", "--bundle", Self.bundle] + arguments)
             #expect(outcome.status == status, "\(arguments): \(outcome.stderr)")
-            #expect(outcome.stderr.hasPrefix("mha-cli: error: ") && outcome.stderr.contains(message)
+            #expect(
+                outcome.stderr.hasPrefix("mha-cli: error: ") && outcome.stderr.contains(message)
                     && outcome.stderr.split(separator: "\n").count == 1, "\(arguments): \(outcome.stderr)")
             #expect(outcome.stdout.isEmpty)
         }
@@ -116,35 +145,48 @@ import Testing
         defer { try? FileManager.default.removeItem(at: folder) }
         // The answer computed without the causal mask, checked against the causal problem.
         let answer = try file(try runCSV(["--show", "weights", "--heads", "1"], decimals: 3), "w.csv", in: folder)
-        let outcome = try BuiltBinary.run(["check", "--bundle", Self.bundle, "--heads", "1", "--causal", "--part", "weights:1",
-                                           "--answer", answer])
+        let outcome = try BuiltBinary.run([
+            "check", "--bundle", Self.bundle, "--heads", "1", "--causal", "--part", "weights:1",
+            "--answer", answer,
+        ])
         #expect(outcome.status == 1)
         #expect(outcome.stdout.contains("diagnosis: no-causal-mask: you left out the causal mask"), "\(outcome.stdout)")
         let help = try BuiltBinary.run(["check", "--help"])
-        for option in ["--answer", "--part", "--causal", "--mask", "--scale", "--token", "--layout", "--in-proj", "--kv-heads"] {
+        for option in [
+            "--answer", "--part", "--causal", "--mask", "--scale", "--token", "--layout", "--in-proj", "--kv-heads",
+        ] {
             #expect(help.stdout.contains(option), "\(option)")
         }
         #expect(help.stdout.contains("heads from 1"))
     }
 
     @Test func claimsAreRightOrWrongWithTheArithmetic() throws {
-        let outcome = try BuiltBinary.run(["shapes", "--d-model", "768", "--heads", "12", "--claim", "head_dim=64",
-                                           "--claim", "wq_j=768x768", "--claim", "head_j=nx64"])
+        let outcome = try BuiltBinary.run([
+            "shapes", "--d-model", "768", "--heads", "12", "--claim", "head_dim=64",
+            "--claim", "wq_j=768x768", "--claim", "head_j=nx64",
+        ])
         #expect(outcome.status == 1)
-        #expect(outcome.stdout == """
-            right: head_dim = 64 (d_k = d_model / τ = 768 / 12 = 64)
-            wrong: wq_j = 768x768; the right value is 768 × 64: W^q_j is d_model × d_k = 768 × 64: head j's columns of W^q
-            right: head_j = nx64 (head_j is n × d_k = n × 64: weights_j·V_j)
+        #expect(
+            outcome.stdout == """
+                right: head_dim = 64 (d_k = d_model / τ = 768 / 12 = 64)
+                wrong: wq_j = 768x768; the right value is 768 × 64: W^q_j is d_model × d_k = 768 × 64: head j's columns of W^q
+                right: head_j = nx64 (head_j is n × d_k = n × 64: weights_j·V_j)
 
-            """)
-        let allRight = try BuiltBinary.run(["shapes", "--d-model", "768", "--heads", "12", "--claim", "concat_dim=768", "--format", "json"])
+                """)
+        let allRight = try BuiltBinary.run([
+            "shapes", "--d-model", "768", "--heads", "12", "--claim", "concat_dim=768", "--format", "json",
+        ])
         #expect(allRight.status == 0)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(allRight.stdout.utf8)) as? [String: Any])
         #expect(object["correct"] as? Bool == true)
-        for (claim, message) in [("foo=3", "unknown claim key 'foo'"), ("heads", "expected KEY=VALUE"), ("heads=many", "must be an integer"),
-                                 ("wo=768", "written RxC")] {
+        for (claim, message) in [
+            ("foo=3", "unknown claim key 'foo'"), ("heads", "expected KEY=VALUE"), ("heads=many", "must be an integer"),
+            ("wo=768", "written RxC"),
+        ] {
             let bad = try BuiltBinary.run(["shapes", "--d-model", "768", "--heads", "12", "--claim", claim])
-            #expect(bad.status == 64 && bad.stderr.contains(message) && bad.stderr.split(separator: "\n").count == 1, "\(bad.stderr)")
+            #expect(
+                bad.status == 64 && bad.stderr.contains(message) && bad.stderr.split(separator: "\n").count == 1,
+                "\(bad.stderr)")
         }
     }
 }

@@ -1,8 +1,9 @@
 import Foundation
-import Testing
-@testable import MHACLI
 import MHACore
 import MHAFormats
+import Testing
+
+@testable import MHACLI
 
 /// `mha-cli decode` through the built binary: rows equal `run --causal`, streaming through a
 /// pipe, resuming from a cache, refusals that leave the cache alone, signals.
@@ -20,10 +21,13 @@ import MHAFormats
                 Matrix(rows: r, columns: c) { _, _ in g.nextSigned() * scale }
             }
             let kv = kvHeads * d / heads
-            matrices = ["x": m(n, d, 1), "wq": m(d, d, 0.4), "wk": m(d, kv, 0.4), "wv": m(d, kv, 0.4), "wo": m(d, d, 0.4),
-                        "bq": m(1, d, 0.1), "bk": m(1, kv, 0.1), "bv": m(1, kv, 0.1), "bo": m(1, d, 0.1)]
+            matrices = [
+                "x": m(n, d, 1), "wq": m(d, d, 0.4), "wk": m(d, kv, 0.4), "wv": m(d, kv, 0.4), "wo": m(d, d, 0.4),
+                "bq": m(1, d, 0.1), "bk": m(1, kv, 0.1), "bv": m(1, kv, 0.1), "bo": m(1, d, 0.1),
+            ]
             for (name, matrix) in matrices {
-                try CSVWriter.matrix(matrix, decimals: nil).write(to: url(name + ".csv"), atomically: true, encoding: .utf8)
+                try CSVWriter.matrix(matrix, decimals: nil).write(
+                    to: url(name + ".csv"), atomically: true, encoding: .utf8)
             }
         }
 
@@ -43,8 +47,9 @@ import MHAFormats
         /// The engine's causal forward pass on all of H.
         func reference(_ change: (inout AttentionConfiguration) -> Void = { _ in }) throws -> Matrix<Double> {
             func w(_ k: String) -> Matrix<Double>? { matrices[k] }
-            let p = AttentionParameters(wq: w("wq")!, wk: w("wk")!, wv: w("wv")!, wo: w("wo")!,
-                                        bq: w("bq"), bk: w("bk"), bv: w("bv"), bo: w("bo"))
+            let p = AttentionParameters(
+                wq: w("wq")!, wk: w("wk")!, wv: w("wv")!, wo: w("wo")!,
+                bq: w("bq"), bk: w("bk"), bv: w("bv"), bo: w("bo"))
             var c = AttentionConfiguration(heads: heads, kvHeads: kvHeads, causal: true)
             change(&c)
             return try MultiHeadAttention.forward(input: matrices["x"]!, parameters: p, configuration: c).output
@@ -81,8 +86,11 @@ import MHAFormats
         try CSVWriter.matrix(mask, decimals: 0).write(to: layer.url("mask.csv"), atomically: true, encoding: .utf8)
         let masked = try layer.run(["run", "-x", "x.csv", "--mask", "mask.csv", "--format", "csv"] + layer.weights)
         #expect(try Self.parse(windowed.stdout).isClose(to: try Self.parse(masked.stdout), relativeTolerance: 1e-12))
-        let rope = try layer.run(["decode", "-x", "x.csv", "--rope", "interleaved", "--rope-base", "500",
-                                  "--alibi", "--softcap", "2"] + layer.weights)
+        let rope = try layer.run(
+            [
+                "decode", "-x", "x.csv", "--rope", "interleaved", "--rope-base", "500",
+                "--alibi", "--softcap", "2",
+            ] + layer.weights)
         #expect(rope.status == 0, "\(rope.stderr)")
         let reference = try layer.reference {
             $0.rope = RotaryEmbedding(convention: .interleaved, base: 500)
@@ -105,7 +113,8 @@ import MHAFormats
         var rows: [[Double]] = []
         for (i, line) in lines.enumerated() {
             #expect(line.hasPrefix("{\"token\": \(i), \"output\": ["))
-            let bundle = try InputBundle.parse(bytes: Array(("{\"x\": [" + line.drop { $0 != "[" }.dropLast() + "]}").utf8), name: "line")
+            let bundle = try InputBundle.parse(
+                bytes: Array(("{\"x\": [" + line.drop { $0 != "[" }.dropLast() + "]}").utf8), name: "line")
             rows.append(try #require(bundle.matrices["x"]).elements)
         }
         let reference = try layer.reference { $0.rope = RotaryEmbedding() }
@@ -124,7 +133,9 @@ import MHAFormats
             let second = try layer.run(["decode"] + options, stdin: layer.lines(5..<12))
             #expect(second.status == 0, "\(second.stderr)")
             let whole = try layer.run(["decode", "-x", "x.csv", "--window", window] + layer.weights)
-            #expect(try Self.parse(first.stdout + second.stdout).isClose(to: try Self.parse(whole.stdout), relativeTolerance: 1e-12))
+            #expect(
+                try Self.parse(first.stdout + second.stdout).isClose(
+                    to: try Self.parse(whole.stdout), relativeTolerance: 1e-12))
             let cache = try DecodeCacheFile.read(path: layer.url("w\(window).npz").path)
             #expect(cache.keys.rows == Int(window)! - 1 && cache.nextPosition == 12)
         }
@@ -145,8 +156,9 @@ import MHAFormats
         var answers: [String] = []
         for i in 0..<3 {
             input.fileHandleForWriting.write(Data(layer.lines(i..<(i + 1)).utf8))
-            let line = try #require(Self.readLine(output.fileHandleForReading.fileDescriptor, timeout: 20),
-                                    "no answer to row \(i) while stdin is still open")
+            let line = try #require(
+                Self.readLine(output.fileHandleForReading.fileDescriptor, timeout: 20),
+                "no answer to row \(i) while stdin is still open")
             answers.append(line)
             #expect(line.hasPrefix("{\"token\": \(i), "))
         }
@@ -182,7 +194,9 @@ import MHAFormats
         #expect(message == "mha-cli: warning: interrupted by SIGINT after position 1; cache saved to c.npz\n")
         let cache = try DecodeCacheFile.read(path: layer.url("c.npz").path)
         #expect(cache.nextPosition == 2)
-        let leftovers = try FileManager.default.contentsOfDirectory(atPath: layer.folder.path).filter { $0.contains("tmp") }
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: layer.folder.path).filter {
+            $0.contains("tmp")
+        }
         #expect(leftovers.isEmpty)
     }
 
@@ -192,14 +206,21 @@ import MHAFormats
         _ = try layer.run(["decode", "--cache", "c.npz"] + layer.weights, stdin: layer.lines(0..<3))
         let cache = try #require(try? Data(contentsOf: layer.url("c.npz")))
         let short = layer.lines(3..<9).split(separator: "\n").enumerated()
-            .map { $0.offset == 4 ? $0.element.split(separator: ",").dropLast().joined(separator: ",") : String($0.element) }
-        let wide = try layer.run(["decode", "--cache", "c.npz"] + layer.weights,
-                                 stdin: "# H, continued\n\n" + short.joined(separator: "\n") + "\n")
+            .map {
+                $0.offset == 4 ? $0.element.split(separator: ",").dropLast().joined(separator: ",") : String($0.element)
+            }
+        let wide = try layer.run(
+            ["decode", "--cache", "c.npz"] + layer.weights,
+            stdin: "# H, continued\n\n" + short.joined(separator: "\n") + "\n")
         #expect(wide.status == 65)
         #expect(wide.stderr == "mha-cli: error: <stdin>:7: line 7 has 7 values; d_model is 8\n")
-        let other = try layer.run(["decode", "--cache", "c.npz", "--window", "4"] + layer.weights, stdin: layer.lines(3..<4))
+        let other = try layer.run(
+            ["decode", "--cache", "c.npz", "--window", "4"] + layer.weights, stdin: layer.lines(3..<4))
         #expect(other.status == 65)
-        #expect(other.stderr == "mha-cli: error: c.npz: this cache was made with window none, this run has window 4: a cache continues only the configuration that made it\n")
+        #expect(
+            other.stderr
+                == "mha-cli: error: c.npz: this cache was made with window none, this run has window 4: a cache continues only the configuration that made it\n"
+        )
         let float = try layer.run(["decode", "--cache", "c.npz", "--float"] + layer.weights, stdin: layer.lines(3..<4))
         #expect(float.status == 65 && float.stderr.contains("float64 values, this run computes in float32"))
         #expect((try? Data(contentsOf: layer.url("c.npz"))) == cache)

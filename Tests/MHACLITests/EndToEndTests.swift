@@ -8,16 +8,28 @@ import Testing
     @Test(arguments: [
         (["run", "--head", "2"], "mha-cli: error: Unknown option '--head'. Did you mean '--heads'?\n"),
         (["rnu"], "mha-cli: error: Unknown subcommand 'rnu'. Did you mean 'run'? See 'mha-cli --help'.\n"),
-        (["run", "--heads", "abc"], "mha-cli: error: The value 'abc' is invalid for '--heads <n>': expected a positive integer\n"),
+        (
+            ["run", "--heads", "abc"],
+            "mha-cli: error: The value 'abc' is invalid for '--heads <n>': expected a positive integer\n"
+        ),
         (["run", "--heads"], "mha-cli: error: Missing value for '--heads <n>'\n"),
         (["run", "--causal", "--causal"], "mha-cli: error: The option '--causal' was given more than once\n"),
-        (["run", "--format", "csv", "--show", "heads,output"],
-         "mha-cli: error: --format csv prints one matrix, but --show names 2 parts (heads,output); name one\n"),
-        (["shapes", "--d-model", "768", "--heads", "5"],
-         "mha-cli: error: d_model 768 is not divisible by 5 heads (768 / 5 = 153.6)\n"),
-        (["init", "--d-model", "8", "--heads", "2"], "mha-cli: error: Missing '--seq-len <n>': the number of tokens is required\n"),
-        (["--generate-completion-script", "tcsh"],
-         "mha-cli: error: The value 'tcsh' is invalid for '--generate-completion-script <shell>': expected one of bash, zsh, fish\n"),
+        (
+            ["run", "--format", "csv", "--show", "heads,output"],
+            "mha-cli: error: --format csv prints one matrix, but --show names 2 parts (heads,output); name one\n"
+        ),
+        (
+            ["shapes", "--d-model", "768", "--heads", "5"],
+            "mha-cli: error: d_model 768 is not divisible by 5 heads (768 / 5 = 153.6)\n"
+        ),
+        (
+            ["init", "--d-model", "8", "--heads", "2"],
+            "mha-cli: error: Missing '--seq-len <n>': the number of tokens is required\n"
+        ),
+        (
+            ["--generate-completion-script", "tcsh"],
+            "mha-cli: error: The value 'tcsh' is invalid for '--generate-completion-script <shell>': expected one of bash, zsh, fish\n"
+        ),
     ])
     func usageErrors(_ arguments: [String], _ message: String) throws {
         let outcome = try BuiltBinary.run(arguments)
@@ -55,11 +67,17 @@ import Testing
         #expect(object["seq_len"] as? String == "n")
         let tensors = try #require(object["tensors"] as? [String: [Any]])
         #expect(tensors["concat"]?.first as? String == "n" && tensors["concat"]?.last as? Int == 512)
-        #expect(Set(object.keys) == ["d_model", "heads", "head_dim", "value_dim", "kv_heads", "concat_dim", "seq_len", "tensors", "parameters", "flops"])
+        #expect(
+            Set(object.keys) == [
+                "d_model", "heads", "head_dim", "value_dim", "kv_heads", "concat_dim", "seq_len", "tensors",
+                "parameters", "flops",
+            ])
     }
 
     @Test func initIsReproducibleAndSized() throws {
-        let arguments = ["init", "--d-model", "8", "--heads", "2", "--seq-len", "3", "--kv-heads", "1", "--seed", "42", "--biases"]
+        let arguments = [
+            "init", "--d-model", "8", "--heads", "2", "--seq-len", "3", "--kv-heads", "1", "--seed", "42", "--biases",
+        ]
         let first = try BuiltBinary.run(arguments)
         let second = try BuiltBinary.run(arguments)
         let other = try BuiltBinary.run(arguments.dropLast(3) + ["--seed", "43"])
@@ -73,7 +91,9 @@ import Testing
     }
 
     @Test func benchReportsTheDesignKeys() throws {
-        let outcome = try BuiltBinary.run(["bench", "--seq-len", "8", "--d-model", "16", "--heads", "2", "--repeat", "3", "--format", "json"])
+        let outcome = try BuiltBinary.run([
+            "bench", "--seq-len", "8", "--d-model", "16", "--heads", "2", "--repeat", "3", "--format", "json",
+        ])
         #expect(outcome.status == 0 && outcome.stderr.isEmpty)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(outcome.stdout.utf8)) as? [String: Any])
         #expect((object["seconds_median"] as? Double).map { $0 > 0 } == true)
@@ -90,7 +110,9 @@ import Testing
     }
 
     @Test func benchGemmTimesTheProjectionProduct() throws {
-        let outcome = try BuiltBinary.run(["bench", "--gemm", "--seq-len", "20", "--d-model", "16", "--repeat", "2", "--format", "json"])
+        let outcome = try BuiltBinary.run([
+            "bench", "--gemm", "--seq-len", "20", "--d-model", "16", "--repeat", "2", "--format", "json",
+        ])
         #expect(outcome.status == 0 && outcome.stderr.isEmpty)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(outcome.stdout.utf8)) as? [String: Any])
         #expect(object["gemm"] as? Bool == true && object["m"] as? Int == 20 && object["k"] as? Int == 16)
@@ -105,8 +127,12 @@ import Testing
         var environment = ProcessInfo.processInfo.environment
         environment["MHA_CPU"] = "baseline"
         environment["MHA_THREADS"] = "1"
-        let outcome = try BuiltBinary.launch(binary, ["bench", "--gemm", "--seq-len", "8", "--d-model", "8", "--repeat", "1",
-                                                      "--format", "json"], environment: environment)
+        let outcome = try BuiltBinary.launch(
+            binary,
+            [
+                "bench", "--gemm", "--seq-len", "8", "--d-model", "8", "--repeat", "1",
+                "--format", "json",
+            ], environment: environment)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(outcome.stdout.utf8)) as? [String: Any])
         #expect(object["cpu_level"] as? String == "baseline" && object["threads"] as? Int == 1)
     }

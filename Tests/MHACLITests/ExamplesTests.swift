@@ -8,13 +8,17 @@ import Testing
 
     static var names: [String] {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
-        return entries.filter { FileManager.default.fileExists(atPath: folder.appendingPathComponent("\($0)/cmd").path) }.sorted()
+        return entries.filter {
+            FileManager.default.fileExists(atPath: folder.appendingPathComponent("\($0)/cmd").path)
+        }.sorted()
     }
 
     @Test func everyExampleHasCommandAndExpectedOutput() throws {
         #expect(Self.names.count >= 8)
         for name in Self.names {
-            #expect(FileManager.default.fileExists(atPath: Self.folder.appendingPathComponent("\(name)/expected").path), "\(name)")
+            #expect(
+                FileManager.default.fileExists(atPath: Self.folder.appendingPathComponent("\(name)/expected").path),
+                "\(name)")
         }
     }
 
@@ -26,7 +30,9 @@ import Testing
         return command?.contains("| jq ") ?? false
     }
 
-    static let jqInstalled = ["/usr/bin/jq", "/usr/local/bin/jq", "/bin/jq"].contains { FileManager.default.isExecutableFile(atPath: $0) }
+    static let jqInstalled = ["/usr/bin/jq", "/usr/local/bin/jq", "/bin/jq"].contains {
+        FileManager.default.isExecutableFile(atPath: $0)
+    }
 
     @Test(arguments: names.filter { !usesJq($0) })
     func exampleProducesItsExpectedOutput(_ name: String) throws {
@@ -46,8 +52,9 @@ import Testing
         let binary = try #require(BuiltBinary.url)
         var environment = ProcessInfo.processInfo.environment
         environment["PATH"] = binary.deletingLastPathComponent().path + ":" + (environment["PATH"] ?? "/usr/bin:/bin")
-        let outcome = try BuiltBinary.launch(URL(fileURLWithPath: "/bin/sh"), ["-c", command], in: example,
-                                             environment: environment)
+        let outcome = try BuiltBinary.launch(
+            URL(fileURLWithPath: "/bin/sh"), ["-c", command], in: example,
+            environment: environment)
         #expect(outcome.status == 0, "\(name): \(outcome.stderr)")
         #expect(outcome.stderr.isEmpty)
         if let got = Self.jsonLines(outcome.stdout), let want = Self.jsonLines(expected) {
@@ -62,7 +69,9 @@ import Testing
     static func jsonLines(_ text: String) -> [Any]? {
         let lines = text.split(separator: "\n")
         guard !lines.isEmpty, lines.allSatisfy({ $0.first == "{" || $0.first == "[" }) else { return nil }
-        let parsed = lines.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8), options: [.fragmentsAllowed]) }
+        let parsed = lines.compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8), options: [.fragmentsAllowed])
+        }
         return parsed.count == lines.count ? parsed : nil
     }
 

@@ -2,6 +2,7 @@ import Foundation
 import MHACore
 import MHAFormats
 import Testing
+
 @testable import MHACLI
 
 /// `--heatmap`: layout, labels, legend, shades, sampling and colour.
@@ -25,8 +26,9 @@ import Testing
     }
 
     @Test func thirtyTwoTokensFitInEightyColumnsWithTwoCharactersPerCell() {
-        let text = HeatmapRenderer.render(weights: [causalWeights(32)], queryPositions: Array(0..<32),
-                                          tokens: nil, color: false)
+        let text = HeatmapRenderer.render(
+            weights: [causalWeights(32)], queryPositions: Array(0..<32),
+            tokens: nil, color: false)
         #expect(text.split(separator: "\n").allSatisfy { $0.count <= 80 })
         let rows = gridRows(text)
         #expect(rows.count == 32)
@@ -36,8 +38,9 @@ import Testing
 
     @Test func tokenNamesLabelRowsAndColumnsWithinEightyColumns() {
         let names = (0..<32).map { "w\($0)" }
-        let text = HeatmapRenderer.render(weights: [causalWeights(32)], queryPositions: Array(0..<32),
-                                          tokens: names, color: false)
+        let text = HeatmapRenderer.render(
+            weights: [causalWeights(32)], queryPositions: Array(0..<32),
+            tokens: names, color: false)
         #expect(text.split(separator: "\n").allSatisfy { $0.count <= 80 })
         let rows = gridRows(text)
         let labels: [String] = rows.map { String($0.split(separator: " ").first ?? "") }
@@ -48,8 +51,9 @@ import Testing
 
     @Test func longNamesMakeColumnsUseIndicesAndRowsCarryBoth() {
         let names = ["The", "enormous", "cat"]
-        let text = HeatmapRenderer.render(weights: [causalWeights(3)], queryPositions: [0, 1, 2],
-                                          tokens: names, color: false)
+        let text = HeatmapRenderer.render(
+            weights: [causalWeights(3)], queryPositions: [0, 1, 2],
+            tokens: names, color: false)
         let rows = gridRows(text).map { $0.trimmingCharacters(in: .whitespaces) }
         #expect(rows[1].hasPrefix("1 enormous"))
         let header = text.split(separator: "\n").dropFirst().first { !$0.contains("│") }
@@ -67,8 +71,12 @@ import Testing
     @Test func singlePrecisionWeightsDrawTheSameShades() throws {
         let double = try Matrix<Double>([[0.8, 0.56, 0.4, 0.2, 0.1, 0]])
         let float = double.converted(to: Float.self)
-        let doubleCells = gridRows(HeatmapRenderer.render(weights: [double], queryPositions: [0], tokens: nil, color: false)).map(cells)
-        let floatCells = gridRows(HeatmapRenderer.render(weights: [float], queryPositions: [0], tokens: nil, color: false)).map(cells)
+        let doubleCells = gridRows(
+            HeatmapRenderer.render(weights: [double], queryPositions: [0], tokens: nil, color: false)
+        ).map(cells)
+        let floatCells = gridRows(
+            HeatmapRenderer.render(weights: [float], queryPositions: [0], tokens: nil, color: false)
+        ).map(cells)
         #expect(floatCells == doubleCells)
     }
 
@@ -94,8 +102,9 @@ import Testing
 
     @Test func singleTokenModeIsOneRowLabelledWithItsToken() {
         let row = Matrix<Double>(rows: 1, columns: 3) { _, j in [0.2, 0.8, 0][j] }
-        let text = HeatmapRenderer.render(weights: [row], queryPositions: [1], tokens: ["The", "cat", "sat"],
-                                          color: false)
+        let text = HeatmapRenderer.render(
+            weights: [row], queryPositions: [1], tokens: ["The", "cat", "sat"],
+            color: false)
         let rows = gridRows(text)
         #expect(rows.count == 1)
         #expect(rows.first?.trimmingCharacters(in: .whitespaces).hasPrefix("cat │") == true)
@@ -121,22 +130,25 @@ import Testing
     @Test func aHundredTokensFitATwoHundredColumnTerminalUnsampled() {
         let n = 100
         let identity = Matrix<Double>(rows: n, columns: n) { i, j in i == j ? 1 : 0 }
-        let text = HeatmapRenderer.render(weights: [identity], queryPositions: Array(0..<n), tokens: nil, color: false, width: 200)
+        let text = HeatmapRenderer.render(
+            weights: [identity], queryPositions: Array(0..<n), tokens: nil, color: false, width: 200)
         #expect(!text.contains("sampled"))
         #expect(text.split(separator: "\n").allSatisfy { $0.count <= 200 })
         let rows = gridRows(text)
         #expect(rows.count == 100)
         #expect(rows.allSatisfy { cells($0).count == 100 })  // one character per cell
         #expect(cells(rows[7]) == (0..<100).map { $0 == 7 ? "█" : "·" }.joined())
-        let wide = HeatmapRenderer.render(weights: [causalWeights(64)], queryPositions: Array(0..<64), tokens: nil,
-                                          color: false, width: 200)
+        let wide = HeatmapRenderer.render(
+            weights: [causalWeights(64)], queryPositions: Array(0..<64), tokens: nil,
+            color: false, width: 200)
         #expect(gridRows(wide).allSatisfy { cells($0).count == 128 })  // 64 tokens: two characters per cell
     }
 
     @Test func fullShowsEveryTokenWhateverTheWidth() {
         let n = 100
-        let text = HeatmapRenderer.render(weights: [causalWeights(n)], queryPositions: Array(0..<n), tokens: nil, color: false,
-                                          width: 80, full: true)
+        let text = HeatmapRenderer.render(
+            weights: [causalWeights(n)], queryPositions: Array(0..<n), tokens: nil, color: false,
+            width: 80, full: true)
         #expect(!text.contains("sampled"))
         #expect(gridRows(text).count == 100)
         #expect(gridRows(text).allSatisfy { cells($0).count == 200 })
@@ -145,7 +157,8 @@ import Testing
     @Test func absoluteScaleShadesEveryHeadOnZeroToOne() throws {
         let weights = try Matrix<Double>([[0.5, 0.5], [0.25, 0.75]])  // max 0.75
         let relative = HeatmapRenderer.render(weights: [weights], queryPositions: [0, 1], tokens: nil, color: false)
-        let absolute = HeatmapRenderer.render(weights: [weights], queryPositions: [0, 1], tokens: nil, color: false, absolute: true)
+        let absolute = HeatmapRenderer.render(
+            weights: [weights], queryPositions: [0, 1], tokens: nil, color: false, absolute: true)
         #expect(cells(gridRows(relative)[1]) == "░░██")  // ⌊0.25/0.75·5⌋ = 1, 0.75 is the maximum: 4
         #expect(cells(gridRows(absolute)[1]) == "░░▓▓")  // ⌊0.25·5⌋ = 1, ⌊0.75·5⌋ = 3
         #expect(absolute.contains("max weight 0.75; shades span 0…1)"))
@@ -155,21 +168,24 @@ import Testing
     @Test func cellsBetweenSampledTokensAreNotShown() {
         let n = 40  // 40 columns wide: sampled every 2nd token: 0, 2, …, 38
         let odd = Matrix<Double>(rows: n, columns: n) { i, j in i == 1 && j == 1 ? 1 : 0 }
-        let text = HeatmapRenderer.render(weights: [odd], queryPositions: Array(0..<n), tokens: nil, color: false, width: 40)
+        let text = HeatmapRenderer.render(
+            weights: [odd], queryPositions: Array(0..<n), tokens: nil, color: false, width: 40)
         #expect(text.contains("sampled"))
         #expect(gridRows(text).allSatisfy { cells($0).allSatisfy { $0 == "·" } })
     }
 
     @Test func aNarrowTerminalSamplesSooner() {
-        let text = HeatmapRenderer.render(weights: [causalWeights(32)], queryPositions: Array(0..<32), tokens: nil,
-                                          color: false, width: 40)
+        let text = HeatmapRenderer.render(
+            weights: [causalWeights(32)], queryPositions: Array(0..<32), tokens: nil,
+            color: false, width: 40)
         #expect(text.split(separator: "\n").allSatisfy { $0.count <= 40 })
         #expect(text.contains("sampled"))
     }
 
     @Test func withoutColourThereAreNoEscapeCodes() {
-        let text = HeatmapRenderer.render(weights: [causalWeights(5)], queryPositions: Array(0..<5), tokens: nil,
-                                          color: false)
+        let text = HeatmapRenderer.render(
+            weights: [causalWeights(5)], queryPositions: Array(0..<5), tokens: nil,
+            color: false)
         #expect(!text.contains("\u{1B}"))
     }
 
@@ -200,6 +216,7 @@ import Testing
         let strange = try Matrix<Double>([[.nan, 0, 0], [0, 0, 0]])
         let text = HeatmapRenderer.render(weights: [strange], queryPositions: [7], tokens: ["a"], color: false)
         #expect(gridRows(text).count == 2)
-        #expect(HeatmapRenderer.render(weights: [Matrix<Float>](), queryPositions: [], tokens: nil, color: true).isEmpty)
+        #expect(
+            HeatmapRenderer.render(weights: [Matrix<Float>](), queryPositions: [], tokens: nil, color: true).isEmpty)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import MHACLI
 
 /// Help and completion scripts come from the declarations that parse, so every option of
@@ -47,13 +48,18 @@ import Testing
         (["mha-cli", "r"], ["run"]),
         (["mha-cli", "sh"], ["shapes"]),
         (["mha-cli", "run", "--hea"], ["--head-dim", "--heads", "--heatmap", "--heatmap-scale"]),
-        (["mha-cli", "run", "--format", ""], ["csv", "json", "latex", "markdown", "npy", "npz", "svg", "text", "tsv"]),
+        (
+            ["mha-cli", "run", "--format", ""],
+            ["csv", "json", "latex", "markdown", "npy", "npz", "svg", "text", "tsv"]
+        ),
         (["mha-cli", "shapes", "--d-m"], ["--d-model"]),
         (["mha-cli", "help", "b"], ["bench"]),
         (["mha-cli", "--generate-completion-script", "z"], ["zsh"]),
         (["mha-cli", "run", "--show", "heads,con"], ["heads,concat"]),
-        (["mha-cli", "run", "--show", "heads,output,"],
-         ["heads,output,concat", "heads,output,qkv", "heads,output,scores", "heads,output,weights"]),
+        (
+            ["mha-cli", "run", "--show", "heads,output,"],
+            ["heads,output,concat", "heads,output,qkv", "heads,output,scores", "heads,output,weights"]
+        ),
     ])
     func bashCompletes(_ words: [String], _ expected: [String]) throws {
         let bash = URL(fileURLWithPath: "/bin/bash")
@@ -65,11 +71,11 @@ import Testing
         try script.write(to: file, atomically: true, encoding: .utf8)
         let quoted = words.map { "'\($0)'" }.joined(separator: " ")
         let driver = """
-        source '\(file.path)'
-        COMP_WORDS=(\(quoted)); COMP_CWORD=\(words.count - 1)
-        _mha_cli
-        printf '%s\\n' "${COMPREPLY[@]}" | sort
-        """
+            source '\(file.path)'
+            COMP_WORDS=(\(quoted)); COMP_CWORD=\(words.count - 1)
+            _mha_cli
+            printf '%s\\n' "${COMPREPLY[@]}" | sort
+            """
         let outcome = try BuiltBinary.launch(bash, ["--norc", "--noprofile", "-c", driver])
         #expect(outcome.status == 0, "\(outcome.stderr)")
         #expect(outcome.stdout.split(separator: "\n").map(String.init) == expected.sorted())
@@ -87,16 +93,22 @@ import Testing
     }
 
     /// Loads the fish script into a real fish and asks it to complete.
-    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/fish"), "fish is not installed"),
-          arguments: [("mha-cli ru", ["run"]), ("mha-cli run --hea", ["--heads", "--heatmap", "--heatmap-scale"]),
-                      ("mha-cli run --format ", ["csv", "json", "latex", "markdown", "svg", "text"]), ("mha-cli init --se", ["--seed", "--seq-len"])])
+    @Test(
+        .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/fish"), "fish is not installed"),
+        arguments: [
+            ("mha-cli ru", ["run"]), ("mha-cli run --hea", ["--heads", "--heatmap", "--heatmap-scale"]),
+            ("mha-cli run --format ", ["csv", "json", "latex", "markdown", "svg", "text"]),
+            ("mha-cli init --se", ["--seed", "--seq-len"]),
+        ])
     func fishCompletes(_ line: String, _ expected: [String]) throws {
         let folder = try BuiltBinary.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let file = folder.appendingPathComponent("mha-cli.fish")
-        try CompletionScripts.script(for: .fish, root: RootCommand.spec).write(to: file, atomically: true, encoding: .utf8)
-        let outcome = try BuiltBinary.launch(URL(fileURLWithPath: "/usr/bin/fish"),
-                                             ["--no-config", "-c", "source '\(file.path)'; complete -C '\(line)'"])
+        try CompletionScripts.script(for: .fish, root: RootCommand.spec).write(
+            to: file, atomically: true, encoding: .utf8)
+        let outcome = try BuiltBinary.launch(
+            URL(fileURLWithPath: "/usr/bin/fish"),
+            ["--no-config", "-c", "source '\(file.path)'; complete -C '\(line)'"])
         let words = outcome.stdout.split(separator: "\n").map { String($0.prefix { $0 != "\t" }) }
         #expect(words.sorted() == expected.sorted(), "\(outcome.stderr)")
     }
@@ -105,9 +117,12 @@ import Testing
     /// compinit from $fpath, or sourced after compinit as `source <(mha-cli
     /// --generate-completion-script zsh)`, and two TABs list the candidates. The driver polls
     /// for at most 10 seconds and then deletes the pty (killing its shell), so it cannot hang.
-    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/zsh"), "zsh is not installed"),
-          arguments: [("mha-cli run --hea", ["--heads", "--heatmap"]), ("mha-cli init --se", ["--seed", "--seq-len"]),
-                      ("mha-cli ", ["run", "shapes", "init", "bench", "help"])], [false, true])
+    @Test(
+        .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/zsh"), "zsh is not installed"),
+        arguments: [
+            ("mha-cli run --hea", ["--heads", "--heatmap"]), ("mha-cli init --se", ["--seed", "--seq-len"]),
+            ("mha-cli ", ["run", "shapes", "init", "bench", "help"]),
+        ], [false, true])
     func zshCompletes(_ completion: (line: String, expected: [String]), sourced: Bool) throws {
         let (line, expected) = completion
         let folder = try BuiltBinary.temporaryFolder()
@@ -123,29 +138,32 @@ import Testing
         }
         let wanted = expected.map { "$out == *\($0)*" }.joined(separator: " && ")
         let driver = """
-        zmodload zsh/zpty
-        zpty -b z 'zsh -f -i'
-        zpty -w z "PS1='> '; \(setup)"
-        zpty -w -n z '\(line)'$'\\t\\t'
-        out=''
-        for i in {1..100}; do
-            while zpty -r -t z chunk; do out+=$chunk; done
-            [[ \(wanted) ]] && break
-            sleep 0.1
-        done
-        zpty -d z
-        print -r -- "$out"
-        """
+            zmodload zsh/zpty
+            zpty -b z 'zsh -f -i'
+            zpty -w z "PS1='> '; \(setup)"
+            zpty -w -n z '\(line)'$'\\t\\t'
+            out=''
+            for i in {1..100}; do
+                while zpty -r -t z chunk; do out+=$chunk; done
+                [[ \(wanted) ]] && break
+                sleep 0.1
+            done
+            zpty -d z
+            print -r -- "$out"
+            """
         let outcome = try BuiltBinary.launch(URL(fileURLWithPath: "/usr/bin/zsh"), ["-f", "-c", driver])
         #expect(outcome.status == 0, "\(outcome.stderr)")
-        for word in expected { #expect(outcome.stdout.contains(word), "zsh (\(sourced ? "sourced" : "fpath")) did not offer \(word)") }
+        for word in expected {
+            #expect(outcome.stdout.contains(word), "zsh (\(sourced ? "sourced" : "fpath")) did not offer \(word)")
+        }
     }
 
     private func checkSyntax(_ kind: CompletionScripts.Shell, shell: String, flag: String) throws {
         let folder = try BuiltBinary.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let file = folder.appendingPathComponent("script")
-        try CompletionScripts.script(for: kind, root: RootCommand.spec).write(to: file, atomically: true, encoding: .utf8)
+        try CompletionScripts.script(for: kind, root: RootCommand.spec).write(
+            to: file, atomically: true, encoding: .utf8)
         let outcome = try BuiltBinary.launch(URL(fileURLWithPath: shell), [flag, file.path])
         #expect(outcome.status == 0, "\(kind): \(outcome.stderr)")
     }
@@ -153,10 +171,12 @@ import Testing
     /// docs/mha-cli.1 is what `--generate-manual` prints today (regenerate it with
     /// `swift run mha-cli --generate-manual > docs/mha-cli.1`).
     @Test func shippedManualPageIsCurrent() throws {
-        let shipped = try String(contentsOf: BuiltBinary.packageRoot.appendingPathComponent("docs/mha-cli.1"), encoding: .utf8)
+        let shipped = try String(
+            contentsOf: BuiltBinary.packageRoot.appendingPathComponent("docs/mha-cli.1"), encoding: .utf8)
         let outcome = try BuiltBinary.run(["--generate-manual"])
         #expect(outcome.status == 0)
-        #expect(outcome.stdout == shipped, "docs/mha-cli.1 is stale: swift run mha-cli --generate-manual > docs/mha-cli.1")
+        #expect(
+            outcome.stdout == shipped, "docs/mha-cli.1 is stale: swift run mha-cli --generate-manual > docs/mha-cli.1")
         for command in RootCommand.spec.subcommands {
             #expect(outcome.stdout.contains(".SH \"mha\\-cli \(command.name)\""), "\(command.name)")
         }

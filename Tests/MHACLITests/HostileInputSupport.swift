@@ -31,13 +31,17 @@ struct HostileRun {
     /// - Parameters:
     ///   - addressSpace: run under `prlimit --as=BYTES` (instead of the default `ulimit -v`).
     ///   - stdinCommand: a shell command whose output is piped to stdin (`yes 1,`).
-    static func run(_ arguments: [String], in folder: URL, stdinFile: String? = nil, asNobody: Bool = false,
-                    killAfter seconds: Int = killAfterSeconds, addressSpace: Int? = nil, stdinCommand: String? = nil,
-                    sourceLocation: SourceLocation = #_sourceLocation) throws -> HostileRun {
-        let binary = try #require(BuiltBinary.url, "mha-cli not found next to the tests; set MHA_CLI",
-                                  sourceLocation: sourceLocation)
+    static func run(
+        _ arguments: [String], in folder: URL, stdinFile: String? = nil, asNobody: Bool = false,
+        killAfter seconds: Int = killAfterSeconds, addressSpace: Int? = nil, stdinCommand: String? = nil,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) throws -> HostileRun {
+        let binary = try #require(
+            BuiltBinary.url, "mha-cli not found next to the tests; set MHA_CLI",
+            sourceLocation: sourceLocation)
         let command = ([binary.path] + arguments).map(quoted).joined(separator: " ")
-        let user = asNobody && isRoot
+        let user =
+            asNobody && isRoot
             ? "setpriv --reuid=\(nobody) --regid=\(nobody) --clear-groups " : ""
         let limit = addressSpace.map { "prlimit --as=\($0) " } ?? ""
         let feed = stdinCommand.map { "\($0) 2>/dev/null | " } ?? ""
@@ -52,10 +56,11 @@ struct HostileRun {
             try? FileManager.default.removeItem(at: folder.appendingPathComponent(".hostile-stdout"))
             try? FileManager.default.removeItem(at: folder.appendingPathComponent(".hostile-stderr"))
         }
-        return HostileRun(status: status,
-                          stdout: try contents(folder.appendingPathComponent(".hostile-stdout")),
-                          stderr: try contents(folder.appendingPathComponent(".hostile-stderr")),
-                          hung: status == 128 + 9)
+        return HostileRun(
+            status: status,
+            stdout: try contents(folder.appendingPathComponent(".hostile-stdout")),
+            stderr: try contents(folder.appendingPathComponent(".hostile-stderr")),
+            hung: status == 128 + 9)
     }
 
     /// Runs `/bin/sh -c script` in `folder` and returns its exit status.
@@ -86,18 +91,24 @@ struct HostileRun {
     /// one line on stderr, `mha-cli: error: …`, containing each of `words`.
     func expectRefusal(_ status: Int32, _ words: String..., sourceLocation: SourceLocation = #_sourceLocation) {
         #expect(!hung, "killed after \(Self.killAfterSeconds) s: a hang", sourceLocation: sourceLocation)
-        #expect(self.status == status, "exit \(self.status), stderr: \(stderr.prefix(2000))", sourceLocation: sourceLocation)
+        #expect(
+            self.status == status, "exit \(self.status), stderr: \(stderr.prefix(2000))", sourceLocation: sourceLocation
+        )
         #expect(stdout.isEmpty, "stdout: \(stdout.prefix(200))", sourceLocation: sourceLocation)
         expectOneLine(prefix: "mha-cli: error: ", sourceLocation: sourceLocation)
         for word in words {
-            #expect(stderr.contains(word), "stderr lacks \"\(word)\": \(stderr.prefix(2000))", sourceLocation: sourceLocation)
+            #expect(
+                stderr.contains(word), "stderr lacks \"\(word)\": \(stderr.prefix(2000))",
+                sourceLocation: sourceLocation)
         }
     }
 
     /// Checks that stderr is one line (at most 1000 bytes) starting with `prefix`.
     func expectOneLine(prefix: String, sourceLocation: SourceLocation = #_sourceLocation) {
         let lines = stderr.split(separator: "\n", omittingEmptySubsequences: false)
-        #expect(lines.count == 2 && lines[1].isEmpty, "not one line: \(stderr.prefix(2000))", sourceLocation: sourceLocation)
+        #expect(
+            lines.count == 2 && lines[1].isEmpty, "not one line: \(stderr.prefix(2000))", sourceLocation: sourceLocation
+        )
         #expect(stderr.hasPrefix(prefix), "stderr: \(stderr.prefix(2000))", sourceLocation: sourceLocation)
         #expect(stderr.utf8.count <= 1000, "a \(stderr.utf8.count)-byte message", sourceLocation: sourceLocation)
     }
@@ -132,7 +143,8 @@ final class ScratchFolder {
         let fileManager = FileManager.default
         if let items = fileManager.enumerator(atPath: url.path) {
             for case let item as String in items {
-                try? fileManager.setAttributes([.posixPermissions: 0o755], ofItemAtPath: url.appendingPathComponent(item).path)
+                try? fileManager.setAttributes(
+                    [.posixPermissions: 0o755], ofItemAtPath: url.appendingPathComponent(item).path)
             }
         }
         try? fileManager.removeItem(at: url)
@@ -154,10 +166,13 @@ final class ScratchFolder {
     /// Writes `start`, `count` repetitions of `unit` and then `end` to `name`, in chunks (no
     /// huge string).
     @discardableResult
-    func write(_ name: String, start: String = "", repeating unit: String, count: Int, end: String = "\n") throws -> String {
+    func write(_ name: String, start: String = "", repeating unit: String, count: Int, end: String = "\n") throws
+        -> String
+    {
         let path = url.appendingPathComponent(name).path
         guard FileManager.default.createFile(atPath: path, contents: nil),
-              let handle = FileHandle(forWritingAtPath: path) else { throw CocoaError(.fileWriteUnknown) }
+            let handle = FileHandle(forWritingAtPath: path)
+        else { throw CocoaError(.fileWriteUnknown) }
         defer { try? handle.close() }
         try handle.write(contentsOf: Data(start.utf8))
         let chunkUnits = max(1, (1 << 20) / max(unit.utf8.count, 1))
@@ -177,11 +192,14 @@ final class ScratchFolder {
     }
 
     /// Runs mha-cli in this folder.
-    func run(_ arguments: [String], stdinFile: String? = nil, asNobody: Bool = false,
-             killAfter seconds: Int = HostileRun.killAfterSeconds, addressSpace: Int? = nil,
-             stdinCommand: String? = nil,
-             sourceLocation: SourceLocation = #_sourceLocation) throws -> HostileRun {
-        try HostileRun.run(arguments, in: url, stdinFile: stdinFile, asNobody: asNobody, killAfter: seconds,
-                           addressSpace: addressSpace, stdinCommand: stdinCommand, sourceLocation: sourceLocation)
+    func run(
+        _ arguments: [String], stdinFile: String? = nil, asNobody: Bool = false,
+        killAfter seconds: Int = HostileRun.killAfterSeconds, addressSpace: Int? = nil,
+        stdinCommand: String? = nil,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) throws -> HostileRun {
+        try HostileRun.run(
+            arguments, in: url, stdinFile: stdinFile, asNobody: asNobody, killAfter: seconds,
+            addressSpace: addressSpace, stdinCommand: stdinCommand, sourceLocation: sourceLocation)
     }
 }

@@ -1,7 +1,8 @@
 import Foundation
-import Testing
 import MHACore
 import MHAFormats
+import Testing
+
 @testable import MHACLI
 
 /// Hostile input, as a shell pipeline may produce it, given to the built binary: each case
@@ -22,7 +23,8 @@ struct HostileInputTests {
 
     /// Whether the long-line cases use the full 100 MB.
     static var fullSize: Bool {
-        let full = ProcessInfo.processInfo.environment["MHA_HOSTILE_FULL"] == "1"
+        let full =
+            ProcessInfo.processInfo.environment["MHA_HOSTILE_FULL"] == "1"
             || BuiltBinary.url?.path.contains("/release/") == true
         return full
     }
@@ -61,8 +63,9 @@ struct HostileInputTests {
     @Test("a directory is cannot-open (66)")
     func directory() throws {
         let folder = try ScratchFolder()
-        try FileManager.default.createDirectory(at: folder.url.appendingPathComponent("adir.csv"),
-                                                withIntermediateDirectories: false)
+        try FileManager.default.createDirectory(
+            at: folder.url.appendingPathComponent("adir.csv"),
+            withIntermediateDirectories: false)
         try folder.run(["run", "-x", "adir.csv"] + Self.identity).expectRefusal(66, "adir.csv", "directory")
         try folder.run(["run", "--bundle", "adir.csv"]).expectRefusal(66, "adir.csv", "directory")
     }
@@ -77,16 +80,18 @@ struct HostileInputTests {
     func unreadableFile() throws {
         let folder = try ScratchFolder()
         try folder.write("secret.csv", "1,2\n")
-        try FileManager.default.setAttributes([.posixPermissions: 0o000],
-                                              ofItemAtPath: folder.url.appendingPathComponent("secret.csv").path)
+        try FileManager.default.setAttributes(
+            [.posixPermissions: 0o000],
+            ofItemAtPath: folder.url.appendingPathComponent("secret.csv").path)
         let run = try folder.run(["run", "-x", "secret.csv"] + Self.identity, asNobody: true)
         run.expectRefusal(66, "secret.csv", "Permission denied")
     }
 
     // MARK: - Numbers
 
-    @Test("1e400 and other values beyond float64 are data errors naming the value",
-          arguments: [("big.csv", "1,1e400\n"), ("big.json", "[[1, -1e400]]"), ("big.tsv", "1\t1e99999\n")])
+    @Test(
+        "1e400 and other values beyond float64 are data errors naming the value",
+        arguments: [("big.csv", "1,1e400\n"), ("big.json", "[[1, -1e400]]"), ("big.tsv", "1\t1e99999\n")])
     func outOfRange(_ name: String, _ content: String) throws {
         let folder = try ScratchFolder()
         try folder.write(name, content)
@@ -106,8 +111,10 @@ struct HostileInputTests {
         let folder = try ScratchFolder()
         // Subnormals by their bits (a literal like 1e-310 draws an underflow warning):
         // 5e-324 (the least), 1e-310 and -3e-320 rounded to their nearest subnormals.
-        let subnormals = [Double.leastNonzeroMagnitude, Double(bitPattern: 0x0000_1268_8B70_E62B),
-                          -Double(bitPattern: 0x0000_0000_0000_17B8)]
+        let subnormals = [
+            Double.leastNonzeroMagnitude, Double(bitPattern: 0x0000_1268_8B70_E62B),
+            -Double(bitPattern: 0x0000_0000_0000_17B8),
+        ]
         let values: [Double] = [-0.0, subnormals[0], 2.2250738585072014e-308, subnormals[1], subnormals[2], 1]
         try folder.write("x.csv", values.map { "\($0)" }.joined(separator: ",") + "\n")
         let run = try folder.run(["run", "-x", "x.csv", "--format", "json"] + Self.identity)
@@ -118,8 +125,9 @@ struct HostileInputTests {
         #expect(output.first?.map(\.doubleValue) == values, "\(output)")
     }
 
-    @Test("values whose scores overflow are a data error or a finite answer, never NaN or inf",
-          arguments: [["1e200,1e200\n1e200,-1e200\n"], ["1e154,1e154\n-1e154,1e154\n"], ["1e300\n1e300\n"]])
+    @Test(
+        "values whose scores overflow are a data error or a finite answer, never NaN or inf",
+        arguments: [["1e200,1e200\n1e200,-1e200\n"], ["1e154,1e154\n-1e154,1e154\n"], ["1e300\n1e300\n"]])
     func overflowingScores(_ content: [String]) throws {
         let folder = try ScratchFolder()
         try folder.write("x.csv", content[0])
@@ -129,8 +137,10 @@ struct HostileInputTests {
                 if run.status == 65 {
                     // Double: the engine's overflow error; --float: the values do not fit in a Float.
                     run.expectRefusal(65)
-                    #expect(precision.isEmpty ? run.stderr.contains("overflow") : run.stderr.contains("beyond float32's range"),
-                            "\(run.stderr)")
+                    #expect(
+                        precision.isEmpty
+                            ? run.stderr.contains("overflow") : run.stderr.contains("beyond float32's range"),
+                        "\(run.stderr)")
                 } else {
                     run.expectSuccess()
                 }
@@ -153,8 +163,9 @@ struct HostileInputTests {
         #expect(output.map { $0.map(\.doubleValue) } == [[0, 0], [3, 4]], "\(output)")
     }
 
-    @Test("mask values other than 0 and 1, and a mask of the wrong shape, are data errors",
-          arguments: ["0.5,1\n1,1\n", "1,1,1\n", "nan,1\n1,1\n"])
+    @Test(
+        "mask values other than 0 and 1, and a mask of the wrong shape, are data errors",
+        arguments: ["0.5,1\n1,1\n", "1,1,1\n", "nan,1\n1,1\n"])
     func badMask(_ mask: String) throws {
         let folder = try ScratchFolder()
         try folder.write("x.csv", "1,2\n3,4\n")
@@ -168,20 +179,25 @@ struct HostileInputTests {
     func longLineOfNumbers() throws {
         let folder = try ScratchFolder()
         try folder.write("line.csv", repeating: "0.5,", count: Self.longLineBytes / 4, end: "0.5\n")
-        try folder.run(["run", "-x", "line.csv"] + Self.identity, killAfter: Self.longLineKillAfter).expectRefusal(65, "needs", "available")
+        try folder.run(["run", "-x", "line.csv"] + Self.identity, killAfter: Self.longLineKillAfter).expectRefusal(
+            65, "needs", "available")
         try folder.write("line.json", start: "[", repeating: "0.5,", count: Self.longLineBytes / 4, end: "0.5]")
-        try folder.run(["run", "-x", "line.json"] + Self.identity, killAfter: Self.longLineKillAfter).expectRefusal(65, "needs", "available")
+        try folder.run(["run", "-x", "line.json"] + Self.identity, killAfter: Self.longLineKillAfter).expectRefusal(
+            65, "needs", "available")
     }
 
     @Test("a 100 MB single number is read or refused with a short message")
     func longNumber() throws {
         let folder = try ScratchFolder()
         try folder.write("one.csv", repeating: "0", count: Self.longLineBytes, end: "1\n")
-        try folder.run(["run", "-x", "one.csv", "--format", "json"] + Self.identity, killAfter: Self.longLineKillAfter).expectSuccess()
+        try folder.run(["run", "-x", "one.csv", "--format", "json"] + Self.identity, killAfter: Self.longLineKillAfter)
+            .expectSuccess()
         try folder.write("huge.csv", repeating: "9", count: Self.longLineBytes)
-        try folder.run(["run", "-x", "huge.csv"] + Self.identity, killAfter: Self.longLineKillAfter).expectRefusal(65, "huge.csv:1:1", "out of range")
+        try folder.run(["run", "-x", "huge.csv"] + Self.identity, killAfter: Self.longLineKillAfter).expectRefusal(
+            65, "huge.csv:1:1", "out of range")
         try folder.write("text.csv", start: "1,", repeating: "x", count: Self.longLineBytes)
-        try folder.run(["run", "-x", "text.csv"] + Self.identity, killAfter: Self.longLineKillAfter).expectRefusal(65, "text.csv:1:3", "xxxx…")
+        try folder.run(["run", "-x", "text.csv"] + Self.identity, killAfter: Self.longLineKillAfter).expectRefusal(
+            65, "text.csv:1:3", "xxxx…")
     }
 
     @Test("a million columns are refused for memory before allocating d_model² weights")
@@ -192,9 +208,11 @@ struct HostileInputTests {
         try folder.run(["run", "-x", "wide.csv", "--weights", "random:3"]).expectRefusal(65, "needs", "available")
     }
 
-    @Test("200 000 tokens asking for n × n weights are refused for memory", arguments: [
-        ["--show", "weights", "--format", "json"], ["--steps"], ["--heatmap"],
-    ])
+    @Test(
+        "200 000 tokens asking for n × n weights are refused for memory",
+        arguments: [
+            ["--show", "weights", "--format", "json"], ["--steps"], ["--heatmap"],
+        ])
     func tallInputWithSquareIntermediates(_ options: [String]) throws {
         let folder = try ScratchFolder()
         try folder.write("tall.csv", repeating: "0.5,1\n", count: 200_000, end: "")
@@ -204,8 +222,11 @@ struct HostileInputTests {
     @Test("an NPY on stdin claiming 10^12 elements is a data error")
     func npyHugeShapeOnStandardInput() throws {
         let folder = try ScratchFolder()
-        try folder.write("big.npy", Self.npy(header: "{'descr': '>f4', 'fortran_order': True, 'shape': (1000000, 1000000), }",
-                                             payload: [UInt8](repeating: 0, count: 64)))
+        try folder.write(
+            "big.npy",
+            Self.npy(
+                header: "{'descr': '>f4', 'fortran_order': True, 'shape': (1000000, 1000000), }",
+                payload: [UInt8](repeating: 0, count: 64)))
         try folder.run(["run", "-x", "-"] + Self.identity, stdinFile: "big.npy").expectRefusal(65, "<stdin>")
     }
 
@@ -217,23 +238,31 @@ struct HostileInputTests {
         try folder.run(["run", option, "deep.json"] + extra).expectRefusal(65, "deep.json:1:", "nesting")
     }
 
-    @Test("an NPY header claiming 10^12 elements, or more than Int holds, is a data error",
-          arguments: ["(1000000, 1000000)", "(4294967296, 4294967296)", "(1, 2305843009213693952)",
-                      "(99999999999999999999999, 1)"])
+    @Test(
+        "an NPY header claiming 10^12 elements, or more than Int holds, is a data error",
+        arguments: [
+            "(1000000, 1000000)", "(4294967296, 4294967296)", "(1, 2305843009213693952)",
+            "(99999999999999999999999, 1)",
+        ])
     func npyHugeShape(_ shape: String) throws {
         let folder = try ScratchFolder()
-        try folder.write("big.npy", Self.npy(header: "{'descr': '<f8', 'fortran_order': False, 'shape': \(shape), }",
-                                             payload: [UInt8](repeating: 0, count: 64)))
+        try folder.write(
+            "big.npy",
+            Self.npy(
+                header: "{'descr': '<f8', 'fortran_order': False, 'shape': \(shape), }",
+                payload: [UInt8](repeating: 0, count: 64)))
         try folder.run(["run", "-x", "big.npy"] + Self.identity).expectRefusal(65, "big.npy")
     }
 
-    @Test("dimension arguments whose products overflow Int are usage errors", arguments: [
-        ["shapes", "--d-model", "9223372036854775807", "--heads", "1", "--seq-len", "9223372036854775807"],
-        ["shapes", "--d-model", "4611686018427387904", "--heads", "2", "--kv-heads", "1"],
-        ["init", "--d-model", "4611686018427387904", "--heads", "2", "--seq-len", "4611686018427387904"],
-        ["bench", "--seq-len", "4611686018427387904", "--d-model", "4611686018427387904", "--heads", "2"],
-        ["init", "--d-model", "99999999999999999999", "--heads", "1", "--seq-len", "1"],
-    ])
+    @Test(
+        "dimension arguments whose products overflow Int are usage errors",
+        arguments: [
+            ["shapes", "--d-model", "9223372036854775807", "--heads", "1", "--seq-len", "9223372036854775807"],
+            ["shapes", "--d-model", "4611686018427387904", "--heads", "2", "--kv-heads", "1"],
+            ["init", "--d-model", "4611686018427387904", "--heads", "2", "--seq-len", "4611686018427387904"],
+            ["bench", "--seq-len", "4611686018427387904", "--d-model", "4611686018427387904", "--heads", "2"],
+            ["init", "--d-model", "99999999999999999999", "--heads", "1", "--seq-len", "1"],
+        ])
     func overflowingDimensions(_ arguments: [String]) throws {
         let folder = try ScratchFolder()
         let run = try folder.run(arguments)
@@ -245,10 +274,12 @@ struct HostileInputTests {
         }
     }
 
-    @Test("init and bench sizes beyond memory are refused with needed vs available", arguments: [
-        ["init", "--d-model", "65536", "--heads", "2", "--seq-len", "65536"],
-        ["bench", "--seq-len", "1000000", "--d-model", "65536", "--heads", "2"],
-    ])
+    @Test(
+        "init and bench sizes beyond memory are refused with needed vs available",
+        arguments: [
+            ["init", "--d-model", "65536", "--heads", "2", "--seq-len", "65536"],
+            ["bench", "--seq-len", "1000000", "--d-model", "65536", "--heads", "2"],
+        ])
     func beyondMemory(_ arguments: [String]) throws {
         let folder = try ScratchFolder()
         try folder.run(arguments).expectRefusal(65, "needs", "available")
@@ -274,7 +305,8 @@ struct HostileInputTests {
     func outputIntoDirectory() throws {
         let folder = try ScratchFolder()
         try Self.smallInput(folder)
-        try FileManager.default.createDirectory(at: folder.url.appendingPathComponent("out"), withIntermediateDirectories: false)
+        try FileManager.default.createDirectory(
+            at: folder.url.appendingPathComponent("out"), withIntermediateDirectories: false)
         try folder.run(["run", "-x", "x.csv", "-o", "out"] + Self.identity).expectRefusal(74, "out")
         #expect(try folder.contents(of: "out").isEmpty)
         try folder.run(["run", "-x", "x.csv", "-o", "out/"] + Self.identity).expectRefusal(74, "out")
@@ -301,24 +333,28 @@ struct HostileInputTests {
         try FileManager.default.createDirectory(at: locked, withIntermediateDirectories: false)
         try folder.write("locked/result.txt", "old\n")
         try FileManager.default.setAttributes([.posixPermissions: 0o555], ofItemAtPath: locked.path)
-        try FileManager.default.setAttributes([.posixPermissions: 0o666],
-                                              ofItemAtPath: locked.appendingPathComponent("result.txt").path)
+        try FileManager.default.setAttributes(
+            [.posixPermissions: 0o666],
+            ofItemAtPath: locked.appendingPathComponent("result.txt").path)
         let run = try folder.run(["run", "-x", "x.csv", "-o", "locked/result.txt"] + Self.identity, asNobody: true)
         run.expectRefusal(74, "locked/result.txt")
         #expect(try folder.contents(of: "locked") == ["result.txt"])
         #expect(try String(contentsOf: locked.appendingPathComponent("result.txt"), encoding: .utf8) == "old\n")
     }
 
-    @Test("a closed stdout (| head -c 1) ends quietly with status 0", arguments: [
-        ("text", []), ("json", []), ("csv", []), ("json", ["-o", "-"]), ("text", ["-o", "/dev/stdout"]),
-    ])
+    @Test(
+        "a closed stdout (| head -c 1) ends quietly with status 0",
+        arguments: [
+            ("text", []), ("json", []), ("csv", []), ("json", ["-o", "-"]), ("text", ["-o", "/dev/stdout"]),
+        ])
     func closedStandardOutput(_ format: String, _ output: [String]) throws {
         let folder = try ScratchFolder()
         // 300 tokens: the weights alone are ~1 MB of text, far beyond a pipe's buffer.
         try folder.write("x.csv", repeating: "0.25,-0.5,1,2\n", count: 300, end: "")
         let binary = try #require(BuiltBinary.url)
         let show = format == "csv" ? "weights" : "weights,output"
-        let command = ([binary.path, "run", "-x", "x.csv", "--show", show, "--format", format, "--weights", "random:1"] + output)
+        let command =
+            ([binary.path, "run", "-x", "x.csv", "--show", show, "--format", format, "--weights", "random:1"] + output)
             .map(HostileRun.quoted).joined(separator: " ")
         let script = """
             ulimit -v \(HostileRun.memoryLimitKiB)
@@ -351,7 +387,8 @@ struct HostileInputTests {
 @Suite("Argument fuzz regression corpus")
 struct ArgumentFuzzRegressionTests {
     /// The corpus folder, read in place from the package (it is not a resource of this target).
-    static let folder = BuiltBinary.packageRoot.appendingPathComponent("Tests/MHAFormatsTests/Fixtures/fuzz-regressions/args")
+    static let folder = BuiltBinary.packageRoot.appendingPathComponent(
+        "Tests/MHAFormatsTests/Fixtures/fuzz-regressions/args")
 
     /// The corpus files' names, sorted.
     static let names: [String] = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).sorted()
@@ -364,7 +401,9 @@ struct ArgumentFuzzRegressionTests {
     @Test("each argv parses and validates, or fails with a one-line error", arguments: names)
     func replay(_ name: String) throws {
         let bytes = try [UInt8](Data(contentsOf: Self.folder.appendingPathComponent(name)))
-        let arguments = bytes.split(separator: 0, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
+        let arguments = bytes.split(separator: 0, omittingEmptySubsequences: false).map {
+            String(decoding: $0, as: UTF8.self)
+        }
         do {
             try Self.parseAndValidate(arguments)
         } catch let error as any MHAError {

@@ -19,8 +19,9 @@ struct HostileReliabilityTests {
     func addressSpaceWeights() throws {
         let folder = try ScratchFolder()
         try folder.write("tall.csv", repeating: "0.5,1,0.25,2\n", count: 3000, end: "")
-        let run = try folder.run(["run", "-x", "tall.csv", "--show", "weights", "--format", "json"] + Self.identity,
-                                 addressSpace: 300_000_000)
+        let run = try folder.run(
+            ["run", "-x", "tall.csv", "--show", "weights", "--format", "json"] + Self.identity,
+            addressSpace: 300_000_000)
         run.expectRefusal(65, "needs", "available")
     }
 
@@ -40,10 +41,14 @@ struct HostileReliabilityTests {
         // 20 000 × 64 (NPY: read fast even by a debug build): Q, K, V, heads, concat, output
         // ≈ 59 MiB, more than the ~35 MiB left.
         let payload = [UInt8](repeating: 0, count: 20_000 * 64 * 8)
-        try folder.write("x.npy", HostileInputTests.npy(header: "{'descr': '<f8', 'fortran_order': False, 'shape': (20000, 64), }",
-                                                        payload: payload))
-        let run = try folder.run(["run", "-x", "x.npy", "--weights", "identity", "-o", "out.txt"],
-                                 killAfter: 30, addressSpace: 125_000_000)
+        try folder.write(
+            "x.npy",
+            HostileInputTests.npy(
+                header: "{'descr': '<f8', 'fortran_order': False, 'shape': (20000, 64), }",
+                payload: payload))
+        let run = try folder.run(
+            ["run", "-x", "x.npy", "--weights", "identity", "-o", "out.txt"],
+            killAfter: 30, addressSpace: 125_000_000)
         run.expectRefusal(65, "needs", "available")
         #expect(try folder.contents() == ["x.npy"])
     }
@@ -65,8 +70,9 @@ struct HostileReliabilityTests {
 
     // MARK: - No silent wrong answer
 
-    @Test("scores overflowing to −∞ are a data error naming the scores, never 'every key is masked'",
-          arguments: [[], ["--show", "weights"], ["--float"], ["--float", "--show", "scores", "--format", "json"]])
+    @Test(
+        "scores overflowing to −∞ are a data error naming the scores, never 'every key is masked'",
+        arguments: [[], ["--show", "weights"], ["--float"], ["--float", "--show", "scores", "--format", "json"]])
     func scoresOverflowNegative(_ extra: [String]) throws {
         let folder = try ScratchFolder()
         // A negative scale turns every score to −(huge): all −∞ once they overflow.
@@ -77,11 +83,14 @@ struct HostileReliabilityTests {
         #expect(!run.stderr.contains("masked"))
     }
 
-    @Test("scores overflowing to +∞ name the scores too (streamed and plain paths)", arguments: [[], ["--show", "scores"]])
+    @Test(
+        "scores overflowing to +∞ name the scores too (streamed and plain paths)",
+        arguments: [[], ["--show", "scores"]])
     func scoresOverflowPositive(_ extra: [String]) throws {
         let folder = try ScratchFolder()
         try folder.write("x.csv", "1e200,1e200\n1e-3,2e-3\n")
-        try folder.run(["run", "-x", "x.csv"] + extra + Self.identity).expectRefusal(65, "scores of head 1", "query token 0")
+        try folder.run(["run", "-x", "x.csv"] + extra + Self.identity).expectRefusal(
+            65, "scores of head 1", "query token 0")
     }
 
     @Test("a huge negative --scale is an overflow error, not zeros and a masking warning")
@@ -110,8 +119,9 @@ struct HostileReliabilityTests {
         try folder.run(["run", "-x", "x.csv", "--format", "json"] + Self.identity).expectSuccess()
     }
 
-    @Test("--weights identity|random with --kv-heads near Int.max is a usage error, not signal 4",
-          arguments: ["identity", "random", "random:7"])
+    @Test(
+        "--weights identity|random with --kv-heads near Int.max is a usage error, not signal 4",
+        arguments: ["identity", "random", "random:7"])
     func kvHeadsNearIntMax(_ fill: String) throws {
         let folder = try ScratchFolder()
         try folder.write("x.csv", "1,2,3,4\n")
@@ -132,8 +142,12 @@ struct HostileReliabilityTests {
         #expect(!run.stderr.contains("--wo"))
     }
 
-    @Test("a NUL byte in CSV is named as such, where it is, not as a short row",
-          arguments: [[0x31, 0x2C, 0x32, 0x0A, 0x33, 0x00, 0x2C, 0x34, 0x0A], [0x31, 0x2C, 0x32, 0x0A, 0x33, 0x2C, 0x34, 0x00, 0x0A]])
+    @Test(
+        "a NUL byte in CSV is named as such, where it is, not as a short row",
+        arguments: [
+            [0x31, 0x2C, 0x32, 0x0A, 0x33, 0x00, 0x2C, 0x34, 0x0A],
+            [0x31, 0x2C, 0x32, 0x0A, 0x33, 0x2C, 0x34, 0x00, 0x0A],
+        ])
     func nulByte(_ bytes: [UInt8]) throws {
         let folder = try ScratchFolder()
         try folder.write("nul.csv", bytes)
@@ -146,7 +160,8 @@ struct HostileReliabilityTests {
     func headerWidth() throws {
         let folder = try ScratchFolder()
         try folder.write("h.csv", "a,b,c\n1,2\n3,4\n")
-        try folder.run(["run", "-x", "h.csv"] + Self.identity).expectRefusal(65, "h.csv:1:1", "header has 3 labels", "2 values")
+        try folder.run(["run", "-x", "h.csv"] + Self.identity).expectRefusal(
+            65, "h.csv:1:1", "header has 3 labels", "2 values")
         try folder.write("ok.csv", "a,b\n1,2\n3,4\n")
         try folder.run(["run", "-x", "ok.csv"] + Self.identity).expectSuccess()
     }
@@ -157,12 +172,15 @@ struct HostileReliabilityTests {
     func liveLink() throws {
         let folder = try ScratchFolder()
         try HostileInputTests.smallInput(folder)
-        try FileManager.default.createDirectory(at: folder.url.appendingPathComponent("real"), withIntermediateDirectories: false)
+        try FileManager.default.createDirectory(
+            at: folder.url.appendingPathComponent("real"), withIntermediateDirectories: false)
         try folder.write("real/result.txt", "old\n")
-        try FileManager.default.createSymbolicLink(atPath: folder.url.appendingPathComponent("link.txt").path,
-                                                   withDestinationPath: "real/result.txt")
+        try FileManager.default.createSymbolicLink(
+            atPath: folder.url.appendingPathComponent("link.txt").path,
+            withDestinationPath: "real/result.txt")
         try folder.run(["run", "-x", "x.csv", "-o", "link.txt"] + Self.identity).expectSuccessQuietly()
-        let link = try FileManager.default.destinationOfSymbolicLink(atPath: folder.url.appendingPathComponent("link.txt").path)
+        let link = try FileManager.default.destinationOfSymbolicLink(
+            atPath: folder.url.appendingPathComponent("link.txt").path)
         #expect(link == "real/result.txt")
         let written = try String(contentsOf: folder.url.appendingPathComponent("real/result.txt"), encoding: .utf8)
         #expect(written.hasPrefix("input H"), "\(written)")
@@ -175,28 +193,35 @@ struct HostileReliabilityTests {
         let folder = try ScratchFolder()
         try HostileInputTests.smallInput(folder)
         let fileManager = FileManager.default
-        try fileManager.createSymbolicLink(atPath: folder.url.appendingPathComponent("dangling.txt").path,
-                                           withDestinationPath: "missing/result.txt")
+        try fileManager.createSymbolicLink(
+            atPath: folder.url.appendingPathComponent("dangling.txt").path,
+            withDestinationPath: "missing/result.txt")
         try folder.run(["run", "-x", "x.csv", "-o", "dangling.txt"] + Self.identity)
             .expectRefusal(74, "dangling.txt", "dangling symbolic link", "missing/result.txt")
-        #expect(try fileManager.destinationOfSymbolicLink(atPath: folder.url.appendingPathComponent("dangling.txt").path)
+        #expect(
+            try fileManager.destinationOfSymbolicLink(atPath: folder.url.appendingPathComponent("dangling.txt").path)
                 == "missing/result.txt")
-        try fileManager.createSymbolicLink(atPath: folder.url.appendingPathComponent("a").path, withDestinationPath: "b")
-        try fileManager.createSymbolicLink(atPath: folder.url.appendingPathComponent("b").path, withDestinationPath: "a")
+        try fileManager.createSymbolicLink(
+            atPath: folder.url.appendingPathComponent("a").path, withDestinationPath: "b")
+        try fileManager.createSymbolicLink(
+            atPath: folder.url.appendingPathComponent("b").path, withDestinationPath: "a")
         try folder.run(["run", "-x", "x.csv", "-o", "a"] + Self.identity).expectRefusal(74, "'a'", "loop")
         #expect(try folder.contents() == ["a", "b", "dangling.txt", "x.csv"])
     }
 
     // MARK: - Signals
 
-    @Test("SIGINT, SIGTERM, SIGHUP during -o remove the temporary file, keep the old target, exit 130/143/129",
-          arguments: [(SIGINT, 130, "SIGINT"), (SIGTERM, 143, "SIGTERM"), (SIGHUP, 129, "SIGHUP")])
+    @Test(
+        "SIGINT, SIGTERM, SIGHUP during -o remove the temporary file, keep the old target, exit 130/143/129",
+        arguments: [(SIGINT, 130, "SIGINT"), (SIGTERM, 143, "SIGTERM"), (SIGHUP, 129, "SIGHUP")])
     func signalDuringOutput(_ signal: Int32, _ status: Int32, _ name: String) throws {
         let folder = try ScratchFolder()
         try HostileInputTests.smallInput(folder)
         try folder.write("result.txt", "old\n")
-        let outcome = try SignalledRun.run(["run", "-x", "x.csv", "-o", "result.txt"] + Self.identity, in: folder.url,
-                                           signal: signal) { try Self.leftovers(folder).count == 1 }
+        let outcome = try SignalledRun.run(
+            ["run", "-x", "x.csv", "-o", "result.txt"] + Self.identity, in: folder.url,
+            signal: signal
+        ) { try Self.leftovers(folder).count == 1 }
         #expect(outcome.sawTemporaryFile, "the run never stopped with its temporary file written")
         #expect(outcome.status == status, "exit \(outcome.status): \(outcome.stderr)")
         #expect(outcome.stderr.hasPrefix("mha-cli: error: ") && outcome.stderr.contains(name), "\(outcome.stderr)")
@@ -214,7 +239,8 @@ struct HostileReliabilityTests {
         try folder.write("b.csv", repeating: "1,3,-2,0.5\n", count: 200, end: "")
         let binary = try #require(BuiltBinary.url)
         let expected = try ["a.csv", "b.csv"].map { input in
-            try BuiltBinary.run(["run", "-x", input, "--weights", "random:5", "--format", "json"], in: folder.url).stdout
+            try BuiltBinary.run(["run", "-x", input, "--weights", "random:5", "--format", "json"], in: folder.url)
+                .stdout
         }
         #expect(expected[0] != expected[1] && expected.allSatisfy { $0.count > 10_000 })
         var processes: [Process] = []
@@ -222,7 +248,9 @@ struct HostileReliabilityTests {
             for input in ["a.csv", "b.csv"] {
                 let process = Process()
                 process.executableURL = binary
-                process.arguments = ["run", "-x", input, "--weights", "random:5", "--format", "json", "-o", "out-\(pair).json"]
+                process.arguments = [
+                    "run", "-x", input, "--weights", "random:5", "--format", "json", "-o", "out-\(pair).json",
+                ]
                 process.currentDirectoryURL = folder.url
                 process.standardOutput = FileHandle.nullDevice
                 process.standardError = FileHandle.nullDevice
@@ -247,8 +275,9 @@ extension HostileRun {
     /// Checks a success that prints nothing (a run with `-o`): exit 0, empty stdout and stderr.
     func expectSuccessQuietly(sourceLocation: SourceLocation = #_sourceLocation) {
         #expect(!hung && status == 0, "exit \(status), stderr: \(stderr.prefix(2000))", sourceLocation: sourceLocation)
-        #expect(stdout.isEmpty && stderr.isEmpty, "stdout: \(stdout.prefix(200)) stderr: \(stderr.prefix(200))",
-                sourceLocation: sourceLocation)
+        #expect(
+            stdout.isEmpty && stderr.isEmpty, "stdout: \(stdout.prefix(200)) stderr: \(stderr.prefix(200))",
+            sourceLocation: sourceLocation)
     }
 }
 
@@ -262,8 +291,10 @@ enum SignalledRun {
     }
 
     /// Runs the binary; once it has stopped, checks `temporaryFileExists`, signals it and lets it go on.
-    static func run(_ arguments: [String], in folder: URL, signal: Int32,
-                    temporaryFileExists: () throws -> Bool) throws -> Outcome {
+    static func run(
+        _ arguments: [String], in folder: URL, signal: Int32,
+        temporaryFileExists: () throws -> Bool
+    ) throws -> Outcome {
         let binary = try #require(BuiltBinary.url)
         let process = Process()
         process.executableURL = binary
@@ -287,14 +318,16 @@ enum SignalledRun {
         kill(pid, SIGCONT)
         let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
-        let status = process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
+        let status =
+            process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
         return Outcome(status: status, stderr: stderr, sawTemporaryFile: saw)
     }
 
     /// Whether process `pid` is stopped (state `T` in /proc/PID/stat).
     static func isStopped(_ pid: Int32) -> Bool {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")") else { return false }
+            let close = stat.lastIndex(of: ")")
+        else { return false }
         return stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).hasPrefix("T")
     }
 }

@@ -1,8 +1,9 @@
 import Foundation
-import Testing
-@testable import MHACLI
 import MHACore
 import MHAFormats
+import Testing
+
+@testable import MHACLI
 
 /// `-o FILE` picks the format by extension (DESIGN §7); `--format` must agree with it.
 @Suite struct OutputByExtensionTests {
@@ -11,7 +12,8 @@ import MHAFormats
     /// A folder with a 3 × 4 x.csv.
     func folder() throws -> URL {
         let folder = try BuiltBinary.temporaryFolder()
-        try "1,2,3,4\n5,6,7,8\n0,1,0,1\n".write(to: folder.appendingPathComponent("x.csv"), atomically: true, encoding: .utf8)
+        try "1,2,3,4\n5,6,7,8\n0,1,0,1\n".write(
+            to: folder.appendingPathComponent("x.csv"), atomically: true, encoding: .utf8)
         return folder
     }
 
@@ -34,10 +36,15 @@ import MHAFormats
         #expect(written == (try csvMatrix(folder, show: "output")))
         // --show names the one part an .npy holds; several parts are refused.
         #expect(try BuiltBinary.run(Self.run + ["-o", "c.NPY", "--show", "concat"], in: folder).status == 0)
-        #expect(try MatrixReader.read(path: folder.appendingPathComponent("c.NPY").path) == (try csvMatrix(folder, show: "concat")))
+        #expect(
+            try MatrixReader.read(path: folder.appendingPathComponent("c.NPY").path)
+                == (try csvMatrix(folder, show: "concat")))
         let heads = try BuiltBinary.run(Self.run + ["-o", "h.npy", "--show", "heads"], in: folder)
         #expect(heads.status == 64)
-        #expect(heads.stderr == "mha-cli: error: --format npy prints one matrix, but --show heads has one per head (2); write them all with .npz\n")
+        #expect(
+            heads.stderr
+                == "mha-cli: error: --format npy prints one matrix, but --show heads has one per head (2); write them all with .npz\n"
+        )
         #expect(bytes(folder, "h.npy") == nil)
     }
 
@@ -58,28 +65,31 @@ import MHAFormats
         #expect(!Self.contains(zip, Array("weights_1.npy".utf8)))
         #expect(try BuiltBinary.run(Self.run + ["-o", "w.npz", "--show", "weights,output"], in: folder).status == 0)
         let weights = try #require(bytes(folder, "w.npz"))
-        for name in ["weights_1.npy", "weights_2.npy", "output.npy"] { #expect(Self.contains(weights, Array(name.utf8))) }
+        for name in ["weights_1.npy", "weights_2.npy", "output.npy"] {
+            #expect(Self.contains(weights, Array(name.utf8)))
+        }
         let script = """
-        import os, sys, numpy as np
-        os.chdir(sys.argv[1])
-        z = np.load('parts.npz')
-        print(sorted(z.files))
-        print(np.array_equal(z['output'], np.load('output.npy')), np.array_equal(z['concat'], np.load('concat.npy')))
-        print(np.array_equal(np.hstack([z['head_1'], z['head_2']]), z['concat']))
-        w = np.load('w.npz')
-        print(sorted(w.files), w['weights_1'].shape, np.allclose(w['weights_2'].sum(axis=1), 1))
-        """
+            import os, sys, numpy as np
+            os.chdir(sys.argv[1])
+            z = np.load('parts.npz')
+            print(sorted(z.files))
+            print(np.array_equal(z['output'], np.load('output.npy')), np.array_equal(z['concat'], np.load('concat.npy')))
+            print(np.array_equal(np.hstack([z['head_1'], z['head_2']]), z['concat']))
+            w = np.load('w.npz')
+            print(sorted(w.files), w['weights_1'].shape, np.allclose(w['weights_2'].sum(axis=1), 1))
+            """
         guard let text = Self.python(script, folder.path) else {
             print("skipped the numpy half: python3 with numpy is not available")
             return
         }
-        #expect(text == """
-        ['concat', 'head_1', 'head_2', 'output']
-        True True
-        True
-        ['output', 'weights_1', 'weights_2'] (3, 3) True
+        #expect(
+            text == """
+                ['concat', 'head_1', 'head_2', 'output']
+                True True
+                True
+                ['output', 'weights_1', 'weights_2'] (3, 3) True
 
-        """)
+                """)
     }
 
     @Test func textFormatsByExtensionAndFallback() throws {
@@ -107,7 +117,10 @@ import MHAFormats
         defer { try? FileManager.default.removeItem(at: folder) }
         let outcome = try BuiltBinary.run(Self.run + ["-o", "out.npz", "--format", "csv"], in: folder)
         #expect(outcome.status == 64)
-        #expect(outcome.stderr == "mha-cli: error: --format csv contradicts -o out.npz, whose extension means npz; give one or make them agree\n")
+        #expect(
+            outcome.stderr
+                == "mha-cli: error: --format csv contradicts -o out.npz, whose extension means npz; give one or make them agree\n"
+        )
         #expect(bytes(folder, "out.npz") == nil)
         #expect(try BuiltBinary.run(Self.run + ["-o", "out.json", "--format", "text"], in: folder).status == 64)
     }
@@ -117,7 +130,9 @@ import MHAFormats
         defer { try? FileManager.default.removeItem(at: folder) }
         let piped = try BuiltBinary.run(Self.run + ["--format", "npy"], in: folder)
         #expect(piped.status == 0)
-        #expect(piped.stdout.contains("NUMPY\u{01}\u{00}v\u{00}{'descr': '<f8', 'fortran_order': False, 'shape': (3, 4), }"))
+        #expect(
+            piped.stdout.contains("NUMPY\u{01}\u{00}v\u{00}{'descr': '<f8', 'fortran_order': False, 'shape': (3, 4), }")
+        )
         #expect(throws: UsageError.self) {
             try OutputDestination.format(path: nil, given: .npz, stdoutIsTerminal: true)
         }
@@ -132,10 +147,17 @@ import MHAFormats
             try OutputDestination.format(path: "x.npz", given: nil, allowed: [.text, .json], stdoutIsTerminal: false)
         }
         guard let binary = BuiltBinary.url?.path else { return }
-        let terminal = try PseudoTerminal.run(binary, ["run", "-x", folder.appendingPathComponent("x.csv").path,
-                                                       "--weights", "identity", "--format", "npz"])
+        let terminal = try PseudoTerminal.run(
+            binary,
+            [
+                "run", "-x", folder.appendingPathComponent("x.csv").path,
+                "--weights", "identity", "--format", "npz",
+            ])
         #expect(terminal.status == 64)
-        #expect(terminal.text == "mha-cli: error: --format npz is binary and stdout is a terminal; write it to a file with -o FILE.npz, or redirect stdout\n")
+        #expect(
+            terminal.text
+                == "mha-cli: error: --format npz is binary and stdout is a terminal; write it to a file with -o FILE.npz, or redirect stdout\n"
+        )
     }
 
     /// Whether `needle` occurs in `haystack`.
@@ -148,8 +170,11 @@ import MHAFormats
 
     /// `python3 -c script argument`'s stdout; nil when python3 or numpy is missing.
     static func python(_ script: String, _ argument: String) -> String? {
-        guard let probe = try? BuiltBinary.launch(URL(fileURLWithPath: "/usr/bin/env"), ["python3", "-c", "import numpy"]),
-              probe.status == 0 else { return nil }
+        guard
+            let probe = try? BuiltBinary.launch(
+                URL(fileURLWithPath: "/usr/bin/env"), ["python3", "-c", "import numpy"]),
+            probe.status == 0
+        else { return nil }
         return try? BuiltBinary.launch(URL(fileURLWithPath: "/usr/bin/env"), ["python3", "-c", script, argument]).stdout
     }
 }

@@ -15,16 +15,22 @@ import Testing
     }
 
     @Test func benchJSONPrintsTheFLOPCountAsAnInteger() throws {
-        let outcome = try BuiltBinary.run(["bench", "--seq-len", "8", "--d-model", "8", "--heads", "2",
-                                           "--repeat", "1", "--format", "json"])
+        let outcome = try BuiltBinary.run([
+            "bench", "--seq-len", "8", "--d-model", "8", "--heads", "2",
+            "--repeat", "1", "--format", "json",
+        ])
         #expect(outcome.status == 0)
         // 8·n·d² + 4·n²·d with n = d = 8
-        #expect(outcome.stdout.contains("\"flops\":\(8 * 8 * 64 + 4 * 64 * 8)}") || outcome.stdout.contains("\"flops\":\(8 * 8 * 64 + 4 * 64 * 8),"))
+        #expect(
+            outcome.stdout.contains("\"flops\":\(8 * 8 * 64 + 4 * 64 * 8)}")
+                || outcome.stdout.contains("\"flops\":\(8 * 8 * 64 + 4 * 64 * 8),"))
         #expect(!outcome.stdout.contains("\"flops\":\(8 * 8 * 64 + 4 * 64 * 8).0"))
     }
 
     @Test func shapesJSONIncludesTheExplanationOnlyWhenAsked() throws {
-        let explained = try BuiltBinary.run(["shapes", "--d-model", "768", "--heads", "12", "--explain", "--format", "json"])
+        let explained = try BuiltBinary.run([
+            "shapes", "--d-model", "768", "--heads", "12", "--explain", "--format", "json",
+        ])
         let lines = try #require(try Self.object(explained)["explanation"] as? [String])
         #expect(lines.contains("d_k = d_model / τ = 768 / 12 = 64"))
         let plain = try BuiltBinary.run(["shapes", "--d-model", "768", "--heads", "12", "--format", "json"])
@@ -49,8 +55,9 @@ import Testing
     /// Bytes the kernel reports as available (MemAvailable), or nil off Linux.
     static func availableMemory() -> Double? {
         guard let text = try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8),
-              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("MemAvailable:") }),
-              let kib = line.split(separator: " ").dropFirst().first.flatMap({ Double($0) }) else { return nil }
+            let line = text.split(separator: "\n").first(where: { $0.hasPrefix("MemAvailable:") }),
+            let kib = line.split(separator: " ").dropFirst().first.flatMap({ Double($0) })
+        else { return nil }
         return kib * 1024
     }
 
@@ -62,12 +69,20 @@ import Testing
         let available = try #require(Self.availableMemory())
         let n = Int((available / 30).squareRoot())
         let input = try RunEndToEndTests.file("tall.csv", String(repeating: "0.5\n", count: n))
-        let json = try BuiltBinary.run(["run", "-x", input, "--weights", "identity", "--format", "json", "--show", "weights"])
+        let json = try BuiltBinary.run([
+            "run", "-x", input, "--weights", "identity", "--format", "json", "--show", "weights",
+        ])
         #expect(json.status == 65 && json.stdout.isEmpty)
         #expect(json.stderr.hasPrefix("mha-cli: error: computing and printing the weights as JSON needs "))
         #expect(json.stderr.hasSuffix(" available\n") && json.stderr.split(separator: "\n").count == 1)
-        let text = try BuiltBinary.run(["run", "-x", input, "--weights", "identity", "--show", "weights,output", "--full"])
-        #expect(text.status == 65 && text.stderr.hasPrefix("mha-cli: error: computing and printing the weights, the output as text needs "))
+        let text = try BuiltBinary.run([
+            "run", "-x", input, "--weights", "identity", "--show", "weights,output", "--full",
+        ])
+        #expect(
+            text.status == 65
+                && text.stderr.hasPrefix(
+                    "mha-cli: error: computing and printing the weights, the output as text needs ")
+        )
     }
 
     @Test(arguments: [0o600, 0o640, 0o755])
@@ -85,16 +100,22 @@ import Testing
     }
 
     @Test func singleTokenPrintsTheTokensRowOfKAndV() throws {
-        let all = try Self.object(try BuiltBinary.run(["run", "--bundle", Self.bundle, "--show", "qkv", "--format", "json"]))
+        let all = try Self.object(
+            try BuiltBinary.run(["run", "--bundle", Self.bundle, "--show", "qkv", "--format", "json"]))
         for token in 0..<3 {
-            let one = try Self.object(try BuiltBinary.run(["run", "--bundle", Self.bundle, "--show", "qkv", "--format", "json",
-                                                           "--token", String(token)]))
+            let one = try Self.object(
+                try BuiltBinary.run([
+                    "run", "--bundle", Self.bundle, "--show", "qkv", "--format", "json",
+                    "--token", String(token),
+                ]))
             for key in ["q", "k", "v"] {
                 let rows = try #require(all[key] as? [[Double]])
                 #expect(one[key] as? [[Double]] == [rows[token]], "\(key) at token \(token)")
             }
         }
-        let text = try BuiltBinary.run(["run", "--bundle", Self.bundle, "--show", "qkv", "--token", "1", "--tokens", "a,b,c"])
+        let text = try BuiltBinary.run([
+            "run", "--bundle", Self.bundle, "--show", "qkv", "--token", "1", "--tokens", "a,b,c",
+        ])
         #expect(text.status == 0)
         for name in ["Q = H·W^q", "K = H·W^k", "V = H·W^v"] {
             #expect(text.stdout.contains("\n\(name), row 1 · 1 × 4\n  b  "), "\(name)")
@@ -114,8 +135,11 @@ import Testing
     }
 
     @Test func csvAndTextNeverPrintANegativeZero() throws {
-        #expect(try Self.identityRun("-0.00001,0.5", ["--format", "csv", "--precision", "4"]).stdout == "0.0000,0.5000\n")
-        #expect(try Self.identityRun("-0.00001,0.5", ["--format", "csv", "--precision", "5"]).stdout == "-0.00001,0.50000\n")
+        #expect(
+            try Self.identityRun("-0.00001,0.5", ["--format", "csv", "--precision", "4"]).stdout == "0.0000,0.5000\n")
+        #expect(
+            try Self.identityRun("-0.00001,0.5", ["--format", "csv", "--precision", "5"]).stdout == "-0.00001,0.50000\n"
+        )
         #expect(try Self.identityRun("-0.00001,0.5", ["--show", "output"]).stdout.hasSuffix("\n  0.0000  0.5000\n"))
     }
 
@@ -141,7 +165,9 @@ import Testing
 
     /// The two-heads bundle with `changes` applied, written to a fresh file.
     static func bundle(with changes: [String: Any]) throws -> String {
-        var object = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: Self.bundle))) as? [String: Any])
+        var object = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: Self.bundle)))
+                as? [String: Any])
         for (key, value) in changes { object[key] = value }
         let text = String(decoding: try JSONSerialization.data(withJSONObject: object), as: UTF8.self)
         return try RunEndToEndTests.file("bundle.json", text)
@@ -151,13 +177,18 @@ import Testing
         let kv = try Self.bundle(with: ["kv_heads": 3])
         let fromBundle = try BuiltBinary.run(["run", "--bundle", kv])
         #expect(fromBundle.status == 65)
-        #expect(fromBundle.stderr == "mha-cli: error: \(kv): 2 heads are not divisible by 3 kv_heads (2 / 3 = 0.6667)\n")
+        #expect(
+            fromBundle.stderr == "mha-cli: error: \(kv): 2 heads are not divisible by 3 kv_heads (2 / 3 = 0.6667)\n")
         let fromFlag = try BuiltBinary.run(["run", "--bundle", Self.bundle, "--kv-heads", "3"])
-        #expect(fromFlag.status == 64 && fromFlag.stderr == "mha-cli: error: 2 heads are not divisible by 3 kv_heads (2 / 3 = 0.6667)\n")
+        #expect(
+            fromFlag.status == 64
+                && fromFlag.stderr == "mha-cli: error: 2 heads are not divisible by 3 kv_heads (2 / 3 = 0.6667)\n")
         let token = try Self.bundle(with: ["token": 9])
         let tokenFromBundle = try BuiltBinary.run(["run", "--bundle", token])
         #expect(tokenFromBundle.status == 65)
-        #expect(tokenFromBundle.stderr == "mha-cli: error: \(token): token 9 is out of range: the input has 3 tokens (0…2)\n")
+        #expect(
+            tokenFromBundle.stderr
+                == "mha-cli: error: \(token): token 9 is out of range: the input has 3 tokens (0…2)\n")
         let tokenFromFlag = try BuiltBinary.run(["run", "--bundle", token, "--token", "7"])
         #expect(tokenFromFlag.status == 64 && !tokenFromFlag.stderr.contains(token))
         let layout = try Self.bundle(with: ["layout": "yx"])
@@ -170,10 +201,13 @@ import Testing
         let mask = try RunEndToEndTests.file("mask.csv", "1,0.5,1\n1,1,1\n1,1,1\n")
         let fromFile = try BuiltBinary.run(["run", "--bundle", Self.bundle, "--mask", mask])
         #expect(fromFile.status == 65)
-        #expect(fromFile.stderr == "mha-cli: error: \(mask): mask[0, 1] is 0.5: mask entries must be 1 (may attend) or 0 (blocked)\n")
+        #expect(
+            fromFile.stderr
+                == "mha-cli: error: \(mask): mask[0, 1] is 0.5: mask entries must be 1 (may attend) or 0 (blocked)\n")
         let inBundle = try Self.bundle(with: ["mask": [[1, 1, 1], [1, 1, 1], [2, 1, 1]]])
         let fromBundle = try BuiltBinary.run(["run", "--bundle", inBundle])
-        #expect(fromBundle.status == 65 && fromBundle.stderr.hasPrefix("mha-cli: error: \(inBundle): mask[2, 0] is 2.0: "))
+        #expect(
+            fromBundle.status == 65 && fromBundle.stderr.hasPrefix("mha-cli: error: \(inBundle): mask[2, 0] is 2.0: "))
     }
 
     @Test func noCausalSwitchesOffTheBundlesCausal() throws {
@@ -184,6 +218,8 @@ import Testing
         #expect(plain.status == 0 && masked.status == 0 && switchedOff.status == 0)
         #expect(masked.stdout != plain.stdout && switchedOff.stdout == plain.stdout)
         let both = try BuiltBinary.run(["run", "--bundle", causal, "--causal", "--no-causal"])
-        #expect(both.status == 64 && both.stderr == "mha-cli: error: --causal and --no-causal contradict each other; give one\n")
+        #expect(
+            both.status == 64
+                && both.stderr == "mha-cli: error: --causal and --no-causal contradict each other; give one\n")
     }
 }

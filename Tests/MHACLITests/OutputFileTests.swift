@@ -26,7 +26,10 @@ import Testing
 
     @Test(arguments: [
         ("/dev/full", "mha-cli: error: cannot write '/dev/full': No space left on device\n"),
-        ("/nonexistent-folder-mha/out.json", "mha-cli: error: cannot write '/nonexistent-folder-mha/out.json': No such file or directory\n"),
+        (
+            "/nonexistent-folder-mha/out.json",
+            "mha-cli: error: cannot write '/nonexistent-folder-mha/out.json': No such file or directory\n"
+        ),
     ])
     func failuresExit74(_ path: String, _ message: String) throws {
         let outcome = try BuiltBinary.run(Self.initArguments + ["-o", path])
@@ -47,10 +50,16 @@ import Testing
     @Test func fullStdoutExits74AndClosedStdoutIsQuiet() throws {
         let sh = URL(fileURLWithPath: "/bin/sh")
         let binary = try #require(BuiltBinary.url)
-        let full = try BuiltBinary.launch(sh, ["-c", "'\(binary.path)' init --d-model 4 --heads 2 --seq-len 2 > /dev/full"])
+        let full = try BuiltBinary.launch(
+            sh, ["-c", "'\(binary.path)' init --d-model 4 --heads 2 --seq-len 2 > /dev/full"])
         #expect(full.status == 74)
         #expect(full.stderr == "mha-cli: error: cannot write '<stdout>': No space left on device\n")
-        let quiet = try BuiltBinary.launch(URL(fileURLWithPath: "/bin/bash"), ["-c", "set -o pipefail; '\(binary.path)' init --d-model 256 --heads 2 --seq-len 64 | head -c 1 >/dev/null; echo $?"])
+        let quiet = try BuiltBinary.launch(
+            URL(fileURLWithPath: "/bin/bash"),
+            [
+                "-c",
+                "set -o pipefail; '\(binary.path)' init --d-model 256 --heads 2 --seq-len 64 | head -c 1 >/dev/null; echo $?",
+            ])
         // pipefail: the status is mha-cli's own; the reader closed after one byte.
         #expect(quiet.stdout == "0\n" && quiet.stderr.isEmpty)
     }

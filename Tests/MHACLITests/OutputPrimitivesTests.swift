@@ -1,8 +1,9 @@
 import Foundation
-import Testing
-@testable import MHACLI
 import MHACore
 import MHAFormats
+import Testing
+
+@testable import MHACLI
 
 /// The small output building blocks: the seeded generator, JSON of matrices, fixed decimals.
 @Suite struct OutputPrimitivesTests {

@@ -1,4 +1,5 @@
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -32,8 +33,10 @@ enum PseudoTerminal {
 
     /// Runs `executable` with stdout and stderr on a new pseudo-terminal.
     /// - Parameter environment: the child's whole environment (nil: this process's).
-    static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil,
-                    timeout: Double = 30) throws -> Output {
+    static func run(
+        _ executable: String, _ arguments: [String], environment: [String: String]? = nil,
+        timeout: Double = 30
+    ) throws -> Output {
         var primary: Int32 = -1
         var secondary: Int32 = -1
         guard openpty(&primary, &secondary, nil, nil, nil) == 0 else { throw Failure.openpty(errno: errno) }
@@ -60,8 +63,10 @@ enum PseudoTerminal {
     }
 
     /// Runs `executable` with stdout and stderr on a pipe.
-    static func runPiped(_ executable: String, _ arguments: [String],
-                         environment: [String: String]? = nil) throws -> Output {
+    static func runPiped(
+        _ executable: String, _ arguments: [String],
+        environment: [String: String]? = nil
+    ) throws -> Output {
         let process = configured(executable, arguments, environment)
         let pipe = Pipe()
         process.standardOutput = pipe
@@ -79,8 +84,10 @@ enum PseudoTerminal {
         return result
     }
 
-    private static func configured(_ executable: String, _ arguments: [String],
-                                   _ environment: [String: String]?) -> Process {
+    private static func configured(
+        _ executable: String, _ arguments: [String],
+        _ environment: [String: String]?
+    ) -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments

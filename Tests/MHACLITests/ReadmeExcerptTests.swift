@@ -11,8 +11,9 @@ import Testing
         var found = 0
         for chunk in readme.components(separatedBy: marker).dropFirst() {
             guard let close = chunk.range(of: " -->"),
-                  let open = chunk.range(of: "```text\n"),
-                  let end = chunk.range(of: "\n```", range: open.upperBound..<chunk.endIndex) else {
+                let open = chunk.range(of: "```text\n"),
+                let end = chunk.range(of: "\n```", range: open.upperBound..<chunk.endIndex)
+            else {
                 Issue.record("malformed excerpt near: \(chunk.prefix(60))")
                 continue
             }

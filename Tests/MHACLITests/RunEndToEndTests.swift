@@ -16,11 +16,15 @@ import Testing
     }
 
     @Test func jsonHasExactlyTheDesignKeys() throws {
-        let outcome = try BuiltBinary.run(["run", "--bundle", Self.bundle, "--format", "json", "--show", "qkv,scores,weights,heads,concat,output"])
+        let outcome = try BuiltBinary.run([
+            "run", "--bundle", Self.bundle, "--format", "json", "--show", "qkv,scores,weights,heads,concat,output",
+        ])
         #expect(outcome.status == 0 && outcome.stderr.isEmpty)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(outcome.stdout.utf8)) as? [String: Any])
         let computed: Set<String> = ["tokens", "token", "causal", "scale", "mask"]  // what was computed (issue 13)
-        #expect(Set(object.keys) == computed.union(["shapes", "q", "k", "v", "scores", "weights", "heads", "concat", "output"]))
+        #expect(
+            Set(object.keys)
+                == computed.union(["shapes", "q", "k", "v", "scores", "weights", "heads", "concat", "output"]))
         #expect(object["causal"] as? Bool == false && object["token"] is NSNull && object["mask"] is NSNull)
         #expect(abs((object["scale"] as? Double ?? 0) - 1 / 2.0.squareRoot()) < 1e-15)
         let shapes = try #require(object["shapes"] as? [String: Any])
@@ -35,12 +39,18 @@ import Testing
 
     @Test func csvFilesAndBundleAgreeAndTokenModeIsOneRowOfTheCausalRun() throws {
         let e = Self.example.path
-        let files = try BuiltBinary.run(["run", "-x", "\(e)/x.csv", "--wq", "\(e)/wq.csv", "--wk", "\(e)/wk.csv",
-                                         "--wv", "\(e)/wv.csv", "--wo", "\(e)/wo.csv", "--heads", "2", "--format", "csv"])
+        let files = try BuiltBinary.run([
+            "run", "-x", "\(e)/x.csv", "--wq", "\(e)/wq.csv", "--wk", "\(e)/wk.csv",
+            "--wv", "\(e)/wv.csv", "--wo", "\(e)/wo.csv", "--heads", "2", "--format", "csv",
+        ])
         let bundle = try BuiltBinary.run(["run", "--bundle", Self.bundle, "--format", "csv"])
         #expect(files.status == 0 && files.stdout == bundle.stdout && files.stdout.split(separator: "\n").count == 3)
-        let causal = try BuiltBinary.run(["run", "--bundle", Self.bundle, "--causal", "--format", "csv", "--precision", "10"])
-        let token = try BuiltBinary.run(["run", "--bundle", Self.bundle, "--causal", "--token", "1", "--format", "csv", "--precision", "10"])
+        let causal = try BuiltBinary.run([
+            "run", "--bundle", Self.bundle, "--causal", "--format", "csv", "--precision", "10",
+        ])
+        let token = try BuiltBinary.run([
+            "run", "--bundle", Self.bundle, "--causal", "--token", "1", "--format", "csv", "--precision", "10",
+        ])
         #expect(token.stdout == String(causal.stdout.split(separator: "\n")[1]) + "\n")
     }
 
@@ -57,7 +67,9 @@ import Testing
     }
 
     @Test func textShowsShapesAndTokenLabels() throws {
-        let outcome = try BuiltBinary.run(["run", "--bundle", Self.bundle, "--tokens", "the,cat,sat", "--show", "weights,heads"])
+        let outcome = try BuiltBinary.run([
+            "run", "--bundle", Self.bundle, "--tokens", "the,cat,sat", "--show", "weights,heads",
+        ])
         #expect(outcome.status == 0)
         let text = outcome.stdout
         #expect(text.hasPrefix("input H · 3 × 4   τ = 2 heads   d_k = 4 / 2 = 2   scale = 1/√2 = 0.7071\n"))
@@ -68,7 +80,9 @@ import Testing
 
     @Test func projectionTitlesNameOnlyTheGivenBiases() throws {
         let plain = try BuiltBinary.run(["run", "--bundle", Self.bundle, "--show", "qkv,output"])
-        #expect(plain.stdout.contains("\nQ = H·W^q · 3 × 4\n") && plain.stdout.contains("\noutput = concat · W^o · 3 × 4\n"))
+        #expect(
+            plain.stdout.contains("\nQ = H·W^q · 3 × 4\n") && plain.stdout.contains("\noutput = concat · W^o · 3 × 4\n")
+        )
         #expect(!plain.stdout.contains("b^"))
         let bq = try Self.file("bq.csv", "0.5,0,0,1\n")
         let biased = try BuiltBinary.run(["run", "--bundle", Self.bundle, "--bq", bq, "--show", "qkv"])
@@ -77,10 +91,14 @@ import Testing
     }
 
     @Test func initBundleIsAcceptedFromStdin() throws {
-        let bundle = try BuiltBinary.run(["init", "--d-model", "8", "--heads", "4", "--kv-heads", "2", "--seq-len", "5", "--causal", "--biases"])
+        let bundle = try BuiltBinary.run([
+            "init", "--d-model", "8", "--heads", "4", "--kv-heads", "2", "--seq-len", "5", "--causal", "--biases",
+        ])
         let outcome = try BuiltBinary.run(["run", "--bundle", "-", "--format", "json"], stdin: bundle.stdout)
         #expect(outcome.status == 0, "\(outcome.stderr)")
-        let shapes = try #require((try JSONSerialization.jsonObject(with: Data(outcome.stdout.utf8)) as? [String: Any])?["shapes"] as? [String: Any])
+        let shapes = try #require(
+            (try JSONSerialization.jsonObject(with: Data(outcome.stdout.utf8)) as? [String: Any])?["shapes"]
+                as? [String: Any])
         #expect(shapes["kv_heads"] as? Int == 2 && shapes["output"] as? [Int] == [5, 8])
     }
 
@@ -88,7 +106,10 @@ import Testing
         let mask = try Self.file("mask.csv", "0,0,0\n1,1,0\n1,1,1\n")
         let outcome = try BuiltBinary.run(["run", "--bundle", Self.bundle, "--mask", mask, "--format", "csv"])
         #expect(outcome.status == 0)
-        #expect(outcome.stderr == "mha-cli: warning: token 0 can attend to no key (every key is masked): its head outputs are zero rows\n")
+        #expect(
+            outcome.stderr
+                == "mha-cli: warning: token 0 can attend to no key (every key is masked): its head outputs are zero rows\n"
+        )
         #expect(outcome.stdout.hasPrefix("0.0,0.0,0.0,0.0\n"))
     }
 
@@ -123,7 +144,8 @@ import Testing
         let e = Self.example.path
         let outcome = try BuiltBinary.run(["run", "--bundle", Self.bundle, "--wo", "\(e)/x.csv"])
         #expect(outcome.status == 65)
-        #expect(outcome.stderr == "mha-cli: error: wo is 3×4 but the concat has 4 columns (τ·d_k = 2·2): wo must be 4×4\n")
+        #expect(
+            outcome.stderr == "mha-cli: error: wo is 3×4 but the concat has 4 columns (τ·d_k = 2·2): wo must be 4×4\n")
     }
 
     @Test(arguments: ["/nonexistent/x.csv", "/tmp"])
@@ -139,9 +161,14 @@ import Testing
         #expect(steps.status == 0 && steps.stdout.contains("Step 1. ") && steps.stdout.contains("Step 5. "))
         let heatmap = try BuiltBinary.run(["run", "--bundle", Self.bundle, "--heatmap", "--show", "output"])
         #expect(heatmap.status == 0 && heatmap.stdout.contains("\noutput = concat · W^o · 3 × 4\n"))
-        #expect(heatmap.stdout.contains("head 2 of 2 (rows: queries, columns: keys") && !heatmap.stdout.contains("\u{1B}"))
+        #expect(
+            heatmap.stdout.contains("head 2 of 2 (rows: queries, columns: keys") && !heatmap.stdout.contains("\u{1B}"))
         let json = try BuiltBinary.run(["run", "--bundle", Self.bundle, "--heatmap", "--format", "json"])
-        #expect(json.status == 64 && json.stderr == "mha-cli: error: --heatmap draws text for people; it cannot be combined with --format json\n")
+        #expect(
+            json.status == 64
+                && json.stderr
+                    == "mha-cli: error: --heatmap draws text for people; it cannot be combined with --format json\n"
+        )
     }
 
     @Test func largeMatricesAreElidedUnlessFull() throws {
@@ -157,6 +184,8 @@ import Testing
 
     @Test func runOutputFileFailsWith74() throws {
         let outcome = try BuiltBinary.run(["run", "--bundle", Self.bundle, "-o", "/dev/full"])
-        #expect(outcome.status == 74 && outcome.stderr == "mha-cli: error: cannot write '/dev/full': No space left on device\n")
+        #expect(
+            outcome.status == 74
+                && outcome.stderr == "mha-cli: error: cannot write '/dev/full': No space left on device\n")
     }
 }

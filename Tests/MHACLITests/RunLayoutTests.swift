@@ -26,19 +26,25 @@ import Testing
     /// `run` on the example's own files, as CSV with 12 decimals.
     static func reference(_ extra: [String] = []) throws -> BuiltBinary.Outcome {
         let e = example.path
-        return try BuiltBinary.run(["run", "-x", "\(e)/x.csv", "--wq", "\(e)/wq.csv", "--wk", "\(e)/wk.csv",
-                                    "--wv", "\(e)/wv.csv", "--wo", "\(e)/wo.csv", "--heads", "2",
-                                    "--format", "csv", "--precision", "12"] + extra)
+        return try BuiltBinary.run(
+            [
+                "run", "-x", "\(e)/x.csv", "--wq", "\(e)/wq.csv", "--wk", "\(e)/wk.csv",
+                "--wv", "\(e)/wv.csv", "--wo", "\(e)/wo.csv", "--heads", "2",
+                "--format", "csv", "--precision", "12",
+            ] + extra)
     }
 
     @Test func torchLayoutReadsTransposedWeights() throws {
         let folder = try BuiltBinary.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
-        var arguments = ["run", "-x", Self.example.appendingPathComponent("x.csv").path, "--heads", "2", "--layout", "torch",
-                         "--format", "csv", "--precision", "12"]
+        var arguments = [
+            "run", "-x", Self.example.appendingPathComponent("x.csv").path, "--heads", "2", "--layout", "torch",
+            "--format", "csv", "--precision", "12",
+        ]
         for name in ["wq", "wk", "wv", "wo"] {
             let path = folder.appendingPathComponent("\(name).csv")
-            try Self.csv(Self.transposed(try Self.rows("\(name).csv"))).write(to: path, atomically: true, encoding: .utf8)
+            try Self.csv(Self.transposed(try Self.rows("\(name).csv"))).write(
+                to: path, atomically: true, encoding: .utf8)
             arguments += ["--\(name)", path.path]
         }
         let torch = try BuiltBinary.run(arguments)
@@ -54,12 +60,16 @@ import Testing
         let path = folder.appendingPathComponent("in_proj.csv")
         try Self.csv(packed).write(to: path, atomically: true, encoding: .utf8)
         let e = Self.example.path
-        let outcome = try BuiltBinary.run(["run", "-x", "\(e)/x.csv", "--in-proj", path.path, "--wo", "\(e)/wo.csv",
-                                           "--heads", "2", "--format", "csv", "--precision", "12"])
+        let outcome = try BuiltBinary.run([
+            "run", "-x", "\(e)/x.csv", "--in-proj", path.path, "--wo", "\(e)/wo.csv",
+            "--heads", "2", "--format", "csv", "--precision", "12",
+        ])
         #expect(outcome.status == 0, "\(outcome.stderr)")
         #expect(outcome.stdout == (try Self.reference()).stdout)
         let both = try BuiltBinary.run(["run", "-x", "\(e)/x.csv", "--in-proj", path.path, "--wq", "\(e)/wq.csv"])
-        #expect(both.status == 64 && both.stderr == "mha-cli: error: --in-proj replaces --wq, --wk and --wv; do not give --wq too\n")
+        #expect(
+            both.status == 64
+                && both.stderr == "mha-cli: error: --in-proj replaces --wq, --wk and --wv; do not give --wq too\n")
     }
 
     @Test func identityFillEqualsIdentityFiles() throws {
@@ -69,11 +79,17 @@ import Testing
         let path = folder.appendingPathComponent("eye.csv")
         try Self.csv(identity).write(to: path, atomically: true, encoding: .utf8)
         let x = Self.example.appendingPathComponent("x.csv").path
-        let files = try BuiltBinary.run(["run", "-x", x, "--wq", path.path, "--wk", path.path, "--wv", path.path,
-                                         "--wo", path.path, "--heads", "2", "--format", "csv", "--precision", "12"])
-        let filled = try BuiltBinary.run(["run", "-x", x, "--weights", "identity", "--heads", "2", "--format", "csv", "--precision", "12"])
-        let partly = try BuiltBinary.run(["run", "-x", x, "--wq", path.path, "--weights", "identity", "--heads", "2",
-                                          "--format", "csv", "--precision", "12"])
+        let files = try BuiltBinary.run([
+            "run", "-x", x, "--wq", path.path, "--wk", path.path, "--wv", path.path,
+            "--wo", path.path, "--heads", "2", "--format", "csv", "--precision", "12",
+        ])
+        let filled = try BuiltBinary.run([
+            "run", "-x", x, "--weights", "identity", "--heads", "2", "--format", "csv", "--precision", "12",
+        ])
+        let partly = try BuiltBinary.run([
+            "run", "-x", x, "--wq", path.path, "--weights", "identity", "--heads", "2",
+            "--format", "csv", "--precision", "12",
+        ])
         #expect(files.status == 0 && filled.status == 0 && partly.status == 0)
         #expect(filled.stdout == files.stdout && partly.stdout == files.stdout)
         #expect(filled.stdout != (try Self.reference()).stdout)

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import MHACore
+import Testing
 
 /// A soak of the built binary: seeded, mixed valid and invalid runs (inputs in every format,
 /// hostile values, wrong shapes, bad options, `-o` onto files, links and folders). Every run
@@ -59,7 +59,8 @@ struct SoakTests {
                     let outcome = Self.execute(cases[index], index: index, binary: binary, root: root)
                     statuses[worker][outcome.status, default: 0] += 1
                     if let problem = outcome.problem {
-                        failures[worker].append(Failure(index: index, arguments: cases[index].arguments, problem: problem))
+                        failures[worker].append(
+                            Failure(index: index, arguments: cases[index].arguments, problem: problem))
                     }
                 }
                 done.leave()
@@ -69,12 +70,16 @@ struct SoakTests {
         let all = failures.flatMap { $0 }
         var counts: [Int32: Int] = [:]
         for table in statuses { counts.merge(table, uniquingKeysWith: +) }
-        #expect(all.isEmpty, "\(all.count) of \(cases.count) runs failed:\n\(all.prefix(20).map(\.description).joined(separator: "\n"))")
+        #expect(
+            all.isEmpty,
+            "\(all.count) of \(cases.count) runs failed:\n\(all.prefix(20).map(\.description).joined(separator: "\n"))")
         #expect(counts.keys.allSatisfy { [0, 64, 65, 66, 74].contains($0) }, "statuses: \(counts)")
         // A soak that never succeeds or never fails tests little.
         #expect((counts[0] ?? 0) > cases.count / 10 && (counts[65] ?? 0) > cases.count / 20, "statuses: \(counts)")
         if Self.environment["MHA_SOAK_REPORT"] != nil {
-            print("soak: seed \(Self.seed), \(cases.count) runs, statuses \(counts.sorted { $0.key < $1.key }), \(all.count) failures")
+            print(
+                "soak: seed \(Self.seed), \(cases.count) runs, statuses \(counts.sorted { $0.key < $1.key }), \(all.count) failures"
+            )
         }
     }
 
@@ -87,9 +92,13 @@ struct SoakTests {
             try fileManager.createDirectory(at: folder, withIntermediateDirectories: false)
             try fileManager.createDirectory(at: logs, withIntermediateDirectories: false)
             for (name, bytes) in c.files { try Data(bytes).write(to: folder.appendingPathComponent(name)) }
-            for name in c.folders { try fileManager.createDirectory(at: folder.appendingPathComponent(name), withIntermediateDirectories: false) }
+            for name in c.folders {
+                try fileManager.createDirectory(
+                    at: folder.appendingPathComponent(name), withIntermediateDirectories: false)
+            }
             for (name, target) in c.links {
-                try fileManager.createSymbolicLink(atPath: folder.appendingPathComponent(name).path, withDestinationPath: target)
+                try fileManager.createSymbolicLink(
+                    atPath: folder.appendingPathComponent(name).path, withDestinationPath: target)
             }
         } catch {
             return (-1, "setting up: \(error)")
@@ -105,11 +114,13 @@ struct SoakTests {
         let stdoutURL = logs.appendingPathComponent("stdout"), stderrURL = logs.appendingPathComponent("stderr")
         _ = fileManager.createFile(atPath: stdoutURL.path, contents: nil)
         _ = fileManager.createFile(atPath: stderrURL.path, contents: nil)
-        guard let out = FileHandle(forWritingAtPath: stdoutURL.path), let err = FileHandle(forWritingAtPath: stderrURL.path)
+        guard let out = FileHandle(forWritingAtPath: stdoutURL.path),
+            let err = FileHandle(forWritingAtPath: stderrURL.path)
         else { return (-1, "cannot open the logs") }
         process.standardOutput = out
         process.standardError = err
-        process.standardInput = c.stdin.flatMap { FileHandle(forReadingAtPath: folder.appendingPathComponent($0).path) }
+        process.standardInput =
+            c.stdin.flatMap { FileHandle(forReadingAtPath: folder.appendingPathComponent($0).path) }
             ?? FileHandle.nullDevice
         do { try process.run() } catch { return (-1, "cannot launch: \(error)") }
         let deadline = Date().addingTimeInterval(60)
@@ -129,11 +140,15 @@ struct SoakTests {
         let stderr = String(decoding: (try? Data(contentsOf: stderrURL)) ?? Data(), as: UTF8.self)
         let status = process.terminationStatus
         if hung { return (status, "hung (killed after 60 s)") }
-        if process.terminationReason == .uncaughtSignal { return (128 + status, "killed by signal \(status): \(stderr.prefix(300))") }
+        if process.terminationReason == .uncaughtSignal {
+            return (128 + status, "killed by signal \(status): \(stderr.prefix(300))")
+        }
         guard [0, 64, 65, 66, 74].contains(status) else { return (status, "exit \(status): \(stderr.prefix(300))") }
         let lines = stderr.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
         if status == 0 {
-            if let line = lines.first(where: { !$0.hasPrefix("mha-cli: warning: ") }) { return (status, "stderr on success: \(line.prefix(300))") }
+            if let line = lines.first(where: { !$0.hasPrefix("mha-cli: warning: ") }) {
+                return (status, "stderr on success: \(line.prefix(300))")
+            }
             let lower = stdout.lowercased()
             if ["nan", "inf", "∞"].contains(where: { lower.contains($0) }) && !c.arguments.contains("--steps") {
                 return (status, "non-finite output: \(stdout.prefix(300))")
@@ -142,24 +157,30 @@ struct SoakTests {
             // Warnings about the computation may come first (a masked row, then -o fails); the
             // failure itself is exactly one error line, the last.
             let errors = lines.filter { !$0.hasPrefix("mha-cli: warning: ") }
-            if errors.count != 1 || !(lines.last ?? "").hasPrefix("mha-cli: error: ") || (lines.last?.utf8.count ?? 0) > 1000
-                || !stdout.isEmpty {
+            if errors.count != 1 || !(lines.last ?? "").hasPrefix("mha-cli: error: ")
+                || (lines.last?.utf8.count ?? 0) > 1000
+                || !stdout.isEmpty
+            {
                 return (status, "not one error line (stdout \(stdout.count) bytes): \(stderr.prefix(300))")
             }
         }
         // Inputs unchanged, links unchanged, nothing new but the -o result of a success.
-        for (name, bytes) in c.files where (try? Data(contentsOf: folder.appendingPathComponent(name))).map({ [UInt8]($0) }) != bytes {
+        for (name, bytes) in c.files
+        where (try? Data(contentsOf: folder.appendingPathComponent(name))).map({ [UInt8]($0) }) != bytes {
             if name == c.output && status == 0 { continue }
             return (status, "\(name) was changed")
         }
-        for (name, target) in c.links where (try? fileManager.destinationOfSymbolicLink(atPath: folder.appendingPathComponent(name).path)) != target {
+        for (name, target) in c.links
+        where (try? fileManager.destinationOfSymbolicLink(atPath: folder.appendingPathComponent(name).path)) != target {
             return (status, "link \(name) was replaced")
         }
         let expected = Set(c.files.keys).union(c.links.keys).union(c.folders)
             .union(status == 0 ? c.output.map { [$0] } ?? [] : [])
         let present = Set((try? fileManager.contentsOfDirectory(atPath: folder.path)) ?? [])
         if present != expected { return (status, "folder holds \(present.sorted()), expected \(expected.sorted())") }
-        for name in c.folders where !((try? fileManager.contentsOfDirectory(atPath: folder.appendingPathComponent(name).path)) ?? []).isEmpty {
+        for name in c.folders
+        where !((try? fileManager.contentsOfDirectory(atPath: folder.appendingPathComponent(name).path)) ?? []).isEmpty
+        {
             return (status, "folder \(name) is no longer empty")
         }
         return (status, nil)
@@ -188,8 +209,9 @@ enum SoakCaseGenerator {
         let d = element(&g, [1, 2, 4, 6, 8])
         let format = element(&g, ["csv", "tsv", "json", "npy", "stdin"])
         let name = format == "stdin" ? "x.txt" : "x.\(format)"
-        c.files[name] = matrix(&g, rows: n, columns: d, format: format == "stdin" ? element(&g, ["csv", "json", "npy"]) : format,
-                               hostile: chance(&g, 35))
+        c.files[name] = matrix(
+            &g, rows: n, columns: d, format: format == "stdin" ? element(&g, ["csv", "json", "npy"]) : format,
+            hostile: chance(&g, 35))
         if format == "stdin" {
             c.stdin = name
             c.arguments = ["run", "-x", "-"]
@@ -199,7 +221,9 @@ enum SoakCaseGenerator {
         let heads = chance(&g, 80) ? element(&g, divisors(d)) : element(&g, [0, 3, 5, 7, 9_223_372_036_854_775_807])
         if heads != 1 || chance(&g, 30) { c.arguments += ["--heads", "\(heads)"] }
         if chance(&g, 25) {
-            let kv = chance(&g, 80) && heads <= d ? element(&g, divisors(max(heads, 1))) : element(&g, [0, 2, 4_611_686_018_427_387_904])
+            let kv =
+                chance(&g, 80) && heads <= d
+                ? element(&g, divisors(max(heads, 1))) : element(&g, [0, 2, 4_611_686_018_427_387_904])
             c.arguments += ["--kv-heads", "\(kv)"]
         }
         switch pick(&g, 10) {
@@ -218,7 +242,11 @@ enum SoakCaseGenerator {
             c.files["mask.csv"] = mask(&g, n: chance(&g, 85) ? n : n + 1, valid: chance(&g, 80))
             c.arguments += ["--mask", "mask.csv"]
         }
-        if chance(&g, 20) { c.arguments += ["--scale", element(&g, ["0.5", "-1", "0", "1e300", "-1e308", "nan", "inf", "1e-300", "2"])] }
+        if chance(&g, 20) {
+            c.arguments += [
+                "--scale", element(&g, ["0.5", "-1", "0", "1e300", "-1e308", "nan", "inf", "1e-300", "2"]),
+            ]
+        }
         if chance(&g, 15) { c.arguments += ["--token", "\(pick(&g, n + 2) - 1)"] }
         if chance(&g, 60) { c.arguments += ["--format", element(&g, ["text", "json", "csv", "xml"])] }
         if chance(&g, 30) {
@@ -229,7 +257,9 @@ enum SoakCaseGenerator {
         if chance(&g, 8) { c.arguments.append("--heatmap") }
         if chance(&g, 15) { c.arguments += ["--precision", "\(pick(&g, 20) - 2)"] }
         if chance(&g, 20) { c.arguments.append("--float") }
-        if chance(&g, 5) { c.arguments += ["--tokens", (0..<(chance(&g, 80) ? n : n + 1)).map { "t\($0)" }.joined(separator: ",")] }
+        if chance(&g, 5) {
+            c.arguments += ["--tokens", (0..<(chance(&g, 80) ? n : n + 1)).map { "t\($0)" }.joined(separator: ",")]
+        }
         if chance(&g, 3) { c.arguments.append(element(&g, ["--frobnicate", "-q", "--heads"])) }
         if chance(&g, 30) { output(&g, &c) }
         return c
@@ -274,8 +304,10 @@ enum SoakCaseGenerator {
     static func initOrBench(_ g: inout SplitMix64) -> SoakTests.Case {
         let sizes = ["1", "2", "4", "8", "0", "4611686018427387904"]
         var c = SoakTests.Case(arguments: [chance(&g, 70) ? "init" : "bench"])
-        c.arguments += ["--d-model", element(&g, ["4", "8"] + sizes), "--heads", element(&g, ["1", "2"] + sizes),
-                        "--seq-len", element(&g, ["3", "5"] + sizes)]
+        c.arguments += [
+            "--d-model", element(&g, ["4", "8"] + sizes), "--heads", element(&g, ["1", "2"] + sizes),
+            "--seq-len", element(&g, ["3", "5"] + sizes),
+        ]
         if c.arguments[0] == "bench" { c.arguments += ["--repeat", "1"] }
         if chance(&g, 30) { output(&g, &c) }
         return c
@@ -307,7 +339,11 @@ enum SoakCaseGenerator {
             if spoil == 13 { return Array(npy(values, rows: rows, columns: columns).prefix(20 + pick(&g, 120))) }
             return npy(values, rows: rows, columns: columns)
         case "json":
-            var text = "[" + (0..<rows).map { r in "[" + (0..<columns).map { "\(values[r * columns + $0])" }.joined(separator: ",") + "]" }
+            var text =
+                "["
+                + (0..<rows).map { r in
+                    "[" + (0..<columns).map { "\(values[r * columns + $0])" }.joined(separator: ",") + "]"
+                }
                 .joined(separator: ",") + "]"
             switch spoil {
             case 3: text.removeLast()
@@ -321,16 +357,22 @@ enum SoakCaseGenerator {
             return Array(text.utf8)
         default:
             let separator = format == "tsv" ? "\t" : ","
-            var lines = (0..<rows).map { r in (0..<columns).map { "\(values[r * columns + $0])" }.joined(separator: separator) }
+            var lines = (0..<rows).map { r in
+                (0..<columns).map { "\(values[r * columns + $0])" }.joined(separator: separator)
+            }
             switch spoil {
-            case 3: lines.insert((0..<(columns + 1)).map { "c\($0)" }.joined(separator: separator), at: 0)  // a wider header
-            case 4: lines.insert((0..<columns).map { "c\($0)" }.joined(separator: separator), at: 0)  // a fitting header
+            case 3:  // a wider header
+                lines.insert((0..<(columns + 1)).map { "c\($0)" }.joined(separator: separator), at: 0)
+            case 4:  // a fitting header
+                lines.insert((0..<columns).map { "c\($0)" }.joined(separator: separator), at: 0)
             case 5: lines[lines.count - 1] += separator + "1"
             case 6: lines[0] = lines[0].replacingOccurrences(of: separator, with: separator + "abc" + separator)
             case 7: lines.append("nan" + String(repeating: separator + "1", count: columns - 1))
             case 8: lines[0] += "\u{0}"
             case 9: lines = lines.map { "\"" + $0 + "\"" }
-            case 10: lines.insert("# a comment", at: 0); lines.append("")
+            case 10:
+                lines.insert("# a comment", at: 0)
+                lines.append("")
             case 11: return Array(lines.joined(separator: "\r\n").utf8) + [0xFF, 0xFE]
             case 12: lines[0] = lines[0].replacingOccurrences(of: ".", with: ",")
             default: break
@@ -341,7 +383,10 @@ enum SoakCaseGenerator {
 
     /// A mask: 0/1 entries, or (invalid) other values.
     static func mask(_ g: inout SplitMix64, n: Int, valid: Bool) -> [UInt8] {
-        let lines = (0..<n).map { _ in (0..<n).map { _ in valid ? "\(pick(&g, 2))" : element(&g, ["0", "1", "0.5", "2", "x"]) }.joined(separator: ",") }
+        let lines = (0..<n).map { _ in
+            (0..<n).map { _ in valid ? "\(pick(&g, 2))" : element(&g, ["0", "1", "0.5", "2", "x"]) }.joined(
+                separator: ",")
+        }
         return Array((lines.joined(separator: "\n") + "\n").utf8)
     }
 
@@ -350,7 +395,8 @@ enum SoakCaseGenerator {
         var header = Array("{'descr': '<f8', 'fortran_order': False, 'shape': (\(rows), \(columns)), }".utf8)
         let padding = (64 - (10 + header.count + 1) % 64) % 64
         header += [UInt8](repeating: 0x20, count: padding) + [0x0A]
-        var bytes: [UInt8] = [0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(header.count & 0xFF), UInt8(header.count >> 8)] + header
+        var bytes: [UInt8] =
+            [0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(header.count & 0xFF), UInt8(header.count >> 8)] + header
         for value in values { withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes += $0 } }
         return bytes
     }

@@ -2,6 +2,7 @@ import Foundation
 import MHACore
 import MHAFormats
 import Testing
+
 @testable import MHACLI
 
 /// `--steps`: the order of the steps, their shapes, and values checked against a textbook
@@ -15,30 +16,39 @@ import Testing
     let wo = grid { i, j in i == j ? 1 : 0.25 }
     let tokens = ["The", "cat", "sat"]
 
-    func render(heads: Int = 2, causal: Bool = true, scale: Double? = nil, token: Int? = nil,
-                mask: [[Double]]? = nil, tokens: [String]? = nil, full: Bool = false) throws -> String {
+    func render(
+        heads: Int = 2, causal: Bool = true, scale: Double? = nil, token: Int? = nil,
+        mask: [[Double]]? = nil, tokens: [String]? = nil, full: Bool = false
+    ) throws -> String {
         let input = try Matrix<Double>(x)
-        let parameters = AttentionParameters(wq: try Matrix(wq), wk: try Matrix(wk), wv: try Matrix(wv),
-                                             wo: try Matrix(wo))
+        let parameters = AttentionParameters(
+            wq: try Matrix(wq), wk: try Matrix(wk), wv: try Matrix(wv),
+            wo: try Matrix(wo))
         let maskMatrix = try mask.map { try Matrix<Double>($0) }
-        let configuration = AttentionConfiguration(heads: heads, causal: causal, scale: scale, token: token,
-                                                   intermediates: [.qkv, .scores, .weights])
-        let result = try MultiHeadAttention.forward(input: input, parameters: parameters, mask: maskMatrix,
-                                                    configuration: configuration)
-        return StepsRenderer.render(input: input, parameters: parameters, mask: maskMatrix.map { AttentionMask($0) },
-                                    configuration: configuration, result: result,
-                                    style: TextStyle(precision: 4, tokens: tokens, full: full, color: false))
+        let configuration = AttentionConfiguration(
+            heads: heads, causal: causal, scale: scale, token: token,
+            intermediates: [.qkv, .scores, .weights])
+        let result = try MultiHeadAttention.forward(
+            input: input, parameters: parameters, mask: maskMatrix,
+            configuration: configuration)
+        return StepsRenderer.render(
+            input: input, parameters: parameters, mask: maskMatrix.map { AttentionMask($0) },
+            configuration: configuration, result: result,
+            style: TextStyle(precision: 4, tokens: tokens, full: full, color: false))
     }
 
     @Test func titlesComeInTheOrderOfTheComputation() throws {
         let text = try render(tokens: tokens)
-        let titles = ["Step 1. Project H", "Q = H·W^q", "K = H·W^k", "V = H·W^v", "Step 2. Split",
-                      "Step 3, head 1 of 2", "3a. Scores", "3b. Scale", "3c. Mask", "3d. Softmax", "3e. head_1",
-                      "Step 3, head 2 of 2", "3a. Scores", "3b. Scale", "3c. Mask", "3d. Softmax", "3e. head_2",
-                      "Step 4. Concatenate", "Step 5. Project with W^o"]
+        let titles = [
+            "Step 1. Project H", "Q = H·W^q", "K = H·W^k", "V = H·W^v", "Step 2. Split",
+            "Step 3, head 1 of 2", "3a. Scores", "3b. Scale", "3c. Mask", "3d. Softmax", "3e. head_1",
+            "Step 3, head 2 of 2", "3a. Scores", "3b. Scale", "3c. Mask", "3d. Softmax", "3e. head_2",
+            "Step 4. Concatenate", "Step 5. Project with W^o",
+        ]
         var position = text.startIndex
         for title in titles {
-            let found = try #require(text.range(of: title, range: position..<text.endIndex), "\(title) missing or out of order")
+            let found = try #require(
+                text.range(of: title, range: position..<text.endIndex), "\(title) missing or out of order")
             position = found.upperBound
         }
     }
@@ -64,12 +74,16 @@ import Testing
             let section = block(text, from: "Step 3, head \(head + 1) of 2", to: "Step")
             for (row, name) in tokens.enumerated() {
                 expectRow(block(section, from: "3a.", to: "3b."), label: name, equals: reference.raw[row])
-                expectRow(block(section, from: "3b.", to: "3c."), label: name, equals: reference.raw[row].map { $0 / 2.0.squareRoot() })
+                expectRow(
+                    block(section, from: "3b.", to: "3c."), label: name,
+                    equals: reference.raw[row].map { $0 / 2.0.squareRoot() })
                 expectRow(block(section, from: "3d.", to: "3e."), label: name, equals: reference.weights[row])
                 expectRow(block(section, from: "3e.", to: "\u{0}"), label: name, equals: reference.head[row])
             }
         }
-        let heads = (0..<2).map { TextbookAttention(x: x, wq: wq, wk: wk, wv: wv, head: $0, headDim: 2, causal: true).head }
+        let heads = (0..<2).map {
+            TextbookAttention(x: x, wq: wq, wk: wk, wv: wv, head: $0, headDim: 2, causal: true).head
+        }
         let concat = (0..<3).map { heads[0][$0] + heads[1][$0] }
         let output = concat.map { row in (0..<4).map { c in (0..<4).reduce(0) { $0 + row[$1] * wo[$1][c] } } }
         for (row, name) in tokens.enumerated() {
@@ -127,8 +141,9 @@ import Testing
         let parameters = AttentionParameters(wq: try Matrix(wq), wk: narrow, wv: narrow, wo: try Matrix(wo))
         let configuration = AttentionConfiguration(heads: 2, kvHeads: 1, intermediates: [.qkv, .scores, .weights])
         let result = try MultiHeadAttention.forward(input: input, parameters: parameters, configuration: configuration)
-        let text = StepsRenderer.render(input: input, parameters: parameters, mask: nil, configuration: configuration,
-                                        result: result, style: TextStyle())
+        let text = StepsRenderer.render(
+            input: input, parameters: parameters, mask: nil, configuration: configuration,
+            result: result, style: TextStyle())
         #expect(text.contains("grouped-query attention: g = 1 K/V head for τ = 2 query heads"))
         #expect(text.contains("K_1, V_1 = columns 0–1 of K, V (K/V head 1)"))
         #expect(text.contains("K_2, V_2 = columns 0–1 of K, V (K/V head 1)"))
@@ -142,8 +157,9 @@ import Testing
         let parameters = AttentionParameters(wq: w, wk: w, wv: w, wo: w, bq: bias, bo: bias, layout: .torch)
         let configuration = AttentionConfiguration(heads: 2, intermediates: [.qkv, .scores, .weights])
         let result = try MultiHeadAttention.forward(input: input, parameters: parameters, configuration: configuration)
-        let text = StepsRenderer.render(input: input, parameters: parameters, mask: nil, configuration: configuration,
-                                        result: result, style: TextStyle())
+        let text = StepsRenderer.render(
+            input: input, parameters: parameters, mask: nil, configuration: configuration,
+            result: result, style: TextStyle())
         #expect(text.contains("torch layout: each W is stored out × in"))
         #expect(text.contains("Q = H·(W^q)ᵀ + b^q  →  (3×4)·(4×4)ᵀ + (1×4) = 3×4"))
         #expect(text.contains("K = H·(W^k)ᵀ  →"))
@@ -156,8 +172,9 @@ import Testing
         let parameters = AttentionParameters(inProjection: packed, wo: try Matrix(wo))
         let configuration = AttentionConfiguration(heads: 2, intermediates: [.qkv, .scores, .weights])
         let result = try MultiHeadAttention.forward(input: input, parameters: parameters, configuration: configuration)
-        let text = StepsRenderer.render(input: input, parameters: parameters, mask: nil, configuration: configuration,
-                                        result: result, style: TextStyle())
+        let text = StepsRenderer.render(
+            input: input, parameters: parameters, mask: nil, configuration: configuration,
+            result: result, style: TextStyle())
         #expect(text.contains("W^q, W^k, W^v are rows 0–3, 4–7 and 8–11 of in_proj (12×4"))
         #expect(text.contains("V = H·(W^v)ᵀ  →  (3×4)·(4×4)ᵀ = 3×4"))
         #expect(text.contains("output = concat·W^o  →"))
@@ -171,8 +188,9 @@ import Testing
         let configuration = AttentionConfiguration(heads: 2, causal: true, intermediates: [.qkv, .scores, .weights])
         let result = try MultiHeadAttention.forward(input: input, parameters: parameters, configuration: configuration)
         func text(full: Bool) -> String {
-            StepsRenderer.render(input: input, parameters: parameters, mask: nil, configuration: configuration,
-                                 result: result, style: TextStyle(full: full))
+            StepsRenderer.render(
+                input: input, parameters: parameters, mask: nil, configuration: configuration,
+                result: result, style: TextStyle(full: full))
         }
         let elided = block(text(full: false), from: "3d.", to: "3e.")
         #expect(elided.contains("⋮") && elided.contains("…"))
@@ -188,8 +206,9 @@ import Testing
         let parameters = AttentionParameters(wq: w, wk: w, wv: w, wo: w)
         let configuration = AttentionConfiguration(heads: 8, intermediates: [.qkv, .scores, .weights])
         let result = try MultiHeadAttention.forward(input: input, parameters: parameters, configuration: configuration)
-        let text = StepsRenderer.render(input: input, parameters: parameters, mask: nil, configuration: configuration,
-                                        result: result, style: TextStyle())
+        let text = StepsRenderer.render(
+            input: input, parameters: parameters, mask: nil, configuration: configuration,
+            result: result, style: TextStyle())
         for head in 1...8 { #expect(text.contains("Step 3, head \(head) of 8")) }
         #expect(text.contains("concat = [head_1 | head_2 | … | head_8]  →  2×8"))
     }
@@ -200,8 +219,9 @@ import Testing
         let parameters = AttentionParameters(wq: w, wk: w, wv: w, wo: w)
         let configuration = AttentionConfiguration(heads: 2)
         let result = try MultiHeadAttention.forward(input: input, parameters: parameters, configuration: configuration)
-        let text = StepsRenderer.render(input: input, parameters: parameters, mask: nil, configuration: configuration,
-                                        result: result, style: TextStyle())
+        let text = StepsRenderer.render(
+            input: input, parameters: parameters, mask: nil, configuration: configuration,
+            result: result, style: TextStyle())
         #expect(text.contains("(not kept"))
         #expect(text.contains("Step 5. Project with W^o"))
     }
@@ -215,8 +235,9 @@ import Testing
         let parameters = AttentionParameters(wq: w, wk: w, wv: w, wo: w)
         let configuration = AttentionConfiguration(heads: 2, intermediates: [.qkv, .scores, .weights])
         let result = try MultiHeadAttention.forward(input: input, parameters: parameters, configuration: configuration)
-        let colored = StepsRenderer.render(input: input, parameters: parameters, mask: nil, configuration: configuration,
-                                           result: result, style: TextStyle(color: true))
+        let colored = StepsRenderer.render(
+            input: input, parameters: parameters, mask: nil, configuration: configuration,
+            result: result, style: TextStyle(color: true))
         #expect(colored.contains("\u{1B}[1mStep 1. Project H into queries, keys and values\u{1B}[0m"))
     }
 
@@ -226,8 +247,9 @@ import Testing
         let parameters = AttentionParameters(wq: try float(wq), wk: try float(wk), wv: try float(wv), wo: try float(wo))
         let configuration = AttentionConfiguration(heads: 2, causal: true, intermediates: [.qkv, .scores, .weights])
         let result = try MultiHeadAttention.forward(input: input, parameters: parameters, configuration: configuration)
-        let text = StepsRenderer.render(input: input, parameters: parameters, mask: nil, configuration: configuration,
-                                        result: result, style: TextStyle(precision: 6, tokens: tokens))
+        let text = StepsRenderer.render(
+            input: input, parameters: parameters, mask: nil, configuration: configuration,
+            result: result, style: TextStyle(precision: 6, tokens: tokens))
         #expect(text.contains("(float32)"))
         let reference = TextbookAttention(x: x, wq: wq, wk: wk, wv: wv, head: 0, headDim: 2, causal: true)
         let weights = block(text, from: "3d.", to: "3e.")
@@ -248,10 +270,12 @@ struct TextbookAttention {
     /// Q_j·K_jᵀ before scaling, the weights after mask and softmax, and head_j.
     var raw: [[Double]], weights: [[Double]], head: [[Double]]
 
-    init(x: [[Double]], wq: [[Double]], wk: [[Double]], wv: [[Double]], head j: Int, headDim d: Int,
-         causal: Bool, mask: [[Double]]? = nil) {
+    init(
+        x: [[Double]], wq: [[Double]], wk: [[Double]], wv: [[Double]], head j: Int, headDim d: Int,
+        causal: Bool, mask: [[Double]]? = nil
+    ) {
         func project(_ w: [[Double]]) -> [[Double]] {
-            x.map { row in (j * d ..< (j + 1) * d).map { c in zip(row, w).reduce(0) { $0 + $1.0 * $1.1[c] } } }
+            x.map { row in (j * d..<(j + 1) * d).map { c in zip(row, w).reduce(0) { $0 + $1.0 * $1.1[c] } } }
         }
         let (q, k, v) = (project(wq), project(wk), project(wv))
         let n = x.count
@@ -259,7 +283,9 @@ struct TextbookAttention {
         weights = raw.enumerated().map { i, row in
             let visible = (0..<n).map { t in !(causal && t > i) && (mask?[i][t] ?? 1) != 0 }
             let scaled = row.map { $0 / Double(d).squareRoot() }
-            guard let top = zip(scaled, visible).filter(\.1).map(\.0).max() else { return Array(repeating: 0, count: n) }
+            guard let top = zip(scaled, visible).filter(\.1).map(\.0).max() else {
+                return Array(repeating: 0, count: n)
+            }
             let e = zip(scaled, visible).map { $1 ? Foundation.exp($0 - top) : 0 }
             let sum = e.reduce(0, +)
             return e.map { $0 / sum }
@@ -291,14 +317,18 @@ func numbers(in block: String, label: String) -> [Double]? {
 }
 
 /// Checks that the row labelled `label` shows `expected` to the printed 4 decimals.
-func expectRow(_ block: String, label: String, equals expected: [Double],
-               sourceLocation: SourceLocation = #_sourceLocation) {
+func expectRow(
+    _ block: String, label: String, equals expected: [Double],
+    sourceLocation: SourceLocation = #_sourceLocation
+) {
     guard let printed = numbers(in: block, label: label) else {
         Issue.record("no row \(label) in:\n\(block)", sourceLocation: sourceLocation)
         return
     }
     #expect(printed.count == expected.count, "row \(label): \(printed) vs \(expected)", sourceLocation: sourceLocation)
     for (value, want) in zip(printed, expected) {
-        #expect(abs(value - want) <= 0.5e-4 + 1e-12, "row \(label): \(printed) vs \(expected)", sourceLocation: sourceLocation)
+        #expect(
+            abs(value - want) <= 0.5e-4 + 1e-12, "row \(label): \(printed) vs \(expected)",
+            sourceLocation: sourceLocation)
     }
 }

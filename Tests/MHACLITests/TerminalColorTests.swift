@@ -2,6 +2,7 @@ import Foundation
 import MHACore
 import MHAFormats
 import Testing
+
 @testable import MHACLI
 
 /// When colour is on: a TTY, no `--no-color`, no non-empty NO_COLOR, no TERM=dumb.
@@ -24,7 +25,10 @@ import Testing
         var primary: Int32 = -1
         var secondary: Int32 = -1
         try #require(openpty(&primary, &secondary, nil, nil, nil) == 0)
-        defer { close(primary); close(secondary) }
+        defer {
+            close(primary)
+            close(secondary)
+        }
         #expect(TerminalColor.isTTY(secondary))
         let pipe = Pipe()
         #expect(!TerminalColor.isTTY(pipe.fileHandleForWriting.fileDescriptor))
@@ -48,14 +52,16 @@ import Testing
 
     @Test func theEnvironmentAndExitStatusComeThrough() throws {
         let environment = PseudoTerminal.environment(["NO_COLOR": "1", "TERM": "xterm-256color"])
-        let output = try PseudoTerminal.run("/bin/sh", ["-c", "echo \"$NO_COLOR $TERM\"; exit 3"],
-                                            environment: environment)
+        let output = try PseudoTerminal.run(
+            "/bin/sh", ["-c", "echo \"$NO_COLOR $TERM\"; exit 3"],
+            environment: environment)
         #expect(output.text == "1 xterm-256color\n")
         #expect(output.status == 3)
     }
 
     @Test func longOutputIsCapturedWhole() throws {
-        let output = try PseudoTerminal.run("/bin/sh", ["-c", "i=0; while [ $i -lt 2000 ]; do echo line$i; i=$((i+1)); done"])
+        let output = try PseudoTerminal.run(
+            "/bin/sh", ["-c", "i=0; while [ $i -lt 2000 ]; do echo line$i; i=$((i+1)); done"])
         let lines = output.text.split(separator: "\n")
         #expect(lines.count == 2000)
         #expect(lines.last == "line1999")
@@ -71,25 +77,31 @@ struct HeatmapColorEndToEndTests {
 
     /// The built `mha-cli`, next to the test bundle in .build/<config>/.
     func binary() throws -> String {
-        let folders = [Bundle.main.bundleURL, Bundle.main.bundleURL.deletingLastPathComponent(),
-                       URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()]
+        let folders = [
+            Bundle.main.bundleURL, Bundle.main.bundleURL.deletingLastPathComponent(),
+            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent(),
+        ]
         let candidates = folders.map { $0.appendingPathComponent("mha-cli").path }
-        return try #require(candidates.first { FileManager.default.isExecutableFile(atPath: $0) },
-                            "mha-cli not built next to the tests; looked at \(candidates)")
+        return try #require(
+            candidates.first { FileManager.default.isExecutableFile(atPath: $0) },
+            "mha-cli not built next to the tests; looked at \(candidates)")
     }
 
     /// A 4-token, d_model = 4, 2-head bundle written by hand as JSON (docs/contract.md keys).
     func bundle() throws -> String {
         func json(_ m: Matrix<Double>) -> String {
-            "[" + (0..<m.rows).map { i in "[" + (0..<m.columns).map { String(m[i, $0]) }.joined(separator: ", ") + "]" }
+            "["
+                + (0..<m.rows).map { i in "[" + (0..<m.columns).map { String(m[i, $0]) }.joined(separator: ", ") + "]" }
                 .joined(separator: ", ") + "]"
         }
         let x = Matrix<Double>(rows: 4, columns: 4) { i, j in Double((i * 5 + j * 3) % 7) / 7 }
         let w = Matrix<Double>(rows: 4, columns: 4) { i, j in i == j ? 1 : 0.1 * Double(i - j) }
-        let text = "{\"x\": \(json(x)), \"wq\": \(json(w)), \"wk\": \(json(w)), \"wv\": \(json(w)), "
+        let text =
+            "{\"x\": \(json(x)), \"wq\": \(json(w)), \"wk\": \(json(w)), \"wv\": \(json(w)), "
             + "\"wo\": \(json(w)), \"heads\": 2}"
         let url = FileManager.default.temporaryDirectory
-            .appendingPathComponent("mha-cli-heatmap-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString).json")
+            .appendingPathComponent(
+                "mha-cli-heatmap-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString).json")
         try text.write(to: url, atomically: true, encoding: .utf8)
         return url.path
     }
@@ -102,7 +114,8 @@ struct HeatmapColorEndToEndTests {
     @Test func colourOnATerminal() throws {
         let file = try bundle()
         defer { try? FileManager.default.removeItem(atPath: file) }
-        let output = try PseudoTerminal.run(try binary(), ["run", "--bundle", file, "--heatmap"], environment: environment())
+        let output = try PseudoTerminal.run(
+            try binary(), ["run", "--bundle", file, "--heatmap"], environment: environment())
         #expect(output.status == 0)
         #expect(output.text.contains(colorCode))
         #expect(output.text.contains("head 2 of 2"))
@@ -111,7 +124,8 @@ struct HeatmapColorEndToEndTests {
     @Test func noColourInAPipe() throws {
         let file = try bundle()
         defer { try? FileManager.default.removeItem(atPath: file) }
-        let output = try PseudoTerminal.runPiped(try binary(), ["run", "--bundle", file, "--heatmap"], environment: environment())
+        let output = try PseudoTerminal.runPiped(
+            try binary(), ["run", "--bundle", file, "--heatmap"], environment: environment())
         #expect(output.status == 0)
         #expect(output.text.contains("head 1 of 2"))
         #expect(!output.text.contains("\u{1B}"))
@@ -120,8 +134,9 @@ struct HeatmapColorEndToEndTests {
     @Test func noColourWithNoColorSet() throws {
         let file = try bundle()
         defer { try? FileManager.default.removeItem(atPath: file) }
-        let output = try PseudoTerminal.run(try binary(), ["run", "--bundle", file, "--heatmap"],
-                                            environment: environment(["NO_COLOR": "1"]))
+        let output = try PseudoTerminal.run(
+            try binary(), ["run", "--bundle", file, "--heatmap"],
+            environment: environment(["NO_COLOR": "1"]))
         #expect(output.status == 0)
         #expect(output.text.contains("head 1 of 2"))
         #expect(!output.text.contains(colorCode))
@@ -130,8 +145,9 @@ struct HeatmapColorEndToEndTests {
     @Test func noColourWithTheFlag() throws {
         let file = try bundle()
         defer { try? FileManager.default.removeItem(atPath: file) }
-        let output = try PseudoTerminal.run(try binary(), ["run", "--bundle", file, "--heatmap", "--no-color"],
-                                            environment: environment())
+        let output = try PseudoTerminal.run(
+            try binary(), ["run", "--bundle", file, "--heatmap", "--no-color"],
+            environment: environment())
         #expect(output.status == 0)
         #expect(output.text.contains("head 1 of 2"))
         #expect(!output.text.contains(colorCode))

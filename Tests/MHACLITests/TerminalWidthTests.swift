@@ -1,7 +1,8 @@
-import Testing
-@testable import MHACLI
 import MHACore
 import MHAFormats
+import Testing
+
+@testable import MHACLI
 
 /// Wide characters (CJK) take two terminal columns, so tables and heatmaps stay aligned.
 @Suite struct TerminalWidthTests {
@@ -22,7 +23,8 @@ import MHAFormats
 
     @Test func heatmapRowsLineUpWithWideLabels() throws {
         let m = try Matrix<Double>([[1, 0, 0], [0.5, 0.5, 0], [0.25, 0.25, 0.5]])
-        let text = HeatmapRenderer.render(weights: [m], queryPositions: [0, 1, 2], tokens: ["猫猫", "犬", "a"], color: false)
+        let text = HeatmapRenderer.render(
+            weights: [m], queryPositions: [0, 1, 2], tokens: ["猫猫", "犬", "a"], color: false)
         let rows = text.split(separator: "\n").filter { $0.contains("│") }
         #expect(rows.count == 3)
         #expect(Set(rows.map { String($0).terminalWidth }).count == 1, "\(rows)")

@@ -1,14 +1,19 @@
 import Foundation
+import Testing
+
 #if canImport(FoundationXML)
 import FoundationXML
 #endif
-import Testing
 
 /// `--format latex|markdown|svg` and `--heatmap FILE.svg` through the built binary.
 @Suite struct WriteUpTests {
     static let bundle = BuiltBinary.packageRoot.appendingPathComponent("examples/two-heads/bundle.json").path
-    static let pdflatex = ["/usr/bin/pdflatex", "/usr/local/bin/pdflatex"].first { FileManager.default.isExecutableFile(atPath: $0) }
-    static let rsvg = ["/usr/bin/rsvg-convert", "/usr/local/bin/rsvg-convert"].first { FileManager.default.isExecutableFile(atPath: $0) }
+    static let pdflatex = ["/usr/bin/pdflatex", "/usr/local/bin/pdflatex"].first {
+        FileManager.default.isExecutableFile(atPath: $0)
+    }
+    static let rsvg = ["/usr/bin/rsvg-convert", "/usr/local/bin/rsvg-convert"].first {
+        FileManager.default.isExecutableFile(atPath: $0)
+    }
 
     /// A deterministic CSV matrix with values in [−1, 1].
     static func csv(rows: Int, columns: Int) -> String {
@@ -28,21 +33,29 @@ import Testing
     @Test func heatmapFileAndOutputOnTheSameFileAreRefused() throws {
         let folder = try BuiltBinary.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let outcome = try BuiltBinary.run(["run", "--bundle", Self.bundle, "-o", "same.svg", "--heatmap", "./same.svg"], in: folder)
+        let outcome = try BuiltBinary.run(
+            ["run", "--bundle", Self.bundle, "-o", "same.svg", "--heatmap", "./same.svg"], in: folder)
         #expect(outcome.status == 64)
-        #expect(outcome.stderr == "mha-cli: error: --heatmap ./same.svg and -o same.svg name the same file; one would overwrite the other\n")
+        #expect(
+            outcome.stderr
+                == "mha-cli: error: --heatmap ./same.svg and -o same.svg name the same file; one would overwrite the other\n"
+        )
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).isEmpty)
     }
 
     @Test func latexHasACaptionedBmatrixPerPartAtThePrecisionAsked() throws {
-        let outcome = try BuiltBinary.run(["run", "--bundle", Self.bundle, "--format", "latex", "--precision", "3",
-                                           "--show", "weights,heads,output"])
+        let outcome = try BuiltBinary.run([
+            "run", "--bundle", Self.bundle, "--format", "latex", "--precision", "3",
+            "--show", "weights,heads,output",
+        ])
         #expect(outcome.status == 0, "\(outcome.stderr)")
         let tex = outcome.stdout
         #expect(tex.components(separatedBy: "\\begin{bmatrix}").count - 1 == 5)  // 2 weights, 2 heads, output
         #expect(tex.components(separatedBy: "\\caption{").count - 1 == 5)
         #expect(tex.contains("\\caption{weights 1 of 2, $3 \\times 3$"))
-        let entries = tex.split(separator: "\n").filter { $0.hasSuffix(" \\\\") }.flatMap { $0.dropLast(3).split(separator: "&") }
+        let entries = tex.split(separator: "\n").filter { $0.hasSuffix(" \\\\") }.flatMap {
+            $0.dropLast(3).split(separator: "&")
+        }
         #expect(!entries.isEmpty)
         for entry in entries {
             let number = entry.trimmingCharacters(in: .whitespaces)
@@ -55,18 +68,26 @@ import Testing
         let folder = try BuiltBinary.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         // Every part, and a 20 × 16 output that is elided (\cdots, \vdots, \ddots).
-        let tex = try BuiltBinary.run(["run", "--bundle", Self.bundle, "--format", "latex", "--show", "qkv,scores,weights,heads,concat,output",
-                                       "--causal", "--tokens", "a_1,b&c,%d"])
+        let tex = try BuiltBinary.run([
+            "run", "--bundle", Self.bundle, "--format", "latex", "--show", "qkv,scores,weights,heads,concat,output",
+            "--causal", "--tokens", "a_1,b&c,%d",
+        ])
         #expect(tex.status == 0, "\(tex.stderr)")
         try tex.stdout.write(to: folder.appendingPathComponent("parts.tex"), atomically: true, encoding: .utf8)
-        let large = try BuiltBinary.run(["run", "--weights", "random:3", "-x", "-", "--heads", "4", "--format", "latex", "--show", "weights,output"],
-                                        stdin: Self.csv(rows: 20, columns: 16))
+        let large = try BuiltBinary.run(
+            [
+                "run", "--weights", "random:3", "-x", "-", "--heads", "4", "--format", "latex", "--show",
+                "weights,output",
+            ],
+            stdin: Self.csv(rows: 20, columns: 16))
         #expect(large.status == 0, "\(large.stderr)")
-        #expect(large.stdout.contains("\\ddots") && large.stdout.contains("\\vdots") && large.stdout.contains("\\cdots"))
+        #expect(
+            large.stdout.contains("\\ddots") && large.stdout.contains("\\vdots") && large.stdout.contains("\\cdots"))
         try large.stdout.write(to: folder.appendingPathComponent("large.tex"), atomically: true, encoding: .utf8)
         for name in ["parts", "large"] {
-            let outcome = try BuiltBinary.launch(URL(fileURLWithPath: try #require(Self.pdflatex)),
-                                                 ["-interaction=nonstopmode", "-halt-on-error", "\(name).tex"], in: folder)
+            let outcome = try BuiltBinary.launch(
+                URL(fileURLWithPath: try #require(Self.pdflatex)),
+                ["-interaction=nonstopmode", "-halt-on-error", "\(name).tex"], in: folder)
             #expect(outcome.status == 0, "\(name).tex: \(outcome.stdout.suffix(800))")
             #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("\(name).pdf").path))
         }
@@ -78,8 +99,9 @@ import Testing
         defer { try? FileManager.default.removeItem(at: folder) }
         let example = BuiltBinary.packageRoot.appendingPathComponent("examples/latex-write-up/expected")
         try FileManager.default.copyItem(at: example, to: folder.appendingPathComponent("example.tex"))
-        let outcome = try BuiltBinary.launch(URL(fileURLWithPath: try #require(Self.pdflatex)),
-                                             ["-interaction=nonstopmode", "-halt-on-error", "example.tex"], in: folder)
+        let outcome = try BuiltBinary.launch(
+            URL(fileURLWithPath: try #require(Self.pdflatex)),
+            ["-interaction=nonstopmode", "-halt-on-error", "example.tex"], in: folder)
         #expect(outcome.status == 0, "\(outcome.stdout.suffix(800))")
     }
 
@@ -89,8 +111,10 @@ import Testing
     }
 
     @Test func markdownIsATablePerPartWithTokenLabels() throws {
-        let outcome = try BuiltBinary.run(["run", "--bundle", Self.bundle, "--format", "markdown", "--show", "weights,output",
-                                           "--tokens", "The,c|t,sat"])
+        let outcome = try BuiltBinary.run([
+            "run", "--bundle", Self.bundle, "--format", "markdown", "--show", "weights,output",
+            "--tokens", "The,c|t,sat",
+        ])
         #expect(outcome.status == 0, "\(outcome.stderr)")
         let lines = outcome.stdout.split(separator: "\n", omittingEmptySubsequences: false)
         #expect(lines.filter { $0.hasPrefix("### ") }.count == 3)
@@ -107,19 +131,25 @@ import Testing
         let folder = try BuiltBinary.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let file = folder.appendingPathComponent("heat.svg")
-        let outcome = try BuiltBinary.run(["run", "--bundle", Self.bundle, "--tokens", "The,<cat>,sat", "--heatmap", file.path,
-                                           "--show", "output"])
+        let outcome = try BuiltBinary.run([
+            "run", "--bundle", Self.bundle, "--tokens", "The,<cat>,sat", "--heatmap", file.path,
+            "--show", "output",
+        ])
         #expect(outcome.status == 0, "\(outcome.stderr)")
         #expect(outcome.stdout.contains("output = concat · W^o"))  // the text report still goes to stdout
         let svg = try SVGSummary(file)
         #expect(svg.root == "svg")
         #expect(svg.cellTitles.count == 2 * 3 * 3)
         #expect(svg.cellTitles.contains { $0.hasPrefix("head 2, query 1 “<cat>” → key 0 “The”: 0.") })
-        #expect(svg.texts.contains("<cat>") && svg.texts.contains { $0.hasPrefix("colour: weight relative to each head") })
+        #expect(
+            svg.texts.contains("<cat>") && svg.texts.contains { $0.hasPrefix("colour: weight relative to each head") })
 
         let tokens = (0..<64).map { "t\($0)" }.joined(separator: ",")
-        let big = try BuiltBinary.run(["run", "--weights", "random:1", "-x", "-", "--heads", "2", "--causal", "--format", "svg",
-                                       "--tokens", tokens, "--heatmap-scale", "absolute"], stdin: Self.csv(rows: 64, columns: 4))
+        let big = try BuiltBinary.run(
+            [
+                "run", "--weights", "random:1", "-x", "-", "--heads", "2", "--causal", "--format", "svg",
+                "--tokens", tokens, "--heatmap-scale", "absolute",
+            ], stdin: Self.csv(rows: 64, columns: 4))
         #expect(big.status == 0, "\(big.stderr)")
         let bigFile = folder.appendingPathComponent("big.svg")
         try big.stdout.write(to: bigFile, atomically: true, encoding: .utf8)
@@ -136,7 +166,8 @@ import Testing
         defer { try? FileManager.default.removeItem(at: folder) }
         let svg = try BuiltBinary.run(["run", "--bundle", Self.bundle, "--tokens", "The,cat,sat", "--format", "svg"])
         try svg.stdout.write(to: folder.appendingPathComponent("h.svg"), atomically: true, encoding: .utf8)
-        let outcome = try BuiltBinary.launch(URL(fileURLWithPath: try #require(Self.rsvg)), ["h.svg", "-o", "h.png"], in: folder)
+        let outcome = try BuiltBinary.launch(
+            URL(fileURLWithPath: try #require(Self.rsvg)), ["h.svg", "-o", "h.png"], in: folder)
         #expect(outcome.status == 0, "\(outcome.stderr)")
         let png = try Data(contentsOf: folder.appendingPathComponent("h.png"))
         #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47]))
@@ -151,8 +182,10 @@ import Testing
             #expect(outcome.status == 0 && outcome.stdout.isEmpty, "\(name): \(outcome.stderr)")
             #expect(try String(contentsOfFile: path, encoding: .utf8).hasPrefix(start), "\(name)")
         }
-        let clash = try BuiltBinary.run(["run", "--bundle", Self.bundle, "-o", folder.appendingPathComponent("b.tex").path,
-                                         "--format", "markdown"])
+        let clash = try BuiltBinary.run([
+            "run", "--bundle", Self.bundle, "-o", folder.appendingPathComponent("b.tex").path,
+            "--format", "markdown",
+        ])
         #expect(clash.status == 64 && clash.stderr.contains("--format markdown contradicts -o"))
         #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("b.tex").path))
     }
@@ -168,7 +201,9 @@ import Testing
         ] {
             let outcome = try BuiltBinary.run(["run", "--bundle", Self.bundle] + arguments)
             #expect(outcome.status == 64, "\(arguments)")
-            #expect(outcome.stderr.contains(message) && outcome.stderr.split(separator: "\n").count == 1, "\(outcome.stderr)")
+            #expect(
+                outcome.stderr.contains(message) && outcome.stderr.split(separator: "\n").count == 1,
+                "\(outcome.stderr)")
         }
     }
 }
@@ -199,13 +234,17 @@ struct SVGSummary {
         var texts: [String] = []
         var minimumCellSize = Double.infinity
 
-        func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
-                    attributes: [String: String] = [:]) {
+        func parser(
+            _ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
+            attributes: [String: String] = [:]
+        ) {
             elements.append(name)
             stack.append(name)
             text = ""
             if name == "rect", attributes["fill"] != "none", attributes["fill"] != "white",
-               let width = attributes["width"].flatMap(Double.init), attributes["height"] == attributes["width"], width < 100 {
+                let width = attributes["width"].flatMap(Double.init), attributes["height"] == attributes["width"],
+                width < 100
+            {
                 minimumCellSize = min(minimumCellSize, width)
             }
         }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import MHACore
 
 @Suite struct MatrixTests {

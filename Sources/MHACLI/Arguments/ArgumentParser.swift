@@ -30,7 +30,9 @@ enum ArgumentParser {
                 let candidates = spec.options.map(\.longFlag)
                 throw .unknownOption(name, suggestion: Suggestion.nearest(to: name, among: candidates))
             }
-            guard option.repeatable || parsed.occurrences[option.long] == nil else { throw .repeated(option: option.longFlag) }
+            guard option.repeatable || parsed.occurrences[option.long] == nil else {
+                throw .repeated(option: option.longFlag)
+            }
             if option.takesValue {
                 let value: String
                 if let inlineValue {
@@ -43,9 +45,12 @@ enum ArgumentParser {
                 } else {
                     throw .missingValue(option: option.display)
                 }
-                if let allowed = option.allowedValues, !(option.valueIsOptional && value.isEmpty), !allowed.contains(value) {
-                    throw .invalidValue(value: value, option: option.display,
-                                        reason: "expected one of \(allowed.joined(separator: ", "))")
+                if let allowed = option.allowedValues, !(option.valueIsOptional && value.isEmpty),
+                    !allowed.contains(value)
+                {
+                    throw .invalidValue(
+                        value: value, option: option.display,
+                        reason: "expected one of \(allowed.joined(separator: ", "))")
                 }
                 parsed.occurrences[option.long, default: []].append(value)
             } else {
@@ -75,7 +80,7 @@ enum ArgumentParser {
     /// (argument, nil).
     private static func split(_ argument: String) -> (name: String, value: String?) {
         guard let equals = argument.firstIndex(of: "="),
-              argument.hasPrefix("--") || argument.distance(from: argument.startIndex, to: equals) == 2
+            argument.hasPrefix("--") || argument.distance(from: argument.startIndex, to: equals) == 2
         else { return (argument, nil) }
         return (String(argument[..<equals]), String(argument[argument.index(after: equals)...]))
     }

@@ -15,8 +15,10 @@ struct CommandSpec: Sendable {
     let subcommands: [CommandSpec]
 
     /// A command declaration; `-h, --help` is appended to `options`.
-    init(name: String, abstract: String, discussion: String = "", arguments: [ArgumentSpec] = [],
-         options: [any DeclaredOption] = [], subcommands: [CommandSpec] = []) {
+    init(
+        name: String, abstract: String, discussion: String = "", arguments: [ArgumentSpec] = [],
+        options: [any DeclaredOption] = [], subcommands: [CommandSpec] = []
+    ) {
         self.name = name
         self.abstract = abstract
         self.discussion = discussion

@@ -31,29 +31,30 @@ enum CompletionScripts {
             let label = command.name == root.name ? "\"\"" : command.name
             let words = command.options.flatMap(flags) + (command.name == root.name ? root.subcommands.map(\.name) : [])
             let helpWords = command.name == "help" ? root.subcommands.map(\.name) : []
-            cases.append("""
-                    \(label))
-                        case "$prev" in
-            \(bashValueCases(command))
-                        esac
-                        COMPREPLY=( $(compgen -W "\((words + helpWords).joined(separator: " "))" -- "$cur") ) ;;
-            """)
+            cases.append(
+                """
+                        \(label))
+                            case "$prev" in
+                \(bashValueCases(command))
+                            esac
+                            COMPREPLY=( $(compgen -W "\((words + helpWords).joined(separator: " "))" -- "$cur") ) ;;
+                """)
         }
         return """
-        # bash completion for \(root.name); load with: source <(\(root.name) --generate-completion-script bash)
-        \(function)() {
-            local cur="${COMP_WORDS[COMP_CWORD]}" prev="${COMP_WORDS[COMP_CWORD-1]}" sub="" i
-            for (( i = 1; i < COMP_CWORD; i++ )); do
-                case "${COMP_WORDS[i]}" in \(root.subcommands.map(\.name).joined(separator: "|"))) sub="${COMP_WORDS[i]}"; break ;; esac
-            done
-            case "$sub" in
-        \(cases.joined(separator: "\n"))
-            esac
-        }
-        complete -o default -F \(function) \(root.name)
-        # subcommands: \(names)
+            # bash completion for \(root.name); load with: source <(\(root.name) --generate-completion-script bash)
+            \(function)() {
+                local cur="${COMP_WORDS[COMP_CWORD]}" prev="${COMP_WORDS[COMP_CWORD-1]}" sub="" i
+                for (( i = 1; i < COMP_CWORD; i++ )); do
+                    case "${COMP_WORDS[i]}" in \(root.subcommands.map(\.name).joined(separator: "|"))) sub="${COMP_WORDS[i]}"; break ;; esac
+                done
+                case "$sub" in
+            \(cases.joined(separator: "\n"))
+                esac
+            }
+            complete -o default -F \(function) \(root.name)
+            # subcommands: \(names)
 
-        """
+            """
     }
 
     /// The `case "$prev"` arms completing option values for one command.
@@ -63,7 +64,8 @@ enum CompletionScripts {
             let reply: String
             switch option.completion {
             case .file: reply = "COMPREPLY=( $(compgen -f -- \"$cur\") ); return"
-            case let .words(words): reply = "COMPREPLY=( $(compgen -W \"\(words.joined(separator: " "))\" -- \"$cur\") ); return"
+            case let .words(words):
+                reply = "COMPREPLY=( $(compgen -W \"\(words.joined(separator: " "))\" -- \"$cur\") ); return"
             case let .commaList(words): reply = bashCommaList(words)
             case .none: reply = "COMPREPLY=(); return"
             }
@@ -88,33 +90,33 @@ enum CompletionScripts {
             "        (\(command.name)) _arguments -s \(command.options.map(zshSpec).joined(separator: " ")) ;;"
         }.joined(separator: "\n")
         return """
-        #compdef \(root.name)
-        # zsh completion for \(root.name): put in a directory of $fpath as _\(root.name), or
-        # source it after compinit: source <(\(root.name) --generate-completion-script zsh)
-        \(function)() {
-            local -a subcommands
-            subcommands=(\(subcommands))
-            if (( CURRENT == 2 )); then
-                _describe -t commands 'subcommand' subcommands
-                _arguments \(root.options.map(zshSpec).joined(separator: " "))
-                return
+            #compdef \(root.name)
+            # zsh completion for \(root.name): put in a directory of $fpath as _\(root.name), or
+            # source it after compinit: source <(\(root.name) --generate-completion-script zsh)
+            \(function)() {
+                local -a subcommands
+                subcommands=(\(subcommands))
+                if (( CURRENT == 2 )); then
+                    _describe -t commands 'subcommand' subcommands
+                    _arguments \(root.options.map(zshSpec).joined(separator: " "))
+                    return
+                fi
+                local sub=${words[2]}
+                shift words
+                (( CURRENT-- ))
+                case $sub in
+            \(cases)
+                esac
+            }
+            if [[ ${funcstack[1]-} == _\(root.name) ]]; then
+                \(function) "$@"
+            elif (( $+functions[compdef] )); then
+                compdef \(function) \(root.name)
+            else
+                print -u2 "\(root.name): zsh completion needs compinit first: autoload -Uz compinit && compinit"
             fi
-            local sub=${words[2]}
-            shift words
-            (( CURRENT-- ))
-            case $sub in
-        \(cases)
-            esac
-        }
-        if [[ ${funcstack[1]-} == _\(root.name) ]]; then
-            \(function) "$@"
-        elif (( $+functions[compdef] )); then
-            compdef \(function) \(root.name)
-        else
-            print -u2 "\(root.name): zsh completion needs compinit first: autoload -Uz compinit && compinit"
-        fi
 
-        """
+            """
     }
 
     /// One `_arguments` spec: `'(-x --input)'{-x,--input}'[help]:file:_files'`.
@@ -125,7 +127,8 @@ enum CompletionScripts {
             switch option.completion {
             case .file: action = ":\(valueName):_files"
             case let .words(words): action = ":\(valueName):(\(words.joined(separator: " ")))"
-            case let .commaList(words): action = ":\(valueName):_values -s , \(valueName) \(words.joined(separator: " "))"
+            case let .commaList(words):
+                action = ":\(valueName):_values -s , \(valueName) \(words.joined(separator: " "))"
             case .none: action = ":\(valueName): "
             }
         }
@@ -147,17 +150,22 @@ enum CompletionScripts {
     static func fish(_ root: CommandSpec) -> String {
         let program = root.name
         let names = root.subcommands.map(\.name).joined(separator: " ")
-        var lines = ["# fish completion for \(program); save as ~/.config/fish/completions/\(program).fish",
-                     "complete -c \(program) -f"]
+        var lines = [
+            "# fish completion for \(program); save as ~/.config/fish/completions/\(program).fish",
+            "complete -c \(program) -f",
+        ]
         for command in root.subcommands {
-            lines.append("complete -c \(program) -n 'not __fish_seen_subcommand_from \(names)' -a \(command.name) -d '\(fishEscape(command.abstract))'")
+            lines.append(
+                "complete -c \(program) -n 'not __fish_seen_subcommand_from \(names)' -a \(command.name) -d '\(fishEscape(command.abstract))'"
+            )
         }
         for option in root.options {
             lines.append(fishOption(option, program: program, condition: "not __fish_seen_subcommand_from \(names)"))
         }
         for command in root.subcommands {
             for option in command.options {
-                lines.append(fishOption(option, program: program, condition: "__fish_seen_subcommand_from \(command.name)"))
+                lines.append(
+                    fishOption(option, program: program, condition: "__fish_seen_subcommand_from \(command.name)"))
             }
         }
         return lines.joined(separator: "\n") + "\n"
@@ -170,7 +178,8 @@ enum CompletionScripts {
         switch (option.takesValue, option.completion) {
         case (false, _): break
         case (true, .file): line += " -r -F"
-        case let (true, .words(words)), let (true, .commaList(words)): line += " -x -a '\(words.joined(separator: " "))'"
+        case let (true, .words(words)), let (true, .commaList(words)):
+            line += " -x -a '\(words.joined(separator: " "))'"
         case (true, .none): line += " -x"
         }
         return line + " -d '\(fishEscape(option.help))'"

@@ -14,27 +14,34 @@ enum HelpRenderer {
         var overview = wrap(spec.abstract.split(separator: " ").map(String.init), first: "OVERVIEW:", indent: "")
         if !spec.discussion.isEmpty {
             let paragraphs = spec.discussion.components(separatedBy: "\n\n")
-            overview += "\n\n" + paragraphs.map { paragraph in
-                let words = paragraph.split(whereSeparator: \.isWhitespace).map(String.init)
-                return wrap(Array(words.dropFirst()), first: words.first ?? "", indent: "")
-            }.joined(separator: "\n\n")
+            overview +=
+                "\n\n"
+                + paragraphs.map { paragraph in
+                    let words = paragraph.split(whereSeparator: \.isWhitespace).map(String.init)
+                    return wrap(Array(words.dropFirst()), first: words.first ?? "", indent: "")
+                }.joined(separator: "\n\n")
         }
         sections.append(overview)
         sections.append(usage(for: spec, path: path))
         if !spec.arguments.isEmpty {
-            sections.append("ARGUMENTS:\n" + spec.arguments.map { row("<\($0.name)>", $0.help) }.joined(separator: "\n"))
+            sections.append(
+                "ARGUMENTS:\n" + spec.arguments.map { row("<\($0.name)>", $0.help) }.joined(separator: "\n"))
         }
         sections.append("OPTIONS:\n" + spec.options.map { row($0.helpLabel, optionHelp($0)) }.joined(separator: "\n"))
         if !spec.subcommands.isEmpty {
             let rows = spec.subcommands.map { row($0.name, $0.abstract) }.joined(separator: "\n")
-            sections.append("SUBCOMMANDS:\n" + rows + "\n\n  See '\(path.joined(separator: " ")) help <subcommand>' for detailed help.")
+            sections.append(
+                "SUBCOMMANDS:\n" + rows
+                    + "\n\n  See '\(path.joined(separator: " ")) help <subcommand>' for detailed help.")
         }
         return sections.joined(separator: "\n\n") + "\n"
     }
 
     /// `USAGE: mha-cli run [--input <file>] …`, wrapped and indented under itself.
     static func usage(for spec: CommandSpec, path: [String]) -> String {
-        var words = spec.declaredOptions.map { "[\($0.shortFlag ?? $0.display)\($0.shortFlag != nil && $0.takesValue ? " <\($0.valueName ?? "")>" : "")]" }
+        var words = spec.declaredOptions.map {
+            "[\($0.shortFlag ?? $0.display)\($0.shortFlag != nil && $0.takesValue ? " <\($0.valueName ?? "")>" : "")]"
+        }
         words += spec.arguments.map { $0.isOptional ? "[<\($0.name)>]" : "<\($0.name)>" }
         if !spec.subcommands.isEmpty { words.append("<subcommand>") }
         let prefix = "USAGE: " + path.joined(separator: " ")

@@ -23,8 +23,10 @@ enum ManualPage {
             lines += [".SH \"\(escape(root.name)) \(escape(command.name))\"", escape(command.abstract)]
             lines += paragraphs(command.discussion)
             for argument in command.arguments {
-                lines += [".TP", "\\fI\(escape(argument.name))\\fR" + (argument.isOptional ? " (optional)" : ""),
-                          escape(argument.help)]
+                lines += [
+                    ".TP", "\\fI\(escape(argument.name))\\fR" + (argument.isOptional ? " (optional)" : ""),
+                    escape(argument.help),
+                ]
             }
             lines += options(command.options)
         }
@@ -45,7 +47,8 @@ enum ManualPage {
     /// `.TP` entries: the flags in bold, the value in italics, then the help with values and default.
     private static func options(_ options: [OptionSpec]) -> [String] {
         options.flatMap { option -> [String] in
-            var label = (option.shortFlag.map { "\\fB\(escape($0))\\fR, " } ?? "") + "\\fB\(escape(option.longFlag))\\fR"
+            var label =
+                (option.shortFlag.map { "\\fB\(escape($0))\\fR, " } ?? "") + "\\fB\(escape(option.longFlag))\\fR"
             if let value = option.valueName { label += " \\fI\(escape(value))\\fR" }
             return [".TP", label, escape(HelpRenderer.optionHelp(option))]
         }

@@ -38,20 +38,24 @@ struct OptionSpec: Sendable, Equatable {
 
     /// A flag: present or absent, no value.
     static func flag(_ long: String, short: Character? = nil, help: String) -> OptionSpec {
-        OptionSpec(long: long, short: short, valueName: nil, help: help, defaultValue: nil,
-                   allowedValues: nil, completion: .none)
+        OptionSpec(
+            long: long, short: short, valueName: nil, help: help, defaultValue: nil,
+            allowedValues: nil, completion: .none)
     }
 
     /// An option with a value.
     /// - Parameters:
     ///   - valueName: the placeholder in help (`file`, `n`).
     ///   - values: if given, the only accepted values (and the completion words).
-    static func value(_ long: String, short: Character? = nil, _ valueName: String, help: String,
-                      default defaultValue: String? = nil, values: [String]? = nil,
-                      completion: Completion = .none, repeatable: Bool = false) -> OptionSpec {
-        OptionSpec(long: long, short: short, valueName: valueName, help: help,
-                   defaultValue: defaultValue, allowedValues: values,
-                   completion: values.map { .words($0) } ?? completion, repeatable: repeatable)
+    static func value(
+        _ long: String, short: Character? = nil, _ valueName: String, help: String,
+        default defaultValue: String? = nil, values: [String]? = nil,
+        completion: Completion = .none, repeatable: Bool = false
+    ) -> OptionSpec {
+        OptionSpec(
+            long: long, short: short, valueName: valueName, help: help,
+            defaultValue: defaultValue, allowedValues: values,
+            completion: values.map { .words($0) } ?? completion, repeatable: repeatable)
     }
 
     /// The same option with a value that may be left out (`--heatmap [<file.svg>]`).

@@ -47,11 +47,16 @@ extension OptionSpec {
 
 extension Option where Value == String {
     /// A value taken as written (a path, a name).
-    static func string(_ long: String, short: Character? = nil, _ valueName: String, help: String,
-                       default defaultValue: String? = nil, completion: OptionSpec.Completion = .none,
-                       repeatable: Bool = false) -> Option {
-        Option(.value(long, short: short, valueName, help: help, default: defaultValue, completion: completion,
-                      repeatable: repeatable)) { text, _ in text }
+    static func string(
+        _ long: String, short: Character? = nil, _ valueName: String, help: String,
+        default defaultValue: String? = nil, completion: OptionSpec.Completion = .none,
+        repeatable: Bool = false
+    ) -> Option {
+        Option(
+            .value(
+                long, short: short, valueName, help: help, default: defaultValue, completion: completion,
+                repeatable: repeatable)
+        ) { text, _ in text }
     }
 
     /// A file path (`-` reads stdin or writes stdout where the command says so).
@@ -63,16 +68,23 @@ extension Option where Value == String {
 extension Option where Value == Int {
     /// An integer of at least `minimum`, when given (zero or negative values otherwise reach
     /// the caller, whose message may explain them better).
-    static func integer(_ long: String, short: Character? = nil, _ valueName: String, minimum: Int? = nil,
-                        help: String, default defaultValue: String? = nil) -> Option {
-        Option(.value(long, short: short, valueName, help: help, default: defaultValue)) { text, spec throws(UsageError) in
+    static func integer(
+        _ long: String, short: Character? = nil, _ valueName: String, minimum: Int? = nil,
+        help: String, default defaultValue: String? = nil
+    ) -> Option {
+        Option(.value(long, short: short, valueName, help: help, default: defaultValue)) {
+            text, spec throws(UsageError) in
             guard let minimum else {
                 guard let value = Int(text) else { throw spec.invalid(text, "expected an integer") }
                 return value
             }
             guard let value = Int(text), value >= minimum else {
-                let kind = minimum == 1 ? "a positive integer" : minimum == 0 ? "a non-negative integer"
-                    : "an integer ≥ \(minimum)"
+                let kind =
+                    minimum == 1
+                    ? "a positive integer"
+                    : minimum == 0
+                        ? "a non-negative integer"
+                        : "an integer ≥ \(minimum)"
                 throw spec.invalid(text, "expected \(kind)")
             }
             return value
@@ -80,8 +92,10 @@ extension Option where Value == Int {
     }
 
     /// An integer in `range`.
-    static func integer(_ long: String, _ valueName: String, in range: ClosedRange<Int>, help: String,
-                        default defaultValue: String? = nil) -> Option {
+    static func integer(
+        _ long: String, _ valueName: String, in range: ClosedRange<Int>, help: String,
+        default defaultValue: String? = nil
+    ) -> Option {
         Option(.value(long, valueName, help: help, default: defaultValue)) { text, spec throws(UsageError) in
             guard let value = Int(text), range.contains(value) else {
                 throw spec.invalid(text, "expected an integer from \(range.lowerBound) to \(range.upperBound)")
@@ -93,8 +107,10 @@ extension Option where Value == Int {
 
 extension Option where Value == Double {
     /// A finite number.
-    static func number(_ long: String, _ valueName: String, help: String,
-                       default defaultValue: String? = nil) -> Option {
+    static func number(
+        _ long: String, _ valueName: String, help: String,
+        default defaultValue: String? = nil
+    ) -> Option {
         Option(.value(long, valueName, help: help, default: defaultValue)) { text, spec throws(UsageError) in
             guard let value = Double(text), value.isFinite else { throw spec.invalid(text, "expected a finite number") }
             return value
@@ -104,10 +120,13 @@ extension Option where Value == Double {
 
 extension Option where Value: RawRepresentable, Value.RawValue == String {
     /// One of `values` by its raw value (help lists them; the parser refuses others).
-    static func choice(_ long: String, _ valueName: String, help: String, default defaultValue: String? = nil,
-                       values: [Value]) -> Option {
+    static func choice(
+        _ long: String, _ valueName: String, help: String, default defaultValue: String? = nil,
+        values: [Value]
+    ) -> Option {
         let names = values.map(\.rawValue)
-        return Option(.value(long, valueName, help: help, default: defaultValue, values: names)) { text, spec throws(UsageError) in
+        return Option(.value(long, valueName, help: help, default: defaultValue, values: names)) {
+            text, spec throws(UsageError) in
             guard names.contains(text), let value = Value(rawValue: text) else {
                 throw spec.invalid(text, "expected one of \(names.joined(separator: ", "))")
             }
@@ -118,8 +137,10 @@ extension Option where Value: RawRepresentable, Value.RawValue == String {
 
 extension Option where Value: RawRepresentable & CaseIterable, Value.RawValue == String {
     /// One of every case of `Value`.
-    static func choice(_ long: String, _ valueName: String, help: String,
-                       default defaultValue: String? = nil) -> Option {
+    static func choice(
+        _ long: String, _ valueName: String, help: String,
+        default defaultValue: String? = nil
+    ) -> Option {
         choice(long, valueName, help: help, default: defaultValue, values: Array(Value.allCases))
     }
 }
@@ -127,10 +148,13 @@ extension Option where Value: RawRepresentable & CaseIterable, Value.RawValue ==
 extension Option where Value == [String] {
     /// A comma list of non-empty items (trimmed), each in `allowed` when given; a shell
     /// completes the items of `allowed` one after another (`--show heads,<TAB>`).
-    static func list(_ long: String, _ valueName: String, allowed: [String]? = nil, help: String,
-                     default defaultValue: String? = nil) -> Option {
+    static func list(
+        _ long: String, _ valueName: String, allowed: [String]? = nil, help: String,
+        default defaultValue: String? = nil
+    ) -> Option {
         let completion: OptionSpec.Completion = allowed.map { .commaList($0) } ?? .none
-        return Option(.value(long, valueName, help: help, default: defaultValue, completion: completion)) { text, spec throws(UsageError) in
+        return Option(.value(long, valueName, help: help, default: defaultValue, completion: completion)) {
+            text, spec throws(UsageError) in
             let items = text.split(separator: ",", omittingEmptySubsequences: false).map { String($0).trimmingSpaces() }
             if let empty = items.firstIndex(where: \.isEmpty) {
                 throw spec.invalid(text, "item \(empty + 1) of the comma list is empty")

@@ -43,7 +43,8 @@ enum UsageError: MHAError, Equatable {
             return "The option '\(option)' was given more than once"
         case let .unexpectedArgument(argument):
             let file = argument.contains(".") || argument.contains("/") || argument == "-"
-            return "Unexpected argument '\(argument)'" + (file ? " (files are given with an option, e.g. -x '\(argument)')" : "")
+            return "Unexpected argument '\(argument)'"
+                + (file ? " (files are given with an option, e.g. -x '\(argument)')" : "")
         case let .missingOption(option, reason):
             return "Missing '\(option)': \(reason)"
         case let .invalidRequest(message):

@@ -11,23 +11,28 @@ struct BenchCommand: Command {
         name: "bench",
         abstract: "Time the engine on random data of a given size.",
         discussion: """
-        Runs the forward pass --repeat times on SplitMix64 data and reports the median wall time \
-        and GFLOP/s, counting 8·n·d_model² + 4·n²·d_model floating-point operations per pass; \
-        --gemm times the product (n × d_model)·(d_model × d_model) instead (2·n·d_model² \
-        operations). Both report the arithmetic peak measured in the same run (independent \
-        multiply-adds in registers on every thread) and the share of it reached, with the \
-        instruction set in use (MHA_CPU=baseline|avx2|avx512 lowers it; MHA_THREADS caps the \
-        threads). --rope, --alibi, --window, --softcap and --head-dim time the configured pass \
-        (FLOPs still counted as the plain pass's).
-        """,
-        options: [DimensionArguments.seqLen, DimensionArguments.modelDim, DimensionArguments.heads,
-                  causalFlag, floatFlag, gemmFlag, repeatOption, format] + ScoreOptions.benchDeclarations)
+            Runs the forward pass --repeat times on SplitMix64 data and reports the median wall time \
+            and GFLOP/s, counting 8·n·d_model² + 4·n²·d_model floating-point operations per pass; \
+            --gemm times the product (n × d_model)·(d_model × d_model) instead (2·n·d_model² \
+            operations). Both report the arithmetic peak measured in the same run (independent \
+            multiply-adds in registers on every thread) and the share of it reached, with the \
+            instruction set in use (MHA_CPU=baseline|avx2|avx512 lowers it; MHA_THREADS caps the \
+            threads). --rope, --alibi, --window, --softcap and --head-dim time the configured pass \
+            (FLOPs still counted as the plain pass's).
+            """,
+        options: [
+            DimensionArguments.seqLen, DimensionArguments.modelDim, DimensionArguments.heads,
+            causalFlag, floatFlag, gemmFlag, repeatOption, format,
+        ] + ScoreOptions.benchDeclarations)
 
     static let causalFlag = Flag("causal", help: "Time a causal pass (FLOPs are still counted in full).")
     static let floatFlag = Flag("float", help: "Time the single-precision engine (double by default).")
-    static let gemmFlag = Flag("gemm", help: "Time the matrix product (n × d_model)·(d_model × d_model) instead of the forward pass.")
-    static let repeatOption = Option<Int>.integer("repeat", "r", in: 1...1_000_000, help: "Timed runs (after one warm-up run).", default: "5")
-    static let format = Option<OutputFormat>.choice("format", "format", help: "Output format.", default: "text", values: [.text, .json])
+    static let gemmFlag = Flag(
+        "gemm", help: "Time the matrix product (n × d_model)·(d_model × d_model) instead of the forward pass.")
+    static let repeatOption = Option<Int>.integer(
+        "repeat", "r", in: 1...1_000_000, help: "Timed runs (after one warm-up run).", default: "5")
+    static let format = Option<OutputFormat>.choice(
+        "format", "format", help: "Output format.", default: "text", values: [.text, .json])
 
     /// n, d_model and τ, checked.
     let dimensions: DimensionArguments
@@ -53,23 +58,29 @@ struct BenchCommand: Command {
         json = try arguments[Self.format] == .json
         score = try ScoreOptions(arguments)
         if gemm, let first = score.summary.first {
-            throw UsageError.invalidRequest("--gemm times the product alone; \(first) configures the forward pass (drop one)")
+            throw UsageError.invalidRequest(
+                "--gemm times the product alone; \(first) configures the forward pass (drop one)")
         }
-        try MemoryBudget.check(values: dimensions.bundleValueCount, bytesPerValue: useFloat ? 12 : 24, what: "the benchmark")
+        try MemoryBudget.check(
+            values: dimensions.bundleValueCount, bytesPerValue: useFloat ? 12 : 24, what: "the benchmark")
     }
 
     func run() throws -> CommandOutput {
         let d = dimensions
         let result = try measure()
-        let peak = useFloat
+        let peak =
+            useFloat
             ? Benchmark.arithmeticPeak(Float.self, repeats: 3) : Benchmark.arithmeticPeak(Double.self, repeats: 3)
         let share = peak.gflops > 0 ? result.gflops / peak.gflops : 0
         let precision = useFloat ? "float32" : "float64"
         if json {
-            var fields: [(String, JSONValue)] = gemm
+            var fields: [(String, JSONValue)] =
+                gemm
                 ? [("gemm", .bool(true)), ("m", .int(d.seqLen)), ("k", .int(d.modelDim)), ("n", .int(d.modelDim))]
-                : [("seq_len", .int(d.seqLen)), ("d_model", .int(d.modelDim)), ("heads", .int(d.heads)),
-                   ("causal", .bool(causal)), ("options", .array(score.summary.map { .string($0) }))]
+                : [
+                    ("seq_len", .int(d.seqLen)), ("d_model", .int(d.modelDim)), ("heads", .int(d.heads)),
+                    ("causal", .bool(causal)), ("options", .array(score.summary.map { .string($0) })),
+                ]
             fields += [
                 ("precision", .string(precision)), ("repeat", .int(repeats)),
                 ("seconds_median", .number(result.secondsMedian)), ("gflops", .number(result.gflops)),
@@ -81,16 +92,17 @@ struct BenchCommand: Command {
             ]
             return CommandOutput(text: JSONValue.object(fields).serialized() + "\n")
         }
-        let what = gemm
+        let what =
+            gemm
             ? "(\(d.seqLen) × \(d.modelDim))·(\(d.modelDim) × \(d.modelDim)) product"
             : "n = \(d.seqLen), d_model = \(d.modelDim), τ = \(d.heads)\(causal ? ", causal" : "")\(score.summary.map { ", " + $0 }.joined())"
         let text = """
-        \(what), \(precision), \(repeats) runs
-        median  \(String(format: "%.6f", result.secondsMedian)) s
-        rate    \(String(format: "%.2f", result.gflops)) GFLOP/s  (\(String(format: "%.4g", result.flops)) FLOPs per \(gemm ? "product" : "pass"))
-        peak    \(String(format: "%.2f", peak.gflops)) GFLOP/s  (multiply-adds in registers, \(Kernels.cpuLevel), \(Kernels.threadCount) threads; \(String(format: "%.0f", 100 * share)) % of it reached)
+            \(what), \(precision), \(repeats) runs
+            median  \(String(format: "%.6f", result.secondsMedian)) s
+            rate    \(String(format: "%.2f", result.gflops)) GFLOP/s  (\(String(format: "%.4g", result.flops)) FLOPs per \(gemm ? "product" : "pass"))
+            peak    \(String(format: "%.2f", peak.gflops)) GFLOP/s  (multiply-adds in registers, \(Kernels.cpuLevel), \(Kernels.threadCount) threads; \(String(format: "%.0f", 100 * share)) % of it reached)
 
-        """
+            """
         return CommandOutput(text: text)
     }
 
@@ -109,13 +121,15 @@ struct BenchCommand: Command {
     private func measureForward<S: AttentionScalar>(_ type: S.Type) throws -> Benchmark.Result {
         let d = dimensions
         guard !score.isEmpty else {
-            return try Benchmark.forward(type, sequenceLength: d.seqLen, modelWidth: d.modelDim, heads: d.heads,
-                                         causal: causal, repeats: repeats)
+            return try Benchmark.forward(
+                type, sequenceLength: d.seqLen, modelWidth: d.modelDim, heads: d.heads,
+                causal: causal, repeats: repeats)
         }
         var configuration = AttentionConfiguration(heads: d.heads, causal: causal)
         try score.configure(&configuration)
-        return try Benchmark.forward(type, sequenceLength: d.seqLen, modelWidth: d.modelDim,
-                                     configuration: configuration, repeats: repeats)
+        return try Benchmark.forward(
+            type, sequenceLength: d.seqLen, modelWidth: d.modelDim,
+            configuration: configuration, repeats: repeats)
     }
 
     /// A count held as a `Double` as a JSON integer when it is a whole number that fits `Int`.

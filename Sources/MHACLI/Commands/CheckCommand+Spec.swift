@@ -6,8 +6,10 @@ import MHACore
 extension CheckCommand {
     /// Options of `run` that only change how results are printed; `check` prints a verdict,
     /// so it does not take them (given anyway, they are unknown options, never ignored).
-    static let printingOptions: Set<String> = ["format", "show", "precision", "steps", "heatmap", "heatmap-scale",
-                                               "tokens", "no-color", "full", "output"]
+    static let printingOptions: Set<String> = [
+        "format", "show", "precision", "steps", "heatmap", "heatmap-scale",
+        "tokens", "no-color", "full", "output",
+    ]
 
     /// The options of `run` that `check` shares, in run's order.
     static var problemOptions: [OptionSpec] {
@@ -18,22 +20,27 @@ extension CheckCommand {
         name: "check",
         abstract: "Check a hand-computed matrix against the right one and name the mistake behind a wrong one.",
         discussion: """
-        Give the problem as to run (-x, the weights or --bundle, --heads, --causal, --mask, --scale, --token, …), your answer \
-        with --answer FILE (.csv, .tsv, .json or .npy) and which matrix it is with --part. Each entry is right if it is within \
-        half a unit of the last decimal it is written with (0.67 covers 0.665…0.675; 10 or more significant digits: relative \
-        1e-9). Exit 0: correct; exit 1: not correct, with the number of wrong entries, the first one, and every known \
-        mistake (by id) whose result your answer matches, such as no-scale or softmax-columns. Rows and columns count \
-        from 0, heads from 1.
-        """,
+            Give the problem as to run (-x, the weights or --bundle, --heads, --causal, --mask, --scale, --token, …), your answer \
+            with --answer FILE (.csv, .tsv, .json or .npy) and which matrix it is with --part. Each entry is right if it is within \
+            half a unit of the last decimal it is written with (0.67 covers 0.665…0.675; 10 or more significant digits: relative \
+            1e-9). Exit 0: correct; exit 1: not correct, with the number of wrong entries, the first one, and every known \
+            mistake (by id) whose result your answer matches, such as no-scale or softmax-columns. Rows and columns count \
+            from 0, heads from 1.
+            """,
         options: [answer, part, format, output] + problemOptions)
 
     static let answer = Option<String>.file("answer", help: "Your matrix (.csv, .tsv, .json, .npy; '-' reads stdin).")
     static let part = Option<AttentionPart>(
-        .value("part", "part", help: "Which matrix the answer is: output, concat, head:J, weights:J, scores:J (J = 1…τ), q, k or v.",
-               default: "output", completion: .words(["output", "concat", "head:", "weights:", "scores:", "q", "k", "v"])),
+        .value(
+            "part", "part",
+            help: "Which matrix the answer is: output, concat, head:J, weights:J, scores:J (J = 1…τ), q, k or v.",
+            default: "output", completion: .words(["output", "concat", "head:", "weights:", "scores:", "q", "k", "v"])),
         convert: { text, spec throws(UsageError) in try AttentionPart(text, spec) })
-    static let format = Option<OutputFormat>.choice("format", "format", help: "Output format.", default: "text", values: [.text, .json])
-    static let output = Option<String>.string("output", short: "o", "file", help: "Write the verdict to a file, atomically ('-' is stdout).", completion: .file)
+    static let format = Option<OutputFormat>.choice(
+        "format", "format", help: "Output format.", default: "text", values: [.text, .json])
+    static let output = Option<String>.string(
+        "output", short: "o", "file", help: "Write the verdict to a file, atomically ('-' is stdout).",
+        completion: .file)
 }
 
 extension OptionSpec: DeclaredOption {
@@ -53,7 +60,9 @@ extension AttentionPart {
         case ("k", nil): self = .k
         case ("v", nil): self = .v
         case let (name, index?) where ["head", "weights", "scores"].contains(name):
-            guard let j = Int(index), j >= 1 else { throw option.invalid(text, "heads are numbered from 1 (head:1 … head:τ)") }
+            guard let j = Int(index), j >= 1 else {
+                throw option.invalid(text, "heads are numbered from 1 (head:1 … head:τ)")
+            }
             self = name == "head" ? .head(j - 1) : name == "weights" ? .weights(head: j - 1) : .scores(head: j - 1)
         default:
             throw option.invalid(text, reason)

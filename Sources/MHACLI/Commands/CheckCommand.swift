@@ -17,7 +17,8 @@ struct CheckCommand: Command {
 
     init(_ arguments: ParsedArguments) throws {
         guard let answer = try arguments[Self.answer] else {
-            throw UsageError.missingOption(option: Self.answer.spec.display, reason: "give the matrix you computed, e.g. --answer answer.csv")
+            throw UsageError.missingOption(
+                option: Self.answer.spec.display, reason: "give the matrix you computed, e.g. --answer answer.csv")
         }
         answerPath = answer
         part = try arguments[Self.part] ?? .output
@@ -40,13 +41,16 @@ struct CheckCommand: Command {
         let written = try AnswerReader.read(path: answerPath)
         let inputs = try RunInputs(problem)
         if inputs.isBatch {
-            throw UsageError.invalidRequest("check compares one sequence's matrix, but the input is a batch (3-D .npy); give one sequence")
+            throw UsageError.invalidRequest(
+                "check compares one sequence's matrix, but the input is a batch (3-D .npy); give one sequence")
         }
         if inputs.matrices["memory"] != nil {
-            throw UsageError.invalidRequest("check states self-attention problems; a memory (cross-attention) cannot be checked yet")
+            throw UsageError.invalidRequest(
+                "check states self-attention problems; a memory (cross-attention) cannot be checked yet")
         }
-        let statement = AttentionProblem(input: try inputs.input(), parameters: try inputs.parameters(Double.self),
-                                         mask: inputs.mask(Double.self), configuration: inputs.configuration)
+        let statement = AttentionProblem(
+            input: try inputs.input(), parameters: try inputs.parameters(Double.self),
+            mask: inputs.mask(Double.self), configuration: inputs.configuration)
         let report: CheckReport
         do {
             report = try AnswerCheck.check(written, part: part, problem: statement)
@@ -55,8 +59,12 @@ struct CheckCommand: Command {
             throw error
         }
         let name = answerPath == "-" ? "<stdin>" : answerPath
-        let text = json ? CheckReportText.json(report).serialized() + "\n" : CheckReportText.lines(report).joined(separator: "\n") + "\n"
-        return CommandOutput(text: text, warnings: CheckReportText.warnings(report, file: name), destination: output,
-                             status: report.isCorrect ? 0 : 1)
+        let text =
+            json
+            ? CheckReportText.json(report).serialized() + "\n"
+            : CheckReportText.lines(report).joined(separator: "\n") + "\n"
+        return CommandOutput(
+            text: text, warnings: CheckReportText.warnings(report, file: name), destination: output,
+            status: report.isCorrect ? 0 : 1)
     }
 }

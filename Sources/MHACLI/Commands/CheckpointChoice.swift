@@ -26,7 +26,9 @@ struct CheckpointChoice: Sendable {
             return nil
         }
         guard let layer else {
-            throw .missingOption(option: "--layer <L>", reason: "--checkpoint needs the attention layer to read (mha-cli inspect \(path) lists them)")
+            throw .missingOption(
+                option: "--layer <L>",
+                reason: "--checkpoint needs the attention layer to read (mha-cli inspect \(path) lists them)")
         }
         self.path = path
         self.layer = layer
@@ -40,8 +42,10 @@ struct CheckpointChoice: Sendable {
         let archive = try ArrayArchives.open(path: path)
         var found: ModelConfig?
         if let configPath { found = try ModelConfig(path: configPath) } else { found = try ModelConfig.beside(path) }
-        return CheckpointInputs(layer: try CheckpointLayer(archive: archive, layer: layer, architecture: architecture,
-                                                           config: found, heads: heads))
+        return CheckpointInputs(
+            layer: try CheckpointLayer(
+                archive: archive, layer: layer, architecture: architecture,
+                config: found, heads: heads))
     }
 }
 

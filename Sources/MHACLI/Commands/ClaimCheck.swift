@@ -27,14 +27,18 @@ struct ClaimCheck {
     }
 
     /// The scalar keys, in the order messages list them.
-    static let scalarKeys = ["d_model", "heads", "head_dim", "kv_heads", "concat_dim", "seq_len", "parameters", "flops"]
+    static let scalarKeys = [
+        "d_model", "heads", "head_dim", "kv_heads", "concat_dim", "seq_len", "parameters", "flops",
+    ]
 
     /// `KEY=VALUE`, or a usage error quoting the option.
     static func claim(_ text: String, _ option: OptionSpec) throws(UsageError) -> Claim {
         guard let equals = text.firstIndex(of: "="), equals != text.startIndex else {
             throw option.invalid(text, "expected KEY=VALUE, e.g. head_dim=64 or wq_j=768x64")
         }
-        return Claim(key: String(text[..<equals]).trimmingSpaces(), value: String(text[text.index(after: equals)...]).trimmingSpaces())
+        return Claim(
+            key: String(text[..<equals]).trimmingSpaces(),
+            value: String(text[text.index(after: equals)...]).trimmingSpaces())
     }
 
     /// Every claim judged against `r`.
@@ -48,17 +52,23 @@ struct ClaimCheck {
     private static func verdict(_ claim: Claim, _ r: ShapeReport) throws(UsageError) -> Verdict {
         if let tensor = r.tensor(claim.key) { return try tensorVerdict(claim, tensor, r) }
         guard let (value, arithmetic) = scalar(claim.key, r) else {
-            throw .invalidRequest("unknown claim key '\(claim.key)': expected one of \(scalarKeys.joined(separator: ", ")), parameters.wq … parameters.total, or a tensor (\(r.tensors.map(\.name).joined(separator: ", ")))")
+            throw .invalidRequest(
+                "unknown claim key '\(claim.key)': expected one of \(scalarKeys.joined(separator: ", ")), parameters.wq … parameters.total, or a tensor (\(r.tensors.map(\.name).joined(separator: ", ")))"
+            )
         }
         guard let claimed = Int(claim.value.replacingOccurrences(of: "_", with: "")) else {
             throw .invalidRequest("claim \(claim.key)=\(claim.value): the value must be an integer")
         }
         var note = ""
-        if claim.key == "parameters" || claim.key == "parameters.total", claimed != value, claimed == r.parameterCount("weights") {
+        if claim.key == "parameters" || claim.key == "parameters.total", claimed != value,
+            claimed == r.parameterCount("weights")
+        {
             note = "; \(claimed) is the weights alone, without the biases (claim parameters.weights for that)"
         }
-        return Verdict(claim: claim, correct: value.map { $0 == claimed } ?? false, right: value.map(String.init) ?? "n (not given)",
-                       arithmetic: arithmetic + note)
+        return Verdict(
+            claim: claim, correct: value.map { $0 == claimed } ?? false,
+            right: value.map(String.init) ?? "n (not given)",
+            arithmetic: arithmetic + note)
     }
 
     /// A scalar key's value (nil for an unknown n) and its arithmetic, or nil for an unknown key.
@@ -69,11 +79,20 @@ struct ClaimCheck {
         case "d_model": return (d, "d_model = τ · d_k = \(t) · \(k) = \(d)")
         case "heads": return (t, "τ = d_model / d_k = \(d) / \(k) = \(t)")
         case "head_dim": return (k, "d_k = d_model / τ = \(d) / \(t) = \(k)")
-        case "kv_heads": return (g, g == t ? "kv_heads = τ = \(t) (no grouped-query attention)" : "kv_heads = \(g) as given (\(t / g) query heads per K/V head)")
+        case "kv_heads":
+            return (
+                g,
+                g == t
+                    ? "kv_heads = τ = \(t) (no grouped-query attention)"
+                    : "kv_heads = \(g) as given (\(t / g) query heads per K/V head)"
+            )
         case "concat_dim": return (r.concatDim, "concat = τ · d_k = \(t) · \(k) = \(r.concatDim)")
         case "seq_len": return (r.seqLen, r.seqLen.map { "n = \($0) as given" } ?? "n is not given (--seq-len)")
         case "parameters", "parameters.total":
-            return (p("total"), "W^q \(p("wq")) + W^k \(p("wk")) + W^v \(p("wv")) + W^o \(p("wo")) = \(p("weights")) weights, + \(p("biases")) biases = \(p("total"))")
+            return (
+                p("total"),
+                "W^q \(p("wq")) + W^k \(p("wk")) + W^v \(p("wv")) + W^o \(p("wo")) = \(p("weights")) weights, + \(p("biases")) biases = \(p("total"))"
+            )
         case "parameters.weights":
             return (p("weights"), "W^q \(p("wq")) + W^k \(p("wk")) + W^v \(p("wv")) + W^o \(p("wo")) = \(p("weights"))")
         case "parameters.biases":
@@ -82,17 +101,26 @@ struct ClaimCheck {
         case "parameters.wk", "parameters.wv":
             return (p(String(key.dropFirst("parameters.".count))), "d_model × g·d_k = \(d) · \(g * k) = \(d * g * k)")
         case "parameters.wo": return (p("wo"), "W^o is τ·d_k × d_model = \(r.concatDim) · \(d) = \(p("wo"))")
-        case "flops": return (r.flops, "FLOPs = \(r.flopsPerToken)·n + \(r.flopsPerTokenSquared)·n²" + (r.flops.map { " = \($0)" } ?? " (give --seq-len for a number)"))
+        case "flops":
+            return (
+                r.flops,
+                "FLOPs = \(r.flopsPerToken)·n + \(r.flopsPerTokenSquared)·n²"
+                    + (r.flops.map { " = \($0)" } ?? " (give --seq-len for a number)")
+            )
         default: return nil
         }
     }
 
     /// A tensor claimed as `RxC` (`768x64`, `768×64`, `n x 64`).
-    private static func tensorVerdict(_ claim: Claim, _ tensor: TensorShape, _ r: ShapeReport) throws(UsageError) -> Verdict {
+    private static func tensorVerdict(_ claim: Claim, _ tensor: TensorShape, _ r: ShapeReport) throws(UsageError)
+        -> Verdict
+    {
         let sides = claim.value.lowercased().split(whereSeparator: { $0 == "x" || $0 == "×" || $0 == "*" })
             .map { $0.trimmingCharacters(in: .whitespaces) }
         guard sides.count == 2, sides.allSatisfy({ $0 == "n" || Int($0) != nil }) else {
-            throw .invalidRequest("claim \(claim.key)=\(claim.value): a tensor's shape is written RxC, e.g. \(tensor.name)=\(tensor.rows)x\(tensor.columns)")
+            throw .invalidRequest(
+                "claim \(claim.key)=\(claim.value): a tensor's shape is written RxC, e.g. \(tensor.name)=\(tensor.rows)x\(tensor.columns)"
+            )
         }
         func matches(_ side: String, _ dimension: Dimension) -> Bool {
             switch dimension {
@@ -102,8 +130,9 @@ struct ClaimCheck {
         }
         let correct = matches(sides[0], tensor.rows) && matches(sides[1], tensor.columns)
         let symbols = Self.symbols[tensor.name].map { "\($0.0) × \($0.1) = " } ?? ""
-        return Verdict(claim: claim, correct: correct, right: "\(tensor.rows) × \(tensor.columns)",
-                       arithmetic: "\(tensor.symbol) is \(symbols)\(tensor.rows) × \(tensor.columns): \(tensor.meaning)")
+        return Verdict(
+            claim: claim, correct: correct, right: "\(tensor.rows) × \(tensor.columns)",
+            arithmetic: "\(tensor.symbol) is \(symbols)\(tensor.rows) × \(tensor.columns): \(tensor.meaning)")
     }
 
     /// Each tensor's shape in symbols.
@@ -117,17 +146,27 @@ struct ClaimCheck {
     /// `right: head_dim = 64 (…)` or `wrong: wq_j = 768x768; the right value is …`.
     static func lines(_ verdicts: [Verdict]) -> [String] {
         verdicts.map { v in
-            v.correct ? "right: \(v.claim.key) = \(v.claim.value) (\(v.arithmetic))"
+            v.correct
+                ? "right: \(v.claim.key) = \(v.claim.value) (\(v.arithmetic))"
                 : "wrong: \(v.claim.key) = \(v.claim.value); the right value is \(v.right): \(v.arithmetic)"
         }
     }
 
     /// `{"correct": bool, "claims": [{"key", "claimed", "correct", "right", "arithmetic"}]}`.
     static func json(_ verdicts: [Verdict]) -> JSONValue {
-        .object([("correct", .bool(verdicts.allSatisfy(\.correct))),
-                 ("claims", .array(verdicts.map { v in
-                     .object([("key", .string(v.claim.key)), ("claimed", .string(v.claim.value)), ("correct", .bool(v.correct)),
-                              ("right", .string(v.right)), ("arithmetic", .string(v.arithmetic))])
-                 }))])
+        .object([
+            ("correct", .bool(verdicts.allSatisfy(\.correct))),
+            (
+                "claims",
+                .array(
+                    verdicts.map { v in
+                        .object([
+                            ("key", .string(v.claim.key)), ("claimed", .string(v.claim.value)),
+                            ("correct", .bool(v.correct)),
+                            ("right", .string(v.right)), ("arithmetic", .string(v.arithmetic)),
+                        ])
+                    })
+            ),
+        ])
     }
 }

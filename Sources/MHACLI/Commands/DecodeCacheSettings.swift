@@ -17,8 +17,13 @@ enum DecodeCacheSettings {
         let s = decoder.shapes, c = decoder.configuration
         let rope = c.rope
         let fingerprint = decoder.keyValueFingerprint
-        let ropeName = rope.map { "\($0.convention.rawValue) (base \($0.base), \($0.rotatedDimensions(headDim: s.headDim)) dimensions)" } ?? "none"
-        let ropeValues: [Double] = rope.map { [$0.convention == .half ? 1 : 2, $0.base, Double($0.rotatedDimensions(headDim: s.headDim))] } ?? [0, 0, 0]
+        let ropeName =
+            rope.map {
+                "\($0.convention.rawValue) (base \($0.base), \($0.rotatedDimensions(headDim: s.headDim)) dimensions)"
+            } ?? "none"
+        let ropeValues: [Double] =
+            rope.map { [$0.convention == .half ? 1 : 2, $0.base, Double($0.rotatedDimensions(headDim: s.headDim))] }
+            ?? [0, 0, 0]
         return [
             Setting(name: "d_model", values: [Double(s.modelDim)], shown: "\(s.modelDim)"),
             Setting(name: "heads", values: [Double(s.heads)], shown: "\(s.heads)"),
@@ -28,20 +33,27 @@ enum DecodeCacheSettings {
             Setting(name: "rope", values: ropeValues, shown: ropeName),
             Setting(name: "alibi", values: [c.alibi ? 1 : 0], shown: c.alibi ? "on" : "off"),
             Setting(name: "softcap", values: [c.softcap ?? 0], shown: c.softcap.map { "\($0)" } ?? "none"),
-            Setting(name: "kv_weights", values: [Double(fingerprint >> 32), Double(fingerprint & 0xFFFF_FFFF)],
-                    shown: String(fingerprint, radix: 16)),
+            Setting(
+                name: "kv_weights", values: [Double(fingerprint >> 32), Double(fingerprint & 0xFFFF_FFFF)],
+                shown: String(fingerprint, radix: 16)),
         ]
     }
 
     /// Refuses a saved cache whose settings or precision differ from `current` (exit 65,
     /// naming the file, the setting and both values).
-    static func check(_ saved: DecodeCacheFile, against current: [Setting], precisionBits: Int, file: String) throws(FormatError) {
+    static func check(_ saved: DecodeCacheFile, against current: [Setting], precisionBits: Int, file: String)
+        throws(FormatError)
+    {
         func refuse(_ difference: String) -> FormatError {
-            FormatError(kind: .data, file: file,
-                        message: "this cache was made with \(difference): a cache continues only the configuration that made it")
+            FormatError(
+                kind: .data, file: file,
+                message: "this cache was made with \(difference): a cache continues only the configuration that made it"
+            )
         }
         if saved.precisionBits != precisionBits {
-            throw refuse("float\(saved.precisionBits) values, this run computes in float\(precisionBits)\(precisionBits == 32 ? " (--float)" : " (no --float)")")
+            throw refuse(
+                "float\(saved.precisionBits) values, this run computes in float\(precisionBits)\(precisionBits == 32 ? " (--float)" : " (no --float)")"
+            )
         }
         for setting in current {
             guard let values = saved.settings[setting.name] else {
@@ -49,7 +61,8 @@ enum DecodeCacheSettings {
             }
             guard values == setting.values else {
                 if setting.name == "kv_weights" { throw refuse("other W^k, W^v or biases than this run's") }
-                throw refuse("\(setting.name) \(describe(setting.name, values)), this run has \(setting.name) \(setting.shown)")
+                throw refuse(
+                    "\(setting.name) \(describe(setting.name, values)), this run has \(setting.name) \(setting.shown)")
             }
         }
     }

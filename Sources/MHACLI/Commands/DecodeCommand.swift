@@ -27,11 +27,15 @@ struct DecodeCommand: Command {
         let given = try a[Self.input]
         inputPath = given == "-" ? nil : given
         var paths: [String: String] = [:]
-        for (option, key) in [(R.wq, "wq"), (R.wk, "wk"), (R.wv, "wv"), (R.wo, "wo"), (R.bq, "bq"), (R.bk, "bk"),
-                              (R.bv, "bv"), (R.bo, "bo"), (R.inProjection, "in_proj")] {
+        for (option, key) in [
+            (R.wq, "wq"), (R.wk, "wk"), (R.wv, "wv"), (R.wo, "wo"), (R.bq, "bq"), (R.bk, "bk"),
+            (R.bv, "bv"), (R.bo, "bo"), (R.inProjection, "in_proj"),
+        ] {
             paths[key] = try a[option]
         }
-        if paths.values.contains("-") { throw UsageError.invalidRequest("decode reads H from stdin; weights must come from files") }
+        if paths.values.contains("-") {
+            throw UsageError.invalidRequest("decode reads H from stdin; weights must come from files")
+        }
         self.paths = paths
         fill = try a[R.weights]
         heads = try a[R.heads] ?? 1
@@ -40,7 +44,8 @@ struct DecodeCommand: Command {
         layout = try a[R.layout] ?? .xw
         let convention = try a[Self.rope], base = try a[Self.ropeBase], dims = try a[Self.ropeDims]
         if convention == nil, let option = base != nil ? "--rope-base" : dims != nil ? "--rope-dims" : nil {
-            throw UsageError.invalidRequest("\(option) sets up rotary positions; give --rope half or --rope interleaved too")
+            throw UsageError.invalidRequest(
+                "\(option) sets up rotary positions; give --rope half or --rope interleaved too")
         }
         rope = convention.map { RotaryEmbedding(convention: $0, base: base ?? 10000, dimensions: dims) }
         positionOffset = try a[Self.positionOffset]
@@ -62,15 +67,18 @@ struct DecodeCommand: Command {
         if let inputPath {
             descriptor = open(inputPath, O_RDONLY | O_CLOEXEC)
             guard descriptor >= 0 else {
-                throw FormatError(kind: .cannotOpen, file: inputPath, message: "cannot open '\(inputPath)': \(String(cString: strerror(errno)))")
+                throw FormatError(
+                    kind: .cannotOpen, file: inputPath,
+                    message: "cannot open '\(inputPath)': \(String(cString: strerror(errno)))")
             }
         } else {
             descriptor = STDIN_FILENO
         }
         defer { if inputPath != nil { close(descriptor) } }
         DecodeInterruption.install()
-        let stream = RowStream(descriptor: descriptor, name: inputPath ?? "<stdin>",
-                               interrupted: { DecodeInterruption.signal != 0 })
+        let stream = RowStream(
+            descriptor: descriptor, name: inputPath ?? "<stdin>",
+            interrupted: { DecodeInterruption.signal != 0 })
         let saved = try cachePath.flatMap { path in
             FileManager.default.fileExists(atPath: path) ? try DecodeCacheFile.read(path: path) : nil
         }
@@ -84,9 +92,10 @@ struct DecodeCommand: Command {
 
     /// The engine's configuration from the options.
     var configuration: AttentionConfiguration {
-        AttentionConfiguration(heads: heads, kvHeads: kvHeads, causal: true, scale: scale,
-                               memoryLimit: AvailableMemory.bytes(), headDim: headDim,
-                               positionOffset: positionOffset ?? 0, rope: rope, alibi: alibi,
-                               window: window, softcap: softcap)
+        AttentionConfiguration(
+            heads: heads, kvHeads: kvHeads, causal: true, scale: scale,
+            memoryLimit: AvailableMemory.bytes(), headDim: headDim,
+            positionOffset: positionOffset ?? 0, rope: rope, alibi: alibi,
+            window: window, softcap: softcap)
     }
 }

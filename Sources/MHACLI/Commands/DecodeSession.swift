@@ -43,7 +43,9 @@ struct DecodeSession<S: NPYScalar> {
         let signal = DecodeInterruption.signal
         if signal != 0 {
             let saved = command.cachePath.map { "; cache saved to \($0)" } ?? ""
-            FileDescriptorWriter.standardError("\(RootCommand.name): warning: interrupted by \(DecodeInterruption.name(signal)) after position \(decoder.nextPosition - 1)\(saved)")
+            FileDescriptorWriter.standardError(
+                "\(RootCommand.name): warning: interrupted by \(DecodeInterruption.name(signal)) after position \(decoder.nextPosition - 1)\(saved)"
+            )
             exit(128 + signal)
         }
     }
@@ -54,15 +56,18 @@ struct DecodeSession<S: NPYScalar> {
         let fresh = try AttentionCache(parameters: parameters, configuration: configuration)
         guard let saved, let path = command.cachePath else { return fresh }
         if command.positionOffset != nil {
-            throw UsageError.invalidRequest("--position-offset starts a new cache, but \(path) continues at position \(saved.nextPosition)")
+            throw UsageError.invalidRequest(
+                "--position-offset starts a new cache, but \(path) continues at position \(saved.nextPosition)")
         }
-        try DecodeCacheSettings.check(saved, against: DecodeCacheSettings.settings(fresh), precisionBits: S.self == Float.self ? 32 : 64,
-                                      file: path)
+        try DecodeCacheSettings.check(
+            saved, against: DecodeCacheSettings.settings(fresh), precisionBits: S.self == Float.self ? 32 : 64,
+            file: path)
         let shapes = fresh.shapes
         let cache: KVCache<S>
         do {
-            cache = try KVCache(keys: saved.keys.converted(to: S.self), values: saved.values.converted(to: S.self),
-                                kvHeads: shapes.kvHeads, headDim: shapes.headDim, nextPosition: saved.nextPosition)
+            cache = try KVCache(
+                keys: saved.keys.converted(to: S.self), values: saved.values.converted(to: S.self),
+                kvHeads: shapes.kvHeads, headDim: shapes.headDim, nextPosition: saved.nextPosition)
         } catch let error as any MHAError {
             throw FormatError(kind: .data, file: path, message: error.description)
         }
@@ -99,7 +104,8 @@ struct DecodeSession<S: NPYScalar> {
     /// Writes the cache file atomically, if one was asked for.
     private func saveCache(_ decoder: AttentionCache<S>) throws {
         guard let path = command.cachePath else { return }
-        let bytes = try DecodeCacheFile.archive(decoder.cache, settings: DecodeCacheSettings.settings(decoder).map { ($0.name, $0.values) })
+        let bytes = try DecodeCacheFile.archive(
+            decoder.cache, settings: DecodeCacheSettings.settings(decoder).map { ($0.name, $0.values) })
         try AtomicOutput.write(bytes, to: path)
     }
 }

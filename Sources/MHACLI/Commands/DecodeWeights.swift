@@ -25,8 +25,11 @@ enum DecodeWeights {
         let missing = needed.filter { matrices[$0] == nil }
         if let first = missing.first {
             guard let fill = c.fill else {
-                throw UsageError.missingOption(option: "--\(first) <file>",
-                    reason: "give \(missing.map { "--" + $0 }.joined(separator: ", ")), or fill them with --weights identity or --weights random[:SEED]")
+                throw UsageError.missingOption(
+                    option: "--\(first) <file>",
+                    reason:
+                        "give \(missing.map { "--" + $0 }.joined(separator: ", ")), or fill them with --weights identity or --weights random[:SEED]"
+                )
             }
             guard c.heads > 0, d % c.heads == 0 else {
                 throw AttentionError.headsDoNotDivideModel(modelDim: d, heads: c.heads)
@@ -41,15 +44,19 @@ enum DecodeWeights {
             }
         }
         func get(_ key: String) -> Matrix<S>? { matrices[key]?.converted(to: S.self) }
-        guard let wo = get("wo") else { throw UsageError.missingOption(option: "--wo <file>", reason: "W^o is required") }
+        guard let wo = get("wo") else {
+            throw UsageError.missingOption(option: "--wo <file>", reason: "W^o is required")
+        }
         if let packed = get("in_proj") {
-            return AttentionParameters(inProjection: packed, wo: wo, bq: get("bq"), bk: get("bk"), bv: get("bv"),
-                                       bo: get("bo"), layout: c.layout)
+            return AttentionParameters(
+                inProjection: packed, wo: wo, bq: get("bq"), bk: get("bk"), bv: get("bv"),
+                bo: get("bo"), layout: c.layout)
         }
         guard let wq = get("wq"), let wk = get("wk"), let wv = get("wv") else {
             throw UsageError.missingOption(option: "--wq <file>", reason: "W^q, W^k and W^v are required")
         }
-        return AttentionParameters(wq: wq, wk: wk, wv: wv, wo: wo, bq: get("bq"), bk: get("bk"), bv: get("bv"),
-                                   bo: get("bo"), layout: c.layout)
+        return AttentionParameters(
+            wq: wq, wk: wk, wv: wv, wo: wo, bq: get("bq"), bk: get("bk"), bv: get("bv"),
+            bo: get("bo"), layout: c.layout)
     }
 }

@@ -6,9 +6,11 @@ import MHACore
 struct DimensionArguments: Sendable, Equatable {
     /// The options every sized command shares.
     static let modelDim = Option<Int>.integer("d-model", "d", minimum: 1, help: "Model width d_model.")
-    static let heads = Option<Int>.integer("heads", "t", minimum: 1, help: "τ, the number of heads; must divide d_model.")
+    static let heads = Option<Int>.integer(
+        "heads", "t", minimum: 1, help: "τ, the number of heads; must divide d_model.")
     static let seqLen = Option<Int>.integer("seq-len", "n", minimum: 1, help: "n, the number of tokens.")
-    static let kvHeads = Option<Int>.integer("kv-heads", "g", minimum: 1, help: "Key/value heads (grouped-query attention); must divide τ.", default: "τ")
+    static let kvHeads = Option<Int>.integer(
+        "kv-heads", "g", minimum: 1, help: "Key/value heads (grouped-query attention); must divide τ.", default: "τ")
 
     /// d_model.
     let modelDim: Int
@@ -27,8 +29,10 @@ struct DimensionArguments: Sendable, Equatable {
     /// Reads and checks the dimension options; `defaultHeads` stands in for a missing
     /// `--heads` (for `bench --gemm`, which has no heads).
     /// - Throws: `UsageError` naming the missing option or explaining the arithmetic.
-    init(_ a: ParsedArguments, kvHeads kvHeadsOption: Option<Int>? = Self.kvHeads,
-         defaultHeads: Int? = nil) throws(UsageError) {
+    init(
+        _ a: ParsedArguments, kvHeads kvHeadsOption: Option<Int>? = Self.kvHeads,
+        defaultHeads: Int? = nil
+    ) throws(UsageError) {
         guard let d = try a[Self.modelDim] else {
             throw .missingOption(option: Self.modelDim.spec.display, reason: "the model width is required")
         }
@@ -40,14 +44,18 @@ struct DimensionArguments: Sendable, Equatable {
         }
         let g = try kvHeadsOption.flatMap { option throws(UsageError) in try a[option] } ?? t
         guard d % t == 0 else {
-            throw .invalidRequest("--d-model \(d) is not divisible by --heads \(t): d_k = \(d) / \(t) is not an integer")
+            throw .invalidRequest(
+                "--d-model \(d) is not divisible by --heads \(t): d_k = \(d) / \(t) is not an integer")
         }
         guard t % g == 0 else {
-            throw .invalidRequest("--heads \(t) is not divisible by --kv-heads \(g): each K/V head must serve a whole group of query heads")
+            throw .invalidRequest(
+                "--heads \(t) is not divisible by --kv-heads \(g): each K/V head must serve a whole group of query heads"
+            )
         }
         (modelDim, heads, kvHeads, seqLen) = (d, t, g, n)
         guard bundleValueCount != nil else {
-            throw .invalidRequest("--d-model \(d) and --seq-len \(n) are too large: the element counts overflow a 64-bit integer")
+            throw .invalidRequest(
+                "--d-model \(d) and --seq-len \(n) are too large: the element counts overflow a 64-bit integer")
         }
     }
 
@@ -55,8 +63,10 @@ struct DimensionArguments: Sendable, Equatable {
     /// weights (2·d² + 2·d·g·d_k), one head's n × n scores, and the biases (2·d + 2·g·d_k);
     /// nil if the count overflows.
     var bundleValueCount: Int? {
-        let terms = [(seqLen, modelDim), (modelDim, modelDim), (modelDim, modelDim), (modelDim, kvDim),
-                     (modelDim, kvDim), (seqLen, seqLen), (2, modelDim), (2, kvDim)]
+        let terms = [
+            (seqLen, modelDim), (modelDim, modelDim), (modelDim, modelDim), (modelDim, kvDim),
+            (modelDim, kvDim), (seqLen, seqLen), (2, modelDim), (2, kvDim),
+        ]
         return CheckedArithmetic.elementCount(terms)
     }
 }

@@ -24,25 +24,31 @@ struct FloatRangeError: MHAError {
     /// One warning per matrix (in key order) holding nonzero values that float32 rounds to
     /// zero (|v| below half its least subnormal, 1.4e-45), with their count: the run computes
     /// with zeros there, which the file does not hold.
-    static func underflowWarnings(_ matrices: [String: Matrix<Double>], files: [String: String], bundle: String?) -> [String] {
+    static func underflowWarnings(_ matrices: [String: Matrix<Double>], files: [String: String], bundle: String?)
+        -> [String]
+    {
         matrices.sorted(by: { $0.key < $1.key }).compactMap { name, m in
             let count = m.elements.reduce(0) { $0 + ($1 != 0 && Float($1) == 0 ? 1 : 0) }
             guard count > 0 else { return nil }
             let file = files[name].map { $0 == "-" ? "<stdin>" : $0 } ?? bundle ?? name
             let values = count == 1 ? "1 nonzero value" : "\(count) nonzero values"
-            return "\(file): \(values) of \(name) \(count == 1 ? "rounds" : "round") to 0 in float32 (|v| < 1.4e-45): run without --float to keep \(count == 1 ? "it" : "them")"
+            return
+                "\(file): \(values) of \(name) \(count == 1 ? "rounds" : "round") to 0 in float32 (|v| < 1.4e-45): run without --float to keep \(count == 1 ? "it" : "them")"
         }
     }
 
     /// Throws for the first value (in key order) that float32 cannot hold.
     /// - Parameter files: each matrix's file by key; keys not listed came from `bundle`.
-    static func check(_ matrices: [String: Matrix<Double>], files: [String: String], bundle: String?) throws(FloatRangeError) {
+    static func check(_ matrices: [String: Matrix<Double>], files: [String: String], bundle: String?)
+        throws(FloatRangeError)
+    {
         let limit = Double(Float.greatestFiniteMagnitude)
         for (name, m) in matrices.sorted(by: { $0.key < $1.key }) {
             guard let index = m.elements.firstIndex(where: { abs($0) > limit }) else { continue }
             let file = files[name].map { $0 == "-" ? "<stdin>" : $0 } ?? bundle ?? name
-            throw FloatRangeError(file: file, name: name, row: index / max(m.columns, 1),
-                                  column: index % max(m.columns, 1), value: m.elements[index])
+            throw FloatRangeError(
+                file: file, name: name, row: index / max(m.columns, 1),
+                column: index % max(m.columns, 1), value: m.elements[index])
         }
     }
 }

@@ -13,7 +13,9 @@ struct HelpCommand: Command {
     }
 
     func run() throws -> CommandOutput {
-        guard let topic else { return CommandOutput(text: HelpRenderer.help(for: RootCommand.spec, path: [RootCommand.name])) }
+        guard let topic else {
+            return CommandOutput(text: HelpRenderer.help(for: RootCommand.spec, path: [RootCommand.name]))
+        }
         return CommandOutput(text: HelpRenderer.help(for: topic.spec, path: [RootCommand.name, topic.spec.name]))
     }
 }

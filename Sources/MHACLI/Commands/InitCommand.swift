@@ -13,19 +13,23 @@ struct InitCommand: Command {
         name: "init",
         abstract: "Write a seeded example bundle (JSON) of a given size to stdout.",
         discussion: """
-        Values are uniform in [-1, 1) from a SplitMix64 generator seeded with --seed, rounded to \
-        4 decimals; weights and biases are scaled by 1/√d_model. The same seed gives the same bundle.
-        """,
-        options: [DimensionArguments.modelDim, DimensionArguments.heads, DimensionArguments.seqLen,
-                  DimensionArguments.kvHeads, seedOption, causalFlag, biasesFlag, output])
+            Values are uniform in [-1, 1) from a SplitMix64 generator seeded with --seed, rounded to \
+            4 decimals; weights and biases are scaled by 1/√d_model. The same seed gives the same bundle.
+            """,
+        options: [
+            DimensionArguments.modelDim, DimensionArguments.heads, DimensionArguments.seqLen,
+            DimensionArguments.kvHeads, seedOption, causalFlag, biasesFlag, output,
+        ])
 
-    static let seedOption = Option<UInt64>(.value("seed", "s", help: "Seed of the generator.", default: "0")) { text, spec throws(UsageError) in
+    static let seedOption = Option<UInt64>(.value("seed", "s", help: "Seed of the generator.", default: "0")) {
+        text, spec throws(UsageError) in
         guard let seed = UInt64(text) else { throw spec.invalid(text, "expected an integer from 0 to \(UInt64.max)") }
         return seed
     }
     static let causalFlag = Flag("causal", help: "Mark the bundle causal.")
     static let biasesFlag = Flag("biases", help: "Include the biases bq, bk, bv, bo.")
-    static let output = Option<String>.string("output", short: "o", "file", help: "Write the bundle to a file, atomically.", completion: .file)
+    static let output = Option<String>.string(
+        "output", short: "o", "file", help: "Write the bundle to a file, atomically.", completion: .file)
 
     /// d_model, τ, g and n, checked.
     let shapes: DimensionArguments
@@ -54,14 +58,17 @@ struct InitCommand: Command {
         var members: [(String, JSONValue)] = [
             ("heads", .int(shapes.heads)), ("kv_heads", .int(shapes.kvHeads)), ("causal", .bool(causal)),
         ]
-        let matrices: [(String, Int, Int, Double)] = [("x", n, d, 1), ("wq", d, d, weightScale), ("wk", d, kv, weightScale),
-                                                      ("wv", d, kv, weightScale), ("wo", d, d, weightScale)]
+        let matrices: [(String, Int, Int, Double)] = [
+            ("x", n, d, 1), ("wq", d, d, weightScale), ("wk", d, kv, weightScale),
+            ("wv", d, kv, weightScale), ("wo", d, d, weightScale),
+        ]
         for (key, rows, columns, scale) in matrices {
             members.append((key, .matrix(Self.draw(rows, columns, scale, &generator))))
         }
         if biases {
             for (key, length) in [("bq", d), ("bk", kv), ("bv", kv), ("bo", d)] {
-                members.append((key, .array(Self.draw(1, length, weightScale, &generator).elements.map { .number($0) })))
+                members.append(
+                    (key, .array(Self.draw(1, length, weightScale, &generator).elements.map { .number($0) })))
             }
         }
         return CommandOutput(text: JSONValue.object(members).serialized() + "\n", destination: destination)

@@ -9,17 +9,19 @@ struct InspectCommand: Command {
         name: "inspect",
         abstract: "List the arrays of an .npz, .safetensors or .npy file, and a checkpoint's attention layers.",
         discussion: """
-        Prints every array's name, dtype (as safetensors spells it: F64, F32, F16, BF16, I64, …), shape \
-        and bytes, reading only the headers (a safetensors file is memory-mapped; an .npz member's header \
-        alone is inflated). For a GPT-2, BERT-family or Llama-family checkpoint it names the architecture \
-        (from config.json beside the file when there is one, else from the tensor names) and the attention \
-        layers that run --checkpoint FILE --layer L can read.
-        """,
+            Prints every array's name, dtype (as safetensors spells it: F64, F32, F16, BF16, I64, …), shape \
+            and bytes, reading only the headers (a safetensors file is memory-mapped; an .npz member's header \
+            alone is inflated). For a GPT-2, BERT-family or Llama-family checkpoint it names the architecture \
+            (from config.json beside the file when there is one, else from the tensor names) and the attention \
+            layers that run --checkpoint FILE --layer L can read.
+            """,
         arguments: [ArgumentSpec(name: "file", help: "The .npz, .safetensors or .npy file.", isOptional: false)],
         options: [format, config])
 
-    static let format = Option<OutputFormat>.choice("format", "format", help: "Output format.", default: "text", values: [.text, .json])
-    static let config = Option<String>.string("config", "file", help: "The model's config.json (default: config.json beside FILE).", completion: .file)
+    static let format = Option<OutputFormat>.choice(
+        "format", "format", help: "Output format.", default: "text", values: [.text, .json])
+    static let config = Option<String>.string(
+        "config", "file", help: "The model's config.json (default: config.json beside FILE).", completion: .file)
 
     /// The file.
     let path: String
@@ -30,7 +32,8 @@ struct InspectCommand: Command {
 
     init(_ arguments: ParsedArguments) throws {
         guard let path = arguments.positional(0) else {
-            throw UsageError.missingOption(option: "<file>", reason: "name the .npz, .safetensors or .npy file to inspect")
+            throw UsageError.missingOption(
+                option: "<file>", reason: "name the .npz, .safetensors or .npy file to inspect")
         }
         if arguments.positionals.count > 1 {
             throw UsageError.invalidRequest("inspect takes one file; got \(arguments.positionals.count)")
@@ -42,7 +45,8 @@ struct InspectCommand: Command {
 
     func run() throws -> CommandOutput {
         let archive = try ArrayArchives.open(path: path)
-        let config = try configPath.map { path throws(FormatError) in try ModelConfig(path: path) } ?? ModelConfig.beside(path)
+        let config =
+            try configPath.map { path throws(FormatError) in try ModelConfig(path: path) } ?? ModelConfig.beside(path)
         var family: CheckpointArchitecture?
         if let type = config?.modelType { family = CheckpointArchitecture(modelType: type) }
         let recognised = RecognisedCheckpoint.recognise(archive.arrays.map(\.name), as: family)
@@ -64,23 +68,33 @@ struct InspectReport {
             ("architecture", recognised.map { .string($0.architecture.rawValue) } ?? .null),
             ("layers", .array((recognised?.layers ?? []).map { .int($0) })),
             ("prefix", recognised.map { .string($0.prefix) } ?? .null),
-            ("tensors", .array(archive.arrays.map { array in
-                .object([("name", .string(array.name)), ("dtype", .string(array.dtype)),
-                         ("shape", .array(array.shape.map { .int($0) })), ("bytes", .int(array.byteCount))])
-            })),
+            (
+                "tensors",
+                .array(
+                    archive.arrays.map { array in
+                        .object([
+                            ("name", .string(array.name)), ("dtype", .string(array.dtype)),
+                            ("shape", .array(array.shape.map { .int($0) })), ("bytes", .int(array.byteCount)),
+                        ])
+                    })
+            ),
         ])
     }
 
     /// A summary line, the architecture line, then an aligned table.
     var text: String {
         let total = archive.arrays.reduce(0) { $0 &+ $1.byteCount }
-        var lines = ["\(archive.name): \(archive.formatName), \(archive.arrays.count) \(archive.arrays.count == 1 ? "array" : "arrays"), \(ByteCount.describe(total)) of data"]
+        var lines = [
+            "\(archive.name): \(archive.formatName), \(archive.arrays.count) \(archive.arrays.count == 1 ? "array" : "arrays"), \(ByteCount.describe(total)) of data"
+        ]
         if let recognised {
             let layers = recognised.layers
             let range = layers.count == 1 ? "layer \(layers[0])" : "layers \(layers.first ?? 0)…\(layers.last ?? 0)"
             let prefix = recognised.prefix.isEmpty ? "no prefix" : "prefix \(recognised.prefix)"
             let type = modelType.map { ", model_type \($0)" } ?? ""
-            lines.append("architecture: \(recognised.architecture.rawValue)\(type) (\(prefix)); attention \(range) (\(layers.count)); run --checkpoint \(archive.name) --layer L")
+            lines.append(
+                "architecture: \(recognised.architecture.rawValue)\(type) (\(prefix)); attention \(range) (\(layers.count)); run --checkpoint \(archive.name) --layer L"
+            )
         } else if archive.formatName == "safetensors" {
             lines.append("architecture: not recognised (GPT-2, BERT and Llama-family names are)")
         }
@@ -89,7 +103,8 @@ struct InspectReport {
         let widths = (0..<4).map { column in (rows + [header]).map { $0[column].count }.max() ?? 0 }
         for row in [header] + rows {
             let cells = row.enumerated().map { column, cell in
-                column == 3 ? String(repeating: " ", count: widths[column] - cell.count) + cell
+                column == 3
+                    ? String(repeating: " ", count: widths[column] - cell.count) + cell
                     : cell + String(repeating: " ", count: widths[column] - cell.count)
             }
             lines.append("  " + cells.joined(separator: "  "))

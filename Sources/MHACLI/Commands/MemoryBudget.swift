@@ -25,6 +25,8 @@ struct MemoryBudget: MHAError, Equatable {
         let (needed, overflow) = (values ?? Int.max).multipliedReportingOverflow(by: bytesPerValue)
         let bytes = overflow ? Int.max : needed
         // Small requests (the common one-off run) do not read the limits at all.
-        if let available = AvailableMemory.shortfall(bytes) { throw MemoryBudget(what: what, needed: bytes, available: available) }
+        if let available = AvailableMemory.shortfall(bytes) {
+            throw MemoryBudget(what: what, needed: bytes, available: available)
+        }
     }
 }

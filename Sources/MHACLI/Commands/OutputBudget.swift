@@ -30,16 +30,22 @@ enum OutputBudget {
 
     /// Throws when the parts printed in `format` (all of them for text only with `full`;
     /// elided text is small) and the forward pass need more than the available memory.
-    static func check(_ d: Dimensions, parts: [Part], format: OutputFormat, precision: Int?, full: Bool,
-                      keepsPerHead: Bool, layout: WeightLayout) throws(MemoryBudget) {
+    static func check(
+        _ d: Dimensions, parts: [Part], format: OutputFormat, precision: Int?, full: Bool,
+        keepsPerHead: Bool, layout: WeightLayout
+    ) throws(MemoryBudget) {
         let printed = format == .text && !full ? 0 : parts.reduce(0) { $0 + numbers(in: $1, d) }
         let text = printed * Double(charactersPerNumber(format, precision: precision, scalarBytes: d.scalarBytes)) * 2
         let needed = text + engineBytes(d, keepsPerHead: keepsPerHead, layout: layout)
         // Small runs (the common one-off) skip reading /proc/meminfo, as the engine does.
-        guard needed > 64 * 1024 * 1024, let available = AvailableMemory.bytes(), needed > Double(available) else { return }
+        guard needed > 64 * 1024 * 1024, let available = AvailableMemory.bytes(), needed > Double(available) else {
+            return
+        }
         let names = parts.map { $0 == .qkv ? "Q, K, V" : "the " + $0.rawValue }
-        throw MemoryBudget(what: "computing and printing \(names.joined(separator: ", ")) as \(format == .text ? "text" : format.rawValue.uppercased())",
-                           needed: needed < 9e18 ? Int(needed) : Int.max, available: available)
+        throw MemoryBudget(
+            what:
+                "computing and printing \(names.joined(separator: ", ")) as \(format == .text ? "text" : format.rawValue.uppercased())",
+            needed: needed < 9e18 ? Int(needed) : Int.max, available: available)
     }
 
     /// How many numbers part `p` prints (K and V have one row with `--token`, as printed).
@@ -72,8 +78,9 @@ enum OutputBudget {
         let dimensions = MemoryEstimate.Dimensions(
             tokens: d.tokens, queryRows: d.queryRows, modelDim: d.modelDim, kvDim: d.kvDim,
             concatDim: d.modelDim, outputDim: d.outputDim, heads: d.boundedHeads, keyCount: d.keyCount)
-        let bytes = MemoryEstimate.bytes(dimensions, keep: keepsPerHead ? [.scores, .weights] : [], layout: layout,
-                                         scalarBytes: d.scalarBytes)
+        let bytes = MemoryEstimate.bytes(
+            dimensions, keep: keepsPerHead ? [.scores, .weights] : [], layout: layout,
+            scalarBytes: d.scalarBytes)
         return Double(bytes)
     }
 }

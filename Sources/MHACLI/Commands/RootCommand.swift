@@ -6,9 +6,11 @@ enum RootCommand {
     static let version = "0.1.0"
 
     /// The subcommands, in the order help lists them.
-    static let commands: [any Command.Type] = [RunCommand.self, AttendCommand.self, DecodeCommand.self, CheckCommand.self,
-                                               ShapesCommand.self, InspectCommand.self, InitCommand.self, BenchCommand.self,
-                                               HelpCommand.self]
+    static let commands: [any Command.Type] = [
+        RunCommand.self, AttendCommand.self, DecodeCommand.self, CheckCommand.self,
+        ShapesCommand.self, InspectCommand.self, InitCommand.self, BenchCommand.self,
+        HelpCommand.self,
+    ]
 
     /// The root declaration.
     static var spec: CommandSpec {
@@ -16,9 +18,9 @@ enum RootCommand {
             name: name,
             abstract: "Exact multi-head self-attention in the terminal.",
             discussion: """
-            Computes Q = H·W^q, K = H·W^k, V = H·W^v, each head's softmax(Q_j·K_jᵀ/√d_k)·V_j, \
-            their concat and concat·W^o, and shows every shape on the way.
-            """,
+                Computes Q = H·W^q, K = H·W^k, V = H·W^v, each head's softmax(Q_j·K_jᵀ/√d_k)·V_j, \
+                their concat and concat·W^o, and shows every shape on the way.
+                """,
             options: [versionFlag, completionScript, manual],
             subcommands: commands.map { $0.spec })
     }
@@ -28,11 +30,13 @@ enum RootCommand {
     static let completionScript = Option<CompletionScripts.Shell>.choice(
         "generate-completion-script", "shell", help: "Print a completion script for the shell.")
 
-    static let manual = Flag("generate-manual", help: "Print the man page (roff), generated from the same declarations as --help.")
+    static let manual = Flag(
+        "generate-manual", help: "Print the man page (roff), generated from the same declarations as --help.")
 
     static func command(named name: String) throws(UsageError) -> any Command.Type {
         guard let command = commands.first(where: { $0.spec.name == name }) else {
-            throw .unknownSubcommand(name, suggestion: Suggestion.nearest(to: name, among: commands.map { $0.spec.name }))
+            throw .unknownSubcommand(
+                name, suggestion: Suggestion.nearest(to: name, among: commands.map { $0.spec.name }))
         }
         return command
     }

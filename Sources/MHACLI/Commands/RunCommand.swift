@@ -17,9 +17,13 @@ struct RunCommand: Command {
         let x = try inputs.input()
         let memory = inputs.matrices["memory"]
         if let names = options.tokenNames {
-            let (count, what) = memory == nil ? (x.rows, "the input has \(x.rows) rows")
+            let (count, what) =
+                memory == nil
+                ? (x.rows, "the input has \(x.rows) rows")
                 : (x.rows, "the input has \(x.rows) query rows (in cross-attention --tokens names the queries)")
-            if names.count != count { throw UsageError.invalidRequest("--tokens names \(names.count) tokens but \(what)") }
+            if names.count != count {
+                throw UsageError.invalidRequest("--tokens names \(names.count) tokens but \(what)")
+            }
         }
         try checkOutputBudget(x, memory: memory, inputs)
         var warnings: [String] = []
@@ -29,15 +33,20 @@ struct RunCommand: Command {
             warnings = FloatRangeError.underflowWarnings(inputs.matrices, files: options.paths, bundle: bundle)
             // The float32 copies of the inputs are held beside the float64 ones during the run.
             let values = inputs.matrices.values.reduce(0) { $0 + $1.elements.count }
-            try MemoryBudget.check(values: values, bytesPerValue: MemoryLayout<Float>.stride, what: "converting the inputs to float32")
+            try MemoryBudget.check(
+                values: values, bytesPerValue: MemoryLayout<Float>.stride, what: "converting the inputs to float32")
         }
-        let text = options.useFloat ? try compute(Float.self, x, memory, inputs) : try compute(Double.self, x, memory, inputs)
-        return CommandOutput(text: text.report, binary: text.binary, warnings: warnings + text.warnings, destination: options.output,
-                             files: text.files)
+        let text =
+            options.useFloat ? try compute(Float.self, x, memory, inputs) : try compute(Double.self, x, memory, inputs)
+        return CommandOutput(
+            text: text.report, binary: text.binary, warnings: warnings + text.warnings, destination: options.output,
+            files: text.files)
     }
 
     /// Refuses, before the forward pass, an output too large to build in memory.
-    private func checkOutputBudget(_ x: Matrix<Double>, memory: Matrix<Double>?, _ inputs: RunInputs) throws(MemoryBudget) {
+    private func checkOutputBudget(_ x: Matrix<Double>, memory: Matrix<Double>?, _ inputs: RunInputs)
+        throws(MemoryBudget)
+    {
         let c = inputs.configuration
         let wo = inputs.matrices["wo"]
         let outputDim = (inputs.layout == .torch ? wo?.rows : wo?.columns) ?? x.columns
@@ -45,14 +54,17 @@ struct RunCommand: Command {
             tokens: x.rows, modelDim: x.columns, heads: c.heads, kvHeads: c.kvHeads ?? c.heads, outputDim: outputDim,
             queryRows: c.token == nil ? x.rows : 1, scalarBytes: options.useFloat ? 4 : 8, keyCount: memory?.rows)
         let keep = c.intermediates
-        try OutputBudget.check(dimensions, parts: options.steps ? Part.allCases : options.printedParts, format: options.format,
-                               precision: options.precisionGiven ? options.precision : nil, full: options.full,
-                               keepsPerHead: keep.contains(.scores) || keep.contains(.weights), layout: inputs.layout)
+        try OutputBudget.check(
+            dimensions, parts: options.steps ? Part.allCases : options.printedParts, format: options.format,
+            precision: options.precisionGiven ? options.precision : nil, full: options.full,
+            keepsPerHead: keep.contains(.scores) || keep.contains(.weights), layout: inputs.layout)
     }
 
     /// The forward pass in precision `S` and its rendering in the chosen format.
-    private func compute<S: NPYScalar>(_: S.Type, _ x: Matrix<Double>, _ memory: Matrix<Double>?, _ inputs: RunInputs) throws
-        -> (report: String, binary: [UInt8]?, warnings: [String], files: [OutputFile]) {
+    private func compute<S: NPYScalar>(_: S.Type, _ x: Matrix<Double>, _ memory: Matrix<Double>?, _ inputs: RunInputs)
+        throws
+        -> (report: String, binary: [UInt8]?, warnings: [String], files: [OutputFile])
+    {
         let input = x.converted(to: S.self)
         let parameters: AttentionParameters<S> = try inputs.parameters(S.self)
         let mask = inputs.mask(S.self)
@@ -62,57 +74,77 @@ struct RunCommand: Command {
             return (batch.report, nil, batch.warnings, batch.files)
         }
         let result = try forward(input, memory, parameters, mask, inputs)
-        let rules = ScoreRulesSummary(configuration: inputs.configuration, maskKind: mask == nil ? nil : inputs.maskKind,
-                                      alibiSlopes: result.alibiSlopes)
-        let report = try options.presentation.render(result, rules: rules, cross: memory != nil,
-                                                     scaleGiven: inputs.configuration.scale != nil,
-                                                     biases: parameters.biasNames) { style in
-            StepsRenderer.render(input: input, memory: memory, parameters: parameters, mask: mask,
-                                 configuration: inputs.configuration, result: result, style: style)
+        let rules = ScoreRulesSummary(
+            configuration: inputs.configuration, maskKind: mask == nil ? nil : inputs.maskKind,
+            alibiSlopes: result.alibiSlopes)
+        let report = try options.presentation.render(
+            result, rules: rules, cross: memory != nil,
+            scaleGiven: inputs.configuration.scale != nil,
+            biases: parameters.biasNames
+        ) { style in
+            StepsRenderer.render(
+                input: input, memory: memory, parameters: parameters, mask: mask,
+                configuration: inputs.configuration, result: result, style: style)
         }
-        return (report, try options.presentation.binary(result), result.warnings.map(RunCommand.warningText),
-                options.presentation.files(result, cross: memory != nil))
+        return (
+            report, try options.presentation.binary(result), result.warnings.map(RunCommand.warningText),
+            options.presentation.files(result, cross: memory != nil)
+        )
     }
 
     /// A 3-D input: each sequence with the same weights (a 3-D memory or mask gives one per
     /// sequence, a 2-D one is shared), rendered with the batch index.
-    private func computeBatch<S: AttentionScalar>(_: S.Type, _ parameters: AttentionParameters<S>, _ mask: AttentionMask<S>?,
-                                                  _ inputs: RunInputs) throws -> (report: String, warnings: [String], files: [OutputFile]) {
+    private func computeBatch<S: AttentionScalar>(
+        _: S.Type, _ parameters: AttentionParameters<S>, _ mask: AttentionMask<S>?,
+        _ inputs: RunInputs
+    ) throws -> (report: String, warnings: [String], files: [OutputFile]) {
         func sequences(_ key: String) -> [Matrix<S>] {
             (inputs.batches[key] ?? inputs.matrices[key].map { [$0] } ?? []).map { $0.converted(to: S.self) }
         }
         let masks = sequences("mask").map { AttentionMask($0, kind: inputs.maskKind.converted()) }
         let results: [AttentionResult<S>]
         do {
-            results = try MultiHeadAttention.forward(batch: sequences("x"), memories: sequences("memory"), parameters: parameters,
-                                                     masks: masks, configuration: inputs.configuration)
+            results = try MultiHeadAttention.forward(
+                batch: sequences("x"), memories: sequences("memory"), parameters: parameters,
+                masks: masks, configuration: inputs.configuration)
         } catch {
             if let sourced = BundleSourcedError.attributing(error, origins: inputs.origins) { throw sourced }
             throw error
         }
         let (xs, memories) = (sequences("x"), sequences("memory"))
         let report = try options.presentation.renderBatch(
-            results, rules: { ScoreRulesSummary(configuration: inputs.configuration, maskKind: mask == nil ? nil : inputs.maskKind,
-                                                alibiSlopes: $0.alibiSlopes) },
+            results,
+            rules: {
+                ScoreRulesSummary(
+                    configuration: inputs.configuration, maskKind: mask == nil ? nil : inputs.maskKind,
+                    alibiSlopes: $0.alibiSlopes)
+            },
             cross: inputs.matrices["memory"] != nil, scaleGiven: inputs.configuration.scale != nil,
-            biases: parameters.biasNames) { b, style in
-                StepsRenderer.render(input: xs[b], memory: memories.count > 1 ? memories[b] : memories.first,
-                                     parameters: parameters, mask: masks.count > 1 ? masks[b] : masks.first,
-                                     configuration: inputs.configuration, result: results[b], style: style)
-            }
-        let warnings = results.enumerated().flatMap { b, r in r.warnings.map { "batch \(b + 1): " + RunCommand.warningText($0) } }
+            biases: parameters.biasNames
+        ) { b, style in
+            StepsRenderer.render(
+                input: xs[b], memory: memories.count > 1 ? memories[b] : memories.first,
+                parameters: parameters, mask: masks.count > 1 ? masks[b] : masks.first,
+                configuration: inputs.configuration, result: results[b], style: style)
+        }
+        let warnings = results.enumerated().flatMap { b, r in
+            r.warnings.map { "batch \(b + 1): " + RunCommand.warningText($0) }
+        }
         return (report, warnings, [])
     }
 
     /// The engine's forward pass; an error about a value read from a file names that file.
-    private func forward<S: AttentionScalar>(_ input: Matrix<S>, _ memory: Matrix<S>?, _ parameters: AttentionParameters<S>,
-                                             _ mask: AttentionMask<S>?, _ inputs: RunInputs) throws -> AttentionResult<S> {
+    private func forward<S: AttentionScalar>(
+        _ input: Matrix<S>, _ memory: Matrix<S>?, _ parameters: AttentionParameters<S>,
+        _ mask: AttentionMask<S>?, _ inputs: RunInputs
+    ) throws -> AttentionResult<S> {
         do {
             // The budget is read now, with the inputs, weights and their conversions all held.
             var configuration = inputs.configuration
             configuration.memoryLimit = AvailableMemory.bytes()
-            return try MultiHeadAttention.forward(input: input, memory: memory, parameters: parameters, mask: mask,
-                                                  configuration: configuration)
+            return try MultiHeadAttention.forward(
+                input: input, memory: memory, parameters: parameters, mask: mask,
+                configuration: configuration)
         } catch {
             if let sourced = BundleSourcedError.attributing(error, origins: inputs.origins) { throw sourced }
             throw error

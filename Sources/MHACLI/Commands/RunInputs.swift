@@ -25,11 +25,14 @@ struct RunInputs {
     /// - Throws: `FormatError` (66 or 65) from the readers, `UsageError` for a missing input.
     init(_ o: RunOptions) throws {
         let checkpointLayer = try o.checkpoint?.read(heads: o.heads)
-        let bundle = try checkpointLayer.map(\.bundle)
+        let bundle =
+            try checkpointLayer.map(\.bundle)
             ?? o.bundle.map { path throws(FormatError) in try InputBundle.read(path: path) } ?? InputBundle()
         matrices = bundle.matrices
         for (key, path) in o.paths.sorted(by: { $0.key < $1.key }) {
-            if ["x", "memory", "mask"].contains(key), let batch = try BatchReader.read(path: path), let first = batch.first {
+            if ["x", "memory", "mask"].contains(key), let batch = try BatchReader.read(path: path),
+                let first = batch.first
+            {
                 batches[key] = batch
                 matrices[key] = first
             } else {
@@ -47,14 +50,18 @@ struct RunInputs {
         try score.configure(&configuration)
         maskKind = score.maskKind ?? .keep
         if let bundleName {
-            let fromBundle = [("heads", o.heads == nil && bundle.heads != nil), ("kv_heads", o.kvHeads == nil && bundle.kvHeads != nil),
-                              ("token", o.token == nil && bundle.token != nil), ("scale", o.scale == nil && bundle.scale != nil),
-                              ("mask", o.paths["mask"] == nil && bundle.matrices["mask"] != nil)]
+            let fromBundle = [
+                ("heads", o.heads == nil && bundle.heads != nil),
+                ("kv_heads", o.kvHeads == nil && bundle.kvHeads != nil),
+                ("token", o.token == nil && bundle.token != nil), ("scale", o.scale == nil && bundle.scale != nil),
+                ("mask", o.paths["mask"] == nil && bundle.matrices["mask"] != nil),
+            ]
             for (name, taken) in fromBundle where taken { origins[name] = bundleName }
         }
         if let mask = o.paths["mask"] { origins["mask"] = mask == "-" ? "<stdin>" : mask }
         if matrices["mask"] == nil, score.maskKind != nil {
-            throw UsageError.invalidRequest("--mask-kind says how to read a mask, but no --mask (or bundle \"mask\") was given")
+            throw UsageError.invalidRequest(
+                "--mask-kind says how to read a mask, but no --mask (or bundle \"mask\") was given")
         }
         try fillWeights(o.fill)
         // The engine's budget, with the inputs and the filled weights held (`run` reads it again
@@ -75,7 +82,8 @@ struct RunInputs {
         s.headDim = s.headDim ?? b.headDim
         s.maskKind = s.maskKind ?? b.maskKind
         if s.rope == nil, s.ropeBase != nil || s.ropeDims != nil {
-            throw BundleSourcedError(file: file, message: "rope_base and rope_dims set up rotary positions; give \"rope\" (or --rope) too")
+            throw BundleSourcedError(
+                file: file, message: "rope_base and rope_dims set up rotary positions; give \"rope\" (or --rope) too")
         }
         return s
     }
@@ -96,8 +104,11 @@ struct RunInputs {
         let missing = needed.filter { matrices[$0] == nil }
         guard let first = missing.first else { return }
         guard let fill else {
-            throw UsageError.missingOption(option: "--\(first) <file>",
-                reason: "give \(missing.map { "--" + $0 }.joined(separator: ", ")) (or a --bundle with them), or fill them with --weights identity or --weights random[:SEED]")
+            throw UsageError.missingOption(
+                option: "--\(first) <file>",
+                reason:
+                    "give \(missing.map { "--" + $0 }.joined(separator: ", ")) (or a --bundle with them), or fill them with --weights identity or --weights random[:SEED]"
+            )
         }
         let d = x.columns
         let heads = configuration.heads
@@ -105,19 +116,25 @@ struct RunInputs {
         // The fill's shapes need τ | d_model (unless --head-dim sets d_k) and g | τ: refused
         // here in the engine's words (the weights cannot be filled, so the run would otherwise
         // stop at "missing --wo").
-        let refusal: AttentionError? = heads <= 0 ? .nonPositive(name: "heads", value: heads)
-            : kvHeads <= 0 ? .nonPositive(name: "kv_heads", value: kvHeads)
-            : configuration.headDim == nil && d % heads != 0 ? .headsDoNotDivideModel(modelDim: d, heads: heads)
-            : heads % kvHeads != 0 ? .kvHeadsDoNotDivideHeads(heads: heads, kvHeads: kvHeads) : nil
+        let refusal: AttentionError? =
+            heads <= 0
+            ? .nonPositive(name: "heads", value: heads)
+            : kvHeads <= 0
+                ? .nonPositive(name: "kv_heads", value: kvHeads)
+                : configuration.headDim == nil && d % heads != 0
+                    ? .headsDoNotDivideModel(modelDim: d, heads: heads)
+                    : heads % kvHeads != 0 ? .kvHeadsDoNotDivideHeads(heads: heads, kvHeads: kvHeads) : nil
         if let refusal { throw BundleSourcedError.attributing(refusal, origins: origins) ?? refusal }
         let headDim = configuration.headDim ?? d / heads
         guard headDim > 0, let queryDim = CheckedArithmetic.product(heads, headDim),
-              let kvDim = CheckedArithmetic.product(kvHeads, headDim) else { return }  // the engine explains
+            let kvDim = CheckedArithmetic.product(kvHeads, headDim)
+        else { return }  // the engine explains
         let source = matrices["memory"]?.columns ?? d
         var generator = SplitMix64(seed: { if case let .random(seed) = fill { return seed } else { return 0 } }())
         let shapes = ["wq": (d, queryDim), "wk": (source, kvDim), "wv": (source, kvDim), "wo": (queryDim, d)]
-        try MemoryBudget.check(values: Self.valueCount(missing.compactMap { shapes[$0] }), bytesPerValue: 8,
-                               what: "filling the weights")
+        try MemoryBudget.check(
+            values: Self.valueCount(missing.compactMap { shapes[$0] }), bytesPerValue: 8,
+            what: "filling the weights")
         for key in missing {
             guard let (rows, columns) = shapes[key] else { continue }
             let w = WeightFiller.matrix(rows, columns, fill, scale: 1 / Double(d).squareRoot(), &generator)
@@ -133,7 +150,9 @@ struct RunInputs {
     /// The parameters for the engine, in precision `S`.
     func parameters<S: AttentionScalar>(_: S.Type) throws -> AttentionParameters<S> {
         func get(_ key: String) -> Matrix<S>? { matrices[key]?.converted(to: S.self) }
-        guard let wo = get("wo") else { throw UsageError.missingOption(option: "--wo <file>", reason: "W^o is required") }
+        guard let wo = get("wo") else {
+            throw UsageError.missingOption(option: "--wo <file>", reason: "W^o is required")
+        }
         let packedBias = get("qkv_bias") ?? get("in_proj_bias")
         if packedBias != nil, let separate = ["bq", "bk", "bv"].first(where: { matrices[$0] != nil }) {
             throw UsageError.invalidRequest("the packed qkv_bias replaces bq, bk and bv, but \(separate) was given too")
@@ -146,15 +165,19 @@ struct RunInputs {
             return AttentionParameters(packedQKV: packed, wo: wo, packedBias: packedBias, bo: get("bo"), layout: layout)
         }
         if let packed = get("in_proj") {
-            if let separate { throw UsageError.invalidRequest("in_proj replaces wq, wk and wv, but \(separate) was given too") }
-            return AttentionParameters(inProjection: packed, wo: wo, bq: get("bq"), bk: get("bk"), bv: get("bv"),
-                                       bo: get("bo"), layout: layout, packedBias: packedBias)
+            if let separate {
+                throw UsageError.invalidRequest("in_proj replaces wq, wk and wv, but \(separate) was given too")
+            }
+            return AttentionParameters(
+                inProjection: packed, wo: wo, bq: get("bq"), bk: get("bk"), bv: get("bv"),
+                bo: get("bo"), layout: layout, packedBias: packedBias)
         }
         guard let wq = get("wq"), let wk = get("wk"), let wv = get("wv") else {
             throw UsageError.missingOption(option: "--wq <file>", reason: "W^q, W^k and W^v are required")
         }
-        return AttentionParameters(wq: wq, wk: wk, wv: wv, wo: wo, bq: get("bq"), bk: get("bk"), bv: get("bv"),
-                                   bo: get("bo"), layout: layout, packedBias: packedBias)
+        return AttentionParameters(
+            wq: wq, wk: wk, wv: wv, wo: wo, bq: get("bq"), bk: get("bk"), bv: get("bv"),
+            bo: get("bo"), layout: layout, packedBias: packedBias)
     }
 
     /// The user mask for the engine, read as `maskKind`, in precision `S`.
@@ -167,8 +190,10 @@ struct RunInputs {
 enum WeightFiller {
     /// An identity (ones on the diagonal of a possibly rectangular matrix), or uniform [-1, 1)
     /// values times `scale` drawn row by row from `generator`.
-    static func matrix(_ rows: Int, _ columns: Int, _ fill: RunOptions.WeightFill, scale: Double,
-                       _ generator: inout SplitMix64) -> Matrix<Double> {
+    static func matrix(
+        _ rows: Int, _ columns: Int, _ fill: RunOptions.WeightFill, scale: Double,
+        _ generator: inout SplitMix64
+    ) -> Matrix<Double> {
         switch fill {
         case .identity:
             return Matrix(rows: rows, columns: columns) { i, j in i == j ? 1 : 0 }

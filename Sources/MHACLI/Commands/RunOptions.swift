@@ -101,15 +101,21 @@ struct RunOptions: Sendable {
         useFloat = a[R.useFloat]
         var shown = ResultPresentation()
         try shown.read(a)
-        (precision, precisionGiven, output, format) = (shown.precision, shown.precisionGiven, shown.output, shown.format)
+        (precision, precisionGiven, output, format) = (
+            shown.precision, shown.precisionGiven, shown.output, shown.format
+        )
         (steps, heatmap, noColor, full) = (shown.steps, shown.heatmap, shown.noColor, shown.full)
-        (heatmapFile, heatmapScale, heatmapScaleGiven) = (shown.heatmapFile, shown.heatmapScale, shown.heatmapScaleGiven)
+        (heatmapFile, heatmapScale, heatmapScaleGiven) = (
+            shown.heatmapFile, shown.heatmapScale, shown.heatmapScaleGiven
+        )
         score = try ScoreOptions(a)
         checkpoint = try CheckpointChoice(a)
         if let names = try a[R.tokens] {
-            if let bad = names.first(where: { $0.unicodeScalars.contains { $0.properties.generalCategory == .control } }) {
-                throw R.tokens.spec.invalid(names.joined(separator: ","),
-                                            "token name '\(bad)' contains a control character (tab, newline, escape)")
+            if let bad = names.first(where: { $0.unicodeScalars.contains { $0.properties.generalCategory == .control } }
+            ) {
+                throw R.tokens.spec.invalid(
+                    names.joined(separator: ","),
+                    "token name '\(bad)' contains a control character (tab, newline, escape)")
             }
             // Format and bidi characters (U+202E …) are shown escaped, like every printed string.
             tokenNames = names.map { MessageText.escaped($0) }
@@ -125,13 +131,16 @@ struct RunOptions: Sendable {
             throw .invalidRequest("--in-proj replaces --wq, --wk and --wv; do not give --\(separate) too")
         }
         if paths["qkv"] != nil, let other = ["in_proj", "wq", "wk", "wv"].first(where: { paths[$0] != nil }) {
-            throw .invalidRequest("--qkv replaces --wq, --wk and --wv; do not give --\(other.replacingOccurrences(of: "_", with: "-")) too")
+            throw .invalidRequest(
+                "--qkv replaces --wq, --wk and --wv; do not give --\(other.replacingOccurrences(of: "_", with: "-")) too"
+            )
         }
         if paths["qkv_bias"] != nil, paths["in_proj_bias"] != nil {
             throw .invalidRequest("--qkv-bias and --in-proj-bias are the same packed bias; give one")
         }
         if let packed = paths["qkv_bias"] != nil ? "--qkv-bias" : paths["in_proj_bias"] != nil ? "--in-proj-bias" : nil,
-           let separate = ["bq", "bk", "bv"].first(where: { paths[$0] != nil }) {
+            let separate = ["bq", "bk", "bv"].first(where: { paths[$0] != nil })
+        {
             throw .invalidRequest("\(packed) replaces --bq, --bk and --bv; do not give --\(separate) too")
         }
         if checkpoint != nil, bundle != nil {
@@ -144,10 +153,11 @@ struct RunOptions: Sendable {
 
     /// How the result is presented.
     var presentation: ResultPresentation {
-        ResultPresentation(format: format, show: show, showGiven: showGiven, precision: precision,
-                           precisionGiven: precisionGiven, output: output, steps: steps, heatmap: heatmap,
-                           noColor: noColor, full: full, heatmapFile: heatmapFile, heatmapScale: heatmapScale,
-                           heatmapScaleGiven: heatmapScaleGiven, tokenNames: tokenNames)
+        ResultPresentation(
+            format: format, show: show, showGiven: showGiven, precision: precision,
+            precisionGiven: precisionGiven, output: output, steps: steps, heatmap: heatmap,
+            noColor: noColor, full: full, heatmapFile: heatmapFile, heatmapScale: heatmapScale,
+            heatmapScaleGiven: heatmapScaleGiven, tokenNames: tokenNames)
     }
 
     /// The part a CSV output prints: the one `--show` names, else the output.

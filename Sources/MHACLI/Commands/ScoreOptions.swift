@@ -23,12 +23,17 @@ struct ScoreOptions: Sendable, Equatable {
 
     static let ropeOption = Option<RotaryEmbedding.Convention>.choice(
         "rope", "pairs",
-        help: "Rotary position embedding on each head's Q_j and K_j: half pairs dimension i with i + R/2 (Hugging Face Llama, NeoX rotate_half), interleaved pairs 2i with 2i+1 (RoFormer, GPT-J, Meta's Llama code).")
+        help:
+            "Rotary position embedding on each head's Q_j and K_j: half pairs dimension i with i + R/2 (Hugging Face Llama, NeoX rotate_half), interleaved pairs 2i with 2i+1 (RoFormer, GPT-J, Meta's Llama code)."
+    )
     static let ropeBaseOption = Option<Double>(
         .value("rope-base", "b", help: "RoPE's base: pair i turns by position · b^(−2i/R).", default: "10000"),
         convert: { text, spec throws(UsageError) in try positive(text, spec) })
     static let ropeDimsOption = Option<Int>(
-        .value("rope-dims", "R", help: "Rotate only the first R dimensions of each head (partial rotary, GPT-J, NeoX); even, at most d_k.", default: "d_k"),
+        .value(
+            "rope-dims", "R",
+            help: "Rotate only the first R dimensions of each head (partial rotary, GPT-J, NeoX); even, at most d_k.",
+            default: "d_k"),
         convert: { text, spec throws(UsageError) in
             guard let value = Int(text), value > 0, value % 2 == 0 else {
                 throw spec.invalid(text, "expected a positive even integer (dimensions turn in pairs)")
@@ -37,22 +42,32 @@ struct ScoreOptions: Sendable, Equatable {
         })
     static let positionOffsetOption = Option<Int>.integer(
         "position-offset", "p", minimum: 0,
-        help: "Add p to every position (a continued sequence): keys are at p … p+n_k−1, query row i at p + n_k − n_q + i.",
+        help:
+            "Add p to every position (a continued sequence): keys are at p … p+n_k−1, query row i at p + n_k − n_q + i.",
         default: "0")
-    static let alibiFlag = Flag("alibi", help: "ALiBi: add −m_j·(query position − key position) to head j's scores, slopes m_j as in Press et al. and BLOOM.")
+    static let alibiFlag = Flag(
+        "alibi",
+        help:
+            "ALiBi: add −m_j·(query position − key position) to head j's scores, slopes m_j as in Press et al. and BLOOM."
+    )
     static let windowOption = Option<Int>.integer(
         "window", "w", minimum: 1,
-        help: "Sliding window of W keys: with --causal query i sees keys i−W+1 … i (Mistral); without, keys with |i − j| < W.")
+        help:
+            "Sliding window of W keys: with --causal query i sees keys i−W+1 … i (Mistral); without, keys with |i − j| < W."
+    )
     static let softcapOption = Option<Double>(
-        .value("softcap", "c", help: "Soft-cap the scores: s ← c·tanh(s / c), after scaling and before masks (Gemma 2)."),
+        .value(
+            "softcap", "c", help: "Soft-cap the scores: s ← c·tanh(s / c), after scaling and before masks (Gemma 2)."),
         convert: { text, spec throws(UsageError) in try positive(text, spec) })
     static let headDimOption = Option<Int>.integer(
         "head-dim", "k", minimum: 1,
-        help: "d_k, each head's width when it is not d_model/τ (Gemma, some Llama variants): W^q is d_model × τ·k, W^o is τ·k × d_out.",
+        help:
+            "d_k, each head's width when it is not d_model/τ (Gemma, some Llama variants): W^q is d_model × τ·k, W^o is τ·k × d_out.",
         default: "d_model/τ")
     static let maskKindOption = Option<AttentionMask<Double>.Kind>.choice(
         "mask-kind", "kind",
-        help: "How --mask reads: keep (1 = may attend, 0 = blocked), block (1 = blocked, PyTorch's key_padding_mask and boolean attn_mask), additive (added to the scores; -inf or large negative = blocked, finite values are biases, as Hugging Face and T5).",
+        help:
+            "How --mask reads: keep (1 = may attend, 0 = blocked), block (1 = blocked, PyTorch's key_padding_mask and boolean attn_mask), additive (added to the scores; -inf or large negative = blocked, finite values are biases, as Hugging Face and T5).",
         default: "keep")
 
     /// Every declaration, in the order help lists them.

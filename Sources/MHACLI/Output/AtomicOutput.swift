@@ -46,8 +46,11 @@ enum AtomicOutput {
         switch code {
         case ELOOP: return "it is a symbolic link in a loop (to '\(target)')"
         case ENOENT, ENOTDIR:
-            return "it is a dangling symbolic link (to '\(target)', which does not exist); remove it or create its target"
-        default: return "it is a symbolic link (to '\(target)') whose target cannot be reached: \(String(cString: strerror(code)))"
+            return
+                "it is a dangling symbolic link (to '\(target)', which does not exist); remove it or create its target"
+        default:
+            return
+                "it is a symbolic link (to '\(target)') whose target cannot be reached: \(String(cString: strerror(code)))"
         }
     }
 
@@ -61,7 +64,8 @@ enum AtomicOutput {
         default:
             for prefix in ["/dev/fd/", "/proc/self/fd/"] where path.hasPrefix(prefix) {
                 guard let number = Int32(path.dropFirst(prefix.count)), number >= 0,
-                      fcntl(number, F_GETFD) != -1 else { return nil }
+                    fcntl(number, F_GETFD) != -1
+                else { return nil }
                 return number
             }
             return nil
@@ -117,7 +121,8 @@ enum AtomicOutput {
     private static func resolvedTarget(_ path: String) -> String {
         var status = stat()
         guard lstat(path, &status) == 0, status.st_mode & S_IFMT == S_IFLNK,
-              let real = realpath(path, nil) else { return path }
+            let real = realpath(path, nil)
+        else { return path }
         defer { free(real) }
         return String(cString: real)
     }

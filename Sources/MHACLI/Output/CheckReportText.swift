@@ -13,19 +13,25 @@ enum CheckReportText {
         if let shape = r.shapeDiagnosis {
             lines = ["not correct: \(shape)"]
         } else {
-            lines = ["not correct: \(r.mismatches) of \(r.expected.elements.count) entries of \(name) differ from the right values (checked \(precision(r.answer)))"]
+            lines = [
+                "not correct: \(r.mismatches) of \(r.expected.elements.count) entries of \(name) differ from the right values (checked \(precision(r.answer)))"
+            ]
             if let m = r.firstMismatch {
                 let written = r.answer.precisions[m.row * r.expected.columns + m.column]
-                lines.append("first: row \(m.row), column \(m.column): yours \(number(m.answer)), right \(right(m.correct, written))")
+                lines.append(
+                    "first: row \(m.row), column \(m.column): yours \(number(m.answer)), right \(right(m.correct, written))"
+                )
             }
         }
         if r.diagnosis.isEmpty {
-            lines.append("diagnosis: no known mistake gives this answer; compare step by step with mha-cli run … --steps")
+            lines.append(
+                "diagnosis: no known mistake gives this answer; compare step by step with mha-cli run … --steps")
         }
         for d in r.diagnosis {
             lines.append("diagnosis: \(d.id): \(d.explanation)")
             if let step = d.firstWrongStep, step != r.part {
-                lines.append("  your answer goes wrong first at \(step.symbol), and so does everything computed from it")
+                lines.append(
+                    "  your answer goes wrong first at \(step.symbol), and so does everything computed from it")
             }
         }
         return lines
@@ -36,20 +42,40 @@ enum CheckReportText {
         let range = r.answer.decimalsRange
         var members: [(String, JSONValue)] = [
             ("correct", .bool(r.isCorrect)), ("part", .string(r.part.description)),
-            ("decimals", range.map { .int($0.lowerBound) } ?? .null), ("full_precision", .bool(r.answer.isFullPrecision)),
-            ("entries", .int(r.expected.elements.count)), ("mismatches", .int(r.shapeDiagnosis == nil ? r.mismatches : r.expected.elements.count)),
-            ("first_mismatch", r.firstMismatch.map { m in
-                .object([("row", .int(m.row)), ("column", .int(m.column)), ("answer", .number(m.answer)), ("correct", .number(m.correct))])
-            } ?? .null),
-            ("shape", r.shapeDiagnosis.map { s in
-                .object([("expected", .shape(s.expected.rows, s.expected.columns)), ("answer", .shape(s.answer.rows, s.answer.columns)),
-                         ("explanation", .string(s.description))])
-            } ?? .null),
+            ("decimals", range.map { .int($0.lowerBound) } ?? .null),
+            ("full_precision", .bool(r.answer.isFullPrecision)),
+            ("entries", .int(r.expected.elements.count)),
+            ("mismatches", .int(r.shapeDiagnosis == nil ? r.mismatches : r.expected.elements.count)),
+            (
+                "first_mismatch",
+                r.firstMismatch.map { m in
+                    .object([
+                        ("row", .int(m.row)), ("column", .int(m.column)), ("answer", .number(m.answer)),
+                        ("correct", .number(m.correct)),
+                    ])
+                } ?? .null
+            ),
+            (
+                "shape",
+                r.shapeDiagnosis.map { s in
+                    .object([
+                        ("expected", .shape(s.expected.rows, s.expected.columns)),
+                        ("answer", .shape(s.answer.rows, s.answer.columns)),
+                        ("explanation", .string(s.description)),
+                    ])
+                } ?? .null
+            ),
             ("diagnosis", .array(r.diagnosis.map { .string($0.id) })),
-            ("explanations", .array(r.diagnosis.map { d in
-                .object([("id", .string(d.id)), ("explanation", .string(d.explanation)),
-                         ("first_wrong_step", d.firstWrongStep.map { .string($0.description) } ?? .null)])
-            })),
+            (
+                "explanations",
+                .array(
+                    r.diagnosis.map { d in
+                        .object([
+                            ("id", .string(d.id)), ("explanation", .string(d.explanation)),
+                            ("first_wrong_step", d.firstWrongStep.map { .string($0.description) } ?? .null),
+                        ])
+                    })
+            ),
         ]
         if range.map({ $0.lowerBound != $0.upperBound }) == true, let range {
             members.insert(("decimals_range", .array([.int(range.lowerBound), .int(range.upperBound)])), at: 3)
@@ -60,7 +86,9 @@ enum CheckReportText {
     /// A warning when the answer mixes precisions (each entry is still checked to its own).
     static func warnings(_ r: CheckReport, file: String) -> [String] {
         guard let mixed = r.answer.firstMixedPrecision else { return [] }
-        return ["\(file): row \(mixed.row), column \(mixed.column) is written to \(decimals(mixed.decimals)), the entries before it to \(decimals(mixed.expected)); each entry is checked to its own decimals"]
+        return [
+            "\(file): row \(mixed.row), column \(mixed.column) is written to \(decimals(mixed.decimals)), the entries before it to \(decimals(mixed.expected)); each entry is checked to its own decimals"
+        ]
     }
 
     /// `to 4 decimals`, `to 2–4 decimals, each entry to its own`, `at full precision (relative 1e-9)`.

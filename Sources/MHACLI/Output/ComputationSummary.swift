@@ -29,7 +29,8 @@ struct ComputationSummary {
     var causalText: String {
         guard causal else { return "not causal" }
         let shift = shapes.keyCount - shapes.tokens
-        return shift == 0 ? "causal (token i attends to tokens 0…i)" : "causal (query row i attends to keys 0…i + \(shift))"
+        return shift == 0
+            ? "causal (token i attends to tokens 0…i)" : "causal (query row i attends to keys 0…i + \(shift))"
     }
 
     /// `no mask` or `mask: keep (1 = may attend, 0 = blocked)`.
@@ -44,17 +45,28 @@ struct ComputationSummary {
         let heads = "τ = \(s.heads) \(s.heads == 1 ? "head" : "heads")"
         var items: [String]
         if s.projected {
-            let width = s.queryDim == s.modelDim && !headDimGiven ? "d_k = \(s.modelDim) / \(s.heads) = \(s.headDim)" : "d_k = \(s.headDim)"
-            items = ["input H · \(s.tokens) × \(s.modelDim)"] + (s.memoryDim.map { ["memory M · \(s.keyCount) × \($0)"] } ?? [])
+            let width =
+                s.queryDim == s.modelDim && !headDimGiven
+                ? "d_k = \(s.modelDim) / \(s.heads) = \(s.headDim)" : "d_k = \(s.headDim)"
+            items =
+                ["input H · \(s.tokens) × \(s.modelDim)"]
+                + (s.memoryDim.map { ["memory M · \(s.keyCount) × \($0)"] } ?? [])
                 + [heads, width]
         } else {
-            items = ["Q · \(s.tokens) × \(s.queryDim)", "K · \(s.keyCount) × \(s.kvDim)", "V · \(s.keyCount) × \(s.valueColumns)",
-                     heads, "d_k = \(s.headDim)"] + (s.valueDim == s.headDim ? [] : ["d_v = \(s.valueDim)"])
+            items =
+                [
+                    "Q · \(s.tokens) × \(s.queryDim)", "K · \(s.keyCount) × \(s.kvDim)",
+                    "V · \(s.keyCount) × \(s.valueColumns)",
+                    heads, "d_k = \(s.headDim)",
+                ] + (s.valueDim == s.headDim ? [] : ["d_v = \(s.valueDim)"])
         }
-        if s.kvHeads != s.heads { items.insert("kv_heads = \(s.kvHeads)", at: items.firstIndex(of: heads).map { $0 + 1 } ?? items.count) }
+        if s.kvHeads != s.heads {
+            items.insert("kv_heads = \(s.kvHeads)", at: items.firstIndex(of: heads).map { $0 + 1 } ?? items.count)
+        }
         items += [scale(precision: precision), causalText, maskText]
         if let token = s.token {
-            items.append("single token \(token)" + (tokens.map { $0.indices.contains(token) ? " (\($0[token]))" : "" } ?? ""))
+            items.append(
+                "single token \(token)" + (tokens.map { $0.indices.contains(token) ? " (\($0[token]))" : "" } ?? ""))
         }
         return items
     }

@@ -12,7 +12,9 @@ enum FixedDecimal {
         let digits = max(0, min(decimals, 17))
         var buffer = [CChar](repeating: 0, count: 352)
         let count = withVaList([value]) { arguments in
-            buffer.withUnsafeMutableBufferPointer { vsnprintf($0.baseAddress, $0.count, "%.\(digits)\(scientific ? "e" : "f")", arguments) }
+            buffer.withUnsafeMutableBufferPointer {
+                vsnprintf($0.baseAddress, $0.count, "%.\(digits)\(scientific ? "e" : "f")", arguments)
+            }
         }
         guard count >= 0 else { return String(value) }
         return String(decoding: buffer.prefix(Int(min(count, 351))).map { UInt8(bitPattern: $0) }, as: UTF8.self)

@@ -23,7 +23,9 @@ struct HeatmapAxis: Equatable {
 
     /// `every 4th of 100 tokens (0, 4, 8, …, 96)`.
     var summary: String {
-        let listed = shown.count <= 4 ? shown.map(String.init).joined(separator: ", ")
+        let listed =
+            shown.count <= 4
+            ? shown.map(String.init).joined(separator: ", ")
             : shown.prefix(3).map(String.init).joined(separator: ", ") + ", …, " + String(shown[shown.count - 1])
         return "every \(Self.ordinal(step)) of \(count) tokens (\(listed))"
     }

@@ -40,12 +40,14 @@ struct HeatmapGrid {
         let rows = HeatmapAxis(count: matrix.rows, limit: limit)
         let columns = HeatmapAxis(count: matrix.columns, limit: limit)
         let rowPositions = rows.shown.map { $0 < queryPositions.count ? queryPositions[$0] : $0 }
-        let maximum = rows.shown.flatMap { r in columns.shown.map { c in matrix[r, c] } }
+        let maximum =
+            rows.shown.flatMap { r in columns.shown.map { c in matrix[r, c] } }
             .filter(\.isFinite).max() ?? 0
         let shading = HeatmapShading(maximum: absolute ? 1 : max(0, maximum), color: color, cellWidth: cellWidth)
         let header = columnHeader(columns.shown, cellWidth: cellWidth)
         let labelWidth = rowLabelWidth(rowPositions, cells: columns.shown.count * cellWidth, headerLines: header.count)
-        let title = "head \(head + 1) of \(headCount) (rows: queries, columns: keys; max weight "
+        let title =
+            "head \(head + 1) of \(headCount) (rows: queries, columns: keys; max weight "
             + HeatmapShading.number(maximum) + (absolute ? "; shades span 0…1" : "") + ")"
         var out = Self.wrapped(title, width: width, indent: "")
         out += samplingNote(rows: rows, columns: columns).flatMap { Self.wrapped($0, width: width, indent: "  ") }

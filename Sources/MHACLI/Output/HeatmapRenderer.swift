@@ -35,14 +35,18 @@ enum HeatmapRenderer {
     /// - Returns: the text, lines joined by `\n`.
     ///   - full: every token, two characters per cell, whatever the width (`--full`).
     ///   - absolute: shades span 0…1 for every head instead of 0…the head's maximum.
-    static func render<S: AttentionScalar>(weights: [Matrix<S>], queryPositions: [Int], tokens: [String]?,
-                                           color: Bool, width: Int = 80, full: Bool = false,
-                                           absolute: Bool = false) -> String {
+    static func render<S: AttentionScalar>(
+        weights: [Matrix<S>], queryPositions: [Int], tokens: [String]?,
+        color: Bool, width: Int = 80, full: Bool = false,
+        absolute: Bool = false
+    ) -> String {
         weights.enumerated().map { head, matrix in
-            HeatmapGrid(matrix: matrix.converted(to: Double.self), head: head, headCount: weights.count,
-                        queryPositions: queryPositions, tokens: tokens, color: color, width: width,
-                        full: full, absolute: absolute)
-                .lines().joined(separator: "\n")
+            HeatmapGrid(
+                matrix: matrix.converted(to: Double.self), head: head, headCount: weights.count,
+                queryPositions: queryPositions, tokens: tokens, color: color, width: width,
+                full: full, absolute: absolute
+            )
+            .lines().joined(separator: "\n")
         }.joined(separator: "\n\n")
     }
 }

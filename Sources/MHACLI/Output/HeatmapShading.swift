@@ -63,7 +63,9 @@ struct HeatmapShading {
             items.append("0 " + bar + Self.reset + " " + Self.number(maximum))
         } else if maximum > 0 {
             items.append("[  ] >0")
-            items += (1..<5).map { "[\(String(repeating: Self.shades[$0], count: 2))] ≥" + Self.number(maximum * Double($0) / 5) }
+            items += (1..<5).map {
+                "[\(String(repeating: Self.shades[$0], count: 2))] ≥" + Self.number(maximum * Double($0) / 5)
+            }
         }
         return wrap(items, width: width)
     }

@@ -18,7 +18,9 @@ enum LaTeXReport {
     ///   - summary: one line saying what was computed, written as a comment and a paragraph.
     ///   - full: every row and column (`--full`).
     static func document(_ matrices: [ReportMatrix], summary: String, precision: Int, full: Bool) -> String {
-        let widest = matrices.map { MatrixText.shown($0.matrix.columns, full ? nil : MatrixText.Limit.terminal.columns).count }.max() ?? 1
+        let widest =
+            matrices.map { MatrixText.shown($0.matrix.columns, full ? nil : MatrixText.Limit.terminal.columns).count }
+            .max() ?? 1
         var lines = [
             "% Written by mha-cli: \(summary)",
             "\\documentclass{article}",
@@ -50,7 +52,8 @@ enum LaTeXReport {
             }.joined(separator: " & ")
         }
         let title = m.title.split(separator: "·").first.map { $0.trimmingCharacters(in: .whitespaces) } ?? m.title
-        let shortTitle = text(title.split(separator: "=").first.map { $0.trimmingCharacters(in: .whitespaces) } ?? title)
+        let shortTitle = text(
+            title.split(separator: "=").first.map { $0.trimmingCharacters(in: .whitespaces) } ?? title)
         let matrix = ["\\begin{bmatrix}"] + body.map { $0 + " \\\\" } + ["\\end{bmatrix}"]
         let wide = columns.count > 8
         return [
@@ -58,7 +61,7 @@ enum LaTeXReport {
             "\\centering",
             "\\caption{\(shortTitle), $\(m.matrix.rows) \\times \(m.matrix.columns)$: $\(m.latexSymbol) = \(m.latexFormula)$}",
         ] + (wide ? ["\\resizebox{\\linewidth}{!}{$\(m.latexSymbol) = "] : ["\\[ \(m.latexSymbol) = "])
-          + matrix + (wide ? ["$}"] : ["\\]"]) + ["\\end{table}"]
+            + matrix + (wide ? ["$}"] : ["\\]"]) + ["\\end{table}"]
     }
 
     /// A number in LaTeX math: `-0.5000`, `1.2500 \times 10^{6}`.

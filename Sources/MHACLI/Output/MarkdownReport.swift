@@ -23,7 +23,8 @@ enum MarkdownReport {
         let rows = MatrixText.shown(m.matrix.rows, limit?.rows)
         let columns = MatrixText.shown(m.matrix.columns, limit?.columns)
         let scientific = MatrixText.needsScientific(m.matrix, precision: precision)
-        let header = "|   | " + columns.map { c in c.map { escaped(m.columnLabels[$0]) } ?? "…" }.joined(separator: " | ") + " |"
+        let header =
+            "|   | " + columns.map { c in c.map { escaped(m.columnLabels[$0]) } ?? "…" }.joined(separator: " | ") + " |"
         let rule = "|---|" + columns.map { _ in "---:|" }.joined()
         let body = rows.map { r -> String in
             let label = r.map { escaped(m.rowLabels[$0]) } ?? "⋮"

@@ -40,8 +40,11 @@ enum MatrixText {
             columns.map { c in c.map { format(Double(m[r ?? 0, $0]), precision, scientific: scientific) } ?? "…" }
         }
         var width = cells.joined().map(\.count).max() ?? 1
-        if let columnLabels { width = max(width, columns.compactMap { $0.map { columnLabels[$0].terminalWidth } }.max() ?? 0) }
-        let labelWidth = rowLabels.map { labels in rows.compactMap { $0.map { labels[$0].terminalWidth } }.max() ?? 0 } ?? 0
+        if let columnLabels {
+            width = max(width, columns.compactMap { $0.map { columnLabels[$0].terminalWidth } }.max() ?? 0)
+        }
+        let labelWidth =
+            rowLabels.map { labels in rows.compactMap { $0.map { labels[$0].terminalWidth } }.max() ?? 0 } ?? 0
         let pad = String(repeating: " ", count: indent)
         var out: [String] = []
         if let columnLabels {
@@ -80,7 +83,8 @@ enum MatrixText {
     /// One number in a short form: fixed decimals when they show it, else `%g` with at least
     /// 4 significant digits (`1e-300`, `2.5e+150`, `0.7071` at precision 0), for a header.
     static func short(_ value: Double, _ precision: Int) -> String {
-        isFixedReadable(value.magnitude, precision) ? format(value, precision)
+        isFixedReadable(value.magnitude, precision)
+            ? format(value, precision)
             : String(format: "%.\(max(precision, 4))g", value)
     }
 

@@ -23,19 +23,27 @@ enum OutputDestination {
     /// the formats the command writes (`allowed`).
     /// - Throws: `UsageError` when the extension and `--format` disagree, when the command
     ///   does not write that format, or when a binary format would go to a terminal.
-    static func format(path: String?, given: OutputFormat?, allowed: [OutputFormat] = OutputFormat.allCases,
-                       stdoutIsTerminal: Bool = isatty(STDOUT_FILENO) == 1) throws(UsageError) -> OutputFormat {
+    static func format(
+        path: String?, given: OutputFormat?, allowed: [OutputFormat] = OutputFormat.allCases,
+        stdoutIsTerminal: Bool = isatty(STDOUT_FILENO) == 1
+    ) throws(UsageError) -> OutputFormat {
         let named = path.flatMap(format(ofPath:))
         if let path, let named, let given, given != named {
-            throw .invalidRequest("--format \(given.rawValue) contradicts -o \(path), whose extension means \(named.rawValue); give one or make them agree")
+            throw .invalidRequest(
+                "--format \(given.rawValue) contradicts -o \(path), whose extension means \(named.rawValue); give one or make them agree"
+            )
         }
         let format = named ?? given ?? .text
         guard allowed.contains(format) else {
             let source = named != nil ? "-o \(path ?? "")" : "--format \(format.rawValue)"
-            throw .invalidRequest("\(source): this command writes \(allowed.map(\.rawValue).joined(separator: ", ")), not \(format.rawValue)")
+            throw .invalidRequest(
+                "\(source): this command writes \(allowed.map(\.rawValue).joined(separator: ", ")), not \(format.rawValue)"
+            )
         }
         if format.isBinary, stdoutIsTerminal, path == nil || path == "-" || path == "/dev/stdout" {
-            throw .invalidRequest("--format \(format.rawValue) is binary and stdout is a terminal; write it to a file with -o FILE.\(format.rawValue), or redirect stdout")
+            throw .invalidRequest(
+                "--format \(format.rawValue) is binary and stdout is a terminal; write it to a file with -o FILE.\(format.rawValue), or redirect stdout"
+            )
         }
         return format
     }

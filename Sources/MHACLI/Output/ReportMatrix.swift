@@ -18,8 +18,10 @@ struct ReportMatrix {
 
     /// The matrices of `parts` in the order shown, with titles as the text report writes them.
     /// `axes` labels the query rows and key columns as the text report does.
-    static func list<S: AttentionScalar>(_ result: AttentionResult<S>, parts: [Part], axes: TokenAxes,
-                                         biases: Set<String>, scaleGiven: Bool, masked: Bool) -> [ReportMatrix] {
+    static func list<S: AttentionScalar>(
+        _ result: AttentionResult<S>, parts: [Part], axes: TokenAxes,
+        biases: Set<String>, scaleGiven: Bool, masked: Bool
+    ) -> [ReportMatrix] {
         let s = result.shapes
         let queryRows = s.token.map { [$0] } ?? Array(0..<s.tokens)
         let rows = axes.queryLabels ?? queryRows.map(String.init)
@@ -31,47 +33,67 @@ struct ReportMatrix {
         }
         let scale = scaleGiven ? MatrixText.short(s.scale, 4) : "1/\\sqrt{\(s.headDim)}"
         var list: [ReportMatrix] = []
-        func add(_ title: String, _ symbol: String, _ formula: String, _ m: Matrix<S>, columns: [String]? = nil,
-                 rowLabels: [String]? = nil) {
+        func add(
+            _ title: String, _ symbol: String, _ formula: String, _ m: Matrix<S>, columns: [String]? = nil,
+            rowLabels: [String]? = nil
+        ) {
             let matrix = m.converted(to: Double.self)
-            list.append(ReportMatrix(title: "\(title) · \(m.rows) × \(m.columns)", latexSymbol: symbol, latexFormula: formula,
-                                     matrix: matrix, rowLabels: rowLabels ?? rows, columnLabels: columns ?? indices(m)))
+            list.append(
+                ReportMatrix(
+                    title: "\(title) · \(m.rows) × \(m.columns)", latexSymbol: symbol, latexFormula: formula,
+                    matrix: matrix, rowLabels: rowLabels ?? rows, columnLabels: columns ?? indices(m)))
         }
         let source = s.memoryDim == nil ? "H" : "M"
         for part in parts {
             switch part {
             case .qkv:
-                for (name, x, m) in [("Q", "q", result.queries), ("K", "k", result.printedKeys), ("V", "v", result.printedValues)] {
+                for (name, x, m) in [
+                    ("Q", "q", result.queries), ("K", "k", result.printedKeys), ("V", "v", result.printedValues),
+                ] {
                     guard let m else { continue }
                     let from = name == "Q" ? "H" : source
                     let labels = name == "Q" ? rows : keyRows
                     if s.projected {
-                        add("\(name) = \(from)·W^\(x)" + bias(x, latex: false), name, "\(from) W^{\(x)}" + bias(x, latex: true), m,
+                        add(
+                            "\(name) = \(from)·W^\(x)" + bias(x, latex: false), name,
+                            "\(from) W^{\(x)}" + bias(x, latex: true), m,
                             rowLabels: labels)
                     } else {
                         add(name, name, "\\text{given}", m, rowLabels: labels)
                     }
                 }
                 if let m = result.rotatedQueries { add("Q after RoPE", "\\tilde{Q}", "\\mathrm{RoPE}(Q)", m) }
-                if let m = result.printedRotatedKeys { add("K after RoPE", "\\tilde{K}", "\\mathrm{RoPE}(K)", m, rowLabels: keyRows) }
+                if let m = result.printedRotatedKeys {
+                    add("K after RoPE", "\\tilde{K}", "\\mathrm{RoPE}(K)", m, rowLabels: keyRows)
+                }
             case .scores:
                 for (j, m) in (result.scores ?? []).enumerated() {
-                    add("scores \(j + 1) of \(s.heads)", "\\mathrm{scores}_{\(j + 1)}", "Q_{\(j + 1)} K_{\(j + 1)}^{\\top} \\cdot \(scale)", m, columns: keys)
+                    add(
+                        "scores \(j + 1) of \(s.heads)", "\\mathrm{scores}_{\(j + 1)}",
+                        "Q_{\(j + 1)} K_{\(j + 1)}^{\\top} \\cdot \(scale)", m, columns: keys)
                 }
             case .weights:
                 for (j, m) in (result.weights ?? []).enumerated() {
-                    add("weights \(j + 1) of \(s.heads)", "\\mathrm{weights}_{\(j + 1)}",
-                        "\\mathrm{softmax}(\\mathrm{scores}_{\(j + 1)}\(masked ? " + \\mathrm{mask}" : ""))", m, columns: keys)
+                    add(
+                        "weights \(j + 1) of \(s.heads)", "\\mathrm{weights}_{\(j + 1)}",
+                        "\\mathrm{softmax}(\\mathrm{scores}_{\(j + 1)}\(masked ? " + \\mathrm{mask}" : ""))", m,
+                        columns: keys)
                 }
             case .heads:
                 for (j, m) in result.heads.enumerated() {
-                    add("head \(j + 1) of \(s.heads)", "\\mathrm{head}_{\(j + 1)}", "\\mathrm{weights}_{\(j + 1)} V_{\(j + 1)}", m)
+                    add(
+                        "head \(j + 1) of \(s.heads)", "\\mathrm{head}_{\(j + 1)}",
+                        "\\mathrm{weights}_{\(j + 1)} V_{\(j + 1)}", m)
                 }
             case .concat:
-                add(s.heads == 1 ? "concat = head_1" : "concat = [head_1 | … | head_\(s.heads)]", "\\mathrm{concat}",
-                    s.heads == 1 ? "\\mathrm{head}_{1}" : "[\\mathrm{head}_{1} \\mid \\dots \\mid \\mathrm{head}_{\(s.heads)}]", result.concat)
+                add(
+                    s.heads == 1 ? "concat = head_1" : "concat = [head_1 | … | head_\(s.heads)]", "\\mathrm{concat}",
+                    s.heads == 1
+                        ? "\\mathrm{head}_{1}" : "[\\mathrm{head}_{1} \\mid \\dots \\mid \\mathrm{head}_{\(s.heads)}]",
+                    result.concat)
             case .output:
-                add("output = concat · W^o" + bias("o", latex: false), "\\mathrm{output}",
+                add(
+                    "output = concat · W^o" + bias("o", latex: false), "\\mathrm{output}",
                     "\\mathrm{concat}\\, W^{o}" + bias("o", latex: true), result.output)
             }
         }

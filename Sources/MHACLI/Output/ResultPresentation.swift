@@ -46,10 +46,13 @@ struct ResultPresentation: Sendable {
     /// Presentation options that cannot go together.
     func checkCombinations() throws(UsageError) {
         if format.holdsOneMatrix, showGiven, show.count > 1 {
-            throw .invalidRequest("--format \(format.rawValue) prints one matrix, but --show names \(show.count) parts (\(show.map(\.rawValue).joined(separator: ","))); name one\(format == .npy ? ", or write every part with .npz" : "")")
+            throw .invalidRequest(
+                "--format \(format.rawValue) prints one matrix, but --show names \(show.count) parts (\(show.map(\.rawValue).joined(separator: ","))); name one\(format == .npy ? ", or write every part with .npz" : "")"
+            )
         }
         if format != .text, let flag = steps ? "--steps" : heatmap ? "--heatmap" : nil {
-            throw .invalidRequest("\(flag) draws text for people; it cannot be combined with --format \(format.rawValue)")
+            throw .invalidRequest(
+                "\(flag) draws text for people; it cannot be combined with --format \(format.rawValue)")
         }
         try checkIgnored()
     }
@@ -57,23 +60,32 @@ struct ResultPresentation: Sendable {
     /// Options that would have no effect with the others given: refused, never dropped.
     private func checkIgnored() throws(UsageError) {
         if let file = heatmapFile, let output, output != "-",
-           URL(fileURLWithPath: file).standardizedFileURL == URL(fileURLWithPath: output).standardizedFileURL {
-            throw .invalidRequest("--heatmap \(file) and -o \(output) name the same file; one would overwrite the other")
+            URL(fileURLWithPath: file).standardizedFileURL == URL(fileURLWithPath: output).standardizedFileURL
+        {
+            throw .invalidRequest(
+                "--heatmap \(file) and -o \(output) name the same file; one would overwrite the other")
         }
         if steps, showGiven {
             throw .invalidRequest("--steps prints every part in order; --show chooses parts without --steps; give one")
         }
         if tokenNames != nil, format == .csv {
-            throw .invalidRequest("--tokens names rows and columns, but --format csv prints the bare matrix without labels; use --format text, markdown or json")
+            throw .invalidRequest(
+                "--tokens names rows and columns, but --format csv prints the bare matrix without labels; use --format text, markdown or json"
+            )
         }
         if precisionGiven, format == .json {
-            throw .invalidRequest("--precision sets decimals in text, csv, latex and markdown; --format json always prints shortest round-trip numbers")
+            throw .invalidRequest(
+                "--precision sets decimals in text, csv, latex and markdown; --format json always prints shortest round-trip numbers"
+            )
         }
         if full, format == .json || format == .csv || format == .svg {
-            throw .invalidRequest("--full stops eliding large matrices in text, latex and markdown; --format \(format.rawValue) always holds every value")
+            throw .invalidRequest(
+                "--full stops eliding large matrices in text, latex and markdown; --format \(format.rawValue) always holds every value"
+            )
         }
         if heatmapScaleGiven, !heatmap, heatmapFile == nil, format != .svg {
-            throw .invalidRequest("--heatmap-scale sets the heatmap's shades; give --heatmap (terminal) or --heatmap FILE.svg too")
+            throw .invalidRequest(
+                "--heatmap-scale sets the heatmap's shades; give --heatmap (terminal) or --heatmap FILE.svg too")
         }
     }
 
@@ -87,7 +99,9 @@ struct ResultPresentation: Sendable {
         let parts = format == .csv ? [csvPart(projected: projected)] : show
         if parts.contains(.qkv) { keep.insert(.qkv) }
         if parts.contains(.scores) { keep.insert(.scores) }
-        if parts.contains(.weights) || heatmap || heatmapFile != nil || format == .svg || steps { keep.insert(.weights) }
+        if parts.contains(.weights) || heatmap || heatmapFile != nil || format == .svg || steps {
+            keep.insert(.weights)
+        }
         if steps { keep.formUnion([.qkv, .scores]) }
         return keep
     }
@@ -98,18 +112,22 @@ struct ResultPresentation: Sendable {
     ///   - cross: whether keys came from a memory (labels: `TokenAxes`).
     ///   - scaleGiven, biases: for the text header and titles.
     ///   - stepsText: the `--steps` document for a text style.
-    func render<S: AttentionScalar>(_ result: AttentionResult<S>, rules: ScoreRulesSummary, cross: Bool,
-                                    scaleGiven: Bool, biases: Set<String>,
-                                    stepsText: (TextStyle) -> String) throws -> String {
+    func render<S: AttentionScalar>(
+        _ result: AttentionResult<S>, rules: ScoreRulesSummary, cross: Bool,
+        scaleGiven: Bool, biases: Set<String>,
+        stepsText: (TextStyle) -> String
+    ) throws -> String {
         let summary = self.summary(result, rules: rules, scaleGiven: scaleGiven)
         switch format {
         case .json:
             return RunJSONReport.json(result, parts: show, summary: summary).serialized() + "\n"
         case .latex, .markdown:
             let axes = TokenAxes(result.shapes, names: tokenNames, crossAttention: cross)
-            let matrices = ReportMatrix.list(result, parts: show, axes: axes, biases: biases,
-                                             scaleGiven: scaleGiven, masked: summary.causal || summary.maskKind != nil)
-            let line = summary.line(precision: precision)
+            let matrices = ReportMatrix.list(
+                result, parts: show, axes: axes, biases: biases,
+                scaleGiven: scaleGiven, masked: summary.causal || summary.maskKind != nil)
+            let line =
+                summary.line(precision: precision)
                 + (tokenNames.map { " · tokens " + $0.enumerated().map { "\($0) \($1)" }.joined(separator: ", ") } ?? "")
             return format == .latex
                 ? LaTeXReport.document(matrices, summary: line, precision: precision, full: full)
@@ -123,8 +141,9 @@ struct ResultPresentation: Sendable {
         case .npy, .npz:
             return ""  // bytes, from `binary(_:)`
         case .text:
-            return text(result, rules: rules, cross: cross, scaleGiven: scaleGiven, biases: biases, summary: summary,
-                        stepsText: stepsText)
+            return text(
+                result, rules: rules, cross: cross, scaleGiven: scaleGiven, biases: biases, summary: summary,
+                stepsText: stepsText)
         }
     }
 
@@ -143,76 +162,101 @@ struct ResultPresentation: Sendable {
     }
 
     /// What was computed, for headers, documents and JSON.
-    private func summary<S: AttentionScalar>(_ result: AttentionResult<S>, rules: ScoreRulesSummary,
-                                             scaleGiven: Bool) -> ComputationSummary {
-        ComputationSummary(shapes: result.shapes, causal: rules.configuration.causal, maskKind: rules.maskKind?.rawValue,
-                           scaleGiven: scaleGiven, tokens: tokenNames, headDimGiven: rules.configuration.headDim != nil)
+    private func summary<S: AttentionScalar>(
+        _ result: AttentionResult<S>, rules: ScoreRulesSummary,
+        scaleGiven: Bool
+    ) -> ComputationSummary {
+        ComputationSummary(
+            shapes: result.shapes, causal: rules.configuration.causal, maskKind: rules.maskKind?.rawValue,
+            scaleGiven: scaleGiven, tokens: tokenNames, headDimGiven: rules.configuration.headDim != nil)
     }
 
     /// Every head's weights as one SVG picture.
     private func svg<S: AttentionScalar>(_ result: AttentionResult<S>, cross: Bool) -> String {
         let axes = TokenAxes(result.shapes, names: tokenNames, crossAttention: cross)
-        return SVGHeatmap(weights: (result.weights ?? []).map { $0.converted(to: Double.self) },
-                          queryPositions: axes.queryPositions, tokens: axes.heatmapNames,
-                          absolute: heatmapScale == .absolute, precision: precision).render()
+        return SVGHeatmap(
+            weights: (result.weights ?? []).map { $0.converted(to: Double.self) },
+            queryPositions: axes.queryPositions, tokens: axes.heatmapNames,
+            absolute: heatmapScale == .absolute, precision: precision
+        ).render()
     }
 
     /// The report of a batch: JSON with every part gaining a leading batch index (and
     /// `shapes.batch`), text with each sequence's report under `batch b of B`; CSV prints
     /// one matrix, so a batch is refused.
-    func renderBatch<S: AttentionScalar>(_ results: [AttentionResult<S>], rules: (AttentionResult<S>) -> ScoreRulesSummary,
-                                         cross: Bool, scaleGiven: Bool, biases: Set<String>,
-                                         stepsText: (Int, TextStyle) -> String) throws -> String {
+    func renderBatch<S: AttentionScalar>(
+        _ results: [AttentionResult<S>], rules: (AttentionResult<S>) -> ScoreRulesSummary,
+        cross: Bool, scaleGiven: Bool, biases: Set<String>,
+        stepsText: (Int, TextStyle) -> String
+    ) throws -> String {
         if heatmapFile != nil || [.svg, .latex, .markdown].contains(format) {
-            let (what, instead) = heatmapFile != nil ? ("--heatmap FILE.svg draws one sequence", "--heatmap (the terminal's) or --format json")
+            let (what, instead) =
+                heatmapFile != nil
+                ? ("--heatmap FILE.svg draws one sequence", "--heatmap (the terminal's) or --format json")
                 : ("--format \(format.rawValue) writes up one sequence", "--format json or text")
-            throw UsageError.invalidRequest("\(what), but the input is a batch of \(results.count) sequences; use \(instead)")
+            throw UsageError.invalidRequest(
+                "\(what), but the input is a batch of \(results.count) sequences; use \(instead)")
         }
         switch format {
         case .json:
             guard let first = results.first else { return "{}\n" }
             let perBatch = results.map { RunJSONReport.members($0, parts: show) }
-            var members: [(String, JSONValue)] = [("shapes", .object([("batch", .int(results.count))] + RunJSONReport.shapes(first.shapes)))]
+            var members: [(String, JSONValue)] = [
+                ("shapes", .object([("batch", .int(results.count))] + RunJSONReport.shapes(first.shapes)))
+            ]
             members += RunJSONReport.summaryMembers(summary(first, rules: rules(first), scaleGiven: scaleGiven))
             for (index, member) in perBatch[0].enumerated() {
-                members.append((member.0, .array(perBatch.map { $0.indices.contains(index) ? $0[index].1 : .array([]) })))
+                members.append(
+                    (member.0, .array(perBatch.map { $0.indices.contains(index) ? $0[index].1 : .array([]) })))
             }
             return JSONValue.object(members).serialized() + "\n"
         case .csv, .tsv, .npy, .npz:
-            throw UsageError.invalidRequest("--format \(format.rawValue) holds one sequence, but the input is a batch of \(results.count) sequences; use --format json")
+            throw UsageError.invalidRequest(
+                "--format \(format.rawValue) holds one sequence, but the input is a batch of \(results.count) sequences; use --format json"
+            )
         case .text, .latex, .markdown, .svg:
             return results.enumerated().map { b, result in
                 "batch \(b + 1) of \(results.count)\n"
-                    + text(result, rules: rules(result), cross: cross, scaleGiven: scaleGiven, biases: biases,
-                           summary: summary(result, rules: rules(result), scaleGiven: scaleGiven)) { stepsText(b, $0) }
+                    + text(
+                        result, rules: rules(result), cross: cross, scaleGiven: scaleGiven, biases: biases,
+                        summary: summary(result, rules: rules(result), scaleGiven: scaleGiven)
+                    ) { stepsText(b, $0) }
             }.joined(separator: "\n")
         }
     }
 
     /// The text report: every step with `--steps`, else the shown parts, then the heatmaps
     /// with `--heatmap`.
-    private func text<S: AttentionScalar>(_ result: AttentionResult<S>, rules: ScoreRulesSummary, cross: Bool,
-                                          scaleGiven: Bool, biases: Set<String>, summary: ComputationSummary,
-                                          stepsText: (TextStyle) -> String) -> String {
-        let color = output == nil
-            && TerminalColor.enabled(isTTY: TerminalColor.stdoutIsTTY(), environment: ProcessInfo.processInfo.environment,
-                                     noColorFlag: noColor)
+    private func text<S: AttentionScalar>(
+        _ result: AttentionResult<S>, rules: ScoreRulesSummary, cross: Bool,
+        scaleGiven: Bool, biases: Set<String>, summary: ComputationSummary,
+        stepsText: (TextStyle) -> String
+    ) -> String {
+        let color =
+            output == nil
+            && TerminalColor.enabled(
+                isTTY: TerminalColor.stdoutIsTTY(), environment: ProcessInfo.processInfo.environment,
+                noColorFlag: noColor)
         let style = TextStyle(precision: precision, tokens: tokenNames, full: full, color: color)
         let axes = TokenAxes(result.shapes, names: tokenNames, crossAttention: cross)
         var sections: [String]
         if steps {
             sections = [stepsText(style)]
         } else {
-            let report = RunTextReport(result: result, parts: show, precision: precision, axes: axes,
-                                       scaleGiven: scaleGiven, full: full, biases: biases, summary: summary, rules: rules)
+            let report = RunTextReport(
+                result: result, parts: show, precision: precision, axes: axes,
+                scaleGiven: scaleGiven, full: full, biases: biases, summary: summary, rules: rules)
             sections = [report.lines.joined(separator: "\n")]
         }
         if heatmap, let weights = result.weights {
-            let width = TerminalColumns.current(toTerminal: output == nil && TerminalColor.stdoutIsTTY(),
-                                                environment: ProcessInfo.processInfo.environment)
-            sections.append(HeatmapRenderer.render(weights: weights, queryPositions: axes.queryPositions,
-                                                   tokens: axes.heatmapNames, color: color, width: width,
-                                                   full: full, absolute: heatmapScale == .absolute))
+            let width = TerminalColumns.current(
+                toTerminal: output == nil && TerminalColor.stdoutIsTTY(),
+                environment: ProcessInfo.processInfo.environment)
+            sections.append(
+                HeatmapRenderer.render(
+                    weights: weights, queryPositions: axes.queryPositions,
+                    tokens: axes.heatmapNames, color: color, width: width,
+                    full: full, absolute: heatmapScale == .absolute))
         }
         return sections.joined(separator: "\n\n") + "\n"
     }
@@ -224,13 +268,18 @@ struct ResultPresentation: Sendable {
         switch part {
         case .output: return result.output
         case .concat: return result.concat
-        case .qkv: throw .invalidRequest("--format \(format.rawValue) prints one matrix, but --show qkv has three (Q, K, V); \(format == .npy ? "write them all with .npz" : "use --format json")")
+        case .qkv:
+            throw .invalidRequest(
+                "--format \(format.rawValue) prints one matrix, but --show qkv has three (Q, K, V); \(format == .npy ? "write them all with .npz" : "use --format json")"
+            )
         case .heads: perHead = result.heads
         case .scores: perHead = result.scores
         case .weights: perHead = result.weights
         }
         guard let matrices = perHead, matrices.count == 1, let only = matrices.first else {
-            throw .invalidRequest("--format \(format.rawValue) prints one matrix, but --show \(part.rawValue) has one per head (\(result.shapes.heads)); \(format == .npy ? "write them all with .npz" : "use --format json")")
+            throw .invalidRequest(
+                "--format \(format.rawValue) prints one matrix, but --show \(part.rawValue) has one per head (\(result.shapes.heads)); \(format == .npy ? "write them all with .npz" : "use --format json")"
+            )
         }
         return only
     }

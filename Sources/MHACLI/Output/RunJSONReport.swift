@@ -12,25 +12,33 @@ enum RunJSONReport {
     /// The report for `result`, with the parts in `parts`.
     /// With a `summary`, also what was computed: `tokens` (names or null), `token` (or null),
     /// `causal`, `scale`, `mask` (`keep`, `block`, `additive` or null).
-    static func json<S: AttentionScalar>(_ result: AttentionResult<S>, parts: [Part], summary: ComputationSummary? = nil) -> JSONValue {
-        .object([("shapes", .object(shapes(result.shapes)))] + (summary.map(summaryMembers) ?? []) + members(result, parts: parts))
+    static func json<S: AttentionScalar>(
+        _ result: AttentionResult<S>, parts: [Part], summary: ComputationSummary? = nil
+    ) -> JSONValue {
+        .object(
+            [("shapes", .object(shapes(result.shapes)))] + (summary.map(summaryMembers) ?? [])
+                + members(result, parts: parts))
     }
 
     /// The members saying what was computed: `tokens`, `token`, `causal`, `scale`, `mask`.
     static func summaryMembers(_ summary: ComputationSummary) -> [(String, JSONValue)] {
-        [("tokens", summary.tokens.map { .array($0.map { .string($0) }) } ?? .null),
-         ("token", summary.shapes.token.map { .int($0) } ?? .null), ("causal", .bool(summary.causal)),
-         ("scale", .number(summary.shapes.scale)), ("mask", summary.maskKind.map { .string($0) } ?? .null)]
+        [
+            ("tokens", summary.tokens.map { .array($0.map { .string($0) }) } ?? .null),
+            ("token", summary.shapes.token.map { .int($0) } ?? .null), ("causal", .bool(summary.causal)),
+            ("scale", .number(summary.shapes.scale)), ("mask", summary.maskKind.map { .string($0) } ?? .null),
+        ]
     }
 
     /// The `shapes` object's members.
     static func shapes(_ s: AttentionShapes) -> [(String, JSONValue)] {
         let rows = s.queryRows
         guard s.projected else {
-            return [("queries", .shape(s.tokens, s.queryDim)), ("keys", .shape(s.keyCount, s.kvDim)),
-                    ("values", .shape(s.keyCount, s.valueColumns)), ("heads", .int(s.heads)), ("kv_heads", .int(s.kvHeads)),
-                    ("head_dim", .int(s.headDim)), ("value_dim", .int(s.valueDim)),
-                    ("head_output", .shape(rows, s.valueDim)), ("concat", .shape(rows, s.concatDim))]
+            return [
+                ("queries", .shape(s.tokens, s.queryDim)), ("keys", .shape(s.keyCount, s.kvDim)),
+                ("values", .shape(s.keyCount, s.valueColumns)), ("heads", .int(s.heads)), ("kv_heads", .int(s.kvHeads)),
+                ("head_dim", .int(s.headDim)), ("value_dim", .int(s.valueDim)),
+                ("head_output", .shape(rows, s.valueDim)), ("concat", .shape(rows, s.concatDim)),
+            ]
         }
         var members: [(String, JSONValue)] = [("input", .shape(s.tokens, s.modelDim))]
         if let width = s.memoryDim { members.append(("memory", .shape(s.keyCount, width))) }
@@ -45,14 +53,20 @@ enum RunJSONReport {
     static func members<S: AttentionScalar>(_ result: AttentionResult<S>, parts: [Part]) -> [(String, JSONValue)] {
         var members: [(String, JSONValue)] = []
         if parts.contains(.qkv) {
-            let kept = [("q", result.queries), ("k", result.printedKeys), ("v", result.printedValues),
-                        ("q_rotated", result.rotatedQueries), ("k_rotated", result.printedRotatedKeys)]
+            let kept = [
+                ("q", result.queries), ("k", result.printedKeys), ("v", result.printedValues),
+                ("q_rotated", result.rotatedQueries), ("k_rotated", result.printedRotatedKeys),
+            ]
             for (key, matrix) in kept {
                 if let matrix { members.append((key, .matrix(of: matrix))) }
             }
         }
-        if parts.contains(.scores), let scores = result.scores { members.append(("scores", .array(scores.map { .matrix(of: $0) }))) }
-        if parts.contains(.weights), let weights = result.weights { members.append(("weights", .array(weights.map { .matrix(of: $0) }))) }
+        if parts.contains(.scores), let scores = result.scores {
+            members.append(("scores", .array(scores.map { .matrix(of: $0) })))
+        }
+        if parts.contains(.weights), let weights = result.weights {
+            members.append(("weights", .array(weights.map { .matrix(of: $0) })))
+        }
         if parts.contains(.heads) { members.append(("heads", .array(result.heads.map { .matrix(of: $0) }))) }
         if parts.contains(.concat) { members.append(("concat", .matrix(of: result.concat))) }
         if parts.contains(.output), result.shapes.projected { members.append(("output", .matrix(of: result.output))) }

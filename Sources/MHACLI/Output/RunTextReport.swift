@@ -36,24 +36,34 @@ struct RunTextReport<Scalar: AttentionScalar> {
     /// instead of H.
     var header: [String] {
         let s = result.shapes
-        let scale = scaleGiven ? MatrixText.short(s.scale, precision)
+        let scale =
+            scaleGiven
+            ? MatrixText.short(s.scale, precision)
             : "1/√\(s.headDim) = \(MatrixText.short(s.scale, precision))"
-        let kv = s.kvHeads == s.heads ? "" : "   kv_heads = \(s.kvHeads) (query head j = 1…τ uses K/V head ⌈j·\(s.kvHeads)/\(s.heads)⌉)"
+        let kv =
+            s.kvHeads == s.heads
+            ? "" : "   kv_heads = \(s.kvHeads) (query head j = 1…τ uses K/V head ⌈j·\(s.kvHeads)/\(s.heads)⌉)"
         let heads = "τ = \(s.heads) \(s.heads == 1 ? "head" : "heads")"
         var lines: [String]
         if s.projected {
-            let width = s.queryDim == s.modelDim && rules?.configuration.headDim == nil ? "d_k = \(s.modelDim) / \(s.heads) = \(s.headDim)"
+            let width =
+                s.queryDim == s.modelDim && rules?.configuration.headDim == nil
+                ? "d_k = \(s.modelDim) / \(s.heads) = \(s.headDim)"
                 : "d_k = \(s.headDim) (τ·d_k = \(s.queryDim), d_model = \(s.modelDim))"
             let memory = s.memoryDim.map { "   memory M · \(s.keyCount) × \($0) (cross-attention: K, V from M)" } ?? ""
             lines = ["input H · \(s.tokens) × \(s.modelDim)\(memory)   \(heads)   \(width)   scale = \(scale)\(kv)"]
         } else {
             let values = s.valueDim == s.headDim ? "" : "   d_v = \(s.valueDim)"
-            lines = ["Q · \(s.tokens) × \(s.queryDim)   K · \(s.keyCount) × \(s.kvDim)   V · \(s.keyCount) × \(s.valueColumns)   \(heads)   d_k = \(s.headDim)\(values)   scale = \(scale)\(kv)"]
+            lines = [
+                "Q · \(s.tokens) × \(s.queryDim)   K · \(s.keyCount) × \(s.kvDim)   V · \(s.keyCount) × \(s.valueColumns)   \(heads)   d_k = \(s.headDim)\(values)   scale = \(scale)\(kv)"
+            ]
         }
         if let summary { lines.append("\(summary.causalText)   \(summary.maskText)") }
         if let rules { lines += rules.lines(s) }
         if let token = s.token {
-            lines.append("single token \(token)\(axes.queryLabels.map { " (\($0[0]))" } ?? ""): every per-query matrix has its one row")
+            lines.append(
+                "single token \(token)\(axes.queryLabels.map { " (\($0[0]))" } ?? ""): every per-query matrix has its one row"
+            )
         }
         return lines
     }
@@ -70,7 +80,11 @@ struct RunTextReport<Scalar: AttentionScalar> {
                 result.queries.map { block("Q = H·W^q" + bias("q") + tokenSuffix, $0, rows: queryLabels) },
                 result.printedKeys.map { block("K = \(source)·W^k" + bias("k") + keySuffix, $0, rows: keyRows) },
                 result.printedValues.map { block("V = \(source)·W^v" + bias("v") + keySuffix, $0, rows: keyRows) },
-                result.rotatedQueries.map { block("Q after RoPE (each head's rows turned for their positions)" + tokenSuffix, $0, rows: queryLabels) },
+                result.rotatedQueries.map {
+                    block(
+                        "Q after RoPE (each head's rows turned for their positions)" + tokenSuffix, $0,
+                        rows: queryLabels)
+                },
                 result.printedRotatedKeys.map { block("K after RoPE" + keySuffix, $0, rows: keyRows) },
             ]
             return blocks.compactMap { $0 }.joined(separator: [""]).map { $0 }
@@ -81,7 +95,9 @@ struct RunTextReport<Scalar: AttentionScalar> {
         case .heads:
             return perHead("head", result.heads, columns: nil)
         case .concat:
-            return block(s.heads == 1 ? "concat = head_1" : "concat = [head_1 | … | head_\(s.heads)]", result.concat, rows: queryLabels)
+            return block(
+                s.heads == 1 ? "concat = head_1" : "concat = [head_1 | … | head_\(s.heads)]", result.concat,
+                rows: queryLabels)
         case .output:
             return block("output = concat · W^o" + bias("o"), result.output, rows: queryLabels)
         }
@@ -108,8 +124,9 @@ struct RunTextReport<Scalar: AttentionScalar> {
     /// A title with the shape, then the values.
     private func block(_ title: String, _ m: Matrix<Scalar>, rows: [String]?, columns: [String]? = nil) -> [String] {
         ["\(title) · \(m.rows) × \(m.columns)"]
-            + MatrixText.lines(m, precision: precision, rowLabels: rows, columnLabels: columns,
-                               limit: full ? nil : .terminal)
+            + MatrixText.lines(
+                m, precision: precision, rowLabels: rows, columnLabels: columns,
+                limit: full ? nil : .terminal)
     }
 
     /// Labels of the query rows: every token, or the one token in single-token mode.

@@ -34,7 +34,8 @@ struct SVGHeatmap {
         let rows = weights.first?.rows ?? 0
         let labelWidth = (Double(maxLabelLength) * font * 0.62 + 8).rounded(.up)
         let headerHeight = (Double(maxLabelLength) * font * 0.62 * 0.8 + font * 2 + 16).rounded(.up)
-        let titleWidth = Double("head \(weights.count) of \(weights.count) (max weight 0.0000)".count) * font * 0.62 + 16
+        let titleWidth =
+            Double("head \(weights.count) of \(weights.count) (max weight 0.0000)".count) * font * 0.62 + 16
         let panelWidth = max(labelWidth + Double(keys) * c + 24, titleWidth)
         let panelHeight = headerHeight + Double(rows) * c + 16
         let perRow = weights.count <= 2 ? max(1, weights.count) : Int(Double(weights.count).squareRoot().rounded(.up))
@@ -60,28 +61,42 @@ struct SVGHeatmap {
     }
 
     /// One head: title, column labels (rotated), row labels, cells.
-    private func panel(_ j: Int, _ m: Matrix<Double>, x: Double, y: Double, labelWidth: Double,
-                       headerHeight: Double, font: Double) -> [String] {
+    private func panel(
+        _ j: Int, _ m: Matrix<Double>, x: Double, y: Double, labelWidth: Double,
+        headerHeight: Double, font: Double
+    ) -> [String] {
         let c = cell
         let maximum = m.elements.filter(\.isFinite).max() ?? 0
         let top = absolute ? 1 : max(maximum, 0)
         let gridX = x + labelWidth, gridY = y + headerHeight
-        var out = ["<g>", #"<text x="\#(n(x))" y="\#(n(y + font))" font-weight="bold">head \#(j + 1) of \#(weights.count) (max weight \#(value(maximum)))</text>"#]
+        var out = [
+            "<g>",
+            #"<text x="\#(n(x))" y="\#(n(y + font))" font-weight="bold">head \#(j + 1) of \#(weights.count) (max weight \#(value(maximum)))</text>"#,
+        ]
         for key in 0..<m.columns {
             let cx = gridX + (Double(key) + 0.5) * c
-            out.append(#"<text x="\#(n(cx))" y="\#(n(gridY - 4))" transform="rotate(-55 \#(n(cx)) \#(n(gridY - 4)))">\#(escaped(label(key)))</text>"#)
+            out.append(
+                #"<text x="\#(n(cx))" y="\#(n(gridY - 4))" transform="rotate(-55 \#(n(cx)) \#(n(gridY - 4)))">\#(escaped(label(key)))</text>"#
+            )
         }
         for r in 0..<m.rows {
             let position = r < queryPositions.count ? queryPositions[r] : r
             let cy = gridY + Double(r) * c
-            out.append(#"<text x="\#(n(gridX - 4))" y="\#(n(cy + c / 2 + font * 0.35))" text-anchor="end">\#(escaped(label(position)))</text>"#)
+            out.append(
+                #"<text x="\#(n(gridX - 4))" y="\#(n(cy + c / 2 + font * 0.35))" text-anchor="end">\#(escaped(label(position)))</text>"#
+            )
             for key in 0..<m.columns {
                 let w = m[r, key]
-                let tip = "head \(j + 1), query \(position) \(quoted(position)) → key \(key) \(quoted(key)): \(value(w))"
-                out.append(#"<rect x="\#(n(gridX + Double(key) * c))" y="\#(n(cy))" width="\#(n(c))" height="\#(n(c))" fill="\#(fill(w, top: top))"><title>\#(escaped(tip))</title></rect>"#)
+                let tip =
+                    "head \(j + 1), query \(position) \(quoted(position)) → key \(key) \(quoted(key)): \(value(w))"
+                out.append(
+                    #"<rect x="\#(n(gridX + Double(key) * c))" y="\#(n(cy))" width="\#(n(c))" height="\#(n(c))" fill="\#(fill(w, top: top))"><title>\#(escaped(tip))</title></rect>"#
+                )
             }
         }
-        out.append(##"<rect x="\##(n(gridX))" y="\##(n(gridY))" width="\##(n(Double(m.columns) * c))" height="\##(n(Double(m.rows) * c))" fill="none" stroke="#444" stroke-width="0.5"/>"##)
+        out.append(
+            ##"<rect x="\##(n(gridX))" y="\##(n(gridY))" width="\##(n(Double(m.columns) * c))" height="\##(n(Double(m.rows) * c))" fill="none" stroke="#444" stroke-width="0.5"/>"##
+        )
         out.append("</g>")
         return out
     }
@@ -101,7 +116,8 @@ struct SVGHeatmap {
 
     /// What the colours mean.
     private var legendText: String {
-        "colour: " + (absolute ? "weight, the same 0…1 scale for every head" : "weight relative to each head's largest weight")
+        "colour: "
+            + (absolute ? "weight, the same 0…1 scale for every head" : "weight relative to each head's largest weight")
             + "; grey: 0 (masked)"
     }
 

@@ -18,19 +18,24 @@ struct ScoreRulesSummary: Sendable {
         var rules: [String] = []
         if let rope = c.rope {
             let r = rope.rotatedDimensions(headDim: s.headDim)
-            rules.append("RoPE \(rope.convention.rawValue) (base \(Self.plain(rope.base)), \(r) of d_k = \(s.headDim) dimensions)")
+            rules.append(
+                "RoPE \(rope.convention.rawValue) (base \(Self.plain(rope.base)), \(r) of d_k = \(s.headDim) dimensions)"
+            )
         }
         if s.positionOffset != 0 { rules.append("positions start at \(s.positionOffset)") }
         if let cap = c.softcap { rules.append("soft-cap \(Self.plain(cap)): c·tanh(s/c)") }
         if c.alibi {
-            let slopes = alibiSlopes.map { ": slopes " + $0.map { MatrixText.short($0, 4) }.joined(separator: ", ") } ?? ""
+            let slopes =
+                alibiSlopes.map { ": slopes " + $0.map { MatrixText.short($0, 4) }.joined(separator: ", ") } ?? ""
             rules.append("ALiBi −m_j·(query position − key position)\(slopes)")
         }
         if c.causal, s.tokens != s.keyCount {
             rules.append("causal, aligned at the end (query row i sees keys 0 … i + \(s.keyCount - s.tokens))")
         }
         if let w = c.window {
-            rules.append(c.causal ? "window \(w) (query at p sees keys p−\(w - 1) … p)" : "window \(w) (keys with |p − t| < \(w))")
+            rules.append(
+                c.causal
+                    ? "window \(w) (query at p sees keys p−\(w - 1) … p)" : "window \(w) (keys with |p − t| < \(w))")
         }
         switch maskKind {
         case .block?: rules.append("mask read as block (1 = blocked, 0 = may attend)")

@@ -16,7 +16,9 @@ enum ShapesReport {
             ("seq_len", r.seqLen.map { .int($0) } ?? .string("n")),
         ]
         if let memory = r.memory {
-            members += [("memory_len", memory.length.map { .int($0) } ?? .string("n_k")), ("memory_dim", .int(memory.width))]
+            members += [
+                ("memory_len", memory.length.map { .int($0) } ?? .string("n_k")), ("memory_dim", .int(memory.width)),
+            ]
         }
         members += [
             ("tensors", .object(r.tensors.map { ($0.name, .array([dimension($0.rows), dimension($0.columns)])) })),
@@ -24,11 +26,18 @@ enum ShapesReport {
             ("flops", r.flops.map { .int($0) } ?? .string(r.flopsDescription)),
         ]
         if let cache = r.kvCache {
-            members.append(("kv_cache", .object([
-                ("layers", .int(cache.layers)), ("dtype", .string(cache.element.rawValue)),
-                ("bytes_per_token", .int(cache.bytesPerToken)),
-                ("bytes", cache.bytes.map { .int($0) } ?? .string("\(cache.bytesPerToken)·\(cachedTokenSymbol(r))")),
-            ])))
+            members.append(
+                (
+                    "kv_cache",
+                    .object([
+                        ("layers", .int(cache.layers)), ("dtype", .string(cache.element.rawValue)),
+                        ("bytes_per_token", .int(cache.bytesPerToken)),
+                        (
+                            "bytes",
+                            cache.bytes.map { .int($0) } ?? .string("\(cache.bytesPerToken)·\(cachedTokenSymbol(r))")
+                        ),
+                    ])
+                ))
         }
         if let explanation { members.append(("explanation", .array(explanation.map { .string($0) }))) }
         return .object(members)
@@ -48,7 +57,8 @@ enum ShapesReport {
         let counts = r.parameters.map { String($0.count) }
         let countWidth = counts.map(\.count).max() ?? 0
         for (parameter, count) in zip(r.parameters, counts) {
-            lines.append("  " + pad(parameter.name, 8) + "  " + String(repeating: " ", count: countWidth - count.count) + count)
+            lines.append(
+                "  " + pad(parameter.name, 8) + "  " + String(repeating: " ", count: countWidth - count.count) + count)
         }
         lines += ["", "FLOPs  " + r.flopsDescription + (r.flops == nil ? "" : " (\(countsGiven(r)))")]
         if let cache = r.kvCache { lines += ["", "KV cache  " + cacheSummary(cache, r)] }

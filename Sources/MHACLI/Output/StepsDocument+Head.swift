@@ -16,26 +16,36 @@ extension StepsDocument {
         func step(_ text: String) -> String { "  3\(letters.next() ?? "?"). " + text }
         var lines = [title("Step 3, head \(h) of \(s.heads): head_\(h) = softmax(\(scoreFormula(h)))·V_\(h)")]
         let rotated = configuration.rope == nil ? "" : " (the rotated Q_\(h) and K_\(h))"
-        lines.append(step("Scores Q_\(h)·K_\(h)ᵀ\(rotated)  →  (\(Self.shape(rows, s.headDim)))·(\(Self.shape(s.headDim, s.keyCount)))"
-                          + " = \(square)"))
+        lines.append(
+            step(
+                "Scores Q_\(h)·K_\(h)ᵀ\(rotated)  →  (\(Self.shape(rows, s.headDim)))·(\(Self.shape(s.headDim, s.keyCount)))"
+                    + " = \(square)"))
         lines += scoreValues(rawScores(j))
         lines.append(step("Scale by \(scaleText())  →  \(square)"))
         lines += scoreValues(stages?.scaled)
         if let cap = configuration.softcap {
-            lines.append(step("Soft-cap: s ← \(number(cap))·tanh(s / \(number(cap))), every score now within ±\(number(cap))  →  \(square)"))
+            lines.append(
+                step(
+                    "Soft-cap: s ← \(number(cap))·tanh(s / \(number(cap))), every score now within ±\(number(cap))  →  \(square)"
+                ))
             lines += scoreValues(stages?.capped)
         }
         if configuration.alibi {
             let slope = stages?.alibiSlope ?? result.alibiSlopes.flatMap { $0.indices.contains(j) ? $0[j] : nil }
-            lines.append(step("ALiBi: add −m_\(h)·(query position − key position), m_\(h) = \(slope.map(number) ?? "?")  →  \(square)"))
+            lines.append(
+                step(
+                    "ALiBi: add −m_\(h)·(query position − key position), m_\(h) = \(slope.map(number) ?? "?")  →  \(square)"
+                ))
             lines += scoreValues(stages?.biased)
         }
         lines += maskLines(stages?.masked, step: step, square: square)
         lines.append(step("Softmax of each row → attention weights A_\(h) (each row sums to 1)  →  \(square)"))
         lines += fullyMaskedNote(h, weights)
         lines += scoreValues(weights)
-        lines.append(step("head_\(h) = A_\(h)·V_\(h)  →  (\(square))·(\(Self.shape(s.keyCount, s.valueDim)))"
-                          + " = \(Self.shape(rows, s.valueDim))"))
+        lines.append(
+            step(
+                "head_\(h) = A_\(h)·V_\(h)  →  (\(square))·(\(Self.shape(s.keyCount, s.valueDim)))"
+                    + " = \(Self.shape(rows, s.valueDim))"))
         lines += values(result.heads.indices.contains(j) ? result.heads[j] : nil, rowLabels: queryLabels)
         return lines
     }
@@ -51,11 +61,12 @@ extension StepsDocument {
     /// Q_j·K_jᵀ before scaling: the product of the kept (rotated, with RoPE) Q_j and K_j.
     func rawScores(_ j: Int) -> Matrix<S>? {
         let s = shapes
-        let q = j * s.headDim ..< (j + 1) * s.headDim
+        let q = j * s.headDim..<(j + 1) * s.headDim
         let g = s.kvHead(for: j)
-        let kv = g * s.headDim ..< (g + 1) * s.headDim
+        let kv = g * s.headDim..<(g + 1) * s.headDim
         guard let queries = result.rotatedQueries ?? result.queries, let keys = result.rotatedKeys ?? result.keys,
-              queries.columns >= q.upperBound, keys.columns >= kv.upperBound else { return nil }
+            queries.columns >= q.upperBound, keys.columns >= kv.upperBound
+        else { return nil }
         return Kernels.productTransposed(queries.columnBlock(q), keys.columnBlock(kv))
     }
 
@@ -90,12 +101,22 @@ extension StepsDocument {
         var rules: [(kind: String, rule: String)] = []
         let shift = s.keyCount - s.tokens
         if configuration.causal {
-            rules.append(("causal", shift == 0 ? "token i sees tokens 0…i"
-                : "query row i sees keys 0…i + \(shift) (aligned at the end: n_k − n_q = \(shift))"))
+            rules.append(
+                (
+                    "causal",
+                    shift == 0
+                        ? "token i sees tokens 0…i"
+                        : "query row i sees keys 0…i + \(shift) (aligned at the end: n_k − n_q = \(shift))"
+                ))
         }
         if let w = configuration.window {
-            rules.append(("window \(w)", configuration.causal ? "the query at position p sees keys p−\(w - 1)…p"
-                : "the query at position p sees keys t with |p − t| < \(w)"))
+            rules.append(
+                (
+                    "window \(w)",
+                    configuration.causal
+                        ? "the query at position p sees keys p−\(w - 1)…p"
+                        : "the query at position p sees keys t with |p − t| < \(w)"
+                ))
         }
         if let mask {
             let rule: String

@@ -35,18 +35,26 @@ struct StepsDocument<S: AttentionScalar> {
         let s = shapes
         let kv = s.kvHeads == s.heads ? "" : ", g = \(s.kvHeads) K/V head" + (s.kvHeads == 1 ? "" : "s")
         let values = s.valueDim == s.headDim ? "" : ", d_v = \(s.valueDim)"
-        var lines = [title("\(s.projected ? "Multi-head attention" : "Attention on given Q, K, V"), step by step (\(S.precisionName))")]
+        var lines = [
+            title(
+                "\(s.projected ? "Multi-head attention" : "Attention on given Q, K, V"), step by step (\(S.precisionName))"
+            )
+        ]
         if s.tokens == s.keyCount, s.memoryDim == nil {
-            lines.append("  n = \(s.tokens) tokens, " + (s.projected ? "d_model = \(s.modelDim), " : "")
-                             + "τ = \(s.heads) heads\(kv), d_k = \(s.headDim)\(values)")
+            lines.append(
+                "  n = \(s.tokens) tokens, " + (s.projected ? "d_model = \(s.modelDim), " : "")
+                    + "τ = \(s.heads) heads\(kv), d_k = \(s.headDim)\(values)")
         } else {
             let memory = s.memoryDim.map { " (from the memory M, \(Self.shape(s.keyCount, $0)))" } ?? ""
-            lines.append("  n_q = \(s.tokens) queries, n_k = \(s.keyCount) keys\(memory), " + (s.projected ? "d_model = \(s.modelDim), " : "")
-                             + "τ = \(s.heads) heads\(kv), d_k = \(s.headDim)\(values)")
+            lines.append(
+                "  n_q = \(s.tokens) queries, n_k = \(s.keyCount) keys\(memory), "
+                    + (s.projected ? "d_model = \(s.modelDim), " : "")
+                    + "τ = \(s.heads) heads\(kv), d_k = \(s.headDim)\(values)")
         }
         if let token = s.token {
-            lines.append("  single-token mode, token \(token)" + (style.tokens == nil ? "" : " (\(quotedQuery(token)))")
-                             + ": Q and every per-head matrix have its one row;")
+            lines.append(
+                "  single-token mode, token \(token)" + (style.tokens == nil ? "" : " (\(quotedQuery(token)))")
+                    + ": Q and every per-head matrix have its one row;")
             lines.append("  K and V keep all \(s.keyCount) rows")
         }
         lines.append("  rows and columns count from 0; heads are numbered 1…τ")
@@ -82,16 +90,21 @@ struct StepsDocument<S: AttentionScalar> {
     }
 
     /// A matrix's values, indented, elided unless `--full`; "not kept" when absent.
-    func values(_ m: Matrix<S>?, rowLabels: [String]? = nil, columnLabels: [String]? = nil,
-                indent: Int = 6) -> [String] {
+    func values(
+        _ m: Matrix<S>?, rowLabels: [String]? = nil, columnLabels: [String]? = nil,
+        indent: Int = 6
+    ) -> [String] {
         guard let m else {
-            return [String(repeating: " ", count: indent)
-                        + "(not kept: compute with intermediates [.qkv, .scores, .weights])"]
+            return [
+                String(repeating: " ", count: indent)
+                    + "(not kept: compute with intermediates [.qkv, .scores, .weights])"
+            ]
         }
         let rows = rowLabels.flatMap { $0.count == m.rows ? $0 : nil }
         let columns = columnLabels.flatMap { $0.count == m.columns ? $0 : nil }
-        return MatrixText.lines(m, precision: style.precision, rowLabels: rows, columnLabels: columns,
-                                limit: style.full ? nil : .terminal, indent: indent)
+        return MatrixText.lines(
+            m, precision: style.precision, rowLabels: rows, columnLabels: columns,
+            limit: style.full ? nil : .terminal, indent: indent)
     }
 
     /// `3×4`.

@@ -26,12 +26,15 @@ enum StepsRenderer {
     ///     a missing intermediate is reported as not kept, never a crash.
     ///   - style: precision, token names, `--full`, and whether titles may be bold.
     /// - Returns: the text of every step.
-    static func render<S: AttentionScalar>(input: Matrix<S>?, memory: Matrix<S>? = nil, parameters: AttentionParameters<S>?,
-                                           mask: AttentionMask<S>?, configuration: AttentionConfiguration,
-                                           result: AttentionResult<S>, style: TextStyle) -> String {
-        let document = StepsDocument(input: input, memory: memory, parameters: parameters, mask: mask?.values,
-                                     maskKind: mask?.kind ?? .keep, configuration: configuration,
-                                     result: result, style: style)
+    static func render<S: AttentionScalar>(
+        input: Matrix<S>?, memory: Matrix<S>? = nil, parameters: AttentionParameters<S>?,
+        mask: AttentionMask<S>?, configuration: AttentionConfiguration,
+        result: AttentionResult<S>, style: TextStyle
+    ) -> String {
+        let document = StepsDocument(
+            input: input, memory: memory, parameters: parameters, mask: mask?.values,
+            maskKind: mask?.kind ?? .keep, configuration: configuration,
+            result: result, style: style)
         var sections = [document.overview(), document.projectionStep(), document.splitStep()]
         sections += (0..<result.shapes.heads).map(document.headStep)
         sections += [document.concatStep(), document.outputStep()].filter { !$0.isEmpty }

@@ -18,7 +18,9 @@ enum TerminalColumns {
 
     /// `COLUMNS` when it is a positive integer (at most 10 000), else 80.
     static func width(environment: [String: String]) -> Int {
-        guard let text = environment["COLUMNS"], let columns = Int(text), (1...10_000).contains(columns) else { return fallback }
+        guard let text = environment["COLUMNS"], let columns = Int(text), (1...10_000).contains(columns) else {
+            return fallback
+        }
         return columns
     }
 

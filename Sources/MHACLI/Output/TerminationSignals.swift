@@ -1,9 +1,10 @@
+import MHAFormats
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import MHAFormats
 
 /// SIGINT, SIGTERM and SIGHUP end the program cleanly: every temporary file in flight
 /// (`InFlightFiles`: an `-o` file being written, a cache being saved) is removed, one line

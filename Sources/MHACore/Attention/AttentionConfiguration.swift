@@ -45,10 +45,12 @@ public struct AttentionConfiguration: Sendable, Equatable {
     public var memoryLimit: Int?
 
     /// A configuration; every parameter but `heads` has the textbook default.
-    public init(heads: Int, kvHeads: Int? = nil, causal: Bool = false, scale: Double? = nil,
-                token: Int? = nil, intermediates: Intermediates = [], memoryLimit: Int? = nil,
-                headDim: Int? = nil, positionOffset: Int = 0, rope: RotaryEmbedding? = nil,
-                alibi: Bool = false, window: Int? = nil, softcap: Double? = nil) {
+    public init(
+        heads: Int, kvHeads: Int? = nil, causal: Bool = false, scale: Double? = nil,
+        token: Int? = nil, intermediates: Intermediates = [], memoryLimit: Int? = nil,
+        headDim: Int? = nil, positionOffset: Int = 0, rope: RotaryEmbedding? = nil,
+        alibi: Bool = false, window: Int? = nil, softcap: Double? = nil
+    ) {
         self.memoryLimit = memoryLimit
         self.heads = heads
         self.kvHeads = kvHeads

@@ -48,11 +48,12 @@ public enum AttentionError: MHAError, Equatable {
     public var category: ErrorCategory {
         switch self {
         case .headsDoNotDivideModel, .kvHeadsDoNotDivideHeads, .nonPositive, .tokenOutOfRange,
-             .invalidScale, .projectionSource, .invalidRotaryDimensions, .invalidRotaryBase, .invalidWindow,
-             .invalidSoftcap, .negativePositionOffset:
+            .invalidScale, .projectionSource, .invalidRotaryDimensions, .invalidRotaryBase, .invalidWindow,
+            .invalidSoftcap, .negativePositionOffset:
             return .usage
-        case .shapeMismatch, .shapesDisagree, .nonFinite, .invalidMaskValue, .overflow, .emptyInput, .insufficientMemory,
-             .invalidMaskEntry, .batchCountMismatch:
+        case .shapeMismatch, .shapesDisagree, .nonFinite, .invalidMaskValue, .overflow, .emptyInput,
+            .insufficientMemory,
+            .invalidMaskEntry, .batchCountMismatch:
             return .data
         }
     }
@@ -64,9 +65,11 @@ public enum AttentionError: MHAError, Equatable {
         case let .shapesDisagree(name, actual, other, otherShape, expected):
             return "\(other) is \(otherShape) but \(name) is \(actual): \(name) must be \(expected)"
         case let .headsDoNotDivideModel(modelDim, heads):
-            return "d_model \(modelDim) is not divisible by \(heads) heads (\(modelDim) / \(heads) = \(quotient(modelDim, heads)))"
+            return
+                "d_model \(modelDim) is not divisible by \(heads) heads (\(modelDim) / \(heads) = \(quotient(modelDim, heads)))"
         case let .kvHeadsDoNotDivideHeads(heads, kvHeads):
-            return "\(heads) heads are not divisible by \(kvHeads) kv_heads (\(heads) / \(kvHeads) = \(quotient(heads, kvHeads)))"
+            return
+                "\(heads) heads are not divisible by \(kvHeads) kv_heads (\(heads) / \(kvHeads) = \(quotient(heads, kvHeads)))"
         case let .nonPositive(name, value):
             return "\(name) must be a positive integer, got \(value)"
         case let .tokenOutOfRange(token, tokens):

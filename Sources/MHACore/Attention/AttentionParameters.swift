@@ -30,10 +30,12 @@ public struct AttentionParameters<Scalar: AttentionScalar>: Sendable {
     public var layout: WeightLayout
 
     /// Separate Q, K, V weights.
-    public init(wq: Matrix<Scalar>, wk: Matrix<Scalar>, wv: Matrix<Scalar>, wo: Matrix<Scalar>,
-                bq: Matrix<Scalar>? = nil, bk: Matrix<Scalar>? = nil,
-                bv: Matrix<Scalar>? = nil, bo: Matrix<Scalar>? = nil,
-                layout: WeightLayout = .xw, packedBias: Matrix<Scalar>? = nil) {
+    public init(
+        wq: Matrix<Scalar>, wk: Matrix<Scalar>, wv: Matrix<Scalar>, wo: Matrix<Scalar>,
+        bq: Matrix<Scalar>? = nil, bk: Matrix<Scalar>? = nil,
+        bv: Matrix<Scalar>? = nil, bo: Matrix<Scalar>? = nil,
+        layout: WeightLayout = .xw, packedBias: Matrix<Scalar>? = nil
+    ) {
         self.wq = wq
         self.wk = wk
         self.wv = wv
@@ -44,10 +46,12 @@ public struct AttentionParameters<Scalar: AttentionScalar>: Sendable {
     }
 
     /// PyTorch's packed in_proj_weight with a separate W^o (in `layout`).
-    public init(inProjection: Matrix<Scalar>, wo: Matrix<Scalar>,
-                bq: Matrix<Scalar>? = nil, bk: Matrix<Scalar>? = nil,
-                bv: Matrix<Scalar>? = nil, bo: Matrix<Scalar>? = nil,
-                layout: WeightLayout = .xw, packedBias: Matrix<Scalar>? = nil) {
+    public init(
+        inProjection: Matrix<Scalar>, wo: Matrix<Scalar>,
+        bq: Matrix<Scalar>? = nil, bk: Matrix<Scalar>? = nil,
+        bv: Matrix<Scalar>? = nil, bo: Matrix<Scalar>? = nil,
+        layout: WeightLayout = .xw, packedBias: Matrix<Scalar>? = nil
+    ) {
         self.inProjection = inProjection
         self.wo = wo
         (self.bq, self.bk, self.bv, self.bo) = (bq, bk, bv, bo)
@@ -56,8 +60,10 @@ public struct AttentionParameters<Scalar: AttentionScalar>: Sendable {
     }
 
     /// GPT-2's packed c_attn.weight (xw) with a separate W^o (in `layout`).
-    public init(packedQKV: Matrix<Scalar>, wo: Matrix<Scalar>, packedBias: Matrix<Scalar>? = nil,
-                bo: Matrix<Scalar>? = nil, layout: WeightLayout = .xw) {
+    public init(
+        packedQKV: Matrix<Scalar>, wo: Matrix<Scalar>, packedBias: Matrix<Scalar>? = nil,
+        bo: Matrix<Scalar>? = nil, layout: WeightLayout = .xw
+    ) {
         self.packedQKV = packedQKV
         self.wo = wo
         self.packedBias = packedBias
@@ -69,7 +75,8 @@ public struct AttentionParameters<Scalar: AttentionScalar>: Sendable {
 extension AttentionParameters {
     /// The names of the biases that are present, among `bq`, `bk`, `bv`, `bo`, `qkv_bias`.
     public var biasNames: Set<String> {
-        Set([("bq", bq), ("bk", bk), ("bv", bv), ("bo", bo), ("qkv_bias", packedBias)]
-            .compactMap { $0.1 == nil ? nil : $0.0 })
+        Set(
+            [("bq", bq), ("bk", bk), ("bv", bv), ("bo", bo), ("qkv_bias", packedBias)]
+                .compactMap { $0.1 == nil ? nil : $0.0 })
     }
 }

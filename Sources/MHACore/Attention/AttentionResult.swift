@@ -9,7 +9,7 @@ public struct AttentionResult<Scalar: AttentionScalar>: Sendable {
     /// head_j = softmax(scores_j)·V_j, one rows × d_v matrix per head: the column blocks of
     /// the concat (stored once, there).
     public var heads: [Matrix<Scalar>] {
-        (0..<shapes.heads).map { j in concat.columnBlock(j * shapes.valueDim ..< (j + 1) * shapes.valueDim) }
+        (0..<shapes.heads).map { j in concat.columnBlock(j * shapes.valueDim..<(j + 1) * shapes.valueDim) }
     }
     /// [head_1 | … | head_τ], rows × τ·d_v.
     public var concat: Matrix<Scalar>

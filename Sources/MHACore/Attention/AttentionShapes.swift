@@ -28,9 +28,11 @@ public struct AttentionShapes: Sendable, Equatable {
     public var projected: Bool
 
     /// Dimensions of a self-attention pass with d_v = d_k (the first version's).
-    public init(tokens: Int, modelDim: Int, heads: Int, kvHeads: Int, headDim: Int, outputDim: Int,
-                token: Int?, scale: Double, keyCount: Int? = nil, memoryDim: Int? = nil,
-                valueDim: Int? = nil, positionOffset: Int = 0, projected: Bool = true) {
+    public init(
+        tokens: Int, modelDim: Int, heads: Int, kvHeads: Int, headDim: Int, outputDim: Int,
+        token: Int?, scale: Double, keyCount: Int? = nil, memoryDim: Int? = nil,
+        valueDim: Int? = nil, positionOffset: Int = 0, projected: Bool = true
+    ) {
         (self.tokens, self.modelDim, self.heads, self.kvHeads) = (tokens, modelDim, heads, kvHeads)
         (self.headDim, self.outputDim, self.token, self.scale) = (headDim, outputDim, token, scale)
         self.keyCount = keyCount ?? tokens

@@ -40,14 +40,15 @@ struct HeadOperands<Scalar: AttentionScalar> {
     private func columns(_ j: Int) -> (query: Range<Int>, key: Range<Int>, value: Range<Int>) {
         let (d, dv) = (shapes.headDim, shapes.valueDim)
         let g = shapes.kvHead(for: j)
-        return (j * d ..< (j + 1) * d, g * d ..< (g + 1) * d, g * dv ..< (g + 1) * dv)
+        return (j * d..<(j + 1) * d, g * d..<(g + 1) * d, g * dv..<(g + 1) * dv)
     }
 
     /// Head j's score rule, its user mask starting at the first computed row.
     private func rule(_ j: Int, bias: UnsafePointer<Scalar>?) -> ScoreRule<Scalar> {
-        ScoreRule(scale: Scalar(shapes.scale), softcap: softcap.map { Scalar($0) },
-                  slope: slopes.map { Scalar($0[j]) }, causal: causal, window: window,
-                  bias: bias.map { $0 + firstRow * (mask?.rowStride ?? 0) }, biasStride: mask?.rowStride ?? 0)
+        ScoreRule(
+            scale: Scalar(shapes.scale), softcap: softcap.map { Scalar($0) },
+            slope: slopes.map { Scalar($0[j]) }, causal: causal, window: window,
+            bias: bias.map { $0 + firstRow * (mask?.rowStride ?? 0) }, biasStride: mask?.rowStride ?? 0)
     }
 
     /// Materialises every score stage and the weights: S = (Q_j·K_jᵀ)·scale, soft-cap,

@@ -33,10 +33,12 @@ public enum MemoryEstimate {
 
         /// Dimensions as given; nothing is validated here. Omitted widths default to the
         /// self-attention ones (n_k = n, τ·d_k = d_model, g·d_v = g·d_k, one score stage).
-        public init(tokens: Int, queryRows: Int, modelDim: Int, kvDim: Int, concatDim: Int,
-                    outputDim: Int, heads: Int, keyCount: Int? = nil, queryDim: Int? = nil,
-                    valueColumns: Int? = nil, scoreStages: Int = 1, rotates: Bool = false,
-                    masked: Bool = false) {
+        public init(
+            tokens: Int, queryRows: Int, modelDim: Int, kvDim: Int, concatDim: Int,
+            outputDim: Int, heads: Int, keyCount: Int? = nil, queryDim: Int? = nil,
+            valueColumns: Int? = nil, scoreStages: Int = 1, rotates: Bool = false,
+            masked: Bool = false
+        ) {
             (self.tokens, self.queryRows, self.modelDim) = (tokens, queryRows, modelDim)
             (self.kvDim, self.concatDim, self.outputDim, self.heads) = (kvDim, concatDim, outputDim, heads)
             self.keyCount = keyCount ?? tokens
@@ -56,23 +58,28 @@ public enum MemoryEstimate {
     public static func bytes(_ d: Dimensions, keep: Intermediates, layout: WeightLayout, scalarBytes: Int) -> Int {
         let rows = d.queryRows
         var elements: [(Int, Int)] = [
-            (rows, d.queryDim),            // Q
+            (rows, d.queryDim),  // Q
             (d.keyCount, d.kvDim), (d.keyCount, d.valueColumns),  // K, V
             (rows, d.concatDim), (rows, d.concatDim),  // heads, concat
-            (rows, d.outputDim),            // output
+            (rows, d.outputDim),  // output
         ]
         if d.masked { elements.append((d.tokens, d.keyCount)) }  // a user mask's additive form
         if d.rotates { elements += [(rows, d.queryDim), (d.keyCount, d.kvDim)] }
-        if layout == .torch { elements += [(d.modelDim, d.queryDim), (d.modelDim, d.kvDim), (d.modelDim, d.valueColumns),
-                                           (d.concatDim, d.outputDim)] }
+        if layout == .torch {
+            elements += [
+                (d.modelDim, d.queryDim), (d.modelDim, d.kvDim), (d.modelDim, d.valueColumns),
+                (d.concatDim, d.outputDim),
+            ]
+        }
         let kept = (keep.contains(.scores) ? Swift.max(1, d.scoreStages) : 0) + (keep.contains(.weights) ? 1 : 0)
         if kept > 0 {
             guard let columns = CheckedArithmetic.product([d.keyCount, d.heads, kept]) else { return Int.max }
             elements.append((rows, d.keyCount))  // transient scores of one head
-            elements.append((rows, columns))   // kept per head
+            elements.append((rows, columns))  // kept per head
         }
         guard let count = CheckedArithmetic.elementCount(elements),
-              let bytes = CheckedArithmetic.product(count, scalarBytes) else { return Int.max }
+            let bytes = CheckedArithmetic.product(count, scalarBytes)
+        else { return Int.max }
         return bytes
     }
 }
@@ -81,9 +88,10 @@ extension MemoryEstimate.Dimensions {
     /// The dimensions of a validated forward pass.
     init(_ s: AttentionShapes, configuration c: AttentionConfiguration, masked: Bool) {
         let stages = 2 + (c.softcap == nil ? 0 : 1) + (c.alibi ? 1 : 0)
-        self.init(tokens: s.tokens, queryRows: s.queryRows, modelDim: s.modelDim, kvDim: s.kvDim,
-                  concatDim: s.concatDim, outputDim: s.outputDim, heads: s.heads, keyCount: s.keyCount,
-                  queryDim: s.queryDim, valueColumns: s.valueColumns, scoreStages: stages,
-                  rotates: c.rope != nil, masked: masked)
+        self.init(
+            tokens: s.tokens, queryRows: s.queryRows, modelDim: s.modelDim, kvDim: s.kvDim,
+            concatDim: s.concatDim, outputDim: s.outputDim, heads: s.heads, keyCount: s.keyCount,
+            queryDim: s.queryDim, valueColumns: s.valueColumns, scoreStages: stages,
+            rotates: c.rope != nil, masked: masked)
     }
 }

@@ -46,8 +46,9 @@ public enum MultiHeadAttention {
         input: Matrix<Scalar>, memory: Matrix<Scalar>? = nil, parameters: AttentionParameters<Scalar>,
         mask: AttentionMask<Scalar>? = nil, configuration: AttentionConfiguration
     ) throws(AttentionError) -> AttentionResult<Scalar> {
-        let resolved = try ResolvedAttention(input: input, memory: memory, parameters: parameters, mask: mask,
-                                             configuration: configuration)
+        let resolved = try ResolvedAttention(
+            input: input, memory: memory, parameters: parameters, mask: mask,
+            configuration: configuration)
         let s = resolved.shapes
         let queryInput = s.token.map { input.rowBlock($0..<($0 + 1)) } ?? input
         let source = memory ?? input
@@ -66,8 +67,9 @@ public enum MultiHeadAttention {
         input: Matrix<Scalar>, parameters: AttentionParameters<Scalar>,
         mask: Matrix<Scalar>?, configuration: AttentionConfiguration
     ) throws(AttentionError) -> AttentionResult<Scalar> {
-        try forward(input: input, memory: nil, parameters: parameters, mask: mask.map { AttentionMask($0) },
-                    configuration: configuration)
+        try forward(
+            input: input, memory: nil, parameters: parameters, mask: mask.map { AttentionMask($0) },
+            configuration: configuration)
     }
 
     /// Att_qkv on given matrices, no projections (the textbook's Att_qkv(Q, K, V) with τ = 1).
@@ -92,8 +94,9 @@ public enum MultiHeadAttention {
     ) throws(AttentionError) -> AttentionResult<Scalar> {
         let s = try GivenOperands.shapes(queries: queries, keys: keys, values: values, configuration: configuration)
         try AttentionRules.validate(configuration, headDim: s.headDim)
-        let needed = MemoryEstimate.bytes(.init(s, configuration: configuration, masked: mask != nil), keep: configuration.intermediates,
-                                          layout: .xw, scalarBytes: MemoryLayout<Scalar>.stride)
+        let needed = MemoryEstimate.bytes(
+            .init(s, configuration: configuration, masked: mask != nil), keep: configuration.intermediates,
+            layout: .xw, scalarBytes: MemoryLayout<Scalar>.stride)
         if let available = configuration.memoryLimit, needed > available {
             throw .insufficientMemory(needed: needed, available: available)
         }
@@ -119,8 +122,10 @@ public enum MultiHeadAttention {
         try requireBatch("masks", masks.count, b)
         var results: [AttentionResult<Scalar>] = []
         for i in 0..<b {
-            results.append(try forward(input: inputs[i], memory: pick(memories, i), parameters: parameters,
-                                       mask: pick(masks, i), configuration: configuration))
+            results.append(
+                try forward(
+                    input: inputs[i], memory: pick(memories, i), parameters: parameters,
+                    mask: pick(masks, i), configuration: configuration))
         }
         return results
     }
@@ -133,8 +138,10 @@ public enum MultiHeadAttention {
         try requireBatch("masks", masks.count, batch.count)
         var results: [AttentionResult<Scalar>] = []
         for (i, item) in batch.enumerated() {
-            results.append(try attend(queries: item.queries, keys: item.keys, values: item.values,
-                                      mask: pick(masks, i), configuration: configuration))
+            results.append(
+                try attend(
+                    queries: item.queries, keys: item.keys, values: item.values,
+                    mask: pick(masks, i), configuration: configuration))
         }
         return results
     }
@@ -154,13 +161,15 @@ public enum MultiHeadAttention {
         mask: ResolvedMask<Scalar>?, configuration c: AttentionConfiguration
     ) throws(AttentionError) -> AttentionResult<Scalar> {
         let firstRow = s.token ?? 0
-        let rotatedQ = c.rope?.rotated(q, heads: s.heads, headDim: s.headDim,
-                                       firstPosition: s.queryPosition(row: firstRow))
+        let rotatedQ = c.rope?.rotated(
+            q, heads: s.heads, headDim: s.headDim,
+            firstPosition: s.queryPosition(row: firstRow))
         let rotatedK = c.rope?.rotated(k, heads: s.kvHeads, headDim: s.headDim, firstPosition: s.keyPosition(key: 0))
         let slopes = c.alibi ? ALiBi.slopes(heads: s.heads) : nil
-        let operands = HeadOperands(queries: rotatedQ ?? q, keys: rotatedK ?? k, values: v, shapes: s,
-                                    causal: c.causal, window: c.window, softcap: c.softcap, slopes: slopes,
-                                    mask: mask, keep: c.intermediates)
+        let operands = HeadOperands(
+            queries: rotatedQ ?? q, keys: rotatedK ?? k, values: v, shapes: s,
+            causal: c.causal, window: c.window, softcap: c.softcap, slopes: slopes,
+            mask: mask, keep: c.intermediates)
         let (concat, heads) = try runHeads(operands)
         let keep = c.intermediates
         let stages = keep.contains(.scores) ? heads.compactMap(\.stages) : nil
@@ -186,7 +195,8 @@ public enum MultiHeadAttention {
         // the concat and its own slot, unless all heads together are too little work to be
         // worth waking a second core.
         var heads = [HeadOperands<Scalar>.Head](repeating: .init(), count: s.heads)
-        let attentionWork = operands.queries.rows.multipliedReportingOverflow(by: s.keyCount * (s.queryDim + s.concatDim))
+        let attentionWork = operands.queries.rows.multipliedReportingOverflow(
+            by: s.keyCount * (s.queryDim + s.concatDim))
         let parallel = attentionWork.overflow || attentionWork.partialValue >= 1 << 21
         concat.withUnsafeMutableBufferPointer { block in
             heads.withUnsafeMutableBufferPointer { slots in
@@ -203,7 +213,8 @@ public enum MultiHeadAttention {
         }
         if let bad = concat.firstNonFinite {
             let j = bad.column / s.valueDim
-            let stage = operands.firstOverflowingScore(head: j, row: bad.row) != nil
+            let stage =
+                operands.firstOverflowingScore(head: j, row: bad.row) != nil
                 ? "scores of head \(j + 1) (Q_\(j + 1)·K_\(j + 1)ᵀ·scale, query token \(operands.firstRow + bad.row))"
                 : "attention of head \(j + 1)"
             throw .overflow(stage: stage, precision: Scalar.precisionName)

@@ -19,10 +19,12 @@ extension ResolvedMask {
         let m = mask.values
         let broadcast = m.rows == 1 && m.columns == keys
         guard broadcast || (m.rows == queries && m.columns == keys) else {
-            throw .shapeMismatch(name: "mask", actual: m.shape,
-                                 reason: queries == keys ? "the input has \(keys) tokens"
-                                     : "there are \(queries) query rows and \(keys) keys",
-                                 expected: "\(queries)×\(keys) (or 1×\(keys), one value per key)")
+            throw .shapeMismatch(
+                name: "mask", actual: m.shape,
+                reason: queries == keys
+                    ? "the input has \(keys) tokens"
+                    : "there are \(queries) query rows and \(keys) keys",
+                expected: "\(queries)×\(keys) (or 1×\(keys), one value per key)")
         }
         var additive = [Scalar](repeating: 0, count: m.elements.count)
         for (index, value) in m.elements.enumerated() {
@@ -46,7 +48,8 @@ extension ResolvedMask {
         }
         self.additive = additive
         rowStride = broadcast ? 0 : keys
-        warnings = mask.kind == .keep
+        warnings =
+            mask.kind == .keep
             ? Self.inversionEvidence(additive, rows: m.rows, keys: keys, queries: queries, broadcast: broadcast)
                 .map { [.probablyInvertedMask($0)] } ?? []
             : []
@@ -55,8 +58,10 @@ extension ResolvedMask {
     /// Why a 0/1 mask read as keep looks written the other way round: every query row blocks
     /// the key at its own position (rows of a full mask, at least two of them), or every row
     /// blocks more than half of at least two keys. Nil when it looks as meant.
-    static func inversionEvidence(_ additive: [Scalar], rows: Int, keys: Int, queries: Int,
-                                  broadcast: Bool) -> AttentionWarning.InvertedMaskEvidence? {
+    static func inversionEvidence(
+        _ additive: [Scalar], rows: Int, keys: Int, queries: Int,
+        broadcast: Bool
+    ) -> AttentionWarning.InvertedMaskEvidence? {
         guard keys >= 2 else { return nil }
         if !broadcast {
             // Query row i is at key coordinate i + n_k − n_q.

@@ -1,5 +1,6 @@
 import CMHAKernels
 import Dispatch
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -59,10 +60,12 @@ public enum Benchmark {
         repeats: Int, seed: UInt64 = 1
     ) throws(AttentionError) -> Result {
         S.self == Float.self
-            ? try measureForward(Float.self, n: n, d: d, heads: heads, causal: causal,
-                                 repeats: repeats, seed: seed)
-            : try measureForward(Double.self, n: n, d: d, heads: heads, causal: causal,
-                                 repeats: repeats, seed: seed)
+            ? try measureForward(
+                Float.self, n: n, d: d, heads: heads, causal: causal,
+                repeats: repeats, seed: seed)
+            : try measureForward(
+                Double.self, n: n, d: d, heads: heads, causal: causal,
+                repeats: repeats, seed: seed)
     }
 
     /// Times the arithmetic peak of this machine at the kernels' level: every thread runs
@@ -84,8 +87,9 @@ public enum Benchmark {
         }
         run()
         let times = timed(repeats: repeats, run)
-        return Result(secondsMedian: median(times.wall), seconds: times.wall, flops: flops,
-                      cpuSecondsMedian: median(times.cpu))
+        return Result(
+            secondsMedian: median(times.wall), seconds: times.wall, flops: flops,
+            cpuSecondsMedian: median(times.cpu))
     }
 
     /// Times the full forward pass as `forward(_:sequenceLength:…)` does, under any
@@ -110,15 +114,17 @@ public enum Benchmark {
         let b = Matrix<S>.random(rows: k, columns: n, scale: 1, using: &generator)
         _ = Kernels.product(a, b)
         let times = timed(repeats: repeats) { _ = Kernels.product(a, b) }
-        return Result(secondsMedian: median(times.wall), seconds: times.wall,
-                      flops: 2 * Double(m) * Double(n) * Double(k), cpuSecondsMedian: median(times.cpu))
+        return Result(
+            secondsMedian: median(times.wall), seconds: times.wall,
+            flops: 2 * Double(m) * Double(n) * Double(k), cpuSecondsMedian: median(times.cpu))
     }
 
     private static func measureForward<S: AttentionScalar>(
         _ type: S.Type, n: Int, d: Int, heads: Int, causal: Bool, repeats: Int, seed: UInt64
     ) throws(AttentionError) -> Result {
-        try measureForward(S.self, n: n, d: d, configuration: AttentionConfiguration(heads: heads, causal: causal),
-                           repeats: repeats, seed: seed)
+        try measureForward(
+            S.self, n: n, d: d, configuration: AttentionConfiguration(heads: heads, causal: causal),
+            repeats: repeats, seed: seed)
     }
 
     private static func measureForward<S: AttentionScalar>(
@@ -134,16 +140,19 @@ public enum Benchmark {
         let weights = shapes.map { rows, columns in
             Matrix<S>.random(rows: rows, columns: columns, scale: weightScale, using: &generator)
         }
-        let parameters = AttentionParameters(wq: weights[0], wk: weights[1], wv: weights[2],
-                                             wo: weights[3])
+        let parameters = AttentionParameters(
+            wq: weights[0], wk: weights[1], wv: weights[2],
+            wo: weights[3])
         let run = { () throws(AttentionError) in
-            _ = try MultiHeadAttention.forward(input: input, parameters: parameters,
-                                               configuration: configuration)
+            _ = try MultiHeadAttention.forward(
+                input: input, parameters: parameters,
+                configuration: configuration)
         }
         try run()
         let times = timed(repeats: repeats) { try? run() }
-        return Result(secondsMedian: median(times.wall), seconds: times.wall,
-                      flops: forwardFlops(sequenceLength: n, modelWidth: d), cpuSecondsMedian: median(times.cpu))
+        return Result(
+            secondsMedian: median(times.wall), seconds: times.wall,
+            flops: forwardFlops(sequenceLength: n, modelWidth: d), cpuSecondsMedian: median(times.cpu))
     }
 
     /// Runs `work` `repeats` times (at least once), timed; returns the wall-clock and the

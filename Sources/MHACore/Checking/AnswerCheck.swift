@@ -11,8 +11,10 @@ public enum AnswerCheck {
     /// answer matches.
     /// - Throws: `CheckError.noSuchPart` for a head beyond τ; `AttentionError` for a problem
     ///   the forward pass refuses.
-    public static func check(_ answer: WrittenMatrix, part: AttentionPart, problem: AttentionProblem,
-                             catalogue: [Mistake] = MistakeCatalogue.all) throws -> CheckReport {
+    public static func check(
+        _ answer: WrittenMatrix, part: AttentionPart, problem: AttentionProblem,
+        catalogue: [Mistake] = MistakeCatalogue.all
+    ) throws -> CheckReport {
         let right = try StudentProcedure(problem).steps()
         let facts = ProblemFacts(problem, shapes: right.shapes)
         if let j = part.headIndex, !(0..<right.shapes.heads).contains(j) {
@@ -20,22 +22,28 @@ public enum AnswerCheck {
         }
         guard let expected = right.matrix(part) else { throw CheckError.noSuchPart(part, heads: right.shapes.heads) }
         var report = CheckReport(part: part, expected: expected, shapes: right.shapes, answer: answer)
-        report.shapeDiagnosis = ShapeDiagnosis(part: part, expected: expected.shape, answer: answer.values.shape,
-                                               shapes: right.shapes)
+        report.shapeDiagnosis = ShapeDiagnosis(
+            part: part, expected: expected.shape, answer: answer.values.shape,
+            shapes: right.shapes)
         if let wrong = answer.mismatches(against: expected) {
             report.mismatches = wrong.count
             report.firstMismatch = wrong.first.map { index in
                 let columns = max(expected.columns, 1)
-                return Mismatch(row: index / columns, column: index % columns, answer: answer.values.elements[index],
-                                correct: expected.elements[index])
+                return Mismatch(
+                    row: index / columns, column: index % columns, answer: answer.values.elements[index],
+                    correct: expected.elements[index])
             }
         }
         guard !report.isCorrect else { return report }
         for mistake in catalogue where mistake.applies(facts) {
-            guard let steps = try? mistake.steps(problem, facts: facts), let theirs = steps.matrix(part) else { continue }
+            guard let steps = try? mistake.steps(problem, facts: facts), let theirs = steps.matrix(part) else {
+                continue
+            }
             guard answer.matches(theirs), !answer.matches(expected) else { continue }
-            report.diagnosis.append(Diagnosis(id: mistake.id, explanation: mistake.explanation(facts),
-                                              firstWrongStep: steps.firstDifference(from: right, upTo: part)))
+            report.diagnosis.append(
+                Diagnosis(
+                    id: mistake.id, explanation: mistake.explanation(facts),
+                    firstWrongStep: steps.firstDifference(from: right, upTo: part)))
         }
         return report
     }
@@ -99,7 +107,8 @@ public enum CheckError: MHAError, Equatable {
     public var description: String {
         switch self {
         case let .noSuchPart(part, heads):
-            return "part \(part) does not exist: there \(heads == 1 ? "is 1 head" : "are \(heads) heads") (numbered 1…\(heads))"
+            return
+                "part \(part) does not exist: there \(heads == 1 ? "is 1 head" : "are \(heads) heads") (numbered 1…\(heads))"
         }
     }
 }
@@ -109,10 +118,12 @@ extension ProblemFacts {
     init(_ problem: AttentionProblem, shapes: AttentionShapes) {
         let p = problem.parameters
         let c = problem.configuration
-        let plain = c.rope == nil && !c.alibi && c.window == nil && c.softcap == nil && c.positionOffset == 0
+        let plain =
+            c.rope == nil && !c.alibi && c.window == nil && c.softcap == nil && c.positionOffset == 0
             && problem.mask?.kind != .additive && shapes.keyCount == shapes.tokens && shapes.valueDim == shapes.headDim
-        self.init(shapes: shapes, scaleGiven: c.scale != nil, causal: c.causal, hasMask: problem.mask != nil,
-                  maskKind: problem.mask?.kind, plainScores: plain,
-                  biases: ["bq", "bk", "bv", "bo"].filter(p.biasNames.contains), layout: p.layout)
+        self.init(
+            shapes: shapes, scaleGiven: c.scale != nil, causal: c.causal, hasMask: problem.mask != nil,
+            maskKind: problem.mask?.kind, plainScores: plain,
+            biases: ["bq", "bk", "bv", "bo"].filter(p.biasNames.contains), layout: p.layout)
     }
 }

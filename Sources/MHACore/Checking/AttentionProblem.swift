@@ -11,8 +11,10 @@ public struct AttentionProblem: Sendable {
     public var configuration: AttentionConfiguration
 
     /// A problem.
-    public init(input: Matrix<Double>, parameters: AttentionParameters<Double>, mask: AttentionMask<Double>? = nil,
-                configuration: AttentionConfiguration) {
+    public init(
+        input: Matrix<Double>, parameters: AttentionParameters<Double>, mask: AttentionMask<Double>? = nil,
+        configuration: AttentionConfiguration
+    ) {
         self.input = input
         self.parameters = parameters
         self.mask = mask

@@ -19,15 +19,19 @@ public struct AttentionSteps: Sendable {
     /// - Returns: nil if the result lacks any of them.
     public init?(_ result: AttentionResult<Double>) {
         guard let q = result.queries, let k = result.keys, let v = result.values,
-              let scores = result.scores, let weights = result.weights else { return nil }
-        self.init(shapes: result.shapes, queries: q, keys: k, values: v, scores: scores, weights: weights,
-                  heads: result.heads, concat: result.concat, output: result.output)
+            let scores = result.scores, let weights = result.weights
+        else { return nil }
+        self.init(
+            shapes: result.shapes, queries: q, keys: k, values: v, scores: scores, weights: weights,
+            heads: result.heads, concat: result.concat, output: result.output)
     }
 
     /// Steps from their parts.
-    init(shapes: AttentionShapes, queries: Matrix<Double>, keys: Matrix<Double>, values: Matrix<Double>,
-         scores: [Matrix<Double>], weights: [Matrix<Double>], heads: [Matrix<Double>],
-         concat: Matrix<Double>, output: Matrix<Double>) {
+    init(
+        shapes: AttentionShapes, queries: Matrix<Double>, keys: Matrix<Double>, values: Matrix<Double>,
+        scores: [Matrix<Double>], weights: [Matrix<Double>], heads: [Matrix<Double>],
+        concat: Matrix<Double>, output: Matrix<Double>
+    ) {
         self.shapes = shapes
         (self.queries, self.keys, self.values) = (queries, keys, values)
         (self.scores, self.weights, self.heads) = (scores, weights, heads)
@@ -60,8 +64,10 @@ public struct AttentionSteps: Sendable {
     /// The first part, in the order of the computation and up to `last` (for a per-head
     /// part, up to that stage for every head), where these steps differ from `right` by more
     /// than `relativeTolerance` (or in shape); nil if none does.
-    public func firstDifference(from right: AttentionSteps, upTo last: AttentionPart,
-                                relativeTolerance: Double = 1e-9) -> AttentionPart? {
+    public func firstDifference(
+        from right: AttentionSteps, upTo last: AttentionPart,
+        relativeTolerance: Double = 1e-9
+    ) -> AttentionPart? {
         let heads = max(shapes.heads, right.shapes.heads)
         for part in AttentionPart.all(heads: heads) where part.stage <= last.stage {
             switch (matrix(part), right.matrix(part)) {

@@ -15,9 +15,11 @@ public struct Mistake: Sendable {
     public let variant: @Sendable (inout StudentProcedure, ProblemFacts) -> Void
 
     /// A catalogue entry.
-    public init(_ id: String, applies: @escaping @Sendable (ProblemFacts) -> Bool = { _ in true },
-                explanation: @escaping @Sendable (ProblemFacts) -> String,
-                variant: @escaping @Sendable (inout StudentProcedure, ProblemFacts) -> Void) {
+    public init(
+        _ id: String, applies: @escaping @Sendable (ProblemFacts) -> Bool = { _ in true },
+        explanation: @escaping @Sendable (ProblemFacts) -> String,
+        variant: @escaping @Sendable (inout StudentProcedure, ProblemFacts) -> Void
+    ) {
         self.id = id
         self.applies = applies
         self.explanation = explanation

@@ -19,7 +19,8 @@ public struct ShapeDiagnosis: Sendable, Equatable, CustomStringConvertible {
         self.expected = expected
         self.answer = answer
         (rowSymbol, columnSymbol) = Self.symbols(part, s)
-        reason = Self.reason(expected: expected, answer: answer, rowSymbol: rowSymbol, columnSymbol: columnSymbol, shapes: s)
+        reason = Self.reason(
+            expected: expected, answer: answer, rowSymbol: rowSymbol, columnSymbol: columnSymbol, shapes: s)
     }
 
     public var description: String {
@@ -33,8 +34,15 @@ public struct ShapeDiagnosis: Sendable, Equatable, CustomStringConvertible {
         let v = s.valueDim == s.headDim ? "d_k" : "d_v"
         switch part {
         case .q: return (rows, s.heads == 1 && s.queryDim == s.modelDim ? "d_model" : "τ·d_k")
-        case .k: return (rows, s.kvHeads == s.heads ? (s.heads == 1 && s.kvDim == s.modelDim ? "d_model" : "τ·d_k") : "g·d_k")
-        case .v: return (rows, s.kvHeads == s.heads ? (s.heads == 1 && s.valueColumns == s.modelDim ? "d_model" : "τ·\(v)") : "g·\(v)")
+        case .k:
+            return (
+                rows, s.kvHeads == s.heads ? (s.heads == 1 && s.kvDim == s.modelDim ? "d_model" : "τ·d_k") : "g·d_k"
+            )
+        case .v:
+            return (
+                rows,
+                s.kvHeads == s.heads ? (s.heads == 1 && s.valueColumns == s.modelDim ? "d_model" : "τ·\(v)") : "g·\(v)"
+            )
         case .scores, .weights: return (rows, "n")
         case .head: return (rows, v)
         case .concat: return (rows, "τ·\(v)")
@@ -43,8 +51,10 @@ public struct ShapeDiagnosis: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// `d_model, not d_k`, `transposed (d_k × n)`, or nil.
-    static func reason(expected: Shape, answer: Shape, rowSymbol: String, columnSymbol: String,
-                       shapes s: AttentionShapes) -> String? {
+    static func reason(
+        expected: Shape, answer: Shape, rowSymbol: String, columnSymbol: String,
+        shapes s: AttentionShapes
+    ) -> String? {
         if answer.rows == expected.columns, answer.columns == expected.rows {
             return "transposed (\(columnSymbol) × \(rowSymbol))"
         }
@@ -53,17 +63,21 @@ public struct ShapeDiagnosis: Sendable, Equatable, CustomStringConvertible {
             parts.append("\(answer.rows) rows is \(name), not \(rowSymbol)")
         }
         if answer.columns != expected.columns, let name = name(of: answer.columns, excluding: expected.columns, s) {
-            parts.append(answer.rows == expected.rows ? "\(name), not \(columnSymbol)"
-                         : "\(answer.columns) columns is \(name), not \(columnSymbol)")
+            parts.append(
+                answer.rows == expected.rows
+                    ? "\(name), not \(columnSymbol)"
+                    : "\(answer.columns) columns is \(name), not \(columnSymbol)")
         }
         return parts.isEmpty ? nil : parts.joined(separator: "; ")
     }
 
     /// The first dimension of the problem equal to `value` (and not to the right one).
     static func name(of value: Int, excluding right: Int, _ s: AttentionShapes) -> String? {
-        let names: [(String, Int)] = [("n", s.tokens), ("d_model", s.modelDim), ("d_k", s.headDim), ("d_v", s.valueDim),
-                                      ("τ·d_k", s.queryDim), ("τ·d_v", s.concatDim), ("g·d_k", s.kvDim), ("d_out", s.outputDim),
-                                      ("τ", s.heads), ("1", 1)]
+        let names: [(String, Int)] = [
+            ("n", s.tokens), ("d_model", s.modelDim), ("d_k", s.headDim), ("d_v", s.valueDim),
+            ("τ·d_k", s.queryDim), ("τ·d_v", s.concatDim), ("g·d_k", s.kvDim), ("d_out", s.outputDim),
+            ("τ", s.heads), ("1", 1),
+        ]
         return names.first { $0.1 == value && $0.1 != right }?.0
     }
 }

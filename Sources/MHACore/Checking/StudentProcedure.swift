@@ -37,12 +37,16 @@ public struct StudentProcedure: Sendable {
     /// The right procedure for `problem`, with the weights brought to the xw layout.
     /// - Throws: `AttentionError` for anything the forward pass would refuse.
     public init(_ problem: AttentionProblem) throws(AttentionError) {
-        let r = try ResolvedAttention(input: problem.input, memory: nil, parameters: problem.parameters, mask: problem.mask,
-                                      configuration: problem.configuration)
-        func row(_ b: [Double]?) -> Matrix<Double>? { b.map { Matrix(uncheckedRows: 1, columns: $0.count, elements: $0) } }
+        let r = try ResolvedAttention(
+            input: problem.input, memory: nil, parameters: problem.parameters, mask: problem.mask,
+            configuration: problem.configuration)
+        func row(_ b: [Double]?) -> Matrix<Double>? {
+            b.map { Matrix(uncheckedRows: 1, columns: $0.count, elements: $0) }
+        }
         input = problem.input
-        parameters = AttentionParameters(wq: r.wq, wk: r.wk, wv: r.wv, wo: r.wo, bq: row(r.bq), bk: row(r.bk),
-                                         bv: row(r.bv), bo: row(r.bo), layout: .xw)
+        parameters = AttentionParameters(
+            wq: r.wq, wk: r.wk, wv: r.wv, wo: r.wo, bq: row(r.bq), bk: row(r.bk),
+            bv: row(r.bv), bo: row(r.bo), layout: .xw)
         mask = problem.mask
         configuration = problem.configuration
     }
@@ -58,8 +62,11 @@ public struct StudentProcedure: Sendable {
         var engineParameters = parameters
         let order = headColumns == .interleaved ? interleavedOrder() : nil
         if let order { engineParameters = reordered(parameters, order) }
-        let result = try MultiHeadAttention.forward(input: input, parameters: engineParameters, mask: mask, configuration: keep)
-        guard var steps = AttentionSteps(result) else { throw .projectionSource("the forward pass kept no intermediates") }
+        let result = try MultiHeadAttention.forward(
+            input: input, parameters: engineParameters, mask: mask, configuration: keep)
+        guard var steps = AttentionSteps(result) else {
+            throw .projectionSource("the forward pass kept no intermediates")
+        }
         if let order {  // the student's Q, K, V are right; only the heads' columns were taken wrongly
             steps.queries = Self.columns(steps.queries, Self.inverse(order.query))
             steps.keys = Self.columns(steps.keys, Self.inverse(order.key))
@@ -82,11 +89,16 @@ public struct StudentProcedure: Sendable {
             let d = columns / max(count, 1)
             return (0..<count).flatMap { h in (0..<d).map { c in h + c * count } }
         }
-        return (order(tau, parameters.wq?.columns ?? 0), order(g, parameters.wk?.columns ?? 0), order(g, parameters.wv?.columns ?? 0))
+        return (
+            order(tau, parameters.wq?.columns ?? 0), order(g, parameters.wk?.columns ?? 0),
+            order(g, parameters.wv?.columns ?? 0)
+        )
     }
 
     /// The parameters with W^q, W^k, W^v (and their biases) columns taken in `order`.
-    private func reordered(_ p: AttentionParameters<Double>, _ order: (query: [Int], key: [Int], value: [Int])) -> AttentionParameters<Double> {
+    private func reordered(_ p: AttentionParameters<Double>, _ order: (query: [Int], key: [Int], value: [Int]))
+        -> AttentionParameters<Double>
+    {
         var r = p
         func take(_ m: Matrix<Double>?, _ o: [Int]) -> Matrix<Double>? {
             guard let m, m.columns == o.count else { return m }
@@ -116,7 +128,10 @@ public struct StudentProcedure: Sendable {
         let list = Array(blocks)
         var offsets: [Int] = []
         var width = 0
-        for block in list { offsets.append(width); width += block.columns }
+        for block in list {
+            offsets.append(width)
+            width += block.columns
+        }
         var out = Matrix<Double>(rows: list.first?.rows ?? 0, columns: width)
         for (block, offset) in zip(list, offsets) {
             for r in 0..<block.rows { for c in 0..<block.columns { out[r, offset + c] = block[r, c] } }
@@ -131,9 +146,9 @@ public struct StudentProcedure: Sendable {
         var scoresList: [Matrix<Double>] = [], weightsList: [Matrix<Double>] = [], headsList: [Matrix<Double>] = []
         for j in 0..<s.heads {
             let kvHead = s.kvHead(for: j)
-            let q = steps.queries.columnBlock(j * s.headDim ..< (j + 1) * s.headDim)
-            let k = steps.keys.columnBlock(kvHead * s.headDim ..< (kvHead + 1) * s.headDim)
-            let v = steps.values.columnBlock(kvHead * s.valueDim ..< (kvHead + 1) * s.valueDim)
+            let q = steps.queries.columnBlock(j * s.headDim..<(j + 1) * s.headDim)
+            let k = steps.keys.columnBlock(kvHead * s.headDim..<(kvHead + 1) * s.headDim)
+            let v = steps.values.columnBlock(kvHead * s.valueDim..<(kvHead + 1) * s.valueDim)
             var scores = transposedScores ? Kernels.productTransposed(k, q) : Kernels.productTransposed(q, k)
             scores = Matrix(rows: scores.rows, columns: scores.columns) { r, c in scores[r, c] * s.scale }
             var weights = Matrix(rows: scores.rows, columns: scores.columns) { r, c in

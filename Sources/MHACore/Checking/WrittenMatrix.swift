@@ -19,7 +19,9 @@ public struct WrittenMatrix: Sendable {
         let written = precisions.filter { !$0.isIntegral }
         if let fewest = written.map(\.decimals).min() {
             self.precisions = precisions.map { p in
-                p.isIntegral ? WrittenPrecision(decimals: fewest, significantDigits: max(p.significantDigits, fewest), isIntegral: true) : p
+                p.isIntegral
+                    ? WrittenPrecision(
+                        decimals: fewest, significantDigits: max(p.significantDigits, fewest), isIntegral: true) : p
             }
         } else {
             self.precisions = precisions
@@ -48,8 +50,12 @@ public struct WrittenMatrix: Sendable {
     /// (row, column, its decimals, the first's decimals), for a warning.
     public var firstMixedPrecision: (row: Int, column: Int, decimals: Int, expected: Int)? {
         guard !isFullPrecision, let first = precisions.first(where: { !$0.isIntegral }) else { return nil }
-        guard let index = precisions.indices.first(where: { !precisions[$0].isIntegral && !precisions[$0].isFull
-                                                            && precisions[$0].decimals != first.decimals }) else { return nil }
+        guard
+            let index = precisions.indices.first(where: {
+                !precisions[$0].isIntegral && !precisions[$0].isFull
+                    && precisions[$0].decimals != first.decimals
+            })
+        else { return nil }
         let columns = max(values.columns, 1)
         return (index / columns, index % columns, precisions[index].decimals, first.decimals)
     }

@@ -46,18 +46,24 @@ public struct AttentionCache<Scalar: AttentionScalar>: Sendable {
     /// - Throws: `AttentionError` for weights that do not fit together or invalid score rules
     ///   (as the forward pass would), `DecodeError.cacheMismatch` for a cache of other head
     ///   counts or widths.
-    public init(parameters: AttentionParameters<Scalar>, configuration: AttentionConfiguration,
-                cache: KVCache<Scalar>? = nil) throws {
+    public init(
+        parameters: AttentionParameters<Scalar>, configuration: AttentionConfiguration,
+        cache: KVCache<Scalar>? = nil
+    ) throws {
         var layer = configuration
         (layer.token, layer.intermediates, layer.causal) = (nil, [], true)
         let modelDim = Self.modelDim(parameters)
-        resolved = try ResolvedAttention(input: Matrix(rows: 1, columns: modelDim), memory: nil,
-                                         parameters: parameters, mask: nil, configuration: layer)
+        resolved = try ResolvedAttention(
+            input: Matrix(rows: 1, columns: modelDim), memory: nil,
+            parameters: parameters, mask: nil, configuration: layer)
         shapes = resolved.shapes
         self.configuration = layer
         slopes = layer.alibi ? ALiBi.slopes(heads: shapes.heads) : nil
-        var start = cache ?? KVCache(kvHeads: shapes.kvHeads, headDim: shapes.headDim,
-                                     startPosition: layer.positionOffset)
+        var start =
+            cache
+            ?? KVCache(
+                kvHeads: shapes.kvHeads, headDim: shapes.headDim,
+                startPosition: layer.positionOffset)
         if start.kvHeads != shapes.kvHeads {
             throw DecodeError.cacheMismatch(what: "kv_heads", cache: "\(start.kvHeads)", decoder: "\(shapes.kvHeads)")
         }
@@ -118,8 +124,9 @@ public struct AttentionCache<Scalar: AttentionScalar>: Sendable {
         }
         let first = cache.nextPosition
         guard rows.rows > 0 else {
-            return DecodeStep(positions: first..<first, concat: Matrix(rows: 0, columns: s.concatDim),
-                              output: Matrix(rows: 0, columns: s.outputDim))
+            return DecodeStep(
+                positions: first..<first, concat: Matrix(rows: 0, columns: s.concatDim),
+                output: Matrix(rows: 0, columns: s.outputDim))
         }
         try ResolvedAttention.requireFinite("x", rows)
         let r = resolved
@@ -134,8 +141,9 @@ public struct AttentionCache<Scalar: AttentionScalar>: Sendable {
         let concat = attend(q)
         if let bad = concat.firstNonFinite {
             cache.removeLast(rows.rows)
-            throw AttentionError.overflow(stage: "attention of head \(bad.column / s.headDim + 1)",
-                                          precision: Scalar.precisionName)
+            throw AttentionError.overflow(
+                stage: "attention of head \(bad.column / s.headDim + 1)",
+                precision: Scalar.precisionName)
         }
         let output: Matrix<Scalar>
         do {
@@ -145,7 +153,7 @@ public struct AttentionCache<Scalar: AttentionScalar>: Sendable {
             throw error
         }
         if let window { cache.keepLast(window - 1) }
-        return DecodeStep(positions: first ..< first + rows.rows, concat: concat, output: output)
+        return DecodeStep(positions: first..<first + rows.rows, concat: concat, output: output)
     }
 
     /// Every head of the block's queries `q` (b × τ·d_k, the last b cached tokens) against
@@ -160,9 +168,10 @@ public struct AttentionCache<Scalar: AttentionScalar>: Sendable {
             concat.withUnsafeMutableBufferPointer { out in
                 _ = cache.withLiveRows { keys, values in
                     guard let queries = queries.baseAddress, let out = out.baseAddress else { return }
-                    let block = HeadBlock(queries: queries, keys: keys, values: values, output: out, shapes: s,
-                                          blockRows: b, cached: n, window: window,
-                                          softcap: configuration.softcap, slopes: slopes)
+                    let block = HeadBlock(
+                        queries: queries, keys: keys, values: values, output: out, shapes: s,
+                        blockRows: b, cached: n, window: window,
+                        softcap: configuration.softcap, slopes: slopes)
                     Self.forEachHead(s.heads, parallel: parallel) { j in block.attend(head: j) }
                 }
             }

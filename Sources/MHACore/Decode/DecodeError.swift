@@ -17,9 +17,11 @@ public enum DecodeError: MHAError, Equatable {
     public var description: String {
         switch self {
         case let .positionsBeforeStart(tokens, nextPosition):
-            return "the cache holds \(tokens) tokens but its next position is \(nextPosition): positions would start below 0"
+            return
+                "the cache holds \(tokens) tokens but its next position is \(nextPosition): positions would start below 0"
         case let .cacheMismatch(what, cache, decoder):
-            return "the cache was made with \(what) \(cache), this run has \(decoder): a cache continues only the configuration that made it"
+            return
+                "the cache was made with \(what) \(cache), this run has \(decoder): a cache continues only the configuration that made it"
         case let .blockWidth(columns, modelDim):
             return "the rows have \(columns) values; d_model is \(modelDim)"
         }

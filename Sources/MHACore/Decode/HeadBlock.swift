@@ -23,10 +23,13 @@ struct HeadBlock<Scalar: AttentionScalar> {
 
     /// Computes head `j` of every block row into its column block of the concat.
     func attend(head j: Int) {
-        let (d, kv, dv) = (shapes.headDim, shapes.kvHead(for: j) * shapes.headDim,
-                           shapes.kvHead(for: j) * shapes.valueDim)
-        let rule = ScoreRule(scale: Scalar(shapes.scale), softcap: softcap.map { Scalar($0) },
-                             slope: slopes.map { Scalar($0[j]) }, causal: true, window: window)
+        let (d, kv, dv) = (
+            shapes.headDim, shapes.kvHead(for: j) * shapes.headDim,
+            shapes.kvHead(for: j) * shapes.valueDim
+        )
+        let rule = ScoreRule(
+            scale: Scalar(shapes.scale), softcap: softcap.map { Scalar($0) },
+            slope: slopes.map { Scalar($0[j]) }, causal: true, window: window)
         _ = Kernels.streamingAttention(
             queries: queries + j * d, queryStride: shapes.queryDim, queryCount: blockRows,
             firstPosition: cached - blockRows,

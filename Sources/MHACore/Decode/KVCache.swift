@@ -38,19 +38,23 @@ public struct KVCache<Scalar: AttentionScalar>: Sendable, Equatable {
     /// - Throws: `AttentionError.shapeMismatch` when K and V differ in shape or are not
     ///   g·d_k wide, `.nonFinite` for a NaN or infinite entry, `.nonPositive` for a head count
     ///   or width below 1; `DecodeError.positionsBeforeStart` when `nextPosition < n`.
-    public init(keys: Matrix<Scalar>, values: Matrix<Scalar>, kvHeads: Int, headDim: Int,
-                nextPosition: Int) throws {
+    public init(
+        keys: Matrix<Scalar>, values: Matrix<Scalar>, kvHeads: Int, headDim: Int,
+        nextPosition: Int
+    ) throws {
         guard kvHeads > 0 else { throw AttentionError.nonPositive(name: "kv_heads", value: kvHeads) }
         guard headDim > 0 else { throw AttentionError.nonPositive(name: "head_dim", value: headDim) }
         let width = kvHeads.multipliedReportingOverflow(by: headDim)
         let reason = "the cache has \(kvHeads) kv_heads of width \(headDim)"
         guard !width.overflow, keys.columns == width.partialValue || keys.rows == 0 else {
-            throw AttentionError.shapeMismatch(name: "k", actual: keys.shape, reason: reason,
-                                               expected: "n×\(width.partialValue)")
+            throw AttentionError.shapeMismatch(
+                name: "k", actual: keys.shape, reason: reason,
+                expected: "n×\(width.partialValue)")
         }
         guard values.rows == keys.rows, values.columns == keys.columns || keys.rows == 0 else {
-            throw AttentionError.shapeMismatch(name: "v", actual: values.shape, reason: "k is \(keys.shape)",
-                                               expected: "\(keys.shape)")
+            throw AttentionError.shapeMismatch(
+                name: "v", actual: values.shape, reason: "k is \(keys.shape)",
+                expected: "\(keys.shape)")
         }
         guard nextPosition >= keys.rows else {
             throw DecodeError.positionsBeforeStart(tokens: keys.rows, nextPosition: nextPosition)
@@ -74,7 +78,7 @@ public struct KVCache<Scalar: AttentionScalar>: Sendable, Equatable {
     public var firstPosition: Int { nextPosition - count }
 
     /// The positions of the cached rows, in order.
-    public var positions: Range<Int> { firstPosition ..< nextPosition }
+    public var positions: Range<Int> { firstPosition..<nextPosition }
 
     /// The cached keys, n × g·d_k (a copy).
     public var keys: Matrix<Scalar> { live(keyStorage) }

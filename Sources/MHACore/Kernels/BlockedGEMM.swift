@@ -20,8 +20,9 @@ extension Kernels {
         let rowBands = Swift.max(1, Swift.min(cores, m / plan.rowsPerTile))
         let columnBands = Swift.max(1, Swift.min(cores, n / plan.columnsPerTile))
         if rowBands >= columnBands {
-            sharedPanelGEMM(plan, bands: rowBands, m: m, n: n, k: k, a: a, lda: lda,
-                            b: b, ldb: ldb, transposeB: transposeB, c: c, ldc: ldc)
+            sharedPanelGEMM(
+                plan, bands: rowBands, m: m, n: n, k: k, a: a, lda: lda,
+                b: b, ldb: ldb, transposeB: transposeB, c: c, ldc: ldc)
             return
         }
         let bandSize = roundUp((n + columnBands - 1) / columnBands, to: plan.columnsPerTile)
@@ -30,9 +31,10 @@ extension Kernels {
             let size = Swift.min(bandSize, n - start)
             guard size > 0 else { return }
             let bBand = transposeB ? b + start * ldb : b + start
-            sharedPanelGEMM(plan, bands: 1, m: m, n: size, k: k, a: a, lda: lda,
-                            b: bBand, ldb: ldb, transposeB: transposeB,
-                            c: c + start, ldc: ldc)
+            sharedPanelGEMM(
+                plan, bands: 1, m: m, n: size, k: k, a: a, lda: lda,
+                b: bBand, ldb: ldb, transposeB: transposeB,
+                c: c + start, ldc: ldc)
         }
     }
 
@@ -52,7 +54,10 @@ extension Kernels {
         let bandRows = roundUp((m + bands - 1) / bands, to: mr)
         let packedB = PackingBuffer<S>(count: kc * nc)
         let packedA = (0..<bands).map { _ in PackingBuffer<S>(count: mc * kc) }
-        defer { packedB.free(); packedA.forEach { $0.free() } }
+        defer {
+            packedB.free()
+            packedA.forEach { $0.free() }
+        }
         for jc in stride(from: 0, to: n, by: nc) {
             let width = Swift.min(nc, n - jc)
             let panelsPerBand = (width + nr - 1) / nr / bands + 1
@@ -63,19 +68,22 @@ extension Kernels {
                     let first = band * panelsPerBand * nr
                     let columns = Swift.min(panelsPerBand * nr, width - first)
                     guard columns > 0 else { return }
-                    packB(transposeB ? bBlock + first * ldb : bBlock + first, ldb: ldb,
-                          transposed: transposeB, depth: depth, columns: columns, nr: nr,
-                          into: packedB.base + first * depth)
+                    packB(
+                        transposeB ? bBlock + first * ldb : bBlock + first, ldb: ldb,
+                        transposed: transposeB, depth: depth, columns: columns, nr: nr,
+                        into: packedB.base + first * depth)
                 }
                 parallelFor(bands) { band in
                     let bandEnd = Swift.min(m, (band + 1) * bandRows)
                     for ic in stride(from: band * bandRows, to: bandEnd, by: mc) {
                         let height = Swift.min(mc, bandEnd - ic)
-                        packA(a + ic * lda + pc, lda: lda, rows: height, depth: depth, mr: mr,
-                              into: packedA[band].base)
-                        S.multiplyBlock(plan.level, height: height, width: width, depth: depth,
-                                        a: packedA[band].base, b: packedB.base,
-                                        c: c + ic * ldc + jc, ldc: ldc, accumulate: pc > 0)
+                        packA(
+                            a + ic * lda + pc, lda: lda, rows: height, depth: depth, mr: mr,
+                            into: packedA[band].base)
+                        S.multiplyBlock(
+                            plan.level, height: height, width: width, depth: depth,
+                            a: packedA[band].base, b: packedB.base,
+                            c: c + ic * ldc + jc, ldc: ldc, accumulate: pc > 0)
                     }
                 }
             }

@@ -42,4 +42,3 @@ struct GEMMPlan: Sendable {
     /// This machine's cache sizes, read once.
     static let caches = mha_cpu_cache_sizes()
 }
-

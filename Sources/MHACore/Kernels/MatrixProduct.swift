@@ -25,11 +25,13 @@ extension Kernels {
             a.withUnsafeBufferPointer { ap in
                 b.withUnsafeBufferPointer { bp in
                     guard let aBase = ap.baseAddress, let bBase = bp.baseAddress,
-                          let cBase = cp.baseAddress else { return }
-                    gemm(m: rows, n: columns, k: a.columns,
-                         a: aBase, lda: a.columns,
-                         b: bBase, ldb: b.columns, transposeB: transposeB,
-                         c: cBase, ldc: columns)
+                        let cBase = cp.baseAddress
+                    else { return }
+                    gemm(
+                        m: rows, n: columns, k: a.columns,
+                        a: aBase, lda: a.columns,
+                        b: bBase, ldb: b.columns, transposeB: transposeB,
+                        c: cBase, ldc: columns)
                 }
             }
             // An empty operand leaves C empty or (k = 0) zeroed by gemm; if A or B had no
@@ -60,22 +62,25 @@ extension Kernels {
             .multipliedReportingOverflow(by: k).partialValue
         if k > 0, work >= packingThreshold {
             if S.self == Double.self {
-                blockedGEMM(GEMMPlan(Double.self, level: context.level), threads: context.threads,
-                            m: m, n: n, k: k, a: a.rebound(to: Double.self), lda: lda,
-                            b: b.rebound(to: Double.self), ldb: ldb, transposeB: transposeB,
-                            c: c.rebound(to: Double.self), ldc: ldc)
+                blockedGEMM(
+                    GEMMPlan(Double.self, level: context.level), threads: context.threads,
+                    m: m, n: n, k: k, a: a.rebound(to: Double.self), lda: lda,
+                    b: b.rebound(to: Double.self), ldb: ldb, transposeB: transposeB,
+                    c: c.rebound(to: Double.self), ldc: ldc)
                 return
             }
             if S.self == Float.self {
-                blockedGEMM(GEMMPlan(Float.self, level: context.level), threads: context.threads,
-                            m: m, n: n, k: k, a: a.rebound(to: Float.self), lda: lda,
-                            b: b.rebound(to: Float.self), ldb: ldb, transposeB: transposeB,
-                            c: c.rebound(to: Float.self), ldc: ldc)
+                blockedGEMM(
+                    GEMMPlan(Float.self, level: context.level), threads: context.threads,
+                    m: m, n: n, k: k, a: a.rebound(to: Float.self), lda: lda,
+                    b: b.rebound(to: Float.self), ldb: ldb, transposeB: transposeB,
+                    c: c.rebound(to: Float.self), ldc: ldc)
                 return
             }
         }
-        plainGEMM(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, transposeB: transposeB,
-                  c: c, ldc: ldc)
+        plainGEMM(
+            m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, transposeB: transposeB,
+            c: c, ldc: ldc)
     }
 
     /// Products with fewer multiply-adds than this skip packing.

@@ -91,8 +91,9 @@ extension Kernels {
             for t in 0..<lower { row[t] = -S.infinity }
             for t in upper..<block.width { row[t] = -S.infinity }
             if !folded {
-                applyRule(rule, row: row, lower: lower, upper: upper, firstKey: block.firstKey,
-                          position: position, kernelRow: block.firstRow + r)
+                applyRule(
+                    rule, row: row, lower: lower, upper: upper, firstKey: block.firstKey,
+                    position: position, kernelRow: block.firstRow + r)
             }
             let blockMaximum = S.maximum(level, row: row + lower, count: upper - lower) * (folded ? rule.scale : 1)
             let previous = state.maximum[r]
@@ -106,8 +107,9 @@ extension Kernels {
             // the largest score gives exp(0) = 1 however large the scores (an FMA would leave
             // the product's rounding error, up to ulp(m)/2 — 1e183 for scores near 1e200 — as
             // the exponent).
-            let total = S.exponentiate(level, row: row, count: block.width,
-                                       scale: folded ? rule.scale : 1, shift: -maximum)
+            let total = S.exponentiate(
+                level, row: row, count: block.width,
+                scale: folded ? rule.scale : 1, shift: -maximum)
             state.sum[r] = state.sum[r] * correction + total
             state.maximum[r] = maximum
             if correction != 1 {

@@ -25,7 +25,6 @@ protocol PackedScalar: AttentionScalar {
         _ level: CPULevel, row: UnsafeMutablePointer<Self>, count: Int, scale: Self, shift: Self
     ) -> Self
 
-
     /// The largest of `row[0..<count]` (NaN ignored), −∞ for none.
     static func maximum(_ level: CPULevel, row: UnsafePointer<Self>, count: Int) -> Self
 }
@@ -42,8 +41,9 @@ extension Double: PackedScalar {
         a: UnsafePointer<Double>, b: UnsafePointer<Double>,
         c: UnsafeMutablePointer<Double>, ldc: Int, accumulate: Bool
     ) {
-        mha_f64_multiply_block(level.kernelLevel, height, width, depth, a, b, c, ldc,
-                               accumulate ? 1 : 0)
+        mha_f64_multiply_block(
+            level.kernelLevel, height, width, depth, a, b, c, ldc,
+            accumulate ? 1 : 0)
     }
 
     @inline(__always)
@@ -60,8 +60,9 @@ extension Double: PackedScalar {
         a: UnsafePointer<Double>, lda: Int, b: UnsafePointer<Double>,
         c: UnsafeMutablePointer<Double>, ldc: Int, accumulate: Bool
     ) {
-        mha_f64_multiply_rows(level.kernelLevel, height, width, depth, a, lda, b, c, ldc,
-                              accumulate ? 1 : 0)
+        mha_f64_multiply_rows(
+            level.kernelLevel, height, width, depth, a, lda, b, c, ldc,
+            accumulate ? 1 : 0)
     }
 
     @inline(__always)
@@ -82,8 +83,9 @@ extension Float: PackedScalar {
         a: UnsafePointer<Float>, b: UnsafePointer<Float>,
         c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool
     ) {
-        mha_f32_multiply_block(level.kernelLevel, height, width, depth, a, b, c, ldc,
-                               accumulate ? 1 : 0)
+        mha_f32_multiply_block(
+            level.kernelLevel, height, width, depth, a, b, c, ldc,
+            accumulate ? 1 : 0)
     }
 
     @inline(__always)
@@ -100,8 +102,9 @@ extension Float: PackedScalar {
         a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>,
         c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool
     ) {
-        mha_f32_multiply_rows(level.kernelLevel, height, width, depth, a, lda, b, c, ldc,
-                              accumulate ? 1 : 0)
+        mha_f32_multiply_rows(
+            level.kernelLevel, height, width, depth, a, lda, b, c, ldc,
+            accumulate ? 1 : 0)
     }
 
     @inline(__always)

@@ -18,7 +18,10 @@ extension Kernels {
             let q = queries + r * queryStride
             var overflowed = false
             for t in 0..<keyCount {
-                guard visible.contains(t) else { scores[t] = -S.infinity; continue }
+                guard visible.contains(t) else {
+                    scores[t] = -S.infinity
+                    continue
+                }
                 let key = keys + t * keyStride
                 var dot = S.zero
                 for p in 0..<headDim { dot += q[p] * key[p] }

@@ -37,25 +37,32 @@ extension Kernels {
         let valueTileSize = bc * roundUp(dv, to: nr)
         let packedKeys = PackingBuffer<S>(count: roundUp(keyCount, to: nr) * d)
         let packedValues = PackingBuffer<S>(count: keyTiles * valueTileSize)
-        defer { packedKeys.free(); packedValues.free() }
-        packB(keys, ldb: keyStride, transposed: true, depth: d, columns: keyCount, nr: nr,
-              into: packedKeys.base)
+        defer {
+            packedKeys.free()
+            packedValues.free()
+        }
+        packB(
+            keys, ldb: keyStride, transposed: true, depth: d, columns: keyCount, nr: nr,
+            into: packedKeys.base)
         for index in 0..<keyTiles {
             let first = index * bc
-            packB(values + first * valueStride, ldb: valueStride, transposed: false,
-                  depth: Swift.min(bc, keyCount - first), columns: dv, nr: nr,
-                  into: packedValues.base + index * valueTileSize)
+            packB(
+                values + first * valueStride, ldb: valueStride, transposed: false,
+                depth: Swift.min(bc, keyCount - first), columns: dv, nr: nr,
+                into: packedValues.base + index * valueTileSize)
         }
-        let head = PackedHead(queries: queries, queryStride: queryStride, queryCount: queryCount,
-                              firstPosition: firstPosition, keys: packedKeys.base,
-                              values: packedValues.base, valueTileSize: valueTileSize,
-                              keyCount: keyCount, headDim: d, valueDim: dv, rule: rule,
-                              output: output, outputStride: outputStride)
+        let head = PackedHead(
+            queries: queries, queryStride: queryStride, queryCount: queryCount,
+            firstPosition: firstPosition, keys: packedKeys.base,
+            values: packedValues.base, valueTileSize: valueTileSize,
+            keyCount: keyCount, headDim: d, valueDim: dv, rule: rule,
+            output: output, outputStride: outputStride)
         let br = queryTileHeight * plan.rowsPerTile
         let queryTiles = (queryCount + br - 1) / br
         let work = queryCount.multipliedReportingOverflow(by: keyCount * d)
         guard queryTiles > 1, context.threads > 1,
-              work.overflow || work.partialValue >= parallelAttentionThreshold else {
+            work.overflow || work.partialValue >= parallelAttentionThreshold
+        else {
             let scratch = QueryTileScratch<S>(rows: br, depth: d, keys: bc)
             defer { scratch.free() }
             return (0..<queryTiles).flatMap { attendQueryTile(plan, head, index: $0, scratch: scratch) }
@@ -86,29 +93,36 @@ extension Kernels {
         let out = head.output + q0 * head.outputStride
         for r in 0..<rows { (out + r * head.outputStride).update(repeating: 0, count: dv) }
         scratch.state.reset(rows: rows)
-        packA(head.queries + q0 * head.queryStride, lda: head.queryStride, rows: rows, depth: d,
-              mr: mr, into: scratch.packedQueries.base)
+        packA(
+            head.queries + q0 * head.queryStride, lda: head.queryStride, rows: rows, depth: d,
+            mr: mr, into: scratch.packedQueries.base)
         let firstRange = head.rule.visibleKeys(position: head.firstPosition + q0, keyCount: head.keyCount)
         let lastRange = head.rule.visibleKeys(position: head.firstPosition + q0 + rows - 1, keyCount: head.keyCount)
         for first in stride(from: firstRange.lowerBound / bc * bc, to: lastRange.upperBound, by: bc) {
             let width = Swift.min(bc, head.keyCount - first)
-            S.multiplyBlock(plan.level, height: rows, width: width, depth: d,
-                            a: scratch.packedQueries.base, b: head.keys + first * d,
-                            c: scratch.scores.base, ldc: bc, accumulate: false)
-            let block = ScoreBlock(scores: scratch.scores.base, stride: bc, rows: rows,
-                                   width: width, firstKey: first,
-                                   firstPosition: head.firstPosition + q0, firstRow: q0)
-            updateOnlineSoftmax(plan.level, block, rule: head.rule, keyCount: head.keyCount,
-                                state: scratch.state, output: out,
-                                outputStride: head.outputStride, headDim: dv)
+            S.multiplyBlock(
+                plan.level, height: rows, width: width, depth: d,
+                a: scratch.packedQueries.base, b: head.keys + first * d,
+                c: scratch.scores.base, ldc: bc, accumulate: false)
+            let block = ScoreBlock(
+                scores: scratch.scores.base, stride: bc, rows: rows,
+                width: width, firstKey: first,
+                firstPosition: head.firstPosition + q0, firstRow: q0)
+            updateOnlineSoftmax(
+                plan.level, block, rule: head.rule, keyCount: head.keyCount,
+                state: scratch.state, output: out,
+                outputStride: head.outputStride, headDim: dv)
             // P is in L1 already: the micro-kernel reads its rows in place (no packing).
-            S.multiplyRows(plan.level, height: rows, width: dv, depth: width,
-                           a: scratch.scores.base, lda: bc,
-                           b: head.values + first / bc * head.valueTileSize,
-                           c: out, ldc: head.outputStride, accumulate: true)
+            S.multiplyRows(
+                plan.level, height: rows, width: dv, depth: width,
+                a: scratch.scores.base, lda: bc,
+                b: head.values + first / bc * head.valueTileSize,
+                c: out, ldc: head.outputStride, accumulate: true)
         }
-        return scratch.state.normalise(rows: rows, output: out, outputStride: head.outputStride,
-                                       headDim: dv).map { q0 + $0 }
+        return scratch.state.normalise(
+            rows: rows, output: out, outputStride: head.outputStride,
+            headDim: dv
+        ).map { q0 + $0 }
     }
 }
 

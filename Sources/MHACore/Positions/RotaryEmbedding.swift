@@ -57,8 +57,10 @@ public struct RotaryEmbedding: Sendable, Equatable {
     ///   row and pair, in float64.
     @_specialize(where S == Double)
     @_specialize(where S == Float)
-    public func rotated<S: AttentionScalar>(_ m: Matrix<S>, heads: Int, headDim: Int,
-                                            firstPosition: Int) -> Matrix<S> {
+    public func rotated<S: AttentionScalar>(
+        _ m: Matrix<S>, heads: Int, headDim: Int,
+        firstPosition: Int
+    ) -> Matrix<S> {
         var out = m
         let frequencies = inverseFrequencies(headDim: headDim)
         let pairs = frequencies.indices.map { pair($0, headDim: headDim) }

@@ -18,12 +18,17 @@ public enum ShapeCalculator {
         let g = query.kvHeads ?? t
         let v = query.valueDim ?? k
         for (name, value) in [("kv_heads", g), ("value_dim", v)] { try requirePositive(name, value) }
-        guard t % g == 0 else { throw .notDivisible(dividendName: "heads", dividend: t, divisorName: "kv_heads", divisor: g) }
-        for case let (name, value?) in [("seq_len", query.seqLen), ("memory_len", query.memoryLen),
-                                         ("memory_dim", query.memoryDim), ("layers", query.layers)] {
+        guard t % g == 0 else {
+            throw .notDivisible(dividendName: "heads", dividend: t, divisorName: "kv_heads", divisor: g)
+        }
+        for case let (name, value?) in [
+            ("seq_len", query.seqLen), ("memory_len", query.memoryLen),
+            ("memory_dim", query.memoryDim), ("layers", query.layers),
+        ] {
             try requirePositive(name, value)
         }
-        let memory = query.isCrossAttention ? ShapeReport.Memory(length: query.memoryLen, width: query.memoryDim ?? d) : nil
+        let memory =
+            query.isCrossAttention ? ShapeReport.Memory(length: query.memoryLen, width: query.memoryDim ?? d) : nil
         let w = try Widths(d: d, t: t, k: k, v: v, g: g, dMem: memory?.width ?? d)
         let parameters = try parameterCounts(w)
         let counts = try flopCoefficients(w, cross: memory != nil)
@@ -58,10 +63,14 @@ public enum ShapeCalculator {
         case let (d?, t?, k?):
             return (d, t, k)
         case let (d?, t?, nil):
-            guard d % t == 0 else { throw .notDivisible(dividendName: "d_model", dividend: d, divisorName: "heads", divisor: t) }
+            guard d % t == 0 else {
+                throw .notDivisible(dividendName: "d_model", dividend: d, divisorName: "heads", divisor: t)
+            }
             return (d, t, d / t)
         case let (d?, nil, k?):
-            guard d % k == 0 else { throw .notDivisible(dividendName: "d_model", dividend: d, divisorName: "head_dim", divisor: k) }
+            guard d % k == 0 else {
+                throw .notDivisible(dividendName: "d_model", dividend: d, divisorName: "head_dim", divisor: k)
+            }
             return (d, d / k, k)
         case let (nil, t?, k?):
             return (try product(t, k), t, k)
@@ -73,8 +82,10 @@ public enum ShapeCalculator {
     /// wq, wk, wv, wo, their sum, the biases (b^q τ·d_k, b^k g·d_k, b^v g·d_v, b^o d_model)
     /// and the total.
     private static func parameterCounts(_ w: Widths) throws(ShapeError) -> [ParameterCount] {
-        let weights = try [("wq", product(w.d, w.queryDim)), ("wk", product(w.dMem, w.keyDim)),
-                           ("wv", product(w.dMem, w.valueDim)), ("wo", product(w.concat, w.d))]
+        let weights = try [
+            ("wq", product(w.d, w.queryDim)), ("wk", product(w.dMem, w.keyDim)),
+            ("wv", product(w.dMem, w.valueDim)), ("wo", product(w.concat, w.d)),
+        ]
         let weightTotal = try sum(weights.map(\.1))
         let biases = try sum([w.queryDim, w.keyDim, w.valueDim, w.d])
         let all = weights + [("weights", weightTotal), ("biases", biases), ("total", try sum([weightTotal, biases]))]
@@ -84,7 +95,8 @@ public enum ShapeCalculator {
     /// FLOPs (2 per multiply-add) per query row, per memory row, per query–key pair. In
     /// self-attention the K and V projections count per query row (n_k = n).
     private static func flopCoefficients(_ w: Widths, cross: Bool) throws(ShapeError)
-        -> (perQuery: Int, perMemory: Int, perPair: Int) {
+        -> (perQuery: Int, perMemory: Int, perPair: Int)
+    {
         let queryAndOutput = try sum([product(2, product(w.d, w.queryDim)), product(2, product(w.concat, w.d))])
         let keyAndValue = try product(2, product(w.dMem, sum([w.keyDim, w.valueDim])))
         let perPair = try product(2, sum([w.queryDim, w.concat]))
@@ -93,7 +105,8 @@ public enum ShapeCalculator {
 
     /// perQuery·n + perMemory·n_k + perPair·n·n_k, when n and n_k are known.
     private static func totalFlops(_ c: (perQuery: Int, perMemory: Int, perPair: Int), n: Int?, nk: Int?)
-        throws(ShapeError) -> Int? {
+        throws(ShapeError) -> Int?
+    {
         guard let n, let nk else { return nil }
         do {
             return try sum([product(c.perQuery, n), product(c.perMemory, nk), product(product(c.perPair, n), nk)])
@@ -121,7 +134,9 @@ public enum ShapeCalculator {
             TensorShape(name: name, symbol: symbol, rows: r, columns: .size(c), meaning: meaning)
         }
         var list = [shape("input", "H", rows, w.d, memory == nil ? "one row per token" : "one row per query token")]
-        if let memory { list.append(shape("memory", "M", keys, memory.width, "one row per memory token (keys and values)")) }
+        if let memory {
+            list.append(shape("memory", "M", keys, memory.width, "one row per memory token (keys and values)"))
+        }
         list += [
             shape("wq", "W^q", .size(w.d), w.queryDim, "query projection"),
             shape("wq_j", "W^q_j", .size(w.d), w.k, "head j's columns of W^q"),
@@ -134,9 +149,12 @@ public enum ShapeCalculator {
             shape("k_j", "K_j", keys, w.k, "head j's keys\(fromMemory)"),
             shape("v_j", "V_j", keys, w.v, "head j's values\(fromMemory)"),
         ]
-        list.append(TensorShape(name: "scores_j", symbol: "scores_j", rows: rows, columns: keys, meaning: "Q_j·K_jᵀ / √d_k"))
-        list.append(TensorShape(name: "weights_j", symbol: "weights_j", rows: rows, columns: keys,
-                                meaning: "softmax of each row of scores_j"))
+        list.append(
+            TensorShape(name: "scores_j", symbol: "scores_j", rows: rows, columns: keys, meaning: "Q_j·K_jᵀ / √d_k"))
+        list.append(
+            TensorShape(
+                name: "weights_j", symbol: "weights_j", rows: rows, columns: keys,
+                meaning: "softmax of each row of scores_j"))
         list += [
             shape("head_j", "head_j", rows, w.v, "weights_j·V_j"),
             shape("concat", "concat", rows, w.concat, "[head_1 | … | head_τ]"),

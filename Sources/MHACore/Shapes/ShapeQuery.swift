@@ -26,9 +26,11 @@ public struct ShapeQuery: Sendable, Equatable {
     public var cacheElement: CacheElement?
 
     /// A query; leave out what is unknown.
-    public init(modelDim: Int? = nil, heads: Int? = nil, headDim: Int? = nil, valueDim: Int? = nil,
-                kvHeads: Int? = nil, seqLen: Int? = nil, memoryLen: Int? = nil, memoryDim: Int? = nil,
-                layers: Int? = nil, cacheElement: CacheElement? = nil) {
+    public init(
+        modelDim: Int? = nil, heads: Int? = nil, headDim: Int? = nil, valueDim: Int? = nil,
+        kvHeads: Int? = nil, seqLen: Int? = nil, memoryLen: Int? = nil, memoryDim: Int? = nil,
+        layers: Int? = nil, cacheElement: CacheElement? = nil
+    ) {
         self.modelDim = modelDim
         self.heads = heads
         self.headDim = headDim
@@ -119,9 +121,12 @@ public enum ShapeError: MHAError, Equatable {
         case let .nonPositive(name, value):
             return "\(name) must be a positive integer, got \(value)"
         case let .notDivisible(dividendName, dividend, divisorName, divisor):
-            let unit = divisorName == "heads" || divisorName == "kv_heads" ? "\(divisor) \(divisorName)"
+            let unit =
+                divisorName == "heads" || divisorName == "kv_heads"
+                ? "\(divisor) \(divisorName)"
                 : "\(divisorName) \(divisor)"
-            return "\(dividendName) \(dividend) is not divisible by \(unit) (\(dividend) / \(divisor) = \(quotient(dividend, divisor)))"
+            return
+                "\(dividendName) \(dividend) is not divisible by \(unit) (\(dividend) / \(divisor) = \(quotient(dividend, divisor)))"
         case let .overflow(what):
             return "\(what) is too large to compute (overflows a 64-bit integer)"
         }

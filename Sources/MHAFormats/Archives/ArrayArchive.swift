@@ -34,7 +34,9 @@ public enum ArchiveFormat: String, CaseIterable, Sendable {
     static func sniff(_ bytes: some Collection<UInt8>) -> ArchiveFormat? {
         if bytes.starts(with: [0x50, 0x4B, 0x03, 0x04]) { return .npz }
         let prefix = Array(bytes.prefix(9))
-        if prefix.count == 9, prefix[8] == UInt8(ascii: "{"), prefix[4..<8].allSatisfy({ $0 == 0 }) { return .safetensors }
+        if prefix.count == 9, prefix[8] == UInt8(ascii: "{"), prefix[4..<8].allSatisfy({ $0 == 0 }) {
+            return .safetensors
+        }
         return nil
     }
 }
@@ -59,29 +61,33 @@ public enum ArrayArchives {
     }
 
     /// An archive over `bytes` in memory (tests, fuzzing); `name` goes into messages.
-    public static func open(bytes: [UInt8], name: String, format: ArchiveFormat) throws(FormatError) -> any ArrayArchive {
+    public static func open(bytes: [UInt8], name: String, format: ArchiveFormat) throws(FormatError) -> any ArrayArchive
+    {
         try open(MappedFile(bytes: bytes, name: name), format: format)
     }
 
     /// The error for a name the archive does not hold, listing (the first 20 of) its names.
     static func unknownArray(_ arrayName: String, in archive: any ArrayArchive) -> FormatError {
-        FormatError(kind: .data, file: archive.name,
-                    message: "no array named \(MessageText.quoted(arrayName)); it holds \(listing(archive.arrays))")
+        FormatError(
+            kind: .data, file: archive.name,
+            message: "no array named \(MessageText.quoted(arrayName)); it holds \(listing(archive.arrays))")
     }
 
     /// `3 arrays: a, b, c` (at most 20 names, then `…`).
     static func listing(_ arrays: [ArrayInfo]) -> String {
         let names = arrays.prefix(20).map { MessageText.escaped($0.name, limit: MessageText.quotedLimit) }
         let count = arrays.count == 1 ? "1 array" : "\(arrays.count) arrays"
-        return arrays.isEmpty ? "no arrays" : count + ": " + names.joined(separator: ", ") + (arrays.count > 20 ? ", …" : "")
+        return arrays.isEmpty
+            ? "no arrays" : count + ": " + names.joined(separator: ", ") + (arrays.count > 20 ? ", …" : "")
     }
 
     /// The matrix an archive-backed argument names: `FILE:NAME`, or a one-array `FILE`.
     static func matrix(_ archive: any ArrayArchive, named arrayName: String?) throws(FormatError) -> Matrix<Double> {
         if let arrayName { return try archive.matrix(named: arrayName) }
         guard archive.arrays.count == 1, let only = archive.arrays.first else {
-            throw FormatError(kind: .data, file: archive.name,
-                              message: "holds \(listing(archive.arrays)); pick one with \(archive.name):NAME")
+            throw FormatError(
+                kind: .data, file: archive.name,
+                message: "holds \(listing(archive.arrays)); pick one with \(archive.name):NAME")
         }
         return try archive.matrix(named: only.name)
     }
@@ -94,23 +100,29 @@ public enum ArrayArchives {
         let (total, sumOverflow) = doubles.addingReportingOverflow(extraBytes)
         guard overflow || sumOverflow || total > available else { return }
         let needed = overflow || sumOverflow ? "more than \(ByteCount.describe(Int.max))" : ByteCount.describe(total)
-        throw FormatError(kind: .data, file: label,
-                          message: "reading it as float64 needs \(needed); \(ByteCount.describe(available)) available")
+        throw FormatError(
+            kind: .data, file: label,
+            message: "reading it as float64 needs \(needed); \(ByteCount.describe(available)) available")
     }
 
     /// The matrix of `shape` from decoded `elements` (row-major), NaN and ±∞ refused.
     static func matrix(_ elements: [Double], info: ArrayInfo, file: String) throws(FormatError) -> Matrix<Double> {
         let label = file + ":" + info.name
         guard let (rows, columns) = info.matrixShape else {
-            throw FormatError(kind: .data, file: label,
-                              message: "a \(info.shape.count)-D array (shape \(info.shapeDescription)) is not a matrix (1-D and 2-D arrays are)")
+            throw FormatError(
+                kind: .data, file: label,
+                message:
+                    "a \(info.shape.count)-D array (shape \(info.shapeDescription)) is not a matrix (1-D and 2-D arrays are)"
+            )
         }
         guard rows * columns > 0 else {
-            throw FormatError(kind: .data, file: label, message: "empty array (shape \(info.shapeDescription)) is not a matrix")
+            throw FormatError(
+                kind: .data, file: label, message: "empty array (shape \(info.shapeDescription)) is not a matrix")
         }
         if !NPYReader.allFinite(elements), let bad = elements.firstIndex(where: { !$0.isFinite }) {
-            throw FormatError(kind: .data, file: label,
-                              message: "non-finite value \(elements[bad]) at [\(bad / columns), \(bad % columns)]")
+            throw FormatError(
+                kind: .data, file: label,
+                message: "non-finite value \(elements[bad]) at [\(bad / columns), \(bad % columns)]")
         }
         do {
             return try Matrix(rows: rows, columns: columns, elements: elements)

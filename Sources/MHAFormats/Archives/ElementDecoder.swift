@@ -7,23 +7,30 @@ enum ElementDecoder {
     /// The first `count` elements of `raw`, encoded as `type`, as Doubles in storage order.
     /// - Parameter position: the position of element `index` as messages show it (`[1, 2]`).
     /// - Throws: a message (without the file name) naming the first inexact integer.
-    static func decode(_ raw: UnsafeRawBufferPointer, count: Int, as type: ElementType,
-                       position: (Int) -> String) throws(NPYFailure) -> [Double] {
+    static func decode(
+        _ raw: UnsafeRawBufferPointer, count: Int, as type: ElementType,
+        position: (Int) -> String
+    ) throws(NPYFailure) -> [Double] {
         let big = type.bigEndian
         switch (type.kind, type.size) {
         case (.float, 8) where big == nativeBigEndian:
             return [Double](unsafeUninitializedCapacity: count) { buffer, initialized in
-                UnsafeMutableRawBufferPointer(buffer).copyMemory(from: UnsafeRawBufferPointer(rebasing: raw[..<(count * 8)]))
+                UnsafeMutableRawBufferPointer(buffer).copyMemory(
+                    from: UnsafeRawBufferPointer(rebasing: raw[..<(count * 8)]))
                 initialized = count
             }
         case (.float, 8):
-            return map(raw, count: count) { (bits: UInt64) in Double(bitPattern: big ? UInt64(bigEndian: bits) : UInt64(littleEndian: bits)) }
+            return map(raw, count: count) { (bits: UInt64) in
+                Double(bitPattern: big ? UInt64(bigEndian: bits) : UInt64(littleEndian: bits))
+            }
         case (.float, 4):
             return map(raw, count: count) { (bits: UInt32) in
                 Double(Float(bitPattern: big ? UInt32(bigEndian: bits) : UInt32(littleEndian: bits)))
             }
         case (.float, _):
-            return map(raw, count: count) { (bits: UInt16) in halfToDouble(big ? UInt16(bigEndian: bits) : UInt16(littleEndian: bits)) }
+            return map(raw, count: count) { (bits: UInt16) in
+                halfToDouble(big ? UInt16(bigEndian: bits) : UInt16(littleEndian: bits))
+            }
         case (.bfloat, _):
             return map(raw, count: count) { (bits: UInt16) in
                 Double(Float(bitPattern: UInt32(big ? UInt16(bigEndian: bits) : UInt16(littleEndian: bits)) << 16))
@@ -74,8 +81,9 @@ enum ElementDecoder {
             return converted
         }
         if let (bad, value) = firstInexact {
-            throw NPYFailure("integer \(value) at \(position(bad)) is not exactly representable as float64 "
-                             + "(the nearest float64 is \(Double(value)))")
+            throw NPYFailure(
+                "integer \(value) at \(position(bad)) is not exactly representable as float64 "
+                    + "(the nearest float64 is \(Double(value)))")
         }
         return values
     }

@@ -40,7 +40,8 @@ final class Inflater {
         while written < output.count, !finished {
             guard let base = output.baseAddress else { return 0 }
             let inputCount = min(input.count, Self.chunk), outputCount = min(output.count - written, Self.chunk)
-            stream.pointee.next_in = UnsafeMutablePointer(mutating: input.baseAddress?.assumingMemoryBound(to: Bytef.self))
+            stream.pointee.next_in = UnsafeMutablePointer(
+                mutating: input.baseAddress?.assumingMemoryBound(to: Bytef.self))
             stream.pointee.avail_in = uInt(inputCount)
             stream.pointee.next_out = (base + written).assumingMemoryBound(to: Bytef.self)
             stream.pointee.avail_out = uInt(outputCount)

@@ -1,9 +1,10 @@
+import MHACore
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import MHACore
 
 /// The bytes of a whole file, memory-mapped read-only: opening a 1 GB checkpoint reads
 /// nothing but the pages later touched. A stream (standard input, a pipe) that cannot be

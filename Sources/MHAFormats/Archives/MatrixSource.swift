@@ -1,9 +1,10 @@
+import MHACore
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import MHACore
 
 /// A matrix argument: a path, or `FILE:NAME` picking the array NAME of an archive
 /// (`model.safetensors:h.0.attn.c_attn.weight`, `weights.npz:wq`).

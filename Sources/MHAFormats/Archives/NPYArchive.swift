@@ -22,8 +22,11 @@ final class NPYArchive: ArrayArchive {
         }
         let type = header.dataType.elementType
         let (byteCount, overflow) = (header.elementCount ?? Int.max).multipliedReportingOverflow(by: type.size)
-        arrays = [ArrayInfo(name: String(stem), dtype: type.safetensorsName, shape: header.shape,
-                            byteCount: overflow ? Int.max : byteCount)]
+        arrays = [
+            ArrayInfo(
+                name: String(stem), dtype: type.safetensorsName, shape: header.shape,
+                byteCount: overflow ? Int.max : byteCount)
+        ]
     }
 
     var name: String { path }

@@ -24,20 +24,28 @@ final class NPZArchive: ArrayArchive {
         var arrays: [ArrayInfo] = [], headers: [NPYHeader] = []
         for member in members {
             guard member.name.hasSuffix(".npy"), member.name.count > 4 else {
-                throw FormatError(kind: .data, file: file.name,
-                                  message: "member \(MessageText.quoted(member.name)) is not an .npy array (an .npz holds only .npy members)")
+                throw FormatError(
+                    kind: .data, file: file.name,
+                    message:
+                        "member \(MessageText.quoted(member.name)) is not an .npy array (an .npz holds only .npy members)"
+                )
             }
             let arrayName = String(member.name.dropLast(4))
             let header = try Self.header(of: member, in: file, label: file.name + ":" + arrayName)
             let type = header.dataType.elementType
             let count = header.elementCount ?? 0
             guard case let (bytes, overflow) = count.multipliedReportingOverflow(by: type.size), !overflow,
-                  header.dataOffset + bytes == member.uncompressedSize else {
+                header.dataOffset + bytes == member.uncompressedSize
+            else {
                 let declared = "shape \(header.shapeDescription) of \(header.dataType.descr)"
-                throw FormatError(kind: .data, file: file.name + ":" + arrayName,
-                                  message: "the zip's central directory lies: it says \(member.uncompressedSize) bytes uncompressed, the .npy header (\(declared)) declares \(header.dataOffset) + \(count) × \(type.size)")
+                throw FormatError(
+                    kind: .data, file: file.name + ":" + arrayName,
+                    message:
+                        "the zip's central directory lies: it says \(member.uncompressedSize) bytes uncompressed, the .npy header (\(declared)) declares \(header.dataOffset) + \(count) × \(type.size)"
+                )
             }
-            arrays.append(ArrayInfo(name: arrayName, dtype: type.safetensorsName, shape: header.shape, byteCount: bytes))
+            arrays.append(
+                ArrayInfo(name: arrayName, dtype: type.safetensorsName, shape: header.shape, byteCount: bytes))
             headers.append(header)
         }
         self.arrays = arrays
@@ -53,8 +61,9 @@ final class NPZArchive: ArrayArchive {
         }
         let member = members[position], info = arrays[position], label = name + ":" + arrayName
         guard info.matrixShape != nil else { return try ArrayArchives.matrix([], info: info, file: name) }
-        try ArrayArchives.checkMemory(elements: headers[position].elementCount ?? Int.max,
-                                      extraBytes: member.method == 8 ? member.uncompressedSize : 0, label: label)
+        try ArrayArchives.checkMemory(
+            elements: headers[position].elementCount ?? Int.max,
+            extraBytes: member.method == 8 ? member.uncompressedSize : 0, label: label)
         if member.method == 0 {
             let bytes = file.slice(member.data)
             try Self.checkCRC(bytes, member, label)
@@ -67,31 +76,43 @@ final class NPZArchive: ArrayArchive {
             let inflater = try Inflater(file.slice(member.data))
             let written = try inflater.inflate(into: contents)
             guard written == member.uncompressedSize else {
-                throw NPYFailure("the deflated data ends after \(written) of the \(member.uncompressedSize) bytes the header declares")
+                throw NPYFailure(
+                    "the deflated data ends after \(written) of the \(member.uncompressedSize) bytes the header declares"
+                )
             }
             guard try !inflater.hasMoreOutput() else {
-                throw NPYFailure("the deflated data inflates to more than the \(member.uncompressedSize) bytes its .npy header declares (a zip bomb?)")
+                throw NPYFailure(
+                    "the deflated data inflates to more than the \(member.uncompressedSize) bytes its .npy header declares (a zip bomb?)"
+                )
             }
         } catch {
             throw FormatError(kind: .data, file: label, message: error.message)
         }
         try Self.checkCRC(UnsafeRawBufferPointer(contents), member, label)
-        return try NPYReader(bytes: UnsafeRawBufferPointer(contents).assumingMemoryBound(to: UInt8.self), name: label).read()
+        return try NPYReader(bytes: UnsafeRawBufferPointer(contents).assumingMemoryBound(to: UInt8.self), name: label)
+            .read()
     }
 
     /// Refuses a member whose bytes do not match its directory CRC-32.
-    private static func checkCRC(_ bytes: UnsafeRawBufferPointer, _ member: ZipDirectory.Member,
-                                 _ label: String) throws(FormatError) {
+    private static func checkCRC(
+        _ bytes: UnsafeRawBufferPointer, _ member: ZipDirectory.Member,
+        _ label: String
+    ) throws(FormatError) {
         let crc = Inflater.crc32(bytes)
         guard crc == member.crc else {
-            throw FormatError(kind: .data, file: label,
-                              message: "CRC-32 mismatch: the data's is \(String(crc, radix: 16)), the zip's directory says \(String(member.crc, radix: 16))")
+            throw FormatError(
+                kind: .data, file: label,
+                message:
+                    "CRC-32 mismatch: the data's is \(String(crc, radix: 16)), the zip's directory says \(String(member.crc, radix: 16))"
+            )
         }
     }
 
     /// The NPY header of `member`: read in place if stored, else inflated up to its end only.
-    private static func header(of member: ZipDirectory.Member, in file: MappedFile,
-                               label: String) throws(FormatError) -> NPYHeader {
+    private static func header(
+        of member: ZipDirectory.Member, in file: MappedFile,
+        label: String
+    ) throws(FormatError) -> NPYHeader {
         do throws(NPYFailure) {
             let prefix: [UInt8]
             if member.method == 0 {
@@ -101,16 +122,25 @@ final class NPZArchive: ArrayArchive {
                 let inflater = try Inflater(file.slice(member.data))
                 var preamble = try inflated(inflater, count: min(12, member.uncompressedSize))
                 if preamble.starts(with: NPYHeader.magic), preamble.count >= 10 {
-                    let length = preamble[6] == 1 ? Int(preamble[8]) | Int(preamble[9]) << 8
-                        : preamble.count < 12 ? 0 : Int(preamble[8]) | Int(preamble[9]) << 8 | Int(preamble[10]) << 16 | Int(preamble[11]) << 24
+                    let length =
+                        preamble[6] == 1
+                        ? Int(preamble[8]) | Int(preamble[9]) << 8
+                        : preamble.count < 12
+                            ? 0
+                            : Int(preamble[8]) | Int(preamble[9]) << 8 | Int(preamble[10]) << 16 | Int(preamble[11])
+                                << 24
                     let total = min((preamble[6] == 1 ? 10 : 12) + length, maximumHeader, member.uncompressedSize)
                     preamble += try inflated(inflater, count: max(0, total - preamble.count))
                 }
                 prefix = preamble
             }
-            return try prefix.withUnsafeBufferPointer { (bytes) throws(NPYFailure) in try NPYHeader(parsing: bytes, anyRank: true) }
+            return try prefix.withUnsafeBufferPointer { (bytes) throws(NPYFailure) in
+                try NPYHeader(parsing: bytes, anyRank: true)
+            }
         } catch {
-            let message = error.message.hasPrefix("not an NPY file") ? "not an .npy array: missing the \\x93NUMPY magic string" : error.message
+            let message =
+                error.message.hasPrefix("not an NPY file")
+                ? "not an .npy array: missing the \\x93NUMPY magic string" : error.message
             throw FormatError(kind: .data, file: label, message: message)
         }
     }

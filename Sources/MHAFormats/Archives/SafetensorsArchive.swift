@@ -14,7 +14,8 @@ final class SafetensorsArchive: ArrayArchive {
     init(_ file: MappedFile) throws(FormatError) {
         self.file = file
         header = try SafetensorsHeader(file)
-        index = Dictionary(header.entries.enumerated().map { ($1.info.name, $0) }, uniquingKeysWith: { first, _ in first })
+        index = Dictionary(
+            header.entries.enumerated().map { ($1.info.name, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
     var name: String { file.name }
@@ -26,8 +27,9 @@ final class SafetensorsArchive: ArrayArchive {
         let entry = header.entries[position]
         let label = name + ":" + arrayName
         guard let type = entry.type else {
-            throw FormatError(kind: .data, file: label,
-                              message: "dtype \(entry.info.dtype) is not read (F64, F32, F16, BF16 and the integer types are)")
+            throw FormatError(
+                kind: .data, file: label,
+                message: "dtype \(entry.info.dtype) is not read (F64, F32, F16, BF16 and the integer types are)")
         }
         guard let (_, columns) = entry.info.matrixShape else {
             return try ArrayArchives.matrix([], info: entry.info, file: name)  // throws: not a matrix

@@ -36,14 +36,17 @@ struct SafetensorsHeader {
             FormatError(kind: .data, file: name, path: path, message: message)
         }
         guard file.bytes.count >= 8 else {
-            throw failure(nil, "not a safetensors file: \(file.bytes.count) bytes, shorter than the 8-byte header length")
+            throw failure(
+                nil, "not a safetensors file: \(file.bytes.count) bytes, shorter than the 8-byte header length")
         }
         let length = file.little(0, 8)
         guard length <= Self.maximumLength else {
             throw failure(nil, "the header length \(length) is over the 100 MB limit for safetensors headers")
         }
         guard length <= file.bytes.count - 8 else {
-            throw failure(nil, "the header length \(length) runs past the end of the file (\(file.bytes.count - 8) bytes after it)")
+            throw failure(
+                nil,
+                "the header length \(length) runs past the end of the file (\(file.bytes.count - 8) bytes after it)")
         }
         let dataStart = 8 + length
         let document: JSONDocument
@@ -54,8 +57,10 @@ struct SafetensorsHeader {
                 try JSONParser(text: content, name: name).parse()
             }
         } catch {
-            throw failure(nil, "malformed JSON header: \(error.message)"
-                          + (error.line.map { " (header line \($0), column \(error.column ?? 0))" } ?? ""))
+            throw failure(
+                nil,
+                "malformed JSON header: \(error.message)"
+                    + (error.line.map { " (header line \($0), column \(error.column ?? 0))" } ?? ""))
         }
         guard document.nodes[0].kind == .object else {
             throw failure(nil, "the JSON header is \(JSONDocument.describe(document.nodes[0].kind)), not an object")
@@ -76,18 +81,29 @@ struct SafetensorsHeader {
             let path = "$[\(MessageText.quoted(entry.info.name))].data_offsets"
             let offsets = "[\(entry.range.lowerBound - dataStart), \(entry.range.upperBound - dataStart)]"
             if entry.range.lowerBound < expected {
-                throw failure(path, "data_offsets \(offsets) overlap the previous tensor's data (which ends at \(expected - dataStart))")
+                throw failure(
+                    path,
+                    "data_offsets \(offsets) overlap the previous tensor's data (which ends at \(expected - dataStart))"
+                )
             }
             if entry.range.lowerBound > expected {
-                throw failure(path, "data_offsets \(offsets) leave a gap after the previous tensor's data (which ends at \(expected - dataStart))")
+                throw failure(
+                    path,
+                    "data_offsets \(offsets) leave a gap after the previous tensor's data (which ends at \(expected - dataStart))"
+                )
             }
             if entry.range.upperBound > file.bytes.count {
-                throw failure(path, "data_offsets \(offsets) run past the end of the file (\(file.bytes.count - dataStart) data bytes)")
+                throw failure(
+                    path,
+                    "data_offsets \(offsets) run past the end of the file (\(file.bytes.count - dataStart) data bytes)")
             }
             expected = entry.range.upperBound
         }
         if expected != file.bytes.count {
-            throw failure(nil, "\(file.bytes.count - expected) bytes after the last tensor's data (a truncated header or a corrupt file)")
+            throw failure(
+                nil,
+                "\(file.bytes.count - expected) bytes after the last tensor's data (a truncated header or a corrupt file)"
+            )
         }
         self.entries = entries
     }
@@ -112,7 +128,10 @@ private struct EntryFields {
     /// The checked entry named `key` whose data starts `dataStart` bytes into the file.
     func entry(_ key: String, dataStart: Int) throws(FormatError) -> SafetensorsHeader.Entry {
         guard document.nodes[index].kind == .object else {
-            throw failure(nil, "expected an object with dtype, shape and data_offsets, found \(JSONDocument.describe(document.nodes[index].kind))")
+            throw failure(
+                nil,
+                "expected an object with dtype, shape and data_offsets, found \(JSONDocument.describe(document.nodes[index].kind))"
+            )
         }
         var fields: [String: Int] = [:]
         for member in document.members(of: index) { fields[member.key] = member.value }
@@ -122,24 +141,33 @@ private struct EntryFields {
         let dtype = document.string(dtypeNode)
         let type = ElementType(safetensorsName: dtype)
         guard let size = type?.size ?? SafetensorsHeader.listedOnly[dtype] else {
-            throw failure("dtype", "unknown dtype \(MessageText.quoted(dtype)) (F64, F32, F16, BF16, I64, I32, I16, I8, U64, U32, U16, U8, BOOL are read)")
+            throw failure(
+                "dtype",
+                "unknown dtype \(MessageText.quoted(dtype)) (F64, F32, F16, BF16, I64, I32, I16, I8, U64, U32, U16, U8, BOOL are read)"
+            )
         }
         let shape = try integers("shape", fields["shape"], count: nil)
         let offsets = try integers("data_offsets", fields["data_offsets"], count: 2)
         var bytes = size
         for dimension in shape {
             let (product, overflow) = bytes.multipliedReportingOverflow(by: dimension)
-            guard !overflow, product <= 1 << 53 else { throw failure("shape", "shape \(shape) is too large to address") }
+            guard !overflow, product <= 1 << 53 else {
+                throw failure("shape", "shape \(shape) is too large to address")
+            }
             bytes = product
         }
         guard offsets[0] <= offsets[1] else {
             throw failure("data_offsets", "data_offsets [\(offsets[0]), \(offsets[1])] end before they begin")
         }
         guard offsets[1] - offsets[0] == bytes else {
-            throw failure("data_offsets", "data_offsets [\(offsets[0]), \(offsets[1])] hold \(offsets[1] - offsets[0]) bytes; shape \(shape) of \(dtype) needs \(bytes)")
+            throw failure(
+                "data_offsets",
+                "data_offsets [\(offsets[0]), \(offsets[1])] hold \(offsets[1] - offsets[0]) bytes; shape \(shape) of \(dtype) needs \(bytes)"
+            )
         }
-        return .init(info: ArrayInfo(name: key, dtype: dtype, shape: shape, byteCount: bytes), type: type,
-                     range: (dataStart + offsets[0])..<(dataStart + offsets[1]))
+        return .init(
+            info: ArrayInfo(name: key, dtype: dtype, shape: shape, byteCount: bytes), type: type,
+            range: (dataStart + offsets[0])..<(dataStart + offsets[1]))
     }
 
     /// The array of non-negative integers (below 2⁵³) in `field`, of `count` elements if given.

@@ -23,7 +23,7 @@ struct ZipDirectory {
 
     /// Signatures (little-endian `PK..`).
     private static let endSignature = 0x0605_4B50, zip64EndSignature = 0x0606_4B50,
-                       locatorSignature = 0x0706_4B50, entrySignature = 0x0201_4B50, localSignature = 0x0403_4B50
+        locatorSignature = 0x0706_4B50, entrySignature = 0x0201_4B50, localSignature = 0x0403_4B50
 
     /// Parses and checks the directory of `file`.
     /// - Throws: a data error naming the file for anything inconsistent.
@@ -31,9 +31,10 @@ struct ZipDirectory {
         func failure(_ message: String) -> FormatError { FormatError(kind: .data, file: file.name, message: message) }
         let bytes = file.bytes
         guard let end = Self.findEnd(file) else {
-            throw failure(bytes.starts(with: [0x50, 0x4B]) || bytes.isEmpty
-                          ? "not a readable zip archive: no end of central directory record"
-                          : "not an .npz (zip) archive: no end of central directory record")
+            throw failure(
+                bytes.starts(with: [0x50, 0x4B]) || bytes.isEmpty
+                    ? "not a readable zip archive: no end of central directory record"
+                    : "not an .npz (zip) archive: no end of central directory record")
         }
         var count = file.little(end + 10, 2), size = file.little(end + 12, 4), start = file.little(end + 16, 4)
         var directoryEnd = end
@@ -45,7 +46,9 @@ struct ZipDirectory {
             guard record <= end - 20 - 56, file.little(record, 4) == Self.zip64EndSignature else {
                 throw failure("the zip's Zip64 end record lies outside the file")
             }
-            count = file.little(record + 32, 8); size = file.little(record + 40, 8); start = file.little(record + 48, 8)
+            count = file.little(record + 32, 8)
+            size = file.little(record + 40, 8)
+            start = file.little(record + 48, 8)
             directoryEnd = record
         }
         guard start <= directoryEnd, size <= directoryEnd - start else {
@@ -78,15 +81,19 @@ struct ZipDirectory {
         var offset = count - 22
         let lowest = max(0, count - 22 - 0xFFFF)
         while offset >= lowest {
-            if file.little(offset, 4) == endSignature, offset + 22 + file.little(offset + 20, 2) == count { return offset }
+            if file.little(offset, 4) == endSignature, offset + 22 + file.little(offset + 20, 2) == count {
+                return offset
+            }
             offset -= 1
         }
         return nil
     }
 
     /// The directory entry at `offset` (advanced past it), checked against its local header.
-    private static func entry(_ file: MappedFile, at offset: inout Int, directory: Range<Int>,
-                              _ failure: (String) -> FormatError) throws(FormatError) -> Member {
+    private static func entry(
+        _ file: MappedFile, at offset: inout Int, directory: Range<Int>,
+        _ failure: (String) -> FormatError
+    ) throws(FormatError) -> Member {
         guard directory.upperBound - offset >= 46, file.little(offset, 4) == entrySignature else {
             throw failure("the zip's central directory is corrupt at byte \(offset)")
         }
@@ -133,17 +140,23 @@ struct ZipDirectory {
             throw failure("the zip's central directory lies: member \(quoted)'s \(compressed) bytes run past the data")
         }
         guard method == 8 || compressed == uncompressed else {
-            throw failure("the zip's central directory lies: stored member \(quoted) has \(compressed) bytes, \(uncompressed) when uncompressed")
+            throw failure(
+                "the zip's central directory lies: stored member \(quoted) has \(compressed) bytes, \(uncompressed) when uncompressed"
+            )
         }
-        return Member(name: name, method: method, crc: crc, data: dataStart..<(dataStart + compressed),
-                      uncompressedSize: uncompressed)
+        return Member(
+            name: name, method: method, crc: crc, data: dataStart..<(dataStart + compressed),
+            uncompressedSize: uncompressed)
     }
 
     /// A member's name, refused unless it is printable UTF-8 and a plain relative path (no
     /// `..` component, no leading `/`, no backslash or drive letter).
-    private static func memberName(_ raw: UnsafeRawBufferPointer, _ failure: (String) -> FormatError) throws(FormatError) -> String {
+    private static func memberName(_ raw: UnsafeRawBufferPointer, _ failure: (String) -> FormatError)
+        throws(FormatError) -> String
+    {
         guard let name = String(validating: raw, as: UTF8.self),
-              name.unicodeScalars.allSatisfy(MessageText.isPrintable), !name.isEmpty else {
+            name.unicodeScalars.allSatisfy(MessageText.isPrintable), !name.isEmpty
+        else {
             throw failure("a member's name is not printable UTF-8")
         }
         let components = name.split(separator: "/", omittingEmptySubsequences: false)

@@ -83,13 +83,16 @@ public struct RecognisedCheckpoint: Sendable, Equatable {
 
     /// The family and layers of `names`, or nil when no family's attention names appear.
     /// With `architecture`, only that family is looked for.
-    public static func recognise(_ names: [String], as architecture: CheckpointArchitecture? = nil) -> RecognisedCheckpoint? {
+    public static func recognise(_ names: [String], as architecture: CheckpointArchitecture? = nil)
+        -> RecognisedCheckpoint?
+    {
         let candidates = architecture.map { [$0] } ?? CheckpointArchitecture.allCases
         for family in candidates {
             var found: [String: Set<Int>] = [:]
             for name in names where name.hasSuffix(family.queryTail) {
                 let head = name.dropLast(family.queryTail.count + 1)  // "prefix" + stem + "L"
-                guard let dot = head.lastIndex(of: "."), let layer = Int(head[head.index(after: dot)...]), layer >= 0 else { continue }
+                guard let dot = head.lastIndex(of: "."), let layer = Int(head[head.index(after: dot)...]), layer >= 0
+                else { continue }
                 let beforeLayer = head[...dot]
                 guard beforeLayer.hasSuffix(family.layerStem) else { continue }
                 let prefix = String(beforeLayer.dropLast(family.layerStem.count))

@@ -39,17 +39,22 @@ public struct CheckpointLayer: Sendable {
     ///   - heads: τ given explicitly (it wins over config.json).
     /// - Throws: `FormatError` (65) for missing tensors (listing the attention-like ones),
     ///   a layer that does not exist, shapes that disagree or settings this reader cannot honour.
-    public init(archive: any ArrayArchive, layer: Int, architecture: CheckpointArchitecture? = nil,
-                config: ModelConfig?, heads explicitHeads: Int? = nil) throws(FormatError) {
+    public init(
+        archive: any ArrayArchive, layer: Int, architecture: CheckpointArchitecture? = nil,
+        config: ModelConfig?, heads explicitHeads: Int? = nil
+    ) throws(FormatError) {
         let names = archive.arrays.map(\.name)
         let family = try Self.family(architecture, config: config, names: names, archive: archive)
         guard let recognised = RecognisedCheckpoint.recognise(names, as: family) else {
             throw Self.notFound(family, in: archive)
         }
         guard recognised.layers.contains(layer) else {
-            let range = recognised.layers.count == 1 ? "\(recognised.layers[0])" : "\(recognised.layers.first ?? 0)…\(recognised.layers.last ?? 0)"
-            throw FormatError(kind: .data, file: archive.name,
-                              message: "no attention layer \(layer): this \(family.rawValue) checkpoint has layers \(range)")
+            let range =
+                recognised.layers.count == 1
+                ? "\(recognised.layers[0])" : "\(recognised.layers.first ?? 0)…\(recognised.layers.last ?? 0)"
+            throw FormatError(
+                kind: .data, file: archive.name,
+                message: "no attention layer \(layer): this \(family.rawValue) checkpoint has layers \(range)")
         }
         self.architecture = family
         self.layer = layer
@@ -64,28 +69,37 @@ public struct CheckpointLayer: Sendable {
         try readShapes(config: config, explicitHeads: explicitHeads, archive: archive)
         if family == .llama { try readRotary(config) }
         if family == .bert, let kind = config?.string("position_embedding_type"), kind != "absolute" {
-            throw FormatError(kind: .data, file: config?.name ?? archive.name,
-                              message: "position_embedding_type \(MessageText.quoted(kind)) adds relative-position scores this reader does not compute; only \"absolute\" is read")
+            throw FormatError(
+                kind: .data, file: config?.name ?? archive.name,
+                message:
+                    "position_embedding_type \(MessageText.quoted(kind)) adds relative-position scores this reader does not compute; only \"absolute\" is read"
+            )
         }
         if family == .gpt2, config?.boolean("scale_attn_by_inverse_layer_idx") == true {
             scale = 1 / (Double(headDim).squareRoot() * Double(layer + 1))
         }
         if family == .gpt2, config?.boolean("scale_attn_weights") == false { scale = 1 }
         if family == .llama, let window = try config?.positiveInteger("sliding_window"),
-           config?.boolean("use_sliding_window") != false {
+            config?.boolean("use_sliding_window") != false
+        {
             self.window = window
         }
     }
 
     /// The family to read: the one asked for, else config.json's, else the names'.
-    private static func family(_ asked: CheckpointArchitecture?, config: ModelConfig?, names: [String],
-                               archive: any ArrayArchive) throws(FormatError) -> CheckpointArchitecture {
+    private static func family(
+        _ asked: CheckpointArchitecture?, config: ModelConfig?, names: [String],
+        archive: any ArrayArchive
+    ) throws(FormatError) -> CheckpointArchitecture {
         if let asked { return asked }
         if let type = config?.modelType {
             if let family = CheckpointArchitecture(modelType: type) { return family }
             let known = CheckpointArchitecture.modelTypes.values.flatMap { $0 }.sorted().joined(separator: ", ")
-            throw FormatError(kind: .data, file: config?.name ?? archive.name,
-                              message: "model_type \(MessageText.quoted(type)) is not one whose attention this reader knows (\(known)); --arch gpt2|bert|llama reads it as one of those if its attention is the same")
+            throw FormatError(
+                kind: .data, file: config?.name ?? archive.name,
+                message:
+                    "model_type \(MessageText.quoted(type)) is not one whose attention this reader knows (\(known)); --arch gpt2|bert|llama reads it as one of those if its attention is the same"
+            )
         }
         guard let recognised = RecognisedCheckpoint.recognise(names) else { throw notFound(nil, in: archive) }
         return recognised.architecture
@@ -98,9 +112,12 @@ public struct CheckpointLayer: Sendable {
             words.contains { name.lowercased().contains($0) } && !name.lowercased().contains("norm")
         }
         let shown = similar.prefix(8).map { MessageText.escaped($0, limit: 80) }.joined(separator: ", ")
-        let what = family.map { "no \($0.rawValue) attention tensors (like \($0.name(.query, layer: 0)))" }
+        let what =
+            family.map { "no \($0.rawValue) attention tensors (like \($0.name(.query, layer: 0)))" }
             ?? "no GPT-2, BERT or Llama-family attention tensors"
-        let found = similar.isEmpty ? "no attention-like tensors among its \(archive.arrays.count)"
+        let found =
+            similar.isEmpty
+            ? "no attention-like tensors among its \(archive.arrays.count)"
             : "attention-like tensors: \(shown)" + (similar.count > 8 ? ", … (\(similar.count) in all)" : "")
         return FormatError(kind: .data, file: archive.name, message: "\(what); \(found)")
     }
@@ -111,9 +128,14 @@ public struct CheckpointLayer: Sendable {
         guard reader.family == .llama else { return }
         let stem = reader.prefix + "layers.\(reader.layer).self_attn."
         let known = ["q_proj.", "k_proj.", "v_proj.", "o_proj."]
-        if let other = names.first(where: { name in name.hasPrefix(stem) && !known.contains { name.dropFirst(stem.count).hasPrefix($0) } }) {
-            throw FormatError(kind: .data, file: reader.archive.name,
-                              message: "\(MessageText.quoted(other)) is part of this attention layer but not of Llama-family attention as read here (q/k/v/o projections and biases); it would change the result")
+        if let other = names.first(where: { name in
+            name.hasPrefix(stem) && !known.contains { name.dropFirst(stem.count).hasPrefix($0) }
+        }) {
+            throw FormatError(
+                kind: .data, file: reader.archive.name,
+                message:
+                    "\(MessageText.quoted(other)) is part of this attention layer but not of Llama-family attention as read here (q/k/v/o projections and biases); it would change the result"
+            )
         }
     }
 
@@ -130,13 +152,15 @@ public struct CheckpointLayer: Sendable {
             for (index, key) in ["q", "k", "v"].enumerated() {
                 let columns = (index * width)..<((index + 1) * width)
                 matrices["w" + key] = try Self.columns(columns, of: packed)
-                sources["w" + key] = reader.fullName(.query, "weight") + " columns \(columns.lowerBound)..<\(columns.upperBound)"
+                sources["w" + key] =
+                    reader.fullName(.query, "weight") + " columns \(columns.lowerBound)..<\(columns.upperBound)"
                 if let bias {
                     guard bias.rows == 1, bias.columns == 3 * width else {
                         throw reader.shapeError(.query, "bias", "\(bias.shape), expected 3d = \(3 * width) values")
                     }
                     matrices["b" + key] = try Self.columns(columns, of: bias)
-                    sources["b" + key] = reader.fullName(.query, "bias") + " values \(columns.lowerBound)..<\(columns.upperBound)"
+                    sources["b" + key] =
+                        reader.fullName(.query, "bias") + " values \(columns.lowerBound)..<\(columns.upperBound)"
                 }
             }
             matrices["wo"] = output
@@ -178,26 +202,35 @@ public struct CheckpointLayer: Sendable {
     }
 
     /// τ, g and d_k from config.json (or `explicitHeads`), checked against the weights' shapes.
-    private mutating func readShapes(config: ModelConfig?, explicitHeads: Int?, archive: any ArrayArchive) throws(FormatError) {
+    private mutating func readShapes(config: ModelConfig?, explicitHeads: Int?, archive: any ArrayArchive)
+        throws(FormatError)
+    {
         guard let wq = matrices["wq"], let wk = matrices["wk"] else { return }
         // Output widths of the projections (columns in xw, rows in torch layout).
         let (queryWidth, keyWidth) = layout == .xw ? (wq.columns, wk.columns) : (wq.rows, wk.rows)
         var configured = explicitHeads
         if configured == nil { configured = try config?.positiveInteger("num_attention_heads", "n_head") }
         guard let heads = configured else {
-            throw FormatError(kind: .data, file: archive.name,
-                              message: "the number of heads is not in the weights; no config.json says it (give --config FILE or --heads N)")
+            throw FormatError(
+                kind: .data, file: archive.name,
+                message:
+                    "the number of heads is not in the weights; no config.json says it (give --config FILE or --heads N)"
+            )
         }
         let configName = config?.name ?? archive.name
         let headDim = try config?.positiveInteger("head_dim") ?? queryWidth / heads
         guard heads * headDim == queryWidth else {
-            throw FormatError(kind: .data, file: configName,
-                              message: "\(heads) heads of \(headDim) do not make the query projection's \(queryWidth) outputs")
+            throw FormatError(
+                kind: .data, file: configName,
+                message: "\(heads) heads of \(headDim) do not make the query projection's \(queryWidth) outputs")
         }
         let kvHeads = try config?.positiveInteger("num_key_value_heads") ?? keyWidth / headDim
         guard kvHeads * headDim == keyWidth, heads % kvHeads == 0 else {
-            throw FormatError(kind: .data, file: configName,
-                              message: "\(kvHeads) key/value heads of \(headDim) do not make the key projection's \(keyWidth) outputs (or do not divide \(heads) heads)")
+            throw FormatError(
+                kind: .data, file: configName,
+                message:
+                    "\(kvHeads) key/value heads of \(headDim) do not make the key projection's \(keyWidth) outputs (or do not divide \(heads) heads)"
+            )
         }
         (self.heads, self.kvHeads, self.headDim) = (heads, kvHeads, headDim)
     }
@@ -206,13 +239,16 @@ public struct CheckpointLayer: Sendable {
     /// partial rotary factor; scaled RoPE variants are refused rather than computed wrong.
     private mutating func readRotary(_ config: ModelConfig?) throws(FormatError) {
         if let type = config?.ropeType, type != "default" {
-            throw FormatError(kind: .data, file: config?.name ?? "config.json",
-                              message: "rope_type \(MessageText.quoted(type)) (scaled RoPE) is not supported; only the default RoPE is")
+            throw FormatError(
+                kind: .data, file: config?.name ?? "config.json",
+                message:
+                    "rope_type \(MessageText.quoted(type)) (scaled RoPE) is not supported; only the default RoPE is")
         }
         var dimensions = headDim
         if let factor = config?.partialRotaryFactor { dimensions = Int(Double(headDim) * factor) / 2 * 2 }
-        rope = RotaryEmbedding(convention: .half, base: config?.ropeTheta ?? 10000,
-                               dimensions: dimensions == headDim ? nil : dimensions)
+        rope = RotaryEmbedding(
+            convention: .half, base: config?.ropeTheta ?? 10000,
+            dimensions: dimensions == headDim ? nil : dimensions)
     }
 }
 
@@ -239,8 +275,9 @@ private struct TensorReader {
     func required(_ part: CheckpointArchitecture.Part, _ suffix: String) throws(FormatError) -> Matrix<Double> {
         let name = fullName(part, suffix)
         guard let matrix = try matrix(part, suffix) else {
-            throw FormatError(kind: .data, file: archive.name,
-                              message: "no tensor \(MessageText.quoted(name)) for layer \(layer) (\(family.rawValue) names)")
+            throw FormatError(
+                kind: .data, file: archive.name,
+                message: "no tensor \(MessageText.quoted(name)) for layer \(layer) (\(family.rawValue) names)")
         }
         return matrix
     }

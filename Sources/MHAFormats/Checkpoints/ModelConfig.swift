@@ -29,7 +29,9 @@ public struct ModelConfig: Sendable {
     /// - Throws: `FormatError` when it exists but cannot be read or parsed.
     public static func beside(_ archivePath: String) throws(FormatError) -> ModelConfig? {
         guard archivePath != "-" else { return nil }
-        let folder = archivePath.contains("/") ? String(archivePath[...(archivePath.lastIndex(of: "/") ?? archivePath.startIndex)]) : ""
+        let folder =
+            archivePath.contains("/")
+            ? String(archivePath[...(archivePath.lastIndex(of: "/") ?? archivePath.startIndex)]) : ""
         let path = folder + "config.json"
         return MatrixSource.exists(path) ? try ModelConfig(path: path) : nil
     }
@@ -70,7 +72,9 @@ public struct ModelConfig: Sendable {
             default: break
             }
         }
-        (self.numbers, self.strings, self.booleans, self.rope, self.ropeStrings) = (numbers, strings, booleans, rope, ropeStrings)
+        (self.numbers, self.strings, self.booleans, self.rope, self.ropeStrings) = (
+            numbers, strings, booleans, rope, ropeStrings
+        )
         architectureClass = architecture
     }
 
@@ -83,7 +87,8 @@ public struct ModelConfig: Sendable {
         for key in keys {
             guard let value = numbers[key] else { continue }
             guard value >= 1, value < 0x1p31, value.rounded() == value else {
-                throw FormatError(kind: .data, file: name, path: "$." + key, message: "expected a positive integer, found \(value)")
+                throw FormatError(
+                    kind: .data, file: name, path: "$." + key, message: "expected a positive integer, found \(value)")
             }
             return Int(value)
         }

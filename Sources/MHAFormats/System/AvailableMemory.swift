@@ -1,10 +1,11 @@
+import Foundation
+import MHACore
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Foundation
-import MHACore
 
 /// How much memory this process can still allocate right now: the smallest of
 ///
@@ -49,8 +50,12 @@ public enum AvailableMemory {
         let dataLimit = files.resourceLimit(.dataSegment)
         if asLimit != nil || dataLimit != nil {
             let status = files.read(files.status)
-            if let asLimit, let used = files.kibibytes(in: status, field: "VmSize:") { consider(asLimit - used, .addressSpace) }
-            if let dataLimit, let used = files.kibibytes(in: status, field: "VmData:") { consider(dataLimit - used, .dataSegment) }
+            if let asLimit, let used = files.kibibytes(in: status, field: "VmSize:") {
+                consider(asLimit - used, .addressSpace)
+            }
+            if let dataLimit, let used = files.kibibytes(in: status, field: "VmData:") {
+                consider(dataLimit - used, .dataSegment)
+            }
         }
         consider(files.controlGroupHeadroom(), .controlGroup)
         return best
@@ -94,8 +99,10 @@ public struct SystemFiles: Sendable {
 
     /// Files under `root` (proc/meminfo, proc/self/status, proc/self/cgroup, sys/fs/cgroup)
     /// and the given limits: for tests.
-    public init(meminfo: String, status: String, cgroup: String, cgroupRoot: String,
-                limits: @escaping @Sendable (Resource) -> Int?) {
+    public init(
+        meminfo: String, status: String, cgroup: String, cgroupRoot: String,
+        limits: @escaping @Sendable (Resource) -> Int?
+    ) {
         (self.meminfo, self.status, self.cgroup, self.cgroupRoot) = (meminfo, status, cgroup, cgroupRoot)
         self.limits = limits
     }
@@ -112,7 +119,8 @@ public struct SystemFiles: Sendable {
         let which = resource == .addressSpace ? RLIMIT_AS : RLIMIT_DATA
         #endif
         guard getrlimit(which, &limit) == 0, limit.rlim_cur != rlim_t.max,
-              limit.rlim_cur < rlim_t(Int.max) else { return nil }
+            limit.rlim_cur < rlim_t(Int.max)
+        else { return nil }
         return Int(limit.rlim_cur)
     }
 
@@ -129,12 +137,14 @@ public struct SystemFiles: Sendable {
             let path = String(decoding: parts[2], as: UTF8.self)
             let headroom: Int?
             if parts[0].elementsEqual("0".utf8) && parts[1].isEmpty {
-                let mount = FileManager.default.fileExists(atPath: cgroupRoot + "/cgroup.controllers")
+                let mount =
+                    FileManager.default.fileExists(atPath: cgroupRoot + "/cgroup.controllers")
                     ? cgroupRoot : cgroupRoot + "/unified"
                 headroom = tightest(mount, path, limit: "memory.max", usage: "memory.current")
             } else if controllers.contains(where: { $0.elementsEqual("memory".utf8) }) {
-                headroom = tightest(cgroupRoot + "/memory", path, limit: "memory.limit_in_bytes",
-                                    usage: "memory.usage_in_bytes")
+                headroom = tightest(
+                    cgroupRoot + "/memory", path, limit: "memory.limit_in_bytes",
+                    usage: "memory.usage_in_bytes")
             } else {
                 continue
             }
@@ -151,7 +161,8 @@ public struct SystemFiles: Sendable {
         while true {
             let folder = ([mount] + components).joined(separator: "/")
             if let bound = number(read(folder + "/" + limit)), bound < Int.max / 2,
-               let used = number(read(folder + "/" + usage)) {
+                let used = number(read(folder + "/" + usage))
+            {
                 let headroom = bound - used
                 if best.map({ headroom < $0 }) ?? true { best = headroom }
             }

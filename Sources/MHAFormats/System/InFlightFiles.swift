@@ -1,9 +1,10 @@
+import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Synchronization
 
 /// The temporary files being written right now, which a signal handler must remove before
 /// the process dies (`TerminationSignals` in the front end calls `removeAll()`).
@@ -43,7 +44,8 @@ public enum InFlightFiles {
     static func register(_ path: String) -> Int? {
         let bytes = path.utf8CString
         guard bytes.count <= pathBytes else { return nil }
-        for slot in 0..<slots where states[slot].compareExchange(expected: 0, desired: 1, ordering: .acquiring).exchanged {
+        for slot in 0..<slots
+        where states[slot].compareExchange(expected: 0, desired: 1, ordering: .acquiring).exchanged {
             bytes.withUnsafeBufferPointer { source in
                 guard let base = source.baseAddress else { return }
                 (paths + slot * pathBytes).update(from: base, count: bytes.count)

@@ -8,42 +8,58 @@ import Testing
     static func folder() throws -> URL {
         let url = try BuiltBinary.temporaryFolder()
         func matrix(_ rows: Int, _ columns: Int, _ seed: Int) -> String {
-            (0..<rows).map { r in (0..<columns).map { c in String(Double((r * 7 + c * 3 + seed) % 11) / 10 - 0.5) }
-                .joined(separator: ",") }.joined(separator: "\n") + "\n"
+            (0..<rows).map { r in
+                (0..<columns).map { c in String(Double((r * 7 + c * 3 + seed) % 11) / 10 - 0.5) }
+                    .joined(separator: ",")
+            }.joined(separator: "\n") + "\n"
         }
-        let files = ["q.csv": matrix(2, 4, 1), "k.csv": matrix(3, 4, 2), "v.csv": matrix(3, 6, 3), "k3.csv": matrix(3, 3, 4),
-                     "v2.csv": matrix(2, 6, 5), "x.csv": matrix(2, 4, 6), "m.csv": matrix(3, 6, 7), "w44.csv": matrix(4, 4, 8),
-                     "w64.csv": matrix(6, 4, 9), "pad2.csv": "1,0\n", "mask23.csv": "1,1,0\n1,1,1\n"]
-        for (name, text) in files { try text.write(to: url.appendingPathComponent(name), atomically: true, encoding: .utf8) }
+        let files = [
+            "q.csv": matrix(2, 4, 1), "k.csv": matrix(3, 4, 2), "v.csv": matrix(3, 6, 3), "k3.csv": matrix(3, 3, 4),
+            "v2.csv": matrix(2, 6, 5), "x.csv": matrix(2, 4, 6), "m.csv": matrix(3, 6, 7), "w44.csv": matrix(4, 4, 8),
+            "w64.csv": matrix(6, 4, 9), "pad2.csv": "1,0\n", "mask23.csv": "1,1,0\n1,1,1\n",
+        ]
+        for (name, text) in files {
+            try text.write(to: url.appendingPathComponent(name), atomically: true, encoding: .utf8)
+        }
         return url
     }
 
     /// Runs in `folder` and checks: the status, one `mha-cli: error:` line, every word in it.
-    func expectError(_ arguments: [String], in folder: URL, status: Int32, naming words: [String],
-                     sourceLocation: SourceLocation = #_sourceLocation) throws {
+    func expectError(
+        _ arguments: [String], in folder: URL, status: Int32, naming words: [String],
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) throws {
         let outcome = try BuiltBinary.run(arguments, in: folder)
         #expect(outcome.status == status, "\(arguments): \(outcome.stderr)", sourceLocation: sourceLocation)
         #expect(outcome.stdout.isEmpty, sourceLocation: sourceLocation)
         let lines = outcome.stderr.split(separator: "\n", omittingEmptySubsequences: false)
-        #expect(lines.count == 2 && lines[1].isEmpty && lines[0].hasPrefix("mha-cli: error: "),
-                "not one error line: \(outcome.stderr)", sourceLocation: sourceLocation)
+        #expect(
+            lines.count == 2 && lines[1].isEmpty && lines[0].hasPrefix("mha-cli: error: "),
+            "not one error line: \(outcome.stderr)", sourceLocation: sourceLocation)
         for word in words {
-            #expect(outcome.stderr.contains(word), "'\(word)' missing from: \(outcome.stderr)", sourceLocation: sourceLocation)
+            #expect(
+                outcome.stderr.contains(word), "'\(word)' missing from: \(outcome.stderr)",
+                sourceLocation: sourceLocation)
         }
     }
 
     @Test func attendShapeMismatchesNameBothShapes() throws {
         let f = try Self.folder()
-        try expectError(["attend", "-q", "q.csv", "-k", "k3.csv", "-v", "v.csv", "--heads", "2"], in: f, status: 65,
-                        naming: ["2×4", "3×3"])
-        try expectError(["attend", "-q", "q.csv", "-k", "k.csv", "-v", "v2.csv", "--heads", "2"], in: f, status: 65,
-                        naming: ["3×4", "2×6"])
+        try expectError(
+            ["attend", "-q", "q.csv", "-k", "k3.csv", "-v", "v.csv", "--heads", "2"], in: f, status: 65,
+            naming: ["2×4", "3×3"])
+        try expectError(
+            ["attend", "-q", "q.csv", "-k", "k.csv", "-v", "v2.csv", "--heads", "2"], in: f, status: 65,
+            naming: ["3×4", "2×6"])
     }
 
     @Test func crossAttentionMemoryAgainstTheKeyWeightNamesBothShapes() throws {
         let f = try Self.folder()
-        try expectError(["run", "-x", "x.csv", "-m", "m.csv", "--wq", "w44.csv", "--wk", "w44.csv", "--wv", "w64.csv",
-                         "--wo", "w44.csv", "--heads", "2"], in: f, status: 65, naming: ["memory is 3×6", "wk is 4×4", "6×4"])
+        try expectError(
+            [
+                "run", "-x", "x.csv", "-m", "m.csv", "--wq", "w44.csv", "--wk", "w44.csv", "--wv", "w64.csv",
+                "--wo", "w44.csv", "--heads", "2",
+            ], in: f, status: 65, naming: ["memory is 3×6", "wk is 4×4", "6×4"])
     }
 
     @Test func ropeDimensionsOddOrWiderThanTheHeadAreUsageErrors() throws {
@@ -71,11 +87,14 @@ import Testing
 
     @Test func maskKindNeedsAMaskAndPackedWeightsExcludeSeparateOnes() throws {
         let f = try Self.folder()
-        try expectError(["run", "-x", "x.csv", "--weights", "identity", "--mask-kind", "block"], in: f, status: 64,
-                        naming: ["--mask-kind", "--mask"])
-        try expectError(["run", "-x", "x.csv", "--qkv", "w44.csv", "--wq", "w44.csv", "--wo", "w44.csv"], in: f, status: 64,
-                        naming: ["--qkv", "--wq"])
-        try expectError(["run", "-x", "x.csv", "--qkv", "w44.csv", "--in-proj", "w44.csv", "--wo", "w44.csv"], in: f,
-                        status: 64, naming: ["--qkv", "--in-proj"])
+        try expectError(
+            ["run", "-x", "x.csv", "--weights", "identity", "--mask-kind", "block"], in: f, status: 64,
+            naming: ["--mask-kind", "--mask"])
+        try expectError(
+            ["run", "-x", "x.csv", "--qkv", "w44.csv", "--wq", "w44.csv", "--wo", "w44.csv"], in: f, status: 64,
+            naming: ["--qkv", "--wq"])
+        try expectError(
+            ["run", "-x", "x.csv", "--qkv", "w44.csv", "--in-proj", "w44.csv", "--wo", "w44.csv"], in: f,
+            status: 64, naming: ["--qkv", "--in-proj"])
     }
 }

@@ -40,15 +40,20 @@ enum BuiltBinary {
     }
 
     /// Runs the binary with `arguments` in `folder`, feeding `stdin`.
-    static func run(_ arguments: [String], stdin: String? = nil, in folder: URL? = nil,
-                    sourceLocation: SourceLocation = #_sourceLocation) throws -> Outcome {
-        let binary = try #require(url, "mha-cli not found next to the tests; set MHA_CLI", sourceLocation: sourceLocation)
+    static func run(
+        _ arguments: [String], stdin: String? = nil, in folder: URL? = nil,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) throws -> Outcome {
+        let binary = try #require(
+            url, "mha-cli not found next to the tests; set MHA_CLI", sourceLocation: sourceLocation)
         return try launch(binary, arguments, stdin: stdin, in: folder)
     }
 
     /// Runs `executable` and collects its output (both pipes drained concurrently).
-    static func launch(_ executable: URL, _ arguments: [String], stdin: String? = nil, in folder: URL? = nil,
-                       environment: [String: String]? = nil) throws -> Outcome {
+    static func launch(
+        _ executable: URL, _ arguments: [String], stdin: String? = nil, in folder: URL? = nil,
+        environment: [String: String]? = nil
+    ) throws -> Outcome {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
@@ -67,8 +72,9 @@ enum BuiltBinary {
         try input.fileHandleForWriting.close()
         group.wait()
         process.waitUntilExit()
-        return Outcome(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                       stderr: String(decoding: errData, as: UTF8.self))
+        return Outcome(
+            status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+            stderr: String(decoding: errData, as: UTF8.self))
     }
 
     /// A fresh temporary folder, removed by the caller.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import MHACore
 
 /// The options of docs/attention-options.md by hand and by their errors: what a user sees when one is wrong, the
@@ -17,20 +18,30 @@ import Testing
         }
     }
 
-    func run(_ c: AttentionConfiguration, mask: AttentionMask<Double>? = nil, memory: Matrix<Double>? = nil,
-             wk: Matrix<Double>? = nil) throws(AttentionError) -> AttentionResult<Double> {
-        try MultiHeadAttention.forward(input: x, memory: memory,
-                                       parameters: .init(wq: w, wk: wk ?? w, wv: wk ?? w, wo: w),
-                                       mask: mask, configuration: c)
+    func run(
+        _ c: AttentionConfiguration, mask: AttentionMask<Double>? = nil, memory: Matrix<Double>? = nil,
+        wk: Matrix<Double>? = nil
+    ) throws(AttentionError) -> AttentionResult<Double> {
+        try MultiHeadAttention.forward(
+            input: x, memory: memory,
+            parameters: .init(wq: w, wk: wk ?? w, wv: wk ?? w, wo: w),
+            mask: mask, configuration: c)
     }
 
     @Test func optionValuesAreUsageErrors() {
         let cases: [(AttentionConfiguration, String)] = [
-            (.init(heads: 2, rope: RotaryEmbedding(dimensions: 1)),
-             "rope dimensions 1 are invalid: they must be even, positive and at most d_k = 2"),
-            (.init(heads: 2, rope: RotaryEmbedding(dimensions: 4)),
-             "rope dimensions 4 are invalid: they must be even, positive and at most d_k = 2"),
-            (.init(heads: 1, rope: RotaryEmbedding(base: 0)), "rope base 0.0 is invalid: it must be a positive finite number"),
+            (
+                .init(heads: 2, rope: RotaryEmbedding(dimensions: 1)),
+                "rope dimensions 1 are invalid: they must be even, positive and at most d_k = 2"
+            ),
+            (
+                .init(heads: 2, rope: RotaryEmbedding(dimensions: 4)),
+                "rope dimensions 4 are invalid: they must be even, positive and at most d_k = 2"
+            ),
+            (
+                .init(heads: 1, rope: RotaryEmbedding(base: 0)),
+                "rope base 0.0 is invalid: it must be a positive finite number"
+            ),
             (.init(heads: 1, window: 0), "window 0 is invalid: it must be a positive number of keys"),
             (.init(heads: 1, softcap: 0), "softcap 0.0 is invalid: it must be a positive finite number"),
             (.init(heads: 1, softcap: -.infinity), "softcap -inf is invalid: it must be a positive finite number"),
@@ -61,22 +72,26 @@ import Testing
         let r = try MultiHeadAttention.forward(input: x, parameters: p, configuration: .init(heads: 2, headDim: 3))
         #expect(r.shapes.headDim == 3 && r.concat.shape == Shape(rows: 3, columns: 6) && r.output.columns == 4)
         let got = message { () throws(AttentionError) in
-            _ = try MultiHeadAttention.forward(input: x, parameters: .init(wq: w, wk: w, wv: w, wo: w),
-                                               configuration: .init(heads: 2, headDim: 3))
+            _ = try MultiHeadAttention.forward(
+                input: x, parameters: .init(wq: w, wk: w, wv: w, wo: w),
+                configuration: .init(heads: 2, headDim: 3))
         }
         #expect(got?.0 == "wq is 4×4 but the input has d_model 4 and 2 heads of width 3: wq must be 4×6")
     }
 
     @Test func maskOfTheWrongLengthAndEntries() {
         let short = AttentionMask(Matrix<Double>(rows: 1, columns: 2, repeating: 1))
-        #expect(message { () throws(AttentionError) in _ = try run(.init(heads: 1), mask: short) }?.0
+        #expect(
+            message { () throws(AttentionError) in _ = try run(.init(heads: 1), mask: short) }?.0
                 == "mask is 1×2 but the input has 3 tokens: mask must be 3×3 (or 1×3, one value per key)")
         let memory = Matrix<Double>(rows: 5, columns: 4, repeating: 0.1)
         let wrong = AttentionMask(Matrix<Double>(rows: 3, columns: 3, repeating: 1))
-        #expect(message { () throws(AttentionError) in _ = try run(.init(heads: 1), mask: wrong, memory: memory) }?.0
+        #expect(
+            message { () throws(AttentionError) in _ = try run(.init(heads: 1), mask: wrong, memory: memory) }?.0
                 == "mask is 3×3 but there are 3 query rows and 5 keys: mask must be 3×5 (or 1×5, one value per key)")
         let half = AttentionMask(Matrix<Double>(rows: 1, columns: 3, repeating: 0.5), kind: .block)
-        #expect(message { () throws(AttentionError) in _ = try run(.init(heads: 1), mask: half) }?.0
+        #expect(
+            message { () throws(AttentionError) in _ = try run(.init(heads: 1), mask: half) }?.0
                 == "mask[0, 0] is 0.5: mask entries must be 0 or 1 (1 = blocked, 0 = may attend)")
         let plusInfinity = AttentionMask(Matrix<Double>(rows: 1, columns: 3, repeating: .infinity), kind: .additive)
         let got = message { () throws(AttentionError) in _ = try run(.init(heads: 1), mask: plusInfinity) }
@@ -111,8 +126,9 @@ import Testing
         let padding = try run(.init(heads: 1), mask: AttentionMask(try Matrix([[0, 0, 1]])))
         #expect(padding.warnings == [.probablyInvertedMask(.mostKeysBlocked)])
         // As meant: no warning, in the keep kind or the block kind.
-        #expect(try run(.init(heads: 1), mask: AttentionMask(Matrix(rows: 3, columns: 3) { i, j in j <= i ? 1 : 0 }))
-            .warnings.isEmpty)
+        #expect(
+            try run(.init(heads: 1), mask: AttentionMask(Matrix(rows: 3, columns: 3) { i, j in j <= i ? 1 : 0 }))
+                .warnings.isEmpty)
         #expect(try run(.init(heads: 1), mask: AttentionMask(torchCausal, kind: .block)).warnings.isEmpty)
     }
 
@@ -130,16 +146,18 @@ import Testing
                 one.token = i
                 one.intermediates = keep
                 let r = try run(one, memory: memory)
-                expectClose(r.output, full.output.rowBlock(i..<(i + 1)), relativeTolerance: 1e-13, normwise: true,
-                            "token \(i)")
+                expectClose(
+                    r.output, full.output.rowBlock(i..<(i + 1)), relativeTolerance: 1e-13, normwise: true,
+                    "token \(i)")
             }
         }
         #expect(full.shapes.queryPosition(row: 0) == 2 && full.shapes.keyCount == 5 && full.shapes.memoryDim == 4)
     }
 
     @Test func scoreStagesFollowDesignOrder() throws {
-        let c = AttentionConfiguration(heads: 1, causal: true, intermediates: [.scores, .weights], alibi: true,
-                                       window: 2, softcap: 0.5)
+        let c = AttentionConfiguration(
+            heads: 1, causal: true, intermediates: [.scores, .weights], alibi: true,
+            window: 2, softcap: 0.5)
         let r = try run(c)
         let stage = try #require(r.stages?.first)
         let (capped, biased) = (try #require(stage.capped), try #require(stage.biased))
@@ -182,20 +200,23 @@ import Testing
         let q = Matrix<Double>(rows: 2, columns: 4, repeating: 0.5)
         let k = Matrix<Double>(rows: 3, columns: 2, repeating: 0.25)
         let v = Matrix<Double>(rows: 3, columns: 6) { i, j in Double(i + j) }
-        let r = try MultiHeadAttention.attend(queries: q, keys: k, values: v,
-                                              configuration: .init(heads: 2, kvHeads: 1))
+        let r = try MultiHeadAttention.attend(
+            queries: q, keys: k, values: v,
+            configuration: .init(heads: 2, kvHeads: 1))
         #expect(r.shapes.valueDim == 6 && r.concat.shape == Shape(rows: 2, columns: 12) && r.output == r.concat)
         #expect(!r.shapes.projected)
         // Equal scores: each head is the mean of the value rows.
         #expect(r.heads[1][0, 0] == 1 && r.heads[0][1, 5] == 6)
         let badK = message { () throws(AttentionError) in
-            _ = try MultiHeadAttention.attend(queries: q, keys: Matrix(rows: 3, columns: 3, repeating: 0), values: v,
-                                              configuration: .init(heads: 2, kvHeads: 1))
+            _ = try MultiHeadAttention.attend(
+                queries: q, keys: Matrix(rows: 3, columns: 3, repeating: 0), values: v,
+                configuration: .init(heads: 2, kvHeads: 1))
         }
         #expect(badK?.0 == "q is 2×4 but k is 3×3: k must be 3×2 (1 kv_heads of width d_k = 2)")
         let badV = message { () throws(AttentionError) in
-            _ = try MultiHeadAttention.attend(queries: q, keys: k, values: Matrix(rows: 4, columns: 6, repeating: 0),
-                                              configuration: .init(heads: 2, kvHeads: 1))
+            _ = try MultiHeadAttention.attend(
+                queries: q, keys: k, values: Matrix(rows: 4, columns: 6, repeating: 0),
+                configuration: .init(heads: 2, kvHeads: 1))
         }
         #expect(badV?.0 == "k is 3×2 but v is 4×6: v must be 3×6 (one value row per key)")
         #expect(badV?.1 == .data)
@@ -207,12 +228,14 @@ import Testing
         let c = AttentionConfiguration(heads: 2, causal: true)
         let both = try MultiHeadAttention.forward(batch: [x, second], parameters: p, configuration: c)
         #expect(both.count == 2)
-        expectClose(both[1].output, try MultiHeadAttention.forward(input: second, parameters: p, configuration: c).output,
-                    relativeTolerance: 1e-15)
+        expectClose(
+            both[1].output, try MultiHeadAttention.forward(input: second, parameters: p, configuration: c).output,
+            relativeTolerance: 1e-15)
         let mask = AttentionMask(Matrix<Double>(rows: 3, columns: 3, repeating: 1))
         let got = message { () throws(AttentionError) in
-            _ = try MultiHeadAttention.forward(batch: [x, second, x], parameters: p, masks: [mask, mask],
-                                               configuration: c)
+            _ = try MultiHeadAttention.forward(
+                batch: [x, second, x], parameters: p, masks: [mask, mask],
+                configuration: c)
         }
         #expect(got?.0 == "2 masks for a batch of 3 sequences: give one (shared) or 3")
         #expect(got?.1 == .data)
@@ -224,15 +247,19 @@ import Testing
         let packed = try MultiHeadAttention.forward(
             input: x, parameters: .init(packedQKV: qkv, wo: w, packedBias: bias), configuration: .init(heads: 2))
         let separate = try MultiHeadAttention.forward(
-            input: x, parameters: .init(wq: qkv.columnBlock(0..<4), wk: qkv.columnBlock(4..<8), wv: qkv.columnBlock(8..<12),
-                                        wo: w, bq: bias.columnBlock(0..<4), bk: bias.columnBlock(4..<8),
-                                        bv: bias.columnBlock(8..<12)),
+            input: x,
+            parameters: .init(
+                wq: qkv.columnBlock(0..<4), wk: qkv.columnBlock(4..<8), wv: qkv.columnBlock(8..<12),
+                wo: w, bq: bias.columnBlock(0..<4), bk: bias.columnBlock(4..<8),
+                bv: bias.columnBlock(8..<12)),
             configuration: .init(heads: 2))
         #expect(packed.output == separate.output)
         let wrong = message { () throws(AttentionError) in
-            _ = try MultiHeadAttention.forward(input: x, parameters: .init(packedQKV: w, wo: w), configuration: .init(heads: 2))
+            _ = try MultiHeadAttention.forward(
+                input: x, parameters: .init(packedQKV: w, wo: w), configuration: .init(heads: 2))
         }
-        #expect(wrong?.0 == "qkv is 4×4 but the input has d_model 4: qkv must be 4×12 ([W^q | W^k | W^v], each in × out)")
+        #expect(
+            wrong?.0 == "qkv is 4×4 but the input has d_model 4: qkv must be 4×12 ([W^q | W^k | W^v], each in × out)")
     }
 
     @Test func windowTilesAreSkippedYetExact() throws {
@@ -249,7 +276,9 @@ import Testing
             let streamed = try MultiHeadAttention.forward(input: long, parameters: p, configuration: c)
             expectClose(streamed.output, plain.output, relativeTolerance: 1e-13, normwise: true, "causal \(causal)")
             let weights = try #require(plain.weights?.first)
-            #expect(weights[250, 150] == 0 && weights[250, 151] > 0 && (causal ? weights[250, 251] == 0 : weights[250, 299] > 0))
+            #expect(
+                weights[250, 150] == 0 && weights[250, 151] > 0
+                    && (causal ? weights[250, 251] == 0 : weights[250, 299] > 0))
         }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import MHACore
 
 /// Cases small enough to check with pencil and paper.
@@ -33,8 +34,9 @@ import Testing
         expectClose(r.heads[1], try Matrix([[1], [b]]), relativeTolerance: 1e-15)
         expectClose(r.concat, try Matrix([[a, 1], [0.5, b]]), relativeTolerance: 1e-15)
         expectClose(r.output, try Matrix([[a, a + 1], [0.5, 0.5 + b]]), relativeTolerance: 1e-15)
-        expectClose(r.weights![1], try Matrix([[0.5, 0.5], [1 / (1 + exp(4.0)), exp(4.0) / (1 + exp(4.0))]]),
-                    relativeTolerance: 1e-15)
+        expectClose(
+            r.weights![1], try Matrix([[0.5, 0.5], [1 / (1 + exp(4.0)), exp(4.0) / (1 + exp(4.0))]]),
+            relativeTolerance: 1e-15)
         #expect(abs(r.output[0, 1] - 1.7310585786) < 1e-10)
         #expect(r.shapes.headDim == 1 && r.shapes.scale == 1)
     }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import MHACore
 
 /// The engine against numpy's float64 reference (Fixtures/make_attention_fixtures.py), at
@@ -33,25 +34,31 @@ import Testing
         let f = try AttentionFixture.named(name)
         let x = f.inputs["x"]!.converted(to: S.self)
         let mask = f.mask?.converted(to: S.self)
-        let plain = try MultiHeadAttention.forward(input: x, parameters: f.parameters(S.self), mask: mask,
-                                                   configuration: f.configuration(keep: [.weights]))
-        let streamed = try MultiHeadAttention.forward(input: x, parameters: f.parameters(S.self), mask: mask,
-                                                      configuration: f.configuration())
+        let plain = try MultiHeadAttention.forward(
+            input: x, parameters: f.parameters(S.self), mask: mask,
+            configuration: f.configuration(keep: [.weights]))
+        let streamed = try MultiHeadAttention.forward(
+            input: x, parameters: f.parameters(S.self), mask: mask,
+            configuration: f.configuration())
         for (path, result) in [("plain", plain), ("streamed", streamed)] {
             #expect(result.heads.count == f.heads)
             for (j, head) in result.heads.enumerated() {
-                expectClose(head, f.expectedHeads[j].converted(to: S.self), relativeTolerance: tolerance,
-                            normwise: normwise, "\(name) \(path) head \(j)")
+                expectClose(
+                    head, f.expectedHeads[j].converted(to: S.self), relativeTolerance: tolerance,
+                    normwise: normwise, "\(name) \(path) head \(j)")
             }
-            expectClose(result.concat, f.expectedConcat.converted(to: S.self), relativeTolerance: tolerance,
-                        normwise: normwise, "\(name) \(path) concat")
-            expectClose(result.output, f.expectedOutput.converted(to: S.self), relativeTolerance: tolerance,
-                        normwise: normwise, "\(name) \(path) output")
+            expectClose(
+                result.concat, f.expectedConcat.converted(to: S.self), relativeTolerance: tolerance,
+                normwise: normwise, "\(name) \(path) concat")
+            expectClose(
+                result.output, f.expectedOutput.converted(to: S.self), relativeTolerance: tolerance,
+                normwise: normwise, "\(name) \(path) output")
         }
         let weights = try #require(plain.weights)
         for (j, w) in weights.enumerated() {
-            expectClose(w, f.expectedWeights[j].converted(to: S.self), relativeTolerance: tolerance,
-                        normwise: normwise, "\(name) weights \(j)")
+            expectClose(
+                w, f.expectedWeights[j].converted(to: S.self), relativeTolerance: tolerance,
+                normwise: normwise, "\(name) weights \(j)")
         }
         #expect(streamed.weights == nil && streamed.scores == nil && streamed.queries == nil)
     }
@@ -61,17 +68,21 @@ import Testing
     func singleTokenRowsMatchFullRun(_ name: String) throws {
         let f = try AttentionFixture.named(name)
         let x = f.inputs["x"]!
-        let full = try MultiHeadAttention.forward(input: x, parameters: f.parameters(Double.self), mask: f.mask,
-                                                  configuration: f.configuration(keep: [.weights]))
+        let full = try MultiHeadAttention.forward(
+            input: x, parameters: f.parameters(Double.self), mask: f.mask,
+            configuration: f.configuration(keep: [.weights]))
         for i in 0..<f.tokens {
             for keep in [Intermediates.weights, []] {
-                let one = try MultiHeadAttention.forward(input: x, parameters: f.parameters(Double.self), mask: f.mask,
-                                                         configuration: f.configuration(keep: keep, token: i))
+                let one = try MultiHeadAttention.forward(
+                    input: x, parameters: f.parameters(Double.self), mask: f.mask,
+                    configuration: f.configuration(keep: keep, token: i))
                 #expect(one.shapes.queryRows == 1)
-                expectClose(one.output, full.output.rowBlock(i..<(i + 1)), relativeTolerance: 1e-13, "\(name) token \(i)")
+                expectClose(
+                    one.output, full.output.rowBlock(i..<(i + 1)), relativeTolerance: 1e-13, "\(name) token \(i)")
                 for j in 0..<f.heads {
-                    expectClose(one.heads[j], full.heads[j].rowBlock(i..<(i + 1)), relativeTolerance: 1e-13,
-                                "\(name) token \(i) head \(j)")
+                    expectClose(
+                        one.heads[j], full.heads[j].rowBlock(i..<(i + 1)), relativeTolerance: 1e-13,
+                        "\(name) token \(i) head \(j)")
                 }
                 if let weights = one.weights, let fullWeights = full.weights {
                     expectClose(weights[0], fullWeights[0].rowBlock(i..<(i + 1)), relativeTolerance: 1e-13)

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import MHACore
 
 /// Scores that overflow (±∞) are reported as the scores' overflow by every path (tiled,
@@ -15,15 +16,17 @@ struct ScoreOverflowTests {
         return AttentionParameters(wq: i, wk: i, wv: i, wo: i)
     }
 
-    @Test("one overflowing key in a later key tile, streamed and plain, Double and Float",
-          arguments: [Intermediates(), [.weights]], [false, true])
+    @Test(
+        "one overflowing key in a later key tile, streamed and plain, Double and Float",
+        arguments: [Intermediates(), [.weights]], [false, true])
     func laterKeyTile(_ keep: Intermediates, _ causal: Bool) throws {
         // Token 200 (in the second 128-key tile) times itself: 2·1e200² = +∞; with scale −1, −∞.
         let x = Self.input(tokens: 300, big: 200, value: 1e200)
         for scale in [nil, -1.0] {
             let configuration = AttentionConfiguration(heads: 1, causal: causal, scale: scale, intermediates: keep)
             #expect {
-                _ = try MultiHeadAttention.forward(input: x, parameters: try Self.identity(), configuration: configuration)
+                _ = try MultiHeadAttention.forward(
+                    input: x, parameters: try Self.identity(), configuration: configuration)
             } throws: { error in
                 guard case let .overflow(stage, precision)? = error as? AttentionError else { return false }
                 return stage.hasPrefix("scores of head 1") && precision == "float64"
@@ -44,8 +47,9 @@ struct ScoreOverflowTests {
     func largeFinite() throws {
         // 2·(1e150)² = 2e300: finite, and the softmax subtracts the maximum.
         let x = Self.input(tokens: 300, big: 7, value: 1e150)
-        let result = try MultiHeadAttention.forward(input: x, parameters: try Self.identity(),
-                                                    configuration: .init(heads: 1))
+        let result = try MultiHeadAttention.forward(
+            input: x, parameters: try Self.identity(),
+            configuration: .init(heads: 1))
         #expect(result.output.elements.allSatisfy { $0.isFinite })
         #expect(result.warnings.isEmpty)
         // Token 7 attends to itself only (its own score dwarfs the others): its row is itself.
@@ -56,7 +60,8 @@ struct ScoreOverflowTests {
     func rowByRow() {
         let n = 4, d = 2
         var q = [Double](repeating: 0.5, count: n * d)
-        q[2] = 1e200; q[3] = 1e200  // query row 1
+        q[2] = 1e200
+        q[3] = 1e200  // query row 1
         let k = q, v = q
         var output = [Double](repeating: 0, count: n * d)
         let masked = q.withUnsafeBufferPointer { qp in
@@ -84,11 +89,20 @@ struct ScoreOverflowTests {
         for width in [1, 7, 8, 9, 128] {
             for bad in [0, width / 2, width - 1] {
                 var row = [Double](repeating: 1, count: width)
-                #expect(row.withUnsafeBufferPointer { Kernels.scoresAreFinite(row: $0.baseAddress!, width: width, scale: 2) })
+                #expect(
+                    row.withUnsafeBufferPointer {
+                        Kernels.scoresAreFinite(row: $0.baseAddress!, width: width, scale: 2)
+                    })
                 row[bad] = 1e308
-                #expect(!row.withUnsafeBufferPointer { Kernels.scoresAreFinite(row: $0.baseAddress!, width: width, scale: 2) })
+                #expect(
+                    !row.withUnsafeBufferPointer {
+                        Kernels.scoresAreFinite(row: $0.baseAddress!, width: width, scale: 2)
+                    })
                 row[bad] = -.infinity
-                #expect(!row.withUnsafeBufferPointer { Kernels.scoresAreFinite(row: $0.baseAddress!, width: width, scale: 1) })
+                #expect(
+                    !row.withUnsafeBufferPointer {
+                        Kernels.scoresAreFinite(row: $0.baseAddress!, width: width, scale: 1)
+                    })
             }
         }
     }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import MHACore
 
 /// Every refusal names the matrix and both shapes, before any arithmetic.
@@ -6,14 +7,18 @@ import Testing
     let x = try! Matrix<Double>([[1, 2, 3, 4], [5, 6, 7, 8], [9, 10, 11, 12]])
     var square: Matrix<Double> { Matrix(rows: 4, columns: 4, repeating: 0.1) }
 
-    func message(heads: Int = 2, kvHeads: Int? = nil, token: Int? = nil, wk: Matrix<Double>? = nil,
-                 wo: Matrix<Double>? = nil, bq: Matrix<Double>? = nil, mask: Matrix<Double>? = nil,
-                 input: Matrix<Double>? = nil, layout: WeightLayout = .xw) -> (String, ErrorCategory)? {
-        let parameters = AttentionParameters(wq: square, wk: wk ?? square, wv: square, wo: wo ?? square,
-                                             bq: bq, layout: layout)
+    func message(
+        heads: Int = 2, kvHeads: Int? = nil, token: Int? = nil, wk: Matrix<Double>? = nil,
+        wo: Matrix<Double>? = nil, bq: Matrix<Double>? = nil, mask: Matrix<Double>? = nil,
+        input: Matrix<Double>? = nil, layout: WeightLayout = .xw
+    ) -> (String, ErrorCategory)? {
+        let parameters = AttentionParameters(
+            wq: square, wk: wk ?? square, wv: square, wo: wo ?? square,
+            bq: bq, layout: layout)
         do {
-            _ = try MultiHeadAttention.forward(input: input ?? x, parameters: parameters, mask: mask,
-                                               configuration: AttentionConfiguration(heads: heads, kvHeads: kvHeads, token: token))
+            _ = try MultiHeadAttention.forward(
+                input: input ?? x, parameters: parameters, mask: mask,
+                configuration: AttentionConfiguration(heads: heads, kvHeads: kvHeads, token: token))
             return nil
         } catch {
             return (error.description, error.category)
@@ -67,23 +72,29 @@ import Testing
     @Test func biasAndMaskShapes() {
         #expect(message(bq: Matrix(rows: 1, columns: 5))?.0 == "bq is 1×5 but wq has 4 output columns: bq must be 1×4")
         #expect(message(bq: Matrix(rows: 4, columns: 1))?.0 == nil)  // a column vector is accepted
-        #expect(message(mask: Matrix(rows: 3, columns: 4, repeating: 1))?.0
+        #expect(
+            message(mask: Matrix(rows: 3, columns: 4, repeating: 1))?.0
                 == "mask is 3×4 but the input has 3 tokens: mask must be 3×3 (or 1×3, one value per key)")
-        #expect(message(mask: Matrix(rows: 3, columns: 3, repeating: 0.5))?.0
+        #expect(
+            message(mask: Matrix(rows: 3, columns: 3, repeating: 0.5))?.0
                 == "mask[0, 0] is 0.5: mask entries must be 1 (may attend) or 0 (blocked)")
     }
 
     @Test func outputProjectionRowsMustMatchConcat() {
-        #expect(message(wo: Matrix(rows: 3, columns: 4))?.0
+        #expect(
+            message(wo: Matrix(rows: 3, columns: 4))?.0
                 == "wo is 3×4 but the concat has 4 columns (τ·d_k = 2·2): wo must be 4×4")
     }
 
     @Test func packedAndSeparateWeightsAreExclusive() throws {
         var p = AttentionParameters(inProjection: Matrix(rows: 10, columns: 4), wo: square)
         let c = AttentionConfiguration(heads: 2)
-        #expect(throws: AttentionError.shapeMismatch(name: "in_proj", actual: Shape(rows: 10, columns: 4),
-                                                     reason: "the input has d_model 4",
-                                                     expected: "12×4 ([W^q; W^k; W^v], each out × in)")) {
+        #expect(
+            throws: AttentionError.shapeMismatch(
+                name: "in_proj", actual: Shape(rows: 10, columns: 4),
+                reason: "the input has d_model 4",
+                expected: "12×4 ([W^q; W^k; W^v], each out × in)")
+        ) {
             try MultiHeadAttention.forward(input: x, parameters: p, configuration: c)
         }
         p.wq = square
@@ -101,8 +112,9 @@ import Testing
         let w = Matrix<Double>(rows: 16, columns: 16, repeating: 0.1)
         let config = AttentionConfiguration(heads: 16, intermediates: [.weights], memoryLimit: 1 << 34)
         do {
-            _ = try MultiHeadAttention.forward(input: x, parameters: .init(wq: w, wk: w, wv: w, wo: w),
-                                               configuration: config)
+            _ = try MultiHeadAttention.forward(
+                input: x, parameters: .init(wq: w, wk: w, wv: w, wo: w),
+                configuration: config)
             Issue.record("a 16 × 200000 × 200000 weights request was not refused")
         } catch let error {
             guard case let .insufficientMemory(needed, available) = error else {

@@ -1,14 +1,17 @@
 import Foundation
 import Testing
+
 @testable import MHACore
 
 /// The catalogue's variants against numpy (Fixtures/mistakes), and `check` naming each
 /// mistake from a student answer made with it.
 @Suite struct MistakeCatalogueTests {
     /// The ids DESIGN §6 promises, stable in text and JSON.
-    static let designIDs = ["no-scale", "scale-d_model", "scale-d_k", "softmax-columns", "no-causal-mask",
-                            "unwanted-causal-mask", "causal-excludes-self", "transposed-scores", "no-output-projection",
-                            "interleaved-heads", "transposed-weights", "missing-biases", "single-head", "heads-reversed"]
+    static let designIDs = [
+        "no-scale", "scale-d_model", "scale-d_k", "softmax-columns", "no-causal-mask",
+        "unwanted-causal-mask", "causal-excludes-self", "transposed-scores", "no-output-projection",
+        "interleaved-heads", "transposed-weights", "missing-biases", "single-head", "heads-reversed",
+    ]
 
     @Test func catalogueHasEveryDesignIDOnce() {
         let ids = MistakeCatalogue.all.map(\.id)
@@ -30,7 +33,8 @@ import Testing
                 let label = "\(fixture.name) \(mistake.id)"
                 expectClose(steps.output, try MistakeFixture.matrix(want["output"] as Any), label + " output")
                 expectClose(steps.concat, try MistakeFixture.matrix(want["concat"] as Any), label + " concat")
-                for (j, (mine, theirs)) in zip(steps.weights, try MistakeFixture.matrices(want["weights"])).enumerated() {
+                for (j, (mine, theirs)) in zip(steps.weights, try MistakeFixture.matrices(want["weights"])).enumerated()
+                {
                     expectClose(mine, theirs, label + " weights_\(j + 1)")
                 }
                 for (j, (mine, theirs)) in zip(steps.scores, try MistakeFixture.matrices(want["scores"])).enumerated() {
@@ -38,23 +42,30 @@ import Testing
                 }
             }
             #expect(computed == Set(fixture.mistakes.keys), "\(fixture.name)")
-            expectClose(right.output, try MistakeFixture.matrix(fixture.right["output"] as Any), "\(fixture.name) right output")
+            expectClose(
+                right.output, try MistakeFixture.matrix(fixture.right["output"] as Any), "\(fixture.name) right output")
         }
     }
 
-    private func expectClose(_ a: Matrix<Double>, _ b: Matrix<Double>, _ label: String,
-                             sourceLocation: SourceLocation = #_sourceLocation) {
+    private func expectClose(
+        _ a: Matrix<Double>, _ b: Matrix<Double>, _ label: String,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) {
         let error = a.maxRelativeError(to: b)
-        #expect(error != nil && error! <= 1e-12, "\(label): \(a.shape) vs \(b.shape), error \(String(describing: error))",
-                sourceLocation: sourceLocation)
+        #expect(
+            error != nil && error! <= 1e-12, "\(label): \(a.shape) vs \(b.shape), error \(String(describing: error))",
+            sourceLocation: sourceLocation)
     }
 
     /// `values` rounded to `decimals` the way a student writes them.
     static func written(_ values: Matrix<Double>, decimals: Int) throws -> WrittenMatrix {
-        let rounded = try Matrix(rows: values.rows, columns: values.columns, elements: values.elements.map {
-            Double(String(format: "%.\(decimals)f", $0)) ?? .nan
-        })
-        return WrittenMatrix(values: rounded, precision: WrittenPrecision(decimals: decimals, significantDigits: decimals))
+        let rounded = try Matrix(
+            rows: values.rows, columns: values.columns,
+            elements: values.elements.map {
+                Double(String(format: "%.\(decimals)f", $0)) ?? .nan
+            })
+        return WrittenMatrix(
+            values: rounded, precision: WrittenPrecision(decimals: decimals, significantDigits: decimals))
     }
 
     /// For every mistake, in the first problem where it applies, an answer made with it at 4
@@ -64,9 +75,12 @@ import Testing
     func checkNamesTheMistakeAndNothingElse(_ id: String) throws {
         let fixtures = try MistakeFixture.all()
         let mistake = try #require(MistakeCatalogue.entry(id))
-        let chosen = try #require(fixtures.first { f in
-            (try? StudentProcedure(f.problem).steps()).map { mistake.applies(ProblemFacts(f.problem, shapes: $0.shapes)) } ?? false
-        }, "\(id) applies to no fixture problem")
+        let chosen = try #require(
+            fixtures.first { f in
+                (try? StudentProcedure(f.problem).steps()).map {
+                    mistake.applies(ProblemFacts(f.problem, shapes: $0.shapes))
+                } ?? false
+            }, "\(id) applies to no fixture problem")
         let right = try StudentProcedure(chosen.problem).steps()
         let facts = ProblemFacts(chosen.problem, shapes: right.shapes)
         let steps = try mistake.steps(chosen.problem, facts: facts)
@@ -76,7 +90,9 @@ import Testing
                 let answer = try Self.written(try #require(steps.matrix(part)), decimals: decimals)
                 let report = try AnswerCheck.check(answer, part: part, problem: chosen.problem)
                 #expect(!report.isCorrect, "\(id) \(part) at \(decimals) decimals passed as right")
-                #expect(report.diagnosis.map(\.id) == [id], "\(id) \(part) at \(decimals) decimals: \(report.diagnosis.map(\.id))")
+                #expect(
+                    report.diagnosis.map(\.id) == [id],
+                    "\(id) \(part) at \(decimals) decimals: \(report.diagnosis.map(\.id))")
                 #expect(report.diagnosis.first?.firstWrongStep == first, "\(id) \(part)")
             }
         }
@@ -88,13 +104,16 @@ import Testing
         for part in AttentionPart.all(heads: right.shapes.heads) {
             let values = try #require(right.matrix(part))
             for decimals in [2, 4] {
-                let report = try AnswerCheck.check(try Self.written(values, decimals: decimals), part: part, problem: problem)
+                let report = try AnswerCheck.check(
+                    try Self.written(values, decimals: decimals), part: part, problem: problem)
                 #expect(report.isCorrect, "\(part) at \(decimals) decimals: \(report.mismatches) mismatches")
                 #expect(report.diagnosis.isEmpty)
             }
             // Full precision, perturbed by 1e-12 relative as another program's rounding would be.
-            let perturbed = try Matrix(rows: values.rows, columns: values.columns, elements: values.elements.map { $0 * (1 + 1e-12) })
-            let full = WrittenMatrix(values: perturbed, precision: WrittenPrecision(decimals: 17, significantDigits: 17))
+            let perturbed = try Matrix(
+                rows: values.rows, columns: values.columns, elements: values.elements.map { $0 * (1 + 1e-12) })
+            let full = WrittenMatrix(
+                values: perturbed, precision: WrittenPrecision(decimals: 17, significantDigits: 17))
             #expect(try AnswerCheck.check(full, part: part, problem: problem).isCorrect, "\(part) at full precision")
         }
     }
@@ -107,8 +126,9 @@ import Testing
             var elements = answer.values.elements
             let unit = 1 / pow(10, Double(decimals))
             elements[5] += unit
-            answer = WrittenMatrix(values: try Matrix(rows: right.output.rows, columns: right.output.columns, elements: elements),
-                                   precision: WrittenPrecision(decimals: decimals, significantDigits: decimals))
+            answer = WrittenMatrix(
+                values: try Matrix(rows: right.output.rows, columns: right.output.columns, elements: elements),
+                precision: WrittenPrecision(decimals: decimals, significantDigits: decimals))
             let report = try AnswerCheck.check(answer, part: .output, problem: problem)
             #expect(!report.isCorrect)
             #expect(report.mismatches == 1)
@@ -121,12 +141,16 @@ import Testing
 
     @Test func wrongShapeIsDiagnosedInSymbols() throws {
         let problem = try #require(try MistakeFixture.all().first).problem  // n 4, d_model 8, τ 4, d_k 2
-        let wide = WrittenMatrix(values: Matrix(rows: 4, columns: 8), precision: WrittenPrecision(decimals: 2, significantDigits: 2))
+        let wide = WrittenMatrix(
+            values: Matrix(rows: 4, columns: 8), precision: WrittenPrecision(decimals: 2, significantDigits: 2))
         let report = try AnswerCheck.check(wide, part: .head(0), problem: problem)
         #expect(!report.isCorrect)
-        #expect(report.shapeDiagnosis?.description == "head_1 is n × d_k = 4 × 2, the answer is 4 × 8: d_model, not d_k")
-        let transposed = WrittenMatrix(values: Matrix(rows: 2, columns: 4), precision: WrittenPrecision(decimals: 2, significantDigits: 2))
-        #expect(try AnswerCheck.check(transposed, part: .head(1), problem: problem).shapeDiagnosis?.description
+        #expect(
+            report.shapeDiagnosis?.description == "head_1 is n × d_k = 4 × 2, the answer is 4 × 8: d_model, not d_k")
+        let transposed = WrittenMatrix(
+            values: Matrix(rows: 2, columns: 4), precision: WrittenPrecision(decimals: 2, significantDigits: 2))
+        #expect(
+            try AnswerCheck.check(transposed, part: .head(1), problem: problem).shapeDiagnosis?.description
                 == "head_2 is n × d_k = 4 × 2, the answer is 2 × 4: transposed (d_k × n)")
     }
 
@@ -137,18 +161,22 @@ import Testing
         let mistake = try #require(MistakeCatalogue.entry("single-head"))
         let right = try StudentProcedure(problem).steps()
         let steps = try mistake.steps(problem, facts: ProblemFacts(problem, shapes: right.shapes))
-        let report = try AnswerCheck.check(try Self.written(steps.heads[0], decimals: 3), part: .head(0), problem: problem)
+        let report = try AnswerCheck.check(
+            try Self.written(steps.heads[0], decimals: 3), part: .head(0), problem: problem)
         #expect(report.shapeDiagnosis != nil)
         #expect(report.diagnosis.map(\.id) == ["single-head"])
     }
 
     @Test func aHeadBeyondTauIsAUsageError() throws {
         let problem = try #require(try MistakeFixture.all().first).problem
-        let answer = WrittenMatrix(values: Matrix(rows: 4, columns: 2), precision: WrittenPrecision(decimals: 2, significantDigits: 2))
+        let answer = WrittenMatrix(
+            values: Matrix(rows: 4, columns: 2), precision: WrittenPrecision(decimals: 2, significantDigits: 2))
         #expect(throws: CheckError.noSuchPart(.head(8), heads: 4)) {
             try AnswerCheck.check(answer, part: .head(8), problem: problem)
         }
-        #expect(CheckError.noSuchPart(.head(8), heads: 4).description == "part head:9 does not exist: there are 4 heads (numbered 1…4)")
+        #expect(
+            CheckError.noSuchPart(.head(8), heads: 4).description
+                == "part head:9 does not exist: there are 4 heads (numbered 1…4)")
     }
 
     /// With RoPE the scores are not the textbook's: the mistakes recomputed outside the engine
@@ -165,7 +193,9 @@ import Testing
         let steps = try mistake.steps(problem, facts: facts)
         let report = try AnswerCheck.check(try Self.written(steps.output, decimals: 3), part: .output, problem: problem)
         #expect(report.diagnosis.map(\.id) == ["no-scale"])
-        #expect(try AnswerCheck.check(try Self.written(right.output, decimals: 3), part: .output, problem: problem).isCorrect)
+        #expect(
+            try AnswerCheck.check(try Self.written(right.output, decimals: 3), part: .output, problem: problem)
+                .isCorrect)
     }
 
     @Test func integralEntriesTakeTheDecimalsWrittenElsewhere() throws {
@@ -185,9 +215,11 @@ import Testing
         let problem = try #require(try MistakeFixture.all().first).problem
         let right = try StudentProcedure(problem).steps()
         let facts = ProblemFacts(problem, shapes: right.shapes)
-        #expect(MistakeCatalogue.entry("no-scale")?.explanation(facts)
+        #expect(
+            MistakeCatalogue.entry("no-scale")?.explanation(facts)
                 == "you did not divide the scores by √d_k = √2 (scores_j = Q_j·K_jᵀ/√2)")
-        #expect(MistakeCatalogue.entry("scale-d_model")?.explanation(facts)
+        #expect(
+            MistakeCatalogue.entry("scale-d_model")?.explanation(facts)
                 == "you divided the scores by √d_model = √8 instead of √d_k = √2 (d_k = d_model/τ = 8/4)")
         #expect(MistakeCatalogue.entry("missing-biases")?.explanation(facts).contains("b^q, b^k, b^v and b^o") == true)
     }

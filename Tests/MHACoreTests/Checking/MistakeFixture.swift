@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import MHACore
 
 /// A case of `Fixtures/mistakes/mistakes.json` (written by make_mistake_fixtures.py with
@@ -20,16 +21,22 @@ struct MistakeFixture {
 
     init(_ json: [String: Any]) throws {
         guard let p = json["problem"] as? [String: Any], let right = json["right"] as? [String: Any],
-              let mistakes = json["mistakes"] as? [String: [String: Any]] else { throw FixtureError("not a mistake case") }
+            let mistakes = json["mistakes"] as? [String: [String: Any]]
+        else { throw FixtureError("not a mistake case") }
         name = p["name"] as? String ?? "?"
         func m(_ key: String) throws -> Matrix<Double>? { try p[key].map(Self.matrix) }
-        guard let x = try m("x"), let wq = try m("wq"), let wk = try m("wk"), let wv = try m("wv"), let wo = try m("wo"),
-              let heads = p["heads"] as? Int else { throw FixtureError("\(name): missing inputs") }
-        let parameters = AttentionParameters(wq: wq, wk: wk, wv: wv, wo: wo, bq: try m("bq"), bk: try m("bk"),
-                                             bv: try m("bv"), bo: try m("bo"))
-        problem = AttentionProblem(input: x, parameters: parameters, mask: try m("mask").map { AttentionMask($0) },
-                                   configuration: AttentionConfiguration(heads: heads, kvHeads: p["kv_heads"] as? Int,
-                                                                         causal: p["causal"] as? Bool ?? false))
+        guard let x = try m("x"), let wq = try m("wq"), let wk = try m("wk"), let wv = try m("wv"),
+            let wo = try m("wo"),
+            let heads = p["heads"] as? Int
+        else { throw FixtureError("\(name): missing inputs") }
+        let parameters = AttentionParameters(
+            wq: wq, wk: wk, wv: wv, wo: wo, bq: try m("bq"), bk: try m("bk"),
+            bv: try m("bv"), bo: try m("bo"))
+        problem = AttentionProblem(
+            input: x, parameters: parameters, mask: try m("mask").map { AttentionMask($0) },
+            configuration: AttentionConfiguration(
+                heads: heads, kvHeads: p["kv_heads"] as? Int,
+                causal: p["causal"] as? Bool ?? false))
         self.right = right
         self.mistakes = mistakes
     }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import MHACore
 
 /// `Benchmark`: the FLOP counts, the median, and that a measurement runs the real forward
@@ -18,8 +19,9 @@ import Testing
 
     @Test func forwardReportsEveryRunAndTheCausalFlops() throws {
         for precision in [Double.self, Float.self] as [any AttentionScalar.Type] {
-            let result = try Benchmark.forward(precision, sequenceLength: 9, modelWidth: 8,
-                                               heads: 2, causal: true, repeats: 3)
+            let result = try Benchmark.forward(
+                precision, sequenceLength: 9, modelWidth: 8,
+                heads: 2, causal: true, repeats: 3)
             #expect(result.seconds.count == 3)
             #expect(result.seconds.allSatisfy { $0 > 0 })
             #expect(result.secondsMedian == Benchmark.median(result.seconds))
@@ -29,8 +31,9 @@ import Testing
 
     @Test func forwardRejectsHeadsThatDoNotDivideTheWidth() {
         #expect(throws: AttentionError.headsDoNotDivideModel(modelDim: 10, heads: 3)) {
-            try Benchmark.forward(Double.self, sequenceLength: 4, modelWidth: 10, heads: 3,
-                                  causal: false, repeats: 1)
+            try Benchmark.forward(
+                Double.self, sequenceLength: 4, modelWidth: 10, heads: 3,
+                causal: false, repeats: 1)
         }
     }
 

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import MHACore
 
 /// The whole forward pass at each instruction-set level: the same bits on one thread, on two
@@ -10,7 +11,8 @@ import Testing
 
     @Test(arguments: [false, true])
     func doubleIsDeterministicAtEveryLevel(causal: Bool) throws {
-        let outputs = try CPULevel.runnable.map { level in try identicalRuns(Double.self, level: level, causal: causal) }
+        let outputs = try CPULevel.runnable.map { level in try identicalRuns(Double.self, level: level, causal: causal)
+        }
         let largest = outputs[0].elements.map(\.magnitude).max() ?? 0
         for (level, output) in zip(CPULevel.runnable, outputs) {
             let difference = zip(output.elements, outputs[0].elements).map { ($0 - $1).magnitude }.max() ?? 0
@@ -42,8 +44,10 @@ import Testing
         let parameters = AttentionParameters(wq: w[0], wk: w[1], wv: w[2], wo: w[3])
         let outputs = try [1, 2, 2].map { threads in
             try KernelContext.$override.withValue(KernelContext(level: level, threads: threads)) {
-                try MultiHeadAttention.forward(input: x, parameters: parameters,
-                                               configuration: .init(heads: Self.heads, causal: causal)).output
+                try MultiHeadAttention.forward(
+                    input: x, parameters: parameters,
+                    configuration: .init(heads: Self.heads, causal: causal)
+                ).output
             }
         }
         let bits = outputs.map { $0.elements.map { Double($0).bitPattern } }

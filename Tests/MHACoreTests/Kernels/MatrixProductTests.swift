@@ -1,4 +1,5 @@
 import Testing
+
 @testable import MHACore
 
 /// The packed SIMD product (`Kernels.gemm`) against a compensated Double reference, at sizes
@@ -48,12 +49,14 @@ import Testing
             let b = randomValues(S.self, count: k * n, seed: 4)
             let ldb = transposeB ? k : n
             let runs = [1, 2, 2].map { threads in
-                run(S.self, m: m, n: n, k: k, a: a, lda: k, b: b, ldb: ldb, transposeB: transposeB,
+                run(
+                    S.self, m: m, n: n, k: k, a: a, lda: k, b: b, ldb: ldb, transposeB: transposeB,
                     ldc: n, context: KernelContext(level: level, threads: threads))
             }
             let bits = runs.map { $0.map { Double($0).bitPattern } }
-            #expect(bits[0] == bits[1] && bits[1] == bits[2],
-                    "\(S.self) \(level) \(m)×\(k)·\(k)×\(n) transposeB=\(transposeB)")
+            #expect(
+                bits[0] == bits[1] && bits[1] == bits[2],
+                "\(S.self) \(level) \(m)×\(k)·\(k)×\(n) transposeB=\(transposeB)")
         }
     }
 
@@ -63,9 +66,10 @@ import Testing
         a.withUnsafeBufferPointer { ap in
             b.withUnsafeBufferPointer { bp in
                 c.withUnsafeMutableBufferPointer { cp in
-                    Kernels.gemm(m: 2, n: 3, k: 0, a: ap.baseAddress!, lda: 0,
-                                 b: bp.baseAddress!, ldb: 3, transposeB: false,
-                                 c: cp.baseAddress!, ldc: 3)
+                    Kernels.gemm(
+                        m: 2, n: 3, k: 0, a: ap.baseAddress!, lda: 0,
+                        b: bp.baseAddress!, ldb: 3, transposeB: false,
+                        c: cp.baseAddress!, ldc: 3)
                 }
             }
         }
@@ -79,12 +83,14 @@ import Testing
         for transposeB in [false, true] {
             let b = randomValues(S.self, count: k * n, seed: UInt64(n * 17 + k))
             let ldb = transposeB ? k : n
-            let reference = referenceProduct(m: m, n: n, k: k, a: a, lda: k, b: b, ldb: ldb,
-                                             transposeB: transposeB)
+            let reference = referenceProduct(
+                m: m, n: n, k: k, a: a, lda: k, b: b, ldb: ldb,
+                transposeB: transposeB)
             for level in CPULevel.runnable {
-                let c = run(S.self, m: m, n: n, k: k, a: a, lda: k, b: b, ldb: ldb,
-                            transposeB: transposeB, ldc: n,
-                            context: KernelContext(level: level, threads: 2))
+                let c = run(
+                    S.self, m: m, n: n, k: k, a: a, lda: k, b: b, ldb: ldb,
+                    transposeB: transposeB, ldc: n,
+                    context: KernelContext(level: level, threads: 2))
                 let error = worstError(c, ldc: n, m: m, n: n, reference)
                 #expect(error <= tolerance, "\(S.self) \(level) \(m)×\(k)·\(k)×\(n) transposeB=\(transposeB)")
             }
@@ -100,11 +106,13 @@ import Testing
         for transposeB in [false, true] {
             let ldb = transposeB ? k + 9 : n + 9
             let b = randomValues(S.self, count: (transposeB ? n : k) * ldb, seed: 12)
-            let c = run(S.self, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb,
-                        transposeB: transposeB, ldc: ldc,
-                        context: KernelContext(level: level, threads: 2))
-            let reference = referenceProduct(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb,
-                                             transposeB: transposeB)
+            let c = run(
+                S.self, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb,
+                transposeB: transposeB, ldc: ldc,
+                context: KernelContext(level: level, threads: 2))
+            let reference = referenceProduct(
+                m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb,
+                transposeB: transposeB)
             #expect(worstError(c, ldc: ldc, m: m, n: n, reference) <= tolerance)
             let padding = (0..<m).flatMap { i in (n..<ldc).map { c[i * ldc + $0] } }
             #expect(padding.allSatisfy { $0 == -42 })
@@ -121,9 +129,11 @@ import Testing
             b.withUnsafeBufferPointer { bp in
                 c.withUnsafeMutableBufferPointer { cp in
                     guard let aBase = ap.baseAddress, let bBase = bp.baseAddress,
-                          let cBase = cp.baseAddress else { return }
-                    Kernels.gemm(m: m, n: n, k: k, a: aBase, lda: lda, b: bBase, ldb: ldb,
-                                 transposeB: transposeB, c: cBase, ldc: ldc, context: context)
+                        let cBase = cp.baseAddress
+                    else { return }
+                    Kernels.gemm(
+                        m: m, n: n, k: k, a: aBase, lda: lda, b: bBase, ldb: ldb,
+                        transposeB: transposeB, c: cBase, ldc: ldc, context: context)
                 }
             }
         }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import MHACore
 
 /// What the score rules cost, measured (never asserted): opt-in, in a release build,
@@ -16,33 +17,42 @@ import Testing
     func scoreRulesCostLittleAndWindowsSkipTiles() throws {
         let rounds = Int(ProcessInfo.processInfo.environment["MHA_OPTIONS_BENCH_ROUNDS"] ?? "") ?? 3
         let groups: [(n: Int, d: Int, variants: [(String, AttentionConfiguration)])] = [
-            (2048, 1024, [
-                ("plain", .init(heads: 16)),
-                ("rope", .init(heads: 16, rope: RotaryEmbedding())),
-                ("alibi", .init(heads: 16, alibi: true)),
-                ("window 256", .init(heads: 16, window: 256)),
-                ("softcap 50", .init(heads: 16, softcap: 50)),
-            ]),
-            (8192, 256, [
-                ("causal", .init(heads: 4, causal: true)),
-                ("causal window 256", .init(heads: 4, causal: true, window: 256)),
-            ]),
+            (
+                2048, 1024,
+                [
+                    ("plain", .init(heads: 16)),
+                    ("rope", .init(heads: 16, rope: RotaryEmbedding())),
+                    ("alibi", .init(heads: 16, alibi: true)),
+                    ("window 256", .init(heads: 16, window: 256)),
+                    ("softcap 50", .init(heads: 16, softcap: 50)),
+                ]
+            ),
+            (
+                8192, 256,
+                [
+                    ("causal", .init(heads: 4, causal: true)),
+                    ("causal window 256", .init(heads: 4, causal: true, window: 256)),
+                ]
+            ),
         ]
         for group in groups {
             var seconds = [[Double]](repeating: [], count: group.variants.count)
             for _ in 0..<rounds {
                 for (index, variant) in group.variants.enumerated() {
-                    let r = try Benchmark.forward(Double.self, sequenceLength: group.n, modelWidth: group.d,
-                                                  configuration: variant.1, repeats: 3)
+                    let r = try Benchmark.forward(
+                        Double.self, sequenceLength: group.n, modelWidth: group.d,
+                        configuration: variant.1, repeats: 3)
                     seconds[index].append(r.secondsMedian)
                 }
             }
             let medians = seconds.map(Benchmark.median)
             for (index, variant) in group.variants.enumerated() {
                 let ratio = medians[index] / medians[0]
-                print(String(format: "score-rule bench n=%d d=%d %@: %.3f s (%.2f× %@; rounds %@)", group.n, group.d,
-                             variant.0, medians[index], ratio, group.variants[0].0,
-                             seconds[index].map { String(format: "%.3f", $0) }.joined(separator: " ")))
+                print(
+                    String(
+                        format: "score-rule bench n=%d d=%d %@: %.3f s (%.2f× %@; rounds %@)", group.n, group.d,
+                        variant.0, medians[index], ratio, group.variants[0].0,
+                        seconds[index].map { String(format: "%.3f", $0) }.joined(separator: " ")))
             }
         }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import MHACore
 
 /// The fused, tiled `Kernels.streamingAttention` against the plain path the engine uses when
@@ -14,8 +15,9 @@ import Testing
         let (n, d) = Self.shapes[index]
         for causal in [false, true] {
             for masked in [false, true] {
-                compare(Double.self, n: n, d: d, causal: causal, masked: masked, tolerance: 1e-13,
-                        level: level)
+                compare(
+                    Double.self, n: n, d: d, causal: causal, masked: masked, tolerance: 1e-13,
+                    level: level)
             }
         }
     }
@@ -25,8 +27,9 @@ import Testing
         let (n, d) = Self.shapes[index]
         for causal in [false, true] {
             for masked in [false, true] {
-                compare(Float.self, n: n, d: d, causal: causal, masked: masked, tolerance: 2e-6,
-                        level: level)
+                compare(
+                    Float.self, n: n, d: d, causal: causal, masked: masked, tolerance: 2e-6,
+                    level: level)
             }
         }
     }
@@ -37,15 +40,19 @@ import Testing
         let (n, d) = (300, 48)
         #expect(n * n * d >= Kernels.parallelAttentionThreshold)
         let width = d + 3
-        let (q, k, v) = (randomValues(Double.self, count: n * width, seed: 1),
-                         randomValues(Double.self, count: n * width, seed: 2),
-                         randomValues(Double.self, count: n * width, seed: 3))
+        let (q, k, v) = (
+            randomValues(Double.self, count: n * width, seed: 1),
+            randomValues(Double.self, count: n * width, seed: 2),
+            randomValues(Double.self, count: n * width, seed: 3)
+        )
         for causal in [false, true] {
             let runs = [1, 2, 2].map { threads in
-                streamed(q: q, k: k, v: v, width: width, keys: n, d: d, dv: d, rows: 0..<n,
-                         rule: ScoreRule(scale: 0.2, causal: causal), shift: 0,
-                         bias: randomMask(rows: n, keys: n).map { $0 ? 0 : -.infinity },
-                         context: KernelContext(level: level, threads: threads)).0.map(\.bitPattern)
+                streamed(
+                    q: q, k: k, v: v, width: width, keys: n, d: d, dv: d, rows: 0..<n,
+                    rule: ScoreRule(scale: 0.2, causal: causal), shift: 0,
+                    bias: randomMask(rows: n, keys: n).map { $0 ? 0 : -.infinity },
+                    context: KernelContext(level: level, threads: threads)
+                ).0.map(\.bitPattern)
             }
             #expect(runs[0] == runs[1] && runs[1] == runs[2], "\(level) causal=\(causal)")
         }
@@ -54,10 +61,12 @@ import Testing
     @Test func laterQueryRowsAndNegativeScale() {
         // Query rows 150..<250 of 257 positions (first query ≠ 0), causal, with a mask; and
         // a negative scale, which reverses which score is largest.
-        compare(Double.self, n: 257, d: 9, causal: true, masked: true, tolerance: 1e-13,
-                queryRows: 150..<250)
-        compare(Float.self, n: 130, d: 20, causal: false, masked: false, tolerance: 2e-6,
-                scale: -0.75)
+        compare(
+            Double.self, n: 257, d: 9, causal: true, masked: true, tolerance: 1e-13,
+            queryRows: 150..<250)
+        compare(
+            Float.self, n: 130, d: 20, causal: false, masked: false, tolerance: 2e-6,
+            scale: -0.75)
     }
 
     @Test func queryTilesSpreadOverCoresMatchToo() {
@@ -102,8 +111,10 @@ import Testing
     @Test(arguments: [false, true])
     func scoreRulesMatchPlainPath(causal: Bool) {
         let combined = Rules(softcap: 2, slope: 0.125, window: 129, additive: true, valueDim: 11, extraKeys: 3)
-        let each = [Rules(softcap: 0.7), Rules(slope: 0.25), Rules(window: 1), Rules(window: 37), Rules(additive: true),
-                    Rules(valueDim: 3), Rules(window: 50, extraKeys: 45), combined]
+        let each = [
+            Rules(softcap: 0.7), Rules(slope: 0.25), Rules(window: 1), Rules(window: 37), Rules(additive: true),
+            Rules(valueDim: 3), Rules(window: 50, extraKeys: 45), combined,
+        ]
         for rules in each {
             for (n, d) in [(7, 5), (130, 9)] {
                 compare(Double.self, n: n, d: d, causal: causal, masked: true, tolerance: 1e-13, rules: rules)
@@ -147,15 +158,18 @@ import Testing
             bias = (bias ?? [S](repeating: 0, count: n * keys)).enumerated().map { $1 + extra[$0] }
         }
         let s = S(scale ?? 1 / Double(d).squareRoot())
-        let rule = ScoreRule<S>(scale: s, softcap: rules.softcap.map { S($0) }, slope: rules.slope.map { S($0) },
-                                causal: causal, window: rules.window)
+        let rule = ScoreRule<S>(
+            scale: s, softcap: rules.softcap.map { S($0) }, slope: rules.slope.map { S($0) },
+            causal: causal, window: rules.window)
         let context = "\(S.self) \(level) n=\(n) d=\(d) causal=\(causal) masked=\(masked) rows=\(rows) \(rules)"
 
-        let (streamed, streamedEmpty) = streamed(q: q, k: k, v: v, width: width, keys: keys, d: d, dv: dv,
-                                                 rows: rows, rule: rule, shift: rules.extraKeys, bias: bias,
-                                                 context: KernelContext(level: level, threads: 2))
-        let (plain, plainEmpty) = plainHead(q: q, k: k, v: v, width: width, keys: keys, d: d, dv: dv,
-                                            rows: rows, rule: rule, shift: rules.extraKeys, bias: bias)
+        let (streamed, streamedEmpty) = streamed(
+            q: q, k: k, v: v, width: width, keys: keys, d: d, dv: dv,
+            rows: rows, rule: rule, shift: rules.extraKeys, bias: bias,
+            context: KernelContext(level: level, threads: 2))
+        let (plain, plainEmpty) = plainHead(
+            q: q, k: k, v: v, width: width, keys: keys, d: d, dv: dv,
+            rows: rows, rule: rule, shift: rules.extraKeys, bias: bias)
         #expect(streamedEmpty == plainEmpty, "\(context)")
         let largest = plain.map { abs(Double($0)) }.max() ?? 0
         let error = zip(streamed, plain).map { abs(Double($0) - Double($1)) }.max() ?? 0

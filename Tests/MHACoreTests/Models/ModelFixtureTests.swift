@@ -1,4 +1,5 @@
 import Testing
+
 @testable import MHACore
 
 /// The engine against PyTorch and Hugging Face transformers layers in float64
@@ -28,8 +29,9 @@ import Testing
             for (b, (result, reference)) in zip(results, expected).enumerated() {
                 let actual = f.kind == "attend" ? result.concat : result.output
                 expectClose(actual, reference, relativeTolerance: 1e-12, "\(name) \(path) batch \(b) \(key)")
-                #expect(result.warnings.allSatisfy { if case .fullyMaskedRow = $0 { false } else { true } },
-                        "\(name): \(result.warnings)")
+                #expect(
+                    result.warnings.allSatisfy { if case .fullyMaskedRow = $0 { false } else { true } },
+                    "\(name): \(result.warnings)")
             }
         }
     }
@@ -42,25 +44,30 @@ import Testing
         let results = try run(f, keep: [], as: Float.self)
         let key = f.kind == "attend" ? "concat" : "output"
         for (result, reference) in zip(results, try #require(f.expected[key])) {
-            expectClose(f.kind == "attend" ? result.concat : result.output, reference.converted(to: Float.self),
-                        relativeTolerance: 2e-5, normwise: true, "\(name) float")
+            expectClose(
+                f.kind == "attend" ? result.concat : result.output, reference.converted(to: Float.self),
+                relativeTolerance: 2e-5, normwise: true, "\(name) float")
         }
     }
 
     /// The engine on the fixture's inputs (converted to `S`): one result per batch entry.
     func run<S: AttentionScalar>(_ f: ModelFixture, keep: Intermediates, as _: S.Type = Double.self) throws
-        -> [AttentionResult<S>] {
+        -> [AttentionResult<S>]
+    {
         let convert = { (list: [Matrix<Double>]?) in (list ?? []).map { $0.converted(to: S.self) } }
-        let masks = convert(f.inputs["mask"]).map { AttentionMask($0, kind: AttentionMask<S>.Kind(rawValue: f.maskKind.rawValue) ?? .keep) }
+        let masks = convert(f.inputs["mask"]).map {
+            AttentionMask($0, kind: AttentionMask<S>.Kind(rawValue: f.maskKind.rawValue) ?? .keep)
+        }
         let configuration = f.configuration(keep: keep)
         if f.kind == "attend" {
             let (q, k, v) = (convert(f.inputs["q"]), convert(f.inputs["k"]), convert(f.inputs["v"]))
             let batch = (0..<q.count).map { (queries: q[$0], keys: k[$0], values: v[$0]) }
             return try MultiHeadAttention.attend(batch: batch, masks: masks, configuration: configuration)
         }
-        return try MultiHeadAttention.forward(batch: convert(f.inputs["x"]), memories: convert(f.inputs["memory"]),
-                                              parameters: f.parameters(S.self), masks: masks,
-                                              configuration: configuration)
+        return try MultiHeadAttention.forward(
+            batch: convert(f.inputs["x"]), memories: convert(f.inputs["memory"]),
+            parameters: f.parameters(S.self), masks: masks,
+            configuration: configuration)
     }
 
     /// BLOOM's slopes for 12 heads (closest power 8, then every other slope of 16): equal to

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import MHACore
 
 /// Dimension questions about the layers real models use (DESIGN §4): heads that are not
@@ -49,18 +50,23 @@ import Testing
 
     /// Llama-2-7B: 32 layers, 32 heads of 128, f16 → 512 KiB per token.
     @Test func llamaKVCacheIs512KiBPerToken() throws {
-        let r = try ShapeCalculator.solve(ShapeQuery(modelDim: 4096, heads: 32, seqLen: 4096, layers: 32, cacheElement: .f16))
-        #expect(r.kvCache == KVCacheSize(layers: 32, element: .f16, bytesPerToken: 512 * 1024, bytes: 512 * 1024 * 4096))
+        let r = try ShapeCalculator.solve(
+            ShapeQuery(modelDim: 4096, heads: 32, seqLen: 4096, layers: 32, cacheElement: .f16))
+        #expect(
+            r.kvCache == KVCacheSize(layers: 32, element: .f16, bytesPerToken: 512 * 1024, bytes: 512 * 1024 * 4096))
     }
 
     @Test func cacheCountsKeyAndValueWidthsAndGroupedHeads() throws {
-        let r = try ShapeCalculator.solve(ShapeQuery(modelDim: 4096, heads: 32, valueDim: 64, kvHeads: 8, layers: 2,
-                                                     cacheElement: .bf16))
+        let r = try ShapeCalculator.solve(
+            ShapeQuery(
+                modelDim: 4096, heads: 32, valueDim: 64, kvHeads: 8, layers: 2,
+                cacheElement: .bf16))
         #expect(r.kvCache?.bytesPerToken == 2 * 8 * (128 + 64) * 2 && r.kvCache?.bytes == nil)
         let defaults = try ShapeCalculator.solve(ShapeQuery(modelDim: 8, heads: 2, layers: 3))
         #expect(defaults.kvCache?.element == .f64 && defaults.kvCache?.bytesPerToken == 3 * 16 * 8)
         #expect(try ShapeCalculator.solve(ShapeQuery(modelDim: 8, heads: 2)).kvCache == nil)
-        let cross = try ShapeCalculator.solve(ShapeQuery(modelDim: 8, heads: 2, seqLen: 100, memoryLen: 5, cacheElement: .f32))
+        let cross = try ShapeCalculator.solve(
+            ShapeQuery(modelDim: 8, heads: 2, seqLen: 100, memoryLen: 5, cacheElement: .f32))
         #expect(cross.kvCache?.bytes == 5 * 16 * 4)
     }
 

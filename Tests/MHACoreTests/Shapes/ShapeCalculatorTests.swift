@@ -1,4 +1,5 @@
 import Testing
+
 @testable import MHACore
 
 /// The textbook's dimension questions.
@@ -25,7 +26,9 @@ import Testing
     }
 
     @Test func notDivisibleShowsTheArithmetic() {
-        #expect(throws: ShapeError.notDivisible(dividendName: "d_model", dividend: 768, divisorName: "heads", divisor: 10)) {
+        #expect(
+            throws: ShapeError.notDivisible(dividendName: "d_model", dividend: 768, divisorName: "heads", divisor: 10)
+        ) {
             try ShapeCalculator.solve(ShapeQuery(modelDim: 768, heads: 10))
         }
         let e = ShapeError.notDivisible(dividendName: "d_model", dividend: 768, divisorName: "heads", divisor: 10)
@@ -40,7 +43,9 @@ import Testing
         #expect(throws: ShapeError.self) { try ShapeCalculator.solve(ShapeQuery(heads: 1 << 40, headDim: 1 << 40)) }
         #expect(throws: ShapeError.self) { try ShapeCalculator.solve(ShapeQuery(modelDim: 1 << 40, heads: 1)) }
         // 512·n + 32·n² overflows for n near 3·10⁹: an error, not a formula.
-        #expect(throws: ShapeError.self) { try ShapeCalculator.solve(ShapeQuery(modelDim: 8, heads: 2, seqLen: 3_037_000_499)) }
+        #expect(throws: ShapeError.self) {
+            try ShapeCalculator.solve(ShapeQuery(modelDim: 8, heads: 2, seqLen: 3_037_000_499))
+        }
         #expect(throws: ShapeError.nonPositive(name: "heads", value: 0)) {
             try ShapeCalculator.solve(ShapeQuery(modelDim: 768, heads: 0))
         }
@@ -66,7 +71,9 @@ import Testing
         let r = try ShapeCalculator.solve(ShapeQuery(modelDim: 4096, heads: 32, kvHeads: 8))
         #expect(r.tensor("wk")?.columns == .size(1024))
         #expect(r.parameterCount("wk") == 4096 * 1024)
-        #expect(throws: ShapeError.notDivisible(dividendName: "heads", dividend: 32, divisorName: "kv_heads", divisor: 5)) {
+        #expect(
+            throws: ShapeError.notDivisible(dividendName: "heads", dividend: 32, divisorName: "kv_heads", divisor: 5)
+        ) {
             try ShapeCalculator.solve(ShapeQuery(modelDim: 4096, heads: 32, kvHeads: 5))
         }
     }

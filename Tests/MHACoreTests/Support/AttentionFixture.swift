@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import MHACore
 
 /// A reference case from `Fixtures/attention/*.json`: the configuration, the seed that
@@ -31,7 +32,9 @@ struct AttentionFixture {
     }
 
     static func named(_ name: String) throws -> AttentionFixture {
-        guard let fixture = try all().first(where: { $0.name == name }) else { throw FixtureError("no fixture \(name)") }
+        guard let fixture = try all().first(where: { $0.name == name }) else {
+            throw FixtureError("no fixture \(name)")
+        }
         return fixture
     }
 
@@ -50,8 +53,9 @@ struct AttentionFixture {
         layout = json["layout"] as? String ?? "xw"
         mask = try (json["mask"]).map(Self.matrix)
         scale = json["scale"] as? Double
-        inputs = Self.seededInputs(seed: UInt64(try Self.value(json, "seed") as Int), tokens: tokens, modelDim: modelDim,
-                                   heads: heads, kvHeads: kvHeads ?? heads, biases: biases)
+        inputs = Self.seededInputs(
+            seed: UInt64(try Self.value(json, "seed") as Int), tokens: tokens, modelDim: modelDim,
+            heads: heads, kvHeads: kvHeads ?? heads, biases: biases)
         expectedHeads = try Self.matrices(expected["heads"])
         expectedConcat = try Self.matrix(expected["concat"] as Any)
         expectedOutput = try Self.matrix(expected["output"] as Any)
@@ -59,8 +63,10 @@ struct AttentionFixture {
     }
 
     /// The inputs in the generator's order: x, wq, wk, wv, wo, then the biases.
-    static func seededInputs(seed: UInt64, tokens n: Int, modelDim d: Int, heads: Int, kvHeads: Int,
-                             biases: Bool) -> [String: Matrix<Double>] {
+    static func seededInputs(
+        seed: UInt64, tokens n: Int, modelDim d: Int, heads: Int, kvHeads: Int,
+        biases: Bool
+    ) -> [String: Matrix<Double>] {
         var g = SplitMix64(seed: seed)
         let kvDim = kvHeads * (d / heads)
         let w = 1 / Double(d).squareRoot()
@@ -84,24 +90,28 @@ struct AttentionFixture {
         let (wq, wk, wv, wo) = (m("wq")!, m("wk")!, m("wv")!, m("wo")!)
         switch layout {
         case "torch":
-            return AttentionParameters(wq: wq.transposed, wk: wk.transposed, wv: wv.transposed,
-                                       wo: wo.transposed, bq: m("bq"), bk: m("bk"), bv: m("bv"), bo: m("bo"),
-                                       layout: .torch)
+            return AttentionParameters(
+                wq: wq.transposed, wk: wk.transposed, wv: wv.transposed,
+                wo: wo.transposed, bq: m("bq"), bk: m("bk"), bv: m("bv"), bo: m("bo"),
+                layout: .torch)
         case "in_proj":
             let packed = try! Matrix<S>(rows: 0, columns: modelDim, elements: [])
             let stacked = [wq.transposed, wk.transposed, wv.transposed].reduce(packed) { acc, block in
                 try! Matrix(rows: acc.rows + block.rows, columns: modelDim, elements: acc.elements + block.elements)
             }
-            return AttentionParameters(inProjection: stacked, wo: wo, bq: m("bq"), bk: m("bk"), bv: m("bv"), bo: m("bo"))
+            return AttentionParameters(
+                inProjection: stacked, wo: wo, bq: m("bq"), bk: m("bk"), bv: m("bv"), bo: m("bo"))
         default:
-            return AttentionParameters(wq: wq, wk: wk, wv: wv, wo: wo, bq: m("bq"), bk: m("bk"), bv: m("bv"), bo: m("bo"))
+            return AttentionParameters(
+                wq: wq, wk: wk, wv: wv, wo: wo, bq: m("bq"), bk: m("bk"), bv: m("bv"), bo: m("bo"))
         }
     }
 
     /// The configuration of the case, optionally keeping intermediates or one token.
     func configuration(keep: Intermediates = [], token: Int? = nil) -> AttentionConfiguration {
-        AttentionConfiguration(heads: heads, kvHeads: kvHeads, causal: causal, scale: scale, token: token,
-                               intermediates: keep)
+        AttentionConfiguration(
+            heads: heads, kvHeads: kvHeads, causal: causal, scale: scale, token: token,
+            intermediates: keep)
     }
 
     private static func value<T>(_ json: [String: Any], _ key: String) throws -> T {
@@ -111,10 +121,13 @@ struct AttentionFixture {
 
     private static func matrix(_ any: Any) throws -> Matrix<Double> {
         guard let rows = any as? [[Any]] else { throw FixtureError("not a 2-D array") }
-        return try Matrix(rows.map { row in try row.map { value -> Double in
-            guard let number = value as? NSNumber else { throw FixtureError("not a number") }
-            return number.doubleValue
-        } })
+        return try Matrix(
+            rows.map { row in
+                try row.map { value -> Double in
+                    guard let number = value as? NSNumber else { throw FixtureError("not a number") }
+                    return number.doubleValue
+                }
+            })
     }
 
     private static func matrices(_ any: Any?) throws -> [Matrix<Double>] {

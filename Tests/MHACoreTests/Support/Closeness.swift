@@ -1,4 +1,5 @@
 import Testing
+
 @testable import MHACore
 
 /// Expects `actual` to match `expected` in shape and within `relativeTolerance`.
@@ -16,7 +17,9 @@ func expectClose<S: AttentionScalar>(
         return
     }
     let largest = expected.elements.reduce(S.zero) { max($0, $1.magnitude) }
-    let error = actual.maxRelativeError(to: expected, floor: normwise ? max(largest, .leastNormalMagnitude) : nil) ?? .infinity
-    #expect(error <= relativeTolerance, "\(what()): relative error \(error) > \(relativeTolerance)",
-            sourceLocation: sourceLocation)
+    let error =
+        actual.maxRelativeError(to: expected, floor: normwise ? max(largest, .leastNormalMagnitude) : nil) ?? .infinity
+    #expect(
+        error <= relativeTolerance, "\(what()): relative error \(error) > \(relativeTolerance)",
+        sourceLocation: sourceLocation)
 }

@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import MHACore
 
 /// A reference case from `Fixtures/models/*.json` (Fixtures/make_model_fixtures.py): PyTorch's
@@ -33,8 +34,9 @@ struct ModelFixture {
 
     init(contentsOf url: URL) throws {
         guard let json = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any],
-              let config = json["config"] as? [String: Any], let inputs = json["inputs"] as? [String: Any],
-              let expected = json["expected"] as? [String: Any] else {
+            let config = json["config"] as? [String: Any], let inputs = json["inputs"] as? [String: Any],
+            let expected = json["expected"] as? [String: Any]
+        else {
             throw FixtureError("\(url.lastPathComponent) is not a model fixture")
         }
         name = json["name"] as? String ?? url.lastPathComponent
@@ -50,15 +52,17 @@ struct ModelFixture {
 
     /// The engine configuration the fixture's config describes.
     func configuration(keep: Intermediates = []) -> AttentionConfiguration {
-        var c = AttentionConfiguration(heads: config["heads"] as? Int ?? 1, kvHeads: config["kv_heads"] as? Int,
-                                       causal: config["causal"] as? Bool ?? false, scale: config["scale"] as? Double,
-                                       intermediates: keep, headDim: config["head_dim"] as? Int,
-                                       positionOffset: config["position_offset"] as? Int ?? 0,
-                                       alibi: config["alibi"] as? Bool ?? false, window: config["window"] as? Int,
-                                       softcap: config["softcap"] as? Double)
+        var c = AttentionConfiguration(
+            heads: config["heads"] as? Int ?? 1, kvHeads: config["kv_heads"] as? Int,
+            causal: config["causal"] as? Bool ?? false, scale: config["scale"] as? Double,
+            intermediates: keep, headDim: config["head_dim"] as? Int,
+            positionOffset: config["position_offset"] as? Int ?? 0,
+            alibi: config["alibi"] as? Bool ?? false, window: config["window"] as? Int,
+            softcap: config["softcap"] as? Double)
         if let rope = config["rope"] as? [String: Any] {
-            c.rope = RotaryEmbedding(convention: RotaryEmbedding.Convention(rawValue: rope["convention"] as? String ?? "") ?? .half,
-                                     base: rope["base"] as? Double ?? 10000, dimensions: rope["dims"] as? Int)
+            c.rope = RotaryEmbedding(
+                convention: RotaryEmbedding.Convention(rawValue: rope["convention"] as? String ?? "") ?? .half,
+                base: rope["base"] as? Double ?? 10000, dimensions: rope["dims"] as? Int)
         }
         return c
     }
@@ -74,19 +78,22 @@ struct ModelFixture {
         let input = { (key: String) in self.input(key)?.converted(to: S.self) }
         guard let wo = input("wo") else { throw FixtureError("\(name) has no wo") }
         if let qkv = input("qkv") {
-            return AttentionParameters(packedQKV: qkv, wo: wo, packedBias: input("qkv_bias"), bo: input("bo"), layout: layout)
+            return AttentionParameters(
+                packedQKV: qkv, wo: wo, packedBias: input("qkv_bias"), bo: input("bo"), layout: layout)
         }
         guard let wq = input("wq"), let wk = input("wk"), let wv = input("wv") else {
             throw FixtureError("\(name) has neither qkv nor wq, wk, wv")
         }
-        return AttentionParameters(wq: wq, wk: wk, wv: wv, wo: wo, bq: input("bq"), bk: input("bk"), bv: input("bv"),
-                                   bo: input("bo"), layout: layout, packedBias: input("qkv_bias"))
+        return AttentionParameters(
+            wq: wq, wk: wk, wv: wv, wo: wo, bq: input("bq"), bk: input("bk"), bv: input("bv"),
+            bo: input("bo"), layout: layout, packedBias: input("qkv_bias"))
     }
 
     /// {"shape": [...], "f64": base64} as matrices: 1-D → one 1 × n row, 2-D → one, 3-D → a batch.
     static func array(_ any: Any) throws -> [Matrix<Double>] {
         guard let object = any as? [String: Any], let shape = object["shape"] as? [Int],
-              let text = object["f64"] as? String, let data = Data(base64Encoded: text) else {
+            let text = object["f64"] as? String, let data = Data(base64Encoded: text)
+        else {
             throw FixtureError("not an encoded array")
         }
         var values = [Double](repeating: 0, count: data.count / 8)

@@ -1,3 +1,5 @@
+@testable import MHACore
+
 /// Test helpers on MHACore's SplitMix64, whose stream the fixture script
 /// `Fixtures/make_attention_fixtures.py` reproduces exactly.
 extension SplitMix64 {
@@ -9,5 +11,3 @@ extension SplitMix64 {
         return Matrix(uncheckedRows: rows, columns: columns, elements: values)
     }
 }
-
-@testable import MHACore

@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import MHAFormats
 import MHACore
+import Testing
+
+@testable import MHAFormats
 
 /// Attention layers read from the tiny Hugging Face checkpoints of Fixtures/checkpoints
 /// (make_checkpoints.py) reproduce the layer's float64 output captured from transformers.
@@ -11,10 +12,13 @@ import MHACore
     static func folder(_ model: String) throws -> String { try T.fixture("checkpoints/" + model).path }
 
     /// Layer `layer` of `model`, with its config.json.
-    static func layer(_ model: String, _ layer: Int, architecture: CheckpointArchitecture? = nil) throws -> CheckpointLayer {
+    static func layer(_ model: String, _ layer: Int, architecture: CheckpointArchitecture? = nil) throws
+        -> CheckpointLayer
+    {
         let folder = try folder(model)
-        return try CheckpointLayer(archive: ArrayArchives.open(path: folder + "/model.safetensors"), layer: layer,
-                                   architecture: architecture, config: ModelConfig(path: folder + "/config.json"))
+        return try CheckpointLayer(
+            archive: ArrayArchives.open(path: folder + "/model.safetensors"), layer: layer,
+            architecture: architecture, config: ModelConfig(path: folder + "/config.json"))
     }
 
     /// The captured layerL_x and layerL_output of `model`.
@@ -26,12 +30,14 @@ import MHACore
     /// The engine's output for a layer without RoPE.
     static func output(_ layer: CheckpointLayer, _ x: Matrix<Double>) throws -> Matrix<Double> {
         let m = layer.matrices
-        let parameters = AttentionParameters(wq: try #require(m["wq"]), wk: try #require(m["wk"]), wv: try #require(m["wv"]),
-                                             wo: try #require(m["wo"]), bq: m["bq"], bk: m["bk"], bv: m["bv"], bo: m["bo"],
-                                             layout: layer.layout)
-        let configuration = AttentionConfiguration(heads: layer.heads, kvHeads: layer.kvHeads, causal: layer.causal,
-                                                   scale: layer.scale, headDim: layer.headDim, rope: layer.rope,
-                                                   window: layer.window)
+        let parameters = AttentionParameters(
+            wq: try #require(m["wq"]), wk: try #require(m["wk"]), wv: try #require(m["wv"]),
+            wo: try #require(m["wo"]), bq: m["bq"], bk: m["bk"], bv: m["bv"], bo: m["bo"],
+            layout: layer.layout)
+        let configuration = AttentionConfiguration(
+            heads: layer.heads, kvHeads: layer.kvHeads, causal: layer.causal,
+            scale: layer.scale, headDim: layer.headDim, rope: layer.rope,
+            window: layer.window)
         return try MultiHeadAttention.forward(input: x, parameters: parameters, configuration: configuration).output
     }
 
@@ -69,9 +75,11 @@ import MHACore
     @Test func refusesAttentionPartsItDoesNotRead() throws {
         let weight = #"{"dtype": "F32", "shape": [2, 2], "data_offsets": "#
         let names = ["q_proj", "k_proj", "v_proj", "o_proj", "q_norm"]
-        let header = "{" + names.enumerated().map { index, name in
-            "\"layers.0.self_attn.\(name).weight\": \(weight)[\(16 * index), \(16 * index + 16)]}"
-        }.joined(separator: ", ") + "}"
+        let header =
+            "{"
+            + names.enumerated().map { index, name in
+                "\"layers.0.self_attn.\(name).weight\": \(weight)[\(16 * index), \(16 * index + 16)]}"
+            }.joined(separator: ", ") + "}"
         var length = UInt64(header.utf8.count).littleEndian
         let bytes = withUnsafeBytes(of: &length) { Array($0) } + Array(header.utf8) + [UInt8](repeating: 0, count: 80)
         let archive = try ArrayArchives.open(bytes: bytes, name: "qwen3.safetensors", format: .safetensors)
@@ -88,15 +96,19 @@ import MHACore
         for (model, architecture, prefix) in cases {
             let names = try ArrayArchives.open(path: try Self.folder(model) + "/model.safetensors").arrays.map(\.name)
             let recognised = try #require(RecognisedCheckpoint.recognise(names))
-            #expect(recognised == RecognisedCheckpoint(architecture: architecture, prefix: prefix, layers: [0, 1]), "\(model)")
+            #expect(
+                recognised == RecognisedCheckpoint(architecture: architecture, prefix: prefix, layers: [0, 1]),
+                "\(model)")
             #expect(RecognisedCheckpoint.recognise(names.map { "bert." + $0 })?.prefix == "bert." + prefix)
         }
     }
 
     @Test func unknownNamesListTheAttentionLikeTensors() throws {
         let archive = try ArrayArchives.open(path: try Self.folder("llama") + "/model.safetensors")
-        T.expectError(line: nil, column: nil, "no gpt2 attention tensors (like h.0.attn.c_attn)",
-                      "attention-like tensors: ", "layers.0.self_attn.q_proj.weight") {
+        T.expectError(
+            line: nil, column: nil, "no gpt2 attention tensors (like h.0.attn.c_attn)",
+            "attention-like tensors: ", "layers.0.self_attn.q_proj.weight"
+        ) {
             try CheckpointLayer(archive: archive, layer: 0, architecture: .gpt2, config: nil)
         }
         T.expectError(line: nil, column: nil, "no attention layer 7", "layers 0…1") {
@@ -110,13 +122,18 @@ import MHACore
             try CheckpointLayer(archive: archive, layer: 0, config: config)
         }
         let bert = try ArrayArchives.open(path: try Self.folder("bert") + "/model.safetensors")
-        let relative = try ModelConfig(bytes: Array(#"{"model_type": "bert", "num_attention_heads": 4, "position_embedding_type": "relative_key"}"#.utf8),
-                                       name: "config.json")
+        let relative = try ModelConfig(
+            bytes: Array(
+                #"{"model_type": "bert", "num_attention_heads": 4, "position_embedding_type": "relative_key"}"#.utf8),
+            name: "config.json")
         T.expectError(line: nil, column: nil, "position_embedding_type \"relative_key\"") {
             try CheckpointLayer(archive: bert, layer: 0, config: relative)
         }
-        let scaled = try ModelConfig(bytes: Array(#"{"model_type": "llama", "num_attention_heads": 4, "rope_scaling": {"rope_type": "llama3", "factor": 8}}"#.utf8),
-                                     name: "config.json")
+        let scaled = try ModelConfig(
+            bytes: Array(
+                #"{"model_type": "llama", "num_attention_heads": 4, "rope_scaling": {"rope_type": "llama3", "factor": 8}}"#
+                    .utf8),
+            name: "config.json")
         T.expectError(line: nil, column: nil, "rope_type \"llama3\"", "not supported") {
             try CheckpointLayer(archive: archive, layer: 0, config: scaled)
         }

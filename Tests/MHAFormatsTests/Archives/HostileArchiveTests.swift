@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import MHAFormats
 import MHACore
+import Testing
+
+@testable import MHAFormats
 
 /// Hostile archives (Fixtures/archives/hostile, made by make_archives.py, and a few built
 /// here): each is one located data error naming the file, never a trap or an allocation
@@ -65,8 +66,9 @@ import MHACore
 
     @Test func refusesNonFiniteValuesAndListsUnreadableDtypes() throws {
         let nan = withUnsafeBytes(of: Double.nan.bitPattern.littleEndian) { Array($0) }
-        let archive = try Self.safetensors(#"{"a": {"dtype": "F64", "shape": [1], "data_offsets": [0, 8]}, "b": {"dtype": "F8_E4M3", "shape": [2], "data_offsets": [8, 10]}}"#,
-                                           data: nan + [0, 0])
+        let archive = try Self.safetensors(
+            #"{"a": {"dtype": "F64", "shape": [1], "data_offsets": [0, 8]}, "b": {"dtype": "F8_E4M3", "shape": [2], "data_offsets": [8, 10]}}"#,
+            data: nan + [0, 0])
         #expect(archive.arrays.map(\.dtype) == ["F64", "F8_E4M3"])
         T.expectError(line: nil, column: nil, "t.safetensors:a", "non-finite value") { try archive.matrix(named: "a") }
         T.expectError(line: nil, column: nil, "dtype F8_E4M3 is not read") { try archive.matrix(named: "b") }

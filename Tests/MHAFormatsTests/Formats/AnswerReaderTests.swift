@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import MHAFormats
 import MHACore
+import Testing
+
+@testable import MHAFormats
 
 /// Answers keep the precision each entry is written to.
 @Suite struct AnswerReaderTests {
@@ -12,7 +13,8 @@ import MHACore
     }
 
     @Test func precisionOfWrittenNumbers() {
-        #expect(AnswerReader.precision("0.67") == WrittenPrecision(decimals: 2, significantDigits: 2, isIntegral: false))
+        #expect(
+            AnswerReader.precision("0.67") == WrittenPrecision(decimals: 2, significantDigits: 2, isIntegral: false))
         #expect(AnswerReader.precision("-0.6698")?.decimals == 4)
         #expect(AnswerReader.precision("6.698e-01")?.decimals == 4)
         #expect(AnswerReader.precision("1.5E-3")?.decimals == 4)

@@ -1,6 +1,7 @@
-import Testing
-@testable import MHAFormats
 import MHACore
+import Testing
+
+@testable import MHAFormats
 
 /// The header rule: a first line is skipped only if every field is a label (not a number,
 /// at least one letter, not a spelling of a non-finite or missing value); anything else is
@@ -25,8 +26,10 @@ import MHACore
     }
 
     @Test func spaceSeparatedNumbersFailAtLineOneWithASeparatorHint() {
-        T.expectError(line: 1, column: 1, "q8.csv:1:1:", "expected a number, found \"1 2 3 4\"",
-                      "4 numbers separated by spaces", "separated by commas") {
+        T.expectError(
+            line: 1, column: 1, "q8.csv:1:1:", "expected a number, found \"1 2 3 4\"",
+            "4 numbers separated by spaces", "separated by commas"
+        ) {
             try T.read("1 2 3 4\n", name: "q8.csv")
         }
     }
@@ -38,8 +41,10 @@ import MHACore
     }
 
     @Test func aCommaSeparatedTSVFailsAtLineOne() {
-        T.expectError(line: 1, column: 1, "found \"1,0,1,0\"", "4 numbers separated by commas",
-                      "separated by tabs") {
+        T.expectError(
+            line: 1, column: 1, "found \"1,0,1,0\"", "4 numbers separated by commas",
+            "separated by tabs"
+        ) {
             try T.read("1,0,1,0\n0,1,0,1\n", .tsv)
         }
     }
@@ -63,7 +68,9 @@ import MHACore
     typealias T = FormatTestSupport
 
     @Test func aTabSeparatedFileReadAsCSVSaysTabs() {
-        T.expectError(line: 1, column: 1, "found \"1\\t2\"", "2 numbers separated by tabs; fields here are separated by commas") {
+        T.expectError(
+            line: 1, column: 1, "found \"1\\t2\"", "2 numbers separated by tabs; fields here are separated by commas"
+        ) {
             try T.read("1\t2\n3\t4\n")
         }
     }

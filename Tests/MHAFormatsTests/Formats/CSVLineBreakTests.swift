@@ -1,6 +1,7 @@
-import Testing
-@testable import MHAFormats
 import MHACore
+import Testing
+
+@testable import MHAFormats
 
 /// A lone CR (classic Mac) ends a line like LF; CRLF stays one line break.
 @Suite struct CSVLineBreakTests {

@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import MHAFormats
 import MHACore
+import Testing
+
+@testable import MHAFormats
 
 @Suite struct CSVReaderTests {
     typealias T = FormatTestSupport
@@ -113,8 +114,9 @@ import MHACore
                 #expect(error.category == .data, "\(name): \(error)")
             }
         }
-        #expect(try MatrixReader.read(path: folder.appendingPathComponent("simple_crlf.csv").path)
-            == (try Matrix([[1, 2, 3]])))
+        #expect(
+            try MatrixReader.read(path: folder.appendingPathComponent("simple_crlf.csv").path)
+                == (try Matrix([[1, 2, 3]])))
         T.expectError(line: 3, column: 5, "found \"ʤ\"") {
             try MatrixReader.read(path: folder.appendingPathComponent("utf8.csv").path)
         }

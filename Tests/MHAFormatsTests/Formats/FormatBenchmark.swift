@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import MHAFormats
 import MHACore
+import Testing
+
+@testable import MHAFormats
 
 /// Read throughput of the three readers, run by benchmarks/formats/bench.py:
 /// `MHA_FORMAT_BENCH=1 MHA_FORMAT_BENCH_DIR=/tmp/… swift test -c release -Xswiftc -enable-testing
@@ -24,7 +25,8 @@ import MHACore
     @Test(.enabled(if: enabled)) func readThroughput() throws {
         let folder = Self.environment["MHA_FORMAT_BENCH_DIR"] ?? "/tmp/mha-formats-bench"
         let runs = Int(Self.environment["MHA_FORMAT_BENCH_RUNS"] ?? "") ?? 5
-        let names = Self.environment["MHA_FORMAT_BENCH_FILES"]?.split(separator: ",").map(String.init)
+        let names =
+            Self.environment["MHA_FORMAT_BENCH_FILES"]?.split(separator: ",").map(String.init)
             ?? ["m.csv", "m.json", "m.npy"]
         for name in names {
             let path = folder + "/" + name
@@ -41,7 +43,8 @@ import MHACore
             _ = try JSONSerialization.jsonObject(with: data) as? [[Double]]
         }
         print("BENCH JSONSerialization m.json (to [[Double]]) \(seconds) s \(Double(data.count) / seconds / 1e6) MB/s")
-        let specials = try JSONSerialization.jsonObject(with: Data("[-0.0, 5e-324, 1e308, 0.1]".utf8)) as? [Double] ?? []
+        let specials =
+            try JSONSerialization.jsonObject(with: Data("[-0.0, 5e-324, 1e308, 0.1]".utf8)) as? [Double] ?? []
         print("BENCH JSONSerialization specials \(specials.map { String($0.bitPattern, radix: 16) })")
         do {
             _ = try JSONSerialization.jsonObject(with: Data("[[1, 2],\n [3, 4,]]".utf8))
@@ -57,10 +60,12 @@ extension FormatBenchmark {
         var generator = SplitMix64(seed: 1)
         let m = Matrix<Double>(rows: 512, columns: 1024) { _, _ in Double(generator.next() >> 11) / 0x1p53 - 0.5 }
         var size = 0
-        for (label, write) in [("csv round-trip", { CSVWriter.matrix(m, decimals: nil).utf8.count }),
-                               ("csv %.6f", { CSVWriter.matrix(m, decimals: 6).utf8.count }),
-                               ("json", { JSONWriter.matrix(m).utf8.count }),
-                               ("npy", { NPYWriter.data(m).count })] as [(String, () -> Int)] {
+        for (label, write) in [
+            ("csv round-trip", { CSVWriter.matrix(m, decimals: nil).utf8.count }),
+            ("csv %.6f", { CSVWriter.matrix(m, decimals: 6).utf8.count }),
+            ("json", { JSONWriter.matrix(m).utf8.count }),
+            ("npy", { NPYWriter.data(m).count }),
+        ] as [(String, () -> Int)] {
             let seconds = Self.median(runs: 3) { size = write() }
             print("BENCH write \(label) 512×1024 \(seconds) s \(Double(size) / seconds / 1e6) MB/s")
         }
@@ -83,7 +88,11 @@ extension FormatBenchmark {
         let text = String(decoding: bytes.dropLast(), as: UTF8.self)
         let utf8 = text.utf8
         let substrings = spans.map { span in
-            Substring(utf8[utf8.index(utf8.startIndex, offsetBy: span.lowerBound)..<utf8.index(utf8.startIndex, offsetBy: span.upperBound)])
+            Substring(
+                utf8[
+                    utf8.index(
+                        utf8.startIndex, offsetBy: span.lowerBound)..<utf8.index(
+                            utf8.startIndex, offsetBy: span.upperBound)])
         }
         var sum = 0.0
         let standard = Self.median(runs: 3) {
@@ -93,11 +102,15 @@ extension FormatBenchmark {
             Self.median(runs: 3) {
                 guard let base = buffer.baseAddress else { return }
                 for span in spans {
-                    sum += NumberParsing.scan(base, from: span.lowerBound, limit: span.upperBound, grammar: .csv)?.value ?? 0
+                    sum +=
+                        NumberParsing.scan(base, from: span.lowerBound, limit: span.upperBound, grammar: .csv)?.value
+                        ?? 0
                 }
             }
         }
         let count = Double(spans.count)
-        print("BENCH numbers \(spans.count): Double(Substring) \(standard / count * 1e9) ns each, NumberParsing \(ours / count * 1e9) ns each (checksum \(sum))")
+        print(
+            "BENCH numbers \(spans.count): Double(Substring) \(standard / count * 1e9) ns each, NumberParsing \(ours / count * 1e9) ns each (checksum \(sum))"
+        )
     }
 }

@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import MHAFormats
 import MHACore
+import Testing
+
+@testable import MHAFormats
 
 /// Helpers shared by the format tests.
 enum FormatTestSupport {
@@ -30,8 +31,10 @@ enum FormatTestSupport {
     }
 
     /// The FormatError `body` throws; records an issue if it throws nothing or another type.
-    static func formatError(sourceLocation: SourceLocation = #_sourceLocation,
-                            _ body: () throws -> Any) -> FormatError? {
+    static func formatError(
+        sourceLocation: SourceLocation = #_sourceLocation,
+        _ body: () throws -> Any
+    ) -> FormatError? {
         do {
             let value = try body()
             Issue.record("expected a FormatError, got \(value)", sourceLocation: sourceLocation)
@@ -45,9 +48,11 @@ enum FormatTestSupport {
 
     /// Checks that `body` throws a FormatError at `line`:`column` whose message contains
     /// every one of `words`, of `kind` (default `.data`).
-    static func expectError(line: Int?, column: Int?, kind: FormatError.Kind = .data, path: String? = nil,
-                            _ words: String..., sourceLocation: SourceLocation = #_sourceLocation,
-                            _ body: () throws -> Any) {
+    static func expectError(
+        line: Int?, column: Int?, kind: FormatError.Kind = .data, path: String? = nil,
+        _ words: String..., sourceLocation: SourceLocation = #_sourceLocation,
+        _ body: () throws -> Any
+    ) {
         guard let error = formatError(sourceLocation: sourceLocation, body) else { return }
         #expect(error.kind == kind, "\(error)", sourceLocation: sourceLocation)
         #expect(error.line == line, "\(error)", sourceLocation: sourceLocation)

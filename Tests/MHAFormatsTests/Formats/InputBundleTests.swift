@@ -1,6 +1,7 @@
-import Testing
-@testable import MHAFormats
 import MHACore
+import Testing
+
+@testable import MHAFormats
 
 @Suite struct InputBundleTests {
     typealias T = FormatTestSupport
@@ -11,9 +12,9 @@ import MHACore
 
     @Test func readsEveryKey() throws {
         let text = """
-        {"x": [[1, 2], [3, 4]], "wq": [[1, 0], [0, 1]], "bq": [0.5, -0.5], "in_proj": [[1, 2]],
-         "heads": 2, "kv_heads": 1, "causal": true, "scale": 0.25, "token": 0, "layout": "torch"}
-        """
+            {"x": [[1, 2], [3, 4]], "wq": [[1, 0], [0, 1]], "bq": [0.5, -0.5], "in_proj": [[1, 2]],
+             "heads": 2, "kv_heads": 1, "causal": true, "scale": 0.25, "token": 0, "layout": "torch"}
+            """
         let bundle = try Self.parse(text)
         #expect(bundle.matrices["x"] == (try Matrix([[1, 2], [3, 4]])))
         #expect(bundle.matrices["bq"] == (try Matrix([[0.5, -0.5]])))
@@ -24,16 +25,20 @@ import MHACore
     }
 
     @Test func unknownKeysAreNamedWithTheValidOnes() {
-        T.expectError(line: 1, column: 14, path: "$", "unknown key \"wqq\"",
-                      "valid keys: x, wq, wk, wv, wo, bq, bk, bv, bo, mask, in_proj, memory, qkv, qkv_bias, in_proj_bias, heads, kv_heads, causal, scale, token, layout, head_dim, rope, rope_base, rope_dims, position_offset, alibi, window, softcap, mask_kind") {
+        T.expectError(
+            line: 1, column: 14, path: "$", "unknown key \"wqq\"",
+            "valid keys: x, wq, wk, wv, wo, bq, bk, bv, bo, mask, in_proj, memory, qkv, qkv_bias, in_proj_bias, heads, kv_heads, causal, scale, token, layout, head_dim, rope, rope_base, rope_dims, position_offset, alibi, window, softcap, mask_kind"
+        ) {
             try Self.parse("{\"heads\": 1, \"wqq\": [[1]]}")
         }
     }
 
     @Test func matrixErrorsCarryTheJSONPath() {
         let text = "{\n  \"wq\": [[1, 2],\n         [3, 4],\n         [5, \"six\"]]\n}"
-        T.expectError(line: 4, column: 14, path: "$.wq[2][1]",
-                      "b.json:4:14: $.wq[2][1]: expected a number, found a string") { try Self.parse(text) }
+        T.expectError(
+            line: 4, column: 14, path: "$.wq[2][1]",
+            "b.json:4:14: $.wq[2][1]: expected a number, found a string"
+        ) { try Self.parse(text) }
     }
 
     @Test func scalarsAreTypeChecked() {
@@ -48,8 +53,14 @@ import MHACore
             ("{\"x\": {\"a\": 1}}", "$.x: expected a matrix, found an object"),
         ]
         for (text, words) in cases {
-            T.expectError(line: 1, column: text.contains("\"x\"") ? 7 : text.firstIndex(of: ":").map {
-                text.distance(from: text.startIndex, to: $0) + 3 } ?? 0, words) { try Self.parse(text) }
+            T.expectError(
+                line: 1,
+                column: text.contains("\"x\"")
+                    ? 7
+                    : text.firstIndex(of: ":").map {
+                        text.distance(from: text.startIndex, to: $0) + 3
+                    } ?? 0, words
+            ) { try Self.parse(text) }
         }
     }
 
@@ -71,8 +82,9 @@ import MHACore
 
 @Suite struct FormatErrorTests {
     @Test func descriptionParts() {
-        let located = FormatError(kind: .data, file: "b.json", line: 4, column: 12, path: "$.wq[2][1]",
-                                  message: "expected a number, found a string")
+        let located = FormatError(
+            kind: .data, file: "b.json", line: 4, column: 12, path: "$.wq[2][1]",
+            message: "expected a number, found a string")
         #expect(located.description == "b.json:4:12: $.wq[2][1]: expected a number, found a string")
         let root = FormatError(kind: .data, file: "b.json", line: 1, column: 1, path: "$", message: "m")
         #expect(root.description == "b.json:1:1: m")

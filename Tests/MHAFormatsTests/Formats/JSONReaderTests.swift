@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import MHAFormats
 import MHACore
+import Testing
+
+@testable import MHAFormats
 
 @Suite struct JSONReaderTests {
     typealias T = FormatTestSupport
@@ -35,7 +36,9 @@ import MHACore
     }
 
     @Test func notAMatrixIsADataErrorWithPathAndLocation() {
-        T.expectError(line: 2, column: 6, kind: .data, path: "$[1][1]", "t:2:6: $[1][1]: expected a number, found a string") {
+        T.expectError(
+            line: 2, column: 6, kind: .data, path: "$[1][1]", "t:2:6: $[1][1]: expected a number, found a string"
+        ) {
             try T.read("[[1, 2],\n [3, \"x\"]]", .json)
         }
         T.expectError(line: 1, column: 10, kind: .data, path: "$[1]", "row 1 has 1 values; the rows above have 2") {

@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import MHAFormats
 import MHACore
+import Testing
+
+@testable import MHAFormats
 
 @Suite struct MatrixReaderTests {
     /// A fresh temporary folder for one test.

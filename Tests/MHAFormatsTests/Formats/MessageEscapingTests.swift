@@ -1,6 +1,7 @@
-import Testing
-@testable import MHAFormats
 import MHACore
+import Testing
+
+@testable import MHAFormats
 
 /// Text quoted from a file into a message never carries a control character to the
 /// terminal: C0, DEL, C1 and invisible format characters are escaped as `\u{1B}`, line

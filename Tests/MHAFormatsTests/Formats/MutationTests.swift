@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import MHAFormats
 import MHACore
+import Testing
+
+@testable import MHAFormats
 
 /// Seeded random mutations of valid inputs: every reader must return a matrix or throw a
 /// one-line FormatError, never trap (a trap would end the test process).

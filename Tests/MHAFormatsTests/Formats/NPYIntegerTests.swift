@@ -1,6 +1,7 @@
-import Testing
-@testable import MHAFormats
 import MHACore
+import Testing
+
+@testable import MHAFormats
 
 /// Integer and bool NPY files: every integer width, signed and unsigned, either byte
 /// order, converted exactly; a 64-bit value is refused only if float64 cannot hold it
@@ -38,10 +39,14 @@ import MHACore
     }
 
     @Test func refusesIntegersFloat64CannotHold() {
-        T.expectError(line: nil, column: nil, "i8_max.npy: ", "integer 9223372036854775807 at [1, 1]",
-                      "not exactly representable as float64") { try Self.read("i8_max.npy") }
-        T.expectError(line: nil, column: nil, "u8_inexact.npy: ", "integer 18446744073709551615 at [0, 0]",
-                      "not exactly representable as float64") { try Self.read("u8_inexact.npy") }
+        T.expectError(
+            line: nil, column: nil, "i8_max.npy: ", "integer 9223372036854775807 at [1, 1]",
+            "not exactly representable as float64"
+        ) { try Self.read("i8_max.npy") }
+        T.expectError(
+            line: nil, column: nil, "u8_inexact.npy: ", "integer 18446744073709551615 at [0, 0]",
+            "not exactly representable as float64"
+        ) { try Self.read("u8_inexact.npy") }
     }
 
     @Test func inMemoryBytesTakeTheGeneralPath() throws {

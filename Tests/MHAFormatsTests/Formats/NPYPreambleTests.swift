@@ -1,6 +1,7 @@
-import Testing
-@testable import MHAFormats
 import MHACore
+import Testing
+
+@testable import MHAFormats
 
 /// A file cut inside the 10-byte NPY preamble says so, rather than that the magic is missing.
 @Suite struct NPYPreambleTests {
@@ -11,13 +12,17 @@ import MHACore
             _ = try MatrixReader.read(bytes: Array(bytes), name: "cut.npy", format: .npy)
             Issue.record("a \(length)-byte NPY was read")
         } catch {
-            #expect(error.description == "cut.npy: truncated: the file ends after \(length) bytes, inside the NPY preamble (10 bytes)")
+            #expect(
+                error.description
+                    == "cut.npy: truncated: the file ends after \(length) bytes, inside the NPY preamble (10 bytes)")
             #expect(error.category == .data)
         }
     }
 
     @Test func otherBytesAreNotNPY() {
-        #expect(throws: FormatError.self) { try MatrixReader.read(bytes: Array("NUMPY".utf8), name: "x.npy", format: .npy) }
+        #expect(throws: FormatError.self) {
+            try MatrixReader.read(bytes: Array("NUMPY".utf8), name: "x.npy", format: .npy)
+        }
         do {
             _ = try MatrixReader.read(bytes: Array("hello world".utf8), name: "x.npy", format: .npy)
         } catch {

@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import MHAFormats
 import MHACore
+import Testing
+
+@testable import MHAFormats
 
 @Suite struct NPYReaderTests {
     typealias T = FormatTestSupport
@@ -15,8 +16,10 @@ import MHACore
         try MatrixReader.read(path: try T.fixture("npy/" + name).path)
     }
 
-    @Test(arguments: ["f8_le.npy", "f8_be.npy", "f4_le.npy", "f4_be.npy", "f8_fortran.npy",
-                      "f4_be_fortran.npy", "f8_v2.npy", "f8_v3.npy"])
+    @Test(arguments: [
+        "f8_le.npy", "f8_be.npy", "f4_le.npy", "f4_be.npy", "f8_fortran.npy",
+        "f4_be_fortran.npy", "f8_v2.npy", "f8_v3.npy",
+    ])
     func readsEveryVersionOrderAndFloatType(_ name: String) throws {
         #expect(try Self.read(name) == Self.pattern)
     }
@@ -53,9 +56,12 @@ import MHACore
             ("nan.npy", "non-finite value nan at [0, 1]"),
         ]
         for (name, words) in cases {
-            T.expectError(line: nil, column: nil, kind: name.hasSuffix("_d.npy") || name == "c16.npy"
-                            || name == "structured.npy" ? .syntax : .data,
-                          "\(name): ", words) { try Self.read(name) }
+            T.expectError(
+                line: nil, column: nil,
+                kind: name.hasSuffix("_d.npy") || name == "c16.npy"
+                    || name == "structured.npy" ? .syntax : .data,
+                "\(name): ", words
+            ) { try Self.read(name) }
         }
     }
 
@@ -68,8 +74,10 @@ import MHACore
 
     @Test func hostileHeadersAreErrorsNotTraps() {
         let cases: [(String, String)] = [
-            ("{'descr': '<f8', 'fortran_order': False, 'shape': (4611686018427387904, 4611686018427387904), }",
-             "too large to address"),
+            (
+                "{'descr': '<f8', 'fortran_order': False, 'shape': (4611686018427387904, 4611686018427387904), }",
+                "too large to address"
+            ),
             ("{'descr': '<f8', 'fortran_order': False, 'shape': (99999999999999999999, 2), }", "integer too large"),
             ("{'descr': '<f8', 'fortran_order': False, 'shape': (-2, 3), }", "non-negative integers"),
             ("{'descr': '<f8', 'fortran_order': False, 'shape': (100000, 100000), }", "truncated data"),
@@ -85,8 +93,11 @@ import MHACore
         ]
         for (dictionary, words) in cases {
             let bytes = Self.handMade(dictionary)
-            T.expectError(line: nil, column: nil, kind: words == "too large to address" || words == "truncated data"
-                            || words == "empty array" ? .data : .syntax, "h.npy: ", words) {
+            T.expectError(
+                line: nil, column: nil,
+                kind: words == "too large to address" || words == "truncated data"
+                    || words == "empty array" ? .data : .syntax, "h.npy: ", words
+            ) {
                 try MatrixReader.read(bytes: bytes, name: "h.npy", format: .npy)
             }
         }

@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import MHAFormats
 import MHACore
+import Testing
+
+@testable import MHAFormats
 
 /// The `.npz` writer: zip structure read back by a minimal reader here, by numpy when it is
 /// installed, and the plain-zip limits.
@@ -21,7 +22,9 @@ import MHACore
         #expect(read.names == ["output.npy", "head_1.npy", "positions.npy"])
         #expect(read.members["output.npy"] == NPYWriter.data(a))
         #expect(try MatrixReader.read(bytes: read.members["output.npy"] ?? [], name: "o", format: .npy) == a)
-        #expect(try MatrixReader.read(bytes: read.members["head_1.npy"] ?? [], name: "h", format: .npy) == b.converted(to: Double.self))
+        #expect(
+            try MatrixReader.read(bytes: read.members["head_1.npy"] ?? [], name: "h", format: .npy)
+                == b.converted(to: Double.self))
         let positions = try MatrixReader.read(bytes: read.members["positions.npy"] ?? [], name: "p", format: .npy)
         #expect(positions.elements == [0, 7, -3])
         #expect(try NPZWriter.archive(members) == zip, "the same arrays give the same bytes")
@@ -37,33 +40,38 @@ import MHACore
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let path = folder.appendingPathComponent("parts.npz").path
-        let zip = try NPZWriter.archive([.matrix("output", a), .matrix("head_1", b), .integers("positions", [4, 5]),
-                                         .string("rope", "half")])
+        let zip = try NPZWriter.archive([
+            .matrix("output", a), .matrix("head_1", b), .integers("positions", [4, 5]),
+            .string("rope", "half"),
+        ])
         try Data(zip).write(to: URL(fileURLWithPath: path))
         let script = """
-        import sys, zipfile, numpy as np
-        z = np.load(sys.argv[1])
-        assert zipfile.ZipFile(sys.argv[1]).testzip() is None
-        print(sorted(z.files))
-        print(z['output'].dtype, z['output'].shape, repr(z['output'][1, 1]), repr(z['output'][0, 1]))
-        print(z['head_1'].dtype, z['head_1'].tolist())
-        print(z['positions'].dtype, z['positions'].tolist(), str(z['rope']))
-        """
+            import sys, zipfile, numpy as np
+            z = np.load(sys.argv[1])
+            assert zipfile.ZipFile(sys.argv[1]).testzip() is None
+            print(sorted(z.files))
+            print(z['output'].dtype, z['output'].shape, repr(z['output'][1, 1]), repr(z['output'][0, 1]))
+            print(z['head_1'].dtype, z['head_1'].tolist())
+            print(z['positions'].dtype, z['positions'].tolist(), str(z['rope']))
+            """
         guard let output = Self.python(script, path) else {
             print("skipped: python3 with numpy is not available")
             return
         }
-        #expect(output == """
-        ['head_1', 'output', 'positions', 'rope']
-        float64 (2, 3) np.float64(1.7976931348623157e+308) np.float64(0.1)
-        float32 [[0.10000000149011612], [2.0]]
-        int64 [4, 5] half
+        #expect(
+            output == """
+                ['head_1', 'output', 'positions', 'rope']
+                float64 (2, 3) np.float64(1.7976931348623157e+308) np.float64(0.1)
+                float32 [[0.10000000149011612], [2.0]]
+                int64 [4, 5] half
 
-        """)
+                """)
     }
 
     @Test func refusesWhatPlainZipCannotHold() {
-        #expect(throws: NPZWriterError.duplicateName("x")) { try NPZWriter.archive([.integers("x", []), .integers("x", [1])]) }
+        #expect(throws: NPZWriterError.duplicateName("x")) {
+            try NPZWriter.archive([.integers("x", []), .integers("x", [1])])
+        }
         #expect(throws: NPZWriterError.invalidName("a/b")) { try NPZWriter.archive([.integers("a/b", [])]) }
         #expect(throws: NPZWriterError.invalidName("")) { try NPZWriter.archive([.integers("", [])]) }
         #expect(throws: NPZWriterError.self) { try NPZWriter.check([("big", Int(UInt32.max) - 100)]) }
@@ -71,7 +79,10 @@ import MHACore
         #expect((try? NPZWriter.check([("a", 1 << 31), ("b", (1 << 31) - 1000)])) != nil)
         #expect(throws: NPZWriterError.self) { try NPZWriter.check([("a", 1 << 31), ("b", 1 << 31)]) }
         let message = NPZWriterError.tooLarge(name: "weights_3", bytes: 5 << 30).description
-        #expect(message == "the .npz archive would be 5.0 GiB at member 'weights_3': .npz files are written without zip64, so at most 4 GiB; write the parts as separate .npy files")
+        #expect(
+            message
+                == "the .npz archive would be 5.0 GiB at member 'weights_3': .npz files are written without zip64, so at most 4 GiB; write the parts as separate .npy files"
+        )
         #expect(NPZWriterError.tooLarge(name: "x", bytes: 1).category == .output)
     }
 
@@ -114,7 +125,10 @@ struct StoredZip {
             guard o >= 0, o + 2 <= zip.count else { throw Malformed(description: "u16 past end at \(o)") }
             return Int(zip[o]) | Int(zip[o + 1]) << 8
         }
-        func u32(_ o: Int) throws -> Int { let low = try u16(o), high = try u16(o + 2); return low | high << 16 }
+        func u32(_ o: Int) throws -> Int {
+            let low = try u16(o), high = try u16(o + 2)
+            return low | high << 16
+        }
         let end = zip.count - 22
         guard try u32(end) == 0x0605_4B50 else { throw Malformed(description: "no end record") }
         let count = try u16(end + 10)
@@ -128,7 +142,8 @@ struct StoredZip {
             let name = String(decoding: zip[(entry + 46)..<(entry + 46 + nameLength)], as: UTF8.self)
             let local = try u32(entry + 42)
             guard try u32(local) == 0x0403_4B50, try u32(local + 14) == crc, try u32(local + 22) == size,
-                  try u16(local + 26) == nameLength else { throw Malformed(description: "local header of \(name)") }
+                try u16(local + 26) == nameLength
+            else { throw Malformed(description: "local header of \(name)") }
             let extra = try u16(local + 28)
             let start = local + 30 + nameLength + extra
             let bytes = Array(zip[start..<(start + size)])

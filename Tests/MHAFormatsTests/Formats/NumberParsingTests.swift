@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import MHAFormats
 import MHACore
+import Testing
+
+@testable import MHAFormats
 
 @Suite struct NumberParsingTests {
     /// Parses `text` with `grammar`, requiring the whole text to be one number.
@@ -10,8 +11,9 @@ import MHACore
         bytes.append(0)
         return bytes.withUnsafeBufferPointer { buffer -> Double? in
             guard let base = buffer.baseAddress,
-                  let scanned = NumberParsing.scan(base, from: 0, limit: buffer.count - 1, grammar: grammar),
-                  scanned.end == buffer.count - 1 else { return nil }
+                let scanned = NumberParsing.scan(base, from: 0, limit: buffer.count - 1, grammar: grammar),
+                scanned.end == buffer.count - 1
+            else { return nil }
             return scanned.value
         }
     }

@@ -1,17 +1,20 @@
 import Foundation
-import Testing
-@testable import MHAFormats
 import MHACore
+import Testing
+
+@testable import MHAFormats
 
 @Suite struct RoundTripTests {
     typealias T = FormatTestSupport
 
     /// Special values plus random finite bit patterns (every exponent, subnormals included).
     static func hardMatrix() throws -> Matrix<Double> {
-        var specials: [Double] = [-0.0, 0.0, .leastNonzeroMagnitude, -.leastNonzeroMagnitude,
-                                  .leastNormalMagnitude, .leastNormalMagnitude.nextDown, 1e308, -1e308,
-                                  .greatestFiniteMagnitude, 0.1, 1.0 / 3.0, .pi, 1e16, 123456789012345680,
-                                  9007199254740994, 1e-7, .leastNormalMagnitude / 3]
+        var specials: [Double] = [
+            -0.0, 0.0, .leastNonzeroMagnitude, -.leastNonzeroMagnitude,
+            .leastNormalMagnitude, .leastNormalMagnitude.nextDown, 1e308, -1e308,
+            .greatestFiniteMagnitude, 0.1, 1.0 / 3.0, .pi, 1e16, 123456789012345680,
+            9007199254740994, 1e-7, .leastNormalMagnitude / 3,
+        ]
         var generator = SplitMix64(seed: 42)
         while specials.count < 17 * 20 {
             let value = Double(bitPattern: generator.next())
@@ -52,8 +55,9 @@ import MHACore
         let headerLength = Int(bytes[8]) | Int(bytes[9]) << 8
         #expect((10 + headerLength) % 64 == 0)
         #expect(bytes[10 + headerLength - 1] == UInt8(ascii: "\n"))
-        #expect(String(decoding: bytes[10..<(10 + headerLength)], as: UTF8.self)
-            .hasPrefix("{'descr': '<f8', 'fortran_order': False, 'shape': (1, 3), }"))
+        #expect(
+            String(decoding: bytes[10..<(10 + headerLength)], as: UTF8.self)
+                .hasPrefix("{'descr': '<f8', 'fortran_order': False, 'shape': (1, 3), }"))
         #expect(bytes.count == 10 + headerLength + 24)
     }
 }

@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import MHAFormats
 import MHACore
+import Testing
+
+@testable import MHAFormats
 
 /// The line-at-a-time reader `decode` uses, and the decode cache file.
 @Suite struct RowStreamTests {
@@ -28,10 +29,12 @@ import MHACore
     }
 
     @Test func errorsNameTheLine() throws {
-        #expect(throws: FormatError(kind: .data, file: "h.csv", line: 3, message: "line 3 has 2 values; d_model is 3")) {
+        #expect(throws: FormatError(kind: .data, file: "h.csv", line: 3, message: "line 3 has 2 values; d_model is 3"))
+        {
             try stream("1,2,3\n\n4,5\n").next(maxRows: 10)
         }
-        #expect(throws: FormatError(kind: .data, file: "h.csv", line: 2, message: "line 2 has 3 values; d_model is 4")) {
+        #expect(throws: FormatError(kind: .data, file: "h.csv", line: 2, message: "line 2 has 3 values; d_model is 4"))
+        {
             try stream("# x\n1,2,3\n", width: 4).next(maxRows: 10)
         }
         do {
@@ -49,8 +52,9 @@ import MHACore
     }
 
     @Test func cacheFileRoundTripsAndRefusesDamage() throws {
-        let cache = try KVCache(keys: try Matrix<Double>([[1, 2], [3, 4]]), values: try Matrix([[5, 6], [7, 8]]),
-                                kvHeads: 1, headDim: 2, nextPosition: 9)
+        let cache = try KVCache(
+            keys: try Matrix<Double>([[1, 2], [3, 4]]), values: try Matrix([[5, 6], [7, 8]]),
+            kvHeads: 1, headDim: 2, nextPosition: 9)
         let bytes = try DecodeCacheFile.archive(cache, settings: [("heads", [2]), ("rope", [1, 10000.5, 2])])
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cache-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)

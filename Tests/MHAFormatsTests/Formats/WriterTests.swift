@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import MHAFormats
 import MHACore
+import Testing
+
+@testable import MHAFormats
 
 @Suite struct WriterTests {
     @Test func jsonMatrixIsCompactWithShortestNumbers() throws {
@@ -16,22 +17,26 @@ import MHACore
             ("x", .number(.nan)), ("list", .array([.int(1), .number(2.5)])),
             ("m", .matrix(try Matrix([[1, 2]]))),
         ])
-        #expect(value.serialized() ==
-            #"{"z":3,"a":"q\"\\\n\t\u0001é","n":null,"b":false,"x":null,"list":[1,2.5],"m":[[1.0,2.0]]}"#)
+        #expect(
+            value.serialized()
+                == #"{"z":3,"a":"q\"\\\n\t\u0001é","n":null,"b":false,"x":null,"list":[1,2.5],"m":[[1.0,2.0]]}"#)
     }
 
     @Test func prettyJSONPutsMembersAndRowsOnLines() throws {
-        let value = JSONValue.object([("shape", .array([.int(2), .int(1)])),
-                                      ("m", .floatMatrix(try Matrix<Float>([[1], [2]])))])
-        #expect(value.serialized(pretty: true) == """
-        {
-          "shape": [2,1],
-          "m": [
-            [1.0],
-            [2.0]
-          ]
-        }
-        """)
+        let value = JSONValue.object([
+            ("shape", .array([.int(2), .int(1)])),
+            ("m", .floatMatrix(try Matrix<Float>([[1], [2]]))),
+        ])
+        #expect(
+            value.serialized(pretty: true) == """
+                {
+                  "shape": [2,1],
+                  "m": [
+                    [1.0],
+                    [2.0]
+                  ]
+                }
+                """)
     }
 
     @Test func prettyJSONIsStillValidJSON() throws {
@@ -45,7 +50,9 @@ import MHACore
         #expect(CSVWriter.matrix(m, decimals: 3) == "1.000,-0.500,0.667\n0.000,123.456,0.000\n")
         #expect(CSVWriter.matrix(m, decimals: nil) == "1.0,-0.5,0.6666666666666666\n1e-07,123.456,-0.0\n")
         #expect(CSVWriter.matrix(m, decimals: 0) == "1,0,1\n0,123,0\n")  // zeros print without a sign
-        #expect(CSVWriter.matrix(try Matrix<Double>([[-0.00004, -0.00006, -0.0]]), decimals: 4) == "0.0000,-0.0001,0.0000\n")
+        #expect(
+            CSVWriter.matrix(try Matrix<Double>([[-0.00004, -0.00006, -0.0]]), decimals: 4) == "0.0000,-0.0001,0.0000\n"
+        )
     }
 }
 

@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import MHAFormats
 import MHACore
+import Testing
+
+@testable import MHAFormats
 
 /// Replays the regression corpus (`Fixtures/fuzz-regressions/<target>/`) through the normal
 /// file readers: every input must give a value or a one-line `FormatError` of category `.data`,
@@ -29,8 +30,10 @@ struct FuzzRegressionTests {
 
     /// Every corpus file of every target, sorted.
     static let corpus: [CorpusFile] = {
-        guard let root = Bundle.module.resourceURL?
-            .appendingPathComponent("Fixtures/fuzz-regressions") else { return [] }
+        guard
+            let root = Bundle.module.resourceURL?
+                .appendingPathComponent("Fixtures/fuzz-regressions")
+        else { return [] }
         return targets.flatMap { target -> [CorpusFile] in
             let folder = root.appendingPathComponent(target)
             let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
@@ -49,8 +52,9 @@ struct FuzzRegressionTests {
         try #require(!outcomes.isEmpty)
         for case .error(let error) in outcomes {
             #expect(error.category == .data, "\(file.testDescription): \(error)")
-            #expect(!error.description.isEmpty && !error.description.contains(where: \.isNewline),
-                    "\(file.testDescription): \(error)")
+            #expect(
+                !error.description.isEmpty && !error.description.contains(where: \.isNewline),
+                "\(file.testDescription): \(error)")
         }
         let primary = outcomes[0]
         if file.name.hasPrefix("reject-"), case .value = primary {
@@ -66,17 +70,25 @@ struct FuzzRegressionTests {
         let path = file.url.path
         switch file.target {
         case "csv":
-            return [outcome { try MatrixReader.read(path: path, format: .csv) },
-                    outcome { try MatrixReader.read(path: path, format: .tsv) }]
+            return [
+                outcome { try MatrixReader.read(path: path, format: .csv) },
+                outcome { try MatrixReader.read(path: path, format: .tsv) },
+            ]
         case "json":
-            return [outcome { try MatrixReader.read(path: path, format: .json) },
-                    outcome { try InputBundle.read(path: path) }]
+            return [
+                outcome { try MatrixReader.read(path: path, format: .json) },
+                outcome { try InputBundle.read(path: path) },
+            ]
         case "bundle":
-            return [outcome { try InputBundle.read(path: path) },
-                    outcome { try MatrixReader.read(path: path, format: .json) }]
+            return [
+                outcome { try InputBundle.read(path: path) },
+                outcome { try MatrixReader.read(path: path, format: .json) },
+            ]
         case "npy":
-            return [outcome { try MatrixReader.read(path: path, format: .npy) },
-                    outcome { try MatrixReader.read(path: path) }]
+            return [
+                outcome { try MatrixReader.read(path: path, format: .npy) },
+                outcome { try MatrixReader.read(path: path) },
+            ]
         default:
             return []
         }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import MHAFormats
 
 /// `AvailableMemory.smallestLimit` over a fake /proc and /sys/fs/cgroup: each limit, alone
@@ -17,14 +18,16 @@ struct AvailableMemoryTests {
 
         func write(_ path: String, _ text: String) throws {
             let url = root.appendingPathComponent(path)
-            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
             try Data(text.utf8).write(to: url)
         }
 
         func files(addressSpace: Int? = nil, data: Int? = nil) -> SystemFiles {
-            SystemFiles(meminfo: root.path + "/proc/meminfo", status: root.path + "/proc/self/status",
-                        cgroup: root.path + "/proc/self/cgroup", cgroupRoot: root.path + "/sys/fs/cgroup",
-                        limits: { $0 == .addressSpace ? addressSpace : data })
+            SystemFiles(
+                meminfo: root.path + "/proc/meminfo", status: root.path + "/proc/self/status",
+                cgroup: root.path + "/proc/self/cgroup", cgroupRoot: root.path + "/sys/fs/cgroup",
+                limits: { $0 == .addressSpace ? addressSpace : data })
         }
     }
 
@@ -46,7 +49,8 @@ struct AvailableMemoryTests {
         try system.write("proc/self/status", Self.status)
         let address = try #require(AvailableMemory.smallestLimit(files: system.files(addressSpace: 500_000)))
         #expect(address.bytes == 500_000 - 102_400 && address.source == .addressSpace)
-        let data = try #require(AvailableMemory.smallestLimit(files: system.files(addressSpace: 900_000, data: 300_000)))
+        let data = try #require(
+            AvailableMemory.smallestLimit(files: system.files(addressSpace: 900_000, data: 300_000)))
         #expect(data.bytes == 300_000 - 51_200 && data.source == .dataSegment)
         // Usage beyond the limit leaves nothing, never a negative count.
         let none = try #require(AvailableMemory.smallestLimit(files: system.files(addressSpace: 1000)))
@@ -93,8 +97,9 @@ struct AvailableMemoryTests {
         let bytes = try #require(AvailableMemory.bytes())
         #expect(bytes > 0)
         if let text = try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8),
-           let line = text.split(separator: "\n").first(where: { $0.hasPrefix("MemAvailable:") }),
-           let kib = line.split(separator: " ").dropFirst().first.flatMap({ Int($0) }) {
+            let line = text.split(separator: "\n").first(where: { $0.hasPrefix("MemAvailable:") }),
+            let kib = line.split(separator: " ").dropFirst().first.flatMap({ Int($0) })
+        {
             // MemAvailable moves between the two reads: allow 10 %.
             #expect(Double(bytes) <= Double(kib * 1024) * 1.1)
         }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import MHAFormats
 
 /// The registry the signal handler empties: a temporary file is registered for exactly its
