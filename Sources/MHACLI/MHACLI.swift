@@ -21,10 +21,11 @@ public enum MHACLI {
             let output = try dispatch(arguments)
             for warning in output.warnings { FileDescriptorWriter.standardError("\(RootCommand.name): warning: \(warning)") }
             for file in output.files { try AtomicOutput.write(file.text, to: file.path) }
+            let bytes = output.binary ?? Array(output.text.utf8)
             if let destination = output.destination {
-                try AtomicOutput.write(output.text, to: destination)
+                try AtomicOutput.write(bytes, to: destination)
             } else {
-                try FileDescriptorWriter.standardOutput(output.text)
+                try FileDescriptorWriter.standardOutput(bytes)
             }
             return output.status
         } catch OutputError.brokenPipe {

@@ -13,14 +13,16 @@ public enum CSVWriter {
     ///   which reads back to the identical value.
     @_specialize(where S == Double)
     @_specialize(where S == Float)
-    public static func matrix<S: AttentionScalar>(_ m: Matrix<S>, decimals: Int?) -> String {
+    /// - Parameter separator: the byte between fields: a comma, or a tab for TSV.
+    public static func matrix<S: AttentionScalar>(_ m: Matrix<S>, decimals: Int?,
+                                                  separator: UInt8 = UInt8(ascii: ",")) -> String {
         var output: [UInt8] = []
         output.reserveCapacity(m.rows * m.columns * (decimals.map { $0 + 4 } ?? 20) + m.rows)
         let places = decimals.map { min(max(0, $0), maximumDecimals) }
         m.withUnsafeBufferPointer { elements in
             for row in 0..<m.rows {
                 for column in 0..<m.columns {
-                    if column > 0 { output.append(UInt8(ascii: ",")) }
+                    if column > 0 { output.append(separator) }
                     let value = elements[row * m.columns + column]
                     if let places {
                         FixedDecimal.append(Double(value).sign == .minus && FixedDecimal.scaledAndRounded(-Double(value), decimals: places) == 0 ? 0 : Double(value), decimals: places, to: &output)

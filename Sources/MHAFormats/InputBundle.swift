@@ -3,10 +3,14 @@ import MHACore
 /// A bundle: one JSON object holding some or all of a run's inputs.
 ///
 /// Keys (all optional; any other key is a data error naming it and listing these):
-/// - matrices: `x`, `wq`, `wk`, `wv`, `wo`, `bq`, `bk`, `bv`, `bo`, `mask`, `in_proj`
-///   (each a 2-D array, or a 1-D array read as one row);
-/// - `heads`, `kv_heads`: positive integers; `token`: a non-negative integer;
-/// - `causal`: a boolean; `scale`: a finite number; `layout`: `"xw"` or `"torch"`.
+/// - matrices: `x`, `wq`, `wk`, `wv`, `wo`, `bq`, `bk`, `bv`, `bo`, `mask`, `in_proj`,
+///   `memory`, `qkv`, `qkv_bias`, `in_proj_bias` (each a 2-D array, or a 1-D array read as
+///   one row);
+/// - `heads`, `kv_heads`, `head_dim`, `window`, `rope_dims`: positive integers; `token`,
+///   `position_offset`: non-negative integers;
+/// - `causal`, `alibi`: booleans; `scale`, `rope_base`, `softcap`: numbers; `layout`: `"xw"`
+///   or `"torch"`; `rope`: `"half"` or `"interleaved"`; `mask_kind`: `"keep"`, `"block"` or
+///   `"additive"`.
 ///
 ///     {"x": [[1, 0], [0, 1]], "wq": [[1, 0], [0, 1]], "heads": 1, "causal": true}
 public struct InputBundle: Sendable, Equatable {
@@ -24,11 +28,18 @@ public struct InputBundle: Sendable, Equatable {
     public var token: Int?
     /// `"xw"` or `"torch"`.
     public var layout: WeightLayout?
+    /// The options of docs/contract.md §4: d_k, RoPE (pairs, base, rotated dimensions), the
+    /// position offset, ALiBi, the window, the soft-cap and the mask kind.
+    public var headDim: Int?, rope: RotaryEmbedding.Convention?, ropeBase: Double?, ropeDims: Int?, positionOffset: Int?
+    public var alibi: Bool?, window: Int?, softcap: Double?, maskKind: AttentionMask<Double>.Kind?
 
     /// The keys that hold matrices.
-    public static let matrixKeys = ["x", "wq", "wk", "wv", "wo", "bq", "bk", "bv", "bo", "mask", "in_proj"]
+    public static let matrixKeys = ["x", "wq", "wk", "wv", "wo", "bq", "bk", "bv", "bo", "mask", "in_proj",
+                                    "memory", "qkv", "qkv_bias", "in_proj_bias"]
     /// Every key a bundle may hold, in the order messages list them.
-    public static let validKeys = matrixKeys + ["heads", "kv_heads", "causal", "scale", "token", "layout"]
+    public static let validKeys = matrixKeys + ["heads", "kv_heads", "causal", "scale", "token", "layout", "head_dim",
+                                                "rope", "rope_base", "rope_dims", "position_offset", "alibi", "window",
+                                                "softcap", "mask_kind"]
 
     /// An empty bundle.
     public init() {}
@@ -103,6 +114,15 @@ public struct InputBundle: Sendable, Equatable {
         case "causal": causal = try field.boolean()
         case "scale": scale = try field.number()
         case "layout": layout = try field.choice(of: WeightLayout.self)
+        case "head_dim": headDim = try field.integer(minimum: 1)
+        case "rope": rope = try field.choice(of: RotaryEmbedding.Convention.self)
+        case "rope_base": ropeBase = try field.number()
+        case "rope_dims": ropeDims = try field.integer(minimum: 1)
+        case "position_offset": positionOffset = try field.integer(minimum: 0)
+        case "alibi": alibi = try field.boolean()
+        case "window": window = try field.integer(minimum: 1)
+        case "softcap": softcap = try field.number()
+        case "mask_kind": maskKind = try field.choice(of: AttentionMask<Double>.Kind.self)
         default:
             let valid = InputBundle.validKeys.joined(separator: ", ")
             throw reader.error(at: keyIndex, path: "$", "unknown key \(MessageText.quoted(key)); valid keys: \(valid)")

@@ -48,13 +48,20 @@ struct JSONMatrixReader {
         return try build(rows: children.count, columns: columns, elements, at: index, path: path)
     }
 
-    /// Appends the numbers of the array node at `index`; each element must be a finite number.
+    /// Appends the numbers of the array node at `index`; each element must be a finite number
+    /// or a boolean (true = 1, false = 0: a boolean mask, as NPY's b1 reads).
     private func appendRow(at index: Int, path: String, to elements: inout [Double]) throws(FormatError) {
         let end = Int(document.nodes[index].payload)
         var child = index + 1
         var column = 0
         while child < end {
             let node = document.nodes[child]
+            if node.kind == .boolean {  // a boolean mask: true = 1, false = 0, as NPY's b1
+                elements.append(document.boolean(child) ? 1 : 0)
+                child += 1
+                column += 1
+                continue
+            }
             guard node.kind == .number else {
                 let extra = node.kind == .array ? " (a matrix has at most two dimensions)" : ""
                 throw error(at: child, path: "\(path)[\(column)]",

@@ -55,7 +55,7 @@ import Testing
         #expect(object["seq_len"] as? String == "n")
         let tensors = try #require(object["tensors"] as? [String: [Any]])
         #expect(tensors["concat"]?.first as? String == "n" && tensors["concat"]?.last as? Int == 512)
-        #expect(Set(object.keys) == ["d_model", "heads", "head_dim", "kv_heads", "concat_dim", "seq_len", "tensors", "parameters", "flops"])
+        #expect(Set(object.keys) == ["d_model", "heads", "head_dim", "value_dim", "kv_heads", "concat_dim", "seq_len", "tensors", "parameters", "flops"])
     }
 
     @Test func initIsReproducibleAndSized() throws {

@@ -46,8 +46,8 @@ import Testing
     @Test(arguments: [
         (["mha-cli", "r"], ["run"]),
         (["mha-cli", "sh"], ["shapes"]),
-        (["mha-cli", "run", "--hea"], ["--heads", "--heatmap", "--heatmap-scale"]),
-        (["mha-cli", "run", "--format", ""], ["csv", "json", "latex", "markdown", "svg", "text"]),
+        (["mha-cli", "run", "--hea"], ["--head-dim", "--heads", "--heatmap", "--heatmap-scale"]),
+        (["mha-cli", "run", "--format", ""], ["csv", "json", "latex", "markdown", "npy", "npz", "svg", "text", "tsv"]),
         (["mha-cli", "shapes", "--d-m"], ["--d-model"]),
         (["mha-cli", "help", "b"], ["bench"]),
         (["mha-cli", "--generate-completion-script", "z"], ["zsh"]),

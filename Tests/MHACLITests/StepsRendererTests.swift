@@ -25,7 +25,7 @@ import Testing
                                                    intermediates: [.qkv, .scores, .weights])
         let result = try MultiHeadAttention.forward(input: input, parameters: parameters, mask: maskMatrix,
                                                     configuration: configuration)
-        return StepsRenderer.render(input: input, parameters: parameters, mask: maskMatrix,
+        return StepsRenderer.render(input: input, parameters: parameters, mask: maskMatrix.map { AttentionMask($0) },
                                     configuration: configuration, result: result,
                                     style: TextStyle(precision: 4, tokens: tokens, full: full, color: false))
     }

@@ -17,10 +17,11 @@ struct BenchCommand: Command {
         operations). Both report the arithmetic peak measured in the same run (independent \
         multiply-adds in registers on every thread) and the share of it reached, with the \
         instruction set in use (MHA_CPU=baseline|avx2|avx512 lowers it; MHA_THREADS caps the \
-        threads).
+        threads). --rope, --alibi, --window, --softcap and --head-dim time the configured pass \
+        (FLOPs still counted as the plain pass's).
         """,
         options: [DimensionArguments.seqLen, DimensionArguments.modelDim, DimensionArguments.heads,
-                  causalFlag, floatFlag, gemmFlag, repeatOption, format])
+                  causalFlag, floatFlag, gemmFlag, repeatOption, format] + ScoreOptions.benchDeclarations)
 
     static let causalFlag = Flag("causal", help: "Time a causal pass (FLOPs are still counted in full).")
     static let floatFlag = Flag("float", help: "Time the single-precision engine (double by default).")
@@ -40,6 +41,8 @@ struct BenchCommand: Command {
     let repeats: Int
     /// `--format json`.
     let json: Bool
+    /// RoPE, ALiBi, window, soft-cap, head width.
+    let score: ScoreOptions
 
     init(_ arguments: ParsedArguments) throws {
         dimensions = try DimensionArguments(arguments, kvHeads: nil, defaultHeads: arguments[Self.gemmFlag] ? 1 : nil)
@@ -48,6 +51,10 @@ struct BenchCommand: Command {
         gemm = arguments[Self.gemmFlag]
         repeats = try arguments[Self.repeatOption] ?? 5
         json = try arguments[Self.format] == .json
+        score = try ScoreOptions(arguments)
+        if gemm, let first = score.summary.first {
+            throw UsageError.invalidRequest("--gemm times the product alone; \(first) configures the forward pass (drop one)")
+        }
         try MemoryBudget.check(values: dimensions.bundleValueCount, bytesPerValue: useFloat ? 12 : 24, what: "the benchmark")
     }
 
@@ -62,7 +69,7 @@ struct BenchCommand: Command {
             var fields: [(String, JSONValue)] = gemm
                 ? [("gemm", .bool(true)), ("m", .int(d.seqLen)), ("k", .int(d.modelDim)), ("n", .int(d.modelDim))]
                 : [("seq_len", .int(d.seqLen)), ("d_model", .int(d.modelDim)), ("heads", .int(d.heads)),
-                   ("causal", .bool(causal))]
+                   ("causal", .bool(causal)), ("options", .array(score.summary.map { .string($0) }))]
             fields += [
                 ("precision", .string(precision)), ("repeat", .int(repeats)),
                 ("seconds_median", .number(result.secondsMedian)), ("gflops", .number(result.gflops)),
@@ -76,7 +83,7 @@ struct BenchCommand: Command {
         }
         let what = gemm
             ? "(\(d.seqLen) × \(d.modelDim))·(\(d.modelDim) × \(d.modelDim)) product"
-            : "n = \(d.seqLen), d_model = \(d.modelDim), τ = \(d.heads)\(causal ? ", causal" : "")"
+            : "n = \(d.seqLen), d_model = \(d.modelDim), τ = \(d.heads)\(causal ? ", causal" : "")\(score.summary.map { ", " + $0 }.joined())"
         let text = """
         \(what), \(precision), \(repeats) runs
         median  \(String(format: "%.6f", result.secondsMedian)) s
@@ -95,11 +102,20 @@ struct BenchCommand: Command {
                 ? Benchmark.matrixProduct(Float.self, m: d.seqLen, n: d.modelDim, k: d.modelDim, repeats: repeats)
                 : Benchmark.matrixProduct(Double.self, m: d.seqLen, n: d.modelDim, k: d.modelDim, repeats: repeats)
         }
-        return useFloat
-            ? try Benchmark.forward(Float.self, sequenceLength: d.seqLen, modelWidth: d.modelDim, heads: d.heads,
-                                    causal: causal, repeats: repeats)
-            : try Benchmark.forward(Double.self, sequenceLength: d.seqLen, modelWidth: d.modelDim, heads: d.heads,
-                                    causal: causal, repeats: repeats)
+        return useFloat ? try measureForward(Float.self) : try measureForward(Double.self)
+    }
+
+    /// The timed pass in precision `S`: the textbook's, or the one the score options configure.
+    private func measureForward<S: AttentionScalar>(_ type: S.Type) throws -> Benchmark.Result {
+        let d = dimensions
+        guard !score.isEmpty else {
+            return try Benchmark.forward(type, sequenceLength: d.seqLen, modelWidth: d.modelDim, heads: d.heads,
+                                         causal: causal, repeats: repeats)
+        }
+        var configuration = AttentionConfiguration(heads: d.heads, causal: causal)
+        try score.configure(&configuration)
+        return try Benchmark.forward(type, sequenceLength: d.seqLen, modelWidth: d.modelDim,
+                                     configuration: configuration, repeats: repeats)
     }
 
     /// A count held as a `Double` as a JSON integer when it is a whole number that fits `Int`.

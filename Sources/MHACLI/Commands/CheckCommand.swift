@@ -39,8 +39,14 @@ struct CheckCommand: Command {
     func run() throws -> CommandOutput {
         let written = try AnswerReader.read(path: answerPath)
         let inputs = try RunInputs(problem)
+        if inputs.isBatch {
+            throw UsageError.invalidRequest("check compares one sequence's matrix, but the input is a batch (3-D .npy); give one sequence")
+        }
+        if inputs.matrices["memory"] != nil {
+            throw UsageError.invalidRequest("check states self-attention problems; a memory (cross-attention) cannot be checked yet")
+        }
         let statement = AttentionProblem(input: try inputs.input(), parameters: try inputs.parameters(Double.self),
-                                         mask: inputs.matrices["mask"].map { AttentionMask($0) }, configuration: inputs.configuration)
+                                         mask: inputs.mask(Double.self), configuration: inputs.configuration)
         let report: CheckReport
         do {
             report = try AnswerCheck.check(written, part: part, problem: statement)

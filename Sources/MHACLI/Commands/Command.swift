@@ -1,7 +1,9 @@
 /// What a command produced: the data for stdout (or `-o`), and warnings for stderr.
 struct CommandOutput: Equatable {
-    /// The data, ending with a newline.
+    /// The data, ending with a newline (empty when `binary` holds the result).
     var text: String
+    /// The bytes of a binary result (`.npy`, `.npz`), written instead of `text`.
+    var binary: [UInt8]? = nil
     /// Messages printed as `mha-cli: warning: …`.
     var warnings: [String] = []
     /// `-o FILE`, or nil for stdout.

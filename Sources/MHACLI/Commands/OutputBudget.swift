@@ -17,6 +17,8 @@ enum OutputBudget {
         var queryRows: Int
         /// `Scalar` stride: 8 for Double, 4 for Float.
         var scalarBytes: Int
+        /// n_k, the keys, when they are not the n tokens (cross-attention, `attend`).
+        var keyCount: Int? = nil
 
         /// τ for the estimate: a τ beyond d_model (which the engine refuses by name afterwards)
         /// counts as d_model, so no product here can overflow and the engine's message stands.
@@ -42,7 +44,7 @@ enum OutputBudget {
 
     /// How many numbers part `p` prints (K and V have one row with `--token`, as printed).
     static func numbers(in p: Part, _ d: Dimensions) -> Double {
-        let (rows, n, width) = (Double(d.queryRows), Double(d.tokens), Double(d.modelDim))
+        let (rows, n, width) = (Double(d.queryRows), Double(d.keyCount ?? d.tokens), Double(d.modelDim))
         switch p {
         case .qkv: return rows * width + 2 * rows * Double(d.kvDim)
         case .scores, .weights: return Double(d.boundedHeads) * rows * n
@@ -57,7 +59,8 @@ enum OutputBudget {
         let shortest = scalarBytes == 4 ? 16 : 25
         switch format {
         case .json: return shortest
-        case .csv: return precision.map { $0 + 8 } ?? shortest
+        case .csv, .tsv: return precision.map { $0 + 8 } ?? shortest
+        case .npy, .npz: return scalarBytes
         case .text, .latex, .markdown: return (precision ?? 4) + 10 + 16
         case .svg: return 300  // a <rect> with its <title> per weight
         }
@@ -68,7 +71,7 @@ enum OutputBudget {
     static func engineBytes(_ d: Dimensions, keepsPerHead: Bool, layout: WeightLayout) -> Double {
         let dimensions = MemoryEstimate.Dimensions(
             tokens: d.tokens, queryRows: d.queryRows, modelDim: d.modelDim, kvDim: d.kvDim,
-            concatDim: d.modelDim, outputDim: d.outputDim, heads: d.boundedHeads)
+            concatDim: d.modelDim, outputDim: d.outputDim, heads: d.boundedHeads, keyCount: d.keyCount)
         let bytes = MemoryEstimate.bytes(dimensions, keep: keepsPerHead ? [.scores, .weights] : [], layout: layout,
                                          scalarBytes: d.scalarBytes)
         return Double(bytes)

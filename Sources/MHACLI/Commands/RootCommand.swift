@@ -6,8 +6,8 @@ enum RootCommand {
     static let version = "0.1.0"
 
     /// The subcommands, in the order help lists them.
-    static let commands: [any Command.Type] = [RunCommand.self, CheckCommand.self, ShapesCommand.self,
-                                               InspectCommand.self, InitCommand.self, BenchCommand.self,
+    static let commands: [any Command.Type] = [RunCommand.self, AttendCommand.self, DecodeCommand.self, CheckCommand.self,
+                                               ShapesCommand.self, InspectCommand.self, InitCommand.self, BenchCommand.self,
                                                HelpCommand.self]
 
     /// The root declaration.

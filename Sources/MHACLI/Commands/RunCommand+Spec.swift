@@ -1,7 +1,7 @@
 import MHACore
 import MHAFormats
 
-/// The declaration of `mha-cli run`: every option of docs/contract.md.
+/// The declaration of `mha-cli run`: every option of docs/contract.md (§3 and §4).
 extension RunCommand {
     /// The declaration that parsing, help and completions read.
     static let spec = CommandSpec(
@@ -14,40 +14,54 @@ extension RunCommand {
         Matrices are read from .csv, .tsv, .json or .npy files, or one array of an .npz or .safetensors \
         file as FILE:NAME ('-' reads stdin, format sniffed); options given on the command line override \
         the values of a --bundle or --checkpoint.
+
+        With -m, --memory M keys and values come from M (cross-attention). Positions: keys are at \
+        0…n_k−1 and query row i at n_k − n_q + i (plus --position-offset), so --causal with n_q ≠ n_k \
+        is aligned at the end (query row i sees keys 0 … i + n_k − n_q, Hugging Face's KV-cache \
+        convention); PyTorch SDPA's is_causal aligns at the start instead. Per head: \
+        s = (Q_j·K_jᵀ)·scale → soft-cap → + ALiBi → masks (causal, window, --mask) → softmax → ·V_j; \
+        RoPE turns Q_j and K_j first. A 3-D .npy input (B × n × d_model) runs as a batch of B \
+        sequences with the same weights (a 3-D memory or mask gives one per sequence).
         """,
         options: [
-            input, wq, wk, wv, wo, bq, bk, bv, bo, bundle, weights, heads, kvHeads, causal, noCausal, mask,
-            scale, token, layout, inProjection, format, show, precision, useFloat, output, steps, heatmap,
-            heatmapScale, tokens, noColor, full, checkpoint, layer, arch, config,
+            input, memory, wq, wk, wv, wo, bq, bk, bv, bo, bundle, weights, heads, kvHeads, causal, noCausal, mask,
+            scale, token, layout, inProjection, qkv, qkvBias, inProjectionBias,
+        ] + ScoreOptions.declarations + [
+            format, show, precision, useFloat, output, steps, heatmap, heatmapScale, tokens, noColor, full, checkpoint, layer, arch,
+            config,
         ])
 
     static let input = Option<String>.file("input", short: "x", help: "H, n × d_model, one token per row ('-' reads stdin).")
-    static let wq = Option<String>.file("wq", help: "W^q, d_model × d_model.")
-    static let wk = Option<String>.file("wk", help: "W^k, d_model × kv_heads·d_k.")
-    static let wv = Option<String>.file("wv", help: "W^v, d_model × kv_heads·d_k.")
+    static let memory = Option<String>.file("memory", short: "m", help: "Cross-attention: M, n_k × d_mem, the sequence keys and values come from (K = M·W^k + b^k, V = M·W^v + b^v; W^k, W^v are d_mem × kv_heads·d_k, PyTorch's kdim/vdim); masks are n × n_k.")
+    static let wq = Option<String>.file("wq", help: "W^q, d_model × τ·d_k (d_model × d_model unless --head-dim).")
+    static let wk = Option<String>.file("wk", help: "W^k, d_model (d_mem with --memory) × kv_heads·d_k.")
+    static let wv = Option<String>.file("wv", help: "W^v, d_model (d_mem with --memory) × kv_heads·d_k.")
     static let wo = Option<String>.file("wo", help: "W^o, τ·d_k × d_out.")
     static let bq = Option<String>.file("bq", help: "Bias b^q, a row of d_model values.")
     static let bk = Option<String>.file("bk", help: "Bias b^k, a row of kv_heads·d_k values.")
     static let bv = Option<String>.file("bv", help: "Bias b^v, a row of kv_heads·d_k values.")
     static let bo = Option<String>.file("bo", help: "Bias b^o, a row of d_out values.")
-    static let bundle = Option<String>.file("bundle", help: "A JSON object (or an .npz of arrays named like its matrix keys) with any of x, wq, wk, wv, wo, bq, bk, bv, bo, mask, in_proj, heads, kv_heads, causal, scale, token, layout ('-' reads stdin).")
+    static let bundle = Option<String>.file("bundle", help: "A JSON object (or an .npz of arrays named like its matrix keys) with any of x, memory, wq, wk, wv, wo, bq, bk, bv, bo, mask, in_proj, qkv, qkv_bias, in_proj_bias, heads, kv_heads, head_dim, causal, scale, token, layout, rope, rope_base, rope_dims, position_offset, alibi, window, softcap, mask_kind ('-' reads stdin).")
     static let weights = Option<RunOptions.WeightFill>(
         .value("weights", "fill", help: "Fill weights that are not given: identity, or random[:SEED] (uniform in [-1, 1) scaled by 1/√d_model). Without it a missing weight is an error.", completion: .words(["identity", "random"])),
         convert: { text, spec throws(UsageError) in try RunOptions.WeightFill(text, spec) })
     static let heads = Option<Int>.integer("heads", "n", minimum: 1, help: "τ, the number of attention heads; must divide d_model.", default: "1, or the bundle's")
     static let kvHeads = Option<Int>.integer("kv-heads", "g", minimum: 1, help: "Key/value heads for grouped-query attention; must divide τ.", default: "τ")
-    static let causal = Flag("causal", help: "Token i attends to tokens 0…i only.")
+    static let causal = Flag("causal", help: "Token i attends to tokens 0…i only; with n_q ≠ n_k aligned at the end (row i sees keys 0 … i + n_k − n_q), unlike PyTorch SDPA's is_causal, which aligns at the start.")
     static let noCausal = Flag("no-causal", help: "Not causal, even if the bundle says \"causal\": true.")
-    static let mask = Option<String>.file("mask", help: "n × n matrix: 1 = may attend, 0 = blocked.")
+    static let mask = Option<String>.file("mask", help: "n × n_k matrix (a 1 × n_k key-padding row is broadcast to every query; B × n × n_k per batch), read as --mask-kind says: by default 1 = may attend, 0 = blocked.")
     static let scale = Option<Double>.number("scale", "s", help: "Factor applied to Q_j·K_jᵀ.", default: "1/√d_k")
     static let token = Option<Int>.integer("token", "i", minimum: 0, help: "Compute only query row i (0-based); with --causal the autoregressive step.")
     static let layout = Option<WeightLayout>.choice("layout", "layout", help: "Weight layout: xw is H·W (in × out), torch is PyTorch's out × in.", default: "xw", values: [.xw, .torch])
     static let inProjection = Option<String>.file("in-proj", help: "PyTorch's packed in_proj_weight (3·d_model × d_model) instead of --wq --wk --wv; always PyTorch's out × in whatever --layout says, while --wo follows --layout.")
-    static let format = Option<OutputFormat>.choice("format", "format", help: "Output format; csv prints one matrix.", default: "text")
+    static let qkv = Option<String>.file("qkv", help: "A packed [W^q | W^k | W^v] in the xw layout, d_model × (τ·d_k + 2·kv_heads·d_k) (GPT-2's c_attn.weight), instead of --wq --wk --wv.")
+    static let qkvBias = Option<String>.file("qkv-bias", help: "The packed [b^q | b^k | b^v], τ·d_k + 2·kv_heads·d_k values (GPT-2's c_attn.bias), split as the weights are; instead of --bq --bk --bv.")
+    static let inProjectionBias = Option<String>.file("in-proj-bias", help: "PyTorch's in_proj_bias: the same packed [b^q | b^k | b^v] as --qkv-bias.")
+    static let format = Option<OutputFormat>.choice("format", "format", help: "Output format; csv, tsv and npy hold one matrix, npz every shown part. -o FILE picks it by extension (.json, .csv, .tsv, .npy, .npz).", default: "text, or -o's extension")
     static let show = Option<[String]>.list("show", "parts", allowed: Part.allCases.map(\.rawValue), help: "Comma list of the parts to print: qkv, scores, weights, heads, concat, output.", default: "heads,concat,output")
     static let precision = Option<Int>.integer("precision", "n", in: 0...17, help: "Decimals in text and csv output (0…17); text switches to scientific notation for values ≥ 1e6 or all below 10^-n; csv without it and json print shortest round-trip numbers.", default: "4 in text, shortest round-trip in csv")
     static let useFloat = Flag("float", help: "Compute in single precision (double by default).")
-    static let output = Option<String>.string("output", short: "o", "file", help: "Write the result to a file, atomically ('-' is stdout).", completion: .file)
+    static let output = Option<String>.string("output", short: "o", "file", help: "Write the result to a file, atomically ('-' is stdout); its extension picks the format.", completion: .file)
     static let steps = Flag("steps", help: "Print every step in order with its shape and values.")
     static let heatmap = Option<HeatmapTarget>(
         .value("heatmap", "file.svg", help: "Show each head's attention weights as a terminal heatmap, or with a FILE.svg write them all as one SVG picture (labels, legend, each value in a tooltip).", completion: .file)
@@ -76,6 +90,12 @@ enum OutputFormat: String, CaseIterable, Sendable {
     case json
     /// One bare matrix, for the next tool.
     case csv
+    /// One bare matrix, tab-separated.
+    case tsv
+    /// One matrix as a NumPy `.npy` file (binary).
+    case npy
+    /// Every shown part as a NumPy `.npz` archive (binary): `output`, `concat`, `head_1`…
+    case npz
     /// A LaTeX document: each shown part as a captioned bmatrix.
     case latex
     /// Markdown: each shown part as a table.

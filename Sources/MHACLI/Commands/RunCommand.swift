@@ -2,7 +2,8 @@ import Foundation
 import MHACore
 import MHAFormats
 
-/// `mha-cli run`: reads H and the weights, runs the forward pass, prints the parts asked for.
+/// `mha-cli run`: reads H (and a memory) and the weights, runs the forward pass, prints the
+/// parts asked for.
 struct RunCommand: Command {
     /// The checked options.
     let options: RunOptions
@@ -14,10 +15,13 @@ struct RunCommand: Command {
     func run() throws -> CommandOutput {
         let inputs = try RunInputs(options)
         let x = try inputs.input()
-        if let names = options.tokenNames, names.count != x.rows {
-            throw UsageError.invalidRequest("--tokens names \(names.count) tokens but the input has \(x.rows) rows")
+        let memory = inputs.matrices["memory"]
+        if let names = options.tokenNames {
+            let (count, what) = memory == nil ? (x.rows, "the input has \(x.rows) rows")
+                : (x.rows, "the input has \(x.rows) query rows (in cross-attention --tokens names the queries)")
+            if names.count != count { throw UsageError.invalidRequest("--tokens names \(names.count) tokens but \(what)") }
         }
-        try checkOutputBudget(x, inputs)
+        try checkOutputBudget(x, memory: memory, inputs)
         var warnings: [String] = []
         if options.useFloat {
             let bundle = options.bundle.map { $0 == "-" ? "<stdin>" : $0 }
@@ -27,18 +31,19 @@ struct RunCommand: Command {
             let values = inputs.matrices.values.reduce(0) { $0 + $1.elements.count }
             try MemoryBudget.check(values: values, bytesPerValue: MemoryLayout<Float>.stride, what: "converting the inputs to float32")
         }
-        let text = options.useFloat ? try compute(Float.self, x, inputs) : try compute(Double.self, x, inputs)
-        return CommandOutput(text: text.report, warnings: warnings + text.warnings, destination: options.output, files: text.files)
+        let text = options.useFloat ? try compute(Float.self, x, memory, inputs) : try compute(Double.self, x, memory, inputs)
+        return CommandOutput(text: text.report, binary: text.binary, warnings: warnings + text.warnings,
+                             destination: options.output, files: text.files)
     }
 
     /// Refuses, before the forward pass, an output too large to build in memory.
-    private func checkOutputBudget(_ x: Matrix<Double>, _ inputs: RunInputs) throws(MemoryBudget) {
+    private func checkOutputBudget(_ x: Matrix<Double>, memory: Matrix<Double>?, _ inputs: RunInputs) throws(MemoryBudget) {
         let c = inputs.configuration
         let wo = inputs.matrices["wo"]
         let outputDim = (inputs.layout == .torch ? wo?.rows : wo?.columns) ?? x.columns
         let dimensions = OutputBudget.Dimensions(
             tokens: x.rows, modelDim: x.columns, heads: c.heads, kvHeads: c.kvHeads ?? c.heads, outputDim: outputDim,
-            queryRows: c.token == nil ? x.rows : 1, scalarBytes: options.useFloat ? 4 : 8)
+            queryRows: c.token == nil ? x.rows : 1, scalarBytes: options.useFloat ? 4 : 8, keyCount: memory?.rows)
         let keep = c.intermediates
         try OutputBudget.check(dimensions, parts: options.steps ? Part.allCases : options.printedParts, format: options.format,
                                precision: options.precisionGiven ? options.precision : nil, full: options.full,
@@ -46,55 +51,67 @@ struct RunCommand: Command {
     }
 
     /// The forward pass in precision `S` and its rendering in the chosen format.
-    private func compute<S: AttentionScalar>(_: S.Type, _ x: Matrix<Double>, _ inputs: RunInputs) throws
-        -> (report: String, warnings: [String], files: [OutputFile]) {
+    private func compute<S: NPYScalar>(_: S.Type, _ x: Matrix<Double>, _ memory: Matrix<Double>?, _ inputs: RunInputs) throws
+        -> (report: String, binary: [UInt8]?, warnings: [String], files: [OutputFile]) {
         let input = x.converted(to: S.self)
         let parameters: AttentionParameters<S> = try inputs.parameters(S.self)
-        let mask = inputs.matrices["mask"]?.converted(to: S.self)
-        let result = try forward(input, parameters, mask, inputs)
-        let summary = ComputationSummary(shapes: result.shapes, causal: inputs.configuration.causal,
-                                         maskKind: mask == nil ? nil : "keep", scaleGiven: inputs.configuration.scale != nil,
-                                         tokens: options.tokenNames)
-        let report: String
-        switch options.format {
-        case .json:
-            report = RunJSONReport.json(result, parts: options.show, summary: summary).serialized() + "\n"
-        case .latex, .markdown:
-            let matrices = ReportMatrix.list(result, parts: options.show, tokens: options.tokenNames, biases: parameters.biasNames,
-                                             scaleGiven: summary.scaleGiven, masked: summary.causal || mask != nil)
-            let line = summary.line(precision: options.precision)
-                + (options.tokenNames.map { " · tokens " + $0.enumerated().map { "\($0) \($1)" }.joined(separator: ", ") } ?? "")
-            report = options.format == .latex
-                ? LaTeXReport.document(matrices, summary: line, precision: options.precision, full: options.full)
-                : MarkdownReport.document(matrices, summary: line, precision: options.precision, full: options.full)
-        case .svg:
-            report = svg(result)
-        case .csv:
-            report = CSVWriter.matrix(try csvMatrix(result), decimals: options.precisionGiven ? options.precision : nil)
-        case .text:
-            report = text(result, input: input, parameters: parameters, mask: mask, configuration: inputs.configuration,
-                          summary: summary)
+        let mask = inputs.mask(S.self)
+        let memory = memory?.converted(to: S.self)
+        if inputs.isBatch {
+            let batch = try computeBatch(S.self, parameters, mask, inputs)
+            return (batch.report, nil, batch.warnings, batch.files)
         }
-        let files = options.heatmapFile.map { [OutputFile(path: $0, text: svg(result))] } ?? []
-        return (report, result.warnings.map(\.description), files)
+        let result = try forward(input, memory, parameters, mask, inputs)
+        let rules = ScoreRulesSummary(configuration: inputs.configuration, maskKind: mask == nil ? nil : inputs.maskKind,
+                                      alibiSlopes: result.alibiSlopes)
+        let report = try options.presentation.render(result, rules: rules, cross: memory != nil,
+                                                     scaleGiven: inputs.configuration.scale != nil,
+                                                     biases: parameters.biasNames) { style in
+            StepsRenderer.render(input: input, memory: memory, parameters: parameters, mask: mask,
+                                 configuration: inputs.configuration, result: result, style: style)
+        }
+        return (report, try options.presentation.binary(result), result.warnings.map(RunCommand.warningText),
+                options.presentation.files(result, cross: memory != nil))
     }
 
-    /// Every head's weights as one SVG picture.
-    private func svg<S: AttentionScalar>(_ result: AttentionResult<S>) -> String {
-        let positions = result.shapes.token.map { [$0] } ?? Array(0..<result.shapes.tokens)
-        return SVGHeatmap(weights: (result.weights ?? []).map { $0.converted(to: Double.self) }, queryPositions: positions,
-                          tokens: options.tokenNames, absolute: options.heatmapScale == .absolute,
-                          precision: options.precision).render()
+    /// A 3-D input: each sequence with the same weights (a 3-D memory or mask gives one per
+    /// sequence, a 2-D one is shared), rendered with the batch index.
+    private func computeBatch<S: AttentionScalar>(_: S.Type, _ parameters: AttentionParameters<S>, _ mask: AttentionMask<S>?,
+                                                  _ inputs: RunInputs) throws -> (report: String, warnings: [String], files: [OutputFile]) {
+        func sequences(_ key: String) -> [Matrix<S>] {
+            (inputs.batches[key] ?? inputs.matrices[key].map { [$0] } ?? []).map { $0.converted(to: S.self) }
+        }
+        let masks = sequences("mask").map { AttentionMask($0, kind: inputs.maskKind.converted()) }
+        let results: [AttentionResult<S>]
+        do {
+            results = try MultiHeadAttention.forward(batch: sequences("x"), memories: sequences("memory"), parameters: parameters,
+                                                     masks: masks, configuration: inputs.configuration)
+        } catch {
+            if let sourced = BundleSourcedError.attributing(error, origins: inputs.origins) { throw sourced }
+            throw error
+        }
+        let (xs, memories) = (sequences("x"), sequences("memory"))
+        let report = try options.presentation.renderBatch(
+            results, rules: { ScoreRulesSummary(configuration: inputs.configuration, maskKind: mask == nil ? nil : inputs.maskKind,
+                                                alibiSlopes: $0.alibiSlopes) },
+            cross: inputs.matrices["memory"] != nil, scaleGiven: inputs.configuration.scale != nil,
+            biases: parameters.biasNames) { b, style in
+                StepsRenderer.render(input: xs[b], memory: memories.count > 1 ? memories[b] : memories.first,
+                                     parameters: parameters, mask: masks.count > 1 ? masks[b] : masks.first,
+                                     configuration: inputs.configuration, result: results[b], style: style)
+            }
+        let warnings = results.enumerated().flatMap { b, r in r.warnings.map { "batch \(b + 1): " + RunCommand.warningText($0) } }
+        return (report, warnings, [])
     }
 
     /// The engine's forward pass; an error about a value read from a file names that file.
-    private func forward<S: AttentionScalar>(_ input: Matrix<S>, _ parameters: AttentionParameters<S>, _ mask: Matrix<S>?,
-                                             _ inputs: RunInputs) throws -> AttentionResult<S> {
+    private func forward<S: AttentionScalar>(_ input: Matrix<S>, _ memory: Matrix<S>?, _ parameters: AttentionParameters<S>,
+                                             _ mask: AttentionMask<S>?, _ inputs: RunInputs) throws -> AttentionResult<S> {
         do {
             // The budget is read now, with the inputs, weights and their conversions all held.
             var configuration = inputs.configuration
             configuration.memoryLimit = AvailableMemory.bytes()
-            return try MultiHeadAttention.forward(input: input, parameters: parameters, mask: mask,
+            return try MultiHeadAttention.forward(input: input, memory: memory, parameters: parameters, mask: mask,
                                                   configuration: configuration)
         } catch {
             if let sourced = BundleSourcedError.attributing(error, origins: inputs.origins) { throw sourced }
@@ -102,51 +119,10 @@ struct RunCommand: Command {
         }
     }
 
-    /// The text report: every step with `--steps`, else the shown parts, then the heatmaps
-    /// with `--heatmap`.
-    private func text<S: AttentionScalar>(_ result: AttentionResult<S>, input: Matrix<S>, parameters: AttentionParameters<S>,
-                                          mask: Matrix<S>?, configuration: AttentionConfiguration,
-                                          summary: ComputationSummary) -> String {
-        let color = options.output == nil
-            && TerminalColor.enabled(isTTY: TerminalColor.stdoutIsTTY(), environment: ProcessInfo.processInfo.environment,
-                                     noColorFlag: options.noColor)
-        let style = TextStyle(precision: options.precision, tokens: options.tokenNames, full: options.full, color: color)
-        var sections: [String]
-        if options.steps {
-            sections = [StepsRenderer.render(input: input, parameters: parameters, mask: mask,
-                                             configuration: configuration, result: result, style: style)]
-        } else {
-            let report = RunTextReport(result: result, parts: options.show, precision: options.precision,
-                                       tokenNames: options.tokenNames, scaleGiven: configuration.scale != nil, full: options.full,
-                                       biases: parameters.biasNames, summary: summary)
-            sections = [report.lines.joined(separator: "\n")]
-        }
-        if options.heatmap, let weights = result.weights {
-            let positions = result.shapes.token.map { [$0] } ?? Array(0..<result.shapes.tokens)
-            let width = TerminalColumns.current(toTerminal: options.output == nil && TerminalColor.stdoutIsTTY(),
-                                                environment: ProcessInfo.processInfo.environment)
-            sections.append(HeatmapRenderer.render(weights: weights, queryPositions: positions,
-                                                   tokens: options.tokenNames, color: color, width: width,
-                                                   full: options.full, absolute: options.heatmapScale == .absolute))
-        }
-        return sections.joined(separator: "\n\n") + "\n"
-    }
-
-    /// The one matrix `--format csv` prints, or a usage error when the part has several.
-    private func csvMatrix<S: AttentionScalar>(_ result: AttentionResult<S>) throws(UsageError) -> Matrix<S> {
-        let part = options.csvPart
-        let perHead: [Matrix<S>]?
-        switch part {
-        case .output: return result.output
-        case .concat: return result.concat
-        case .qkv: throw .invalidRequest("--format csv prints one matrix, but --show qkv has three (Q, K, V); use --format json")
-        case .heads: perHead = result.heads
-        case .scores: perHead = result.scores
-        case .weights: perHead = result.weights
-        }
-        guard let matrices = perHead, matrices.count == 1, let only = matrices.first else {
-            throw .invalidRequest("--format csv prints one matrix, but --show \(part.rawValue) has one per head (\(result.shapes.heads)); use --format json")
-        }
-        return only
+    /// A warning in the command line's words: the engine's "use the block kind" becomes
+    /// `--mask-kind block`.
+    static func warningText(_ warning: AttentionWarning) -> String {
+        guard case .probablyInvertedMask = warning else { return warning.description }
+        return warning.description.replacingOccurrences(of: "use the block kind", with: "give --mask-kind block")
     }
 }

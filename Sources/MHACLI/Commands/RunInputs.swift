@@ -10,6 +10,13 @@ struct RunInputs {
     var configuration: AttentionConfiguration
     /// The weight layout.
     var layout: WeightLayout
+    /// The sequences of a 3-D `.npy` input by key (`x`, `memory`, `mask`); `matrices` holds
+    /// the first of each.
+    var batches: [String: [Matrix<Double>]] = [:]
+    /// Whether any input is a batch of sequences (a 3-D `.npy` file).
+    var isBatch: Bool { !batches.isEmpty }
+    /// How the mask reads (`--mask-kind`, or the bundle's `mask_kind`).
+    var maskKind: AttentionMask<Double>.Kind = .keep
     /// The file each value came from when it was not a flag: `heads`, `kv_heads`, `token`,
     /// `scale` from the bundle, `mask` from its file or the bundle; for error messages.
     var origins: [String: String] = [:]
@@ -22,7 +29,12 @@ struct RunInputs {
             ?? o.bundle.map { path throws(FormatError) in try InputBundle.read(path: path) } ?? InputBundle()
         matrices = bundle.matrices
         for (key, path) in o.paths.sorted(by: { $0.key < $1.key }) {
-            matrices[key] = try MatrixReader.read(path: path)
+            if ["x", "memory", "mask"].contains(key), let batch = try BatchReader.read(path: path), let first = batch.first {
+                batches[key] = batch
+                matrices[key] = first
+            } else {
+                matrices[key] = try MatrixReader.read(path: path)
+            }
         }
         let bundleName = o.checkpoint?.path ?? o.bundle.map { $0 == "-" ? "<stdin>" : $0 }
         layout = o.layout ?? bundle.layout ?? .xw
@@ -31,6 +43,9 @@ struct RunInputs {
             causal: o.noCausal ? false : o.causal || (bundle.causal ?? false), scale: o.scale ?? bundle.scale,
             token: o.token ?? bundle.token, intermediates: o.intermediates)
         if let checkpointLayer { checkpointLayer.configure(&configuration) }
+        let score = try Self.merged(o.score, bundle, file: bundleName ?? "bundle")
+        try score.configure(&configuration)
+        maskKind = score.maskKind ?? .keep
         if let bundleName {
             let fromBundle = [("heads", o.heads == nil && bundle.heads != nil), ("kv_heads", o.kvHeads == nil && bundle.kvHeads != nil),
                               ("token", o.token == nil && bundle.token != nil), ("scale", o.scale == nil && bundle.scale != nil),
@@ -38,10 +53,31 @@ struct RunInputs {
             for (name, taken) in fromBundle where taken { origins[name] = bundleName }
         }
         if let mask = o.paths["mask"] { origins["mask"] = mask == "-" ? "<stdin>" : mask }
+        if matrices["mask"] == nil, score.maskKind != nil {
+            throw UsageError.invalidRequest("--mask-kind says how to read a mask, but no --mask (or bundle \"mask\") was given")
+        }
         try fillWeights(o.fill)
         // The engine's budget, with the inputs and the filled weights held (`run` reads it again
         // just before the forward pass).
         configuration.memoryLimit = AvailableMemory.bytes()
+    }
+
+    /// The score options: the command line's, else the bundle's.
+    private static func merged(_ o: ScoreOptions, _ b: InputBundle, file: String) throws -> ScoreOptions {
+        var s = o
+        s.rope = s.rope ?? b.rope
+        s.ropeBase = s.ropeBase ?? b.ropeBase
+        s.ropeDims = s.ropeDims ?? b.ropeDims
+        s.positionOffset = s.positionOffset ?? b.positionOffset
+        s.alibi = s.alibi || (b.alibi ?? false)
+        s.window = s.window ?? b.window
+        s.softcap = s.softcap ?? b.softcap
+        s.headDim = s.headDim ?? b.headDim
+        s.maskKind = s.maskKind ?? b.maskKind
+        if s.rope == nil, s.ropeBase != nil || s.ropeDims != nil {
+            throw BundleSourcedError(file: file, message: "rope_base and rope_dims set up rotary positions; give \"rope\" (or --rope) too")
+        }
+        return s
     }
 
     /// H, or a usage error saying how to give it.
@@ -55,7 +91,8 @@ struct RunInputs {
     /// Fills every missing weight from `fill`, or throws naming the first missing one.
     private mutating func fillWeights(_ fill: RunOptions.WeightFill?) throws {
         let x = try input()
-        let needed = matrices["in_proj"] == nil ? ["wq", "wk", "wv", "wo"] : ["wo"]
+        let packed = matrices["in_proj"] != nil || matrices["qkv"] != nil
+        let needed = packed ? ["wo"] : ["wq", "wk", "wv", "wo"]
         let missing = needed.filter { matrices[$0] == nil }
         guard let first = missing.first else { return }
         guard let fill else {
@@ -65,17 +102,23 @@ struct RunInputs {
         let d = x.columns
         let heads = configuration.heads
         let kvHeads = configuration.kvHeads ?? heads
-        // The fill's shapes need τ | d_model and g | τ: refused here in the engine's words
-        // (the weights cannot be filled, so the run would otherwise stop at "missing --wo"),
-        // which also keeps g·d_k ≤ d_model from overflowing.
+        // The fill's shapes need τ | d_model (unless head_dim is given) and g | τ: refused here
+        // in the engine's words (the weights cannot be filled, so the run would otherwise stop
+        // at "missing --wo").
         let refusal: AttentionError? = heads <= 0 ? .nonPositive(name: "heads", value: heads)
             : kvHeads <= 0 ? .nonPositive(name: "kv_heads", value: kvHeads)
-            : d % heads != 0 ? .headsDoNotDivideModel(modelDim: d, heads: heads)
+            : configuration.headDim == nil && d % heads != 0 ? .headsDoNotDivideModel(modelDim: d, heads: heads)
             : heads % kvHeads != 0 ? .kvHeadsDoNotDivideHeads(heads: heads, kvHeads: kvHeads) : nil
         if let refusal { throw BundleSourcedError.attributing(refusal, origins: origins) ?? refusal }
-        let kvDim = kvHeads * (d / heads)
+        let headDim = configuration.headDim ?? d / heads
+        guard headDim > 0 else { return }  // the engine explains the arithmetic
+        let (queryDim, overflowQ) = heads.multipliedReportingOverflow(by: headDim)
+        let (kvDim, overflowKV) = kvHeads.multipliedReportingOverflow(by: headDim)
+        // τ·d_k or g·d_k beyond Int (a huge --head-dim): no memory holds that fill.
+        if overflowQ || overflowKV { try MemoryBudget.check(values: nil, bytesPerValue: 8, what: "filling the weights") }
+        let source = matrices["memory"]?.columns ?? d
         var generator = SplitMix64(seed: { if case let .random(seed) = fill { return seed } else { return 0 } }())
-        let shapes = ["wq": (d, d), "wk": (d, kvDim), "wv": (d, kvDim), "wo": (d, d)]
+        let shapes = ["wq": (d, queryDim), "wk": (source, kvDim), "wv": (source, kvDim), "wo": (queryDim, d)]
         try MemoryBudget.check(values: Self.valueCount(missing.compactMap { shapes[$0] }), bytesPerValue: 8,
                                what: "filling the weights")
         for key in missing {
@@ -94,18 +137,32 @@ struct RunInputs {
     func parameters<S: AttentionScalar>(_: S.Type) throws -> AttentionParameters<S> {
         func get(_ key: String) -> Matrix<S>? { matrices[key]?.converted(to: S.self) }
         guard let wo = get("wo") else { throw UsageError.missingOption(option: "--wo <file>", reason: "W^o is required") }
-        if let packed = get("in_proj") {
-            if let separate = ["wq", "wk", "wv"].first(where: { matrices[$0] != nil }) {
-                throw UsageError.invalidRequest("in_proj replaces wq, wk and wv, but \(separate) was given too")
+        let packedBias = get("qkv_bias") ?? get("in_proj_bias")
+        if packedBias != nil, let separate = ["bq", "bk", "bv"].first(where: { matrices[$0] != nil }) {
+            throw UsageError.invalidRequest("the packed qkv_bias replaces bq, bk and bv, but \(separate) was given too")
+        }
+        let separate = ["wq", "wk", "wv"].first(where: { matrices[$0] != nil })
+        if let packed = get("qkv") {
+            if let other = matrices["in_proj"] != nil ? "in_proj" : separate {
+                throw UsageError.invalidRequest("qkv replaces wq, wk and wv, but \(other) was given too")
             }
+            return AttentionParameters(packedQKV: packed, wo: wo, packedBias: packedBias, bo: get("bo"), layout: layout)
+        }
+        if let packed = get("in_proj") {
+            if let separate { throw UsageError.invalidRequest("in_proj replaces wq, wk and wv, but \(separate) was given too") }
             return AttentionParameters(inProjection: packed, wo: wo, bq: get("bq"), bk: get("bk"), bv: get("bv"),
-                                       bo: get("bo"), layout: layout)
+                                       bo: get("bo"), layout: layout, packedBias: packedBias)
         }
         guard let wq = get("wq"), let wk = get("wk"), let wv = get("wv") else {
             throw UsageError.missingOption(option: "--wq <file>", reason: "W^q, W^k and W^v are required")
         }
         return AttentionParameters(wq: wq, wk: wk, wv: wv, wo: wo, bq: get("bq"), bk: get("bk"), bv: get("bv"),
-                                   bo: get("bo"), layout: layout)
+                                   bo: get("bo"), layout: layout, packedBias: packedBias)
+    }
+
+    /// The user mask for the engine, read as `maskKind`, in precision `S`.
+    func mask<S: AttentionScalar>(_: S.Type) -> AttentionMask<S>? {
+        matrices["mask"].map { AttentionMask($0.converted(to: S.self), kind: maskKind.converted()) }
     }
 }
 

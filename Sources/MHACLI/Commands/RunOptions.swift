@@ -43,7 +43,7 @@ struct RunOptions: Sendable {
     var token: Int?
     /// `--layout`.
     var layout: WeightLayout?
-    /// `--format`.
+    /// The output format: `-o`'s extension, else `--format`, else text.
     var format = OutputFormat.text
     /// `--show`, in the order of `Part.allCases`.
     var show: [Part] = [.heads, .concat, .output]
@@ -61,10 +61,13 @@ struct RunOptions: Sendable {
     var steps = false, heatmap = false, noColor = false, full = false
     /// `--heatmap FILE.svg`: where to write the SVG heatmap.
     var heatmapFile: String?
-    /// `--heatmap-scale` (head by default).
+    /// `--heatmap-scale` (head by default), and whether it was given.
     var heatmapScale = HeatmapScale.head
+    var heatmapScaleGiven = false
     /// `--tokens`.
     var tokenNames: [String]?
+    /// RoPE, ALiBi, window, soft-cap, head width, position offset, mask kind.
+    var score = ScoreOptions()
     /// `--checkpoint FILE --layer L [--arch A] [--config FILE]`.
     var checkpoint: CheckpointChoice?
 
@@ -73,6 +76,8 @@ struct RunOptions: Sendable {
         (RunCommand.input, "x"), (RunCommand.wq, "wq"), (RunCommand.wk, "wk"), (RunCommand.wv, "wv"),
         (RunCommand.wo, "wo"), (RunCommand.bq, "bq"), (RunCommand.bk, "bk"), (RunCommand.bv, "bv"),
         (RunCommand.bo, "bo"), (RunCommand.mask, "mask"), (RunCommand.inProjection, "in_proj"),
+        (RunCommand.memory, "memory"), (RunCommand.qkv, "qkv"), (RunCommand.qkvBias, "qkv_bias"),
+        (RunCommand.inProjectionBias, "in_proj_bias"),
     ]
 
     /// Reads every option of `run`.
@@ -89,23 +94,17 @@ struct RunOptions: Sendable {
         scale = try a[R.scale]
         token = try a[R.token]
         layout = try a[R.layout]
-        output = try a[R.output]
-        format = try WriteUpExtensions.format(path: output, given: try a[R.format])
         if let parts = try a[R.show] {
             show = Part.allCases.filter { parts.contains($0.rawValue) }
             showGiven = true
         }
-        let givenPrecision = try a[R.precision]
-        (precision, precisionGiven) = (givenPrecision ?? 4, givenPrecision != nil)
         useFloat = a[R.useFloat]
-        (steps, noColor, full) = (a[R.steps], a[R.noColor], a[R.full])
-        switch try a[R.heatmap] {
-        case .terminal?: heatmap = true
-        case let .svg(path)?: heatmapFile = path
-        case nil: break
-        }
-        let scale = try a[R.heatmapScale]
-        heatmapScale = scale ?? .head
+        var shown = ResultPresentation()
+        try shown.read(a)
+        (precision, precisionGiven, output, format) = (shown.precision, shown.precisionGiven, shown.output, shown.format)
+        (steps, heatmap, noColor, full) = (shown.steps, shown.heatmap, shown.noColor, shown.full)
+        (heatmapFile, heatmapScale, heatmapScaleGiven) = (shown.heatmapFile, shown.heatmapScale, shown.heatmapScaleGiven)
+        score = try ScoreOptions(a)
         checkpoint = try CheckpointChoice(a)
         if let names = try a[R.tokens] {
             if let bad = names.first(where: { $0.unicodeScalars.contains { $0.properties.generalCategory == .control } }) {
@@ -116,39 +115,24 @@ struct RunOptions: Sendable {
             tokenNames = names.map { MessageText.escaped($0) }
         }
         try checkCombinations()
-        try checkIgnored(heatmapScaleGiven: scale != nil)
-    }
-
-    /// Options that would have no effect with the others given: refused, never dropped.
-    private func checkIgnored(heatmapScaleGiven: Bool) throws(UsageError) {
-        if steps, showGiven {
-            throw .invalidRequest("--steps prints every part in order; --show chooses parts without --steps; give one")
-        }
-        if tokenNames != nil, format == .csv {
-            throw .invalidRequest("--tokens names rows and columns, but --format csv prints the bare matrix without labels; use --format text, markdown or json")
-        }
-        if precisionGiven, format == .json {
-            throw .invalidRequest("--precision sets decimals in text, csv, latex and markdown; --format json always prints shortest round-trip numbers")
-        }
-        if full, format == .json || format == .csv || format == .svg {
-            throw .invalidRequest("--full stops eliding large matrices in text, latex and markdown; --format \(format.rawValue) always holds every value")
-        }
-        if heatmapScaleGiven, !heatmap, heatmapFile == nil, format != .svg {
-            throw .invalidRequest("--heatmap-scale sets the heatmap's shades; give --heatmap (terminal) or --heatmap FILE.svg too")
-        }
     }
 
     /// Options that cannot go together.
     private func checkCombinations() throws(UsageError) {
         if causal, noCausal { throw .invalidRequest("--causal and --no-causal contradict each other; give one") }
-        if format == .csv, showGiven, show.count > 1 {
-            throw .invalidRequest("--format csv prints one matrix, but --show names \(show.count) parts (\(show.map(\.rawValue).joined(separator: ","))); name one")
-        }
-        if format != .text, let flag = steps ? "--steps" : heatmap ? "--heatmap" : nil {
-            throw .invalidRequest("\(flag) draws text for people; it cannot be combined with --format \(format.rawValue)")
-        }
+        try presentation.checkCombinations()
         if paths["in_proj"] != nil, let separate = ["wq", "wk", "wv"].first(where: { paths[$0] != nil }) {
             throw .invalidRequest("--in-proj replaces --wq, --wk and --wv; do not give --\(separate) too")
+        }
+        if paths["qkv"] != nil, let other = ["in_proj", "wq", "wk", "wv"].first(where: { paths[$0] != nil }) {
+            throw .invalidRequest("--qkv replaces --wq, --wk and --wv; do not give --\(other.replacingOccurrences(of: "_", with: "-")) too")
+        }
+        if paths["qkv_bias"] != nil, paths["in_proj_bias"] != nil {
+            throw .invalidRequest("--qkv-bias and --in-proj-bias are the same packed bias; give one")
+        }
+        if let packed = paths["qkv_bias"] != nil ? "--qkv-bias" : paths["in_proj_bias"] != nil ? "--in-proj-bias" : nil,
+           let separate = ["bq", "bk", "bv"].first(where: { paths[$0] != nil }) {
+            throw .invalidRequest("\(packed) replaces --bq, --bk and --bv; do not give --\(separate) too")
         }
         if checkpoint != nil, bundle != nil {
             throw .invalidRequest("--checkpoint and --bundle both give the weights; give one")
@@ -158,20 +142,20 @@ struct RunOptions: Sendable {
         }
     }
 
-    /// The part a CSV output prints: the one `--show` names, else the output.
-    var csvPart: Part { showGiven ? show.first ?? .output : .output }
+    /// How the result is presented.
+    var presentation: ResultPresentation {
+        ResultPresentation(format: format, show: show, showGiven: showGiven, precision: precision,
+                           precisionGiven: precisionGiven, output: output, steps: steps, heatmap: heatmap,
+                           noColor: noColor, full: full, heatmapFile: heatmapFile, heatmapScale: heatmapScale,
+                           heatmapScaleGiven: heatmapScaleGiven, tokenNames: tokenNames)
+    }
 
-    /// The parts printed: the one CSV matrix, else every shown part.
-    var printedParts: [Part] { format == .csv ? [csvPart] : show }
+    /// The part a CSV output prints: the one `--show` names, else the output.
+    var csvPart: Part { presentation.csvPart(projected: true) }
+
+    /// The parts printed: the one matrix of CSV, TSV or NPY, else every shown part.
+    var printedParts: [Part] { format.holdsOneMatrix ? [csvPart] : show }
 
     /// The intermediates the engine must keep for the parts shown.
-    var intermediates: Intermediates {
-        var keep: Intermediates = []
-        let parts = format == .csv ? [csvPart] : show
-        if parts.contains(.qkv) { keep.insert(.qkv) }
-        if parts.contains(.scores) { keep.insert(.scores) }
-        if parts.contains(.weights) || heatmap || heatmapFile != nil || format == .svg || steps { keep.insert(.weights) }
-        if steps { keep.formUnion([.qkv, .scores]) }
-        return keep
-    }
+    var intermediates: Intermediates { presentation.intermediates(projected: true) }
 }

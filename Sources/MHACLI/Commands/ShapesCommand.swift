@@ -8,17 +8,26 @@ struct ShapesCommand: Command {
         name: "shapes",
         abstract: "Dimension calculator: every tensor's shape, parameter counts and FLOPs (no data).",
         discussion: """
-        Any two of --d-model, --heads, --head-dim give the third (d_model = τ·d_k). Without --seq-len \
-        the token count stays the symbol n.
+        Any two of --d-model, --heads, --head-dim give the third (d_model = τ·d_k); all three may be \
+        given when the heads are not d_model/τ wide (Gemma: W^q is d_model × τ·d_k). Without --seq-len \
+        the token count stays the symbol n. --memory-len or --memory-dim asks about cross-attention \
+        (keys and values from a memory of n_k rows, d_mem wide); --layers or --dtype adds the KV cache: \
+        L·g·(d_k + d_v)·bytes per token (2·L·g·d_k·bytes when d_v = d_k), and for --seq-len tokens.
         """,
-        options: [modelDim, heads, headDim, kvHeads, seqLen, format, explainFlag, claim])
+        options: [modelDim, heads, headDim, valueDim, kvHeads, seqLen, memoryLen, memoryDim, layers, dtype, format,
+                  explainFlag, claim])
 
     // Zero and negative values reach the calculator, whose message explains them.
     static let modelDim = Option<Int>.integer("d-model", "d", help: "Model width d_model.")
     static let heads = Option<Int>.integer("heads", "t", help: "τ, the number of heads.")
-    static let headDim = Option<Int>.integer("head-dim", "k", help: "d_k, the width of one head.")
+    static let headDim = Option<Int>.integer("head-dim", "k", help: "d_k, the width of one head's queries and keys (with --d-model and --heads, it may differ from d_model/τ).")
+    static let valueDim = Option<Int>.integer("value-dim", "v", help: "d_v, the width of one head's values and output.", default: "d_k")
     static let kvHeads = Option<Int>.integer("kv-heads", "g", help: "Key/value heads (grouped-query attention).", default: "τ")
-    static let seqLen = Option<Int>.integer("seq-len", "n", help: "n, the number of tokens.", default: "the symbol n")
+    static let seqLen = Option<Int>.integer("seq-len", "n", help: "n, the number of tokens (queries).", default: "the symbol n")
+    static let memoryLen = Option<Int>.integer("memory-len", "n_k", help: "Cross-attention: n_k, the rows of the memory that keys and values come from.", default: "the symbol n_k")
+    static let memoryDim = Option<Int>.integer("memory-dim", "d_mem", help: "Cross-attention: d_mem, the memory's width (PyTorch's kdim/vdim); W^k, W^v are d_mem × g·d_k.", default: "d_model")
+    static let layers = Option<Int>.integer("layers", "L", help: "Layers whose keys and values a KV cache holds; adds the cache size.", default: "1")
+    static let dtype = Option<CacheElement>.choice("dtype", "type", help: "Element type of the KV cache; adds the cache size.", default: "f64")
     static let format = Option<OutputFormat>.choice("format", "format", help: "Output format.", default: "text", values: [.text, .json])
     static let explainFlag = Flag("explain", help: "Write out the arithmetic step by step.")
     static let claim = Option<ClaimCheck.Claim>(
@@ -34,8 +43,10 @@ struct ShapesCommand: Command {
 
     init(_ arguments: ParsedArguments) throws {
         query = ShapeQuery(modelDim: try arguments[Self.modelDim], heads: try arguments[Self.heads],
-                           headDim: try arguments[Self.headDim], kvHeads: try arguments[Self.kvHeads],
-                           seqLen: try arguments[Self.seqLen])
+                           headDim: try arguments[Self.headDim], valueDim: try arguments[Self.valueDim],
+                           kvHeads: try arguments[Self.kvHeads], seqLen: try arguments[Self.seqLen],
+                           memoryLen: try arguments[Self.memoryLen], memoryDim: try arguments[Self.memoryDim],
+                           layers: try arguments[Self.layers], cacheElement: try arguments[Self.dtype])
         json = try arguments[Self.format] == .json
         explain = arguments[Self.explainFlag]
         claims = try arguments.all(Self.claim)

@@ -17,6 +17,11 @@ enum AtomicOutput {
     /// Writes `text` to `path`.
     /// - Throws: `OutputError.cannotWrite` naming the path and the system's reason.
     static func write(_ text: String, to path: String) throws(OutputError) {
+        try write(Array(text.utf8), to: path)
+    }
+
+    /// Writes `text`'s bytes (text or a binary file) to `path`, as `write(_:to:)` does.
+    static func write(_ text: [UInt8], to path: String) throws(OutputError) {
         if path == "-" { return try FileDescriptorWriter.standardOutput(text) }
         if let descriptor = inheritedDescriptor(path) { return try writeDirectly(text, to: descriptor, named: path) }
         var status = stat()
@@ -64,7 +69,7 @@ enum AtomicOutput {
     }
 
     /// Opens an existing non-regular file (device, FIFO) and writes to it.
-    private static func writeDirectly(_ text: String, to path: String) throws(OutputError) {
+    private static func writeDirectly(_ text: [UInt8], to path: String) throws(OutputError) {
         let descriptor = open(path, O_WRONLY | O_CLOEXEC)
         guard descriptor >= 0 else { throw failure(path) }
         defer { close(descriptor) }
@@ -72,7 +77,7 @@ enum AtomicOutput {
     }
 
     /// Writes `text` to an open descriptor; `path` names it in messages.
-    private static func writeDirectly(_ text: String, to descriptor: Int32, named path: String) throws(OutputError) {
+    private static func writeDirectly(_ text: [UInt8], to descriptor: Int32, named path: String) throws(OutputError) {
         if let code = FileDescriptorWriter.write(text, to: descriptor) {
             // A reader that went away (`-o /dev/stdout | head -1`) ends the run quietly, as on stdout.
             if code == EPIPE { throw .brokenPipe }
@@ -82,7 +87,7 @@ enum AtomicOutput {
 
     /// Writes a temporary sibling of `path` (of its final target, for a link) and renames it
     /// over the target.
-    private static func replace(_ path: String, with text: String) throws(OutputError) {
+    private static func replace(_ path: String, with text: [UInt8]) throws(OutputError) {
         let target = resolvedTarget(path)
         guard let temporary = TemporaryFile.create(beside: target, mode: permissions(for: target)) else {
             throw failure(path)

@@ -1,7 +1,8 @@
 import MHACore
 
-/// What a forward pass computed, in a few words, for headers and documents: the input shape,
-/// τ, d_k, the scale, whether it is causal, which mask, and the single token if any.
+/// What a forward pass computed, in a few words, for headers and documents: the input shape
+/// (and memory; Q, K and V in `attend`), τ, d_k, the scale, whether it is causal, which mask,
+/// and the single token if any.
 ///
 ///     input H · 3 × 4 · τ = 2 heads · d_k = 4 / 2 = 2 · scale = 1/√2 = 0.7071 · not causal · no mask
 struct ComputationSummary {
@@ -9,12 +10,14 @@ struct ComputationSummary {
     var shapes: AttentionShapes
     /// Whether the causal mask was applied.
     var causal: Bool
-    /// How the user mask was read (`keep`: 1 = may attend), or nil without one.
+    /// How the user mask was read (`keep`: 1 = may attend, `block`, `additive`), or nil without one.
     var maskKind: String?
     /// Whether the scale was given (else it is 1/√d_k).
     var scaleGiven: Bool
     /// Token names, if given.
     var tokens: [String]?
+    /// Whether `--head-dim` set d_k (so it is not d_model / τ).
+    var headDimGiven = false
 
     /// `scale = 1/√2 = 0.7071` or `scale = 0.5`.
     func scale(precision: Int) -> String {
@@ -23,7 +26,11 @@ struct ComputationSummary {
     }
 
     /// `causal` or `not causal`.
-    var causalText: String { causal ? "causal (token i attends to tokens 0…i)" : "not causal" }
+    var causalText: String {
+        guard causal else { return "not causal" }
+        let shift = shapes.keyCount - shapes.tokens
+        return shift == 0 ? "causal (token i attends to tokens 0…i)" : "causal (query row i attends to keys 0…i + \(shift))"
+    }
 
     /// `no mask` or `mask: keep (1 = may attend, 0 = blocked)`.
     var maskText: String {
@@ -34,9 +41,18 @@ struct ComputationSummary {
     /// The items, in order.
     func items(precision: Int) -> [String] {
         let s = shapes
-        var items = ["input H · \(s.tokens) × \(s.modelDim)", "τ = \(s.heads) \(s.heads == 1 ? "head" : "heads")",
-                     "d_k = \(s.modelDim) / \(s.heads) = \(s.headDim)", scale(precision: precision), causalText, maskText]
-        if s.kvHeads != s.heads { items.insert("kv_heads = \(s.kvHeads)", at: 2) }
+        let heads = "τ = \(s.heads) \(s.heads == 1 ? "head" : "heads")"
+        var items: [String]
+        if s.projected {
+            let width = s.queryDim == s.modelDim && !headDimGiven ? "d_k = \(s.modelDim) / \(s.heads) = \(s.headDim)" : "d_k = \(s.headDim)"
+            items = ["input H · \(s.tokens) × \(s.modelDim)"] + (s.memoryDim.map { ["memory M · \(s.keyCount) × \($0)"] } ?? [])
+                + [heads, width]
+        } else {
+            items = ["Q · \(s.tokens) × \(s.queryDim)", "K · \(s.keyCount) × \(s.kvDim)", "V · \(s.keyCount) × \(s.valueColumns)",
+                     heads, "d_k = \(s.headDim)"] + (s.valueDim == s.headDim ? [] : ["d_v = \(s.valueDim)"])
+        }
+        if s.kvHeads != s.heads { items.insert("kv_heads = \(s.kvHeads)", at: items.firstIndex(of: heads).map { $0 + 1 } ?? items.count) }
+        items += [scale(precision: precision), causalText, maskText]
         if let token = s.token {
             items.append("single token \(token)" + (tokens.map { $0.indices.contains(token) ? " (\($0[token]))" : "" } ?? ""))
         }

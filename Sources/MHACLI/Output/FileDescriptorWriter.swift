@@ -6,25 +6,40 @@ enum FileDescriptorWriter {
     /// - Returns: nil on success, else the `errno` of the failing write.
     static func write(_ text: String, to descriptor: Int32) -> Int32? {
         var text = text  // native strings are contiguous UTF-8: written in place, not copied
-        return text.withUTF8 { buffer -> Int32? in
-            guard let base = buffer.baseAddress else { return nil }
-            var offset = 0
-            while offset < buffer.count {
-                let written = Foundation.write(descriptor, base + offset, buffer.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    return errno
-                }
-                offset += written
+        return text.withUTF8 { write(UnsafeRawBufferPointer($0), to: descriptor) }
+    }
+
+    /// Writes all of `bytes` to `descriptor`.
+    /// - Returns: nil on success, else the `errno` of the failing write.
+    static func write(_ bytes: [UInt8], to descriptor: Int32) -> Int32? {
+        bytes.withUnsafeBytes { write($0, to: descriptor) }
+    }
+
+    /// Writes all of `buffer` to `descriptor`, retrying short writes and EINTR.
+    static func write(_ buffer: UnsafeRawBufferPointer, to descriptor: Int32) -> Int32? {
+        guard let base = buffer.baseAddress else { return nil }
+        var offset = 0
+        while offset < buffer.count {
+            let written = Foundation.write(descriptor, base + offset, buffer.count - offset)
+            if written < 0 {
+                if errno == EINTR { continue }
+                return errno
             }
-            return nil
+            offset += written
         }
+        return nil
     }
 
     /// Writes `text` to stdout.
     /// - Throws: `OutputError.brokenPipe` when the reader has gone, `.cannotWrite` otherwise.
     static func standardOutput(_ text: String) throws(OutputError) {
-        guard let failure = write(text, to: STDOUT_FILENO) else { return }
+        try standardOutput(Array(text.utf8))
+    }
+
+    /// Writes `bytes` to stdout.
+    /// - Throws: `OutputError.brokenPipe` when the reader has gone, `.cannotWrite` otherwise.
+    static func standardOutput(_ bytes: [UInt8]) throws(OutputError) {
+        guard let failure = write(bytes, to: STDOUT_FILENO) else { return }
         if failure == EPIPE { throw .brokenPipe }
         throw .cannotWrite(path: "<stdout>", reason: String(cString: strerror(failure)))
     }

@@ -17,29 +17,43 @@ struct ReportMatrix {
     var columnLabels: [String]
 
     /// The matrices of `parts` in the order shown, with titles as the text report writes them.
-    static func list<S: AttentionScalar>(_ result: AttentionResult<S>, parts: [Part], tokens: [String]?,
+    /// `axes` labels the query rows and key columns as the text report does.
+    static func list<S: AttentionScalar>(_ result: AttentionResult<S>, parts: [Part], axes: TokenAxes,
                                          biases: Set<String>, scaleGiven: Bool, masked: Bool) -> [ReportMatrix] {
         let s = result.shapes
         let queryRows = s.token.map { [$0] } ?? Array(0..<s.tokens)
-        let rows = queryRows.map { TokenLabels.label($0, tokens: tokens) }
-        let keys = (0..<s.tokens).map { TokenLabels.label($0, tokens: tokens) }
+        let rows = axes.queryLabels ?? queryRows.map(String.init)
+        let keys = axes.keyLabels ?? (0..<s.keyCount).map(String.init)
+        let keyRows = result.keysTrimmedToToken ? rows : keys
         func indices(_ m: Matrix<S>) -> [String] { (0..<m.columns).map(String.init) }
         func bias(_ x: String, latex: Bool) -> String {
             biases.contains("b" + x) ? (latex ? " + b^{\(x)}" : " + b^\(x)") : ""
         }
         let scale = scaleGiven ? MatrixText.short(s.scale, 4) : "1/\\sqrt{\(s.headDim)}"
         var list: [ReportMatrix] = []
-        func add(_ title: String, _ symbol: String, _ formula: String, _ m: Matrix<S>, columns: [String]? = nil) {
+        func add(_ title: String, _ symbol: String, _ formula: String, _ m: Matrix<S>, columns: [String]? = nil,
+                 rowLabels: [String]? = nil) {
             let matrix = m.converted(to: Double.self)
             list.append(ReportMatrix(title: "\(title) · \(m.rows) × \(m.columns)", latexSymbol: symbol, latexFormula: formula,
-                                     matrix: matrix, rowLabels: rows, columnLabels: columns ?? indices(m)))
+                                     matrix: matrix, rowLabels: rowLabels ?? rows, columnLabels: columns ?? indices(m)))
         }
+        let source = s.memoryDim == nil ? "H" : "M"
         for part in parts {
             switch part {
             case .qkv:
                 for (name, x, m) in [("Q", "q", result.queries), ("K", "k", result.printedKeys), ("V", "v", result.printedValues)] {
-                    if let m { add("\(name) = H·W^\(x)" + bias(x, latex: false), name, "H W^{\(x)}" + bias(x, latex: true), m) }
+                    guard let m else { continue }
+                    let from = name == "Q" ? "H" : source
+                    let labels = name == "Q" ? rows : keyRows
+                    if s.projected {
+                        add("\(name) = \(from)·W^\(x)" + bias(x, latex: false), name, "\(from) W^{\(x)}" + bias(x, latex: true), m,
+                            rowLabels: labels)
+                    } else {
+                        add(name, name, "\\text{given}", m, rowLabels: labels)
+                    }
                 }
+                if let m = result.rotatedQueries { add("Q after RoPE", "\\tilde{Q}", "\\mathrm{RoPE}(Q)", m) }
+                if let m = result.printedRotatedKeys { add("K after RoPE", "\\tilde{K}", "\\mathrm{RoPE}(K)", m, rowLabels: keyRows) }
             case .scores:
                 for (j, m) in (result.scores ?? []).enumerated() {
                     add("scores \(j + 1) of \(s.heads)", "\\mathrm{scores}_{\(j + 1)}", "Q_{\(j + 1)} K_{\(j + 1)}^{\\top} \\cdot \(scale)", m, columns: keys)

@@ -1,29 +1,53 @@
 import MHACore
 import MHAFormats
 
-/// The JSON form of a forward pass, with exactly the keys of docs/contract.md:
-/// `shapes{input, heads, kv_heads, head_dim, head_output, concat, output}`, then the shown
-/// parts among `q`, `k`, `v`, `scores`, `weights`, `heads`, `concat`, `output`. With `--token i`
-/// every matrix has the one row of token i, K and V included.
+/// The JSON form of a forward pass, with the keys of docs/contract.md (§3 and §4):
+/// `shapes{input, heads, kv_heads, head_dim, head_output, concat, output}` (plus `memory` in
+/// cross-attention), or for `attend` `shapes{queries, keys, values, heads, kv_heads, head_dim,
+/// value_dim, head_output, concat}`; then the shown parts among `q`, `k`, `v` (and with RoPE
+/// `q_rotated`, `k_rotated`), `scores`, `weights`, `heads`, `concat`, `output` (not in `attend`,
+/// whose output is the concat). With `--token i` every per-query matrix has the one row of
+/// token i, and in self-attention K and V too.
 enum RunJSONReport {
     /// The report for `result`, with the parts in `parts`.
     /// With a `summary`, also what was computed: `tokens` (names or null), `token` (or null),
-    /// `causal`, `scale`, `mask` (`keep` or null).
+    /// `causal`, `scale`, `mask` (`keep`, `block`, `additive` or null).
     static func json<S: AttentionScalar>(_ result: AttentionResult<S>, parts: [Part], summary: ComputationSummary? = nil) -> JSONValue {
-        let s = result.shapes
+        .object([("shapes", .object(shapes(result.shapes)))] + (summary.map(summaryMembers) ?? []) + members(result, parts: parts))
+    }
+
+    /// The members saying what was computed: `tokens`, `token`, `causal`, `scale`, `mask`.
+    static func summaryMembers(_ summary: ComputationSummary) -> [(String, JSONValue)] {
+        [("tokens", summary.tokens.map { .array($0.map { .string($0) }) } ?? .null),
+         ("token", summary.shapes.token.map { .int($0) } ?? .null), ("causal", .bool(summary.causal)),
+         ("scale", .number(summary.shapes.scale)), ("mask", summary.maskKind.map { .string($0) } ?? .null)]
+    }
+
+    /// The `shapes` object's members.
+    static func shapes(_ s: AttentionShapes) -> [(String, JSONValue)] {
         let rows = s.queryRows
-        var members: [(String, JSONValue)] = [("shapes", .object([
-            ("input", .shape(s.tokens, s.modelDim)), ("heads", .int(s.heads)), ("kv_heads", .int(s.kvHeads)),
-            ("head_dim", .int(s.headDim)), ("head_output", .shape(rows, s.headDim)),
-            ("concat", .shape(rows, s.concatDim)), ("output", .shape(rows, s.outputDim)),
-        ]))]
-        if let summary {
-            members += [("tokens", summary.tokens.map { .array($0.map { .string($0) }) } ?? .null),
-                        ("token", s.token.map { .int($0) } ?? .null), ("causal", .bool(summary.causal)),
-                        ("scale", .number(s.scale)), ("mask", summary.maskKind.map { .string($0) } ?? .null)]
+        guard s.projected else {
+            return [("queries", .shape(s.tokens, s.queryDim)), ("keys", .shape(s.keyCount, s.kvDim)),
+                    ("values", .shape(s.keyCount, s.valueColumns)), ("heads", .int(s.heads)), ("kv_heads", .int(s.kvHeads)),
+                    ("head_dim", .int(s.headDim)), ("value_dim", .int(s.valueDim)),
+                    ("head_output", .shape(rows, s.valueDim)), ("concat", .shape(rows, s.concatDim))]
         }
+        var members: [(String, JSONValue)] = [("input", .shape(s.tokens, s.modelDim))]
+        if let width = s.memoryDim { members.append(("memory", .shape(s.keyCount, width))) }
+        return members + [
+            ("heads", .int(s.heads)), ("kv_heads", .int(s.kvHeads)), ("head_dim", .int(s.headDim)),
+            ("head_output", .shape(rows, s.valueDim)), ("concat", .shape(rows, s.concatDim)),
+            ("output", .shape(rows, s.outputDim)),
+        ]
+    }
+
+    /// The shown parts, in the contract's order.
+    static func members<S: AttentionScalar>(_ result: AttentionResult<S>, parts: [Part]) -> [(String, JSONValue)] {
+        var members: [(String, JSONValue)] = []
         if parts.contains(.qkv) {
-            for (key, matrix) in [("q", result.queries), ("k", result.printedKeys), ("v", result.printedValues)] {
+            let kept = [("q", result.queries), ("k", result.printedKeys), ("v", result.printedValues),
+                        ("q_rotated", result.rotatedQueries), ("k_rotated", result.printedRotatedKeys)]
+            for (key, matrix) in kept {
                 if let matrix { members.append((key, .matrix(of: matrix))) }
             }
         }
@@ -31,22 +55,29 @@ enum RunJSONReport {
         if parts.contains(.weights), let weights = result.weights { members.append(("weights", .array(weights.map { .matrix(of: $0) }))) }
         if parts.contains(.heads) { members.append(("heads", .array(result.heads.map { .matrix(of: $0) }))) }
         if parts.contains(.concat) { members.append(("concat", .matrix(of: result.concat))) }
-        if parts.contains(.output) { members.append(("output", .matrix(of: result.output))) }
-        return .object(members)
+        if parts.contains(.output), result.shapes.projected { members.append(("output", .matrix(of: result.output))) }
+        return members
     }
 }
 
 extension AttentionResult {
-    /// K as printed: with `--token i` only its row i (the engine keeps all n rows, which the
-    /// query attends to), else all of it.
+    /// Whether K and V are printed as the one row of `--token i`: in self-attention with
+    /// n_q = n_k, where row i of K is token i's key; otherwise K and V keep every key row.
+    var keysTrimmedToToken: Bool { shapes.token != nil && shapes.keyCount == shapes.tokens && shapes.memoryDim == nil }
+
+    /// K as printed: with `--token i` in self-attention only its row i (the engine keeps all
+    /// n rows, which the query attends to), else all of it.
     var printedKeys: Matrix<Scalar>? { keys.map(tokenRow) }
 
     /// V as printed, like `printedKeys`.
     var printedValues: Matrix<Scalar>? { values.map(tokenRow) }
 
-    /// Row `shapes.token` of `m` when in single-token mode and it exists, else `m`.
+    /// K after RoPE as printed, like `printedKeys`.
+    var printedRotatedKeys: Matrix<Scalar>? { rotatedKeys.map(tokenRow) }
+
+    /// Row `shapes.token` of `m` when K and V are trimmed to the token, else `m`.
     private func tokenRow(_ m: Matrix<Scalar>) -> Matrix<Scalar> {
-        guard let token = shapes.token, token < m.rows, m.rows > 1 else { return m }
+        guard keysTrimmedToToken, let token = shapes.token, token < m.rows, m.rows > 1 else { return m }
         return m.rowBlock(token..<(token + 1))
     }
 }

@@ -11,8 +11,8 @@ struct RunTextReport<Scalar: AttentionScalar> {
     let parts: [Part]
     /// Decimals.
     let precision: Int
-    /// Names of the n tokens, if given.
-    let tokenNames: [String]?
+    /// Labels of the query rows and key columns.
+    let axes: TokenAxes
     /// Whether `--scale` was given (else the header shows 1/√d_k).
     let scaleGiven: Bool
     /// `--full`: no elision.
@@ -21,6 +21,8 @@ struct RunTextReport<Scalar: AttentionScalar> {
     let biases: Set<String>
     /// What was computed (causal, mask), for the header; nil leaves them out.
     var summary: ComputationSummary? = nil
+    /// The score rules in force, for the header (nil: none to mention).
+    var rules: ScoreRulesSummary? = nil
 
     /// The whole report, one string per line.
     var lines: [String] {
@@ -29,17 +31,29 @@ struct RunTextReport<Scalar: AttentionScalar> {
         return lines
     }
 
-    /// `input H · 3 × 8   τ = 2 heads   d_k = 4   scale = 1/√4 = 0.5000`, then
-    /// `not causal   no mask` (and the token).
+    /// `input H · 3 × 8   τ = 2 heads   d_k = 4   scale = 1/√4 = 0.5000` (and the memory),
+    /// then `not causal   no mask`, the score rules and the token; `attend` names Q, K and V
+    /// instead of H.
     var header: [String] {
         let s = result.shapes
         let scale = scaleGiven ? MatrixText.short(s.scale, precision)
             : "1/√\(s.headDim) = \(MatrixText.short(s.scale, precision))"
         let kv = s.kvHeads == s.heads ? "" : "   kv_heads = \(s.kvHeads) (query head j = 1…τ uses K/V head ⌈j·\(s.kvHeads)/\(s.heads)⌉)"
-        var lines = ["input H · \(s.tokens) × \(s.modelDim)   τ = \(s.heads) \(s.heads == 1 ? "head" : "heads")   d_k = \(s.modelDim) / \(s.heads) = \(s.headDim)   scale = \(scale)\(kv)"]
+        let heads = "τ = \(s.heads) \(s.heads == 1 ? "head" : "heads")"
+        var lines: [String]
+        if s.projected {
+            let width = s.queryDim == s.modelDim && rules?.configuration.headDim == nil ? "d_k = \(s.modelDim) / \(s.heads) = \(s.headDim)"
+                : "d_k = \(s.headDim) (τ·d_k = \(s.queryDim), d_model = \(s.modelDim))"
+            let memory = s.memoryDim.map { "   memory M · \(s.keyCount) × \($0) (cross-attention: K, V from M)" } ?? ""
+            lines = ["input H · \(s.tokens) × \(s.modelDim)\(memory)   \(heads)   \(width)   scale = \(scale)\(kv)"]
+        } else {
+            let values = s.valueDim == s.headDim ? "" : "   d_v = \(s.valueDim)"
+            lines = ["Q · \(s.tokens) × \(s.queryDim)   K · \(s.keyCount) × \(s.kvDim)   V · \(s.keyCount) × \(s.valueColumns)   \(heads)   d_k = \(s.headDim)\(values)   scale = \(scale)\(kv)"]
+        }
         if let summary { lines.append("\(summary.causalText)   \(summary.maskText)") }
+        if let rules { lines += rules.lines(s) }
         if let token = s.token {
-            lines.append("single token \(token)\(tokenNames.map { " (\($0[token]))" } ?? ""): every per-query matrix has its one row")
+            lines.append("single token \(token)\(axes.queryLabels.map { " (\($0[0]))" } ?? ""): every per-query matrix has its one row")
         }
         return lines
     }
@@ -49,14 +63,21 @@ struct RunTextReport<Scalar: AttentionScalar> {
         let s = result.shapes
         switch part {
         case .qkv:
-            return [result.queries.map { block("Q = H·W^q" + bias("q") + tokenSuffix, $0, rows: queryLabels) },
-                    result.printedKeys.map { block("K = H·W^k" + bias("k") + tokenSuffix, $0, rows: queryLabels) },
-                    result.printedValues.map { block("V = H·W^v" + bias("v") + tokenSuffix, $0, rows: queryLabels) }]
-                .compactMap { $0 }.joined(separator: [""]).map { $0 }
+            let source = s.memoryDim == nil ? "H" : "M"
+            let keyRows = result.keysTrimmedToToken ? queryLabels : axes.keyLabels
+            let keySuffix = result.keysTrimmedToToken ? tokenSuffix : ""
+            let blocks: [[String]?] = [
+                result.queries.map { block("Q = H·W^q" + bias("q") + tokenSuffix, $0, rows: queryLabels) },
+                result.printedKeys.map { block("K = \(source)·W^k" + bias("k") + keySuffix, $0, rows: keyRows) },
+                result.printedValues.map { block("V = \(source)·W^v" + bias("v") + keySuffix, $0, rows: keyRows) },
+                result.rotatedQueries.map { block("Q after RoPE (each head's rows turned for their positions)" + tokenSuffix, $0, rows: queryLabels) },
+                result.printedRotatedKeys.map { block("K after RoPE" + keySuffix, $0, rows: keyRows) },
+            ]
+            return blocks.compactMap { $0 }.joined(separator: [""]).map { $0 }
         case .scores:
-            return perHead("scores", result.scores ?? [], columns: tokenNames)
+            return perHead("scores", result.scores ?? [], columns: axes.keyLabels)
         case .weights:
-            return perHead("weights", result.weights ?? [], columns: tokenNames)
+            return perHead("weights", result.weights ?? [], columns: axes.keyLabels)
         case .heads:
             return perHead("head", result.heads, columns: nil)
         case .concat:
@@ -92,8 +113,5 @@ struct RunTextReport<Scalar: AttentionScalar> {
     }
 
     /// Labels of the query rows: every token, or the one token in single-token mode.
-    private var queryLabels: [String]? {
-        guard let tokenNames else { return nil }
-        return result.shapes.token.map { [tokenNames[$0]] } ?? tokenNames
-    }
+    private var queryLabels: [String]? { axes.queryLabels }
 }

@@ -2,44 +2,66 @@ import MHACore
 import MHAFormats
 
 extension StepsDocument {
-    /// Step 3 for head `j` (0-based): raw scores, scaling, masking, softmax, weighted sum.
+    /// Step 3 for head `j` (0-based): raw scores, scaling, then the soft-cap and ALiBi when in
+    /// force, masking, softmax, weighted sum. Every matrix after the raw product is the
+    /// engine's own (its score stages), never recomputed here.
     func headStep(_ j: Int) -> [String] {
         let s = shapes
         let h = j + 1
         let rows = s.queryRows
-        let scores = result.scores.flatMap { $0.indices.contains(j) ? $0[j] : nil }
+        let stages = result.stages.flatMap { $0.indices.contains(j) ? $0[j] : nil }
         let weights = result.weights.flatMap { $0.indices.contains(j) ? $0[j] : nil }
-        let square = Self.shape(rows, s.tokens)
-        var lines = [title("Step 3, head \(h) of \(s.heads): head_\(h) = softmax(Q_\(h)·K_\(h)ᵀ·scale + mask)·V_\(h)")]
-        lines.append("  3a. Scores Q_\(h)·K_\(h)ᵀ  →  (\(Self.shape(rows, s.headDim)))·(\(Self.shape(s.headDim, s.tokens)))"
-                         + " = \(square)")
+        let square = Self.shape(rows, s.keyCount)
+        var letters = "abcdefghij".map(String.init).makeIterator()
+        func step(_ text: String) -> String { "  3\(letters.next() ?? "?"). " + text }
+        var lines = [title("Step 3, head \(h) of \(s.heads): head_\(h) = softmax(\(scoreFormula(h)))·V_\(h)")]
+        let rotated = configuration.rope == nil ? "" : " (the rotated Q_\(h) and K_\(h))"
+        lines.append(step("Scores Q_\(h)·K_\(h)ᵀ\(rotated)  →  (\(Self.shape(rows, s.headDim)))·(\(Self.shape(s.headDim, s.keyCount)))"
+                          + " = \(square)"))
         lines += scoreValues(rawScores(j))
-        lines.append("  3b. Scale by \(scaleText())  →  \(square)")
-        lines += scoreValues(scores)
-        lines += maskLines(scores, square: square)
-        lines.append("  3d. Softmax of each row → attention weights A_\(h) (each row sums to 1)  →  \(square)")
-        lines += fullyMaskedNote(h)
+        lines.append(step("Scale by \(scaleText())  →  \(square)"))
+        lines += scoreValues(stages?.scaled)
+        if let cap = configuration.softcap {
+            lines.append(step("Soft-cap: s ← \(number(cap))·tanh(s / \(number(cap))), every score now within ±\(number(cap))  →  \(square)"))
+            lines += scoreValues(stages?.capped)
+        }
+        if configuration.alibi {
+            let slope = stages?.alibiSlope ?? result.alibiSlopes.flatMap { $0.indices.contains(j) ? $0[j] : nil }
+            lines.append(step("ALiBi: add −m_\(h)·(query position − key position), m_\(h) = \(slope.map(number) ?? "?")  →  \(square)"))
+            lines += scoreValues(stages?.biased)
+        }
+        lines += maskLines(stages?.masked, step: step, square: square)
+        lines.append(step("Softmax of each row → attention weights A_\(h) (each row sums to 1)  →  \(square)"))
+        lines += fullyMaskedNote(h, weights)
         lines += scoreValues(weights)
-        lines.append("  3e. head_\(h) = A_\(h)·V_\(h)  →  (\(square))·(\(Self.shape(s.tokens, s.headDim)))"
-                         + " = \(Self.shape(rows, s.headDim))")
+        lines.append(step("head_\(h) = A_\(h)·V_\(h)  →  (\(square))·(\(Self.shape(s.keyCount, s.valueDim)))"
+                          + " = \(Self.shape(rows, s.valueDim))"))
         lines += values(result.heads.indices.contains(j) ? result.heads[j] : nil, rowLabels: queryLabels)
         return lines
     }
 
-    /// Q_j·K_jᵀ before scaling, computed from the kept Q and K.
+    /// `Q_1·K_1ᵀ·scale + mask`, with the soft-cap and ALiBi where they act.
+    private func scoreFormula(_ h: Int) -> String {
+        var formula = "Q_\(h)·K_\(h)ᵀ·scale"
+        if configuration.softcap != nil { formula = "cap(\(formula))" }
+        if configuration.alibi { formula += " + ALiBi" }
+        return formula + " + mask"
+    }
+
+    /// Q_j·K_jᵀ before scaling: the product of the kept (rotated, with RoPE) Q_j and K_j.
     func rawScores(_ j: Int) -> Matrix<S>? {
         let s = shapes
         let q = j * s.headDim ..< (j + 1) * s.headDim
         let g = s.kvHead(for: j)
         let kv = g * s.headDim ..< (g + 1) * s.headDim
-        guard let queries = result.queries, let keys = result.keys,
+        guard let queries = result.rotatedQueries ?? result.queries, let keys = result.rotatedKeys ?? result.keys,
               queries.columns >= q.upperBound, keys.columns >= kv.upperBound else { return nil }
         return Kernels.productTransposed(queries.columnBlock(q), keys.columnBlock(kv))
     }
 
-    /// A rows × n matrix labelled with query tokens down and key tokens across.
+    /// A rows × n_k matrix labelled with query tokens down and key tokens across.
     func scoreValues(_ m: Matrix<S>?) -> [String] {
-        values(m, rowLabels: queryLabels, columnLabels: tokenLabels)
+        values(m, rowLabels: queryLabels, columnLabels: keyLabels)
     }
 
     /// `1/√d_k = 1/√2 = 0.7071`, or the scale given with `--scale`.
@@ -51,38 +73,48 @@ extension StepsDocument {
         return "the given scale \(number(shapes.scale)) (not 1/√\(d) = \(number(1 / Double(d).squareRoot())))"
     }
 
-    /// 3c: which mask applies and the scores with blocked entries as `-inf`.
-    func maskLines(_ scores: Matrix<S>?, square: String) -> [String] {
-        let causal = configuration.causal
-        let what: (kind: String, rule: String)
-        switch (causal, mask != nil) {
-        case (false, false):
-            return ["  3c. Mask: none, every query sees every key (scores unchanged)"]
-        case (true, false): what = ("causal", "token i sees tokens 0…i")
-        case (false, true): what = ("user mask", "a 0 in the mask blocks that key")
-        case (true, true): what = ("causal and user mask", "token i sees tokens 0…i, and a 0 in the mask blocks that key")
+    /// The mask step: which masks apply and the engine's logits, blocked entries `-inf`.
+    func maskLines(_ masked: Matrix<S>?, step: (String) -> String, square: String) -> [String] {
+        let rules = maskRules()
+        guard !rules.isEmpty else {
+            return [step("Mask: none, every query sees every key (scores unchanged)")]
         }
-        let masked = scores.map { m in
-            Matrix<S>(rows: m.rows, columns: m.columns) { r, t in
-                isVisible(query: queryPositions.indices.contains(r) ? queryPositions[r] : r, key: t)
-                    ? m[r, t] : -S.infinity
+        let kinds = rules.map(\.kind).joined(separator: " and ")
+        return [step("Mask (\(kinds)): blocked entries become -inf  →  \(square)")]
+            + rules.map { "      " + $0.rule } + scoreValues(masked)
+    }
+
+    /// Each mask in force: its name and its rule in words.
+    private func maskRules() -> [(kind: String, rule: String)] {
+        let s = shapes
+        var rules: [(kind: String, rule: String)] = []
+        let shift = s.keyCount - s.tokens
+        if configuration.causal {
+            rules.append(("causal", shift == 0 ? "token i sees tokens 0…i"
+                : "query row i sees keys 0…i + \(shift) (aligned at the end: n_k − n_q = \(shift))"))
+        }
+        if let w = configuration.window {
+            rules.append(("window \(w)", configuration.causal ? "the query at position p sees keys p−\(w - 1)…p"
+                : "the query at position p sees keys t with |p − t| < \(w)"))
+        }
+        if let mask {
+            let rule: String
+            switch maskKind {
+            case .keep: rule = "a 0 in the mask blocks that key"
+            case .block: rule = "a 1 in the mask blocks that key (--mask-kind block)"
+            case .additive: rule = "the mask's values are added to the scores; -inf blocks (--mask-kind additive)"
             }
+            rules.append((mask.rows == 1 && s.tokens > 1 ? "key-padding mask" : "user mask", rule))
         }
-        return ["  3c. Mask (\(what.kind)): blocked entries become -inf  →  \(square)",
-                "      \(what.rule)"] + scoreValues(masked)
+        return rules
     }
 
-    /// Whether query token `query` may attend to `key` under the causal and user masks.
-    func isVisible(query: Int, key: Int) -> Bool {
-        if configuration.causal && key > query { return false }
-        guard let mask, query < mask.rows, key < mask.columns else { return true }
-        return mask[query, key] != 0
-    }
-
-    /// Rows that can see no key: their weights are zeros, not NaN.
-    func fullyMaskedNote(_ h: Int) -> [String] {
-        queryPositions.filter { q in !(0..<shapes.tokens).contains { isVisible(query: q, key: $0) } }.map {
-            "      \(quoted($0)) can attend to no key: its rows of A_\(h) and head_\(h) are 0 (not NaN)"
-        }
+    /// Rows that can see no key (the engine's warnings): their weights are zeros, not NaN.
+    func fullyMaskedNote(_ h: Int, _ weights: Matrix<S>?) -> [String] {
+        let rows = Set(queryRows)
+        return result.warnings.compactMap { warning -> Int? in
+            guard case let .fullyMaskedRow(token) = warning, rows.contains(token) else { return nil }
+            return token
+        }.map { "      \(quotedQuery($0)) can attend to no key: its rows of A_\(h) and head_\(h) are 0 (not NaN)" }
     }
 }

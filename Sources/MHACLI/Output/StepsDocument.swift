@@ -4,12 +4,16 @@ import MHAFormats
 /// Everything `--steps` prints from, with the helpers the steps share (labels, titles,
 /// shapes, matrices).
 struct StepsDocument<S: AttentionScalar> {
-    /// H, n × d_model.
-    var input: Matrix<S>
-    /// The weights and biases.
-    var parameters: AttentionParameters<S>
-    /// The user mask, if any.
+    /// H, n × d_model; nil for `attend` (Q, K, V given).
+    var input: Matrix<S>?
+    /// The memory M of cross-attention, if any.
+    var memory: Matrix<S>? = nil
+    /// The weights and biases; nil for `attend`.
+    var parameters: AttentionParameters<S>?
+    /// The user mask as given, if any.
     var mask: Matrix<S>?
+    /// How the mask reads.
+    var maskKind: AttentionMask<S>.Kind
     /// How the pass was run.
     var configuration: AttentionConfiguration
     /// What it computed.
@@ -20,17 +24,30 @@ struct StepsDocument<S: AttentionScalar> {
     /// The dimensions.
     var shapes: AttentionShapes { result.shapes }
 
+    /// Whether keys and values come from a memory (cross-attention).
+    var crossAttention: Bool { shapes.memoryDim != nil }
+
+    /// The labels of both axes.
+    var axes: TokenAxes { TokenAxes(shapes, names: style.tokens, crossAttention: crossAttention) }
+
     /// The opening lines: the dimensions and, in single-token mode, which row is computed.
     func overview() -> [String] {
         let s = shapes
-        var lines = [title("Multi-head attention, step by step (\(S.precisionName))"),
-                     "  n = \(s.tokens) tokens, d_model = \(s.modelDim), τ = \(s.heads) heads"
-                         + (s.kvHeads == s.heads ? "" : ", g = \(s.kvHeads) K/V head" + (s.kvHeads == 1 ? "" : "s"))
-                         + ", d_k = \(s.headDim)"]
+        let kv = s.kvHeads == s.heads ? "" : ", g = \(s.kvHeads) K/V head" + (s.kvHeads == 1 ? "" : "s")
+        let values = s.valueDim == s.headDim ? "" : ", d_v = \(s.valueDim)"
+        var lines = [title("\(s.projected ? "Multi-head attention" : "Attention on given Q, K, V"), step by step (\(S.precisionName))")]
+        if s.tokens == s.keyCount, s.memoryDim == nil {
+            lines.append("  n = \(s.tokens) tokens, " + (s.projected ? "d_model = \(s.modelDim), " : "")
+                             + "τ = \(s.heads) heads\(kv), d_k = \(s.headDim)\(values)")
+        } else {
+            let memory = s.memoryDim.map { " (from the memory M, \(Self.shape(s.keyCount, $0)))" } ?? ""
+            lines.append("  n_q = \(s.tokens) queries, n_k = \(s.keyCount) keys\(memory), " + (s.projected ? "d_model = \(s.modelDim), " : "")
+                             + "τ = \(s.heads) heads\(kv), d_k = \(s.headDim)\(values)")
+        }
         if let token = s.token {
-            lines.append("  single-token mode, token \(token)" + (style.tokens == nil ? "" : " (\(quoted(token)))")
+            lines.append("  single-token mode, token \(token)" + (style.tokens == nil ? "" : " (\(quotedQuery(token)))")
                              + ": Q and every per-head matrix have its one row;")
-            lines.append("  K and V keep all \(s.tokens) rows")
+            lines.append("  K and V keep all \(s.keyCount) rows")
         }
         lines.append("  rows and columns count from 0; heads are numbered 1…τ")
         return lines
@@ -41,18 +58,27 @@ struct StepsDocument<S: AttentionScalar> {
         style.color ? "\u{1B}[1m" + text + "\u{1B}[0m" : text
     }
 
-    /// Labels of all n tokens.
-    var tokenLabels: [String] { (0..<shapes.tokens).map(style.tokenLabel) }
+    /// Labels of the n_k keys (indices without names, and in cross-attention).
+    var keyLabels: [String] { axes.keyLabels ?? (0..<shapes.keyCount).map(String.init) }
 
-    /// Labels of the query rows: all tokens, or the one token in single-token mode.
-    var queryLabels: [String] { queryPositions.map(style.tokenLabel) }
+    /// Labels of the rows of H (the query sequence).
+    var inputLabels: [String] {
+        guard !crossAttention else { return (0..<shapes.tokens).map { style.tokenLabel($0) } }
+        return (0..<shapes.tokens).map { style.tokenLabel(shapes.keyCount - shapes.tokens + $0) }
+    }
 
-    /// Token positions of the query rows.
-    var queryPositions: [Int] { shapes.token.map { [$0] } ?? Array(0..<shapes.tokens) }
+    /// Labels of the computed query rows: all of them, or the one token in single-token mode.
+    var queryLabels: [String] {
+        axes.queryLabels ?? (crossAttention ? queryRows : axes.queryPositions).map(String.init)
+    }
 
-    /// Token `index` as the user knows it: `"cat"` with names, `token 1` without.
-    func quoted(_ index: Int) -> String {
-        style.tokens.map { _ in "\"\(style.tokenLabel(index))\"" } ?? "token \(index)"
+    /// Indices of the computed query rows.
+    var queryRows: [Int] { shapes.token.map { [$0] } ?? Array(0..<shapes.tokens) }
+
+    /// Query row `row` as the user knows it: `"cat"` with names, `token 1` without.
+    func quotedQuery(_ row: Int) -> String {
+        guard style.tokens != nil else { return "token \(row)" }
+        return "\"\(crossAttention ? style.tokenLabel(row) : style.tokenLabel(shapes.keyCount - shapes.tokens + row))\""
     }
 
     /// A matrix's values, indented, elided unless `--full`; "not kept" when absent.

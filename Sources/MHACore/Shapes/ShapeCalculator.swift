@@ -1,50 +1,61 @@
-/// The dimension calculator (docs/contract.md, `shapes`): a pure function of the query.
+/// The dimension calculator (docs/contract.md, `shapes`, §3 and §4): a pure function of the query.
 ///
 ///     let r = try ShapeCalculator.solve(ShapeQuery(modelDim: 768, heads: 12))
 ///     r.headDim                         // 64
 ///     r.tensor("wq_j")?.columns         // .size(64)
+///
+/// Shape legend: n query rows, n_k key rows (n in self-attention), d_model, τ heads, g K/V
+/// heads, d_k query/key width, d_v value width, d_mem the memory's width (d_model in
+/// self-attention).
 public enum ShapeCalculator {
-    /// Completes d_model = τ·d_k from any two of them and derives every shape.
+    /// Completes d_model = τ·d_k from any two of them (or takes all three, when the heads are
+    /// not d_model/τ wide) and derives every shape, the parameter and FLOP counts and the
+    /// KV-cache size.
     /// - Throws: `ShapeError` (a usage error) explaining the arithmetic when the dimensions
-    ///   are missing, non-positive, not divisible, inconsistent, or overflow.
+    ///   are missing, non-positive, not divisible, or overflow.
     public static func solve(_ query: ShapeQuery) throws(ShapeError) -> ShapeReport {
         let (d, t, k) = try widths(query)
         let g = query.kvHeads ?? t
-        try requirePositive("kv_heads", g)
+        let v = query.valueDim ?? k
+        for (name, value) in [("kv_heads", g), ("value_dim", v)] { try requirePositive(name, value) }
         guard t % g == 0 else { throw .notDivisible(dividendName: "heads", dividend: t, divisorName: "kv_heads", divisor: g) }
-        if let n = query.seqLen { try requirePositive("seq_len", n) }
-        let kvDim = g * k
-        let weights = try [("wq", product(d, d)), ("wk", product(d, kvDim)), ("wv", product(d, kvDim)),
-                           ("wo", product(d, d))]
-        let weightTotal = try sum(weights.map(\.1))
-        let biases = try sum([d, kvDim, kvDim, d])
-        let parameters = weights + [("weights", weightTotal), ("biases", biases),
-                                    ("total", try sum([weightTotal, biases]))]
-        // 2 FLOPs per multiply-add: projections Q, K, V, O, then scores and weights·V.
-        let dd = try product(2, product(d, d))
-        let perToken = try sum([dd, product(product(4, d), kvDim), dd])
-        let perTokenSquared = try product(4, d)
-        var flops: Int?
-        if let n = query.seqLen {
-            do {
-                flops = try sum([product(perToken, n), product(product(perTokenSquared, n), n)])
-            } catch {
-                throw .overflow("the FLOP count \(perToken)·n + \(perTokenSquared)·n² for n = \(n)")
-            }
+        for case let (name, value?) in [("seq_len", query.seqLen), ("memory_len", query.memoryLen),
+                                         ("memory_dim", query.memoryDim), ("layers", query.layers)] {
+            try requirePositive(name, value)
         }
+        let memory = query.isCrossAttention ? ShapeReport.Memory(length: query.memoryLen, width: query.memoryDim ?? d) : nil
+        let w = try Widths(d: d, t: t, k: k, v: v, g: g, dMem: memory?.width ?? d)
+        let parameters = try parameterCounts(w)
+        let counts = try flopCoefficients(w, cross: memory != nil)
+        let flops = try totalFlops(counts, n: query.seqLen, nk: memory == nil ? query.seqLen : memory?.length)
         return ShapeReport(
-            modelDim: d, heads: t, headDim: k, kvHeads: g, concatDim: t * k, seqLen: query.seqLen,
-            tensors: tensors(d: d, t: t, k: k, g: g, n: query.seqLen), parameters: parameters.map { ParameterCount(name: $0.0, count: $0.1) },
-            flopsPerToken: perToken, flopsPerTokenSquared: perTokenSquared, flops: flops)
+            modelDim: d, heads: t, headDim: k, valueDim: v, kvHeads: g, concatDim: w.concat, seqLen: query.seqLen,
+            memory: memory, tensors: tensors(w, n: query.seqLen, memory: memory), parameters: parameters,
+            flopsPerToken: counts.perQuery, flopsPerTokenSquared: counts.perPair, flopsPerMemoryToken: counts.perMemory,
+            flops: flops, kvCache: try cacheSize(query, w, cachedTokens: memory == nil ? query.seqLen : memory?.length))
     }
 
-    /// d_model, τ, d_k from any two (checking the third when all three are given).
+    /// The widths of one problem with their overflow-checked products.
+    private struct Widths {
+        var d, t, k, v, g, dMem: Int
+        /// τ·d_k (Q's width), τ·d_v (the concat's), g·d_k (K's), g·d_v (V's).
+        var queryDim, concat, keyDim, valueDim: Int
+
+        init(d: Int, t: Int, k: Int, v: Int, g: Int, dMem: Int) throws(ShapeError) {
+            (self.d, self.t, self.k, self.v, self.g, self.dMem) = (d, t, k, v, g, dMem)
+            queryDim = try product(t, k)
+            concat = try product(t, v)
+            keyDim = try product(g, k)
+            valueDim = try product(g, v)
+        }
+    }
+
+    /// d_model, τ, d_k from any two, or all three as given.
     private static func widths(_ q: ShapeQuery) throws(ShapeError) -> (Int, Int, Int) {
         let given = [("d_model", q.modelDim), ("heads", q.heads), ("head_dim", q.headDim)]
         for case let (name, value?) in given { try requirePositive(name, value) }
         switch (q.modelDim, q.heads, q.headDim) {
         case let (d?, t?, k?):
-            guard t.multipliedReportingOverflow(by: k) == (d, false) else { throw .inconsistent(modelDim: d, heads: t, headDim: k) }
             return (d, t, k)
         case let (d?, t?, nil):
             guard d % t == 0 else { throw .notDivisible(dividendName: "d_model", dividend: d, divisorName: "heads", divisor: t) }
@@ -59,31 +70,80 @@ public enum ShapeCalculator {
         }
     }
 
-    /// Every tensor's shape, in the order of the computation.
-    private static func tensors(d: Int, t: Int, k: Int, g: Int, n: Int?) -> [TensorShape] {
-        let rows: Dimension = n.map { .size($0) } ?? .symbol("n")
-        func shape(_ name: String, _ symbol: String, _ r: Dimension, _ c: Dimension, _ meaning: String) -> TensorShape {
-            TensorShape(name: name, symbol: symbol, rows: r, columns: c, meaning: meaning)
+    /// wq, wk, wv, wo, their sum, the biases (b^q τ·d_k, b^k g·d_k, b^v g·d_v, b^o d_model)
+    /// and the total.
+    private static func parameterCounts(_ w: Widths) throws(ShapeError) -> [ParameterCount] {
+        let weights = try [("wq", product(w.d, w.queryDim)), ("wk", product(w.dMem, w.keyDim)),
+                           ("wv", product(w.dMem, w.valueDim)), ("wo", product(w.concat, w.d))]
+        let weightTotal = try sum(weights.map(\.1))
+        let biases = try sum([w.queryDim, w.keyDim, w.valueDim, w.d])
+        let all = weights + [("weights", weightTotal), ("biases", biases), ("total", try sum([weightTotal, biases]))]
+        return all.map { ParameterCount(name: $0.0, count: $0.1) }
+    }
+
+    /// FLOPs (2 per multiply-add) per query row, per memory row, per query–key pair. In
+    /// self-attention the K and V projections count per query row (n_k = n).
+    private static func flopCoefficients(_ w: Widths, cross: Bool) throws(ShapeError)
+        -> (perQuery: Int, perMemory: Int, perPair: Int) {
+        let queryAndOutput = try sum([product(2, product(w.d, w.queryDim)), product(2, product(w.concat, w.d))])
+        let keyAndValue = try product(2, product(w.dMem, sum([w.keyDim, w.valueDim])))
+        let perPair = try product(2, sum([w.queryDim, w.concat]))
+        return cross ? (queryAndOutput, keyAndValue, perPair) : (try sum([queryAndOutput, keyAndValue]), 0, perPair)
+    }
+
+    /// perQuery·n + perMemory·n_k + perPair·n·n_k, when n and n_k are known.
+    private static func totalFlops(_ c: (perQuery: Int, perMemory: Int, perPair: Int), n: Int?, nk: Int?)
+        throws(ShapeError) -> Int? {
+        guard let n, let nk else { return nil }
+        do {
+            return try sum([product(c.perQuery, n), product(c.perMemory, nk), product(product(c.perPair, n), nk)])
+        } catch {
+            throw .overflow("the FLOP count for n = \(n)" + (c.perMemory == 0 ? "" : " and n_k = \(nk)"))
         }
-        return [
-            shape("input", "H", rows, .size(d), "one row per token"),
-            shape("wq", "W^q", .size(d), .size(d), "query projection"),
-            shape("wq_j", "W^q_j", .size(d), .size(k), "head j's columns of W^q"),
-            shape("wk", "W^k", .size(d), .size(g * k), "key projection"),
-            shape("wk_j", "W^k_j", .size(d), .size(k), "key/value head's columns of W^k"),
-            shape("wv", "W^v", .size(d), .size(g * k), "value projection"),
-            shape("wv_j", "W^v_j", .size(d), .size(k), "key/value head's columns of W^v"),
-            shape("q", "Q", rows, .size(d), "H·W^q"),
-            shape("q_j", "Q_j", rows, .size(k), "head j's queries"),
-            shape("k_j", "K_j", rows, .size(k), "head j's keys"),
-            shape("v_j", "V_j", rows, .size(k), "head j's values"),
-            shape("scores_j", "scores_j", rows, rows, "Q_j·K_jᵀ / √d_k"),
-            shape("weights_j", "weights_j", rows, rows, "softmax of each row of scores_j"),
-            shape("head_j", "head_j", rows, .size(k), "weights_j·V_j"),
-            shape("concat", "concat", rows, .size(t * k), "[head_1 | … | head_τ]"),
-            shape("wo", "W^o", .size(t * k), .size(d), "output projection"),
-            shape("output", "output", rows, .size(d), "concat·W^o"),
+    }
+
+    /// L·g·(d_k + d_v)·bytes per token, and for `cachedTokens` when known; nil unless asked.
+    private static func cacheSize(_ q: ShapeQuery, _ w: Widths, cachedTokens: Int?) throws(ShapeError) -> KVCacheSize? {
+        guard q.asksForCache else { return nil }
+        let layers = q.layers ?? 1
+        let element = q.cacheElement ?? .f64
+        let perToken = try product(product(layers, sum([w.keyDim, w.valueDim])), element.bytes)
+        let bytes = try cachedTokens.map { tokens throws(ShapeError) in try product(perToken, tokens) }
+        return KVCacheSize(layers: layers, element: element, bytesPerToken: perToken, bytes: bytes)
+    }
+
+    /// Every tensor's shape, in the order of the computation.
+    private static func tensors(_ w: Widths, n: Int?, memory: ShapeReport.Memory?) -> [TensorShape] {
+        let rows: Dimension = n.map { .size($0) } ?? .symbol("n")
+        let keys: Dimension = memory.map { m in m.length.map { .size($0) } ?? .symbol("n_k") } ?? rows
+        let fromMemory = memory == nil ? "" : " (from M)"
+        func shape(_ name: String, _ symbol: String, _ r: Dimension, _ c: Int, _ meaning: String) -> TensorShape {
+            TensorShape(name: name, symbol: symbol, rows: r, columns: .size(c), meaning: meaning)
+        }
+        var list = [shape("input", "H", rows, w.d, memory == nil ? "one row per token" : "one row per query token")]
+        if let memory { list.append(shape("memory", "M", keys, memory.width, "one row per memory token (keys and values)")) }
+        list += [
+            shape("wq", "W^q", .size(w.d), w.queryDim, "query projection"),
+            shape("wq_j", "W^q_j", .size(w.d), w.k, "head j's columns of W^q"),
+            shape("wk", "W^k", .size(w.dMem), w.keyDim, "key projection"),
+            shape("wk_j", "W^k_j", .size(w.dMem), w.k, "key/value head's columns of W^k"),
+            shape("wv", "W^v", .size(w.dMem), w.valueDim, "value projection"),
+            shape("wv_j", "W^v_j", .size(w.dMem), w.v, "key/value head's columns of W^v"),
+            shape("q", "Q", rows, w.queryDim, "H·W^q"),
+            shape("q_j", "Q_j", rows, w.k, "head j's queries"),
+            shape("k_j", "K_j", keys, w.k, "head j's keys\(fromMemory)"),
+            shape("v_j", "V_j", keys, w.v, "head j's values\(fromMemory)"),
         ]
+        list.append(TensorShape(name: "scores_j", symbol: "scores_j", rows: rows, columns: keys, meaning: "Q_j·K_jᵀ / √d_k"))
+        list.append(TensorShape(name: "weights_j", symbol: "weights_j", rows: rows, columns: keys,
+                                meaning: "softmax of each row of scores_j"))
+        list += [
+            shape("head_j", "head_j", rows, w.v, "weights_j·V_j"),
+            shape("concat", "concat", rows, w.concat, "[head_1 | … | head_τ]"),
+            shape("wo", "W^o", .size(w.concat), w.d, "output projection"),
+            shape("output", "output", rows, w.d, "concat·W^o"),
+        ]
+        return list
     }
 
     private static func requirePositive(_ name: String, _ value: Int) throws(ShapeError) {

@@ -1,25 +1,71 @@
-/// A dimension question without data: any two of d_model, τ and d_k (d_model = τ·d_k),
-/// optionally g (kv_heads) and n (sequence length).
+/// A dimension question without data: any two of d_model, τ and d_k (d_model = τ·d_k), or
+/// all three when the heads are not d_model/τ wide; optionally g (kv_heads), d_v, n (sequence
+/// length), cross-attention's memory (n_k rows of width d_mem) and a KV-cache question (L
+/// layers stored in one element type).
 public struct ShapeQuery: Sendable, Equatable {
     /// d_model, the model width.
     public var modelDim: Int?
     /// τ, the number of heads.
     public var heads: Int?
-    /// d_k, the width of one head.
+    /// d_k, the width of one head's queries and keys. With d_model and τ also given it may
+    /// differ from d_model/τ (Gemma): W^q is then d_model × τ·d_k.
     public var headDim: Int?
+    /// d_v, the width of one head's values and output (defaults to d_k).
+    public var valueDim: Int?
     /// g, the number of key/value heads (defaults to τ).
     public var kvHeads: Int?
-    /// n, the sequence length; unknown stays the symbol "n".
+    /// n, the sequence length (query rows); unknown stays the symbol "n".
     public var seqLen: Int?
+    /// n_k, the memory's rows in cross-attention; unknown stays the symbol "n_k".
+    public var memoryLen: Int?
+    /// d_mem, the memory's width in cross-attention (PyTorch's kdim/vdim; defaults to d_model).
+    public var memoryDim: Int?
+    /// L, the number of layers whose keys and values a KV cache holds (defaults to 1).
+    public var layers: Int?
+    /// The element type of a KV cache (defaults to float64).
+    public var cacheElement: CacheElement?
 
     /// A query; leave out what is unknown.
-    public init(modelDim: Int? = nil, heads: Int? = nil, headDim: Int? = nil,
-                kvHeads: Int? = nil, seqLen: Int? = nil) {
+    public init(modelDim: Int? = nil, heads: Int? = nil, headDim: Int? = nil, valueDim: Int? = nil,
+                kvHeads: Int? = nil, seqLen: Int? = nil, memoryLen: Int? = nil, memoryDim: Int? = nil,
+                layers: Int? = nil, cacheElement: CacheElement? = nil) {
         self.modelDim = modelDim
         self.heads = heads
         self.headDim = headDim
+        self.valueDim = valueDim
         self.kvHeads = kvHeads
         self.seqLen = seqLen
+        self.memoryLen = memoryLen
+        self.memoryDim = memoryDim
+        self.layers = layers
+        self.cacheElement = cacheElement
+    }
+
+    /// Whether the question is about cross-attention (a memory length or width was given).
+    public var isCrossAttention: Bool { memoryLen != nil || memoryDim != nil }
+
+    /// Whether the question asks for the KV-cache size (layers or an element type was given).
+    public var asksForCache: Bool { layers != nil || cacheElement != nil }
+}
+
+/// The element type a KV cache is stored in, with its width in bytes.
+public enum CacheElement: String, Sendable, Equatable, CaseIterable {
+    /// IEEE binary64, 8 bytes.
+    case f64
+    /// IEEE binary32, 4 bytes.
+    case f32
+    /// IEEE binary16, 2 bytes.
+    case f16
+    /// bfloat16 (binary32's top half), 2 bytes.
+    case bf16
+
+    /// Bytes per element.
+    public var bytes: Int {
+        switch self {
+        case .f64: return 8
+        case .f32: return 4
+        case .f16, .bf16: return 2
+        }
     }
 }
 
@@ -60,8 +106,6 @@ public enum ShapeError: MHAError, Equatable {
     case nonPositive(name: String, value: Int)
     /// `dividend` is not divisible by `divisor`.
     case notDivisible(dividendName: String, dividend: Int, divisorName: String, divisor: Int)
-    /// d_model ≠ τ·d_k.
-    case inconsistent(modelDim: Int, heads: Int, headDim: Int)
     /// A product of the given dimensions does not fit in a 64-bit integer.
     case overflow(String)
 
@@ -78,8 +122,6 @@ public enum ShapeError: MHAError, Equatable {
             let unit = divisorName == "heads" || divisorName == "kv_heads" ? "\(divisor) \(divisorName)"
                 : "\(divisorName) \(divisor)"
             return "\(dividendName) \(dividend) is not divisible by \(unit) (\(dividend) / \(divisor) = \(quotient(dividend, divisor)))"
-        case let .inconsistent(modelDim, heads, headDim):
-            return "d_model \(modelDim) ≠ heads · head_dim = \(heads) · \(headDim) = \(heads &* headDim)"
         case let .overflow(what):
             return "\(what) is too large to compute (overflows a 64-bit integer)"
         }

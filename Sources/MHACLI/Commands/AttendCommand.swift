@@ -1,0 +1,168 @@
+import MHACore
+import MHAFormats
+
+/// `mha-cli attend -q Q -k K -v V`: Att_qkv on given matrices, no projections (DESIGN §4).
+struct AttendCommand: Command {
+    /// The declaration that parsing, help and completions read.
+    static let spec = CommandSpec(
+        name: "attend",
+        abstract: "Attention on given Q, K and V (no projections): every head's softmax(Q_j·K_jᵀ·scale)·V_j and their concat.",
+        discussion: """
+        Q is n_q × τ·d_k, K is n_k × g·d_k, V is n_k × g·d_v (d_v may differ from d_k); query head j \
+        uses K/V head ⌊j·g/τ⌋. With τ = 1 it is the textbook's Att_qkv(q, K, V). Prints each head \
+        (n_q × d_v) and the concat (n_q × τ·d_v). Keys are at positions 0…n_k−1 and query row i at \
+        n_k − n_q + i, so --causal with n_q < n_k is aligned at the end (row i sees keys \
+        0 … i + n_k − n_q, the KV-cache convention of Hugging Face); PyTorch SDPA's is_causal aligns \
+        at the start instead. --tokens names the n_k key positions (the last n_q name the queries). \
+        RoPE, ALiBi, the window, the soft-cap and masks act as in run; 3-D .npy operands \
+        (B × n × width) run as a batch.
+        """,
+        options: [queries, keys, values, heads, kvHeads, causal, mask, scale, token]
+            + ScoreOptions.declarations + [
+                RunCommand.format, show, RunCommand.precision, RunCommand.useFloat, RunCommand.output, RunCommand.steps,
+                RunCommand.heatmap, RunCommand.heatmapScale, RunCommand.tokens, RunCommand.noColor, RunCommand.full,
+            ])
+
+    static let queries = Option<String>.file("queries", short: "q", help: "Q, n_q × τ·d_k, one query per row.")
+    static let keys = Option<String>.file("keys", short: "k", help: "K, n_k × kv_heads·d_k, one key per row.")
+    static let values = Option<String>.file("values", short: "v", help: "V, n_k × kv_heads·d_v, one value per key.")
+    static let heads = Option<Int>.integer("heads", "n", minimum: 1, help: "τ, the number of query heads; must divide Q's width (unless --head-dim).", default: "1")
+    static let kvHeads = Option<Int>.integer("kv-heads", "g", minimum: 1, help: "g, the key/value heads (K is n_k × g·d_k); must divide τ.", default: "τ")
+    static let causal = Flag("causal", help: "Query row i sees keys 0 … i + n_k − n_q (aligned at the end; PyTorch SDPA's is_causal aligns at the start).")
+    static let mask = Option<String>.file("mask", help: "n_q × n_k matrix (a 1 × n_k key-padding row is broadcast to every query), read as --mask-kind says: by default 1 = may attend, 0 = blocked.")
+    static let scale = Option<Double>.number("scale", "s", help: "Factor applied to Q_j·K_jᵀ.", default: "1/√d_k")
+    static let token = Option<Int>.integer("token", "i", minimum: 0, help: "Compute only query row i (0-based).")
+    static let show = Option<[String]>.list("show", "parts", allowed: parts.map(\.rawValue), help: "Comma list of the parts to print: qkv, scores, weights, heads, concat.", default: "heads,concat")
+
+    /// The parts `attend` can show (there is no projected output).
+    static let parts: [Part] = [.qkv, .scores, .weights, .heads, .concat]
+
+    /// Paths of Q, K, V and the mask by name.
+    let paths: [String: String]
+    /// τ, g, causal, scale, token.
+    let heads: Int?, kvHeads: Int?, causalGiven: Bool, scaleGiven: Double?, tokenGiven: Int?
+    /// RoPE, ALiBi, window, soft-cap, head width, offset, mask kind.
+    let score: ScoreOptions
+    /// How the result is shown.
+    let presentation: ResultPresentation
+    /// `--float`.
+    let useFloat: Bool
+
+    init(_ a: ParsedArguments) throws {
+        var paths: [String: String] = [:]
+        for (option, key) in [(Self.queries, "q"), (Self.keys, "k"), (Self.values, "v"), (Self.mask, "mask")] {
+            paths[key] = try a[option]
+        }
+        for (key, option) in [("q", "-q, --queries <file>"), ("k", "-k, --keys <file>"), ("v", "-v, --values <file>")]
+        where paths[key] == nil {
+            throw UsageError.missingOption(option: option, reason: "attend needs Q, K and V (give -q Q.csv -k K.csv -v V.csv)")
+        }
+        if paths.values.filter({ $0 == "-" }).count > 1 { throw UsageError.invalidRequest("only one input can read stdin ('-')") }
+        self.paths = paths
+        (heads, kvHeads, causalGiven) = (try a[Self.heads], try a[Self.kvHeads], a[Self.causal])
+        (scaleGiven, tokenGiven) = (try a[Self.scale], try a[Self.token])
+        score = try ScoreOptions(a)
+        if score.maskKind != nil, paths["mask"] == nil {
+            throw UsageError.invalidRequest("--mask-kind says how to read a mask, but no --mask was given")
+        }
+        var p = ResultPresentation()
+        try p.read(a)
+        if let parts = try a[Self.show] {
+            p.show = Self.parts.filter { parts.contains($0.rawValue) }
+            p.showGiven = true
+        } else {
+            p.show = [.heads, .concat]
+        }
+        p.tokenNames = try a[RunCommand.tokens]
+        try p.checkCombinations()
+        presentation = p
+        useFloat = a[RunCommand.useFloat]
+    }
+
+    func run() throws -> CommandOutput {
+        var matrices: [String: Matrix<Double>] = [:]
+        var batches: [String: [Matrix<Double>]] = [:]
+        for (key, path) in paths.sorted(by: { $0.key < $1.key }) {
+            if let batch = try BatchReader.read(path: path), let first = batch.first {
+                (batches[key], matrices[key]) = (batch, first)
+            } else {
+                matrices[key] = try MatrixReader.read(path: path)
+            }
+        }
+        guard let q = matrices["q"], let k = matrices["k"], matrices["v"] != nil else {
+            throw UsageError.missingOption(option: "-q, --queries <file>", reason: "attend needs Q, K and V")
+        }
+        if let names = presentation.tokenNames, names.count != k.rows {
+            throw UsageError.invalidRequest("--tokens names \(names.count) tokens but K has \(k.rows) rows (--tokens names the key positions)")
+        }
+        var configuration = AttentionConfiguration(
+            heads: heads ?? 1, kvHeads: kvHeads, causal: causalGiven, scale: scaleGiven, token: tokenGiven,
+            intermediates: presentation.intermediates(projected: false), memoryLimit: AvailableMemory.bytes())
+        try score.configure(&configuration)
+        try checkOutputBudget(q, k, configuration)
+        if useFloat { try FloatRangeError.check(matrices, files: paths, bundle: nil) }
+        let text = useFloat ? try compute(Float.self, matrices, batches, configuration)
+            : try compute(Double.self, matrices, batches, configuration)
+        return CommandOutput(text: text.report, binary: text.binary, warnings: text.warnings, destination: presentation.output,
+                             files: text.files)
+    }
+
+    /// Q, K, V (and a mask) of which at least one is a 3-D `.npy` batch: each sequence on its
+    /// own (a 2-D operand is shared), rendered with the batch index.
+    private func computeBatch<S: AttentionScalar>(_: S.Type, _ m: [String: Matrix<Double>], _ batches: [String: [Matrix<Double>]],
+                                                  _ configuration: AttentionConfiguration) throws -> (report: String, warnings: [String], files: [OutputFile]) {
+        func sequences(_ key: String) -> [Matrix<S>] { (batches[key] ?? m[key].map { [$0] } ?? []).map { $0.converted(to: S.self) } }
+        let (qs, ks, vs) = (sequences("q"), sequences("k"), sequences("v"))
+        let count = [qs.count, ks.count, vs.count].max() ?? 1
+        for (name, list) in [("Q", qs), ("K", ks), ("V", vs)] where list.count != 1 && list.count != count {
+            throw UsageError.invalidRequest("\(name) is a batch of \(list.count) sequences but another operand has \(count); give one (shared) or \(count)")
+        }
+        func pick(_ list: [Matrix<S>], _ b: Int) -> Matrix<S> { list.count == 1 ? list[0] : list[b] }
+        let batch = (0..<count).map { b in (queries: pick(qs, b), keys: pick(ks, b), values: pick(vs, b)) }
+        let masks = sequences("mask").map { AttentionMask($0, kind: (score.maskKind ?? .keep).converted()) }
+        let results = try MultiHeadAttention.attend(batch: batch, masks: masks, configuration: configuration)
+        let report = try presentation.renderBatch(
+            results, rules: { ScoreRulesSummary(configuration: configuration, maskKind: masks.isEmpty ? nil : score.maskKind ?? .keep,
+                                                alibiSlopes: $0.alibiSlopes) },
+            cross: false, scaleGiven: scaleGiven != nil, biases: []) { b, style in
+                StepsRenderer.render(input: nil, parameters: nil, mask: masks.count > 1 ? masks[b] : masks.first,
+                                     configuration: configuration, result: results[b], style: style)
+            }
+        return (report, results.enumerated().flatMap { b, r in r.warnings.map { "batch \(b + 1): " + RunCommand.warningText($0) } }, [])
+    }
+
+    /// Refuses, before the pass, an output too large to build in memory.
+    private func checkOutputBudget(_ q: Matrix<Double>, _ k: Matrix<Double>, _ c: AttentionConfiguration) throws(MemoryBudget) {
+        let dimensions = OutputBudget.Dimensions(
+            tokens: q.rows, modelDim: q.columns, heads: c.heads, kvHeads: c.kvHeads ?? c.heads, outputDim: q.columns,
+            queryRows: c.token == nil ? q.rows : 1, scalarBytes: useFloat ? 4 : 8, keyCount: k.rows)
+        let p = presentation
+        let keep = c.intermediates
+        try OutputBudget.check(dimensions, parts: p.steps ? Self.parts : p.format == .csv ? [p.csvPart(projected: false)] : p.show,
+                               format: p.format, precision: p.precisionGiven ? p.precision : nil, full: p.full,
+                               keepsPerHead: keep.contains(.scores) || keep.contains(.weights), layout: .xw)
+    }
+
+    /// The pass in precision `S` and its rendering.
+    private func compute<S: NPYScalar>(_: S.Type, _ m: [String: Matrix<Double>], _ batches: [String: [Matrix<Double>]],
+                                       _ configuration: AttentionConfiguration) throws
+        -> (report: String, binary: [UInt8]?, warnings: [String], files: [OutputFile]) {
+        func get(_ key: String) -> Matrix<S>? { m[key]?.converted(to: S.self) }
+        guard let q = get("q"), let k = get("k"), let v = get("v") else { return ("", nil, [], []) }
+        let mask = get("mask").map { AttentionMask($0, kind: (score.maskKind ?? .keep).converted()) }
+        if !batches.isEmpty {
+            let batch = try computeBatch(S.self, m, batches, configuration)
+            return (batch.report, nil, batch.warnings, batch.files)
+        }
+        let result = try MultiHeadAttention.attend(queries: q, keys: k, values: v, mask: mask, configuration: configuration)
+        let rules = ScoreRulesSummary(configuration: configuration, maskKind: mask == nil ? nil : score.maskKind ?? .keep,
+                                      alibiSlopes: result.alibiSlopes)
+        let report = try presentation.render(result, rules: rules, cross: false, scaleGiven: scaleGiven != nil,
+                                             biases: []) { style in
+            StepsRenderer.render(input: nil, parameters: nil, mask: mask, configuration: configuration,
+                                 result: result, style: style)
+        }
+        return (report, try presentation.binary(result), result.warnings.map(RunCommand.warningText),
+                presentation.files(result, cross: false))
+    }
+}

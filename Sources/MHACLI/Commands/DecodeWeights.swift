@@ -1,0 +1,55 @@
+import MHACore
+import MHAFormats
+
+/// The weights of `decode`: read from their files, missing ones filled by `--weights` exactly
+/// as `run` fills them (same shapes, same order, same seed), so `decode` and `run --causal`
+/// see the same layer.
+enum DecodeWeights {
+    /// d_model from the weights given (W^q's input side, in_proj's columns) or the saved
+    /// cache; nil when only the input rows can tell.
+    static func modelDim(_ c: DecodeCommand, saved: DecodeCacheFile?) throws -> Int? {
+        if let path = c.paths["wq"] {
+            let wq = try MatrixReader.read(path: path)
+            return c.layout == .xw ? wq.rows : wq.columns
+        }
+        if let path = c.paths["in_proj"] { return try MatrixReader.read(path: path).columns }
+        if let d = saved?.settings["d_model"]?.first, d >= 1, d < 1e9 { return Int(d) }
+        return nil
+    }
+
+    /// The parameters in precision `S` for rows of width `modelDim`.
+    static func parameters<S: AttentionScalar>(_ c: DecodeCommand, modelDim d: Int) throws -> AttentionParameters<S> {
+        var matrices: [String: Matrix<Double>] = [:]
+        for (key, path) in c.paths { matrices[key] = try MatrixReader.read(path: path) }
+        let needed = matrices["in_proj"] == nil ? ["wq", "wk", "wv", "wo"] : ["wo"]
+        let missing = needed.filter { matrices[$0] == nil }
+        if let first = missing.first {
+            guard let fill = c.fill else {
+                throw UsageError.missingOption(option: "--\(first) <file>",
+                    reason: "give \(missing.map { "--" + $0 }.joined(separator: ", ")), or fill them with --weights identity or --weights random[:SEED]")
+            }
+            guard c.heads > 0, d % c.heads == 0 else {
+                throw AttentionError.headsDoNotDivideModel(modelDim: d, heads: c.heads)
+            }
+            let kvDim = (c.kvHeads ?? c.heads) * (d / c.heads)
+            var generator = SplitMix64(seed: { if case let .random(seed) = fill { return seed } else { return 0 } }())
+            let shapes = ["wq": (d, d), "wk": (d, kvDim), "wv": (d, kvDim), "wo": (d, d)]
+            for key in missing {
+                guard let (rows, columns) = shapes[key] else { continue }
+                let w = WeightFiller.matrix(rows, columns, fill, scale: 1 / Double(d).squareRoot(), &generator)
+                matrices[key] = c.layout == .xw ? w : w.transposed
+            }
+        }
+        func get(_ key: String) -> Matrix<S>? { matrices[key]?.converted(to: S.self) }
+        guard let wo = get("wo") else { throw UsageError.missingOption(option: "--wo <file>", reason: "W^o is required") }
+        if let packed = get("in_proj") {
+            return AttentionParameters(inProjection: packed, wo: wo, bq: get("bq"), bk: get("bk"), bv: get("bv"),
+                                       bo: get("bo"), layout: c.layout)
+        }
+        guard let wq = get("wq"), let wk = get("wk"), let wv = get("wv") else {
+            throw UsageError.missingOption(option: "--wq <file>", reason: "W^q, W^k and W^v are required")
+        }
+        return AttentionParameters(wq: wq, wk: wk, wv: wv, wo: wo, bq: get("bq"), bk: get("bk"), bv: get("bv"),
+                                   bo: get("bo"), layout: c.layout)
+    }
+}

@@ -1,0 +1,142 @@
+import MHACore
+
+/// The options of DESIGN §4 that shape the scores, shared by `run` and `attend`: positions
+/// (RoPE, ALiBi, offset), window, soft-cap, head width and how a mask is read. Declared once
+/// here, listed by both commands' specs, read into `ScoreOptions`.
+struct ScoreOptions: Sendable, Equatable {
+    /// `--rope`, with `--rope-base` and `--rope-dims`.
+    var rope: RotaryEmbedding.Convention?
+    var ropeBase: Double?
+    var ropeDims: Int?
+    /// `--position-offset`.
+    var positionOffset: Int?
+    /// `--alibi`.
+    var alibi = false
+    /// `--window`.
+    var window: Int?
+    /// `--softcap`.
+    var softcap: Double?
+    /// `--head-dim`.
+    var headDim: Int?
+    /// `--mask-kind`.
+    var maskKind: AttentionMask<Double>.Kind?
+
+    static let ropeOption = Option<RotaryEmbedding.Convention>.choice(
+        "rope", "pairs",
+        help: "Rotary position embedding on each head's Q_j and K_j: half pairs dimension i with i + R/2 (Hugging Face Llama, NeoX rotate_half), interleaved pairs 2i with 2i+1 (RoFormer, GPT-J, Meta's Llama code).")
+    static let ropeBaseOption = Option<Double>(
+        .value("rope-base", "b", help: "RoPE's base: pair i turns by position · b^(−2i/R).", default: "10000"),
+        convert: { text, spec throws(UsageError) in try positive(text, spec) })
+    static let ropeDimsOption = Option<Int>(
+        .value("rope-dims", "R", help: "Rotate only the first R dimensions of each head (partial rotary, GPT-J, NeoX); even, at most d_k.", default: "d_k"),
+        convert: { text, spec throws(UsageError) in
+            guard let value = Int(text), value > 0, value % 2 == 0 else {
+                throw spec.invalid(text, "expected a positive even integer (dimensions turn in pairs)")
+            }
+            return value
+        })
+    static let positionOffsetOption = Option<Int>.integer(
+        "position-offset", "p", minimum: 0,
+        help: "Add p to every position (a continued sequence): keys are at p … p+n_k−1, query row i at p + n_k − n_q + i.",
+        default: "0")
+    static let alibiFlag = Flag("alibi", help: "ALiBi: add −m_j·(query position − key position) to head j's scores, slopes m_j as in Press et al. and BLOOM.")
+    static let windowOption = Option<Int>.integer(
+        "window", "w", minimum: 1,
+        help: "Sliding window of W keys: with --causal query i sees keys i−W+1 … i (Mistral); without, keys with |i − j| < W.")
+    static let softcapOption = Option<Double>(
+        .value("softcap", "c", help: "Soft-cap the scores: s ← c·tanh(s / c), after scaling and before masks (Gemma 2)."),
+        convert: { text, spec throws(UsageError) in try positive(text, spec) })
+    static let headDimOption = Option<Int>.integer(
+        "head-dim", "k", minimum: 1,
+        help: "d_k, each head's width when it is not d_model/τ (Gemma, some Llama variants): W^q is d_model × τ·k, W^o is τ·k × d_out.",
+        default: "d_model/τ")
+    static let maskKindOption = Option<AttentionMask<Double>.Kind>.choice(
+        "mask-kind", "kind",
+        help: "How --mask reads: keep (1 = may attend, 0 = blocked), block (1 = blocked, PyTorch's key_padding_mask and boolean attn_mask), additive (added to the scores; -inf or large negative = blocked, finite values are biases, as Hugging Face and T5).",
+        default: "keep")
+
+    /// Every declaration, in the order help lists them.
+    static let declarations: [any DeclaredOption] = [
+        ropeOption, ropeBaseOption, ropeDimsOption, positionOffsetOption, alibiFlag, windowOption, softcapOption,
+        headDimOption, maskKindOption,
+    ]
+
+    /// The declarations `bench` accepts: all but the mask kind (bench times no mask).
+    static let benchDeclarations: [any DeclaredOption] = [
+        ropeOption, ropeBaseOption, ropeDimsOption, positionOffsetOption, alibiFlag, windowOption, softcapOption,
+        headDimOption,
+    ]
+
+    /// Whether any option was given (bench then times the configured pass).
+    var isEmpty: Bool { self == ScoreOptions() }
+
+    /// The options given, as a command line would spell them: `rope half, window 256`.
+    var summary: [String] {
+        var parts: [String] = []
+        if let rope { parts.append("rope \(rope.rawValue)" + (ropeDims.map { " (\($0) dims)" } ?? "")) }
+        if let ropeBase { parts.append("rope base \(ScoreRulesSummary.plain(ropeBase))") }
+        if let positionOffset { parts.append("offset \(positionOffset)") }
+        if alibi { parts.append("alibi") }
+        if let window { parts.append("window \(window)") }
+        if let softcap { parts.append("softcap \(ScoreRulesSummary.plain(softcap))") }
+        if let headDim { parts.append("head dim \(headDim)") }
+        return parts
+    }
+
+    /// A positive finite number.
+    private static func positive(_ text: String, _ spec: OptionSpec) throws(UsageError) -> Double {
+        guard let value = Double(text), value.isFinite, value > 0 else {
+            throw spec.invalid(text, "expected a positive finite number")
+        }
+        return value
+    }
+
+    /// Nothing given.
+    init() {}
+
+    /// Reads the options from `a`.
+    init(_ a: ParsedArguments) throws(UsageError) {
+        let declared = { (spec: OptionSpec) in a.spec.option(long: spec.long) != nil }
+        rope = try a[Self.ropeOption]
+        ropeBase = try a[Self.ropeBaseOption]
+        ropeDims = try a[Self.ropeDimsOption]
+        positionOffset = try a[Self.positionOffsetOption]
+        alibi = a[Self.alibiFlag]
+        window = try a[Self.windowOption]
+        softcap = try a[Self.softcapOption]
+        headDim = try a[Self.headDimOption]
+        maskKind = declared(Self.maskKindOption.spec) ? try a[Self.maskKindOption] : nil
+        if rope == nil, let given = ropeBase != nil ? "--rope-base" : ropeDims != nil ? "--rope-dims" : nil {
+            throw .invalidRequest("\(given) sets up rotary positions; give --rope half or --rope interleaved too")
+        }
+    }
+
+    /// The rotary embedding for the engine, or nil.
+    var rotaryEmbedding: RotaryEmbedding? {
+        rope.map { RotaryEmbedding(convention: $0, base: ropeBase ?? 10000, dimensions: ropeDims) }
+    }
+}
+
+extension ScoreOptions {
+    /// Sets the configuration's head width, positions and score rules from the options given,
+    /// leaving the others as they are (a checkpoint's, or the defaults).
+    func configure(_ c: inout AttentionConfiguration) throws(UsageError) {
+        if let headDim { c.headDim = headDim }
+        if let positionOffset { c.positionOffset = positionOffset }
+        if let rotaryEmbedding { c.rope = rotaryEmbedding }
+        if alibi { c.alibi = true }
+        if let window { c.window = window }
+        if let softcap { c.softcap = softcap }
+    }
+}
+
+extension AttentionMask.Kind {
+    /// The same kind for a mask of another precision.
+    func converted<T: AttentionScalar>() -> AttentionMask<T>.Kind {
+        switch self {
+        case .keep: return .keep
+        case .block: return .block
+        case .additive: return .additive
+        }
+    }
+}

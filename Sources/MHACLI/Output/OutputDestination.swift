@@ -1,0 +1,57 @@
+import Foundation
+import MHACore
+import MHAFormats
+
+/// Where a command's result goes and in which format (DESIGN §7): `-o FILE` picks the format
+/// by the file's extension, like the readers; a path without a known extension, stdout and
+/// `-` take `--format` (text by default). A `--format` that contradicts the extension is a
+/// usage error, and a binary format is never written to a terminal.
+///
+///     -o out.npz                   → npz
+///     -o out.npz --format npz      → npz
+///     -o out.npz --format csv      → usage error (64)
+///     -o out.txt --format csv      → csv (unknown extension: --format)
+enum OutputDestination {
+    /// The format each file extension means (lower case, without the dot). A command that
+    /// gains a file format adds its extension here (`.tex`, `.md`, `.svg`).
+    static let formatsByExtension: [String: OutputFormat] = [
+        "json": .json, "csv": .csv, "tsv": .tsv, "npy": .npy, "npz": .npz,
+        "tex": .latex, "md": .markdown, "svg": .svg,
+    ]
+
+    /// The format for `-o path` (nil: stdout) and `--format given` (nil: not given), among
+    /// the formats the command writes (`allowed`).
+    /// - Throws: `UsageError` when the extension and `--format` disagree, when the command
+    ///   does not write that format, or when a binary format would go to a terminal.
+    static func format(path: String?, given: OutputFormat?, allowed: [OutputFormat] = OutputFormat.allCases,
+                       stdoutIsTerminal: Bool = isatty(STDOUT_FILENO) == 1) throws(UsageError) -> OutputFormat {
+        let named = path.flatMap(format(ofPath:))
+        if let path, let named, let given, given != named {
+            throw .invalidRequest("--format \(given.rawValue) contradicts -o \(path), whose extension means \(named.rawValue); give one or make them agree")
+        }
+        let format = named ?? given ?? .text
+        guard allowed.contains(format) else {
+            let source = named != nil ? "-o \(path ?? "")" : "--format \(format.rawValue)"
+            throw .invalidRequest("\(source): this command writes \(allowed.map(\.rawValue).joined(separator: ", ")), not \(format.rawValue)")
+        }
+        if format.isBinary, stdoutIsTerminal, path == nil || path == "-" || path == "/dev/stdout" {
+            throw .invalidRequest("--format \(format.rawValue) is binary and stdout is a terminal; write it to a file with -o FILE.\(format.rawValue), or redirect stdout")
+        }
+        return format
+    }
+
+    /// The format a path's extension names (case-insensitive), or nil.
+    static func format(ofPath path: String) -> OutputFormat? {
+        let name = path.split(separator: "/").last ?? ""
+        guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return nil }
+        return formatsByExtension[name[name.index(after: dot)...].lowercased()]
+    }
+}
+
+extension OutputFormat {
+    /// Whether the format is bytes for programs (NPY, NPZ) rather than text.
+    var isBinary: Bool { self == .npy || self == .npz }
+
+    /// Whether the format holds exactly one matrix (so `--show` may name only one part).
+    var holdsOneMatrix: Bool { self == .csv || self == .tsv || self == .npy }
+}

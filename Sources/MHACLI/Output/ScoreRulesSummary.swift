@@ -1,0 +1,48 @@
+import MHACore
+
+/// The header line naming the score rules of DESIGN §4 in force, in the order they act:
+/// `scores: RoPE half (base 10000, 4 of d_k = 4 dimensions) → soft-cap 50 → ALiBi → causal,
+/// aligned at the end (row i sees keys 0 … i + 3) → window 2 → mask (block: 1 = blocked)`.
+/// Nothing when only the textbook's scale, causal mask and 0/1 mask apply.
+struct ScoreRulesSummary: Sendable {
+    /// How the pass was run.
+    var configuration: AttentionConfiguration
+    /// How a given mask was read; nil without a mask.
+    var maskKind: AttentionMask<Double>.Kind?
+    /// ALiBi's slopes m_j, as the engine reports them.
+    var alibiSlopes: [Double]?
+
+    /// The line, or none.
+    func lines(_ s: AttentionShapes) -> [String] {
+        let c = configuration
+        var rules: [String] = []
+        if let rope = c.rope {
+            let r = rope.rotatedDimensions(headDim: s.headDim)
+            rules.append("RoPE \(rope.convention.rawValue) (base \(Self.plain(rope.base)), \(r) of d_k = \(s.headDim) dimensions)")
+        }
+        if s.positionOffset != 0 { rules.append("positions start at \(s.positionOffset)") }
+        if let cap = c.softcap { rules.append("soft-cap \(Self.plain(cap)): c·tanh(s/c)") }
+        if c.alibi {
+            let slopes = alibiSlopes.map { ": slopes " + $0.map { MatrixText.short($0, 4) }.joined(separator: ", ") } ?? ""
+            rules.append("ALiBi −m_j·(query position − key position)\(slopes)")
+        }
+        if c.causal, s.tokens != s.keyCount {
+            rules.append("causal, aligned at the end (query row i sees keys 0 … i + \(s.keyCount - s.tokens))")
+        }
+        if let w = c.window {
+            rules.append(c.causal ? "window \(w) (query at p sees keys p−\(w - 1) … p)" : "window \(w) (keys with |p − t| < \(w))")
+        }
+        switch maskKind {
+        case .block?: rules.append("mask read as block (1 = blocked, 0 = may attend)")
+        case .additive?: rules.append("mask added to the scores (−inf = blocked)")
+        case .keep?, nil: break
+        }
+        guard !rules.isEmpty else { return [] }
+        return ["scores: " + rules.joined(separator: " → ")]
+    }
+
+    /// A number as the user wrote it: `10000`, `50`, `0.5` (shortest round-trip).
+    static func plain(_ value: Double) -> String {
+        value.rounded() == value && abs(value) < 1e15 ? String(Int(value)) : String(value)
+    }
+}

@@ -1,0 +1,191 @@
+/// Autoregressive multi-head attention: the layer's weights and a `KVCache`, driven token by
+/// token or block by block. Each `append` projects the new rows of H, appends their keys and
+/// values to the cache and returns their causal output rows: row i of a block sees the cached
+/// tokens and the block's rows 0…i, exactly the rows `MultiHeadAttention.forward` computes
+/// with `causal` for the whole sequence.
+///
+///     var decoder = try AttentionCache(parameters: p, configuration: .init(heads: 2))
+///     let first = try decoder.append(h.rowBlock(0..<3))    // tokens 0, 1, 2 as one block
+///     let next = try decoder.append(h.rowBlock(3..<4))     // token 3 attends to 0…3
+///     next.output                                           // 1 × d_out
+///     decoder.cache                                         // K, V of tokens 0…3, to save
+///
+/// A block of b rows is computed as GEMMs (b × d_model by d_model × d_model) and one tiled
+/// attention per head over the cache, so decoding a whole file in large blocks costs about
+/// what a causal forward pass does.
+///
+/// The configuration's RoPE turns each new query and key by its absolute position (the
+/// cache's keys are stored turned, as Hugging Face's are), ALiBi and soft-cap shape the
+/// scores, and with a sliding `window` of W token i sees tokens i−W+1 … i while the cache
+/// keeps only the last W − 1 tokens (all that the next token can see besides itself).
+/// Positions start at the configuration's `positionOffset` (or continue a restored cache).
+///
+/// - Complexity: per token O(n·d_k·τ + d_model·(d_model + g·d_k)) time for n cached tokens
+///   (with a window, n ≤ W); memory O(n·g·d_k) for the cache.
+public struct AttentionCache<Scalar: AttentionScalar>: Sendable {
+    /// The dimensions: `tokens` is 1 (the layer's shapes do not depend on the sequence).
+    public let shapes: AttentionShapes
+    /// Heads, scale, RoPE, ALiBi, window and soft-cap, as given.
+    public let configuration: AttentionConfiguration
+    /// The sliding window W, or nil for the whole history.
+    public var window: Int? { configuration.window }
+    /// The keys and values of the tokens decoded so far.
+    public private(set) var cache: KVCache<Scalar>
+    /// The weights in the xw layout, validated.
+    private let resolved: ResolvedAttention<Scalar>
+
+    /// m_j per head with ALiBi.
+    private let slopes: [Double]?
+
+    /// A decoder for `parameters`, starting from `cache` (or an empty one at position 0).
+    ///
+    /// d_model is read from the weights (W^q's input side, or in_proj's columns). The
+    /// configuration's heads, kv_heads, head_dim, scale, RoPE, ALiBi, window, soft-cap,
+    /// position offset and memory limit apply; decoding is causal by definition, so `causal`,
+    /// `token` and `intermediates` are not used.
+    /// - Throws: `AttentionError` for weights that do not fit together or invalid score rules
+    ///   (as the forward pass would), `DecodeError.cacheMismatch` for a cache of other head
+    ///   counts or widths.
+    public init(parameters: AttentionParameters<Scalar>, configuration: AttentionConfiguration,
+                cache: KVCache<Scalar>? = nil) throws {
+        var layer = configuration
+        (layer.token, layer.intermediates, layer.causal) = (nil, [], true)
+        let modelDim = Self.modelDim(parameters)
+        resolved = try ResolvedAttention(input: Matrix(rows: 1, columns: modelDim), memory: nil,
+                                         parameters: parameters, mask: nil, configuration: layer)
+        shapes = resolved.shapes
+        self.configuration = layer
+        slopes = layer.alibi ? ALiBi.slopes(heads: shapes.heads) : nil
+        var start = cache ?? KVCache(kvHeads: shapes.kvHeads, headDim: shapes.headDim,
+                                     startPosition: layer.positionOffset)
+        if start.kvHeads != shapes.kvHeads {
+            throw DecodeError.cacheMismatch(what: "kv_heads", cache: "\(start.kvHeads)", decoder: "\(shapes.kvHeads)")
+        }
+        if start.headDim != shapes.headDim {
+            throw DecodeError.cacheMismatch(what: "head_dim", cache: "\(start.headDim)", decoder: "\(shapes.headDim)")
+        }
+        if let window = layer.window { start.keepLast(window - 1) }
+        self.cache = start
+    }
+
+    /// d_model as the weights give it: the input side of W^q (or of the packed weights).
+    private static func modelDim(_ p: AttentionParameters<Scalar>) -> Int {
+        if let packed = p.inProjection { return packed.columns }
+        if let packed = p.packedQKV { return packed.rows }
+        guard let wq = p.wq else { return 0 }
+        return p.layout == .xw ? wq.rows : wq.columns
+    }
+
+    /// A 64-bit FNV-1a hash of what the cached keys and values depend on besides the input:
+    /// W^k, W^v (xw layout) and b^k, b^v, bit by bit, with their shapes. A saved cache records
+    /// it so that resuming with other weights is refused rather than silently wrong.
+    public var keyValueFingerprint: UInt64 {
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        func mix(_ value: UInt64) {
+            for shift in stride(from: 0, to: 64, by: 8) {
+                hash = (hash ^ (value >> UInt64(shift) & 0xFF)) &* 0x0000_0100_0000_01B3
+            }
+        }
+        for m in [resolved.wk, resolved.wv] {
+            mix(UInt64(m.rows))
+            mix(UInt64(m.columns))
+            m.elements.forEach { mix(Double($0).bitPattern) }
+        }
+        for b in [resolved.bk, resolved.bv] {
+            mix(UInt64(b?.count ?? 0))
+            b?.forEach { mix(Double($0).bitPattern) }
+        }
+        return hash
+    }
+
+    /// d_model, the width of every row given to `append`.
+    public var modelDim: Int { shapes.modelDim }
+
+    /// The position the next appended row gets.
+    public var nextPosition: Int { cache.nextPosition }
+
+    /// Decodes the next `rows.rows` tokens as one block.
+    ///
+    /// - Parameter rows: b × d_model, the tokens at positions `nextPosition ..< nextPosition + b`.
+    /// - Returns: their output rows (b × d_out) and concat (b × τ·d_k).
+    /// - Throws: `DecodeError.blockWidth` for rows of the wrong width, `AttentionError.nonFinite`
+    ///   for a NaN or infinite value, `.overflow` when an intermediate exceeds the precision.
+    ///   On any error the cache is unchanged.
+    public mutating func append(_ rows: Matrix<Scalar>) throws -> DecodeStep<Scalar> {
+        let s = shapes
+        guard rows.columns == s.modelDim || rows.rows == 0 else {
+            throw DecodeError.blockWidth(columns: rows.columns, modelDim: s.modelDim)
+        }
+        let first = cache.nextPosition
+        guard rows.rows > 0 else {
+            return DecodeStep(positions: first..<first, concat: Matrix(rows: 0, columns: s.concatDim),
+                              output: Matrix(rows: 0, columns: s.outputDim))
+        }
+        try ResolvedAttention.requireFinite("x", rows)
+        let r = resolved
+        var q = try MultiHeadAttention.affine(rows, r.wq, r.bq, stage: "Q = H·W^q + b^q")
+        var k = try MultiHeadAttention.affine(rows, r.wk, r.bk, stage: "K = H·W^k + b^k")
+        let v = try MultiHeadAttention.affine(rows, r.wv, r.bv, stage: "V = H·W^v + b^v")
+        if let rope = configuration.rope {
+            q = rope.rotated(q, heads: s.heads, headDim: s.headDim, firstPosition: first)
+            k = rope.rotated(k, heads: s.kvHeads, headDim: s.headDim, firstPosition: first)
+        }
+        cache.append(keys: k, values: v)
+        let concat = attend(q)
+        if let bad = concat.firstNonFinite {
+            cache.removeLast(rows.rows)
+            throw AttentionError.overflow(stage: "attention of head \(bad.column / s.headDim + 1)",
+                                          precision: Scalar.precisionName)
+        }
+        let output: Matrix<Scalar>
+        do {
+            output = try MultiHeadAttention.affine(concat, r.wo, r.bo, stage: "output = concat·W^o + b^o")
+        } catch {
+            cache.removeLast(rows.rows)
+            throw error
+        }
+        if let window { cache.keepLast(window - 1) }
+        return DecodeStep(positions: first ..< first + rows.rows, concat: concat, output: output)
+    }
+
+    /// Every head of the block's queries `q` (b × τ·d_k, the last b cached tokens) against
+    /// the cache, into the concat.
+    private func attend(_ q: Matrix<Scalar>) -> Matrix<Scalar> {
+        let s = shapes
+        let (b, n) = (q.rows, cache.count)
+        var concat = Matrix<Scalar>(rows: b, columns: s.concatDim)
+        let work = b.multipliedReportingOverflow(by: Swift.min(n, window ?? n) * s.queryDim)
+        let parallel = work.overflow || work.partialValue >= 1 << 20
+        q.withUnsafeBufferPointer { queries in
+            concat.withUnsafeMutableBufferPointer { out in
+                _ = cache.withLiveRows { keys, values in
+                    guard let queries = queries.baseAddress, let out = out.baseAddress else { return }
+                    let block = HeadBlock(queries: queries, keys: keys, values: values, output: out, shapes: s,
+                                          blockRows: b, cached: n, window: window,
+                                          softcap: configuration.softcap, slopes: slopes)
+                    Self.forEachHead(s.heads, parallel: parallel) { j in block.attend(head: j) }
+                }
+            }
+        }
+        return concat
+    }
+
+    /// Runs `body` for heads 0..<count, across the cores when `parallel`.
+    private static func forEachHead(_ count: Int, parallel: Bool, _ body: (Int) -> Void) {
+        if parallel {
+            Kernels.parallelFor(count, body)
+        } else {
+            (0..<count).forEach(body)
+        }
+    }
+}
+
+/// What one `AttentionCache.append` computed.
+public struct DecodeStep<Scalar: AttentionScalar>: Sendable, Equatable {
+    /// The sequence positions of the block's rows.
+    public var positions: Range<Int>
+    /// [head_1 | … | head_τ] for the block, b × τ·d_k.
+    public var concat: Matrix<Scalar>
+    /// concat·W^o + b^o for the block, b × d_out.
+    public var output: Matrix<Scalar>
+}

@@ -1,0 +1,191 @@
+import Foundation
+import MHACore
+
+/// Rows of numbers read from a file descriptor one line at a time, as they arrive: CSV or
+/// TSV with one matrix row per line (blank lines and `#` comments skipped, a first line of
+/// labels taken as a header, as `CSVReader` decides).
+///
+/// `next` waits for one complete line, then also takes every further complete line that is
+/// already waiting (checked with `poll`, without blocking), so a file is read in large
+/// blocks while a line written alone into a pipe is returned at once.
+public final class RowStream {
+    /// What `next` found.
+    public enum Next: Equatable {
+        /// Rows of numbers (b × width), the first on line `firstLine` (1-based; later rows
+        /// may be further down when blank or comment lines lie between).
+        case rows(Matrix<Double>, firstLine: Int)
+        /// The input ended.
+        case end
+        /// A signal interrupted the wait (`read` returned EINTR) and `interrupted()` says so.
+        case interrupted
+    }
+
+    private let descriptor: Int32
+    /// The input's name for messages (`<stdin>` for standard input).
+    public let name: String
+    /// `,` or a tab; nil until the first data line decides (a tab and no comma: TSV).
+    private var separator: UInt8?
+    /// The number of values per row: set by the first row, or given (d_model).
+    public private(set) var width: Int?
+    /// Bytes read but not yet split into lines; `lineStart` is where the next line begins.
+    private var buffer: [UInt8] = []
+    private var lineStart = 0
+    private var ended = false
+    /// 1-based number of the next line to split off.
+    private var lineNumber = 1
+    /// A first data line that did not parse alone: a header, if the next line says so.
+    private var pendingHeader: (bytes: [UInt8], line: Int)?
+    private var sawData = false
+    /// Asked when `read` is interrupted by a signal: true ends the wait.
+    private let interrupted: () -> Bool
+
+    /// A stream over `descriptor` (not closed by the stream).
+    /// - Parameters:
+    ///   - separator: `,`, a tab, or nil to decide from the first data line.
+    ///   - width: the required number of values per row, or nil to take the first row's.
+    ///   - interrupted: asked after a signal interrupts a read; true makes `next` return
+    ///     `.interrupted`.
+    public init(descriptor: Int32, name: String, separator: UInt8? = nil, width: Int? = nil,
+                interrupted: @escaping () -> Bool = { false }) {
+        self.descriptor = descriptor
+        self.name = name
+        self.separator = separator
+        self.width = width
+        self.interrupted = interrupted
+    }
+
+    /// Sets the required width (d_model) once it is known.
+    public func require(width: Int) { self.width = width }
+
+    /// The next rows: at least one, at most `maxRows`, all that are complete and waiting.
+    /// - Throws: `FormatError` (data) naming the line: a field that is not a number, a row of
+    ///   the wrong width (`line 7 has 63 values; d_model is 64`); `.cannotOpen` if reading fails.
+    public func next(maxRows: Int) throws(FormatError) -> Next {
+        var rows: [Double] = []
+        var count = 0
+        var firstLine = 0
+        while true {
+            while count < maxRows, let line = takeLine() {
+                guard let row = try parse(line.bytes, line: line.number) else { continue }
+                if count == 0 { firstLine = line.number }
+                rows += row
+                count += 1
+            }
+            if count == maxRows || (count > 0 && !isWaiting()) { break }
+            if ended {
+                if let header = pendingHeader {
+                    pendingHeader = nil
+                    _ = try parse(header.bytes[...], line: header.line, alone: true)
+                }
+                if count == 0 { return .end }
+                break
+            }
+            if try !fill() { return count > 0 ? .rows(try matrix(rows, count), firstLine: firstLine) : .interrupted }
+        }
+        return .rows(try matrix(rows, count), firstLine: firstLine)
+    }
+
+    private func matrix(_ rows: [Double], _ count: Int) throws(FormatError) -> Matrix<Double> {
+        do {
+            return try Matrix(rows: count, columns: rows.count / max(count, 1), elements: rows)
+        } catch {
+            throw FormatError(kind: .data, file: name, message: "\(error)")
+        }
+    }
+
+    /// Splits off the next complete line (or, at the end, the unterminated rest).
+    private func takeLine() -> (bytes: ArraySlice<UInt8>, number: Int)? {
+        if let newline = buffer[lineStart...].firstIndex(of: UInt8(ascii: "\n")) {
+            defer { lineStart = newline + 1; lineNumber += 1; compact() }
+            return (buffer[lineStart..<newline], lineNumber)
+        }
+        guard ended, lineStart < buffer.count else { return nil }
+        defer { lineStart = buffer.count; lineNumber += 1 }
+        return (buffer[lineStart...], lineNumber)
+    }
+
+    /// Drops consumed bytes once they are most of the buffer.
+    private func compact() {
+        if lineStart > 1 << 16, lineStart * 2 > buffer.count {
+            buffer.removeFirst(lineStart)
+            lineStart = 0
+        }
+    }
+
+    /// Whether more bytes can be read without blocking.
+    private func isWaiting() -> Bool {
+        guard !ended else { return lineStart < buffer.count }
+        var request = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+        return poll(&request, 1, 0) > 0
+    }
+
+    /// Reads what is available (blocking until something is). False when interrupted.
+    private func fill() throws(FormatError) -> Bool {
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            if count > 0 {
+                buffer += chunk[0..<count]
+                return true
+            }
+            if count == 0 {
+                ended = true
+                return true
+            }
+            if errno == EINTR {
+                if interrupted() { return false }
+                continue
+            }
+            throw FormatError(kind: .cannotOpen, file: name, message: "cannot read: \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// The numbers of one line, nil for a blank, comment or header line.
+    private func parse(_ line: ArraySlice<UInt8>, line number: Int, alone: Bool = false) throws(FormatError) -> [Double]? {
+        let content = line.drop { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D || $0 == 0xEF || $0 == 0xBB || $0 == 0xBF }
+        guard let first = content.first, first != UInt8(ascii: "#") else { return nil }
+        let separator = self.separator ?? (line.contains(0x09) && !line.contains(UInt8(ascii: ",")) ? 0x09 : UInt8(ascii: ","))
+        self.separator = separator
+        let format: MatrixFormat = separator == 0x09 ? .tsv : .csv
+        if let header = pendingHeader {
+            // Header and first row together: CSVReader decides whether line 1 is a header.
+            pendingHeader = nil
+            let rows = try relocated([header.line, number]) { () throws(FormatError) in
+                try MatrixReader.read(bytes: header.bytes + [0x0A] + Array(line), name: name, format: format)
+            }
+            return try checked(Array(rows.elements), line: number, count: rows.columns)
+        }
+        do {
+            let row = try MatrixReader.read(bytes: Array(line), name: name, format: format)
+            sawData = true
+            return try checked(row.elements, line: number, count: row.columns)
+        } catch {
+            guard !sawData, !alone else { throw relocate(error, [number]) }
+            // Perhaps a header: keep it until the next data line shows.
+            sawData = true
+            pendingHeader = (Array(line), number)
+            return nil
+        }
+    }
+
+    /// `values` as a row of the required width.
+    private func checked(_ values: [Double], line: Int, count: Int) throws(FormatError) -> [Double] {
+        if let width, count != width {
+            throw FormatError(kind: .data, file: name, line: line,
+                              message: "line \(line) has \(count) values; d_model is \(width)")
+        }
+        width = width ?? count
+        return values
+    }
+
+    /// Runs `body`, moving the line numbers of its error (1, 2, … of the parsed text) to `lines`.
+    private func relocated<R>(_ lines: [Int], _ body: () throws(FormatError) -> R) throws(FormatError) -> R {
+        do { return try body() } catch { throw relocate(error, lines) }
+    }
+
+    private func relocate(_ error: FormatError, _ lines: [Int]) -> FormatError {
+        let line = error.line.flatMap { $0 >= 1 && $0 <= lines.count ? lines[$0 - 1] : nil } ?? lines.last
+        return FormatError(kind: error.kind, file: error.file, line: line, column: error.column, path: error.path,
+                           message: error.message)
+    }
+}
