@@ -24,6 +24,16 @@ import Testing
         return lines.joined(separator: "\n") + "\n"
     }
 
+    /// `-o F --heatmap F` would leave only one of the two: refused, and nothing written.
+    @Test func heatmapFileAndOutputOnTheSameFileAreRefused() throws {
+        let folder = try BuiltBinary.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let outcome = try BuiltBinary.run(["run", "--bundle", Self.bundle, "-o", "same.svg", "--heatmap", "./same.svg"], in: folder)
+        #expect(outcome.status == 64)
+        #expect(outcome.stderr == "mha-cli: error: --heatmap ./same.svg and -o same.svg name the same file; one would overwrite the other\n")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).isEmpty)
+    }
+
     @Test func latexHasACaptionedBmatrixPerPartAtThePrecisionAsked() throws {
         let outcome = try BuiltBinary.run(["run", "--bundle", Self.bundle, "--format", "latex", "--precision", "3",
                                            "--show", "weights,heads,output"])

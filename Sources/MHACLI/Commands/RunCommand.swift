@@ -32,8 +32,8 @@ struct RunCommand: Command {
             try MemoryBudget.check(values: values, bytesPerValue: MemoryLayout<Float>.stride, what: "converting the inputs to float32")
         }
         let text = options.useFloat ? try compute(Float.self, x, memory, inputs) : try compute(Double.self, x, memory, inputs)
-        return CommandOutput(text: text.report, binary: text.binary, warnings: warnings + text.warnings,
-                             destination: options.output, files: text.files)
+        return CommandOutput(text: text.report, binary: text.binary, warnings: warnings + text.warnings, destination: options.output,
+                             files: text.files)
     }
 
     /// Refuses, before the forward pass, an output too large to build in memory.

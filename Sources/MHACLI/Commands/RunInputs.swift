@@ -102,20 +102,17 @@ struct RunInputs {
         let d = x.columns
         let heads = configuration.heads
         let kvHeads = configuration.kvHeads ?? heads
-        // The fill's shapes need τ | d_model (unless head_dim is given) and g | τ: refused here
-        // in the engine's words (the weights cannot be filled, so the run would otherwise stop
-        // at "missing --wo").
+        // The fill's shapes need τ | d_model (unless --head-dim sets d_k) and g | τ: refused
+        // here in the engine's words (the weights cannot be filled, so the run would otherwise
+        // stop at "missing --wo").
         let refusal: AttentionError? = heads <= 0 ? .nonPositive(name: "heads", value: heads)
             : kvHeads <= 0 ? .nonPositive(name: "kv_heads", value: kvHeads)
             : configuration.headDim == nil && d % heads != 0 ? .headsDoNotDivideModel(modelDim: d, heads: heads)
             : heads % kvHeads != 0 ? .kvHeadsDoNotDivideHeads(heads: heads, kvHeads: kvHeads) : nil
         if let refusal { throw BundleSourcedError.attributing(refusal, origins: origins) ?? refusal }
         let headDim = configuration.headDim ?? d / heads
-        guard headDim > 0 else { return }  // the engine explains the arithmetic
-        let (queryDim, overflowQ) = heads.multipliedReportingOverflow(by: headDim)
-        let (kvDim, overflowKV) = kvHeads.multipliedReportingOverflow(by: headDim)
-        // τ·d_k or g·d_k beyond Int (a huge --head-dim): no memory holds that fill.
-        if overflowQ || overflowKV { try MemoryBudget.check(values: nil, bytesPerValue: 8, what: "filling the weights") }
+        guard headDim > 0, let queryDim = CheckedArithmetic.product(heads, headDim),
+              let kvDim = CheckedArithmetic.product(kvHeads, headDim) else { return }  // the engine explains
         let source = matrices["memory"]?.columns ?? d
         var generator = SplitMix64(seed: { if case let .random(seed) = fill { return seed } else { return 0 } }())
         let shapes = ["wq": (d, queryDim), "wk": (source, kvDim), "wv": (source, kvDim), "wo": (queryDim, d)]

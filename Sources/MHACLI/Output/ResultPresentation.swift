@@ -56,6 +56,10 @@ struct ResultPresentation: Sendable {
 
     /// Options that would have no effect with the others given: refused, never dropped.
     private func checkIgnored() throws(UsageError) {
+        if let file = heatmapFile, let output, output != "-",
+           URL(fileURLWithPath: file).standardizedFileURL == URL(fileURLWithPath: output).standardizedFileURL {
+            throw .invalidRequest("--heatmap \(file) and -o \(output) name the same file; one would overwrite the other")
+        }
         if steps, showGiven {
             throw .invalidRequest("--steps prints every part in order; --show chooses parts without --steps; give one")
         }
