@@ -96,8 +96,8 @@ import Testing
     @Test(
         .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/fish"), "fish is not installed"),
         arguments: [
-            ("mha-cli ru", ["run"]), ("mha-cli run --hea", ["--heads", "--heatmap", "--heatmap-scale"]),
-            ("mha-cli run --format ", ["csv", "json", "latex", "markdown", "svg", "text"]),
+            ("mha-cli ru", ["run"]), ("mha-cli run --hea", ["--head-dim", "--heads", "--heatmap", "--heatmap-scale"]),
+            ("mha-cli run --format ", ["csv", "json", "latex", "markdown", "npy", "npz", "svg", "text", "tsv"]),
             ("mha-cli init --se", ["--seed", "--seq-len"]),
         ])
     func fishCompletes(_ line: String, _ expected: [String]) throws {

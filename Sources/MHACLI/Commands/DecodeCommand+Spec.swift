@@ -34,55 +34,24 @@ extension DecodeCommand {
             "csv: one output row per line; json: JSON Lines {\"token\": i, \"output\": [...]}, i the absolute position.",
         default: "csv")
 
-    // The score options of DESIGN §4, spelt as `run` spells them (shared declarations once
-    // `run` has them on main).
-    static let rope = Option<RotaryEmbedding.Convention>.choice(
-        "rope", "pairs",
-        help:
-            "Rotary position embedding on each head's Q_j and K_j: half pairs dimension i with i + R/2 (Hugging Face Llama), interleaved pairs 2i with 2i+1 (GPT-J)."
-    )
-    static let ropeBase = Option<Double>(
-        .value("rope-base", "b", help: "RoPE's base: pair i turns by position · b^(−2i/R).", default: "10000"),
-        convert: { text, spec throws(UsageError) in try positive(text, spec) })
-    static let ropeDims = Option<Int>(
-        .value(
-            "rope-dims", "R",
-            help: "Rotate only the first R dimensions of each head (partial rotary); even, at most d_k.", default: "d_k"
-        ),
-        convert: { text, spec throws(UsageError) in
-            guard let value = Int(text), value > 0, value % 2 == 0 else {
-                throw spec.invalid(text, "expected a positive even integer (dimensions turn in pairs)")
-            }
-            return value
-        })
+    // The score options of DESIGN §4: run's declarations, but for the two whose meaning
+    // decode's cache refines (where a new cache starts, what a window keeps).
+    static let rope = ScoreOptions.ropeOption
+    static let ropeBase = ScoreOptions.ropeBaseOption
+    static let ropeDims = ScoreOptions.ropeDimsOption
+    static let alibi = ScoreOptions.alibiFlag
+    static let softcap = ScoreOptions.softcapOption
+    static let headDim = ScoreOptions.headDimOption
     static let positionOffset = Option<Int>.integer(
         "position-offset", "p", minimum: 0,
         help: "The position of the first token of a new cache (a continued sequence).", default: "0")
-    static let alibi = Flag(
-        "alibi", help: "ALiBi: add −m_j·(query position − key position) to head j's scores (Press et al., BLOOM).")
     static let window = Option<Int>.integer(
         "window", "w", minimum: 1,
         help: "Sliding window of W keys: token i sees tokens i−W+1 … i (Mistral); the cache keeps only W − 1 tokens.")
-    static let softcap = Option<Double>(
-        .value(
-            "softcap", "c", help: "Soft-cap the scores: s ← c·tanh(s / c), after scaling and before masks (Gemma 2)."),
-        convert: { text, spec throws(UsageError) in try positive(text, spec) })
-    static let headDim = Option<Int>.integer(
-        "head-dim", "k", minimum: 1,
-        help: "d_k, each head's width when it is not d_model/τ: W^q is d_model × τ·k, W^o is τ·k × d_out.",
-        default: "d_model/τ")
 
     static let scoreOptions: [any DeclaredOption] = [
         rope, ropeBase, ropeDims, positionOffset, alibi, window, softcap, headDim,
     ]
-
-    /// A positive finite number.
-    private static func positive(_ text: String, _ spec: OptionSpec) throws(UsageError) -> Double {
-        guard let value = Double(text), value.isFinite, value > 0 else {
-            throw spec.invalid(text, "expected a positive finite number")
-        }
-        return value
-    }
 }
 
 /// What `decode` writes per token.
