@@ -108,8 +108,8 @@ struct RunOptions: Sendable {
         (heatmapFile, heatmapScale, heatmapScaleGiven) = (
             shown.heatmapFile, shown.heatmapScale, shown.heatmapScaleGiven
         )
-        score = try ScoreOptions(a)
         checkpoint = try CheckpointChoice(a)
+        score = try ScoreOptions(a, rotaryFromCheckpoint: checkpoint != nil)
         if let names = try a[R.tokens] {
             if let bad = names.first(where: { $0.unicodeScalars.contains { $0.properties.generalCategory == .control } }
             ) {
