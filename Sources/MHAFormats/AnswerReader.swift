@@ -15,8 +15,9 @@ public enum AnswerReader {
         // Binary answers (.npy, an .npz or .safetensors array, FILE:NAME) are read by the same
         // path as every matrix option and compared at full precision.
         let source = path == "-" ? nil : MatrixSource(argument: path)
-        if let source, source.arrayName != nil || ArchiveFormat(path: source.path) != nil
-            || MatrixFormat(path: source.path) == .npy
+        if let source,
+            source.arrayName != nil || ArchiveFormat(path: source.path) != nil
+                || MatrixFormat(path: source.path) == .npy
         {
             return WrittenMatrix(values: try MatrixReader.read(path: path), precision: .binary)
         }

@@ -64,7 +64,9 @@ struct DecodeCommand: Command {
             throw UsageError.invalidRequest(
                 "\(option) sets up rotary positions; give --rope half or --rope interleaved too")
         }
-        (score.positionOffset, score.alibi, score.window) = (try a[Self.positionOffset], a[Self.alibi], try a[Self.window])
+        (score.positionOffset, score.alibi, score.window) = (
+            try a[Self.positionOffset], a[Self.alibi], try a[Self.window]
+        )
         (score.softcap, score.headDim) = (try a[Self.softcap], try a[Self.headDim])
         self.given = GivenSettings(
             heads: try a[R.heads], kvHeads: try a[R.kvHeads], scale: try a[R.scale], causal: true, score: score)

@@ -71,7 +71,8 @@ extension RunCommand {
             "Token i attends to tokens 0…i only; with n_q ≠ n_k aligned at the end (row i sees keys 0 … i + n_k − n_q), unlike PyTorch SDPA's is_causal, which aligns at the start."
     )
     static let noCausal = Flag(
-        "no-causal", help: "Not causal, even if the bundle says \"causal\": true or the checkpoint's layer is a decoder's.")
+        "no-causal",
+        help: "Not causal, even if the bundle says \"causal\": true or the checkpoint's layer is a decoder's.")
     static let mask = Option<String>.file(
         "mask",
         help:

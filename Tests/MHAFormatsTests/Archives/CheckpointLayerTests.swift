@@ -114,7 +114,7 @@ import Testing
         T.expectError(line: nil, column: nil, "no attention layer 7", "layers 0…1") {
             try CheckpointLayer(archive: archive, layer: 7, config: nil, heads: 4)
         }
-        T.expectError(line: nil, column: nil, "number of heads", "--config FILE or --heads N") {
+        T.expectError(line: nil, column: nil, "number of heads", "no config.json says it") {
             try CheckpointLayer(archive: archive, layer: 0, config: nil)
         }
         let config = try ModelConfig(bytes: Array(#"{"model_type": "gemma2"}"#.utf8), name: "config.json")
