@@ -99,6 +99,7 @@ struct AttendCommand: Command {
     }
 
     func run() throws -> CommandOutput {
+        let layer = try checkpoint?.read(heads: given.heads, ropeBase: score.ropeBase).layer
         var matrices: [String: Matrix<Double>] = [:]
         var batches: [String: [Matrix<Double>]] = [:]
         for (key, path) in paths.sorted(by: { $0.key < $1.key }) {
@@ -115,7 +116,6 @@ struct AttendCommand: Command {
             throw UsageError.invalidRequest(
                 "--tokens names \(names.count) tokens but K has \(k.rows) rows (--tokens names the key positions)")
         }
-        let layer = try checkpoint?.read(heads: given.heads, ropeBase: score.ropeBase).layer
         var configuration = try given.configuration(over: layer?.configuration)
         (configuration.token, configuration.intermediates) = (tokenGiven, presentation.intermediates(projected: false))
         configuration.memoryLimit = AvailableMemory.bytes()

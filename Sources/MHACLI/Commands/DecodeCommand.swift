@@ -70,7 +70,8 @@ struct DecodeCommand: Command {
         (score.softcap, score.headDim) = (try a[Self.softcap], try a[Self.headDim])
         self.given = GivenSettings(
             heads: try a[R.heads], kvHeads: try a[R.kvHeads], scale: try a[R.scale], causal: true, score: score)
-        configuration = try self.given.configuration(over: nil)
+        // Laid over the checkpoint's layer once `resolved()` has read it.
+        configuration = checkpoint == nil ? try self.given.configuration(over: nil) : AttentionConfiguration(heads: 1)
         cachePath = try a[Self.cache]
         format = try a[Self.format] ?? .csv
         precision = try a[R.precision]
