@@ -27,7 +27,9 @@ struct ScoreOptions: Sendable, Equatable {
             "Rotary position embedding on each head's Q_j and K_j: half pairs dimension i with i + R/2 (Hugging Face Llama, NeoX rotate_half), interleaved pairs 2i with 2i+1 (RoFormer, GPT-J, Meta's Llama code)."
     )
     static let ropeBaseOption = Option<Double>(
-        .value("rope-base", "b", help: "RoPE's base: pair i turns by position · b^(−2i/R).", default: "10000"),
+        .value(
+            "rope-base", "b", help: "RoPE's base: pair i turns by position · b^(−2i/R).",
+            default: "10000, or the checkpoint's"),
         convert: { text, spec throws(UsageError) in try positive(text, spec) })
     static let ropeDimsOption = Option<Int>(
         .value(
