@@ -91,6 +91,28 @@ import Testing
         #expect(plain.stdout != based.stdout)
     }
 
+    /// Stopped after 3 rows and resumed from `--cache`, decode gives the uninterrupted rows;
+    /// the cache refuses another layer of the same checkpoint.
+    @Test func decodeWithACheckpointResumesFromItsCache() throws {
+        let folder = try Self.folder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let x = try Self.reference("llama", "layer0_x")
+        let arguments = ["decode", "--checkpoint", "fx/llama/model.safetensors", "--layer", "0"]
+        let whole = try BuiltBinary.run(arguments, stdin: CSVWriter.matrix(x, decimals: nil), in: folder)
+        let first = try BuiltBinary.run(
+            arguments + ["--cache", "c.npz"], stdin: CSVWriter.matrix(x.rowBlock(0..<3), decimals: nil), in: folder)
+        let rest = try BuiltBinary.run(
+            arguments + ["--cache", "c.npz"], stdin: CSVWriter.matrix(x.rowBlock(3..<6), decimals: nil), in: folder)
+        #expect(whole.status == 0 && first.status == 0 && rest.status == 0, "\(first.stderr)\(rest.stderr)")
+        let resumed = try MatrixReader.read(bytes: Array((first.stdout + rest.stdout).utf8), name: "r", format: .csv)
+        let straight = try MatrixReader.read(bytes: Array(whole.stdout.utf8), name: "w", format: .csv)
+        #expect(try Self.error(resumed, straight) <= 1e-12)
+        let other = try BuiltBinary.run(
+            ["decode", "--checkpoint", "fx/llama/model.safetensors", "--layer", "1", "--cache", "c.npz"],
+            stdin: CSVWriter.matrix(x.rowBlock(0..<1), decimals: nil), in: folder)
+        #expect(other.status == 65 && other.stderr.contains("other W^k, W^v or biases"))
+    }
+
     // MARK: attend
 
     /// Q, K, V from run's projections (before RoPE), given to attend with the checkpoint: its
