@@ -173,14 +173,14 @@ private struct BundleField {
         }
     }
 
-    /// An integral number ≥ `minimum` (2.0 counts as 2).
+    /// An integral number ≥ `minimum` and at most 2⁵³ (2.0 counts as 2): JSON numbers are
+    /// read as float64, which holds every integer up to 2⁵³ and no larger one exactly.
     func integer(minimum: Int) throws(FormatError) -> Int {
         let expected = minimum > 0 ? "a positive integer" : "a non-negative integer"
         guard kind == .number else { throw mismatch(expected) }
         let value = document.number(index)
-        guard value.isFinite, value.rounded() == value, value >= Double(minimum), value < 0x1p62 else {
-            throw mismatch(expected)
-        }
+        guard value.isFinite, value.rounded() == value, value >= Double(minimum) else { throw mismatch(expected) }
+        guard value <= 0x1p53 else { throw mismatch(expected + " of at most 2^53 = 9007199254740992") }
         return Int(value)
     }
 
