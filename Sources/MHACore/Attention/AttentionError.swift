@@ -42,6 +42,8 @@ public enum AttentionError: MHAError, Equatable {
     case invalidSoftcap(Double)
     /// The position offset is negative.
     case negativePositionOffset(Int)
+    /// Positions `first ..< first + count` pass `limit` (2⁵³).
+    case positionOutOfRange(first: Int, count: Int, limit: Int)
     /// A per-batch list (memories, masks) whose length is neither 1 nor the batch size.
     case batchCountMismatch(name: String, count: Int, batch: Int)
 
@@ -49,7 +51,7 @@ public enum AttentionError: MHAError, Equatable {
         switch self {
         case .headsDoNotDivideModel, .kvHeadsDoNotDivideHeads, .nonPositive, .tokenOutOfRange,
             .invalidScale, .projectionSource, .invalidRotaryDimensions, .invalidRotaryBase, .invalidWindow,
-            .invalidSoftcap, .negativePositionOffset:
+            .invalidSoftcap, .negativePositionOffset, .positionOutOfRange:
             return .usage
         case .shapeMismatch, .shapesDisagree, .nonFinite, .invalidMaskValue, .overflow, .emptyInput,
             .insufficientMemory,
@@ -83,7 +85,7 @@ public enum AttentionError: MHAError, Equatable {
         case let .projectionSource(message):
             return message
         case let .overflow(stage, precision):
-            return "\(stage) overflowed \(precision) (values too large to compute); scale the inputs down"
+            return "\(stage) overflowed \(precision): the values (inputs, weights or scale) are too large to compute"
         case let .emptyInput(shape):
             return "x is \(shape): the input needs at least one token and one column"
         case let .insufficientMemory(needed, available):
@@ -102,6 +104,10 @@ public enum AttentionError: MHAError, Equatable {
             return "softcap \(cap) is invalid: it must be a positive finite number"
         case let .negativePositionOffset(offset):
             return "position offset \(offset) is invalid: it must be 0 or more"
+        case let .positionOutOfRange(first, count, limit):
+            return
+                "the last position, \(first) + \(count) − 1, passes 2^53 = \(limit), the largest position (float64 holds every integer up to it exactly): give a smaller position offset"
+
         case let .batchCountMismatch(name, count, batch):
             return "\(count) \(name) for a batch of \(batch) sequences: give one (shared) or \(batch)"
         }

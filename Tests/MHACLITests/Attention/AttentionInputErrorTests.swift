@@ -97,4 +97,28 @@ import Testing
             ["run", "-x", "x.csv", "--qkv", "w44.csv", "--in-proj", "w44.csv", "--wo", "w44.csv"], in: f,
             status: 64, naming: ["--qkv", "--in-proj"])
     }
+
+    /// A position offset whose last position passes 2⁵³ (near Int.max it used to trap with
+    /// signal 4) is one usage line in every command; 2⁵³ itself is still a position.
+    @Test func positionsPastTwoToTheFiftyThreeAreUsageErrors() throws {
+        let f = try Self.folder()
+        let huge = "9223372036854775807"
+        for arguments in [
+            ["attend", "-q", "q.csv", "-k", "k.csv", "-v", "k.csv", "--rope", "half", "--position-offset", huge],
+            [
+                "run", "-x", "x.csv", "--weights", "identity", "--heads", "2", "--rope", "half", "--position-offset",
+                huge,
+            ],
+            ["run", "-x", "x.csv", "--weights", "identity", "--heads", "2", "--position-offset", "9007199254740992"],
+            ["bench", "--seq-len", "8", "--d-model", "8", "--heads", "2", "--position-offset", huge, "--repeat", "1"],
+        ] {
+            try expectError(arguments, in: f, status: 64, naming: ["the last position", "2^53"])
+        }
+        let last = try BuiltBinary.run(
+            [
+                "run", "-x", "x.csv", "--weights", "identity", "--heads", "2", "--rope", "half", "--position-offset",
+                "9007199254740991",
+            ], in: f)
+        #expect(last.status == 0, "\(last.stderr)")
+    }
 }
