@@ -60,8 +60,9 @@ extension HeadBlock where Scalar: PackedScalar {
             for (h, j) in heads.enumerated() {
                 let row = scores + h * count
                 live.append(
-                    Self.weights(row, count: count, rule: rules[h], firstKey: visible.lowerBound, position: position,
-                    kernelRow: r, level: level))
+                    Self.weights(
+                        row, count: count, rule: rules[h], firstKey: visible.lowerBound, position: position,
+                        kernelRow: r, level: level))
                 if live[h].isNaN { (out + j * dv).update(repeating: .nan, count: dv) }
             }
             for i in 0..<count {
@@ -106,7 +107,8 @@ extension HeadBlock where Scalar: PackedScalar {
         var lanes = V()
         var p = 0
         while p + 8 <= count {
-            lanes += ra.loadUnaligned(fromByteOffset: p * stride, as: V.self)
+            lanes +=
+                ra.loadUnaligned(fromByteOffset: p * stride, as: V.self)
                 * rb.loadUnaligned(fromByteOffset: p * stride, as: V.self)
             p += 8
         }

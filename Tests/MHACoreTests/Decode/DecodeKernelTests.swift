@@ -65,14 +65,20 @@ import Testing
         // d_k = 10 (not a multiple of eight), d_model 30 (not a multiple of four), GQA 3:1.
         let variants: [(String, (inout AttentionConfiguration) -> Void)] = [
             ("plain", { _ in }),
-            ("rope + alibi", {
-                $0.rope = RotaryEmbedding(convention: .interleaved)
-                $0.alibi = true
-            }),
-            ("softcap + window 6", {
-                $0.softcap = 0.9
-                $0.window = 6
-            }),
+            (
+                "rope + alibi",
+                {
+                    $0.rope = RotaryEmbedding(convention: .interleaved)
+                    $0.alibi = true
+                }
+            ),
+            (
+                "softcap + window 6",
+                {
+                    $0.softcap = 0.9
+                    $0.window = 6
+                }
+            ),
         ]
         for (name, change) in variants {
             var layer = AttentionCacheTests.Layer(tokens: 33, modelDim: 30, heads: 3, kvHeads: 1, biases: true)

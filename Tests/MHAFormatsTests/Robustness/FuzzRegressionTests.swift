@@ -119,9 +119,11 @@ struct FuzzRegressionTests {
             guard block.columns <= 16 else { continue }
             let d = block.columns
             let identity = Matrix<Double>(rows: d, columns: d) { i, j in i == j ? 1 : 0 }
-            var cache = try decoder ?? AttentionCache(
-                parameters: AttentionParameters(wq: identity, wk: identity, wv: identity, wo: identity),
-                configuration: AttentionConfiguration(heads: 1))
+            var cache =
+                try decoder
+                ?? AttentionCache(
+                    parameters: AttentionParameters(wq: identity, wk: identity, wv: identity, wo: identity),
+                    configuration: AttentionConfiguration(heads: 1))
             do {
                 decoded += try cache.append(block).output.rows
             } catch let error as AttentionError {
