@@ -18,6 +18,9 @@ struct ComputationSummary {
     var tokens: [String]?
     /// Whether `--head-dim` set d_k (so it is not d_model / τ).
     var headDimGiven = false
+    /// The score rules in force, for the positional settings (RoPE, offset, ALiBi, window,
+    /// soft-cap) of the JSON report.
+    var rules: ScoreRulesSummary? = nil
 
     /// `scale = 1/√2 = 0.7071` or `scale = 0.5`.
     func scale(precision: Int) -> String {
@@ -30,8 +33,12 @@ struct ComputationSummary {
         guard causal else { return "not causal" }
         let shift = shapes.keyCount - shapes.tokens
         return shift == 0
-            ? "causal (token i attends to tokens 0…i)" : "causal (query row i attends to keys 0…i + \(shift))"
+            ? "causal (token i attends to tokens 0…i)"
+            : "causal (query row i attends to keys 0…\(Self.row(plus: shift)))"
     }
+
+    /// `i + 2`, `i − 1`: query row i's last key when queries are aligned at the end.
+    static func row(plus shift: Int) -> String { shift >= 0 ? "i + \(shift)" : "i − \(-shift)" }
 
     /// `no mask` or `mask: keep (1 = may attend, 0 = blocked)`.
     var maskText: String {

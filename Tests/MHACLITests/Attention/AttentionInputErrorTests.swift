@@ -121,4 +121,22 @@ import Testing
             ], in: f)
         #expect(last.status == 0, "\(last.stderr)")
     }
+
+    /// Messages in the user's terms: an odd d_k under RoPE says so, attend's Q width (there is
+    /// no d_model), a head width whose τ·d_k overflows, and fewer keys than queries under causal.
+    @Test func messagesNameWhatTheUserGave() throws {
+        let f = try Self.folder()
+        try expectError(
+            ["attend", "-q", "k3.csv", "-k", "k3.csv", "-v", "k3.csv", "--rope", "half"], in: f, status: 64,
+            naming: ["d_k = 3 is odd", "rope dimensions 2 or fewer"])
+        try expectError(
+            ["attend", "-q", "q.csv", "-k", "k.csv", "-v", "v.csv", "--heads", "3"], in: f, status: 64,
+            naming: ["q's 4 columns are not divisible by 3 heads"])
+        try expectError(
+            ["run", "-x", "x.csv", "--weights", "identity", "--heads", "2", "--head-dim", "9223372036854775807"],
+            in: f, status: 65, naming: ["filling the weights needs more than"])
+        let causal = try BuiltBinary.run(
+            ["attend", "-q", "k.csv", "-k", "q.csv", "-v", "q.csv", "--causal"], in: f)
+        #expect(causal.stdout.contains("query row i attends to keys 0…i − 1"), "\(causal.stdout)")
+    }
 }
