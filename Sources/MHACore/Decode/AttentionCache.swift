@@ -133,6 +133,7 @@ public struct AttentionCache<Scalar: AttentionScalar>: Sendable {
                 output: Matrix(rows: 0, columns: s.outputDim))
         }
         try ResolvedAttention.requireFinite("x", rows)
+        try AttentionRules.checkPositions(first: first, count: rows.rows)
         let r = resolved
         var q = try Self.affine(rows, r.wq, r.bq, stage: "Q = H·W^q + b^q")
         var k = try Self.affine(rows, r.wk, r.bk, stage: "K = H·W^k + b^k")
