@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 
+@testable import MHACLI
+
 /// `mha-cli run` end to end: formats, options, warnings, and the data (65) and input (66)
 /// error classes.
 @Suite struct RunEndToEndTests {
@@ -111,6 +113,20 @@ import Testing
                 == "mha-cli: warning: token 0 can attend to no key (every key is masked): its head outputs are zero rows\n"
         )
         #expect(outcome.stdout.hasPrefix("0.0,0.0,0.0,0.0\n"))
+    }
+
+    /// Many rows without a key are one warning with their count and ranges, not one line each.
+    @Test func manyFullyMaskedRowsAreOneWarning() throws {
+        let queries = (0..<30).map { "\($0 % 7),1" }.joined(separator: "\n") + "\n"
+        let q = try Self.file("q30.csv", queries), k = try Self.file("k3.csv", "1,0\n0,1\n1,1\n")
+        let outcome = try BuiltBinary.run(["attend", "-q", q, "-k", k, "-v", k, "--causal", "--window", "2"])
+        #expect(outcome.status == 0)
+        #expect(
+            outcome.stderr
+                == "mha-cli: warning: 26 query rows can attend to no key (every key is masked): 0…25; their head outputs are zero rows\n"
+        )
+        #expect(RunCommand.ranges([7, 1, 2, 3, 9, 10]) == "1…3, 7, 9…10")
+        #expect(RunCommand.ranges(Array(stride(from: 0, to: 40, by: 2))) == "0, 2, 4, 6, 8, 10, 12, 14, …")
     }
 
     @Test func weightsFillIsSeededAndMissingWeightIsNamed() throws {

@@ -170,7 +170,9 @@ struct AttendCommand: Command {
         }
         return (
             report,
-            results.enumerated().flatMap { b, r in r.warnings.map { "batch \(b + 1): " + RunCommand.warningText($0) } },
+            results.enumerated().flatMap { b, r in
+                RunCommand.warningTexts(r.warnings, rows: "query row").map { "batch \(b + 1): " + $0 }
+            },
             []
         )
     }
@@ -218,7 +220,7 @@ struct AttendCommand: Command {
                 result: result, style: style)
         }
         return (
-            report, try presentation.binary(result), result.warnings.map(RunCommand.warningText),
+            report, try presentation.binary(result), RunCommand.warningTexts(result.warnings, rows: "query row"),
             presentation.files(result, cross: false)
         )
     }

@@ -90,7 +90,7 @@ struct RunCommand: Command {
                 configuration: inputs.configuration, result: result, style: style)
         }
         return (
-            report, try options.presentation.binary(result), result.warnings.map(RunCommand.warningText),
+            report, try options.presentation.binary(result), RunCommand.warningTexts(result.warnings),
             options.presentation.files(result, cross: memory != nil)
         )
     }
@@ -131,7 +131,7 @@ struct RunCommand: Command {
                 configuration: inputs.configuration, result: results[b], style: style)
         }
         let warnings = results.enumerated().flatMap { b, r in
-            r.warnings.map { "batch \(b + 1): " + RunCommand.warningText($0) }
+            RunCommand.warningTexts(r.warnings).map { "batch \(b + 1): " + $0 }
         }
         return (report, warnings, [])
     }
@@ -159,5 +159,40 @@ struct RunCommand: Command {
     static func warningText(_ warning: AttentionWarning) -> String {
         guard case .probablyInvertedMask = warning else { return warning.description }
         return warning.description.replacingOccurrences(of: "use the block kind", with: "give --mask-kind block")
+    }
+
+    /// The engine's warnings as lines: rows that can attend to no key in one line (a count
+    /// and their ranges; one line per row flooded stderr under a window), `rows` naming them
+    /// (`token` in run, `query row` in attend).
+    static func warningTexts(_ warnings: [AttentionWarning], rows: String = "token") -> [String] {
+        let masked = warnings.compactMap { warning -> Int? in
+            if case let .fullyMaskedRow(token) = warning { return token } else { return nil }
+        }
+        var lines = warnings.filter { if case .fullyMaskedRow = $0 { false } else { true } }.map(warningText)
+        switch masked.count {
+        case 0: break
+        case 1:
+            lines.append(
+                "\(rows) \(masked[0]) can attend to no key (every key is masked): its head outputs are zero rows")
+        default:
+            lines.append(
+                "\(masked.count) \(rows)s can attend to no key (every key is masked): \(ranges(masked)); their head outputs are zero rows"
+            )
+        }
+        return lines
+    }
+
+    /// `0…449, 460, 470…471` for sorted integers, at most eight ranges then `…`.
+    static func ranges(_ values: [Int]) -> String {
+        var runs: [ClosedRange<Int>] = []
+        for value in values.sorted() {
+            if let last = runs.last, value == last.upperBound + 1 {
+                runs[runs.count - 1] = last.lowerBound...value
+            } else if runs.last?.contains(value) != true {
+                runs.append(value...value)
+            }
+        }
+        let shown = runs.prefix(8).map { $0.count == 1 ? "\($0.lowerBound)" : "\($0.lowerBound)…\($0.upperBound)" }
+        return shown.joined(separator: ", ") + (runs.count > 8 ? ", …" : "")
     }
 }
