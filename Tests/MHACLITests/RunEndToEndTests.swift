@@ -123,7 +123,7 @@ import Testing
         #expect(outcome.status == 0)
         #expect(
             outcome.stderr
-                == "mha-cli: warning: 26 query rows can attend to no key (every key is masked): 0…25; their head outputs are zero rows\n"
+                == "mha-cli: warning: 27 query rows can attend to no key (every key is masked): 0…26; their head outputs are zero rows\n"
         )
         #expect(RunCommand.ranges([7, 1, 2, 3, 9, 10]) == "1…3, 7, 9…10")
         #expect(RunCommand.ranges(Array(stride(from: 0, to: 40, by: 2))) == "0, 2, 4, 6, 8, 10, 12, 14, …")
