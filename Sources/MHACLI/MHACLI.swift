@@ -25,13 +25,15 @@ public enum MHACLI {
             for warning in output.warnings {
                 FileDescriptorWriter.standardError("\(RootCommand.name): warning: \(warning)")
             }
-            for file in output.files { try AtomicOutput.write(file.text, to: file.path) }
+            // The result first, then the files beside it (`--heatmap FILE.svg`): a failing -o
+            // leaves no heatmap behind.
             let bytes = output.binary ?? Array(output.text.utf8)
             if let destination = output.destination {
                 try AtomicOutput.write(bytes, to: destination)
             } else {
                 try FileDescriptorWriter.standardOutput(bytes)
             }
+            for file in output.files { try AtomicOutput.write(file.text, to: file.path) }
             return output.status
         } catch OutputError.brokenPipe {
             return 0

@@ -203,5 +203,14 @@ import Testing
         #expect(
             outcome.status == 74
                 && outcome.stderr == "mha-cli: error: cannot write '/dev/full': No space left on device\n")
+        // The heatmap beside a result that could not be written is not left behind.
+        let folder = try BuiltBinary.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let heatmap = folder.appendingPathComponent("h.svg").path
+        let failed = try BuiltBinary.run([
+            "run", "--bundle", Self.bundle, "--heatmap", heatmap, "-o", folder.appendingPathComponent("no/x.txt").path,
+        ])
+        #expect(failed.status == 74 && failed.stderr.contains("cannot write"))
+        #expect(!FileManager.default.fileExists(atPath: heatmap))
     }
 }
