@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// A number of bytes as people read it.
 public enum ByteCount {
@@ -13,6 +17,6 @@ public enum ByteCount {
             value /= 1024
             unit += 1
         }
-        return unit == 0 ? "\(bytes) bytes" : String(format: "%.1f %@", value, units[unit])
+        return unit == 0 ? "\(bytes) bytes" : PrintfFormat.string("%.1f", value) + " " + units[unit]
     }
 }

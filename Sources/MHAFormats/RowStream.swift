@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import MHACore
 
 /// Rows of numbers read from a file descriptor one line at a time, as they arrive: CSV or

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import MHACore
 import MHAFormats
 
@@ -155,6 +159,6 @@ struct RunCommand: Command {
     /// `--mask-kind block`.
     static func warningText(_ warning: AttentionWarning) -> String {
         guard case .probablyInvertedMask = warning else { return warning.description }
-        return warning.description.replacingOccurrences(of: "use the block kind", with: "give --mask-kind block")
+        return warning.description.replacing("use the block kind", with: "give --mask-kind block")
     }
 }
