@@ -1,10 +1,11 @@
+import MHACore
+import MHAFormats
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import MHACore
-import MHAFormats
 
 /// The front end: parses the command line, runs the subcommand, writes its output and maps
 /// errors to sysexits codes with one line on stderr.

@@ -1,9 +1,3 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
-
 /// A number of bytes as people read it.
 public enum ByteCount {
     /// `bytes` in binary units with one decimal: `38.4 GiB`, `512.0 MiB`, `12 bytes`;

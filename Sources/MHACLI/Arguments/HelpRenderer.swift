@@ -1,9 +1,3 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
-
 /// Writes `--help` text from a `CommandSpec`, laid out as swift-argument-parser does:
 /// OVERVIEW, USAGE, ARGUMENTS, OPTIONS (with `(values: …)` and `(default: …)`), SUBCOMMANDS.
 enum HelpRenderer {

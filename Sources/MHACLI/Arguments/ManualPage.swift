@@ -1,9 +1,3 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
-
 /// Writes the man page (roff, `man 7 man` macros) from the same declarations that parse and
 /// print `--help`: `mha-cli --generate-manual > docs/mha-cli.1`, like swift-argument-parser's
 /// manual plugin. One NAME/SYNOPSIS/DESCRIPTION, then a section per subcommand with its

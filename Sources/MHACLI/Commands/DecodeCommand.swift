@@ -1,3 +1,6 @@
+import MHACore
+import MHAFormats
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -8,8 +11,6 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import MHACore
-import MHAFormats
 
 /// `mha-cli decode`: streams H through an `AttentionCache`, one output row per input row,
 /// written (and flushed) as soon as the row's block is computed.

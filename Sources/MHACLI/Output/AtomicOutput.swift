@@ -1,9 +1,10 @@
+import MHAFormats
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import MHAFormats
 
 /// Writes a command's output to `-o FILE`.
 ///

@@ -1,10 +1,11 @@
+import MHACore
+import MHAFormats
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import MHACore
-import MHAFormats
 
 /// How `run` and `attend` present a result: the format, the parts shown, precision, labels,
 /// steps and heatmaps. One place turns an `AttentionResult` into the text, JSON, CSV, LaTeX,

@@ -1,9 +1,3 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
-
 /// Why a forward pass was refused; raised by validation before any arithmetic, or when an
 /// intermediate overflows. Each description is one line naming the matrix and the shapes.
 public enum AttentionError: MHAError, Equatable {

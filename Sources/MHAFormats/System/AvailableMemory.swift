@@ -1,9 +1,10 @@
+import MHACore
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import MHACore
 
 #if canImport(Glibc)
 import Glibc
