@@ -1,4 +1,5 @@
 import Foundation
+import MHACore
 import Testing
 
 /// The built binary, run as a user runs it: stdout, stderr and the exit status of every
@@ -135,6 +136,20 @@ import Testing
             ], environment: environment)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(outcome.stdout.utf8)) as? [String: Any])
         #expect(object["cpu_level"] as? String == "baseline" && object["threads"] as? Int == 1)
+    }
+
+    /// An MHA_CPU that names no level is ignored with one warning naming the level used.
+    @Test func mhaCPUWithAnUnknownNameWarns() throws {
+        let binary = try #require(BuiltBinary.url)
+        var environment = ProcessInfo.processInfo.environment
+        environment["MHA_CPU"] = "avx9000"
+        let outcome = try BuiltBinary.launch(
+            binary, ["run", "-x", "-", "--weights", "identity"], stdin: "1,2\n3,4\n", environment: environment)
+        #expect(outcome.status == 0)
+        #expect(
+            outcome.stderr
+                == "mha-cli: warning: MHA_CPU=avx9000 is not a kernel level (baseline, avx2, avx512); using \(CPULevel.selected)\n"
+        )
     }
 
     @Test func tooLargeForMemoryIsADataError() throws {

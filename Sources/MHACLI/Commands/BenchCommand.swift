@@ -119,11 +119,6 @@ struct BenchCommand: Command {
     /// The timed pass in precision `S`: the textbook's, or the one the score options configure.
     private func measureForward<S: AttentionScalar>(_ type: S.Type) throws -> Benchmark.Result {
         let d = dimensions
-        guard !score.isEmpty else {
-            return try Benchmark.forward(
-                type, sequenceLength: d.seqLen, modelWidth: d.modelDim, heads: d.heads,
-                causal: causal, repeats: repeats)
-        }
         var configuration = AttentionConfiguration(heads: d.heads, causal: causal)
         try score.configure(&configuration)
         return try Benchmark.forward(

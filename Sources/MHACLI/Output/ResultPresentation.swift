@@ -88,6 +88,11 @@ struct ResultPresentation: Sendable {
                 "--full stops eliding large matrices in text, latex and markdown; --format \(format.rawValue) always holds every value"
             )
         }
+        if format == .svg, showGiven, show != [.weights] {
+            throw .invalidRequest(
+                "--format svg draws the attention weights of every head; --show \(show.map(\.rawValue).joined(separator: ",")) has no picture (give --show weights, or --format text, json, latex or markdown)"
+            )
+        }
         if heatmapScaleGiven, !heatmap, heatmapFile == nil, format != .svg {
             throw .invalidRequest(
                 "--heatmap-scale sets the heatmap's shades; give --heatmap (terminal) or --heatmap FILE.svg too")

@@ -81,7 +81,7 @@ public enum AttentionError: MHAError, Equatable {
         case let .projectionSource(message):
             return message
         case let .overflow(stage, precision):
-            return "\(stage) overflowed \(precision) (values too large to compute); scale the inputs down"
+            return "\(stage) overflowed \(precision): the values (inputs, weights or scale) are too large to compute"
         case let .emptyInput(shape):
             return "x is \(shape): the input needs at least one token and one column"
         case let .insufficientMemory(needed, available):
