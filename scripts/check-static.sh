@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Checks that the default release build is one self-contained file (run by .ci/run after the
 # tests; Linux only): installs it with scripts/install.sh into a temporary PREFIX, then
+#   - no source file imports full Foundation (FoundationEssentials only, on Linux),
 #   - ldd lists no Swift runtime, Foundation or ICU library (only libc-level ones, and zlib),
 #   - the stripped binary is at most 20 MB,
 #   - the installed binary gives examples/two-heads/expected exactly, and its man page and
@@ -11,12 +12,19 @@ cd "$(dirname "$0")/.."
 [ "$(uname)" = Linux ] || { echo "check-static: not Linux, skipped"; exit 0; }
 
 limit=$((20 * 1000 * 1000))
+failures=0
+fail() { echo "check-static: $*" >&2; failures=$((failures + 1)); }
+
+# Full Foundation (and its ICU data, about 50 MB) would be linked in by any source file that
+# imports it: only the `#else` of `#if canImport(FoundationEssentials)` (for macOS) may.
+unguarded="$(awk 'FNR == 1 { previous = "" } /^import Foundation$/ && previous != "#else" { print FILENAME ":" FNR }
+    { previous = $0 }' $(find Sources -name '*.swift'))"
+[ -z "$unguarded" ] || fail "import Foundation outside '#if canImport(FoundationEssentials) ... #else' in: $unguarded"
+
 prefix="$(mktemp -d)"
 trap 'rm -rf "$prefix"' EXIT
 PREFIX="$prefix" scripts/install.sh
 binary="$prefix/bin/mha-cli"
-failures=0
-fail() { echo "check-static: $*" >&2; failures=$((failures + 1)); }
 
 libraries="$(ldd "$binary" 2>&1 || true)"
 echo "$libraries"

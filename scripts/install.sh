@@ -31,8 +31,9 @@ prefix="${PREFIX:-/usr/local}"
 root="${DESTDIR:-}$prefix"
 
 if [ -z "$binary" ]; then
-    swift build -c release --product mha-cli
-    binary="$(swift build -c release --show-bin-path)/mha-cli"
+    # No $ORIGIN run path: an installed binary should not look for libraries beside itself.
+    swift build -c release --disable-local-rpath --product mha-cli
+    binary="$(swift build -c release --disable-local-rpath --show-bin-path)/mha-cli"
 fi
 [ -x "$binary" ] || { echo "install.sh: no executable at $binary" >&2; exit 66; }
 
