@@ -30,7 +30,8 @@ let package = Package(
             name: "mha-cli", dependencies: ["MHACLI"],
             linkerSettings: [
                 .unsafeFlags(["-static-stdlib"], .when(platforms: [.linux], configuration: .release)),
-                // What the static FoundationEssentials needs besides itself.
+                // What a static FoundationEssentials would need besides itself (Sources import no
+                // Foundation today; these archives add nothing unless one does).
                 .linkedLibrary("_FoundationCollections", .when(platforms: [.linux], configuration: .release)),
                 .linkedLibrary("_FoundationCShims", .when(platforms: [.linux], configuration: .release)),
             ]

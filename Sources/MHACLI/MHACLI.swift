@@ -1,11 +1,6 @@
 import MHACore
 import MHAFormats
 
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -57,7 +52,7 @@ public enum MHACLI {
 
     /// Warnings about the environment: an `MHA_CPU` that names no kernel level is ignored.
     static var environmentWarnings: [String] {
-        guard CPULevel.requestIsInvalid, let name = ProcessInfo.processInfo.environment["MHA_CPU"] else { return [] }
+        guard CPULevel.requestIsInvalid, let name = ProcessEnvironment.variable("MHA_CPU") else { return [] }
         return [
             "MHA_CPU=\(MessageText.escaped(name)) is not a kernel level (baseline, avx2, avx512); using \(CPULevel.selected)"
         ]

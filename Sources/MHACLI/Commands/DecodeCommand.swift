@@ -1,11 +1,6 @@
 import MHACore
 import MHAFormats
 
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -90,7 +85,7 @@ struct DecodeCommand: Command {
             descriptor: descriptor, name: inputPath ?? "<stdin>",
             interrupted: { DecodeInterruption.signal != 0 })
         let saved = try cachePath.flatMap { path in
-            FileManager.default.fileExists(atPath: path) ? try DecodeCacheFile.read(path: path) : nil
+            FilePaths.exists(path) ? try DecodeCacheFile.read(path: path) : nil
         }
         if useFloat {
             try DecodeSession<Float>(command: self, stream: stream, saved: saved).run()

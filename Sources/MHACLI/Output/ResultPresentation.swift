@@ -1,12 +1,6 @@
 import MHACore
 import MHAFormats
 
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
-
 /// How `run` and `attend` present a result: the format, the parts shown, precision, labels,
 /// steps and heatmaps. One place turns an `AttentionResult` into the text, JSON, CSV, LaTeX,
 /// Markdown or SVG of either command, and the `--heatmap FILE.svg` picture.
@@ -65,7 +59,7 @@ struct ResultPresentation: Sendable {
     /// Options that would have no effect with the others given: refused, never dropped.
     private func checkIgnored() throws(UsageError) {
         if let file = heatmapFile, let output, output != "-",
-            URL(fileURLWithPath: file).standardizedFileURL == URL(fileURLWithPath: output).standardizedFileURL
+            FilePaths.standardized(file) == FilePaths.standardized(output)
         {
             throw .invalidRequest(
                 "--heatmap \(file) and -o \(output) name the same file; one would overwrite the other")
@@ -245,7 +239,7 @@ struct ResultPresentation: Sendable {
         let color =
             output == nil
             && TerminalColor.enabled(
-                isTTY: TerminalColor.stdoutIsTTY(), environment: ProcessInfo.processInfo.environment,
+                isTTY: TerminalColor.stdoutIsTTY(), environment: ProcessEnvironment.variables(),
                 noColorFlag: noColor)
         let style = TextStyle(precision: precision, tokens: tokenNames, full: full, color: color)
         let axes = TokenAxes(result.shapes, names: tokenNames, crossAttention: cross)
@@ -261,7 +255,7 @@ struct ResultPresentation: Sendable {
         if heatmap, let weights = result.weights {
             let width = TerminalColumns.current(
                 toTerminal: output == nil && TerminalColor.stdoutIsTTY(),
-                environment: ProcessInfo.processInfo.environment)
+                environment: ProcessEnvironment.variables())
             sections.append(
                 HeatmapRenderer.render(
                     weights: weights, queryPositions: axes.queryPositions,

@@ -1,11 +1,5 @@
 import MHACore
 
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
-
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -38,7 +32,7 @@ public enum AvailableMemory {
     /// limit can be read; `nil` when nothing is known.
     public static func bytes() -> Int? {
         if let limit = smallestLimit() { return limit.bytes }
-        let physical = ProcessInfo.processInfo.physicalMemory
+        let physical = ProcessEnvironment.physicalMemory()
         return physical > 0 ? Int(clamping: physical) : nil
     }
 
@@ -143,7 +137,7 @@ public struct SystemFiles: Sendable {
             let headroom: Int?
             if parts[0].elementsEqual("0".utf8) && parts[1].isEmpty {
                 let mount =
-                    FileManager.default.fileExists(atPath: cgroupRoot + "/cgroup.controllers")
+                    FilePaths.exists(cgroupRoot + "/cgroup.controllers")
                     ? cgroupRoot : cgroupRoot + "/unified"
                 headroom = tightest(mount, path, limit: "memory.max", usage: "memory.current")
             } else if controllers.contains(where: { $0.elementsEqual("memory".utf8) }) {
