@@ -152,6 +152,17 @@ import Testing
         )
     }
 
+    /// bench counts the streamed forward pass (no n × n scores): refused only when H, the
+    /// weights and the engine's buffers do not fit, before any of them is allocated.
+    @Test func benchTooLargeForMemoryIsRefusedFirst() throws {
+        let outcome = try BuiltBinary.run([
+            "bench", "--seq-len", "10000000", "--d-model", "1024", "--heads", "16", "--causal", "--repeat", "1",
+        ])
+        #expect(outcome.status == 65)
+        #expect(outcome.stderr.hasPrefix("mha-cli: error: the benchmark needs "), "\(outcome.stderr)")
+        #expect(outcome.stderr.contains("GiB available") && outcome.stderr.split(separator: "\n").count == 1)
+    }
+
     @Test func tooLargeForMemoryIsADataError() throws {
         let outcome = try BuiltBinary.run(["init", "--d-model", "1000000", "--heads", "1", "--seq-len", "1"])
         #expect(outcome.status == 65)

@@ -205,7 +205,9 @@ import FoundationXML
     @Test func optionsThatWouldBeIgnoredAreRefused() throws {
         for (arguments, message) in [
             (["--steps", "--show", "weights"], "--steps prints every part in order"),
-            (["--format", "csv", "--tokens", "a,b,c"], "--format csv prints the bare matrix"),
+            (["--format", "csv", "--tokens", "a,b,c"], "--format csv holds bare matrices"),
+            (["--format", "npy", "--show", "output", "--tokens", "a,b,c"], "--format npy holds bare matrices"),
+            (["--format", "tsv", "--tokens", "a,b,c"], "--format tsv holds bare matrices"),
             (["--heatmap-scale", "absolute"], "--heatmap-scale sets the heatmap's shades"),
             (["--heatmap", "out.png"], "expected a file ending in .svg"),
             (["--format", "json", "--precision", "3"], "--format json always prints shortest round-trip numbers"),

@@ -129,9 +129,14 @@ struct RunInputs {
                     : heads % kvHeads != 0 ? .kvHeadsDoNotDivideHeads(heads: heads, kvHeads: kvHeads) : nil
         if let refusal { throw BundleSourcedError.attributing(refusal, origins: origins) ?? refusal }
         let headDim = configuration.headDim ?? d / heads
-        guard headDim > 0, let queryDim = CheckedArithmetic.product(heads, headDim),
+        guard headDim > 0 else { return }  // the engine explains
+        guard let queryDim = CheckedArithmetic.product(heads, headDim),
             let kvDim = CheckedArithmetic.product(kvHeads, headDim)
-        else { return }  // the engine explains
+        else {
+            // τ·d_k overflows: no machine holds the weights.
+            try MemoryBudget.check(values: nil, bytesPerValue: 8, what: "filling the weights")
+            return
+        }
         let source = matrices["memory"]?.columns ?? d
         var generator = SplitMix64(seed: { if case let .random(seed) = fill { return seed } else { return 0 } }())
         let shapes = ["wq": (d, queryDim), "wk": (source, kvDim), "wv": (source, kvDim), "wo": (queryDim, d)]

@@ -67,9 +67,9 @@ struct ResultPresentation: Sendable {
         if steps, showGiven {
             throw .invalidRequest("--steps prints every part in order; --show chooses parts without --steps; give one")
         }
-        if tokenNames != nil, format == .csv {
+        if tokenNames != nil, [.csv, .tsv, .npy, .npz].contains(format) {
             throw .invalidRequest(
-                "--tokens names rows and columns, but --format csv prints the bare matrix without labels; use --format text, markdown or json"
+                "--tokens names rows and columns, but --format \(format.rawValue) holds bare matrices without labels; use --format text, markdown, latex, svg or json"
             )
         }
         if precisionGiven, format == .json {
