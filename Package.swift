@@ -23,7 +23,19 @@ let package = Package(
                        providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
         .target(name: "MHAFormats", dependencies: ["MHACore", "CZlib"]),
         .target(name: "MHACLI", dependencies: ["MHACore", "MHAFormats"]),
-        .executableTarget(name: "mha-cli", dependencies: ["MHACLI"]),
+        // The release executable on Linux carries the Swift runtime inside (`-static-stdlib`): one
+        // file that runs on a machine without the toolchain and starts without loading shared
+        // Swift libraries. Only this target has the flag: the libraries stay usable by URL.
+        .executableTarget(
+            name: "mha-cli", dependencies: ["MHACLI"],
+            linkerSettings: [
+                .unsafeFlags(["-static-stdlib"], .when(platforms: [.linux], configuration: .release)),
+                // What a static FoundationEssentials would need besides itself (Sources import no
+                // Foundation today; these archives add nothing unless one does).
+                .linkedLibrary("_FoundationCollections", .when(platforms: [.linux], configuration: .release)),
+                .linkedLibrary("_FoundationCShims", .when(platforms: [.linux], configuration: .release)),
+            ]
+        ),
         .testTarget(
             name: "MHACoreTests",
             dependencies: ["MHACore"],

@@ -1,6 +1,11 @@
-import Foundation
 import MHACore
 import MHAFormats
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// The front end: parses the command line, runs the subcommand, writes its output and maps
 /// errors to sysexits codes with one line on stderr.
@@ -49,7 +54,7 @@ public enum MHACLI {
 
     /// Warnings about the environment: an `MHA_CPU` that names no kernel level is ignored.
     static var environmentWarnings: [String] {
-        guard CPULevel.requestIsInvalid, let name = ProcessInfo.processInfo.environment["MHA_CPU"] else { return [] }
+        guard CPULevel.requestIsInvalid, let name = ProcessEnvironment.variable("MHA_CPU") else { return [] }
         return [
             "MHA_CPU=\(MessageText.escaped(name)) is not a kernel level (baseline, avx2, avx512); using \(CPULevel.selected)"
         ]

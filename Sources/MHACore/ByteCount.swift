@@ -1,5 +1,3 @@
-import Foundation
-
 /// A number of bytes as people read it.
 public enum ByteCount {
     /// `bytes` in binary units with one decimal: `38.4 GiB`, `512.0 MiB`, `12 bytes`;
@@ -13,6 +11,6 @@ public enum ByteCount {
             value /= 1024
             unit += 1
         }
-        return unit == 0 ? "\(bytes) bytes" : String(format: "%.1f %@", value, units[unit])
+        return unit == 0 ? "\(bytes) bytes" : PrintfFormat.string("%.1f", value) + " " + units[unit]
     }
 }

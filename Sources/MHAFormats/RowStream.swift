@@ -1,5 +1,10 @@
-import Foundation
 import MHACore
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Rows of numbers read from a file descriptor one line at a time, as they arrive: CSV or
 /// TSV with one matrix row per line (blank lines and `#` comments skipped, a first line of

@@ -24,7 +24,7 @@ enum CompletionScripts {
     /// Bash: a `complete -F` function that finds the subcommand among the words typed so far,
     /// completes an option's value after it, and otherwise the subcommand's options.
     static func bash(_ root: CommandSpec) -> String {
-        let function = "_" + root.name.replacingOccurrences(of: "-", with: "_")
+        let function = "_" + root.name.replacing("-", with: "_")
         let names = root.subcommands.map(\.name).joined(separator: " ")
         var cases: [String] = []
         for command in [root] + root.subcommands {
@@ -84,7 +84,7 @@ enum CompletionScripts {
 
     /// Zsh: `_arguments` specs per subcommand, dispatched on the first word.
     static func zsh(_ root: CommandSpec) -> String {
-        let function = "_" + root.name.replacingOccurrences(of: "-", with: "_")
+        let function = "_" + root.name.replacing("-", with: "_")
         let subcommands = root.subcommands.map { "'\($0.name):\(zshEscape($0.abstract))'" }.joined(separator: " ")
         let cases = root.subcommands.map { command in
             "        (\(command.name)) _arguments -s \(command.options.map(zshSpec).joined(separator: " ")) ;;"
@@ -141,9 +141,9 @@ enum CompletionScripts {
 
     /// Text safe inside single quotes and zsh's `[…]` descriptions.
     private static func zshEscape(_ text: String) -> String {
-        text.replacingOccurrences(of: "'", with: "'\\''")
-            .replacingOccurrences(of: "[", with: "(").replacingOccurrences(of: "]", with: ")")
-            .replacingOccurrences(of: ":", with: "\\:")
+        text.replacing("'", with: "'\\''")
+            .replacing("[", with: "(").replacing("]", with: ")")
+            .replacing(":", with: "\\:")
     }
 
     /// Fish: one `complete` line per subcommand and per option.
@@ -187,6 +187,6 @@ enum CompletionScripts {
 
     /// Text safe inside fish single quotes.
     private static func fishEscape(_ text: String) -> String {
-        text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "\\'")
+        text.replacing("\\", with: "\\\\").replacing("'", with: "\\'")
     }
 }

@@ -1,5 +1,3 @@
-import Foundation
-
 /// Writes `--help` text from a `CommandSpec`, laid out as swift-argument-parser does:
 /// OVERVIEW, USAGE, ARGUMENTS, OPTIONS (with `(values: …)` and `(default: …)`), SUBCOMMANDS.
 enum HelpRenderer {
@@ -13,7 +11,7 @@ enum HelpRenderer {
         var sections: [String] = []
         var overview = wrap(spec.abstract.split(separator: " ").map(String.init), first: "OVERVIEW:", indent: "")
         if !spec.discussion.isEmpty {
-            let paragraphs = spec.discussion.components(separatedBy: "\n\n")
+            let paragraphs = spec.discussion.split(separator: "\n\n", omittingEmptySubsequences: false)
             overview +=
                 "\n\n"
                 + paragraphs.map { paragraph in

@@ -1,5 +1,3 @@
-import Foundation
-
 /// Writes the man page (roff, `man 7 man` macros) from the same declarations that parse and
 /// print `--help`: `mha-cli --generate-manual > docs/mha-cli.1`, like swift-argument-parser's
 /// manual plugin. One NAME/SYNOPSIS/DESCRIPTION, then a section per subcommand with its
@@ -56,12 +54,14 @@ enum ManualPage {
 
     /// Paragraphs separated by blank lines become `.PP` blocks.
     private static func paragraphs(_ text: String) -> [String] {
-        text.components(separatedBy: "\n\n").filter { !$0.isEmpty }.flatMap { [".PP", escape($0)] }
+        text.split(separator: "\n\n", omittingEmptySubsequences: false).filter { !$0.isEmpty }.flatMap {
+            [".PP", escape(String($0))]
+        }
     }
 
     /// Text safe in roff: backslashes doubled, hyphens as `\-`, a leading `.` or `'` guarded.
     static func escape(_ text: String) -> String {
-        var escaped = text.replacingOccurrences(of: "\\", with: "\\e").replacingOccurrences(of: "-", with: "\\-")
+        var escaped = text.replacing("\\", with: "\\e").replacing("-", with: "\\-")
         escaped = escaped.split(separator: "\n", omittingEmptySubsequences: false).map { line in
             line.hasPrefix(".") || line.hasPrefix("'") ? "\\&" + line : String(line)
         }.joined(separator: "\n")

@@ -1,4 +1,3 @@
-import Foundation
 import MHACore
 import MHAFormats
 
@@ -98,9 +97,9 @@ struct BenchCommand: Command {
             : "n = \(d.seqLen), d_model = \(d.modelDim), τ = \(d.heads)\(causal ? ", causal" : "")\(score.summary.map { ", " + $0 }.joined())"
         let text = """
             \(what), \(precision), \(repeats) runs
-            median  \(String(format: "%.6f", result.secondsMedian)) s
-            rate    \(String(format: "%.2f", result.gflops)) GFLOP/s  (\(String(format: "%.4g", result.flops)) FLOPs per \(gemm ? "product" : "pass"))
-            peak    \(String(format: "%.2f", peak.gflops)) GFLOP/s  (multiply-adds in registers, \(Kernels.cpuLevel), \(Kernels.threadCount) threads; \(String(format: "%.0f", 100 * share)) % of it reached)
+            median  \(PrintfFormat.string("%.6f", result.secondsMedian)) s
+            rate    \(PrintfFormat.string("%.2f", result.gflops)) GFLOP/s  (\(PrintfFormat.string("%.4g", result.flops)) FLOPs per \(gemm ? "product" : "pass"))
+            peak    \(PrintfFormat.string("%.2f", peak.gflops)) GFLOP/s  (multiply-adds in registers, \(Kernels.cpuLevel), \(Kernels.threadCount) threads; \(PrintfFormat.string("%.0f", 100 * share)) % of it reached)
 
             """
         return CommandOutput(text: text)

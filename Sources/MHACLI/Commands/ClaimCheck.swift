@@ -57,7 +57,7 @@ struct ClaimCheck {
                 "unknown claim key '\(claim.key)': expected one of \(scalarKeys.joined(separator: ", ")), parameters.wq … parameters.total, or a tensor (\(r.tensors.map(\.name).joined(separator: ", ")))"
             )
         }
-        guard let claimed = Int(claim.value.replacingOccurrences(of: "_", with: "")) else {
+        guard let claimed = Int(claim.value.replacing("_", with: "")) else {
             throw .invalidRequest("claim \(claim.key)=\(claim.value): the value must be an integer")
         }
         var note = ""
@@ -162,7 +162,7 @@ struct ClaimCheck {
         -> Verdict
     {
         let sides = claim.value.lowercased().split(whereSeparator: { $0 == "x" || $0 == "×" || $0 == "*" })
-            .map { $0.trimmingCharacters(in: .whitespaces) }
+            .map { $0.trimmingSpacesAndTabs() }
         guard sides.count == 2, sides.allSatisfy({ $0 == "n" || Int($0) != nil }) else {
             throw .invalidRequest(
                 "claim \(claim.key)=\(claim.value): a tensor's shape is written RxC, e.g. \(tensor.name)=\(tensor.rows)x\(tensor.columns)"

@@ -1,6 +1,11 @@
-import Foundation
 import MHACore
 import MHAFormats
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// `mha-cli decode`: streams H through an `AttentionCache`, one output row per input row,
 /// written (and flushed) as soon as the row's block is computed.
@@ -117,7 +122,7 @@ struct DecodeCommand: Command {
             descriptor: descriptor, name: inputPath ?? "<stdin>",
             interrupted: { DecodeInterruption.signal != 0 })
         let saved = try cachePath.flatMap { path in
-            FileManager.default.fileExists(atPath: path) ? try DecodeCacheFile.read(path: path) : nil
+            FilePaths.exists(path) ? try DecodeCacheFile.read(path: path) : nil
         }
         let command = try resolved()
         if useFloat {

@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// SIGINT and SIGTERM during `decode`: the handler only records the signal, so a blocked
 /// read returns (EINTR, no SA_RESTART) and the decoder finishes its block, writes the cache

@@ -1,6 +1,11 @@
-import Foundation
 import MHACore
 import MHAFormats
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// One `decode` run in precision `S`: the weights, the decoder (restored from the cache file
 /// when there is one), the loop from input blocks to output rows, and the cache written back.

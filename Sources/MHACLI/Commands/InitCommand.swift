@@ -1,4 +1,3 @@
-import Foundation
 import MHACore
 import MHAFormats
 

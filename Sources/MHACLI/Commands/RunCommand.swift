@@ -1,4 +1,3 @@
-import Foundation
 import MHACore
 import MHAFormats
 
@@ -158,7 +157,7 @@ struct RunCommand: Command {
     /// `--mask-kind block`.
     static func warningText(_ warning: AttentionWarning) -> String {
         guard case .probablyInvertedMask = warning else { return warning.description }
-        return warning.description.replacingOccurrences(of: "use the block kind", with: "give --mask-kind block")
+        return warning.description.replacing("use the block kind", with: "give --mask-kind block")
     }
 
     /// The engine's warnings as lines: rows that can attend to no key in one line (a count

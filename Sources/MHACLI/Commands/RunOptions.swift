@@ -107,7 +107,7 @@ struct RunOptions: Sendable {
         }
         if paths["qkv"] != nil, let other = ["in_proj", "wq", "wk", "wv"].first(where: { paths[$0] != nil }) {
             throw .invalidRequest(
-                "--qkv replaces --wq, --wk and --wv; do not give --\(other.replacingOccurrences(of: "_", with: "-")) too"
+                "--qkv replaces --wq, --wk and --wv; do not give --\(other.replacing("_", with: "-")) too"
             )
         }
         if paths["qkv_bias"] != nil, paths["in_proj_bias"] != nil {

@@ -1,5 +1,10 @@
-import Foundation
 import MHAFormats
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Writes a command's output to `-o FILE`.
 ///

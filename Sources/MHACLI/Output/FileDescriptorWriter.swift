@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Writes bytes to a file descriptor completely, retrying short writes and EINTR.
 enum FileDescriptorWriter {
@@ -20,7 +24,11 @@ enum FileDescriptorWriter {
         guard let base = buffer.baseAddress else { return nil }
         var offset = 0
         while offset < buffer.count {
-            let written = Foundation.write(descriptor, base + offset, buffer.count - offset)
+            #if canImport(Glibc)
+            let written = Glibc.write(descriptor, base + offset, buffer.count - offset)
+            #else
+            let written = Darwin.write(descriptor, base + offset, buffer.count - offset)
+            #endif
             if written < 0 {
                 if errno == EINTR { continue }
                 return errno

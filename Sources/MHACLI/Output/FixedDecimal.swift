@@ -1,6 +1,6 @@
-import Foundation
+import MHACore
 
-/// `%.Nf` (and `%.Ne`) formatting through the C library's `vsnprintf`.
+/// `%.Nf` (and `%.Ne`) formatting through the C library (`PrintfFormat`).
 ///
 /// Same digits as `String(format:)` (both round the exact binary value half-to-even as
 /// printf does), without Foundation's formatting machinery, whose first use loads ICU and
@@ -10,13 +10,6 @@ enum FixedDecimal {
     /// `%.Ne` (`1.2500e+06`) instead of `%.Nf`.
     static func format(_ value: Double, decimals: Int, scientific: Bool = false) -> String {
         let digits = max(0, min(decimals, 17))
-        var buffer = [CChar](repeating: 0, count: 352)
-        let count = withVaList([value]) { arguments in
-            buffer.withUnsafeMutableBufferPointer {
-                vsnprintf($0.baseAddress, $0.count, "%.\(digits)\(scientific ? "e" : "f")", arguments)
-            }
-        }
-        guard count >= 0 else { return String(value) }
-        return String(decoding: buffer.prefix(Int(min(count, 351))).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return PrintfFormat.string("%.\(digits)\(scientific ? "e" : "f")", value)
     }
 }

@@ -1,4 +1,4 @@
-import Foundation
+import MHACore
 
 /// How a heatmap cell shows a weight: a shade (`··`, `  `, `░░`, `▒▒`, `▓▓`, `██`) or a 24-bit
 /// ANSI background colour from a perceptual ramp, both relative to the head's maximum.
@@ -108,6 +108,6 @@ struct HeatmapShading {
 
     /// A weight with two significant digits: `0.62`, `0.0012`, `1`.
     static func number(_ value: Double) -> String {
-        String(format: "%.2g", value)
+        PrintfFormat.string("%.2g", value)
     }
 }

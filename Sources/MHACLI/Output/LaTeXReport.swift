@@ -51,9 +51,9 @@ enum LaTeXReport {
                 }
             }.joined(separator: " & ")
         }
-        let title = m.title.split(separator: "·").first.map { $0.trimmingCharacters(in: .whitespaces) } ?? m.title
+        let title = m.title.split(separator: "·").first.map { $0.trimmingSpacesAndTabs() } ?? m.title
         let shortTitle = text(
-            title.split(separator: "=").first.map { $0.trimmingCharacters(in: .whitespaces) } ?? title)
+            title.split(separator: "=").first.map { $0.trimmingSpacesAndTabs() } ?? title)
         let matrix = ["\\begin{bmatrix}"] + body.map { $0 + " \\\\" } + ["\\end{bmatrix}"]
         let wide = columns.count > 8
         return [

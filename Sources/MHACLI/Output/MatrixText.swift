@@ -1,4 +1,3 @@
-import Foundation
 import MHACore
 import MHAFormats
 
@@ -85,7 +84,7 @@ enum MatrixText {
     static func short(_ value: Double, _ precision: Int) -> String {
         isFixedReadable(value.magnitude, precision)
             ? format(value, precision)
-            : String(format: "%.\(max(precision, 4))g", value)
+            : PrintfFormat.string("%.\(max(precision, 4))g", value)
     }
 
     /// Whether fixed decimals would hide `m`: its largest magnitude is ≥ 1e6 (too many

@@ -1,6 +1,11 @@
-import Foundation
 import MHACore
 import MHAFormats
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Where a command's result goes and in which format (DESIGN §7): `-o FILE` picks the format
 /// by the file's extension, like the readers; a path without a known extension, stdout and

@@ -1,4 +1,3 @@
-import Foundation
 import MHACore
 import MHAFormats
 
@@ -60,7 +59,7 @@ struct ResultPresentation: Sendable {
     /// Options that would have no effect with the others given: refused, never dropped.
     private func checkIgnored() throws(UsageError) {
         if let file = heatmapFile, let output, output != "-",
-            URL(fileURLWithPath: file).standardizedFileURL == URL(fileURLWithPath: output).standardizedFileURL
+            FilePaths.standardized(file) == FilePaths.standardized(output)
         {
             throw .invalidRequest(
                 "--heatmap \(file) and -o \(output) name the same file; one would overwrite the other")
@@ -242,7 +241,7 @@ struct ResultPresentation: Sendable {
         let color =
             output == nil
             && TerminalColor.enabled(
-                isTTY: TerminalColor.stdoutIsTTY(), environment: ProcessInfo.processInfo.environment,
+                isTTY: TerminalColor.stdoutIsTTY(), environment: ProcessEnvironment.variables(),
                 noColorFlag: noColor)
         let style = TextStyle(precision: precision, tokens: tokenNames, full: full, color: color)
         let axes = TokenAxes(result.shapes, names: tokenNames, crossAttention: cross)
@@ -258,7 +257,7 @@ struct ResultPresentation: Sendable {
         if heatmap, let weights = result.weights {
             let width = TerminalColumns.current(
                 toTerminal: output == nil && TerminalColor.stdoutIsTTY(),
-                environment: ProcessInfo.processInfo.environment)
+                environment: ProcessEnvironment.variables())
             sections.append(
                 HeatmapRenderer.render(
                     weights: weights, queryPositions: axes.queryPositions,

@@ -1,5 +1,3 @@
-import Foundation
-
 /// Why a forward pass was refused; raised by validation before any arithmetic, or when an
 /// intermediate overflows. Each description is one line naming the matrix and the shapes.
 public enum AttentionError: MHAError, Equatable {
@@ -127,7 +125,7 @@ public enum AttentionError: MHAError, Equatable {
 func quotient(_ a: Int, _ b: Int) -> String {
     guard b != 0 else { return "undefined" }
     let value = Double(a) / Double(b)
-    var text = String(format: "%.4f", value)
+    var text = PrintfFormat.string("%.4f", value)
     while text.hasSuffix("0") { text.removeLast() }
     if text.hasSuffix(".") { text.removeLast() }
     return text

@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// How one head turns a raw dot product q·k into the logit its softmax sees, in docs/attention-options.md's
 /// order: `s = (q·k)·scale` → soft-cap `C·tanh(s/C)` → ALiBi `−m·(p − t)` → masks (the
@@ -57,6 +61,6 @@ struct ScoreRule<S: AttentionScalar> {
     /// C·tanh(s/C), evaluated in float64.
     @inline(__always)
     static func cap(_ s: S, _ c: S) -> S {
-        S(Foundation.tanh(Double(s / c))) * c
+        S(tanh(Double(s / c))) * c
     }
 }

@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Attention with linear biases (Press et al., 2022; BLOOM): head j adds
 /// −m_j · (query position − key position) to its scores, a penalty growing with distance.
@@ -12,9 +16,9 @@ public enum ALiBi {
         precondition(heads > 0, "ALiBi needs at least one head")
         var p = 1
         while p * 2 <= heads { p *= 2 }
-        let first = (1...p).map { j in Foundation.pow(2, -8 * Double(j) / Double(p)) }
+        let first = (1...p).map { j in pow(2, -8 * Double(j) / Double(p)) }
         guard p < heads else { return first }
-        let extra = (0..<(heads - p)).map { k in Foundation.pow(2, -4 * Double(2 * k + 1) / Double(p)) }
+        let extra = (0..<(heads - p)).map { k in pow(2, -4 * Double(2 * k + 1) / Double(p)) }
         return first + extra
     }
 

@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Rotary position embedding (RoPE, Su et al.): each head's Q_j and K_j rows are rotated in
 /// pairs of dimensions by angles proportional to the token's position, so that
@@ -39,7 +43,7 @@ public struct RotaryEmbedding: Sendable, Equatable {
     /// base^(−2i/R) for i = 0 ..< R/2, in float64: the angle per position of each pair.
     public func inverseFrequencies(headDim: Int) -> [Double] {
         let r = rotatedDimensions(headDim: headDim)
-        return (0..<(r / 2)).map { i in Foundation.pow(base, -Double(2 * i) / Double(r)) }
+        return (0..<(r / 2)).map { i in pow(base, -Double(2 * i) / Double(r)) }
     }
 
     /// The two dimensions (within a head) of pair `i`.
@@ -72,8 +76,8 @@ public struct RotaryEmbedding: Sendable, Equatable {
                 let position = Double(firstPosition + row)
                 for (i, frequency) in frequencies.enumerated() {
                     let angle = position * frequency
-                    cosines[i] = S(Foundation.cos(angle))
-                    sines[i] = S(Foundation.sin(angle))
+                    cosines[i] = S(cos(angle))
+                    sines[i] = S(sin(angle))
                 }
                 for head in 0..<heads {
                     let start = row * columns + head * headDim

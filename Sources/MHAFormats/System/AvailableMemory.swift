@@ -1,4 +1,3 @@
-import Foundation
 import MHACore
 
 #if canImport(Glibc)
@@ -33,7 +32,7 @@ public enum AvailableMemory {
     /// limit can be read; `nil` when nothing is known.
     public static func bytes() -> Int? {
         if let limit = smallestLimit() { return limit.bytes }
-        let physical = ProcessInfo.processInfo.physicalMemory
+        let physical = ProcessEnvironment.physicalMemory()
         return physical > 0 ? Int(clamping: physical) : nil
     }
 
@@ -138,7 +137,7 @@ public struct SystemFiles: Sendable {
             let headroom: Int?
             if parts[0].elementsEqual("0".utf8) && parts[1].isEmpty {
                 let mount =
-                    FileManager.default.fileExists(atPath: cgroupRoot + "/cgroup.controllers")
+                    FilePaths.exists(cgroupRoot + "/cgroup.controllers")
                     ? cgroupRoot : cgroupRoot + "/unified"
                 headroom = tightest(mount, path, limit: "memory.max", usage: "memory.current")
             } else if controllers.contains(where: { $0.elementsEqual("memory".utf8) }) {
