@@ -86,6 +86,14 @@ double mha_f64_maximum(mha_cpu_level level, const double *row, long count);
 /// The Float form of `mha_f64_maximum`.
 float mha_f32_maximum(mha_cpu_level level, const float *row, long count);
 
+/// The soft-cap of a score row in place: each x of row[0..<count] becomes
+/// cap·tanh((x·scale)·(1/cap)), the tanh within about 2 ulp (a polynomial for |t| < 0.625,
+/// (1 − e^(−2|t|))/(1 + e^(−2|t|)) beyond; odd, so the sign and −0 are kept; ±∞ give ±1,
+/// NaN stays NaN). With scale 1 and cap 1 this is tanh itself.
+void mha_f64_softcap(mha_cpu_level level, double *row, long count, double scale, double cap);
+/// The Float form of `mha_f64_softcap`.
+void mha_f32_softcap(mha_cpu_level level, float *row, long count, float scale, float cap);
+
 /// The arithmetic peak probe of one thread: `iterations` rounds of 12 independent vector
 /// multiply-adds in registers (fused where the level has FMA). Returns the FLOPs done;
 /// `checksum` receives a value that depends on every lane, so the work cannot be skipped.

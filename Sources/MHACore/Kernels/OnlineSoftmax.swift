@@ -92,7 +92,7 @@ extension Kernels {
             for t in upper..<block.width { row[t] = -S.infinity }
             if !folded {
                 applyRule(
-                    rule, row: row, lower: lower, upper: upper, firstKey: block.firstKey,
+                    level, rule, row: row, lower: lower, upper: upper, firstKey: block.firstKey,
                     position: position, kernelRow: block.firstRow + r)
             }
             let blockMaximum = S.maximum(level, row: row + lower, count: upper - lower) * (folded ? rule.scale : 1)
@@ -120,17 +120,19 @@ extension Kernels {
     }
 
     /// Replaces the raw products inside `lower ..< upper` by their logits under `rule`. Each
-    /// stage is one loop over the row (the same operations, in the same order, as
-    /// `ScoreRule.logit`).
+    /// stage is one loop over the row, in `ScoreRule.logit`'s order; the scale and soft-cap
+    /// are one vector pass (`softcap`: the C kernels' tanh, where `logit` calls the
+    /// platform's, and c·tanh(s·(1/c)) for c·tanh(s/c) — each within a few ulp of it).
     @inline(__always)
-    static func applyRule<S: AttentionScalar>(
-        _ rule: ScoreRule<S>, row: UnsafeMutablePointer<S>, lower: Int, upper: Int,
+    static func applyRule<S: PackedScalar>(
+        _ level: CPULevel, _ rule: ScoreRule<S>, row: UnsafeMutablePointer<S>, lower: Int, upper: Int,
         firstKey: Int, position: Int, kernelRow: Int
     ) {
         let scale = rule.scale
-        for t in lower..<upper { row[t] *= scale }
         if let c = rule.softcap {
-            for t in lower..<upper { row[t] = ScoreRule.cap(row[t], c) }
+            S.softcap(level, row: row + lower, count: upper - lower, scale: scale, cap: c)
+        } else {
+            for t in lower..<upper { row[t] *= scale }
         }
         if let m = rule.slope { subtractSlope(m, row: row, lower: lower, upper: upper, distance: position - firstKey) }
         if let bias = rule.bias {

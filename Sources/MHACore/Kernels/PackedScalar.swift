@@ -25,6 +25,10 @@ protocol PackedScalar: AttentionScalar {
         _ level: CPULevel, row: UnsafeMutablePointer<Self>, count: Int, scale: Self, shift: Self
     ) -> Self
 
+    /// Replaces each x of `row[0..<count]` by cap·tanh((x·scale)·(1/cap)): the soft-cap of
+    /// scaled scores, tanh within about 2 ulp (`mha_f64_softcap`).
+    static func softcap(_ level: CPULevel, row: UnsafeMutablePointer<Self>, count: Int, scale: Self, cap: Self)
+
     /// The largest of `row[0..<count]` (NaN ignored), −∞ for none.
     static func maximum(_ level: CPULevel, row: UnsafePointer<Self>, count: Int) -> Self
 }
@@ -52,6 +56,13 @@ extension Double: PackedScalar {
         shift: Double
     ) -> Double {
         mha_f64_exponentiate(level.kernelLevel, row, count, scale, shift)
+    }
+
+    @inline(__always)
+    static func softcap(
+        _ level: CPULevel, row: UnsafeMutablePointer<Double>, count: Int, scale: Double, cap: Double
+    ) {
+        mha_f64_softcap(level.kernelLevel, row, count, scale, cap)
     }
 
     @inline(__always)
@@ -94,6 +105,13 @@ extension Float: PackedScalar {
         shift: Float
     ) -> Float {
         mha_f32_exponentiate(level.kernelLevel, row, count, scale, shift)
+    }
+
+    @inline(__always)
+    static func softcap(
+        _ level: CPULevel, row: UnsafeMutablePointer<Float>, count: Int, scale: Float, cap: Float
+    ) {
+        mha_f32_softcap(level.kernelLevel, row, count, scale, cap)
     }
 
     @inline(__always)
