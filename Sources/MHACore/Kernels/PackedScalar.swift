@@ -25,9 +25,13 @@ protocol PackedScalar: AttentionScalar {
         _ level: CPULevel, row: UnsafeMutablePointer<Self>, count: Int, scale: Self, shift: Self
     ) -> Self
 
-    /// Replaces each x of `row[0..<count]` by cap·tanh((x·scale)·(1/cap)): the soft-cap of
-    /// scaled scores, tanh within about 2 ulp (`mha_f64_softcap`).
-    static func softcap(_ level: CPULevel, row: UnsafeMutablePointer<Self>, count: Int, scale: Self, cap: Self)
+    /// Replaces each x of `row[0..<count]` (entry t) by its logit in one pass: s = x·scale,
+    /// then c·tanh(s·(1/c)) for cap c > 0, then s − slope·(distance − t) for slope ≠ 0, then
+    /// s + bias[t] (`mha_f64_logits`); returns the largest (NaN ignored), −∞ for none.
+    static func logits(
+        _ level: CPULevel, row: UnsafeMutablePointer<Self>, count: Int, scale: Self, cap: Self,
+        slope: Self, distance: Self, bias: UnsafePointer<Self>?
+    ) -> Self
 
     /// The largest of `row[0..<count]` (NaN ignored), −∞ for none.
     static func maximum(_ level: CPULevel, row: UnsafePointer<Self>, count: Int) -> Self
@@ -59,10 +63,11 @@ extension Double: PackedScalar {
     }
 
     @inline(__always)
-    static func softcap(
-        _ level: CPULevel, row: UnsafeMutablePointer<Double>, count: Int, scale: Double, cap: Double
-    ) {
-        mha_f64_softcap(level.kernelLevel, row, count, scale, cap)
+    static func logits(
+        _ level: CPULevel, row: UnsafeMutablePointer<Double>, count: Int, scale: Double, cap: Double,
+        slope: Double, distance: Double, bias: UnsafePointer<Double>?
+    ) -> Double {
+        mha_f64_logits(level.kernelLevel, row, count, scale, cap, slope, distance, bias)
     }
 
     @inline(__always)
@@ -108,10 +113,11 @@ extension Float: PackedScalar {
     }
 
     @inline(__always)
-    static func softcap(
-        _ level: CPULevel, row: UnsafeMutablePointer<Float>, count: Int, scale: Float, cap: Float
-    ) {
-        mha_f32_softcap(level.kernelLevel, row, count, scale, cap)
+    static func logits(
+        _ level: CPULevel, row: UnsafeMutablePointer<Float>, count: Int, scale: Float, cap: Float,
+        slope: Float, distance: Float, bias: UnsafePointer<Float>?
+    ) -> Float {
+        mha_f32_logits(level.kernelLevel, row, count, scale, cap, slope, distance, bias)
     }
 
     @inline(__always)

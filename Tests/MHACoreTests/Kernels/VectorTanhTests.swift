@@ -26,7 +26,7 @@ import Testing
     func doubleTanhIsWithinTwoUlp(level: CPULevel) {
         let xs = Self.magnitudes.flatMap { [$0, -$0] }
         var ys = xs
-        Double.softcap(level, row: &ys, count: ys.count, scale: 1, cap: 1)
+        _ = Double.logits(level, row: &ys, count: ys.count, scale: 1, cap: 1, slope: 0, distance: 0, bias: nil)
         var worst = (ulps: 0.0, x: 0.0)
         for (x, y) in zip(xs, ys) {
             let ulps = Self.errorInUlps(y, tanhOf: x)
@@ -51,7 +51,7 @@ import Testing
     func floatTanhIsWithinTwoUlp(level: CPULevel) {
         let xs = Self.magnitudes.map { Float($0) }.flatMap { [$0, -$0] }
         var ys = xs
-        Float.softcap(level, row: &ys, count: ys.count, scale: 1, cap: 1)
+        _ = Float.logits(level, row: &ys, count: ys.count, scale: 1, cap: 1, slope: 0, distance: 0, bias: nil)
         var worst = (ulps: 0.0, x: Float(0))
         for (x, y) in zip(xs, ys) {
             let exact = Foundation.tanh(Double(x))
@@ -67,7 +67,7 @@ import Testing
     func specialValues(level: CPULevel) {
         let tiny = Double.leastNonzeroMagnitude
         var row: [Double] = [0, -0.0, .infinity, -.infinity, .nan, 1e300, -1e300, tiny, -tiny, 20, -20, 1e-8, 0.625]
-        Double.softcap(level, row: &row, count: row.count, scale: 1, cap: 1)
+        _ = Double.logits(level, row: &row, count: row.count, scale: 1, cap: 1, slope: 0, distance: 0, bias: nil)
         #expect(row[0] == 0 && row[0].sign == .plus)
         #expect(row[1] == 0 && row[1].sign == .minus)
         #expect(row[2] == 1 && row[3] == -1 && row[4].isNaN)
@@ -86,7 +86,7 @@ import Testing
         for (scale, cap) in [(0.125, 50.0), (1.0, 0.7), (0.3, 1e-3), (2.0, 1e6)] {
             let xs = (0..<1001).map { _ in Double.random(in: -400...400, using: &generator) }
             var ys = xs
-            Double.softcap(level, row: &ys, count: ys.count, scale: scale, cap: cap)
+            _ = Double.logits(level, row: &ys, count: ys.count, scale: scale, cap: cap, slope: 0, distance: 0, bias: nil)
             for (x, y) in zip(xs, ys) {
                 let exact = cap * Foundation.tanh(x * scale / cap)
                 #expect(abs(y - exact) <= 4 * exact.magnitude.ulp, "\(level) scale \(scale) cap \(cap) x \(x)")
