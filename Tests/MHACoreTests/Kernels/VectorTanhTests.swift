@@ -86,7 +86,8 @@ import Testing
         for (scale, cap) in [(0.125, 50.0), (1.0, 0.7), (0.3, 1e-3), (2.0, 1e6)] {
             let xs = (0..<1001).map { _ in Double.random(in: -400...400, using: &generator) }
             var ys = xs
-            _ = Double.logits(level, row: &ys, count: ys.count, scale: scale, cap: cap, slope: 0, distance: 0, bias: nil)
+            _ = Double.logits(
+                level, row: &ys, count: ys.count, scale: scale, cap: cap, slope: 0, distance: 0, bias: nil)
             for (x, y) in zip(xs, ys) {
                 let exact = cap * Foundation.tanh(x * scale / cap)
                 #expect(abs(y - exact) <= 4 * exact.magnitude.ulp, "\(level) scale \(scale) cap \(cap) x \(x)")
