@@ -94,4 +94,32 @@ import Testing
             }
         }
     }
+
+    /// Without a soft-cap the one-pass logits are `ScoreRule.logit`'s bits (scale, ALiBi's
+    /// distances counted down, the additive mask), whole vectors and tails, and the returned
+    /// maximum is the largest of them (−∞ when empty).
+    @Test(arguments: CPULevel.runnable)
+    func logitsPassEqualsScoreRuleBitForBit(level: CPULevel) {
+        let count = 37
+        let raw = randomValues(Double.self, count: count, seed: 7).map { $0 * 30 }
+        let bias = randomValues(Double.self, count: count, seed: 8)
+        for (slope, biased) in [(0.0, true), (0.25, false), (0.0078125, true)] {
+            var row = raw
+            let largest = bias.withUnsafeBufferPointer { b in
+                Double.logits(
+                    level, row: &row, count: count, scale: 0.3, cap: 0, slope: slope, distance: 40,
+                    bias: biased ? b.baseAddress : nil)
+            }
+            let rule = ScoreRule<Double>(scale: 0.3, slope: slope == 0 ? nil : slope)
+            let expected = (0..<count).map { t in
+                rule.logit(raw[t], key: t, position: 40, row: 0) + (biased ? bias[t] : 0)
+            }
+            #expect(row.map(\.bitPattern) == expected.map(\.bitPattern), "\(level) slope \(slope) bias \(biased)")
+            #expect(largest == expected.max())
+        }
+        var empty: [Double] = [1]
+        #expect(
+            Double.logits(level, row: &empty, count: 0, scale: 1, cap: 0, slope: 0, distance: 0, bias: nil)
+                == -.infinity)
+    }
 }
