@@ -200,8 +200,33 @@ def batch(mode):
     print(f"ok  {folder}: {out.numel()} numbers (3 sequences) match PyTorch, relative error {err:.1e}")
 
 
+# additive mask: PyTorch's float attn_mask, finite biases and -inf where a key is blocked,
+# given as CSV with the word -inf; three query heads share one K/V head.
+def additive(mode):
+    folder = "additive-mask"
+    if mode == "generate":
+        g = torch.Generator().manual_seed(44)
+        write_csv(folder, "q.csv", rounded(g, 3, 6))
+        write_csv(folder, "k.csv", rounded(g, 4, 2))
+        write_csv(folder, "v.csv", rounded(g, 4, 2))
+        bias = rounded(g, 3, 4)
+        with open(path(folder, "mask.csv"), "w") as f:
+            for i, row in enumerate(bias.tolist()):
+                f.write(",".join("-inf" if (i + j) % 3 == 2 else f"{v:.2f}" for j, v in enumerate(row)) + "\n")
+        return
+    q, k, v = (read_csv(folder, n) for n in ("q.csv", "k.csv", "v.csv"))
+    mask = read_csv(folder, "mask.csv")
+    qh = q.reshape(3, 3, 2).transpose(0, 1)
+    kh, vh = k.expand(3, 4, 2), v.expand(3, 4, 2)
+    heads = F.scaled_dot_product_attention(qh, kh, vh, attn_mask=mask)
+    weights = torch.softmax((qh @ kh.transpose(1, 2)) / 2**0.5 + mask, -1)
+    concat = heads.transpose(0, 1).reshape(3, 6)
+    write_reference(folder, {"weights": weights, "concat": concat})
+    close_printed(folder, torch.cat([weights.reshape(-1), concat.reshape(-1)]))
+
+
 if __name__ == "__main__":
     mode = sys.argv[1] if len(sys.argv) > 1 else "verify"
     assert mode in ("generate", "verify"), "usage: torch_examples.py generate|verify"
-    for example in (attend, cross, llama, batch):
+    for example in (attend, cross, llama, batch, additive):
         example(mode)

@@ -17,6 +17,9 @@ public enum MHACLI {
 
     /// Runs one command line (without the program name) and returns the exit status.
     static func execute(_ arguments: [String]) -> Int32 {
+        for warning in environmentWarnings {
+            FileDescriptorWriter.standardError("\(RootCommand.name): warning: \(warning)")
+        }
         do {
             let output = try dispatch(arguments)
             for warning in output.warnings {
@@ -40,6 +43,14 @@ public enum MHACLI {
                 "\(RootCommand.name): error: internal error: \(oneLine(String(describing: error)))")
             return 70
         }
+    }
+
+    /// Warnings about the environment: an `MHA_CPU` that names no kernel level is ignored.
+    static var environmentWarnings: [String] {
+        guard CPULevel.requestIsInvalid, let name = ProcessInfo.processInfo.environment["MHA_CPU"] else { return [] }
+        return [
+            "MHA_CPU=\(MessageText.escaped(name)) is not a kernel level (baseline, avx2, avx512); using \(CPULevel.selected)"
+        ]
     }
 
     /// Finds the subcommand, parses its options, validates and runs it.

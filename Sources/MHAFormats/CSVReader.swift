@@ -36,6 +36,8 @@ struct CSVReader {
     let name: String
     /// `,` or a tab.
     let separator: UInt8
+    /// Which non-finite values are read (none, unless the matrix is an additive mask).
+    var nonFinite = NonFiniteRule.refused
 
     /// Parses the whole text into a matrix.
     func read() throws(FormatError) -> Matrix<Double> {
@@ -198,6 +200,7 @@ struct CSVReader {
         if field.contentStart == field.contentEnd {
             throw error(at: field.start, .data, "empty field: expected a number")
         }
+        if nonFinite.acceptsNegativeInfinity(spelled: content(base, field)) { return -.infinity }
         throw error(
             at: field.start, .data,
             NumberDiagnosis.notANumber(content(base, field), separator: separator))

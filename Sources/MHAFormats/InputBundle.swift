@@ -6,9 +6,10 @@ import MHACore
 /// - matrices: `x`, `wq`, `wk`, `wv`, `wo`, `bq`, `bk`, `bv`, `bo`, `mask`, `in_proj`,
 ///   `memory`, `qkv`, `qkv_bias`, `in_proj_bias` (each a 2-D array, or a 1-D array read as
 ///   one row);
-/// - `heads`, `kv_heads`, `head_dim`, `window`, `rope_dims`: positive integers; `token`,
-///   `position_offset`: non-negative integers;
-/// - `causal`, `alibi`: booleans; `scale`, `rope_base`, `softcap`: numbers; `layout`: `"xw"`
+/// - `heads`, `kv_heads`, `head_dim`, `window`, `rope_dims` (even): positive integers;
+///   `token`, `position_offset`: non-negative integers (at most 2⁵³);
+/// - `causal`, `alibi`: booleans; `scale`: a number; `rope_base`, `softcap`: positive
+///   numbers; `layout`: `"xw"`
 ///   or `"torch"`; `rope`: `"half"` or `"interleaved"`; `mask_kind`: `"keep"`, `"block"` or
 ///   `"additive"`.
 ///
@@ -129,12 +130,16 @@ public struct InputBundle: Sendable, Equatable {
         case "layout": layout = try field.choice(of: WeightLayout.self)
         case "head_dim": headDim = try field.integer(minimum: 1)
         case "rope": rope = try field.choice(of: RotaryEmbedding.Convention.self)
-        case "rope_base": ropeBase = try field.number()
-        case "rope_dims": ropeDims = try field.integer(minimum: 1)
+        case "rope_base": ropeBase = try field.positiveNumber()
+        case "rope_dims":
+            ropeDims = try field.integer(minimum: 1)
+            if let dims = ropeDims, dims % 2 != 0 {
+                throw field.mismatch("an even number of dimensions (RoPE turns pairs)")
+            }
         case "position_offset": positionOffset = try field.integer(minimum: 0)
         case "alibi": alibi = try field.boolean()
         case "window": window = try field.integer(minimum: 1)
-        case "softcap": softcap = try field.number()
+        case "softcap": softcap = try field.positiveNumber()
         case "mask_kind": maskKind = try field.choice(of: AttentionMask<Double>.Kind.self)
         default:
             let valid = InputBundle.validKeys.joined(separator: ", ")
@@ -173,14 +178,14 @@ private struct BundleField {
         }
     }
 
-    /// An integral number ≥ `minimum` (2.0 counts as 2).
+    /// An integral number ≥ `minimum` and at most 2⁵³ (2.0 counts as 2): JSON numbers are
+    /// read as float64, which holds every integer up to 2⁵³ and no larger one exactly.
     func integer(minimum: Int) throws(FormatError) -> Int {
         let expected = minimum > 0 ? "a positive integer" : "a non-negative integer"
         guard kind == .number else { throw mismatch(expected) }
         let value = document.number(index)
-        guard value.isFinite, value.rounded() == value, value >= Double(minimum), value < 0x1p62 else {
-            throw mismatch(expected)
-        }
+        guard value.isFinite, value.rounded() == value, value >= Double(minimum) else { throw mismatch(expected) }
+        guard value <= 0x1p53 else { throw mismatch(expected + " of at most 2^53 = 9007199254740992") }
         return Int(value)
     }
 
@@ -188,6 +193,13 @@ private struct BundleField {
     func boolean() throws(FormatError) -> Bool {
         guard kind == .boolean else { throw mismatch("true or false") }
         return document.boolean(index)
+    }
+
+    /// A positive finite number (a soft-cap, a RoPE base).
+    func positiveNumber() throws(FormatError) -> Double {
+        let value = try number()
+        guard value > 0 else { throw mismatch("a positive number") }
+        return value
     }
 
     /// A finite number.

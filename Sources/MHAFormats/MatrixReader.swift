@@ -12,9 +12,12 @@ public enum MatrixReader {
     /// The format is `format` if given, else the path's extension (.csv, .tsv, .json, .npy,
     /// .npz, .safetensors, case-insensitive), else (stdin, or an unknown extension) sniffed
     /// from the content. An archive given without `:NAME` must hold exactly one array.
-    /// Messages name the path, or `<stdin>`.
+    /// Messages name the path, or `<stdin>`. Every value must be finite unless `nonFinite`
+    /// allows −∞ (an additive mask).
     /// - Throws: `FormatError` (`.noInput` if the file cannot be read, `.data` for content).
-    public static func read(path argument: String, format: MatrixFormat? = nil) throws(FormatError) -> Matrix<Double> {
+    public static func read(
+        path argument: String, format: MatrixFormat? = nil, nonFinite: NonFiniteRule = .refused
+    ) throws(FormatError) -> Matrix<Double> {
         let source = format == nil ? MatrixSource(argument: argument) : MatrixSource(path: argument)
         let path = source.path
         if let arrayName = source.arrayName {
@@ -25,41 +28,46 @@ public enum MatrixReader {
                         "FILE:NAME picks an array from an .npz, .safetensors or .npy file, not from a \(text.rawValue.uppercased()) file"
                 )
             }
-            return try ArrayArchives.matrix(ArrayArchives.open(path: path), named: arrayName)
+            return try ArrayArchives.matrix(ArrayArchives.open(path: path), named: arrayName, nonFinite: nonFinite)
         }
         if format == nil, path != "-", let archive = ArchiveFormat(path: path) {
-            return try ArrayArchives.matrix(ArrayArchives.open(path: path, format: archive), named: nil)
+            return try ArrayArchives.matrix(
+                ArrayArchives.open(path: path, format: archive), named: nil, nonFinite: nonFinite)
         }
         let named = format ?? (path == "-" ? nil : MatrixFormat(path: path))
-        if named == .npy, path != "-", let matrix = try NPYFileReader.read(path: path) {
+        if named == .npy, path != "-", let matrix = try NPYFileReader.read(path: path, nonFinite: nonFinite) {
             return matrix
         }
         let bytes = try InputBytes.read(path: path)
         let name = path == "-" ? InputBytes.standardInputName : path
         if named == nil, let archive = ArchiveFormat.sniff(bytes.dropLast()) {
             let file = MappedFile(bytes: Array(bytes.dropLast()), name: name)
-            return try ArrayArchives.matrix(ArrayArchives.open(file, format: archive), named: nil)
+            return try ArrayArchives.matrix(ArrayArchives.open(file, format: archive), named: nil, nonFinite: nonFinite)
         }
-        return try readTerminated(bytes, name: name, format: named ?? MatrixFormat.sniff(bytes.dropLast()))
+        return try readTerminated(
+            bytes, name: name, format: named ?? MatrixFormat.sniff(bytes.dropLast()), nonFinite: nonFinite)
     }
 
     /// Reads a matrix from bytes already in memory; `name` goes into messages.
     /// - Throws: `FormatError` of category `.data`.
-    public static func read(bytes: [UInt8], name: String, format: MatrixFormat) throws(FormatError) -> Matrix<Double> {
-        try readTerminated(bytes + [0], name: name, format: format)
+    public static func read(
+        bytes: [UInt8], name: String, format: MatrixFormat, nonFinite: NonFiniteRule = .refused
+    ) throws(FormatError) -> Matrix<Double> {
+        try readTerminated(bytes + [0], name: name, format: format, nonFinite: nonFinite)
     }
 
     /// Reads from `terminated`, whose last byte is a NUL sentinel that is not content.
     static func readTerminated(
         _ terminated: [UInt8], name: String,
-        format: MatrixFormat
+        format: MatrixFormat, nonFinite: NonFiniteRule = .refused
     ) throws(FormatError) -> Matrix<Double> {
         try requireParsingMemory(textBytes: terminated.count, name: name, format: format)
         return try withContent(of: terminated) { (text) throws(FormatError) -> Matrix<Double> in
             switch format {
-            case .csv: return try CSVReader(text: text, name: name, separator: UInt8(ascii: ",")).read()
-            case .tsv: return try CSVReader(text: text, name: name, separator: 0x09).read()
-            case .npy: return try NPYReader(bytes: text, name: name).read()
+            case .csv:
+                return try CSVReader(text: text, name: name, separator: UInt8(ascii: ","), nonFinite: nonFinite).read()
+            case .tsv: return try CSVReader(text: text, name: name, separator: 0x09, nonFinite: nonFinite).read()
+            case .npy: return try NPYReader(bytes: text, name: name, nonFinite: nonFinite).read()
             case .json:
                 let document = try JSONParser(text: text, name: name).parse()
                 let reader = JSONMatrixReader(document: document, text: text, name: name)

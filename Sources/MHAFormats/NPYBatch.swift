@@ -14,10 +14,11 @@ public enum BatchReader {
     /// `MatrixReader.read` then reads, or explains).
     /// - Throws: `FormatError`: a 3-D array in Fortran order, with no sequence, or with fewer
     ///   data bytes than its shape needs is a data error naming the file.
-    public static func read(path: String) throws(FormatError) -> [Matrix<Double>]? {
+    public static func read(path: String, nonFinite: NonFiniteRule = .refused) throws(FormatError) -> [Matrix<Double>]?
+    {
         guard path != "-", MatrixFormat(path: path) == .npy, let shape = try threeDimensions(path) else { return nil }
         let bytes = try InputBytes.read(path: path)
-        return try split(Array(bytes.dropLast()), shape: shape, name: path)
+        return try split(Array(bytes.dropLast()), shape: shape, name: path, nonFinite: nonFinite)
     }
 
     /// The header's (B, n, d, descr, fortran order, data offset) when the file holds a 3-D
@@ -71,7 +72,9 @@ public enum BatchReader {
     }
 
     /// Each B-th slice of the data as its own 2-D NPY file, read by the matrix reader.
-    private static func split(_ bytes: [UInt8], shape h: Header, name: String) throws(FormatError) -> [Matrix<Double>] {
+    private static func split(
+        _ bytes: [UInt8], shape h: Header, name: String, nonFinite: NonFiniteRule
+    ) throws(FormatError) -> [Matrix<Double>] {
         guard let slice = CheckedArithmetic.product([h.rows, h.columns, h.elementSize]),
             let total = CheckedArithmetic.product(slice, h.batch),
             h.dataOffset <= bytes.count, total <= bytes.count - h.dataOffset
@@ -90,7 +93,8 @@ public enum BatchReader {
         for b in 0..<h.batch {
             let start = h.dataOffset + b * slice
             let file = header + bytes[start..<(start + slice)]
-            matrices.append(try MatrixReader.read(bytes: file, name: "\(name)[\(b)]", format: .npy))
+            matrices.append(
+                try MatrixReader.read(bytes: file, name: "\(name)[\(b)]", format: .npy, nonFinite: nonFinite))
         }
         return matrices
     }

@@ -14,7 +14,7 @@ enum NPYFileReader {
     /// with a readable, native-order f8, C-order header (the general path then reads it
     /// and reports any problem).
     /// - Throws: `FormatError` for a file that cannot be opened, or for a size mismatch.
-    static func read(path: String) throws(FormatError) -> Matrix<Double>? {
+    static func read(path: String, nonFinite: NonFiniteRule = .refused) throws(FormatError) -> Matrix<Double>? {
         let descriptor = open(path, O_RDONLY)
         guard descriptor >= 0 else { throw InputBytes.cannotOpen(path, errno) }
         defer { close(descriptor) }
@@ -37,7 +37,7 @@ enum NPYFileReader {
             throw FormatError(
                 kind: .cannotOpen, file: path, message: "cannot read '\(path)': the file changed while it was read")
         }
-        return try NPYReader.matrix(elements, header: header, layout: layout, name: path)
+        return try NPYReader.matrix(elements, header: header, layout: layout, name: path, nonFinite: nonFinite)
     }
 
     /// The parsed header, or nil if the file does not start with a valid one.

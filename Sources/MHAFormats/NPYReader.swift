@@ -7,12 +7,14 @@ import MHACore
 /// The data size is checked against the header before anything is allocated; integers are
 /// converted exactly: a value that float64 cannot hold exactly (converted and converted
 /// back, it differs, e.g. 2⁵³ + 1 or 2⁶³ − 1; 2⁶² is fine) is a data error naming it.
-/// NaN and ±∞ are refused.
+/// NaN and ±∞ are refused (−∞ is read under `NonFiniteRule.negativeInfinityAllowed`).
 struct NPYReader {
     /// The whole file.
     let bytes: UnsafeBufferPointer<UInt8>
     /// The file name for messages.
     let name: String
+    /// Which non-finite values are read (none, unless the matrix is an additive mask).
+    var nonFinite = NonFiniteRule.refused
 
     /// Parses the file into a row-major matrix.
     func read() throws(FormatError) -> Matrix<Double> {
@@ -24,20 +26,20 @@ struct NPYReader {
         }
         let layout = try NPYLayout(header, availableBytes: bytes.count - header.dataOffset, name: name)
         let elements = try decode(header, count: layout.count)
-        return try Self.matrix(elements, header: header, layout: layout, name: name)
+        return try Self.matrix(elements, header: header, layout: layout, name: name, nonFinite: nonFinite)
     }
 
     /// The matrix from decoded elements in the file's order: Fortran order transposed into
     /// row-major, NaN and ±∞ refused.
     static func matrix(
         _ decoded: [Double], header: NPYHeader, layout: NPYLayout,
-        name: String
+        name: String, nonFinite: NonFiniteRule
     ) throws(FormatError) -> Matrix<Double> {
         var elements = decoded
         if header.fortranOrder && header.shape.count == 2 {
             elements = transposed(elements, rows: layout.rows, columns: layout.columns)
         }
-        if !allFinite(elements), let bad = elements.firstIndex(where: { !$0.isFinite }) {
+        if let bad = nonFinite.firstRefused(elements) {
             throw failure(
                 name, "non-finite value \(elements[bad]) at [\(bad / layout.columns), \(bad % layout.columns)]")
         }

@@ -189,4 +189,46 @@ import Testing
                 "\(bad.stderr)")
         }
     }
+
+    /// With --head-dim, --value-dim and a memory, the arithmetic uses τ·d_k, d_v, d_mem and n_k
+    /// (it printed d_model × d_model and n × n); memory, value and cache keys can be claimed.
+    @Test func claimsExplainHeadDimValueDimAndCrossAttention() throws {
+        let custom = try BuiltBinary.run([
+            "shapes", "--d-model", "64", "--heads", "4", "--head-dim", "32", "--claim", "wq=64x64",
+            "--claim", "parameters.wq=8192",
+        ])
+        #expect(
+            custom.stdout == """
+                wrong: wq = 64x64; the right value is 64 × 128: W^q is d_model × τ·d_k = 64 × 128: query projection
+                right: parameters.wq = 8192 (W^q is d_model × τ·d_k = 64 · 128 = 8192)
+
+                """)
+        let cross = try BuiltBinary.run([
+            "shapes", "--d-model", "64", "--heads", "4", "--value-dim", "8", "--memory-len", "10", "--memory-dim", "32",
+            "--claim", "wk=32x64", "--claim", "v_j=10x8", "--claim", "scores_j=nx10", "--claim", "head_j=nx16",
+            "--claim", "value_dim=8", "--claim", "memory_len=10", "--claim", "memory_dim=32",
+        ])
+        #expect(cross.status == 1, "\(cross.stderr)")
+        #expect(
+            cross.stdout == """
+                right: wk = 32x64 (W^k is d_mem × g·d_k = 32 × 64: key projection)
+                right: v_j = 10x8 (V_j is n_k × d_v = 10 × 8: head j's values (from M))
+                right: scores_j = nx10 (scores_j is n × n_k = n × 10: Q_j·K_jᵀ / √d_k)
+                wrong: head_j = nx16; the right value is n × 8: head_j is n × d_v = n × 8: weights_j·V_j
+                right: value_dim = 8 (d_v = 8 as given)
+                right: memory_len = 10 (n_k = 10 as given)
+                right: memory_dim = 32 (d_mem = 32 as given)
+
+                """)
+        let cache = try BuiltBinary.run([
+            "shapes", "--d-model", "64", "--heads", "4", "--layers", "2", "--seq-len", "5", "--claim",
+            "kv_cache.bytes=10240", "--claim", "memory_len=3",
+        ])
+        #expect(
+            cache.stdout == """
+                right: kv_cache.bytes = 10240 (2 · 4 · (16 + 16) · 8 bytes = 2048 per token, 10240 in all)
+                wrong: memory_len = 3; the right value is none: no memory: this is self-attention (--memory-len)
+
+                """)
+    }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import MHACore
 import Testing
 
 /// The built binary, run as a user runs it: stdout, stderr and the exit status of every
@@ -135,6 +136,31 @@ import Testing
             ], environment: environment)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(outcome.stdout.utf8)) as? [String: Any])
         #expect(object["cpu_level"] as? String == "baseline" && object["threads"] as? Int == 1)
+    }
+
+    /// An MHA_CPU that names no level is ignored with one warning naming the level used.
+    @Test func mhaCPUWithAnUnknownNameWarns() throws {
+        let binary = try #require(BuiltBinary.url)
+        var environment = ProcessInfo.processInfo.environment
+        environment["MHA_CPU"] = "avx9000"
+        let outcome = try BuiltBinary.launch(
+            binary, ["run", "-x", "-", "--weights", "identity"], stdin: "1,2\n3,4\n", environment: environment)
+        #expect(outcome.status == 0)
+        #expect(
+            outcome.stderr
+                == "mha-cli: warning: MHA_CPU=avx9000 is not a kernel level (baseline, avx2, avx512); using \(CPULevel.selected)\n"
+        )
+    }
+
+    /// bench counts the streamed forward pass (no n × n scores): refused only when H, the
+    /// weights and the engine's buffers do not fit, before any of them is allocated.
+    @Test func benchTooLargeForMemoryIsRefusedFirst() throws {
+        let outcome = try BuiltBinary.run([
+            "bench", "--seq-len", "10000000", "--d-model", "1024", "--heads", "16", "--causal", "--repeat", "1",
+        ])
+        #expect(outcome.status == 65)
+        #expect(outcome.stderr.hasPrefix("mha-cli: error: the benchmark needs "), "\(outcome.stderr)")
+        #expect(outcome.stderr.contains("GiB available") && outcome.stderr.split(separator: "\n").count == 1)
     }
 
     @Test func tooLargeForMemoryIsADataError() throws {

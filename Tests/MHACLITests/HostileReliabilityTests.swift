@@ -100,7 +100,7 @@ struct HostileReliabilityTests {
         for extra in [[], ["--causal"], ["--show", "weights"], ["--float"]] {
             let scale = extra == ["--float"] ? "-3e38" : "-1e308"
             let run = try folder.run(["run", "-x", "x.csv", "--scale", scale] + extra + Self.identity)
-            run.expectRefusal(65, "scores of head 1")
+            run.expectRefusal(65, "scores of head 1", "inputs, weights or scale")
             #expect(!run.stderr.contains("masked"))
         }
         // A large but representable negative scale still answers (the weights of the smallest score win).

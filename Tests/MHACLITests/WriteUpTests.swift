@@ -160,6 +160,18 @@ import FoundationXML
         #expect(bigSVG.minimumCellSize >= 12)
     }
 
+    /// The SVG pictures the weights: a --show naming another part is refused, never ignored.
+    @Test func svgRefusesAShowItCannotDraw() throws {
+        let refused = try BuiltBinary.run(["run", "--bundle", Self.bundle, "--format", "svg", "--show", "output"])
+        #expect(refused.status == 64 && refused.stdout.isEmpty)
+        #expect(
+            refused.stderr.hasPrefix(
+                "mha-cli: error: --format svg draws the attention weights of every head; --show output")
+                && refused.stderr.split(separator: "\n").count == 1)
+        let weights = try BuiltBinary.run(["run", "--bundle", Self.bundle, "--format", "svg", "--show", "weights"])
+        #expect(weights.status == 0 && weights.stdout.hasPrefix("<"), "\(weights.stderr)")
+    }
+
     @Test(.enabled(if: rsvg != nil, "rsvg-convert is not installed (apt-get install librsvg2-bin)"))
     func svgRendersWithRsvgConvert() throws {
         let folder = try BuiltBinary.temporaryFolder()
@@ -193,7 +205,9 @@ import FoundationXML
     @Test func optionsThatWouldBeIgnoredAreRefused() throws {
         for (arguments, message) in [
             (["--steps", "--show", "weights"], "--steps prints every part in order"),
-            (["--format", "csv", "--tokens", "a,b,c"], "--format csv prints the bare matrix"),
+            (["--format", "csv", "--tokens", "a,b,c"], "--format csv holds bare matrices"),
+            (["--format", "npy", "--show", "output", "--tokens", "a,b,c"], "--format npy holds bare matrices"),
+            (["--format", "tsv", "--tokens", "a,b,c"], "--format tsv holds bare matrices"),
             (["--heatmap-scale", "absolute"], "--heatmap-scale sets the heatmap's shades"),
             (["--heatmap", "out.png"], "expected a file ending in .svg"),
             (["--format", "json", "--precision", "3"], "--format json always prints shortest round-trip numbers"),

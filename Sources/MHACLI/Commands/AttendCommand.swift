@@ -100,10 +100,15 @@ struct AttendCommand: Command {
         var matrices: [String: Matrix<Double>] = [:]
         var batches: [String: [Matrix<Double>]] = [:]
         for (key, path) in paths.sorted(by: { $0.key < $1.key }) {
-            if let batch = try BatchReader.read(path: path), let first = batch.first {
+            let batch = try MaskFile.reading(key: key, kind: score.maskKind) { rule in
+                try BatchReader.read(path: path, nonFinite: rule)
+            }
+            if let batch, let first = batch.first {
                 (batches[key], matrices[key]) = (batch, first)
             } else {
-                matrices[key] = try MatrixReader.read(path: path)
+                matrices[key] = try MaskFile.reading(key: key, kind: score.maskKind) { rule in
+                    try MatrixReader.read(path: path, nonFinite: rule)
+                }
             }
         }
         guard let q = matrices["q"], let k = matrices["k"], matrices["v"] != nil else {

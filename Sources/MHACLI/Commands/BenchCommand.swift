@@ -62,7 +62,7 @@ struct BenchCommand: Command {
                 "--gemm times the product alone; \(first) configures the forward pass (drop one)")
         }
         try MemoryBudget.check(
-            values: dimensions.bundleValueCount, bytesPerValue: useFloat ? 12 : 24, what: "the benchmark")
+            values: benchmarkValueCount, bytesPerValue: useFloat ? 4 : 8, what: "the benchmark")
     }
 
     func run() throws -> CommandOutput {
@@ -106,6 +106,26 @@ struct BenchCommand: Command {
         return CommandOutput(text: text)
     }
 
+    /// Values the benchmark holds at once (nil on overflow): the product's A, B and C, or H,
+    /// the weights and what the engine's forward pass allocates (`MemoryEstimate`, streamed:
+    /// no n × n scores).
+    private var benchmarkValueCount: Int? {
+        let d = dimensions
+        if gemm {
+            return CheckedArithmetic.elementCount(
+                [(d.seqLen, d.modelDim), (d.modelDim, d.modelDim)] + [(d.seqLen, d.modelDim)])
+        }
+        let pass = MemoryEstimate.Dimensions(
+            tokens: d.seqLen, queryRows: d.seqLen, modelDim: d.modelDim, kvDim: d.kvDim, concatDim: d.modelDim,
+            outputDim: d.modelDim, heads: d.heads, rotates: score.rotaryEmbedding != nil)
+        let engine = MemoryEstimate.bytes(pass, keep: [], layout: .xw, scalarBytes: 1)
+        let inputs = CheckedArithmetic.elementCount(
+            [(d.seqLen, d.modelDim), (d.modelDim, d.modelDim), (d.modelDim, d.modelDim)]
+                + [(d.modelDim, d.kvDim), (d.modelDim, d.kvDim)])
+        guard engine < Int.max, let inputs else { return nil }
+        return CheckedArithmetic.elementCount([(inputs, 1), (engine, 1)])
+    }
+
     /// Times the forward pass or, with `--gemm`, the product.
     private func measure() throws -> Benchmark.Result {
         let d = dimensions
@@ -120,13 +140,9 @@ struct BenchCommand: Command {
     /// The timed pass in precision `S`: the textbook's, or the one the score options configure.
     private func measureForward<S: AttentionScalar>(_ type: S.Type) throws -> Benchmark.Result {
         let d = dimensions
-        guard !score.isEmpty else {
-            return try Benchmark.forward(
-                type, sequenceLength: d.seqLen, modelWidth: d.modelDim, heads: d.heads,
-                causal: causal, repeats: repeats)
-        }
         var configuration = AttentionConfiguration(heads: d.heads, causal: causal)
         try score.configure(&configuration)
+        configuration.memoryLimit = AvailableMemory.bytes()
         return try Benchmark.forward(
             type, sequenceLength: d.seqLen, modelWidth: d.modelDim,
             configuration: configuration, repeats: repeats)

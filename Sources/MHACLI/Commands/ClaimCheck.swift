@@ -28,7 +28,8 @@ struct ClaimCheck {
 
     /// The scalar keys, in the order messages list them.
     static let scalarKeys = [
-        "d_model", "heads", "head_dim", "kv_heads", "concat_dim", "seq_len", "parameters", "flops",
+        "d_model", "heads", "head_dim", "value_dim", "kv_heads", "concat_dim", "seq_len", "memory_len", "memory_dim",
+        "parameters", "flops", "kv_cache.bytes_per_token", "kv_cache.bytes",
     ]
 
     /// `KEY=VALUE`, or a usage error quoting the option.
@@ -67,18 +68,30 @@ struct ClaimCheck {
         }
         return Verdict(
             claim: claim, correct: value.map { $0 == claimed } ?? false,
-            right: value.map(String.init) ?? "n (not given)",
+            right: value.map(String.init) ?? unknownValue(claim.key, r),
             arithmetic: arithmetic + note)
     }
 
     /// A scalar key's value (nil for an unknown n) and its arithmetic, or nil for an unknown key.
     private static func scalar(_ key: String, _ r: ShapeReport) -> (Int?, String)? {
-        let (d, t, k, g) = (r.modelDim, r.heads, r.headDim, r.kvHeads)
-        let p = { (name: String) in r.parameterCount(name) ?? 0 }
+        if let parameter = parameterScalar(key, r) { return parameter }
+        let (d, t, k, v, g) = (r.modelDim, r.heads, r.headDim, r.valueDim, r.kvHeads)
+        let symbols = Symbols(r)
         switch key {
-        case "d_model": return (d, "d_model = τ · d_k = \(t) · \(k) = \(d)")
-        case "heads": return (t, "τ = d_model / d_k = \(d) / \(k) = \(t)")
-        case "head_dim": return (k, "d_k = d_model / τ = \(d) / \(t) = \(k)")
+        case "d_model":
+            return (
+                d,
+                r.hasCustomHeadDim
+                    ? "d_model = \(d) as given (τ · d_k = \(t * k) differs)" : "d_model = τ · d_k = \(t) · \(k) = \(d)"
+            )
+        case "heads":
+            return (t, r.hasCustomHeadDim ? "τ = \(t) as given" : "τ = d_model / d_k = \(d) / \(k) = \(t)")
+        case "head_dim":
+            return (
+                k,
+                r.hasCustomHeadDim ? "d_k = \(k) as given (not d_model / τ)" : "d_k = d_model / τ = \(d) / \(t) = \(k)"
+            )
+        case "value_dim": return (v, v == k ? "d_v = d_k = \(k) (no --value-dim)" : "d_v = \(v) as given")
         case "kv_heads":
             return (
                 g,
@@ -86,26 +99,59 @@ struct ClaimCheck {
                     ? "kv_heads = τ = \(t) (no grouped-query attention)"
                     : "kv_heads = \(g) as given (\(t / g) query heads per K/V head)"
             )
-        case "concat_dim": return (r.concatDim, "concat = τ · d_k = \(t) · \(k) = \(r.concatDim)")
+        case "concat_dim": return (r.concatDim, "concat = τ · \(symbols.dv) = \(t) · \(v) = \(r.concatDim)")
         case "seq_len": return (r.seqLen, r.seqLen.map { "n = \($0) as given" } ?? "n is not given (--seq-len)")
-        case "parameters", "parameters.total":
-            return (
-                p("total"),
-                "W^q \(p("wq")) + W^k \(p("wk")) + W^v \(p("wv")) + W^o \(p("wo")) = \(p("weights")) weights, + \(p("biases")) biases = \(p("total"))"
-            )
-        case "parameters.weights":
-            return (p("weights"), "W^q \(p("wq")) + W^k \(p("wk")) + W^v \(p("wv")) + W^o \(p("wo")) = \(p("weights"))")
-        case "parameters.biases":
-            return (p("biases"), "b^q \(d) + b^k \(g * k) + b^v \(g * k) + b^o \(d) = \(p("biases"))")
-        case "parameters.wq": return (p("wq"), "W^q is d_model × d_model = \(d) · \(d) = \(p("wq"))")
-        case "parameters.wk", "parameters.wv":
-            return (p(String(key.dropFirst("parameters.".count))), "d_model × g·d_k = \(d) · \(g * k) = \(d * g * k)")
-        case "parameters.wo": return (p("wo"), "W^o is τ·d_k × d_model = \(r.concatDim) · \(d) = \(p("wo"))")
+        case "memory_len":
+            guard let memory = r.memory else { return (nil, "no memory: this is self-attention (--memory-len)") }
+            return (memory.length, memory.length.map { "n_k = \($0) as given" } ?? "n_k is not given (--memory-len)")
+        case "memory_dim":
+            guard let memory = r.memory else { return (nil, "no memory: this is self-attention (--memory-dim)") }
+            return (memory.width, "d_mem = \(memory.width)" + (memory.width == d ? " (= d_model)" : " as given"))
         case "flops":
             return (
                 r.flops,
-                "FLOPs = \(r.flopsPerToken)·n + \(r.flopsPerTokenSquared)·n²"
-                    + (r.flops.map { " = \($0)" } ?? " (give --seq-len for a number)")
+                "FLOPs = \(r.flopsFormula)" + (r.flops.map { " = \($0)" } ?? " (give --seq-len for a number)")
+            )
+        case "kv_cache.bytes_per_token", "kv_cache.bytes":
+            guard let cache = r.kvCache else { return (nil, "no KV cache asked for (--layers, --dtype)") }
+            let perToken =
+                "\(cache.layers) · \(g) · (\(k) + \(v)) · \(cache.element.bytes) bytes = \(cache.bytesPerToken) per token"
+            if key == "kv_cache.bytes_per_token" {
+                return (cache.bytesPerToken, "L · g · (d_k + d_v) · bytes = " + perToken)
+            }
+            return (
+                cache.bytes, perToken + (cache.bytes.map { ", \($0) in all" } ?? " (give the token count for a total)")
+            )
+        default: return nil
+        }
+    }
+
+    /// How a value that is not known reads: `n (not given)` for counts that need the
+    /// sequence length, `none` for a memory or cache the shapes do not have.
+    private static func unknownValue(_ key: String, _ r: ShapeReport) -> String {
+        if key.hasPrefix("memory_") { return r.memory == nil ? "none" : "not given" }
+        if key.hasPrefix("kv_cache.") { return r.kvCache == nil ? "none" : "not given" }
+        return "n (not given)"
+    }
+
+    /// `parameters`, `parameters.total`, `.weights`, `.biases`, `.wq` … `.wo`, or nil.
+    private static func parameterScalar(_ key: String, _ r: ShapeReport) -> (Int?, String)? {
+        let p = { (name: String) in r.parameterCount(name) ?? 0 }
+        let symbols = Symbols(r)
+        let weights = "W^q \(p("wq")) + W^k \(p("wk")) + W^v \(p("wv")) + W^o \(p("wo")) = \(p("weights"))"
+        switch key {
+        case "parameters", "parameters.total":
+            return (p("total"), weights + " weights, + \(p("biases")) biases = \(p("total"))")
+        case "parameters.weights": return (p("weights"), weights)
+        case "parameters.biases":
+            let (t, k, v, g, d) = (r.heads, r.headDim, r.valueDim, r.kvHeads, r.modelDim)
+            return (p("biases"), "b^q \(t * k) + b^k \(g * k) + b^v \(g * v) + b^o \(d) = \(p("biases"))")
+        case "parameters.wq", "parameters.wk", "parameters.wv", "parameters.wo":
+            let name = String(key.dropFirst("parameters.".count))
+            guard let (rows, columns) = symbols.table[name], let tensor = r.tensor(name) else { return nil }
+            return (
+                p(name),
+                "\(symbols.math[name] ?? name) is \(rows) × \(columns) = \(tensor.rows) · \(tensor.columns) = \(p(name))"
             )
         default: return nil
         }
@@ -129,19 +175,37 @@ struct ClaimCheck {
             }
         }
         let correct = matches(sides[0], tensor.rows) && matches(sides[1], tensor.columns)
-        let symbols = Self.symbols[tensor.name].map { "\($0.0) × \($0.1) = " } ?? ""
+        let symbols = Symbols(r).table[tensor.name].map { "\($0.0) × \($0.1) = " } ?? ""
         return Verdict(
             claim: claim, correct: correct, right: "\(tensor.rows) × \(tensor.columns)",
             arithmetic: "\(tensor.symbol) is \(symbols)\(tensor.rows) × \(tensor.columns): \(tensor.meaning)")
     }
 
-    /// Each tensor's shape in symbols.
-    static let symbols: [String: (String, String)] = [
-        "input": ("n", "d_model"), "wq": ("d_model", "d_model"), "wq_j": ("d_model", "d_k"), "wk": ("d_model", "g·d_k"),
-        "wk_j": ("d_model", "d_k"), "wv": ("d_model", "g·d_k"), "wv_j": ("d_model", "d_k"), "q": ("n", "d_model"),
-        "q_j": ("n", "d_k"), "k_j": ("n", "d_k"), "v_j": ("n", "d_k"), "scores_j": ("n", "n"), "weights_j": ("n", "n"),
-        "head_j": ("n", "d_k"), "concat": ("n", "τ·d_k"), "wo": ("τ·d_k", "d_model"), "output": ("n", "d_model"),
-    ]
+    /// Each tensor's shape in symbols, for this report: `d_model × τ·d_k` for W^q when the
+    /// heads are not d_model/τ wide, `d_mem` rows for W^k and W^v in cross-attention, `n_k`
+    /// keys, `d_v` where the values are narrower or wider than the keys.
+    struct Symbols {
+        /// `d_v`, or `d_k` when the values are as wide as the keys.
+        let dv: String
+        /// Rows and columns by tensor name.
+        let table: [String: (String, String)]
+        /// Weight names as written in formulas.
+        let math = ["wq": "W^q", "wk": "W^k", "wv": "W^v", "wo": "W^o"]
+
+        init(_ r: ShapeReport) {
+            let dv = r.valueDim == r.headDim ? "d_k" : "d_v"
+            let queries = r.hasCustomHeadDim ? "τ·d_k" : "d_model"
+            let (rows, keys) = r.memory == nil ? ("d_model", "n") : ("d_mem", "n_k")
+            self.dv = dv
+            table = [
+                "input": ("n", "d_model"), "memory": ("n_k", "d_mem"), "wq": ("d_model", queries),
+                "wq_j": ("d_model", "d_k"), "wk": (rows, "g·d_k"), "wk_j": (rows, "d_k"), "wv": (rows, "g·" + dv),
+                "wv_j": (rows, dv), "q": ("n", queries), "q_j": ("n", "d_k"), "k_j": (keys, "d_k"),
+                "v_j": (keys, dv), "scores_j": ("n", keys), "weights_j": ("n", keys), "head_j": ("n", dv),
+                "concat": ("n", "τ·" + dv), "wo": ("τ·" + dv, "d_model"), "output": ("n", "d_model"),
+            ]
+        }
+    }
 
     /// `right: head_dim = 64 (…)` or `wrong: wq_j = 768x768; the right value is …`.
     static func lines(_ verdicts: [Verdict]) -> [String] {

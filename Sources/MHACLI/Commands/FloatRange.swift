@@ -37,14 +37,15 @@ struct FloatRangeError: MHAError {
         }
     }
 
-    /// Throws for the first value (in key order) that float32 cannot hold.
+    /// Throws for the first value (in key order) that float32 cannot hold. A −∞ (read only in
+    /// an additive mask, where it blocks) is −∞ in float32 too.
     /// - Parameter files: each matrix's file by key; keys not listed came from `bundle`.
     static func check(_ matrices: [String: Matrix<Double>], files: [String: String], bundle: String?)
         throws(FloatRangeError)
     {
         let limit = Double(Float.greatestFiniteMagnitude)
         for (name, m) in matrices.sorted(by: { $0.key < $1.key }) {
-            guard let index = m.elements.firstIndex(where: { abs($0) > limit }) else { continue }
+            guard let index = m.elements.firstIndex(where: { abs($0) > limit && $0 != -.infinity }) else { continue }
             let file = files[name].map { $0 == "-" ? "<stdin>" : $0 } ?? bundle ?? name
             throw FloatRangeError(
                 file: file, name: name, row: index / max(m.columns, 1),

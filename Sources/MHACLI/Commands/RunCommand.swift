@@ -16,7 +16,7 @@ struct RunCommand: Command {
         let inputs = try RunInputs(options)
         let x = try inputs.input()
         let memory = inputs.matrices["memory"]
-        if let names = options.tokenNames {
+        if let names = options.presentation.tokenNames {
             let (count, what) =
                 memory == nil
                 ? (x.rows, "the input has \(x.rows) rows")
@@ -39,7 +39,8 @@ struct RunCommand: Command {
         let text =
             options.useFloat ? try compute(Float.self, x, memory, inputs) : try compute(Double.self, x, memory, inputs)
         return CommandOutput(
-            text: text.report, binary: text.binary, warnings: warnings + text.warnings, destination: options.output,
+            text: text.report, binary: text.binary, warnings: warnings + text.warnings,
+            destination: options.presentation.output,
             files: text.files)
     }
 
@@ -55,8 +56,10 @@ struct RunCommand: Command {
             queryRows: c.token == nil ? x.rows : 1, scalarBytes: options.useFloat ? 4 : 8, keyCount: memory?.rows)
         let keep = c.intermediates
         try OutputBudget.check(
-            dimensions, parts: options.steps ? Part.allCases : options.printedParts, format: options.format,
-            precision: options.precisionGiven ? options.precision : nil, full: options.full,
+            dimensions, parts: options.presentation.steps ? Part.allCases : options.printedParts,
+            format: options.presentation.format,
+            precision: options.presentation.precisionGiven ? options.presentation.precision : nil,
+            full: options.presentation.full,
             keepsPerHead: keep.contains(.scores) || keep.contains(.weights), layout: inputs.layout)
     }
 

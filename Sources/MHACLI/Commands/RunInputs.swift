@@ -29,24 +29,27 @@ struct RunInputs {
             try checkpointLayer.map(\.bundle)
             ?? o.bundle.map { path throws(FormatError) in try InputBundle.read(path: path) } ?? InputBundle()
         matrices = bundle.matrices
+        let bundleName = o.checkpoint?.path ?? o.bundle.map { $0 == "-" ? "<stdin>" : $0 }
+        let score = try Self.merged(o.score, bundle, file: bundleName ?? "bundle")
         for (key, path) in o.paths.sorted(by: { $0.key < $1.key }) {
-            if ["x", "memory", "mask"].contains(key), let batch = try BatchReader.read(path: path),
-                let first = batch.first
-            {
+            let batch = try MaskFile.reading(key: key, kind: score.maskKind) { rule in
+                ["x", "memory", "mask"].contains(key) ? try BatchReader.read(path: path, nonFinite: rule) : nil
+            }
+            if let batch, let first = batch.first {
                 batches[key] = batch
                 matrices[key] = first
             } else {
-                matrices[key] = try MatrixReader.read(path: path)
+                matrices[key] = try MaskFile.reading(key: key, kind: score.maskKind) { rule in
+                    try MatrixReader.read(path: path, nonFinite: rule)
+                }
             }
         }
-        let bundleName = o.checkpoint?.path ?? o.bundle.map { $0 == "-" ? "<stdin>" : $0 }
         layout = o.layout ?? bundle.layout ?? .xw
         configuration = AttentionConfiguration(
             heads: o.heads ?? bundle.heads ?? 1, kvHeads: o.kvHeads ?? bundle.kvHeads,
             causal: o.noCausal ? false : o.causal || (bundle.causal ?? false), scale: o.scale ?? bundle.scale,
             token: o.token ?? bundle.token, intermediates: o.intermediates)
         if let checkpointLayer { checkpointLayer.configure(&configuration) }
-        let score = try Self.merged(o.score, bundle, file: bundleName ?? "bundle")
         try score.configure(&configuration)
         maskKind = score.maskKind ?? .keep
         if let bundleName {
@@ -126,9 +129,14 @@ struct RunInputs {
                     : heads % kvHeads != 0 ? .kvHeadsDoNotDivideHeads(heads: heads, kvHeads: kvHeads) : nil
         if let refusal { throw BundleSourcedError.attributing(refusal, origins: origins) ?? refusal }
         let headDim = configuration.headDim ?? d / heads
-        guard headDim > 0, let queryDim = CheckedArithmetic.product(heads, headDim),
+        guard headDim > 0 else { return }  // the engine explains
+        guard let queryDim = CheckedArithmetic.product(heads, headDim),
             let kvDim = CheckedArithmetic.product(kvHeads, headDim)
-        else { return }  // the engine explains
+        else {
+            // τ·d_k overflows: no machine holds the weights.
+            try MemoryBudget.check(values: nil, bytesPerValue: 8, what: "filling the weights")
+            return
+        }
         let source = matrices["memory"]?.columns ?? d
         var generator = SplitMix64(seed: { if case let .random(seed) = fill { return seed } else { return 0 } }())
         let shapes = ["wq": (d, queryDim), "wk": (source, kvDim), "wv": (source, kvDim), "wo": (queryDim, d)]

@@ -43,29 +43,10 @@ struct RunOptions: Sendable {
     var token: Int?
     /// `--layout`.
     var layout: WeightLayout?
-    /// The output format: `-o`'s extension, else `--format`, else text.
-    var format = OutputFormat.text
-    /// `--show`, in the order of `Part.allCases`.
-    var show: [Part] = [.heads, .concat, .output]
-    /// Whether `--show` was given.
-    var showGiven = false
-    /// `--precision`.
-    var precision = 4
-    /// Whether `--precision` was given (CSV prints shortest round-trip numbers without it).
-    var precisionGiven = false
     /// `--float`.
     var useFloat = false
-    /// `-o`.
-    var output: String?
-    /// Visualisation options, passed through to the renderers.
-    var steps = false, heatmap = false, noColor = false, full = false
-    /// `--heatmap FILE.svg`: where to write the SVG heatmap.
-    var heatmapFile: String?
-    /// `--heatmap-scale` (head by default), and whether it was given.
-    var heatmapScale = HeatmapScale.head
-    var heatmapScaleGiven = false
-    /// `--tokens`.
-    var tokenNames: [String]?
+    /// How the result is presented: format, `--show`, precision, `-o`, steps, heatmaps, `--tokens`.
+    var presentation = ResultPresentation()
     /// RoPE, ALiBi, window, soft-cap, head width, position offset, mask kind.
     var score = ScoreOptions()
     /// `--checkpoint FILE --layer L [--arch A] [--config FILE]`.
@@ -94,20 +75,12 @@ struct RunOptions: Sendable {
         scale = try a[R.scale]
         token = try a[R.token]
         layout = try a[R.layout]
-        if let parts = try a[R.show] {
-            show = Part.allCases.filter { parts.contains($0.rawValue) }
-            showGiven = true
-        }
         useFloat = a[R.useFloat]
-        var shown = ResultPresentation()
-        try shown.read(a)
-        (precision, precisionGiven, output, format) = (
-            shown.precision, shown.precisionGiven, shown.output, shown.format
-        )
-        (steps, heatmap, noColor, full) = (shown.steps, shown.heatmap, shown.noColor, shown.full)
-        (heatmapFile, heatmapScale, heatmapScaleGiven) = (
-            shown.heatmapFile, shown.heatmapScale, shown.heatmapScaleGiven
-        )
+        try presentation.read(a)
+        if let parts = try a[R.show] {
+            presentation.show = Part.allCases.filter { parts.contains($0.rawValue) }
+            presentation.showGiven = true
+        }
         score = try ScoreOptions(a)
         checkpoint = try CheckpointChoice(a)
         if let names = try a[R.tokens] {
@@ -118,7 +91,7 @@ struct RunOptions: Sendable {
                     "token name '\(bad)' contains a control character (tab, newline, escape)")
             }
             // Format and bidi characters (U+202E …) are shown escaped, like every printed string.
-            tokenNames = names.map { MessageText.escaped($0) }
+            presentation.tokenNames = names.map { MessageText.escaped($0) }
         }
         try checkCombinations()
     }
@@ -151,20 +124,11 @@ struct RunOptions: Sendable {
         }
     }
 
-    /// How the result is presented.
-    var presentation: ResultPresentation {
-        ResultPresentation(
-            format: format, show: show, showGiven: showGiven, precision: precision,
-            precisionGiven: precisionGiven, output: output, steps: steps, heatmap: heatmap,
-            noColor: noColor, full: full, heatmapFile: heatmapFile, heatmapScale: heatmapScale,
-            heatmapScaleGiven: heatmapScaleGiven, tokenNames: tokenNames)
-    }
-
     /// The part a CSV output prints: the one `--show` names, else the output.
     var csvPart: Part { presentation.csvPart(projected: true) }
 
     /// The parts printed: the one matrix of CSV, TSV or NPY, else every shown part.
-    var printedParts: [Part] { format.holdsOneMatrix ? [csvPart] : show }
+    var printedParts: [Part] { presentation.format.holdsOneMatrix ? [csvPart] : presentation.show }
 
     /// The intermediates the engine must keep for the parts shown.
     var intermediates: Intermediates { presentation.intermediates(projected: true) }

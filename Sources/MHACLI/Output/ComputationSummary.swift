@@ -30,8 +30,12 @@ struct ComputationSummary {
         guard causal else { return "not causal" }
         let shift = shapes.keyCount - shapes.tokens
         return shift == 0
-            ? "causal (token i attends to tokens 0…i)" : "causal (query row i attends to keys 0…i + \(shift))"
+            ? "causal (token i attends to tokens 0…i)"
+            : "causal (query row i attends to keys 0…\(Self.row(plus: shift)))"
     }
+
+    /// `i + 2`, `i − 1`: query row i's last key when queries are aligned at the end.
+    static func row(plus shift: Int) -> String { shift >= 0 ? "i + \(shift)" : "i − \(-shift)" }
 
     /// `no mask` or `mask: keep (1 = may attend, 0 = blocked)`.
     var maskText: String {

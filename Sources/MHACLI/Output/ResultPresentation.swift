@@ -68,9 +68,9 @@ struct ResultPresentation: Sendable {
         if steps, showGiven {
             throw .invalidRequest("--steps prints every part in order; --show chooses parts without --steps; give one")
         }
-        if tokenNames != nil, format == .csv {
+        if tokenNames != nil, [.csv, .tsv, .npy, .npz].contains(format) {
             throw .invalidRequest(
-                "--tokens names rows and columns, but --format csv prints the bare matrix without labels; use --format text, markdown or json"
+                "--tokens names rows and columns, but --format \(format.rawValue) holds bare matrices without labels; use --format text, markdown, latex, svg or json"
             )
         }
         if precisionGiven, format == .json {
@@ -81,6 +81,11 @@ struct ResultPresentation: Sendable {
         if full, format == .json || format == .csv || format == .svg {
             throw .invalidRequest(
                 "--full stops eliding large matrices in text, latex and markdown; --format \(format.rawValue) always holds every value"
+            )
+        }
+        if format == .svg, showGiven, show != [.weights] {
+            throw .invalidRequest(
+                "--format svg draws the attention weights of every head; --show \(show.map(\.rawValue).joined(separator: ",")) has no picture (give --show weights, or --format text, json, latex or markdown)"
             )
         }
         if heatmapScaleGiven, !heatmap, heatmapFile == nil, format != .svg {

@@ -106,7 +106,7 @@ extension StepsDocument {
                     "causal",
                     shift == 0
                         ? "token i sees tokens 0…i"
-                        : "query row i sees keys 0…i + \(shift) (aligned at the end: n_k − n_q = \(shift))"
+                        : "query row i sees keys 0…\(ComputationSummary.row(plus: shift)) (aligned at the end: n_k − n_q = \(shift))"
                 ))
         }
         if let w = configuration.window {

@@ -9,6 +9,8 @@ public enum AttentionError: MHAError, Equatable {
     case shapesDisagree(name: String, actual: Shape, other: String, otherShape: Shape, expected: String)
     /// d_model is not divisible by τ.
     case headsDoNotDivideModel(modelDim: Int, heads: Int)
+    /// Given Q's width is not divisible by τ (`attend`, no head width given).
+    case headsDoNotDivideQueries(width: Int, heads: Int)
     /// τ is not divisible by g.
     case kvHeadsDoNotDivideHeads(heads: Int, kvHeads: Int)
     /// A head count that is not a positive integer.
@@ -42,14 +44,16 @@ public enum AttentionError: MHAError, Equatable {
     case invalidSoftcap(Double)
     /// The position offset is negative.
     case negativePositionOffset(Int)
+    /// Positions `first ..< first + count` pass `limit` (2⁵³).
+    case positionOutOfRange(first: Int, count: Int, limit: Int)
     /// A per-batch list (memories, masks) whose length is neither 1 nor the batch size.
     case batchCountMismatch(name: String, count: Int, batch: Int)
 
     public var category: ErrorCategory {
         switch self {
-        case .headsDoNotDivideModel, .kvHeadsDoNotDivideHeads, .nonPositive, .tokenOutOfRange,
+        case .headsDoNotDivideModel, .headsDoNotDivideQueries, .kvHeadsDoNotDivideHeads, .nonPositive, .tokenOutOfRange,
             .invalidScale, .projectionSource, .invalidRotaryDimensions, .invalidRotaryBase, .invalidWindow,
-            .invalidSoftcap, .negativePositionOffset:
+            .invalidSoftcap, .negativePositionOffset, .positionOutOfRange:
             return .usage
         case .shapeMismatch, .shapesDisagree, .nonFinite, .invalidMaskValue, .overflow, .emptyInput,
             .insufficientMemory,
@@ -67,6 +71,9 @@ public enum AttentionError: MHAError, Equatable {
         case let .headsDoNotDivideModel(modelDim, heads):
             return
                 "d_model \(modelDim) is not divisible by \(heads) heads (\(modelDim) / \(heads) = \(quotient(modelDim, heads)))"
+        case let .headsDoNotDivideQueries(width, heads):
+            return
+                "q's \(width) columns are not divisible by \(heads) heads (\(width) / \(heads) = \(quotient(width, heads))): each head takes d_k = width / τ columns unless a head width is given"
         case let .kvHeadsDoNotDivideHeads(heads, kvHeads):
             return
                 "\(heads) heads are not divisible by \(kvHeads) kv_heads (\(heads) / \(kvHeads) = \(quotient(heads, kvHeads)))"
@@ -83,7 +90,7 @@ public enum AttentionError: MHAError, Equatable {
         case let .projectionSource(message):
             return message
         case let .overflow(stage, precision):
-            return "\(stage) overflowed \(precision) (values too large to compute); scale the inputs down"
+            return "\(stage) overflowed \(precision): the values (inputs, weights or scale) are too large to compute"
         case let .emptyInput(shape):
             return "x is \(shape): the input needs at least one token and one column"
         case let .insufficientMemory(needed, available):
@@ -93,6 +100,10 @@ public enum AttentionError: MHAError, Equatable {
                 ? "mask[\(row), \(column)] is \(value): an additive mask's values must be finite or -inf (blocked)"
                 : "mask[\(row), \(column)] is \(value): mask entries must be 0 or 1 (\(kind == "block" ? "1 = blocked, 0 = may attend" : "1 = may attend, 0 = blocked"))"
         case let .invalidRotaryDimensions(dimensions, headDim):
+            if dimensions == headDim, headDim % 2 != 0 {
+                return
+                    "rope dimensions \(dimensions) are invalid: RoPE turns pairs of dimensions, but d_k = \(headDim) is odd; rotate an even part of each head (rope dimensions \(headDim - 1) or fewer)"
+            }
             return "rope dimensions \(dimensions) are invalid: they must be even, positive and at most d_k = \(headDim)"
         case let .invalidRotaryBase(base):
             return "rope base \(base) is invalid: it must be a positive finite number"
@@ -102,6 +113,10 @@ public enum AttentionError: MHAError, Equatable {
             return "softcap \(cap) is invalid: it must be a positive finite number"
         case let .negativePositionOffset(offset):
             return "position offset \(offset) is invalid: it must be 0 or more"
+        case let .positionOutOfRange(first, count, limit):
+            return
+                "the last position, \(first) + \(count) − 1, passes 2^53 = \(limit), the largest position (float64 holds every integer up to it exactly): give a smaller position offset"
+
         case let .batchCountMismatch(name, count, batch):
             return "\(count) \(name) for a batch of \(batch) sequences: give one (shared) or \(batch)"
         }

@@ -10,9 +10,21 @@ enum AttentionRules {
         return (c.heads, kvHeads)
     }
 
+    /// The largest sequence position: 2⁵³, up to which float64 holds every integer exactly
+    /// (RoPE turns by position × frequency), far from `Int`'s overflow.
+    public static let maximumPosition = 1 << 53
+
+    /// Throws unless positions `first ..< first + count` stay within `maximumPosition`.
+    static func checkPositions(first: Int, count: Int) throws(AttentionError) {
+        guard first <= maximumPosition, count <= maximumPosition - first + 1 else {
+            throw .positionOutOfRange(first: first, count: count, limit: maximumPosition)
+        }
+    }
+
     /// RoPE dimensions even and within d_k, a positive finite base; window ≥ 1; soft-cap
-    /// positive and finite; offset ≥ 0.
-    static func validate(_ c: AttentionConfiguration, headDim: Int) throws(AttentionError) {
+    /// positive and finite; offset ≥ 0 and the last key's position (offset + n_k − 1) at most
+    /// `maximumPosition`.
+    static func validate(_ c: AttentionConfiguration, headDim: Int, keyCount: Int) throws(AttentionError) {
         if let rope = c.rope {
             let r = rope.rotatedDimensions(headDim: headDim)
             guard r > 0, r % 2 == 0, r <= headDim else {
@@ -23,5 +35,6 @@ enum AttentionRules {
         if let window = c.window, window < 1 { throw .invalidWindow(window) }
         if let cap = c.softcap, !(cap.isFinite && cap > 0) { throw .invalidSoftcap(cap) }
         guard c.positionOffset >= 0 else { throw .negativePositionOffset(c.positionOffset) }
+        try checkPositions(first: c.positionOffset, count: keyCount)
     }
 }

@@ -24,7 +24,7 @@ enum GivenOperands {
             }
             headDim = given
         } else {
-            guard q.columns % heads == 0 else { throw .headsDoNotDivideModel(modelDim: q.columns, heads: heads) }
+            guard q.columns % heads == 0 else { throw .headsDoNotDivideQueries(width: q.columns, heads: heads) }
             headDim = q.columns / heads
         }
         guard k.columns == kvHeads * headDim else {

@@ -59,13 +59,10 @@ public enum Benchmark {
         _ type: S.Type, sequenceLength n: Int, modelWidth d: Int, heads: Int, causal: Bool,
         repeats: Int, seed: UInt64 = 1
     ) throws(AttentionError) -> Result {
-        S.self == Float.self
-            ? try measureForward(
-                Float.self, n: n, d: d, heads: heads, causal: causal,
-                repeats: repeats, seed: seed)
-            : try measureForward(
-                Double.self, n: n, d: d, heads: heads, causal: causal,
-                repeats: repeats, seed: seed)
+        try forward(
+            S.self, sequenceLength: n, modelWidth: d,
+            configuration: AttentionConfiguration(heads: heads, causal: causal),
+            repeats: repeats, seed: seed)
     }
 
     /// Times the arithmetic peak of this machine at the kernels' level: every thread runs
@@ -117,14 +114,6 @@ public enum Benchmark {
         return Result(
             secondsMedian: median(times.wall), seconds: times.wall,
             flops: 2 * Double(m) * Double(n) * Double(k), cpuSecondsMedian: median(times.cpu))
-    }
-
-    private static func measureForward<S: AttentionScalar>(
-        _ type: S.Type, n: Int, d: Int, heads: Int, causal: Bool, repeats: Int, seed: UInt64
-    ) throws(AttentionError) -> Result {
-        try measureForward(
-            S.self, n: n, d: d, configuration: AttentionConfiguration(heads: heads, causal: causal),
-            repeats: repeats, seed: seed)
     }
 
     private static func measureForward<S: AttentionScalar>(

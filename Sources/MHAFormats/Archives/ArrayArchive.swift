@@ -12,7 +12,14 @@ public protocol ArrayArchive: AnyObject {
     /// The array `arrayName` as a matrix (a 1-D array is one row), widened exactly to float64.
     /// - Throws: `FormatError` (`.data`) for an unknown name (listing the names), an array
     ///   that is not 1-D or 2-D, a dtype that is not read, non-finite values, a corrupt member.
-    func matrix(named arrayName: String) throws(FormatError) -> Matrix<Double>
+    func matrix(named arrayName: String, nonFinite: NonFiniteRule) throws(FormatError) -> Matrix<Double>
+}
+
+extension ArrayArchive {
+    /// The array `arrayName` as a matrix, every value finite.
+    public func matrix(named arrayName: String) throws(FormatError) -> Matrix<Double> {
+        try matrix(named: arrayName, nonFinite: .refused)
+    }
 }
 
 /// The archive formats, by extension.
@@ -82,14 +89,16 @@ public enum ArrayArchives {
     }
 
     /// The matrix an archive-backed argument names: `FILE:NAME`, or a one-array `FILE`.
-    static func matrix(_ archive: any ArrayArchive, named arrayName: String?) throws(FormatError) -> Matrix<Double> {
-        if let arrayName { return try archive.matrix(named: arrayName) }
+    static func matrix(
+        _ archive: any ArrayArchive, named arrayName: String?, nonFinite: NonFiniteRule = .refused
+    ) throws(FormatError) -> Matrix<Double> {
+        if let arrayName { return try archive.matrix(named: arrayName, nonFinite: nonFinite) }
         guard archive.arrays.count == 1, let only = archive.arrays.first else {
             throw FormatError(
                 kind: .data, file: archive.name,
                 message: "holds \(listing(archive.arrays)); pick one with \(archive.name):NAME")
         }
-        return try archive.matrix(named: only.name)
+        return try archive.matrix(named: only.name, nonFinite: nonFinite)
     }
 
     /// Refuses to widen `elements` values (plus `extraBytes` of scratch) beyond this machine's
@@ -106,7 +115,9 @@ public enum ArrayArchives {
     }
 
     /// The matrix of `shape` from decoded `elements` (row-major), NaN and ±∞ refused.
-    static func matrix(_ elements: [Double], info: ArrayInfo, file: String) throws(FormatError) -> Matrix<Double> {
+    static func matrix(
+        _ elements: [Double], info: ArrayInfo, file: String, nonFinite: NonFiniteRule = .refused
+    ) throws(FormatError) -> Matrix<Double> {
         let label = file + ":" + info.name
         guard let (rows, columns) = info.matrixShape else {
             throw FormatError(
@@ -119,7 +130,7 @@ public enum ArrayArchives {
             throw FormatError(
                 kind: .data, file: label, message: "empty array (shape \(info.shapeDescription)) is not a matrix")
         }
-        if !NPYReader.allFinite(elements), let bad = elements.firstIndex(where: { !$0.isFinite }) {
+        if let bad = nonFinite.firstRefused(elements) {
             throw FormatError(
                 kind: .data, file: label,
                 message: "non-finite value \(elements[bad]) at [\(bad / columns), \(bad % columns)]")

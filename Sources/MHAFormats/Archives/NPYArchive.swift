@@ -32,8 +32,8 @@ final class NPYArchive: ArrayArchive {
     var name: String { path }
     var formatName: String { "npy" }
 
-    func matrix(named arrayName: String) throws(FormatError) -> Matrix<Double> {
+    func matrix(named arrayName: String, nonFinite: NonFiniteRule) throws(FormatError) -> Matrix<Double> {
         guard arrayName == arrays[0].name else { throw ArrayArchives.unknownArray(arrayName, in: self) }
-        return try MatrixReader.read(path: path)
+        return try MatrixReader.read(path: path, nonFinite: nonFinite)
     }
 }

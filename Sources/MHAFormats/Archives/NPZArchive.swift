@@ -55,7 +55,7 @@ final class NPZArchive: ArrayArchive {
     var name: String { file.name }
     var formatName: String { "npz" }
 
-    func matrix(named arrayName: String) throws(FormatError) -> Matrix<Double> {
+    func matrix(named arrayName: String, nonFinite: NonFiniteRule) throws(FormatError) -> Matrix<Double> {
         guard let position = arrays.firstIndex(where: { $0.name == arrayName }) else {
             throw ArrayArchives.unknownArray(arrayName, in: self)
         }
@@ -67,7 +67,8 @@ final class NPZArchive: ArrayArchive {
         if member.method == 0 {
             let bytes = file.slice(member.data)
             try Self.checkCRC(bytes, member, label)
-            return try NPYReader(bytes: bytes.assumingMemoryBound(to: UInt8.self), name: label).read()
+            return try NPYReader(bytes: bytes.assumingMemoryBound(to: UInt8.self), name: label, nonFinite: nonFinite)
+                .read()
         }
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(member.uncompressedSize, 1), alignment: 16)
         defer { buffer.deallocate() }
@@ -89,8 +90,10 @@ final class NPZArchive: ArrayArchive {
             throw FormatError(kind: .data, file: label, message: error.message)
         }
         try Self.checkCRC(UnsafeRawBufferPointer(contents), member, label)
-        return try NPYReader(bytes: UnsafeRawBufferPointer(contents).assumingMemoryBound(to: UInt8.self), name: label)
-            .read()
+        return try NPYReader(
+            bytes: UnsafeRawBufferPointer(contents).assumingMemoryBound(to: UInt8.self), name: label,
+            nonFinite: nonFinite
+        ).read()
     }
 
     /// Refuses a member whose bytes do not match its directory CRC-32.

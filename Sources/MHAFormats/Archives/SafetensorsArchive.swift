@@ -22,7 +22,7 @@ final class SafetensorsArchive: ArrayArchive {
     var formatName: String { "safetensors" }
     var arrays: [ArrayInfo] { header.entries.map(\.info) }
 
-    func matrix(named arrayName: String) throws(FormatError) -> Matrix<Double> {
+    func matrix(named arrayName: String, nonFinite: NonFiniteRule) throws(FormatError) -> Matrix<Double> {
         guard let position = index[arrayName] else { throw ArrayArchives.unknownArray(arrayName, in: self) }
         let entry = header.entries[position]
         let label = name + ":" + arrayName
@@ -44,6 +44,6 @@ final class SafetensorsArchive: ArrayArchive {
         } catch {
             throw FormatError(kind: .data, file: label, message: error.message)
         }
-        return try ArrayArchives.matrix(elements, info: entry.info, file: name)
+        return try ArrayArchives.matrix(elements, info: entry.info, file: name, nonFinite: nonFinite)
     }
 }

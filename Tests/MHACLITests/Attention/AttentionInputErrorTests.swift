@@ -97,4 +97,46 @@ import Testing
             ["run", "-x", "x.csv", "--qkv", "w44.csv", "--in-proj", "w44.csv", "--wo", "w44.csv"], in: f,
             status: 64, naming: ["--qkv", "--in-proj"])
     }
+
+    /// A position offset whose last position passes 2⁵³ (near Int.max it used to trap with
+    /// signal 4) is one usage line in every command; 2⁵³ itself is still a position.
+    @Test func positionsPastTwoToTheFiftyThreeAreUsageErrors() throws {
+        let f = try Self.folder()
+        let huge = "9223372036854775807"
+        for arguments in [
+            ["attend", "-q", "q.csv", "-k", "k.csv", "-v", "k.csv", "--rope", "half", "--position-offset", huge],
+            [
+                "run", "-x", "x.csv", "--weights", "identity", "--heads", "2", "--rope", "half", "--position-offset",
+                huge,
+            ],
+            ["run", "-x", "x.csv", "--weights", "identity", "--heads", "2", "--position-offset", "9007199254740992"],
+            ["bench", "--seq-len", "8", "--d-model", "8", "--heads", "2", "--position-offset", huge, "--repeat", "1"],
+        ] {
+            try expectError(arguments, in: f, status: 64, naming: ["the last position", "2^53"])
+        }
+        let last = try BuiltBinary.run(
+            [
+                "run", "-x", "x.csv", "--weights", "identity", "--heads", "2", "--rope", "half", "--position-offset",
+                "9007199254740991",
+            ], in: f)
+        #expect(last.status == 0, "\(last.stderr)")
+    }
+
+    /// Messages in the user's terms: an odd d_k under RoPE says so, attend's Q width (there is
+    /// no d_model), a head width whose τ·d_k overflows, and fewer keys than queries under causal.
+    @Test func messagesNameWhatTheUserGave() throws {
+        let f = try Self.folder()
+        try expectError(
+            ["attend", "-q", "k3.csv", "-k", "k3.csv", "-v", "k3.csv", "--rope", "half"], in: f, status: 64,
+            naming: ["d_k = 3 is odd", "rope dimensions 2 or fewer"])
+        try expectError(
+            ["attend", "-q", "q.csv", "-k", "k.csv", "-v", "v.csv", "--heads", "3"], in: f, status: 64,
+            naming: ["q's 4 columns are not divisible by 3 heads"])
+        try expectError(
+            ["run", "-x", "x.csv", "--weights", "identity", "--heads", "2", "--head-dim", "9223372036854775807"],
+            in: f, status: 65, naming: ["filling the weights needs more than"])
+        let causal = try BuiltBinary.run(
+            ["attend", "-q", "k.csv", "-k", "pad2.csv", "-v", "pad2.csv", "--causal"], in: f)
+        #expect(causal.stdout.contains("query row i attends to keys 0…i − 2"), "\(causal.stdout)")
+    }
 }

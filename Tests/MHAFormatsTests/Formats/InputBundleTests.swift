@@ -51,6 +51,10 @@ import Testing
             ("{\"scale\": \"big\"}", "expected a number, found \"big\""),
             ("{\"layout\": \"yx\"}", "expected \"xw\" or \"torch\", found \"yx\""),
             ("{\"x\": {\"a\": 1}}", "$.x: expected a matrix, found an object"),
+            ("{\"softcap\": 0}", "$.softcap: expected a positive number, found 0"),
+            ("{\"rope_base\": -1}", "$.rope_base: expected a positive number, found -1"),
+            ("{\"rope_dims\": 3}", "$.rope_dims: expected an even number of dimensions (RoPE turns pairs), found 3"),
+            ("{\"position_offset\": 1e17}", "expected a non-negative integer of at most 2^53 = 9007199254740992"),
         ]
         for (text, words) in cases {
             T.expectError(

@@ -1,0 +1,32 @@
+import MHACore
+import MHAFormats
+
+/// Reading a `--mask` file as its kind needs: an additive mask may block with −∞, the 0/1
+/// kinds may not (a −∞ there is refused with a word about `--mask-kind additive`).
+enum MaskFile {
+    /// The rule for reading the matrix of bundle key `key` under mask kind `kind`.
+    static func nonFiniteRule(key: String, kind: AttentionMask<Double>.Kind?) -> NonFiniteRule {
+        key == "mask" && kind == .additive ? .negativeInfinityAllowed : .refused
+    }
+
+    /// Runs `read`, adding to a refused −∞ in a mask that is not additive how to give one.
+    static func reading<T>(key: String, kind: AttentionMask<Double>.Kind?, _ read: (NonFiniteRule) throws -> T) throws
+        -> T
+    {
+        let rule = nonFiniteRule(key: key, kind: kind)
+        do {
+            return try read(rule)
+        } catch let error as FormatError where key == "mask" && rule == .refused && error.refusesNegativeInfinity {
+            throw FormatError(
+                kind: error.kind, file: error.file, line: error.line, column: error.column, path: error.path,
+                message: error.message + " (an additive mask blocks with -inf: give --mask-kind additive)")
+        }
+    }
+}
+
+extension FormatError {
+    /// Whether the error is a reader's refusal of a −∞ value.
+    fileprivate var refusesNegativeInfinity: Bool {
+        message.hasPrefix("non-finite value") && message.lowercased().contains("-inf")
+    }
+}
