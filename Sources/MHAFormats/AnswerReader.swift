@@ -6,17 +6,30 @@ import MHACore
 ///
 /// CSV and TSV are read line by line (blank lines, `#` comments and a header skipped, fields
 /// trimmed, surrounding quotes removed); JSON numbers are taken in order outside strings;
-/// an .npy file holds binary numbers, compared at full precision.
+/// an .npy file, an .npz or .safetensors array (`FILE:NAME`, or a one-array file) holds
+/// binary numbers, compared at full precision.
 public enum AnswerReader {
     /// Reads the answer at `path` ("-" = standard input).
     /// - Throws: `FormatError`: `.noInput` if it cannot be read, `.data` for its content.
     public static func read(path: String) throws(FormatError) -> WrittenMatrix {
-        let named = path == "-" ? nil : MatrixFormat(path: path)
-        let name = path == "-" ? InputBytes.standardInputName : path
-        if named == .npy {
-            return WrittenMatrix(values: try MatrixReader.read(path: path, format: .npy), precision: .binary)
+        // Binary answers (.npy, an .npz or .safetensors array, FILE:NAME) are read by the same
+        // path as every matrix option and compared at full precision.
+        let source = path == "-" ? nil : MatrixSource(argument: path)
+        if let source,
+            source.arrayName != nil || ArchiveFormat(path: source.path) != nil
+                || MatrixFormat(path: source.path) == .npy
+        {
+            return WrittenMatrix(values: try MatrixReader.read(path: path), precision: .binary)
         }
+        let named = source.flatMap { MatrixFormat(path: $0.path) }
+        let name = path == "-" ? InputBytes.standardInputName : path
         let bytes = try InputBytes.read(path: path)
+        if named == nil, let archive = ArchiveFormat.sniff(bytes.dropLast()) {
+            let file = MappedFile(bytes: Array(bytes.dropLast()), name: name)
+            return WrittenMatrix(
+                values: try ArrayArchives.matrix(ArrayArchives.open(file, format: archive), named: nil),
+                precision: .binary)
+        }
         let format = named ?? MatrixFormat.sniff(bytes.dropLast())
         let values = try MatrixReader.readTerminated(bytes, name: name, format: format)
         let texts: [Substring]

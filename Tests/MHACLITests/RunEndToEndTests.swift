@@ -21,7 +21,7 @@ import Testing
         ])
         #expect(outcome.status == 0 && outcome.stderr.isEmpty)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(outcome.stdout.utf8)) as? [String: Any])
-        let computed: Set<String> = ["tokens", "token", "causal", "scale", "mask"]  // what was computed (issue 13)
+        let computed: Set<String> = ["tokens", "token", "causal", "scale", "mask", "positions"]  // what was computed
         #expect(
             Set(object.keys)
                 == computed.union(["shapes", "q", "k", "v", "scores", "weights", "heads", "concat", "output"]))

@@ -16,34 +16,24 @@ struct AttendCommand: Command {
             0 … i + n_k − n_q, the KV-cache convention of Hugging Face); PyTorch SDPA's is_causal aligns \
             at the start instead. --tokens names the n_k key positions (the last n_q name the queries). \
             RoPE, ALiBi, the window, the soft-cap and masks act as in run; 3-D .npy operands \
-            (B × n × width) run as a batch.
+            (B × n × width) run as a batch. With --checkpoint FILE --layer L the layer's τ, g, d_k, \
+            scale, causal mask, RoPE and window come from the checkpoint (Q, K, V are its projections \
+            before RoPE, as q_proj, k_proj, v_proj give them); its weights are not used, since attend \
+            has no projections. Flags still win.
             """,
-        options: [queries, keys, values, heads, kvHeads, causal, mask, scale, token]
+        options: [
+            queries, keys, values, RunCommand.heads, RunCommand.kvHeads, RunCommand.causal, RunCommand.noCausal,
+            RunCommand.mask, RunCommand.scale, RunCommand.token,
+        ]
             + ScoreOptions.declarations + [
                 RunCommand.format, show, RunCommand.precision, RunCommand.useFloat, RunCommand.output, RunCommand.steps,
                 RunCommand.heatmap, RunCommand.heatmapScale, RunCommand.tokens, RunCommand.noColor, RunCommand.full,
+                RunCommand.checkpoint, RunCommand.layer, RunCommand.arch, RunCommand.config,
             ])
 
     static let queries = Option<String>.file("queries", short: "q", help: "Q, n_q × τ·d_k, one query per row.")
     static let keys = Option<String>.file("keys", short: "k", help: "K, n_k × kv_heads·d_k, one key per row.")
     static let values = Option<String>.file("values", short: "v", help: "V, n_k × kv_heads·d_v, one value per key.")
-    static let heads = Option<Int>.integer(
-        "heads", "n", minimum: 1, help: "τ, the number of query heads; must divide Q's width (unless --head-dim).",
-        default: "1")
-    static let kvHeads = Option<Int>.integer(
-        "kv-heads", "g", minimum: 1, help: "g, the key/value heads (K is n_k × g·d_k); must divide τ.", default: "τ")
-    static let causal = Flag(
-        "causal",
-        help:
-            "Query row i sees keys 0 … i + n_k − n_q (aligned at the end; PyTorch SDPA's is_causal aligns at the start)."
-    )
-    static let mask = Option<String>.file(
-        "mask",
-        help:
-            "n_q × n_k matrix (a 1 × n_k key-padding row is broadcast to every query), read as --mask-kind says: by default 1 = may attend, 0 = blocked."
-    )
-    static let scale = Option<Double>.number("scale", "s", help: "Factor applied to Q_j·K_jᵀ.", default: "1/√d_k")
-    static let token = Option<Int>.integer("token", "i", minimum: 0, help: "Compute only query row i (0-based).")
     static let show = Option<[String]>.list(
         "show", "parts", allowed: parts.map(\.rawValue),
         help: "Comma list of the parts to print: qkv, scores, weights, heads, concat.", default: "heads,concat")
@@ -53,10 +43,14 @@ struct AttendCommand: Command {
 
     /// Paths of Q, K, V and the mask by name.
     let paths: [String: String]
-    /// τ, g, causal, scale, token.
-    let heads: Int?, kvHeads: Int?, causalGiven: Bool, scaleGiven: Double?, tokenGiven: Int?
+    /// τ, g, causal, scale and the score options given, laid over a checkpoint's settings.
+    let given: GivenSettings
+    /// `--token`.
+    let tokenGiven: Int?
     /// RoPE, ALiBi, window, soft-cap, head width, offset, mask kind.
-    let score: ScoreOptions
+    var score: ScoreOptions { given.score }
+    /// `--checkpoint FILE --layer L`: the layer whose head structure and RoPE to use.
+    let checkpoint: CheckpointChoice?
     /// How the result is shown.
     let presentation: ResultPresentation
     /// `--float`.
@@ -64,7 +58,7 @@ struct AttendCommand: Command {
 
     init(_ a: ParsedArguments) throws {
         var paths: [String: String] = [:]
-        for (option, key) in [(Self.queries, "q"), (Self.keys, "k"), (Self.values, "v"), (Self.mask, "mask")] {
+        for (option, key) in [(Self.queries, "q"), (Self.keys, "k"), (Self.values, "v"), (RunCommand.mask, "mask")] {
             paths[key] = try a[option]
         }
         for (key, option) in [("q", "-q, --queries <file>"), ("k", "-k, --keys <file>"), ("v", "-v, --values <file>")]
@@ -76,9 +70,17 @@ struct AttendCommand: Command {
             throw UsageError.invalidRequest("only one input can read stdin ('-')")
         }
         self.paths = paths
-        (heads, kvHeads, causalGiven) = (try a[Self.heads], try a[Self.kvHeads], a[Self.causal])
-        (scaleGiven, tokenGiven) = (try a[Self.scale], try a[Self.token])
-        score = try ScoreOptions(a)
+        typealias R = RunCommand
+        if a[R.causal], a[R.noCausal] {
+            throw UsageError.invalidRequest("--causal and --no-causal contradict each other; give one")
+        }
+        let checkpoint = try CheckpointChoice(a)
+        let score = try ScoreOptions(a, rotaryFromCheckpoint: checkpoint != nil)
+        self.checkpoint = checkpoint
+        given = GivenSettings(
+            heads: try a[R.heads], kvHeads: try a[R.kvHeads], scale: try a[R.scale],
+            causal: a[R.causal] ? true : a[R.noCausal] ? false : nil, score: score)
+        tokenGiven = try a[R.token]
         if score.maskKind != nil, paths["mask"] == nil {
             throw UsageError.invalidRequest("--mask-kind says how to read a mask, but no --mask was given")
         }
@@ -97,6 +99,7 @@ struct AttendCommand: Command {
     }
 
     func run() throws -> CommandOutput {
+        let layer = try checkpoint?.read(heads: given.heads, ropeBase: score.ropeBase).layer
         var matrices: [String: Matrix<Double>] = [:]
         var batches: [String: [Matrix<Double>]] = [:]
         for (key, path) in paths.sorted(by: { $0.key < $1.key }) {
@@ -118,10 +121,9 @@ struct AttendCommand: Command {
             throw UsageError.invalidRequest(
                 "--tokens names \(names.count) tokens but K has \(k.rows) rows (--tokens names the key positions)")
         }
-        var configuration = AttentionConfiguration(
-            heads: heads ?? 1, kvHeads: kvHeads, causal: causalGiven, scale: scaleGiven, token: tokenGiven,
-            intermediates: presentation.intermediates(projected: false), memoryLimit: AvailableMemory.bytes())
-        try score.configure(&configuration)
+        var configuration = try given.configuration(over: layer?.configuration)
+        (configuration.token, configuration.intermediates) = (tokenGiven, presentation.intermediates(projected: false))
+        configuration.memoryLimit = AvailableMemory.bytes()
         try checkOutputBudget(q, k, configuration)
         if useFloat { try FloatRangeError.check(matrices, files: paths, bundle: nil) }
         let text =
@@ -160,7 +162,7 @@ struct AttendCommand: Command {
                     configuration: configuration, maskKind: masks.isEmpty ? nil : score.maskKind ?? .keep,
                     alibiSlopes: $0.alibiSlopes)
             },
-            cross: false, scaleGiven: scaleGiven != nil, biases: []
+            cross: false, scaleGiven: configuration.scale != nil, biases: []
         ) { b, style in
             StepsRenderer.render(
                 input: nil, parameters: nil, mask: masks.count > 1 ? masks[b] : masks.first,
@@ -208,7 +210,7 @@ struct AttendCommand: Command {
             configuration: configuration, maskKind: mask == nil ? nil : score.maskKind ?? .keep,
             alibiSlopes: result.alibiSlopes)
         let report = try presentation.render(
-            result, rules: rules, cross: false, scaleGiven: scaleGiven != nil,
+            result, rules: rules, cross: false, scaleGiven: configuration.scale != nil,
             biases: []
         ) { style in
             StepsRenderer.render(

@@ -36,41 +36,96 @@ struct CheckpointChoice: Sendable {
         configPath = config
     }
 
-    /// Reads the layer (config.json from `--config` or beside the file; `heads` is `--heads`).
-    /// - Throws: `FormatError` for the files.
-    func read(heads: Int?) throws(FormatError) -> CheckpointInputs {
+    /// Reads the layer (config.json from `--config` or beside the file), with the settings
+    /// given on the command line: `heads` is `--heads`, `ropeBase` `--rope-base`.
+    /// - Throws: `FormatError` for the files; `UsageError` naming the flag (and `--config`)
+    ///   for a setting config.json would give when there is no config.json saying it.
+    func read(heads: Int?, ropeBase: Double?) throws -> CheckpointInputs {
         let archive = try ArrayArchives.open(path: path)
         var found: ModelConfig?
         if let configPath { found = try ModelConfig(path: configPath) } else { found = try ModelConfig.beside(path) }
+        var given: Set<CheckpointLayer.Setting> = []
+        if heads != nil { given.insert(.heads) }
+        if ropeBase != nil { given.insert(.ropeBase) }
+        let missing = try CheckpointLayer.missingSettings(
+            archive: archive, architecture: architecture, config: found, given: given)
+        if let first = missing.first {
+            let flag = first == .heads ? "--heads <n>" : "--rope-base <b>"
+            let what = first == .heads ? "the number of heads" : "RoPE's base θ"
+            let config = found.map { "\($0.name) has no \(first.rawValue)" } ?? "no config.json beside \(path)"
+            throw UsageError.missingOption(
+                option: flag,
+                reason:
+                    "\(what) (\(first.rawValue)) is not in the weights and \(config); give \(flag.split(separator: " ")[0]) or --config FILE"
+            )
+        }
         return CheckpointInputs(
             layer: try CheckpointLayer(
                 archive: archive, layer: layer, architecture: architecture,
-                config: found, heads: heads))
+                config: found, heads: heads, ropeBase: ropeBase),
+            path: path)
     }
 }
 
 /// A checkpoint's layer as a run's inputs: a bundle of its matrices and settings (which the
-/// flags override like a bundle's), and the engine settings a bundle cannot hold.
+/// flags override like a bundle's), and the engine settings a bundle cannot hold. Its engine
+/// settings come from `CheckpointLayer.configuration` alone.
 struct CheckpointInputs {
     /// The layer read.
     let layer: CheckpointLayer
+    /// The checkpoint file, for messages.
+    let path: String
 
     /// Weights, biases, τ, g, causal, scale and layout, as a bundle.
     var bundle: InputBundle {
+        let c = layer.configuration
         var bundle = InputBundle()
         bundle.matrices = layer.matrices
-        bundle.heads = layer.heads
-        bundle.kvHeads = layer.kvHeads
-        bundle.causal = layer.causal
-        bundle.scale = layer.scale
+        bundle.heads = c.heads
+        bundle.kvHeads = c.kvHeads
+        bundle.causal = c.causal
+        bundle.scale = c.scale
         bundle.layout = layer.layout
         return bundle
     }
 
     /// Sets d_k, RoPE and the window on `configuration` unless the command line gave its own.
     func configure(_ configuration: inout AttentionConfiguration) {
-        if configuration.headDim == nil { configuration.headDim = layer.headDim }
-        if configuration.rope == nil { configuration.rope = layer.rope }
-        if configuration.window == nil { configuration.window = layer.window }
+        let c = layer.configuration
+        if configuration.headDim == nil { configuration.headDim = c.headDim }
+        if configuration.rope == nil { configuration.rope = c.rope }
+        if configuration.window == nil { configuration.window = c.window }
+    }
+
+    /// Refuses hidden states whose width is not the layer's d_model, naming both.
+    /// - Parameter name: where the rows came from (`-x`'s file).
+    func checkWidth(_ x: Matrix<Double>, name: String) throws(FormatError) {
+        guard x.columns != layer.modelDim else { return }
+        throw FormatError(
+            kind: .data, file: name,
+            message:
+                "the hidden states are \(x.rows) × \(x.columns) but layer \(layer.layer) of \(path) has d_model \(layer.modelDim): each row must have \(layer.modelDim) values"
+        )
+    }
+}
+
+/// The settings `attend` and `decode` give on the command line, laid over a checkpoint
+/// layer's configuration (or the textbook defaults without one): each one given wins.
+struct GivenSettings {
+    var heads: Int?, kvHeads: Int?, scale: Double?
+    /// `--causal` / `--no-causal`; nil leaves the checkpoint's (or not causal).
+    var causal: Bool?
+    /// RoPE, ALiBi, window, soft-cap, head width, offset.
+    var score: ScoreOptions
+
+    /// The engine configuration: `base`'s (a checkpoint layer's) with these settings in place.
+    func configuration(over base: AttentionConfiguration?) throws(UsageError) -> AttentionConfiguration {
+        var c = base ?? AttentionConfiguration(heads: 1)
+        if let heads { c.heads = heads }
+        if let kvHeads { c.kvHeads = kvHeads }
+        if let scale { c.scale = scale }
+        if let causal { c.causal = causal }
+        try score.configure(&c)
+        return c
     }
 }

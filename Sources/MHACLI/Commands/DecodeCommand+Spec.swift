@@ -13,13 +13,18 @@ extension DecodeCommand {
             `run --causal` on all the rows. Rows already waiting are computed together as one block. With \
             --cache FILE.npz the cache is read from FILE if it exists and written back atomically at the end \
             (and on SIGINT or SIGTERM), so a pipeline can stop and resume; a cache made with other dimensions, \
-            settings or weights is refused.
+            settings or weights is refused. With --checkpoint FILE --layer L the layer's weights, biases, layout, \
+            τ, g, d_k, scale, RoPE and window come from the checkpoint and its config.json, exactly as for run \
+            (flags still win); the rows are the hidden states the attention block receives.
             """,
         options: [
             input, RunCommand.wq, RunCommand.wk, RunCommand.wv, RunCommand.wo, RunCommand.bq, RunCommand.bk,
             RunCommand.bv, RunCommand.bo, RunCommand.inProjection, RunCommand.weights, RunCommand.heads,
             RunCommand.kvHeads, RunCommand.scale, RunCommand.layout,
-        ] + scoreOptions + [cache, format, RunCommand.precision, RunCommand.useFloat])
+        ] + scoreOptions + [
+            cache, format, RunCommand.precision, RunCommand.useFloat, RunCommand.checkpoint, RunCommand.layer,
+            RunCommand.arch, RunCommand.config,
+        ])
 
     static let input = Option<String>.file(
         "input", short: "x", help: "H, one token per line (CSV or TSV; '-' or no -x reads stdin).")

@@ -13,14 +13,30 @@ struct DecodeCommand: Command {
     /// Weight and bias paths by bundle key, and `--weights`.
     let paths: [String: String]
     let fill: RunOptions.WeightFill?
-    /// The configuration's parts given on the command line.
-    let heads: Int, kvHeads: Int?, scale: Double?, layout: WeightLayout
-    let rope: RotaryEmbedding?, positionOffset: Int?, alibi: Bool, window: Int?, softcap: Double?, headDim: Int?
+    /// τ, g, the scale and the score options given on the command line.
+    let given: GivenSettings
+    /// `--layout`, if given.
+    let layoutGiven: WeightLayout?
+    /// `--checkpoint FILE --layer L`: the layer whose weights and settings to decode with.
+    let checkpoint: CheckpointChoice?
+    /// The checkpoint's layer, once read by `run`.
+    private(set) var base: CheckpointInputs?
+    /// The engine's configuration: the checkpoint layer's (or the defaults) with the options
+    /// given laid over it, always causal.
+    private(set) var configuration: AttentionConfiguration
     /// `--cache`, `--format`, `--precision`, `--float`.
     let cachePath: String?
     let format: DecodeFormat
     let precision: Int?
     let useFloat: Bool
+
+    /// `--position-offset`, if given (a new cache's first position).
+    var positionOffset: Int? { given.score.positionOffset }
+    /// The weight layout: `--layout`, else the checkpoint's, else xw.
+    var layout: WeightLayout { layoutGiven ?? base?.layer.layout ?? .xw }
+    /// τ and g in force.
+    var heads: Int { configuration.heads }
+    var kvHeads: Int? { configuration.kvHeads }
 
     init(_ a: ParsedArguments) throws {
         typealias R = RunCommand
@@ -38,21 +54,24 @@ struct DecodeCommand: Command {
         }
         self.paths = paths
         fill = try a[R.weights]
-        heads = try a[R.heads] ?? 1
-        kvHeads = try a[R.kvHeads]
-        scale = try a[R.scale]
-        layout = try a[R.layout] ?? .xw
-        let convention = try a[Self.rope], base = try a[Self.ropeBase], dims = try a[Self.ropeDims]
-        if convention == nil, let option = base != nil ? "--rope-base" : dims != nil ? "--rope-dims" : nil {
+        layoutGiven = try a[R.layout]
+        checkpoint = try CheckpointChoice(a)
+        var score = ScoreOptions()
+        (score.rope, score.ropeBase, score.ropeDims) = (try a[Self.rope], try a[Self.ropeBase], try a[Self.ropeDims])
+        if score.rope == nil, checkpoint == nil,
+            let option = score.ropeBase != nil ? "--rope-base" : score.ropeDims != nil ? "--rope-dims" : nil
+        {
             throw UsageError.invalidRequest(
                 "\(option) sets up rotary positions; give --rope half or --rope interleaved too")
         }
-        rope = convention.map { RotaryEmbedding(convention: $0, base: base ?? 10000, dimensions: dims) }
-        positionOffset = try a[Self.positionOffset]
-        alibi = a[Self.alibi]
-        window = try a[Self.window]
-        softcap = try a[Self.softcap]
-        headDim = try a[Self.headDim]
+        (score.positionOffset, score.alibi, score.window) = (
+            try a[Self.positionOffset], a[Self.alibi], try a[Self.window]
+        )
+        (score.softcap, score.headDim) = (try a[Self.softcap], try a[Self.headDim])
+        self.given = GivenSettings(
+            heads: try a[R.heads], kvHeads: try a[R.kvHeads], scale: try a[R.scale], causal: true, score: score)
+        // Laid over the checkpoint's layer once `resolved()` has read it.
+        configuration = checkpoint == nil ? try self.given.configuration(over: nil) : AttentionConfiguration(heads: 1)
         cachePath = try a[Self.cache]
         format = try a[Self.format] ?? .csv
         precision = try a[R.precision]
@@ -60,6 +79,24 @@ struct DecodeCommand: Command {
         if paths["in_proj"] != nil, let separate = ["wq", "wk", "wv"].first(where: { paths[$0] != nil }) {
             throw UsageError.invalidRequest("--in-proj replaces --wq, --wk and --wv; do not give --\(separate) too")
         }
+    }
+
+    /// This command with the checkpoint's layer read and the configuration laid over it.
+    /// - Throws: a usage error for an encoder's (not causal) layer: decoding is causal.
+    func resolved() throws -> DecodeCommand {
+        var command = self
+        if let checkpoint {
+            let inputs = try checkpoint.read(heads: given.heads, ropeBase: given.score.ropeBase)
+            guard inputs.layer.causal else {
+                throw UsageError.invalidRequest(
+                    "decode computes causal attention, but layer \(inputs.layer.layer) of \(checkpoint.path) (\(inputs.layer.architecture.rawValue)) attends both ways; use run --checkpoint for it"
+                )
+            }
+            command.base = inputs
+            command.configuration = try given.configuration(over: inputs.layer.configuration)
+        }
+        command.configuration.memoryLimit = AvailableMemory.bytes()
+        return command
     }
 
     func run() throws -> CommandOutput {
@@ -82,20 +119,12 @@ struct DecodeCommand: Command {
         let saved = try cachePath.flatMap { path in
             FileManager.default.fileExists(atPath: path) ? try DecodeCacheFile.read(path: path) : nil
         }
+        let command = try resolved()
         if useFloat {
-            try DecodeSession<Float>(command: self, stream: stream, saved: saved).run()
+            try DecodeSession<Float>(command: command, stream: stream, saved: saved).run()
         } else {
-            try DecodeSession<Double>(command: self, stream: stream, saved: saved).run()
+            try DecodeSession<Double>(command: command, stream: stream, saved: saved).run()
         }
         return CommandOutput(text: "")
-    }
-
-    /// The engine's configuration from the options.
-    var configuration: AttentionConfiguration {
-        AttentionConfiguration(
-            heads: heads, kvHeads: kvHeads, causal: true, scale: scale,
-            memoryLimit: AvailableMemory.bytes(), headDim: headDim,
-            positionOffset: positionOffset ?? 0, rope: rope, alibi: alibi,
-            window: window, softcap: softcap)
     }
 }

@@ -13,13 +13,14 @@ enum DecodeWeights {
             return c.layout == .xw ? wq.rows : wq.columns
         }
         if let path = c.paths["in_proj"] { return try MatrixReader.read(path: path).columns }
+        if let layer = c.base?.layer { return layer.modelDim }
         if let d = saved?.settings["d_model"]?.first, d >= 1, d < 1e9 { return Int(d) }
         return nil
     }
 
     /// The parameters in precision `S` for rows of width `modelDim`.
     static func parameters<S: AttentionScalar>(_ c: DecodeCommand, modelDim d: Int) throws -> AttentionParameters<S> {
-        var matrices: [String: Matrix<Double>] = [:]
+        var matrices = c.base?.layer.matrices ?? [:]  // a checkpoint's, replaced by the files given
         for (key, path) in c.paths { matrices[key] = try MatrixReader.read(path: path) }
         let needed = matrices["in_proj"] == nil ? ["wq", "wk", "wv", "wo"] : ["wo"]
         let missing = needed.filter { matrices[$0] == nil }

@@ -44,14 +44,31 @@ struct InspectCommand: Command {
     }
 
     func run() throws -> CommandOutput {
-        let archive = try ArrayArchives.open(path: path)
+        let archive = try Self.open(path)
         let config =
             try configPath.map { path throws(FormatError) in try ModelConfig(path: path) } ?? ModelConfig.beside(path)
         var family: CheckpointArchitecture?
         if let type = config?.modelType { family = CheckpointArchitecture(modelType: type) }
         let recognised = RecognisedCheckpoint.recognise(archive.arrays.map(\.name), as: family)
         let report = InspectReport(archive: archive, recognised: recognised, modelType: config?.modelType)
-        return CommandOutput(text: json ? report.json.serialized() + "\n" : report.text)
+        return CommandOutput(text: json ? report.json.serialized() + "\n" : report.text, warnings: archive.notes)
+    }
+}
+
+extension InspectCommand {
+    /// The archive at `path`; a file that is neither named as one nor one by content (a CSV,
+    /// JSON or text file) is refused naming the formats inspect reads.
+    static func open(_ path: String) throws(FormatError) -> any ArrayArchive {
+        let result = Result { () throws(FormatError) in try ArrayArchives.open(path: path) }
+        guard case let .failure(error) = result else { return try result.get() }
+        if ArchiveFormat(path: path) != nil || MatrixFormat(path: path) == .npy || error.kind == .cannotOpen {
+            throw error
+        }
+        throw FormatError(
+            kind: .data, file: error.file,
+            message:
+                "inspect lists the arrays of .safetensors, .npz and .npy files; this is none of them (a CSV, TSV or JSON matrix is read with -x FILE)"
+        )
     }
 }
 
@@ -61,13 +78,14 @@ struct InspectReport {
     let recognised: RecognisedCheckpoint?
     let modelType: String?
 
-    /// `{"file", "format", "architecture", "layers", "prefix", "tensors": [{"name", "dtype", "shape", "bytes"}]}`.
+    /// `{"file", "format", "architecture", "layers", "prefix", "notes", "tensors": [{"name", "dtype", "shape", "bytes"}]}`.
     var json: JSONValue {
         .object([
             ("file", .string(archive.name)), ("format", .string(archive.formatName)),
             ("architecture", recognised.map { .string($0.architecture.rawValue) } ?? .null),
             ("layers", .array((recognised?.layers ?? []).map { .int($0) })),
             ("prefix", recognised.map { .string($0.prefix) } ?? .null),
+            ("notes", .array(archive.notes.map { .string($0) })),
             (
                 "tensors",
                 .array(
@@ -98,6 +116,7 @@ struct InspectReport {
         } else if archive.formatName == "safetensors" {
             lines.append("architecture: not recognised (GPT-2, BERT and Llama-family names are)")
         }
+        lines += archive.notes.map { "note: " + $0 }
         let rows = archive.arrays.map { [$0.printableName, $0.dtype, $0.shapeDescription, String($0.byteCount)] }
         let header = ["name", "dtype", "shape", "bytes"]
         let widths = (0..<4).map { column in (rows + [header]).map { $0[column].count }.max() ?? 0 }

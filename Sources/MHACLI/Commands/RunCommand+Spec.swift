@@ -60,8 +60,9 @@ extension RunCommand {
             completion: .words(["identity", "random"])),
         convert: { text, spec throws(UsageError) in try RunOptions.WeightFill(text, spec) })
     static let heads = Option<Int>.integer(
-        "heads", "n", minimum: 1, help: "τ, the number of attention heads; must divide d_model.",
-        default: "1, or the bundle's")
+        "heads", "n", minimum: 1,
+        help: "τ, the number of attention heads; must divide d_model (attend: Q's width) unless --head-dim.",
+        default: "1, or the bundle's or checkpoint's")
     static let kvHeads = Option<Int>.integer(
         "kv-heads", "g", minimum: 1, help: "Key/value heads for grouped-query attention; must divide τ.", default: "τ")
     static let causal = Flag(
@@ -69,7 +70,9 @@ extension RunCommand {
         help:
             "Token i attends to tokens 0…i only; with n_q ≠ n_k aligned at the end (row i sees keys 0 … i + n_k − n_q), unlike PyTorch SDPA's is_causal, which aligns at the start."
     )
-    static let noCausal = Flag("no-causal", help: "Not causal, even if the bundle says \"causal\": true.")
+    static let noCausal = Flag(
+        "no-causal",
+        help: "Not causal, even if the bundle says \"causal\": true or the checkpoint's layer is a decoder's.")
     static let mask = Option<String>.file(
         "mask",
         help:
@@ -137,7 +140,7 @@ extension RunCommand {
     static let checkpoint = Option<String>.file(
         "checkpoint",
         help:
-            "A model's .safetensors (or .npz): take layer --layer's attention weights, biases, layout, τ, g, d_k and RoPE from it and its config.json; flags still win."
+            "A model's .safetensors (or .npz): take layer --layer's attention weights, biases, layout, τ, g, d_k, scale, causal mask and RoPE from it and its config.json (attend: all but the weights); flags still win."
     )
     static let layer = Option<Int>.integer(
         "layer", "L", minimum: 0, help: "The attention layer of --checkpoint to read (0-based).")

@@ -24,7 +24,7 @@ struct RunInputs {
     /// Reads the bundle, then each matrix file, then fills or refuses missing weights.
     /// - Throws: `FormatError` (66 or 65) from the readers, `UsageError` for a missing input.
     init(_ o: RunOptions) throws {
-        let checkpointLayer = try o.checkpoint?.read(heads: o.heads)
+        let checkpointLayer = try o.checkpoint?.read(heads: o.heads, ropeBase: o.score.ropeBase)
         let bundle =
             try checkpointLayer.map(\.bundle)
             ?? o.bundle.map { path throws(FormatError) in try InputBundle.read(path: path) } ?? InputBundle()
@@ -49,7 +49,12 @@ struct RunInputs {
             heads: o.heads ?? bundle.heads ?? 1, kvHeads: o.kvHeads ?? bundle.kvHeads,
             causal: o.noCausal ? false : o.causal || (bundle.causal ?? false), scale: o.scale ?? bundle.scale,
             token: o.token ?? bundle.token, intermediates: o.intermediates)
-        if let checkpointLayer { checkpointLayer.configure(&configuration) }
+        if let checkpointLayer {
+            checkpointLayer.configure(&configuration)
+            if let x = matrices["x"], o.paths["wq"] == nil, o.paths["in_proj"] == nil, o.paths["qkv"] == nil {
+                try checkpointLayer.checkWidth(x, name: o.paths["x"].map { $0 == "-" ? "<stdin>" : $0 } ?? "-x")
+            }
+        }
         try score.configure(&configuration)
         maskKind = score.maskKind ?? .keep
         if let bundleName {
@@ -84,7 +89,9 @@ struct RunInputs {
         s.softcap = s.softcap ?? b.softcap
         s.headDim = s.headDim ?? b.headDim
         s.maskKind = s.maskKind ?? b.maskKind
-        if s.rope == nil, s.ropeBase != nil || s.ropeDims != nil {
+        if s.rope == nil, b.rope == nil, o.rope == nil, o.ropeBase == nil, o.ropeDims == nil,
+            s.ropeBase != nil || s.ropeDims != nil
+        {
             throw BundleSourcedError(
                 file: file, message: "rope_base and rope_dims set up rotary positions; give \"rope\" (or --rope) too")
         }

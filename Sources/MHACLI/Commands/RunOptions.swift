@@ -81,8 +81,8 @@ struct RunOptions: Sendable {
             presentation.show = Part.allCases.filter { parts.contains($0.rawValue) }
             presentation.showGiven = true
         }
-        score = try ScoreOptions(a)
         checkpoint = try CheckpointChoice(a)
+        score = try ScoreOptions(a, rotaryFromCheckpoint: checkpoint != nil)
         if let names = try a[R.tokens] {
             if let bad = names.first(where: { $0.unicodeScalars.contains { $0.properties.generalCategory == .control } }
             ) {

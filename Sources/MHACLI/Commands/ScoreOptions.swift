@@ -27,7 +27,9 @@ struct ScoreOptions: Sendable, Equatable {
             "Rotary position embedding on each head's Q_j and K_j: half pairs dimension i with i + R/2 (Hugging Face Llama, NeoX rotate_half), interleaved pairs 2i with 2i+1 (RoFormer, GPT-J, Meta's Llama code)."
     )
     static let ropeBaseOption = Option<Double>(
-        .value("rope-base", "b", help: "RoPE's base: pair i turns by position · b^(−2i/R).", default: "10000"),
+        .value(
+            "rope-base", "b", help: "RoPE's base: pair i turns by position · b^(−2i/R).",
+            default: "10000, or the checkpoint's"),
         convert: { text, spec throws(UsageError) in try positive(text, spec) })
     static let ropeDimsOption = Option<Int>(
         .value(
@@ -109,8 +111,9 @@ struct ScoreOptions: Sendable, Equatable {
     /// Nothing given.
     init() {}
 
-    /// Reads the options from `a`.
-    init(_ a: ParsedArguments) throws(UsageError) {
+    /// Reads the options from `a`. With `rotaryFromCheckpoint` (a `--checkpoint` that may
+    /// bring RoPE), `--rope-base` and `--rope-dims` may adjust its RoPE without `--rope`.
+    init(_ a: ParsedArguments, rotaryFromCheckpoint: Bool = false) throws(UsageError) {
         let declared = { (spec: OptionSpec) in a.spec.option(long: spec.long) != nil }
         rope = try a[Self.ropeOption]
         ropeBase = try a[Self.ropeBaseOption]
@@ -121,7 +124,9 @@ struct ScoreOptions: Sendable, Equatable {
         softcap = try a[Self.softcapOption]
         headDim = try a[Self.headDimOption]
         maskKind = declared(Self.maskKindOption.spec) ? try a[Self.maskKindOption] : nil
-        if rope == nil, let given = ropeBase != nil ? "--rope-base" : ropeDims != nil ? "--rope-dims" : nil {
+        if rope == nil, !rotaryFromCheckpoint,
+            let given = ropeBase != nil ? "--rope-base" : ropeDims != nil ? "--rope-dims" : nil
+        {
             throw .invalidRequest("\(given) sets up rotary positions; give --rope half or --rope interleaved too")
         }
     }
@@ -138,7 +143,16 @@ extension ScoreOptions {
     func configure(_ c: inout AttentionConfiguration) throws(UsageError) {
         if let headDim { c.headDim = headDim }
         if let positionOffset { c.positionOffset = positionOffset }
-        if let rotaryEmbedding { c.rope = rotaryEmbedding }
+        if let rotaryEmbedding {
+            c.rope = rotaryEmbedding
+        } else if var rope = c.rope {  // a checkpoint's RoPE, adjusted by --rope-base / --rope-dims
+            if let ropeBase { rope.base = ropeBase }
+            if let ropeDims { rope.dimensions = ropeDims }
+            c.rope = rope
+        } else if let given = ropeBase != nil ? "--rope-base" : ropeDims != nil ? "--rope-dims" : nil {
+            throw .invalidRequest(
+                "\(given) adjusts RoPE, but this layer has none; give --rope half or --rope interleaved to add it")
+        }
         if alibi { c.alibi = true }
         if let window { c.window = window }
         if let softcap { c.softcap = softcap }

@@ -18,6 +18,9 @@ struct ComputationSummary {
     var tokens: [String]?
     /// Whether `--head-dim` set d_k (so it is not d_model / τ).
     var headDimGiven = false
+    /// The score rules in force, for the positional settings (RoPE, offset, ALiBi, window,
+    /// soft-cap) of the JSON report.
+    var rules: ScoreRulesSummary? = nil
 
     /// `scale = 1/√2 = 0.7071` or `scale = 0.5`.
     func scale(precision: Int) -> String {

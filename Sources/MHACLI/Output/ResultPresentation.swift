@@ -173,7 +173,8 @@ struct ResultPresentation: Sendable {
     ) -> ComputationSummary {
         ComputationSummary(
             shapes: result.shapes, causal: rules.configuration.causal, maskKind: rules.maskKind?.rawValue,
-            scaleGiven: scaleGiven, tokens: tokenNames, headDimGiven: rules.configuration.headDim != nil)
+            scaleGiven: scaleGiven, tokens: tokenNames, headDimGiven: rules.configuration.headDim != nil,
+            rules: rules)
     }
 
     /// Every head's weights as one SVG picture.

@@ -11,7 +11,8 @@ import MHAFormats
 enum RunJSONReport {
     /// The report for `result`, with the parts in `parts`.
     /// With a `summary`, also what was computed: `tokens` (names or null), `token` (or null),
-    /// `causal`, `scale`, `mask` (`keep`, `block`, `additive` or null).
+    /// `causal`, `scale`, `mask` (`keep`, `block`, `additive` or null), and `positions`
+    /// (`rope` {kind, base, dims} or null, `position_offset`, `alibi`, `window`, `softcap`).
     static func json<S: AttentionScalar>(
         _ result: AttentionResult<S>, parts: [Part], summary: ComputationSummary? = nil
     ) -> JSONValue {
@@ -26,7 +27,7 @@ enum RunJSONReport {
             ("tokens", summary.tokens.map { .array($0.map { .string($0) }) } ?? .null),
             ("token", summary.shapes.token.map { .int($0) } ?? .null), ("causal", .bool(summary.causal)),
             ("scale", .number(summary.shapes.scale)), ("mask", summary.maskKind.map { .string($0) } ?? .null),
-        ]
+        ] + (summary.rules.map { [("positions", $0.json(summary.shapes))] } ?? [])
     }
 
     /// The `shapes` object's members.

@@ -1,4 +1,5 @@
 import MHACore
+import MHAFormats
 
 /// The header line naming the score rules of DESIGN §4 in force, in the order they act:
 /// `scores: RoPE half (base 10000, 4 of d_k = 4 dimensions) → soft-cap 50 → ALiBi → causal,
@@ -19,10 +20,11 @@ struct ScoreRulesSummary: Sendable {
         if let rope = c.rope {
             let r = rope.rotatedDimensions(headDim: s.headDim)
             rules.append(
-                "RoPE \(rope.convention.rawValue) (base \(Self.plain(rope.base)), \(r) of d_k = \(s.headDim) dimensions)"
+                "RoPE \(rope.convention.rawValue) (base \(Self.plain(rope.base)), \(r) of d_k = \(s.headDim) dimensions, positions from \(s.positionOffset))"
             )
+        } else if s.positionOffset != 0 {
+            rules.append("positions start at \(s.positionOffset)")
         }
-        if s.positionOffset != 0 { rules.append("positions start at \(s.positionOffset)") }
         if let cap = c.softcap { rules.append("soft-cap \(Self.plain(cap)): c·tanh(s/c)") }
         if c.alibi {
             let slopes =
@@ -49,5 +51,22 @@ struct ScoreRulesSummary: Sendable {
     /// A number as the user wrote it: `10000`, `50`, `0.5` (shortest round-trip).
     static func plain(_ value: Double) -> String {
         value.rounded() == value && abs(value) < 1e15 ? String(Int(value)) : String(value)
+    }
+
+    /// The positional settings for JSON: `{"rope": null | {"kind", "base", "dims"},
+    /// "position_offset", "alibi", "window", "softcap"}` (null when off).
+    func json(_ s: AttentionShapes) -> JSONValue {
+        let c = configuration
+        let rope: JSONValue =
+            c.rope.map { rope in
+                .object([
+                    ("kind", .string(rope.convention.rawValue)), ("base", .number(rope.base)),
+                    ("dims", .int(rope.rotatedDimensions(headDim: s.headDim))),
+                ])
+            } ?? .null
+        return .object([
+            ("rope", rope), ("position_offset", .int(s.positionOffset)), ("alibi", .bool(c.alibi)),
+            ("window", c.window.map { .int($0) } ?? .null), ("softcap", c.softcap.map { .number($0) } ?? .null),
+        ])
     }
 }

@@ -13,6 +13,9 @@ public protocol ArrayArchive: AnyObject {
     /// - Throws: `FormatError` (`.data`) for an unknown name (listing the names), an array
     ///   that is not 1-D or 2-D, a dtype that is not read, non-finite values, a corrupt member.
     func matrix(named arrayName: String, nonFinite: NonFiniteRule) throws(FormatError) -> Matrix<Double>
+    /// What a listing should add about the file: a header that promises more (or less) data
+    /// than the file holds. Empty when the file is what its header says.
+    var notes: [String] { get }
 }
 
 extension ArrayArchive {
@@ -20,6 +23,9 @@ extension ArrayArchive {
     public func matrix(named arrayName: String) throws(FormatError) -> Matrix<Double> {
         try matrix(named: arrayName, nonFinite: .refused)
     }
+
+    /// None: the format's reader checks every entry against the file when it opens it.
+    public var notes: [String] { [] }
 }
 
 /// The archive formats, by extension.

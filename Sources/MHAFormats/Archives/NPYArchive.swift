@@ -7,6 +7,8 @@ final class NPYArchive: ArrayArchive {
     private let path: String
     /// The one entry.
     let arrays: [ArrayInfo]
+    /// A mismatch between the header's declared data and the file's bytes, if any.
+    let notes: [String]
 
     /// Reads the header of the `.npy` file at `path`.
     init(path: String) throws(FormatError) {
@@ -27,6 +29,19 @@ final class NPYArchive: ArrayArchive {
                 name: String(stem), dtype: type.safetensorsName, shape: header.shape,
                 byteCount: overflow ? Int.max : byteCount)
         ]
+        let present = file.bytes.count - min(header.dataOffset, file.bytes.count)
+        let declared = overflow ? "more than \(Int.max)" : "\(byteCount)"
+        if overflow || present < byteCount {
+            notes = [
+                "\(file.name): truncated: its header declares \(header.shapeDescription) \(type.safetensorsName) = \(declared) bytes of data, but the file holds \(present); reading it fails"
+            ]
+        } else if present > byteCount {
+            notes = [
+                "\(file.name): its header declares \(header.shapeDescription) \(type.safetensorsName) = \(declared) bytes of data, but the file holds \(present) (\(present - byteCount) more); reading it fails"
+            ]
+        } else {
+            notes = []
+        }
     }
 
     var name: String { path }

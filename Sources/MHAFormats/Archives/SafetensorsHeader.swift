@@ -41,7 +41,9 @@ struct SafetensorsHeader {
         }
         let length = file.little(0, 8)
         guard length <= Self.maximumLength else {
-            throw failure(nil, "the header length \(length) is over the 100 MB limit for safetensors headers")
+            // The true value, not `little`'s clamp to Int.max (2^63 would print as 2^63 − 1).
+            let declared = (0..<8).reversed().reduce(UInt64(0)) { $0 << 8 | UInt64(file.bytes[$1]) }
+            throw failure(nil, "the header length \(declared) is over the 100 MB limit for safetensors headers")
         }
         guard length <= file.bytes.count - 8 else {
             throw failure(

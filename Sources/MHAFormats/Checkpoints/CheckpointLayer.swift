@@ -32,16 +32,57 @@ public struct CheckpointLayer: Sendable {
     /// The tensor each matrix came from (`wq` → `model.layers.0.self_attn.q_proj.weight`).
     public var sources: [String: String] = [:]
 
+    /// d_model, the width of the hidden states the layer reads (W^q's input side).
+    public var modelDim: Int {
+        guard let wq = matrices["wq"] else { return 0 }
+        return layout == .xw ? wq.rows : wq.columns
+    }
+
+    /// The engine configuration this layer runs with: τ, g, d_k, causal, the scale, RoPE and
+    /// the window. The one place a checkpoint layer becomes engine settings; front ends lay
+    /// their explicit options over it.
+    public var configuration: AttentionConfiguration {
+        AttentionConfiguration(
+            heads: heads, kvHeads: kvHeads, causal: causal, scale: scale, headDim: headDim, rope: rope,
+            window: window)
+    }
+
+    /// A value config.json gives that the tensors cannot: without it (no config.json, or one
+    /// that lacks the key) the caller must give it explicitly.
+    public enum Setting: String, Sendable, CaseIterable {
+        /// τ (`num_attention_heads`, GPT-2's `n_head`).
+        case heads = "num_attention_heads"
+        /// RoPE's base θ (`rope_theta`), for the Llama family.
+        case ropeBase = "rope_theta"
+    }
+
+    /// The settings layer reading needs that neither `config` nor the caller gives: τ when
+    /// config.json does not say it, RoPE's base for the Llama family without a config.json (a
+    /// config.json without `rope_theta` means transformers' default, 10000). Decided before
+    /// reading, so that a missing setting is the caller's usage error, never a guess.
+    public static func missingSettings(
+        archive: any ArrayArchive, architecture: CheckpointArchitecture?, config: ModelConfig?,
+        given: Set<Setting>
+    ) throws(FormatError) -> [Setting] {
+        let family = try family(architecture, config: config, names: archive.arrays.map(\.name), archive: archive)
+        var missing: [Setting] = []
+        if try config?.positiveInteger("num_attention_heads", "n_head") == nil { missing.append(.heads) }
+        if family == .llama, config == nil { missing.append(.ropeBase) }
+        return missing.filter { !given.contains($0) }
+    }
+
     /// Reads layer `layer` of `archive`, as `architecture` (default: config.json's
     /// `model_type`, else recognised from the names).
     /// - Parameters:
     ///   - config: the model's config.json, if found; τ comes from it unless `heads` is given.
     ///   - heads: τ given explicitly (it wins over config.json).
+    ///   - ropeBase: RoPE's base given explicitly (it wins over config.json; without a
+    ///     config.json a Llama-family layer needs it: see `missingSettings`).
     /// - Throws: `FormatError` (65) for missing tensors (listing the attention-like ones),
     ///   a layer that does not exist, shapes that disagree or settings this reader cannot honour.
     public init(
         archive: any ArrayArchive, layer: Int, architecture: CheckpointArchitecture? = nil,
-        config: ModelConfig?, heads explicitHeads: Int? = nil
+        config: ModelConfig?, heads explicitHeads: Int? = nil, ropeBase explicitRopeBase: Double? = nil
     ) throws(FormatError) {
         let names = archive.arrays.map(\.name)
         let family = try Self.family(architecture, config: config, names: names, archive: archive)
@@ -67,7 +108,7 @@ public struct CheckpointLayer: Sendable {
         try Self.refuseUnknownParts(reader, names: names)
         try readWeights(reader)
         try readShapes(config: config, explicitHeads: explicitHeads, archive: archive)
-        if family == .llama { try readRotary(config) }
+        if family == .llama { try readRotary(config, base: explicitRopeBase, archive: archive) }
         if family == .bert, let kind = config?.string("position_embedding_type"), kind != "absolute" {
             throw FormatError(
                 kind: .data, file: config?.name ?? archive.name,
@@ -214,7 +255,7 @@ public struct CheckpointLayer: Sendable {
             throw FormatError(
                 kind: .data, file: archive.name,
                 message:
-                    "the number of heads is not in the weights; no config.json says it (give --config FILE or --heads N)"
+                    "the number of heads (num_attention_heads) is not in the weights and no config.json says it"
             )
         }
         let configName = config?.name ?? archive.name
@@ -235,20 +276,29 @@ public struct CheckpointLayer: Sendable {
         (self.heads, self.kvHeads, self.headDim) = (heads, kvHeads, headDim)
     }
 
-    /// RoPE from config.json: `rotate_half` pairing, base `rope_theta` (default 10000), the
-    /// partial rotary factor; scaled RoPE variants are refused rather than computed wrong.
-    private mutating func readRotary(_ config: ModelConfig?) throws(FormatError) {
-        if let type = config?.ropeType, type != "default" {
+    /// RoPE from config.json: `rotate_half` pairing, base `rope_theta` (or `base`; transformers'
+    /// default 10000 when a config.json omits it), the partial rotary factor. Scaled RoPE
+    /// variants (`linear`, `dynamic`, `yarn`, `llama3`, …, or a `rope_scaling` with a factor
+    /// and no type) are refused rather than computed wrong, and so is a missing config.json
+    /// without an explicit base.
+    private mutating func readRotary(_ config: ModelConfig?, base given: Double?, archive: any ArrayArchive)
+        throws(FormatError)
+    {
+        if let config, let scaling = config.ropeScaling {
             throw FormatError(
-                kind: .data, file: config?.name ?? "config.json",
+                kind: .data, file: config.name,
                 message:
-                    "rope_type \(MessageText.quoted(type)) (scaled RoPE) is not supported; only the default RoPE is")
+                    "\(scaling) is not supported (only plain RoPE is computed); reading this layer without it would give wrong scores"
+            )
+        }
+        guard let base = given ?? config?.ropeTheta ?? (config == nil ? nil : 10000) else {
+            throw FormatError(
+                kind: .data, file: archive.name,
+                message: "RoPE's base (rope_theta) is not in the weights and there is no config.json to say it")
         }
         var dimensions = headDim
         if let factor = config?.partialRotaryFactor { dimensions = Int(Double(headDim) * factor) / 2 * 2 }
-        rope = RotaryEmbedding(
-            convention: .half, base: config?.ropeTheta ?? 10000,
-            dimensions: dimensions == headDim ? nil : dimensions)
+        rope = RotaryEmbedding(convention: .half, base: base, dimensions: dimensions == headDim ? nil : dimensions)
     }
 }
 

@@ -111,6 +111,19 @@ public struct ModelConfig: Sendable {
     /// The RoPE scaling type (`default`, `linear`, `llama3`, `yarn`, …), nil when none is named.
     public var ropeType: String? { ropeStrings["rope_type"] ?? ropeStrings["type"] }
 
+    /// The RoPE scaling config.json asks for, in its words (`rope_type "llama3"`,
+    /// `rope_scaling with factor 2`), or nil for plain RoPE: a type other than `default`, or
+    /// a scaling factor other than 1 without a type.
+    public var ropeScaling: String? {
+        if let type = ropeType {
+            return type == "default" ? nil : "rope_type \(MessageText.quoted(type)) (scaled RoPE)"
+        }
+        if let factor = rope["factor"], factor != 1 {
+            return "rope_scaling with factor \(factor) and no rope_type (scaled RoPE)"
+        }
+        return nil
+    }
+
     /// The fraction of each head's dimensions that rotate (`partial_rotary_factor`), if given.
     public var partialRotaryFactor: Double? { numbers["partial_rotary_factor"] ?? rope["partial_rotary_factor"] }
 }

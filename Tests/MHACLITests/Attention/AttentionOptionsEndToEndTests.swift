@@ -51,7 +51,10 @@ import Testing
         #expect(
             shapes["queries"] as? [Int] == [2, 4] && shapes["values"] as? [Int] == [3, 3]
                 && shapes["head_output"] as? [Int] == [2, 3])
-        #expect(Set(object.keys) == ["shapes", "tokens", "token", "causal", "scale", "mask", "heads", "concat"])
+        #expect(
+            Set(object.keys) == [
+                "shapes", "tokens", "token", "causal", "scale", "mask", "positions", "heads", "concat",
+            ])
     }
 
     @Test func crossAttentionJSONNamesTheMemory() throws {
@@ -204,7 +207,7 @@ import Testing
         #expect(outcome.status == 0, "\(outcome.stderr)")
         #expect(
             outcome.stdout.contains(
-                "\nscores: RoPE interleaved (base 10000, 2 of d_k = 4 dimensions) → soft-cap 30: c·tanh(s/c) → window 3 (query at p sees keys p−2 … p)\n"
+                "\nscores: RoPE interleaved (base 10000, 2 of d_k = 4 dimensions, positions from 0) → soft-cap 30: c·tanh(s/c) → window 3 (query at p sees keys p−2 … p)\n"
             ))
     }
 }

@@ -114,7 +114,7 @@ import Testing
         T.expectError(line: nil, column: nil, "no attention layer 7", "layers 0…1") {
             try CheckpointLayer(archive: archive, layer: 7, config: nil, heads: 4)
         }
-        T.expectError(line: nil, column: nil, "number of heads", "--config FILE or --heads N") {
+        T.expectError(line: nil, column: nil, "number of heads", "no config.json says it") {
             try CheckpointLayer(archive: archive, layer: 0, config: nil)
         }
         let config = try ModelConfig(bytes: Array(#"{"model_type": "gemma2"}"#.utf8), name: "config.json")
@@ -137,5 +137,30 @@ import Testing
         T.expectError(line: nil, column: nil, "rope_type \"llama3\"", "not supported") {
             try CheckpointLayer(archive: archive, layer: 0, config: scaled)
         }
+    }
+
+    /// What only config.json says is asked of the caller when there is no config.json (or it
+    /// lacks the key), never guessed: τ always, RoPE's base for the Llama family.
+    @Test func missingSettingsAreNamedNotGuessed() throws {
+        let llama = try ArrayArchives.open(path: try Self.folder("llama") + "/model.safetensors")
+        let gpt2 = try ArrayArchives.open(path: try Self.folder("gpt2") + "/model.safetensors")
+        let config = try ModelConfig(path: try Self.folder("llama") + "/config.json")
+        typealias L = CheckpointLayer
+        #expect(
+            try L.missingSettings(archive: llama, architecture: nil, config: nil, given: []) == [.heads, .ropeBase])
+        #expect(try L.missingSettings(archive: llama, architecture: nil, config: nil, given: [.heads]) == [.ropeBase])
+        #expect(try L.missingSettings(archive: llama, architecture: nil, config: config, given: []) == [])
+        #expect(try L.missingSettings(archive: gpt2, architecture: nil, config: nil, given: []) == [.heads])
+        let given = try L(archive: llama, layer: 0, config: nil, heads: 4, ropeBase: 1000)
+        #expect(given.rope == RotaryEmbedding(convention: .half, base: 1000))
+        #expect(given.configuration == (try Self.layer("llama", 0)).configuration)
+        #expect(given.modelDim == 32)
+        T.expectError(line: nil, column: nil, "RoPE's base (rope_theta)", "no config.json") {
+            try L(archive: llama, layer: 0, config: nil, heads: 4)
+        }
+        let bare = try ModelConfig(bytes: Array(#"{"model_type": "llama"}"#.utf8), name: "config.json")
+        #expect(try L.missingSettings(archive: llama, architecture: nil, config: bare, given: []) == [.heads])
+        // A config.json without rope_theta means transformers' default.
+        #expect(try L(archive: llama, layer: 0, config: bare, heads: 4).rope?.base == 10000)
     }
 }
