@@ -17,6 +17,13 @@ forward's GFLOP/s over it. Each time is the median of --rounds round medians, ea
 on a shared machine falls on all of them. The matrix product (2048x1024 @ 1024x1024) is
 timed on every side too (`mha-cli bench --gemm`).
 
+--threads N caps every side at N threads (MHA_THREADS, torch.set_num_threads, and
+OPENBLAS_NUM_THREADS/OMP_NUM_THREADS/MKL_NUM_THREADS set before numpy loads). Each side's
+process CPU seconds per run are measured beside the wall time (mha-cli's from its own
+`cpu_seconds_median`, torch's and numpy's from time.process_time around each run) and
+printed as extra columns: on a machine shared with other work, `--threads 1` and the CPU
+columns are the stable comparison, since waiting for a core costs no CPU time.
+
 OpenBLAS: OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE, if set, slow current numpy; this script
 re-runs itself without them (for its own process only) and prints which kernel threadpoolctl
 reports.
@@ -26,6 +33,7 @@ Usage:
     python3 benchmarks/compare.py --setup            # once: benchmarks/.venv with numpy, torch
     python3 benchmarks/compare.py [--venv DIR] [--repeat 5] [--rounds 3]
                                   [--sizes 512,512,8 2048,1024,16 ...] [--markdown]
+                                  [--threads 1]
 --venv DIR runs under DIR/bin/python (default: benchmarks/.venv when it exists; e.g.
 --venv /work/venv). Nothing here is a dependency of the build or the tests.
 """
@@ -42,6 +50,7 @@ ROOT = os.path.dirname(HERE)
 DEFAULT_VENV = os.path.join(HERE, ".venv")
 DEFAULT_SIZES = [(512, 512, 8), (2048, 1024, 16), (4096, 1024, 16)]
 ENV_TO_DROP = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 def parse_arguments():
@@ -58,6 +67,9 @@ def parse_arguments():
     parser.add_argument("--dtypes", default="float64,float32")
     parser.add_argument("--no-torch", action="store_true", help="skip PyTorch")
     parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="threads for every side (default: all CPUs); 1 gives the stable "
+                             "one-thread CPU-time comparison")
     return parser.parse_args()
 
 
@@ -76,8 +88,12 @@ def settle_interpreter(args):
     if venv and not os.path.exists(python):
         sys.exit(f"no python in {venv}: run with --setup first")
     wrong_python = os.path.realpath(sys.prefix) != os.path.realpath(venv) if venv else False
-    if wrong_python or any(name in os.environ for name in ENV_TO_DROP):
+    wrong_threads = args.threads is not None and any(
+        os.environ.get(name) != str(args.threads) for name in THREAD_VARIABLES)
+    if wrong_python or wrong_threads or any(name in os.environ for name in ENV_TO_DROP):
         env = {k: v for k, v in os.environ.items() if k not in ENV_TO_DROP}
+        if args.threads is not None:
+            env.update({name: str(args.threads) for name in THREAD_VARIABLES})
         os.execve(python, [python, os.path.abspath(__file__)] + sys.argv[1:], env)
 
 
@@ -93,7 +109,7 @@ try:
     if ARGS.no_torch:
         raise ImportError("--no-torch")
     import torch  # noqa: E402
-    torch.set_num_threads(os.cpu_count() or 1)
+    torch.set_num_threads(ARGS.threads or os.cpu_count() or 1)
 except ImportError:
     torch = None
 
@@ -130,9 +146,10 @@ class Engine:
     def _run(self, args, dtype, repeat):
         args = [self.path, "bench", "--repeat", str(repeat), "--format", "json"] + args
         args += ["--float"] if dtype == np.float32 else []
-        out = subprocess.run(args, capture_output=True, text=True, check=True).stdout
+        env = dict(os.environ, **({"MHA_THREADS": str(ARGS.threads)} if ARGS.threads else {}))
+        out = subprocess.run(args, capture_output=True, text=True, check=True, env=env).stdout
         self.last = json.loads(out.strip().splitlines()[-1])
-        return self.last["seconds_median"]
+        return self.last["seconds_median"], self.last["cpu_seconds_median"]
 
 
 def numpy_forward(x, w, heads, mask):
@@ -172,19 +189,23 @@ def torch_forward(x, w, heads, causal):
 
 
 def median_time(work, repeat):
+    """Median wall and process CPU seconds of `repeat` runs after one warm-up run."""
     work()
-    times = []
+    wall, cpu = [], []
     for _ in range(repeat):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         work()
-        times.append(time.perf_counter() - start)
-    return float(np.median(times))
+        wall.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - start_cpu)
+    return float(np.median(wall)), float(np.median(cpu))
 
 
 def alternate(sides, rounds):
-    """Median of `rounds` results of each side (None for a missing side), taking turns."""
+    """Median of `rounds` (wall, CPU) results of each side (None for a missing side), taking
+    turns: a list of (wall, CPU) pairs."""
     results = [[side() if side else None for side in sides] for _ in range(rounds)]
-    return [None if sides[i] is None else float(np.median([r[i] for r in results]))
+    return [None if sides[i] is None else
+            tuple(float(np.median([r[i][part] for r in results])) for part in (0, 1))
             for i in range(len(sides))]
 
 
@@ -200,7 +221,7 @@ def main():
     engine.gemm(64, 64, np.float64, 1)
     print(f"# {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {platform.machine()}, "
           f"{os.cpu_count()} CPUs; mha-cli cpu_level {engine.last.get('cpu_level')}, "
-          f"{engine.last.get('threads')} threads; numpy {np.__version__}: {blas_description()}; "
+          f"{engine.last.get('threads')} threads (--threads {ARGS.threads or 'all'}); numpy {np.__version__}: {blas_description()}; "
           f"torch {torch.__version__ + ', ' + str(torch.get_num_threads()) + ' threads' if torch else 'not used'}; "
           f"median of {ARGS.rounds} alternating rounds of {ARGS.repeat} runs; "
           f"load average {os.getloadavg()[0]:.1f}")
@@ -210,8 +231,11 @@ def main():
     for dtype in dtypes:
         a = rng.uniform(-1, 1, (p, p)).astype(dtype)
         b = rng.uniform(-1, 1, (p, p)).astype(dtype)
-        peak[dtype] = 2 * p ** 3 / median_time(lambda: a @ b, max(1, ARGS.repeat // 2)) / 1e9
-        print(f"# numpy GEMM peak {p}^3 {np.dtype(dtype).name}: {peak[dtype]:.1f} GFLOP/s", flush=True)
+        wall, cpu = median_time(lambda: a @ b, max(1, ARGS.repeat // 2))
+        # With one thread the peak is per CPU-second, which a shared machine disturbs less.
+        peak[dtype] = 2 * p ** 3 / (cpu if ARGS.threads == 1 else wall) / 1e9
+        print(f"# numpy GEMM peak {p}^3 {np.dtype(dtype).name}: {peak[dtype]:.1f} GFLOP/s "
+              f"({'per CPU-second' if ARGS.threads == 1 else 'wall'})", flush=True)
         a = rng.uniform(-1, 1, (2048, 1024)).astype(dtype)
         b = rng.uniform(-1, 1, (1024, 1024)).astype(dtype)
         ta, tb = (torch.from_numpy(a), torch.from_numpy(b)) if torch else (None, None)
@@ -239,19 +263,29 @@ def main():
     print(f"# load average at the end {os.getloadavg()[0]:.1f}")
     print()
     print("| case | dtype | causal | ours s | torch s | numpy s | GEMM peak GFLOP/s | ours GFLOP/s "
-          "| share of peak | ours/torch | ours/numpy |")
-    print("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+          "| share of peak | ours/torch | ours/numpy | ours CPU s | torch CPU s | numpy CPU s "
+          "| ours/torch CPU | ours/numpy CPU |")
+    print("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for row in rows:
         print_row(row, True)
 
 
 def print_row(row, markdown):
+    """One table row. With --threads 1 the rate and share of peak are per CPU-second (the
+    peak is then too); otherwise per wall second."""
     case, dtype, causal, ours, theirs_torch, theirs_numpy, peak, flops = row
-    rate = flops / ours / 1e9
-    cells = (case, dtype, causal, f"{ours:.4g}",
-             f"{theirs_torch:.4g}" if theirs_torch else "-", f"{theirs_numpy:.4g}",
+    per_cpu = ARGS.threads == 1
+    rate = flops / ours[1 if per_cpu else 0] / 1e9
+
+    def ratio(theirs, part):
+        return f"{ours[part] / theirs[part]:.2f}" if theirs and theirs[part] > 0 else "-"
+
+    cells = (case, dtype, causal, f"{ours[0]:.4g}",
+             f"{theirs_torch[0]:.4g}" if theirs_torch else "-", f"{theirs_numpy[0]:.4g}",
              f"{peak:.1f}", f"{rate:.1f}", f"{100 * rate / peak:.0f} %",
-             f"{ours / theirs_torch:.2f}" if theirs_torch else "-", f"{ours / theirs_numpy:.2f}")
+             ratio(theirs_torch, 0), ratio(theirs_numpy, 0),
+             f"{ours[1]:.4g}", f"{theirs_torch[1]:.4g}" if theirs_torch else "-",
+             f"{theirs_numpy[1]:.4g}", ratio(theirs_torch, 1), ratio(theirs_numpy, 1))
     if markdown:
         print("| " + " | ".join(cells) + " |")
     else:

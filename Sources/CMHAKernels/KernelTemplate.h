@@ -8,6 +8,8 @@
 // Not a header of its own: it has no include guard on purpose.
 
 #define MHA_NR (MHA_NV * MHA_LANES)
+/// Depth steps before the end of a register tile at which its C lines are fetched into L1.
+#define MHA_C_LEAD 64
 
 typedef MHA_T MHA_NAME(vector) __attribute__((vector_size(sizeof(MHA_T) * MHA_LANES)));
 typedef MHA_I MHA_NAME(bits) __attribute__((vector_size(sizeof(MHA_T) * MHA_LANES)));
@@ -35,30 +37,47 @@ static inline __attribute__((always_inline)) MHA_TARGET void MHA_NAME(register_t
                                              long rowStep, long depthStep,
                                              const MHA_T *restrict b, MHA_T *restrict c,
                                              long ldc, long rows, long columns, int accumulate) {
+    // C's rows are far apart (a row stride of kilobytes) and often come from L3 or memory:
+    // a deep tile asks for its lines in L2 now (prefetcht1), and every tile asks for them in
+    // L1 MHA_C_LEAD depth steps before the end, so that they have arrived when the
+    // accumulators are added to them without sitting in L1 beside the B panel for the whole
+    // depth (measured: docs/performance.md).
     VEC acc[MHA_MR][MHA_NV];
 #pragma clang loop unroll(full)
     for (int r = 0; r < MHA_MR; ++r) {
-        // C's rows are far apart (a row stride of kilobytes): fetch the tile's lines now so
-        // that they have arrived when the accumulators are added to them.
-        __builtin_prefetch(c + r * ldc, 1, 3);
-        __builtin_prefetch(c + r * ldc + MHA_NR - 1, 1, 3);
 #pragma clang loop unroll(full)
         for (int v = 0; v < MHA_NV; ++v) acc[r][v] = (VEC){0};
     }
-    const VEC *bp = (const VEC *)b;  // packed panels are aligned to the vector
-    for (long p = 0; p < depth; ++p) {
-        VEC bv[MHA_NV];
-#pragma clang loop unroll(full)
-        for (int v = 0; v < MHA_NV; ++v) bv[v] = bp[v];
+    if (depth > MHA_C_LEAD) {
 #pragma clang loop unroll(full)
         for (int r = 0; r < MHA_MR; ++r) {
-            const VEC x = SPLAT(a[r * rowStep]);
-#pragma clang loop unroll(full)
-            for (int v = 0; v < MHA_NV; ++v) acc[r][v] = MHA_FMA(x, bv[v], acc[r][v]);
+            __builtin_prefetch(c + r * ldc, 1, 2);
+            __builtin_prefetch(c + r * ldc + MHA_NR - 1, 1, 2);
         }
-        a += depthStep;
-        bp += MHA_NV;
     }
+    const VEC *bp = (const VEC *)b;  // packed panels are aligned to the vector
+    // One depth step: NV vectors of the B panel times MR broadcast values of A.
+#define MHA_DEPTH_STEP()                                                                    \
+    do {                                                                                    \
+        VEC bv[MHA_NV];                                                                     \
+        _Pragma("clang loop unroll(full)") for (int v = 0; v < MHA_NV; ++v) bv[v] = bp[v];  \
+        _Pragma("clang loop unroll(full)") for (int r = 0; r < MHA_MR; ++r) {               \
+            const VEC x = SPLAT(a[r * rowStep]);                                            \
+            _Pragma("clang loop unroll(full)") for (int v = 0; v < MHA_NV; ++v)             \
+                acc[r][v] = MHA_FMA(x, bv[v], acc[r][v]);                                   \
+        }                                                                                   \
+        a += depthStep;                                                                     \
+        bp += MHA_NV;                                                                       \
+    } while (0)
+    const long lead = depth > MHA_C_LEAD ? depth - MHA_C_LEAD : 0;
+    for (long p = 0; p < lead; ++p) MHA_DEPTH_STEP();
+#pragma clang loop unroll(full)
+    for (int r = 0; r < MHA_MR; ++r) {
+        __builtin_prefetch(c + r * ldc, 1, 3);
+        __builtin_prefetch(c + r * ldc + MHA_NR - 1, 1, 3);
+    }
+    for (long p = lead; p < depth; ++p) MHA_DEPTH_STEP();
+#undef MHA_DEPTH_STEP
     if (rows == MHA_MR && columns == MHA_NR) {
 #pragma clang loop unroll(full)
         for (int r = 0; r < MHA_MR; ++r) {
@@ -195,3 +214,4 @@ MHA_TARGET double MHA_NAME(peak_probe)(long iterations, double *checksum) {
 #undef UVEC
 #undef SPLAT
 #undef MHA_NR
+#undef MHA_C_LEAD

@@ -77,6 +77,20 @@ import Testing
         #expect(try Self.parse(decoded.stdout).isClose(to: try layer.reference(), relativeTolerance: 1e-12))
     }
 
+    /// `--weights` fills the layer run would fill, also with a head width d_k ≠ d_model/τ and
+    /// grouped K/V heads (decode used to fill d_model × d_model and refuse its own W^q).
+    @Test func filledWeightsWithAHeadWidthEqualTheCausalRun() throws {
+        let layer = try Layer()
+        defer { try? FileManager.default.removeItem(at: layer.folder) }
+        for options in [["--heads", "2", "--head-dim", "3"], ["--heads", "4", "--kv-heads", "2", "--head-dim", "5"]] {
+            let fill = ["--weights", "random:4"] + options
+            let run = try layer.run(["run", "-x", "x.csv", "--causal", "--format", "csv"] + fill)
+            let decoded = try layer.run(["decode", "-x", "x.csv"] + fill)
+            #expect(run.status == 0 && decoded.status == 0, "\(run.stderr)\(decoded.stderr)")
+            #expect(try Self.parse(decoded.stdout).isClose(to: try Self.parse(run.stdout), relativeTolerance: 1e-12))
+        }
+    }
+
     @Test func windowAndRopeFollowTheEngine() throws {
         let layer = try Layer()
         defer { try? FileManager.default.removeItem(at: layer.folder) }

@@ -92,7 +92,7 @@ struct AttendCommand: Command {
         } else {
             p.show = [.heads, .concat]
         }
-        p.tokenNames = try a[RunCommand.tokens]
+        p.tokenNames = try RunOptions.tokenNames(a)
         try p.checkCombinations()
         presentation = p
         useFloat = a[RunCommand.useFloat]

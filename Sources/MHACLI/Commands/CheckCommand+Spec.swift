@@ -11,9 +11,15 @@ extension CheckCommand {
         "tokens", "no-color", "full", "output",
     ]
 
+    /// Options of `run` for problems `check` does not state: cross-attention (`--memory`) and
+    /// float32 (`--float`; answers are checked against the exact float64 result).
+    static let uncheckedOptions: Set<String> = ["memory", "float"]
+
     /// The options of `run` that `check` shares, in run's order.
     static var problemOptions: [OptionSpec] {
-        RunCommand.spec.declaredOptions.filter { !printingOptions.contains($0.long) }
+        RunCommand.spec.declaredOptions.filter {
+            !printingOptions.contains($0.long) && !uncheckedOptions.contains($0.long)
+        }
     }
 
     static let spec = CommandSpec(

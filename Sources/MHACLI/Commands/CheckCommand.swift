@@ -29,9 +29,6 @@ struct CheckCommand: Command {
             if let values = arguments.occurrences[option.long] { shared.occurrences[option.long] = values }
         }
         problem = try RunOptions(shared)
-        if problem.useFloat {
-            throw UsageError.invalidRequest("--float: check compares with the exact float64 answer; leave --float out")
-        }
         if answer == "-", problem.paths.values.contains("-") || problem.bundle == "-" {
             throw UsageError.invalidRequest("only one input can read stdin ('-')")
         }

@@ -32,17 +32,9 @@ enum DecodeWeights {
                         "give \(missing.map { "--" + $0 }.joined(separator: ", ")), or fill them with --weights identity or --weights random[:SEED]"
                 )
             }
-            guard c.heads > 0, d % c.heads == 0 else {
-                throw AttentionError.headsDoNotDivideModel(modelDim: d, heads: c.heads)
-            }
-            let kvDim = (c.kvHeads ?? c.heads) * (d / c.heads)
-            var generator = SplitMix64(seed: { if case let .random(seed) = fill { return seed } else { return 0 } }())
-            let shapes = ["wq": (d, d), "wk": (d, kvDim), "wv": (d, kvDim), "wo": (d, d)]
-            for key in missing {
-                guard let (rows, columns) = shapes[key] else { continue }
-                let w = WeightFiller.matrix(rows, columns, fill, scale: 1 / Double(d).squareRoot(), &generator)
-                matrices[key] = c.layout == .xw ? w : w.transposed
-            }
+            let filled = try fill.weights(
+                missing, modelDim: d, sourceDim: d, configuration: c.configuration, layout: c.layout)
+            matrices.merge(filled) { given, _ in given }
         }
         func get(_ key: String) -> Matrix<S>? { matrices[key]?.converted(to: S.self) }
         guard let wo = get("wo") else {

@@ -120,46 +120,16 @@ struct RunInputs {
                     "give \(missing.map { "--" + $0 }.joined(separator: ", ")) (or a --bundle with them), or fill them with --weights identity or --weights random[:SEED]"
             )
         }
-        let d = x.columns
-        let heads = configuration.heads
-        let kvHeads = configuration.kvHeads ?? heads
-        // The fill's shapes need τ | d_model (unless --head-dim sets d_k) and g | τ: refused
-        // here in the engine's words (the weights cannot be filled, so the run would otherwise
-        // stop at "missing --wo").
-        let refusal: AttentionError? =
-            heads <= 0
-            ? .nonPositive(name: "heads", value: heads)
-            : kvHeads <= 0
-                ? .nonPositive(name: "kv_heads", value: kvHeads)
-                : configuration.headDim == nil && d % heads != 0
-                    ? .headsDoNotDivideModel(modelDim: d, heads: heads)
-                    : heads % kvHeads != 0 ? .kvHeadsDoNotDivideHeads(heads: heads, kvHeads: kvHeads) : nil
-        if let refusal { throw BundleSourcedError.attributing(refusal, origins: origins) ?? refusal }
-        let headDim = configuration.headDim ?? d / heads
-        guard headDim > 0 else { return }  // the engine explains
-        guard let queryDim = CheckedArithmetic.product(heads, headDim),
-            let kvDim = CheckedArithmetic.product(kvHeads, headDim)
-        else {
-            // τ·d_k overflows: no machine holds the weights.
-            try MemoryBudget.check(values: nil, bytesPerValue: 8, what: "filling the weights")
-            return
+        do {
+            let filled = try fill.weights(
+                missing, modelDim: x.columns, sourceDim: matrices["memory"]?.columns ?? x.columns,
+                configuration: configuration, layout: layout)
+            matrices.merge(filled) { given, _ in given }
+        } catch let refusal as AttentionError {
+            // In the engine's words, attributed to the bundle when it set τ or g (the weights
+            // cannot be filled, so the run would otherwise stop at "missing --wo").
+            throw BundleSourcedError.attributing(refusal, origins: origins) ?? refusal
         }
-        let source = matrices["memory"]?.columns ?? d
-        var generator = SplitMix64(seed: { if case let .random(seed) = fill { return seed } else { return 0 } }())
-        let shapes = ["wq": (d, queryDim), "wk": (source, kvDim), "wv": (source, kvDim), "wo": (queryDim, d)]
-        try MemoryBudget.check(
-            values: Self.valueCount(missing.compactMap { shapes[$0] }), bytesPerValue: 8,
-            what: "filling the weights")
-        for key in missing {
-            guard let (rows, columns) = shapes[key] else { continue }
-            let w = WeightFiller.matrix(rows, columns, fill, scale: 1 / Double(d).squareRoot(), &generator)
-            matrices[key] = layout == .xw ? w : w.transposed
-        }
-    }
-
-    /// Σ rows·columns over `shapes`, or nil if it overflows `Int`.
-    private static func valueCount(_ shapes: [(Int, Int)]) -> Int? {
-        CheckedArithmetic.elementCount(shapes)
     }
 
     /// The parameters for the engine, in precision `S`.
@@ -198,22 +168,5 @@ struct RunInputs {
     /// The user mask for the engine, read as `maskKind`, in precision `S`.
     func mask<S: AttentionScalar>(_: S.Type) -> AttentionMask<S>? {
         matrices["mask"].map { AttentionMask($0.converted(to: S.self), kind: maskKind.converted()) }
-    }
-}
-
-/// The matrices `--weights` fills in.
-enum WeightFiller {
-    /// An identity (ones on the diagonal of a possibly rectangular matrix), or uniform [-1, 1)
-    /// values times `scale` drawn row by row from `generator`.
-    static func matrix(
-        _ rows: Int, _ columns: Int, _ fill: RunOptions.WeightFill, scale: Double,
-        _ generator: inout SplitMix64
-    ) -> Matrix<Double> {
-        switch fill {
-        case .identity:
-            return Matrix(rows: rows, columns: columns) { i, j in i == j ? 1 : 0 }
-        case .random:
-            return Matrix(rows: rows, columns: columns) { _, _ in generator.nextSigned() * scale }
-        }
     }
 }

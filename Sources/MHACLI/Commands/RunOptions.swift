@@ -83,17 +83,19 @@ struct RunOptions: Sendable {
         }
         checkpoint = try CheckpointChoice(a)
         score = try ScoreOptions(a, rotaryFromCheckpoint: checkpoint != nil)
-        if let names = try a[R.tokens] {
-            if let bad = names.first(where: { $0.unicodeScalars.contains { $0.properties.generalCategory == .control } }
-            ) {
-                throw R.tokens.spec.invalid(
-                    names.joined(separator: ","),
-                    "token name '\(bad)' contains a control character (tab, newline, escape)")
-            }
-            // Format and bidi characters (U+202E …) are shown escaped, like every printed string.
-            presentation.tokenNames = names.map { MessageText.escaped($0) }
-        }
+        presentation.tokenNames = try Self.tokenNames(a)
         try checkCombinations()
+    }
+
+    /// `--tokens` (run's and attend's): a control character is refused, format and bidi
+    /// characters (U+202E …) are shown escaped, like every printed string.
+    static func tokenNames(_ a: ParsedArguments) throws(UsageError) -> [String]? {
+        guard let names = try a[RunCommand.tokens] else { return nil }
+        if let bad = names.first(where: { $0.unicodeScalars.contains { $0.properties.generalCategory == .control } }) {
+            throw RunCommand.tokens.spec.invalid(
+                names.joined(separator: ","), "token name '\(bad)' contains a control character (tab, newline, escape)")
+        }
+        return names.map { MessageText.escaped($0) }
     }
 
     /// Options that cannot go together.

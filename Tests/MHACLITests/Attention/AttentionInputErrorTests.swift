@@ -135,6 +135,9 @@ import Testing
         try expectError(
             ["run", "-x", "x.csv", "--weights", "identity", "--heads", "2", "--head-dim", "9223372036854775807"],
             in: f, status: 65, naming: ["filling the weights needs more than"])
+        try expectError(
+            ["attend", "-q", "q.csv", "-k", "k.csv", "-v", "v.csv", "--heads", "2", "--tokens", "a\u{1B}[31mb,c,d"],
+            in: f, status: 64, naming: ["contains a control character"])
         let causal = try BuiltBinary.run(
             ["attend", "-q", "k.csv", "-k", "q.csv", "-v", "q.csv", "--causal"], in: f)
         #expect(causal.stdout.contains("query row i attends to keys 0…i − 1"), "\(causal.stdout)")
