@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets and runs each for SECONDS (default 600), one after another.
 #
-#   Fuzz/run.sh [SECONDS] [TARGET...]      TARGET: csv json bundle npy safetensors npz args (default: all)
+#   Fuzz/run.sh [SECONDS] [TARGET...]      TARGET: csv json bundle npy safetensors npz args decode (default: all)
 #   Fuzz/run.sh --build-only [TARGET...]
 #   Fuzz/run.sh --skip-build [SECONDS] [TARGET...]   run the targets built last time
 #   Fuzz/run.sh --help
@@ -22,7 +22,7 @@ root="$(cd "$fuzz_dir/.." && pwd)"
 build="$fuzz_dir/.build"
 conformance="${MHA_CONFORMANCE:-$root/../shared/conformance}"
 [ -d "$conformance" ] || conformance="/work/shared/conformance"
-all_targets=(csv json bundle npy safetensors npz args)
+all_targets=(csv json bundle npy safetensors npz args decode)
 
 seconds=600
 build_only=0
@@ -76,7 +76,7 @@ build_library() {
 # The target's Swift file, the libraries it links and its -max_len.
 target_file() { case "$1" in csv) echo FuzzCSV;; json) echo FuzzJSON;; bundle) echo FuzzBundle;;
                                 npy) echo FuzzNPY;; safetensors) echo FuzzSafetensors;; npz) echo FuzzNPZ;;
-                                args) echo FuzzArguments;; *) return 1;; esac; }
+                                args) echo FuzzArguments;; decode) echo FuzzDecode;; *) return 1;; esac; }
 # Extra target files compiled with the target's own.
 target_extra() { case "$1" in safetensors|npz) echo "$fuzz_dir/Targets/FuzzArchive.swift";; esac; }
 target_libraries() { if [ "$1" = args ]; then echo "MHACLI MHAFormats MHACore CMHAKernels"; else echo "MHAFormats MHACore CMHAKernels"; fi; }
@@ -103,6 +103,7 @@ seed() {
         safetensors) sources+=("$fixtures/archives" "$fixtures/checkpoints");;
         npz) sources+=("$fixtures/archives" "$fixtures/checkpoints");;
         args) sources+=("$fuzz_dir/seeds/args");;
+        decode) sources+=("$fuzz_dir/seeds/decode");;
     esac
     for source in "${sources[@]}"; do
         [ -d "$source" ] || continue

@@ -166,12 +166,12 @@ public final class RowStream {
             let rows = try relocated([header.line, number]) { () throws(FormatError) in
                 try MatrixReader.read(bytes: header.bytes + [0x0A] + Array(line), name: name, format: format)
             }
-            return try checked(Array(rows.elements), line: number, count: rows.columns)
+            return try checked(try oneRow(rows, line: number), line: number, count: rows.columns)
         }
         do {
             let row = try MatrixReader.read(bytes: Array(line), name: name, format: format)
             sawData = true
-            return try checked(row.elements, line: number, count: row.columns)
+            return try checked(try oneRow(row, line: number), line: number, count: row.columns)
         } catch {
             guard !sawData, !alone else { throw relocate(error, [number]) }
             // Perhaps a header: keep it until the next data line shows.
@@ -179,6 +179,19 @@ public final class RowStream {
             pendingHeader = (Array(line), number)
             return nil
         }
+    }
+
+    /// The values of `parsed`, which must be one row: a carriage return inside a line (not
+    /// before its line feed) would end a CSV record there and make two rows of one line.
+    private func oneRow(_ parsed: Matrix<Double>, line: Int) throws(FormatError) -> [Double] {
+        guard parsed.rows == 1 else {
+            throw FormatError(
+                kind: .data, file: name, line: line,
+                message:
+                    "line \(line) holds \(parsed.rows) rows (a carriage return inside it?); decode reads one row per line"
+            )
+        }
+        return parsed.elements
     }
 
     /// `values` as a row of the required width.

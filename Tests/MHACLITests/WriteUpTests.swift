@@ -110,6 +110,22 @@ import FoundationXML
         #expect(svg.root == "svg" && svg.cellTitles.count == 18 && svg.texts.contains("cat"))
     }
 
+    /// A write-up's summary names every score rule in force, as the text header does.
+    @Test func writeUpsNameTheScoreRules() throws {
+        for format in ["markdown", "latex"] {
+            let outcome = try BuiltBinary.run(
+                [
+                    "run", "-x", "-", "--weights", "identity", "--heads", "2", "--causal", "--window", "2", "--alibi",
+                    "--rope", "half", "--softcap", "2", "--format", format,
+                ], stdin: "1,2,3,4\n5,6,7,8\n")
+            #expect(outcome.status == 0, "\(outcome.stderr)")
+            for rule in ["RoPE half", "soft-cap 2", "ALiBi", "window 2"] {
+                #expect(outcome.stdout.contains(rule), "\(format): \(rule) missing")
+            }
+            #expect(!outcome.stdout.contains("?"), "\(format): a character LaTeX cannot show became '?'")
+        }
+    }
+
     @Test func markdownIsATablePerPartWithTokenLabels() throws {
         let outcome = try BuiltBinary.run([
             "run", "--bundle", Self.bundle, "--format", "markdown", "--show", "weights,output",

@@ -88,6 +88,13 @@ enum LaTeXReport {
             case "…": out += "\\dots{}"
             case "≈": out += "$\\approx$"
             case "−": out += "-"
+            case "→": out += "$\\to$"
+            case "θ": out += "$\\theta$"
+            case "ᵀ": out += "$^{\\top}$"
+            case "≠": out += "$\\neq$"
+            case "≤": out += "$\\leq$"
+            case "⌈": out += "$\\lceil$"
+            case "⌉": out += "$\\rceil$"
             default: out += ch.isASCII ? String(ch) : "?"
             }
         }

@@ -131,8 +131,9 @@ struct ResultPresentation: Sendable {
             let matrices = ReportMatrix.list(
                 result, parts: show, axes: axes, biases: biases,
                 scaleGiven: scaleGiven, masked: summary.causal || summary.maskKind != nil)
+            // The score rules in force (RoPE, soft-cap, ALiBi, window, mask kind) as the text header names them.
             let line =
-                summary.line(precision: precision)
+                summary.line(precision: precision) + rules.lines(result.shapes).map { " · " + $0 }.joined()
                 + (tokenNames.map { " · tokens " + $0.enumerated().map { "\($0) \($1)" }.joined(separator: ", ") } ?? "")
             return format == .latex
                 ? LaTeXReport.document(matrices, summary: line, precision: precision, full: full)

@@ -32,7 +32,9 @@ struct ScoreRulesSummary: Sendable {
             rules.append("ALiBi −m_j·(query position − key position)\(slopes)")
         }
         if c.causal, s.tokens != s.keyCount {
-            rules.append("causal, aligned at the end (query row i sees keys 0 … i + \(s.keyCount - s.tokens))")
+            rules.append(
+                "causal, aligned at the end (query row i sees keys 0 … \(ComputationSummary.row(plus: s.keyCount - s.tokens)))"
+            )
         }
         if let w = c.window {
             rules.append(

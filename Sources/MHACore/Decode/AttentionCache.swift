@@ -46,6 +46,8 @@ public struct AttentionCache<Scalar: AttentionScalar>: Sendable {
     /// - Throws: `AttentionError` for weights that do not fit together or invalid score rules
     ///   (as the forward pass would), `DecodeError.cacheMismatch` for a cache of other head
     ///   counts or widths.
+    @_specialize(where Scalar == Double)
+    @_specialize(where Scalar == Float)
     public init(
         parameters: AttentionParameters<Scalar>, configuration: AttentionConfiguration,
         cache: KVCache<Scalar>? = nil
@@ -117,6 +119,8 @@ public struct AttentionCache<Scalar: AttentionScalar>: Sendable {
     /// - Throws: `DecodeError.blockWidth` for rows of the wrong width, `AttentionError.nonFinite`
     ///   for a NaN or infinite value, `.overflow` when an intermediate exceeds the precision.
     ///   On any error the cache is unchanged.
+    @_specialize(where Scalar == Double)
+    @_specialize(where Scalar == Float)
     public mutating func append(_ rows: Matrix<Scalar>) throws -> DecodeStep<Scalar> {
         let s = shapes
         guard rows.columns == s.modelDim || rows.rows == 0 else {
@@ -129,10 +133,11 @@ public struct AttentionCache<Scalar: AttentionScalar>: Sendable {
                 output: Matrix(rows: 0, columns: s.outputDim))
         }
         try ResolvedAttention.requireFinite("x", rows)
+        try AttentionRules.checkPositions(first: first, count: rows.rows)
         let r = resolved
-        var q = try MultiHeadAttention.affine(rows, r.wq, r.bq, stage: "Q = H·W^q + b^q")
-        var k = try MultiHeadAttention.affine(rows, r.wk, r.bk, stage: "K = H·W^k + b^k")
-        let v = try MultiHeadAttention.affine(rows, r.wv, r.bv, stage: "V = H·W^v + b^v")
+        var q = try Self.affine(rows, r.wq, r.bq, stage: "Q = H·W^q + b^q")
+        var k = try Self.affine(rows, r.wk, r.bk, stage: "K = H·W^k + b^k")
+        let v = try Self.affine(rows, r.wv, r.bv, stage: "V = H·W^v + b^v")
         if let rope = configuration.rope {
             q = rope.rotated(q, heads: s.heads, headDim: s.headDim, firstPosition: first)
             k = rope.rotated(k, heads: s.kvHeads, headDim: s.headDim, firstPosition: first)
@@ -147,13 +152,32 @@ public struct AttentionCache<Scalar: AttentionScalar>: Sendable {
         }
         let output: Matrix<Scalar>
         do {
-            output = try MultiHeadAttention.affine(concat, r.wo, r.bo, stage: "output = concat·W^o + b^o")
+            output = try Self.affine(concat, r.wo, r.bo, stage: "output = concat·W^o + b^o")
         } catch {
             cache.removeLast(rows.rows)
             throw error
         }
         if let window { cache.keepLast(window - 1) }
         return DecodeStep(positions: first..<first + rows.rows, concat: concat, output: output)
+    }
+
+    /// x·W + b as the forward pass forms it; a block of a few rows streams W once
+    /// (`Kernels.fewRowsProduct`) instead of packing it for the GEMM.
+    private static func affine(
+        _ x: Matrix<Scalar>, _ w: Matrix<Scalar>, _ b: [Scalar]?, stage: String
+    ) throws(AttentionError) -> Matrix<Scalar> {
+        guard x.rows <= Kernels.fewRowsLimit else { return try MultiHeadAttention.affine(x, w, b, stage: stage) }
+        var y = Kernels.fewRowsProduct(x, w)
+        if let b {
+            let columns = y.columns
+            y.withUnsafeMutableBufferPointer { buffer in
+                for i in 0..<buffer.count / Swift.max(columns, 1) {
+                    for j in 0..<columns { buffer[i * columns + j] += b[j] }
+                }
+            }
+        }
+        guard y.firstNonFinite == nil else { throw .overflow(stage: stage, precision: Scalar.precisionName) }
+        return y
     }
 
     /// Every head of the block's queries `q` (b × τ·d_k, the last b cached tokens) against
@@ -172,7 +196,15 @@ public struct AttentionCache<Scalar: AttentionScalar>: Sendable {
                         queries: queries, keys: keys, values: values, output: out, shapes: s,
                         blockRows: b, cached: n, window: window,
                         softcap: configuration.softcap, slopes: slopes)
-                    Self.forEachHead(s.heads, parallel: parallel) { j in block.attend(head: j) }
+                    if b <= HeadBlock<Scalar>.rowByRowLimit {
+                        // One contiguous group of heads per core, each read key row by key row.
+                        let groups = parallel ? Swift.min(KernelContext.current.threads, s.heads) : 1
+                        Self.forEachHead(groups, parallel: parallel) { g in
+                            block.attend(heads: g * s.heads / groups..<(g + 1) * s.heads / groups)
+                        }
+                    } else {
+                        Self.forEachHead(s.heads, parallel: parallel) { j in block.attend(head: j) }
+                    }
                 }
             }
         }

@@ -21,20 +21,35 @@ struct HeadBlock<Scalar: AttentionScalar> {
     var softcap: Double?
     var slopes: [Double]?
 
-    /// Computes head `j` of every block row into its column block of the concat.
+    /// The CPU level the per-row kernel's exponential and maximum run at.
+    var level: CPULevel = KernelContext.current.level
+
+    /// Computes heads `heads` of every block row into their column blocks of the concat: a
+    /// few rows one at a time straight from the cache (`attendRowByRow`), more by the tiled
+    /// kernel head by head.
+    func attend(heads: Range<Int>) {
+        if blockRows <= Self.rowByRowLimit, attendRowByRow(heads: heads, level: level) { return }
+        heads.forEach(attend(head:))
+    }
+
+    /// Head `j` of every block row by the tiled kernel.
     func attend(head j: Int) {
         let (d, kv, dv) = (
             shapes.headDim, shapes.kvHead(for: j) * shapes.headDim,
             shapes.kvHead(for: j) * shapes.valueDim
         )
-        let rule = ScoreRule(
-            scale: Scalar(shapes.scale), softcap: softcap.map { Scalar($0) },
-            slope: slopes.map { Scalar($0[j]) }, causal: true, window: window)
         _ = Kernels.streamingAttention(
             queries: queries + j * d, queryStride: shapes.queryDim, queryCount: blockRows,
             firstPosition: cached - blockRows,
             keys: keys + kv, keyStride: shapes.kvDim, values: values + dv, valueStride: shapes.valueColumns,
-            keyCount: cached, headDim: d, valueDim: shapes.valueDim, rule: rule,
+            keyCount: cached, headDim: d, valueDim: shapes.valueDim, rule: scoreRule(head: j),
             output: output + j * shapes.valueDim, outputStride: shapes.concatDim)
+    }
+
+    /// Head `j`'s scale, soft-cap, ALiBi slope and causal window.
+    func scoreRule(head j: Int) -> ScoreRule<Scalar> {
+        ScoreRule(
+            scale: Scalar(shapes.scale), softcap: softcap.map { Scalar($0) },
+            slope: slopes.map { Scalar($0[j]) }, causal: true, window: window)
     }
 }

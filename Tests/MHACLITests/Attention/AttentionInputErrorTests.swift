@@ -111,6 +111,10 @@ import Testing
             ],
             ["run", "-x", "x.csv", "--weights", "identity", "--heads", "2", "--position-offset", "9007199254740992"],
             ["bench", "--seq-len", "8", "--d-model", "8", "--heads", "2", "--position-offset", huge, "--repeat", "1"],
+            [
+                "decode", "-x", "x.csv", "--weights", "identity", "--heads", "2", "--rope", "half", "--position-offset",
+                huge,
+            ],
         ] {
             try expectError(arguments, in: f, status: 64, naming: ["the last position", "2^53"])
         }

@@ -99,7 +99,7 @@ import Testing
             (["check"] + batchRun.dropFirst() + ["--answer", answer], batch, "the input is a batch (3-D .npy)"),
             (
                 ["check"] + Self.cross.dropFirst() + ["--answer", answer], Self.crossFolder,
-                "a memory (cross-attention) cannot be checked yet"
+                "Unknown option '--memory'"
             ),
             (
                 Self.attend + ["--heatmap-scale", "absolute"], Self.attendFolder,

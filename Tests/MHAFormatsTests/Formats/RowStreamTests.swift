@@ -51,6 +51,19 @@ import Testing
         }
     }
 
+    /// Found by the `decode` fuzz target (fuzz-regressions/decode/crash-9b89a13…): a carriage
+    /// return inside a line made two CSV records of it, whose values were appended as one row
+    /// (a row of 2 values with d_model 1, or rows shifted into each other).
+    @Test func aCarriageReturnInsideALineIsRefusedNamingTheLine() throws {
+        let message = "line 2 holds 2 rows (a carriage return inside it?); decode reads one row per line"
+        #expect(throws: FormatError(kind: .data, file: "h.csv", line: 2, message: message)) {
+            try stream("1,2\n3,4\r5,6\n7,8\n").next(maxRows: 10)
+        }
+        #expect(throws: FormatError.self) { try stream("\r\r\r1\r\r\r\r1\n", width: 1).next(maxRows: 10) }
+        // Before its line feed a carriage return is a Windows line end, as before.
+        #expect(try stream("1,2\r\n3,4\r\n").next(maxRows: 10) == .rows(try Matrix([[1, 2], [3, 4]]), firstLine: 1))
+    }
+
     @Test func cacheFileRoundTripsAndRefusesDamage() throws {
         let cache = try KVCache(
             keys: try Matrix<Double>([[1, 2], [3, 4]]), values: try Matrix([[5, 6], [7, 8]]),

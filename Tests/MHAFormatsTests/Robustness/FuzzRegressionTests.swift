@@ -26,7 +26,7 @@ struct FuzzRegressionTests {
 
     /// The fuzz targets whose inputs are replayed here (the argument parser's are replayed by
     /// MHACLITests).
-    static let targets = ["csv", "json", "bundle", "npy"]
+    static let targets = ["csv", "json", "bundle", "npy", "decode"]
 
     /// Every corpus file of every target, sorted.
     static let corpus: [CorpusFile] = {
@@ -89,9 +89,50 @@ struct FuzzRegressionTests {
                 outcome { try MatrixReader.read(path: path, format: .npy) },
                 outcome { try MatrixReader.read(path: path) },
             ]
+        case "decode":
+            return [outcome { try decodeRows(path) }]
         default:
             return []
         }
+    }
+
+    /// Reads a `decode` target input as Fuzz/Targets/FuzzDecode.swift does: the first byte
+    /// sets the most rows per block and an optional known d_model, the rest is the row
+    /// stream, read by `RowStream` from a file (as `decode -x FILE` reads it) and decoded
+    /// block by block with identity weights when at most 16 wide. Returns the rows decoded.
+    static func decodeRows(_ path: String) throws -> Int {
+        let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+        guard let mode = bytes.first else { return 0 }
+        let maxRows = Int(mode & 3) + 1
+        let knownWidth = mode & 4 != 0 ? Int(mode >> 3 & 7) + 1 : nil
+        let stream = FileManager.default.temporaryDirectory.appendingPathComponent("decode-\(UUID().uuidString)")
+        try Data(bytes.dropFirst()).write(to: stream)
+        defer { try? FileManager.default.removeItem(at: stream) }
+        let descriptor = open(stream.path, O_RDONLY)
+        guard descriptor >= 0 else { throw FormatError(kind: .cannotOpen, file: stream.path, message: "cannot open") }
+        defer { close(descriptor) }
+        let rows = RowStream(descriptor: descriptor, name: "<stdin>", width: knownWidth)
+        var decoder: AttentionCache<Double>?
+        var decoded = 0
+        while case let .rows(block, _) = try rows.next(maxRows: maxRows) {
+            #expect((1...maxRows).contains(block.rows))
+            guard block.columns <= 16 else { continue }
+            let d = block.columns
+            let identity = Matrix<Double>(rows: d, columns: d) { i, j in i == j ? 1 : 0 }
+            var cache =
+                try decoder
+                ?? AttentionCache(
+                    parameters: AttentionParameters(wq: identity, wk: identity, wv: identity, wo: identity),
+                    configuration: AttentionConfiguration(heads: 1))
+            do {
+                decoded += try cache.append(block).output.rows
+            } catch let error as AttentionError {
+                // The decoder's refusals are data errors too (decode prints them as one line).
+                throw FormatError(kind: .data, file: "<stdin>", message: error.description)
+            }
+            decoder = cache
+        }
+        return decoded
     }
 
     /// The outcome of `body`; an error other than `FormatError` is recorded as an issue.
