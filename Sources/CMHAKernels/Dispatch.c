@@ -59,6 +59,16 @@ float mha_f32_maximum(mha_cpu_level level, const float *row, long count) {
     MHA_DISPATCH(level, f32_maximum, row, count)
 }
 
+double mha_f64_logits(mha_cpu_level level, double *row, long count, double scale, double cap,
+                      double slope, double distance, const double *bias) {
+    MHA_DISPATCH(level, f64_logits, row, count, scale, cap, slope, distance, bias)
+}
+
+float mha_f32_logits(mha_cpu_level level, float *row, long count, float scale, float cap,
+                     float slope, float distance, const float *bias) {
+    MHA_DISPATCH(level, f32_logits, row, count, scale, cap, slope, distance, bias)
+}
+
 double mha_f64_peak_probe(mha_cpu_level level, long iterations, double *checksum) {
     MHA_DISPATCH(level, f64_peak_probe, iterations, checksum)
 }

@@ -18,6 +18,9 @@
     float mha_##level##_f32_exponentiate(float *, long, float, float);                       \
     double mha_##level##_f64_maximum(const double *, long);                                  \
     float mha_##level##_f32_maximum(const float *, long);                                    \
+    double mha_##level##_f64_logits(double *, long, double, double, double, double,          \
+                                    const double *);                                         \
+    float mha_##level##_f32_logits(float *, long, float, float, float, float, const float *); \
     double mha_##level##_f64_peak_probe(long, double *);                                     \
     double mha_##level##_f32_peak_probe(long, double *);
 

@@ -86,6 +86,21 @@ double mha_f64_maximum(mha_cpu_level level, const double *row, long count);
 /// The Float form of `mha_f64_maximum`.
 float mha_f32_maximum(mha_cpu_level level, const float *row, long count);
 
+/// The logits of a score row in place, in one pass, each x of row[0..<count] (entry t):
+///   s = x·scale (rounded);
+///   cap > 0:   s ← cap·tanh(s·(1/cap)), the tanh within 2 ulp (a polynomial for |s/cap| <
+///              0.625, (1 − e^(−2|·|))/(1 + e^(−2|·|)) beyond; odd, so signs and −0 are kept;
+///              ±∞ give ±1, NaN stays NaN);
+///   slope ≠ 0: s ← s − slope·(distance − t) (ALiBi, product rounded, not fused);
+///   bias:      s ← s + bias[t] (an additive mask row).
+/// Returns the largest result (NaN ignored), −∞ for none. With scale 1 and cap 1 alone this
+/// is tanh itself.
+double mha_f64_logits(mha_cpu_level level, double *row, long count, double scale, double cap,
+                      double slope, double distance, const double *bias);
+/// The Float form of `mha_f64_logits`.
+float mha_f32_logits(mha_cpu_level level, float *row, long count, float scale, float cap,
+                     float slope, float distance, const float *bias);
+
 /// The arithmetic peak probe of one thread: `iterations` rounds of 12 independent vector
 /// multiply-adds in registers (fused where the level has FMA). Returns the FLOPs done;
 /// `checksum` receives a value that depends on every lane, so the work cannot be skipped.

@@ -90,11 +90,11 @@ extension HeadBlock where Scalar: PackedScalar {
     ) -> Scalar {
         guard Kernels.scoresAreFinite(row: row, width: count, scale: rule.scale) else { return .nan }
         let folded = rule.scale > 0 && !rule.reshapes
-        if !folded {
-            Kernels.applyRule(
-                rule, row: row, lower: 0, upper: count, firstKey: firstKey, position: position, kernelRow: kernelRow)
-        }
-        let maximum = Scalar.maximum(level, row: row, count: count) * (folded ? rule.scale : 1)
+        let maximum =
+            folded
+            ? Scalar.maximum(level, row: row, count: count) * rule.scale
+            : Kernels.logits(
+                level, rule, row: row, count: count, key: firstKey, position: position, kernelRow: kernelRow)
         return Scalar.exponentiate(level, row: row, count: count, scale: folded ? rule.scale : 1, shift: -maximum)
     }
 

@@ -67,11 +67,12 @@ struct OnlineSoftmaxState<S: AttentionScalar> {
 }
 
 extension Kernels {
-    /// One online-softmax step for a block of raw dot products: turns them into logits by
-    /// `rule` (scale, soft-cap, ALiBi, visible range, user mask; blocked = −∞), then per row
+    /// One online-softmax step for a block of raw dot products: turns the visible ones into
+    /// logits by `rule` (scale, soft-cap, ALiBi, user mask; blocked = −∞), then per row
     /// raises m to m′ = max(m, block maximum), replaces the logits by P = exp(logit − m′),
     /// sets ℓ = ℓ·exp(m − m′) + ΣP and rescales the row's output accumulator by
-    /// exp(m − m′). Rows with nothing visible yet get P = 0.
+    /// exp(m − m′). Keys outside the row's visible range (the causal/window bound) are never
+    /// transformed nor exponentiated: their P is 0. Rows with nothing visible yet get P = 0.
     static func updateOnlineSoftmax<S: PackedScalar>(
         _ level: CPULevel, _ block: ScoreBlock<S>, rule: ScoreRule<S>, keyCount: Int,
         state: OnlineSoftmaxState<S>, output: UnsafeMutablePointer<S>, outputStride: Int, headDim: Int
@@ -88,14 +89,13 @@ extension Kernels {
             let visible = rule.visibleKeys(position: position, keyCount: keyCount)
             let lower = Swift.min(block.width, Swift.max(0, visible.lowerBound - block.firstKey))
             let upper = Swift.max(lower, Swift.min(block.width, visible.upperBound - block.firstKey))
-            for t in 0..<lower { row[t] = -S.infinity }
-            for t in upper..<block.width { row[t] = -S.infinity }
-            if !folded {
-                applyRule(
-                    rule, row: row, lower: lower, upper: upper, firstKey: block.firstKey,
+            let visibleRow = row + lower
+            let blockMaximum =
+                folded
+                ? S.maximum(level, row: visibleRow, count: upper - lower) * rule.scale
+                : logits(
+                    level, rule, row: visibleRow, count: upper - lower, key: block.firstKey + lower,
                     position: position, kernelRow: block.firstRow + r)
-            }
-            let blockMaximum = S.maximum(level, row: row + lower, count: upper - lower) * (folded ? rule.scale : 1)
             let previous = state.maximum[r]
             let maximum = Swift.max(previous, blockMaximum)
             guard maximum > -S.infinity else {
@@ -103,12 +103,15 @@ extension Kernels {
                 continue
             }
             let correction = previous == -S.infinity ? 0 : S.exponential(previous - maximum)
+            // Only the visible keys are exponentiated; the others' weights are 0.
+            row.update(repeating: 0, count: lower)
+            (row + upper).update(repeating: 0, count: block.width - upper)
             // Not fused: x·scale is rounded exactly as the row maximum's m = max·scale was, so
             // the largest score gives exp(0) = 1 however large the scores (an FMA would leave
             // the product's rounding error, up to ulp(m)/2 — 1e183 for scores near 1e200 — as
             // the exponent).
             let total = S.exponentiate(
-                level, row: row, count: block.width,
+                level, row: visibleRow, count: upper - lower,
                 scale: folded ? rule.scale : 1, shift: -maximum)
             state.sum[r] = state.sum[r] * correction + total
             state.maximum[r] = maximum
@@ -119,47 +122,19 @@ extension Kernels {
         }
     }
 
-    /// Replaces the raw products inside `lower ..< upper` by their logits under `rule`. Each
-    /// stage is one loop over the row (the same operations, in the same order, as
-    /// `ScoreRule.logit`).
+    /// Replaces the raw products `row[0..<count]` (keys `key ..< key + count`, all visible) by
+    /// their logits under `rule`, in `ScoreRule.logit`'s order, in one vector pass
+    /// (`PackedScalar.logits`; the soft-cap uses the C kernels' tanh where `logit` calls the
+    /// platform's, and c·tanh(s·(1/c)) for c·tanh(s/c): each within a few ulp of it).
+    /// - Returns: the largest logit, −∞ for none.
     @inline(__always)
-    static func applyRule<S: AttentionScalar>(
-        _ rule: ScoreRule<S>, row: UnsafeMutablePointer<S>, lower: Int, upper: Int,
-        firstKey: Int, position: Int, kernelRow: Int
-    ) {
-        let scale = rule.scale
-        for t in lower..<upper { row[t] *= scale }
-        if let c = rule.softcap {
-            for t in lower..<upper { row[t] = ScoreRule.cap(row[t], c) }
-        }
-        if let m = rule.slope { subtractSlope(m, row: row, lower: lower, upper: upper, distance: position - firstKey) }
-        if let bias = rule.bias {
-            let biasRow = bias + kernelRow * rule.biasStride + firstKey
-            for t in lower..<upper { row[t] += biasRow[t] }
-        }
-    }
-
-    /// row[t] −= m·(distance − t) for t in lower ..< upper: ALiBi's −m·(p − key), in vectors of
-    /// four whose distances are exact integers counted down (no integer conversion per key),
-    /// so every value equals `ScoreRule.logit`'s.
-    @inline(__always)
-    static func subtractSlope<S: AttentionScalar>(
-        _ m: S, row: UnsafeMutablePointer<S>, lower: Int, upper: Int, distance: Int
-    ) {
-        typealias V = SIMD4<S>
-        let slope = V(repeating: m)
-        let step = V(repeating: 4)
-        var distances = V(repeating: S(distance - lower)) - V(0, 1, 2, 3)
-        var t = lower
-        while t + 4 <= upper {
-            let lanes = UnsafeMutableRawPointer(row + t)
-            lanes.storeBytes(of: lanes.loadUnaligned(as: V.self) - slope * distances, as: V.self)
-            distances -= step
-            t += 4
-        }
-        while t < upper {
-            row[t] -= m * S(distance - t)
-            t += 1
-        }
+    static func logits<S: PackedScalar>(
+        _ level: CPULevel, _ rule: ScoreRule<S>, row: UnsafeMutablePointer<S>, count: Int, key: Int,
+        position: Int, kernelRow: Int
+    ) -> S {
+        S.logits(
+            level, row: row, count: count, scale: rule.scale, cap: rule.softcap ?? 0,
+            slope: rule.slope ?? 0, distance: S(position - key),
+            bias: rule.bias.map { UnsafePointer($0 + kernelRow * rule.biasStride + key) })
     }
 }

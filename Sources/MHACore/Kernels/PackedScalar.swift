@@ -25,6 +25,14 @@ protocol PackedScalar: AttentionScalar {
         _ level: CPULevel, row: UnsafeMutablePointer<Self>, count: Int, scale: Self, shift: Self
     ) -> Self
 
+    /// Replaces each x of `row[0..<count]` (entry t) by its logit in one pass: s = x·scale,
+    /// then c·tanh(s·(1/c)) for cap c > 0, then s − slope·(distance − t) for slope ≠ 0, then
+    /// s + bias[t] (`mha_f64_logits`); returns the largest (NaN ignored), −∞ for none.
+    static func logits(
+        _ level: CPULevel, row: UnsafeMutablePointer<Self>, count: Int, scale: Self, cap: Self,
+        slope: Self, distance: Self, bias: UnsafePointer<Self>?
+    ) -> Self
+
     /// The largest of `row[0..<count]` (NaN ignored), −∞ for none.
     static func maximum(_ level: CPULevel, row: UnsafePointer<Self>, count: Int) -> Self
 }
@@ -52,6 +60,14 @@ extension Double: PackedScalar {
         shift: Double
     ) -> Double {
         mha_f64_exponentiate(level.kernelLevel, row, count, scale, shift)
+    }
+
+    @inline(__always)
+    static func logits(
+        _ level: CPULevel, row: UnsafeMutablePointer<Double>, count: Int, scale: Double, cap: Double,
+        slope: Double, distance: Double, bias: UnsafePointer<Double>?
+    ) -> Double {
+        mha_f64_logits(level.kernelLevel, row, count, scale, cap, slope, distance, bias)
     }
 
     @inline(__always)
@@ -94,6 +110,14 @@ extension Float: PackedScalar {
         shift: Float
     ) -> Float {
         mha_f32_exponentiate(level.kernelLevel, row, count, scale, shift)
+    }
+
+    @inline(__always)
+    static func logits(
+        _ level: CPULevel, row: UnsafeMutablePointer<Float>, count: Int, scale: Float, cap: Float,
+        slope: Float, distance: Float, bias: UnsafePointer<Float>?
+    ) -> Float {
+        mha_f32_logits(level.kernelLevel, row, count, scale, cap, slope, distance, bias)
     }
 
     @inline(__always)

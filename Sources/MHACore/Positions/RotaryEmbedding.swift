@@ -57,6 +57,11 @@ public struct RotaryEmbedding: Sendable, Equatable {
 
     /// The matrix with every head's row `r` rotated for position `firstPosition + r`;
     /// `heads` column blocks of width `headDim` (the rows of Q or of K).
+    ///
+    /// Rows are rotated in bands of 64, spread over the cores when there are many (each
+    /// element is computed the same way however the bands are split); within a row, each head's
+    /// pairs are one loop over contiguous halves (`.half`) or adjacent elements
+    /// (`.interleaved`), which the compiler vectorises.
     /// - Complexity: O(rows · heads · R) time; the cosines and sines are computed once per
     ///   row and pair, in float64.
     @_specialize(where S == Double)
@@ -67,28 +72,55 @@ public struct RotaryEmbedding: Sendable, Equatable {
     ) -> Matrix<S> {
         var out = m
         let frequencies = inverseFrequencies(headDim: headDim)
-        let pairs = frequencies.indices.map { pair($0, headDim: headDim) }
-        var cosines = [S](repeating: 0, count: frequencies.count)
-        var sines = cosines
-        let columns = m.columns
+        let (rows, columns, pairs) = (m.rows, m.columns, frequencies.count)
+        let band = 64
+        let bands = (rows + band - 1) / band
+        let work = rows.multipliedReportingOverflow(by: heads * 2 * pairs)
+        let threads = work.overflow || work.partialValue >= 1 << 18 ? KernelContext.current.threads : 1
         out.withUnsafeMutableBufferPointer { buffer in
-            for row in 0..<m.rows {
-                let position = Double(firstPosition + row)
-                for (i, frequency) in frequencies.enumerated() {
-                    let angle = position * frequency
-                    cosines[i] = S(cos(angle))
-                    sines[i] = S(sin(angle))
-                }
-                for head in 0..<heads {
-                    let start = row * columns + head * headDim
-                    for (i, (a, b)) in pairs.enumerated() {
-                        let (x, y) = (buffer[start + a], buffer[start + b])
-                        buffer[start + a] = x * cosines[i] - y * sines[i]
-                        buffer[start + b] = y * cosines[i] + x * sines[i]
+            guard let base = buffer.baseAddress, pairs > 0 else { return }
+            frequencies.withUnsafeBufferPointer { frequencies in
+                Kernels.parallelFor(bands, threads: threads) { index in
+                    let angles = UnsafeMutablePointer<S>.allocate(capacity: 2 * pairs)
+                    defer { angles.deallocate() }
+                    let (cosines, sines) = (angles, angles + pairs)
+                    for row in (index * band)..<Swift.min(rows, (index + 1) * band) {
+                        let position = Double(firstPosition + row)
+                        for i in 0..<pairs {
+                            let angle = position * frequencies[i]
+                            cosines[i] = S(cos(angle))
+                            sines[i] = S(sin(angle))
+                        }
+                        for head in 0..<heads {
+                            rotate(base + row * columns + head * headDim, pairs: pairs, cosines, sines)
+                        }
                     }
                 }
             }
         }
         return out
+    }
+
+    /// One head's row: pair i turns by the angle whose cosine and sine are `cosines[i]`,
+    /// `sines[i]`: (x_a, x_b) ← (x_a·cos − x_b·sin, x_b·cos + x_a·sin).
+    @inline(__always)
+    private func rotate<S: AttentionScalar>(
+        _ row: UnsafeMutablePointer<S>, pairs: Int, _ cosines: UnsafePointer<S>, _ sines: UnsafePointer<S>
+    ) {
+        switch convention {
+        case .half:
+            let second = row + pairs
+            for i in 0..<pairs {
+                let (x, y) = (row[i], second[i])
+                row[i] = x * cosines[i] - y * sines[i]
+                second[i] = y * cosines[i] + x * sines[i]
+            }
+        case .interleaved:
+            for i in 0..<pairs {
+                let (x, y) = (row[2 * i], row[2 * i + 1])
+                row[2 * i] = x * cosines[i] - y * sines[i]
+                row[2 * i + 1] = y * cosines[i] + x * sines[i]
+            }
+        }
     }
 }
