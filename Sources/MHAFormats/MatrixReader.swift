@@ -83,12 +83,14 @@ public enum MatrixReader {
 
     /// The most memory parsing `textBytes` of `format` can take on top of the text, per byte
     /// of text: a CSV or TSV number takes at least 2 bytes (`0,`) and becomes an 8-byte
-    /// Double; a JSON token takes at least 2 bytes and becomes a 24-byte tape node (and the
+    /// Double, 4 bytes per text byte, and the growing array of values holds its old and its
+    /// doubled storage at once when it grows (up to 3× the values: 12 bytes per text byte;
+    /// counting 4 let a 20 MB line of `0,` fail to allocate under `ulimit -v`); a JSON token takes at least 2 bytes and becomes a 24-byte tape node (and the
     /// tape may be copied once as it grows), then the Doubles; NPY is checked exactly from
     /// its header (`NPYLayout`).
     static func parsingBytesPerTextByte(_ format: MatrixFormat) -> Int {
         switch format {
-        case .csv, .tsv: return 4
+        case .csv, .tsv: return 12
         case .json: return 22
         case .npy: return 0
         }
