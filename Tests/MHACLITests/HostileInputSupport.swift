@@ -1,4 +1,5 @@
 import Foundation
+import MHAFormats
 import Testing
 
 /// Runs the built `mha-cli` on hostile input under a time bound (the process is killed after
@@ -29,7 +30,9 @@ struct HostileRun {
     /// Runs `mha-cli arguments` in `folder`, stdin from `stdinFile` (else /dev/null); as the
     /// `nobody` user when `asNobody` and this process is root.
     /// - Parameters:
-    ///   - addressSpace: run under `prlimit --as=BYTES` (instead of the default `ulimit -v`).
+    ///   - addressSpace: run under `prlimit --as=BYTES` (instead of the default `ulimit -v`),
+    ///     BYTES beyond what the budget keeps back for worker threads (`SystemFiles.threadReserve`,
+    ///     which grows with the cores), so a limit means the same headroom on every machine.
     ///   - stdinCommand: a shell command whose output is piped to stdin (`yes 1,`).
     static func run(
         _ arguments: [String], in folder: URL, stdinFile: String? = nil, asNobody: Bool = false,
@@ -43,7 +46,7 @@ struct HostileRun {
         let user =
             asNobody && isRoot
             ? "setpriv --reuid=\(nobody) --regid=\(nobody) --clear-groups " : ""
-        let limit = addressSpace.map { "prlimit --as=\($0) " } ?? ""
+        let limit = addressSpace.map { "prlimit --as=\($0 + SystemFiles.live.threadReserve) " } ?? ""
         let feed = stdinCommand.map { "\($0) 2>/dev/null | " } ?? ""
         let input = stdinCommand == nil ? " <\(quoted(stdinFile ?? "/dev/null"))" : ""
         let script = """

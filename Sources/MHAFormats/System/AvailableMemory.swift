@@ -10,8 +10,9 @@ import Darwin
 ///
 /// - the machine's `MemAvailable` (/proc/meminfo),
 /// - the address-space limit (`RLIMIT_AS`, `ulimit -v`, `prlimit --as`) less the address
-///   space in use (`VmSize` in /proc/self/status),
-/// - the data-segment limit (`RLIMIT_DATA`) less the data in use (`VmData`),
+///   space in use (`VmSize` in /proc/self/status) and a reserve per core for the worker
+///   threads' malloc arenas and stacks (`SystemFiles.threadReserve`),
+/// - the data-segment limit (`RLIMIT_DATA`) less the data in use (`VmData`) and that reserve,
 /// - for the process's control group and each of its ancestors, the cgroup v2
 ///   `memory.max` less `memory.current` (v1: `memory.limit_in_bytes` less
 ///   `memory.usage_in_bytes`).
@@ -50,10 +51,10 @@ public enum AvailableMemory {
         if asLimit != nil || dataLimit != nil {
             let status = files.read(files.status)
             if let asLimit, let used = files.kibibytes(in: status, field: "VmSize:") {
-                consider(asLimit - used, .addressSpace)
+                consider(asLimit - used - files.threadReserve, .addressSpace)
             }
             if let dataLimit, let used = files.kibibytes(in: status, field: "VmData:") {
-                consider(dataLimit - used, .dataSegment)
+                consider(dataLimit - used - files.threadReserve, .dataSegment)
             }
         }
         consider(files.controlGroupHeadroom(), .controlGroup)
@@ -90,20 +91,25 @@ public struct SystemFiles: Sendable {
     /// The soft limits of `RLIMIT_AS` and `RLIMIT_DATA` in bytes (nil: unlimited); the live
     /// system asks `getrlimit`.
     public var limits: @Sendable (Resource) -> Int?
+    /// Bytes of the address-space and data limits kept back for what the process maps
+    /// without asking: each worker thread's malloc arena (64 MiB reserved) and stack (8 MiB).
+    public var threadReserve: Int
 
-    /// The running system.
+    /// The running system: 72 MiB kept back per online core (the kernels' worker threads).
     public static let live = SystemFiles(
         meminfo: "/proc/meminfo", status: "/proc/self/status", cgroup: "/proc/self/cgroup",
-        cgroupRoot: "/sys/fs/cgroup", limits: { SystemFiles.getResourceLimit($0) })
+        cgroupRoot: "/sys/fs/cgroup", limits: { SystemFiles.getResourceLimit($0) },
+        threadReserve: 72 << 20 * Swift.max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN))))
 
     /// Files under `root` (proc/meminfo, proc/self/status, proc/self/cgroup, sys/fs/cgroup)
     /// and the given limits: for tests.
     public init(
         meminfo: String, status: String, cgroup: String, cgroupRoot: String,
-        limits: @escaping @Sendable (Resource) -> Int?
+        limits: @escaping @Sendable (Resource) -> Int?, threadReserve: Int = 0
     ) {
         (self.meminfo, self.status, self.cgroup, self.cgroupRoot) = (meminfo, status, cgroup, cgroupRoot)
         self.limits = limits
+        self.threadReserve = threadReserve
     }
 
     /// The soft limit of `resource`, or nil when unlimited.
