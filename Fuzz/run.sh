@@ -68,7 +68,7 @@ build_library() {
     mkdir -p "$build/modules"
     local files
     mapfile -t files < <(find "$root/$sources" -name '*.swift' | sort)
-    swiftc "${flags[@]}" -swift-version 6 -enable-testing -module-name "$module" -emit-library -static \
+    swiftc "${flags[@]}" -swift-version 6 -enable-testing -module-name "$module" -package-name mha_cli -emit-library -static \
         -emit-module -emit-module-path "$build/modules/$module.swiftmodule" \
         -I "$build/modules" "${files[@]}" -o "$build/lib$module.a" 2> >(quiet_linker)
 }
