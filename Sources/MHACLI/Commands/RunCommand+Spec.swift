@@ -43,7 +43,7 @@ extension RunCommand {
     static let wk = Option<String>.file("wk", help: "W^k, d_model (d_mem with --memory) × kv_heads·d_k.")
     static let wv = Option<String>.file("wv", help: "W^v, d_model (d_mem with --memory) × kv_heads·d_k.")
     static let wo = Option<String>.file("wo", help: "W^o, τ·d_k × d_out.")
-    static let bq = Option<String>.file("bq", help: "Bias b^q, a row of d_model values.")
+    static let bq = Option<String>.file("bq", help: "Bias b^q, a row of τ·d_k values (d_model unless --head-dim).")
     static let bk = Option<String>.file("bk", help: "Bias b^k, a row of kv_heads·d_k values.")
     static let bv = Option<String>.file("bv", help: "Bias b^v, a row of kv_heads·d_k values.")
     static let bo = Option<String>.file("bo", help: "Bias b^o, a row of d_out values.")
