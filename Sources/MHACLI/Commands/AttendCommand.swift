@@ -103,16 +103,8 @@ struct AttendCommand: Command {
         var matrices: [String: Matrix<Double>] = [:]
         var batches: [String: [Matrix<Double>]] = [:]
         for (key, path) in paths.sorted(by: { $0.key < $1.key }) {
-            let batch = try MaskFile.reading(key: key, kind: score.maskKind) { rule in
-                try BatchReader.read(path: path, nonFinite: rule)
-            }
-            if let batch, let first = batch.first {
-                (batches[key], matrices[key]) = (batch, first)
-            } else {
-                matrices[key] = try MaskFile.reading(key: key, kind: score.maskKind) { rule in
-                    try MatrixReader.read(path: path, nonFinite: rule)
-                }
-            }
+            let input = try MaskFile.read(path, key: key, kind: score.maskKind, batchable: true)
+            (matrices[key], batches[key]) = (input.matrix, input.batch)
         }
         guard let q = matrices["q"], let k = matrices["k"], matrices["v"] != nil else {
             throw UsageError.missingOption(option: "-q, --queries <file>", reason: "attend needs Q, K and V")

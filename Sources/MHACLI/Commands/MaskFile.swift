@@ -1,16 +1,30 @@
 import MHACore
 import MHAFormats
 
-/// Reading a `--mask` file as its kind needs: an additive mask may block with −∞, the 0/1
-/// kinds may not (a −∞ there is refused with a word about `--mask-kind additive`).
+/// Reading the matrix options' files as `run` and `attend` do: a 3-D .npy as a batch, and a
+/// `--mask` as its kind needs: an additive mask may block with −∞, the 0/1 kinds may not (a −∞
+/// there is refused with a word about `--mask-kind additive`).
 enum MaskFile {
     /// The rule for reading the matrix of bundle key `key` under mask kind `kind`.
-    static func nonFiniteRule(key: String, kind: AttentionMask<Double>.Kind?) -> NonFiniteRule {
+    private static func nonFiniteRule(key: String, kind: AttentionMask<Double>.Kind?) -> NonFiniteRule {
         key == "mask" && kind == .additive ? .negativeInfinityAllowed : .refused
     }
 
+    /// Option `key`'s file at `path`: a 3-D .npy as a batch (its first sequence as the matrix)
+    /// when `batchable`, else one matrix; a mask read by `nonFiniteRule`.
+    static func read(
+        _ path: String, key: String, kind: AttentionMask<Double>.Kind?, batchable: Bool
+    ) throws -> (matrix: Matrix<Double>, batch: [Matrix<Double>]?) {
+        let batch = try reading(key: key, kind: kind) { rule in
+            batchable ? try BatchReader.read(path: path, nonFinite: rule) : nil
+        }
+        if let batch, let first = batch.first { return (first, batch) }
+        return (try reading(key: key, kind: kind) { rule in try MatrixReader.read(path: path, nonFinite: rule) }, nil)
+    }
+
     /// Runs `read`, adding to a refused −∞ in a mask that is not additive how to give one.
-    static func reading<T>(key: String, kind: AttentionMask<Double>.Kind?, _ read: (NonFiniteRule) throws -> T) throws
+    private static func reading<T>(key: String, kind: AttentionMask<Double>.Kind?, _ read: (NonFiniteRule) throws -> T)
+        throws
         -> T
     {
         let rule = nonFiniteRule(key: key, kind: kind)

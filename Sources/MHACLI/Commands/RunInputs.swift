@@ -32,17 +32,9 @@ struct RunInputs {
         let bundleName = o.checkpoint?.path ?? o.bundle.map { $0 == "-" ? "<stdin>" : $0 }
         let score = try Self.merged(o.score, bundle, file: bundleName ?? "bundle")
         for (key, path) in o.paths.sorted(by: { $0.key < $1.key }) {
-            let batch = try MaskFile.reading(key: key, kind: score.maskKind) { rule in
-                ["x", "memory", "mask"].contains(key) ? try BatchReader.read(path: path, nonFinite: rule) : nil
-            }
-            if let batch, let first = batch.first {
-                batches[key] = batch
-                matrices[key] = first
-            } else {
-                matrices[key] = try MaskFile.reading(key: key, kind: score.maskKind) { rule in
-                    try MatrixReader.read(path: path, nonFinite: rule)
-                }
-            }
+            let input = try MaskFile.read(
+                path, key: key, kind: score.maskKind, batchable: ["x", "memory", "mask"].contains(key))
+            (matrices[key], batches[key]) = (input.matrix, input.batch)
         }
         layout = o.layout ?? bundle.layout ?? .xw
         configuration = AttentionConfiguration(
