@@ -226,14 +226,8 @@ public enum MultiHeadAttention {
     static func affine<Scalar: AttentionScalar>(
         _ x: Matrix<Scalar>, _ w: Matrix<Scalar>, _ b: [Scalar]?, stage: String
     ) throws(AttentionError) -> Matrix<Scalar> {
-        var y = Kernels.product(x, w)
-        if let b {
-            let columns = y.columns
-            y.withUnsafeMutableBufferPointer { buffer in
-                for index in buffer.indices { buffer[index] += b[index % columns] }
-            }
-        }
-        guard y.firstNonFinite == nil else { throw .overflow(stage: stage, precision: Scalar.precisionName) }
+        let (y, finite) = Kernels.affine(x, w, bias: b)
+        guard finite else { throw .overflow(stage: stage, precision: Scalar.precisionName) }
         return y
     }
 }
