@@ -17,7 +17,7 @@ import Darwin
 /// two iterations of 200 µs ran both on the calling thread in 74 % of calls, and of 2 ms in
 /// 89 %: its idle worker, asleep in the kernel, was woken too late to take the second
 /// iteration (docs/performance.md). A worker that is still spinning takes it within a
-/// microsecond; after `spinLimit` polls without work it sleeps on a condition variable and
+/// microsecond; after `spinNanoseconds` without work it sleeps on a condition variable and
 /// the next loop wakes it.
 ///
 /// One loop runs at a time: a loop started while another is running (a nested one, or one
@@ -28,8 +28,10 @@ final class WorkerPool: @unchecked Sendable {
     /// thread is the other participant).
     static let shared = WorkerPool(workers: Kernels.threadCount - 1)
 
-    /// Polls of the loop counter before a worker goes to sleep (a few milliseconds).
-    static let spinLimit = 200_000
+    /// How long a worker polls for the next loop before it goes to sleep, in nanoseconds:
+    /// longer than the gaps between the loops of one pass (microseconds), short enough that
+    /// an idle process does not hold a core for long.
+    static let spinNanoseconds = 5_000_000
 
     /// The loop being run: set by the caller before it opens the loop, read by workers only
     /// while they are counted in `active` and the loop is open.
@@ -122,7 +124,8 @@ final class WorkerPool: @unchecked Sendable {
     /// Spins, then sleeps, until a loop other than `seen` is open; returns its state value.
     private func waitForLoop(after seen: Int) -> Int {
         var polls = 0
-        while polls < Self.spinLimit {
+        let deadline = Self.nanoseconds() + Self.spinNanoseconds
+        while polls % 1024 != 0 || Self.nanoseconds() < deadline {
             let current = state.load(ordering: .sequentiallyConsistent)
             if current != seen, current & 1 == 1 { return current }
             wait(&polls)
@@ -136,6 +139,13 @@ final class WorkerPool: @unchecked Sendable {
             if current != seen, current & 1 == 1 { return current }
             pthread_cond_wait(wakeUp, mutex)
         }
+    }
+
+    /// The monotonic clock.
+    private static func nanoseconds() -> Int {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        return now.tv_sec * 1_000_000_000 + now.tv_nsec
     }
 
     private func start(worker index: Int) {
