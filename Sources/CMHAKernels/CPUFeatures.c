@@ -85,11 +85,3 @@ mha_cache_sizes mha_cpu_cache_sizes(void) {
     if (sizes.level3 < 0) sizes.level3 = 0;
     return sizes;
 }
-
-void mha_cpu_relax(void) {
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#elif defined(__aarch64__)
-    __asm__ __volatile__("yield");
-#endif
-}

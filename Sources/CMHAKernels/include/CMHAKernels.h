@@ -38,10 +38,6 @@ int mha_cpu_request_is_invalid(void);
 /// processors this process may run on.
 long mha_cpu_thread_count(void);
 
-/// A spin-wait hint to the processor (`pause` on x86-64, `yield` on arm64): a thread that
-/// polls a flag in a loop calls it once per poll.
-void mha_cpu_relax(void);
-
 /// The register tile of the packed product: MR rows × NR columns.
 typedef struct {
     long rows;

@@ -1,8 +1,9 @@
+import Dispatch
+
 extension Kernels {
-    /// Runs `body(0)`, …, `body(count − 1)` on the calling thread and the `WorkerPool`'s
-    /// threads (inline when `count ≤ 1` or `threads ≤ 1`, and for a loop started inside
-    /// another) and returns when all have finished. A bound `KernelContext.override` holds
-    /// in every iteration.
+    /// Runs `body(0)`, …, `body(count − 1)` on Dispatch's worker threads (inline when
+    /// `count ≤ 1` or `threads ≤ 1`) and returns when all have finished. A bound
+    /// `KernelContext.override` holds in every iteration.
     ///
     /// The kernels share raw pointers between iterations, which Swift cannot prove safe, so
     /// this is the one place that vouches for it: every caller's iterations write disjoint
@@ -15,8 +16,17 @@ extension Kernels {
             for index in 0..<Swift.max(0, count) { body(index) }
             return
         }
+        let override = KernelContext.override
         withoutActuallyEscaping(body) { body in
-            WorkerPool.shared.run(count, threads: threads, override: KernelContext.override, body)
+            let shared = DisjointWork(body: body)
+            DispatchQueue.concurrentPerform(iterations: count) { index in
+                KernelContext.$override.withValue(override) { shared.body(index) }
+            }
         }
     }
+}
+
+/// An iteration body whose invocations touch disjoint memory (see `Kernels.parallelFor`).
+private struct DisjointWork: @unchecked Sendable {
+    let body: (Int) -> Void
 }

@@ -9,10 +9,9 @@ import Glibc
 import Darwin
 #endif
 
-/// `Kernels.parallelFor` on the spinning `WorkerPool`: every iteration runs exactly once,
-/// whoever calls, however often, nested or not, after the workers went to sleep, and with the
-/// caller's `KernelContext.override` in force.
-@Suite struct WorkerPoolTests {
+/// `Kernels.parallelFor`: every iteration runs exactly once, whoever calls, however often,
+/// nested or not, and with the caller's `KernelContext.override` in force.
+@Suite struct ParallelForTests {
     /// Runs a loop of `count` iterations and returns how often each index ran.
     func runs(_ count: Int, threads: Int = 2) -> [Int] {
         let counters = UnsafeMutablePointer<Atomic<Int>>.allocate(capacity: count)
@@ -45,36 +44,12 @@ import Darwin
         }
     }
 
-    @Test func nestedLoopsRunInline() {
+    @Test func nestedLoopsRunEveryIteration() {
         let total = Atomic<Int>(0)
         Kernels.parallelFor(4, threads: 2) { _ in
             Kernels.parallelFor(8, threads: 2) { inner in total.wrappingAdd(inner, ordering: .relaxed) }
         }
         #expect(total.load(ordering: .relaxed) == 4 * 28)
-    }
-
-    /// After longer than the workers spin, a loop still runs every iteration (the sleeping
-    /// worker is woken, or the caller does it all).
-    @Test func loopsAfterTheWorkersSleep() {
-        for _ in 0..<3 {
-            usleep(UInt32(WorkerPool.spinNanoseconds / 1000 * 2))
-            #expect(runs(9) == [Int](repeating: 1, count: 9))
-        }
-    }
-
-    /// With two processors, a worker takes part: in loops of eight 1 ms iterations, some
-    /// iteration runs on a thread other than the caller's.
-    @Test(.enabled(if: Kernels.threadCount > 1, "one processor: no worker to take part"))
-    func aWorkerTakesPart() {
-        let caller = pthread_self()
-        let elsewhere = Atomic<Int>(0)
-        for _ in 0..<20 where elsewhere.load(ordering: .relaxed) == 0 {
-            Kernels.parallelFor(8, threads: 2) { _ in
-                if pthread_equal(pthread_self(), caller) == 0 { elsewhere.wrappingAdd(1, ordering: .relaxed) }
-                usleep(1000)
-            }
-        }
-        #expect(elsewhere.load(ordering: .relaxed) > 0)
     }
 
     @Test func theCallersContextHoldsInEveryIteration() {
