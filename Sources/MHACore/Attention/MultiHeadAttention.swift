@@ -322,7 +322,8 @@ public enum MultiHeadAttention {
     private static func product<Scalar: AttentionScalar>(
         _ x: Matrix<Scalar>, rows: Range<Int>, _ w: Matrix<Scalar>
     ) -> Matrix<Scalar> {
-        precondition(x.columns == w.rows && rows.clamped(to: 0..<x.rows) == rows, "rows \(rows) of \(x.shape)·\(w.shape)")
+        precondition(
+            x.columns == w.rows && rows.clamped(to: 0..<x.rows) == rows, "rows \(rows) of \(x.shape)·\(w.shape)")
         if rows == 0..<x.rows { return Kernels.product(x, w) }
         let (m, n, k) = (rows.count, w.columns, x.columns)
         let elements = [Scalar](unsafeUninitializedCapacity: m * n) { c, initialized in

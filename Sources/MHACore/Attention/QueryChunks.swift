@@ -17,13 +17,18 @@ enum QueryChunks {
     /// Chunk heights are multiples of this (whole query tiles of the attention kernels).
     static let rowMultiple = 128
 
+    /// A chunk height for the work run inside `QueryChunks.$heightOverride.withValue(h) { … }`
+    /// (tests: chunk boundaries at small sizes).
+    @TaskLocal static var heightOverride: Int?
+
     /// Rows per chunk for `rows` query rows of Q `width` wide: all of them while Q has at
     /// most `maximumElements`, else the fewest chunks that keep each to about that size,
-    /// as equal as multiples of `rowMultiple` allow.
+    /// as equal as multiples of `rowMultiple` allow (or `heightOverride`, when bound).
     ///
     ///     QueryChunks.height(rows: 2048, width: 1024)    // 2048: one chunk
     ///     QueryChunks.height(rows: 65536, width: 1024)   // 8192: eight chunks
     static func height(rows: Int, width: Int) -> Int {
+        if let forced = heightOverride { return Swift.min(Swift.max(rows, 0), Swift.max(forced, 1)) }
         let fit = Swift.max(minimumRows, maximumElements / Swift.max(width, 1))
         guard rows > fit else { return Swift.max(rows, 0) }
         let count = (rows + fit - 1) / fit
