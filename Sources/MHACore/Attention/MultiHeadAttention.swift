@@ -185,7 +185,7 @@ public enum MultiHeadAttention {
             throw error
         }
         return try attendChunks(
-            chunks, firstQueries: firstQueries, laterQueries: queries, keys: consume k, values: v,
+            chunks, firstQueries: consume firstQueries, laterQueries: queries, keys: consume k, values: v,
             shapes: s, mask: r.mask, configuration: c)
     }
 
@@ -194,11 +194,11 @@ public enum MultiHeadAttention {
     /// pass replaces it).
     /// - Parameters:
     ///   - chunks: consecutive row ranges covering the computed query rows.
-    ///   - firstQueries: Q's rows of the first chunk.
+    ///   - firstQueries: Q's rows of the first chunk, owned: released after that chunk.
     ///   - laterQueries: Q's rows of any later chunk (not called with one chunk).
     ///   - keys: K, owned: with RoPE and without `.qkv` only its rotated copy stays.
     private static func attendChunks<Scalar: AttentionScalar>(
-        _ chunks: [Range<Int>], firstQueries: Matrix<Scalar>,
+        _ chunks: [Range<Int>], firstQueries: consuming Matrix<Scalar>,
         laterQueries: (Range<Int>) throws(AttentionError) -> Matrix<Scalar>,
         keys: consuming Matrix<Scalar>, values: Matrix<Scalar>, shapes s: AttentionShapes,
         mask: ResolvedMask<Scalar>?, configuration c: AttentionConfiguration
@@ -217,8 +217,10 @@ public enum MultiHeadAttention {
         }
         let attendedKeys = consume keys
         var maskedTokens: [Int] = []
+        var pending: Matrix<Scalar>? = consume firstQueries
         for (index, chunk) in chunks.enumerated() {
-            var q = index == 0 ? firstQueries : try laterQueries(chunk)
+            var q: Matrix<Scalar>
+            if let first = pending.take() { q = first } else { q = try laterQueries(chunk) }
             if qkv { result.queries = q }
             if let rope = c.rope {
                 q = rope.rotated(
