@@ -57,7 +57,7 @@ extension Matrix {
 
     /// The index and value of the first element that is NaN or infinite, if any.
     public var firstNonFinite: (row: Int, column: Int, value: Scalar)? {
-        guard let index = elements.firstIndex(where: { !$0.isFinite }) else { return nil }
+        guard let index = elements.withUnsafeBufferPointer({ Kernels.firstNonFinite($0) }) else { return nil }
         return (index / Swift.max(columns, 1), index % Swift.max(columns, 1), elements[index])
     }
 

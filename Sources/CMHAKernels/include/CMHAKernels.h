@@ -108,6 +108,11 @@ double mha_f64_peak_probe(mha_cpu_level level, long iterations, double *checksum
 /// The Float form of `mha_f64_peak_probe`.
 double mha_f32_peak_probe(mha_cpu_level level, long iterations, double *checksum);
 
+/// The index of the first NaN or ±∞ in values[0..<count], −1 when every value is finite.
+long mha_f64_first_nonfinite(const double *values, long count);
+/// The Float form of `mha_f64_first_nonfinite`.
+long mha_f32_first_nonfinite(const float *values, long count);
+
 /// Data cache sizes in bytes of one core (level 1 data, level 2) and of the last level,
 /// from the operating system; 0 where unknown.
 typedef struct {

@@ -293,9 +293,11 @@ public enum MultiHeadAttention {
         _ m: Matrix<Scalar>, rows: Range<Int>
     ) -> (row: Int, column: Int)? {
         let columns = Swift.max(m.columns, 1)
-        let block = m.elements[(rows.lowerBound * m.columns)..<(rows.upperBound * m.columns)]
-        guard let index = block.firstIndex(where: { !$0.isFinite }) else { return nil }
-        return (index / columns - rows.lowerBound, index % columns)
+        let index = m.elements.withUnsafeBufferPointer { all in
+            Kernels.firstNonFinite(
+                UnsafeBufferPointer(rebasing: all[(rows.lowerBound * m.columns)..<(rows.upperBound * m.columns)]))
+        }
+        return index.map { ($0 / columns, $0 % columns) }
     }
 
     /// x·W + b (b added to every row), refusing an overflowed result.
@@ -305,44 +307,46 @@ public enum MultiHeadAttention {
         try affine(x, rows: 0..<x.rows, w, b, stage: stage)
     }
 
-    /// x[rows]·W + b for a range of x's rows, read in place.
+    /// x[rows]·W + b for a range of x's rows, read in place, refusing an overflowed result.
     static func affine<Scalar: AttentionScalar>(
         _ x: Matrix<Scalar>, rows: Range<Int>, _ w: Matrix<Scalar>, _ b: [Scalar]?, stage: String
     ) throws(AttentionError) -> Matrix<Scalar> {
-        var y = product(x, rows: rows, w)
-        if let b {
-            let columns = y.columns
-            y.withUnsafeMutableBufferPointer { buffer in
-                for index in buffer.indices { buffer[index] += b[index % columns] }
-            }
-        }
-        guard y.firstNonFinite == nil else { throw .overflow(stage: stage, precision: Scalar.precisionName) }
+        let (y, finite) = rows == 0..<x.rows ? Kernels.affine(x, w, bias: b) : rowsAffine(x, rows: rows, w, bias: b)
+        guard finite else { throw .overflow(stage: stage, precision: Scalar.precisionName) }
         return y
     }
 
-    /// x[rows]·W without copying the rows (`Kernels.product` for all of them).
-    private static func product<Scalar: AttentionScalar>(
-        _ x: Matrix<Scalar>, rows: Range<Int>, _ w: Matrix<Scalar>
-    ) -> Matrix<Scalar> {
+    /// `Kernels.affine` of x's rows `rows` without copying them: the bias added and the
+    /// finite check done on each finished block of the product.
+    private static func rowsAffine<Scalar: AttentionScalar>(
+        _ x: Matrix<Scalar>, rows: Range<Int>, _ w: Matrix<Scalar>, bias: [Scalar]?
+    ) -> (Matrix<Scalar>, finite: Bool) {
         precondition(
             x.columns == w.rows && rows.clamped(to: 0..<x.rows) == rows, "rows \(rows) of \(x.shape)·\(w.shape)")
-        if rows == 0..<x.rows { return Kernels.product(x, w) }
         let (m, n, k) = (rows.count, w.columns, x.columns)
+        var flags = [Bool](repeating: false, count: Swift.max(1, KernelContext.current.threads))
         let elements = [Scalar](unsafeUninitializedCapacity: m * n) { c, initialized in
-            x.withUnsafeBufferPointer { a in
-                w.withUnsafeBufferPointer { b in
-                    guard let a = a.baseAddress, let b = b.baseAddress, let c = c.baseAddress else {
-                        c.baseAddress?.initialize(repeating: 0, count: m * n)  // k = 0: the zero product
-                        return
+            flags.withUnsafeMutableBufferPointer { slots in
+                (bias ?? []).withUnsafeBufferPointer { b in
+                    x.withUnsafeBufferPointer { a in
+                        w.withUnsafeBufferPointer { wp in
+                            guard let a = a.baseAddress, let wp = wp.baseAddress, let c = c.baseAddress,
+                                let slots = slots.baseAddress
+                            else {
+                                c.baseAddress?.initialize(repeating: 0, count: m * n)  // an empty product
+                                return
+                            }
+                            Kernels.gemm(
+                                m: m, n: n, k: k, a: a + rows.lowerBound * k, lda: k, b: wp, ldb: n,
+                                transposeB: false, c: c, ldc: n,
+                                epilogue: BlockEpilogue(bias: bias == nil ? nil : b.baseAddress, nonFinite: slots))
+                        }
                     }
-                    Kernels.gemm(
-                        m: m, n: n, k: k, a: a + rows.lowerBound * k, lda: k, b: b, ldb: n,
-                        transposeB: false, c: c, ldc: n)
                 }
             }
             initialized = m * n
         }
-        return Matrix(uncheckedRows: m, columns: n, elements: elements)
+        return (Matrix(uncheckedRows: m, columns: n, elements: elements), !flags.contains(true))
     }
 }
 

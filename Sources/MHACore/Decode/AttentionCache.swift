@@ -168,14 +168,7 @@ public struct AttentionCache<Scalar: AttentionScalar>: Sendable {
     ) throws(AttentionError) -> Matrix<Scalar> {
         guard x.rows <= Kernels.fewRowsLimit else { return try MultiHeadAttention.affine(x, w, b, stage: stage) }
         var y = Kernels.fewRowsProduct(x, w)
-        if let b {
-            let columns = y.columns
-            y.withUnsafeMutableBufferPointer { buffer in
-                for i in 0..<buffer.count / Swift.max(columns, 1) {
-                    for j in 0..<columns { buffer[i * columns + j] += b[j] }
-                }
-            }
-        }
+        if let b { Kernels.addToEveryRow(&y, b) }
         guard y.firstNonFinite == nil else { throw .overflow(stage: stage, precision: Scalar.precisionName) }
         return y
     }

@@ -12,7 +12,7 @@ extension Kernels {
         _ plan: GEMMPlan, threads: Int, m: Int, n: Int, k: Int,
         a: UnsafePointer<S>, lda: Int,
         b: UnsafePointer<S>, ldb: Int, transposeB: Bool,
-        c: UnsafeMutablePointer<S>, ldc: Int
+        c: UnsafeMutablePointer<S>, ldc: Int, epilogue: BlockEpilogue<S>? = nil
     ) {
         let work = m.multipliedReportingOverflow(by: n).partialValue
             .multipliedReportingOverflow(by: k).partialValue
@@ -22,7 +22,7 @@ extension Kernels {
         if rowBands >= columnBands {
             sharedPanelGEMM(
                 plan, bands: rowBands, m: m, n: n, k: k, a: a, lda: lda,
-                b: b, ldb: ldb, transposeB: transposeB, c: c, ldc: ldc)
+                b: b, ldb: ldb, transposeB: transposeB, c: c, ldc: ldc, epilogue: epilogue)
             return
         }
         let bandSize = roundUp((n + columnBands - 1) / columnBands, to: plan.columnsPerTile)
@@ -34,18 +34,19 @@ extension Kernels {
             sharedPanelGEMM(
                 plan, bands: 1, m: m, n: size, k: k, a: a, lda: lda,
                 b: bBand, ldb: ldb, transposeB: transposeB,
-                c: c + start, ldc: ldc)
+                c: c + start, ldc: ldc, epilogue: epilogue?.columns(from: start, band: index))
         }
     }
 
     /// The packed product on `bands` threads: loops n_c → k_c; per block, the threads pack
     /// the B block's NR panels together, then each packs and multiplies its own row band
-    /// of A in m_c blocks. `bands == 1` runs on the calling thread.
+    /// of A in m_c blocks. `bands == 1` runs on the calling thread. After a block's last
+    /// depth step the `epilogue` runs on it while it is in cache.
     static func sharedPanelGEMM<S: PackedScalar>(
         _ plan: GEMMPlan, bands: Int, m: Int, n: Int, k: Int,
         a: UnsafePointer<S>, lda: Int,
         b: UnsafePointer<S>, ldb: Int, transposeB: Bool,
-        c: UnsafeMutablePointer<S>, ldc: Int
+        c: UnsafeMutablePointer<S>, ldc: Int, epilogue: BlockEpilogue<S>? = nil
     ) {
         let (mr, nr) = (plan.rowsPerTile, plan.columnsPerTile)
         let mc = Swift.min(plan.rowBlock, roundUp(m, to: mr))
@@ -84,6 +85,11 @@ extension Kernels {
                             plan.level, height: height, width: width, depth: depth,
                             a: packedA[band].base, b: packedB.base,
                             c: c + ic * ldc + jc, ldc: ldc, accumulate: pc > 0)
+                        if pc + depth == k {
+                            epilogue?.apply(
+                                c + ic * ldc + jc, ldc: ldc, rows: height, columns: width, firstColumn: jc,
+                                band: band)
+                        }
                     }
                 }
             }

@@ -15,8 +15,29 @@ extension Kernels {
         return multiply(a, b, transposeB: true, rows: a.rows, columns: b.rows)
     }
 
+    /// x·W + b (b added to every row), the bias added and the result checked for NaN and ±∞
+    /// block by block as the product finishes each one, while it is in cache.
+    /// - Precondition: `x.columns == w.rows`, `bias` nil or of `w.columns` values.
+    /// - Returns: the result and whether every element of it is finite.
+    static func affine<S: AttentionScalar>(_ x: Matrix<S>, _ w: Matrix<S>, bias: [S]?) -> (Matrix<S>, finite: Bool) {
+        precondition(x.columns == w.rows, "product of \(x.shape) and \(w.shape)")
+        precondition(bias.map { $0.count == w.columns } ?? true, "bias for \(w.columns) columns")
+        var flags = [Bool](repeating: false, count: Swift.max(1, KernelContext.current.threads))
+        let y = flags.withUnsafeMutableBufferPointer { slots in
+            (bias ?? []).withUnsafeBufferPointer { b in
+                multiply(
+                    x, w, transposeB: false, rows: x.rows, columns: w.columns,
+                    epilogue: slots.baseAddress.map {
+                        BlockEpilogue(bias: bias == nil ? nil : b.baseAddress, nonFinite: $0)
+                    })
+            }
+        }
+        return (y, !flags.contains(true))
+    }
+
     private static func multiply<S: AttentionScalar>(
-        _ a: Matrix<S>, _ b: Matrix<S>, transposeB: Bool, rows: Int, columns: Int
+        _ a: Matrix<S>, _ b: Matrix<S>, transposeB: Bool, rows: Int, columns: Int,
+        epilogue: BlockEpilogue<S>? = nil
     ) -> Matrix<S> {
         // gemm writes every element of C (zeros when k = 0), so C starts uninitialised: no
         // single-threaded zero fill before the cores share the work and the first touch.
@@ -31,13 +52,14 @@ extension Kernels {
                         m: rows, n: columns, k: a.columns,
                         a: aBase, lda: a.columns,
                         b: bBase, ldb: b.columns, transposeB: transposeB,
-                        c: cBase, ldc: columns)
+                        c: cBase, ldc: columns, epilogue: epilogue)
                 }
             }
             // An empty operand leaves C empty or (k = 0) zeroed by gemm; if A or B had no
             // storage at all while C has elements, C is the zero product.
             if count > 0, a.elements.isEmpty || b.elements.isEmpty, let cBase = cp.baseAddress {
                 cBase.initialize(repeating: 0, count: count)
+                epilogue?.apply(cBase, ldc: columns, rows: rows, columns: columns, firstColumn: 0, band: 0)
             }
             initialized = count
         }
@@ -50,12 +72,13 @@ extension Kernels {
     /// Double and Float go to the packed, cache-blocked SIMD product (`blockedGEMM`) at
     /// `context`'s instruction-set level unless the product is tiny (fewer than
     /// `packingThreshold` multiply-adds), where packing costs more than it saves; any other
-    /// scalar type uses the plain loop.
+    /// scalar type uses the plain loop. The `epilogue` runs once on every element of C.
     static func gemm<S: AttentionScalar>(
         m: Int, n: Int, k: Int,
         a: UnsafePointer<S>, lda: Int,
         b: UnsafePointer<S>, ldb: Int, transposeB: Bool,
-        c: UnsafeMutablePointer<S>, ldc: Int, context: KernelContext = .current
+        c: UnsafeMutablePointer<S>, ldc: Int, context: KernelContext = .current,
+        epilogue: BlockEpilogue<S>? = nil
     ) {
         guard m > 0, n > 0 else { return }
         let work = m.multipliedReportingOverflow(by: n).partialValue
@@ -66,7 +89,7 @@ extension Kernels {
                     GEMMPlan(Double.self, level: context.level), threads: context.threads,
                     m: m, n: n, k: k, a: a.rebound(to: Double.self), lda: lda,
                     b: b.rebound(to: Double.self), ldb: ldb, transposeB: transposeB,
-                    c: c.rebound(to: Double.self), ldc: ldc)
+                    c: c.rebound(to: Double.self), ldc: ldc, epilogue: epilogue?.rebound(to: Double.self))
                 return
             }
             if S.self == Float.self {
@@ -74,13 +97,14 @@ extension Kernels {
                     GEMMPlan(Float.self, level: context.level), threads: context.threads,
                     m: m, n: n, k: k, a: a.rebound(to: Float.self), lda: lda,
                     b: b.rebound(to: Float.self), ldb: ldb, transposeB: transposeB,
-                    c: c.rebound(to: Float.self), ldc: ldc)
+                    c: c.rebound(to: Float.self), ldc: ldc, epilogue: epilogue?.rebound(to: Float.self))
                 return
             }
         }
         plainGEMM(
             m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, transposeB: transposeB,
             c: c, ldc: ldc)
+        epilogue?.apply(c, ldc: ldc, rows: m, columns: n, firstColumn: 0, band: 0)
     }
 
     /// Products with fewer multiply-adds than this skip packing.

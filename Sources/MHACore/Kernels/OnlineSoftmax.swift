@@ -42,25 +42,29 @@ struct OnlineSoftmaxState<S: AttentionScalar> {
         sum.update(repeating: 0, count: rows)
     }
 
-    /// Divides each output row by its ℓ. Rows that saw no visible key (ℓ = 0) stay zero;
-    /// rows poisoned by an overflowed score (ℓ = NaN) become NaN.
+    /// Writes each accumulator row divided by its ℓ to the output. Rows that saw no visible
+    /// key (ℓ = 0) are written as zeros; rows poisoned by an overflowed score (ℓ = NaN) as
+    /// NaN.
     /// - Returns: the indices of the rows that saw no visible key, within the tile.
     func normalise(
-        rows: Int, output: UnsafeMutablePointer<S>, outputStride: Int, headDim: Int
+        rows: Int, accumulator: UnsafePointer<S>, accumulatorStride: Int,
+        output: UnsafeMutablePointer<S>, outputStride: Int, headDim: Int
     ) -> [Int] {
         var empty: [Int] = []
         for r in 0..<rows {
+            let row = output + r * outputStride
             if sum[r].isNaN {
-                (output + r * outputStride).update(repeating: .nan, count: headDim)
+                row.update(repeating: .nan, count: headDim)
                 continue
             }
             guard sum[r] > 0 else {
                 empty.append(r)
+                row.update(repeating: 0, count: headDim)
                 continue
             }
             let inverse = 1 / sum[r]
-            let row = output + r * outputStride
-            for p in 0..<headDim { row[p] *= inverse }
+            let source = accumulator + r * accumulatorStride
+            for p in 0..<headDim { row[p] = source[p] * inverse }
         }
         return empty
     }

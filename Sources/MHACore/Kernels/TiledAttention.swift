@@ -63,7 +63,7 @@ extension Kernels {
         guard queryTiles > 1, context.threads > 1,
             work.overflow || work.partialValue >= parallelAttentionThreshold
         else {
-            let scratch = QueryTileScratch<S>(rows: br, depth: d, keys: bc)
+            let scratch = QueryTileScratch<S>(rows: br, depth: d, keys: bc, valueDim: dv)
             defer { scratch.free() }
             return (0..<queryTiles).flatMap { attendQueryTile(plan, head, index: $0, scratch: scratch) }
         }
@@ -73,7 +73,7 @@ extension Kernels {
         fullyMasked.withUnsafeMutableBufferPointer { slots in
             parallelFor(queryTiles, threads: context.threads) { turn in
                 let index = rule.causal ? queryTiles - 1 - turn : turn
-                let scratch = QueryTileScratch<S>(rows: br, depth: d, keys: bc)
+                let scratch = QueryTileScratch<S>(rows: br, depth: d, keys: bc, valueDim: dv)
                 defer { scratch.free() }
                 slots[index] = attendQueryTile(plan, head, index: index, scratch: scratch)
             }
@@ -90,8 +90,11 @@ extension Kernels {
         let br = queryTileHeight * mr
         let q0 = index * br
         let rows = Swift.min(br, head.queryCount - q0)
-        let out = head.output + q0 * head.outputStride
-        for r in 0..<rows { (out + r * head.outputStride).update(repeating: 0, count: dv) }
+        // O accumulates in the scratch's contiguous rows (the concat's rows are kilobytes
+        // apart: every one of them in the same few L1 sets) and reaches the output once,
+        // normalised, after the last key tile, so the queries are read before it is written.
+        let accumulator = scratch.accumulator.base
+        accumulator.update(repeating: 0, count: rows * dv)
         scratch.state.reset(rows: rows)
         packA(
             head.queries + q0 * head.queryStride, lda: head.queryStride, rows: rows, depth: d,
@@ -110,18 +113,18 @@ extension Kernels {
                 firstPosition: head.firstPosition + q0, firstRow: q0)
             updateOnlineSoftmax(
                 plan.level, block, rule: head.rule, keyCount: head.keyCount,
-                state: scratch.state, output: out,
-                outputStride: head.outputStride, headDim: dv)
+                state: scratch.state, output: accumulator,
+                outputStride: dv, headDim: dv)
             // P is in L1 already: the micro-kernel reads its rows in place (no packing).
             S.multiplyRows(
                 plan.level, height: rows, width: dv, depth: width,
                 a: scratch.scores.base, lda: bc,
                 b: head.values + first / bc * head.valueTileSize,
-                c: out, ldc: head.outputStride, accumulate: true)
+                c: accumulator, ldc: dv, accumulate: true)
         }
         return scratch.state.normalise(
-            rows: rows, output: out, outputStride: head.outputStride,
-            headDim: dv
+            rows: rows, accumulator: accumulator, accumulatorStride: dv,
+            output: head.output + q0 * head.outputStride, outputStride: head.outputStride, headDim: dv
         ).map { q0 + $0 }
     }
 }
@@ -150,28 +153,31 @@ struct PackedHead<S: AttentionScalar> {
     var outputStride: Int
 }
 
-/// The per-thread buffers of one query tile: packed queries, scores / weights, and the
-/// online-softmax state.
+/// The per-thread buffers of one query tile: packed queries, scores / weights, the output
+/// accumulator and the online-softmax state.
 struct QueryTileScratch<S: AttentionScalar> {
     /// Q_tile in MR-row panels.
     let packedQueries: PackingBuffer<S>
     /// Br × 128 scores, then weights, row-major; zero at first, so that the rows past a
     /// short tile, which the P·V micro-kernel reads and discards, hold numbers.
     let scores: PackingBuffer<S>
+    /// O before normalisation, `rows` × d_v, contiguous.
+    let accumulator: PackingBuffer<S>
     /// Running maximum and sum per row.
     let state: OnlineSoftmaxState<S>
 
-    /// Buffers for tiles of `rows` queries, `depth` = d and `keys` keys.
-    init(rows: Int, depth: Int, keys: Int) {
+    /// Buffers for tiles of `rows` queries, `depth` = d, `keys` keys and `valueDim` = d_v.
+    init(rows: Int, depth: Int, keys: Int, valueDim: Int) {
         packedQueries = PackingBuffer(count: rows * depth)
         scores = PackingBuffer(count: rows * keys)
         scores.base.initialize(repeating: 0, count: rows * keys)
+        accumulator = PackingBuffer(count: rows * valueDim)
         state = OnlineSoftmaxState(rows: rows)
     }
 
     /// Releases every buffer.
     func free() {
-        [packedQueries, scores].forEach { $0.free() }
+        [packedQueries, scores, accumulator].forEach { $0.free() }
         state.free()
     }
 }
