@@ -39,7 +39,9 @@ public enum MultiHeadAttention {
     ///   options; or `.overflow` if an intermediate exceeds the precision.
     /// - Complexity: O(n_q·d_model·τ·d_k + n_k·d_mem·g·d_k + n_q·n_k·τ·d_k) time (a window W
     ///   makes the last term about n_q·W·τ·d_k). Memory O((n_q + n_k)·d_model) unless scores
-    ///   or weights are requested, which keep τ matrices of rows × n_k (per score stage).
+    ///   or weights are requested, which keep τ matrices of rows × n_k (per score stage): at
+    ///   the peak K, V and the concat, with Q computed in row chunks (`QueryChunks`) unless
+    ///   `.qkv` keeps it; `MemoryEstimate` counts it.
     @_specialize(where Scalar == Double)
     @_specialize(where Scalar == Float)
     public static func forward<Scalar: AttentionScalar>(
