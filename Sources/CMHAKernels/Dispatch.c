@@ -69,6 +69,28 @@ float mha_f32_logits(mha_cpu_level level, float *row, long count, float scale, f
     MHA_DISPATCH(level, f32_logits, row, count, scale, cap, slope, distance, bias)
 }
 
+int mha_f64_scaled_finite(mha_cpu_level level, const double *row, long count, double scale) {
+    MHA_DISPATCH(level, f64_scaled_finite, row, count, scale)
+}
+
+int mha_f32_scaled_finite(mha_cpu_level level, const float *row, long count, float scale) {
+    MHA_DISPATCH(level, f32_scaled_finite, row, count, scale)
+}
+
+void mha_f64_softmax_step(mha_cpu_level level, double *row, long width, long lower, long upper,
+                          double scale, double blockMaximum, double *maximum, double *sum,
+                          double *accumulator, long valueDim) {
+    MHA_DISPATCH(level, f64_softmax_step, row, width, lower, upper, scale, blockMaximum, maximum,
+                 sum, accumulator, valueDim)
+}
+
+void mha_f32_softmax_step(mha_cpu_level level, float *row, long width, long lower, long upper,
+                          float scale, float blockMaximum, float *maximum, float *sum,
+                          float *accumulator, long valueDim) {
+    MHA_DISPATCH(level, f32_softmax_step, row, width, lower, upper, scale, blockMaximum, maximum,
+                 sum, accumulator, valueDim)
+}
+
 double mha_f64_peak_probe(mha_cpu_level level, long iterations, double *checksum) {
     MHA_DISPATCH(level, f64_peak_probe, iterations, checksum)
 }

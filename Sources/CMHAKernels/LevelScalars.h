@@ -3,9 +3,12 @@
 // MHA_F64_LANES, MHA_F64_MR, MHA_F64_NV, MHA_F32_LANES, MHA_F32_MR, MHA_F32_NV.
 // No include guard: each level's file includes it once.
 
+#include <math.h>
+
 // Double: cutoff −708 (2^k stays normal), 14 Taylor terms (r¹⁴/14! < 5e-18 for |r| ≤ ln2/2);
 // tanh's P (VectorMath.h) from scripts/tanh_coefficients.py, 12 terms.
 #define MHA_T double
+#define MHA_SCALAR_EXP exp
 #define MHA_I long long
 #define MHA_LANES MHA_F64_LANES
 #define MHA_MR MHA_F64_MR
@@ -28,7 +31,9 @@
         -5.3968253967896992e-2, 1.3333333333333042e-1, -3.3333333333333333e-1
 #include "KernelTemplate.h"
 #include "VectorMath.h"
+#include "SoftmaxStep.h"
 #undef MHA_T
+#undef MHA_SCALAR_EXP
 #undef MHA_I
 #undef MHA_LANES
 #undef MHA_MR
@@ -46,6 +51,7 @@
 
 // Float: cutoff −87, 8 Taylor terms (r⁸/8! < 6e-9); tanh's P, 6 terms.
 #define MHA_T float
+#define MHA_SCALAR_EXP expf
 #define MHA_I int
 #define MHA_LANES MHA_F32_LANES
 #define MHA_MR MHA_F32_MR
@@ -65,7 +71,9 @@
         -3.33333332e-1f
 #include "KernelTemplate.h"
 #include "VectorMath.h"
+#include "SoftmaxStep.h"
 #undef MHA_T
+#undef MHA_SCALAR_EXP
 #undef MHA_I
 #undef MHA_LANES
 #undef MHA_MR

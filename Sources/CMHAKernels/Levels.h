@@ -21,6 +21,12 @@
     double mha_##level##_f64_logits(double *, long, double, double, double, double,          \
                                     const double *);                                         \
     float mha_##level##_f32_logits(float *, long, float, float, float, float, const float *); \
+    int mha_##level##_f64_scaled_finite(const double *, long, double);                       \
+    int mha_##level##_f32_scaled_finite(const float *, long, float);                         \
+    void mha_##level##_f64_softmax_step(double *, long, long, long, double, double, double *, \
+                                        double *, double *, long);                           \
+    void mha_##level##_f32_softmax_step(float *, long, long, long, float, float, float *,     \
+                                        float *, float *, long);                             \
     double mha_##level##_f64_peak_probe(long, double *);                                     \
     double mha_##level##_f32_peak_probe(long, double *);
 

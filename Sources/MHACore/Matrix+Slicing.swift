@@ -41,9 +41,27 @@ extension Matrix {
         elements[(row * columns)..<((row + 1) * columns)]
     }
 
-    /// The transpose, `columns × rows`.
+    /// The transpose, `columns × rows`, copied in 32 × 32 blocks so that both the rows read
+    /// and the rows written stay in cache (a checkpoint's torch-layout weights are
+    /// transposed once per run).
     public var transposed: Matrix {
-        Matrix(rows: columns, columns: rows) { i, j in self[j, i] }
+        let (rows, columns, block) = (self.rows, self.columns, 32)
+        let transposed = [Scalar](unsafeUninitializedCapacity: elements.count) { target, initialized in
+            elements.withUnsafeBufferPointer { source in
+                guard let from = source.baseAddress, let to = target.baseAddress else { return }
+                for i0 in stride(from: 0, to: rows, by: block) {
+                    for j0 in stride(from: 0, to: columns, by: block) {
+                        for i in i0..<Swift.min(i0 + block, rows) {
+                            for j in j0..<Swift.min(j0 + block, columns) {
+                                (to + j * rows + i).initialize(to: from[i * columns + j])
+                            }
+                        }
+                    }
+                }
+            }
+            initialized = elements.count
+        }
+        return Matrix(uncheckedRows: columns, columns: rows, elements: transposed)
     }
 
     /// The same values in another precision (rounded to nearest). Converting to the same

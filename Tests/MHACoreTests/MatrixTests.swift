@@ -11,6 +11,17 @@ import Testing
         #expect(m.transposed == (try Matrix([[1, 4], [2, 5], [3, 6]])))
     }
 
+    /// The blocked transpose at shapes on and off its 32 × 32 blocks, and empty ones.
+    @Test(arguments: [(0, 5), (5, 0), (1, 33), (33, 1), (32, 32), (45, 70), (70, 45), (100, 3)])
+    func transposeMovesEveryElement(shape: (Int, Int)) {
+        let (rows, columns) = shape
+        let m = Matrix<Double>(rows: rows, columns: columns) { i, j in Double(i * 1000 + j) }
+        let t = m.transposed
+        #expect(t.shape == Shape(rows: columns, columns: rows))
+        #expect((0..<columns).allSatisfy { j in (0..<rows).allSatisfy { i in t[j, i] == m[i, j] } })
+        #expect(t.transposed == m)
+    }
+
     @Test func rowSelectionAndConversion() throws {
         let m = try Matrix<Double>([[1, 2], [3, 4], [5, 6]])
         #expect(m.selectingRows([2, 0, 2]) == (try Matrix([[5, 6], [1, 2], [5, 6]])))

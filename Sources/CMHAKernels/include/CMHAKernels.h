@@ -101,6 +101,26 @@ double mha_f64_logits(mha_cpu_level level, double *row, long count, double scale
 float mha_f32_logits(mha_cpu_level level, float *row, long count, float scale, float cap,
                      float slope, float distance, const float *bias);
 
+/// Whether every row[t]·scale, t < count, is finite (the product rounded): a score that
+/// overflowed must not reach the softmax, where −∞ would read as a masked key.
+int mha_f64_scaled_finite(mha_cpu_level level, const double *row, long count, double scale);
+/// The Float form of `mha_f64_scaled_finite`.
+int mha_f32_scaled_finite(mha_cpu_level level, const float *row, long count, float scale);
+
+/// One score row's online-softmax step once its block maximum is known: m′ = max(*maximum,
+/// blockMaximum); if m′ is −∞ the row's `width` weights become 0 and the state is left;
+/// otherwise the weights outside [lower, upper) become 0, the visible ones
+/// exp(round(x·scale) − m′) (`mha_f64_exponentiate`), *sum = *sum·c + Σ, *maximum = m′, and
+/// the output row accumulator[0..<valueDim] is multiplied by c = exp(m − m′) (the C
+/// library's exp; c = 0 when m was −∞) unless c is 1.
+void mha_f64_softmax_step(mha_cpu_level level, double *row, long width, long lower, long upper,
+                          double scale, double blockMaximum, double *maximum, double *sum,
+                          double *accumulator, long valueDim);
+/// The Float form of `mha_f64_softmax_step` (expf for c).
+void mha_f32_softmax_step(mha_cpu_level level, float *row, long width, long lower, long upper,
+                          float scale, float blockMaximum, float *maximum, float *sum,
+                          float *accumulator, long valueDim);
+
 /// The arithmetic peak probe of one thread: `iterations` rounds of 12 independent vector
 /// multiply-adds in registers (fused where the level has FMA). Returns the FLOPs done;
 /// `checksum` receives a value that depends on every lane, so the work cannot be skipped.

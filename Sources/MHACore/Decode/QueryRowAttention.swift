@@ -88,7 +88,7 @@ extension HeadBlock where Scalar: PackedScalar {
         _ row: UnsafeMutablePointer<Scalar>, count: Int, rule: ScoreRule<Scalar>, firstKey: Int, position: Int,
         kernelRow: Int, level: CPULevel
     ) -> Scalar {
-        guard Kernels.scoresAreFinite(row: row, width: count, scale: rule.scale) else { return .nan }
+        guard Scalar.scaledFinite(level, row: row, count: count, scale: rule.scale) else { return .nan }
         let folded = rule.scale > 0 && !rule.reshapes
         let maximum =
             folded

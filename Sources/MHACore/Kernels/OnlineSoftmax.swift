@@ -89,40 +89,25 @@ extension Kernels {
             let position = block.firstPosition + r
             // An overflowed score poisons its row (ℓ = NaN, kept through every later block):
             // `normalise` fills it with NaN for the forward pass to report, never as masked.
-            if !scoresAreFinite(row: row, width: block.width, scale: rule.scale) { state.sum[r] = .nan }
+            if !S.scaledFinite(level, row: row, count: block.width, scale: rule.scale) { state.sum[r] = .nan }
             let visible = rule.visibleKeys(position: position, keyCount: keyCount)
             let lower = Swift.min(block.width, Swift.max(0, visible.lowerBound - block.firstKey))
             let upper = Swift.max(lower, Swift.min(block.width, visible.upperBound - block.firstKey))
-            let visibleRow = row + lower
             let blockMaximum =
                 folded
-                ? S.maximum(level, row: visibleRow, count: upper - lower) * rule.scale
+                ? S.maximum(level, row: row + lower, count: upper - lower) * rule.scale
                 : logits(
-                    level, rule, row: visibleRow, count: upper - lower, key: block.firstKey + lower,
+                    level, rule, row: row + lower, count: upper - lower, key: block.firstKey + lower,
                     position: position, kernelRow: block.firstRow + r)
-            let previous = state.maximum[r]
-            let maximum = Swift.max(previous, blockMaximum)
-            guard maximum > -S.infinity else {
-                row.update(repeating: 0, count: block.width)
-                continue
-            }
-            let correction = previous == -S.infinity ? 0 : S.exponential(previous - maximum)
-            // Only the visible keys are exponentiated; the others' weights are 0.
-            row.update(repeating: 0, count: lower)
-            (row + upper).update(repeating: 0, count: block.width - upper)
-            // Not fused: x·scale is rounded exactly as the row maximum's m = max·scale was, so
-            // the largest score gives exp(0) = 1 however large the scores (an FMA would leave
-            // the product's rounding error, up to ulp(m)/2 — 1e183 for scores near 1e200 — as
-            // the exponent).
-            let total = S.exponentiate(
-                level, row: visibleRow, count: upper - lower,
-                scale: folded ? rule.scale : 1, shift: -maximum)
-            state.sum[r] = state.sum[r] * correction + total
-            state.maximum[r] = maximum
-            if correction != 1 {
-                let accumulator = output + r * outputStride
-                for p in 0..<headDim { accumulator[p] *= correction }
-            }
+            // exp(x·scale − m′): not fused, so x·scale is rounded exactly as the row maximum's
+            // m = max·scale was, and the largest score gives exp(0) = 1 however large the
+            // scores (an FMA would leave the product's rounding error, up to ulp(m)/2 — 1e183
+            // for scores near 1e200 — as the exponent). Only the visible keys are
+            // exponentiated; the others' weights are 0.
+            S.softmaxStep(
+                level, row: row, width: block.width, visible: lower..<upper, scale: folded ? rule.scale : 1,
+                blockMaximum: blockMaximum, maximum: state.maximum + r, sum: state.sum + r,
+                accumulator: output + r * outputStride, valueDim: headDim)
         }
     }
 

@@ -35,6 +35,17 @@ protocol PackedScalar: AttentionScalar {
 
     /// The largest of `row[0..<count]` (NaN ignored), −∞ for none.
     static func maximum(_ level: CPULevel, row: UnsafePointer<Self>, count: Int) -> Self
+
+    /// Whether every `row[t]·scale` (t < count) is finite (`mha_f64_scaled_finite`).
+    static func scaledFinite(_ level: CPULevel, row: UnsafePointer<Self>, count: Int, scale: Self) -> Bool
+
+    /// One score row's online-softmax step once its block maximum is known
+    /// (`mha_f64_softmax_step`): weights for the visible keys `lower..<upper`, 0 elsewhere;
+    /// the running maximum and sum updated; the output row rescaled.
+    static func softmaxStep(
+        _ level: CPULevel, row: UnsafeMutablePointer<Self>, width: Int, visible: Range<Int>, scale: Self,
+        blockMaximum: Self, maximum: UnsafeMutablePointer<Self>, sum: UnsafeMutablePointer<Self>,
+        accumulator: UnsafeMutablePointer<Self>, valueDim: Int)
 }
 
 extension Double: PackedScalar {
@@ -85,6 +96,22 @@ extension Double: PackedScalar {
     static func maximum(_ level: CPULevel, row: UnsafePointer<Double>, count: Int) -> Double {
         mha_f64_maximum(level.kernelLevel, row, count)
     }
+
+    @inline(__always)
+    static func scaledFinite(_ level: CPULevel, row: UnsafePointer<Double>, count: Int, scale: Double) -> Bool {
+        mha_f64_scaled_finite(level.kernelLevel, row, count, scale) != 0
+    }
+
+    @inline(__always)
+    static func softmaxStep(
+        _ level: CPULevel, row: UnsafeMutablePointer<Double>, width: Int, visible: Range<Int>, scale: Double,
+        blockMaximum: Double, maximum: UnsafeMutablePointer<Double>, sum: UnsafeMutablePointer<Double>,
+        accumulator: UnsafeMutablePointer<Double>, valueDim: Int
+    ) {
+        mha_f64_softmax_step(
+            level.kernelLevel, row, width, visible.lowerBound, visible.upperBound, scale, blockMaximum,
+            maximum, sum, accumulator, valueDim)
+    }
 }
 
 extension Float: PackedScalar {
@@ -134,5 +161,21 @@ extension Float: PackedScalar {
     @inline(__always)
     static func maximum(_ level: CPULevel, row: UnsafePointer<Float>, count: Int) -> Float {
         mha_f32_maximum(level.kernelLevel, row, count)
+    }
+
+    @inline(__always)
+    static func scaledFinite(_ level: CPULevel, row: UnsafePointer<Float>, count: Int, scale: Float) -> Bool {
+        mha_f32_scaled_finite(level.kernelLevel, row, count, scale) != 0
+    }
+
+    @inline(__always)
+    static func softmaxStep(
+        _ level: CPULevel, row: UnsafeMutablePointer<Float>, width: Int, visible: Range<Int>, scale: Float,
+        blockMaximum: Float, maximum: UnsafeMutablePointer<Float>, sum: UnsafeMutablePointer<Float>,
+        accumulator: UnsafeMutablePointer<Float>, valueDim: Int
+    ) {
+        mha_f32_softmax_step(
+            level.kernelLevel, row, width, visible.lowerBound, visible.upperBound, scale, blockMaximum,
+            maximum, sum, accumulator, valueDim)
     }
 }

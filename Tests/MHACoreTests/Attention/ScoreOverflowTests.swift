@@ -84,26 +84,29 @@ struct ScoreOverflowTests {
         #expect(output[0].isFinite && output[1].isFinite)
     }
 
-    @Test("the vector check: any non-finite product in any lane or the tail")
+    @Test("the vector check: any non-finite product in any lane or the tail, at every level, both precisions")
     func vectorCheck() {
-        for width in [1, 7, 8, 9, 128] {
-            for bad in [0, width / 2, width - 1] {
-                var row = [Double](repeating: 1, count: width)
-                #expect(
-                    row.withUnsafeBufferPointer {
-                        Kernels.scoresAreFinite(row: $0.baseAddress!, width: width, scale: 2)
-                    })
-                row[bad] = 1e308
-                #expect(
-                    !row.withUnsafeBufferPointer {
-                        Kernels.scoresAreFinite(row: $0.baseAddress!, width: width, scale: 2)
-                    })
-                row[bad] = -.infinity
-                #expect(
-                    !row.withUnsafeBufferPointer {
-                        Kernels.scoresAreFinite(row: $0.baseAddress!, width: width, scale: 1)
-                    })
+        for level in CPULevel.runnable {
+            for width in [1, 7, 8, 9, 15, 16, 17, 128] {
+                for bad in [0, width / 2, width - 1] {
+                    check(Double.self, level: level, width: width, bad: bad, huge: 1e308)
+                    check(Float.self, level: level, width: width, bad: bad, huge: 3e38)
+                }
             }
         }
+    }
+
+    func check<S: PackedScalar>(_ type: S.Type, level: CPULevel, width: Int, bad: Int, huge: S) {
+        var row = [S](repeating: 1, count: width)
+        let finite = { (scale: S) in
+            row.withUnsafeBufferPointer { S.scaledFinite(level, row: $0.baseAddress!, count: width, scale: scale) }
+        }
+        #expect(finite(2), "\(S.self) \(level) width \(width)")
+        row[bad] = huge
+        #expect(finite(1) && !finite(2), "\(S.self) \(level) width \(width) overflow at \(bad)")
+        row[bad] = -.infinity
+        #expect(!finite(1), "\(S.self) \(level) width \(width) −∞ at \(bad)")
+        row[bad] = .nan
+        #expect(!finite(1), "\(S.self) \(level) width \(width) NaN at \(bad)")
     }
 }
