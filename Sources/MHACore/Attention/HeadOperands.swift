@@ -1,13 +1,16 @@
 /// Q, K, V of one forward pass (Q and K already turned by RoPE) and the per-head
-/// computation on them.
+/// computation on them, for one chunk of consecutive query rows (`QueryChunks`).
 struct HeadOperands<Scalar: AttentionScalar> {
-    /// The computed query rows (all n_q, or the token's), τ·d_k wide.
+    /// The chunk's query rows (all n_q, the token's, or rows `firstRow` ..< `firstRow` +
+    /// `queries.rows`), τ·d_k wide.
     var queries: Matrix<Scalar>
     /// n_k × g·d_k.
     var keys: Matrix<Scalar>
     /// n_k × g·d_v.
     var values: Matrix<Scalar>
     var shapes: AttentionShapes
+    /// Index (among all n_q rows) of the chunk's first query row.
+    var firstRow: Int
     var causal: Bool
     var window: Int?
     var softcap: Double?
@@ -24,9 +27,7 @@ struct HeadOperands<Scalar: AttentionScalar> {
         var fullyMaskedTokens: [Int] = []
     }
 
-    /// Index (among all n_q rows) of the first computed query row.
-    var firstRow: Int { shapes.token ?? 0 }
-    /// Its position in key coordinates: row + n_k − n_q.
+    /// The first row's position in key coordinates: row + n_k − n_q.
     var firstPosition: Int { firstRow + shapes.keyCount - shapes.tokens }
 
     /// Computes head_j (rows × d_v) into `output` (row stride `stride`), through the plain
@@ -97,7 +98,8 @@ struct HeadOperands<Scalar: AttentionScalar> {
         return Head(stages: stages, weights: keep.contains(.weights) ? weights : nil, fullyMaskedTokens: fullyMasked)
     }
 
-    /// Streams head j through `Kernels.streamingAttention`: no n_q × n_k matrix.
+    /// Streams head j through `Kernels.streamingAttention`: no n_q × n_k matrix. Only the keys
+    /// some row of the chunk may see (`visibleKeys`) are passed, so only they are packed.
     private func streamedHead(_ j: Int, into output: UnsafeMutablePointer<Scalar>, stride: Int) -> Head {
         let (qc, kc, vc) = columns(j)
         let rows = queries.rows
@@ -107,18 +109,35 @@ struct HeadOperands<Scalar: AttentionScalar> {
                     mask.withAdditivePointer { m -> [Int] in
                         guard let q = q.baseAddress, let k = k.baseAddress, let v = v.baseAddress
                         else { return [] }  // empty: validated away
+                        let seen = visibleKeys(rule(j, bias: m))
+                        // Key `seen.lowerBound` is key 0 of the call: positions, the ALiBi
+                        // distance p − t and the mask's columns all shift with it.
                         return Kernels.streamingAttention(
                             queries: q + qc.lowerBound, queryStride: queries.columns,
-                            queryCount: rows, firstPosition: firstPosition,
-                            keys: k + kc.lowerBound, keyStride: keys.columns,
-                            values: v + vc.lowerBound, valueStride: values.columns,
-                            keyCount: shapes.keyCount, headDim: shapes.headDim, valueDim: shapes.valueDim,
-                            rule: rule(j, bias: m), output: output, outputStride: stride)
+                            queryCount: rows, firstPosition: firstPosition - seen.lowerBound,
+                            keys: k + seen.lowerBound * keys.columns + kc.lowerBound, keyStride: keys.columns,
+                            values: v + seen.lowerBound * values.columns + vc.lowerBound,
+                            valueStride: values.columns, keyCount: seen.count, headDim: shapes.headDim,
+                            valueDim: shapes.valueDim, rule: rule(j, bias: m.map { $0 + seen.lowerBound }),
+                            output: output, outputStride: stride)
                     }
                 }
             }
         }
         return Head(fullyMaskedTokens: masked.map { firstRow + $0 })
+    }
+
+    /// The keys that some row of the chunk may see under `rule`'s causal/window range (the
+    /// union of the rows' ranges, from the first row's lower end to the last row's upper end),
+    /// widened to whole key tiles of `Kernels.tiledAttention` so that its tiles, and with
+    /// them every rounding, are those of a call with all keys; all keys when none is seen.
+    func visibleKeys(_ rule: ScoreRule<Scalar>) -> Range<Int> {
+        let (n, tile) = (shapes.keyCount, Kernels.keyTileSize)
+        let first = rule.visibleKeys(position: firstPosition, keyCount: n)
+        let last = rule.visibleKeys(position: firstPosition + queries.rows - 1, keyCount: n)
+        let lower = first.lowerBound / tile * tile
+        let upper = Swift.min(n, (last.upperBound + tile - 1) / tile * tile)
+        return lower < upper ? lower..<upper : 0..<n
     }
 
     /// The first key whose score Q_j[row]·K_jᵀ·scale is not finite, recomputed plainly; for

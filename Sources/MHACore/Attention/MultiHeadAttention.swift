@@ -39,7 +39,9 @@ public enum MultiHeadAttention {
     ///   options; or `.overflow` if an intermediate exceeds the precision.
     /// - Complexity: O(n_q·d_model·τ·d_k + n_k·d_mem·g·d_k + n_q·n_k·τ·d_k) time (a window W
     ///   makes the last term about n_q·W·τ·d_k). Memory O((n_q + n_k)·d_model) unless scores
-    ///   or weights are requested, which keep τ matrices of rows × n_k (per score stage).
+    ///   or weights are requested, which keep τ matrices of rows × n_k (per score stage): at
+    ///   the peak K, V and the concat, with Q computed in row chunks (`QueryChunks`) unless
+    ///   `.qkv` keeps it; `MemoryEstimate` counts it.
     @_specialize(where Scalar == Double)
     @_specialize(where Scalar == Float)
     public static func forward<Scalar: AttentionScalar>(
@@ -49,15 +51,10 @@ public enum MultiHeadAttention {
         let resolved = try ResolvedAttention(
             input: input, memory: memory, parameters: parameters, mask: mask,
             configuration: configuration)
-        let s = resolved.shapes
-        let queryInput = s.token.map { input.rowBlock($0..<($0 + 1)) } ?? input
-        let source = memory ?? input
-        let q = try affine(queryInput, resolved.wq, resolved.bq, stage: "Q = H·W^q + b^q")
-        let keyStage = memory == nil ? "K = H·W^k + b^k" : "K = M·W^k + b^k"
-        let k = try affine(source, resolved.wk, resolved.bk, stage: keyStage)
-        let v = try affine(source, resolved.wv, resolved.bv, stage: keyStage.replacingK(with: "V"))
-        var result = try attendHeads(q, k, v, shapes: s, mask: resolved.mask, configuration: configuration)
-        result.output = try affine(result.concat, resolved.wo, resolved.bo, stage: "output = concat·W^o + b^o")
+        var result = try projectedAttention(input: input, memory: memory, resolved, configuration: configuration)
+        result.output = try affine(
+            result.concat, rows: 0..<result.concat.rows, resolved.wo, resolved.bo,
+            stage: "output = concat·W^o + b^o")
         return result
     }
 
@@ -107,7 +104,9 @@ public enum MultiHeadAttention {
             try ResolvedMask(m, queries: s.tokens, keys: s.keyCount)
         }
         let q = s.token.map { queries.rowBlock($0..<($0 + 1)) } ?? queries
-        return try attendHeads(q, keys, values, shapes: s, mask: resolvedMask, configuration: configuration)
+        return try attendChunks(
+            [s.computedRows], firstQueries: q, laterQueries: { _ in q }, keys: keys, values: values,
+            shapes: s, mask: resolvedMask, configuration: configuration)
     }
 
     /// `forward` for each sequence of a batch with the same parameters: `memories` and `masks`
@@ -154,55 +153,123 @@ public enum MultiHeadAttention {
         list.isEmpty ? nil : list.count == 1 ? list[0] : list[i]
     }
 
-    /// RoPE on Q and K, then every head into its column block of the concat. The result's
-    /// output is the concat (the projected pass replaces it).
-    private static func attendHeads<Scalar: AttentionScalar>(
-        _ q: Matrix<Scalar>, _ k: Matrix<Scalar>, _ v: Matrix<Scalar>, shapes s: AttentionShapes,
-        mask: ResolvedMask<Scalar>?, configuration c: AttentionConfiguration
+    /// Q, K and V from the validated operands, then every head into the concat: Q in row
+    /// chunks when it is large and not kept (`QueryChunks`), each chunk's attention done
+    /// before the next chunk is computed. Q, K and V are gone when this returns, before the
+    /// output projection (unless `.qkv` keeps them).
+    ///
+    /// Errors come in the order of the unchunked pass, which computes all of Q first: an
+    /// overflow in K, V or a chunk's attention is reported only after the rest of Q is found
+    /// finite (computed again on that error path only).
+    private static func projectedAttention<Scalar: AttentionScalar>(
+        input: Matrix<Scalar>, memory: Matrix<Scalar>?, _ r: ResolvedAttention<Scalar>,
+        configuration c: AttentionConfiguration
     ) throws(AttentionError) -> AttentionResult<Scalar> {
-        let firstRow = s.token ?? 0
-        let rotatedQ = c.rope?.rotated(
-            q, heads: s.heads, headDim: s.headDim,
-            firstPosition: s.queryPosition(row: firstRow))
-        let rotatedK = c.rope?.rotated(k, heads: s.kvHeads, headDim: s.headDim, firstPosition: s.keyPosition(key: 0))
-        let slopes = c.alibi ? ALiBi.slopes(heads: s.heads) : nil
-        let operands = HeadOperands(
-            queries: rotatedQ ?? q, keys: rotatedK ?? k, values: v, shapes: s,
-            causal: c.causal, window: c.window, softcap: c.softcap, slopes: slopes,
-            mask: mask, keep: c.intermediates)
-        let (concat, heads) = try runHeads(operands)
-        let keep = c.intermediates
-        let stages = keep.contains(.scores) ? heads.compactMap(\.stages) : nil
-        let maskedTokens = Set(heads.flatMap(\.fullyMaskedTokens)).sorted()
-        let qkv = keep.contains(.qkv)
-        return AttentionResult(
-            shapes: s, concat: concat, output: concat,
-            queries: qkv ? q : nil, keys: qkv ? k : nil, values: qkv ? v : nil,
-            rotatedQueries: qkv ? rotatedQ : nil, rotatedKeys: qkv ? rotatedK : nil,
-            scores: stages?.map(\.scaled), stages: stages,
-            weights: keep.contains(.weights) ? heads.compactMap(\.weights) : nil,
-            alibiSlopes: slopes,
-            warnings: (mask?.warnings ?? []) + maskedTokens.map { .fullyMaskedRow(token: $0) })
+        let s = r.shapes
+        let rows = s.computedRows
+        let height =
+            QueryChunks.allowed(keep: c.intermediates)
+            ? QueryChunks.height(rows: rows.count, width: s.queryDim) : rows.count
+        let chunks = QueryChunks.ranges(rows, height: height)
+        let queries = { (chunk: Range<Int>) throws(AttentionError) -> Matrix<Scalar> in
+            try affine(input, rows: chunk, r.wq, r.bq, stage: "Q = H·W^q + b^q")
+        }
+        let firstQueries = try queries(chunks[0])
+        let source = memory ?? input
+        let keyStage = memory == nil ? "K = H·W^k + b^k" : "K = M·W^k + b^k"
+        let k: Matrix<Scalar>
+        let v: Matrix<Scalar>
+        do throws(AttentionError) {
+            k = try affine(source, rows: 0..<source.rows, r.wk, r.bk, stage: keyStage)
+            v = try affine(source, rows: 0..<source.rows, r.wv, r.bv, stage: keyStage.replacingK(with: "V"))
+        } catch {
+            for later in chunks.dropFirst() { _ = try queries(later) }
+            throw error
+        }
+        return try attendChunks(
+            chunks, firstQueries: consume firstQueries, laterQueries: queries, keys: consume k, values: v,
+            shapes: s, mask: r.mask, configuration: c)
     }
 
-    /// Every head into its column block of the concat.
+    /// RoPE on K once and on each chunk's Q, then every head of every chunk into its rows
+    /// and column block of the concat. The result's output is the concat (the projected
+    /// pass replaces it).
+    /// - Parameters:
+    ///   - chunks: consecutive row ranges covering the computed query rows.
+    ///   - firstQueries: Q's rows of the first chunk, owned: released after that chunk.
+    ///   - laterQueries: Q's rows of any later chunk (not called with one chunk).
+    ///   - keys: K, owned: with RoPE and without `.qkv` only its rotated copy stays.
+    private static func attendChunks<Scalar: AttentionScalar>(
+        _ chunks: [Range<Int>], firstQueries: consuming Matrix<Scalar>,
+        laterQueries: (Range<Int>) throws(AttentionError) -> Matrix<Scalar>,
+        keys: consuming Matrix<Scalar>, values: Matrix<Scalar>, shapes s: AttentionShapes,
+        mask: ResolvedMask<Scalar>?, configuration c: AttentionConfiguration
+    ) throws(AttentionError) -> AttentionResult<Scalar> {
+        let keep = c.intermediates
+        let qkv = keep.contains(.qkv)
+        let rows = (chunks.first?.lowerBound ?? 0)..<(chunks.last?.upperBound ?? 0)
+        let slopes = c.alibi ? ALiBi.slopes(heads: s.heads) : nil
+        var result = AttentionResult<Scalar>(
+            shapes: s, concat: Matrix(rows: rows.count, columns: s.concatDim), output: Matrix(rows: 0, columns: 0),
+            values: qkv ? values : nil, alibiSlopes: slopes, warnings: mask?.warnings ?? [])
+        if qkv { result.keys = keys }
+        if let rope = c.rope {
+            keys = rope.rotated(keys, heads: s.kvHeads, headDim: s.headDim, firstPosition: s.keyPosition(key: 0))
+            if qkv { result.rotatedKeys = keys }
+        }
+        let attendedKeys = consume keys
+        var maskedTokens: [Int] = []
+        var pending: Matrix<Scalar>? = consume firstQueries
+        for (index, chunk) in chunks.enumerated() {
+            var q: Matrix<Scalar>
+            if let first = pending.take() { q = first } else { q = try laterQueries(chunk) }
+            if qkv { result.queries = q }
+            if let rope = c.rope {
+                q = rope.rotated(
+                    q, heads: s.heads, headDim: s.headDim, firstPosition: s.queryPosition(row: chunk.lowerBound))
+                if qkv { result.rotatedQueries = q }
+            }
+            let operands = HeadOperands(
+                queries: q, keys: attendedKeys, values: values, shapes: s, firstRow: chunk.lowerBound,
+                causal: c.causal, window: c.window, softcap: c.softcap, slopes: slopes,
+                mask: mask, keep: keep)
+            let heads: [HeadOperands<Scalar>.Head]
+            do throws(AttentionError) {
+                heads = try runHeads(operands, into: &result.concat, firstRow: chunk.lowerBound - rows.lowerBound)
+            } catch {
+                for later in chunks[(index + 1)...] { _ = try laterQueries(later) }
+                throw error
+            }
+            maskedTokens += heads.flatMap(\.fullyMaskedTokens)
+            // Scores and weights are kept only from a single chunk (`QueryChunks.allowed`).
+            if keep.contains(.scores) { result.stages = heads.compactMap(\.stages) }
+            if keep.contains(.weights) { result.weights = heads.compactMap(\.weights) }
+        }
+        result.scores = result.stages?.map(\.scaled)
+        result.output = result.concat
+        result.warnings += Set(maskedTokens).sorted().map { .fullyMaskedRow(token: $0) }
+        return result
+    }
+
+    /// Every head of one chunk into its column block of the concat's rows from `firstRow`;
+    /// an overflow is diagnosed while the chunk's Q is at hand.
     private static func runHeads<Scalar: AttentionScalar>(
-        _ operands: HeadOperands<Scalar>
-    ) throws(AttentionError) -> (Matrix<Scalar>, [HeadOperands<Scalar>.Head]) {
+        _ operands: HeadOperands<Scalar>, into concat: inout Matrix<Scalar>, firstRow: Int
+    ) throws(AttentionError) -> [HeadOperands<Scalar>.Head] {
         let s = operands.shapes
-        var concat = Matrix<Scalar>(rows: operands.queries.rows, columns: s.concatDim)
+        let rows = operands.queries.rows
         // Heads are independent: one per core at a time, each writing its own column block of
         // the concat and its own slot, unless all heads together are too little work to be
         // worth waking a second core.
         var heads = [HeadOperands<Scalar>.Head](repeating: .init(), count: s.heads)
-        let attentionWork = operands.queries.rows.multipliedReportingOverflow(
-            by: s.keyCount * (s.queryDim + s.concatDim))
+        let attentionWork = rows.multipliedReportingOverflow(by: s.keyCount * (s.queryDim + s.concatDim))
         let parallel = attentionWork.overflow || attentionWork.partialValue >= 1 << 21
         concat.withUnsafeMutableBufferPointer { block in
             heads.withUnsafeMutableBufferPointer { slots in
                 guard let base = block.baseAddress else { return }
+                let first = base + firstRow * s.concatDim
                 let computeHead = { (j: Int) in
-                    slots[j] = operands.head(j, into: base + j * s.valueDim, stride: s.concatDim)
+                    slots[j] = operands.head(j, into: first + j * s.valueDim, stride: s.concatDim)
                 }
                 if parallel {
                     Kernels.parallelFor(s.heads, computeHead)
@@ -211,7 +278,7 @@ public enum MultiHeadAttention {
                 }
             }
         }
-        if let bad = concat.firstNonFinite {
+        if let bad = firstNonFinite(concat, rows: firstRow..<(firstRow + rows)) {
             let j = bad.column / s.valueDim
             let stage =
                 operands.firstOverflowingScore(head: j, row: bad.row) != nil
@@ -219,16 +286,69 @@ public enum MultiHeadAttention {
                 : "attention of head \(j + 1)"
             throw .overflow(stage: stage, precision: Scalar.precisionName)
         }
-        return (concat, heads)
+        return heads
+    }
+
+    /// The first element of `rows` that is not finite: its row (counted from `rows`'s start)
+    /// and column.
+    private static func firstNonFinite<Scalar: AttentionScalar>(
+        _ m: Matrix<Scalar>, rows: Range<Int>
+    ) -> (row: Int, column: Int)? {
+        let columns = Swift.max(m.columns, 1)
+        let index = m.elements.withUnsafeBufferPointer { all in
+            Kernels.firstNonFinite(
+                UnsafeBufferPointer(rebasing: all[(rows.lowerBound * m.columns)..<(rows.upperBound * m.columns)]))
+        }
+        return index.map { ($0 / columns, $0 % columns) }
     }
 
     /// x·W + b (b added to every row), refusing an overflowed result.
     static func affine<Scalar: AttentionScalar>(
         _ x: Matrix<Scalar>, _ w: Matrix<Scalar>, _ b: [Scalar]?, stage: String
     ) throws(AttentionError) -> Matrix<Scalar> {
-        let (y, finite) = Kernels.affine(x, w, bias: b)
+        try affine(x, rows: 0..<x.rows, w, b, stage: stage)
+    }
+
+    /// x[rows]·W + b for a range of x's rows, read in place, refusing an overflowed result.
+    static func affine<Scalar: AttentionScalar>(
+        _ x: Matrix<Scalar>, rows: Range<Int>, _ w: Matrix<Scalar>, _ b: [Scalar]?, stage: String
+    ) throws(AttentionError) -> Matrix<Scalar> {
+        let (y, finite) = rows == 0..<x.rows ? Kernels.affine(x, w, bias: b) : rowsAffine(x, rows: rows, w, bias: b)
         guard finite else { throw .overflow(stage: stage, precision: Scalar.precisionName) }
         return y
+    }
+
+    /// `Kernels.affine` of x's rows `rows` without copying them: the bias added and the
+    /// finite check done on each finished block of the product.
+    private static func rowsAffine<Scalar: AttentionScalar>(
+        _ x: Matrix<Scalar>, rows: Range<Int>, _ w: Matrix<Scalar>, bias: [Scalar]?
+    ) -> (Matrix<Scalar>, finite: Bool) {
+        precondition(
+            x.columns == w.rows && rows.clamped(to: 0..<x.rows) == rows, "rows \(rows) of \(x.shape)·\(w.shape)")
+        let (m, n, k) = (rows.count, w.columns, x.columns)
+        var flags = [Bool](repeating: false, count: Swift.max(1, KernelContext.current.threads))
+        let elements = [Scalar](unsafeUninitializedCapacity: m * n) { c, initialized in
+            flags.withUnsafeMutableBufferPointer { slots in
+                (bias ?? []).withUnsafeBufferPointer { b in
+                    x.withUnsafeBufferPointer { a in
+                        w.withUnsafeBufferPointer { wp in
+                            guard let a = a.baseAddress, let wp = wp.baseAddress, let c = c.baseAddress,
+                                let slots = slots.baseAddress
+                            else {
+                                c.baseAddress?.initialize(repeating: 0, count: m * n)  // an empty product
+                                return
+                            }
+                            Kernels.gemm(
+                                m: m, n: n, k: k, a: a + rows.lowerBound * k, lda: k, b: wp, ldb: n,
+                                transposeB: false, c: c, ldc: n,
+                                epilogue: BlockEpilogue(bias: bias == nil ? nil : b.baseAddress, nonFinite: slots))
+                        }
+                    }
+                }
+            }
+            initialized = m * n
+        }
+        return (Matrix(uncheckedRows: m, columns: n, elements: elements), !flags.contains(true))
     }
 }
 
