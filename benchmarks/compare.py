@@ -67,6 +67,9 @@ def parse_arguments():
     parser.add_argument("--dtypes", default="float64,float32")
     parser.add_argument("--no-torch", action="store_true", help="skip PyTorch")
     parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
+    parser.add_argument("--settle", type=float, default=0.5,
+                        help="seconds to wait before each side's turn, so that the previous "
+                             "side's spinning BLAS/OpenMP threads have gone to sleep (default 0.5)")
     parser.add_argument("--threads", type=int, default=None,
                         help="threads for every side (default: all CPUs); 1 gives the stable "
                              "one-thread CPU-time comparison")
@@ -203,7 +206,13 @@ def median_time(work, repeat):
 def alternate(sides, rounds):
     """Median of `rounds` (wall, CPU) results of each side (None for a missing side), taking
     turns: a list of (wall, CPU) pairs."""
-    results = [[side() if side else None for side in sides] for _ in range(rounds)]
+    def turn(side):
+        # OpenBLAS's and OpenMP's worker threads spin for a while after their last call; a
+        # side timed while they still do would share its cores with them.
+        time.sleep(ARGS.settle)
+        return side()
+
+    results = [[turn(side) if side else None for side in sides] for _ in range(rounds)]
     return [None if sides[i] is None else
             tuple(float(np.median([r[i][part] for r in results])) for part in (0, 1))
             for i in range(len(sides))]
@@ -223,7 +232,7 @@ def main():
           f"{os.cpu_count()} CPUs; mha-cli cpu_level {engine.last.get('cpu_level')}, "
           f"{engine.last.get('threads')} threads (--threads {ARGS.threads or 'all'}); numpy {np.__version__}: {blas_description()}; "
           f"torch {torch.__version__ + ', ' + str(torch.get_num_threads()) + ' threads' if torch else 'not used'}; "
-          f"median of {ARGS.rounds} alternating rounds of {ARGS.repeat} runs; "
+          f"median of {ARGS.rounds} alternating rounds of {ARGS.repeat} runs, {ARGS.settle} s apart; "
           f"load average {os.getloadavg()[0]:.1f}")
     rows = []
     peak = {}
