@@ -221,7 +221,9 @@ extension ResolvedAttention {
             throw .projectionSource("give either bq, bk and bv or a packed qkv bias, not both")
         }
         let width = s.queryDim + 2 * s.kvDim
-        guard let all = try bias("qkv_bias", packed, length: width, of: "[W^q | W^k | W^v]") else {
+        // PyTorch's in_proj_bias beside in_proj, GPT-2's c_attn bias (qkv_bias) otherwise.
+        let (name, weight) = p.inProjection != nil ? ("in_proj_bias", "in_proj") : ("qkv_bias", "[W^q | W^k | W^v]")
+        guard let all = try bias(name, packed, length: width, of: weight) else {
             return (nil, nil, nil)
         }
         return (

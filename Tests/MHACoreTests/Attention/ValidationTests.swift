@@ -97,10 +97,32 @@ import Testing
         ) {
             try MultiHeadAttention.forward(input: x, parameters: p, configuration: c)
         }
+        // A packed bias of the wrong length is named as the packed weight beside it names it.
+        var packed = AttentionParameters(
+            inProjection: Matrix(rows: 12, columns: 4), wo: square, packedBias: Matrix(rows: 1, columns: 11))
+        #expect(
+            forwardError(packed, c)
+                == "in_proj_bias is 1×11 but in_proj has 12 output columns: in_proj_bias must be 1×12")
+        packed = AttentionParameters(
+            packedQKV: Matrix(rows: 4, columns: 12), wo: square, packedBias: Matrix(rows: 1, columns: 11))
+        #expect(
+            forwardError(packed, c)
+                == "qkv_bias is 1×11 but [W^q | W^k | W^v] has 12 output columns: qkv_bias must be 1×12")
         p.wq = square
         #expect(throws: AttentionError.projectionSource("give either wq, wk and wv or in_proj, not both")) {
             try MultiHeadAttention.forward(input: x, parameters: p, configuration: c)
         }
+    }
+}
+
+/// The message of the error `forward` throws for `parameters`, nil if it runs.
+private func forwardError(_ parameters: AttentionParameters<Double>, _ c: AttentionConfiguration) -> String? {
+    do {
+        _ = try MultiHeadAttention.forward(
+            input: Matrix(rows: 3, columns: 4, repeating: 0.5), parameters: parameters, configuration: c)
+        return nil
+    } catch {
+        return error.description
     }
 }
 
