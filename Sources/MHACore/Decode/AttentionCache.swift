@@ -145,10 +145,9 @@ public struct AttentionCache<Scalar: AttentionScalar>: Sendable {
         cache.append(keys: k, values: v)
         let concat = attend(q)
         if let bad = concat.firstNonFinite {
+            let stage = overflowStage(q, head: bad.column / s.headDim, row: bad.row, firstPosition: first)
             cache.removeLast(rows.rows)
-            throw AttentionError.overflow(
-                stage: "attention of head \(bad.column / s.headDim + 1)",
-                precision: Scalar.precisionName)
+            throw AttentionError.overflow(stage: stage, precision: Scalar.precisionName)
         }
         let output: Matrix<Scalar>
         do {
@@ -159,6 +158,27 @@ public struct AttentionCache<Scalar: AttentionScalar>: Sendable {
         }
         if let window { cache.keepLast(window - 1) }
         return DecodeStep(positions: first..<first + rows.rows, concat: concat, output: output)
+    }
+
+    /// Where an overflow in head `j`'s output row `row` of the block came from, named as the
+    /// forward pass names it: "scores of head j (…, query token t)" when one of the row's
+    /// visible raw scores q·k·scale is not finite, else "attention of head j". Only on the
+    /// error path, before the block leaves the cache.
+    private func overflowStage(_ q: Matrix<Scalar>, head j: Int, row: Int, firstPosition: Int) -> String {
+        let s = shapes
+        let keys = cache.keys
+        let (queryColumn, keyColumn) = (j * s.headDim, j * s.kvHeads / s.heads * s.headDim)
+        let scale = Scalar(s.scale)
+        let own = keys.rows - q.rows + row
+        let lower = window.map { Swift.max(0, own + 1 - $0) } ?? 0
+        for t in lower...own {
+            var dot = Scalar.zero
+            for p in 0..<s.headDim { dot += q[row, queryColumn + p] * keys[t, keyColumn + p] }
+            if !(dot * scale).isFinite {
+                return "scores of head \(j + 1) (Q_\(j + 1)·K_\(j + 1)ᵀ·scale, query token \(firstPosition + row))"
+            }
+        }
+        return "attention of head \(j + 1)"
     }
 
     /// x·W + b as the forward pass forms it; a block of a few rows streams W once

@@ -117,6 +117,32 @@ import Testing
         }
     }
 
+    /// An overflow is named as `run` names it: the scores stage and the query token when a
+    /// raw score overflowed, the head's attention otherwise; the cache is left as it was.
+    @Test func overflowsNameTheStageAndToken() throws {
+        let identity = Matrix<Double>(rows: 4, columns: 4) { i, j in i == j ? 1 : 0 }
+        let zero = Matrix<Double>(rows: 4, columns: 4)
+        let configuration = AttentionConfiguration(heads: 2)
+        var decoder = try AttentionCache(
+            parameters: .init(wq: identity, wk: identity, wv: identity, wo: identity), configuration: configuration)
+        _ = try decoder.append(Matrix(rows: 3, columns: 4, repeating: 0.5))
+        var block = Matrix<Double>(rows: 2, columns: 4, repeating: 0.5)
+        block[1, 2] = 1e200
+        #expect(
+            throws: AttentionError.overflow(
+                stage: "scores of head 2 (Q_2·K_2ᵀ·scale, query token 4)", precision: "float64")
+        ) {
+            try decoder.append(block)
+        }
+        #expect(decoder.cache.count == 3)
+        var values = try AttentionCache(
+            parameters: .init(wq: zero, wk: zero, wv: identity, wo: identity), configuration: configuration)
+        #expect(throws: AttentionError.overflow(stage: "attention of head 1", precision: "float64")) {
+            try values.append(Matrix(rows: 2, columns: 4, repeating: 1.5e308))
+        }
+        #expect(values.cache.count == 0)
+    }
+
     @Test func windowedGroupedQueryAttention() throws {
         var layer = Layer(tokens: 100, modelDim: 16, heads: 8, kvHeads: 2, biases: true)
         layer.rules.window = 33
