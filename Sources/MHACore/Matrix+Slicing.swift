@@ -74,8 +74,15 @@ extension Matrix {
     }
 
     /// The index and value of the first element that is NaN or infinite, if any.
-    public var firstNonFinite: (row: Int, column: Int, value: Scalar)? {
-        guard let index = elements.withUnsafeBufferPointer({ Kernels.firstNonFinite($0) }) else { return nil }
+    public var firstNonFinite: (row: Int, column: Int, value: Scalar)? { firstNonFinite(rows: 0..<rows) }
+
+    /// The first element that is NaN or infinite among rows `rows` (row counted from the
+    /// matrix's first).
+    func firstNonFinite(rows: Range<Int>) -> (row: Int, column: Int, value: Scalar)? {
+        let span = (rows.lowerBound * columns)..<(rows.upperBound * columns)
+        guard let found = elements.withUnsafeBufferPointer({ Kernels.firstNonFinite(.init(rebasing: $0[span])) })
+        else { return nil }
+        let index = span.lowerBound + found
         return (index / Swift.max(columns, 1), index % Swift.max(columns, 1), elements[index])
     }
 

@@ -140,17 +140,12 @@ struct HeadOperands<Scalar: AttentionScalar> {
         return lower < upper ? lower..<upper : 0..<n
     }
 
-    /// The first key whose score Q_j[row]·K_jᵀ·scale is not finite, recomputed plainly; for
-    /// naming the stage of an overflow after the fact (the error path only).
-    func firstOverflowingScore(head j: Int, row: Int) -> Int? {
+    /// Whether a score Q_j[row]·K_jᵀ·scale is not finite (the error path only).
+    func scoresOverflow(head j: Int, row: Int) -> Bool {
         let (qc, kc, _) = columns(j)
-        let scale = Scalar(shapes.scale)
-        for t in 0..<keys.rows {
-            var dot = Scalar.zero
-            for (p, c) in zip(qc, kc) { dot += queries[row, p] * keys[t, c] }
-            if !(dot * scale).isFinite { return t }
-        }
-        return nil
+        return ScoreOverflow.occurs(
+            queries: queries, row: row, columns: qc, keys: keys, columns: kc, among: 0..<keys.rows,
+            scale: shapes.scale)
     }
 }
 

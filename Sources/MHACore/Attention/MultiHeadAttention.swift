@@ -278,28 +278,13 @@ public enum MultiHeadAttention {
                 }
             }
         }
-        if let bad = firstNonFinite(concat, rows: firstRow..<(firstRow + rows)) {
-            let j = bad.column / s.valueDim
-            let stage =
-                operands.firstOverflowingScore(head: j, row: bad.row) != nil
-                ? "scores of head \(j + 1) (Q_\(j + 1)·K_\(j + 1)ᵀ·scale, query token \(operands.firstRow + bad.row))"
-                : "attention of head \(j + 1)"
-            throw .overflow(stage: stage, precision: Scalar.precisionName)
+        if let bad = concat.firstNonFinite(rows: firstRow..<(firstRow + rows)) {
+            let (j, row) = (bad.column / s.valueDim, bad.row - firstRow)
+            throw .headOverflow(
+                head: j, token: operands.firstRow + row, inScores: operands.scoresOverflow(head: j, row: row),
+                precision: Scalar.precisionName)
         }
         return heads
-    }
-
-    /// The first element of `rows` that is not finite: its row (counted from `rows`'s start)
-    /// and column.
-    private static func firstNonFinite<Scalar: AttentionScalar>(
-        _ m: Matrix<Scalar>, rows: Range<Int>
-    ) -> (row: Int, column: Int)? {
-        let columns = Swift.max(m.columns, 1)
-        let index = m.elements.withUnsafeBufferPointer { all in
-            Kernels.firstNonFinite(
-                UnsafeBufferPointer(rebasing: all[(rows.lowerBound * m.columns)..<(rows.upperBound * m.columns)]))
-        }
-        return index.map { ($0 / columns, $0 % columns) }
     }
 
     /// x·W + b (b added to every row), refusing an overflowed result.
@@ -313,42 +298,9 @@ public enum MultiHeadAttention {
     static func affine<Scalar: AttentionScalar>(
         _ x: Matrix<Scalar>, rows: Range<Int>, _ w: Matrix<Scalar>, _ b: [Scalar]?, stage: String
     ) throws(AttentionError) -> Matrix<Scalar> {
-        let (y, finite) = rows == 0..<x.rows ? Kernels.affine(x, w, bias: b) : rowsAffine(x, rows: rows, w, bias: b)
+        let (y, finite) = Kernels.affine(x, rows: rows, w, bias: b)
         guard finite else { throw .overflow(stage: stage, precision: Scalar.precisionName) }
         return y
-    }
-
-    /// `Kernels.affine` of x's rows `rows` without copying them: the bias added and the
-    /// finite check done on each finished block of the product.
-    private static func rowsAffine<Scalar: AttentionScalar>(
-        _ x: Matrix<Scalar>, rows: Range<Int>, _ w: Matrix<Scalar>, bias: [Scalar]?
-    ) -> (Matrix<Scalar>, finite: Bool) {
-        precondition(
-            x.columns == w.rows && rows.clamped(to: 0..<x.rows) == rows, "rows \(rows) of \(x.shape)·\(w.shape)")
-        let (m, n, k) = (rows.count, w.columns, x.columns)
-        var flags = [Bool](repeating: false, count: Swift.max(1, KernelContext.current.threads))
-        let elements = [Scalar](unsafeUninitializedCapacity: m * n) { c, initialized in
-            flags.withUnsafeMutableBufferPointer { slots in
-                (bias ?? []).withUnsafeBufferPointer { b in
-                    x.withUnsafeBufferPointer { a in
-                        w.withUnsafeBufferPointer { wp in
-                            guard let a = a.baseAddress, let wp = wp.baseAddress, let c = c.baseAddress,
-                                let slots = slots.baseAddress
-                            else {
-                                c.baseAddress?.initialize(repeating: 0, count: m * n)  // an empty product
-                                return
-                            }
-                            Kernels.gemm(
-                                m: m, n: n, k: k, a: a + rows.lowerBound * k, lda: k, b: wp, ldb: n,
-                                transposeB: false, c: c, ldc: n,
-                                epilogue: BlockEpilogue(bias: bias == nil ? nil : b.baseAddress, nonFinite: slots))
-                        }
-                    }
-                }
-            }
-            initialized = m * n
-        }
-        return (Matrix(uncheckedRows: m, columns: n, elements: elements), !flags.contains(true))
     }
 }
 

@@ -145,9 +145,9 @@ public struct AttentionCache<Scalar: AttentionScalar>: Sendable {
         cache.append(keys: k, values: v)
         let concat = attend(q)
         if let bad = concat.firstNonFinite {
-            let stage = overflowStage(q, head: bad.column / s.headDim, row: bad.row, firstPosition: first)
+            let error = headOverflow(q, head: bad.column / s.headDim, row: bad.row, firstPosition: first)
             cache.removeLast(rows.rows)
-            throw AttentionError.overflow(stage: stage, precision: Scalar.precisionName)
+            throw error
         }
         let output: Matrix<Scalar>
         do {
@@ -160,25 +160,19 @@ public struct AttentionCache<Scalar: AttentionScalar>: Sendable {
         return DecodeStep(positions: first..<first + rows.rows, concat: concat, output: output)
     }
 
-    /// Where an overflow in head `j`'s output row `row` of the block came from, named as the
-    /// forward pass names it: "scores of head j (…, query token t)" when one of the row's
-    /// visible raw scores q·k·scale is not finite, else "attention of head j". Only on the
-    /// error path, before the block leaves the cache.
-    private func overflowStage(_ q: Matrix<Scalar>, head j: Int, row: Int, firstPosition: Int) -> String {
+    /// The overflow of head `j`'s output row `row` of the block, named as the forward pass
+    /// names it: in the scores when one of the row's visible raw scores overflowed, else in
+    /// the attention. Only on the error path, before the block leaves the cache.
+    private func headOverflow(_ q: Matrix<Scalar>, head j: Int, row: Int, firstPosition: Int) -> AttentionError {
         let s = shapes
         let keys = cache.keys
-        let (queryColumn, keyColumn) = (j * s.headDim, j * s.kvHeads / s.heads * s.headDim)
-        let scale = Scalar(s.scale)
         let own = keys.rows - q.rows + row
         let lower = window.map { Swift.max(0, own + 1 - $0) } ?? 0
-        for t in lower...own {
-            var dot = Scalar.zero
-            for p in 0..<s.headDim { dot += q[row, queryColumn + p] * keys[t, keyColumn + p] }
-            if !(dot * scale).isFinite {
-                return "scores of head \(j + 1) (Q_\(j + 1)·K_\(j + 1)ᵀ·scale, query token \(firstPosition + row))"
-            }
-        }
-        return "attention of head \(j + 1)"
+        let keyColumn = s.kvHead(for: j) * s.headDim
+        let inScores = ScoreOverflow.occurs(
+            queries: q, row: row, columns: (j * s.headDim)..<((j + 1) * s.headDim),
+            keys: keys, columns: keyColumn..<(keyColumn + s.headDim), among: lower..<(own + 1), scale: s.scale)
+        return .headOverflow(head: j, token: firstPosition + row, inScores: inScores, precision: Scalar.precisionName)
     }
 
     /// x·W + b as the forward pass forms it; a block of a few rows streams W once
@@ -188,8 +182,7 @@ public struct AttentionCache<Scalar: AttentionScalar>: Sendable {
     ) throws(AttentionError) -> Matrix<Scalar> {
         guard x.rows <= Kernels.fewRowsLimit else { return try MultiHeadAttention.affine(x, w, b, stage: stage) }
         var y = Kernels.fewRowsProduct(x, w)
-        if let b { Kernels.addToEveryRow(&y, b) }
-        guard y.firstNonFinite == nil else { throw .overflow(stage: stage, precision: Scalar.precisionName) }
+        guard Kernels.finishAffine(&y, bias: b) else { throw .overflow(stage: stage, precision: Scalar.precisionName) }
         return y
     }
 

@@ -89,13 +89,10 @@ extension HeadBlock where Scalar: PackedScalar {
         kernelRow: Int, level: CPULevel
     ) -> Scalar {
         guard Scalar.scaledFinite(level, row: row, count: count, scale: rule.scale) else { return .nan }
-        let folded = rule.scale > 0 && !rule.reshapes
-        let maximum =
-            folded
-            ? Scalar.maximum(level, row: row, count: count) * rule.scale
-            : Kernels.logits(
-                level, rule, row: row, count: count, key: firstKey, position: position, kernelRow: kernelRow)
-        return Scalar.exponentiate(level, row: row, count: count, scale: folded ? rule.scale : 1, shift: -maximum)
+        let maximum = Kernels.logitMaximum(
+            level, rule, row: row, count: count, key: firstKey, position: position, kernelRow: kernelRow)
+        return Scalar.exponentiate(
+            level, row: row, count: count, scale: rule.foldsScale ? rule.scale : 1, shift: -maximum)
     }
 
     /// Σ_p a[p]·b[p], eight lanes at a time.

@@ -36,3 +36,24 @@ struct BlockEpilogue<S: AttentionScalar> {
         if !finite { nonFinite[firstSlot + band] = true }
     }
 }
+
+extension Kernels {
+    /// The epilogue over all of `y` at once, for a product that is not blocked
+    /// (`fewRowsProduct`'s): b added to every row; returns whether every element is finite.
+    /// - Precondition: `bias` nil or of `y.columns` values.
+    static func finishAffine<S: AttentionScalar>(_ y: inout Matrix<S>, bias: [S]?) -> Bool {
+        precondition(bias.map { $0.count == y.columns } ?? true, "bias for \(y.columns) columns")
+        var nonFinite = false
+        let (rows, columns) = (y.rows, y.columns)
+        (bias ?? []).withUnsafeBufferPointer { b in
+            y.withUnsafeMutableBufferPointer { c in
+                guard let base = c.baseAddress else { return }
+                withUnsafeMutablePointer(to: &nonFinite) { flag in
+                    BlockEpilogue(bias: bias == nil ? nil : b.baseAddress, nonFinite: flag).apply(
+                        base, ldc: columns, rows: rows, columns: columns, firstColumn: 0, band: 0)
+                }
+            }
+        }
+        return !nonFinite
+    }
+}

@@ -4,7 +4,7 @@ extension Kernels {
     /// - Complexity: O(m·n·k).
     public static func product<S: AttentionScalar>(_ a: Matrix<S>, _ b: Matrix<S>) -> Matrix<S> {
         precondition(a.columns == b.rows, "product of \(a.shape) and \(b.shape)")
-        return multiply(a, b, transposeB: false, rows: a.rows, columns: b.columns)
+        return multiply(a, b, transposeB: false, rows: 0..<a.rows, columns: b.columns)
     }
 
     /// A·Bᵀ: `(m × k)·(n × k)ᵀ → m × n` (the scores Q·Kᵀ) without forming Bᵀ.
@@ -12,21 +12,27 @@ extension Kernels {
     /// - Complexity: O(m·n·k).
     public static func productTransposed<S: AttentionScalar>(_ a: Matrix<S>, _ b: Matrix<S>) -> Matrix<S> {
         precondition(a.columns == b.columns, "product of \(a.shape) and transposed \(b.shape)")
-        return multiply(a, b, transposeB: true, rows: a.rows, columns: b.rows)
+        return multiply(a, b, transposeB: true, rows: 0..<a.rows, columns: b.rows)
     }
 
-    /// x·W + b (b added to every row), the bias added and the result checked for NaN and ±∞
-    /// block by block as the product finishes each one, while it is in cache.
-    /// - Precondition: `x.columns == w.rows`, `bias` nil or of `w.columns` values.
+    /// x[rows]·W + b (b added to every row; all of x's rows by default, any range read in
+    /// place), the bias added and the result checked for NaN and ±∞ block by block as the
+    /// product finishes each one, while it is in cache.
+    /// - Precondition: `x.columns == w.rows`, `rows` within x, `bias` nil or of `w.columns`
+    ///   values.
     /// - Returns: the result and whether every element of it is finite.
-    static func affine<S: AttentionScalar>(_ x: Matrix<S>, _ w: Matrix<S>, bias: [S]?) -> (Matrix<S>, finite: Bool) {
+    static func affine<S: AttentionScalar>(
+        _ x: Matrix<S>, rows: Range<Int>? = nil, _ w: Matrix<S>, bias: [S]?
+    ) -> (Matrix<S>, finite: Bool) {
+        let rows = rows ?? 0..<x.rows
         precondition(x.columns == w.rows, "product of \(x.shape) and \(w.shape)")
+        precondition(rows.clamped(to: 0..<x.rows) == rows, "rows \(rows) of \(x.shape)")
         precondition(bias.map { $0.count == w.columns } ?? true, "bias for \(w.columns) columns")
         var flags = [Bool](repeating: false, count: Swift.max(1, KernelContext.current.threads))
         let y = flags.withUnsafeMutableBufferPointer { slots in
             (bias ?? []).withUnsafeBufferPointer { b in
                 multiply(
-                    x, w, transposeB: false, rows: x.rows, columns: w.columns,
+                    x, w, transposeB: false, rows: rows, columns: w.columns,
                     epilogue: slots.baseAddress.map {
                         BlockEpilogue(bias: bias == nil ? nil : b.baseAddress, nonFinite: $0)
                     })
@@ -35,13 +41,14 @@ extension Kernels {
         return (y, !flags.contains(true))
     }
 
+    /// A[rows]·op(B), A's rows read in place.
     private static func multiply<S: AttentionScalar>(
-        _ a: Matrix<S>, _ b: Matrix<S>, transposeB: Bool, rows: Int, columns: Int,
+        _ a: Matrix<S>, _ b: Matrix<S>, transposeB: Bool, rows: Range<Int>, columns: Int,
         epilogue: BlockEpilogue<S>? = nil
     ) -> Matrix<S> {
         // gemm writes every element of C (zeros when k = 0), so C starts uninitialised: no
         // single-threaded zero fill before the cores share the work and the first touch.
-        let count = rows * columns
+        let count = rows.count * columns
         let elements = [S](unsafeUninitializedCapacity: count) { cp, initialized in
             a.withUnsafeBufferPointer { ap in
                 b.withUnsafeBufferPointer { bp in
@@ -49,8 +56,8 @@ extension Kernels {
                         let cBase = cp.baseAddress
                     else { return }
                     gemm(
-                        m: rows, n: columns, k: a.columns,
-                        a: aBase, lda: a.columns,
+                        m: rows.count, n: columns, k: a.columns,
+                        a: aBase + rows.lowerBound * a.columns, lda: a.columns,
                         b: bBase, ldb: b.columns, transposeB: transposeB,
                         c: cBase, ldc: columns, epilogue: epilogue)
                 }
@@ -59,11 +66,11 @@ extension Kernels {
             // storage at all while C has elements, C is the zero product.
             if count > 0, a.elements.isEmpty || b.elements.isEmpty, let cBase = cp.baseAddress {
                 cBase.initialize(repeating: 0, count: count)
-                epilogue?.apply(cBase, ldc: columns, rows: rows, columns: columns, firstColumn: 0, band: 0)
+                epilogue?.apply(cBase, ldc: columns, rows: rows.count, columns: columns, firstColumn: 0, band: 0)
             }
             initialized = count
         }
-        return Matrix(uncheckedRows: rows, columns: columns, elements: elements)
+        return Matrix(uncheckedRows: rows.count, columns: columns, elements: elements)
     }
 
     /// C = A·op(B) on raw row-major storage with row strides (`lda`, `ldb`, `ldc`), where

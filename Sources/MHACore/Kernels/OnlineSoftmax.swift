@@ -81,9 +81,6 @@ extension Kernels {
         _ level: CPULevel, _ block: ScoreBlock<S>, rule: ScoreRule<S>, keyCount: Int,
         state: OnlineSoftmaxState<S>, output: UnsafeMutablePointer<S>, outputStride: Int, headDim: Int
     ) {
-        // With a positive scale and nothing else reshaping the scores, max(x·scale) =
-        // scale·max(x), so the scaling is folded into the exponentiation.
-        let folded = rule.scale > 0 && !rule.reshapes
         for r in 0..<block.rows {
             let row = block.scores + r * block.stride
             let position = block.firstPosition + r
@@ -93,22 +90,32 @@ extension Kernels {
             let visible = rule.visibleKeys(position: position, keyCount: keyCount)
             let lower = Swift.min(block.width, Swift.max(0, visible.lowerBound - block.firstKey))
             let upper = Swift.max(lower, Swift.min(block.width, visible.upperBound - block.firstKey))
-            let blockMaximum =
-                folded
-                ? S.maximum(level, row: row + lower, count: upper - lower) * rule.scale
-                : logits(
-                    level, rule, row: row + lower, count: upper - lower, key: block.firstKey + lower,
-                    position: position, kernelRow: block.firstRow + r)
+            let blockMaximum = logitMaximum(
+                level, rule, row: row + lower, count: upper - lower, key: block.firstKey + lower,
+                position: position, kernelRow: block.firstRow + r)
             // exp(x·scale − m′): not fused, so x·scale is rounded exactly as the row maximum's
             // m = max·scale was, and the largest score gives exp(0) = 1 however large the
             // scores (an FMA would leave the product's rounding error, up to ulp(m)/2 — 1e183
             // for scores near 1e200 — as the exponent). Only the visible keys are
             // exponentiated; the others' weights are 0.
             S.softmaxStep(
-                level, row: row, width: block.width, visible: lower..<upper, scale: folded ? rule.scale : 1,
+                level, row: row, width: block.width, visible: lower..<upper, scale: rule.foldsScale ? rule.scale : 1,
                 blockMaximum: blockMaximum, maximum: state.maximum + r, sum: state.sum + r,
                 accumulator: output + r * outputStride, valueDim: headDim)
         }
+    }
+
+    /// The largest logit of the raw products `row[0..<count]` (keys `key ..< key + count`, all
+    /// visible) under `rule`: scale·max(x) with the row left raw when the rule folds its
+    /// scale (`ScoreRule.foldsScale`), else the row replaced by its logits (`logits`).
+    @inline(__always)
+    static func logitMaximum<S: PackedScalar>(
+        _ level: CPULevel, _ rule: ScoreRule<S>, row: UnsafeMutablePointer<S>, count: Int, key: Int,
+        position: Int, kernelRow: Int
+    ) -> S {
+        rule.foldsScale
+            ? S.maximum(level, row: row, count: count) * rule.scale
+            : logits(level, rule, row: row, count: count, key: key, position: position, kernelRow: kernelRow)
     }
 
     /// Replaces the raw products `row[0..<count]` (keys `key ..< key + count`, all visible) by

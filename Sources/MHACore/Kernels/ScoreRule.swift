@@ -31,6 +31,11 @@ struct ScoreRule<S: AttentionScalar> {
     /// kernels' fast path folds the scale into the exponentiation otherwise).
     var reshapes: Bool { softcap != nil || slope != nil || bias != nil }
 
+    /// Whether the kernels fold the scale into the exponentiation: with a positive scale and
+    /// nothing else reshaping the scores, max(x·scale) = scale·max(x), so a row stays raw and
+    /// each weight is exp(x·scale − m).
+    var foldsScale: Bool { scale > 0 && !reshapes }
+
     /// The keys the query at `position` may see before the user mask: a contiguous range,
     /// non-decreasing in both ends as the position grows (so a tile of rows sees the union
     /// from its first row's lower end to its last row's upper end).
