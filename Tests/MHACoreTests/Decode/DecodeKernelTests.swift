@@ -107,36 +107,26 @@ import Testing
         let shapes = decoder.shapes
         var generator = SplitMix64(seed: 3)
         let queries = Matrix<Double>.random(rows: 2, columns: shapes.queryDim, scale: 1, using: &generator)
-        func concat(_ groups: [Range<Int>]) -> Matrix<Double> {
+        /// The concat of the two query rows, computed by `attend` on the block.
+        func concat(_ attend: (HeadBlock<Double>) -> Void) -> Matrix<Double> {
             var out = Matrix<Double>(rows: 2, columns: shapes.concatDim)
             queries.withUnsafeBufferPointer { q in
                 out.withUnsafeMutableBufferPointer { o in
                     _ = decoder.cache.withLiveRows { keys, values in
                         guard let q = q.baseAddress, let o = o.baseAddress else { return }
-                        let block = HeadBlock(
-                            queries: q, keys: keys, values: values, output: o, shapes: shapes, blockRows: 2,
-                            cached: 10, window: nil, softcap: nil, slopes: nil)
-                        groups.forEach { block.attend(heads: $0) }
+                        attend(
+                            HeadBlock(
+                                queries: q, keys: keys, values: values, output: o, shapes: shapes, blockRows: 2,
+                                cached: 10, window: nil, softcap: nil, slopes: nil))
                     }
                 }
             }
             return out
         }
-        let together = concat([0..<4])
-        #expect(concat([0..<1, 1..<3, 3..<4]) == together)
+        let together = concat { $0.attend(heads: 0..<4) }
+        #expect(concat { block in [0..<1, 1..<3, 3..<4].forEach { block.attend(heads: $0) } } == together)
         // The tiled kernel, head by head, agrees to rounding.
-        var tiled = Matrix<Double>(rows: 2, columns: shapes.concatDim)
-        queries.withUnsafeBufferPointer { q in
-            tiled.withUnsafeMutableBufferPointer { o in
-                _ = decoder.cache.withLiveRows { keys, values in
-                    guard let q = q.baseAddress, let o = o.baseAddress else { return }
-                    let block = HeadBlock(
-                        queries: q, keys: keys, values: values, output: o, shapes: shapes, blockRows: 2,
-                        cached: 10, window: nil, softcap: nil, slopes: nil)
-                    (0..<4).forEach { block.attend(head: $0) }
-                }
-            }
-        }
+        let tiled = concat { block in (0..<4).forEach { block.attend(head: $0) } }
         expectClose(together, tiled, relativeTolerance: 1e-12)
     }
 }
