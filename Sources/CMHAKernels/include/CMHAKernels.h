@@ -49,6 +49,20 @@ mha_tile_shape mha_f64_tile(mha_cpu_level level);
 /// The Float register tile at `level`.
 mha_tile_shape mha_f32_tile(mha_cpu_level level);
 
+/// Copies `rows` × `depth` of A (row-major, row stride `lda`) into ⌈rows/MR⌉ panels of
+/// `mr` rows: panel q holds, for each p < depth, A[q·mr + r, p] for r < mr contiguously,
+/// zeros for rows past `rows`. Not level-specific: every level reads the same layout.
+void mha_f64_pack_a(const double *a, long lda, long rows, long depth, long mr, double *packed);
+/// The Float form of `mha_f64_pack_a`.
+void mha_f32_pack_a(const float *a, long lda, long rows, long depth, long mr, float *packed);
+
+/// Copies `depth` × `columns` of B (row-major, row stride `ldb`) into ⌈columns/NR⌉ panels
+/// of `nr` columns: panel q holds, for each p < depth, B[p, q·nr + j] for j < nr
+/// contiguously, zeros past `columns`. (Bᵀ, stored columns × depth, packs as A with `nr`.)
+void mha_f64_pack_b(const double *b, long ldb, long depth, long columns, long nr, double *packed);
+/// The Float form of `mha_f64_pack_b`.
+void mha_f32_pack_b(const float *b, long ldb, long depth, long columns, long nr, float *packed);
+
 /// C[0..<height, 0..<width] (+)= Ã·B̃ for one packed block: `a` holds ⌈height/MR⌉ panels of
 /// MR × depth, `b` ⌈width/NR⌉ panels of depth × NR. With `accumulate` the product is added
 /// to C, otherwise it replaces C. C is row-major with row stride `ldc`.

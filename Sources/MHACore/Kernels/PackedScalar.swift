@@ -13,6 +13,14 @@ protocol PackedScalar: AttentionScalar {
         a: UnsafePointer<Self>, b: UnsafePointer<Self>,
         c: UnsafeMutablePointer<Self>, ldc: Int, accumulate: Bool)
 
+    /// A's rows into MR-row panels (`mha_f64_pack_a`; see `Kernels.packA`).
+    static func packRows(
+        _ a: UnsafePointer<Self>, lda: Int, rows: Int, depth: Int, mr: Int, into packed: UnsafeMutablePointer<Self>)
+
+    /// B's columns into NR-column panels (`mha_f64_pack_b`; see `Kernels.packB`).
+    static func packColumns(
+        _ b: UnsafePointer<Self>, ldb: Int, depth: Int, columns: Int, nr: Int, into packed: UnsafeMutablePointer<Self>)
+
     /// `multiplyBlock` with A as rows of a row-major matrix (stride `lda`), not packed;
     /// ⌈height/MR⌉·MR rows of A must be readable.
     static func multiplyRows(
@@ -49,6 +57,20 @@ protocol PackedScalar: AttentionScalar {
 }
 
 extension Double: PackedScalar {
+    @inline(__always)
+    static func packRows(
+        _ a: UnsafePointer<Double>, lda: Int, rows: Int, depth: Int, mr: Int, into packed: UnsafeMutablePointer<Double>
+    ) {
+        mha_f64_pack_a(a, lda, rows, depth, mr, packed)
+    }
+
+    @inline(__always)
+    static func packColumns(
+        _ b: UnsafePointer<Double>, ldb: Int, depth: Int, columns: Int, nr: Int, into packed: UnsafeMutablePointer<Double>
+    ) {
+        mha_f64_pack_b(b, ldb, depth, columns, nr, packed)
+    }
+
     static func tileShape(_ level: CPULevel) -> (rows: Int, columns: Int) {
         let shape = mha_f64_tile(level.kernelLevel)
         return (shape.rows, shape.columns)
@@ -115,6 +137,20 @@ extension Double: PackedScalar {
 }
 
 extension Float: PackedScalar {
+    @inline(__always)
+    static func packRows(
+        _ a: UnsafePointer<Float>, lda: Int, rows: Int, depth: Int, mr: Int, into packed: UnsafeMutablePointer<Float>
+    ) {
+        mha_f32_pack_a(a, lda, rows, depth, mr, packed)
+    }
+
+    @inline(__always)
+    static func packColumns(
+        _ b: UnsafePointer<Float>, ldb: Int, depth: Int, columns: Int, nr: Int, into packed: UnsafeMutablePointer<Float>
+    ) {
+        mha_f32_pack_b(b, ldb, depth, columns, nr, packed)
+    }
+
     static func tileShape(_ level: CPULevel) -> (rows: Int, columns: Int) {
         let shape = mha_f32_tile(level.kernelLevel)
         return (shape.rows, shape.columns)
