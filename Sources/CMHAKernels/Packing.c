@@ -13,8 +13,8 @@
 /// One full panel: MR rows of `depth` values into MR-value depth steps, with the rows of
 /// the panel MHA_PACK_LEAD ahead (if it exists) prefetched line by line.
 #define MHA_PACK_PANEL(T, MR)                                                                \
-    static void mha_pack_panel_##T##_##MR(const T *a, long lda, long depth, T *panel,           \
-                                         const T *ahead) {                                   \
+    static void mha_pack_panel_##T##_##MR(const T *restrict a, long lda, long depth,          \
+                                         T *restrict panel, const T *ahead) {                                   \
         const long lineValues = 64 / (long)sizeof(T);                                        \
         for (long p0 = 0; p0 < depth; p0 += lineValues) {                                    \
             if (ahead)                                                                       \
@@ -61,9 +61,10 @@ MHA_PACK_A(mha_f32_pack_a, float)
 
 /// One row of B (depth step p) into every full panel: NR values each, a fixed-size copy.
 #define MHA_PACK_ROW(T, NR)                                                                  \
-    static void mha_pack_row_##T##_##NR(const T *row, long panels, long panelSize, T *target) { \
+    static void mha_pack_row_##T##_##NR(const T *restrict row, long panels, long panelSize,  \
+                                        T *restrict target) {                                \
         for (long q = 0; q < panels; ++q)                                                    \
-            for (int j = 0; j < NR; ++j) target[q * panelSize + j] = row[q * NR + j];         \
+            __builtin_memcpy(target + q * panelSize, row + q * NR, NR * sizeof(T));           \
     }
 
 /// B is read row by row (one long stream, which the hardware prefetcher follows) and each

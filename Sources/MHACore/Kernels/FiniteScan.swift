@@ -2,7 +2,7 @@ import CMHAKernels
 
 extension Kernels {
     /// Elements per core below which a finite scan stays on one thread.
-    static let parallelScanThreshold = 1 << 19
+    static let parallelScanThreshold = 1 << 16
 
     /// The index of the first NaN or ±∞ in `values`, nil when all are finite.
     ///
