@@ -278,13 +278,39 @@ public enum MultiHeadAttention {
                 }
             }
         }
-        if let bad = concat.firstNonFinite(rows: firstRow..<(firstRow + rows)) {
+        var rescued = Set<Int>()
+        while let bad = concat.firstNonFinite(rows: firstRow..<(firstRow + rows)) {
             let (j, row) = (bad.column / s.valueDim, bad.row - firstRow)
-            throw .headOverflow(
-                head: j, token: operands.firstRow + row, inScores: operands.scoresOverflow(head: j, row: row),
-                precision: Scalar.precisionName)
+            let inScores = operands.scoresOverflow(head: j, row: row)
+            guard !inScores, !rescued.contains(j) else {
+                throw .headOverflow(
+                    head: j, token: operands.firstRow + row, inScores: inScores, precision: Scalar.precisionName)
+            }
+            rescued.insert(j)
+            rescue(head: j, operands, into: &concat, firstRow: firstRow)
         }
         return heads
+    }
+
+    /// Head j again on V·2^−e, its overflowed elements replaced (`ValueRescue`).
+    private static func rescue<Scalar: AttentionScalar>(
+        head j: Int, _ operands: HeadOperands<Scalar>, into concat: inout Matrix<Scalar>, firstRow: Int
+    ) {
+        let s = operands.shapes
+        let (rows, dv) = (operands.queries.rows, s.valueDim)
+        let e = ValueRescue.exponent(keyCount: s.keyCount)
+        var scaled = operands
+        scaled.values = ValueRescue.scaledDown(operands.values, exponent: e)
+        var head = [Scalar](repeating: 0, count: rows * dv)
+        head.withUnsafeMutableBufferPointer { h in
+            concat.withUnsafeMutableBufferPointer { block in
+                guard let h = h.baseAddress, let base = block.baseAddress else { return }
+                _ = scaled.head(j, into: h, stride: dv)
+                ValueRescue.merge(
+                    h, exponent: e, into: base + firstRow * s.concatDim + j * dv, rows: rows, width: dv,
+                    stride: s.concatDim)
+            }
+        }
     }
 
     /// x·W + b (b added to every row), refusing an overflowed result.

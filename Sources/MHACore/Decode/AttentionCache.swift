@@ -143,9 +143,10 @@ public struct AttentionCache<Scalar: AttentionScalar>: Sendable {
             k = rope.rotated(k, heads: s.kvHeads, headDim: s.headDim, firstPosition: first)
         }
         cache.append(keys: k, values: v)
-        let concat = attend(q)
-        if let bad = concat.firstNonFinite {
-            let error = headOverflow(q, head: bad.column / s.headDim, row: bad.row, firstPosition: first)
+        let concat: Matrix<Scalar>
+        do {
+            concat = try rescued(attend(q), q, firstPosition: first)
+        } catch {
             cache.removeLast(rows.rows)
             throw error
         }
@@ -160,19 +161,48 @@ public struct AttentionCache<Scalar: AttentionScalar>: Sendable {
         return DecodeStep(positions: first..<first + rows.rows, concat: concat, output: output)
     }
 
-    /// The overflow of head `j`'s output row `row` of the block, named as the forward pass
-    /// names it: in the scores when one of the row's visible raw scores overflowed, else in
-    /// the attention. Only on the error path, before the block leaves the cache.
-    private func headOverflow(_ q: Matrix<Scalar>, head j: Int, row: Int, firstPosition: Int) -> AttentionError {
+    /// `concat` with each head whose output overflowed while its scores did not computed
+    /// again on V·2^−e (`ValueRescue`); throws the overflow that remains, named as the forward
+    /// pass names it.
+    private func rescued(_ concat: Matrix<Scalar>, _ q: Matrix<Scalar>, firstPosition: Int) throws(AttentionError)
+        -> Matrix<Scalar>
+    {
+        let s = shapes
+        var concat = concat
+        var rescuedHeads = Set<Int>()
+        while let bad = concat.firstNonFinite {
+            let j = bad.column / s.headDim
+            let inScores = scoresOverflow(q, head: j, row: bad.row)
+            guard !inScores, !rescuedHeads.contains(j) else {
+                throw .headOverflow(
+                    head: j, token: firstPosition + bad.row, inScores: inScores, precision: Scalar.precisionName)
+            }
+            rescuedHeads.insert(j)
+            let e = ValueRescue.exponent(keyCount: cache.count)
+            let again = attend(q, valueExponent: e)
+            again.withUnsafeBufferPointer { h in
+                concat.withUnsafeMutableBufferPointer { c in
+                    guard let h = h.baseAddress, let c = c.baseAddress else { return }
+                    ValueRescue.merge(
+                        h + j * s.headDim, exponent: e, into: c + j * s.headDim, rows: q.rows, width: s.headDim,
+                        stride: s.concatDim, rescuedStride: s.concatDim)
+                }
+            }
+        }
+        return concat
+    }
+
+    /// Whether one of the visible raw scores of head `j`'s block row `row` overflowed (the
+    /// error path only, before the block leaves the cache).
+    private func scoresOverflow(_ q: Matrix<Scalar>, head j: Int, row: Int) -> Bool {
         let s = shapes
         let keys = cache.keys
         let own = keys.rows - q.rows + row
         let lower = window.map { Swift.max(0, own + 1 - $0) } ?? 0
         let keyColumn = s.kvHead(for: j) * s.headDim
-        let inScores = ScoreOverflow.occurs(
+        return ScoreOverflow.occurs(
             queries: q, row: row, columns: (j * s.headDim)..<((j + 1) * s.headDim),
             keys: keys, columns: keyColumn..<(keyColumn + s.headDim), among: lower..<(own + 1), scale: s.scale)
-        return .headOverflow(head: j, token: firstPosition + row, inScores: inScores, precision: Scalar.precisionName)
     }
 
     /// x·W + b as the forward pass forms it; a block of a few rows streams W once
@@ -188,28 +218,34 @@ public struct AttentionCache<Scalar: AttentionScalar>: Sendable {
 
     /// Every head of the block's queries `q` (b × τ·d_k, the last b cached tokens) against
     /// the cache, into the concat.
-    private func attend(_ q: Matrix<Scalar>) -> Matrix<Scalar> {
+    private func attend(_ q: Matrix<Scalar>, valueExponent e: Int = 0) -> Matrix<Scalar> {
         let s = shapes
         let (b, n) = (q.rows, cache.count)
+        let factor: Scalar = ValueRescue.power(-e)
         var concat = Matrix<Scalar>(rows: b, columns: s.concatDim)
         let work = b.multipliedReportingOverflow(by: Swift.min(n, window ?? n) * s.queryDim)
         let parallel = work.overflow || work.partialValue >= 1 << 20
         q.withUnsafeBufferPointer { queries in
             concat.withUnsafeMutableBufferPointer { out in
-                _ = cache.withLiveRows { keys, values in
+                _ = cache.withLiveRows { keys, live in
                     guard let queries = queries.baseAddress, let out = out.baseAddress else { return }
-                    let block = HeadBlock(
-                        queries: queries, keys: keys, values: values, output: out, shapes: s,
-                        blockRows: b, cached: n, window: window,
-                        softcap: configuration.softcap, slopes: slopes)
-                    if b <= HeadBlock<Scalar>.rowByRowLimit {
-                        // One contiguous group of heads per core, each read key row by key row.
-                        let groups = parallel ? Swift.min(KernelContext.current.threads, s.heads) : 1
-                        Self.forEachHead(groups, parallel: parallel) { g in
-                            block.attend(heads: g * s.heads / groups..<(g + 1) * s.heads / groups)
+                    // Scaled values exist only while a head is rescued (the error path).
+                    let scaled = e == 0 ? [] : (0..<(n * s.kvDim)).map { live[$0] * factor }
+                    scaled.withUnsafeBufferPointer { copy in
+                        let values = e == 0 ? live : copy.baseAddress ?? live
+                        let block = HeadBlock(
+                            queries: queries, keys: keys, values: values, output: out, shapes: s,
+                            blockRows: b, cached: n, window: window,
+                            softcap: configuration.softcap, slopes: slopes)
+                        if b <= HeadBlock<Scalar>.rowByRowLimit {
+                            // One contiguous group of heads per core, each read key row by key row.
+                            let groups = parallel ? Swift.min(KernelContext.current.threads, s.heads) : 1
+                            Self.forEachHead(groups, parallel: parallel) { g in
+                                block.attend(heads: g * s.heads / groups..<(g + 1) * s.heads / groups)
+                            }
+                        } else {
+                            Self.forEachHead(s.heads, parallel: parallel) { j in block.attend(head: j) }
                         }
-                    } else {
-                        Self.forEachHead(s.heads, parallel: parallel) { j in block.attend(head: j) }
                     }
                 }
             }

@@ -66,7 +66,8 @@ extension Double: PackedScalar {
 
     @inline(__always)
     static func packColumns(
-        _ b: UnsafePointer<Double>, ldb: Int, depth: Int, columns: Int, nr: Int, into packed: UnsafeMutablePointer<Double>
+        _ b: UnsafePointer<Double>, ldb: Int, depth: Int, columns: Int, nr: Int,
+        into packed: UnsafeMutablePointer<Double>
     ) {
         mha_f64_pack_b(b, ldb, depth, columns, nr, packed)
     }

@@ -1,0 +1,38 @@
+/// A head's output can overflow while every score is finite: O = Σ_t p_t·v_t is summed
+/// before the division by ℓ = Σ_t p_t, so values above (largest finite)/n_k can overflow
+/// although the result, a weighted mean of them, cannot. Such a head is computed again on
+/// V·2^−e, with n_k·2^−e < 1/2 so that no partial sum can overflow, and each overflowed
+/// element of its output is replaced by that result ·2^e. Scaling by a power of two is exact
+/// (above the subnormal range), so every rounding is the one an unbounded exponent would give.
+enum ValueRescue {
+    /// e for `keyCount` keys: the least e with keyCount < 2^(e−1).
+    static func exponent(keyCount: Int) -> Int { Int.bitWidth - Swift.max(1, keyCount).leadingZeroBitCount + 1 }
+
+    /// 2^power as `S`.
+    static func power<S: AttentionScalar>(_ power: Int, as type: S.Type = S.self) -> S {
+        S(sign: .plus, exponent: S.Exponent(power), significand: 1)
+    }
+
+    /// `values` with every element multiplied by 2^−e.
+    static func scaledDown<S: AttentionScalar>(_ values: Matrix<S>, exponent e: Int) -> Matrix<S> {
+        let factor: S = power(-e)
+        return Matrix(
+            uncheckedRows: values.rows, columns: values.columns, elements: values.elements.map { $0 * factor })
+    }
+
+    /// Replaces each non-finite element of the `rows` × `width` block at `target` (row stride
+    /// `stride`) by the same element of `rescued` (row stride `rescuedStride`, `width` unless
+    /// given) ·2^e.
+    static func merge<S: AttentionScalar>(
+        _ rescued: UnsafePointer<S>, exponent e: Int, into target: UnsafeMutablePointer<S>, rows: Int, width: Int,
+        stride: Int, rescuedStride: Int? = nil
+    ) {
+        let factor: S = power(e)
+        let from = rescuedStride ?? width
+        for r in 0..<rows {
+            for c in 0..<width where !target[r * stride + c].isFinite {
+                target[r * stride + c] = rescued[r * from + c] * factor
+            }
+        }
+    }
+}
