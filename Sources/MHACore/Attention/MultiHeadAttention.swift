@@ -122,9 +122,11 @@ public enum MultiHeadAttention {
         var results: [AttentionResult<Scalar>] = []
         for i in 0..<b {
             results.append(
-                try forward(
-                    input: inputs[i], memory: pick(memories, i), parameters: parameters,
-                    mask: pick(masks, i), configuration: configuration))
+                try inSequence(i, of: b) { () throws(AttentionError) in
+                    try forward(
+                        input: inputs[i], memory: pick(memories, i), parameters: parameters,
+                        mask: pick(masks, i), configuration: configuration)
+                })
         }
         return results
     }
@@ -138,11 +140,25 @@ public enum MultiHeadAttention {
         var results: [AttentionResult<Scalar>] = []
         for (i, item) in batch.enumerated() {
             results.append(
-                try attend(
-                    queries: item.queries, keys: item.keys, values: item.values,
-                    mask: pick(masks, i), configuration: configuration))
+                try inSequence(i, of: batch.count) { () throws(AttentionError) in
+                    try attend(
+                        queries: item.queries, keys: item.keys, values: item.values,
+                        mask: pick(masks, i), configuration: configuration)
+                })
         }
         return results
+    }
+
+    /// Sequence `i`'s pass; an overflow, which depends on that sequence's values, names it
+    /// (`… of batch index i`, counted from 0 as the array's index) when there are several.
+    private static func inSequence<R>(
+        _ i: Int, of count: Int, _ body: () throws(AttentionError) -> R
+    ) throws(AttentionError) -> R {
+        do {
+            return try body()
+        } catch .overflow(let stage, let precision) where count > 1 {
+            throw .overflow(stage: "\(stage) of batch index \(i)", precision: precision)
+        }
     }
 
     private static func requireBatch(_ name: String, _ count: Int, _ batch: Int) throws(AttentionError) {

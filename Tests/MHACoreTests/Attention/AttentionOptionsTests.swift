@@ -241,6 +241,31 @@ import Testing
         #expect(got?.1 == .data)
     }
 
+    /// An overflow names the sequence (counted from 0) of a batch of several, not of one.
+    @Test func batchOverflowNamesTheSequence() throws {
+        var huge = x
+        huge[1, 0] = 1e200
+        let p = AttentionParameters(wq: w, wk: w, wv: w, wo: w)
+        let c = AttentionConfiguration(heads: 2)
+        let inBatch = message { () throws(AttentionError) in
+            _ = try MultiHeadAttention.forward(batch: [x, x, huge], parameters: p, configuration: c)
+        }
+        let alone = message { () throws(AttentionError) in
+            _ = try MultiHeadAttention.forward(batch: [huge], parameters: p, configuration: c)
+        }
+        let attended = message { () throws(AttentionError) in
+            _ = try MultiHeadAttention.attend(batch: [(x, x, x), (huge, huge, x)], configuration: c)
+        }
+        #expect(alone?.0.hasPrefix("scores of head 1 (Q_1·K_1ᵀ·scale, query token 1) overflowed float64") == true)
+        #expect(
+            inBatch?.0.hasPrefix("scores of head 1 (Q_1·K_1ᵀ·scale, query token 1) of batch index 2 overflowed") == true
+        )
+        #expect(
+            attended?.0.hasPrefix("scores of head 1 (Q_1·K_1ᵀ·scale, query token 1) of batch index 1 overflowed")
+                == true)
+        #expect(inBatch?.1 == .data)
+    }
+
     @Test func packedBiasSplitsLikeItsWeights() throws {
         let qkv = Matrix<Double>(rows: 4, columns: 12) { i, j in w[i, j % 4] + Double(j / 4) / 10 }
         let bias = Matrix<Double>(rows: 1, columns: 12) { _, j in Double(j) / 20 }
