@@ -10,7 +10,7 @@ struct AttendCommand: Command {
             "Attention on given Q, K and V (no projections): every head's softmax(Q_j·K_jᵀ·scale)·V_j and their concat.",
         discussion: """
             Q is n_q × τ·d_k, K is n_k × g·d_k, V is n_k × g·d_v (d_v may differ from d_k); query head j \
-            uses K/V head ⌊j·g/τ⌋. With τ = 1 it is the textbook's Att_qkv(q, K, V). Prints each head \
+            uses K/V head ⌈j·g/τ⌉ (both counted from 1). With τ = 1 it is the textbook's Att_qkv(q, K, V). Prints each head \
             (n_q × d_v) and the concat (n_q × τ·d_v). Keys are at positions 0…n_k−1 and query row i at \
             n_k − n_q + i, so --causal with n_q < n_k is aligned at the end (row i sees keys \
             0 … i + n_k − n_q, the KV-cache convention of Hugging Face); PyTorch SDPA's is_causal aligns \

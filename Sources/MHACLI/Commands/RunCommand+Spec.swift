@@ -40,8 +40,8 @@ extension RunCommand {
             "Cross-attention: M, n_k × d_mem, the sequence keys and values come from (K = M·W^k + b^k, V = M·W^v + b^v; W^k, W^v are d_mem × kv_heads·d_k, PyTorch's kdim/vdim); masks are n × n_k."
     )
     static let wq = Option<String>.file("wq", help: "W^q, d_model × τ·d_k (d_model × d_model unless --head-dim).")
-    static let wk = Option<String>.file("wk", help: "W^k, d_model (d_mem with --memory) × kv_heads·d_k.")
-    static let wv = Option<String>.file("wv", help: "W^v, d_model (d_mem with --memory) × kv_heads·d_k.")
+    static let wk = Option<String>.file("wk", help: "W^k, d_model × kv_heads·d_k (d_mem rows with run's --memory).")
+    static let wv = Option<String>.file("wv", help: "W^v, d_model × kv_heads·d_k (d_mem rows with run's --memory).")
     static let wo = Option<String>.file("wo", help: "W^o, τ·d_k × d_out.")
     static let bq = Option<String>.file("bq", help: "Bias b^q, a row of τ·d_k values (d_model unless --head-dim).")
     static let bk = Option<String>.file("bk", help: "Bias b^k, a row of kv_heads·d_k values.")

@@ -6,7 +6,7 @@
 ///     head_j = softmax(s_j)·V_j                                (rows × d_v)
 ///     output = [head_1 | … | head_τ]·W^o + b^o                 (rows × d_out)
 ///
-/// Query head j reads columns j·d_k ..< (j+1)·d_k of Q and K/V head ⌊j·g/τ⌋ of K and V.
+/// Query head j (counted from 0) reads columns j·d_k ..< (j+1)·d_k of Q and K/V head ⌊j·g/τ⌋ of K and V.
 /// Key t is at position offset + t, query row i at offset + n_k − n_q + i.
 public enum MultiHeadAttention {
     /// Runs the projected forward pass after validating every shape and value.
