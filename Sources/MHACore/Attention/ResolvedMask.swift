@@ -23,8 +23,10 @@ extension ResolvedMask {
                 name: "mask", actual: m.shape,
                 reason: queries == keys
                     ? "the input has \(keys) tokens"
-                    : "there are \(queries) query rows and \(keys) keys",
-                expected: "\(queries)×\(keys) (or 1×\(keys), one value per key)")
+                    : queries == 1
+                        ? "there is 1 query row and \(keys) keys" : "there are \(queries) query rows and \(keys) keys",
+                expected: queries == 1
+                    ? "1×\(keys) (one value per key)" : "\(queries)×\(keys) (or 1×\(keys), one value per key)")
         }
         var additive = [Scalar](repeating: 0, count: m.elements.count)
         for (index, value) in m.elements.enumerated() {

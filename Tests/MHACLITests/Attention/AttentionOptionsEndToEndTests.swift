@@ -81,7 +81,8 @@ import Testing
         let last = try Self.json(["attend", "-q", "q2.csv", "-k", "k.csv", "-v", "v.csv", "--causal"], in: folder)
         Self.expectClose(Self.numbers(last, "concat"), Array(Self.numbers(full, "concat").suffix(4)))
         let help = try BuiltBinary.run(["attend", "--help"])
-        #expect(help.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ").contains("aligns at the start"))
+        #expect(
+            help.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ").contains("aligns at the start"))
     }
 
     @Test func maskKindsAgree() throws {

@@ -89,6 +89,12 @@ import Testing
         #expect(
             message { () throws(AttentionError) in _ = try run(.init(heads: 1), mask: wrong, memory: memory) }?.0
                 == "mask is 3×3 but there are 3 query rows and 5 keys: mask must be 3×5 (or 1×5, one value per key)")
+        let one = Matrix<Double>(rows: 1, columns: 2, repeating: 0.5), keys = Matrix<Double>(rows: 3, columns: 2)
+        #expect(  // one query row: 1×n_k is the only shape
+            message { () throws(AttentionError) in
+                _ = try MultiHeadAttention.attend(
+                    queries: one, keys: keys, values: keys, mask: short, configuration: .init(heads: 1))
+            }?.0 == "mask is 1×2 but there is 1 query row and 3 keys: mask must be 1×3 (one value per key)")
         let half = AttentionMask(Matrix<Double>(rows: 1, columns: 3, repeating: 0.5), kind: .block)
         #expect(
             message { () throws(AttentionError) in _ = try run(.init(heads: 1), mask: half) }?.0
