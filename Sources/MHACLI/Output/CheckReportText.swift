@@ -96,10 +96,17 @@ enum CheckReportText {
         if answer.isFullPrecision { return "at full precision (relative 1e-9)" }
         guard let range = answer.decimalsRange else { return "" }
         if range.lowerBound == range.upperBound { return "to \(decimals(range.lowerBound))" }
+        if range.lowerBound < 0 {
+            return "from \(decimals(range.lowerBound)) to \(decimals(range.upperBound)), each entry to its own"
+        }
         return "to \(range.lowerBound)–\(range.upperBound) decimals, each entry to its own"
     }
 
-    private static func decimals(_ d: Int) -> String { d == 1 ? "1 decimal" : "\(d) decimals" }
+    /// `1 decimal`, `4 decimals`, `0 decimals`; a place left of the point (`2e1`: −1) as
+    /// `the nearest 10`.
+    private static func decimals(_ d: Int) -> String {
+        d < 0 ? "the nearest 1" + String(repeating: "0", count: -d) : d == 1 ? "1 decimal" : "\(d) decimals"
+    }
 
     /// The right value with two decimals more than the answer wrote (`0.6698` for `0.67`),
     /// or in full for a full-precision answer.
