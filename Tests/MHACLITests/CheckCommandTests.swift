@@ -114,6 +114,15 @@ import Testing
             mixedOutcome.stderr
                 == "mha-cli: warning: \(mixed): row 1, column 1 is written to 1 decimal, the entries before it to 4 decimals; each entry is checked to its own decimals\n"
         )
+        // A place left of the point (2e1: the nearest 10) is named so, not as −1 decimals.
+        rows[0][0] = "2e1"
+        let tens = try file(
+            rows.map { $0.joined(separator: ",") }.joined(separator: "\n") + "\n", "tens.csv", in: folder)
+        let tensOutcome = try BuiltBinary.run(["check", "--bundle", Self.bundle, "--answer", tens])
+        #expect(
+            tensOutcome.stdout.contains("from the nearest 10 to 4 decimals, each entry to its own"),
+            "\(tensOutcome.stdout)")
+        #expect(!tensOutcome.stdout.contains("-1") && !tensOutcome.stderr.contains("-1"))
         // A head that does not exist; a part that is not one; a missing file; no --answer; --float.
         let answer = try file(right, "right.csv", in: folder)
         for (arguments, status, message) in [
