@@ -116,14 +116,43 @@ public struct CheckpointLayer: Sendable {
                     "position_embedding_type \(MessageText.quoted(kind)) adds relative-position scores this reader does not compute; only \"absolute\" is read"
             )
         }
-        if family == .gpt2, config?.boolean("scale_attn_by_inverse_layer_idx") == true {
-            scale = 1 / (Double(headDim).squareRoot() * Double(layer + 1))
+        if family == .gpt2 {
+            // transformers divides by √d_k unless scale_attn_weights is false, and then by
+            // layer + 1 when scale_attn_by_inverse_layer_idx is true: either, both or neither.
+            let root = config?.boolean("scale_attn_weights") == false ? 1 : Double(headDim).squareRoot()
+            let depth = config?.boolean("scale_attn_by_inverse_layer_idx") == true ? Double(layer + 1) : 1
+            if root != Double(headDim).squareRoot() || depth != 1 { scale = 1 / (root * depth) }
         }
-        if family == .gpt2, config?.boolean("scale_attn_weights") == false { scale = 1 }
-        if family == .llama, let window = try config?.positiveInteger("sliding_window"),
-            config?.boolean("use_sliding_window") != false
-        {
-            self.window = window
+        if family == .llama, let config { window = try Self.slidingWindow(config, layer: layer) }
+    }
+
+    /// The layer's sliding window as transformers applies it, nil for full attention:
+    /// `layer_types[layer] == "sliding_attention"` when config.json lists the layer types;
+    /// otherwise by model: Mistral and Mixtral window every layer, Qwen2 the layers from
+    /// `max_window_layers` on and Qwen2-MoE the even layers below it (both only with
+    /// `use_sliding_window`), Llama none.
+    /// - Throws: a data error for a layer type this reader does not compute.
+    static func slidingWindow(_ config: ModelConfig, layer: Int) throws(FormatError) -> Int? {
+        let window = try config.positiveInteger("sliding_window")
+        if let types = config.layerTypes, layer < types.count {
+            switch types[layer] {
+            case "full_attention": return nil
+            case "sliding_attention": return window
+            default:
+                throw FormatError(
+                    kind: .data, file: config.name, path: "$.layer_types[\(layer)]",
+                    message:
+                        "layer type \(MessageText.quoted(types[layer])) is not computed (only full_attention and sliding_attention are)"
+                )
+            }
+        }
+        let enabled = config.boolean("use_sliding_window") == true
+        let limit = try config.nonNegativeInteger("max_window_layers") ?? 28
+        switch config.modelType {
+        case "mistral", "mixtral": return window
+        case "qwen2": return enabled && layer >= limit ? window : nil
+        case "qwen2_moe": return enabled && layer % 2 == 0 && layer < limit ? window : nil
+        default: return nil
         }
     }
 
@@ -291,7 +320,7 @@ public struct CheckpointLayer: Sendable {
                     "\(scaling) is not supported (only plain RoPE is computed); reading this layer without it would give wrong scores"
             )
         }
-        guard let base = given ?? config?.ropeTheta ?? (config == nil ? nil : 10000) else {
+        guard let base = given ?? config?.ropeTheta ?? config.map({ Self.defaultRopeTheta($0.modelType) }) else {
             throw FormatError(
                 kind: .data, file: archive.name,
                 message: "RoPE's base (rope_theta) is not in the weights and there is no config.json to say it")
@@ -300,6 +329,12 @@ public struct CheckpointLayer: Sendable {
         if let factor = config?.partialRotaryFactor { dimensions = Int(Double(headDim) * factor) / 2 * 2 }
         rope = RotaryEmbedding(convention: .half, base: base, dimensions: dimensions == headDim ? nil : dimensions)
     }
+}
+
+extension CheckpointLayer {
+    /// transformers' RoPE base for a config.json that names none: 10000, but 1e6 for Mixtral
+    /// (`MixtralConfig.default_theta`).
+    static func defaultRopeTheta(_ modelType: String?) -> Double { modelType == "mixtral" ? 1_000_000 : 10000 }
 }
 
 /// Reads one layer's tensors by part, with the model prefix, naming them in errors.

@@ -10,10 +10,11 @@ public struct ModelConfig: Sendable {
     private let numbers: [String: Double]
     /// Top-level strings by key.
     private let strings: [String: String]
-    /// Numbers inside `rope_parameters` (transformers 5) or `rope_scaling`.
-    private let rope: [String: Double]
-    /// Strings inside `rope_parameters` / `rope_scaling` (`rope_type`).
-    private let ropeStrings: [String: String]
+    /// `rope_parameters` (transformers 5) and `rope_scaling` (transformers 4), each as found:
+    /// a config may carry both, and either may ask for scaling.
+    private let ropeBlocks: [RopeBlock]
+    /// `layer_types` (`full_attention`, `sliding_attention`, …), one per layer, if given.
+    public let layerTypes: [String]?
     /// Top-level booleans by key.
     private let booleans: [String: Bool]
     /// The first entry of `architectures` (`LlamaForCausalLM`), if any.
@@ -50,7 +51,8 @@ public struct ModelConfig: Sendable {
             throw FormatError(kind: .data, file: name, message: "expected a JSON object (a model's config.json)")
         }
         var numbers: [String: Double] = [:], strings: [String: String] = [:], booleans: [String: Bool] = [:]
-        var rope: [String: Double] = [:], ropeStrings: [String: String] = [:]
+        var ropeBlocks: [RopeBlock] = []
+        var layerTypes: [String]?
         var architecture: String?
         for member in document.members(of: 0) {
             let node = document.nodes[member.value]
@@ -61,19 +63,25 @@ public struct ModelConfig: Sendable {
             case .array where member.key == "architectures":
                 architecture = document.elements(of: member.value).first
                     .flatMap { document.nodes[$0].kind == .string ? document.string($0) : nil }
+            case .array where member.key == "layer_types":
+                layerTypes = document.elements(of: member.value).map {
+                    document.nodes[$0].kind == .string ? document.string($0) : ""
+                }
             case .object where member.key == "rope_parameters" || member.key == "rope_scaling":
+                var block = RopeBlock(key: member.key)
                 for inner in document.members(of: member.value) {
                     switch document.nodes[inner.value].kind {
-                    case .number: rope[inner.key] = document.number(inner.value)
-                    case .string: ropeStrings[inner.key] = document.string(inner.value)
+                    case .number: block.numbers[inner.key] = document.number(inner.value)
+                    case .string: block.strings[inner.key] = document.string(inner.value)
                     default: break
                     }
                 }
+                ropeBlocks.append(block)
             default: break
             }
         }
-        (self.numbers, self.strings, self.booleans, self.rope, self.ropeStrings) = (
-            numbers, strings, booleans, rope, ropeStrings
+        (self.numbers, self.strings, self.booleans, self.ropeBlocks, self.layerTypes) = (
+            numbers, strings, booleans, ropeBlocks, layerTypes
         )
         architectureClass = architecture
     }
@@ -95,6 +103,17 @@ public struct ModelConfig: Sendable {
         return nil
     }
 
+    /// `key` as an integer ≥ 0, if present.
+    /// - Throws: a data error when the key is present but not such an integer.
+    public func nonNegativeInteger(_ key: String) throws(FormatError) -> Int? {
+        guard let value = numbers[key] else { return nil }
+        guard value >= 0, value < 0x1p31, value.rounded() == value else {
+            throw FormatError(
+                kind: .data, file: name, path: "$." + key, message: "expected an integer ≥ 0, found \(value)")
+        }
+        return Int(value)
+    }
+
     /// A top-level boolean.
     public func boolean(_ key: String) -> Bool? { booleans[key] }
 
@@ -105,25 +124,35 @@ public struct ModelConfig: Sendable {
     public func number(_ key: String) -> Double? { numbers[key] }
 
     /// The RoPE base: `rope_theta` at the top level (transformers 4) or under
-    /// `rope_parameters` (transformers 5); nil when neither says.
-    public var ropeTheta: Double? { numbers["rope_theta"] ?? rope["rope_theta"] }
-
-    /// The RoPE scaling type (`default`, `linear`, `llama3`, `yarn`, …), nil when none is named.
-    public var ropeType: String? { ropeStrings["rope_type"] ?? ropeStrings["type"] }
+    /// `rope_parameters` (transformers 5) or `rope_scaling`; nil when none says.
+    public var ropeTheta: Double? {
+        numbers["rope_theta"] ?? ropeBlocks.lazy.compactMap { $0.numbers["rope_theta"] }.first
+    }
 
     /// The RoPE scaling config.json asks for, in its words (`rope_type "llama3"`,
-    /// `rope_scaling with factor 2`), or nil for plain RoPE: a type other than `default`, or
-    /// a scaling factor other than 1 without a type.
+    /// `rope_scaling with factor 2`), or nil for plain RoPE: in `rope_parameters` or
+    /// `rope_scaling` (either one: a config may carry both, and transformers reads a scaling
+    /// in either), a type other than `default`, or a scaling factor other than 1 without a type.
     public var ropeScaling: String? {
-        if let type = ropeType {
-            return type == "default" ? nil : "rope_type \(MessageText.quoted(type)) (scaled RoPE)"
-        }
-        if let factor = rope["factor"], factor != 1 {
-            return "rope_scaling with factor \(factor) and no rope_type (scaled RoPE)"
+        for block in ropeBlocks {
+            if let type = block.strings["rope_type"] ?? block.strings["type"] {
+                if type != "default" { return "rope_type \(MessageText.quoted(type)) (scaled RoPE)" }
+            } else if let factor = block.numbers["factor"], factor != 1 {
+                return "\(block.key) with factor \(factor) and no rope_type (scaled RoPE)"
+            }
         }
         return nil
     }
 
     /// The fraction of each head's dimensions that rotate (`partial_rotary_factor`), if given.
-    public var partialRotaryFactor: Double? { numbers["partial_rotary_factor"] ?? rope["partial_rotary_factor"] }
+    public var partialRotaryFactor: Double? {
+        numbers["partial_rotary_factor"] ?? ropeBlocks.lazy.compactMap { $0.numbers["partial_rotary_factor"] }.first
+    }
+}
+
+/// One of config.json's RoPE objects: its key and its number and string members.
+private struct RopeBlock: Sendable {
+    var key: String
+    var numbers: [String: Double] = [:]
+    var strings: [String: String] = [:]
 }

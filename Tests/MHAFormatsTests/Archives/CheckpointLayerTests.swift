@@ -41,7 +41,11 @@ import Testing
         return try MultiHeadAttention.forward(input: x, parameters: parameters, configuration: configuration).output
     }
 
-    @Test(arguments: ["gpt2", "bert", "llama", "qwen2", "mistral", "llama-f16", "gpt2-bf16"], [0, 1])
+    @Test(
+        arguments: [
+            "gpt2", "bert", "llama", "qwen2", "mistral", "llama-f16", "gpt2-bf16", "gpt2-unscaled", "qwen2-window",
+            "mixtral",
+        ], [0, 1])
     func reproducesTheLayer(_ model: String, _ index: Int) throws {
         let layer = try Self.layer(model, index)
         let (x, expected) = try Self.reference(model, index)
@@ -70,6 +74,50 @@ import Testing
         #expect((mistral.kvHeads, mistral.rope?.base) == (1, 20000))
         let half = try Self.layer("llama-f16", 1)
         #expect(half.sources["wo"] == "model.layers.1.self_attn.o_proj.weight")
+    }
+
+    /// The settings that differ by layer or by model default, as transformers reads them.
+    @Test func readsPerLayerSettingsAndModelDefaults() throws {
+        let unscaled = try (0..<2).map { try Self.layer("gpt2-unscaled", $0).scale }
+        #expect(unscaled == [1, 0.5])  // no 1/√d_k, then 1/(layer + 1)
+        let window = try (0..<2).map { try Self.layer("qwen2-window", $0).window }
+        #expect(window == [nil, 2])  // layer_types: full_attention, sliding_attention
+        #expect(try Self.layer("mixtral", 0).rope?.base == 1_000_000)  // no rope_theta: Mixtral's default
+        func config(_ json: String) throws -> ModelConfig {
+            try ModelConfig(bytes: Array(json.utf8), name: "config.json")
+        }
+        // Without layer_types (transformers 4 configs), each model's own rule.
+        let cases: [(String, [Int?])] = [
+            (
+                #"{"model_type": "qwen2", "use_sliding_window": true, "sliding_window": 7, "max_window_layers": 2}"#,
+                [nil, nil, 7, 7]
+            ),
+            (
+                #"{"model_type": "qwen2", "use_sliding_window": false, "sliding_window": 7, "max_window_layers": 0}"#,
+                [nil, nil, nil, nil]
+            ),
+            (
+                #"{"model_type": "qwen2_moe", "use_sliding_window": true, "sliding_window": 7, "max_window_layers": 3}"#,
+                [7, nil, 7, nil]
+            ),
+            (#"{"model_type": "mistral", "sliding_window": 7}"#, [7, 7, 7, 7]),
+            (#"{"model_type": "mistral", "sliding_window": null}"#, [nil, nil, nil, nil]),
+            (#"{"model_type": "llama", "sliding_window": 7}"#, [nil, nil, nil, nil]),
+        ]
+        for (json, expected) in cases {
+            let c = try config(json)
+            #expect(try (0..<4).map { try CheckpointLayer.slidingWindow(c, layer: $0) } == expected, "\(json)")
+        }
+        let chunked = try config(#"{"model_type": "llama", "layer_types": ["chunked_attention"]}"#)
+        T.expectError(line: nil, column: nil, "layer type \"chunked_attention\"", "not computed") {
+            _ = try CheckpointLayer.slidingWindow(chunked, layer: 0)
+        }
+        // A scaling in the legacy rope_scaling beside a plain rope_parameters is not ignored.
+        let both = try config(
+            #"{"rope_parameters": {"rope_type": "default", "rope_theta": 1000}, "rope_scaling": {"type": "linear", "factor": 2}}"#
+        )
+        #expect(both.ropeScaling == #"rope_type "linear" (scaled RoPE)"#)
+        #expect(both.ropeTheta == 1000)
     }
 
     @Test func refusesAttentionPartsItDoesNotRead() throws {

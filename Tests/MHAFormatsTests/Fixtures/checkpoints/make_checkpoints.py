@@ -65,15 +65,22 @@ def capture(model, kind, ids):
     for handle in handles: handle.remove()
     return {key: value[0].numpy() for key, value in records.items()}  # batch of one
 
-def build(name, kind, config, model_class, dtype, seed, top_level_rope=False):
+def build(name, kind, config, model_class, dtype, seed, top_level_rope=False, drop_rope_theta=False):
     folder = os.path.join(here, name)
     shutil.rmtree(folder, ignore_errors=True)
     torch.manual_seed(seed)
     model = model_class(config).to(dtype).eval()
     redraw(model, seed)
     model.save_pretrained(folder)  # safetensors + config.json
+    if drop_rope_theta:  # before the reference reloads it, so that transformers' default applies
+        path = os.path.join(folder, "config.json")
+        data = json.load(open(path))
+        data.pop("rope_theta", None)
+        data.get("rope_parameters", {}).pop("rope_theta", None)
+        json.dump(data, open(path, "w"), indent=2)
     # The reference: the stored weights, widened to float64, run in float64.
-    reloaded = model_class.from_pretrained(folder, dtype=torch.float64, attn_implementation="sdpa").eval()
+    extra = {"experts_implementation": "eager"} if "moe" in name or "mixtral" in name else {}  # no float64 grouped_mm
+    reloaded = model_class.from_pretrained(folder, dtype=torch.float64, attn_implementation="sdpa", **extra).eval()
     for stored, widened in zip(model.state_dict().values(), reloaded.state_dict().values()):
         assert torch.equal(stored.to(torch.float64), widened), "reloading changed a weight"
     if kind == "llama": float64_rope(reloaded)
@@ -114,3 +121,20 @@ build("qwen2", "llama", qwen2, tf.Qwen2ForCausalLM, torch.float32, 4, top_level_
 build("mistral", "llama", mistral, tf.MistralForCausalLM, torch.float32, 5)
 build("llama-f16", "llama", llama(), tf.LlamaForCausalLM, torch.float16, 6)
 build("gpt2-bf16", "gpt2", gpt2(), tf.GPT2Model, torch.bfloat16, 7)
+
+# Configurations whose attention differs by layer or by model default (issue 16's QA pass):
+# GPT-2 scaled by 1/(layer + 1) only, no 1/√d_k; Qwen2 with a window from layer 1 on
+# (max_window_layers 1: layer_types full, sliding); Mixtral whose config.json names no RoPE
+# base (transformers' Mixtral default is 1e6, not 10000).
+gpt2_unscaled = tf.GPT2Config(n_embd=32, n_layer=2, n_head=4, n_inner=48, n_positions=16,
+                              scale_attn_weights=False, scale_attn_by_inverse_layer_idx=True, **small)
+qwen2_window = tf.Qwen2Config(hidden_size=32, num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2,
+                              intermediate_size=48, max_position_embeddings=16, use_sliding_window=True,
+                              sliding_window=2, max_window_layers=1,
+                              rope_parameters={"rope_type": "default", "rope_theta": 10000.0}, **small)
+mixtral = tf.MixtralConfig(hidden_size=32, num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2,
+                           intermediate_size=48, max_position_embeddings=16, num_local_experts=2,
+                           num_experts_per_tok=1, **small)
+build("gpt2-unscaled", "gpt2", gpt2_unscaled, tf.GPT2Model, torch.float32, 8)
+build("qwen2-window", "llama", qwen2_window, tf.Qwen2Model, torch.float32, 9)
+build("mixtral", "llama", mixtral, tf.MixtralModel, torch.float32, 10, drop_rope_theta=True)
