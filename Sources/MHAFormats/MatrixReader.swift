@@ -21,11 +21,11 @@ public enum MatrixReader {
         let source = format == nil ? MatrixSource(argument: argument) : MatrixSource(path: argument)
         let path = source.path
         if let arrayName = source.arrayName {
-            if let text = MatrixFormat(path: path), text != .npy {
+            if let text = MatrixFormat(path: path), text != .npy, !ShardedArchive.isIndex(path) {
                 throw FormatError(
                     kind: .data, file: path,
                     message:
-                        "FILE:NAME picks an array from an .npz, .safetensors or .npy file, not from a \(text.rawValue.uppercased()) file"
+                        "FILE:NAME picks an array from an .npz, .safetensors or .npy file (or a shard index), not from a \(text.rawValue.uppercased()) file"
                 )
             }
             return try ArrayArchives.matrix(ArrayArchives.open(path: path), named: arrayName, nonFinite: nonFinite)

@@ -16,11 +16,16 @@ import Testing
         return try Matrix(rows)
     }
 
-    @Test(arguments: ["gpt2", "bert", "llama", "qwen2", "mistral", "llama-f16", "gpt2-bf16"], [0, 1])
+    @Test(
+        arguments: [
+            "gpt2", "bert", "llama", "qwen2", "mistral", "llama-f16", "gpt2-bf16", "gpt2-unscaled", "qwen2-window",
+            "mixtral", "llama-sharded",
+        ], [0, 1])
     func reproducesEachLayer(_ model: String, _ layer: Int) throws {
+        let file = model.hasSuffix("-sharded") ? "model.safetensors.index.json" : "model.safetensors"
         let run = try FixtureRun.run(
             [
-                "run", "--checkpoint", "fx/\(model)/model.safetensors", "--layer", "\(layer)",
+                "run", "--checkpoint", "fx/\(model)/\(file)", "--layer", "\(layer)",
                 "-x", "fx/\(model)/reference.npz:layer\(layer)_x", "--format", "json", "--show", "output",
             ],
             fixtures: Self.checkpoints)

@@ -56,11 +56,13 @@ public enum ArchiveFormat: String, CaseIterable, Sendable {
 
 /// Opening archives and reading `FILE:NAME` arguments.
 public enum ArrayArchives {
-    /// Opens the archive at `path` as `format` (default: by extension; `.npy` is a one-array archive).
+    /// Opens the archive at `path` as `format` (default: by extension; `.npy` is a one-array
+    /// archive, `….index.json` a sharded safetensors checkpoint).
     /// - Throws: `FormatError`: `.cannotOpen` (66) for a file that cannot be read, `.data` (65)
     ///   for a file that is not a valid archive.
     public static func open(path: String, format: ArchiveFormat? = nil) throws(FormatError) -> any ArrayArchive {
         if format == nil, MatrixFormat(path: path) == .npy { return try NPYArchive(path: path) }
+        if format == nil, ShardedArchive.isIndex(path) { return try ShardedArchive(path: path) }
         let file = try MappedFile(path: path)
         return try open(file, format: format ?? ArchiveFormat(path: path) ?? ArchiveFormat.sniff(file.bytes) ?? .npz)
     }

@@ -150,7 +150,8 @@ struct ZipDirectory {
     }
 
     /// A member's name, refused unless it is printable UTF-8 and a plain relative path (no
-    /// `..` component, no leading `/`, no backslash or drive letter).
+    /// `..` component, no leading `/`, no backslash). A `:` is allowed: numpy writes any key,
+    /// and members are only ever read, never extracted to a path.
     private static func memberName(_ raw: UnsafeRawBufferPointer, _ failure: (String) -> FormatError)
         throws(FormatError) -> String
     {
@@ -160,7 +161,7 @@ struct ZipDirectory {
             throw failure("a member's name is not printable UTF-8")
         }
         let components = name.split(separator: "/", omittingEmptySubsequences: false)
-        if name.hasPrefix("/") || name.contains("\\") || components.contains("..") || name.dropFirst().hasPrefix(":") {
+        if name.hasPrefix("/") || name.contains("\\") || components.contains("..") {
             throw failure("member \(MessageText.quoted(name)) is not a plain relative path (path traversal)")
         }
         return name

@@ -76,6 +76,46 @@ import Testing
         #expect(half.sources["wo"] == "model.layers.1.self_attn.o_proj.weight")
     }
 
+    /// A checkpoint saved in shards reads through its index as one archive.
+    @Test(arguments: [0, 1])
+    func readsAShardedCheckpointThroughItsIndex(_ index: Int) throws {
+        let folder = try Self.folder("llama-sharded")
+        let archive = try ArrayArchives.open(path: folder + "/model.safetensors.index.json")
+        #expect(archive.formatName == "safetensors" && archive.arrays.count == 20)
+        let layer = try CheckpointLayer(
+            archive: archive, layer: index, config: ModelConfig(path: folder + "/config.json"))
+        let (x, expected) = try Self.reference("llama-sharded", index)
+        let error = try #require(try Self.output(layer, x).maxRelativeError(to: expected))
+        #expect(error <= 1e-12, "layer \(index): relative error \(error)")
+    }
+
+    /// An index that names a shard outside its folder, a tensor its shard lacks, or a shard
+    /// that is not there is refused, naming the file.
+    @Test func refusesABadShardIndex() throws {
+        let source = try Self.folder("llama-sharded")
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("shards-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let shard = "model-00001-of-00004.safetensors"
+        try FileManager.default.copyItem(atPath: source + "/" + shard, toPath: folder + "/" + shard)
+        let cases: [(String, FormatError.Kind, String)] = [
+            (#"{"weight_map": {"a": "../x.safetensors"}}"#, .data, "is not a file name in the index's folder"),
+            (#"{"weight_map": {"no.such.tensor": "\#(shard)"}}"#, .data, "does not hold it"),
+            (#"{"weight_map": {"a": "missing.safetensors"}}"#, .cannotOpen, "missing.safetensors"),
+            (#"{"metadata": {}}"#, .data, "expected a shard index"),
+        ]
+        for (json, kind, words) in cases {
+            let index = folder + "/model.safetensors.index.json"
+            try Data(json.utf8).write(to: URL(fileURLWithPath: index))
+            #expect {
+                _ = try ArrayArchives.open(path: index)
+            } throws: { error in
+                guard let error = error as? FormatError else { return false }
+                return error.kind == kind && error.description.contains(words)
+            }
+        }
+    }
+
     /// The settings that differ by layer or by model default, as transformers reads them.
     @Test func readsPerLayerSettingsAndModelDefaults() throws {
         let unscaled = try (0..<2).map { try Self.layer("gpt2-unscaled", $0).scale }

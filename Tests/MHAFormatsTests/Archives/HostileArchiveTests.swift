@@ -34,6 +34,15 @@ import Testing
         T.expectError(line: nil, column: nil, name, words) { try Self.read(name, "a") }
     }
 
+    /// Array names with `:` (numpy writes any key) are read, and their archive's other arrays.
+    @Test func namesWithAColonAreArrays() throws {
+        let zip = try NPZWriter.archive([.integers("q:0", [1, 2]), .integers("a", [3])])
+        let archive = try ArrayArchives.open(bytes: zip, name: "cn.npz", format: .npz)
+        #expect(archive.arrays.map(\.name) == ["q:0", "a"])
+        #expect(try archive.matrix(named: "q:0").elements == [1, 2])
+        #expect(try archive.matrix(named: "a").elements == [3])
+    }
+
     /// A safetensors file from a header text and data, in memory.
     static func safetensors(_ header: String, data: [UInt8] = []) throws -> any ArrayArchive {
         let text = Array(header.utf8)

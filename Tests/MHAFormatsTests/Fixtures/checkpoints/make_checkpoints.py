@@ -65,13 +65,13 @@ def capture(model, kind, ids):
     for handle in handles: handle.remove()
     return {key: value[0].numpy() for key, value in records.items()}  # batch of one
 
-def build(name, kind, config, model_class, dtype, seed, top_level_rope=False, drop_rope_theta=False):
+def build(name, kind, config, model_class, dtype, seed, top_level_rope=False, drop_rope_theta=False, shard=None):
     folder = os.path.join(here, name)
     shutil.rmtree(folder, ignore_errors=True)
     torch.manual_seed(seed)
     model = model_class(config).to(dtype).eval()
     redraw(model, seed)
-    model.save_pretrained(folder)  # safetensors + config.json
+    model.save_pretrained(folder, **({"max_shard_size": shard} if shard else {}))  # safetensors + config.json
     if drop_rope_theta:  # before the reference reloads it, so that transformers' default applies
         path = os.path.join(folder, "config.json")
         data = json.load(open(path))
@@ -91,11 +91,14 @@ def build(name, kind, config, model_class, dtype, seed, top_level_rope=False, dr
         data = json.load(open(path))
         data["rope_theta"] = data.pop("rope_parameters")["rope_theta"]
         json.dump(data, open(path, "w"), indent=2)
-    with safe_open(os.path.join(folder, "model.safetensors"), framework="pt") as f:
-        rows = [{"name": key, "dtype": f.get_slice(key).get_dtype(), "shape": list(f.get_slice(key).get_shape())}
-                for key in f.keys()]
+    files = sorted(f for f in os.listdir(folder) if f.endswith(".safetensors"))
+    rows = []
+    for file in files:
+        with safe_open(os.path.join(folder, file), framework="pt") as f:
+            rows += [{"name": key, "dtype": f.get_slice(key).get_dtype(), "shape": list(f.get_slice(key).get_shape())}
+                     for key in f.keys()]
     json.dump(sorted(rows, key=lambda r: r["name"]), open(os.path.join(folder, "listing.json"), "w"), indent=1)
-    print(name, os.path.getsize(os.path.join(folder, "model.safetensors")), "bytes")
+    print(name, sum(os.path.getsize(os.path.join(folder, f)) for f in files), "bytes in", len(files), "file(s)")
 
 small = dict(vocab_size=48)
 gpt2 = lambda: tf.GPT2Config(n_embd=32, n_layer=2, n_head=4, n_inner=48, n_positions=16, **small)
@@ -138,3 +141,5 @@ mixtral = tf.MixtralConfig(hidden_size=32, num_hidden_layers=2, num_attention_he
 build("gpt2-unscaled", "gpt2", gpt2_unscaled, tf.GPT2Model, torch.float32, 8)
 build("qwen2-window", "llama", qwen2_window, tf.Qwen2Model, torch.float32, 9)
 build("mixtral", "llama", mixtral, tf.MixtralModel, torch.float32, 10, drop_rope_theta=True)
+# Saved in shards of at most 20 kB (model.safetensors.index.json + model-0000k-of-0000n.safetensors).
+build("llama-sharded", "llama", llama(), tf.LlamaModel, torch.float32, 11, shard="20KB")

@@ -1,0 +1,77 @@
+import MHACore
+
+/// A checkpoint saved in shards (`save_pretrained(max_shard_size: …)`): its
+/// `model.safetensors.index.json` maps each tensor to the shard file that holds it, and the
+/// archive is the union of the shards (each memory-mapped, so only what is read is loaded).
+final class ShardedArchive: ArrayArchive {
+    let name: String
+    var formatName: String { "safetensors" }
+    let arrays: [ArrayInfo]
+    /// The shards, in the order of their file names.
+    private let shards: [any ArrayArchive]
+    /// The shard of each array.
+    private let shardOf: [String: Int]
+
+    /// Whether `path` names a shard index (`….index.json`).
+    static func isIndex(_ path: String) -> Bool { path.lowercased().hasSuffix(".index.json") }
+
+    /// Opens the index at `path` and every shard it names, in the index's folder.
+    /// - Throws: `FormatError`: 66 for an index or shard that cannot be read; 65 for an index
+    ///   without a `weight_map` of tensor → file names, a file name that is not in the
+    ///   index's folder, or a tensor its shard does not hold.
+    init(path: String) throws(FormatError) {
+        name = path
+        let map = try Self.weightMap(InputBytes.read(path: path), name: path)
+        let folder = path.contains("/") ? String(path[...(path.lastIndex(of: "/") ?? path.startIndex)]) : ""
+        let files = Set(map.values).sorted()
+        var shards: [any ArrayArchive] = []
+        for file in files {
+            guard !file.contains("/"), !file.contains("\\"), file != "..", !file.isEmpty else {
+                throw FormatError(
+                    kind: .data, file: path, path: "$.weight_map",
+                    message: "shard \(MessageText.quoted(file)) is not a file name in the index's folder")
+            }
+            shards.append(try ArrayArchives.open(path: folder + file, format: .safetensors))
+        }
+        var shardOf: [String: Int] = [:]
+        for (index, shard) in shards.enumerated() {
+            for array in shard.arrays where shardOf[array.name] == nil { shardOf[array.name] = index }
+        }
+        for (tensor, file) in map.sorted(by: { $0.key < $1.key }) {
+            guard let index = files.firstIndex(of: file), shardOf[tensor] == index else {
+                throw FormatError(
+                    kind: .data, file: folder + file,
+                    message:
+                        "the index \(path) puts \(MessageText.quoted(tensor)) here, but this shard does not hold it")
+            }
+        }
+        (self.shards, self.shardOf, arrays) = (shards, shardOf, shards.flatMap(\.arrays))
+    }
+
+    func matrix(named arrayName: String, nonFinite: NonFiniteRule) throws(FormatError) -> Matrix<Double> {
+        guard let index = shardOf[arrayName] else { throw ArrayArchives.unknownArray(arrayName, in: self) }
+        return try shards[index].matrix(named: arrayName, nonFinite: nonFinite)
+    }
+
+    var notes: [String] { shards.flatMap { shard in shard.notes.map { "\(shard.name): \($0)" } } }
+
+    /// The index's `weight_map`: tensor name → shard file name.
+    private static func weightMap(_ terminated: [UInt8], name: String) throws(FormatError) -> [String: String] {
+        let document = try MatrixReader.withContent(of: terminated) { (text) throws(FormatError) in
+            try JSONParser(text: text, name: name).parse()
+        }
+        let failure = FormatError(
+            kind: .data, file: name,
+            message: "expected a shard index: a JSON object whose \"weight_map\" maps tensor names to shard files")
+        guard document.nodes[0].kind == .object,
+            let map = document.members(of: 0).first(where: { $0.key == "weight_map" }),
+            document.nodes[map.value].kind == .object
+        else { throw failure }
+        var result: [String: String] = [:]
+        for member in document.members(of: map.value) {
+            guard document.nodes[member.value].kind == .string else { throw failure }
+            result[member.key] = document.string(member.value)
+        }
+        return result
+    }
+}
