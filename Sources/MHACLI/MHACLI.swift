@@ -30,15 +30,17 @@ public enum MHACLI {
             for warning in output.warnings {
                 FileDescriptorWriter.standardError("\(RootCommand.name): warning: \(warning)")
             }
-            // The result first, then the files beside it (`--heatmap FILE.svg`): a failing -o
-            // leaves no heatmap behind.
+            // The files beside the result (`--heatmap FILE.svg`) are written to temporary
+            // files before it and put in place after it: a failing --heatmap prints no report,
+            // a failing -o leaves no heatmap behind.
             let bytes = output.binary ?? Array(output.text.utf8)
-            if let destination = output.destination {
-                try AtomicOutput.write(bytes, to: destination)
-            } else {
-                try FileDescriptorWriter.standardOutput(bytes)
+            try AtomicOutput.write(output.files) { () throws(OutputError) in
+                if let destination = output.destination {
+                    try AtomicOutput.write(bytes, to: destination)
+                } else {
+                    try FileDescriptorWriter.standardOutput(bytes)
+                }
             }
-            for file in output.files { try AtomicOutput.write(file.text, to: file.path) }
             return output.status
         } catch OutputError.brokenPipe {
             return 0

@@ -38,6 +38,8 @@ struct CSVReader {
     let separator: UInt8
     /// Which non-finite values are read (none, unless the matrix is an additive mask).
     var nonFinite = NonFiniteRule.refused
+    /// Whether the first record may be a header (false: every record is data).
+    var allowsHeader = true
 
     /// Parses the whole text into a matrix.
     func read() throws(FormatError) -> Matrix<Double> {
@@ -58,7 +60,7 @@ struct CSVReader {
         var builder = Builder()
         var fields: [FieldSpan] = []
         var index = text.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
-        var firstRecord = true
+        var firstRecord = allowsHeader
         while index < text.count {
             let contentStart = skipWhitespace(base, from: index)
             if contentStart >= text.count { break }

@@ -48,25 +48,32 @@ public enum MatrixReader {
             bytes, name: name, format: named ?? MatrixFormat.sniff(bytes.dropLast()), nonFinite: nonFinite)
     }
 
-    /// Reads a matrix from bytes already in memory; `name` goes into messages.
+    /// Reads a matrix from bytes already in memory; `name` goes into messages. With `header`
+    /// false a CSV or TSV text has no header: a first line of labels is refused at its first
+    /// field (`expected a number`), as a later line of labels is.
     /// - Throws: `FormatError` of category `.data`.
     public static func read(
-        bytes: [UInt8], name: String, format: MatrixFormat, nonFinite: NonFiniteRule = .refused
+        bytes: [UInt8], name: String, format: MatrixFormat, nonFinite: NonFiniteRule = .refused, header: Bool = true
     ) throws(FormatError) -> Matrix<Double> {
-        try readTerminated(bytes + [0], name: name, format: format, nonFinite: nonFinite)
+        try readTerminated(bytes + [0], name: name, format: format, nonFinite: nonFinite, header: header)
     }
 
     /// Reads from `terminated`, whose last byte is a NUL sentinel that is not content.
     static func readTerminated(
         _ terminated: [UInt8], name: String,
-        format: MatrixFormat, nonFinite: NonFiniteRule = .refused
+        format: MatrixFormat, nonFinite: NonFiniteRule = .refused, header: Bool = true
     ) throws(FormatError) -> Matrix<Double> {
         try requireParsingMemory(textBytes: terminated.count, name: name, format: format)
         return try withContent(of: terminated) { (text) throws(FormatError) -> Matrix<Double> in
             switch format {
             case .csv:
-                return try CSVReader(text: text, name: name, separator: UInt8(ascii: ","), nonFinite: nonFinite).read()
-            case .tsv: return try CSVReader(text: text, name: name, separator: 0x09, nonFinite: nonFinite).read()
+                return try CSVReader(
+                    text: text, name: name, separator: UInt8(ascii: ","), nonFinite: nonFinite, allowsHeader: header
+                ).read()
+            case .tsv:
+                return try CSVReader(
+                    text: text, name: name, separator: 0x09, nonFinite: nonFinite, allowsHeader: header
+                ).read()
             case .npy: return try NPYReader(bytes: text, name: name, nonFinite: nonFinite).read()
             case .json:
                 let document = try JSONParser(text: text, name: name).parse()

@@ -41,6 +41,9 @@ public final class RowStream {
     /// A first data line that did not parse alone: a header, if the next line says so.
     private var pendingHeader: (bytes: [UInt8], line: Int)?
     private var sawData = false
+    /// An error found after good rows of the same block: thrown by the next call, once those
+    /// rows have been returned (and decoded).
+    private var deferredError: FormatError?
     /// Asked when `read` is interrupted by a signal: true ends the wait.
     private let interrupted: () -> Bool
 
@@ -65,15 +68,30 @@ public final class RowStream {
     public func require(width: Int) { self.width = width }
 
     /// The next rows: at least one, at most `maxRows`, all that are complete and waiting.
+    /// A bad line ends the block: the good rows before it are returned first and the error is
+    /// thrown by the next call, so every row before the bad one is decoded, whether the rows
+    /// came one at a time from a pipe or together from a file.
     /// - Throws: `FormatError` (data) naming the line: a field that is not a number, a row of
     ///   the wrong width (`line 7 has 63 values; d_model is 64`); `.cannotOpen` if reading fails.
     public func next(maxRows: Int) throws(FormatError) -> Next {
+        if let error = deferredError {
+            deferredError = nil
+            throw error
+        }
         var rows: [Double] = []
         var count = 0
         var firstLine = 0
         while true {
             while count < maxRows, let line = takeLine() {
-                guard let row = try parse(line.bytes, line: line.number) else { continue }
+                let parsed: [Double]?
+                do {
+                    parsed = try parse(line.bytes, line: line.number)
+                } catch {
+                    guard count > 0 else { throw error }
+                    deferredError = error
+                    return .rows(try matrix(rows, count), firstLine: firstLine)
+                }
+                guard let row = parsed else { continue }
                 if count == 0 { firstLine = line.number }
                 rows += row
                 count += 1
@@ -174,7 +192,9 @@ public final class RowStream {
             return try checked(try oneRow(rows, line: number), line: number, count: rows.columns)
         }
         do {
-            let row = try MatrixReader.read(bytes: Array(line), name: name, format: format)
+            // After the first data line no line is a header: a line of labels there is a field
+            // that is not a number, as it would be in the middle of a CSV file.
+            let row = try MatrixReader.read(bytes: Array(line), name: name, format: format, header: !sawData)
             sawData = true
             return try checked(try oneRow(row, line: number), line: number, count: row.columns)
         } catch {

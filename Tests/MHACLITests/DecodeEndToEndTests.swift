@@ -248,6 +248,42 @@ import Testing
         #expect(text.status == 65 && text.stderr.hasPrefix("mha-cli: error: <stdin>:1:15: "), "\(text.stderr)")
     }
 
+    /// A line of labels after data rows is a field that is not a number (it was "no rows of
+    /// numbers after the header"), from stdin and from a file; a first line of labels is still
+    /// a header.
+    @Test func aLineOfLabelsAfterDataIsNotANumber() throws {
+        let folder = try BuiltBinary.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let text = "1,2,3,4\n5,6,7,8\na,b,c,d\n1,1,1,1\n"
+        try text.write(to: folder.appendingPathComponent("h.csv"), atomically: true, encoding: .utf8)
+        let arguments = ["decode", "--weights", "random:1", "--heads", "2"]
+        let piped = try BuiltBinary.run(arguments, stdin: text, in: folder)
+        let file = try BuiltBinary.run(arguments + ["-x", "h.csv"], in: folder)
+        #expect(piped.status == 65 && piped.stderr == "mha-cli: error: <stdin>:3:1: expected a number, found \"a\"\n")
+        #expect(file.status == 65 && file.stderr == "mha-cli: error: h.csv:3:1: expected a number, found \"a\"\n")
+        let headed = try BuiltBinary.run(arguments, stdin: "p,q,r,s\n" + text, in: folder)
+        #expect(headed.status == 65 && headed.stderr == "mha-cli: error: <stdin>:4:1: expected a number, found \"a\"\n")
+        #expect(piped.stdout.split(separator: "\n").count == 2 && headed.stdout == piped.stdout)
+    }
+
+    /// Every row before a bad line is decoded and written, also from a file read in blocks of
+    /// 256 (10 good rows wrote nothing, 300 wrote 256), and the run then fails naming the line.
+    @Test func rowsBeforeABadLineAreWrittenFromAFileToo() throws {
+        let layer = try Layer()
+        defer { try? FileManager.default.removeItem(at: layer.folder) }
+        for good in [10, 300] {
+            let rows = String(repeating: "1,2,3,4,5,6,7,8\n", count: good) + "1,2,3\n9,9,9,9,9,9,9,9\n"
+            try rows.write(to: layer.url("bad.csv"), atomically: true, encoding: .utf8)
+            let file = try layer.run(["decode", "-x", "bad.csv", "--cache", "c\(good).npz"] + layer.weights)
+            #expect(file.status == 65, "\(good) rows")
+            #expect(file.stderr == "mha-cli: error: bad.csv:\(good + 1): line \(good + 1) has 3 values; d_model is 8\n")
+            #expect(file.stdout.split(separator: "\n").count == good, "\(good) rows")
+            let piped = try layer.run(["decode"] + layer.weights, stdin: rows)
+            #expect(piped.status == 65 && piped.stdout == file.stdout)
+            #expect(!FileManager.default.fileExists(atPath: layer.url("c\(good).npz").path), "the cache is not written")
+        }
+    }
+
     /// One line from `descriptor` (without its newline), or nil after `timeout` seconds.
     static func readLine(_ descriptor: Int32, timeout: Double) -> String? {
         var bytes: [UInt8] = []

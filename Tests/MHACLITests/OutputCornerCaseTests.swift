@@ -197,6 +197,64 @@ import Testing
         #expect(layoutFromBundle.stderr.contains("\"yx\"") && layoutFromBundle.stderr.split(separator: "\n").count == 1)
     }
 
+    /// Keys of one bundle that contradict each other, a `mask_kind` without a mask and a bad
+    /// `rope_dims` are bad data naming the bundle (they were usage errors naming nothing); the
+    /// same contradictions between flags stay usage errors, and so do a flag's against a bundle's.
+    @Test func contradictionsAndScoreOptionsFromABundleNameTheBundle() throws {
+        let cases: [(bundle: String, message: String)] = [
+            (
+                #"{"x":[[1,2],[3,4]],"mask_kind":"block"}"#,
+                #"mask_kind says how to read a mask, but no "mask" (or --mask) was given"#
+            ),
+            (
+                #"{"x":[[1,2,3,4]],"heads":2,"rope":"half","rope_dims":4}"#,
+                "rope dimensions 4 are invalid: they must be even, positive and at most d_k = 2"
+            ),
+            (
+                #"{"x":[[1,2,3]],"rope":"half"}"#,
+                "rope dimensions 3 are invalid: RoPE turns pairs of dimensions, but d_k = 3 is odd; rotate an even part of each head (rope dimensions 2 or fewer)"
+            ),
+            (
+                #"{"x":[[1,2,3,4]],"in_proj":[[1,2,3,4]],"wq":[[1]]}"#,
+                "in_proj replaces wq, wk and wv, but wq was given too"
+            ),
+            (
+                #"{"x":[[1,2,3,4]],"qkv_bias":[1,2,3,4],"bq":[1,2,3,4]}"#,
+                "the packed qkv_bias replaces bq, bk and bv, but bq was given too"
+            ),
+            (#"{"x":[[1,2,3,4]],"qkv":[[1,2,3,4]],"wq":[[1]]}"#, "qkv replaces wq, wk and wv, but wq was given too"),
+        ]
+        for (text, message) in cases {
+            let bundle = try RunEndToEndTests.file("bundle.json", text)
+            let outcome = try BuiltBinary.run(["run", "--bundle", bundle, "--weights", "identity"])
+            #expect(outcome.status == 65 && outcome.stdout.isEmpty, "\(text)")
+            #expect(outcome.stderr == "mha-cli: error: \(bundle): \(message)\n")
+            let piped = try BuiltBinary.run(["run", "--bundle", "-", "--weights", "identity"], stdin: text)
+            #expect(piped.status == 65 && piped.stderr == "mha-cli: error: <stdin>: \(message)\n")
+        }
+        let x = try RunEndToEndTests.file("x.csv", "1,2,3,4\n")
+        let row = try RunEndToEndTests.file("row.csv", "1,2,3,4\n"), one = try RunEndToEndTests.file("one.csv", "1\n")
+        let flags: [(arguments: [String], message: String)] = [
+            (
+                ["--mask-kind", "block"],
+                #"--mask-kind says how to read a mask, but no --mask (or bundle "mask") was given"#
+            ),
+            (["--heads", "2", "--rope", "half", "--rope-dims", "4"], "rope dimensions 4 are invalid"),
+            (["--qkv-bias", row, "--bq", row], "--qkv-bias replaces --bq, --bk and --bv; do not give --bq too"),
+            (["--qkv", row, "--wq", one], "--qkv replaces --wq, --wk and --wv; do not give --wq too"),
+        ]
+        for (arguments, message) in flags {
+            let outcome = try BuiltBinary.run(["run", "-x", x, "--weights", "identity"] + arguments)
+            #expect(outcome.status == 64 && outcome.stderr.hasPrefix("mha-cli: error: \(message)"), "\(outcome.stderr)")
+        }
+        // A flag's wq against the bundle's in_proj: the command line asked for both.
+        let packed = try RunEndToEndTests.file("packed.json", #"{"x":[[1,2,3,4]],"in_proj":[[1,2,3,4]]}"#)
+        let mixed = try BuiltBinary.run(["run", "--bundle", packed, "--wq", one, "--weights", "identity"])
+        #expect(
+            mixed.status == 64
+                && mixed.stderr == "mha-cli: error: in_proj replaces wq, wk and wv, but wq was given too\n")
+    }
+
     @Test func badMaskValueNamesTheMasksFile() throws {
         let mask = try RunEndToEndTests.file("mask.csv", "1,0.5,1\n1,1,1\n1,1,1\n")
         let fromFile = try BuiltBinary.run(["run", "--bundle", Self.bundle, "--mask", mask])

@@ -212,5 +212,28 @@ import Testing
         ])
         #expect(failed.status == 74 && failed.stderr.contains("cannot write"))
         #expect(!FileManager.default.fileExists(atPath: heatmap))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).isEmpty, "no temporary file left")
+    }
+
+    /// A heatmap that cannot be written stops the run before the report: nothing on stdout
+    /// (a redirected report looked complete although the run failed), as with -o.
+    @Test func aHeatmapThatCannotBeWrittenPrintsNoReport() throws {
+        let failed = try BuiltBinary.run(["run", "--bundle", Self.bundle, "--heatmap", "/nonexistent/h.svg"])
+        #expect(failed.status == 74 && failed.stdout.isEmpty)
+        #expect(failed.stderr == "mha-cli: error: cannot write '/nonexistent/h.svg': No such file or directory\n")
+        let folder = try BuiltBinary.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let report = folder.appendingPathComponent("report.txt").path
+        let directory = folder.appendingPathComponent("d.svg").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false)
+        let both = try BuiltBinary.run(["run", "--bundle", Self.bundle, "--heatmap", directory, "-o", report])
+        #expect(both.status == 74 && both.stdout.isEmpty)
+        #expect(both.stderr == "mha-cli: error: cannot write '\(directory)': it is a directory\n")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["d.svg"], "no report written")
+        let heatmap = folder.appendingPathComponent("h.svg").path
+        let written = try BuiltBinary.run(["run", "--bundle", Self.bundle, "--heatmap", heatmap])
+        #expect(written.status == 0 && written.stdout.hasPrefix("input H · 3 × 4"))
+        #expect(try String(contentsOfFile: heatmap, encoding: .utf8).contains("<svg"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted() == ["d.svg", "h.svg"])
     }
 }

@@ -1,9 +1,10 @@
 import MHACore
 import MHAFormats
 
-/// An error of the engine about a value that came from a file rather than a flag: a bundle's
-/// `heads`, `kv_heads`, `token`, `scale` or `layout`, or a mask entry. It names the file and
-/// is bad data (65); the same value given as a flag stays a usage error (64).
+/// An error about a value that came from a file rather than a flag: a bundle's `heads`,
+/// `kv_heads`, `token`, `scale`, `layout`, a score option (`rope_dims`, `window`, …), a mask
+/// entry, or keys of one bundle that contradict each other (`in_proj` and `wq`). It names the
+/// file and is bad data (65); the same value given as a flag stays a usage error (64).
 struct BundleSourcedError: MHAError {
     /// The file the value came from, as the user named it (`<stdin>` for `-`).
     let file: String
@@ -26,9 +27,25 @@ struct BundleSourcedError: MHAError {
         case .tokenOutOfRange: names = ["token"]
         case .invalidScale: names = ["scale"]
         case .invalidMaskValue, .invalidMaskEntry: names = ["mask"]
+        case .invalidRotaryDimensions: names = ["rope_dims"]
+        case .invalidRotaryBase: names = ["rope_base"]
+        case .invalidWindow: names = ["window"]
+        case .invalidSoftcap: names = ["softcap"]
+        case .negativePositionOffset, .positionOutOfRange: names = ["position_offset"]
         default: names = []
         }
         guard let file = names.lazy.compactMap({ origins[$0] }).first else { return nil }
         return BundleSourcedError(file: file, message: error.description)
+    }
+
+    /// A refusal of values that contradict each other (`names`, e.g. `in_proj` and `wq`),
+    /// naming their file when every one of them came from that one file (`origins`); else nil:
+    /// when any came from a flag, the contradiction is the command line's (usage).
+    static func attributing(_ message: String, among names: [String], origins: [String: String])
+        -> BundleSourcedError?
+    {
+        let files = Set(names.map { origins[$0] })
+        guard files.count == 1, let file = files.first ?? nil else { return nil }
+        return BundleSourcedError(file: file, message: message)
     }
 }

@@ -8,7 +8,8 @@ struct CommandOutput: Equatable {
     var warnings: [String] = []
     /// `-o FILE`, or nil for stdout.
     var destination: String? = nil
-    /// Files written besides the result (`--heatmap FILE.svg`), atomically, before it.
+    /// Files written besides the result (`--heatmap FILE.svg`), atomically: to temporary
+    /// files before the result is printed, renamed into place after it (`AtomicOutput`).
     var files: [OutputFile] = []
     /// The exit status after writing (1: `check` found the answer not correct, like cmp).
     var status: Int32 = 0

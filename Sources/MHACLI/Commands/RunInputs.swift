@@ -17,8 +17,9 @@ struct RunInputs {
     var isBatch: Bool { !batches.isEmpty }
     /// How the mask reads (`--mask-kind`, or the bundle's `mask_kind`).
     var maskKind: AttentionMask<Double>.Kind = .keep
-    /// The file each value came from when it was not a flag: `heads`, `kv_heads`, `token`,
-    /// `scale` from the bundle, `mask` from its file or the bundle; for error messages.
+    /// The file each value came from when it was not a flag, by bundle key: `heads`,
+    /// `kv_heads`, `token`, `scale`, the score options (`rope_dims`, `window`, `mask_kind`, …)
+    /// and the matrices the bundle gave, `mask` from its file or the bundle; for error messages.
     var origins: [String: String] = [:]
 
     /// Reads the bundle, then each matrix file, then fills or refuses missing weights.
@@ -50,23 +51,47 @@ struct RunInputs {
         try score.configure(&configuration)
         maskKind = score.maskKind ?? .keep
         if let bundleName {
-            let fromBundle = [
-                ("heads", o.heads == nil && bundle.heads != nil),
-                ("kv_heads", o.kvHeads == nil && bundle.kvHeads != nil),
-                ("token", o.token == nil && bundle.token != nil), ("scale", o.scale == nil && bundle.scale != nil),
-                ("mask", o.paths["mask"] == nil && bundle.matrices["mask"] != nil),
-            ]
-            for (name, taken) in fromBundle where taken { origins[name] = bundleName }
+            for name in Self.taken(from: bundle, over: o) { origins[name] = bundleName }
         }
         if let mask = o.paths["mask"] { origins["mask"] = mask == "-" ? "<stdin>" : mask }
         if matrices["mask"] == nil, score.maskKind != nil {
-            throw UsageError.invalidRequest(
-                "--mask-kind says how to read a mask, but no --mask (or bundle \"mask\") was given")
+            throw refusal(
+                "--mask-kind says how to read a mask, but no --mask (or bundle \"mask\") was given",
+                among: ["mask_kind"],
+                fromFile: "mask_kind says how to read a mask, but no \"mask\" (or --mask) was given")
         }
         try fillWeights(o.fill)
         // The engine's budget, with the inputs and the filled weights held (`run` reads it again
         // just before the forward pass).
         configuration.memoryLimit = AvailableMemory.bytes()
+    }
+
+    /// The bundle's keys whose values the run takes (no flag overrides them): the settings,
+    /// the score options and the matrices. `rope_dims` is the bundle's too when its `rope`
+    /// rotates the default d_k dimensions.
+    private static func taken(from bundle: InputBundle, over o: RunOptions) -> [String] {
+        let s = o.score
+        let settings: [(String, Bool)] = [
+            ("heads", o.heads == nil && bundle.heads != nil),
+            ("kv_heads", o.kvHeads == nil && bundle.kvHeads != nil),
+            ("token", o.token == nil && bundle.token != nil), ("scale", o.scale == nil && bundle.scale != nil),
+            ("rope", s.rope == nil && bundle.rope != nil),
+            ("rope_base", s.ropeBase == nil && bundle.ropeBase != nil),
+            ("rope_dims", s.ropeDims == nil && (bundle.ropeDims != nil || (s.rope == nil && bundle.rope != nil))),
+            ("position_offset", s.positionOffset == nil && bundle.positionOffset != nil),
+            ("window", s.window == nil && bundle.window != nil), ("softcap", s.softcap == nil && bundle.softcap != nil),
+            ("head_dim", s.headDim == nil && bundle.headDim != nil),
+            ("mask_kind", s.maskKind == nil && bundle.maskKind != nil),
+        ]
+        let matrices = bundle.matrices.keys.filter { o.paths[$0] == nil }
+        return settings.filter(\.1).map(\.0) + matrices
+    }
+
+    /// `message` as a usage error, or as bad data naming the file (`fromFile`, else `message`)
+    /// when every one of `names` came from one file rather than a flag.
+    private func refusal(_ message: String, among names: [String], fromFile: String? = nil) -> any Error {
+        BundleSourcedError.attributing(fromFile ?? message, among: names, origins: origins)
+            ?? UsageError.invalidRequest(message)
     }
 
     /// The score options: the command line's, else the bundle's.
@@ -130,20 +155,24 @@ struct RunInputs {
         guard let wo = get("wo") else {
             throw UsageError.missingOption(option: "--wo <file>", reason: "W^o is required")
         }
-        let packedBias = get("qkv_bias") ?? get("in_proj_bias")
-        if packedBias != nil, let separate = ["bq", "bk", "bv"].first(where: { matrices[$0] != nil }) {
-            throw UsageError.invalidRequest("the packed qkv_bias replaces bq, bk and bv, but \(separate) was given too")
+        let packedBiasName = ["qkv_bias", "in_proj_bias"].first(where: { matrices[$0] != nil })
+        let packedBias = packedBiasName.flatMap(get)
+        if let packedBiasName, let separate = ["bq", "bk", "bv"].first(where: { matrices[$0] != nil }) {
+            throw refusal(
+                "the packed qkv_bias replaces bq, bk and bv, but \(separate) was given too",
+                among: [packedBiasName, separate])
         }
         let separate = ["wq", "wk", "wv"].first(where: { matrices[$0] != nil })
         if let packed = get("qkv") {
             if let other = matrices["in_proj"] != nil ? "in_proj" : separate {
-                throw UsageError.invalidRequest("qkv replaces wq, wk and wv, but \(other) was given too")
+                throw refusal("qkv replaces wq, wk and wv, but \(other) was given too", among: ["qkv", other])
             }
             return AttentionParameters(packedQKV: packed, wo: wo, packedBias: packedBias, bo: get("bo"), layout: layout)
         }
         if let packed = get("in_proj") {
             if let separate {
-                throw UsageError.invalidRequest("in_proj replaces wq, wk and wv, but \(separate) was given too")
+                throw refusal(
+                    "in_proj replaces wq, wk and wv, but \(separate) was given too", among: ["in_proj", separate])
             }
             return AttentionParameters(
                 inProjection: packed, wo: wo, bq: get("bq"), bk: get("bk"), bv: get("bv"),

@@ -27,17 +27,93 @@ enum AtomicOutput {
 
     /// Writes `text`'s bytes (text or a binary file) to `path`, as `write(_:to:)` does.
     static func write(_ text: [UInt8], to path: String) throws(OutputError) {
-        if path == "-" { return try FileDescriptorWriter.standardOutput(text) }
-        if let descriptor = inheritedDescriptor(path) { return try writeDirectly(text, to: descriptor, named: path) }
+        try stage(text, to: path).commit()
+    }
+
+    /// Writes `files` beside a command's result, which `result` writes: each file first goes
+    /// to its temporary sibling, so a file that cannot be written (`--heatmap /nonexistent/h.svg`)
+    /// stops the run before any of the result is printed; then the result; then the files are
+    /// renamed into place, so a result that cannot be written (`-o`) leaves no file behind.
+    static func write(_ files: [OutputFile], besides result: () throws(OutputError) -> Void) throws(OutputError) {
+        var staged: [StagedOutput] = []
+        do {
+            for file in files { staged.append(try stage(Array(file.text.utf8), to: file.path)) }
+            try result()
+        } catch {
+            for file in staged { file.discard() }
+            throw error
+        }
+        for (index, file) in staged.enumerated() {
+            do {
+                try file.commit()
+            } catch {
+                for rest in staged[(index + 1)...] { rest.discard() }
+                throw error
+            }
+        }
+    }
+
+    /// `text` ready to go to `path`: written to a temporary sibling (renamed over `path` by
+    /// `commit`), or, for a target that is never replaced (`-`, the process's own streams, a
+    /// device, a FIFO), held until `commit` writes it.
+    /// - Throws: `OutputError.cannotWrite` when `path` is a directory, a dangling link, or in a
+    ///   folder where no file can be created.
+    static func stage(_ text: [UInt8], to path: String) throws(OutputError) -> StagedOutput {
+        if path == "-" { return StagedOutput(path: path, destination: .standardOutput(text)) }
+        if let descriptor = inheritedDescriptor(path) {
+            return StagedOutput(path: path, destination: .descriptor(descriptor, text))
+        }
         var status = stat()
         if stat(path, &status) == 0 {
             let type = status.st_mode & S_IFMT
             if type == S_IFDIR { throw .cannotWrite(path: path, reason: "it is a directory") }
-            if type != S_IFREG { return try writeDirectly(text, to: path) }
+            if type != S_IFREG { return StagedOutput(path: path, destination: .special(text)) }
         } else if let reason = brokenLink(path, errno) {
             throw .cannotWrite(path: path, reason: reason)
         }
-        try replace(path, with: text)
+        let target = resolvedTarget(path)
+        return StagedOutput(
+            path: path, destination: .replacing(target, try temporaryCopy(of: text, beside: target, for: path)))
+    }
+
+    /// A bytes' destination, staged by `stage(_:to:)`.
+    struct StagedOutput {
+        enum Destination {
+            /// `-`: stdout.
+            case standardOutput([UInt8])
+            /// /dev/stdout, /dev/fd/N: a descriptor the process holds.
+            case descriptor(Int32, [UInt8])
+            /// An existing device or FIFO, opened and written by `commit`.
+            case special([UInt8])
+            /// A regular file (or a new path): the temporary file holding the bytes, renamed
+            /// onto the target (the link's final target, for a link).
+            case replacing(String, TemporaryFile)
+        }
+
+        /// The path as the user gave it, for messages.
+        let path: String
+        let destination: Destination
+
+        /// Puts the bytes in place: renames the temporary file over the target, or writes the
+        /// held bytes.
+        func commit() throws(OutputError) {
+            switch destination {
+            case let .standardOutput(text): try FileDescriptorWriter.standardOutput(text)
+            case let .descriptor(descriptor, text): try AtomicOutput.writeDirectly(text, to: descriptor, named: path)
+            case let .special(text): try AtomicOutput.writeDirectly(text, to: path)
+            case let .replacing(target, temporary):
+                // For the signal tests only: stop here, the temporary file written, until SIGCONT.
+                if getenv("MHA_CLI_STOP_BEFORE_RENAME") != nil { raise(SIGSTOP) }
+                if let code = temporary.commit(to: target) {
+                    throw .cannotWrite(path: path, reason: String(cString: strerror(code)))
+                }
+            }
+        }
+
+        /// Removes the temporary file (held bytes are dropped); the target stays as it was.
+        func discard() {
+            if case let .replacing(_, temporary) = destination { temporary.discard() }
+        }
     }
 
     /// Why `path`, a symbolic link whose target cannot be reached (`stat` failed with
@@ -78,7 +154,7 @@ enum AtomicOutput {
     }
 
     /// Opens an existing non-regular file (device, FIFO) and writes to it.
-    private static func writeDirectly(_ text: [UInt8], to path: String) throws(OutputError) {
+    fileprivate static func writeDirectly(_ text: [UInt8], to path: String) throws(OutputError) {
         let descriptor = open(path, O_WRONLY | O_CLOEXEC)
         guard descriptor >= 0 else { throw failure(path) }
         defer { close(descriptor) }
@@ -86,7 +162,8 @@ enum AtomicOutput {
     }
 
     /// Writes `text` to an open descriptor; `path` names it in messages.
-    private static func writeDirectly(_ text: [UInt8], to descriptor: Int32, named path: String) throws(OutputError) {
+    fileprivate static func writeDirectly(_ text: [UInt8], to descriptor: Int32, named path: String) throws(OutputError)
+    {
         if let code = FileDescriptorWriter.write(text, to: descriptor) {
             // A reader that went away (`-o /dev/stdout | head -1`) ends the run quietly, as on stdout.
             if code == EPIPE { throw .brokenPipe }
@@ -94,10 +171,10 @@ enum AtomicOutput {
         }
     }
 
-    /// Writes a temporary sibling of `path` (of its final target, for a link) and renames it
-    /// over the target.
-    private static func replace(_ path: String, with text: [UInt8]) throws(OutputError) {
-        let target = resolvedTarget(path)
+    /// A temporary sibling of `target` holding `text`, for `path` (named in messages).
+    private static func temporaryCopy(of text: [UInt8], beside target: String, for path: String)
+        throws(OutputError) -> TemporaryFile
+    {
         guard let temporary = TemporaryFile.create(beside: target, mode: permissions(for: target)) else {
             throw failure(path)
         }
@@ -105,11 +182,7 @@ enum AtomicOutput {
             temporary.discard()
             throw .cannotWrite(path: path, reason: String(cString: strerror(code)))
         }
-        // For the signal tests only: stop here, the temporary file written, until SIGCONT.
-        if getenv("MHA_CLI_STOP_BEFORE_RENAME") != nil { raise(SIGSTOP) }
-        if let code = temporary.commit(to: target) {
-            throw .cannotWrite(path: path, reason: String(cString: strerror(code)))
-        }
+        return temporary
     }
 
     /// The permission bits of the file being replaced, so a mode-600 file stays 600; for a

@@ -28,20 +28,34 @@ import Testing
         #expect(try s.next(maxRows: 10) == .rows(try Matrix([[1, 2], [3, 4]]), firstLine: 1))
     }
 
+    /// A bad line ends its block: the rows before it come first, the error with the next call.
     @Test func errorsNameTheLine() throws {
+        let wrongWidth = stream("1,2,3\n\n4,5\n")
+        #expect(try wrongWidth.next(maxRows: 10) == .rows(try Matrix([[1, 2, 3]]), firstLine: 1))
         #expect(throws: FormatError(kind: .data, file: "h.csv", line: 3, message: "line 3 has 2 values; d_model is 3"))
         {
-            try stream("1,2,3\n\n4,5\n").next(maxRows: 10)
+            try wrongWidth.next(maxRows: 10)
         }
         #expect(throws: FormatError(kind: .data, file: "h.csv", line: 2, message: "line 2 has 3 values; d_model is 4"))
         {
             try stream("# x\n1,2,3\n", width: 4).next(maxRows: 10)
         }
+        let notANumber = stream("1,2\n3,x\n")
+        #expect(try notANumber.next(maxRows: 10) == .rows(try Matrix([[1, 2]]), firstLine: 1))
         do {
-            _ = try stream("1,2\n3,x\n").next(maxRows: 10)
+            _ = try notANumber.next(maxRows: 10)
             Issue.record("no error")
         } catch {
             #expect(error.line == 2 && error.column == 3, "\(error)")
+        }
+        // After data a line of labels is not a header: its first field is not a number.
+        let labels = stream("a,b\n1,2\nc,d\n")
+        #expect(try labels.next(maxRows: 10) == .rows(try Matrix([[1, 2]]), firstLine: 2))
+        #expect(
+            throws: FormatError(
+                kind: .data, file: "h.csv", line: 3, column: 1, message: "expected a number, found \"c\"")
+        ) {
+            try labels.next(maxRows: 10)
         }
         do {
             _ = try stream("1,y\n3,4\n").next(maxRows: 10)
@@ -56,8 +70,10 @@ import Testing
     /// (a row of 2 values with d_model 1, or rows shifted into each other).
     @Test func aCarriageReturnInsideALineIsRefusedNamingTheLine() throws {
         let message = "line 2 holds 2 rows (a carriage return inside it?); decode reads one row per line"
+        let split = stream("1,2\n3,4\r5,6\n7,8\n")
+        #expect(try split.next(maxRows: 10) == .rows(try Matrix([[1, 2]]), firstLine: 1))
         #expect(throws: FormatError(kind: .data, file: "h.csv", line: 2, message: message)) {
-            try stream("1,2\n3,4\r5,6\n7,8\n").next(maxRows: 10)
+            try split.next(maxRows: 10)
         }
         #expect(throws: FormatError.self) { try stream("\r\r\r1\r\r\r\r1\n", width: 1).next(maxRows: 10) }
         // Before its line feed a carriage return is a Windows line end, as before.
