@@ -255,6 +255,24 @@ import Testing
                 && mixed.stderr == "mha-cli: error: in_proj replaces wq, wk and wv, but wq was given too\n")
     }
 
+    /// `--rope-dims` and `--rope-base` adjust a bundle's RoPE as they adjust a checkpoint's;
+    /// with no RoPE anywhere they are refused (64).
+    @Test func ropeFlagsAdjustABundlesRope() throws {
+        let rope = try RunEndToEndTests.file("rope.json", #"{"x":[[1,2,3,4],[0,1,0,1]],"rope":"half"}"#)
+        let plain = try RunEndToEndTests.file("plain.json", #"{"x":[[1,2,3,4],[0,1,0,1]]}"#)
+        let adjusted = try BuiltBinary.run(["run", "--bundle", rope, "--weights", "identity", "--rope-dims", "2"])
+        #expect(adjusted.status == 0 && adjusted.stdout.contains("RoPE half (base 10000, 2 of d_k = 4 dimensions"))
+        let flagged = try BuiltBinary.run([
+            "run", "--bundle", plain, "--weights", "identity", "--rope", "half", "--rope-dims", "2",
+        ])
+        #expect(flagged.status == 0 && flagged.stdout.contains("2 of d_k = 4 dimensions"))
+        let none = try BuiltBinary.run(["run", "--bundle", plain, "--weights", "identity", "--rope-base", "500"])
+        #expect(
+            none.status == 64
+                && none.stderr.hasPrefix("mha-cli: error: --rope-base adjusts RoPE, but nothing here sets RoPE up"),
+            "\(none.stderr)")
+    }
+
     @Test func badMaskValueNamesTheMasksFile() throws {
         let mask = try RunEndToEndTests.file("mask.csv", "1,0.5,1\n1,1,1\n1,1,1\n")
         let fromFile = try BuiltBinary.run(["run", "--bundle", Self.bundle, "--mask", mask])

@@ -75,7 +75,7 @@ struct AttendCommand: Command {
             throw UsageError.invalidRequest("--causal and --no-causal contradict each other; give one")
         }
         let checkpoint = try CheckpointChoice(a)
-        let score = try ScoreOptions(a, rotaryFromCheckpoint: checkpoint != nil)
+        let score = try ScoreOptions(a, rotaryFromFile: checkpoint != nil)
         self.checkpoint = checkpoint
         given = GivenSettings(
             heads: try a[R.heads], kvHeads: try a[R.kvHeads], scale: try a[R.scale],

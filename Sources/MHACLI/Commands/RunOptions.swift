@@ -82,7 +82,7 @@ struct RunOptions: Sendable {
             presentation.showGiven = true
         }
         checkpoint = try CheckpointChoice(a)
-        score = try ScoreOptions(a, rotaryFromCheckpoint: checkpoint != nil)
+        score = try ScoreOptions(a, rotaryFromFile: checkpoint != nil || bundle != nil)
         presentation.tokenNames = try Self.tokenNames(a)
         try checkCombinations()
     }

@@ -111,9 +111,9 @@ struct ScoreOptions: Sendable, Equatable {
     /// Nothing given.
     init() {}
 
-    /// Reads the options from `a`. With `rotaryFromCheckpoint` (a `--checkpoint` that may
-    /// bring RoPE), `--rope-base` and `--rope-dims` may adjust its RoPE without `--rope`.
-    init(_ a: ParsedArguments, rotaryFromCheckpoint: Bool = false) throws(UsageError) {
+    /// Reads the options from `a`. With `rotaryFromFile` (a `--checkpoint` or `--bundle` that
+    /// may bring RoPE), `--rope-base` and `--rope-dims` may adjust its RoPE without `--rope`.
+    init(_ a: ParsedArguments, rotaryFromFile: Bool = false) throws(UsageError) {
         let declared = { (spec: OptionSpec) in a.spec.option(long: spec.long) != nil }
         rope = try a[Self.ropeOption]
         ropeBase = try a[Self.ropeBaseOption]
@@ -124,7 +124,7 @@ struct ScoreOptions: Sendable, Equatable {
         softcap = try a[Self.softcapOption]
         headDim = try a[Self.headDimOption]
         maskKind = declared(Self.maskKindOption.spec) ? try a[Self.maskKindOption] : nil
-        if rope == nil, !rotaryFromCheckpoint,
+        if rope == nil, !rotaryFromFile,
             let given = ropeBase != nil ? "--rope-base" : ropeDims != nil ? "--rope-dims" : nil
         {
             throw .invalidRequest("\(given) sets up rotary positions; give --rope half or --rope interleaved too")
@@ -151,7 +151,8 @@ extension ScoreOptions {
             c.rope = rope
         } else if let given = ropeBase != nil ? "--rope-base" : ropeDims != nil ? "--rope-dims" : nil {
             throw .invalidRequest(
-                "\(given) adjusts RoPE, but this layer has none; give --rope half or --rope interleaved to add it")
+                "\(given) adjusts RoPE, but nothing here sets RoPE up (no --rope, bundle \"rope\" or checkpoint RoPE); give --rope half or --rope interleaved to add it"
+            )
         }
         if alibi { c.alibi = true }
         if let window { c.window = window }
