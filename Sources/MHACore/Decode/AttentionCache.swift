@@ -134,11 +134,12 @@ public struct AttentionCache<Scalar: AttentionScalar>: Sendable {
         }
         try ResolvedAttention.requireFinite("x", rows)
         try AttentionRules.checkPositions(first: first, count: rows.rows)
-        // The cache is the one thing that grows with the stream: refused before it outgrows
-        // the memory the session was given, never an allocation that fails.
-        let growth = cache.growthBytes(adding: rows.rows)
-        if let available = configuration.memoryLimit, growth > available {
-            throw AttentionError.insufficientMemory(needed: growth, available: available)
+        // The cache is what grows with the stream, and with it the tiled kernel's packed K
+        // and V: a block is refused before they outgrow the memory the session was given,
+        // never an allocation that fails.
+        let needed = peakBytes(adding: rows.rows)
+        if let available = configuration.memoryLimit, needed > available {
+            throw AttentionError.insufficientMemory(needed: needed, available: available)
         }
         let r = resolved
         var q = try Self.affine(rows, r.wq, r.bq, stage: "Q = H·W^q + b^q")
@@ -165,6 +166,23 @@ public struct AttentionCache<Scalar: AttentionScalar>: Sendable {
         }
         if let window { cache.keepLast(window - 1) }
         return DecodeStep(positions: first..<first + rows.rows, concat: concat, output: output)
+    }
+
+    /// A bound on the bytes a block of `rows` tokens needs at its peak: the cache's storage
+    /// (`KVCache.peakBytes`) and, for a block the tiled kernel computes, one head's packed K
+    /// and V of the whole live cache per core (`MemoryEstimate.packedHeadElements`).
+    private func peakBytes(adding rows: Int) -> Int {
+        let s = shapes
+        let storage = cache.peakBytes(adding: rows)
+        guard rows > HeadBlock<Scalar>.rowByRowLimit else { return storage }
+        let keys = Swift.min(cache.count + rows, window.map { $0 - 1 + rows } ?? Int.max)
+        let dimensions = MemoryEstimate.Dimensions(
+            tokens: rows, queryRows: rows, modelDim: s.modelDim, kvDim: s.kvDim, concatDim: s.concatDim,
+            outputDim: s.outputDim, heads: s.heads, keyCount: keys, queryDim: s.queryDim)
+        let packed = (MemoryEstimate.packedHeadElements(dimensions) ?? Int.max / 64)
+            .multipliedReportingOverflow(
+                by: MemoryLayout<Scalar>.stride * Swift.min(s.heads, KernelContext.current.threads))
+        return CheckedArithmetic.sum([storage, packed.overflow ? Int.max / 2 : packed.partialValue]) ?? Int.max
     }
 
     /// `concat` with each head whose output overflowed while its scores did not computed

@@ -98,16 +98,16 @@ public struct KVCache<Scalar: AttentionScalar>: Sendable, Equatable {
         nextPosition += k.rows
     }
 
-    /// The bytes the storage would take at its peak while `rows` more tokens are appended:
-    /// 0 when they fit in the capacity already allocated, else (keys, then values) the new
-    /// buffers, doubled as arrays grow, beside the old ones until these are freed.
-    func growthBytes(adding rows: Int) -> Int {
-        let (elements, overflow) = keyStorage.count.addingReportingOverflow(
-            rows.multipliedReportingOverflow(by: rowWidth).partialValue)
-        guard overflow || elements > keyStorage.capacity else { return 0 }
-        let grown = overflow ? Int.max / 8 : Swift.max(elements, 2 * keyStorage.capacity)
-        let size = MemoryLayout<Scalar>.stride
-        return (2 * grown + keyStorage.capacity).multipliedReportingOverflow(by: size).partialValue
+    /// A bound on the bytes the storage takes at its peak while `rows` more tokens are
+    /// appended: its keys and values at their present capacity, and, when they must grow,
+    /// the new buffers (arrays double) beside them until the old ones are freed.
+    func peakBytes(adding rows: Int) -> Int {
+        let added = rows.multipliedReportingOverflow(by: rowWidth)
+        let (elements, overflow) = keyStorage.count.addingReportingOverflow(added.partialValue)
+        let capacity = keyStorage.capacity
+        let grown =
+            overflow || added.overflow ? Int.max / 64 : elements > capacity ? Swift.max(elements, 2 * capacity) : 0
+        return (2 * (capacity + grown)).multipliedReportingOverflow(by: MemoryLayout<Scalar>.stride).partialValue
     }
 
     /// Removes the last `rows` tokens (undoing an `append` whose block failed).

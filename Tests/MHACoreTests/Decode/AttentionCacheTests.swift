@@ -149,11 +149,12 @@ import Testing
             "the mean of 1.5e308, 1.5e308 and −1.5e308 in column 2")
     }
 
-    /// The cache grows with the stream: an append whose growth would pass the memory limit is
-    /// refused (the cache unchanged), never an allocation that fails; a window keeps it small.
+    /// The cache grows with the stream, and with it the tiled kernel's packed K and V: a block
+    /// whose peak would pass the memory limit is refused (the cache unchanged), never an
+    /// allocation that fails; a window keeps both small.
     @Test func cacheGrowthIsCheckedAgainstTheMemoryLimit() throws {
         let identity = Matrix<Double>(rows: 4, columns: 4) { i, j in i == j ? 1 : 0 }
-        var configuration = AttentionConfiguration(heads: 2, memoryLimit: 400 << 10)
+        var configuration = AttentionConfiguration(heads: 2, memoryLimit: 4 << 20)
         var decoder = try AttentionCache(
             parameters: .init(wq: identity, wk: identity, wv: identity, wo: identity), configuration: configuration)
         let block = Matrix<Double>(rows: 256, columns: 4) { i, j in Double(i + j) / 100 }
@@ -170,10 +171,10 @@ import Testing
             Issue.record("no refusal after \(decoder.cache.count) cached tokens")
             return
         }
-        #expect(available == 400 << 10 && needed > available)
+        #expect(available == 4 << 20 && needed > available)
         let kept = decoder.cache.count
         #expect(throws: AttentionError.self) { try decoder.append(block) }
-        #expect(decoder.cache.count == kept && kept > 0 && kept * 4 * 2 * 8 <= 400 << 10)
+        #expect(decoder.cache.count == kept && kept > 0 && kept * 4 * 2 * 8 <= 4 << 20)
         configuration.window = 100
         var windowed = try AttentionCache(
             parameters: .init(wq: identity, wk: identity, wv: identity, wo: identity), configuration: configuration)
