@@ -24,7 +24,8 @@ struct CheckCommand: Command {
         part = try arguments[Self.part] ?? .output
         output = try arguments[Self.output]
         // `-o FILE` picks the format by extension as run's does (.json: JSON).
-        json = try OutputDestination.format(path: output, given: arguments[Self.format], allowed: [.text, .json]) == .json
+        json =
+            try OutputDestination.format(path: output, given: arguments[Self.format], allowed: [.text, .json]) == .json
         var shared = ParsedArguments(spec: RunCommand.spec)
         for option in Self.problemOptions {
             if let values = arguments.occurrences[option.long] { shared.occurrences[option.long] = values }
