@@ -46,13 +46,8 @@ int mha_cpu_request_is_invalid(void) {
     return getenv("MHA_CPU") != NULL && requested_level() < 0;
 }
 
-long mha_cpu_thread_count(void) {
-    const char *text = getenv("MHA_THREADS");
-    if (text != NULL) {
-        char *end = NULL;
-        const long requested = strtol(text, &end, 10);
-        if (end != text && *end == 0 && requested > 0) return requested;
-    }
+/// The processors this process may run on.
+static long usable_processors(void) {
 #if defined(__linux__)
     cpu_set_t set;
     if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0) return CPU_COUNT(&set);
@@ -60,6 +55,22 @@ long mha_cpu_thread_count(void) {
     const long online = sysconf(_SC_NPROCESSORS_ONLN);
     return online > 0 ? online : 1;
 }
+
+/// MHA_THREADS as a positive integer, or -1 when it is set to anything else, 0 when unset.
+static long requested_threads(void) {
+    const char *text = getenv("MHA_THREADS");
+    if (text == NULL) return 0;
+    char *end = NULL;
+    const long requested = strtol(text, &end, 10);  // saturates: a huge count is capped below
+    return end != text && *end == 0 && requested > 0 ? requested : -1;
+}
+
+long mha_cpu_thread_count(void) {
+    const long usable = usable_processors(), requested = requested_threads();
+    return requested > 0 && requested < usable ? requested : usable;
+}
+
+int mha_cpu_thread_request_is_invalid(void) { return requested_threads() < 0; }
 
 #if defined(__APPLE__)
 static long sysctl_long(const char *name) {

@@ -54,12 +54,21 @@ public enum MHACLI {
         }
     }
 
-    /// Warnings about the environment: an `MHA_CPU` that names no kernel level is ignored.
+    /// Warnings about the environment: an `MHA_CPU` that names no kernel level, or an
+    /// `MHA_THREADS` that is not a positive integer, is ignored.
     static var environmentWarnings: [String] {
-        guard CPULevel.requestIsInvalid, let name = ProcessEnvironment.variable("MHA_CPU") else { return [] }
-        return [
-            "MHA_CPU=\(MessageText.escaped(name)) is not a kernel level (baseline, avx2, avx512); using \(CPULevel.selected)"
-        ]
+        var warnings: [String] = []
+        if CPULevel.requestIsInvalid, let name = ProcessEnvironment.variable("MHA_CPU") {
+            warnings.append(
+                "MHA_CPU=\(MessageText.escaped(name)) is not a kernel level (baseline, avx2, avx512); using \(CPULevel.selected)"
+            )
+        }
+        if CPULevel.threadRequestIsInvalid, let text = ProcessEnvironment.variable("MHA_THREADS") {
+            warnings.append(
+                "MHA_THREADS=\(MessageText.escaped(text)) is not a positive integer; using \(Kernels.threadCount) threads"
+            )
+        }
+        return warnings
     }
 
     /// Finds the subcommand, parses its options, validates and runs it.

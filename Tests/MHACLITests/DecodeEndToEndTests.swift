@@ -284,6 +284,26 @@ import Testing
         }
     }
 
+    /// A cache path that cannot be written is refused before any row is decoded (74, nothing
+    /// on stdout, no temporary file left), not after the whole session.
+    @Test func anUnwritableCacheIsRefusedBeforeDecoding() throws {
+        let layer = try Layer()
+        defer { try? FileManager.default.removeItem(at: layer.folder) }
+        try FileManager.default.createSymbolicLink(
+            atPath: layer.url("dangling.npz").path, withDestinationPath: "missing/zz.npz")
+        for (path, reason) in [
+            ("no/such/folder/c.npz", "No such file or directory"), ("dangling.npz", "dangling symbolic link"),
+        ] {
+            let outcome = try layer.run(["decode", "--cache", path] + layer.weights, stdin: "1,2,3,4,5,6,7,8\n")
+            #expect(outcome.status == 74 && outcome.stdout.isEmpty, "\(path): \(outcome.stdout)")
+            #expect(
+                outcome.stderr.hasPrefix("mha-cli: error: cannot write '\(path)'") && outcome.stderr.contains(reason),
+                "\(outcome.stderr)")
+        }
+        let left = try FileManager.default.contentsOfDirectory(atPath: layer.folder.path)
+        #expect(!left.contains { $0.hasPrefix(".") && $0 != ".DS_Store" }, "temporary files left: \(left)")
+    }
+
     /// One line from `descriptor` (without its newline), or nil after `timeout` seconds.
     static func readLine(_ descriptor: Int32, timeout: Double) -> String? {
         var bytes: [UInt8] = []

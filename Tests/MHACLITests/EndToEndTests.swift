@@ -152,6 +152,40 @@ import Testing
         )
     }
 
+    /// MHA_THREADS caps the threads at the processors there are: a huge count (even one that
+    /// overflows) is the processors, never an allocation per thread or a memory refusal;
+    /// anything but a positive integer is ignored with one warning.
+    @Test func mhaThreadsIsCappedAndCheckedNeverTrusted() throws {
+        let binary = try #require(BuiltBinary.url)
+        var environment = ProcessInfo.processInfo.environment
+        environment["MHA_THREADS"] = nil
+        let benchArguments = [
+            "bench", "--seq-len", "8", "--d-model", "8", "--heads", "2", "--repeat", "1", "--format", "json",
+        ]
+        let threads = { (outcome: BuiltBinary.Outcome) throws -> Int? in
+            try (JSONSerialization.jsonObject(with: Data(outcome.stdout.utf8)) as? [String: Any])?["threads"] as? Int
+        }
+        let processors = try #require(try threads(BuiltBinary.launch(binary, benchArguments, environment: environment)))
+        for huge in ["9223372036854775807", "99999999999999999999", "1000000"] {
+            environment["MHA_THREADS"] = huge
+            let weights = try BuiltBinary.launch(
+                binary, ["run", "-x", "-", "--weights", "identity", "--show", "weights", "--format", "json"],
+                stdin: "1,2\n3,4\n", environment: environment)
+            #expect(weights.status == 0 && weights.stderr.isEmpty, "\(huge): \(weights.stderr)")
+            #expect(try threads(BuiltBinary.launch(binary, benchArguments, environment: environment)) == processors)
+        }
+        for bad in ["garbage", "0", "-3"] {
+            environment["MHA_THREADS"] = bad
+            let outcome = try BuiltBinary.launch(
+                binary, ["run", "-x", "-", "--weights", "identity"], stdin: "1,2\n3,4\n", environment: environment)
+            #expect(
+                outcome.status == 0
+                    && outcome.stderr
+                        == "mha-cli: warning: MHA_THREADS=\(bad) is not a positive integer; using \(processors) threads\n",
+                "\(outcome.stderr)")
+        }
+    }
+
     /// bench counts the streamed forward pass (no n × n scores): refused only when H, the
     /// weights and the engine's buffers do not fit, before any of them is allocated.
     @Test func benchTooLargeForMemoryIsRefusedFirst() throws {

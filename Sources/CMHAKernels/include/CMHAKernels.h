@@ -34,9 +34,12 @@ mha_cpu_level mha_cpu_selected_level(void);
 /// Whether MHA_CPU is set to something other than a level name (for a front end's warning).
 int mha_cpu_request_is_invalid(void);
 
-/// The threads the engine may use: MHA_THREADS when it is a positive integer, otherwise the
-/// processors this process may run on.
+/// The threads the engine may use: the processors this process may run on, capped at
+/// MHA_THREADS when that is a positive integer (a larger one, or anything else, leaves them).
 long mha_cpu_thread_count(void);
+
+/// Whether MHA_THREADS is set to something other than a positive integer (for a warning).
+int mha_cpu_thread_request_is_invalid(void);
 
 /// The register tile of the packed product: MR rows × NR columns.
 typedef struct {

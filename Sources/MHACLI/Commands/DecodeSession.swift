@@ -16,6 +16,7 @@ struct DecodeSession<S: NPYScalar> {
 
     /// Decodes until the input ends, stdout closes or a signal arrives; writes the cache.
     func run() throws {
+        try checkCacheDestination()
         var first: (Matrix<Double>, Int)?
         var modelDim = try DecodeWeights.modelDim(command, saved: saved)
         if modelDim == nil {
@@ -104,6 +105,14 @@ struct DecodeSession<S: NPYScalar> {
             }
             return text
         }
+    }
+
+    /// Refuses a cache path that could not be written (a directory, a dangling link, a folder
+    /// where no file can be created) before any row is decoded, not after the session: a
+    /// temporary file is created beside it and removed.
+    private func checkCacheDestination() throws {
+        guard let path = command.cachePath else { return }
+        try AtomicOutput.stage([], to: path).discard()
     }
 
     /// Writes the cache file atomically, if one was asked for.

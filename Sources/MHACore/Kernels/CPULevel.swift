@@ -22,6 +22,9 @@ public enum CPULevel: Int, Sendable, CaseIterable, Comparable, CustomStringConve
     /// Whether `MHA_CPU` is set to something that is not a level name.
     public static var requestIsInvalid: Bool { mha_cpu_request_is_invalid() != 0 }
 
+    /// Whether `MHA_THREADS` is set to something that is not a positive integer.
+    public static var threadRequestIsInvalid: Bool { mha_cpu_thread_request_is_invalid() != 0 }
+
     /// The name `MHA_CPU` takes: `baseline`, `avx2`, `avx512`.
     public var description: String {
         switch self {
