@@ -134,6 +134,12 @@ public struct AttentionCache<Scalar: AttentionScalar>: Sendable {
         }
         try ResolvedAttention.requireFinite("x", rows)
         try AttentionRules.checkPositions(first: first, count: rows.rows)
+        // The cache is the one thing that grows with the stream: refused before it outgrows
+        // the memory the session was given, never an allocation that fails.
+        let growth = cache.growthBytes(adding: rows.rows)
+        if let available = configuration.memoryLimit, growth > available {
+            throw AttentionError.insufficientMemory(needed: growth, available: available)
+        }
         let r = resolved
         var q = try Self.affine(rows, r.wq, r.bq, stage: "Q = H·W^q + b^q")
         var k = try Self.affine(rows, r.wk, r.bk, stage: "K = H·W^k + b^k")

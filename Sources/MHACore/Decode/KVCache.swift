@@ -98,6 +98,18 @@ public struct KVCache<Scalar: AttentionScalar>: Sendable, Equatable {
         nextPosition += k.rows
     }
 
+    /// The bytes the storage would take at its peak while `rows` more tokens are appended:
+    /// 0 when they fit in the capacity already allocated, else (keys, then values) the new
+    /// buffers, doubled as arrays grow, beside the old ones until these are freed.
+    func growthBytes(adding rows: Int) -> Int {
+        let (elements, overflow) = keyStorage.count.addingReportingOverflow(
+            rows.multipliedReportingOverflow(by: rowWidth).partialValue)
+        guard overflow || elements > keyStorage.capacity else { return 0 }
+        let grown = overflow ? Int.max / 8 : Swift.max(elements, 2 * keyStorage.capacity)
+        let size = MemoryLayout<Scalar>.stride
+        return (2 * grown + keyStorage.capacity).multipliedReportingOverflow(by: size).partialValue
+    }
+
     /// Removes the last `rows` tokens (undoing an `append` whose block failed).
     mutating func removeLast(_ rows: Int) {
         precondition(rows <= count, "cannot remove more rows than cached")

@@ -149,6 +149,38 @@ import Testing
             "the mean of 1.5e308, 1.5e308 and −1.5e308 in column 2")
     }
 
+    /// The cache grows with the stream: an append whose growth would pass the memory limit is
+    /// refused (the cache unchanged), never an allocation that fails; a window keeps it small.
+    @Test func cacheGrowthIsCheckedAgainstTheMemoryLimit() throws {
+        let identity = Matrix<Double>(rows: 4, columns: 4) { i, j in i == j ? 1 : 0 }
+        var configuration = AttentionConfiguration(heads: 2, memoryLimit: 400 << 10)
+        var decoder = try AttentionCache(
+            parameters: .init(wq: identity, wk: identity, wv: identity, wo: identity), configuration: configuration)
+        let block = Matrix<Double>(rows: 256, columns: 4) { i, j in Double(i + j) / 100 }
+        var refused: AttentionError?
+        for _ in 0..<200 {
+            do {
+                _ = try decoder.append(block)
+            } catch let error as AttentionError {
+                refused = error
+                break
+            }
+        }
+        guard case let .insufficientMemory(needed, available)? = refused else {
+            Issue.record("no refusal after \(decoder.cache.count) cached tokens")
+            return
+        }
+        #expect(available == 400 << 10 && needed > available)
+        let kept = decoder.cache.count
+        #expect(throws: AttentionError.self) { try decoder.append(block) }
+        #expect(decoder.cache.count == kept && kept > 0 && kept * 4 * 2 * 8 <= 400 << 10)
+        configuration.window = 100
+        var windowed = try AttentionCache(
+            parameters: .init(wq: identity, wk: identity, wv: identity, wo: identity), configuration: configuration)
+        for _ in 0..<40 { _ = try windowed.append(block) }
+        #expect(windowed.nextPosition == 40 * 256)
+    }
+
     @Test func windowedGroupedQueryAttention() throws {
         var layer = Layer(tokens: 100, modelDim: 16, heads: 8, kvHeads: 2, biases: true)
         layer.rules.window = 33
