@@ -194,7 +194,9 @@ public final class RowStream {
         do {
             // After the first data line no line is a header: a line of labels there is a field
             // that is not a number, as it would be in the middle of a CSV file.
-            let row = try MatrixReader.read(bytes: Array(line), name: name, format: format, header: !sawData)
+            // `alone`: a first line kept as a header but followed by no data line is read as
+            // CSVReader reads a file of one line of labels ("no rows of numbers after the header").
+            let row = try MatrixReader.read(bytes: Array(line), name: name, format: format, header: !sawData || alone)
             sawData = true
             return try checked(try oneRow(row, line: number), line: number, count: row.columns)
         } catch {

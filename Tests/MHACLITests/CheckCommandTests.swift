@@ -122,7 +122,8 @@ import Testing
         #expect(
             tensOutcome.stdout.contains("from the nearest 10 to 4 decimals, each entry to its own"),
             "\(tensOutcome.stdout)")
-        #expect(!tensOutcome.stdout.contains("-1") && !tensOutcome.stderr.contains("-1"))
+        // (The warning names the file, whose temporary folder's UUID may hold "-1".)
+        #expect(!tensOutcome.stdout.contains("-1") && !tensOutcome.stderr.replacing(tens, with: "FILE").contains("-1"))
         // A head that does not exist; a part that is not one; a missing file; no --answer; --float.
         let answer = try file(right, "right.csv", in: folder)
         for (arguments, status, message) in [
@@ -239,5 +240,81 @@ import Testing
                 wrong: memory_len = 3; the right value is none: no memory: this is self-attention (--memory-len)
 
                 """)
+    }
+
+    /// `memory` is a claim key as memory_len is: in self-attention the claim is wrong, not an
+    /// unknown key (exit 64), and the list of keys an unknown one prints names it.
+    @Test func aMemoryClaimedOfSelfAttentionIsWrong() throws {
+        let shapes = ["shapes", "--d-model", "8", "--heads", "2"]
+        let memory = try BuiltBinary.run(shapes + ["--claim", "memory=nx8", "--claim", "memory_len=5"])
+        #expect(memory.status == 1 && memory.stderr.isEmpty, "\(memory.stderr)")
+        #expect(
+            memory.stdout == """
+                wrong: memory = nx8; the right value is none: no memory: this is self-attention (--memory-len)
+                wrong: memory_len = 5; the right value is none: no memory: this is self-attention (--memory-len)
+
+                """)
+        let json = try BuiltBinary.run(shapes + ["--claim", "memory=5x8", "--format", "json"])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let claim = try #require((object["claims"] as? [[String: Any]])?.first)
+        #expect(json.status == 1 && object["correct"] as? Bool == false && claim["right"] as? String == "none")
+        let malformed = try BuiltBinary.run(shapes + ["--claim", "memory=five"])
+        #expect(
+            malformed.status == 64
+                && malformed.stderr
+                    == "mha-cli: error: claim memory=five: a tensor's shape is written RxC, e.g. memory=10x64\n"
+        )
+        let cross = try BuiltBinary.run(shapes + ["--memory-len", "5", "--claim", "memory=5x8"])
+        #expect(cross.status == 0 && cross.stdout.hasPrefix("right: memory = 5x8"), "\(cross.stderr)")
+        let unknown = try BuiltBinary.run(shapes + ["--claim", "foo=1"])
+        #expect(unknown.status == 64)
+        #expect(
+            unknown.stderr.hasSuffix(
+                "or a tensor (input, memory, wq, wq_j, wk, wk_j, wv, wv_j, q, q_j, k_j, v_j, scores_j, weights_j, head_j, concat, wo, output)\n"
+            ), "\(unknown.stderr)")
+        let (scalars, tensors) = try documentedClaimKeys()
+        #expect(scalars.contains("memory_len") && tensors.contains("memory") && tensors.contains("output"))
+        for (key, value) in scalars.map({ ($0, "1") }) + tensors.map({ ($0, "1x1") }) {
+            let claimed = try BuiltBinary.run(shapes + ["--claim", "\(key)=\(value)"])
+            #expect(claimed.status == 1, "documented key \(key): \(claimed.stderr)")
+            #expect(unknown.stderr.contains(key), "\(key) is documented but not listed")
+        }
+    }
+
+    /// The claim keys docs/checking.md lists: the shapes JSON keys (integers) and the tensor
+    /// names (RxC), without the `.wo`-style abbreviations of `parameters.wq … .total`.
+    private func documentedClaimKeys() throws -> (scalars: [String], tensors: [String]) {
+        let page = try String(
+            contentsOf: BuiltBinary.packageRoot.appendingPathComponent("docs/checking.md"), encoding: .utf8)
+        let start = try #require(page.range(of: "`--claim KEY=VALUE` is repeatable."))
+        let end = try #require(page.range(of: "with `RxC`", range: start.upperBound..<page.endIndex))
+        let list = page[start.upperBound..<end.lowerBound]
+        let split = try #require(list.range(of: "or a tensor name"))
+        func keys(_ text: Substring) -> [String] {
+            text.split(separator: "`", omittingEmptySubsequences: false).enumerated()
+                .filter { $0.offset % 2 == 1 && !$0.element.hasPrefix(".") && !$0.element.contains("…") }
+                .map { String($0.element) }
+        }
+        return (keys(list[..<split.lowerBound]), keys(list[split.upperBound...]))
+    }
+
+    /// A bundle's "memory" is the bundle's data (65, naming it), as any value from a bundle
+    /// that check cannot take; it was a usage error (64) naming no file.
+    @Test func aBundlesMemoryIsRefusedNamingTheBundle() throws {
+        let folder = try BuiltBinary.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var bundle = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: Self.bundle)))
+                as? [String: Any])
+        bundle["memory"] = [[0.1, 0.2, 0.3, 0.4], [0.5, 0.6, 0.7, 0.8]]
+        let data = try JSONSerialization.data(withJSONObject: bundle)
+        try data.write(to: folder.appendingPathComponent("mem.json"))
+        let answer = try file(try runCSV([], decimals: 4), "a.csv", in: folder)
+        let message = "check states self-attention problems; a memory (cross-attention) cannot be checked yet"
+        let named = try BuiltBinary.run(["check", "--bundle", "mem.json", "--answer", answer], in: folder)
+        #expect(named.status == 65 && named.stdout.isEmpty && named.stderr == "mha-cli: error: mem.json: \(message)\n")
+        let piped = try BuiltBinary.run(
+            ["check", "--bundle", "-", "--answer", answer], stdin: String(decoding: data, as: UTF8.self), in: folder)
+        #expect(piped.status == 65 && piped.stderr == "mha-cli: error: <stdin>: \(message)\n", "\(piped.stderr)")
     }
 }

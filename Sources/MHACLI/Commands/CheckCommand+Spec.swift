@@ -45,7 +45,8 @@ extension CheckCommand {
     static let format = Option<OutputFormat>.choice(
         "format", "format", help: "Output format.", default: "text", values: [.text, .json])
     static let output = Option<String>.string(
-        "output", short: "o", "file", help: "Write the verdict to a file, atomically ('-' is stdout).",
+        "output", short: "o", "file",
+        help: "Write the verdict to a file, atomically ('-' is stdout); .json means --format json.",
         completion: .file)
 }
 

@@ -10,7 +10,7 @@ struct CheckCommand: Command {
     let answerPath: String
     /// `--part`.
     let part: AttentionPart
-    /// `--format json`.
+    /// `--format json`, or `-o FILE.json`.
     let json: Bool
     /// `-o`.
     let output: String?
@@ -22,8 +22,10 @@ struct CheckCommand: Command {
         }
         answerPath = answer
         part = try arguments[Self.part] ?? .output
-        json = try arguments[Self.format] == .json
         output = try arguments[Self.output]
+        // `-o FILE` picks the format by extension as run's does (.json: JSON).
+        json =
+            try OutputDestination.format(path: output, given: arguments[Self.format], allowed: [.text, .json]) == .json
         var shared = ParsedArguments(spec: RunCommand.spec)
         for option in Self.problemOptions {
             if let values = arguments.occurrences[option.long] { shared.occurrences[option.long] = values }
@@ -42,8 +44,12 @@ struct CheckCommand: Command {
                 "check compares one sequence's matrix, but the input is a batch (3-D .npy); give one sequence")
         }
         if inputs.matrices["memory"] != nil {
-            throw UsageError.invalidRequest(
-                "check states self-attention problems; a memory (cross-attention) cannot be checked yet")
+            // Only a bundle can give check a memory (it takes no --memory): its data, named.
+            let message = "check states self-attention problems; a memory (cross-attention) cannot be checked yet"
+            if let sourced = BundleSourcedError.attributing(message, among: ["memory"], origins: inputs.origins) {
+                throw sourced
+            }
+            throw UsageError.invalidRequest(message)
         }
         let statement = AttentionProblem(
             input: try inputs.input(), parameters: try inputs.parameters(Double.self),

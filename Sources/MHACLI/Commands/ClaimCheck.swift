@@ -52,9 +52,10 @@ struct ClaimCheck {
 
     private static func verdict(_ claim: Claim, _ r: ShapeReport) throws(UsageError) -> Verdict {
         if let tensor = r.tensor(claim.key) { return try tensorVerdict(claim, tensor, r) }
+        if claim.key == "memory" { return try absentMemoryVerdict(claim) }
         guard let (value, arithmetic) = scalar(claim.key, r) else {
             throw .invalidRequest(
-                "unknown claim key '\(claim.key)': expected one of \(scalarKeys.joined(separator: ", ")), parameters.wq … parameters.total, or a tensor (\(r.tensors.map(\.name).joined(separator: ", ")))"
+                "unknown claim key '\(claim.key)': expected one of \(scalarKeys.joined(separator: ", ")), parameters.wq … parameters.total, or a tensor (\(tensorKeys(r).joined(separator: ", ")))"
             )
         }
         guard let claimed = Int(claim.value.replacing("_", with: "")) else {
@@ -70,6 +71,21 @@ struct ClaimCheck {
             claim: claim, correct: value.map { $0 == claimed } ?? false,
             right: value.map(String.init) ?? unknownValue(claim.key, r),
             arithmetic: arithmetic + note)
+    }
+
+    /// The tensor names a claim may use: the report's, and `memory` in self-attention too
+    /// (a claimed memory there is wrong, as `memory_len` is).
+    private static func tensorKeys(_ r: ShapeReport) -> [String] {
+        var names = r.tensors.map(\.name)
+        if !names.contains("memory") { names.insert("memory", at: names.firstIndex(of: "input").map { $0 + 1 } ?? 0) }
+        return names
+    }
+
+    /// `memory=RxC` claimed of self-attention: wrong, there is no memory.
+    private static func absentMemoryVerdict(_ claim: Claim) throws(UsageError) -> Verdict {
+        _ = try claimedSides(claim, example: "memory=10x64")
+        return Verdict(
+            claim: claim, correct: false, right: "none", arithmetic: "no memory: this is self-attention (--memory-len)")
     }
 
     /// A scalar key's value (nil for an unknown n) and its arithmetic, or nil for an unknown key.
@@ -161,13 +177,7 @@ struct ClaimCheck {
     private static func tensorVerdict(_ claim: Claim, _ tensor: TensorShape, _ r: ShapeReport) throws(UsageError)
         -> Verdict
     {
-        let sides = claim.value.lowercased().split(whereSeparator: { $0 == "x" || $0 == "×" || $0 == "*" })
-            .map { $0.trimmingSpacesAndTabs() }
-        guard sides.count == 2, sides.allSatisfy({ $0 == "n" || Int($0) != nil }) else {
-            throw .invalidRequest(
-                "claim \(claim.key)=\(claim.value): a tensor's shape is written RxC, e.g. \(tensor.name)=\(tensor.rows)x\(tensor.columns)"
-            )
-        }
+        let sides = try claimedSides(claim, example: "\(tensor.name)=\(tensor.rows)x\(tensor.columns)")
         func matches(_ side: String, _ dimension: Dimension) -> Bool {
             switch dimension {
             case let .size(value): return Int(side) == value || (side == "n" && r.seqLen == value)
@@ -179,6 +189,17 @@ struct ClaimCheck {
         return Verdict(
             claim: claim, correct: correct, right: "\(tensor.rows) × \(tensor.columns)",
             arithmetic: "\(tensor.symbol) is \(symbols)\(tensor.rows) × \(tensor.columns): \(tensor.meaning)")
+    }
+
+    /// The two sides of a claimed `RxC` (`768x64`, `768×64`, `n x 64`), or a usage error
+    /// showing `example`.
+    private static func claimedSides(_ claim: Claim, example: String) throws(UsageError) -> [String] {
+        let sides = claim.value.lowercased().split(whereSeparator: { $0 == "x" || $0 == "×" || $0 == "*" })
+            .map { $0.trimmingSpacesAndTabs() }
+        guard sides.count == 2, sides.allSatisfy({ $0 == "n" || Int($0) != nil }) else {
+            throw .invalidRequest("claim \(claim.key)=\(claim.value): a tensor's shape is written RxC, e.g. \(example)")
+        }
+        return sides
     }
 
     /// Each tensor's shape in symbols, for this report: `d_model × τ·d_k` for W^q when the

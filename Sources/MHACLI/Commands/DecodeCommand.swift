@@ -80,6 +80,11 @@ struct DecodeCommand: Command {
         cachePath = try a[Self.cache]
         format = try a[Self.format] ?? .csv
         precision = try a[R.precision]
+        if precision != nil, format == .json {
+            // An option that would be ignored is refused, as run refuses it.
+            throw UsageError.invalidRequest(
+                "--precision sets decimals in csv; --format json always prints shortest round-trip numbers")
+        }
         useFloat = a[R.useFloat]
         if paths["in_proj"] != nil, let separate = ["wq", "wk", "wv"].first(where: { paths[$0] != nil }) {
             throw UsageError.invalidRequest("--in-proj replaces --wq, --wk and --wv; do not give --\(separate) too")

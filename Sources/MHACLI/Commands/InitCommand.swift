@@ -28,7 +28,8 @@ struct InitCommand: Command {
     static let causalFlag = Flag("causal", help: "Mark the bundle causal.")
     static let biasesFlag = Flag("biases", help: "Include the biases bq, bk, bv, bo.")
     static let output = Option<String>.string(
-        "output", short: "o", "file", help: "Write the bundle to a file, atomically.", completion: .file)
+        "output", short: "o", "file",
+        help: "Write the bundle to a file, atomically (.json, or a name without an extension).", completion: .file)
 
     /// d_model, τ, g and n, checked.
     let shapes: DimensionArguments
@@ -47,6 +48,9 @@ struct InitCommand: Command {
         causal = arguments[Self.causalFlag]
         biases = arguments[Self.biasesFlag]
         destination = try arguments[Self.output]
+        if let destination {
+            try OutputDestination.requireOnly(.json, path: destination, writing: "init writes a JSON bundle")
+        }
         try MemoryBudget.check(values: shapes.bundleValueCount, bytesPerValue: 10, what: "the bundle")
     }
 
