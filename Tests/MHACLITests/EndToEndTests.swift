@@ -41,7 +41,7 @@ import Testing
 
     @Test func versionAndHelp() throws {
         let version = try BuiltBinary.run(["--version"])
-        #expect(version.status == 0 && version.stdout == "0.1.0\n" && version.stderr.isEmpty)
+        #expect(version.status == 0 && version.stdout == "0.2.0\n" && version.stderr.isEmpty)
         for arguments in [["--help"], ["help"], []] {
             let help = try BuiltBinary.run(arguments)
             #expect(help.status == 0)

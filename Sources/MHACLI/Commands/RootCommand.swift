@@ -3,7 +3,7 @@ enum RootCommand {
     /// The program's name as users type it.
     static let name = "mha-cli"
     /// Printed by `--version`.
-    static let version = "0.1.0"
+    static let version = "0.2.0"
 
     /// The subcommands, in the order help lists them.
     static let commands: [any Command.Type] = [
