@@ -294,17 +294,10 @@ public enum MultiHeadAttention {
                 }
             }
         }
-        var rescued = Set<Int>()
-        while let bad = concat.firstNonFinite(rows: firstRow..<(firstRow + rows)) {
-            let (j, row) = (bad.column / s.valueDim, bad.row - firstRow)
-            let inScores = operands.scoresOverflow(head: j, row: row)
-            guard !inScores, !rescued.contains(j) else {
-                throw .headOverflow(
-                    head: j, token: operands.firstRow + row, inScores: inScores, precision: Scalar.precisionName)
-            }
-            rescued.insert(j)
-            rescue(head: j, operands, into: &concat, firstRow: firstRow)
-        }
+        try ValueRescue.repair(
+            &concat, rows: firstRow..<(firstRow + rows), headWidth: s.valueDim, firstToken: operands.firstRow,
+            scoresOverflow: operands.scoresOverflow(head:row:),
+            rescue: { j, concat in rescue(head: j, operands, into: &concat, firstRow: firstRow) })
         return heads
     }
 

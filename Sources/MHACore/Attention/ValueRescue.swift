@@ -20,6 +20,28 @@ enum ValueRescue {
             uncheckedRows: values.rows, columns: values.columns, elements: values.elements.map { $0 * factor })
     }
 
+    /// Repairs rows `rows` of `concat` (head j in columns j·headWidth ..< (j+1)·headWidth):
+    /// while one of its elements is not finite, the overflow is named when its raw scores
+    /// overflowed (`scoresOverflow(j, row)`, row counted from `rows`'s start, token
+    /// `firstToken + row`) or head j was rescued already; otherwise `rescue(j, &concat)`
+    /// computes head j again on V·2^−e and merges it. The forward pass and decode share it.
+    /// - Throws: `.overflow` naming the stage, as `AttentionError.headOverflow` does.
+    static func repair<S: AttentionScalar>(
+        _ concat: inout Matrix<S>, rows: Range<Int>, headWidth: Int, firstToken: Int,
+        scoresOverflow: (_ head: Int, _ row: Int) -> Bool, rescue: (_ head: Int, inout Matrix<S>) -> Void
+    ) throws(AttentionError) {
+        var rescued = Set<Int>()
+        while let bad = concat.firstNonFinite(rows: rows) {
+            let (j, row) = (bad.column / headWidth, bad.row - rows.lowerBound)
+            let inScores = scoresOverflow(j, row)
+            guard !inScores, !rescued.contains(j) else {
+                throw .headOverflow(head: j, token: firstToken + row, inScores: inScores, precision: S.precisionName)
+            }
+            rescued.insert(j)
+            rescue(j, &concat)
+        }
+    }
+
     /// Replaces each non-finite element of the `rows` × `width` block at `target` (row stride
     /// `stride`) by the same element of `rescued` (row stride `rescuedStride`, `width` unless
     /// given) ·2^e.

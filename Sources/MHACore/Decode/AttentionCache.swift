@@ -173,16 +173,17 @@ public struct AttentionCache<Scalar: AttentionScalar>: Sendable {
     /// and V of the whole live cache per core (`MemoryEstimate.packedHeadElements`).
     private func peakBytes(adding rows: Int) -> Int {
         let s = shapes
-        let storage = cache.peakBytes(adding: rows)
+        guard let storage = cache.peakBytes(adding: rows) else { return .max }
         guard rows > HeadBlock<Scalar>.rowByRowLimit else { return storage }
         let keys = Swift.min(cache.count + rows, window.map { $0 - 1 + rows } ?? Int.max)
         let dimensions = MemoryEstimate.Dimensions(
             tokens: rows, queryRows: rows, modelDim: s.modelDim, kvDim: s.kvDim, concatDim: s.concatDim,
             outputDim: s.outputDim, heads: s.heads, keyCount: keys, queryDim: s.queryDim)
-        let packed = (MemoryEstimate.packedHeadElements(dimensions) ?? Int.max / 64)
-            .multipliedReportingOverflow(
-                by: MemoryLayout<Scalar>.stride * Swift.min(s.heads, KernelContext.current.threads))
-        return CheckedArithmetic.sum([storage, packed.overflow ? Int.max / 2 : packed.partialValue]) ?? Int.max
+        let cores = Swift.min(s.heads, KernelContext.current.threads)
+        let packed = MemoryEstimate.packedHeadElements(dimensions).flatMap {
+            CheckedArithmetic.product([$0, MemoryLayout<Scalar>.stride, cores])
+        }
+        return packed.flatMap { CheckedArithmetic.sum([storage, $0]) } ?? .max
     }
 
     /// `concat` with each head whose output overflowed while its scores did not computed
@@ -193,26 +194,21 @@ public struct AttentionCache<Scalar: AttentionScalar>: Sendable {
     {
         let s = shapes
         var concat = concat
-        var rescuedHeads = Set<Int>()
-        while let bad = concat.firstNonFinite {
-            let j = bad.column / s.headDim
-            let inScores = scoresOverflow(q, head: j, row: bad.row)
-            guard !inScores, !rescuedHeads.contains(j) else {
-                throw .headOverflow(
-                    head: j, token: firstPosition + bad.row, inScores: inScores, precision: Scalar.precisionName)
-            }
-            rescuedHeads.insert(j)
-            let e = ValueRescue.exponent(keyCount: cache.count)
-            let again = attend(q, valueExponent: e)
-            again.withUnsafeBufferPointer { h in
-                concat.withUnsafeMutableBufferPointer { c in
-                    guard let h = h.baseAddress, let c = c.baseAddress else { return }
-                    ValueRescue.merge(
-                        h + j * s.headDim, exponent: e, into: c + j * s.headDim, rows: q.rows, width: s.headDim,
-                        stride: s.concatDim, rescuedStride: s.concatDim)
+        try ValueRescue.repair(
+            &concat, rows: 0..<q.rows, headWidth: s.headDim, firstToken: firstPosition,
+            scoresOverflow: { scoresOverflow(q, head: $0, row: $1) },
+            rescue: { j, concat in
+                let e = ValueRescue.exponent(keyCount: cache.count)
+                let again = attend(q, valueExponent: e)
+                again.withUnsafeBufferPointer { h in
+                    concat.withUnsafeMutableBufferPointer { c in
+                        guard let h = h.baseAddress, let c = c.baseAddress else { return }
+                        ValueRescue.merge(
+                            h + j * s.headDim, exponent: e, into: c + j * s.headDim, rows: q.rows, width: s.headDim,
+                            stride: s.concatDim, rescuedStride: s.concatDim)
+                    }
                 }
-            }
-        }
+            })
         return concat
     }
 

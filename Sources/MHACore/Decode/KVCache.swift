@@ -100,14 +100,17 @@ public struct KVCache<Scalar: AttentionScalar>: Sendable, Equatable {
 
     /// A bound on the bytes the storage takes at its peak while `rows` more tokens are
     /// appended: its keys and values at their present capacity, and, when they must grow,
-    /// the new buffers (arrays double) beside them until the old ones are freed.
-    func peakBytes(adding rows: Int) -> Int {
-        let added = rows.multipliedReportingOverflow(by: rowWidth)
-        let (elements, overflow) = keyStorage.count.addingReportingOverflow(added.partialValue)
+    /// the new buffers (arrays double) beside them until the old ones are freed; nil when
+    /// that overflows `Int`.
+    func peakBytes(adding rows: Int) -> Int? {
         let capacity = keyStorage.capacity
-        let grown =
-            overflow || added.overflow ? Int.max / 64 : elements > capacity ? Swift.max(elements, 2 * capacity) : 0
-        return (2 * (capacity + grown)).multipliedReportingOverflow(by: MemoryLayout<Scalar>.stride).partialValue
+        guard let added = CheckedArithmetic.product(rows, rowWidth),
+            let elements = CheckedArithmetic.sum([keyStorage.count, added])
+        else { return nil }
+        let grown = elements > capacity ? Swift.max(elements, 2 * capacity) : 0
+        return CheckedArithmetic.sum([capacity, grown]).flatMap {
+            CheckedArithmetic.product([2, $0, MemoryLayout<Scalar>.stride])
+        }
     }
 
     /// Removes the last `rows` tokens (undoing an `append` whose block failed).
