@@ -22,9 +22,8 @@ public enum MatrixFormat: String, CaseIterable, Sendable {
     /// The format for a path by its extension (`wq.CSV` → `.csv`); nil if the path has none
     /// or an unknown one.
     public init?(path: String) {
-        let name = path.split(separator: "/").last ?? ""
-        guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return nil }
-        self.init(pathExtension: String(name[name.index(after: dot)...]))
+        guard let found = PathParts.fileExtension(path) else { return nil }
+        self.init(pathExtension: found)
     }
 
     /// The format of content read from stdin: `[` or `{` (after whitespace and a UTF-8 BOM)

@@ -55,14 +55,7 @@ enum OutputDestination {
 
     /// The format a path's extension names (case-insensitive), or nil.
     static func format(ofPath path: String) -> OutputFormat? {
-        fileExtension(path).flatMap { formatsByExtension[$0.lowercased()] }
-    }
-
-    /// The extension of a path's last component (after its last dot, not a leading one), or nil.
-    static func fileExtension(_ path: String) -> String? {
-        let name = path.split(separator: "/").last ?? ""
-        guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return nil }
-        return String(name[name.index(after: dot)...])
+        PathParts.fileExtension(path).flatMap { formatsByExtension[$0.lowercased()] }
     }
 
     /// For a command that writes one format only (`init`: a JSON bundle): `-o path` must have
@@ -70,7 +63,7 @@ enum OutputDestination {
     /// (`b.npz`, `b.txt`) would name a format the file does not hold.
     /// - Throws: `UsageError` naming the path and what the command writes (`writing`).
     static func requireOnly(_ format: OutputFormat, path: String, writing: String) throws(UsageError) {
-        guard let found = fileExtension(path), Self.format(ofPath: path) != format else { return }
+        guard let found = PathParts.fileExtension(path), Self.format(ofPath: path) != format else { return }
         throw .invalidRequest(
             "-o \(path): \(writing), not .\(found); name the file .\(format.rawValue) or give no extension")
     }

@@ -37,9 +37,8 @@ public enum ArchiveFormat: String, CaseIterable, Sendable {
 
     /// The format of `path` by its extension (case-insensitive); nil for any other.
     public init?(path: String) {
-        let file = path.split(separator: "/").last ?? ""
-        guard let dot = file.lastIndex(of: "."), dot != file.startIndex else { return nil }
-        self.init(rawValue: file[file.index(after: dot)...].lowercased())
+        guard let found = PathParts.fileExtension(path) else { return nil }
+        self.init(rawValue: found.lowercased())
     }
 
     /// The format of content read from a stream: a zip's `PK\x03\x04` is npz, an 8-byte

@@ -22,7 +22,7 @@ final class ShardedArchive: ArrayArchive {
     init(path: String) throws(FormatError) {
         name = path
         let map = try Self.weightMap(InputBytes.read(path: path), name: path)
-        let folder = path.contains("/") ? String(path[...(path.lastIndex(of: "/") ?? path.startIndex)]) : ""
+        let folder = PathParts.folder(path)
         let files = Set(map.values).sorted()
         var shards: [any ArrayArchive] = []
         for file in files {

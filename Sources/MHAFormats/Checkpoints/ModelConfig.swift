@@ -30,10 +30,7 @@ public struct ModelConfig: Sendable {
     /// - Throws: `FormatError` when it exists but cannot be read or parsed.
     public static func beside(_ archivePath: String) throws(FormatError) -> ModelConfig? {
         guard archivePath != "-" else { return nil }
-        let folder =
-            archivePath.contains("/")
-            ? String(archivePath[...(archivePath.lastIndex(of: "/") ?? archivePath.startIndex)]) : ""
-        let path = folder + "config.json"
+        let path = PathParts.folder(archivePath) + "config.json"
         return MatrixSource.exists(path) ? try ModelConfig(path: path) : nil
     }
 
