@@ -11,7 +11,8 @@ import MHACore
 /// - `causal`, `alibi`: booleans; `scale`: a number; `rope_base`, `softcap`: positive
 ///   numbers; `layout`: `"xw"`
 ///   or `"torch"`; `rope`: `"half"` or `"interleaved"`; `mask_kind`: `"keep"`, `"block"` or
-///   `"additive"`.
+///   `"additive"`; `rope_scaling`: an object as in a config.json
+///   (`{"rope_type": "llama3", "factor": 8, "low_freq_factor": 1, …}`).
 ///
 ///     {"x": [[1, 0], [0, 1]], "wq": [[1, 0], [0, 1]], "heads": 1, "causal": true}
 public struct InputBundle: Sendable, Equatable {
@@ -33,6 +34,8 @@ public struct InputBundle: Sendable, Equatable {
     /// position offset, ALiBi, the window, the soft-cap and the mask kind.
     public var headDim: Int?, rope: RotaryEmbedding.Convention?, ropeBase: Double?, ropeDims: Int?, positionOffset: Int?
     public var alibi: Bool?, window: Int?, softcap: Double?, maskKind: AttentionMask<Double>.Kind?
+    /// RoPE's frequency scaling (`rope_scaling`, transformers' object); nil for none.
+    public var ropeScaling: RotaryScaling?
 
     /// The keys that hold matrices.
     public static let matrixKeys = [
@@ -43,7 +46,7 @@ public struct InputBundle: Sendable, Equatable {
     public static let validKeys =
         matrixKeys + [
             "heads", "kv_heads", "causal", "scale", "token", "layout", "head_dim",
-            "rope", "rope_base", "rope_dims", "position_offset", "alibi", "window",
+            "rope", "rope_base", "rope_dims", "rope_scaling", "position_offset", "alibi", "window",
             "softcap", "mask_kind",
         ]
 
@@ -136,6 +139,7 @@ public struct InputBundle: Sendable, Equatable {
             if let dims = ropeDims, dims % 2 != 0 {
                 throw field.mismatch("an even number of dimensions (RoPE turns pairs)")
             }
+        case "rope_scaling": ropeScaling = try field.rotaryScaling()
         case "position_offset": positionOffset = try field.integer(minimum: 0)
         case "alibi": alibi = try field.boolean()
         case "window": window = try field.integer(minimum: 1)
@@ -210,6 +214,33 @@ private struct BundleField {
             throw reader.error(at: index, path: path, "\(reader.numberText(index)) is out of range for float64")
         }
         return value
+    }
+
+    /// A `rope_scaling` object with transformers' names (`{"rope_type": "linear", "factor": 2}`);
+    /// nil for `rope_type` `default`.
+    func rotaryScaling() throws(FormatError) -> RotaryScaling? {
+        guard kind == .object else { throw mismatch(#"an object such as {"rope_type": "linear", "factor": 2}"#) }
+        var type: String?
+        var numbers: [String: Double] = [:], booleans: [String: Bool] = [:]
+        for member in document.members(of: index) {
+            let inner = BundleField(
+                document: document, index: member.value, path: path + "." + member.key, reader: reader)
+            switch member.key {
+            case "rope_type", "type":
+                guard inner.kind == .string else { throw inner.mismatch("a string") }
+                type = document.string(member.value)
+            case "truncate": booleans[member.key] = try inner.boolean()
+            default: numbers[member.key] = try inner.number()
+            }
+        }
+        guard let type else {
+            throw reader.error(at: index, path: path, "rope_scaling needs a rope_type (linear, llama3 or yarn)")
+        }
+        do throws(RotaryScalingParameters.Problem) {
+            return try RotaryScalingParameters.rule(type: type, numbers: numbers, booleans: booleans, strict: true)
+        } catch {
+            throw reader.error(at: index, path: path, error.message)
+        }
     }
 
     /// One of the `choices`, exactly.

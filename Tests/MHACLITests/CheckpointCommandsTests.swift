@@ -179,8 +179,8 @@ import Testing
     }
 
     @Test(arguments: [
-        (#"{"rope_type": "llama3", "factor": 8}"#, #"rope_type "llama3""#),
-        (#"{"type": "yarn", "factor": 4}"#, #"rope_type "yarn""#),
+        (#"{"rope_type": "llama3", "factor": 8}"#, "rope scaling llama3 needs low_freq_factor"),
+        (#"{"type": "longrope", "factor": 4}"#, #"rope_type "longrope""#),
         (#"{"type": "dynamic", "factor": 2}"#, #"rope_type "dynamic""#),
         (#"{"factor": 2}"#, "rope_scaling with factor 2.0 and no rope_type"),
     ])
@@ -194,7 +194,7 @@ import Testing
                 "fx/llama/reference.npz:layer0_x",
             ], in: folder)
         #expect(run.status == 65)
-        #expect(run.stderr.hasPrefix("mha-cli: error: config.json: \(named)"), "\(run.stderr)")
+        #expect(run.stderr.hasPrefix("mha-cli: error: config.json: $.rope_scaling: \(named)"), "\(run.stderr)")
         #expect(run.stderr.split(separator: "\n").count == 1)
     }
 

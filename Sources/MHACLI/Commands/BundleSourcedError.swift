@@ -29,6 +29,7 @@ struct BundleSourcedError: MHAError {
         case .invalidMaskValue, .invalidMaskEntry: names = ["mask"]
         case .invalidRotaryDimensions: names = ["rope_dims"]
         case .invalidRotaryBase: names = ["rope_base"]
+        case .invalidRotaryScaling: names = ["rope_scaling"]
         case .invalidWindow: names = ["window"]
         case .invalidSoftcap: names = ["softcap"]
         case .negativePositionOffset, .positionOutOfRange: names = ["position_offset"]

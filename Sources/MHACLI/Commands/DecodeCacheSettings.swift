@@ -19,11 +19,15 @@ enum DecodeCacheSettings {
         let fingerprint = decoder.keyValueFingerprint
         let ropeName =
             rope.map {
-                "\($0.convention.rawValue) (base \($0.base), \($0.rotatedDimensions(headDim: s.headDim)) dimensions)"
+                "\($0.convention.rawValue) (base \($0.base), \($0.rotatedDimensions(headDim: s.headDim)) dimensions\($0.scaling.map { ", " + ScoreRulesSummary.describe($0) } ?? ""))"
             } ?? "none"
+        // A scaling's rule and parameters follow the three plain values (so that a cache made
+        // before scalings existed still matches an unscaled run).
         let ropeValues: [Double] =
-            rope.map { [$0.convention == .half ? 1 : 2, $0.base, Double($0.rotatedDimensions(headDim: s.headDim))] }
-            ?? [0, 0, 0]
+            rope.map {
+                [$0.convention == .half ? 1 : 2, $0.base, Double($0.rotatedDimensions(headDim: s.headDim))]
+                    + ($0.scaling.map(Self.values) ?? [])
+            } ?? [0, 0, 0]
         return [
             Setting(name: "d_model", values: [Double(s.modelDim)], shown: "\(s.modelDim)"),
             Setting(name: "heads", values: [Double(s.heads)], shown: "\(s.heads)"),
@@ -37,6 +41,17 @@ enum DecodeCacheSettings {
                 name: "kv_weights", values: [Double(fingerprint >> 32), Double(fingerprint & 0xFFFF_FFFF)],
                 shown: String(fingerprint, radix: 16)),
         ]
+    }
+
+    /// A scaling as numbers: its rule (1 linear, 2 llama3, 3 yarn), then its parameters.
+    private static func values(_ scaling: RotaryScaling) -> [Double] {
+        let rule: Double
+        switch scaling {
+        case .linear: rule = 1
+        case .llama3: rule = 2
+        case .yarn: rule = 3
+        }
+        return [rule] + scaling.parameters.map(\.value)
     }
 
     /// Refuses a saved cache whose settings or precision differ from `current` (exit 65,
@@ -70,13 +85,23 @@ enum DecodeCacheSettings {
     /// A saved setting's values as the messages show them.
     private static func describe(_ name: String, _ values: [Double]) -> String {
         switch name {
-        case "window": return values.first.map { $0 == 0 ? "none" : "\(Int($0))" } ?? "?"
+        case "window": return values.first.map { $0 == 0 ? "none" : count($0) } ?? "?"
         case "rope":
-            guard values.count == 3, values[0] != 0 else { return "none" }
-            return "\(values[0] == 1 ? "half" : "interleaved") (base \(values[1]), \(Int(values[2])) dimensions)"
+            guard values.count >= 3, values[0] != 0 else { return "none" }
+            let rules = [1: "linear", 2: "llama3", 3: "yarn"]
+            let scaling =
+                values.count > 3
+                ? ", \(Int(exactly: values[3]).flatMap { rules[$0] } ?? "unknown") scaling (\(values.dropFirst(4).map { "\($0)" }.joined(separator: ", ")))"
+                : ""
+            return
+                "\(values[0] == 1 ? "half" : "interleaved") (base \(values[1]), \(Self.count(values[2])) dimensions\(scaling))"
         case "alibi": return values.first == 1 ? "on" : "off"
         case "softcap": return values.first.map { $0 == 0 ? "none" : "\($0)" } ?? "?"
-        default: return values.map { $0 == $0.rounded() ? "\(Int($0))" : "\($0)" }.joined(separator: ", ")
+        default: return values.map(count).joined(separator: ", ")
         }
     }
+
+    /// A saved number as a count when it is a whole one (`3`), else as it is (`2.5`, `1e+300`):
+    /// a damaged file may hold any float.
+    private static func count(_ value: Double) -> String { Int(exactly: value).map { "\($0)" } ?? "\(value)" }
 }

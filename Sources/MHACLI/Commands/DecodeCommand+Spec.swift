@@ -44,6 +44,7 @@ extension DecodeCommand {
     static let rope = ScoreOptions.ropeOption
     static let ropeBase = ScoreOptions.ropeBaseOption
     static let ropeDims = ScoreOptions.ropeDimsOption
+    static let ropeScaling = ScoreOptions.ropeScalingOption
     static let alibi = ScoreOptions.alibiFlag
     static let softcap = ScoreOptions.softcapOption
     static let headDim = ScoreOptions.headDimOption
@@ -55,7 +56,7 @@ extension DecodeCommand {
         help: "Sliding window of W keys: token i sees tokens i−W+1 … i (Mistral); the cache keeps only W − 1 tokens.")
 
     static let scoreOptions: [any DeclaredOption] = [
-        rope, ropeBase, ropeDims, positionOffset, alibi, window, softcap, headDim,
+        rope, ropeBase, ropeDims, ropeScaling, positionOffset, alibi, window, softcap, headDim,
     ]
 }
 

@@ -63,12 +63,8 @@ struct DecodeCommand: Command {
         checkpoint = try CheckpointChoice(a)
         var score = ScoreOptions()
         (score.rope, score.ropeBase, score.ropeDims) = (try a[Self.rope], try a[Self.ropeBase], try a[Self.ropeDims])
-        if score.rope == nil, checkpoint == nil,
-            let option = score.ropeBase != nil ? "--rope-base" : score.ropeDims != nil ? "--rope-dims" : nil
-        {
-            throw UsageError.invalidRequest(
-                "\(option) sets up rotary positions; give --rope half or --rope interleaved too")
-        }
+        score.ropeScaling = try a[Self.ropeScaling]
+        try score.requireRope(rotaryFromFile: checkpoint != nil)
         (score.positionOffset, score.alibi, score.window) = (
             try a[Self.positionOffset], a[Self.alibi], try a[Self.window]
         )

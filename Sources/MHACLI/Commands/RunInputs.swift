@@ -78,6 +78,7 @@ struct RunInputs {
             ("rope", s.rope == nil && bundle.rope != nil),
             ("rope_base", s.ropeBase == nil && bundle.ropeBase != nil),
             ("rope_dims", s.ropeDims == nil && (bundle.ropeDims != nil || (s.rope == nil && bundle.rope != nil))),
+            ("rope_scaling", s.ropeScaling == nil && bundle.ropeScaling != nil),
             ("position_offset", s.positionOffset == nil && bundle.positionOffset != nil),
             ("window", s.window == nil && bundle.window != nil), ("softcap", s.softcap == nil && bundle.softcap != nil),
             ("head_dim", s.headDim == nil && bundle.headDim != nil),
@@ -100,17 +101,19 @@ struct RunInputs {
         s.rope = s.rope ?? b.rope
         s.ropeBase = s.ropeBase ?? b.ropeBase
         s.ropeDims = s.ropeDims ?? b.ropeDims
+        s.ropeScaling = s.ropeScaling ?? b.ropeScaling.map(RopeScalingChoice.rule)
         s.positionOffset = s.positionOffset ?? b.positionOffset
         s.alibi = s.alibi || (b.alibi ?? false)
         s.window = s.window ?? b.window
         s.softcap = s.softcap ?? b.softcap
         s.headDim = s.headDim ?? b.headDim
         s.maskKind = s.maskKind ?? b.maskKind
-        if s.rope == nil, b.rope == nil, o.rope == nil, o.ropeBase == nil, o.ropeDims == nil,
-            s.ropeBase != nil || s.ropeDims != nil
+        if s.rope == nil, b.rope == nil, o.rope == nil, o.ropeBase == nil, o.ropeDims == nil, o.ropeScaling == nil,
+            s.ropeBase != nil || s.ropeDims != nil || s.ropeScaling != nil
         {
             throw BundleSourcedError(
-                file: file, message: "rope_base and rope_dims set up rotary positions; give \"rope\" (or --rope) too")
+                file: file,
+                message: "rope_base, rope_dims and rope_scaling set up rotary positions; give \"rope\" (or --rope) too")
         }
         return s
     }

@@ -1,4 +1,5 @@
 import MHACore
+import MHAFormats
 
 /// The options of DESIGN §4 that shape the scores, shared by `run` and `attend`: positions
 /// (RoPE, ALiBi, offset), window, soft-cap, head width and how a mask is read. Declared once
@@ -8,6 +9,8 @@ struct ScoreOptions: Sendable, Equatable {
     var rope: RotaryEmbedding.Convention?
     var ropeBase: Double?
     var ropeDims: Int?
+    /// `--rope-scaling`: a rule, or `default` to take a checkpoint's away.
+    var ropeScaling: RopeScalingChoice?
     /// `--position-offset`.
     var positionOffset: Int?
     /// `--alibi`.
@@ -42,6 +45,21 @@ struct ScoreOptions: Sendable, Equatable {
             }
             return value
         })
+    static let ropeScalingOption = Option<RopeScalingChoice>(
+        .value(
+            "rope-scaling", "rule",
+            help:
+                "Change RoPE's frequencies as transformers' rope_type does: TYPE:name=value,… with config.json's names, linear:factor=F, llama3:factor=F,low_freq_factor=L,high_freq_factor=H,original_max_position_embeddings=N, yarn:factor=F,original_max_position_embeddings=N[,beta_fast=32,beta_slow=1,attention_factor=A,truncate=true]; default for none.",
+            default: "none, or the checkpoint's"),
+        convert: { text, spec throws(UsageError) in
+            let rule: RotaryScaling?
+            do throws(RotaryScalingParameters.Problem) {
+                rule = try RotaryScalingParameters.parse(text)
+            } catch {
+                throw spec.invalid(text, error.message)
+            }
+            return rule.map(RopeScalingChoice.rule) ?? .plain
+        })
     static let positionOffsetOption = Option<Int>.integer(
         "position-offset", "p", minimum: 0,
         help:
@@ -74,13 +92,15 @@ struct ScoreOptions: Sendable, Equatable {
 
     /// Every declaration, in the order help lists them.
     static let declarations: [any DeclaredOption] = [
-        ropeOption, ropeBaseOption, ropeDimsOption, positionOffsetOption, alibiFlag, windowOption, softcapOption,
+        ropeOption, ropeBaseOption, ropeDimsOption, ropeScalingOption, positionOffsetOption, alibiFlag, windowOption,
+        softcapOption,
         headDimOption, maskKindOption,
     ]
 
     /// The declarations `bench` accepts: all but the mask kind (bench times no mask).
     static let benchDeclarations: [any DeclaredOption] = [
-        ropeOption, ropeBaseOption, ropeDimsOption, positionOffsetOption, alibiFlag, windowOption, softcapOption,
+        ropeOption, ropeBaseOption, ropeDimsOption, ropeScalingOption, positionOffsetOption, alibiFlag, windowOption,
+        softcapOption,
         headDimOption,
     ]
 
@@ -92,6 +112,7 @@ struct ScoreOptions: Sendable, Equatable {
         var parts: [String] = []
         if let rope { parts.append("rope \(rope.rawValue)" + (ropeDims.map { " (\($0) dims)" } ?? "")) }
         if let ropeBase { parts.append("rope base \(ScoreRulesSummary.plain(ropeBase))") }
+        if let ropeScaling { parts.append(ropeScaling.rule.map(ScoreRulesSummary.describe) ?? "no rope scaling") }
         if let positionOffset { parts.append("offset \(positionOffset)") }
         if alibi { parts.append("alibi") }
         if let window { parts.append("window \(window)") }
@@ -118,22 +139,34 @@ struct ScoreOptions: Sendable, Equatable {
         rope = try a[Self.ropeOption]
         ropeBase = try a[Self.ropeBaseOption]
         ropeDims = try a[Self.ropeDimsOption]
+        ropeScaling = try a[Self.ropeScalingOption]
         positionOffset = try a[Self.positionOffsetOption]
         alibi = a[Self.alibiFlag]
         window = try a[Self.windowOption]
         softcap = try a[Self.softcapOption]
         headDim = try a[Self.headDimOption]
         maskKind = declared(Self.maskKindOption.spec) ? try a[Self.maskKindOption] : nil
-        if rope == nil, !rotaryFromFile,
-            let given = ropeBase != nil ? "--rope-base" : ropeDims != nil ? "--rope-dims" : nil
-        {
+        try requireRope(rotaryFromFile: rotaryFromFile)
+    }
+
+    /// Refuses `--rope-base`, `--rope-dims` or `--rope-scaling` without `--rope`, unless a
+    /// checkpoint or bundle may bring the RoPE they adjust.
+    func requireRope(rotaryFromFile: Bool) throws(UsageError) {
+        if rope == nil, !rotaryFromFile, let given = adjustment {
             throw .invalidRequest("\(given) sets up rotary positions; give --rope half or --rope interleaved too")
         }
     }
 
+    /// The first RoPE-adjusting option given, as spelt on the command line.
+    private var adjustment: String? {
+        ropeBase != nil ? "--rope-base" : ropeDims != nil ? "--rope-dims" : ropeScaling != nil ? "--rope-scaling" : nil
+    }
+
     /// The rotary embedding for the engine, or nil.
     var rotaryEmbedding: RotaryEmbedding? {
-        rope.map { RotaryEmbedding(convention: $0, base: ropeBase ?? 10000, dimensions: ropeDims) }
+        rope.map {
+            RotaryEmbedding(convention: $0, base: ropeBase ?? 10000, dimensions: ropeDims, scaling: ropeScaling?.rule)
+        }
     }
 }
 
@@ -145,11 +178,12 @@ extension ScoreOptions {
         if let positionOffset { c.positionOffset = positionOffset }
         if let rotaryEmbedding {
             c.rope = rotaryEmbedding
-        } else if var rope = c.rope {  // a checkpoint's RoPE, adjusted by --rope-base / --rope-dims
+        } else if var rope = c.rope {  // a checkpoint's RoPE, adjusted by --rope-base, -dims, -scaling
             if let ropeBase { rope.base = ropeBase }
             if let ropeDims { rope.dimensions = ropeDims }
+            if let ropeScaling { rope.scaling = ropeScaling.rule }
             c.rope = rope
-        } else if let given = ropeBase != nil ? "--rope-base" : ropeDims != nil ? "--rope-dims" : nil {
+        } else if let given = adjustment {
             throw .invalidRequest(
                 "\(given) adjusts RoPE, but nothing here sets RoPE up (no --rope, bundle \"rope\" or checkpoint RoPE); give --rope half or --rope interleaved to add it"
             )
@@ -157,6 +191,19 @@ extension ScoreOptions {
         if alibi { c.alibi = true }
         if let window { c.window = window }
         if let softcap { c.softcap = softcap }
+    }
+}
+
+/// `--rope-scaling`'s value: a rule, or `default` (the paper's frequencies, also taking a
+/// checkpoint's scaling away).
+enum RopeScalingChoice: Sendable, Equatable {
+    case plain
+    case rule(RotaryScaling)
+
+    /// The rule, or nil for the paper's frequencies.
+    var rule: RotaryScaling? {
+        if case let .rule(r) = self { return r }
+        return nil
     }
 }
 

@@ -20,7 +20,7 @@ struct ScoreRulesSummary: Sendable {
         if let rope = c.rope {
             let r = rope.rotatedDimensions(headDim: s.headDim)
             rules.append(
-                "RoPE \(rope.convention.rawValue) (base \(Self.plain(rope.base)), \(r) of d_k = \(s.headDim) dimensions, positions from \(s.positionOffset))"
+                "RoPE \(rope.convention.rawValue) (base \(Self.plain(rope.base)), \(r) of d_k = \(s.headDim) dimensions, positions from \(s.positionOffset)\(rope.scaling.map { ", " + Self.describe($0) } ?? ""))"
             )
         } else if s.positionOffset != 0 {
             rules.append("positions start at \(s.positionOffset)")
@@ -55,7 +55,24 @@ struct ScoreRulesSummary: Sendable {
         value.rounded() == value && abs(value) < 1e15 ? String(Int(value)) : String(value)
     }
 
-    /// The positional settings for JSON: `{"rope": null | {"kind", "base", "dims"},
+    /// A scaling rule as transformers names it: `llama3 scaling (factor 8, low_freq_factor 1, …)`.
+    static func describe(_ scaling: RotaryScaling) -> String {
+        let parameters = scaling.parameters.map { name, value in
+            name == "truncate" ? "truncate \(value != 0)" : "\(name) \(plain(value))"
+        }
+        return "\(scaling.name) scaling (\(parameters.joined(separator: ", ")))"
+    }
+
+    /// A scaling rule for JSON: `{"type": "llama3", "factor": 8, …}` (`truncate` a boolean).
+    static func json(_ scaling: RotaryScaling) -> JSONValue {
+        .object(
+            [("type", .string(scaling.name))]
+                + scaling.parameters.map { name, value in
+                    (name, name == "truncate" ? .bool(value != 0) : .number(value))
+                })
+    }
+
+    /// The positional settings for JSON: `{"rope": null | {"kind", "base", "dims", "scaling"},
     /// "position_offset", "alibi", "window", "softcap"}` (null when off).
     func json(_ s: AttentionShapes) -> JSONValue {
         let c = configuration
@@ -64,6 +81,7 @@ struct ScoreRulesSummary: Sendable {
                 .object([
                     ("kind", .string(rope.convention.rawValue)), ("base", .number(rope.base)),
                     ("dims", .int(rope.rotatedDimensions(headDim: s.headDim))),
+                    ("scaling", rope.scaling.map(Self.json) ?? .null),
                 ])
             } ?? .null
         return .object([

@@ -63,9 +63,16 @@ extension StepsDocument {
             rope.convention == .half
             ? "dimension i with i + \(r / 2) (rotate_half)" : "dimensions 2i and 2i+1 (interleaved)"
         let first = s.queryPosition(row: s.token ?? 0)
+        let frequency = "\(number(rope.base))^(−2i/\(r))"
+        let angle =
+            rope.scaling.map { scaling in
+                let amplitude = scaling.amplitude == 1 ? "" : ", cos θ and sin θ times \(number(scaling.amplitude))"
+                return
+                    "by θ = position · f_i, f_i = \(frequency) changed by \(ScoreRulesSummary.describe(scaling))\(amplitude)"
+            } ?? "by θ = position · \(frequency)"
         return [
             "  RoPE (\(rope.convention.rawValue)): in each head the first \(r) of d_k = \(s.headDim) dimensions turn in pairs, \(pairs),",
-            "  by θ = position · \(number(rope.base))^(−2i/\(r)); queries start at position \(first), keys at \(s.keyPosition(key: 0))",
+            "  \(angle); queries start at position \(first), keys at \(s.keyPosition(key: 0))",
             "  Q rotated  →  \(Self.shape(s.queryRows, s.queryDim))",
         ]
             + values(result.rotatedQueries, rowLabels: queryLabels, indent: 4)

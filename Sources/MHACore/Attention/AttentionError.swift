@@ -36,6 +36,8 @@ public enum AttentionError: MHAError, Equatable {
     case invalidRotaryDimensions(dimensions: Int, headDim: Int)
     /// RoPE's base is not a positive finite number.
     case invalidRotaryBase(Double)
+    /// A RoPE scaling rule (named) has a parameter out of its domain (described).
+    case invalidRotaryScaling(String, String)
     /// The sliding window is not a positive number of keys.
     case invalidWindow(Int)
     /// The soft-cap is not a positive finite number.
@@ -50,7 +52,8 @@ public enum AttentionError: MHAError, Equatable {
     public var category: ErrorCategory {
         switch self {
         case .headsDoNotDivideModel, .headsDoNotDivideQueries, .kvHeadsDoNotDivideHeads, .nonPositive, .tokenOutOfRange,
-            .invalidScale, .projectionSource, .invalidRotaryDimensions, .invalidRotaryBase, .invalidWindow,
+            .invalidScale, .projectionSource, .invalidRotaryDimensions, .invalidRotaryBase, .invalidRotaryScaling,
+            .invalidWindow,
             .invalidSoftcap, .negativePositionOffset, .positionOutOfRange:
             return .usage
         case .shapeMismatch, .shapesDisagree, .nonFinite, .invalidMaskValue, .overflow, .emptyInput,
@@ -105,6 +108,8 @@ public enum AttentionError: MHAError, Equatable {
             return "rope dimensions \(dimensions) are invalid: they must be even, positive and at most d_k = \(headDim)"
         case let .invalidRotaryBase(base):
             return "rope base \(base) is invalid: it must be a positive finite number"
+        case let .invalidRotaryScaling(name, problem):
+            return "rope scaling \(name) is invalid: \(problem)"
         case let .invalidWindow(window):
             return "window \(window) is invalid: it must be a positive number of keys"
         case let .invalidSoftcap(cap):

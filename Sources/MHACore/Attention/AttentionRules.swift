@@ -21,7 +21,7 @@ enum AttentionRules {
         }
     }
 
-    /// RoPE dimensions even and within d_k, a positive finite base; window ≥ 1; soft-cap
+    /// RoPE dimensions even and within d_k, a positive finite base, a well-defined scaling; window ≥ 1; soft-cap
     /// positive and finite; offset ≥ 0 and the last key's position (offset + n_k − 1) at most
     /// `maximumPosition`.
     static func validate(_ c: AttentionConfiguration, headDim: Int, keyCount: Int) throws(AttentionError) {
@@ -31,6 +31,12 @@ enum AttentionRules {
                 throw .invalidRotaryDimensions(dimensions: r, headDim: headDim)
             }
             guard rope.base.isFinite, rope.base > 0 else { throw .invalidRotaryBase(rope.base) }
+            if let scaling = rope.scaling {
+                if let problem = scaling.invalidity { throw .invalidRotaryScaling(scaling.name, problem) }
+                if case .yarn = scaling, rope.base == 1 {
+                    throw .invalidRotaryScaling(scaling.name, "its ramp needs a RoPE base other than 1")
+                }
+            }
         }
         if let window = c.window, window < 1 { throw .invalidWindow(window) }
         if let cap = c.softcap, !(cap.isFinite && cap > 0) { throw .invalidSoftcap(cap) }

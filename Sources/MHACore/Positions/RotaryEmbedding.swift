@@ -13,7 +13,8 @@ import Darwin
 ///     (x_a, x_b) ← (x_a·cos θ − x_b·sin θ,  x_b·cos θ + x_a·sin θ)
 ///
 /// where (a, b) = (i, i + R/2) for `.half` and (2i, 2i + 1) for `.interleaved`. Only the
-/// first R dimensions of each head turn (partial rotary); the rest pass unchanged.
+/// first R dimensions of each head turn (partial rotary); the rest pass unchanged. A
+/// `scaling` rule (Llama 3.1's, YaRN, linear) changes the frequencies base^(−2i/R) first.
 public struct RotaryEmbedding: Sendable, Equatable {
     /// Which dimensions form a rotated pair.
     public enum Convention: String, Sendable, CaseIterable {
@@ -29,21 +30,28 @@ public struct RotaryEmbedding: Sendable, Equatable {
     public var base: Double
     /// R, the rotated dimensions of each head: even, 2 ≤ R ≤ d_k; `nil` means d_k.
     public var dimensions: Int?
+    /// How the frequencies are changed for long contexts; `nil` for the paper's.
+    public var scaling: RotaryScaling?
 
-    /// A rotary embedding; defaults are the paper's (base 10000, every dimension).
-    public init(convention: Convention = .half, base: Double = 10000, dimensions: Int? = nil) {
+    /// A rotary embedding; defaults are the paper's (base 10000, every dimension, no scaling).
+    public init(
+        convention: Convention = .half, base: Double = 10000, dimensions: Int? = nil, scaling: RotaryScaling? = nil
+    ) {
         self.convention = convention
         self.base = base
         self.dimensions = dimensions
+        self.scaling = scaling
     }
 
     /// R for heads of width `headDim`.
     public func rotatedDimensions(headDim: Int) -> Int { dimensions ?? headDim }
 
-    /// base^(−2i/R) for i = 0 ..< R/2, in float64: the angle per position of each pair.
+    /// base^(−2i/R) for i = 0 ..< R/2, changed by `scaling` when there is one, in float64:
+    /// the angle per position of each pair.
     public func inverseFrequencies(headDim: Int) -> [Double] {
         let r = rotatedDimensions(headDim: headDim)
-        return (0..<(r / 2)).map { i in pow(base, -Double(2 * i) / Double(r)) }
+        let plain = (0..<(r / 2)).map { i in pow(base, -Double(2 * i) / Double(r)) }
+        return scaling?.scaled(plain, base: base, rotatedDimensions: r) ?? plain
     }
 
     /// The two dimensions (within a head) of pair `i`.
@@ -62,8 +70,8 @@ public struct RotaryEmbedding: Sendable, Equatable {
     /// element is computed the same way however the bands are split); within a row, each head's
     /// pairs are one loop over contiguous halves (`.half`) or adjacent elements
     /// (`.interleaved`), which the compiler vectorises.
-    /// - Complexity: O(rows · heads · R) time; the cosines and sines are computed once per
-    ///   row and pair, in float64.
+    /// - Complexity: O(rows · heads · R) time; the cosines and sines (times the scaling's
+    ///   amplitude, YaRN's attention factor) are computed once per row and pair, in float64.
     @_specialize(where S == Double)
     @_specialize(where S == Float)
     public func rotated<S: AttentionScalar>(
@@ -72,6 +80,7 @@ public struct RotaryEmbedding: Sendable, Equatable {
     ) -> Matrix<S> {
         var out = m
         let frequencies = inverseFrequencies(headDim: headDim)
+        let amplitude = scaling?.amplitude ?? 1
         let (rows, columns, pairs) = (m.rows, m.columns, frequencies.count)
         let band = 64
         let bands = (rows + band - 1) / band
@@ -88,8 +97,8 @@ public struct RotaryEmbedding: Sendable, Equatable {
                         let position = Double(firstPosition + row)
                         for i in 0..<pairs {
                             let angle = position * frequencies[i]
-                            cosines[i] = S(cos(angle))
-                            sines[i] = S(sin(angle))
+                            cosines[i] = S(cos(angle) * amplitude)
+                            sines[i] = S(sin(angle) * amplitude)
                         }
                         for head in 0..<heads {
                             rotate(base + row * columns + head * headDim, pairs: pairs, cosines, sines)

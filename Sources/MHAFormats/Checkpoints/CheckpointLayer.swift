@@ -305,21 +305,14 @@ public struct CheckpointLayer: Sendable {
         (self.heads, self.kvHeads, self.headDim) = (heads, kvHeads, headDim)
     }
 
-    /// RoPE from config.json: `rotate_half` pairing, base `rope_theta` (or `base`; transformers'
-    /// default 10000 when a config.json omits it), the partial rotary factor. Scaled RoPE
-    /// variants (`linear`, `dynamic`, `yarn`, `llama3`, …, or a `rope_scaling` with a factor
-    /// and no type) are refused rather than computed wrong, and so is a missing config.json
-    /// without an explicit base.
+    /// RoPE from config.json: `rotate_half` pairing, base `rope_theta` (transformers'
+    /// default 10000 when a config.json omits it), the partial rotary factor and the scaling
+    /// (`linear`, `llama3`, `yarn`; other types are refused rather than computed wrong). A
+    /// missing config.json without an explicit base is refused too.
     private mutating func readRotary(_ config: ModelConfig?, base given: Double?, archive: any ArrayArchive)
         throws(FormatError)
     {
-        if let config, let scaling = config.ropeScaling {
-            throw FormatError(
-                kind: .data, file: config.name,
-                message:
-                    "\(scaling) is not supported (only plain RoPE is computed); reading this layer without it would give wrong scores"
-            )
-        }
+        let scaling = try config?.rotaryScaling()
         guard let base = given ?? config?.ropeTheta ?? config.map({ Self.defaultRopeTheta($0.modelType) }) else {
             throw FormatError(
                 kind: .data, file: archive.name,
@@ -327,7 +320,8 @@ public struct CheckpointLayer: Sendable {
         }
         var dimensions = headDim
         if let factor = config?.partialRotaryFactor { dimensions = Int(Double(headDim) * factor) / 2 * 2 }
-        rope = RotaryEmbedding(convention: .half, base: base, dimensions: dimensions == headDim ? nil : dimensions)
+        rope = RotaryEmbedding(
+            convention: .half, base: base, dimensions: dimensions == headDim ? nil : dimensions, scaling: scaling)
     }
 }
 

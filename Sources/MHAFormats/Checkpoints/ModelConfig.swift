@@ -10,8 +10,7 @@ public struct ModelConfig: Sendable {
     private let numbers: [String: Double]
     /// Top-level strings by key.
     private let strings: [String: String]
-    /// `rope_parameters` (transformers 5) and `rope_scaling` (transformers 4), each as found:
-    /// a config may carry both, and either may ask for scaling.
+    /// `rope_parameters` (transformers 5) and `rope_scaling` (transformers 4), each as found.
     private let ropeBlocks: [RopeBlock]
     /// `layer_types` (`full_attention`, `sliding_attention`, …), one per layer, if given.
     public let layerTypes: [String]?
@@ -70,6 +69,7 @@ public struct ModelConfig: Sendable {
                     switch document.nodes[inner.value].kind {
                     case .number: block.numbers[inner.key] = document.number(inner.value)
                     case .string: block.strings[inner.key] = document.string(inner.value)
+                    case .boolean: block.booleans[inner.key] = document.boolean(inner.value)
                     default: break
                     }
                 }
@@ -120,30 +120,50 @@ public struct ModelConfig: Sendable {
     /// A top-level number.
     public func number(_ key: String) -> Double? { numbers[key] }
 
-    /// The RoPE base: `rope_theta` at the top level (transformers 4) or under
-    /// `rope_parameters` (transformers 5) or `rope_scaling`; nil when none says.
-    public var ropeTheta: Double? {
-        numbers["rope_theta"] ?? ropeBlocks.lazy.compactMap { $0.numbers["rope_theta"] }.first
+    /// The RoPE object transformers reads: `rope_scaling` (transformers 4's name, which
+    /// transformers 5 still prefers when a config.json has both) or `rope_parameters`.
+    private var ropeBlock: RopeBlock? {
+        ropeBlocks.first { $0.key == "rope_scaling" } ?? ropeBlocks.first
     }
 
-    /// The RoPE scaling config.json asks for, in its words (`rope_type "llama3"`,
-    /// `rope_scaling with factor 2`), or nil for plain RoPE: in `rope_parameters` or
-    /// `rope_scaling` (either one: a config may carry both, and transformers reads a scaling
-    /// in either), a type other than `default`, or a scaling factor other than 1 without a type.
-    public var ropeScaling: String? {
-        for block in ropeBlocks {
-            if let type = block.strings["rope_type"] ?? block.strings["type"] {
-                if type != "default" { return "rope_type \(MessageText.quoted(type)) (scaled RoPE)" }
-            } else if let factor = block.numbers["factor"], factor != 1 {
-                return "\(block.key) with factor \(factor) and no rope_type (scaled RoPE)"
+    /// The RoPE base: `rope_theta` in the RoPE object, else at the top level (transformers 4);
+    /// nil when neither says.
+    public var ropeTheta: Double? { ropeBlock?.numbers["rope_theta"] ?? numbers["rope_theta"] }
+
+    /// The RoPE scaling config.json asks for, or nil for plain RoPE (no RoPE object, or
+    /// `rope_type` `default`).
+    /// - Throws: a data error for a type not computed here (`dynamic`, `longrope`, …), a
+    ///   parameter a type needs and the config lacks, or a `factor` other than 1 with no
+    ///   type, whose meaning transformers' versions disagree on.
+    public func rotaryScaling() throws(FormatError) -> RotaryScaling? {
+        guard let block = ropeBlock else { return nil }
+        guard let type = block.strings["rope_type"] ?? block.strings["type"] else {
+            if let factor = block.numbers["factor"], factor != 1 {
+                throw FormatError(
+                    kind: .data, file: name, path: "$." + block.key,
+                    message:
+                        "\(block.key) with factor \(factor) and no rope_type (scaled RoPE) is ambiguous; say its rope_type"
+                )
             }
+            return nil
         }
-        return nil
+        let context = RotaryScalingParameters.Context(
+            maxPositionEmbeddings: numbers["max_position_embeddings"],
+            originalMaxPositionEmbeddings: numbers["original_max_position_embeddings"])
+        do {
+            return try RotaryScalingParameters.rule(
+                type: type, numbers: block.numbers, booleans: block.booleans, strict: false, context: context)
+        } catch {
+            throw FormatError(
+                kind: .data, file: name, path: "$." + block.key,
+                message: error.message + "; reading this layer without it would give wrong scores")
+        }
     }
 
-    /// The fraction of each head's dimensions that rotate (`partial_rotary_factor`), if given.
+    /// The fraction of each head's dimensions that rotate (`partial_rotary_factor`, in the
+    /// RoPE object or at the top level), if given.
     public var partialRotaryFactor: Double? {
-        numbers["partial_rotary_factor"] ?? ropeBlocks.lazy.compactMap { $0.numbers["partial_rotary_factor"] }.first
+        ropeBlock?.numbers["partial_rotary_factor"] ?? numbers["partial_rotary_factor"]
     }
 }
 
@@ -152,4 +172,5 @@ private struct RopeBlock: Sendable {
     var key: String
     var numbers: [String: Double] = [:]
     var strings: [String: String] = [:]
+    var booleans: [String: Bool] = [:]
 }

@@ -44,7 +44,7 @@ import Testing
     @Test(
         arguments: [
             "gpt2", "bert", "llama", "qwen2", "mistral", "llama-f16", "gpt2-bf16", "gpt2-unscaled", "qwen2-window",
-            "mixtral",
+            "mixtral", "llama3-rope", "llama-linear-rope", "qwen2-yarn",
         ], [0, 1])
     func reproducesTheLayer(_ model: String, _ index: Int) throws {
         let layer = try Self.layer(model, index)
@@ -152,12 +152,61 @@ import Testing
         T.expectError(line: nil, column: nil, "layer type \"chunked_attention\"", "not computed") {
             _ = try CheckpointLayer.slidingWindow(chunked, layer: 0)
         }
-        // A scaling in the legacy rope_scaling beside a plain rope_parameters is not ignored.
+        // With both objects, transformers reads the legacy rope_scaling whole (its base too).
         let both = try config(
             #"{"rope_parameters": {"rope_type": "default", "rope_theta": 1000}, "rope_scaling": {"type": "linear", "factor": 2}}"#
         )
-        #expect(both.ropeScaling == #"rope_type "linear" (scaled RoPE)"#)
-        #expect(both.ropeTheta == 1000)
+        let bothScaling = try both.rotaryScaling()
+        #expect(bothScaling == .linear(factor: 2))
+        #expect(both.ropeTheta == nil)
+        // The RoPE object's base wins over a top-level one, as in transformers 5.
+        let nested = try config(
+            #"{"rope_theta": 5000, "rope_parameters": {"rope_type": "default", "rope_theta": 1000}}"#)
+        let nestedScaling = try nested.rotaryScaling()
+        #expect(nested.ropeTheta == 1000 && nestedScaling == nil)
+    }
+
+    /// Each scaling rule is read with transformers' names and defaults.
+    @Test func readsRotaryScalingsWithTransformersDefaults() throws {
+        func config(_ json: String) throws -> ModelConfig {
+            try ModelConfig(bytes: Array(json.utf8), name: "config.json")
+        }
+        let llama3 = try config(
+            #"{"max_position_embeddings": 131072, "rope_scaling": {"rope_type": "llama3", "factor": 32, "low_freq_factor": 1, "high_freq_factor": 4, "original_max_position_embeddings": 8192}}"#
+        )
+        let llama3Scaling = try llama3.rotaryScaling()
+        #expect(
+            llama3Scaling
+                == .llama3(.init(factor: 32, lowFrequencyFactor: 1, highFrequencyFactor: 4, originalContext: 8192)))
+        // yarn: original from max_position_embeddings when the object lacks it; the top-level
+        // original_max_position_embeddings wins over the object's; betas 0 mean the defaults.
+        let yarn = try config(
+            #"{"max_position_embeddings": 65536, "rope_scaling": {"type": "yarn", "factor": 4, "beta_fast": 0}}"#)
+        let yarnScaling = try yarn.rotaryScaling()
+        #expect(yarnScaling == .yarn(.init(factor: 4, originalContext: 65536)))
+        let top = try config(
+            #"{"original_max_position_embeddings": 4096, "rope_scaling": {"rope_type": "yarn", "factor": 4, "original_max_position_embeddings": 8192, "truncate": false}}"#
+        )
+        let topScaling = try top.rotaryScaling()
+        #expect(topScaling == .yarn(.init(factor: 4, originalContext: 4096, truncate: false)))
+        // DeepSeek's mscale pair: the attention factor is the ratio of the two magnitudes.
+        let deepseek = try config(
+            #"{"rope_scaling": {"rope_type": "yarn", "factor": 40, "original_max_position_embeddings": 4096, "mscale": 1, "mscale_all_dim": 0.5}}"#
+        )
+        guard case let .yarn(y)? = try deepseek.rotaryScaling() else {
+            Issue.record("not yarn")
+            return
+        }
+        let magnitude = { (m: Double) in 0.1 * m * log(40.0) + 1 }
+        let attentionFactor = try #require(y.attentionFactor)
+        #expect(abs(attentionFactor - magnitude(1) / magnitude(0.5)) < 1e-15)
+        for (json, message) in [
+            (#"{"rope_scaling": {"rope_type": "dynamic", "factor": 2}}"#, #"rope_type "dynamic""#),
+            (#"{"rope_scaling": {"rope_type": "llama3", "factor": 8}}"#, "needs low_freq_factor"),
+            (#"{"rope_scaling": {"factor": 2}}"#, "no rope_type"),
+        ] {
+            T.expectError(line: nil, column: nil, message) { _ = try config(json).rotaryScaling() }
+        }
     }
 
     @Test func refusesAttentionPartsItDoesNotRead() throws {
@@ -219,10 +268,10 @@ import Testing
         }
         let scaled = try ModelConfig(
             bytes: Array(
-                #"{"model_type": "llama", "num_attention_heads": 4, "rope_scaling": {"rope_type": "llama3", "factor": 8}}"#
+                #"{"model_type": "llama", "num_attention_heads": 4, "rope_scaling": {"rope_type": "longrope", "factor": 8}}"#
                     .utf8),
             name: "config.json")
-        T.expectError(line: nil, column: nil, "rope_type \"llama3\"", "not supported") {
+        T.expectError(line: nil, column: nil, "rope_type \"longrope\"", "not supported") {
             try CheckpointLayer(archive: archive, layer: 0, config: scaled)
         }
     }

@@ -1,6 +1,7 @@
 # Regenerates the tiny checkpoint fixtures (run from anywhere; needs torch, transformers 5,
 # safetensors and numpy, e.g. the team's venv):
-#     /work/venv/bin/python Tests/MHAFormatsTests/Fixtures/checkpoints/make_checkpoints.py
+#     /work/venv/bin/python Tests/MHAFormatsTests/Fixtures/checkpoints/make_checkpoints.py [NAME ...]
+# (with names, only those folders are rebuilt).
 # Each folder holds a random-init Hugging Face model (every parameter redrawn; hidden size 32,
 # 2 layers) saved with save_pretrained (model.safetensors + config.json) in its stored
 # precision, and reference.npz: for each layer L, layerL_x (what the attention block
@@ -9,7 +10,7 @@
 # to float64, run in float64 with attn_implementation="sdpa" (RoPE's cos/sin recomputed in
 # float64: transformers makes them in float32). listing.json is what the
 # safetensors package reports (name, dtype, shape), for `inspect`.
-import json, os, shutil
+import json, math, os, shutil, sys
 import numpy as np
 import torch
 import transformers as tf
@@ -33,20 +34,60 @@ def hooks(model, kind):
         return [(layer.attention.self, layer.attention.output.dense) for layer in base.encoder.layer]
     return [(layer.self_attn, layer.self_attn) for layer in base.layers]
 
+def scaled_frequencies(parameters, plain, dim, top_original=None, max_positions=None):
+    """The RoPE scaling rules in float64, written from their papers' definitions (Llama 3.1's
+    wavelength bands, YaRN's ramp and attention factor, linear interpolation), for the
+    reference only. Returns (inv_freq, attention factor)."""
+    kind = parameters.get("rope_type", parameters.get("type", "default"))
+    if kind == "default":
+        return plain, 1.0
+    factor = parameters["factor"]
+    if kind == "linear":
+        return plain / factor, 1.0
+    original = top_original or parameters.get("original_max_position_embeddings") or max_positions
+    if kind == "llama3":
+        low, high = parameters["low_freq_factor"], parameters["high_freq_factor"]
+        out = []
+        for f in plain.tolist():
+            wavelength = 2 * math.pi / f
+            if wavelength < original / high: out.append(f)
+            elif wavelength > original / low: out.append(f / factor)
+            else:
+                s = (original / wavelength - low) / (high - low)
+                out.append((1 - s) * f / factor + s * f)
+        return torch.tensor(out, dtype=torch.float64), 1.0
+    assert kind == "yarn", kind
+    beta_fast, beta_slow = parameters.get("beta_fast") or 32, parameters.get("beta_slow") or 1
+    base = parameters["rope_theta"]
+    def dimension(rotations):  # the pair index whose wavelength turns `rotations` times in `original`
+        return dim * math.log(original / (rotations * 2 * math.pi)) / (2 * math.log(base))
+    lo, hi = math.floor(dimension(beta_fast)), math.ceil(dimension(beta_slow))
+    lo, hi = max(lo, 0), min(hi, dim - 1)
+    if lo == hi: hi += 0.001
+    ramp = [min(max((i - lo) / (hi - lo), 0.0), 1.0) for i in range(dim // 2)]
+    out = [f / factor * r + f * (1 - r) for f, r in zip(plain.tolist(), ramp)]
+    attention = parameters.get("attention_factor") or (0.1 * math.log(factor) + 1 if factor > 1 else 1.0)
+    return torch.tensor(out, dtype=torch.float64), attention
+
 def float64_rope(model):
     """transformers computes RoPE's cos/sin in float32 even in a float64 model (autocast off,
     inv_freq.float()); for a float64 reference they are recomputed here in float64 from the
-    same config (default RoPE: inv_freq = base^(-2i/d), attention_scaling 1)."""
+    same config (scaled by scaled_frequencies, which must agree with transformers' float32
+    inv_freq and attention_scaling to float32 accuracy)."""
     rotary = model.base_model.rotary_emb
     config = model.config
     head_dim = getattr(config, "head_dim", None) or config.hidden_size // config.num_attention_heads
     base = config.rope_parameters["rope_theta"]
-    assert config.rope_parameters.get("rope_type", "default") == "default"
-    inv_freq = 1.0 / (base ** (torch.arange(0, head_dim, 2, dtype=torch.float64) / head_dim))
+    plain = 1.0 / (base ** (torch.arange(0, head_dim, 2, dtype=torch.float64) / head_dim))
+    inv_freq, attention = scaled_frequencies(config.rope_parameters, plain, head_dim,
+                                             getattr(config, "original_max_position_embeddings", None),
+                                             config.max_position_embeddings)
+    assert torch.allclose(inv_freq, rotary.inv_freq.to(torch.float64), rtol=1e-5, atol=0), (inv_freq, rotary.inv_freq)
+    assert abs(attention - rotary.attention_scaling) < 1e-6 * attention, (attention, rotary.attention_scaling)
     def forward(x, position_ids, *args, **kwargs):
         freqs = position_ids[:, :, None].to(torch.float64) * inv_freq[None, None, :]
         emb = torch.cat((freqs, freqs), dim=-1)
-        return emb.cos().to(x.dtype), emb.sin().to(x.dtype)
+        return (emb.cos() * attention).to(x.dtype), (emb.sin() * attention).to(x.dtype)
     rotary.forward = forward
 
 def capture(model, kind, ids):
@@ -66,6 +107,7 @@ def capture(model, kind, ids):
     return {key: value[0].numpy() for key, value in records.items()}  # batch of one
 
 def build(name, kind, config, model_class, dtype, seed, top_level_rope=False, drop_rope_theta=False, shard=None):
+    if len(sys.argv) > 1 and name not in sys.argv[1:]: return
     folder = os.path.join(here, name)
     shutil.rmtree(folder, ignore_errors=True)
     torch.manual_seed(seed)
@@ -86,10 +128,14 @@ def build(name, kind, config, model_class, dtype, seed, top_level_rope=False, dr
     if kind == "llama": float64_rope(reloaded)
     ids = torch.tensor([[(7 * i + seed) % config.vocab_size for i in range(SEQ)]])
     np.savez(os.path.join(folder, "reference.npz"), **capture(reloaded, kind, ids))
-    if top_level_rope:  # the transformers 4 spelling: rope_theta at the top level
+    if top_level_rope:  # the transformers 4 spelling: rope_theta at the top level, a scaling in rope_scaling
         path = os.path.join(folder, "config.json")
         data = json.load(open(path))
-        data["rope_theta"] = data.pop("rope_parameters")["rope_theta"]
+        parameters = data.pop("rope_parameters")
+        data["rope_theta"] = parameters.pop("rope_theta")
+        if parameters.get("rope_type", "default") != "default":
+            parameters["type"] = parameters.pop("rope_type")
+            data["rope_scaling"] = parameters
         json.dump(data, open(path, "w"), indent=2)
     files = sorted(f for f in os.listdir(folder) if f.endswith(".safetensors"))
     rows = []
@@ -143,3 +189,22 @@ build("qwen2-window", "llama", qwen2_window, tf.Qwen2Model, torch.float32, 9)
 build("mixtral", "llama", mixtral, tf.MixtralModel, torch.float32, 10, drop_rope_theta=True)
 # Saved in shards of at most 20 kB (model.safetensors.index.json + model-0000k-of-0000n.safetensors).
 build("llama-sharded", "llama", llama(), tf.LlamaModel, torch.float32, 11, shard="20KB")
+
+# Scaled RoPE (Llama 3.1's bands, linear interpolation, YaRN), with a short original context
+# so that the six positions already reach the changed frequencies. YaRN in the transformers 4
+# spelling (rope_scaling with "type", rope_theta at the top level), as Qwen2.5's configs say it.
+llama3 = tf.LlamaConfig(hidden_size=32, num_hidden_layers=2, num_attention_heads=2, num_key_value_heads=1,
+                        head_dim=16, intermediate_size=48, max_position_embeddings=64,
+                        rope_parameters={"rope_type": "llama3", "rope_theta": 10000.0, "factor": 8.0,
+                                         "low_freq_factor": 1.0, "high_freq_factor": 4.0,
+                                         "original_max_position_embeddings": 16}, **small)
+linear = tf.LlamaConfig(hidden_size=32, num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2,
+                        head_dim=8, intermediate_size=48, max_position_embeddings=64,
+                        rope_parameters={"rope_type": "linear", "rope_theta": 100.0, "factor": 4.0}, **small)
+yarn = tf.Qwen2Config(hidden_size=32, num_hidden_layers=2, num_attention_heads=2, num_key_value_heads=2,
+                      intermediate_size=48, max_position_embeddings=64,
+                      rope_parameters={"rope_type": "yarn", "rope_theta": 10000.0, "factor": 4.0,
+                                       "original_max_position_embeddings": 16}, **small)
+build("llama3-rope", "llama", llama3, tf.LlamaModel, torch.float32, 12)
+build("llama-linear-rope", "llama", linear, tf.LlamaModel, torch.float32, 13)
+build("qwen2-yarn", "llama", yarn, tf.Qwen2Model, torch.float32, 14, top_level_rope=True)
