@@ -110,7 +110,11 @@ struct RunCommand: Command {
                 batch: sequences("x"), memories: sequences("memory"), parameters: parameters,
                 masks: masks, configuration: inputs.configuration)
         } catch {
-            if let sourced = BundleSourcedError.attributing(error, origins: inputs.origins) { throw sourced }
+            if let sourced = BundleSourcedError.attributing(
+                error, origins: inputs.origins, given: Set(inputs.matrices.keys))
+            {
+                throw sourced
+            }
             throw error
         }
         let (xs, memories) = (sequences("x"), sequences("memory"))
@@ -148,7 +152,11 @@ struct RunCommand: Command {
                 input: input, memory: memory, parameters: parameters, mask: mask,
                 configuration: configuration)
         } catch {
-            if let sourced = BundleSourcedError.attributing(error, origins: inputs.origins) { throw sourced }
+            if let sourced = BundleSourcedError.attributing(
+                error, origins: inputs.origins, given: Set(inputs.matrices.keys))
+            {
+                throw sourced
+            }
             throw error
         }
     }
