@@ -115,7 +115,7 @@ struct AttendCommand: Command {
         }
         var configuration = try given.configuration(over: layer?.configuration)
         (configuration.token, configuration.intermediates) = (tokenGiven, presentation.intermediates(projected: false))
-        configuration.memoryLimit = AvailableMemory.bytes()
+        AvailableMemory.limit(&configuration)
         try checkOutputBudget(q, k, configuration)
         if useFloat { try FloatRangeError.check(matrices, files: paths, bundle: nil) }
         let text =

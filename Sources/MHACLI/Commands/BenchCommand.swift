@@ -141,7 +141,7 @@ struct BenchCommand: Command {
         let d = dimensions
         var configuration = AttentionConfiguration(heads: d.heads, causal: causal)
         try score.configure(&configuration)
-        configuration.memoryLimit = AvailableMemory.bytes()
+        AvailableMemory.limit(&configuration)
         return try Benchmark.forward(
             type, sequenceLength: d.seqLen, modelWidth: d.modelDim,
             configuration: configuration, repeats: repeats)

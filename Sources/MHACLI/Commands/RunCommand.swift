@@ -147,7 +147,7 @@ struct RunCommand: Command {
         do {
             // The budget is read now, with the inputs, weights and their conversions all held.
             var configuration = inputs.configuration
-            configuration.memoryLimit = AvailableMemory.bytes()
+            AvailableMemory.limit(&configuration)
             return try MultiHeadAttention.forward(
                 input: input, memory: memory, parameters: parameters, mask: mask,
                 configuration: configuration)

@@ -63,7 +63,7 @@ struct RunInputs {
         try fillWeights(o.fill)
         // The engine's budget, with the inputs and the filled weights held (`run` reads it again
         // just before the forward pass).
-        configuration.memoryLimit = AvailableMemory.bytes()
+        AvailableMemory.limit(&configuration)
     }
 
     /// The bundle's keys whose values the run takes (no flag overrides them): the settings,
@@ -170,7 +170,9 @@ struct RunInputs {
             if let other = matrices["in_proj"] != nil ? "in_proj" : separate {
                 throw refusal("qkv replaces wq, wk and wv, but \(other) was given too", among: ["qkv", other])
             }
-            return AttentionParameters(packedQKV: packed, wo: wo, packedBias: packedBias, bo: get("bo"), layout: layout)
+            return AttentionParameters(
+                packedQKV: packed, wo: wo, packedBias: packedBias, bq: get("bq"), bk: get("bk"), bv: get("bv"),
+                bo: get("bo"), layout: layout)
         }
         if let packed = get("in_proj") {
             if let separate {

@@ -25,7 +25,9 @@ public enum AnswerCheck {
         report.shapeDiagnosis = ShapeDiagnosis(
             part: part, expected: expected.shape, answer: answer.values.shape,
             shapes: right.shapes)
-        if let wrong = answer.mismatches(against: expected) {
+        if let wrong = answer.mismatches(against: expected), !wrong.isEmpty, answer.matchesToFloat32(expected) {
+            report.float32Differences = wrong.count
+        } else if let wrong = answer.mismatches(against: expected) {
             report.mismatches = wrong.count
             report.firstMismatch = wrong.first.map { index in
                 let columns = max(expected.columns, 1)
@@ -81,6 +83,10 @@ public struct CheckReport: Sendable {
     public var shapeDiagnosis: ShapeDiagnosis?
     /// How many entries are farther from the right value than their written precision.
     public var mismatches = 0
+    /// How many entries miss their written precision but are right to float32 precision,
+    /// when every other entry is right: the answer is then correct to float32 precision
+    /// (a float32 computation printed with more digits than float32 holds).
+    public var float32Differences = 0
     /// The first such entry, row-major.
     public var firstMismatch: Mismatch?
     /// Every applicable catalogued mistake whose result the answer matches, catalogue order.
@@ -124,6 +130,7 @@ extension ProblemFacts {
         self.init(
             shapes: shapes, scaleGiven: c.scale != nil, causal: c.causal, hasMask: problem.mask != nil,
             maskKind: problem.mask?.kind, plainScores: plain,
-            biases: ["bq", "bk", "bv", "bo"].filter(p.biasNames.contains), layout: p.layout)
+            biases: ["bq", "bk", "bv", "bo"].filter { p.biasNames.contains($0) || ($0 != "bo" && p.packedBias != nil) },
+            layout: p.layout)
     }
 }

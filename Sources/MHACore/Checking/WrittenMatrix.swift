@@ -60,19 +60,40 @@ public struct WrittenMatrix: Sendable {
         return (index / columns, index % columns, precisions[index].decimals, first.decimals)
     }
 
-    /// Whether every entry is within its tolerance of `right` (same shape required).
+    /// The narrow float type every entry is stored in (an `<f4` .npy answer), if one is.
+    public var storage: NarrowFloat? {
+        guard let first = precisions.first?.storage, precisions.allSatisfy({ $0.storage == first }) else { return nil }
+        return first
+    }
+
+    /// Whether every entry is within its tolerance of `right` (same shape required), or
+    /// within float32's (`matchesToFloat32`).
     func matches(_ right: Matrix<Double>) -> Bool {
-        mismatches(against: right).map { $0.isEmpty } ?? false
+        (mismatches(against: right).map { $0.isEmpty } ?? false) || matchesToFloat32(right)
+    }
+
+    /// Whether every entry of a written answer that misses its own tolerance is still right
+    /// to float32 precision (`NarrowFloat.float32`): a number printed from float32 in its
+    /// shortest form (Python's `str`, `1.1067318`) has more digits than float32 holds.
+    func matchesToFloat32(_ right: Matrix<Double>) -> Bool {
+        guard values.shape == right.shape, !values.elements.isEmpty else { return false }
+        let largest = right.elements.reduce(0) { max($0, $1.magnitude) }
+        return values.elements.indices.allSatisfy { index in
+            let r = right.elements[index]
+            let error = (values.elements[index] - r).magnitude
+            return error <= precisions[index].tolerance(for: r, largest: largest)
+                || error <= NarrowFloat.float32.tolerance(for: r, largest: largest)
+        }
     }
 
     /// The indices of the entries farther from `right` than their tolerance, or nil when the
     /// shapes differ.
     func mismatches(against right: Matrix<Double>) -> [Int]? {
         guard values.shape == right.shape else { return nil }
-        let scale = 1e-3 * right.elements.reduce(0) { max($0, $1.magnitude) }
+        let largest = right.elements.reduce(0) { max($0, $1.magnitude) }
         return values.elements.indices.filter { index in
             let r = right.elements[index]
-            return !((values.elements[index] - r).magnitude <= precisions[index].tolerance(for: r, scale: scale))
+            return !((values.elements[index] - r).magnitude <= precisions[index].tolerance(for: r, largest: largest))
         }
     }
 }
