@@ -28,7 +28,7 @@ struct RunInputs {
         let checkpointLayer = try o.checkpoint?.read(heads: o.heads, ropeBase: o.score.ropeBase)
         let bundle =
             try checkpointLayer.map(\.bundle)
-            ?? o.bundle.map { path throws(FormatError) in try InputBundle.read(path: path) } ?? InputBundle()
+            ?? o.bundle.map { path in try MaskFile.bundle(path, kind: o.score.maskKind) } ?? InputBundle()
         matrices = bundle.matrices
         let bundleName = o.checkpoint?.path ?? o.bundle.map { $0 == "-" ? "<stdin>" : $0 }
         let score = try Self.merged(o.score, bundle, file: bundleName ?? "bundle")
