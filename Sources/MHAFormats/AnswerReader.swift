@@ -22,7 +22,8 @@ public enum AnswerReader {
         {
             let values = try MatrixReader.read(path: path)
             let archive = try? ArrayArchives.open(path: source.path)
-            return WrittenMatrix(values: values, precision: archive.map { storedPrecision($0, source.arrayName) } ?? .binary)
+            return WrittenMatrix(
+                values: values, precision: archive.map { storedPrecision($0, source.arrayName) } ?? .binary)
         }
         let named = source.flatMap { MatrixFormat(path: $0.path) }
         let name = path == "-" ? InputBytes.standardInputName : path

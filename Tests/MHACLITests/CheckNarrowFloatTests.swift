@@ -82,7 +82,8 @@ import Testing
         try Self.npy(noScale.values, rows: 3, columns: 4, float32: true).write(to: mistake)
         let named = try Self.check(mistake)
         #expect(named.status == 1)
-        #expect(named.stdout.contains("diagnosis: no-scale: you did not divide the scores by √d_k = √2"), "\(named.stdout)")
+        #expect(
+            named.stdout.contains("diagnosis: no-scale: you did not divide the scores by √d_k = √2"), "\(named.stdout)")
     }
 
     /// Python's `str(np.float32(v))`: the shortest decimal that reads back as the float32.
@@ -93,9 +94,10 @@ import Testing
         let folder = try BuiltBinary.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let right = try Self.output()
-        let text = stride(from: 0, to: 12, by: 4).map { row in
-            (row..<(row + 4)).map { Self.shortestFloat32(right.values[$0]) }.joined(separator: ",")
-        }.joined(separator: "\n") + "\n"
+        let text =
+            stride(from: 0, to: 12, by: 4).map { row in
+                (row..<(row + 4)).map { Self.shortestFloat32(right.values[$0]) }.joined(separator: ",")
+            }.joined(separator: "\n") + "\n"
         let csv = folder.appendingPathComponent("right32.csv")
         try text.write(to: csv, atomically: true, encoding: .utf8)
         // Some entry misses the half-unit rule of its own digits: the case this rule is for.
@@ -112,10 +114,13 @@ import Testing
             outcome.stdout.hasPrefix(
                 "correct to float32 precision: output (3 × 4) matches within float32's rounding (relative 1e-6); "),
             "\(outcome.stdout)")
-        #expect(outcome.stdout.contains("not right to their last written decimal (float32 holds about 7 significant digits)"))
+        #expect(
+            outcome.stdout.contains(
+                "not right to their last written decimal (float32 holds about 7 significant digits)"))
         // One entry wrong in its 5th digit is not excused.
         var lines = text.split(separator: "\n").map(String.init)
-        lines[2] = lines[2].replacing(Self.shortestFloat32(right.values[8]), with: Self.shortestFloat32(right.values[8] + 3e-4))
+        lines[2] = lines[2].replacing(
+            Self.shortestFloat32(right.values[8]), with: Self.shortestFloat32(right.values[8] + 3e-4))
         try (lines.joined(separator: "\n") + "\n").write(to: csv, atomically: true, encoding: .utf8)
         let wrong = try Self.check(csv)
         #expect(wrong.status == 1, "\(wrong.stdout)")

@@ -22,14 +22,17 @@ import Testing
         return HostileRun(status: status, stdout: read("out.txt"), stderr: read("err.txt"), hung: status == 137)
     }
 
-    @Test("the 3 × 4 example runs under ulimit -v 60–150 MB, on one thread or the default", arguments: [60_000, 150_000])
+    @Test(
+        "the 3 × 4 example runs under ulimit -v 60–150 MB, on one thread or the default", arguments: [60_000, 150_000])
     func tinyRunsFitUnderAModestLimit(_ kib: Int) throws {
         let folder = try BuiltBinary.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let expected = try BuiltBinary.run(["run", "--bundle", Self.bundle, "--format", "csv"]).stdout
         for threads in [1, nil] {
-            let run = try Self.run(["run", "--bundle", Self.bundle, "--format", "csv"], kib: kib, threads: threads, in: folder)
-            #expect(run.status == 0, "ulimit -v \(kib), MHA_THREADS \(threads.map(String.init) ?? "unset"): \(run.stderr)")
+            let run = try Self.run(
+                ["run", "--bundle", Self.bundle, "--format", "csv"], kib: kib, threads: threads, in: folder)
+            #expect(
+                run.status == 0, "ulimit -v \(kib), MHA_THREADS \(threads.map(String.init) ?? "unset"): \(run.stderr)")
             #expect(run.stdout == expected && run.stderr.isEmpty)
         }
     }
@@ -50,7 +53,9 @@ import Testing
                 ["run", "-x", "x.npy", "--weights", "identity", "-o", "out.tsv"], kib: 150_000, threads: threads,
                 in: folder)
             #expect(run.status == 65, "MHA_THREADS \(threads.map(String.init) ?? "unset"): \(run.stderr)")
-            #expect(run.stderr.hasPrefix("mha-cli: error: ") && run.stderr.contains(" needs ") && run.stderr.contains(" available\n"))
+            #expect(
+                run.stderr.hasPrefix("mha-cli: error: ") && run.stderr.contains(" needs ")
+                    && run.stderr.contains(" available\n"))
             #expect(run.stderr.split(separator: "\n").count == 1)
             #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("out.tsv").path))
         }

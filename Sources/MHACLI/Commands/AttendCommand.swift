@@ -111,7 +111,8 @@ struct AttendCommand: Command {
         }
         if let names = presentation.tokenNames, names.count != k.rows {
             throw UsageError.invalidRequest(
-                "--tokens names \(counted(names.count, "token")) but K has \(counted(k.rows, "row")) (--tokens names the key positions)")
+                "--tokens names \(counted(names.count, "token")) but K has \(counted(k.rows, "row")) (--tokens names the key positions)"
+            )
         }
         var configuration = try given.configuration(over: layer?.configuration)
         (configuration.token, configuration.intermediates) = (tokenGiven, presentation.intermediates(projected: false))

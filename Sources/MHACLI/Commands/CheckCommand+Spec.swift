@@ -70,7 +70,9 @@ extension AttentionPart {
         case let (name, index?) where ["head", "weights", "scores"].contains(name):
             guard let j = Int(index) else {
                 throw option.invalid(
-                    text, "'\(MessageText.escaped(index, limit: MessageText.quotedLimit))' is not a head number; expected \(name):J with J = 1…τ")
+                    text,
+                    "'\(MessageText.escaped(index, limit: MessageText.quotedLimit))' is not a head number; expected \(name):J with J = 1…τ"
+                )
             }
             guard j >= 1 else { throw option.invalid(text, "heads are numbered from 1 (\(name):1 … \(name):τ)") }
             self = name == "head" ? .head(j - 1) : name == "weights" ? .weights(head: j - 1) : .scores(head: j - 1)

@@ -60,7 +60,7 @@ struct ClaimCheck {
         if claim.key == "memory" { return try absentMemoryVerdict(claim) }
         guard let (value, arithmetic) = scalar(symbolKeys[claim.key] ?? claim.key, r) else {
             throw .invalidRequest(
-                "unknown claim key '\(claim.key)': expected one of \(scalarKeys.joined(separator: ", ")), parameters.wq … parameters.total, or a tensor (\(tensorKeys(r).joined(separator: ", ")))"
+                "unknown claim key '\(claim.key)': expected one of \(scalarKeys.joined(separator: ", ")) (or the symbols d_k, d_v, τ, tau, g, n), parameters.wq … parameters.total, or a tensor (\(tensorKeys(r).joined(separator: ", ")))"
             )
         }
         guard let claimed = Int(claim.value.replacing("_", with: "")) else {

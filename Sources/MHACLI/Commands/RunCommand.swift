@@ -19,7 +19,10 @@ struct RunCommand: Command {
             let (count, what) =
                 memory == nil
                 ? (x.rows, "the input has \(counted(x.rows, "row"))")
-                : (x.rows, "the input has \(counted(x.rows, "query row")) (in cross-attention --tokens names the queries)")
+                : (
+                    x.rows,
+                    "the input has \(counted(x.rows, "query row")) (in cross-attention --tokens names the queries)"
+                )
             if names.count != count {
                 throw UsageError.invalidRequest("--tokens names \(counted(names.count, "token")) but \(what)")
             }

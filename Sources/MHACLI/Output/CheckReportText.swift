@@ -10,7 +10,8 @@ enum CheckReportText {
         let name = "\(r.part.symbol) (\(r.expected.rows) × \(r.expected.columns))"
         guard !r.isCorrect else {
             guard r.float32Differences > 0 else { return ["correct: \(name) matches \(precision(r.answer))"] }
-            let count = "\(r.float32Differences) of \(r.expected.elements.count) \(r.float32Differences == 1 ? "entry is" : "entries are")"
+            let count =
+                "\(r.float32Differences) of \(r.expected.elements.count) \(r.float32Differences == 1 ? "entry is" : "entries are")"
             return [
                 "correct to float32 precision: \(name) matches within float32's rounding (relative \(NarrowFloat.float32.toleranceText)); \(count) not right to their last written decimal (float32 holds about 7 significant digits)"
             ]
@@ -20,7 +21,7 @@ enum CheckReportText {
             lines = ["not correct: \(shape)"]
         } else {
             lines = [
-                "not correct: \(r.mismatches) of \(r.expected.elements.count) \(r.expected.elements.count == 1 ? "entry" : "entries") of \(name) \(r.mismatches == 1 ? "differs" : "differ") from the right \(r.expected.elements.count == 1 ? "value" : "values") (checked \(precision(r.answer)))"
+                "not correct: \(r.mismatches) of \(r.expected.elements.count) \(r.expected.elements.count == 1 ? "entry" : "entries") of \(name) \(r.mismatches == 1 ? "differs" : "differ") from the right \(r.expected.elements.count == 1 ? "value" : "values") (checked \(precision(r.answer))\(r.float32Differences > 0 ? "; \(r.float32Differences) more differ only by float32's rounding" : ""))"
             ]
             if let m = r.firstMismatch {
                 let written = r.answer.precisions[m.row * r.expected.columns + m.column]
@@ -50,7 +51,7 @@ enum CheckReportText {
             ("correct", .bool(r.isCorrect)), ("part", .string(r.part.description)),
             ("decimals", range.map { .int($0.lowerBound) } ?? .null),
             ("full_precision", .bool(r.answer.isFullPrecision)),
-            ("float32_precision", .bool(r.answer.storage == .float32 || r.float32Differences > 0)),
+            ("float32_precision", .bool(r.answer.storage == .float32 || (r.isCorrect && r.float32Differences > 0))),
             ("entries", .int(r.expected.elements.count)),
             ("mismatches", .int(r.shapeDiagnosis == nil ? r.mismatches : r.expected.elements.count)),
             (

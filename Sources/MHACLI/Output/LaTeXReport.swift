@@ -92,12 +92,15 @@ enum LaTeXReport {
 
     /// Greek letters that LaTeX writes as math commands (the others look like Latin ones).
     static let greek: [Character: String] = {
-        let lower = "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi o pi rho varsigma sigma tau upsilon phi chi psi omega"
+        let lower =
+            "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi o pi rho varsigma sigma tau upsilon phi chi psi omega"
         var table: [Character: String] = [:]
         for (offset, name) in lower.split(separator: " ").enumerated() where name != "o" {
             if let scalar = Unicode.Scalar(0x3B1 + offset) { table[Character(scalar)] = String(name) }
         }
-        for (letter, name) in zip("ΓΔΘΛΞΠΣΥΦΨΩ", ["Gamma", "Delta", "Theta", "Lambda", "Xi", "Pi", "Sigma", "Upsilon", "Phi", "Psi", "Omega"]) {
+        for (letter, name) in zip(
+            "ΓΔΘΛΞΠΣΥΦΨΩ", ["Gamma", "Delta", "Theta", "Lambda", "Xi", "Pi", "Sigma", "Upsilon", "Phi", "Psi", "Omega"])
+        {
             table[letter] = name
         }
         return table

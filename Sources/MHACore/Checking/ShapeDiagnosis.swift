@@ -75,7 +75,8 @@ public struct ShapeDiagnosis: Sendable, Equatable, CustomStringConvertible {
     static func counted(_ count: Int, _ noun: String, is name: String, not symbol: String, expected: Int) -> String {
         let items = count == 1 ? "1 \(noun)" : "\(count) \(noun)s"
         let right = symbol == String(expected) ? symbol : "\(symbol) = \(expected)"
-        return name == String(count) ? "\(items), not \(right)" : "\(items) \(count == 1 ? "is" : "are") \(name), not \(right)"
+        return name == String(count)
+            ? "\(items), not \(right)" : "\(items) \(count == 1 ? "is" : "are") \(name), not \(right)"
     }
 
     /// The first dimension of the problem equal to `value` (and not to the right one).

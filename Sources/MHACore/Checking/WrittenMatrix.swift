@@ -72,17 +72,24 @@ public struct WrittenMatrix: Sendable {
         (mismatches(against: right).map { $0.isEmpty } ?? false) || matchesToFloat32(right)
     }
 
-    /// Whether every entry of a written answer that misses its own tolerance is still right
-    /// to float32 precision (`NarrowFloat.float32`): a number printed from float32 in its
+    /// Whether every entry that misses its own tolerance is a written one still right to
+    /// float32 precision (`beyondFloat32` is empty): a number printed from float32 in its
     /// shortest form (Python's `str`, `1.1067318`) has more digits than float32 holds.
     func matchesToFloat32(_ right: Matrix<Double>) -> Bool {
-        guard values.shape == right.shape, !values.elements.isEmpty else { return false }
+        guard let wrong = mismatches(against: right) else { return false }
+        return beyondFloat32(wrong, against: right).isEmpty
+    }
+
+    /// Those of the entries at `indices` that float32's rounding does not excuse: stored in
+    /// binary (their type's precision is their tolerance already), written with fewer
+    /// significant digits than float32 holds (`0.67` is judged by its last digit alone), or
+    /// not right to float32 precision either.
+    func beyondFloat32(_ indices: [Int], against right: Matrix<Double>) -> [Int] {
         let largest = right.elements.reduce(0) { max($0, $1.magnitude) }
-        return values.elements.indices.allSatisfy { index in
-            let r = right.elements[index]
-            let error = (values.elements[index] - r).magnitude
-            return error <= precisions[index].tolerance(for: r, largest: largest)
-                || error <= NarrowFloat.float32.tolerance(for: r, largest: largest)
+        return indices.filter { index in
+            let r = right.elements[index], written = precisions[index]
+            return written.isBinary || written.significantDigits < NarrowFloat.float32Digits
+                || !((values.elements[index] - r).magnitude <= NarrowFloat.float32.tolerance(for: r, largest: largest))
         }
     }
 

@@ -11,20 +11,26 @@ public struct WrittenPrecision: Sendable, Equatable, Hashable {
     public var significantDigits: Int
     /// Whether the number was written as an integer (no point, no exponent: `0`, `1`, `12`).
     public var isIntegral: Bool
+    /// Whether the number was stored in binary (an .npy array), not written as text.
+    public var isBinary: Bool
     /// The narrower binary type the number was stored in (an `<f4` .npy), if any: it is then
     /// compared at that type's precision, not at full float64 precision.
     public var storage: NarrowFloat?
 
     /// A precision; `isIntegral` defaults to `decimals == 0` when not said.
-    public init(decimals: Int, significantDigits: Int, isIntegral: Bool? = nil, storage: NarrowFloat? = nil) {
+    public init(
+        decimals: Int, significantDigits: Int, isIntegral: Bool? = nil, isBinary: Bool = false,
+        storage: NarrowFloat? = nil
+    ) {
         self.decimals = decimals
         self.significantDigits = significantDigits
         self.isIntegral = isIntegral ?? (decimals == 0)
+        self.isBinary = isBinary || storage != nil
         self.storage = storage
     }
 
     /// A number stored in binary as float64 (an `<f8` .npy file): compared at full precision.
-    public static let binary = WrittenPrecision(decimals: 17, significantDigits: 17, isIntegral: false)
+    public static let binary = WrittenPrecision(decimals: 17, significantDigits: 17, isIntegral: false, isBinary: true)
 
     /// A number stored in binary as `type` (float32, PyTorch's default): compared at its precision.
     public static func stored(_ type: NarrowFloat) -> WrittenPrecision {
@@ -63,6 +69,10 @@ public struct WrittenPrecision: Sendable, Equatable, Hashable {
 /// that type's precision (and a computation in it, a few units in its last place more).
 public enum NarrowFloat: String, Sendable, Hashable, CaseIterable {
     case float32, float16, bfloat16
+
+    /// Significant digits from which a written number holds as much as a float32 does (its
+    /// 24-bit significand is 7.2 decimal digits): only such entries are excused by its rounding.
+    public static let float32Digits = 7
 
     /// About eight units in the last place of a value of magnitude 1: float32 1e-6 (2^−23 ≈
     /// 1.2e-7), float16 8e-3 (2^−10), bfloat16 6e-2 (2^−7).

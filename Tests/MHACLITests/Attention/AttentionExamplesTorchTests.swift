@@ -6,7 +6,8 @@ import Testing
 /// every matrix within relative error 1e-12.
 @Suite struct AttentionExamplesTorchTests {
     static let folders = [
-        "attend-qkv", "cross-attention", "llama-rope-gqa", "batch-npy", "additive-mask", "llama3-rope-scaling", "packed-qkv-biases",
+        "attend-qkv", "cross-attention", "llama-rope-gqa", "batch-npy", "additive-mask", "llama3-rope-scaling",
+        "packed-qkv-biases",
     ]
 
     /// Every number of a nested JSON array, in order.
