@@ -18,6 +18,13 @@ public struct ModelConfig: Sendable {
     private let booleans: [String: Bool]
     /// The first entry of `architectures` (`LlamaForCausalLM`), if any.
     public let architectureClass: String?
+    /// Every top-level key, in file order.
+    public let keys: [String]
+    /// The top-level keys whose value is `null`.
+    private let nulls: Set<String>
+    /// `quantization_config.quant_method` (`compressed-tensors`, `bitsandbytes`, `gptq`, …),
+    /// or `"unnamed"` for a quantization_config without one; nil without a quantization_config.
+    public let quantizationMethod: String?
 
     /// Reads the config at `path`.
     /// - Throws: `FormatError` (66 when it cannot be read, 65 when it is not a JSON object).
@@ -50,9 +57,17 @@ public struct ModelConfig: Sendable {
         var ropeBlocks: [RopeBlock] = []
         var layerTypes: [String]?
         var architecture: String?
+        var keys: [String] = [], nulls: Set<String> = [], quantization: String?
         for member in document.members(of: 0) {
             let node = document.nodes[member.value]
+            keys.append(member.key)
             switch node.kind {
+            case .null: nulls.insert(member.key)
+            case .object where member.key == "quantization_config":
+                let method = document.members(of: member.value).first { $0.key == "quant_method" }
+                quantization =
+                    method.flatMap { document.nodes[$0.value].kind == .string ? document.string($0.value) : nil }
+                    ?? "unnamed"
             case .number: numbers[member.key] = document.number(member.value)
             case .string: strings[member.key] = document.string(member.value)
             case .boolean: booleans[member.key] = document.boolean(member.value)
@@ -81,6 +96,7 @@ public struct ModelConfig: Sendable {
             numbers, strings, booleans, ropeBlocks, layerTypes
         )
         architectureClass = architecture
+        (self.keys, self.nulls, quantizationMethod) = (keys, nulls, quantization)
     }
 
     /// `model_type` (`gpt2`, `bert`, `llama`, `qwen2`, …).
@@ -93,7 +109,8 @@ public struct ModelConfig: Sendable {
             guard let value = numbers[key] else { continue }
             guard value >= 1, value < 0x1p31, value.rounded() == value else {
                 throw FormatError(
-                    kind: .data, file: name, path: "$." + key, message: "expected a positive integer, found \(value)")
+                    kind: .data, file: name, path: "$." + key,
+                    message: "expected a positive integer, found \(Self.describe(value))")
             }
             return Int(value)
         }
@@ -106,10 +123,18 @@ public struct ModelConfig: Sendable {
         guard let value = numbers[key] else { return nil }
         guard value >= 0, value < 0x1p31, value.rounded() == value else {
             throw FormatError(
-                kind: .data, file: name, path: "$." + key, message: "expected an integer ≥ 0, found \(value)")
+                kind: .data, file: name, path: "$." + key, message: "expected an integer ≥ 0, found \(Self.describe(value))")
         }
         return Int(value)
     }
+
+    /// A number as config.json would spell it: `0`, not `0.0`, for a whole number.
+    static func describe(_ value: Double) -> String {
+        value.rounded() == value && abs(value) < 0x1p53 ? String(Int64(value)) : "\(value)"
+    }
+
+    /// Whether top-level `key` is `null`.
+    public func isNull(_ key: String) -> Bool { nulls.contains(key) }
 
     /// A top-level boolean.
     public func boolean(_ key: String) -> Bool? { booleans[key] }
@@ -129,6 +154,36 @@ public struct ModelConfig: Sendable {
     /// The RoPE base: `rope_theta` in the RoPE object, else at the top level (transformers 4);
     /// nil when neither says.
     public var ropeTheta: Double? { ropeBlock?.numbers["rope_theta"] ?? numbers["rope_theta"] }
+
+    /// `ropeTheta`, checked: a positive finite number.
+    /// - Throws: a data error naming the key otherwise.
+    public func ropeBase() throws(FormatError) -> Double? {
+        guard let base = ropeTheta else { return nil }
+        guard base > 0, base.isFinite else {
+            let path = ropeBlock?.numbers["rope_theta"] != nil ? "$.\(ropeBlock?.key ?? "").rope_theta" : "$.rope_theta"
+            throw FormatError(
+                kind: .data, file: name, path: path,
+                message: "RoPE's base must be a positive number, found \(Self.describe(base))")
+        }
+        return base
+    }
+
+    /// `partialRotaryFactor`, checked: in (0, 1], as transformers' RoPE needs.
+    /// - Throws: a data error naming the key otherwise.
+    public func rotaryFraction() throws(FormatError) -> Double? {
+        guard let factor = partialRotaryFactor else { return nil }
+        guard factor > 0, factor <= 1 else {
+            let path =
+                ropeBlock?.numbers["partial_rotary_factor"] != nil
+                ? "$.\(ropeBlock?.key ?? "").partial_rotary_factor" : "$.partial_rotary_factor"
+            throw FormatError(
+                kind: .data, file: name, path: path,
+                message:
+                    "partial_rotary_factor must be in (0, 1] (the fraction of d_k that rotates), found \(Self.describe(factor))"
+            )
+        }
+        return factor
+    }
 
     /// The RoPE scaling config.json asks for, or nil for plain RoPE (no RoPE object, or
     /// `rope_type` `default`).
