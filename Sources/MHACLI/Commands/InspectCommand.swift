@@ -54,7 +54,8 @@ struct InspectCommand: Command {
         let refusal = recognised == nil ? nil : CheckpointLayer.refusal(archive: archive, config: config)
         var notes = archive.notes
         if let index = ArrayArchives.shardIndex(beside: path) {
-            notes.append("\(index) is beside this file: if this is one shard, inspect that index for the whole checkpoint")
+            notes.append(
+                "\(index) is beside this file: if this is one shard, inspect that index for the whole checkpoint")
         }
         let report = InspectReport(
             archive: archive, recognised: recognised, modelType: config?.modelType, refusal: refusal, notes: notes)

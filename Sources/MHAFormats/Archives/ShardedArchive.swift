@@ -90,6 +90,6 @@ extension ArrayArchives {
         guard error.kind == .data, let index = shardIndex(beside: path) else { return error }
         return FormatError(
             kind: error.kind, file: error.file, line: error.line, column: error.column, path: error.path,
-            message: error.message + "; \(path) may be one shard of the checkpoint \(index) maps: read that index instead")
+            message: error.message + "; this file may be one shard of a checkpoint: read \(index), which maps them all")
     }
 }

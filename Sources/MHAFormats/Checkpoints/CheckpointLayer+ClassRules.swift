@@ -8,7 +8,8 @@ extension CheckpointLayer {
     /// `--arch` whose class is not known here). LlamaAttention: all four iff `attention_bias`
     /// (default false); Mistral, Mixtral: none; Qwen2: q, k, v; Qwen2-MoE: q, k, v iff
     /// `qkv_bias` (default true).
-    static func classBiases(_ family: CheckpointArchitecture, config: ModelConfig?) -> Set<CheckpointArchitecture.Part>? {
+    static func classBiases(_ family: CheckpointArchitecture, config: ModelConfig?) -> Set<CheckpointArchitecture.Part>?
+    {
         guard family == .llama, let config else { return nil }
         switch config.modelType {
         case "llama": return config.boolean("attention_bias") == true ? Set(CheckpointArchitecture.Part.allCases) : []
@@ -25,10 +26,12 @@ extension CheckpointLayer {
         switch config?.modelType {
         case "llama": rule = "LlamaAttention has no biases when attention_bias is false"
         case "mistral", "mixtral": rule = "\(config?.modelType ?? "")'s attention has no biases"
-        case "qwen2_moe" where config?.boolean("qkv_bias") == false: rule = "qwen2_moe has no q/k/v bias when qkv_bias is false"
+        case "qwen2_moe" where config?.boolean("qkv_bias") == false:
+            rule = "qwen2_moe has no q/k/v bias when qkv_bias is false"
         default: rule = "\(config?.modelType ?? "this model")'s attention has no output-projection bias"
         }
-        return "\(rule) (config.json's model_type); transformers ignores such tensors when loading, and so does this reader"
+        return
+            "\(rule) (config.json's model_type); transformers ignores such tensors when loading, and so does this reader"
     }
 
     /// config.json keys the Llama reader reads, or knows do not change a Llama attention

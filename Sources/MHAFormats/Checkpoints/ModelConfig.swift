@@ -123,7 +123,8 @@ public struct ModelConfig: Sendable {
         guard let value = numbers[key] else { return nil }
         guard value >= 0, value < 0x1p31, value.rounded() == value else {
             throw FormatError(
-                kind: .data, file: name, path: "$." + key, message: "expected an integer ≥ 0, found \(Self.describe(value))")
+                kind: .data, file: name, path: "$." + key,
+                message: "expected an integer ≥ 0, found \(Self.describe(value))")
         }
         return Int(value)
     }

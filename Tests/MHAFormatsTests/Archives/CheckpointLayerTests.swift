@@ -44,7 +44,7 @@ import Testing
     @Test(
         arguments: [
             "gpt2", "bert", "llama", "qwen2", "mistral", "llama-f16", "gpt2-bf16", "gpt2-unscaled", "qwen2-window",
-            "mixtral", "llama3-rope", "llama-linear-rope", "qwen2-yarn",
+            "mixtral", "llama3-rope", "llama-linear-rope", "qwen2-yarn", "bert-decoder", "qwen2-moe", "llama-ignored",
         ], [0, 1])
     func reproducesTheLayer(_ model: String, _ index: Int) throws {
         let layer = try Self.layer(model, index)
@@ -148,7 +148,7 @@ import Testing
             let c = try config(json)
             #expect(try (0..<4).map { try CheckpointLayer.slidingWindow(c, layer: $0) } == expected, "\(json)")
         }
-        let chunked = try config(#"{"model_type": "llama", "layer_types": ["chunked_attention"]}"#)
+        let chunked = try config(#"{"model_type": "qwen2", "layer_types": ["chunked_attention"]}"#)
         T.expectError(line: nil, column: nil, "layer type \"chunked_attention\"", "not computed") {
             _ = try CheckpointLayer.slidingWindow(chunked, layer: 0)
         }
