@@ -225,8 +225,70 @@ def additive(mode):
     close_printed(folder, torch.cat([weights.reshape(-1), concat.reshape(-1)]))
 
 
+# Llama 3.1's scaled RoPE: the llama-rope-gqa layout (2 query heads of width 8 sharing one K/V
+# head), base 500000 and rope_type llama3 with a short original context (256) so that its
+# pairs fall in all three bands (kept, smoothed, stretched) and the positions 100…103
+# (position_offset 100) show the change. The
+# float64 angles come from transformers' own llama3 frequencies recomputed in float64 here
+# (the wavelength bands of Llama 3.1's rule) and must agree with its float32 ones.
+def llama3(mode):
+    import math
+    from transformers import LlamaConfig
+    from transformers.models.llama.modeling_llama import LlamaAttention, LlamaRotaryEmbedding
+    folder = "llama3-rope-scaling"
+    scaling = {"rope_type": "llama3", "factor": 8.0, "low_freq_factor": 1.0, "high_freq_factor": 4.0,
+               "original_max_position_embeddings": 256}
+    config = LlamaConfig(hidden_size=8, num_attention_heads=2, num_key_value_heads=1, head_dim=8,
+                         attention_bias=False, max_position_embeddings=1024,
+                         rope_parameters=dict(scaling, rope_theta=500000.0))
+    config._attn_implementation = "sdpa"
+    torch.manual_seed(11)
+    layer = LlamaAttention(config, layer_idx=0).double().eval()
+    with torch.no_grad():
+        for p in layer.parameters():
+            p.copy_(torch.randn(p.shape) * 0.5)
+    if mode == "generate":
+        torch.manual_seed(12)
+        x = torch.randn(4, 8)
+        bundle = {"x": x.tolist(), "layout": "torch", "heads": 2, "kv_heads": 1, "head_dim": 8,
+                  "rope": "half", "rope_base": 500000, "position_offset": 100,
+                  "rope_scaling": {k: v for k, v in scaling.items()},
+                  "wq": layer.q_proj.weight.tolist(), "wk": layer.k_proj.weight.tolist(),
+                  "wv": layer.v_proj.weight.tolist(), "wo": layer.o_proj.weight.tolist()}
+        os.makedirs(path(folder, ""), exist_ok=True)
+        with open(path(folder, "llama3-layer.json"), "w") as f:
+            json.dump(bundle, f)
+            f.write("\n")
+        return
+    with open(path(folder, "llama3-layer.json")) as f:
+        x = torch.tensor(json.load(f)["x"])
+    plain = 1.0 / (500000.0 ** (torch.arange(0, 8, 2, dtype=torch.float64) / 8))
+    inv_freq = []
+    for f in plain.tolist():
+        wavelength = 2 * math.pi / f
+        if wavelength < 256 / 4: inv_freq.append(f)
+        elif wavelength > 256 / 1: inv_freq.append(f / 8)
+        else:
+            smooth = (256 / wavelength - 1) / (4 - 1)
+            inv_freq.append((1 - smooth) * f / 8 + smooth * f)
+    inv_freq = torch.tensor(inv_freq)
+    positions = torch.arange(100, 104, dtype=torch.float64)
+    freqs = torch.outer(positions, inv_freq)
+    emb = torch.cat([freqs, freqs], dim=-1).unsqueeze(0)
+    cos, sin = emb.cos(), emb.sin()
+    rotary = LlamaRotaryEmbedding(config)
+    assert torch.allclose(rotary.inv_freq.double(), inv_freq, rtol=1e-6), "llama3 frequencies differ from transformers'"
+    hf_cos, _ = rotary(x.unsqueeze(0), torch.arange(100, 104).unsqueeze(0))
+    assert (hf_cos - cos).abs().max() < 1e-4, "the float64 angles differ from Hugging Face's"
+    causal = torch.full((4, 4), float("-inf")).triu(1).view(1, 1, 4, 4)
+    with torch.no_grad():
+        out, _ = layer(x.unsqueeze(0), position_embeddings=(cos, sin), attention_mask=causal)
+    write_reference(folder, {"output": out[0]})
+    close_printed(folder, out[0].reshape(-1))
+
+
 if __name__ == "__main__":
     mode = sys.argv[1] if len(sys.argv) > 1 else "verify"
     assert mode in ("generate", "verify"), "usage: torch_examples.py generate|verify"
-    for example in (attend, cross, llama, batch, additive):
+    for example in (attend, cross, llama, batch, additive, llama3):
         example(mode)

@@ -72,7 +72,13 @@ struct NPYHeader: Equatable, Sendable {
     /// The header bytes numpy would write for a C-order array of `shape` and `descr`
     /// (version 1.0, padded with spaces to a multiple of 64 bytes, ending in LF).
     static func encoded(descr: String, rows: Int, columns: Int) -> [UInt8] {
-        var dictionary = "{'descr': '\(descr)', 'fortran_order': False, 'shape': (\(rows), \(columns)), }"
+        encoded(descr: descr, shape: [rows, columns])
+    }
+
+    /// The header of a C-order array of any rank ≥ 1 (`(B, rows, columns)` for a batch).
+    static func encoded(descr: String, shape: [Int]) -> [UInt8] {
+        let dimensions = shape.count == 1 ? "\(shape[0])," : shape.map(String.init).joined(separator: ", ")
+        var dictionary = "{'descr': '\(descr)', 'fortran_order': False, 'shape': (\(dimensions)), }"
         let unpadded = magic.count + 4 + dictionary.utf8.count + 1
         let padding = (64 - unpadded % 64) % 64
         dictionary += String(repeating: " ", count: padding) + "\n"

@@ -7,15 +7,34 @@ public enum NPYWriter {
     @_specialize(where S == Double)
     @_specialize(where S == Float)
     public static func data<S: NPYScalar>(_ m: Matrix<S>) -> [UInt8] {
-        let header = NPYHeader.encoded(descr: S.npyDescriptor, rows: m.rows, columns: m.columns)
+        file(NPYHeader.encoded(descr: S.npyDescriptor, rows: m.rows, columns: m.columns), [m])
+    }
+
+    /// A batch of matrices of one shape as one 3-D array, shape `(B, rows, columns)`
+    /// (PyTorch's batch-first layout).
+    /// - Precondition: every matrix has the first one's shape.
+    @_specialize(where S == Double)
+    @_specialize(where S == Float)
+    public static func data<S: NPYScalar>(batch: [Matrix<S>]) -> [UInt8] {
+        let (rows, columns) = (batch.first?.rows ?? 0, batch.first?.columns ?? 0)
+        precondition(batch.allSatisfy { $0.rows == rows && $0.columns == columns }, "a batch of one shape")
+        return file(NPYHeader.encoded(descr: S.npyDescriptor, shape: [batch.count, rows, columns]), batch)
+    }
+
+    /// `header` followed by the elements of `matrices`, in order, little-endian.
+    private static func file<S: NPYScalar>(_ header: [UInt8], _ matrices: [Matrix<S>]) -> [UInt8] {
         let size = MemoryLayout<S>.size
-        let count = m.rows * m.columns
+        let count = matrices.reduce(0) { $0 + $1.rows * $1.columns }
         return [UInt8](unsafeUninitializedCapacity: header.count + count * size) { bytes, initialized in
             let raw = UnsafeMutableRawBufferPointer(bytes)
             raw.copyBytes(from: header)
-            m.withUnsafeBufferPointer { elements in
-                for index in 0..<count {
-                    elements[index].storeLittleEndian(into: raw, at: header.count + index * size)
+            var offset = header.count
+            for m in matrices {
+                m.withUnsafeBufferPointer { elements in
+                    for element in elements {
+                        element.storeLittleEndian(into: raw, at: offset)
+                        offset += size
+                    }
                 }
             }
             initialized = header.count + count * size

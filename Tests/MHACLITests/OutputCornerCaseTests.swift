@@ -223,6 +223,10 @@ import Testing
                 "the packed qkv_bias replaces bq, bk and bv, but bq was given too"
             ),
             (#"{"x":[[1,2,3,4]],"qkv":[[1,2,3,4]],"wq":[[1]]}"#, "qkv replaces wq, wk and wv, but wq was given too"),
+            (
+                #"{"x":[[1,2,3,4]],"memory":[[1,2,3,4,5,6]],"in_proj":[[1,0,0,0],[0,1,0,0],[0,0,1,0],[0,0,0,1],[1,0,0,0],[0,1,0,0],[0,0,1,0],[0,0,0,1],[1,0,0,0],[0,1,0,0],[0,0,1,0],[0,0,0,1]],"layout":"torch"}"#,
+                "in_proj packs W^k and W^v for inputs of width d_model 4, but the memory has d_mem 6: give wq, wk and wv separately"
+            ),
         ]
         for (text, message) in cases {
             let bundle = try RunEndToEndTests.file("bundle.json", text)
@@ -253,6 +257,14 @@ import Testing
         #expect(
             mixed.status == 64
                 && mixed.stderr == "mha-cli: error: in_proj replaces wq, wk and wv, but wq was given too\n")
+        // The bundle's in_proj against a flag's memory of another width: the command line's.
+        let memory = try RunEndToEndTests.file("memory.csv", "1,2,3,4,5,6\n")
+        let square = (0..<12).map { i in (0..<4).map { $0 == i % 4 ? "1" : "0" }.joined(separator: ",") }
+        let projected = try RunEndToEndTests.file(
+            "projected.json",
+            #"{"x":[[1,2,3,4]],"layout":"torch","in_proj":[["# + square.joined(separator: "],[") + "]]}")
+        let crossed = try BuiltBinary.run(["run", "--bundle", projected, "--memory", memory, "--weights", "identity"])
+        #expect(crossed.status == 64 && crossed.stderr.contains("but the memory has d_mem 6"), "\(crossed.stderr)")
     }
 
     /// `--rope-dims` and `--rope-base` adjust a bundle's RoPE as they adjust a checkpoint's;

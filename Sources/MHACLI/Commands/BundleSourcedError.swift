@@ -17,10 +17,17 @@ struct BundleSourcedError: MHAError {
     var description: String { "\(file): \(message)" }
 
     /// `error` naming the file its offending value came from, when it came from one
-    /// (`origins`: value name → file); else nil, and the error stands as it is.
-    static func attributing(_ error: AttentionError, origins: [String: String]) -> BundleSourcedError? {
+    /// (`origins`: value name → file); else nil, and the error stands as it is. A refusal of
+    /// how the projections are given (`in_proj` against a memory of another width, …) is the
+    /// file's when every projection input present (`given`) came from that one file.
+    static func attributing(_ error: AttentionError, origins: [String: String], given: Set<String> = [])
+        -> BundleSourcedError?
+    {
         let names: [String]
         switch error {
+        case .projectionSource:
+            let present = ["in_proj", "qkv", "wq", "wk", "wv", "memory"].filter(given.contains)
+            return attributing(error.description, among: present, origins: origins)
         case .headsDoNotDivideModel: names = ["heads"]
         case .kvHeadsDoNotDivideHeads: names = ["kv_heads"]
         case let .nonPositive(name, _): names = [name]

@@ -58,7 +58,11 @@ struct CheckCommand: Command {
         do {
             report = try AnswerCheck.check(written, part: part, problem: statement)
         } catch let error as AttentionError {
-            if let sourced = BundleSourcedError.attributing(error, origins: inputs.origins) { throw sourced }
+            if let sourced = BundleSourcedError.attributing(
+                error, origins: inputs.origins, given: Set(inputs.matrices.keys))
+            {
+                throw sourced
+            }
             throw error
         }
         let name = answerPath == "-" ? "<stdin>" : answerPath

@@ -73,7 +73,7 @@ struct RunCommand: Command {
         let memory = memory?.converted(to: S.self)
         if inputs.isBatch {
             let batch = try computeBatch(S.self, parameters, mask, inputs)
-            return (batch.report, nil, batch.warnings, batch.files)
+            return (batch.report, batch.binary, batch.warnings, batch.files)
         }
         let result = try forward(input, memory, parameters, mask, inputs)
         let rules = ScoreRulesSummary(
@@ -96,10 +96,10 @@ struct RunCommand: Command {
 
     /// A 3-D input: each sequence with the same weights (a 3-D memory or mask gives one per
     /// sequence, a 2-D one is shared), rendered with the batch index.
-    private func computeBatch<S: AttentionScalar>(
+    private func computeBatch<S: NPYScalar>(
         _: S.Type, _ parameters: AttentionParameters<S>, _ mask: AttentionMask<S>?,
         _ inputs: RunInputs
-    ) throws -> (report: String, warnings: [String], files: [OutputFile]) {
+    ) throws -> (report: String, binary: [UInt8]?, warnings: [String], files: [OutputFile]) {
         func sequences(_ key: String) -> [Matrix<S>] {
             (inputs.batches[key] ?? inputs.matrices[key].map { [$0] } ?? []).map { $0.converted(to: S.self) }
         }
@@ -110,7 +110,11 @@ struct RunCommand: Command {
                 batch: sequences("x"), memories: sequences("memory"), parameters: parameters,
                 masks: masks, configuration: inputs.configuration)
         } catch {
-            if let sourced = BundleSourcedError.attributing(error, origins: inputs.origins) { throw sourced }
+            if let sourced = BundleSourcedError.attributing(
+                error, origins: inputs.origins, given: Set(inputs.matrices.keys))
+            {
+                throw sourced
+            }
             throw error
         }
         let (xs, memories) = (sequences("x"), sequences("memory"))
@@ -132,7 +136,7 @@ struct RunCommand: Command {
         let warnings = results.enumerated().flatMap { b, r in
             RunCommand.warningTexts(r.warnings).map { "batch \(b + 1): " + $0 }
         }
-        return (report, warnings, [])
+        return (report, try options.presentation.binary(batch: results), warnings, [])
     }
 
     /// The engine's forward pass; an error about a value read from a file names that file.
@@ -148,7 +152,11 @@ struct RunCommand: Command {
                 input: input, memory: memory, parameters: parameters, mask: mask,
                 configuration: configuration)
         } catch {
-            if let sourced = BundleSourcedError.attributing(error, origins: inputs.origins) { throw sourced }
+            if let sourced = BundleSourcedError.attributing(
+                error, origins: inputs.origins, given: Set(inputs.matrices.keys))
+            {
+                throw sourced
+            }
             throw error
         }
     }

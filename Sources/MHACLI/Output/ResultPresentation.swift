@@ -161,6 +161,19 @@ struct ResultPresentation: Sendable {
         }
     }
 
+    /// The bytes of `--format npy` for a batch: the one shown matrix of every sequence as one
+    /// B × rows × columns array; nil for other formats.
+    func binary<S: NPYScalar>(batch results: [AttentionResult<S>]) throws -> [UInt8]? {
+        guard format == .npy else { return nil }
+        let matrices = try results.map { result throws(UsageError) in try csvMatrix(result, inBatch: true) }
+        guard let first = matrices.first, matrices.allSatisfy({ $0.rows == first.rows && $0.columns == first.columns })
+        else {
+            throw UsageError.invalidRequest(
+                "--format npy writes a batch of one shape; these sequences differ; use --format json")
+        }
+        return NPYWriter.data(batch: matrices)
+    }
+
     /// The files written besides the report: the SVG heatmap of `--heatmap FILE.svg`.
     func files<S: AttentionScalar>(_ result: AttentionResult<S>, cross: Bool) -> [OutputFile] {
         heatmapFile.map { [OutputFile(path: $0, text: svg(result, cross: cross))] } ?? []
@@ -188,8 +201,9 @@ struct ResultPresentation: Sendable {
     }
 
     /// The report of a batch: JSON with every part gaining a leading batch index (and
-    /// `shapes.batch`), text with each sequence's report under `batch b of B`; CSV prints
-    /// one matrix, so a batch is refused.
+    /// `shapes.batch`), text with each sequence's report under `batch b of B`, NPY as one
+    /// B × rows × columns array (`binary(batch:)`); CSV, TSV and NPZ hold one sequence, so a
+    /// batch is refused there.
     func renderBatch<S: AttentionScalar>(
         _ results: [AttentionResult<S>], rules: (AttentionResult<S>) -> ScoreRulesSummary,
         cross: Bool, scaleGiven: Bool, biases: Set<String>,
@@ -216,9 +230,11 @@ struct ResultPresentation: Sendable {
                     (member.0, .array(perBatch.map { $0.indices.contains(index) ? $0[index].1 : .array([]) })))
             }
             return JSONValue.object(members).serialized() + "\n"
-        case .csv, .tsv, .npy, .npz:
+        case .npy:
+            return ""  // bytes, from `binary(batch:)`
+        case .csv, .tsv, .npz:
             throw UsageError.invalidRequest(
-                "--format \(format.rawValue) holds one sequence, but the input is a batch of \(results.count) sequences; use --format json"
+                "--format \(format.rawValue) holds one sequence, but the input is a batch of \(results.count) sequences; use --format json or npy"
             )
         case .text, .latex, .markdown, .svg:
             return results.enumerated().map { b, result in
@@ -268,15 +284,18 @@ struct ResultPresentation: Sendable {
     }
 
     /// The one matrix `--format csv` prints, or a usage error when the part has several.
-    private func csvMatrix<S: AttentionScalar>(_ result: AttentionResult<S>) throws(UsageError) -> Matrix<S> {
+    private func csvMatrix<S: AttentionScalar>(_ result: AttentionResult<S>, inBatch: Bool = false) throws(UsageError)
+        -> Matrix<S>
+    {
         let part = csvPart(projected: result.shapes.projected)
+        let instead = format == .npy && !inBatch ? "write them all with .npz" : "use --format json"
         let perHead: [Matrix<S>]?
         switch part {
         case .output: return result.output
         case .concat: return result.concat
         case .qkv:
             throw .invalidRequest(
-                "--format \(format.rawValue) prints one matrix, but --show qkv has three (Q, K, V); \(format == .npy ? "write them all with .npz" : "use --format json")"
+                "--format \(format.rawValue) prints one matrix, but --show qkv has three (Q, K, V); \(instead)"
             )
         case .heads: perHead = result.heads
         case .scores: perHead = result.scores
@@ -284,7 +303,7 @@ struct ResultPresentation: Sendable {
         }
         guard let matrices = perHead, matrices.count == 1, let only = matrices.first else {
             throw .invalidRequest(
-                "--format \(format.rawValue) prints one matrix, but --show \(part.rawValue) has one per head (\(result.shapes.heads)); \(format == .npy ? "write them all with .npz" : "use --format json")"
+                "--format \(format.rawValue) prints one matrix, but --show \(part.rawValue) has one per head (\(result.shapes.heads)); \(instead)"
             )
         }
         return only

@@ -5,7 +5,9 @@ import Testing
 /// values PyTorch computed for them (`examples/torch_examples.py` writes `torch-reference.json`):
 /// every matrix within relative error 1e-12.
 @Suite struct AttentionExamplesTorchTests {
-    static let folders = ["attend-qkv", "cross-attention", "llama-rope-gqa", "batch-npy", "additive-mask"]
+    static let folders = [
+        "attend-qkv", "cross-attention", "llama-rope-gqa", "batch-npy", "additive-mask", "llama3-rope-scaling",
+    ]
 
     /// Every number of a nested JSON array, in order.
     static func flattened(_ value: Any) -> [Double]? {

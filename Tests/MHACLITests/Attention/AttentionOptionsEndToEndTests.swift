@@ -265,6 +265,31 @@ import Testing
         #expect(csv.status == 64 && csv.stderr.contains("batch of 3"))
     }
 
+    /// `-o out.npy` writes a batch as one B × n × d array, the JSON's numbers; a part
+    /// with a matrix per head is refused, pointing to JSON (NPZ holds one sequence).
+    @Test func npyWritesTheBatchAsOneArray() throws {
+        let folder = try BuiltBinary.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let run = Self.run.map { arg in
+            arg.hasSuffix(".npy") || arg.hasSuffix(".csv") ? Self.folder.appendingPathComponent(arg).path : arg
+        }
+        let written = try BuiltBinary.run(run + ["-o", "out.npy"], in: folder)
+        #expect(written.status == 0 && written.stdout.isEmpty, "\(written.stderr)")
+        let bytes = try [UInt8](Data(contentsOf: folder.appendingPathComponent("out.npy")))
+        let header = String(decoding: bytes.prefix(128), as: UTF8.self)
+        #expect(header.contains("'descr': '<f8'") && header.contains("'shape': (3, 4, 6)"), "\(header)")
+        let json = try AttentionOptionsEndToEndTests.json(run + ["--show", "output"], in: folder)
+        let expected = try #require(json["output"] as? [[[Double]]]).flatMap { $0.flatMap { $0 } }
+        let values = bytes.suffix(expected.count * 8)
+        let stored = stride(from: values.startIndex, to: values.endIndex, by: 8).map { i in
+            Double(bitPattern: values[i..<(i + 8)].reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) })
+        }
+        AttentionOptionsEndToEndTests.expectClose(stored, expected)
+        let perHead = try BuiltBinary.run(run + ["--show", "weights", "-o", "w.npy"], in: folder)
+        #expect(perHead.status == 64 && perHead.stderr.contains("use --format json"), "\(perHead.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("w.npy").path))
+    }
+
     /// Each sequence of the batch equals the same sequence run alone.
     @Test func eachSequenceEqualsItsOwnRun() throws {
         let folder = try BuiltBinary.temporaryFolder()
