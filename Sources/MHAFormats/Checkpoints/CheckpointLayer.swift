@@ -171,6 +171,13 @@ public struct CheckpointLayer: Sendable {
         let reader = TensorReader(archive: archive, prefix: recognised.prefix, family: family, layer: layer)
         try QuantizedWeights.refuse(reader, config: config)
         try refuseUnknownParts(reader, names: archive.arrays.map(\.name))
+        if family == .gpt2, let packed = archive.arrays.first(where: { $0.name == reader.fullName(.query, "weight") }) {
+            // GPT-2's packed d × 3d c_attn (GPTBigCode's multi-query d × (d + 2·d_k) is not it).
+            guard packed.shape.count == 2, packed.shape[1] == 3 * packed.shape[0] else {
+                throw reader.shapeError(
+                    .query, "weight", "\(packed.shapeDescription), expected d × 3d (packed W^q | W^k | W^v)")
+            }
+        }
         if family == .bert, let kind = config?.string("position_embedding_type"), kind != "absolute" {
             throw FormatError(
                 kind: .data, file: config?.name ?? archive.name,

@@ -168,6 +168,19 @@ import Testing
         )
     }
 
+    /// GPTBigCode's c_attn (nn.Linear, (d + 2·d_k) × d) has GPT-2's names but not its packed
+    /// d × 3d layout: refused before reading, so inspect does not offer it to run.
+    @Test func aPackedProjectionOfAnotherShapeIsRefusedFromTheHeader() throws {
+        let bigcode = try Self.archive([
+            ("transformer.h.0.attn.c_attn.weight", "F32", [12, 4], 4),
+            ("transformer.h.0.attn.c_proj.weight", "F32", [4, 4], 4),
+        ])
+        let refusal = try #require(CheckpointLayer.refusal(archive: bigcode, config: nil))
+        #expect(refusal.description.contains("transformer.h.0.attn.c_attn.weight: shape (12, 4), expected d × 3d"))
+        let gpt2 = try ArrayArchives.open(path: try CheckpointLayerTests.folder("gpt2") + "/model.safetensors")
+        #expect(CheckpointLayer.refusal(archive: gpt2, config: nil) == nil)
+    }
+
     @Test(arguments: [
         (#""rope_theta": 0"#, "$.rope_theta", "RoPE's base must be a positive number, found 0"),
         (#""rope_parameters": {"rope_theta": -5}"#, "$.rope_parameters.rope_theta", "found -5"),
