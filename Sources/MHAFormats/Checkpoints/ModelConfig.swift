@@ -48,7 +48,7 @@ public struct ModelConfig: Sendable {
     private init(terminated: [UInt8], name: String) throws(FormatError) {
         self.name = name
         let document = try MatrixReader.withContent(of: terminated) { (text) throws(FormatError) in
-            try JSONParser(text: text, name: name).parse()
+            try JSONParser(text: text, name: name, acceptsPythonNonFinite: true).parse()
         }
         guard document.nodes[0].kind == .object else {
             throw FormatError(kind: .data, file: name, message: "expected a JSON object (a model's config.json)")
@@ -61,6 +61,11 @@ public struct ModelConfig: Sendable {
         for member in document.members(of: 0) {
             let node = document.nodes[member.value]
             keys.append(member.key)
+            if node.kind == .number, !document.number(member.value).isFinite {
+                // Python's json writes NaN and Infinity; harmless in keys not read here.
+                guard !Self.readKeys.contains(member.key) else { throw Self.nonFinite(member.key, name: name) }
+                continue
+            }
             switch node.kind {
             case .null: nulls.insert(member.key)
             case .object where member.key == "quantization_config":
@@ -82,6 +87,8 @@ public struct ModelConfig: Sendable {
                 var block = RopeBlock(key: member.key)
                 for inner in document.members(of: member.value) {
                     switch document.nodes[inner.value].kind {
+                    case .number where !document.number(inner.value).isFinite:
+                        throw Self.nonFinite(member.key + "." + inner.key, name: name)
                     case .number: block.numbers[inner.key] = document.number(inner.value)
                     case .string: block.strings[inner.key] = document.string(inner.value)
                     case .boolean: block.booleans[inner.key] = document.boolean(inner.value)
@@ -97,6 +104,19 @@ public struct ModelConfig: Sendable {
         )
         architectureClass = architecture
         (self.keys, self.nulls, quantizationMethod) = (keys, nulls, quantization)
+    }
+
+    /// The top-level number keys attention is read from: NaN or ±∞ in one of them is an
+    /// error, in any other key it is skipped (config.json's other numbers are not read).
+    static let readKeys: Set<String> = [
+        "num_attention_heads", "n_head", "head_dim", "num_key_value_heads", "rope_theta", "partial_rotary_factor",
+        "sliding_window", "max_window_layers", "max_position_embeddings", "original_max_position_embeddings",
+    ]
+
+    /// The error for NaN or ±∞ in a key that is read.
+    private static func nonFinite(_ key: String, name: String) -> FormatError {
+        FormatError(
+            kind: .data, file: name, path: "$." + key, message: "expected a finite number, found NaN or Infinity")
     }
 
     /// `model_type` (`gpt2`, `bert`, `llama`, `qwen2`, …).

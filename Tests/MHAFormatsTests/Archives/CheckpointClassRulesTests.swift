@@ -168,6 +168,27 @@ import Testing
         )
     }
 
+    /// Python's json writes NaN and Infinity: config.json is read with them in keys attention
+    /// does not use, and refused naming the key when attention would use it.
+    @Test func pythonNonFiniteLiteralsOnlyMatterInKeysThatAreRead() throws {
+        let c = try Self.config(
+            #"{"model_type": "llama", "num_attention_heads": 2, "initializer_range": NaN, "layer_norm_eps": Infinity, "z_loss": -Infinity, "rope_theta": 100}"#
+        )
+        #expect(c.ropeTheta == 100 && c.keys.contains("initializer_range") && c.number("initializer_range") == nil)
+        for json in [
+            #"{"rope_theta": NaN}"#, #"{"num_attention_heads": Infinity}"#,
+            #"{"rope_parameters": {"rope_theta": -Infinity}}"#,
+        ] {
+            T.expectError(line: nil, column: nil, "expected a finite number, found NaN or Infinity") {
+                try Self.config(json)
+            }
+        }
+        // Other JSON inputs stay strict (RFC 8259).
+        T.expectError(line: 1, column: 7, kind: .syntax, "expected a value, found \"N\"") {
+            try InputBundle.parse(bytes: Array(#"{"x": NaN}"#.utf8), name: "b.json")
+        }
+    }
+
     /// GPTBigCode's c_attn (nn.Linear, (d + 2·d_k) × d) has GPT-2's names but not its packed
     /// d × 3d layout: refused before reading, so inspect does not offer it to run.
     @Test func aPackedProjectionOfAnotherShapeIsRefusedFromTheHeader() throws {
