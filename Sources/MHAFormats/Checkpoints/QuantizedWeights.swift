@@ -11,12 +11,20 @@ enum QuantizedWeights {
     static let companions: Set<String> = [
         "weight_scale", "weight_zero_point", "weight_packed", "weight_shape", "weight_global_scale", "input_scale",
         "SCB", "weight_format", "qweight", "qzeros", "scales", "g_idx", "absmax", "quant_map", "nested_absmax",
-        "nested_quant_map",
+        "nested_quant_map", "k_scale", "v_scale", "q_scale", "kv_scale",
     ]
 
     /// Refuses layer `reader.layer`'s attention when a projection's weight or bias is not a
     /// float type, or quantization data sits beside it.
     static func refuse(_ reader: TensorReader, config: ModelConfig?) throws(FormatError) {
+        // FP8 checkpoints' k_scale / v_scale sit in the attention block itself.
+        let block = reader.fullName(.query, "").split(separator: ".").dropLast().joined(separator: ".") + "."
+        if let scale = reader.archive.arrays.first(where: { array in
+            array.name.hasPrefix(block) && !array.name.dropFirst(block.count).contains(".")
+                && isCompanion(array.name.dropFirst(block.count))
+        }) {
+            throw refusal(scale.name, "is quantization data", in: reader.archive, config: config)
+        }
         for part in CheckpointArchitecture.Part.allCases {
             let stem = reader.fullName(part, "")  // "….q_proj."
             for array in reader.archive.arrays where array.name.hasPrefix(stem) {

@@ -68,6 +68,10 @@ import Testing
                 #""model.layers.0.self_attn.v_proj.SCB" is quantization data"#
             ),
             (
+                try Self.llama(extra: [("model.layers.0.self_attn.k_scale", "F32", [], 4)]),
+                #""model.layers.0.self_attn.k_scale" is quantization data"#
+            ),
+            (
                 try Self.archive([("model.layers.0.self_attn.q_proj.qweight", "I32", [1, 4], 4)]),
                 #""model.layers.0.self_attn.q_proj.qweight" is quantization data"#
             ),
