@@ -83,7 +83,9 @@ public struct CheckpointLayer: Sendable {
     ///   - ropeBase: RoPE's base given explicitly (it wins over config.json; without a
     ///     config.json a Llama-family layer needs it: see `missingSettings`).
     /// - Throws: `FormatError` (65) for missing tensors (listing the attention-like ones),
-    ///   a layer that does not exist, shapes that disagree or settings this reader cannot honour.
+    ///   a layer that does not exist, shapes that disagree, quantized weights, or settings this
+    ///   reader cannot honour. What is read differently from what the files suggest goes to
+    ///   `warnings`.
     public init(
         archive: any ArrayArchive, layer: Int, architecture: CheckpointArchitecture? = nil,
         config: ModelConfig?, heads explicitHeads: Int? = nil, ropeBase explicitRopeBase: Double? = nil
