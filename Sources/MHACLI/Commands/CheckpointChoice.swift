@@ -96,12 +96,14 @@ struct CheckpointInputs {
         return bundle
     }
 
-    /// Sets d_k, RoPE and the window on `configuration` unless the command line gave its own.
+    /// Sets d_k, RoPE, the window and the soft-cap on `configuration` unless the command
+    /// line gave its own.
     func configure(_ configuration: inout AttentionConfiguration) {
         let c = layer.configuration
         if configuration.headDim == nil { configuration.headDim = c.headDim }
         if configuration.rope == nil { configuration.rope = c.rope }
         if configuration.window == nil { configuration.window = c.window }
+        if configuration.softcap == nil { configuration.softcap = c.softcap }
     }
 
     /// Refuses hidden states whose width is not the layer's d_model, naming both.

@@ -29,6 +29,8 @@ public struct CheckpointLayer: Sendable {
     public var rope: RotaryEmbedding?
     /// Mistral's sliding window, when config.json sets one.
     public var window: Int?
+    /// Gemma 2's soft-cap of the scores (`attn_logit_softcapping`).
+    public var softcap: Double?
     /// The tensor each matrix came from (`wq` → `model.layers.0.self_attn.q_proj.weight`).
     public var sources: [String: String] = [:]
     /// What was read differently from what the files suggest, for stderr: a `--arch` given
@@ -42,13 +44,13 @@ public struct CheckpointLayer: Sendable {
         return layout == .xw ? wq.rows : wq.columns
     }
 
-    /// The engine configuration this layer runs with: τ, g, d_k, causal, the scale, RoPE and
-    /// the window. The one place a checkpoint layer becomes engine settings; front ends lay
+    /// The engine configuration this layer runs with: τ, g, d_k, causal, the scale, RoPE,
+    /// the window and the soft-cap. The one place a checkpoint layer becomes engine settings; front ends lay
     /// their explicit options over it.
     public var configuration: AttentionConfiguration {
         AttentionConfiguration(
             heads: heads, kvHeads: kvHeads, causal: causal, scale: scale, headDim: headDim, rope: rope,
-            window: window)
+            window: window, softcap: softcap)
     }
 
     /// A value config.json gives that the tensors cannot: without it (no config.json, or one
@@ -97,7 +99,9 @@ public struct CheckpointLayer: Sendable {
         self.layout = family == .gpt2 ? .xw : .torch
         // transformers' BERT family is causal when the config says is_decoder
         // (BertAttention(is_causal=config.is_decoder): BertLMHeadModel, RobertaForCausalLM, …).
-        self.causal = family != .bert || config?.boolean("is_decoder") == true
+        self.causal =
+            family == .bert
+            ? config?.boolean("is_decoder") == true : config?.boolean("use_bidirectional_attention") != true
         self.heads = 1
         self.kvHeads = 1
         self.headDim = 1
@@ -120,7 +124,19 @@ public struct CheckpointLayer: Sendable {
             let depth = config?.boolean("scale_attn_by_inverse_layer_idx") == true ? Double(layer + 1) : 1
             if root != Double(headDim).squareRoot() || depth != 1 { scale = 1 / (root * depth) }
         }
-        if family == .llama, let config { window = try Self.slidingWindow(config, layer: layer) }
+        if family == .llama, let config {
+            window = try Self.slidingWindow(config, layer: layer)
+            if config.modelType == "gemma2" { (scale, softcap) = try Self.gemma2Scores(config) }
+        }
+    }
+
+    /// Gemma 2's score rules: scale query_pre_attn_scalar^(−½) (Gemma2Config's default 256),
+    /// and the soft-cap `attn_logit_softcapping` (default 50; null for none).
+    static func gemma2Scores(_ config: ModelConfig) throws(FormatError) -> (scale: Double, softcap: Double?) {
+        let scalar = try config.positiveNumber("query_pre_attn_scalar") ?? 256
+        let cap =
+            config.isNull("attn_logit_softcapping") ? nil : try config.positiveNumber("attn_logit_softcapping") ?? 50
+        return (1 / scalar.squareRoot(), cap)
     }
 
     /// Why reading `archive` as a checkpoint would be refused, found from its names, dtypes,
@@ -192,6 +208,7 @@ public struct CheckpointLayer: Sendable {
             _ = try config.ropeBase()
             _ = try config.rotaryFraction()
             _ = try slidingWindow(config, layer: layer)
+            if config.modelType == "gemma2" { _ = try gemma2Scores(config) }
         }
     }
 
@@ -202,7 +219,9 @@ public struct CheckpointLayer: Sendable {
     /// - `qwen2`, `qwen2_moe`: the layers `layer_types` marks `sliding_attention` (without
     ///   it, Qwen2's from `max_window_layers` on, Qwen2-MoE's even layers below it, both only
     ///   with `use_sliding_window`), windowed by `sliding_window`, which is read only then.
-    /// - `llama` and any other type: none (LlamaAttention has no window).
+    /// - `gemma2`: the layers `layer_types` marks `sliding_attention` (without it, the even
+    ///   ones), `sliding_window` (null: none; absent: Gemma2Config's default 4096).
+    /// - `llama`, `gemma` and any other type: none (LlamaAttention has no window).
     /// - Throws: a data error for a layer type not computed, or a windowed layer whose window
     ///   transformers cannot apply (0, or none with `use_sliding_window` false).
     static func slidingWindow(_ config: ModelConfig, layer: Int) throws(FormatError) -> Int? {
@@ -210,6 +229,12 @@ public struct CheckpointLayer: Sendable {
         case "mistral", "mixtral":
             if config.isNull("sliding_window") { return nil }
             guard config.number("sliding_window") != nil else { return config.modelType == "mistral" ? 4096 : nil }
+            return try windowWidth(config)
+        case "gemma2":
+            // Gemma2Attention: sliding_window on the layers layer_types marks sliding_attention
+            // (without it, the even ones), none when it is null; absent, Gemma2Config's 4096.
+            guard try isSliding(config, layer: layer), !config.isNull("sliding_window") else { return nil }
+            guard config.number("sliding_window") != nil else { return 4096 }
             return try windowWidth(config)
         case "qwen2", "qwen2_moe":
             let listed = config.layerTypes.map { layer < $0.count } ?? false
@@ -245,6 +270,7 @@ public struct CheckpointLayer: Sendable {
                 )
             }
         }
+        if config.modelType == "gemma2" { return layer % 2 == 0 }
         let enabled = config.boolean("use_sliding_window") == true
         let limit = try config.nonNegativeInteger("max_window_layers") ?? 28
         return config.modelType == "qwen2" ? enabled && layer >= limit : enabled && layer % 2 == 0 && layer < limit
@@ -409,7 +435,9 @@ public struct CheckpointLayer: Sendable {
             )
         }
         let configName = config?.name ?? archive.name
-        let headDim = try config?.positiveInteger("head_dim") ?? queryWidth / heads
+        // Gemma's and Gemma 2's configs default head_dim to 256 rather than hidden / heads.
+        let classHeadDim = ["gemma", "gemma2"].contains(config?.modelType ?? "") ? 256 : queryWidth / heads
+        let headDim = try config?.positiveInteger("head_dim") ?? classHeadDim
         guard heads * headDim == queryWidth else {
             throw FormatError(
                 kind: .data, file: configName,

@@ -111,6 +111,7 @@ public struct ModelConfig: Sendable {
     static let readKeys: Set<String> = [
         "num_attention_heads", "n_head", "head_dim", "num_key_value_heads", "rope_theta", "partial_rotary_factor",
         "sliding_window", "max_window_layers", "max_position_embeddings", "original_max_position_embeddings",
+        "query_pre_attn_scalar", "attn_logit_softcapping",
     ]
 
     /// The error for NaN or ±∞ in a key that is read.
@@ -121,6 +122,18 @@ public struct ModelConfig: Sendable {
 
     /// `model_type` (`gpt2`, `bert`, `llama`, `qwen2`, …).
     public var modelType: String? { strings["model_type"] }
+
+    /// `key` as a positive finite number, if present.
+    /// - Throws: a data error when the key is present but not such a number.
+    public func positiveNumber(_ key: String) throws(FormatError) -> Double? {
+        guard let value = numbers[key] else { return nil }
+        guard value > 0, value.isFinite else {
+            throw FormatError(
+                kind: .data, file: name, path: "$." + key,
+                message: "expected a positive number, found \(Self.describe(value))")
+        }
+        return value
+    }
 
     /// The first of `keys` present as a positive integer.
     /// - Throws: a data error when the key is present but not a positive integer.

@@ -106,8 +106,21 @@ def capture(model, kind, ids):
     for handle in handles: handle.remove()
     return {key: value[0].numpy() for key, value in records.items()}  # batch of one
 
+class float64_softmax:
+    """transformers' eager attention calls softmax(..., dtype=torch.float32) even in a float64
+    model (Gemma 2 has only the eager path: sdpa cannot soft-cap); inside this, softmax keeps
+    its input's dtype."""
+    def __enter__(self):
+        self.original = torch.nn.functional.softmax
+        original = self.original
+        def softmax(x, dim=None, _stacklevel=3, dtype=None):
+            return original(x, dim=dim)
+        torch.nn.functional.softmax = softmax
+    def __exit__(self, *exc):
+        torch.nn.functional.softmax = self.original
+
 def build(name, kind, config, model_class, dtype, seed, top_level_rope=False, drop_rope_theta=False, shard=None,
-          after_save=None):
+          after_save=None, implementation="sdpa"):
     if len(sys.argv) > 1 and name not in sys.argv[1:]: return
     folder = os.path.join(here, name)
     shutil.rmtree(folder, ignore_errors=True)
@@ -124,14 +137,16 @@ def build(name, kind, config, model_class, dtype, seed, top_level_rope=False, dr
         json.dump(data, open(path, "w"), indent=2)
     # The reference: the stored weights, widened to float64, run in float64.
     extra = {"experts_implementation": "eager"} if "moe" in name or "mixtral" in name else {}  # no float64 grouped_mm
-    reloaded = model_class.from_pretrained(folder, dtype=torch.float64, attn_implementation="sdpa", **extra).eval()
+    reloaded = model_class.from_pretrained(folder, dtype=torch.float64, attn_implementation=implementation,
+                                           **extra).eval()
     for stored, widened in zip(model.state_dict().values(), reloaded.state_dict().values()):
         assert torch.equal(stored.to(torch.float64), widened), "reloading changed a weight"
     if after_save:  # what after_save added must not have reached the model: transformers ignores it
         assert list(model.state_dict()) == list(reloaded.state_dict())
     if kind == "llama": float64_rope(reloaded)
     ids = torch.tensor([[(7 * i + seed) % config.vocab_size for i in range(SEQ)]])
-    np.savez(os.path.join(folder, "reference.npz"), **capture(reloaded, kind, ids))
+    with float64_softmax():
+        np.savez(os.path.join(folder, "reference.npz"), **capture(reloaded, kind, ids))
     if top_level_rope:  # the transformers 4 spelling: rope_theta at the top level, a scaling in rope_scaling
         path = os.path.join(folder, "config.json")
         data = json.load(open(path))
@@ -248,6 +263,20 @@ qwen2_moe = tf.Qwen2MoeConfig(hidden_size=32, num_hidden_layers=2, num_attention
 build("bert-decoder", "bert", bert_decoder, tf.BertLMHeadModel, torch.float32, 15)
 build("qwen2-moe", "llama", qwen2_moe, tf.Qwen2MoeModel, torch.float32, 16)
 build("llama-ignored", "llama", llama(), tf.LlamaModel, torch.float32, 17, after_save=llama_extras)
+
+# Gemma (multi-query, head_dim given) and Gemma 2: its score scale query_pre_attn_scalar^-1/2
+# (24, not head_dim 16), soft-cap 2 (small enough to bend these scores) and a window of 3 on
+# its even layers (Gemma2Config's layer_types: sliding, full). Gemma 2 runs eager (sdpa cannot
+# soft-cap) with the softmax kept in float64.
+gemma = tf.GemmaConfig(hidden_size=32, num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=1,
+                       head_dim=8, intermediate_size=48, max_position_embeddings=16,
+                       rope_parameters={"rope_type": "default", "rope_theta": 10000.0}, **small)
+gemma2 = tf.Gemma2Config(hidden_size=32, num_hidden_layers=2, num_attention_heads=2, num_key_value_heads=1,
+                         head_dim=16, intermediate_size=48, max_position_embeddings=16, query_pre_attn_scalar=24,
+                         attn_logit_softcapping=2.0, sliding_window=3,
+                         rope_parameters={"rope_type": "default", "rope_theta": 10000.0}, **small)
+build("gemma", "llama", gemma, tf.GemmaModel, torch.float32, 18)
+build("gemma2", "llama", gemma2, tf.Gemma2Model, torch.float32, 19, implementation="eager")
 
 # pickle/pytorch_model.bin: a PyTorch pickle (torch.save's zip with data.pkl), which is refused.
 if len(sys.argv) == 1 or "pickle" in sys.argv[1:]:
