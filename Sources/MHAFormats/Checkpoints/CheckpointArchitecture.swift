@@ -7,7 +7,7 @@ import MHACore
 ///   bias, `h.L.attn.c_proj.weight`/`.bias` (xw).
 /// - `bert`: `encoder.layer.L.attention.self.query|key|value.weight`/`.bias` and
 ///   `encoder.layer.L.attention.output.dense.weight`/`.bias` (PyTorch layout).
-/// - `llama` (also Mistral, Mixtral, Qwen2): `layers.L.self_attn.q_proj|k_proj|v_proj|o_proj.weight`
+/// - `llama` (also Mistral, Mixtral, Qwen2, Gemma, Gemma 2): `layers.L.self_attn.q_proj|k_proj|v_proj|o_proj.weight`
 ///   (PyTorch layout), optional q/k/v/o biases, grouped-query heads, RoPE (`rotate_half`).
 public enum CheckpointArchitecture: String, CaseIterable, Sendable {
     case gpt2, bert, llama
@@ -15,7 +15,7 @@ public enum CheckpointArchitecture: String, CaseIterable, Sendable {
     /// The `model_type`s of config.json each family covers exactly (attention as read here).
     static let modelTypes: [CheckpointArchitecture: Set<String>] = [
         .gpt2: ["gpt2"], .bert: ["bert", "roberta", "xlm-roberta", "camembert", "electra"],
-        .llama: ["llama", "mistral", "mixtral", "qwen2", "qwen2_moe"],
+        .llama: ["llama", "mistral", "mixtral", "qwen2", "qwen2_moe", "gemma", "gemma2"],
     ]
 
     /// The architecture a `model_type` names, if it is one of these families.
