@@ -104,7 +104,7 @@ extension RunCommand {
     static let format = Option<OutputFormat>.choice(
         "format", "format",
         help:
-            "Output format; csv, tsv and npy hold one matrix, npz every shown part. -o FILE picks it by extension (.json, .csv, .tsv, .npy, .npz, .tex for latex, .md for markdown, .svg; any other is text).",
+            "Output format; csv, tsv and npy hold one matrix, npz every shown part. -o FILE picks it by extension (.json, .csv, .tsv, .npy, .npz, .tex for latex, .md for markdown, .svg).",
         default: "text, or -o's extension")
     static let show = Option<[String]>.list(
         "show", "parts", allowed: Part.allCases.map(\.rawValue),
