@@ -9,13 +9,18 @@ import MHACore
 ///   `encoder.layer.L.attention.output.dense.weight`/`.bias` (PyTorch layout).
 /// - `llama` (also Mistral, Mixtral, Qwen2, Gemma, Gemma 2): `layers.L.self_attn.q_proj|k_proj|v_proj|o_proj.weight`
 ///   (PyTorch layout), optional q/k/v/o biases, grouped-query heads, RoPE (`rotate_half`).
+/// - `gpt_neox` (Pythia): `layers.L.attention.query_key_value.weight` (3d × d, PyTorch layout,
+///   [q | k | v] of each head in turn) and its bias, `layers.L.attention.dense.weight`/`.bias`,
+///   partial RoPE (`rotate_half` on `rotary_pct` of each head, 0.25 by default).
 public enum CheckpointArchitecture: String, CaseIterable, Sendable {
     case gpt2, bert, llama
+    case gptNeox = "gpt_neox"
 
     /// The `model_type`s of config.json each family covers exactly (attention as read here).
     static let modelTypes: [CheckpointArchitecture: Set<String>] = [
         .gpt2: ["gpt2"], .bert: ["bert", "roberta", "xlm-roberta", "camembert", "electra"],
         .llama: ["llama", "mistral", "mixtral", "qwen2", "qwen2_moe", "gemma", "gemma2"],
+        .gptNeox: ["gpt_neox"],
     ]
 
     /// The architecture a `model_type` names, if it is one of these families.
@@ -49,6 +54,12 @@ public enum CheckpointArchitecture: String, CaseIterable, Sendable {
             case .value: return stem + "v_proj"
             case .output: return stem + "o_proj"
             }
+        case .gptNeox:
+            let stem = "layers.\(layer).attention."
+            switch part {
+            case .query, .key, .value: return stem + "query_key_value"
+            case .output: return stem + "dense"
+            }
         }
     }
 
@@ -63,7 +74,7 @@ public enum CheckpointArchitecture: String, CaseIterable, Sendable {
         switch self {
         case .gpt2: return "h."
         case .bert: return "encoder.layer."
-        case .llama: return "layers."
+        case .llama, .gptNeox: return "layers."
         }
     }
 

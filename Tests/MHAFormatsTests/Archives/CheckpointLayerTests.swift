@@ -45,7 +45,7 @@ import Testing
         arguments: [
             "gpt2", "bert", "llama", "qwen2", "mistral", "llama-f16", "gpt2-bf16", "gpt2-unscaled", "qwen2-window",
             "mixtral", "llama3-rope", "llama-linear-rope", "qwen2-yarn", "bert-decoder", "qwen2-moe", "llama-ignored",
-            "gemma", "gemma2",
+            "gemma", "gemma2", "gpt-neox",
         ], [0, 1])
     func reproducesTheLayer(_ model: String, _ index: Int) throws {
         let layer = try Self.layer(model, index)
