@@ -34,6 +34,8 @@ def hooks(model, kind):
         return [(layer.attention.self, layer.attention.output.dense) for layer in base.encoder.layer]
     if kind == "neox":
         return [(layer.attention, layer.attention) for layer in base.layers]
+    if kind == "opt":
+        return [(layer.self_attn, layer.self_attn) for layer in base.decoder.layers]
     return [(layer.self_attn, layer.self_attn) for layer in base.layers]
 
 def scaled_frequencies(parameters, plain, dim, top_original=None, max_positions=None):
@@ -146,7 +148,7 @@ def build(name, kind, config, model_class, dtype, seed, top_level_rope=False, dr
         assert torch.equal(stored.to(torch.float64), widened), "reloading changed a weight"
     if after_save:  # what after_save added must not have reached the model: transformers ignores it
         assert list(model.state_dict()) == list(reloaded.state_dict())
-    if kind in ("llama", "neox"): float64_rope(reloaded)
+    if kind in ("llama", "neox", "phi"): float64_rope(reloaded)
     ids = torch.tensor([[(7 * i + seed) % config.vocab_size for i in range(SEQ)]])
     with float64_softmax():
         np.savez(os.path.join(folder, "reference.npz"), **capture(reloaded, kind, ids))
@@ -294,6 +296,16 @@ def pythia_spelling(folder):
 neox = tf.GPTNeoXConfig(hidden_size=32, num_hidden_layers=2, num_attention_heads=4, intermediate_size=48,
                         max_position_embeddings=16, rotary_pct=0.5, rotary_emb_base=5000, **small)
 build("gpt-neox", "neox", neox, tf.GPTNeoXModel, torch.float32, 20, after_save=pythia_spelling)
+
+# OPT (q/k/v/out_proj with biases under model.decoder., no RoPE) and Phi (q/k/v_proj and dense
+# with biases, partial RoPE on half of each head by PhiConfig's default, base 2000).
+opt = tf.OPTConfig(hidden_size=32, num_hidden_layers=2, num_attention_heads=4, ffn_dim=48,
+                   max_position_embeddings=16, word_embed_proj_dim=32, **small)
+phi = tf.PhiConfig(hidden_size=32, num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2,
+                   intermediate_size=48, max_position_embeddings=16,
+                   rope_parameters={"rope_type": "default", "rope_theta": 2000.0}, **small)
+build("opt", "opt", opt, tf.OPTModel, torch.float32, 21)
+build("phi", "phi", phi, tf.PhiModel, torch.float32, 22)
 
 # pickle/pytorch_model.bin: a PyTorch pickle (torch.save's zip with data.pkl), which is refused.
 if len(sys.argv) == 1 or "pickle" in sys.argv[1:]:
