@@ -73,7 +73,7 @@ public struct CheckpointLayer: Sendable {
         let family = try family(architecture, config: config, names: archive.arrays.map(\.name), archive: archive)
         var missing: [Setting] = []
         if try config?.positiveInteger("num_attention_heads", "n_head") == nil { missing.append(.heads) }
-        if family == .llama, config == nil { missing.append(.ropeBase) }
+        if family.rotates, config == nil { missing.append(.ropeBase) }
         return missing.filter { !given.contains($0) }
     }
 
@@ -114,9 +114,14 @@ public struct CheckpointLayer: Sendable {
             )
         }
         let reader = TensorReader(archive: archive, prefix: recognised.prefix, family: family, layer: layer)
-        try readWeights(reader, biases: Self.classBiases(family, config: config), config: config)
+        if family == .gptNeox {
+            let configured = try config?.positiveInteger("num_attention_heads")
+            try readPackedHeads(reader, heads: explicitHeads ?? configured)
+        } else {
+            try readWeights(reader, biases: Self.classBiases(family, config: config), config: config)
+        }
         try readShapes(config: config, explicitHeads: explicitHeads, archive: archive)
-        if family == .llama { try readRotary(config, base: explicitRopeBase, archive: archive) }
+        if family.rotates { try readRotary(config, base: explicitRopeBase, archive: archive) }
         if family == .gpt2 {
             // transformers divides by √d_k unless scale_attn_weights is false, and then by
             // layer + 1 when scale_attn_by_inverse_layer_idx is true: either, both or neither.
@@ -203,7 +208,7 @@ public struct CheckpointLayer: Sendable {
                     "position_embedding_type \(MessageText.quoted(kind)) adds relative-position scores this reader does not compute; only \"absolute\" is read"
             )
         }
-        if family == .llama, let config {
+        if family.rotates, let config {
             _ = try config.rotaryScaling()
             _ = try config.ropeBase()
             _ = try config.rotaryFraction()
@@ -325,9 +330,10 @@ public struct CheckpointLayer: Sendable {
     /// Refuses a layer with tensors that change its attention in ways not read here (Qwen3's
     /// and OLMo's q_norm/k_norm, a packed qkv_proj), rather than computing it wrong.
     private static func refuseUnknownParts(_ reader: TensorReader, names: [String]) throws(FormatError) {
-        guard reader.family == .llama else { return }
+        guard [.llama, .opt, .phi].contains(reader.family) else { return }
         let stem = reader.prefix + "layers.\(reader.layer).self_attn."
-        let known = ["q_proj.", "k_proj.", "v_proj.", "o_proj."]
+        let output = reader.family == .llama ? "o_proj." : reader.family == .opt ? "out_proj." : "dense."
+        let known = ["q_proj.", "k_proj.", "v_proj.", output]
         // RoPE's inverse frequencies (older Llama saves, TinyLlama): a buffer transformers
         // ignores when loading, recomputed from config.json.
         let ignored = ["rotary_emb.inv_freq"]
@@ -338,7 +344,7 @@ public struct CheckpointLayer: Sendable {
             throw FormatError(
                 kind: .data, file: reader.archive.name,
                 message:
-                    "\"\(MessageText.escaped(other))\" is part of this attention layer but not of Llama-family attention as read here (q/k/v/o projections and biases); it would change the result"
+                    "\"\(MessageText.escaped(other))\" is part of this attention layer but not of \(reader.family.rawValue) attention as read here (q/k/v/o projections and biases); it would change the result"
             )
         }
     }
@@ -454,22 +460,29 @@ public struct CheckpointLayer: Sendable {
         (self.heads, self.kvHeads, self.headDim) = (heads, kvHeads, headDim)
     }
 
-    /// RoPE from config.json: `rotate_half` pairing, base `rope_theta` (transformers'
-    /// default 10000 when a config.json omits it), the partial rotary factor and the scaling
+    /// RoPE from config.json: `rotate_half` pairing, base `rope_theta` (GPT-NeoX also
+    /// `rotary_emb_base`; transformers' default 10000 when a config.json omits it), the partial
+    /// rotary factor (GPT-NeoX also `rotary_pct`, default 0.25) and the scaling
     /// (`linear`, `llama3`, `yarn`; other types are refused rather than computed wrong). A
     /// missing config.json without an explicit base is refused too.
     private mutating func readRotary(_ config: ModelConfig?, base given: Double?, archive: any ArrayArchive)
         throws(FormatError)
     {
         let scaling = try config?.rotaryScaling()
-        let configured = try config?.ropeBase()
+        let neox = architecture == .gptNeox
+        var configured = try config?.ropeBase()
+        if configured == nil, neox { configured = try config?.positiveNumber("rotary_emb_base") }
         guard let base = given ?? configured ?? config.map({ Self.defaultRopeTheta($0.modelType) }) else {
             throw FormatError(
                 kind: .data, file: archive.name,
                 message: "RoPE's base (rope_theta) is not in the weights and there is no config.json to say it")
         }
         var dimensions = headDim
-        if let factor = try config?.rotaryFraction() {
+        // GPTNeoXConfig: rotary_pct when the RoPE object has no partial_rotary_factor, 0.25 when neither.
+        var fraction = try config?.rotaryFraction()
+        if fraction == nil, neox { fraction = try config?.positiveNumber("rotary_pct") ?? 0.25 }
+        if fraction == nil, architecture == .phi { fraction = 0.5 }  // PhiConfig's default
+        if let factor = fraction {
             dimensions = Int(Double(headDim) * factor) / 2 * 2
             guard dimensions >= 2 else {
                 throw FormatError(

@@ -111,7 +111,7 @@ public struct ModelConfig: Sendable {
     static let readKeys: Set<String> = [
         "num_attention_heads", "n_head", "head_dim", "num_key_value_heads", "rope_theta", "partial_rotary_factor",
         "sliding_window", "max_window_layers", "max_position_embeddings", "original_max_position_embeddings",
-        "query_pre_attn_scalar", "attn_logit_softcapping",
+        "query_pre_attn_scalar", "attn_logit_softcapping", "rotary_pct", "rotary_emb_base",
     ]
 
     /// The error for NaN or ±∞ in a key that is read.

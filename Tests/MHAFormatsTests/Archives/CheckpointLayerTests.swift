@@ -45,7 +45,7 @@ import Testing
         arguments: [
             "gpt2", "bert", "llama", "qwen2", "mistral", "llama-f16", "gpt2-bf16", "gpt2-unscaled", "qwen2-window",
             "mixtral", "llama3-rope", "llama-linear-rope", "qwen2-yarn", "bert-decoder", "qwen2-moe", "llama-ignored",
-            "gemma", "gemma2",
+            "gemma", "gemma2", "gpt-neox", "opt", "phi",
         ], [0, 1])
     func reproducesTheLayer(_ model: String, _ index: Int) throws {
         let layer = try Self.layer(model, index)
@@ -165,6 +165,19 @@ import Testing
             #"{"rope_theta": 5000, "rope_parameters": {"rope_type": "default", "rope_theta": 1000}}"#)
         let nestedScaling = try nested.rotaryScaling()
         #expect(nested.ropeTheta == 1000 && nestedScaling == nil)
+    }
+
+    /// Without config.json, families that share the query's name are told apart by the
+    /// output projection's: o_proj (Llama), out_proj (OPT), dense (Phi).
+    @Test func familiesSharingQProjAreToldApartByTheirOutput() throws {
+        for (model, family, prefix) in [
+            ("opt", CheckpointArchitecture.opt, "decoder."), ("phi", .phi, ""), ("llama", .llama, ""),
+            ("gpt-neox", .gptNeox, ""),
+        ] {
+            let archive = try ArrayArchives.open(path: try Self.folder(model) + "/model.safetensors")
+            let recognised = try #require(RecognisedCheckpoint.recognise(archive.arrays.map(\.name)), "\(model)")
+            #expect(recognised.architecture == family && recognised.prefix == prefix && recognised.layers == [0, 1])
+        }
     }
 
     /// Gemma 2's score rules and window, with Gemma2Config's defaults for absent keys.

@@ -32,6 +32,10 @@ def hooks(model, kind):
         return [(block.attn, block.attn) for block in base.h]
     if kind == "bert":
         return [(layer.attention.self, layer.attention.output.dense) for layer in base.encoder.layer]
+    if kind == "neox":
+        return [(layer.attention, layer.attention) for layer in base.layers]
+    if kind == "opt":
+        return [(layer.self_attn, layer.self_attn) for layer in base.decoder.layers]
     return [(layer.self_attn, layer.self_attn) for layer in base.layers]
 
 def scaled_frequencies(parameters, plain, dim, top_original=None, max_positions=None):
@@ -78,8 +82,9 @@ def float64_rope(model):
     config = model.config
     head_dim = getattr(config, "head_dim", None) or config.hidden_size // config.num_attention_heads
     base = config.rope_parameters["rope_theta"]
-    plain = 1.0 / (base ** (torch.arange(0, head_dim, 2, dtype=torch.float64) / head_dim))
-    inv_freq, attention = scaled_frequencies(config.rope_parameters, plain, head_dim,
+    dim = int(head_dim * config.rope_parameters.get("partial_rotary_factor", 1.0))  # partial rotary
+    plain = 1.0 / (base ** (torch.arange(0, dim, 2, dtype=torch.float64) / dim))
+    inv_freq, attention = scaled_frequencies(config.rope_parameters, plain, dim,
                                              getattr(config, "original_max_position_embeddings", None),
                                              config.max_position_embeddings)
     assert torch.allclose(inv_freq, rotary.inv_freq.to(torch.float64), rtol=1e-5, atol=0), (inv_freq, rotary.inv_freq)
@@ -143,7 +148,7 @@ def build(name, kind, config, model_class, dtype, seed, top_level_rope=False, dr
         assert torch.equal(stored.to(torch.float64), widened), "reloading changed a weight"
     if after_save:  # what after_save added must not have reached the model: transformers ignores it
         assert list(model.state_dict()) == list(reloaded.state_dict())
-    if kind == "llama": float64_rope(reloaded)
+    if kind in ("llama", "neox", "phi"): float64_rope(reloaded)
     ids = torch.tensor([[(7 * i + seed) % config.vocab_size for i in range(SEQ)]])
     with float64_softmax():
         np.savez(os.path.join(folder, "reference.npz"), **capture(reloaded, kind, ids))
@@ -277,6 +282,30 @@ gemma2 = tf.Gemma2Config(hidden_size=32, num_hidden_layers=2, num_attention_head
                          rope_parameters={"rope_type": "default", "rope_theta": 10000.0}, **small)
 build("gemma", "llama", gemma, tf.GemmaModel, torch.float32, 18)
 build("gemma2", "llama", gemma2, tf.Gemma2Model, torch.float32, 19, implementation="eager")
+
+# GPT-NeoX (Pythia): the per-head packed query_key_value, partial RoPE (rotary_pct 0.5 of d_k 8)
+# with base 5000, and config.json rewritten in Pythia's own spelling (rotary_pct,
+# rotary_emb_base, no rope_parameters) before the reference reloads it.
+def pythia_spelling(folder):
+    path = os.path.join(folder, "config.json")
+    data = json.load(open(path))
+    parameters = data.pop("rope_parameters")
+    data.update(rotary_pct=parameters["partial_rotary_factor"], rotary_emb_base=parameters["rope_theta"])
+    json.dump(data, open(path, "w"), indent=2)
+
+neox = tf.GPTNeoXConfig(hidden_size=32, num_hidden_layers=2, num_attention_heads=4, intermediate_size=48,
+                        max_position_embeddings=16, rotary_pct=0.5, rotary_emb_base=5000, **small)
+build("gpt-neox", "neox", neox, tf.GPTNeoXModel, torch.float32, 20, after_save=pythia_spelling)
+
+# OPT (q/k/v/out_proj with biases under model.decoder., no RoPE) and Phi (q/k/v_proj and dense
+# with biases, partial RoPE on half of each head by PhiConfig's default, base 2000).
+opt = tf.OPTConfig(hidden_size=32, num_hidden_layers=2, num_attention_heads=4, ffn_dim=48,
+                   max_position_embeddings=16, word_embed_proj_dim=32, **small)
+phi = tf.PhiConfig(hidden_size=32, num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2,
+                   intermediate_size=48, max_position_embeddings=16,
+                   rope_parameters={"rope_type": "default", "rope_theta": 2000.0}, **small)
+build("opt", "opt", opt, tf.OPTModel, torch.float32, 21)
+build("phi", "phi", phi, tf.PhiModel, torch.float32, 22)
 
 # pickle/pytorch_model.bin: a PyTorch pickle (torch.save's zip with data.pkl), which is refused.
 if len(sys.argv) == 1 or "pickle" in sys.argv[1:]:
