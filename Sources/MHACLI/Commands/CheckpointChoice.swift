@@ -97,13 +97,14 @@ struct CheckpointInputs {
     }
 
     /// Sets d_k, RoPE, the window and the soft-cap on `configuration` unless the command
-    /// line gave its own.
+    /// line gave its own, and BLOOM's ALiBi.
     func configure(_ configuration: inout AttentionConfiguration) {
         let c = layer.configuration
         if configuration.headDim == nil { configuration.headDim = c.headDim }
         if configuration.rope == nil { configuration.rope = c.rope }
         if configuration.window == nil { configuration.window = c.window }
         if configuration.softcap == nil { configuration.softcap = c.softcap }
+        if c.alibi { configuration.alibi = true }
     }
 
     /// Refuses hidden states whose width is not the layer's d_model, naming both.
