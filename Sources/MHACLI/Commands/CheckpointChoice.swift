@@ -1,7 +1,7 @@
 import MHACore
 import MHAFormats
 
-/// `run --checkpoint FILE --layer L [--arch auto|gpt2|bert|llama] [--config FILE]`: which
+/// `run --checkpoint FILE --layer L [--arch auto|FAMILY] [--config FILE]`: which
 /// attention layer of which checkpoint to read, checked as options.
 struct CheckpointChoice: Sendable {
     /// The .safetensors (or .npz) file.
