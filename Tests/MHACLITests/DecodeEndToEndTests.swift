@@ -91,6 +91,29 @@ import Testing
         }
     }
 
+    /// decode takes the packed forms run takes (`--qkv` with separate or packed biases,
+    /// `--in-proj` with `--in-proj-bias`) and gives run's causal rows; a contradiction is refused.
+    @Test func packedWeightsAndBiasesAsRunTakesThem() throws {
+        let folder = BuiltBinary.packageRoot.appendingPathComponent("examples/packed-qkv-biases")
+        let forms: [[String]] = [
+            ["--qkv", "qkv.csv", "--bq", "bq.csv", "--bk", "bk.csv", "--bv", "bv.csv"],
+            ["--qkv", "qkv.csv", "--qkv-bias", "qkv_bias.csv"],
+            ["--in-proj", "in_proj.csv", "--in-proj-bias", "qkv_bias.csv"],
+        ]
+        let common = ["-x", "x.csv", "--wo", "wo.csv", "--bo", "bo.csv", "--heads", "2"]
+        let run = try BuiltBinary.run(
+            ["run", "--causal", "--format", "csv", "--show", "output"] + common + forms[0], in: folder)
+        #expect(run.status == 0, "\(run.stderr)")
+        let expected = try Self.parse(run.stdout)
+        for form in forms {
+            let decoded = try BuiltBinary.run(["decode"] + common + form, in: folder)
+            #expect(decoded.status == 0, "\(form): \(decoded.stderr)")
+            #expect(try Self.parse(decoded.stdout).isClose(to: expected, relativeTolerance: 1e-12), "\(form)")
+        }
+        let both = try BuiltBinary.run(["decode"] + common + ["--qkv", "qkv.csv", "--wq", "wq.csv"], in: folder)
+        #expect(both.status == 64 && both.stderr.contains("--qkv replaces --wq, --wk and --wv"), "\(both.stderr)")
+    }
+
     @Test func windowAndRopeFollowTheEngine() throws {
         let layer = try Layer()
         defer { try? FileManager.default.removeItem(at: layer.folder) }

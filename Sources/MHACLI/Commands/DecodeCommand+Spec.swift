@@ -19,7 +19,8 @@ extension DecodeCommand {
             """,
         options: [
             input, RunCommand.wq, RunCommand.wk, RunCommand.wv, RunCommand.wo, RunCommand.bq, RunCommand.bk,
-            RunCommand.bv, RunCommand.bo, RunCommand.inProjection, RunCommand.weights, RunCommand.heads,
+            RunCommand.bv, RunCommand.bo, RunCommand.inProjection, RunCommand.qkv, RunCommand.qkvBias,
+            RunCommand.inProjectionBias, RunCommand.weights, RunCommand.heads,
             RunCommand.kvHeads, RunCommand.scale, RunCommand.layout,
         ] + scoreOptions + [
             cache, format, RunCommand.precision, RunCommand.useFloat, RunCommand.checkpoint, RunCommand.layer,

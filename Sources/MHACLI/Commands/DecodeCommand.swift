@@ -50,7 +50,8 @@ struct DecodeCommand: Command {
         var paths: [String: String] = [:]
         for (option, key) in [
             (R.wq, "wq"), (R.wk, "wk"), (R.wv, "wv"), (R.wo, "wo"), (R.bq, "bq"), (R.bk, "bk"),
-            (R.bv, "bv"), (R.bo, "bo"), (R.inProjection, "in_proj"),
+            (R.bv, "bv"), (R.bo, "bo"), (R.inProjection, "in_proj"), (R.qkv, "qkv"), (R.qkvBias, "qkv_bias"),
+            (R.inProjectionBias, "in_proj_bias"),
         ] {
             paths[key] = try a[option]
         }
@@ -82,8 +83,12 @@ struct DecodeCommand: Command {
                 "--precision sets decimals in csv; --format json always prints shortest round-trip numbers")
         }
         useFloat = a[R.useFloat]
-        if paths["in_proj"] != nil, let separate = ["wq", "wk", "wv"].first(where: { paths[$0] != nil }) {
-            throw UsageError.invalidRequest("--in-proj replaces --wq, --wk and --wv; do not give --\(separate) too")
+        for packed in ["in_proj", "qkv"] where paths[packed] != nil {
+            if let other = ["wq", "wk", "wv", "in_proj"].first(where: { $0 != packed && paths[$0] != nil }) {
+                throw UsageError.invalidRequest(
+                    "--\(packed.replacingUnderscores) replaces --wq, --wk and --wv; do not give --\(other.replacingUnderscores) too"
+                )
+            }
         }
     }
 

@@ -13,6 +13,7 @@ enum DecodeWeights {
             return c.layout == .xw ? wq.rows : wq.columns
         }
         if let path = c.paths["in_proj"] { return try MatrixReader.read(path: path).columns }
+        if let path = c.paths["qkv"] { return try MatrixReader.read(path: path).rows }  // d × 3d, xw
         if let layer = c.base?.layer { return layer.modelDim }
         if let d = saved?.settings["d_model"]?.first, d >= 1, d < 1e9 { return Int(d) }
         return nil
@@ -22,7 +23,7 @@ enum DecodeWeights {
     static func parameters<S: AttentionScalar>(_ c: DecodeCommand, modelDim d: Int) throws -> AttentionParameters<S> {
         var matrices = c.base?.layer.matrices ?? [:]  // a checkpoint's, replaced by the files given
         for (key, path) in c.paths { matrices[key] = try MatrixReader.read(path: path) }
-        let needed = matrices["in_proj"] == nil ? ["wq", "wk", "wv", "wo"] : ["wo"]
+        let needed = matrices["in_proj"] == nil && matrices["qkv"] == nil ? ["wq", "wk", "wv", "wo"] : ["wo"]
         let missing = needed.filter { matrices[$0] == nil }
         if let first = missing.first {
             guard let fill = c.fill else {
@@ -36,20 +37,8 @@ enum DecodeWeights {
                 missing, modelDim: d, sourceDim: d, configuration: c.configuration, layout: c.layout)
             matrices.merge(filled) { given, _ in given }
         }
-        func get(_ key: String) -> Matrix<S>? { matrices[key]?.converted(to: S.self) }
-        guard let wo = get("wo") else {
-            throw UsageError.missingOption(option: "--wo <file>", reason: "W^o is required")
+        return try WeightAssembly.parameters(matrices, layout: c.layout) { message, _ in
+            UsageError.invalidRequest(message)
         }
-        if let packed = get("in_proj") {
-            return AttentionParameters(
-                inProjection: packed, wo: wo, bq: get("bq"), bk: get("bk"), bv: get("bv"),
-                bo: get("bo"), layout: c.layout)
-        }
-        guard let wq = get("wq"), let wk = get("wk"), let wv = get("wv") else {
-            throw UsageError.missingOption(option: "--wq <file>", reason: "W^q, W^k and W^v are required")
-        }
-        return AttentionParameters(
-            wq: wq, wk: wk, wv: wv, wo: wo, bq: get("bq"), bk: get("bk"), bv: get("bv"),
-            bo: get("bo"), layout: c.layout)
     }
 }

@@ -157,41 +157,7 @@ struct RunInputs {
 
     /// The parameters for the engine, in precision `S`.
     func parameters<S: AttentionScalar>(_: S.Type) throws -> AttentionParameters<S> {
-        func get(_ key: String) -> Matrix<S>? { matrices[key]?.converted(to: S.self) }
-        guard let wo = get("wo") else {
-            throw UsageError.missingOption(option: "--wo <file>", reason: "W^o is required")
-        }
-        let packedBiasName = ["qkv_bias", "in_proj_bias"].first(where: { matrices[$0] != nil })
-        let packedBias = packedBiasName.flatMap(get)
-        if let packedBiasName, let separate = ["bq", "bk", "bv"].first(where: { matrices[$0] != nil }) {
-            throw refusal(
-                "the packed qkv_bias replaces bq, bk and bv, but \(separate) was given too",
-                among: [packedBiasName, separate])
-        }
-        let separate = ["wq", "wk", "wv"].first(where: { matrices[$0] != nil })
-        if let packed = get("qkv") {
-            if let other = matrices["in_proj"] != nil ? "in_proj" : separate {
-                throw refusal("qkv replaces wq, wk and wv, but \(other) was given too", among: ["qkv", other])
-            }
-            return AttentionParameters(
-                packedQKV: packed, wo: wo, packedBias: packedBias, bq: get("bq"), bk: get("bk"), bv: get("bv"),
-                bo: get("bo"), layout: layout)
-        }
-        if let packed = get("in_proj") {
-            if let separate {
-                throw refusal(
-                    "in_proj replaces wq, wk and wv, but \(separate) was given too", among: ["in_proj", separate])
-            }
-            return AttentionParameters(
-                inProjection: packed, wo: wo, bq: get("bq"), bk: get("bk"), bv: get("bv"),
-                bo: get("bo"), layout: layout, packedBias: packedBias)
-        }
-        guard let wq = get("wq"), let wk = get("wk"), let wv = get("wv") else {
-            throw UsageError.missingOption(option: "--wq <file>", reason: "W^q, W^k and W^v are required")
-        }
-        return AttentionParameters(
-            wq: wq, wk: wk, wv: wv, wo: wo, bq: get("bq"), bk: get("bk"), bv: get("bv"),
-            bo: get("bo"), layout: layout, packedBias: packedBias)
+        try WeightAssembly.parameters(matrices, layout: layout) { message, names in refusal(message, among: names) }
     }
 
     /// The user mask for the engine, read as `maskKind`, in precision `S`.

@@ -49,7 +49,7 @@ struct ScoreOptions: Sendable, Equatable {
         .value(
             "rope-scaling", "rule",
             help:
-                "Change RoPE's frequencies as a config.json's rope_type does: TYPE:name=value,… with its parameter names; linear: factor; llama3: factor, low_freq_factor, high_freq_factor, original_max_position_embeddings; yarn: factor, original_max_position_embeddings, and optionally beta_fast, beta_slow, attention_factor, truncate. default: none (also drops a checkpoint's).",
+                "Change RoPE's frequencies as a config.json's rope_type does: TYPE:name=value,… with its parameter names; linear: factor; llama3: factor, low_freq_factor, high_freq_factor, original_max_position_embeddings; yarn: factor, original_max_position_embeddings, and optionally beta_fast, beta_slow, attention_factor, mscale, mscale_all_dim, truncate. default: none (also drops a checkpoint's).",
             default: "none, or the checkpoint's"),
         convert: { text, spec throws(UsageError) in
             let rule: RotaryScaling?

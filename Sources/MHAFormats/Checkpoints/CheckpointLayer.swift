@@ -104,6 +104,8 @@ public struct CheckpointLayer: Sendable {
         switch family {
         case .bert: self.causal = config?.boolean("is_decoder") == true
         case .distilbert: self.causal = false
+        // Gemma 2's only attention path (eager) stays causal whatever use_bidirectional_attention says.
+        case .llama where config?.modelType == "gemma2": self.causal = true
         default: self.causal = config?.boolean("use_bidirectional_attention") != true
         }
         self.alibi = family == .bloom
@@ -308,7 +310,7 @@ public struct CheckpointLayer: Sendable {
             throw FormatError(
                 kind: .data, file: config?.name ?? archive.name,
                 message:
-                    "model_type \(MessageText.quoted(type)) is not one whose attention this reader knows (\(known)); --arch gpt2|bert|llama reads it as one of those if its attention is the same"
+                    "model_type \(MessageText.quoted(type)) is not one whose attention this reader knows (\(known)); --arch \(CheckpointArchitecture.allCases.map(\.rawValue).joined(separator: "|")) reads it as one of those if its attention is the same"
             )
         }
         guard let recognised = RecognisedCheckpoint.recognise(names) else { throw notFound(nil, in: archive) }
@@ -488,11 +490,18 @@ public struct CheckpointLayer: Sendable {
         if fraction == nil, neox { fraction = try config?.positiveNumber("rotary_pct") ?? 0.25 }
         if fraction == nil, architecture == .phi { fraction = 0.5 }  // PhiConfig's default
         if let factor = fraction {
-            dimensions = Int(Double(headDim) * factor) / 2 * 2
-            guard dimensions >= 2 else {
+            // transformers takes int(d_k · factor) as the rotated width in the frequencies'
+            // exponent; an odd one then rotates one more dimension than it has frequencies for
+            // (GPT-NeoX) or fails (Phi, Llama): refused rather than rounded.
+            dimensions = Int(Double(headDim) * factor)
+            guard dimensions >= 2, dimensions % 2 == 0 else {
                 throw FormatError(
                     kind: .data, file: config?.name ?? archive.name, path: "$.partial_rotary_factor",
-                    message: "partial_rotary_factor \(factor) rotates no pair of d_k = \(headDim) dimensions")
+                    message:
+                        dimensions < 2
+                        ? "partial_rotary_factor \(factor) rotates no pair of d_k = \(headDim) dimensions"
+                        : "partial_rotary_factor \(factor) of d_k = \(headDim) is \(dimensions) dimensions, an odd number: transformers' RoPE is not defined for it (GPT-NeoX rotates \(dimensions + 1) with frequencies for \(dimensions)); not computed"
+                )
             }
         }
         rope = RotaryEmbedding(

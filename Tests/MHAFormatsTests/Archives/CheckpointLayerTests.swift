@@ -182,6 +182,27 @@ import Testing
         }
     }
 
+    /// An odd int(d_k · partial factor) is refused (transformers' RoPE is not defined for it);
+    /// Gemma 2 stays causal under use_bidirectional_attention (its eager path ignores it).
+    @Test func oddRotaryWidthsAreRefusedAndGemma2StaysCausal() throws {
+        func config(_ json: String) throws -> ModelConfig {
+            try ModelConfig(bytes: Array(json.utf8), name: "config.json")
+        }
+        let neox = try ArrayArchives.open(path: try Self.folder("gpt-neox") + "/model.safetensors")
+        let odd = try config(#"{"model_type": "gpt_neox", "num_attention_heads": 4, "rotary_pct": 0.375}"#)
+        T.expectError(line: nil, column: nil, "of d_k = 8 is 3 dimensions, an odd number") {
+            _ = try CheckpointLayer(archive: neox, layer: 0, config: odd)
+        }
+        let even = try config(#"{"model_type": "gpt_neox", "num_attention_heads": 4, "rotary_pct": 0.5}"#)
+        #expect(try CheckpointLayer(archive: neox, layer: 0, config: even).rope?.dimensions == 4)
+        let gemma2 = try ArrayArchives.open(path: try Self.folder("gemma2") + "/model.safetensors")
+        let text = try String(contentsOfFile: try Self.folder("gemma2") + "/config.json", encoding: .utf8)
+        let bidirectional = try config(
+            text.replacingOccurrences(
+                of: "\"model_type\"", with: "\"use_bidirectional_attention\": true, \"model_type\""))
+        #expect(try CheckpointLayer(archive: gemma2, layer: 0, config: bidirectional).causal)
+    }
+
     /// Gemma 2's score rules and window, with Gemma2Config's defaults for absent keys.
     @Test func readsGemma2SettingsWithTheClassDefaults() throws {
         func config(_ json: String) throws -> ModelConfig {

@@ -1,0 +1,52 @@
+import MHACore
+
+/// The engine's parameters from the matrices a command was given, by bundle key: separate
+/// `wq`, `wk`, `wv`, PyTorch's packed `in_proj` or GPT-2's packed `qkv`; `wo`; separate `bq`,
+/// `bk`, `bv` or one packed `qkv_bias` / `in_proj_bias`; `bo`. Shared by `run` and `decode`,
+/// so that both take the same weights the same way and refuse the same contradictions.
+enum WeightAssembly {
+    /// The parameters in precision `S`; `refusal(message, names)` makes the error for a
+    /// contradiction among the named inputs (a usage error, or bad data naming a bundle).
+    static func parameters<S: AttentionScalar>(
+        _ matrices: [String: Matrix<Double>], layout: WeightLayout, refusal: (String, [String]) -> any Error
+    ) throws -> AttentionParameters<S> {
+        func get(_ key: String) -> Matrix<S>? { matrices[key]?.converted(to: S.self) }
+        guard let wo = get("wo") else {
+            throw UsageError.missingOption(option: "--wo <file>", reason: "W^o is required")
+        }
+        let packedBiasName = ["qkv_bias", "in_proj_bias"].first(where: { matrices[$0] != nil })
+        let packedBias = packedBiasName.flatMap(get)
+        if let packedBiasName, let separate = ["bq", "bk", "bv"].first(where: { matrices[$0] != nil }) {
+            throw refusal(
+                "the packed qkv_bias replaces bq, bk and bv, but \(separate) was given too", [packedBiasName, separate])
+        }
+        let separate = ["wq", "wk", "wv"].first(where: { matrices[$0] != nil })
+        if let packed = get("qkv") {
+            if let other = matrices["in_proj"] != nil ? "in_proj" : separate {
+                throw refusal("qkv replaces wq, wk and wv, but \(other) was given too", ["qkv", other])
+            }
+            return AttentionParameters(
+                packedQKV: packed, wo: wo, packedBias: packedBias, bq: get("bq"), bk: get("bk"), bv: get("bv"),
+                bo: get("bo"), layout: layout)
+        }
+        if let packed = get("in_proj") {
+            if let separate {
+                throw refusal("in_proj replaces wq, wk and wv, but \(separate) was given too", ["in_proj", separate])
+            }
+            return AttentionParameters(
+                inProjection: packed, wo: wo, bq: get("bq"), bk: get("bk"), bv: get("bv"),
+                bo: get("bo"), layout: layout, packedBias: packedBias)
+        }
+        guard let wq = get("wq"), let wk = get("wk"), let wv = get("wv") else {
+            throw UsageError.missingOption(option: "--wq <file>", reason: "W^q, W^k and W^v are required")
+        }
+        return AttentionParameters(
+            wq: wq, wk: wk, wv: wv, wo: wo, bq: get("bq"), bk: get("bk"), bv: get("bv"),
+            bo: get("bo"), layout: layout, packedBias: packedBias)
+    }
+}
+
+extension String {
+    /// A bundle key as its flag spells it: `in_proj` → `in-proj`.
+    var replacingUnderscores: String { String(map { $0 == "_" ? "-" : $0 }) }
+}
