@@ -60,7 +60,7 @@ public struct InputBundle: Sendable, Equatable {
         if path != "-", ArchiveFormat(path: path) != nil {
             return try read(archive: ArrayArchives.open(path: path))
         }
-        let bytes = try InputBytes.read(path: path)
+        let bytes = try InputBytes.read(path: path, content: .sniffed)
         let name = path == "-" ? InputBytes.standardInputName : path
         if ArchiveFormat.sniff(bytes.dropLast()) == .npz {
             return try read(

@@ -35,17 +35,22 @@ public enum MatrixReader {
                 ArrayArchives.open(path: path, format: archive), named: nil, nonFinite: nonFinite)
         }
         let named = format ?? (path == "-" ? nil : MatrixFormat(path: path))
-        if named == .npy, path != "-", let matrix = try NPYFileReader.read(path: path, nonFinite: nonFinite) {
-            return matrix
-        }
-        let bytes = try InputBytes.read(path: path)
-        let name = path == "-" ? InputBytes.standardInputName : path
+        return try read(OpenedInput(path: path), format: named, nonFinite: nonFinite)
+    }
+
+    /// Reads a matrix from an input opened once, in `format` (nil: sniffed from the content).
+    static func read(
+        _ input: OpenedInput, format named: MatrixFormat?, nonFinite: NonFiniteRule = .refused
+    ) throws(FormatError) -> Matrix<Double> {
+        if named == .npy, let matrix = try NPYFileReader.read(input, nonFinite: nonFinite) { return matrix }
+        let content: InputBytes.Content = named == nil ? .sniffed : named == .npy ? .binary : .text
+        let bytes = try InputBytes.read(input, content: content)
         if named == nil, let archive = ArchiveFormat.sniff(bytes.dropLast()) {
-            let file = MappedFile(bytes: Array(bytes.dropLast()), name: name)
+            let file = MappedFile(bytes: Array(bytes.dropLast()), name: input.name)
             return try ArrayArchives.matrix(ArrayArchives.open(file, format: archive), named: nil, nonFinite: nonFinite)
         }
         return try readTerminated(
-            bytes, name: name, format: named ?? MatrixFormat.sniff(bytes.dropLast()), nonFinite: nonFinite)
+            bytes, name: input.name, format: named ?? MatrixFormat.sniff(bytes.dropLast()), nonFinite: nonFinite)
     }
 
     /// Reads a matrix from bytes already in memory; `name` goes into messages. With `header`

@@ -15,11 +15,11 @@ enum MaskFile {
     static func read(
         _ path: String, key: String, kind: AttentionMask<Double>.Kind?, batchable: Bool
     ) throws -> (matrix: Matrix<Double>, batch: [Matrix<Double>]?) {
-        let batch = try reading(key: key, kind: kind) { rule in
-            batchable ? try BatchReader.read(path: path, nonFinite: rule) : nil
+        try reading(key: key, kind: kind) { rule in
+            batchable
+                ? try BatchReader.read(path: path, nonFinite: rule)
+                : (try MatrixReader.read(path: path, nonFinite: rule), nil)
         }
-        if let batch, let first = batch.first { return (first, batch) }
-        return (try reading(key: key, kind: kind) { rule in try MatrixReader.read(path: path, nonFinite: rule) }, nil)
     }
 
     /// Runs `read`, adding to a refused −∞ in a mask that is not additive how to give one.
