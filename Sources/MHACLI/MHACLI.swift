@@ -12,10 +12,13 @@ import Darwin
 public enum MHACLI {
     /// Runs the program with `arguments` (including the program name) and exits with its
     /// status. SIGPIPE is ignored: a closed stdout ends the program quietly with status 0.
-    /// SIGINT, SIGTERM and SIGHUP remove any temporary file and exit 130, 143, 129
+    /// SIGXFSZ is ignored: a write past `ulimit -f` fails with EFBIG, a one-line error (74)
+    /// with no temporary file left, instead of killing the process. SIGINT, SIGTERM, SIGHUP,
+    /// SIGXCPU and SIGALRM remove any temporary file and exit 128 + the signal
     /// (`TerminationSignals`).
     public static func main(_ arguments: [String]) -> Never {
         signal(SIGPIPE, SIG_IGN)
+        signal(SIGXFSZ, SIG_IGN)
         TerminationSignals.install()
         exit(execute(Array(arguments.dropFirst())))
     }
