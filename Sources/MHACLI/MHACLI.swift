@@ -85,6 +85,7 @@ public enum MHACLI {
             return CommandOutput(
                 text: HelpRenderer.help(for: command.spec, path: [RootCommand.name, command.spec.name]))
         }
+        try OutputOverInput.check(parsed)
         return try command.init(parsed).run()
     }
 
