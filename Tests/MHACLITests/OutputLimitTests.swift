@@ -71,3 +71,27 @@ struct OutputLimitTests {
         #expect(try String(contentsOf: folder.url.appendingPathComponent("result.txt"), encoding: .utf8) == "old\n")
     }
 }
+
+/// `-o` with a legal long file name: the temporary name beside it must fit NAME_MAX too.
+@Suite("-o with a 244…255-byte file name")
+struct LongOutputNameTests {
+    @Test(
+        "-o and --heatmap with a 244- to 255-byte name are written (it was 74, 'File name too long')",
+        arguments: [
+            String(repeating: "a", count: 239) + ".json",
+            String(repeating: "a", count: 250) + ".json",
+            String(repeating: "é", count: 125) + ".json",
+        ])
+    func longName(_ name: String) throws {
+        let folder = try ScratchFolder()
+        try folder.write("x.csv", "1,2\n3,4\n")
+        #expect(name.utf8.count >= 244 && name.utf8.count <= 255)
+        try folder.run(["run", "-x", "x.csv", "--weights", "identity", "-o", name]).expectSuccessQuietly()
+        let written = try String(contentsOf: folder.url.appendingPathComponent(name), encoding: .utf8)
+        #expect(written.hasPrefix("{"), "\(written.prefix(80))")
+        let svg = String(name.dropLast(5)) + ".svg"
+        try folder.run(["run", "-x", "x.csv", "--weights", "identity", "--heatmap", svg, "-o", "out.csv"])
+            .expectSuccessQuietly()
+        #expect(try folder.contents() == [name, "out.csv", svg, "x.csv"].sorted())
+    }
+}
