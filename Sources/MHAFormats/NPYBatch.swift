@@ -4,16 +4,16 @@ import MHACore
 public enum BatchReader {
     /// The matrix of a matrix option's input at `path`, and the batch when it is a 3-D
     /// `.npy` file (the matrix is then its first sequence); any other input is read by
-    /// `MatrixReader.read`. The path is opened once: a FIFO holding an `.npy` is read whole
+    /// `MatrixReader.read` (`booleans`: a mask's JSON `true`/`false`). The path is opened once: a FIFO holding an `.npy` is read whole
     /// once, its header looked at in the bytes read.
     /// - Throws: `FormatError`: a 3-D array in Fortran order, with no sequence, or with fewer
     ///   data bytes than its shape needs is a data error naming the file; any error of the
     ///   matrix reader.
     public static func read(
-        path: String, nonFinite: NonFiniteRule = .refused
+        path: String, nonFinite: NonFiniteRule = .refused, booleans: Bool = false
     ) throws(FormatError) -> (matrix: Matrix<Double>, batch: [Matrix<Double>]?) {
         guard path != "-", MatrixFormat(path: path) == .npy else {
-            return (try MatrixReader.read(path: path, nonFinite: nonFinite), nil)
+            return (try MatrixReader.read(path: path, nonFinite: nonFinite, booleans: booleans), nil)
         }
         let input = try OpenedInput(path: path)
         if input.isRegular {
