@@ -24,6 +24,16 @@ struct JSONParser {
     let text: UnsafeBufferPointer<UInt8>
     /// The file name for messages.
     let name: String
+    /// Whether Python's `NaN`, `Infinity` and `-Infinity` (which `json.dump` writes) are read
+    /// as numbers; off, they are syntax errors, as RFC 8259 says. Only config.json turns it on.
+    var acceptsPythonNonFinite = false
+
+    /// A parser of `text` (followed in memory by a NUL), `name` for messages.
+    init(text: UnsafeBufferPointer<UInt8>, name: String, acceptsPythonNonFinite: Bool = false) {
+        self.text = text
+        self.name = name
+        self.acceptsPythonNonFinite = acceptsPythonNonFinite
+    }
 
     /// Parses the whole text.
     func parse() throws(FormatError) -> JSONDocument {
@@ -75,6 +85,7 @@ struct JSONParser {
         var index = start
         while true {
             let byte = index < text.count ? base[index] : 0
+            if acceptsPythonNonFinite, let end = pythonNonFinite(base, at: index, into: &document) { return end }
             switch byte {
             case UInt8(ascii: "["), UInt8(ascii: "{"):
                 guard open.count < JSONParser.maximumDepth else {
@@ -128,6 +139,20 @@ struct JSONParser {
             throw syntax(at: colon, "expected ':' after a key, found \(found(base, colon))")
         }
         return skipWhitespace(base, colon + 1)
+    }
+
+    /// Parses Python's `NaN`, `Infinity` or `-Infinity` at `index` as a number node; nil when
+    /// none is there.
+    private func pythonNonFinite(
+        _ base: UnsafePointer<UInt8>, at index: Int, into document: inout JSONDocument
+    ) -> Int? {
+        let rest = UnsafeBufferPointer(rebasing: text[index...])
+        for (spelling, value) in [("NaN", Double.nan), ("Infinity", .infinity), ("-Infinity", -.infinity)]
+        where rest.starts(with: spelling.utf8) {
+            document.nodes.append(.init(kind: .number, offset: index, payload: value.bitPattern))
+            return index + spelling.utf8.count
+        }
+        return nil
     }
 
     /// Parses `true`, `false` or `null` at `index`.

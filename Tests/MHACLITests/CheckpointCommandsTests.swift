@@ -54,7 +54,10 @@ import Testing
 
     // MARK: decode
 
-    @Test(arguments: ["gpt2", "llama", "qwen2", "mistral", "llama-f16", "llama3-rope", "qwen2-yarn"])
+    @Test(arguments: [
+        "gpt2", "llama", "qwen2", "mistral", "llama-f16", "llama3-rope", "qwen2-yarn", "bert-decoder", "gemma2",
+        "gpt-neox",
+    ])
     func decodeEqualsRunsCausalRowsAndTheFixture(_ model: String) throws {
         let folder = try Self.folder()
         defer { try? FileManager.default.removeItem(at: folder) }

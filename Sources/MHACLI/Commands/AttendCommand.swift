@@ -123,7 +123,8 @@ struct AttendCommand: Command {
             ? try compute(Float.self, matrices, batches, configuration)
             : try compute(Double.self, matrices, batches, configuration)
         return CommandOutput(
-            text: text.report, binary: text.binary, warnings: text.warnings, destination: presentation.output,
+            text: text.report, binary: text.binary, warnings: (layer?.warnings ?? []) + text.warnings,
+            destination: presentation.output,
             files: text.files)
     }
 

@@ -59,11 +59,15 @@ struct CheckpointChoice: Sendable {
                     "\(what) (\(first.rawValue)) is not in the weights and \(config); give \(flag.split(separator: " ")[0]) or --config FILE"
             )
         }
-        return CheckpointInputs(
-            layer: try CheckpointLayer(
-                archive: archive, layer: layer, architecture: architecture,
-                config: found, heads: heads, ropeBase: ropeBase),
-            path: path)
+        do {
+            return CheckpointInputs(
+                layer: try CheckpointLayer(
+                    archive: archive, layer: layer, architecture: architecture,
+                    config: found, heads: heads, ropeBase: ropeBase),
+                path: path)
+        } catch {
+            throw ArrayArchives.withShardHint(error, path: path)
+        }
     }
 }
 
@@ -75,6 +79,9 @@ struct CheckpointInputs {
     let layer: CheckpointLayer
     /// The checkpoint file, for messages.
     let path: String
+
+    /// What reading the layer warns of (`CheckpointLayer.warnings`), for stderr.
+    var warnings: [String] { layer.warnings }
 
     /// Weights, biases, τ, g, causal, scale and layout, as a bundle.
     var bundle: InputBundle {
@@ -89,12 +96,14 @@ struct CheckpointInputs {
         return bundle
     }
 
-    /// Sets d_k, RoPE and the window on `configuration` unless the command line gave its own.
+    /// Sets d_k, RoPE, the window and the soft-cap on `configuration` unless the command
+    /// line gave its own.
     func configure(_ configuration: inout AttentionConfiguration) {
         let c = layer.configuration
         if configuration.headDim == nil { configuration.headDim = c.headDim }
         if configuration.rope == nil { configuration.rope = c.rope }
         if configuration.window == nil { configuration.window = c.window }
+        if configuration.softcap == nil { configuration.softcap = c.softcap }
     }
 
     /// Refuses hidden states whose width is not the layer's d_model, naming both.

@@ -126,6 +126,10 @@ struct DecodeCommand: Command {
             FilePaths.exists(path) ? try DecodeCacheFile.read(path: path) : nil
         }
         let command = try resolved()
+        // Printed before the rows stream, not at the end.
+        for warning in command.base?.warnings ?? [] {
+            FileDescriptorWriter.standardError("\(RootCommand.name): warning: \(warning)")
+        }
         if useFloat {
             try DecodeSession<Float>(command: command, stream: stream, saved: saved).run()
         } else {

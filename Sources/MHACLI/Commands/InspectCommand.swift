@@ -50,8 +50,16 @@ struct InspectCommand: Command {
         var family: CheckpointArchitecture?
         if let type = config?.modelType { family = CheckpointArchitecture(modelType: type) }
         let recognised = RecognisedCheckpoint.recognise(archive.arrays.map(\.name), as: family)
-        let report = InspectReport(archive: archive, recognised: recognised, modelType: config?.modelType)
-        return CommandOutput(text: json ? report.json.serialized() + "\n" : report.text, warnings: archive.notes)
+        // What run --checkpoint would refuse, by the same checks it makes (no tensor is read).
+        let refusal = recognised == nil ? nil : CheckpointLayer.refusal(archive: archive, config: config)
+        var notes = archive.notes
+        if let index = ArrayArchives.shardIndex(beside: path) {
+            notes.append(
+                "\(index) is beside this file: if this is one shard, inspect that index for the whole checkpoint")
+        }
+        let report = InspectReport(
+            archive: archive, recognised: recognised, modelType: config?.modelType, refusal: refusal, notes: notes)
+        return CommandOutput(text: json ? report.json.serialized() + "\n" : report.text, warnings: notes)
     }
 }
 
@@ -61,7 +69,9 @@ extension InspectCommand {
     static func open(_ path: String) throws(FormatError) -> any ArrayArchive {
         let result = Result { () throws(FormatError) in try ArrayArchives.open(path: path) }
         guard case let .failure(error) = result else { return try result.get() }
-        if ArchiveFormat(path: path) != nil || MatrixFormat(path: path) == .npy || error.kind == .cannotOpen {
+        if ArchiveFormat(path: path) != nil || MatrixFormat(path: path) == .npy || error.kind == .cannotOpen
+            || ArrayArchives.isPyTorchPickleRefusal(error)
+        {
             throw error
         }
         throw FormatError(
@@ -77,15 +87,26 @@ struct InspectReport {
     let archive: any ArrayArchive
     let recognised: RecognisedCheckpoint?
     let modelType: String?
+    /// Why run --checkpoint would refuse the file, if it would.
+    let refusal: FormatError?
+    /// The archive's notes and any about a shard index beside it.
+    let notes: [String]
 
-    /// `{"file", "format", "architecture", "layers", "prefix", "notes", "tensors": [{"name", "dtype", "shape", "bytes"}]}`.
+    /// Whether run --checkpoint reads the file's layers.
+    var readable: Bool { recognised != nil && refusal == nil }
+    /// Why it does not, as the error would say it.
+    var refusalText: String? { refusal?.description }
+
+    /// `{"file", "format", "architecture", "layers", "prefix", "readable", "refusal", "notes", "tensors": [{"name", "dtype", "shape", "bytes"}]}`.
     var json: JSONValue {
         .object([
             ("file", .string(archive.name)), ("format", .string(archive.formatName)),
             ("architecture", recognised.map { .string($0.architecture.rawValue) } ?? .null),
             ("layers", .array((recognised?.layers ?? []).map { .int($0) })),
             ("prefix", recognised.map { .string($0.prefix) } ?? .null),
-            ("notes", .array(archive.notes.map { .string($0) })),
+            ("readable", JSONValue.bool(readable)),
+            ("refusal", refusalText.map { JSONValue.string($0) } ?? JSONValue.null),
+            ("notes", .array(notes.map { .string($0) })),
             (
                 "tensors",
                 .array(
@@ -110,13 +131,16 @@ struct InspectReport {
             let range = layers.count == 1 ? "layer \(layers[0])" : "layers \(layers.first ?? 0)…\(layers.last ?? 0)"
             let prefix = recognised.prefix.isEmpty ? "no prefix" : "prefix \(recognised.prefix)"
             let type = modelType.map { ", model_type \($0)" } ?? ""
+            let next =
+                refusal.map { "run --checkpoint refuses it: \($0.description)" }
+                ?? "run --checkpoint \(archive.name) --layer L"
             lines.append(
-                "architecture: \(recognised.architecture.rawValue)\(type) (\(prefix)); attention \(range) (\(layers.count)); run --checkpoint \(archive.name) --layer L"
+                "architecture: \(recognised.architecture.rawValue)\(type) (\(prefix)); attention \(range) (\(layers.count)); \(next)"
             )
         } else if archive.formatName == "safetensors" {
             lines.append("architecture: not recognised (GPT-2, BERT and Llama-family names are)")
         }
-        lines += archive.notes.map { "note: " + $0 }
+        lines += notes.map { "note: " + $0 }
         let rows = archive.arrays.map { [$0.printableName, $0.dtype, $0.shapeDescription, String($0.byteCount)] }
         let header = ["name", "dtype", "shape", "bytes"]
         let widths = (0..<4).map { column in (rows + [header]).map { $0[column].count }.max() ?? 0 }

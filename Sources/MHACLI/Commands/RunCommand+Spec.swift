@@ -50,7 +50,7 @@ extension RunCommand {
     static let bundle = Option<String>.file(
         "bundle",
         help:
-            "A JSON object (or an .npz of arrays named like its matrix keys) with any of x, memory, wq, wk, wv, wo, bq, bk, bv, bo, mask, in_proj, qkv, qkv_bias, in_proj_bias, heads, kv_heads, head_dim, causal, scale, token, layout, rope, rope_base, rope_dims, position_offset, alibi, window, softcap, mask_kind ('-' reads stdin)."
+            "A JSON object (or an .npz of arrays named like its matrix keys) with any of x, memory, wq, wk, wv, wo, bq, bk, bv, bo, mask, in_proj, qkv, qkv_bias, in_proj_bias, heads, kv_heads, head_dim, causal, scale, token, layout, rope, rope_base, rope_dims, rope_scaling, position_offset, alibi, window, softcap, mask_kind ('-' reads stdin)."
     )
     static let weights = Option<RunOptions.WeightFill>(
         .value(

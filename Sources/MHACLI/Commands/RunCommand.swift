@@ -38,7 +38,7 @@ struct RunCommand: Command {
         let text =
             options.useFloat ? try compute(Float.self, x, memory, inputs) : try compute(Double.self, x, memory, inputs)
         return CommandOutput(
-            text: text.report, binary: text.binary, warnings: warnings + text.warnings,
+            text: text.report, binary: text.binary, warnings: inputs.warnings + warnings + text.warnings,
             destination: options.presentation.output,
             files: text.files)
     }

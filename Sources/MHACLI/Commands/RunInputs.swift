@@ -21,6 +21,8 @@ struct RunInputs {
     /// `kv_heads`, `token`, `scale`, the score options (`rope_dims`, `window`, `mask_kind`, …)
     /// and the matrices the bundle gave, `mask` from its file or the bundle; for error messages.
     var origins: [String: String] = [:]
+    /// What reading a checkpoint's layer warned of.
+    var warnings: [String] = []
 
     /// Reads the bundle, then each matrix file, then fills or refuses missing weights.
     /// - Throws: `FormatError` (66 or 65) from the readers, `UsageError` for a missing input.
@@ -30,6 +32,7 @@ struct RunInputs {
             try checkpointLayer.map(\.bundle)
             ?? o.bundle.map { path throws(FormatError) in try InputBundle.read(path: path) } ?? InputBundle()
         matrices = bundle.matrices
+        warnings = checkpointLayer?.warnings ?? []
         let bundleName = o.checkpoint?.path ?? o.bundle.map { $0 == "-" ? "<stdin>" : $0 }
         let score = try Self.merged(o.score, bundle, file: bundleName ?? "bundle")
         for (key, path) in o.paths.sorted(by: { $0.key < $1.key }) {

@@ -81,6 +81,15 @@ public enum ArrayArchives {
     }
 
     /// The error for a name the archive does not hold, listing (the first 20 of) its names.
+    /// The refusal of a PyTorch pickle (`torch.save`, `pytorch_model.bin`: a zip with `data.pkl`).
+    static let pyTorchPickleMessage =
+        "a PyTorch pickle (torch.save, pytorch_model.bin): PyTorch pickles are not read (unpickling runs code); convert it to .safetensors (safetensors.torch.save_file, or save_pretrained with safe_serialization)"
+
+    /// Whether `error` is the refusal of a PyTorch pickle.
+    public static func isPyTorchPickleRefusal(_ error: FormatError) -> Bool {
+        error.message == pyTorchPickleMessage
+    }
+
     static func unknownArray(_ arrayName: String, in archive: any ArrayArchive) -> FormatError {
         FormatError(
             kind: .data, file: archive.name,

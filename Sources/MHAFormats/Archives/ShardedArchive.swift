@@ -75,3 +75,21 @@ final class ShardedArchive: ArrayArchive {
         return result
     }
 }
+
+extension ArrayArchives {
+    /// `model.safetensors.index.json` beside `path` when `path` is a .safetensors file but not
+    /// that index: a shard given alone holds only some layers' tensors.
+    public static func shardIndex(beside path: String) -> String? {
+        guard ArchiveFormat(path: path) == .safetensors, !ShardedArchive.isIndex(path) else { return nil }
+        let index = PathParts.folder(path) + "model.safetensors.index.json"
+        return MatrixSource.exists(index) ? index : nil
+    }
+
+    /// `error` with a hint that `path` is one shard of the checkpoint `shardIndex` finds.
+    public static func withShardHint(_ error: FormatError, path: String) -> FormatError {
+        guard error.kind == .data, let index = shardIndex(beside: path) else { return error }
+        return FormatError(
+            kind: error.kind, file: error.file, line: error.line, column: error.column, path: error.path,
+            message: error.message + "; this file may be one shard of a checkpoint: read \(index), which maps them all")
+    }
+}

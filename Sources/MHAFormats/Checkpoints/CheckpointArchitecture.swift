@@ -7,15 +7,25 @@ import MHACore
 ///   bias, `h.L.attn.c_proj.weight`/`.bias` (xw).
 /// - `bert`: `encoder.layer.L.attention.self.query|key|value.weight`/`.bias` and
 ///   `encoder.layer.L.attention.output.dense.weight`/`.bias` (PyTorch layout).
-/// - `llama` (also Mistral, Mixtral, Qwen2): `layers.L.self_attn.q_proj|k_proj|v_proj|o_proj.weight`
+/// - `llama` (also Mistral, Mixtral, Qwen2, Gemma, Gemma 2): `layers.L.self_attn.q_proj|k_proj|v_proj|o_proj.weight`
 ///   (PyTorch layout), optional q/k/v/o biases, grouped-query heads, RoPE (`rotate_half`).
+/// - `gpt_neox` (Pythia): `layers.L.attention.query_key_value.weight` (3d × d, PyTorch layout,
+///   [q | k | v] of each head in turn) and its bias, `layers.L.attention.dense.weight`/`.bias`,
+///   partial RoPE (`rotate_half` on `rotary_pct` of each head, 0.25 by default).
+/// - `opt`: `decoder.layers.L.self_attn.q_proj|k_proj|v_proj|out_proj.weight`/`.bias` (PyTorch
+///   layout), no RoPE (OPT's positions are learned embeddings, added before attention).
+/// - `phi` (Phi-1, 1.5, 2): `layers.L.self_attn.q_proj|k_proj|v_proj|dense.weight`/`.bias`,
+///   partial RoPE (`rotate_half` on `partial_rotary_factor` of each head, 0.5 by default).
 public enum CheckpointArchitecture: String, CaseIterable, Sendable {
     case gpt2, bert, llama
+    case gptNeox = "gpt_neox"
+    case opt, phi
 
     /// The `model_type`s of config.json each family covers exactly (attention as read here).
     static let modelTypes: [CheckpointArchitecture: Set<String>] = [
         .gpt2: ["gpt2"], .bert: ["bert", "roberta", "xlm-roberta", "camembert", "electra"],
-        .llama: ["llama", "mistral", "mixtral", "qwen2", "qwen2_moe"],
+        .llama: ["llama", "mistral", "mixtral", "qwen2", "qwen2_moe", "gemma", "gemma2"],
+        .gptNeox: ["gpt_neox"], .opt: ["opt"], .phi: ["phi"],
     ]
 
     /// The architecture a `model_type` names, if it is one of these families.
@@ -49,8 +59,25 @@ public enum CheckpointArchitecture: String, CaseIterable, Sendable {
             case .value: return stem + "v_proj"
             case .output: return stem + "o_proj"
             }
+        case .opt, .phi:
+            let stem = "layers.\(layer).self_attn."
+            switch part {
+            case .query: return stem + "q_proj"
+            case .key: return stem + "k_proj"
+            case .value: return stem + "v_proj"
+            case .output: return stem + (self == .opt ? "out_proj" : "dense")
+            }
+        case .gptNeox:
+            let stem = "layers.\(layer).attention."
+            switch part {
+            case .query, .key, .value: return stem + "query_key_value"
+            case .output: return stem + "dense"
+            }
         }
     }
+
+    /// Whether the family's attention rotates Q and K (RoPE): Llama's, GPT-NeoX's, Phi's.
+    var rotates: Bool { [.llama, .gptNeox, .phi].contains(self) }
 
     /// The four projections of an attention layer.
     enum Part: CaseIterable {
@@ -63,7 +90,7 @@ public enum CheckpointArchitecture: String, CaseIterable, Sendable {
         switch self {
         case .gpt2: return "h."
         case .bert: return "encoder.layer."
-        case .llama: return "layers."
+        case .llama, .gptNeox, .opt, .phi: return "layers."
         }
     }
 
@@ -98,6 +125,12 @@ public struct RecognisedCheckpoint: Sendable, Equatable {
                 let prefix = String(beforeLayer.dropLast(family.layerStem.count))
                 guard prefix.isEmpty || prefix.hasSuffix(".") else { continue }
                 found[prefix, default: []].insert(layer)
+            }
+            // Families that share the query's name (Llama's, OPT's and Phi's q_proj) differ in
+            // the output projection's: a candidate counts only with its own.
+            let present = Set(names)
+            found = found.filter { prefix, layers in
+                layers.min().map { present.contains(prefix + family.name(.output, layer: $0) + ".weight") } ?? false
             }
             if let best = found.min(by: { ($0.key.count, $0.key) < ($1.key.count, $1.key) }) {
                 return RecognisedCheckpoint(architecture: family, prefix: best.key, layers: best.value.sorted())

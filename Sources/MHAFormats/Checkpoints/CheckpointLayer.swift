@@ -29,8 +29,14 @@ public struct CheckpointLayer: Sendable {
     public var rope: RotaryEmbedding?
     /// Mistral's sliding window, when config.json sets one.
     public var window: Int?
+    /// Gemma 2's soft-cap of the scores (`attn_logit_softcapping`).
+    public var softcap: Double?
     /// The tensor each matrix came from (`wq` → `model.layers.0.self_attn.q_proj.weight`).
     public var sources: [String: String] = [:]
+    /// What was read differently from what the files suggest, for stderr: a `--arch` given
+    /// for another model type, bias tensors transformers' class has no place for (ignored),
+    /// a quantization_config over unquantized weights.
+    public var warnings: [String] = []
 
     /// d_model, the width of the hidden states the layer reads (W^q's input side).
     public var modelDim: Int {
@@ -38,13 +44,13 @@ public struct CheckpointLayer: Sendable {
         return layout == .xw ? wq.rows : wq.columns
     }
 
-    /// The engine configuration this layer runs with: τ, g, d_k, causal, the scale, RoPE and
-    /// the window. The one place a checkpoint layer becomes engine settings; front ends lay
+    /// The engine configuration this layer runs with: τ, g, d_k, causal, the scale, RoPE,
+    /// the window and the soft-cap. The one place a checkpoint layer becomes engine settings; front ends lay
     /// their explicit options over it.
     public var configuration: AttentionConfiguration {
         AttentionConfiguration(
             heads: heads, kvHeads: kvHeads, causal: causal, scale: scale, headDim: headDim, rope: rope,
-            window: window)
+            window: window, softcap: softcap)
     }
 
     /// A value config.json gives that the tensors cannot: without it (no config.json, or one
@@ -67,7 +73,7 @@ public struct CheckpointLayer: Sendable {
         let family = try family(architecture, config: config, names: archive.arrays.map(\.name), archive: archive)
         var missing: [Setting] = []
         if try config?.positiveInteger("num_attention_heads", "n_head") == nil { missing.append(.heads) }
-        if family == .llama, config == nil { missing.append(.ropeBase) }
+        if family.rotates, config == nil { missing.append(.ropeBase) }
         return missing.filter { !given.contains($0) }
     }
 
@@ -79,15 +85,94 @@ public struct CheckpointLayer: Sendable {
     ///   - ropeBase: RoPE's base given explicitly (it wins over config.json; without a
     ///     config.json a Llama-family layer needs it: see `missingSettings`).
     /// - Throws: `FormatError` (65) for missing tensors (listing the attention-like ones),
-    ///   a layer that does not exist, shapes that disagree or settings this reader cannot honour.
+    ///   a layer that does not exist, shapes that disagree, quantized weights, or settings this
+    ///   reader cannot honour. What is read differently from what the files suggest goes to
+    ///   `warnings`.
     public init(
         archive: any ArrayArchive, layer: Int, architecture: CheckpointArchitecture? = nil,
         config: ModelConfig?, heads explicitHeads: Int? = nil, ropeBase explicitRopeBase: Double? = nil
     ) throws(FormatError) {
+        let (family, recognised) = try Self.locate(archive, layer: layer, architecture: architecture, config: config)
+        try Self.validate(archive, recognised, layer: layer, config: config)
+        self.architecture = family
+        self.layer = layer
+        self.layout = family == .gpt2 ? .xw : .torch
+        // transformers' BERT family is causal when the config says is_decoder
+        // (BertAttention(is_causal=config.is_decoder): BertLMHeadModel, RobertaForCausalLM, …).
+        self.causal =
+            family == .bert
+            ? config?.boolean("is_decoder") == true : config?.boolean("use_bidirectional_attention") != true
+        self.heads = 1
+        self.kvHeads = 1
+        self.headDim = 1
+        if let architecture, let warning = Self.forcedArchitectureWarning(architecture, config: config) {
+            warnings.append(warning)
+        }
+        if let method = config?.quantizationMethod {
+            warnings.append(
+                "\(config?.name ?? "config.json") has a quantization_config (\(method)) but layer \(layer)'s attention weights are stored unquantized; they are read as stored (transformers may quantize them when loading)"
+            )
+        }
+        let reader = TensorReader(archive: archive, prefix: recognised.prefix, family: family, layer: layer)
+        if family == .gptNeox {
+            let configured = try config?.positiveInteger("num_attention_heads")
+            try readPackedHeads(reader, heads: explicitHeads ?? configured)
+        } else {
+            try readWeights(reader, biases: Self.classBiases(family, config: config), config: config)
+        }
+        try readShapes(config: config, explicitHeads: explicitHeads, archive: archive)
+        if family.rotates { try readRotary(config, base: explicitRopeBase, archive: archive) }
+        if family == .gpt2 {
+            // transformers divides by √d_k unless scale_attn_weights is false, and then by
+            // layer + 1 when scale_attn_by_inverse_layer_idx is true: either, both or neither.
+            let root = config?.boolean("scale_attn_weights") == false ? 1 : Double(headDim).squareRoot()
+            let depth = config?.boolean("scale_attn_by_inverse_layer_idx") == true ? Double(layer + 1) : 1
+            if root != Double(headDim).squareRoot() || depth != 1 { scale = 1 / (root * depth) }
+        }
+        if family == .llama, let config {
+            window = try Self.slidingWindow(config, layer: layer)
+            if config.modelType == "gemma2" { (scale, softcap) = try Self.gemma2Scores(config) }
+        }
+    }
+
+    /// Gemma 2's score rules: scale query_pre_attn_scalar^(−½) (Gemma2Config's default 256),
+    /// and the soft-cap `attn_logit_softcapping` (default 50; null for none).
+    static func gemma2Scores(_ config: ModelConfig) throws(FormatError) -> (scale: Double, softcap: Double?) {
+        let scalar = try config.positiveNumber("query_pre_attn_scalar") ?? 256
+        let cap =
+            config.isNull("attn_logit_softcapping") ? nil : try config.positiveNumber("attn_logit_softcapping") ?? 50
+        return (1 / scalar.squareRoot(), cap)
+    }
+
+    /// Why reading `archive` as a checkpoint would be refused, found from its names, dtypes,
+    /// shapes and config.json alone (no tensor is read): nil when every attention layer
+    /// recognised passes the checks `init` makes before reading. `inspect` asks this rather
+    /// than re-deriving what `run --checkpoint` accepts.
+    public static func refusal(
+        archive: any ArrayArchive, architecture: CheckpointArchitecture? = nil, config: ModelConfig?
+    ) -> FormatError? {
+        do throws(FormatError) {
+            let family = try family(architecture, config: config, names: archive.arrays.map(\.name), archive: archive)
+            guard let recognised = RecognisedCheckpoint.recognise(archive.arrays.map(\.name), as: family) else {
+                try QuantizedWeights.refuse(archive.arrays.map(\.name), in: archive, config: config)
+                throw notFound(family, in: archive)
+            }
+            for layer in recognised.layers { try validate(archive, recognised, layer: layer, config: config) }
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    /// The family to read and its names, checked to hold layer `layer`.
+    private static func locate(
+        _ archive: any ArrayArchive, layer: Int, architecture: CheckpointArchitecture?, config: ModelConfig?
+    ) throws(FormatError) -> (CheckpointArchitecture, RecognisedCheckpoint) {
         let names = archive.arrays.map(\.name)
-        let family = try Self.family(architecture, config: config, names: names, archive: archive)
+        let family = try family(architecture, config: config, names: names, archive: archive)
         guard let recognised = RecognisedCheckpoint.recognise(names, as: family) else {
-            throw Self.notFound(family, in: archive)
+            try QuantizedWeights.refuse(names, in: archive, config: config)
+            throw notFound(family, in: archive)
         }
         guard recognised.layers.contains(layer) else {
             let range =
@@ -97,18 +182,25 @@ public struct CheckpointLayer: Sendable {
                 kind: .data, file: archive.name,
                 message: "no attention layer \(layer): this \(family.rawValue) checkpoint has layers \(range)")
         }
-        self.architecture = family
-        self.layer = layer
-        self.layout = family == .gpt2 ? .xw : .torch
-        self.causal = family != .bert
-        self.heads = 1
-        self.kvHeads = 1
-        self.headDim = 1
+        return (family, recognised)
+    }
+
+    /// The checks made before any tensor is read: quantized weights, tensors inside the
+    /// attention block that are not read, and config.json settings not computed here.
+    private static func validate(
+        _ archive: any ArrayArchive, _ recognised: RecognisedCheckpoint, layer: Int, config: ModelConfig?
+    ) throws(FormatError) {
+        let family = recognised.architecture
         let reader = TensorReader(archive: archive, prefix: recognised.prefix, family: family, layer: layer)
-        try Self.refuseUnknownParts(reader, names: names)
-        try readWeights(reader)
-        try readShapes(config: config, explicitHeads: explicitHeads, archive: archive)
-        if family == .llama { try readRotary(config, base: explicitRopeBase, archive: archive) }
+        try QuantizedWeights.refuse(reader, config: config)
+        try refuseUnknownParts(reader, names: archive.arrays.map(\.name))
+        if family == .gpt2, let packed = archive.arrays.first(where: { $0.name == reader.fullName(.query, "weight") }) {
+            // GPT-2's packed d × 3d c_attn (GPTBigCode's multi-query d × (d + 2·d_k) is not it).
+            guard packed.shape.count == 2, packed.shape[1] == 3 * packed.shape[0] else {
+                throw reader.shapeError(
+                    .query, "weight", "\(packed.shapeDescription), expected d × 3d (packed W^q | W^k | W^v)")
+            }
+        }
         if family == .bert, let kind = config?.string("position_embedding_type"), kind != "absolute" {
             throw FormatError(
                 kind: .data, file: config?.name ?? archive.name,
@@ -116,28 +208,65 @@ public struct CheckpointLayer: Sendable {
                     "position_embedding_type \(MessageText.quoted(kind)) adds relative-position scores this reader does not compute; only \"absolute\" is read"
             )
         }
-        if family == .gpt2 {
-            // transformers divides by √d_k unless scale_attn_weights is false, and then by
-            // layer + 1 when scale_attn_by_inverse_layer_idx is true: either, both or neither.
-            let root = config?.boolean("scale_attn_weights") == false ? 1 : Double(headDim).squareRoot()
-            let depth = config?.boolean("scale_attn_by_inverse_layer_idx") == true ? Double(layer + 1) : 1
-            if root != Double(headDim).squareRoot() || depth != 1 { scale = 1 / (root * depth) }
+        if family.rotates, let config {
+            _ = try config.rotaryScaling()
+            _ = try config.ropeBase()
+            _ = try config.rotaryFraction()
+            _ = try slidingWindow(config, layer: layer)
+            if config.modelType == "gemma2" { _ = try gemma2Scores(config) }
         }
-        if family == .llama, let config { window = try Self.slidingWindow(config, layer: layer) }
     }
 
-    /// The layer's sliding window as transformers applies it, nil for full attention:
-    /// `layer_types[layer] == "sliding_attention"` when config.json lists the layer types;
-    /// otherwise by model: Mistral and Mixtral window every layer, Qwen2 the layers from
-    /// `max_window_layers` on and Qwen2-MoE the even layers below it (both only with
-    /// `use_sliding_window`), Llama none.
-    /// - Throws: a data error for a layer type this reader does not compute.
+    /// The layer's sliding window as transformers 5's class for config.json's `model_type`
+    /// applies it, nil for full attention:
+    /// - `mistral`, `mixtral`: every layer, `sliding_window` (null: none; absent: Mistral's
+    ///   default 4096, Mixtral's none); `layer_types` is ignored, as those classes ignore it.
+    /// - `qwen2`, `qwen2_moe`: the layers `layer_types` marks `sliding_attention` (without
+    ///   it, Qwen2's from `max_window_layers` on, Qwen2-MoE's even layers below it, both only
+    ///   with `use_sliding_window`), windowed by `sliding_window`, which is read only then.
+    /// - `gemma2`: the layers `layer_types` marks `sliding_attention` (without it, the even
+    ///   ones), `sliding_window` (null: none; absent: Gemma2Config's default 4096).
+    /// - `llama`, `gemma` and any other type: none (LlamaAttention has no window).
+    /// - Throws: a data error for a layer type not computed, or a windowed layer whose window
+    ///   transformers cannot apply (0, or none with `use_sliding_window` false).
     static func slidingWindow(_ config: ModelConfig, layer: Int) throws(FormatError) -> Int? {
-        let window = try config.positiveInteger("sliding_window")
+        switch config.modelType {
+        case "mistral", "mixtral":
+            if config.isNull("sliding_window") { return nil }
+            guard config.number("sliding_window") != nil else { return config.modelType == "mistral" ? 4096 : nil }
+            return try windowWidth(config)
+        case "gemma2":
+            // Gemma2Attention: sliding_window on the layers layer_types marks sliding_attention
+            // (without it, the even ones), none when it is null; absent, Gemma2Config's 4096.
+            guard try isSliding(config, layer: layer), !config.isNull("sliding_window") else { return nil }
+            guard config.number("sliding_window") != nil else { return 4096 }
+            return try windowWidth(config)
+        case "qwen2", "qwen2_moe":
+            let listed = config.layerTypes.map { layer < $0.count } ?? false
+            // Qwen2Config makes no sliding layer of its own when the window is null.
+            if config.modelType == "qwen2", !listed, config.isNull("sliding_window") { return nil }
+            guard try isSliding(config, layer: layer) else { return nil }
+            guard config.boolean("use_sliding_window") == true, !config.isNull("sliding_window") else {
+                throw FormatError(
+                    kind: .data, file: config.name, path: listed ? "$.layer_types[\(layer)]" : "$.use_sliding_window",
+                    message:
+                        "layer \(layer) is sliding_attention but transformers has no window for it (use_sliding_window is not true or sliding_window is null: it raises, or masks every key)"
+                )
+            }
+            if config.number("sliding_window") == nil { return 4096 }  // the class default
+            return try windowWidth(config)
+        default:
+            return nil
+        }
+    }
+
+    /// Whether Qwen2 or Qwen2-MoE windows `layer`: `layer_types` when config.json lists it,
+    /// else the model's own rule.
+    private static func isSliding(_ config: ModelConfig, layer: Int) throws(FormatError) -> Bool {
         if let types = config.layerTypes, layer < types.count {
             switch types[layer] {
-            case "full_attention": return nil
-            case "sliding_attention": return window
+            case "full_attention": return false
+            case "sliding_attention": return true
             default:
                 throw FormatError(
                     kind: .data, file: config.name, path: "$.layer_types[\(layer)]",
@@ -146,14 +275,20 @@ public struct CheckpointLayer: Sendable {
                 )
             }
         }
+        if config.modelType == "gemma2" { return layer % 2 == 0 }
         let enabled = config.boolean("use_sliding_window") == true
         let limit = try config.nonNegativeInteger("max_window_layers") ?? 28
-        switch config.modelType {
-        case "mistral", "mixtral": return window
-        case "qwen2": return enabled && layer >= limit ? window : nil
-        case "qwen2_moe": return enabled && layer % 2 == 0 && layer < limit ? window : nil
-        default: return nil
+        return config.modelType == "qwen2" ? enabled && layer >= limit : enabled && layer % 2 == 0 && layer < limit
+    }
+
+    /// `sliding_window` as a width ≥ 1 (0 would leave a query no key in transformers' mask).
+    private static func windowWidth(_ config: ModelConfig) throws(FormatError) -> Int? {
+        if config.number("sliding_window") == 0 {
+            throw FormatError(
+                kind: .data, file: config.name, path: "$.sliding_window",
+                message: "a sliding window of 0 leaves every query no key to attend to (transformers masks them all)")
         }
+        return try config.positiveInteger("sliding_window")
     }
 
     /// The family to read: the one asked for, else config.json's, else the names'.
@@ -195,22 +330,31 @@ public struct CheckpointLayer: Sendable {
     /// Refuses a layer with tensors that change its attention in ways not read here (Qwen3's
     /// and OLMo's q_norm/k_norm, a packed qkv_proj), rather than computing it wrong.
     private static func refuseUnknownParts(_ reader: TensorReader, names: [String]) throws(FormatError) {
-        guard reader.family == .llama else { return }
+        guard [.llama, .opt, .phi].contains(reader.family) else { return }
         let stem = reader.prefix + "layers.\(reader.layer).self_attn."
-        let known = ["q_proj.", "k_proj.", "v_proj.", "o_proj."]
+        let output = reader.family == .llama ? "o_proj." : reader.family == .opt ? "out_proj." : "dense."
+        let known = ["q_proj.", "k_proj.", "v_proj.", output]
+        // RoPE's inverse frequencies (older Llama saves, TinyLlama): a buffer transformers
+        // ignores when loading, recomputed from config.json.
+        let ignored = ["rotary_emb.inv_freq"]
         if let other = names.first(where: { name in
-            name.hasPrefix(stem) && !known.contains { name.dropFirst(stem.count).hasPrefix($0) }
+            let tail = name.dropFirst(stem.count)
+            return name.hasPrefix(stem) && !known.contains { tail.hasPrefix($0) } && !ignored.contains(String(tail))
         }) {
             throw FormatError(
                 kind: .data, file: reader.archive.name,
                 message:
-                    "\(MessageText.quoted(other)) is part of this attention layer but not of Llama-family attention as read here (q/k/v/o projections and biases); it would change the result"
+                    "\"\(MessageText.escaped(other))\" is part of this attention layer but not of \(reader.family.rawValue) attention as read here (q/k/v/o projections and biases); it would change the result"
             )
         }
     }
 
-    /// The weights and biases of the layer.
-    private mutating func readWeights(_ reader: TensorReader) throws(FormatError) {
+    /// The weights and biases of the layer; `biases` are the parts whose bias transformers'
+    /// class has (nil: every bias present is read), any other bias present is ignored with a
+    /// warning, as transformers ignores it when loading.
+    private mutating func readWeights(
+        _ reader: TensorReader, biases: Set<CheckpointArchitecture.Part>?, config: ModelConfig?
+    ) throws(FormatError) {
         if architecture == .gpt2 {
             let packed = try reader.required(.query, "weight")
             let bias = try reader.matrix(.query, "bias")
@@ -241,13 +385,22 @@ public struct CheckpointLayer: Sendable {
             }
             return
         }
+        var ignored: [String] = []
         for (part, key) in [(CheckpointArchitecture.Part.query, "q"), (.key, "k"), (.value, "v"), (.output, "o")] {
             matrices["w" + key] = try reader.required(part, "weight")
             sources["w" + key] = reader.fullName(part, "weight")
+            if let biases, !biases.contains(part) {
+                if reader.has(part, "bias") { ignored.append(reader.fullName(part, "bias")) }
+                continue
+            }
             if let bias = try reader.matrix(part, "bias") {
                 matrices["b" + key] = bias
                 sources["b" + key] = reader.fullName(part, "bias")
             }
+        }
+        if !ignored.isEmpty {
+            warnings.append(
+                "ignored \(ignored.joined(separator: ", ")): \(Self.biasRule(config))")
         }
     }
 
@@ -288,7 +441,9 @@ public struct CheckpointLayer: Sendable {
             )
         }
         let configName = config?.name ?? archive.name
-        let headDim = try config?.positiveInteger("head_dim") ?? queryWidth / heads
+        // Gemma's and Gemma 2's configs default head_dim to 256 rather than hidden / heads.
+        let classHeadDim = ["gemma", "gemma2"].contains(config?.modelType ?? "") ? 256 : queryWidth / heads
+        let headDim = try config?.positiveInteger("head_dim") ?? classHeadDim
         guard heads * headDim == queryWidth else {
             throw FormatError(
                 kind: .data, file: configName,
@@ -305,21 +460,36 @@ public struct CheckpointLayer: Sendable {
         (self.heads, self.kvHeads, self.headDim) = (heads, kvHeads, headDim)
     }
 
-    /// RoPE from config.json: `rotate_half` pairing, base `rope_theta` (transformers'
-    /// default 10000 when a config.json omits it), the partial rotary factor and the scaling
+    /// RoPE from config.json: `rotate_half` pairing, base `rope_theta` (GPT-NeoX also
+    /// `rotary_emb_base`; transformers' default 10000 when a config.json omits it), the partial
+    /// rotary factor (GPT-NeoX also `rotary_pct`, default 0.25) and the scaling
     /// (`linear`, `llama3`, `yarn`; other types are refused rather than computed wrong). A
     /// missing config.json without an explicit base is refused too.
     private mutating func readRotary(_ config: ModelConfig?, base given: Double?, archive: any ArrayArchive)
         throws(FormatError)
     {
         let scaling = try config?.rotaryScaling()
-        guard let base = given ?? config?.ropeTheta ?? config.map({ Self.defaultRopeTheta($0.modelType) }) else {
+        let neox = architecture == .gptNeox
+        var configured = try config?.ropeBase()
+        if configured == nil, neox { configured = try config?.positiveNumber("rotary_emb_base") }
+        guard let base = given ?? configured ?? config.map({ Self.defaultRopeTheta($0.modelType) }) else {
             throw FormatError(
                 kind: .data, file: archive.name,
                 message: "RoPE's base (rope_theta) is not in the weights and there is no config.json to say it")
         }
         var dimensions = headDim
-        if let factor = config?.partialRotaryFactor { dimensions = Int(Double(headDim) * factor) / 2 * 2 }
+        // GPTNeoXConfig: rotary_pct when the RoPE object has no partial_rotary_factor, 0.25 when neither.
+        var fraction = try config?.rotaryFraction()
+        if fraction == nil, neox { fraction = try config?.positiveNumber("rotary_pct") ?? 0.25 }
+        if fraction == nil, architecture == .phi { fraction = 0.5 }  // PhiConfig's default
+        if let factor = fraction {
+            dimensions = Int(Double(headDim) * factor) / 2 * 2
+            guard dimensions >= 2 else {
+                throw FormatError(
+                    kind: .data, file: config?.name ?? archive.name, path: "$.partial_rotary_factor",
+                    message: "partial_rotary_factor \(factor) rotates no pair of d_k = \(headDim) dimensions")
+            }
+        }
         rope = RotaryEmbedding(
             convention: .half, base: base, dimensions: dimensions == headDim ? nil : dimensions, scaling: scaling)
     }
@@ -332,7 +502,7 @@ extension CheckpointLayer {
 }
 
 /// Reads one layer's tensors by part, with the model prefix, naming them in errors.
-private struct TensorReader {
+struct TensorReader {
     let archive: any ArrayArchive
     let prefix: String
     let family: CheckpointArchitecture
@@ -341,6 +511,12 @@ private struct TensorReader {
     /// The full tensor name of `part`'s `suffix` (`weight`, `bias`).
     func fullName(_ part: CheckpointArchitecture.Part, _ suffix: String) -> String {
         prefix + family.name(part, layer: layer) + "." + suffix
+    }
+
+    /// Whether the archive holds `part`'s `suffix`.
+    func has(_ part: CheckpointArchitecture.Part, _ suffix: String) -> Bool {
+        let name = fullName(part, suffix)
+        return archive.arrays.contains { $0.name == name }
     }
 
     /// The tensor, or nil when it is absent.

@@ -18,6 +18,13 @@ public struct ModelConfig: Sendable {
     private let booleans: [String: Bool]
     /// The first entry of `architectures` (`LlamaForCausalLM`), if any.
     public let architectureClass: String?
+    /// Every top-level key, in file order.
+    public let keys: [String]
+    /// The top-level keys whose value is `null`.
+    private let nulls: Set<String>
+    /// `quantization_config.quant_method` (`compressed-tensors`, `bitsandbytes`, `gptq`, …),
+    /// or `"unnamed"` for a quantization_config without one; nil without a quantization_config.
+    public let quantizationMethod: String?
 
     /// Reads the config at `path`.
     /// - Throws: `FormatError` (66 when it cannot be read, 65 when it is not a JSON object).
@@ -41,7 +48,7 @@ public struct ModelConfig: Sendable {
     private init(terminated: [UInt8], name: String) throws(FormatError) {
         self.name = name
         let document = try MatrixReader.withContent(of: terminated) { (text) throws(FormatError) in
-            try JSONParser(text: text, name: name).parse()
+            try JSONParser(text: text, name: name, acceptsPythonNonFinite: true).parse()
         }
         guard document.nodes[0].kind == .object else {
             throw FormatError(kind: .data, file: name, message: "expected a JSON object (a model's config.json)")
@@ -50,9 +57,22 @@ public struct ModelConfig: Sendable {
         var ropeBlocks: [RopeBlock] = []
         var layerTypes: [String]?
         var architecture: String?
+        var keys: [String] = [], nulls: Set<String> = [], quantization: String?
         for member in document.members(of: 0) {
             let node = document.nodes[member.value]
+            keys.append(member.key)
+            if node.kind == .number, !document.number(member.value).isFinite {
+                // Python's json writes NaN and Infinity; harmless in keys not read here.
+                guard !Self.readKeys.contains(member.key) else { throw Self.nonFinite(member.key, name: name) }
+                continue
+            }
             switch node.kind {
+            case .null: nulls.insert(member.key)
+            case .object where member.key == "quantization_config":
+                let method = document.members(of: member.value).first { $0.key == "quant_method" }
+                quantization =
+                    method.flatMap { document.nodes[$0.value].kind == .string ? document.string($0.value) : nil }
+                    ?? "unnamed"
             case .number: numbers[member.key] = document.number(member.value)
             case .string: strings[member.key] = document.string(member.value)
             case .boolean: booleans[member.key] = document.boolean(member.value)
@@ -67,6 +87,8 @@ public struct ModelConfig: Sendable {
                 var block = RopeBlock(key: member.key)
                 for inner in document.members(of: member.value) {
                     switch document.nodes[inner.value].kind {
+                    case .number where !document.number(inner.value).isFinite:
+                        throw Self.nonFinite(member.key + "." + inner.key, name: name)
                     case .number: block.numbers[inner.key] = document.number(inner.value)
                     case .string: block.strings[inner.key] = document.string(inner.value)
                     case .boolean: block.booleans[inner.key] = document.boolean(inner.value)
@@ -81,10 +103,37 @@ public struct ModelConfig: Sendable {
             numbers, strings, booleans, ropeBlocks, layerTypes
         )
         architectureClass = architecture
+        (self.keys, self.nulls, quantizationMethod) = (keys, nulls, quantization)
+    }
+
+    /// The top-level number keys attention is read from: NaN or ±∞ in one of them is an
+    /// error, in any other key it is skipped (config.json's other numbers are not read).
+    static let readKeys: Set<String> = [
+        "num_attention_heads", "n_head", "head_dim", "num_key_value_heads", "rope_theta", "partial_rotary_factor",
+        "sliding_window", "max_window_layers", "max_position_embeddings", "original_max_position_embeddings",
+        "query_pre_attn_scalar", "attn_logit_softcapping", "rotary_pct", "rotary_emb_base",
+    ]
+
+    /// The error for NaN or ±∞ in a key that is read.
+    private static func nonFinite(_ key: String, name: String) -> FormatError {
+        FormatError(
+            kind: .data, file: name, path: "$." + key, message: "expected a finite number, found NaN or Infinity")
     }
 
     /// `model_type` (`gpt2`, `bert`, `llama`, `qwen2`, …).
     public var modelType: String? { strings["model_type"] }
+
+    /// `key` as a positive finite number, if present.
+    /// - Throws: a data error when the key is present but not such a number.
+    public func positiveNumber(_ key: String) throws(FormatError) -> Double? {
+        guard let value = numbers[key] else { return nil }
+        guard value > 0, value.isFinite else {
+            throw FormatError(
+                kind: .data, file: name, path: "$." + key,
+                message: "expected a positive number, found \(Self.describe(value))")
+        }
+        return value
+    }
 
     /// The first of `keys` present as a positive integer.
     /// - Throws: a data error when the key is present but not a positive integer.
@@ -93,7 +142,8 @@ public struct ModelConfig: Sendable {
             guard let value = numbers[key] else { continue }
             guard value >= 1, value < 0x1p31, value.rounded() == value else {
                 throw FormatError(
-                    kind: .data, file: name, path: "$." + key, message: "expected a positive integer, found \(value)")
+                    kind: .data, file: name, path: "$." + key,
+                    message: "expected a positive integer, found \(Self.describe(value))")
             }
             return Int(value)
         }
@@ -106,10 +156,19 @@ public struct ModelConfig: Sendable {
         guard let value = numbers[key] else { return nil }
         guard value >= 0, value < 0x1p31, value.rounded() == value else {
             throw FormatError(
-                kind: .data, file: name, path: "$." + key, message: "expected an integer ≥ 0, found \(value)")
+                kind: .data, file: name, path: "$." + key,
+                message: "expected an integer ≥ 0, found \(Self.describe(value))")
         }
         return Int(value)
     }
+
+    /// A number as config.json would spell it: `0`, not `0.0`, for a whole number.
+    static func describe(_ value: Double) -> String {
+        value.rounded() == value && abs(value) < 0x1p53 ? String(Int64(value)) : "\(value)"
+    }
+
+    /// Whether top-level `key` is `null`.
+    public func isNull(_ key: String) -> Bool { nulls.contains(key) }
 
     /// A top-level boolean.
     public func boolean(_ key: String) -> Bool? { booleans[key] }
@@ -129,6 +188,36 @@ public struct ModelConfig: Sendable {
     /// The RoPE base: `rope_theta` in the RoPE object, else at the top level (transformers 4);
     /// nil when neither says.
     public var ropeTheta: Double? { ropeBlock?.numbers["rope_theta"] ?? numbers["rope_theta"] }
+
+    /// `ropeTheta`, checked: a positive finite number.
+    /// - Throws: a data error naming the key otherwise.
+    public func ropeBase() throws(FormatError) -> Double? {
+        guard let base = ropeTheta else { return nil }
+        guard base > 0, base.isFinite else {
+            let path = ropeBlock?.numbers["rope_theta"] != nil ? "$.\(ropeBlock?.key ?? "").rope_theta" : "$.rope_theta"
+            throw FormatError(
+                kind: .data, file: name, path: path,
+                message: "RoPE's base must be a positive number, found \(Self.describe(base))")
+        }
+        return base
+    }
+
+    /// `partialRotaryFactor`, checked: in (0, 1], as transformers' RoPE needs.
+    /// - Throws: a data error naming the key otherwise.
+    public func rotaryFraction() throws(FormatError) -> Double? {
+        guard let factor = partialRotaryFactor else { return nil }
+        guard factor > 0, factor <= 1 else {
+            let path =
+                ropeBlock?.numbers["partial_rotary_factor"] != nil
+                ? "$.\(ropeBlock?.key ?? "").partial_rotary_factor" : "$.partial_rotary_factor"
+            throw FormatError(
+                kind: .data, file: name, path: path,
+                message:
+                    "partial_rotary_factor must be in (0, 1] (the fraction of d_k that rotates), found \(Self.describe(factor))"
+            )
+        }
+        return factor
+    }
 
     /// The RoPE scaling config.json asks for, or nil for plain RoPE (no RoPE object, or
     /// `rope_type` `default`).

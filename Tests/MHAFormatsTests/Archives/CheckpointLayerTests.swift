@@ -37,14 +37,15 @@ import Testing
         let configuration = AttentionConfiguration(
             heads: layer.heads, kvHeads: layer.kvHeads, causal: layer.causal,
             scale: layer.scale, headDim: layer.headDim, rope: layer.rope,
-            window: layer.window)
+            window: layer.window, softcap: layer.softcap)
         return try MultiHeadAttention.forward(input: x, parameters: parameters, configuration: configuration).output
     }
 
     @Test(
         arguments: [
             "gpt2", "bert", "llama", "qwen2", "mistral", "llama-f16", "gpt2-bf16", "gpt2-unscaled", "qwen2-window",
-            "mixtral", "llama3-rope", "llama-linear-rope", "qwen2-yarn",
+            "mixtral", "llama3-rope", "llama-linear-rope", "qwen2-yarn", "bert-decoder", "qwen2-moe", "llama-ignored",
+            "gemma", "gemma2", "gpt-neox", "opt", "phi",
         ], [0, 1])
     func reproducesTheLayer(_ model: String, _ index: Int) throws {
         let layer = try Self.layer(model, index)
@@ -148,7 +149,7 @@ import Testing
             let c = try config(json)
             #expect(try (0..<4).map { try CheckpointLayer.slidingWindow(c, layer: $0) } == expected, "\(json)")
         }
-        let chunked = try config(#"{"model_type": "llama", "layer_types": ["chunked_attention"]}"#)
+        let chunked = try config(#"{"model_type": "qwen2", "layer_types": ["chunked_attention"]}"#)
         T.expectError(line: nil, column: nil, "layer type \"chunked_attention\"", "not computed") {
             _ = try CheckpointLayer.slidingWindow(chunked, layer: 0)
         }
@@ -164,6 +165,44 @@ import Testing
             #"{"rope_theta": 5000, "rope_parameters": {"rope_type": "default", "rope_theta": 1000}}"#)
         let nestedScaling = try nested.rotaryScaling()
         #expect(nested.ropeTheta == 1000 && nestedScaling == nil)
+    }
+
+    /// Without config.json, families that share the query's name are told apart by the
+    /// output projection's: o_proj (Llama), out_proj (OPT), dense (Phi).
+    @Test func familiesSharingQProjAreToldApartByTheirOutput() throws {
+        for (model, family, prefix) in [
+            ("opt", CheckpointArchitecture.opt, "decoder."), ("phi", .phi, ""), ("llama", .llama, ""),
+            ("gpt-neox", .gptNeox, ""),
+        ] {
+            let archive = try ArrayArchives.open(path: try Self.folder(model) + "/model.safetensors")
+            let recognised = try #require(RecognisedCheckpoint.recognise(archive.arrays.map(\.name)), "\(model)")
+            #expect(recognised.architecture == family && recognised.prefix == prefix && recognised.layers == [0, 1])
+        }
+    }
+
+    /// Gemma 2's score rules and window, with Gemma2Config's defaults for absent keys.
+    @Test func readsGemma2SettingsWithTheClassDefaults() throws {
+        func config(_ json: String) throws -> ModelConfig {
+            try ModelConfig(bytes: Array(json.utf8), name: "config.json")
+        }
+        let layers = try (0..<2).map { try Self.layer("gemma2", $0) }
+        #expect(layers.map(\.window) == [3, nil] && layers.map(\.softcap) == [2, 2])
+        #expect(abs((layers[0].scale ?? 0) - 1 / 24.0.squareRoot()) < 1e-16 && layers[0].headDim == 16)
+        let bare = try config(#"{"model_type": "gemma2"}"#)
+        let scores = try CheckpointLayer.gemma2Scores(bare)
+        #expect(scores.scale == 1.0 / 16 && scores.softcap == 50)
+        #expect(try (0..<4).map { try CheckpointLayer.slidingWindow(bare, layer: $0) } == [4096, nil, 4096, nil])
+        let uncapped = try config(#"{"model_type": "gemma2", "attn_logit_softcapping": null, "sliding_window": null}"#)
+        #expect(try CheckpointLayer.gemma2Scores(uncapped).softcap == nil)
+        #expect(try CheckpointLayer.slidingWindow(uncapped, layer: 0) == nil)
+        let listed = try config(
+            #"{"model_type": "gemma2", "sliding_window": 5, "layer_types": ["full_attention", "sliding_attention"]}"#)
+        #expect(try (0..<2).map { try CheckpointLayer.slidingWindow(listed, layer: $0) } == [nil, 5])
+        T.expectError(line: nil, column: nil, "query_pre_attn_scalar", "positive number") {
+            _ = try CheckpointLayer.gemma2Scores(try config(#"{"model_type": "gemma2", "query_pre_attn_scalar": 0}"#))
+        }
+        let gemma = try Self.layer("gemma", 0)
+        #expect(gemma.scale == nil && gemma.softcap == nil && gemma.window == nil && gemma.kvHeads == 1)
     }
 
     /// Each scaling rule is read with transformers' names and defaults.
@@ -254,8 +293,8 @@ import Testing
         T.expectError(line: nil, column: nil, "number of heads", "no config.json says it") {
             try CheckpointLayer(archive: archive, layer: 0, config: nil)
         }
-        let config = try ModelConfig(bytes: Array(#"{"model_type": "gemma2"}"#.utf8), name: "config.json")
-        T.expectError(line: nil, column: nil, "config.json", "model_type \"gemma2\"", "--arch") {
+        let config = try ModelConfig(bytes: Array(#"{"model_type": "gemma3_text"}"#.utf8), name: "config.json")
+        T.expectError(line: nil, column: nil, "config.json", "model_type \"gemma3_text\"", "--arch") {
             try CheckpointLayer(archive: archive, layer: 0, config: config)
         }
         let bert = try ArrayArchives.open(path: try Self.folder("bert") + "/model.safetensors")

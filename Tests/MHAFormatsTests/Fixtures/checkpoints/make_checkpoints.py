@@ -32,6 +32,10 @@ def hooks(model, kind):
         return [(block.attn, block.attn) for block in base.h]
     if kind == "bert":
         return [(layer.attention.self, layer.attention.output.dense) for layer in base.encoder.layer]
+    if kind == "neox":
+        return [(layer.attention, layer.attention) for layer in base.layers]
+    if kind == "opt":
+        return [(layer.self_attn, layer.self_attn) for layer in base.decoder.layers]
     return [(layer.self_attn, layer.self_attn) for layer in base.layers]
 
 def scaled_frequencies(parameters, plain, dim, top_original=None, max_positions=None):
@@ -78,8 +82,9 @@ def float64_rope(model):
     config = model.config
     head_dim = getattr(config, "head_dim", None) or config.hidden_size // config.num_attention_heads
     base = config.rope_parameters["rope_theta"]
-    plain = 1.0 / (base ** (torch.arange(0, head_dim, 2, dtype=torch.float64) / head_dim))
-    inv_freq, attention = scaled_frequencies(config.rope_parameters, plain, head_dim,
+    dim = int(head_dim * config.rope_parameters.get("partial_rotary_factor", 1.0))  # partial rotary
+    plain = 1.0 / (base ** (torch.arange(0, dim, 2, dtype=torch.float64) / dim))
+    inv_freq, attention = scaled_frequencies(config.rope_parameters, plain, dim,
                                              getattr(config, "original_max_position_embeddings", None),
                                              config.max_position_embeddings)
     assert torch.allclose(inv_freq, rotary.inv_freq.to(torch.float64), rtol=1e-5, atol=0), (inv_freq, rotary.inv_freq)
@@ -106,7 +111,21 @@ def capture(model, kind, ids):
     for handle in handles: handle.remove()
     return {key: value[0].numpy() for key, value in records.items()}  # batch of one
 
-def build(name, kind, config, model_class, dtype, seed, top_level_rope=False, drop_rope_theta=False, shard=None):
+class float64_softmax:
+    """transformers' eager attention calls softmax(..., dtype=torch.float32) even in a float64
+    model (Gemma 2 has only the eager path: sdpa cannot soft-cap); inside this, softmax keeps
+    its input's dtype."""
+    def __enter__(self):
+        self.original = torch.nn.functional.softmax
+        original = self.original
+        def softmax(x, dim=None, _stacklevel=3, dtype=None):
+            return original(x, dim=dim)
+        torch.nn.functional.softmax = softmax
+    def __exit__(self, *exc):
+        torch.nn.functional.softmax = self.original
+
+def build(name, kind, config, model_class, dtype, seed, top_level_rope=False, drop_rope_theta=False, shard=None,
+          after_save=None, implementation="sdpa"):
     if len(sys.argv) > 1 and name not in sys.argv[1:]: return
     folder = os.path.join(here, name)
     shutil.rmtree(folder, ignore_errors=True)
@@ -114,6 +133,7 @@ def build(name, kind, config, model_class, dtype, seed, top_level_rope=False, dr
     model = model_class(config).to(dtype).eval()
     redraw(model, seed)
     model.save_pretrained(folder, **({"max_shard_size": shard} if shard else {}))  # safetensors + config.json
+    if after_save: after_save(folder)  # tensors or keys added before the reference reloads the folder
     if drop_rope_theta:  # before the reference reloads it, so that transformers' default applies
         path = os.path.join(folder, "config.json")
         data = json.load(open(path))
@@ -122,12 +142,16 @@ def build(name, kind, config, model_class, dtype, seed, top_level_rope=False, dr
         json.dump(data, open(path, "w"), indent=2)
     # The reference: the stored weights, widened to float64, run in float64.
     extra = {"experts_implementation": "eager"} if "moe" in name or "mixtral" in name else {}  # no float64 grouped_mm
-    reloaded = model_class.from_pretrained(folder, dtype=torch.float64, attn_implementation="sdpa", **extra).eval()
+    reloaded = model_class.from_pretrained(folder, dtype=torch.float64, attn_implementation=implementation,
+                                           **extra).eval()
     for stored, widened in zip(model.state_dict().values(), reloaded.state_dict().values()):
         assert torch.equal(stored.to(torch.float64), widened), "reloading changed a weight"
-    if kind == "llama": float64_rope(reloaded)
+    if after_save:  # what after_save added must not have reached the model: transformers ignores it
+        assert list(model.state_dict()) == list(reloaded.state_dict())
+    if kind in ("llama", "neox", "phi"): float64_rope(reloaded)
     ids = torch.tensor([[(7 * i + seed) % config.vocab_size for i in range(SEQ)]])
-    np.savez(os.path.join(folder, "reference.npz"), **capture(reloaded, kind, ids))
+    with float64_softmax():
+        np.savez(os.path.join(folder, "reference.npz"), **capture(reloaded, kind, ids))
     if top_level_rope:  # the transformers 4 spelling: rope_theta at the top level, a scaling in rope_scaling
         path = os.path.join(folder, "config.json")
         data = json.load(open(path))
@@ -208,3 +232,82 @@ yarn = tf.Qwen2Config(hidden_size=32, num_hidden_layers=2, num_attention_heads=2
 build("llama3-rope", "llama", llama3, tf.LlamaModel, torch.float32, 12)
 build("llama-linear-rope", "llama", linear, tf.LlamaModel, torch.float32, 13)
 build("qwen2-yarn", "llama", yarn, tf.Qwen2Model, torch.float32, 14, top_level_rope=True)
+
+# Configurations transformers reads differently from what their keys suggest (the QA pass
+# against transformers 5):
+# - bert-decoder: BertLMHeadModel with is_decoder true, whose self-attention is causal.
+# - qwen2-moe: Qwen2-MoE as transformers 5 saves it without use_sliding_window
+#   ("sliding_window": 0 and layer_types all full_attention): no window.
+# - llama-ignored: a Llama whose safetensors also holds what transformers ignores when
+#   loading (each layer's self_attn.rotary_emb.inv_freq buffer, as older Llama-2 saves and
+#   TinyLlama carry; q/k/v biases while attention_bias is false) and whose config.json has
+#   sliding_window and layer_types, which LlamaModel ignores.
+def llama_extras(folder):
+    from safetensors.torch import load_file, save_file
+    path = os.path.join(folder, "model.safetensors")
+    tensors = load_file(path)
+    generator = torch.Generator().manual_seed(99)
+    for layer in range(2):
+        stem = f"layers.{layer}.self_attn."
+        tensors[stem + "rotary_emb.inv_freq"] = 1.0 / (1000.0 ** (torch.arange(0, 8, 2).float() / 8))
+        for part in ("q_proj", "k_proj", "v_proj"):
+            rows = tensors[stem + part + ".weight"].shape[0]
+            tensors[stem + part + ".bias"] = torch.randn(rows, generator=generator)
+    save_file(tensors, path, metadata={"format": "pt"})
+    config_path = os.path.join(folder, "config.json")
+    data = json.load(open(config_path))
+    data.update(sliding_window=2, layer_types=["sliding_attention", "full_attention"])
+    json.dump(data, open(config_path, "w"), indent=2)
+
+bert_decoder = tf.BertConfig(hidden_size=32, num_hidden_layers=2, num_attention_heads=4, intermediate_size=48,
+                             max_position_embeddings=16, type_vocab_size=1, is_decoder=True, **small)
+qwen2_moe = tf.Qwen2MoeConfig(hidden_size=32, num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2,
+                              intermediate_size=48, moe_intermediate_size=16, shared_expert_intermediate_size=16,
+                              num_experts=2, num_experts_per_tok=1, max_position_embeddings=16,
+                              rope_parameters={"rope_type": "default", "rope_theta": 10000.0}, **small)
+build("bert-decoder", "bert", bert_decoder, tf.BertLMHeadModel, torch.float32, 15)
+build("qwen2-moe", "llama", qwen2_moe, tf.Qwen2MoeModel, torch.float32, 16)
+build("llama-ignored", "llama", llama(), tf.LlamaModel, torch.float32, 17, after_save=llama_extras)
+
+# Gemma (multi-query, head_dim given) and Gemma 2: its score scale query_pre_attn_scalar^-1/2
+# (24, not head_dim 16), soft-cap 2 (small enough to bend these scores) and a window of 3 on
+# its even layers (Gemma2Config's layer_types: sliding, full). Gemma 2 runs eager (sdpa cannot
+# soft-cap) with the softmax kept in float64.
+gemma = tf.GemmaConfig(hidden_size=32, num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=1,
+                       head_dim=8, intermediate_size=48, max_position_embeddings=16,
+                       rope_parameters={"rope_type": "default", "rope_theta": 10000.0}, **small)
+gemma2 = tf.Gemma2Config(hidden_size=32, num_hidden_layers=2, num_attention_heads=2, num_key_value_heads=1,
+                         head_dim=16, intermediate_size=48, max_position_embeddings=16, query_pre_attn_scalar=24,
+                         attn_logit_softcapping=2.0, sliding_window=3,
+                         rope_parameters={"rope_type": "default", "rope_theta": 10000.0}, **small)
+build("gemma", "llama", gemma, tf.GemmaModel, torch.float32, 18)
+build("gemma2", "llama", gemma2, tf.Gemma2Model, torch.float32, 19, implementation="eager")
+
+# GPT-NeoX (Pythia): the per-head packed query_key_value, partial RoPE (rotary_pct 0.5 of d_k 8)
+# with base 5000, and config.json rewritten in Pythia's own spelling (rotary_pct,
+# rotary_emb_base, no rope_parameters) before the reference reloads it.
+def pythia_spelling(folder):
+    path = os.path.join(folder, "config.json")
+    data = json.load(open(path))
+    parameters = data.pop("rope_parameters")
+    data.update(rotary_pct=parameters["partial_rotary_factor"], rotary_emb_base=parameters["rope_theta"])
+    json.dump(data, open(path, "w"), indent=2)
+
+neox = tf.GPTNeoXConfig(hidden_size=32, num_hidden_layers=2, num_attention_heads=4, intermediate_size=48,
+                        max_position_embeddings=16, rotary_pct=0.5, rotary_emb_base=5000, **small)
+build("gpt-neox", "neox", neox, tf.GPTNeoXModel, torch.float32, 20, after_save=pythia_spelling)
+
+# OPT (q/k/v/out_proj with biases under model.decoder., no RoPE) and Phi (q/k/v_proj and dense
+# with biases, partial RoPE on half of each head by PhiConfig's default, base 2000).
+opt = tf.OPTConfig(hidden_size=32, num_hidden_layers=2, num_attention_heads=4, ffn_dim=48,
+                   max_position_embeddings=16, word_embed_proj_dim=32, **small)
+phi = tf.PhiConfig(hidden_size=32, num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2,
+                   intermediate_size=48, max_position_embeddings=16,
+                   rope_parameters={"rope_type": "default", "rope_theta": 2000.0}, **small)
+build("opt", "opt", opt, tf.OPTModel, torch.float32, 21)
+build("phi", "phi", phi, tf.PhiModel, torch.float32, 22)
+
+# pickle/pytorch_model.bin: a PyTorch pickle (torch.save's zip with data.pkl), which is refused.
+if len(sys.argv) == 1 or "pickle" in sys.argv[1:]:
+    os.makedirs(os.path.join(here, "pickle"), exist_ok=True)
+    torch.save({"layers.0.self_attn.q_proj.weight": torch.zeros(2, 2)}, os.path.join(here, "pickle", "pytorch_model.bin"))

@@ -1,0 +1,73 @@
+import MHACore
+
+/// What transformers' attention class for a `model_type` has, beyond what the tensors say:
+/// which projections carry a bias, and which config.json keys the Llama reader knows.
+extension CheckpointLayer {
+    /// The projections whose bias transformers' class for config.json's `model_type` has, or
+    /// nil when every bias present is read (GPT-2, BERT, no config.json, a type read with
+    /// `--arch` whose class is not known here). LlamaAttention, Gemma's and Gemma 2's: all
+    /// four iff `attention_bias` (default false); Mistral, Mixtral: none; Qwen2: q, k, v; Qwen2-MoE: q, k, v iff
+    /// `qkv_bias` (default true).
+    static func classBiases(_ family: CheckpointArchitecture, config: ModelConfig?) -> Set<CheckpointArchitecture.Part>?
+    {
+        guard family == .llama, let config else { return nil }
+        switch config.modelType {
+        case "llama", "gemma", "gemma2":
+            return config.boolean("attention_bias") == true ? Set(CheckpointArchitecture.Part.allCases) : []
+        case "mistral", "mixtral": return []
+        case "qwen2": return [.query, .key, .value]
+        case "qwen2_moe": return config.boolean("qkv_bias") == false ? [] : [.query, .key, .value]
+        default: return nil
+        }
+    }
+
+    /// Why biases were ignored, for the warning: which class has no place for them.
+    static func biasRule(_ config: ModelConfig?) -> String {
+        let rule: String
+        switch config?.modelType {
+        case "llama": rule = "LlamaAttention has no biases when attention_bias is false"
+        case "gemma", "gemma2":
+            rule = "\(config?.modelType ?? "")'s attention has no biases when attention_bias is false"
+        case "mistral", "mixtral": rule = "\(config?.modelType ?? "")'s attention has no biases"
+        case "qwen2_moe" where config?.boolean("qkv_bias") == false:
+            rule = "qwen2_moe has no q/k/v bias when qkv_bias is false"
+        default: rule = "\(config?.modelType ?? "this model")'s attention has no output-projection bias"
+        }
+        return
+            "\(rule) (config.json's model_type); transformers ignores such tensors when loading, and so does this reader"
+    }
+
+    /// config.json keys the Llama reader reads, or knows do not change a Llama attention
+    /// layer's result (sizes of other parts, token ids, training and saving settings).
+    static let llamaKeys: Set<String> = [
+        "_name_or_path", "architectures", "attention_bias", "attention_dropout", "bos_token_id",
+        "chunk_size_feed_forward", "dtype", "torch_dtype", "eos_token_id", "head_dim", "hidden_act", "hidden_size",
+        "id2label", "label2id", "initializer_range", "intermediate_size", "is_encoder_decoder",
+        "max_position_embeddings", "mlp_bias", "model_type", "num_attention_heads", "num_hidden_layers",
+        "num_key_value_heads", "output_attentions", "output_hidden_states", "pad_token_id", "pretraining_tp",
+        "problem_type", "return_dict", "rms_norm_eps", "rope_parameters", "rope_scaling", "rope_theta",
+        "partial_rotary_factor", "original_max_position_embeddings", "tie_word_embeddings",
+        "transformers_version", "use_cache", "vocab_size", "tokenizer_class", "auto_map",
+    ]
+
+    /// The warning for `--arch` given over config.json's `model_type` of another family: its
+    /// attention is read as the family's, and (for `llama`) the keys present that the Llama
+    /// reader does not know, which may change attention there, are named.
+    static func forcedArchitectureWarning(_ architecture: CheckpointArchitecture, config: ModelConfig?) -> String? {
+        guard let config, let type = config.modelType,
+            CheckpointArchitecture.modelTypes[architecture]?.contains(type) == false
+        else { return nil }
+        var text =
+            "\(config.name)'s model_type \(MessageText.quoted(type)) is read as \(architecture.rawValue) (--arch): what makes \(MessageText.escaped(type, limit: 40)) differ from \(architecture.rawValue) is not read"
+        if architecture == .llama {
+            let unknown = config.keys.filter { !llamaKeys.contains($0) }
+            text +=
+                unknown.isEmpty
+                ? " (no key beyond Llama's names it)"
+                : "; keys the llama reader does not know: "
+                    + unknown.prefix(12).map { MessageText.escaped($0, limit: 40) }.joined(separator: ", ")
+                    + (unknown.count > 12 ? ", … (\(unknown.count))" : "")
+        }
+        return text
+    }
+}

@@ -1,0 +1,139 @@
+import Foundation
+import MHACore
+import MHAFormats
+import Testing
+
+/// What a user sees of the transformers-class rules (CheckpointLayer+ClassRules,
+/// QuantizedWeights) through the built binary: warnings, one-line refusals and what
+/// `inspect` says run would do.
+@Suite struct CheckpointClassRulesEndToEndTests {
+    typealias C = CheckpointCommandsTests
+
+    /// `run --checkpoint fx/MODEL/FILE --layer L -x … [extra]` in `folder`.
+    static func run(_ model: String, file: String = "model.safetensors", _ extra: [String] = [], in folder: URL)
+        throws -> BuiltBinary.Outcome
+    {
+        try BuiltBinary.run(
+            [
+                "run", "--checkpoint", "fx/\(model)/\(file)", "--layer", "0", "-x",
+                "fx/\(model)/reference.npz:layer0_x",
+                "--show", "output",
+            ] + extra, in: folder)
+    }
+
+    /// Expects exit `status` and a single `mha-cli: error:` line holding `words`.
+    static func expectOneLine(_ outcome: BuiltBinary.Outcome, _ status: Int32, _ words: String...) {
+        #expect(outcome.status == status, "\(outcome.stderr)")
+        #expect(outcome.stderr.hasPrefix("mha-cli: error: ") && outcome.stderr.split(separator: "\n").count == 1)
+        for word in words { #expect(outcome.stderr.contains(word), "\(outcome.stderr) lacks \(word)") }
+    }
+
+    @Test func ignoredBiasesAreNamedInOneWarning() throws {
+        let folder = try C.folder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let outcome = try Self.run("llama-ignored", in: folder)
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        let lines = outcome.stderr.split(separator: "\n")
+        #expect(lines.count == 1 && !outcome.stderr.contains("inv_freq"), "\(outcome.stderr)")
+        #expect(
+            lines.first?.hasPrefix(
+                "mha-cli: warning: ignored layers.0.self_attn.q_proj.bias, layers.0.self_attn.k_proj.bias, layers.0.self_attn.v_proj.bias: LlamaAttention has no biases when attention_bias is false"
+            ) == true)
+    }
+
+    @Test func quantizedWeightsAreRefusedInOneLine() throws {
+        var config = try String(contentsOf: C.checkpoints.appendingPathComponent("llama/config.json"), encoding: .utf8)
+        config = config.replacingOccurrences(
+            of: "\"model_type\"", with: "\"quantization_config\": {\"quant_method\": \"bitsandbytes\"}, \"model_type\"")
+        let names = ["q_proj", "k_proj", "v_proj", "o_proj"]
+        var header: [String] = [], offset = 0
+        for name in names {
+            let rows = name == "k_proj" || name == "v_proj" ? 16 : 32
+            header.append(
+                "\"layers.0.self_attn.\(name).weight\": {\"dtype\": \"I8\", \"shape\": [\(rows), 32], \"data_offsets\": [\(offset), \(offset + rows * 32)]}"
+            )
+            offset += rows * 32
+        }
+        let json = Array(("{" + header.joined(separator: ", ") + "}").utf8)
+        let bytes =
+            withUnsafeBytes(of: UInt64(json.count).littleEndian) { Array($0) } + json
+            + [UInt8](repeating: 1, count: offset)
+        let folder = try C.folder(["model.safetensors": bytes, "config.json": Array(config.utf8)])
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let outcome = try BuiltBinary.run(
+            ["run", "--checkpoint", "model.safetensors", "--layer", "0", "-x", "fx/llama/reference.npz:layer0_x"],
+            in: folder)
+        Self.expectOneLine(
+            outcome, 65,
+            #"model.safetensors: "layers.0.self_attn.q_proj.weight" is I8: quantized weights are not read (config.json's quantization_config: bitsandbytes)"#
+        )
+        let inspect = try BuiltBinary.run(["inspect", "model.safetensors", "--format", "json"], in: folder)
+        let object = try C.object(inspect.stdout)
+        #expect(object["readable"] as? Bool == false)
+        #expect((object["refusal"] as? String)?.contains("is I8: quantized weights are not read") == true)
+    }
+
+    @Test func anArchitectureForcedOverAnotherModelTypeWarns() throws {
+        var config = try String(contentsOf: C.checkpoints.appendingPathComponent("llama/config.json"), encoding: .utf8)
+        config = config.replacingOccurrences(
+            of: "\"model_type\": \"llama\"", with: "\"model_type\": \"granite\", \"attention_multiplier\": 0.5")
+        let folder = try C.folder(["granite.json": Array(config.utf8)])
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let refused = try Self.run("llama", ["--config", "granite.json"], in: folder)
+        Self.expectOneLine(refused, 65, #"model_type "granite" is not one whose attention this reader knows"#)
+        let forced = try Self.run("llama", ["--config", "granite.json", "--arch", "llama"], in: folder)
+        #expect(forced.status == 0, "\(forced.stderr)")
+        #expect(
+            forced.stderr
+                == "mha-cli: warning: granite.json's model_type \"granite\" is read as llama (--arch): what makes granite differ from llama is not read; keys the llama reader does not know: attention_multiplier\n"
+        )
+        // inspect says run would refuse it, by run's own check.
+        let inspect = try BuiltBinary.run(
+            ["inspect", "fx/llama/model.safetensors", "--config", "granite.json"], in: folder)
+        #expect(inspect.stdout.contains("run --checkpoint refuses it: granite.json: model_type \"granite\""))
+        let plain = try BuiltBinary.run(["inspect", "fx/llama/model.safetensors", "--format", "json"], in: folder)
+        #expect(try C.object(plain.stdout)["readable"] as? Bool == true)
+    }
+
+    @Test(arguments: [
+        (#""rope_theta": 0,"#, "$.rope_theta: RoPE's base must be a positive number, found 0"),
+        (#""partial_rotary_factor": 1.5,"#, "$.partial_rotary_factor: partial_rotary_factor must be in (0, 1]"),
+        (#""num_key_value_heads": 0.0, "x": 1,"#, "$.num_key_value_heads: expected a positive integer, found 0"),
+    ])
+    func badConfigValuesAreDataErrorsNamingTheKey(_ keys: String, _ words: String) throws {
+        let config = #"{\#(keys) "model_type": "llama", "num_attention_heads": 4}"#
+        let folder = try C.folder(["config.json": Array(config.utf8)])
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let outcome = try Self.run("llama", ["--config", "config.json"], in: folder)
+        Self.expectOneLine(outcome, 65, "config.json: " + words)
+        #expect(!outcome.stderr.contains("0.0"))
+    }
+
+    @Test func aPyTorchPickleIsNamedInRunAndInspect() throws {
+        let folder = try C.folder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let message = "PyTorch pickles are not read (unpickling runs code); convert it to .safetensors"
+        Self.expectOneLine(
+            try BuiltBinary.run(["inspect", "fx/pickle/pytorch_model.bin"], in: folder), 65,
+            "fx/pickle/pytorch_model.bin: a PyTorch pickle", message)
+        Self.expectOneLine(
+            try BuiltBinary.run(
+                [
+                    "run", "--checkpoint", "fx/pickle/pytorch_model.bin", "--layer", "0", "-x",
+                    "fx/llama/reference.npz:layer0_x",
+                ],
+                in: folder), 65, message)
+    }
+
+    @Test func aSingleShardPointsToItsIndex() throws {
+        let folder = try C.folder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let outcome = try Self.run(
+            "llama-sharded", file: "model-00002-of-00004.safetensors", in: folder)
+        Self.expectOneLine(
+            outcome, 65,
+            "this file may be one shard of a checkpoint: read fx/llama-sharded/model.safetensors.index.json")
+        let inspect = try BuiltBinary.run(["inspect", "fx/llama-sharded/model-00001-of-00004.safetensors"], in: folder)
+        #expect(inspect.stdout.contains("note: fx/llama-sharded/model.safetensors.index.json is beside this file"))
+    }
+}
