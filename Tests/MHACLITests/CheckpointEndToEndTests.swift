@@ -20,7 +20,7 @@ import Testing
         arguments: [
             "gpt2", "bert", "llama", "qwen2", "mistral", "llama-f16", "gpt2-bf16", "gpt2-unscaled", "qwen2-window",
             "mixtral", "llama-sharded", "llama3-rope", "llama-linear-rope", "qwen2-yarn", "bert-decoder", "qwen2-moe",
-            "llama-ignored", "gemma", "gemma2", "gpt-neox", "opt", "phi",
+            "llama-ignored", "gemma", "gemma2", "gpt-neox", "opt", "phi", "bloom", "distilbert",
         ], [0, 1])
     func reproducesEachLayer(_ model: String, _ layer: Int) throws {
         let file = model.hasSuffix("-sharded") ? "model.safetensors.index.json" : "model.safetensors"

@@ -1,7 +1,7 @@
 import MHACore
 import MHAFormats
 
-/// `run --checkpoint FILE --layer L [--arch auto|gpt2|bert|llama] [--config FILE]`: which
+/// `run --checkpoint FILE --layer L [--arch auto|FAMILY] [--config FILE]`: which
 /// attention layer of which checkpoint to read, checked as options.
 struct CheckpointChoice: Sendable {
     /// The .safetensors (or .npz) file.
@@ -97,13 +97,14 @@ struct CheckpointInputs {
     }
 
     /// Sets d_k, RoPE, the window and the soft-cap on `configuration` unless the command
-    /// line gave its own.
+    /// line gave its own, and BLOOM's ALiBi.
     func configure(_ configuration: inout AttentionConfiguration) {
         let c = layer.configuration
         if configuration.headDim == nil { configuration.headDim = c.headDim }
         if configuration.rope == nil { configuration.rope = c.rope }
         if configuration.window == nil { configuration.window = c.window }
         if configuration.softcap == nil { configuration.softcap = c.softcap }
+        if c.alibi { configuration.alibi = true }
     }
 
     /// Refuses hidden states whose width is not the layer's d_model, naming both.

@@ -11,7 +11,7 @@ struct InspectCommand: Command {
         discussion: """
             Prints every array's name, dtype (as safetensors spells it: F64, F32, F16, BF16, I64, …), shape \
             and bytes, reading only the headers (a safetensors file is memory-mapped; an .npz member's header \
-            alone is inflated). For a GPT-2, BERT-family or Llama-family checkpoint it names the architecture \
+            alone is inflated). For a checkpoint of a family `--checkpoint` reads (GPT-2, BERT, Llama, GPT-NeoX, OPT, Phi, BLOOM, DistilBERT) it names the architecture \
             (from config.json beside the file when there is one, else from the tensor names) and the attention \
             layers that run --checkpoint FILE --layer L can read.
             """,
@@ -138,7 +138,8 @@ struct InspectReport {
                 "architecture: \(recognised.architecture.rawValue)\(type) (\(prefix)); attention \(range) (\(layers.count)); \(next)"
             )
         } else if archive.formatName == "safetensors" {
-            lines.append("architecture: not recognised (GPT-2, BERT and Llama-family names are)")
+            lines.append(
+                "architecture: not recognised (GPT-2, BERT, Llama, GPT-NeoX, OPT, Phi, BLOOM and DistilBERT names are)")
         }
         lines += notes.map { "note: " + $0 }
         let rows = archive.arrays.map { [$0.printableName, $0.dtype, $0.shapeDescription, String($0.byteCount)] }

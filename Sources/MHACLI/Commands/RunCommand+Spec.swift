@@ -148,7 +148,7 @@ extension RunCommand {
         .value(
             "arch", "family",
             help:
-                "The checkpoint's architecture: auto (config.json's model_type, else the tensor names), gpt2, bert (BERT family) or llama (Llama, Mistral, Qwen2).",
+                "The checkpoint's architecture: auto (config.json's model_type, else the tensor names), gpt2, bert (BERT family), llama (Llama, Mistral, Mixtral, Qwen2, Gemma), gpt_neox (Pythia), opt, phi, bloom or distilbert.",
             default: "auto", values: ["auto"] + CheckpointArchitecture.allCases.map(\.rawValue))
     ) { text, spec throws(UsageError) in
         guard text == "auto" || CheckpointArchitecture(rawValue: text) != nil else {

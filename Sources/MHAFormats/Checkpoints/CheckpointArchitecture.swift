@@ -16,16 +16,20 @@ import MHACore
 ///   layout), no RoPE (OPT's positions are learned embeddings, added before attention).
 /// - `phi` (Phi-1, 1.5, 2): `layers.L.self_attn.q_proj|k_proj|v_proj|dense.weight`/`.bias`,
 ///   partial RoPE (`rotate_half` on `partial_rotary_factor` of each head, 0.5 by default).
+/// - `bloom`: `h.L.self_attention.query_key_value` packed per head as GPT-NeoX's, `dense`;
+///   ALiBi with BLOOM's slopes.
+/// - `distilbert`: `transformer.layer.L.attention.q_lin|k_lin|v_lin|out_lin.weight`/`.bias`,
+///   bidirectional.
 public enum CheckpointArchitecture: String, CaseIterable, Sendable {
     case gpt2, bert, llama
     case gptNeox = "gpt_neox"
-    case opt, phi
+    case opt, phi, bloom, distilbert
 
     /// The `model_type`s of config.json each family covers exactly (attention as read here).
     static let modelTypes: [CheckpointArchitecture: Set<String>] = [
         .gpt2: ["gpt2"], .bert: ["bert", "roberta", "xlm-roberta", "camembert", "electra"],
         .llama: ["llama", "mistral", "mixtral", "qwen2", "qwen2_moe", "gemma", "gemma2"],
-        .gptNeox: ["gpt_neox"], .opt: ["opt"], .phi: ["phi"],
+        .gptNeox: ["gpt_neox"], .opt: ["opt"], .phi: ["phi"], .bloom: ["bloom"], .distilbert: ["distilbert"],
     ]
 
     /// The architecture a `model_type` names, if it is one of these families.
@@ -67,11 +71,19 @@ public enum CheckpointArchitecture: String, CaseIterable, Sendable {
             case .value: return stem + "v_proj"
             case .output: return stem + (self == .opt ? "out_proj" : "dense")
             }
-        case .gptNeox:
-            let stem = "layers.\(layer).attention."
+        case .gptNeox, .bloom:
+            let stem = self == .bloom ? "h.\(layer).self_attention." : "layers.\(layer).attention."
             switch part {
             case .query, .key, .value: return stem + "query_key_value"
             case .output: return stem + "dense"
+            }
+        case .distilbert:
+            let stem = "transformer.layer.\(layer).attention."
+            switch part {
+            case .query: return stem + "q_lin"
+            case .key: return stem + "k_lin"
+            case .value: return stem + "v_lin"
+            case .output: return stem + "out_lin"
             }
         }
     }
@@ -88,7 +100,8 @@ public enum CheckpointArchitecture: String, CaseIterable, Sendable {
     /// the family is recognised: `h.`, `encoder.layer.`, `layers.`.
     var layerStem: String {
         switch self {
-        case .gpt2: return "h."
+        case .gpt2, .bloom: return "h."
+        case .distilbert: return "transformer.layer."
         case .bert: return "encoder.layer."
         case .llama, .gptNeox, .opt, .phi: return "layers."
         }

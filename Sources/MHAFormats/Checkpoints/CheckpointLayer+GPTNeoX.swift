@@ -1,14 +1,15 @@
 import MHACore
 
-/// GPT-NeoX's packed projection (Pythia): one `query_key_value` of 3d × d in PyTorch's layout
-/// whose outputs transformers views as (…, τ, 3·d_k) and chunks into Q, K and V, so head h's
-/// rows are [W^q_h; W^k_h; W^v_h] at 3·d_k·h — not GPT-2's [W^q | W^k | W^v] split in three.
+/// GPT-NeoX's (Pythia's) and BLOOM's packed projection: one `query_key_value` of 3d × d in
+/// PyTorch's layout whose outputs transformers views as (…, τ, 3·d_k) (BLOOM: (…, τ, 3, d_k))
+/// and chunks into Q, K and V, so head h's rows are [W^q_h; W^k_h; W^v_h] at 3·d_k·h — not
+/// GPT-2's [W^q | W^k | W^v] split in three.
 extension CheckpointLayer {
     /// Reads W^q, W^k, W^v (each d × d, PyTorch layout), their biases and `dense` as W^o, b^o.
     /// - Parameter heads: τ (`--heads` or config.json), needed to find each head's rows.
     mutating func readPackedHeads(_ reader: TensorReader, heads: Int?) throws(FormatError) {
         let packed = try reader.required(.query, "weight")
-        guard let heads else {
+        guard let heads else {  // GPT-NeoX's num_attention_heads, BLOOM's n_head
             throw FormatError(
                 kind: .data, file: reader.archive.name,
                 message: "the number of heads (num_attention_heads) is not in the weights and no config.json says it")

@@ -31,6 +31,8 @@ public struct CheckpointLayer: Sendable {
     public var window: Int?
     /// Gemma 2's soft-cap of the scores (`attn_logit_softcapping`).
     public var softcap: Double?
+    /// Whether the family adds ALiBi's biases (BLOOM).
+    public var alibi = false
     /// The tensor each matrix came from (`wq` → `model.layers.0.self_attn.q_proj.weight`).
     public var sources: [String: String] = [:]
     /// What was read differently from what the files suggest, for stderr: a `--arch` given
@@ -45,12 +47,12 @@ public struct CheckpointLayer: Sendable {
     }
 
     /// The engine configuration this layer runs with: τ, g, d_k, causal, the scale, RoPE,
-    /// the window and the soft-cap. The one place a checkpoint layer becomes engine settings; front ends lay
+    /// ALiBi, the window and the soft-cap. The one place a checkpoint layer becomes engine settings; front ends lay
     /// their explicit options over it.
     public var configuration: AttentionConfiguration {
         AttentionConfiguration(
             heads: heads, kvHeads: kvHeads, causal: causal, scale: scale, headDim: headDim, rope: rope,
-            window: window, softcap: softcap)
+            alibi: alibi, window: window, softcap: softcap)
     }
 
     /// A value config.json gives that the tensors cannot: without it (no config.json, or one
@@ -72,7 +74,7 @@ public struct CheckpointLayer: Sendable {
     ) throws(FormatError) -> [Setting] {
         let family = try family(architecture, config: config, names: archive.arrays.map(\.name), archive: archive)
         var missing: [Setting] = []
-        if try config?.positiveInteger("num_attention_heads", "n_head") == nil { missing.append(.heads) }
+        if try config?.positiveInteger("num_attention_heads", "n_head", "n_heads") == nil { missing.append(.heads) }
         if family.rotates, config == nil { missing.append(.ropeBase) }
         return missing.filter { !given.contains($0) }
     }
@@ -99,9 +101,12 @@ public struct CheckpointLayer: Sendable {
         self.layout = family == .gpt2 ? .xw : .torch
         // transformers' BERT family is causal when the config says is_decoder
         // (BertAttention(is_causal=config.is_decoder): BertLMHeadModel, RobertaForCausalLM, …).
-        self.causal =
-            family == .bert
-            ? config?.boolean("is_decoder") == true : config?.boolean("use_bidirectional_attention") != true
+        switch family {
+        case .bert: self.causal = config?.boolean("is_decoder") == true
+        case .distilbert: self.causal = false
+        default: self.causal = config?.boolean("use_bidirectional_attention") != true
+        }
+        self.alibi = family == .bloom
         self.heads = 1
         self.kvHeads = 1
         self.headDim = 1
@@ -114,8 +119,8 @@ public struct CheckpointLayer: Sendable {
             )
         }
         let reader = TensorReader(archive: archive, prefix: recognised.prefix, family: family, layer: layer)
-        if family == .gptNeox {
-            let configured = try config?.positiveInteger("num_attention_heads")
+        if family == .gptNeox || family == .bloom {
+            let configured = try config?.positiveInteger("num_attention_heads", "n_head")
             try readPackedHeads(reader, heads: explicitHeads ?? configured)
         } else {
             try readWeights(reader, biases: Self.classBiases(family, config: config), config: config)
@@ -432,7 +437,7 @@ public struct CheckpointLayer: Sendable {
         // Output widths of the projections (columns in xw, rows in torch layout).
         let (queryWidth, keyWidth) = layout == .xw ? (wq.columns, wk.columns) : (wq.rows, wk.rows)
         var configured = explicitHeads
-        if configured == nil { configured = try config?.positiveInteger("num_attention_heads", "n_head") }
+        if configured == nil { configured = try config?.positiveInteger("num_attention_heads", "n_head", "n_heads") }
         guard let heads = configured else {
             throw FormatError(
                 kind: .data, file: archive.name,

@@ -109,7 +109,8 @@ public struct ModelConfig: Sendable {
     /// The top-level number keys attention is read from: NaN or ±∞ in one of them is an
     /// error, in any other key it is skipped (config.json's other numbers are not read).
     static let readKeys: Set<String> = [
-        "num_attention_heads", "n_head", "head_dim", "num_key_value_heads", "rope_theta", "partial_rotary_factor",
+        "num_attention_heads", "n_head", "n_heads", "head_dim", "num_key_value_heads", "rope_theta",
+        "partial_rotary_factor",
         "sliding_window", "max_window_layers", "max_position_embeddings", "original_max_position_embeddings",
         "query_pre_attn_scalar", "attn_logit_softcapping", "rotary_pct", "rotary_emb_base",
     ]

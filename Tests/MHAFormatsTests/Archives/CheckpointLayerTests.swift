@@ -37,7 +37,7 @@ import Testing
         let configuration = AttentionConfiguration(
             heads: layer.heads, kvHeads: layer.kvHeads, causal: layer.causal,
             scale: layer.scale, headDim: layer.headDim, rope: layer.rope,
-            window: layer.window, softcap: layer.softcap)
+            alibi: layer.alibi, window: layer.window, softcap: layer.softcap)
         return try MultiHeadAttention.forward(input: x, parameters: parameters, configuration: configuration).output
     }
 
@@ -45,7 +45,7 @@ import Testing
         arguments: [
             "gpt2", "bert", "llama", "qwen2", "mistral", "llama-f16", "gpt2-bf16", "gpt2-unscaled", "qwen2-window",
             "mixtral", "llama3-rope", "llama-linear-rope", "qwen2-yarn", "bert-decoder", "qwen2-moe", "llama-ignored",
-            "gemma", "gemma2", "gpt-neox", "opt", "phi",
+            "gemma", "gemma2", "gpt-neox", "opt", "phi", "bloom", "distilbert",
         ], [0, 1])
     func reproducesTheLayer(_ model: String, _ index: Int) throws {
         let layer = try Self.layer(model, index)
@@ -167,12 +167,14 @@ import Testing
         #expect(nested.ropeTheta == 1000 && nestedScaling == nil)
     }
 
-    /// Without config.json, families that share the query's name are told apart by the
-    /// output projection's: o_proj (Llama), out_proj (OPT), dense (Phi).
+    /// Without config.json, each family is recognised from its names; those that share the
+    /// query's name are told apart by the output projection's: o_proj (Llama), out_proj (OPT),
+    /// dense (Phi); GPT-2's and BLOOM's `h.L.` by their tails.
     @Test func familiesSharingQProjAreToldApartByTheirOutput() throws {
         for (model, family, prefix) in [
             ("opt", CheckpointArchitecture.opt, "decoder."), ("phi", .phi, ""), ("llama", .llama, ""),
-            ("gpt-neox", .gptNeox, ""),
+            ("gpt-neox", .gptNeox, ""), ("bloom", .bloom, ""), ("gpt2", .gpt2, "transformer."),
+            ("distilbert", .distilbert, ""), ("bert", .bert, ""),
         ] {
             let archive = try ArrayArchives.open(path: try Self.folder(model) + "/model.safetensors")
             let recognised = try #require(RecognisedCheckpoint.recognise(archive.arrays.map(\.name)), "\(model)")

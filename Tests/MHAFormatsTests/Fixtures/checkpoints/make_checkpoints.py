@@ -36,6 +36,10 @@ def hooks(model, kind):
         return [(layer.attention, layer.attention) for layer in base.layers]
     if kind == "opt":
         return [(layer.self_attn, layer.self_attn) for layer in base.decoder.layers]
+    if kind == "bloom":  # BloomAttention adds the residual itself: its dense is the output
+        return [(block.self_attention, block.self_attention.dense) for block in base.h]
+    if kind == "distilbert":
+        return [(layer.attention, layer.attention) for layer in base.transformer.layer]
     return [(layer.self_attn, layer.self_attn) for layer in base.layers]
 
 def scaled_frequencies(parameters, plain, dim, top_original=None, max_positions=None):
@@ -306,6 +310,13 @@ phi = tf.PhiConfig(hidden_size=32, num_hidden_layers=2, num_attention_heads=4, n
                    rope_parameters={"rope_type": "default", "rope_theta": 2000.0}, **small)
 build("opt", "opt", opt, tf.OPTModel, torch.float32, 21)
 build("phi", "phi", phi, tf.PhiModel, torch.float32, 22)
+
+# BLOOM (ALiBi, query_key_value packed per head, eager softmax kept in float64; 6 heads, not a
+# power of two, for the interleaved slopes) and DistilBERT (q/k/v/out_lin, bidirectional).
+bloom = tf.BloomConfig(hidden_size=36, n_layer=2, n_head=6, **small)
+distilbert = tf.DistilBertConfig(dim=32, n_layers=2, n_heads=4, hidden_dim=48, max_position_embeddings=16, **small)
+build("bloom", "bloom", bloom, tf.BloomModel, torch.float32, 23, implementation="eager")
+build("distilbert", "distilbert", distilbert, tf.DistilBertModel, torch.float32, 24)
 
 # pickle/pytorch_model.bin: a PyTorch pickle (torch.save's zip with data.pkl), which is refused.
 if len(sys.argv) == 1 or "pickle" in sys.argv[1:]:
