@@ -287,8 +287,45 @@ def llama3(mode):
     close_printed(folder, out[0].reshape(-1))
 
 
+# Packed weights with separate biases: GPT-2's c_attn weight given as --qkv (d_model × 3·d_model,
+# [W^q | W^k | W^v]) with --bq, --bk, --bv (and --bo); the same layer as every other way of
+# writing it (separate weights, --in-proj, a packed --qkv-bias), so the tests can run each
+# combination against one reference: F.multi_head_attention_forward with in_proj_weight
+# qkvᵀ and in_proj_bias [b^q | b^k | b^v]. `layer.json` is the bundle form (qkv, bq, bk, bv, bo).
+def packed_biases(mode):
+    folder = "packed-qkv-biases"
+    if mode == "generate":
+        g = torch.Generator().manual_seed(55)
+        os.makedirs(path(folder, ""), exist_ok=True)
+        x = rounded(g, 3, 4)
+        wq, wk, wv, wo = (rounded(g, 4, 4) for _ in range(4))
+        bq, bk, bv, bo = (rounded(g, 1, 4) for _ in range(4))
+        files = {"x.csv": x, "wq.csv": wq, "wk.csv": wk, "wv.csv": wv, "wo.csv": wo,
+                 "bq.csv": bq, "bk.csv": bk, "bv.csv": bv, "bo.csv": bo,
+                 "qkv.csv": torch.cat([wq, wk, wv], 1), "in_proj.csv": torch.cat([wq.T, wk.T, wv.T]),
+                 "qkv_bias.csv": torch.cat([bq, bk, bv], 1)}
+        for name, m in files.items():
+            write_csv(folder, name, m)
+        bundle = {"x": x.tolist(), "qkv": files["qkv.csv"].tolist(), "wo": wo.tolist(),
+                  "bq": bq[0].tolist(), "bk": bk[0].tolist(), "bv": bv[0].tolist(), "bo": bo[0].tolist(),
+                  "heads": 2}
+        with open(path(folder, "layer.json"), "w") as f:
+            json.dump(bundle, f)
+            f.write("\n")
+        return
+    x, qkv, wo = (read_csv(folder, n) for n in ("x.csv", "qkv.csv", "wo.csv"))
+    bq, bk, bv, bo = (read_csv(folder, n)[0] for n in ("bq.csv", "bk.csv", "bv.csv", "bo.csv"))
+    out, weights = F.multi_head_attention_forward(
+        x.unsqueeze(1), x.unsqueeze(1), x.unsqueeze(1), embed_dim_to_check=4, num_heads=2,
+        in_proj_weight=qkv.T, in_proj_bias=torch.cat([bq, bk, bv]), bias_k=None, bias_v=None,
+        add_zero_attn=False, dropout_p=0.0, out_proj_weight=wo.T, out_proj_bias=bo, training=False,
+        need_weights=True, average_attn_weights=False)
+    write_reference(folder, {"weights": weights[0], "output": out[:, 0]})
+    close_printed(folder, torch.cat([weights[0].reshape(-1), out[:, 0].reshape(-1)]))
+
+
 if __name__ == "__main__":
     mode = sys.argv[1] if len(sys.argv) > 1 else "verify"
     assert mode in ("generate", "verify"), "usage: torch_examples.py generate|verify"
-    for example in (attend, cross, llama, batch, additive, llama3):
+    for example in (attend, cross, llama, batch, additive, llama3, packed_biases):
         example(mode)

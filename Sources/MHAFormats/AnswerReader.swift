@@ -7,7 +7,8 @@ import MHACore
 /// CSV and TSV are read line by line (blank lines, `#` comments and a header skipped, fields
 /// trimmed, surrounding quotes removed); JSON numbers are taken in order outside strings;
 /// an .npy file, an .npz or .safetensors array (`FILE:NAME`, or a one-array file) holds
-/// binary numbers, compared at full precision.
+/// binary numbers, compared at full precision, or at float32's (float16's, bfloat16's) when
+/// that is the array's type.
 public enum AnswerReader {
     /// Reads the answer at `path` ("-" = standard input).
     /// - Throws: `FormatError`: `.noInput` if it cannot be read, `.data` for its content.
@@ -19,22 +20,29 @@ public enum AnswerReader {
             source.arrayName != nil || ArchiveFormat(path: source.path) != nil
                 || MatrixFormat(path: source.path) == .npy
         {
-            return WrittenMatrix(values: try MatrixReader.read(path: path), precision: .binary)
+            let values = try MatrixReader.read(path: path)
+            let archive = try? ArrayArchives.open(path: source.path)
+            return WrittenMatrix(
+                values: values, precision: archive.map { storedPrecision($0, source.arrayName) } ?? .binary)
         }
         let named = source.flatMap { MatrixFormat(path: $0.path) }
         let name = path == "-" ? InputBytes.standardInputName : path
         let bytes = try InputBytes.read(path: path, content: named == nil ? .sniffed : .text)
         if named == nil, let archive = ArchiveFormat.sniff(bytes.dropLast()) {
             let file = MappedFile(bytes: Array(bytes.dropLast()), name: name)
+            let opened = try ArrayArchives.open(file, format: archive)
             return WrittenMatrix(
-                values: try ArrayArchives.matrix(ArrayArchives.open(file, format: archive), named: nil),
-                precision: .binary)
+                values: try ArrayArchives.matrix(opened, named: nil), precision: storedPrecision(opened, nil))
         }
         let format = named ?? MatrixFormat.sniff(bytes.dropLast())
         let values = try MatrixReader.readTerminated(bytes, name: name, format: format)
         let texts: [Substring]
         switch format {
-        case .npy: return WrittenMatrix(values: values, precision: .binary)
+        case .npy:
+            let dtype = bytes.withUnsafeBufferPointer { buffer in
+                try? NPYHeader(parsing: buffer, anyRank: true).dataType.elementType.safetensorsName
+            }
+            return WrittenMatrix(values: values, precision: storedPrecision(dtype: dtype))
         case .json: texts = jsonNumbers(String(decoding: bytes.dropLast(), as: UTF8.self))
         case .csv: texts = delimitedNumbers(String(decoding: bytes.dropLast(), as: UTF8.self), separator: ",")
         case .tsv: texts = delimitedNumbers(String(decoding: bytes.dropLast(), as: UTF8.self), separator: "\t")
@@ -50,6 +58,19 @@ public enum AnswerReader {
             )
         }
         return answer
+    }
+
+    /// How precisely the array `arrayName` (or the only one) of `archive` holds its numbers:
+    /// full precision, unless its type is float32, float16 or bfloat16.
+    static func storedPrecision(_ archive: any ArrayArchive, _ arrayName: String?) -> WrittenPrecision {
+        let info = arrayName.map { name in archive.arrays.first { $0.name == name } } ?? archive.arrays.first
+        return storedPrecision(dtype: info?.dtype)
+    }
+
+    /// The precision of numbers stored as `dtype` (safetensors' names: `F32`, `F64`, …).
+    static func storedPrecision(dtype: String?) -> WrittenPrecision {
+        let narrow: [String: NarrowFloat] = ["F32": .float32, "F16": .float16, "BF16": .bfloat16]
+        return dtype.flatMap { narrow[$0] }.map(WrittenPrecision.stored) ?? .binary
     }
 
     /// The precision of a number as written: `-0.6698` → 4 decimals, 4 significant digits;

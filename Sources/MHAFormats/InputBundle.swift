@@ -55,24 +55,27 @@ public struct InputBundle: Sendable, Equatable {
 
     /// Reads the bundle in the JSON file at `path` ("-" = standard input).
     /// - Throws: `FormatError` (`.noInput` if the file cannot be read, `.data` for content).
-    /// An `.npz` bundle holds its matrices as arrays named like the keys (`x.npy`, `wq.npy`, …).
-    public static func read(path: String) throws(FormatError) -> InputBundle {
+    /// An `.npz` bundle holds its matrices as arrays named like the keys (`x.npy`, `wq.npy`, …);
+    /// its `mask` is read by `maskRule` (an additive mask may block with −∞), as `--mask` is.
+    public static func read(path: String, maskRule: NonFiniteRule = .refused) throws(FormatError) -> InputBundle {
         if path != "-", ArchiveFormat(path: path) != nil {
-            return try read(archive: ArrayArchives.open(path: path))
+            return try read(archive: ArrayArchives.open(path: path), maskRule: maskRule)
         }
         let bytes = try InputBytes.read(path: path, content: .sniffed)
         let name = path == "-" ? InputBytes.standardInputName : path
         if ArchiveFormat.sniff(bytes.dropLast()) == .npz {
             return try read(
-                archive: ArrayArchives.open(MappedFile(bytes: Array(bytes.dropLast()), name: name), format: .npz))
+                archive: ArrayArchives.open(MappedFile(bytes: Array(bytes.dropLast()), name: name), format: .npz),
+                maskRule: maskRule)
         }
         try MatrixReader.requireParsingMemory(textBytes: bytes.count, name: name, format: .json)
         return try parseTerminated(bytes, name: name)
     }
 
     /// The bundle in an archive: each array named like a matrix key; any other name is a data
-    /// error listing the keys (τ, g and the flags are given as options).
-    static func read(archive: any ArrayArchive) throws(FormatError) -> InputBundle {
+    /// error listing the keys (τ, g and the flags are given as options). `mask` is read by
+    /// `maskRule`, every other array refuses non-finite values.
+    static func read(archive: any ArrayArchive, maskRule: NonFiniteRule = .refused) throws(FormatError) -> InputBundle {
         var bundle = InputBundle()
         if let stray = archive.arrays.first(where: { !matrixKeys.contains($0.name) }) {
             throw FormatError(
@@ -81,7 +84,10 @@ public struct InputBundle: Sendable, Equatable {
                     "array \(MessageText.quoted(stray.name)) is not a bundle matrix; an archive bundle holds arrays named \(matrixKeys.joined(separator: ", ")) (give heads, causal and the rest as options)"
             )
         }
-        for array in archive.arrays { bundle.matrices[array.name] = try archive.matrix(named: array.name) }
+        for array in archive.arrays {
+            bundle.matrices[array.name] = try archive.matrix(
+                named: array.name, nonFinite: array.name == "mask" ? maskRule : .refused)
+        }
         return bundle
     }
 

@@ -70,7 +70,7 @@ import Testing
                 ["-o", "c.json", "--format", "text"], "c.json",
                 "--format text contradicts -o c.json, whose extension means json; give one or make them agree"
             ),
-            (["-o", "c.csv"], "c.csv", "-o c.csv: this command writes text, json, not csv"),
+            (["-o", "c.csv"], "c.csv", "-o c.csv: this command writes text or json, not csv"),
             (
                 ["-o", "c.npz", "--format", "json"], "c.npz",
                 "--format json contradicts -o c.npz, whose extension means npz; give one or make them agree"

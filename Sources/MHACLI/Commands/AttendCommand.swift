@@ -111,11 +111,12 @@ struct AttendCommand: Command {
         }
         if let names = presentation.tokenNames, names.count != k.rows {
             throw UsageError.invalidRequest(
-                "--tokens names \(names.count) tokens but K has \(k.rows) rows (--tokens names the key positions)")
+                "--tokens names \(counted(names.count, "token")) but K has \(counted(k.rows, "row")) (--tokens names the key positions)"
+            )
         }
         var configuration = try given.configuration(over: layer?.configuration)
         (configuration.token, configuration.intermediates) = (tokenGiven, presentation.intermediates(projected: false))
-        configuration.memoryLimit = AvailableMemory.bytes()
+        AvailableMemory.limit(&configuration)
         try checkOutputBudget(q, k, configuration)
         if useFloat { try FloatRangeError.check(matrices, files: paths, bundle: nil) }
         let text =

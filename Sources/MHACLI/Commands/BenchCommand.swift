@@ -96,7 +96,7 @@ struct BenchCommand: Command {
             ? "(\(d.seqLen) × \(d.modelDim))·(\(d.modelDim) × \(d.modelDim)) product"
             : "n = \(d.seqLen), d_model = \(d.modelDim), τ = \(d.heads)\(causal ? ", causal" : "")\(score.summary.map { ", " + $0 }.joined())"
         let text = """
-            \(what), \(precision), \(repeats) runs
+            \(what), \(precision), \(counted(repeats, "run"))
             median  \(PrintfFormat.string("%.6f", result.secondsMedian)) s
             rate    \(PrintfFormat.string("%.2f", result.gflops)) GFLOP/s  (\(PrintfFormat.string("%.4g", result.flops)) FLOPs per \(gemm ? "product" : "pass"))
             peak    \(PrintfFormat.string("%.2f", peak.gflops)) GFLOP/s  (multiply-adds in registers, \(Kernels.cpuLevel), \(Kernels.threadCount) threads; \(PrintfFormat.string("%.0f", 100 * share)) % of it reached)
@@ -141,7 +141,7 @@ struct BenchCommand: Command {
         let d = dimensions
         var configuration = AttentionConfiguration(heads: d.heads, causal: causal)
         try score.configure(&configuration)
-        configuration.memoryLimit = AvailableMemory.bytes()
+        AvailableMemory.limit(&configuration)
         return try Benchmark.forward(
             type, sequenceLength: d.seqLen, modelWidth: d.modelDim,
             configuration: configuration, repeats: repeats)

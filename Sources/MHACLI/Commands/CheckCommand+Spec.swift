@@ -1,4 +1,5 @@
 import MHACore
+import MHAFormats
 
 /// The declaration of `mha-cli check`: the answer, the part, and every option of `run` that
 /// defines the computation (inputs, heads, masks, scale, token, layout…), so that a problem is
@@ -67,9 +68,13 @@ extension AttentionPart {
         case ("k", nil): self = .k
         case ("v", nil): self = .v
         case let (name, index?) where ["head", "weights", "scores"].contains(name):
-            guard let j = Int(index), j >= 1 else {
-                throw option.invalid(text, "heads are numbered from 1 (head:1 … head:τ)")
+            guard let j = Int(index) else {
+                throw option.invalid(
+                    text,
+                    "'\(MessageText.escaped(index, limit: MessageText.quotedLimit))' is not a head number; expected \(name):J with J = 1…τ"
+                )
             }
+            guard j >= 1 else { throw option.invalid(text, "heads are numbered from 1 (\(name):1 … \(name):τ)") }
             self = name == "head" ? .head(j - 1) : name == "weights" ? .weights(head: j - 1) : .scores(head: j - 1)
         default:
             throw option.invalid(text, reason)

@@ -32,6 +32,11 @@ struct ClaimCheck {
         "parameters", "flops", "kv_cache.bytes_per_token", "kv_cache.bytes",
     ]
 
+    /// The symbols `shapes` prints, accepted as the keys they stand for: `d_k=64` is `head_dim=64`.
+    static let symbolKeys = [
+        "d_k": "head_dim", "d_v": "value_dim", "τ": "heads", "tau": "heads", "g": "kv_heads", "n": "seq_len",
+    ]
+
     /// `KEY=VALUE`, or a usage error quoting the option.
     static func claim(_ text: String, _ option: OptionSpec) throws(UsageError) -> Claim {
         guard let equals = text.firstIndex(of: "="), equals != text.startIndex else {
@@ -53,23 +58,23 @@ struct ClaimCheck {
     private static func verdict(_ claim: Claim, _ r: ShapeReport) throws(UsageError) -> Verdict {
         if let tensor = r.tensor(claim.key) { return try tensorVerdict(claim, tensor, r) }
         if claim.key == "memory" { return try absentMemoryVerdict(claim) }
-        guard let (value, arithmetic) = scalar(claim.key, r) else {
+        guard let (value, arithmetic) = scalar(symbolKeys[claim.key] ?? claim.key, r) else {
             throw .invalidRequest(
-                "unknown claim key '\(claim.key)': expected one of \(scalarKeys.joined(separator: ", ")), parameters.wq … parameters.total, or a tensor (\(tensorKeys(r).joined(separator: ", ")))"
+                "unknown claim key '\(claim.key)': expected one of \(scalarKeys.joined(separator: ", ")) (or the symbols d_k, d_v, τ, tau, g, n), parameters.wq … parameters.total, or a tensor (\(tensorKeys(r).joined(separator: ", ")))"
             )
         }
         guard let claimed = Int(claim.value.replacing("_", with: "")) else {
             throw .invalidRequest("claim \(claim.key)=\(claim.value): the value must be an integer")
         }
         var note = ""
-        if claim.key == "parameters" || claim.key == "parameters.total", claimed != value,
+        if ["parameters", "parameters.total"].contains(claim.key), claimed != value,
             claimed == r.parameterCount("weights")
         {
             note = "; \(claimed) is the weights alone, without the biases (claim parameters.weights for that)"
         }
         return Verdict(
             claim: claim, correct: value.map { $0 == claimed } ?? false,
-            right: value.map(String.init) ?? unknownValue(claim.key, r),
+            right: value.map(String.init) ?? unknownValue(symbolKeys[claim.key] ?? claim.key, r),
             arithmetic: arithmetic + note)
     }
 

@@ -101,7 +101,7 @@ struct DecodeCommand: Command {
             command.base = inputs
             command.configuration = try given.configuration(over: inputs.layer.configuration)
         }
-        command.configuration.memoryLimit = AvailableMemory.bytes()
+        AvailableMemory.limit(&command.configuration)
         return command
     }
 

@@ -6,7 +6,7 @@ import MHAFormats
 /// there is refused with a word about `--mask-kind additive`).
 enum MaskFile {
     /// The rule for reading the matrix of bundle key `key` under mask kind `kind`.
-    private static func nonFiniteRule(key: String, kind: AttentionMask<Double>.Kind?) -> NonFiniteRule {
+    static func nonFiniteRule(key: String, kind: AttentionMask<Double>.Kind?) -> NonFiniteRule {
         key == "mask" && kind == .additive ? .negativeInfinityAllowed : .refused
     }
 
@@ -24,15 +24,25 @@ enum MaskFile {
         }
     }
 
-    /// Runs `read`, adding to a refused −∞ in a mask that is not additive how to give one.
-    private static func reading<T>(key: String, kind: AttentionMask<Double>.Kind?, _ read: (NonFiniteRule) throws -> T)
-        throws
-        -> T
-    {
+    /// The bundle at `path`, its `mask` (an .npz array) read as `--mask` is under `kind`.
+    static func bundle(_ path: String, kind: AttentionMask<Double>.Kind?) throws -> InputBundle {
+        try reading(key: "mask", kind: kind, onlyIn: ":mask") { rule in
+            try InputBundle.read(path: path, maskRule: rule)
+        }
+    }
+
+    /// Runs `read`, adding to a refused −∞ in a mask that is not additive how to give one
+    /// (when the error's file ends with `onlyIn`: the mask array of a bundle).
+    private static func reading<T>(
+        key: String, kind: AttentionMask<Double>.Kind?, onlyIn suffix: String = "",
+        _ read: (NonFiniteRule) throws -> T
+    ) throws -> T {
         let rule = nonFiniteRule(key: key, kind: kind)
         do {
             return try read(rule)
-        } catch let error as FormatError where key == "mask" && rule == .refused && error.refusesNegativeInfinity {
+        } catch let error as FormatError
+            where key == "mask" && rule == .refused && error.refusesNegativeInfinity && error.file.hasSuffix(suffix)
+        {
             throw FormatError(
                 kind: error.kind, file: error.file, line: error.line, column: error.column, path: error.path,
                 message: error.message + " (an additive mask blocks with -inf: give --mask-kind additive)")

@@ -104,7 +104,7 @@ extension RunCommand {
     static let format = Option<OutputFormat>.choice(
         "format", "format",
         help:
-            "Output format; csv, tsv and npy hold one matrix, npz every shown part. -o FILE picks it by extension (.json, .csv, .tsv, .npy, .npz).",
+            "Output format; csv, tsv and npy hold one matrix, npz every shown part. -o FILE picks it by extension (.json, .csv, .tsv, .npy, .npz, .tex for latex, .md for markdown, .svg).",
         default: "text, or -o's extension")
     static let show = Option<[String]>.list(
         "show", "parts", allowed: Part.allCases.map(\.rawValue),
@@ -118,7 +118,8 @@ extension RunCommand {
     static let useFloat = Flag("float", help: "Compute in single precision (double by default).")
     static let output = Option<String>.string(
         "output", short: "o", "file",
-        help: "Write the result to a file, atomically ('-' is stdout); its extension picks the format.",
+        help:
+            "Write the result to a file, atomically ('-' is stdout); its extension picks the format: .json, .csv, .tsv, .npy, .npz, .tex (latex), .md (markdown), .svg; any other is --format's (text by default).",
         completion: .file)
     static let steps = Flag("steps", help: "Print every step in order with its shape and values.")
     static let heatmap = Option<HeatmapTarget>(

@@ -18,10 +18,13 @@ struct RunCommand: Command {
         if let names = options.presentation.tokenNames {
             let (count, what) =
                 memory == nil
-                ? (x.rows, "the input has \(x.rows) rows")
-                : (x.rows, "the input has \(x.rows) query rows (in cross-attention --tokens names the queries)")
+                ? (x.rows, "the input has \(counted(x.rows, "row"))")
+                : (
+                    x.rows,
+                    "the input has \(counted(x.rows, "query row")) (in cross-attention --tokens names the queries)"
+                )
             if names.count != count {
-                throw UsageError.invalidRequest("--tokens names \(names.count) tokens but \(what)")
+                throw UsageError.invalidRequest("--tokens names \(counted(names.count, "token")) but \(what)")
             }
         }
         try checkOutputBudget(x, memory: memory, inputs)
@@ -147,7 +150,7 @@ struct RunCommand: Command {
         do {
             // The budget is read now, with the inputs, weights and their conversions all held.
             var configuration = inputs.configuration
-            configuration.memoryLimit = AvailableMemory.bytes()
+            AvailableMemory.limit(&configuration)
             return try MultiHeadAttention.forward(
                 input: input, memory: memory, parameters: parameters, mask: mask,
                 configuration: configuration)

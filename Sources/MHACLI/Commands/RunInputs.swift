@@ -30,7 +30,7 @@ struct RunInputs {
         let checkpointLayer = try o.checkpoint?.read(heads: o.heads, ropeBase: o.score.ropeBase)
         let bundle =
             try checkpointLayer.map(\.bundle)
-            ?? o.bundle.map { path throws(FormatError) in try InputBundle.read(path: path) } ?? InputBundle()
+            ?? o.bundle.map { path in try MaskFile.bundle(path, kind: o.score.maskKind) } ?? InputBundle()
         matrices = bundle.matrices
         warnings = checkpointLayer?.warnings ?? []
         let bundleName = o.checkpoint?.path ?? o.bundle.map { $0 == "-" ? "<stdin>" : $0 }
@@ -66,7 +66,7 @@ struct RunInputs {
         try fillWeights(o.fill)
         // The engine's budget, with the inputs and the filled weights held (`run` reads it again
         // just before the forward pass).
-        configuration.memoryLimit = AvailableMemory.bytes()
+        AvailableMemory.limit(&configuration)
     }
 
     /// The bundle's keys whose values the run takes (no flag overrides them): the settings,
@@ -173,7 +173,9 @@ struct RunInputs {
             if let other = matrices["in_proj"] != nil ? "in_proj" : separate {
                 throw refusal("qkv replaces wq, wk and wv, but \(other) was given too", among: ["qkv", other])
             }
-            return AttentionParameters(packedQKV: packed, wo: wo, packedBias: packedBias, bo: get("bo"), layout: layout)
+            return AttentionParameters(
+                packedQKV: packed, wo: wo, packedBias: packedBias, bq: get("bq"), bk: get("bk"), bv: get("bv"),
+                bo: get("bo"), layout: layout)
         }
         if let packed = get("in_proj") {
             if let separate {

@@ -50,7 +50,7 @@ struct ShapesCommand: Command {
         .value(
             "claim", "key=value",
             help:
-                "Check a claimed dimension (repeatable): a shapes JSON key (d_model, heads, head_dim, value_dim, kv_heads, concat_dim, memory_len, parameters, kv_cache.bytes …) or a tensor (wq_j=768x64, head_j=nx64); prints right or wrong with the arithmetic; exit 1 if one is wrong.",
+                "Check a claimed dimension (repeatable): a shapes JSON key (d_model, heads, head_dim, value_dim, kv_heads, concat_dim, memory_len, parameters, kv_cache.bytes …; or the symbols d_k, d_v, τ, g, n) or a tensor (wq_j=768x64, head_j=nx64); prints right or wrong with the arithmetic; exit 1 if one is wrong.",
             repeatable: true),
         convert: { text, spec throws(UsageError) in try ClaimCheck.claim(text, spec) })
 

@@ -8,13 +8,20 @@ enum CheckReportText {
     /// `correct: …` or `not correct: …`, then the first mismatch and the diagnosis.
     static func lines(_ r: CheckReport) -> [String] {
         let name = "\(r.part.symbol) (\(r.expected.rows) × \(r.expected.columns))"
-        guard !r.isCorrect else { return ["correct: \(name) matches \(precision(r.answer))"] }
+        guard !r.isCorrect else {
+            guard r.float32Differences > 0 else { return ["correct: \(name) matches \(precision(r.answer))"] }
+            let count =
+                "\(r.float32Differences) of \(r.expected.elements.count) \(r.float32Differences == 1 ? "entry is" : "entries are")"
+            return [
+                "correct to float32 precision: \(name) matches within float32's rounding (relative \(NarrowFloat.float32.toleranceText)); \(count) not right to their last written decimal (float32 holds about 7 significant digits)"
+            ]
+        }
         var lines: [String]
         if let shape = r.shapeDiagnosis {
             lines = ["not correct: \(shape)"]
         } else {
             lines = [
-                "not correct: \(r.mismatches) of \(r.expected.elements.count) entries of \(name) differ from the right values (checked \(precision(r.answer)))"
+                "not correct: \(r.mismatches) of \(r.expected.elements.count) \(r.expected.elements.count == 1 ? "entry" : "entries") of \(name) \(r.mismatches == 1 ? "differs" : "differ") from the right \(r.expected.elements.count == 1 ? "value" : "values") (checked \(precision(r.answer))\(r.float32Differences > 0 ? "; \(r.float32Differences) more differ only by float32's rounding" : ""))"
             ]
             if let m = r.firstMismatch {
                 let written = r.answer.precisions[m.row * r.expected.columns + m.column]
@@ -44,6 +51,7 @@ enum CheckReportText {
             ("correct", .bool(r.isCorrect)), ("part", .string(r.part.description)),
             ("decimals", range.map { .int($0.lowerBound) } ?? .null),
             ("full_precision", .bool(r.answer.isFullPrecision)),
+            ("float32_precision", .bool(r.answer.storage == .float32 || (r.isCorrect && r.float32Differences > 0))),
             ("entries", .int(r.expected.elements.count)),
             ("mismatches", .int(r.shapeDiagnosis == nil ? r.mismatches : r.expected.elements.count)),
             (
@@ -91,9 +99,11 @@ enum CheckReportText {
         ]
     }
 
-    /// `to 4 decimals`, `to 2–4 decimals, each entry to its own`, `at full precision (relative 1e-9)`.
+    /// `to 4 decimals`, `to 2–4 decimals, each entry to its own`, `at full precision, relative
+    /// 1e-9`, `at float32 precision, relative 1e-06`.
     static func precision(_ answer: WrittenMatrix) -> String {
-        if answer.isFullPrecision { return "at full precision (relative 1e-9)" }
+        if answer.isFullPrecision { return "at full precision, relative 1e-9" }
+        if let storage = answer.storage { return "at \(storage.rawValue) precision, relative \(storage.toleranceText)" }
         guard let range = answer.decimalsRange else { return "" }
         if range.lowerBound == range.upperBound { return "to \(decimals(range.lowerBound))" }
         if range.lowerBound < 0 {

@@ -21,18 +21,37 @@ enum LaTeXReport {
         let widest =
             matrices.map { MatrixText.shown($0.matrix.columns, full ? nil : MatrixText.Limit.terminal.columns).count }
             .max() ?? 1
-        var lines = [
-            "% Written by mha-cli: \(summary)",
-            "\\documentclass{article}",
-            "\\usepackage{amsmath}",
-            "\\usepackage{graphicx}",
-            "\\setcounter{MaxMatrixCols}{\(max(10, widest))}",
-            "\\begin{document}",
-            "\\noindent " + text(summary),
-        ]
-        for m in matrices { lines += table(m, precision: precision, full: full) }
-        lines.append("\\end{document}")
+        var body = ["\\noindent " + text(summary)]
+        for m in matrices { body += table(m, precision: precision, full: full) }
+        let lines =
+            [
+                "% Written by mha-cli: \(summary)",
+                "\\documentclass{article}",
+                "\\usepackage{amsmath}",
+                "\\usepackage{graphicx}",
+                "\\setcounter{MaxMatrixCols}{\(max(10, widest))}",
+            ] + unicodeDeclarations(body) + ["\\begin{document}"] + body + ["\\end{document}"]
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The text stays UTF-8 (pdflatex reads it by default, and typesets accented Latin letters
+    /// as they are). For each other non-ASCII character, which pdflatex's default fonts lack
+    /// (CJK, emoji), a declaration that lets pdflatex print its code point, `<U+732B>`,
+    /// instead of stopping; XeLaTeX and LuaLaTeX (which define `\Umathcode`) skip it and show
+    /// the character itself.
+    static func unicodeDeclarations(_ lines: [String]) -> [String] {
+        var seen = Set<UInt32>()
+        var codes: [UInt32] = []
+        for scalar in lines.joined().unicodeScalars where !scalar.isASCII && !(0xC0...0x17F).contains(scalar.value) {
+            if seen.insert(scalar.value).inserted { codes.append(scalar.value) }
+        }
+        guard !codes.isEmpty else { return [] }
+        let declarations = codes.map { code -> String in
+            let hex = String(code, radix: 16, uppercase: true)
+            let padded = String(repeating: "0", count: max(0, 4 - hex.count)) + hex
+            return "\\DeclareUnicodeCharacter{\(padded)}{\\textless U+\(padded)\\textgreater}"
+        }
+        return ["\\ifdefined\\Umathcode\\else"] + declarations + ["\\fi"]
     }
 
     /// One captioned matrix.
@@ -71,8 +90,24 @@ enum LaTeXReport {
         return "\(text[..<e]) \\times 10^{\(exponent)}"
     }
 
-    /// Text safe in a LaTeX paragraph: special characters escaped, the Greek and math
-    /// symbols of the summaries written as LaTeX.
+    /// Greek letters that LaTeX writes as math commands (the others look like Latin ones).
+    static let greek: [Character: String] = {
+        let lower =
+            "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi o pi rho varsigma sigma tau upsilon phi chi psi omega"
+        var table: [Character: String] = [:]
+        for (offset, name) in lower.split(separator: " ").enumerated() where name != "o" {
+            if let scalar = Unicode.Scalar(0x3B1 + offset) { table[Character(scalar)] = String(name) }
+        }
+        for (letter, name) in zip(
+            "ΓΔΘΛΞΠΣΥΦΨΩ", ["Gamma", "Delta", "Theta", "Lambda", "Xi", "Pi", "Sigma", "Upsilon", "Phi", "Psi", "Omega"])
+        {
+            table[letter] = name
+        }
+        return table
+    }()
+
+    /// Text safe in a LaTeX paragraph: LaTeX's special characters escaped, the Greek letters
+    /// and math symbols written as LaTeX, every other character kept as UTF-8.
     static func text(_ s: String) -> String {
         var out = ""
         for ch in s {
@@ -95,7 +130,7 @@ enum LaTeXReport {
             case "≤": out += "$\\leq$"
             case "⌈": out += "$\\lceil$"
             case "⌉": out += "$\\rceil$"
-            default: out += ch.isASCII ? String(ch) : "?"
+            default: out += greek[ch].map { "$\\\($0)$" } ?? String(ch)
             }
         }
         return out

@@ -2,7 +2,7 @@ import MHACore
 import MHAFormats
 
 /// Renders a matrix as aligned text for people: fixed decimals (scientific notation when the
-/// largest magnitude is ≥ 1e6 or every nonzero value is below 10^-precision), right-aligned columns,
+/// largest magnitude would print as 1e6 or more or every nonzero value is below 10^-precision), right-aligned columns,
 /// optional row and column labels, and large matrices elided to their first and last rows
 /// and columns (`…` across, `⋮` down).
 ///
@@ -87,8 +87,9 @@ enum MatrixText {
             : PrintfFormat.string("%.\(max(precision, 4))g", value)
     }
 
-    /// Whether fixed decimals would hide `m`: its largest magnitude is ≥ 1e6 (too many
-    /// digits), or every nonzero value is below 10^-precision (all zeros).
+    /// Whether fixed decimals would hide `m`: its largest magnitude prints as 1e6 or more at
+    /// `precision` decimals (too many digits), or every nonzero value is below 10^-precision
+    /// (all zeros).
     static func needsScientific<S: AttentionScalar>(_ m: Matrix<S>, precision: Int) -> Bool {
         var largest = 0.0
         m.withUnsafeBufferPointer { elements in
@@ -97,10 +98,11 @@ enum MatrixText {
         return !isFixedReadable(largest, precision)
     }
 
-    /// Fixed decimals are readable when the largest magnitude is below 1e6 and either zero or
-    /// at least 10^-precision.
+    /// Fixed decimals are readable when the largest magnitude, rounded to `precision`
+    /// decimals as it prints, is below 1e6 (999999.99999 prints as 1000000.0000 at 4) and it
+    /// is either zero or at least 10^-precision.
     private static func isFixedReadable(_ largest: Double, _ precision: Int) -> Bool {
-        largest < 1e6 && (largest == 0 || largest >= tenToThe(-precision))
+        largest < 1e6 - 0.5 * tenToThe(-precision) && (largest == 0 || largest >= tenToThe(-precision))
     }
 
     /// 10^exponent for small integer exponents.

@@ -25,6 +25,12 @@ enum OutputDestination {
         "tex": .latex, "md": .markdown, "svg": .svg,
     ]
 
+    /// `text`, `text or json`, `json, csv or tsv`.
+    static func alternatives(_ names: [String]) -> String {
+        guard let last = names.last, names.count > 1 else { return names.first ?? "" }
+        return names.dropLast().joined(separator: ", ") + " or " + last
+    }
+
     /// The format for `-o path` (nil: stdout) and `--format given` (nil: not given), among
     /// the formats the command writes (`allowed`).
     /// - Throws: `UsageError` when the extension and `--format` disagree, when the command
@@ -43,7 +49,7 @@ enum OutputDestination {
         guard allowed.contains(format) else {
             let source = named != nil ? "-o \(path ?? "")" : "--format \(format.rawValue)"
             throw .invalidRequest(
-                "\(source): this command writes \(allowed.map(\.rawValue).joined(separator: ", ")), not \(format.rawValue)"
+                "\(source): this command writes \(Self.alternatives(allowed.map(\.rawValue))), not \(format.rawValue)"
             )
         }
         if format.isBinary, stdoutIsTerminal, path == nil || path == "-" || path == "/dev/stdout" {

@@ -42,8 +42,8 @@ struct StepsDocument<S: AttentionScalar> {
         ]
         if s.tokens == s.keyCount, s.memoryDim == nil {
             lines.append(
-                "  n = \(s.tokens) tokens, " + (s.projected ? "d_model = \(s.modelDim), " : "")
-                    + "τ = \(s.heads) heads\(kv), d_k = \(s.headDim)\(values)")
+                "  n = \(counted(s.tokens, "token")), " + (s.projected ? "d_model = \(s.modelDim), " : "")
+                    + "τ = \(counted(s.heads, "head"))\(kv), d_k = \(s.headDim)\(values)")
         } else {
             let memory = s.memoryDim.map { " (from the memory M, \(Self.shape(s.keyCount, $0)))" } ?? ""
             lines.append(

@@ -43,6 +43,10 @@ public struct AttentionConfiguration: Sendable, Equatable {
     /// `AttentionError.insufficientMemory` before anything is allocated. `nil`: no limit
     /// (the engine does no I/O; a front end reads the machine's budget and passes it here).
     public var memoryLimit: Int?
+    /// Passes needing fewer bytes than this are not compared with `memoryLimit` (0: every pass
+    /// is). A front end whose budget keeps back room for worker threads, which a small pass
+    /// never starts, sets `MemoryEstimate.uncheckedBytes`.
+    public var uncheckedMemory = 0
 
     /// A configuration; every parameter but `heads` has the textbook default.
     public init(
@@ -87,4 +91,14 @@ public struct Intermediates: OptionSet, Sendable, Hashable {
     public static let scores = Intermediates(rawValue: 2)
     /// Per head, the attention weights (n_q × n_k).
     public static let weights = Intermediates(rawValue: 4)
+}
+
+extension AttentionConfiguration {
+    /// Refuses `needed` bytes when they exceed `memoryLimit` (requests under `uncheckedMemory`
+    /// never are).
+    /// - Throws: `AttentionError.insufficientMemory` naming both sizes.
+    func requireMemory(_ needed: Int) throws(AttentionError) {
+        guard needed >= uncheckedMemory, let available = memoryLimit, needed > available else { return }
+        throw .insufficientMemory(needed: needed, available: available)
+    }
 }

@@ -59,15 +59,17 @@ public struct AttentionParameters<Scalar: AttentionScalar>: Sendable {
         self.packedBias = packedBias
     }
 
-    /// GPT-2's packed c_attn.weight (xw) with a separate W^o (in `layout`).
+    /// GPT-2's packed c_attn.weight (xw) with a separate W^o (in `layout`); its biases packed
+    /// (`packedBias`) or separate (`bq`, `bk`, `bv`), as for the other weights.
     public init(
         packedQKV: Matrix<Scalar>, wo: Matrix<Scalar>, packedBias: Matrix<Scalar>? = nil,
+        bq: Matrix<Scalar>? = nil, bk: Matrix<Scalar>? = nil, bv: Matrix<Scalar>? = nil,
         bo: Matrix<Scalar>? = nil, layout: WeightLayout = .xw
     ) {
         self.packedQKV = packedQKV
         self.wo = wo
         self.packedBias = packedBias
-        self.bo = bo
+        (self.bq, self.bk, self.bv, self.bo) = (bq, bk, bv, bo)
         self.layout = layout
     }
 }

@@ -2,6 +2,10 @@
 /// arithmetic so that a problem too large for the machine is refused, not killed. The engine
 /// checks it itself; a front end can add what it needs on top (the text of its output).
 public enum MemoryEstimate {
+    /// Requests below this many bytes need not be compared with a budget: the slack of any
+    /// usable process covers them (`AttentionConfiguration.uncheckedMemory`).
+    public static let uncheckedBytes = 16 * 1024 * 1024
+
     /// The dimensions that decide a forward pass's allocations.
     public struct Dimensions: Sendable, Equatable {
         /// n_q, the rows of H (in self-attention also the keys).

@@ -94,9 +94,7 @@ public enum MultiHeadAttention {
         let needed = MemoryEstimate.bytes(
             .init(s, configuration: configuration, masked: mask != nil), keep: configuration.intermediates,
             layout: .xw, scalarBytes: MemoryLayout<Scalar>.stride)
-        if let available = configuration.memoryLimit, needed > available {
-            throw .insufficientMemory(needed: needed, available: available)
-        }
+        try configuration.requireMemory(needed)
         for (name, m) in [("q", queries), ("k", keys), ("v", values)] {
             try ResolvedAttention<Scalar>.requireFinite(name, m)
         }

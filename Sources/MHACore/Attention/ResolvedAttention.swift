@@ -21,9 +21,7 @@ extension ResolvedAttention {
         let needed = MemoryEstimate.bytes(
             .init(s, configuration: c, masked: mask != nil), keep: c.intermediates, layout: p.layout,
             scalarBytes: MemoryLayout<Scalar>.stride)
-        if let available = c.memoryLimit, needed > available {
-            throw .insufficientMemory(needed: needed, available: available)
-        }
+        try c.requireMemory(needed)
         try Self.requireFinite("x", x)
         if let memory { try Self.requireFinite("memory", memory) }
         let (q, k, v) = try Self.projections(p, memory: memory, shapes: s)

@@ -25,7 +25,11 @@ public enum AnswerCheck {
         report.shapeDiagnosis = ShapeDiagnosis(
             part: part, expected: expected.shape, answer: answer.values.shape,
             shapes: right.shapes)
-        if let wrong = answer.mismatches(against: expected) {
+        if let written = answer.mismatches(against: expected) {
+            // Entries off only by float32's rounding are counted apart: all of them make the
+            // answer correct to float32 precision; beside a wrong entry they are not its mistakes.
+            let wrong = answer.beyondFloat32(written, against: expected)
+            report.float32Differences = written.count - wrong.count
             report.mismatches = wrong.count
             report.firstMismatch = wrong.first.map { index in
                 let columns = max(expected.columns, 1)
@@ -81,6 +85,10 @@ public struct CheckReport: Sendable {
     public var shapeDiagnosis: ShapeDiagnosis?
     /// How many entries are farther from the right value than their written precision.
     public var mismatches = 0
+    /// How many written entries miss their written precision but are right to float32
+    /// precision (a float32 computation printed with more digits than float32 holds); when
+    /// every other entry is right, the answer is correct to float32 precision.
+    public var float32Differences = 0
     /// The first such entry, row-major.
     public var firstMismatch: Mismatch?
     /// Every applicable catalogued mistake whose result the answer matches, catalogue order.
@@ -124,6 +132,7 @@ extension ProblemFacts {
         self.init(
             shapes: shapes, scaleGiven: c.scale != nil, causal: c.causal, hasMask: problem.mask != nil,
             maskKind: problem.mask?.kind, plainScores: plain,
-            biases: ["bq", "bk", "bv", "bo"].filter(p.biasNames.contains), layout: p.layout)
+            biases: ["bq", "bk", "bv", "bo"].filter { p.biasNames.contains($0) || ($0 != "bo" && p.packedBias != nil) },
+            layout: p.layout)
     }
 }

@@ -60,15 +60,23 @@ public struct ShapeDiagnosis: Sendable, Equatable, CustomStringConvertible {
         }
         var parts: [String] = []
         if answer.rows != expected.rows, let name = name(of: answer.rows, excluding: expected.rows, s) {
-            parts.append("\(answer.rows) rows is \(name), not \(rowSymbol)")
+            parts.append(counted(answer.rows, "row", is: name, not: rowSymbol, expected: expected.rows))
         }
         if answer.columns != expected.columns, let name = name(of: answer.columns, excluding: expected.columns, s) {
             parts.append(
                 answer.rows == expected.rows
                     ? "\(name), not \(columnSymbol)"
-                    : "\(answer.columns) columns is \(name), not \(columnSymbol)")
+                    : counted(answer.columns, "column", is: name, not: columnSymbol, expected: expected.columns))
         }
         return parts.isEmpty ? nil : parts.joined(separator: "; ")
+    }
+
+    /// `3 rows are n, not 1`, `1 row, not n = 3`, `4 columns are d_model, not d_k = 2`.
+    static func counted(_ count: Int, _ noun: String, is name: String, not symbol: String, expected: Int) -> String {
+        let items = count == 1 ? "1 \(noun)" : "\(count) \(noun)s"
+        let right = symbol == String(expected) ? symbol : "\(symbol) = \(expected)"
+        return name == String(count)
+            ? "\(items), not \(right)" : "\(items) \(count == 1 ? "is" : "are") \(name), not \(right)"
     }
 
     /// The first dimension of the problem equal to `value` (and not to the right one).

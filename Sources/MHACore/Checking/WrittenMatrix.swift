@@ -60,19 +60,47 @@ public struct WrittenMatrix: Sendable {
         return (index / columns, index % columns, precisions[index].decimals, first.decimals)
     }
 
-    /// Whether every entry is within its tolerance of `right` (same shape required).
+    /// The narrow float type every entry is stored in (an `<f4` .npy answer), if one is.
+    public var storage: NarrowFloat? {
+        guard let first = precisions.first?.storage, precisions.allSatisfy({ $0.storage == first }) else { return nil }
+        return first
+    }
+
+    /// Whether every entry is within its tolerance of `right` (same shape required), or
+    /// within float32's (`matchesToFloat32`).
     func matches(_ right: Matrix<Double>) -> Bool {
-        mismatches(against: right).map { $0.isEmpty } ?? false
+        (mismatches(against: right).map { $0.isEmpty } ?? false) || matchesToFloat32(right)
+    }
+
+    /// Whether every entry that misses its own tolerance is a written one still right to
+    /// float32 precision (`beyondFloat32` is empty): a number printed from float32 in its
+    /// shortest form (Python's `str`, `1.1067318`) has more digits than float32 holds.
+    func matchesToFloat32(_ right: Matrix<Double>) -> Bool {
+        guard let wrong = mismatches(against: right) else { return false }
+        return beyondFloat32(wrong, against: right).isEmpty
+    }
+
+    /// Those of the entries at `indices` that float32's rounding does not excuse: stored in
+    /// binary (their type's precision is their tolerance already), written with fewer
+    /// significant digits than float32 holds (`0.67` is judged by its last digit alone), or
+    /// not right to float32 precision either.
+    func beyondFloat32(_ indices: [Int], against right: Matrix<Double>) -> [Int] {
+        let largest = right.elements.reduce(0) { max($0, $1.magnitude) }
+        return indices.filter { index in
+            let r = right.elements[index], written = precisions[index]
+            return written.isBinary || written.significantDigits < NarrowFloat.float32Digits
+                || !((values.elements[index] - r).magnitude <= NarrowFloat.float32.tolerance(for: r, largest: largest))
+        }
     }
 
     /// The indices of the entries farther from `right` than their tolerance, or nil when the
     /// shapes differ.
     func mismatches(against right: Matrix<Double>) -> [Int]? {
         guard values.shape == right.shape else { return nil }
-        let scale = 1e-3 * right.elements.reduce(0) { max($0, $1.magnitude) }
+        let largest = right.elements.reduce(0) { max($0, $1.magnitude) }
         return values.elements.indices.filter { index in
             let r = right.elements[index]
-            return !((values.elements[index] - r).magnitude <= precisions[index].tolerance(for: r, scale: scale))
+            return !((values.elements[index] - r).magnitude <= precisions[index].tolerance(for: r, largest: largest))
         }
     }
 }

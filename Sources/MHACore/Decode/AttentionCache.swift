@@ -138,9 +138,7 @@ public struct AttentionCache<Scalar: AttentionScalar>: Sendable {
         // and V: a block is refused before they outgrow the memory the session was given,
         // never an allocation that fails.
         let needed = peakBytes(adding: rows.rows)
-        if let available = configuration.memoryLimit, needed > available {
-            throw AttentionError.insufficientMemory(needed: needed, available: available)
-        }
+        try configuration.requireMemory(needed)
         let r = resolved
         var q = try Self.affine(rows, r.wq, r.bq, stage: "Q = H·W^q + b^q")
         var k = try Self.affine(rows, r.wk, r.bk, stage: "K = H·W^k + b^k")

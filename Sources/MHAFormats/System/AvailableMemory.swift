@@ -10,8 +10,8 @@ import Darwin
 ///
 /// - the machine's `MemAvailable` (/proc/meminfo),
 /// - the address-space limit (`RLIMIT_AS`, `ulimit -v`, `prlimit --as`) less the address
-///   space in use (`VmSize` in /proc/self/status) and a reserve per core for the worker
-///   threads' malloc arenas and stacks (`SystemFiles.threadReserve`),
+///   space in use (`VmSize` in /proc/self/status) and a reserve per thread the kernels use
+///   for their malloc arenas and stacks (`SystemFiles.threadReserve`),
 /// - the data-segment limit (`RLIMIT_DATA`) less the data in use (`VmData`) and that reserve,
 /// - for the process's control group and each of its ancestors, the cgroup v2
 ///   `memory.max` less `memory.current` (v1: `memory.limit_in_bytes` less
@@ -62,8 +62,15 @@ public enum AvailableMemory {
     }
 
     /// Requests below this many bytes are not checked: asking costs a few system calls, and
-    /// the slack of any usable process covers them.
-    public static let uncheckedBytes = 16 * 1024 * 1024
+    /// the slack of any usable process covers them (the engine's `MemoryEstimate.uncheckedBytes`).
+    public static let uncheckedBytes = MemoryEstimate.uncheckedBytes
+
+    /// Sets `configuration`'s memory limit to the budget now, leaving passes under
+    /// `uncheckedBytes` unchecked as every other request is.
+    public static func limit(_ configuration: inout AttentionConfiguration) {
+        configuration.memoryLimit = bytes()
+        configuration.uncheckedMemory = uncheckedBytes
+    }
 
     /// The bytes available when `needed` exceeds them (a refusal is due), else nil.
     public static func shortfall(_ needed: Int) -> Int? {
@@ -95,11 +102,17 @@ public struct SystemFiles: Sendable {
     /// without asking: each worker thread's malloc arena (64 MiB reserved) and stack (8 MiB).
     public var threadReserve: Int
 
-    /// The running system: 72 MiB kept back per online core (the kernels' worker threads).
+    /// Bytes kept back per thread the kernels use: a 64 MiB malloc arena and an 8 MiB stack.
+    public static let reservePerThread = 72 << 20
+
+    /// The running system: `reservePerThread` kept back for each thread the kernels spread a
+    /// large pass over (`Kernels.threadCount`: `MHA_THREADS`, else the processors this process
+    /// may run on). Requests under `AvailableMemory.uncheckedBytes`, too small to start them,
+    /// are not checked at all.
     public static let live = SystemFiles(
         meminfo: "/proc/meminfo", status: "/proc/self/status", cgroup: "/proc/self/cgroup",
         cgroupRoot: "/sys/fs/cgroup", limits: { SystemFiles.getResourceLimit($0) },
-        threadReserve: 72 << 20 * Swift.max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+        threadReserve: reservePerThread * Kernels.threadCount)
 
     /// Files under `root` (proc/meminfo, proc/self/status, proc/self/cgroup, sys/fs/cgroup)
     /// and the given limits: for tests.
