@@ -36,6 +36,8 @@ public enum MHACLI {
             // The files beside the result (`--heatmap FILE.svg`) are written to temporary
             // files before it and put in place after it: a failing --heatmap prints no report,
             // a failing -o leaves no heatmap behind.
+            try OutputOverInput.checkRead(
+                (output.destination.map { [("-o", $0)] } ?? []) + output.files.map { ("--heatmap", $0.path) })
             let bytes = output.binary ?? Array(output.text.utf8)
             try AtomicOutput.write(output.files) { () throws(OutputError) in
                 if let destination = output.destination {

@@ -12,7 +12,9 @@ final class OpenedInput {
     let descriptor: Int32
     /// The name messages use: the path, or `<stdin>`.
     let name: String
-    /// Whether it is a regular file (whose size is known and which `pread` can peek at).
+    /// Whether it is a regular file opened from its path (whose size is known and which
+    /// `pread` can peek at from offset 0); standard input, even `< file`, is read as a stream
+    /// from wherever its offset is.
     let isRegular: Bool
     /// A regular file's size in bytes (0 for a stream).
     let size: Int
@@ -40,7 +42,8 @@ final class OpenedInput {
             if owned { close(descriptor) }
             throw InputBytes.cannotOpen(name, EISDIR)
         }
-        isRegular = status.st_mode & S_IFMT == S_IFREG
+        isRegular = owned && status.st_mode & S_IFMT == S_IFREG
+        InputFiles.record(descriptor, name: name)
         size = isRegular ? Int(status.st_size) : 0
     }
 

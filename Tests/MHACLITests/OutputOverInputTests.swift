@@ -59,6 +59,25 @@ struct OutputOverInputTests {
             protecting: "x.npy", in: folder, "-o x.npy is the input of --input x.npy:x")
     }
 
+    @Test("-o onto a file read without being named (a checkpoint's config.json, stdin from a file) is refused")
+    func unnamedInputs() throws {
+        let folder = try ScratchFolder()
+        let example = BuiltBinary.packageRoot.appendingPathComponent("examples/checkpoint-layer")
+        for name in ["config.json", "model.safetensors", "x.npy"] {
+            try FileManager.default.copyItem(
+                at: example.appendingPathComponent(name), to: folder.url.appendingPathComponent(name))
+        }
+        try Self.expectRefused(
+            ["run", "--checkpoint", "model.safetensors", "--layer", "0", "-x", "x.npy", "-o", "config.json"],
+            protecting: "config.json", in: folder, "-o config.json names an input this command read (config.json)")
+        try folder.write("h.csv", "1,2\n3,4\n")
+        let before = try folder.contents()
+        try folder.run(["run", "-x", "-", "--weights", "identity", "-o", "h.csv"], stdinFile: "h.csv")
+            .expectRefusal(64, "-o h.csv names an input this command read (<stdin>)")
+        #expect(try String(contentsOf: folder.url.appendingPathComponent("h.csv"), encoding: .utf8) == "1,2\n3,4\n")
+        #expect(try folder.contents() == before)
+    }
+
     @Test("an -o beside the inputs still works, and '-' is never an input file")
     func distinctFiles() throws {
         let folder = try ScratchFolder()

@@ -8,7 +8,8 @@ import Darwin
 
 /// A command's output files (`-o`, `--heatmap FILE.svg`) must not be one of its own input
 /// files (`check --answer a.json -o a.json`, `run --wq wq.csv -o wq.csv`): the atomic write
-/// would replace the input with the result. Refused before anything is read or written.
+/// would replace the input with the result. Refused before anything is read or written
+/// (`check`); a file read without being named (`checkRead`) is refused before writing.
 ///
 /// Two paths are the same file when the output exists and both name one regular file (same
 /// device and inode: a link, `./a.json`, another spelling), or when neither resolves and their
@@ -36,6 +37,19 @@ enum OutputOverInput {
                     "\(name) \(output) is the input of \(inputSpec.longFlag) \(input); writing would replace it: write the result to another file"
                 )
             }
+        }
+    }
+
+    /// Throws when one of `outputs` (each with the option that named it) is a regular file
+    /// the command has read (`InputFiles`) without naming it on the command line: a
+    /// checkpoint's config.json, a shard. Checked after the run, before anything is written.
+    /// The process's own streams (/dev/stdout, /dev/fd/N) are written, never replaced: not checked.
+    static func checkRead(_ outputs: [(option: String, path: String)]) throws(UsageError) {
+        for (option, path) in outputs where path != "-" && AtomicOutput.inheritedDescriptor(path) == nil {
+            guard let name = InputFiles.reader(of: path) else { continue }
+            throw .invalidRequest(
+                "\(option) \(path) names an input this command read (\(name)); writing would replace it: write the result to another file"
+            )
         }
     }
 
