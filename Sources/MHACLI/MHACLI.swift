@@ -12,10 +12,13 @@ import Darwin
 public enum MHACLI {
     /// Runs the program with `arguments` (including the program name) and exits with its
     /// status. SIGPIPE is ignored: a closed stdout ends the program quietly with status 0.
-    /// SIGINT, SIGTERM and SIGHUP remove any temporary file and exit 130, 143, 129
+    /// SIGXFSZ is ignored: a write past `ulimit -f` fails with EFBIG, a one-line error (74)
+    /// with no temporary file left, instead of killing the process. SIGINT, SIGTERM, SIGHUP,
+    /// SIGXCPU and SIGALRM remove any temporary file and exit 128 + the signal
     /// (`TerminationSignals`).
     public static func main(_ arguments: [String]) -> Never {
         signal(SIGPIPE, SIG_IGN)
+        signal(SIGXFSZ, SIG_IGN)
         TerminationSignals.install()
         exit(execute(Array(arguments.dropFirst())))
     }
@@ -33,6 +36,8 @@ public enum MHACLI {
             // The files beside the result (`--heatmap FILE.svg`) are written to temporary
             // files before it and put in place after it: a failing --heatmap prints no report,
             // a failing -o leaves no heatmap behind.
+            try OutputOverInput.checkRead(
+                (output.destination.map { [("-o", $0)] } ?? []) + output.files.map { ("--heatmap", $0.path) })
             let bytes = output.binary ?? Array(output.text.utf8)
             try AtomicOutput.write(output.files) { () throws(OutputError) in
                 if let destination = output.destination {
@@ -82,6 +87,7 @@ public enum MHACLI {
             return CommandOutput(
                 text: HelpRenderer.help(for: command.spec, path: [RootCommand.name, command.spec.name]))
         }
+        try OutputOverInput.check(parsed)
         return try command.init(parsed).run()
     }
 

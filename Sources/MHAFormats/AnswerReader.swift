@@ -27,7 +27,7 @@ public enum AnswerReader {
         }
         let named = source.flatMap { MatrixFormat(path: $0.path) }
         let name = path == "-" ? InputBytes.standardInputName : path
-        let bytes = try InputBytes.read(path: path)
+        let bytes = try InputBytes.read(path: path, content: named == nil ? .sniffed : .text)
         if named == nil, let archive = ArchiveFormat.sniff(bytes.dropLast()) {
             let file = MappedFile(bytes: Array(bytes.dropLast()), name: name)
             let opened = try ArrayArchives.open(file, format: archive)

@@ -28,7 +28,8 @@ import Darwin
 /// - Rejected with `file:line:column`: ragged rows, a field that is not a number, `nan` and
 ///   `inf`, values that round to infinity (`1e400`), empty fields, an unterminated quote
 ///   (located where it opened), bytes that are not UTF-8, a NUL byte, a header whose
-///   number of labels differs from the rows' number of values, a file without rows.
+///   number of labels differs from the rows' number of values, a file without rows (one of
+///   only comments says so, at its first comment).
 struct CSVReader {
     /// The text, followed in memory by a readable NUL byte (not counted).
     let text: UnsafeBufferPointer<UInt8>
@@ -69,6 +70,7 @@ struct CSVReader {
                 continue
             }
             if base[contentStart] == UInt8(ascii: "#") {
+                if builder.commentOffset == nil { builder.commentOffset = contentStart }
                 index = lineEnd(base, from: contentStart) + 1
                 continue
             }
@@ -103,12 +105,17 @@ struct CSVReader {
         var headerOffset: Int?
         /// How many labels the header has.
         var headerWidth = 0
+        /// Where the first `#` comment starts, if there is one.
+        var commentOffset: Int?
 
         /// The finished matrix, or an error for a text without data rows.
         func matrix(reader: CSVReader) throws(FormatError) -> Matrix<Double> {
             guard rows > 0 else {
                 if let headerOffset {
                     throw reader.error(at: headerOffset, .data, "no rows of numbers after the header")
+                }
+                if let commentOffset {
+                    throw reader.error(at: commentOffset, .data, "no rows of numbers (only comments)")
                 }
                 throw reader.error(at: reader.text.count, .data, "empty file: expected rows of numbers")
             }

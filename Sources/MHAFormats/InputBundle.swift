@@ -61,7 +61,7 @@ public struct InputBundle: Sendable, Equatable {
         if path != "-", ArchiveFormat(path: path) != nil {
             return try read(archive: ArrayArchives.open(path: path), maskRule: maskRule)
         }
-        let bytes = try InputBytes.read(path: path)
+        let bytes = try InputBytes.read(path: path, content: .sniffed)
         let name = path == "-" ? InputBytes.standardInputName : path
         if ArchiveFormat.sniff(bytes.dropLast()) == .npz {
             return try read(
@@ -130,7 +130,7 @@ public struct InputBundle: Sendable, Equatable {
         let field = BundleField(document: reader.document, index: value, path: path, reader: reader)
         switch key {
         case _ where InputBundle.matrixKeys.contains(key):
-            matrices[key] = try reader.matrix(at: value, path: path)
+            matrices[key] = try reader.matrix(at: value, path: path, booleans: key == "mask")
         case "heads": heads = try field.integer(minimum: 1)
         case "kv_heads": kvHeads = try field.integer(minimum: 1)
         case "token": token = try field.integer(minimum: 0)

@@ -17,31 +17,47 @@ enum InputBytes {
     /// The name used in messages for standard input.
     static let standardInputName = "<stdin>"
 
+    /// What the caller will read the bytes as, so a stream that cannot be that is cut short.
+    enum Content {
+        /// Binary data (NPY, an archive): every byte is read.
+        case binary
+        /// Text (CSV, TSV, JSON): a stream stops at the first chunk holding a NUL byte or a
+        /// byte that is not UTF-8, kept up to that byte, for the reader to refuse (located)
+        /// at once instead of buffering `/dev/zero` up to the memory budget.
+        case text
+        /// Not known yet: text unless the first bytes are an NPY, NPZ or safetensors header.
+        case sniffed
+    }
+
     /// The bytes of the file at `path` ("-" = standard input), plus a trailing NUL.
     /// - Throws: `FormatError` of kind `.cannotOpen` for a missing, unreadable or
     ///   directory path: `cannot open 'x.csv': No such file or directory`.
-    static func read(path: String) throws(FormatError) -> [UInt8] {
-        if path == "-" { return try read(descriptor: STDIN_FILENO, name: standardInputName) }
-        let descriptor = open(path, O_RDONLY)
-        guard descriptor >= 0 else { throw cannotOpen(path, errno) }
-        defer { close(descriptor) }
-        var status = stat()
-        guard fstat(descriptor, &status) == 0 else { throw cannotOpen(path, errno) }
-        if status.st_mode & S_IFMT == S_IFDIR { throw cannotOpen(path, EISDIR) }
-        let sizeHint = status.st_mode & S_IFMT == S_IFREG ? Int(status.st_size) : 0
-        try requireMemory(sizeHint + 2, name: path, exact: true)
-        return try readAll(descriptor: descriptor, name: path, sizeHint: sizeHint)
+    static func read(path: String, content: Content = .binary) throws(FormatError) -> [UInt8] {
+        try read(OpenedInput(path: path), content: content)
+    }
+
+    /// The bytes of an input opened once (`OpenedInput`), from its current offset, plus a
+    /// trailing NUL.
+    static func read(_ input: OpenedInput, content: Content = .binary) throws(FormatError) -> [UInt8] {
+        if input.isRegular { try requireMemory(input.size + 2, name: input.name, exact: true) }
+        return try readAll(
+            descriptor: input.descriptor, name: input.name, sizeHint: input.size,
+            screen: input.isRegular ? nil : TextScreen(content))
     }
 
     /// The bytes of an open stream (a pipe, standard input) to its end, plus a trailing NUL.
     static func read(descriptor: Int32, name: String) throws(FormatError) -> [UInt8] {
-        try readAll(descriptor: descriptor, name: name, sizeHint: 0)
+        try readAll(descriptor: descriptor, name: name, sizeHint: 0, screen: nil)
     }
 
     /// Reads `descriptor` to its end; `sizeHint` (the file size, if known) sizes the buffer
     /// so that a regular file is read straight into its final array, without zero-filling.
-    private static func readAll(descriptor: Int32, name: String, sizeHint: Int) throws(FormatError) -> [UInt8] {
+    /// With a `screen`, reading stops at the first chunk that cannot be text.
+    private static func readAll(
+        descriptor: Int32, name: String, sizeHint: Int, screen initialScreen: TextScreen?
+    ) throws(FormatError) -> [UInt8] {
         var bytes: [UInt8] = []
+        var screen = initialScreen
         var capacity = max(sizeHint + 2, 1 << 16)  // one spare byte to see the end in one pass
         while true {
             var failure: Int32 = 0
@@ -66,6 +82,11 @@ enum InputBytes {
                         break
                     }
                     count += got
+                    if let end = screen?.cut(UnsafeBufferPointer(start: base, count: count)) {
+                        count = end
+                        reachedEnd = true
+                        break
+                    }
                 }
                 initialized = count
             }
@@ -79,6 +100,43 @@ enum InputBytes {
         }
         bytes.append(0)
         return bytes
+    }
+
+    /// Watches a stream's bytes as they arrive for the first one text cannot hold.
+    private struct TextScreen {
+        /// Nil until known (`.sniffed` waits for a header's first bytes).
+        var isText: Bool?
+        /// Bytes already found clean.
+        var checked = 0
+
+        init?(_ content: Content) {
+            switch content {
+            case .binary: return nil
+            case .text: isText = true
+            case .sniffed: isText = nil
+            }
+        }
+
+        /// The length to keep (through the first NUL or non-UTF-8 byte) when `bytes`, the
+        /// stream so far, holds one; nil to read on.
+        mutating func cut(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+            if isText == nil {
+                guard bytes.count >= 9 else { return nil }
+                isText = !bytes.starts(with: NPYHeader.magic) && ArchiveFormat.sniff(bytes) == nil
+            }
+            guard isText == true, let base = bytes.baseAddress else { return nil }
+            let complete = UTF8Validation.completePrefixLength(bytes)
+            guard complete > checked else { return nil }
+            let fresh = UnsafeBufferPointer(start: base + checked, count: complete - checked)
+            var bad = UTF8Validation.firstInvalidOffset(in: fresh)
+            if let nul = memchr(base + checked, 0, complete - checked) {
+                let offset = UnsafeRawPointer(nul) - UnsafeRawPointer(base + checked)
+                bad = min(bad ?? offset, offset)
+            }
+            if let bad { return checked + bad + 1 }
+            checked = complete
+            return nil
+        }
     }
 
     /// Throws when `needed` bytes for the input would not fit in the memory available.

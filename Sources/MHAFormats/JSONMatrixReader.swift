@@ -2,7 +2,8 @@ import MHACore
 
 /// Turns a node of a `JSONDocument` into a matrix: a 2-D array of numbers (rows of equal
 /// length) or a 1-D array (one row). Anything else is a data error naming the JSON path
-/// (`$.wq[2][1]`) and the line and column of the offending value.
+/// (`$.wq[2][1]`) and the line and column of the offending value. `true` and `false` are
+/// values (1 and 0) of a mask only (`booleans`); in any other matrix they are refused.
 struct JSONMatrixReader {
     /// The parsed document.
     let document: JSONDocument
@@ -11,8 +12,9 @@ struct JSONMatrixReader {
     /// The file name for messages.
     let name: String
 
-    /// The matrix at node `index`, whose JSON path is `path` (`$` for the root).
-    func matrix(at index: Int, path: String) throws(FormatError) -> Matrix<Double> {
+    /// The matrix at node `index`, whose JSON path is `path` (`$` for the root); `booleans`:
+    /// it is a mask, whose entries may be `true` (1) and `false` (0).
+    func matrix(at index: Int, path: String, booleans: Bool = false) throws(FormatError) -> Matrix<Double> {
         let node = document.nodes[index]
         guard node.kind == .array else {
             throw error(at: index, path: path, "expected a matrix, found \(JSONDocument.describe(node.kind))")
@@ -24,7 +26,7 @@ struct JSONMatrixReader {
         if document.nodes[first].kind != .array {
             var elements: [Double] = []
             elements.reserveCapacity(children.count)
-            try appendRow(at: index, path: path, to: &elements)
+            try appendRow(at: index, path: path, booleans: booleans, to: &elements)
             return try build(rows: 1, columns: elements.count, elements, at: index, path: path)
         }
         let columns = document.elements(of: first).count
@@ -38,7 +40,7 @@ struct JSONMatrixReader {
                     "expected a row (an array of numbers), found \(JSONDocument.describe(document.nodes[child].kind))")
             }
             let before = elements.count
-            try appendRow(at: child, path: rowPath, to: &elements)
+            try appendRow(at: child, path: rowPath, booleans: booleans, to: &elements)
             let count = elements.count - before
             if count == 0 { throw error(at: child, path: rowPath, "empty row") }
             if count != columns {
@@ -50,22 +52,27 @@ struct JSONMatrixReader {
         return try build(rows: children.count, columns: columns, elements, at: index, path: path)
     }
 
-    /// Appends the numbers of the array node at `index`; each element must be a finite number
-    /// or a boolean (true = 1, false = 0: a boolean mask, as NPY's b1 reads).
-    private func appendRow(at index: Int, path: String, to elements: inout [Double]) throws(FormatError) {
+    /// Appends the numbers of the array node at `index`; each element must be a finite number,
+    /// or with `booleans` a boolean (true = 1, false = 0: a boolean mask, as NPY's b1 reads).
+    private func appendRow(
+        at index: Int, path: String, booleans: Bool, to elements: inout [Double]
+    ) throws(FormatError) {
         let end = Int(document.nodes[index].payload)
         var child = index + 1
         var column = 0
         while child < end {
             let node = document.nodes[child]
-            if node.kind == .boolean {  // a boolean mask: true = 1, false = 0, as NPY's b1
+            if node.kind == .boolean && booleans {  // a boolean mask: true = 1, false = 0, as NPY's b1
                 elements.append(document.boolean(child) ? 1 : 0)
                 child += 1
                 column += 1
                 continue
             }
             guard node.kind == .number else {
-                let extra = node.kind == .array ? " (a matrix has at most two dimensions)" : ""
+                let extra =
+                    node.kind == .array
+                    ? " (a matrix has at most two dimensions)"
+                    : node.kind == .boolean ? " (true and false are values of a mask only)" : ""
                 throw error(
                     at: child, path: "\(path)[\(column)]",
                     "expected a number, found \(JSONDocument.describe(node.kind))\(extra)")

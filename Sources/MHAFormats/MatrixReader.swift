@@ -13,10 +13,12 @@ public enum MatrixReader {
     /// .npz, .safetensors, case-insensitive), else (stdin, or an unknown extension) sniffed
     /// from the content. An archive given without `:NAME` must hold exactly one array.
     /// Messages name the path, or `<stdin>`. Every value must be finite unless `nonFinite`
-    /// allows −∞ (an additive mask).
+    /// allows −∞ (an additive mask); JSON `true`/`false` are read (as 1 and 0) only with
+    /// `booleans` (a mask).
     /// - Throws: `FormatError` (`.noInput` if the file cannot be read, `.data` for content).
     public static func read(
-        path argument: String, format: MatrixFormat? = nil, nonFinite: NonFiniteRule = .refused
+        path argument: String, format: MatrixFormat? = nil, nonFinite: NonFiniteRule = .refused,
+        booleans: Bool = false
     ) throws(FormatError) -> Matrix<Double> {
         let source = format == nil ? MatrixSource(argument: argument) : MatrixSource(path: argument)
         let path = source.path
@@ -35,17 +37,24 @@ public enum MatrixReader {
                 ArrayArchives.open(path: path, format: archive), named: nil, nonFinite: nonFinite)
         }
         let named = format ?? (path == "-" ? nil : MatrixFormat(path: path))
-        if named == .npy, path != "-", let matrix = try NPYFileReader.read(path: path, nonFinite: nonFinite) {
-            return matrix
-        }
-        let bytes = try InputBytes.read(path: path)
-        let name = path == "-" ? InputBytes.standardInputName : path
+        return try read(OpenedInput(path: path), format: named, nonFinite: nonFinite, booleans: booleans)
+    }
+
+    /// Reads a matrix from an input opened once, in `format` (nil: sniffed from the content).
+    static func read(
+        _ input: OpenedInput, format named: MatrixFormat?, nonFinite: NonFiniteRule = .refused,
+        booleans: Bool = false
+    ) throws(FormatError) -> Matrix<Double> {
+        if named == .npy, let matrix = try NPYFileReader.read(input, nonFinite: nonFinite) { return matrix }
+        let content: InputBytes.Content = named == nil ? .sniffed : named == .npy ? .binary : .text
+        let bytes = try InputBytes.read(input, content: content)
         if named == nil, let archive = ArchiveFormat.sniff(bytes.dropLast()) {
-            let file = MappedFile(bytes: Array(bytes.dropLast()), name: name)
+            let file = MappedFile(bytes: Array(bytes.dropLast()), name: input.name)
             return try ArrayArchives.matrix(ArrayArchives.open(file, format: archive), named: nil, nonFinite: nonFinite)
         }
         return try readTerminated(
-            bytes, name: name, format: named ?? MatrixFormat.sniff(bytes.dropLast()), nonFinite: nonFinite)
+            bytes, name: input.name, format: named ?? MatrixFormat.sniff(bytes.dropLast()), nonFinite: nonFinite,
+            booleans: booleans)
     }
 
     /// Reads a matrix from bytes already in memory; `name` goes into messages. With `header`
@@ -61,7 +70,7 @@ public enum MatrixReader {
     /// Reads from `terminated`, whose last byte is a NUL sentinel that is not content.
     static func readTerminated(
         _ terminated: [UInt8], name: String,
-        format: MatrixFormat, nonFinite: NonFiniteRule = .refused, header: Bool = true
+        format: MatrixFormat, nonFinite: NonFiniteRule = .refused, header: Bool = true, booleans: Bool = false
     ) throws(FormatError) -> Matrix<Double> {
         try requireParsingMemory(textBytes: terminated.count, name: name, format: format)
         return try withContent(of: terminated) { (text) throws(FormatError) -> Matrix<Double> in
@@ -83,7 +92,7 @@ public enum MatrixReader {
                         at: 0, path: "$",
                         "expected a matrix, found an object (a bundle is read with --bundle)")
                 }
-                return try reader.matrix(at: 0, path: "$")
+                return try reader.matrix(at: 0, path: "$", booleans: booleans)
             }
         }
     }

@@ -4,8 +4,8 @@ import MHACore
 /// The one escaping rule of mha-cli, for text from files, arguments and token names alike.
 ///
 /// C0 controls, DEL, C1 controls, format characters (zero-width spaces, bidi overrides,
-/// a BOM) and line/paragraph separators are written `\u{1B}` style (hex, Swift's
-/// notation), except LF, CR and tab, which are written `\n`, `\r` and `\t`. So no escape
+/// a BOM), line/paragraph separators and spaces other than U+0020 (a no-break space is
+/// `\u{A0}`) are written `\u{1B}` style (hex, Swift's notation), except LF, CR and tab, which are written `\n`, `\r` and `\t`. So no escape
 /// sequence or NUL from a file can reach the terminal, and a message stays on one line.
 public enum MessageText {
     /// The most Unicode scalars of file text quoted in a message.
@@ -39,8 +39,16 @@ public enum MessageText {
         case "\r": return "\\r"
         case "\t": return "\\t"
         default:
-            return isPrintable(scalar) ? String(scalar) : "\\u{\(String(scalar.value, radix: 16, uppercase: true))}"
+            return isPrintable(scalar) && !isLookalikeSpace(scalar)
+                ? String(scalar) : "\\u{\(String(scalar.value, radix: 16, uppercase: true))}"
         }
+    }
+
+    /// Whether `scalar` is a space other than U+0020 (a no-break space U+00A0, a thin space
+    /// U+2009, an ideographic space U+3000…): printed as is, it would look like a plain space
+    /// and hide why `1,\u{A0}2` is not a number.
+    static func isLookalikeSpace(_ scalar: Unicode.Scalar) -> Bool {
+        scalar != " " && scalar.properties.generalCategory == .spaceSeparator
     }
 
     /// Whether `scalar` shows as itself: not a control, format or separator character.

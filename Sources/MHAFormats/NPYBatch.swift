@@ -1,38 +1,46 @@
 import MHACore
 
-#if canImport(Glibc)
-import Glibc
-private let systemRead = Glibc.read
-#elseif canImport(Darwin)
-import Darwin
-private let systemRead = Darwin.read
-#endif
-
 /// A batch of sequences: a 3-D `.npy` array B × n × d (C order) read as B matrices n × d.
 public enum BatchReader {
-    /// The B matrices of a 3-D `.npy` file at `path`, or nil for any other input (which
-    /// `MatrixReader.read` then reads, or explains).
+    /// The matrix of a matrix option's input at `path`, and the batch when it is a 3-D
+    /// `.npy` file (the matrix is then its first sequence); any other input is read by
+    /// `MatrixReader.read` (`booleans`: a mask's JSON `true`/`false`). The path is opened once: a FIFO holding an `.npy` is read whole
+    /// once, its header looked at in the bytes read.
     /// - Throws: `FormatError`: a 3-D array in Fortran order, with no sequence, or with fewer
-    ///   data bytes than its shape needs is a data error naming the file.
-    public static func read(path: String, nonFinite: NonFiniteRule = .refused) throws(FormatError) -> [Matrix<Double>]?
-    {
-        guard path != "-", MatrixFormat(path: path) == .npy, let shape = try threeDimensions(path) else { return nil }
-        let bytes = try InputBytes.read(path: path)
-        return try split(Array(bytes.dropLast()), shape: shape, name: path, nonFinite: nonFinite)
+    ///   data bytes than its shape needs is a data error naming the file; any error of the
+    ///   matrix reader.
+    public static func read(
+        path: String, nonFinite: NonFiniteRule = .refused, booleans: Bool = false
+    ) throws(FormatError) -> (matrix: Matrix<Double>, batch: [Matrix<Double>]?) {
+        guard path != "-", MatrixFormat(path: path) == .npy else {
+            return (try MatrixReader.read(path: path, nonFinite: nonFinite, booleans: booleans), nil)
+        }
+        let input = try OpenedInput(path: path)
+        if input.isRegular {
+            // A regular file is peeked at with `pread`: a 2-D one goes to the fast reader.
+            guard let prefix = input.peek(1 << 16), let shape = try header(prefix, name: path) else {
+                return (try MatrixReader.read(input, format: .npy, nonFinite: nonFinite), nil)
+            }
+            return try batch(InputBytes.read(input), shape: shape, name: path, nonFinite: nonFinite)
+        }
+        let bytes = try InputBytes.read(input)
+        guard let shape = try header(bytes, name: path) else {
+            return (try MatrixReader.readTerminated(bytes, name: path, format: .npy, nonFinite: nonFinite), nil)
+        }
+        return try batch(bytes, shape: shape, name: path, nonFinite: nonFinite)
     }
 
-    /// The header's (B, n, d, descr, fortran order, data offset) when the file holds a 3-D
-    /// array; nil for any other NPY file, which the matrix reader then reads (or explains).
-    private static func threeDimensions(_ path: String) throws(FormatError) -> Header? {
-        let descriptor = open(path, O_RDONLY)
-        guard descriptor >= 0 else { return nil }  // the matrix reader names the failure
-        defer { close(descriptor) }
-        var prefix = [UInt8](repeating: 0, count: 1 << 16)
-        let count = prefix.withUnsafeMutableBytes { systemRead(descriptor, $0.baseAddress, $0.count) }
-        guard count > 0 else { return nil }
-        return try prefix.withUnsafeBufferPointer { buffer throws(FormatError) in
-            try Header(UnsafeBufferPointer(rebasing: buffer[..<count]), name: path)
-        }
+    /// The header of `bytes` when they start a 3-D array, else nil.
+    private static func header(_ bytes: [UInt8], name: String) throws(FormatError) -> Header? {
+        try bytes.withUnsafeBufferPointer { buffer throws(FormatError) in try Header(buffer, name: name) }
+    }
+
+    /// The batch in `terminated` (the file's bytes and a NUL), with its first sequence.
+    private static func batch(
+        _ terminated: [UInt8], shape: Header, name: String, nonFinite: NonFiniteRule
+    ) throws(FormatError) -> (matrix: Matrix<Double>, batch: [Matrix<Double>]?) {
+        let matrices = try split(Array(terminated.dropLast()), shape: shape, name: name, nonFinite: nonFinite)
+        return (matrices[0], matrices)
     }
 
     /// A 3-D NPY header.

@@ -10,20 +10,17 @@ import Darwin
 /// first, then the data straight into the matrix's storage (one copy from the page cache,
 /// into huge pages), instead of reading the whole file and copying it again.
 enum NPYFileReader {
-    /// The matrix in the NPY file at `path`, or nil when the file is not a regular file
-    /// with a readable, native-order f8, C-order header (the general path then reads it
-    /// and reports any problem).
-    /// - Throws: `FormatError` for a file that cannot be opened, or for a size mismatch.
-    static func read(path: String, nonFinite: NonFiniteRule = .refused) throws(FormatError) -> Matrix<Double>? {
-        let descriptor = open(path, O_RDONLY)
-        guard descriptor >= 0 else { throw InputBytes.cannotOpen(path, errno) }
-        defer { close(descriptor) }
-        var status = stat()
-        guard fstat(descriptor, &status) == 0, status.st_mode & S_IFMT == S_IFREG else { return nil }
+    /// The matrix in the NPY file `input`, or nil when it is not a regular file with a
+    /// readable, native-order f8, C-order header (the general path then reads it and reports
+    /// any problem). Reads with `pread`, so the file's offset stays at 0 for that path.
+    /// - Throws: `FormatError` for a size mismatch, or a file that changed while read.
+    static func read(_ input: OpenedInput, nonFinite: NonFiniteRule = .refused) throws(FormatError) -> Matrix<Double>? {
+        guard input.isRegular else { return nil }
+        let (descriptor, path) = (input.descriptor, input.name)
         guard let header = readHeader(descriptor), header.dataType.kind == "f", header.dataType.size == 8,
             header.dataType.bigEndian == (UInt16(1).bigEndian == 1), !header.fortranOrder
         else { return nil }
-        let layout = try NPYLayout(header, availableBytes: Int(status.st_size) - header.dataOffset, name: path)
+        let layout = try NPYLayout(header, availableBytes: input.size - header.dataOffset, name: path)
         var complete = true
         let elements = [Double](unsafeUninitializedCapacity: layout.count) { buffer, initialized in
             guard let base = buffer.baseAddress else { return }

@@ -27,6 +27,19 @@ enum UTF8Validation {
         return nil
     }
 
+    /// The length of `bytes` without a multi-byte sequence cut off by its end (at most 3
+    /// bytes: a lead byte whose continuation bytes have not arrived yet), so a stream can be
+    /// validated chunk by chunk.
+    static func completePrefixLength(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
+        let count = bytes.count
+        var index = count
+        while index > 0 && count - index < 3 && bytes[index - 1] & 0xC0 == 0x80 { index -= 1 }
+        guard index > 0 else { return count }
+        let lead = bytes[index - 1]
+        let needed = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1
+        return count - (index - 1) < needed ? index - 1 : count
+    }
+
     /// The message for a byte that is not UTF-8: `bytes that are not UTF-8 (0xFF)`.
     static func message(for byte: UInt8) -> String {
         let hex = String(byte, radix: 16, uppercase: true)

@@ -11,15 +11,17 @@ enum MaskFile {
     }
 
     /// Option `key`'s file at `path`: a 3-D .npy as a batch (its first sequence as the matrix)
-    /// when `batchable`, else one matrix; a mask read by `nonFiniteRule`.
+    /// when `batchable`, else one matrix; a mask read by `nonFiniteRule`, with JSON booleans.
     static func read(
         _ path: String, key: String, kind: AttentionMask<Double>.Kind?, batchable: Bool
     ) throws -> (matrix: Matrix<Double>, batch: [Matrix<Double>]?) {
-        let batch = try reading(key: key, kind: kind) { rule in
-            batchable ? try BatchReader.read(path: path, nonFinite: rule) : nil
+        // Only a mask reads JSON `true`/`false` (as 1 and 0); in H or a weight they are refused.
+        let booleans = key == "mask"
+        return try reading(key: key, kind: kind) { rule in
+            batchable
+                ? try BatchReader.read(path: path, nonFinite: rule, booleans: booleans)
+                : (try MatrixReader.read(path: path, nonFinite: rule, booleans: booleans), nil)
         }
-        if let batch, let first = batch.first { return (first, batch) }
-        return (try reading(key: key, kind: kind) { rule in try MatrixReader.read(path: path, nonFinite: rule) }, nil)
     }
 
     /// The bundle at `path`, its `mask` (an .npz array) read as `--mask` is under `kind`.

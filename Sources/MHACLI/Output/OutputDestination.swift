@@ -10,7 +10,8 @@ import Darwin
 /// Where a command's result goes and in which format (DESIGN §7): `-o FILE` picks the format
 /// by the file's extension, like the readers; a path without a known extension, stdout and
 /// `-` take `--format` (text by default). A `--format` that contradicts the extension is a
-/// usage error, and a binary format is never written to a terminal.
+/// usage error, and a binary format is never written to a terminal (stdout, or an `-o` that
+/// names one: /dev/tty, /dev/pts/N, /dev/stderr on a terminal).
 ///
 ///     -o out.npz                   → npz
 ///     -o out.npz --format npz      → npz
@@ -56,7 +57,24 @@ enum OutputDestination {
                 "--format \(format.rawValue) is binary and stdout is a terminal; write it to a file with -o FILE.\(format.rawValue), or redirect stdout"
             )
         }
+        if format.isBinary, let path, path != "-", path != "/dev/stdout", isTerminal(path) {
+            throw .invalidRequest(
+                "--format \(format.rawValue) is binary and -o \(path) is a terminal; write it to a file with -o FILE.\(format.rawValue)"
+            )
+        }
         return format
+    }
+
+    /// Whether `path` names a terminal: a descriptor the process holds (/dev/stderr,
+    /// /dev/fd/N) that is one, or a character device (/dev/tty, /dev/pts/N) that opens as one.
+    static func isTerminal(_ path: String) -> Bool {
+        if let descriptor = AtomicOutput.inheritedDescriptor(path) { return isatty(descriptor) == 1 }
+        var status = stat()
+        guard stat(path, &status) == 0, status.st_mode & S_IFMT == S_IFCHR else { return false }
+        let descriptor = open(path, O_WRONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC)
+        guard descriptor >= 0 else { return false }
+        defer { close(descriptor) }
+        return isatty(descriptor) == 1
     }
 
     /// The format a path's extension names (case-insensitive), or nil.

@@ -6,22 +6,26 @@ import Glibc
 import Darwin
 #endif
 
-/// SIGINT, SIGTERM and SIGHUP end the program cleanly: every temporary file in flight
-/// (`InFlightFiles`: an `-o` file being written, a cache being saved) is removed, one line
-/// goes to stderr, and the exit status is 128 + the signal (130, 143, 129), as a shell
-/// reports a process killed by it. SIGPIPE stays ignored (`MHACLI.main`).
+/// SIGINT, SIGTERM, SIGHUP, SIGXCPU (`ulimit -t`) and SIGALRM (`timeout -s ALRM`) end the
+/// program cleanly: every temporary file in flight (`InFlightFiles`: an `-o` file being
+/// written, a cache being saved) is removed, one line goes to stderr, and the exit status is
+/// 128 + the signal (130, 143, 129, 152, 142), as a shell reports a process killed by it.
+/// SIGPIPE and SIGXFSZ are ignored (`MHACLI.main`): a closed pipe or a write past
+/// `ulimit -f` fails (EPIPE, EFBIG) and is reported like any failed write.
 ///
 /// The handler is async-signal-safe: it loads atomics, calls `unlink`, `write` and `_exit`,
 /// and allocates nothing (its messages are static strings).
 enum TerminationSignals {
     /// The signals handled.
-    static let handled: [Int32] = [SIGINT, SIGTERM, SIGHUP]
+    static let handled: [Int32] = [SIGINT, SIGTERM, SIGHUP, SIGXCPU, SIGALRM]
 
     /// The line printed for `signal` (a static string: no allocation in the handler).
     static func line(_ signal: Int32) -> StaticString {
         switch signal {
         case SIGINT: return "mha-cli: error: interrupted (SIGINT); no partial output was left\n"
         case SIGTERM: return "mha-cli: error: terminated (SIGTERM); no partial output was left\n"
+        case SIGXCPU: return "mha-cli: error: CPU time limit exceeded (SIGXCPU); no partial output was left\n"
+        case SIGALRM: return "mha-cli: error: alarm clock (SIGALRM); no partial output was left\n"
         default: return "mha-cli: error: hung up (SIGHUP); no partial output was left\n"
         }
     }

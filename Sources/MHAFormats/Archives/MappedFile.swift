@@ -34,6 +34,7 @@ final class MappedFile: @unchecked Sendable {
         let descriptor = open(path, O_RDONLY)
         guard descriptor >= 0 else { throw InputBytes.cannotOpen(path, errno) }
         defer { close(descriptor) }
+        InputFiles.record(descriptor, name: path)
         var status = stat()
         guard fstat(descriptor, &status) == 0 else { throw InputBytes.cannotOpen(path, errno) }
         if status.st_mode & S_IFMT == S_IFDIR { throw InputBytes.cannotOpen(path, EISDIR) }

@@ -3,8 +3,10 @@ import MHACore
 /// A single `.npy` file seen as an archive of one array, named after the file without its
 /// extension (`wq.npy` holds `wq`), so that `inspect` lists it like any archive.
 final class NPYArchive: ArrayArchive {
-    /// The path, for reading.
+    /// The path, for messages.
     private let path: String
+    /// The file, opened once (a FIFO cannot be opened again), read by `matrix(named:)`.
+    private let file: MappedFile
     /// The one entry.
     let arrays: [ArrayInfo]
     /// A mismatch between the header's declared data and the file's bytes, if any.
@@ -14,6 +16,7 @@ final class NPYArchive: ArrayArchive {
     init(path: String) throws(FormatError) {
         self.path = path
         let file = try MappedFile(path: path)
+        self.file = file
         let stem = (path.split(separator: "/").last.map(String.init) ?? path).dropLast(4)
         let bytes = file.bytes.assumingMemoryBound(to: UInt8.self)
         let header: NPYHeader
@@ -49,6 +52,8 @@ final class NPYArchive: ArrayArchive {
 
     func matrix(named arrayName: String, nonFinite: NonFiniteRule) throws(FormatError) -> Matrix<Double> {
         guard arrayName == arrays[0].name else { throw ArrayArchives.unknownArray(arrayName, in: self) }
-        return try MatrixReader.read(path: path, nonFinite: nonFinite)
+        return try NPYReader(
+            bytes: file.bytes.assumingMemoryBound(to: UInt8.self), name: file.name, nonFinite: nonFinite
+        ).read()
     }
 }

@@ -76,8 +76,12 @@ public enum InFlightFiles {
 }
 
 /// A new file `.NAME.tmp-XXXXXX` beside a target, open for writing and registered with
-/// `InFlightFiles` for its whole life, then renamed onto the target or removed.
+/// `InFlightFiles` for its whole life, then renamed onto the target or removed. For a NAME
+/// longer than 243 bytes, NAME is cut so that the whole stays within 255 bytes (NAME_MAX).
 public struct TemporaryFile {
+    /// The longest file name, in bytes, of the file systems in use (Linux, macOS: 255).
+    static let nameLimit = 255
+
     /// The temporary file's path.
     public let path: String
     /// Its descriptor, open for writing (closed by `commit` and `discard`).
@@ -91,7 +95,10 @@ public struct TemporaryFile {
     public static func create(beside target: String, mode: mode_t) -> TemporaryFile? {
         let slash = target.lastIndex(of: "/")
         let folder = slash.map { String(target[...$0]) } ?? ""
-        let name = slash.map { String(target[target.index(after: $0)...]) } ?? target
+        var name = Substring(slash.map { String(target[target.index(after: $0)...]) } ?? target)
+        // `.` and `.tmp-XXXXXX` add 12 bytes: a legal 244…255-byte name is cut (at a character)
+        // so the temporary name stays within NAME_MAX; the random suffix keeps it unique.
+        while name.utf8.count > nameLimit - 12 { name.removeLast() }
         let alphabet = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
         var generator = SystemRandomNumberGenerator()
         for _ in 0..<100 {

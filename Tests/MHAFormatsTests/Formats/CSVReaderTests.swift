@@ -69,7 +69,8 @@ import Testing
 
     @Test func rejectsAnEmptyFile() {
         T.expectError(line: 1, column: 1, "empty file") { try T.read("") }
-        T.expectError(line: 3, column: 1, "empty file") { try T.read("# only\n\n") }
+        T.expectError(line: 3, column: 1, "empty file") { try T.read("\n\n") }
+        T.expectError(line: 2, column: 1, "no rows of numbers (only comments)") { try T.read("\n# only\n\n") }
         T.expectError(line: 1, column: 1, "no rows of numbers after the header") { try T.read("a,b\n") }
     }
 
