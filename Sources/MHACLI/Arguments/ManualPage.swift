@@ -32,8 +32,8 @@ enum ManualPage {
             ".SH EXIT STATUS",
             "0 success; 1 a checked answer or claim is not correct; 64 usage error; 65 data error (malformed file, "
                 + "shape mismatch, non-finite value, a problem too large for the memory available); 66 an input "
-                + "cannot be opened; 74 an output cannot be written; 70 internal error; 130, 143 and 129 "
-                + "after SIGINT, SIGTERM and SIGHUP.",
+                + "cannot be opened; 74 an output cannot be written (also past ulimit -f); 70 internal error; 130, 143, "
+                + "129, 152 and 142 after SIGINT, SIGTERM, SIGHUP, SIGXCPU and SIGALRM.",
             ".SH ENVIRONMENT",
             ".TP", ".B NO_COLOR", "When set, no ANSI colour is written, even to a terminal.",
             ".SH SEE ALSO",
