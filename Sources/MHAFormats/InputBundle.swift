@@ -145,7 +145,7 @@ public struct InputBundle: Sendable, Equatable {
             if let dims = ropeDims, dims % 2 != 0 {
                 throw field.mismatch("an even number of dimensions (RoPE turns pairs)")
             }
-        case "rope_scaling": ropeScaling = try field.rotaryScaling()
+        case "rope_scaling": ropeScaling = field.kind == .null ? nil : try field.rotaryScaling()
         case "position_offset": positionOffset = try field.integer(minimum: 0)
         case "alibi": alibi = try field.boolean()
         case "window": window = try field.integer(minimum: 1)
@@ -223,7 +223,7 @@ private struct BundleField {
     }
 
     /// A `rope_scaling` object with transformers' names (`{"rope_type": "linear", "factor": 2}`);
-    /// nil for `rope_type` `default`.
+    /// nil for `rope_type` `default` (the member may also be `null`, as config.json writes it).
     func rotaryScaling() throws(FormatError) -> RotaryScaling? {
         guard kind == .object else { throw mismatch(#"an object such as {"rope_type": "linear", "factor": 2}"#) }
         var type: String?

@@ -69,7 +69,9 @@ struct NPYHeaderDictionary {
         }
         if anyRank, dimensions.count <= 32 { return dimensions }
         guard dimensions.count == 1 || dimensions.count == 2 else {
-            throw NPYFailure("a \(dimensions.count)-D array is not a matrix (1-D and 2-D arrays are)")
+            throw NPYFailure(
+                "a \(dimensions.count)-D array is not a matrix (1-D and 2-D arrays are; a 3-D batch is read only as H, a memory or a mask, from a file whose name ends in .npy)"
+            )
         }
         return dimensions
     }

@@ -110,8 +110,27 @@ import Testing
             #expect(decoded.status == 0, "\(form): \(decoded.stderr)")
             #expect(try Self.parse(decoded.stdout).isClose(to: expected, relativeTolerance: 1e-12), "\(form)")
         }
-        let both = try BuiltBinary.run(["decode"] + common + ["--qkv", "qkv.csv", "--wq", "wq.csv"], in: folder)
-        #expect(both.status == 64 && both.stderr.contains("--qkv replaces --wq, --wk and --wv"), "\(both.stderr)")
+        for (extra, message) in [
+            (["--qkv", "qkv.csv", "--wq", "wq.csv"], "--qkv replaces --wq, --wk and --wv; do not give --wq too"),
+            (
+                ["--qkv", "qkv.csv", "--qkv-bias", "qkv_bias.csv", "--in-proj-bias", "qkv_bias.csv"],
+                "--qkv-bias and --in-proj-bias are the same packed bias; give one"
+            ),
+            (
+                ["--in-proj", "in_proj.csv", "--in-proj-bias", "qkv_bias.csv", "--bk", "bk.csv"],
+                "--in-proj-bias replaces --bq, --bk and --bv; do not give --bk too"
+            ),
+        ] {
+            let refused = try BuiltBinary.run(["decode"] + common + extra, in: folder)
+            #expect(refused.status == 64 && refused.stderr == "mha-cli: error: \(message)\n", "\(refused.stderr)")
+        }
+        // A cache whose next position is near 2^53 (positions are exact up to there) continues.
+        let scratch = try BuiltBinary.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let far = ["decode", "--weights", "random:1", "--heads", "1", "--cache", "c.npz"]
+        let first = try BuiltBinary.run(far + ["--position-offset", "999999999999999"], stdin: "1\n", in: scratch)
+        let next = try BuiltBinary.run(far, stdin: "2\n", in: scratch)
+        #expect(first.status == 0 && next.status == 0, "\(first.stderr)\(next.stderr)")
     }
 
     @Test func windowAndRopeFollowTheEngine() throws {
@@ -205,9 +224,9 @@ import Testing
         #expect(answers.count == 3)
     }
 
-    /// SIGINT and SIGHUP (a closed terminal) both end decode after its block, with the cache
-    /// saved: exit 130 and 129.
-    @Test(arguments: [(SIGINT, "SIGINT"), (SIGHUP, "SIGHUP")])
+    /// SIGINT, SIGHUP (a closed terminal), SIGALRM (`timeout -s ALRM`) and SIGXCPU (a CPU
+    /// limit) all end decode after its block, with the cache saved: exit 128 + the signal.
+    @Test(arguments: [(SIGINT, "SIGINT"), (SIGHUP, "SIGHUP"), (SIGALRM, "SIGALRM"), (SIGXCPU, "SIGXCPU")])
     func aSignalSavesTheCacheAndExits(_ signal: Int32, _ name: String) throws {
         let layer = try Layer()
         defer { try? FileManager.default.removeItem(at: layer.folder) }

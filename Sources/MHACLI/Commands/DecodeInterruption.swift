@@ -4,7 +4,7 @@ import Glibc
 import Darwin
 #endif
 
-/// SIGINT, SIGTERM and SIGHUP during `decode`: the handler only records the signal, so a blocked
+/// SIGINT, SIGTERM, SIGHUP, SIGALRM and SIGXCPU during `decode`: the handler only records the signal, so a blocked
 /// read returns (EINTR, no SA_RESTART) and the decoder finishes its block, writes the cache
 /// atomically and exits with 128 + the signal's number; a signal can never leave half a
 /// cache behind.
@@ -12,13 +12,13 @@ enum DecodeInterruption {
     /// The signal received, or 0.
     nonisolated(unsafe) static var signal: Int32 = 0
 
-    /// Installs the recording handler for SIGINT, SIGTERM and SIGHUP, and unblocks them (a
-    /// parent may have started this process with them blocked, which would hold them
-    /// pending). A signal ignored at start (SIGHUP under `nohup`) stays ignored.
+    /// Installs the recording handler for SIGINT, SIGTERM, SIGHUP, SIGALRM and SIGXCPU, and
+    /// unblocks them (a parent may have started this process with them blocked, which would
+    /// hold them pending). A signal ignored at start (SIGHUP under `nohup`) stays ignored.
     static func install() {
         var unblocked = sigset_t()
         sigemptyset(&unblocked)
-        for number in [SIGINT, SIGTERM, SIGHUP] {
+        for number in [SIGINT, SIGTERM, SIGHUP, SIGALRM, SIGXCPU] {
             var current = sigaction()
             guard sigaction(number, nil, &current) == 0, !TerminationSignals.isIgnored(current) else { continue }
             sigaddset(&unblocked, number)
@@ -37,6 +37,7 @@ enum DecodeInterruption {
 
     /// The signal's name for messages.
     static func name(_ number: Int32) -> String {
-        number == SIGINT ? "SIGINT" : number == SIGTERM ? "SIGTERM" : number == SIGHUP ? "SIGHUP" : "signal \(number)"
+        [SIGINT: "SIGINT", SIGTERM: "SIGTERM", SIGHUP: "SIGHUP", SIGALRM: "SIGALRM", SIGXCPU: "SIGXCPU"][number]
+            ?? "signal \(number)"
     }
 }

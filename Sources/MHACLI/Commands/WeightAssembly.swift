@@ -14,6 +14,9 @@ enum WeightAssembly {
         guard let wo = get("wo") else {
             throw UsageError.missingOption(option: "--wo <file>", reason: "W^o is required")
         }
+        if matrices["qkv_bias"] != nil, matrices["in_proj_bias"] != nil {
+            throw refusal("qkv_bias and in_proj_bias are the same packed bias; give one", ["qkv_bias", "in_proj_bias"])
+        }
         let packedBiasName = ["qkv_bias", "in_proj_bias"].first(where: { matrices[$0] != nil })
         let packedBias = packedBiasName.flatMap(get)
         if let packedBiasName, let separate = ["bq", "bk", "bv"].first(where: { matrices[$0] != nil }) {

@@ -123,6 +123,10 @@ import Testing
         let overridden = try BuiltBinary.run(
             ["run", "--bundle", "scaled.json", "--format", "json", "--rope-scaling", "default"], in: folder)
         #expect(overridden.stdout == unscaled.stdout)
+        // null, as a Llama config.json writes it, means no scaling.
+        try Data(bundle(#", "rope_scaling": null"#).utf8).write(to: folder.appendingPathComponent("null.json"))
+        let null = try BuiltBinary.run(["run", "--bundle", "null.json", "--format", "json"], in: folder)
+        #expect(null.status == 0 && null.stdout == unscaled.stdout, "\(null.stderr)")
         for (extra, message) in [
             (#", "rope_scaling": {"rope_type": "llama3", "factor": 8}"#, "rope scaling llama3 needs low_freq_factor"),
             (#", "rope_scaling": {"type": "linear", "factor": 2, "fator": 3}"#, #"has no parameter "fator""#),
