@@ -73,6 +73,39 @@ import Testing
         #expect((object["refusal"] as? String)?.contains("is I8: quantized weights are not read") == true)
     }
 
+    /// One quantized layer does not make the file unreadable: inspect names the layers run
+    /// still reads, and run reads them.
+    @Test func inspectNamesTheLayersRunStillReads() throws {
+        let config = try String(contentsOf: C.checkpoints.appendingPathComponent("llama/config.json"), encoding: .utf8)
+        var header: [String] = [], offset = 0
+        for layer in 0..<2 {
+            for name in ["q_proj", "k_proj", "v_proj", "o_proj"] {
+                let rows = name == "k_proj" || name == "v_proj" ? 16 : 32
+                let (dtype, size) = layer == 0 ? ("I8", 1) : ("F32", 4)
+                header.append(
+                    "\"layers.\(layer).self_attn.\(name).weight\": {\"dtype\": \"\(dtype)\", \"shape\": [\(rows), 32], \"data_offsets\": [\(offset), \(offset + rows * 32 * size)]}"
+                )
+                offset += rows * 32 * size
+            }
+        }
+        let json = Array(("{" + header.joined(separator: ", ") + "}").utf8)
+        let bytes =
+            withUnsafeBytes(of: UInt64(json.count).littleEndian) { Array($0) } + json
+            + [UInt8](repeating: 0, count: offset)
+        let folder = try C.folder(["model.safetensors": bytes, "config.json": Array(config.utf8)])
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let inspect = try BuiltBinary.run(["inspect", "model.safetensors", "--format", "json"], in: folder)
+        let object = try C.object(inspect.stdout)
+        #expect(object["readable"] as? Bool == true && object["readable_layers"] as? [Int] == [1])
+        #expect((object["refusal"] as? String)?.contains("layers.0.self_attn.q_proj.weight\" is I8") == true)
+        let text = try BuiltBinary.run(["inspect", "model.safetensors"], in: folder)
+        #expect(text.stdout.contains("--layer L reads layers 1 only; the others are refused"), "\(text.stdout)")
+        let run = try BuiltBinary.run(
+            ["run", "--checkpoint", "model.safetensors", "--layer", "1", "-x", "fx/llama/reference.npz:layer1_x"],
+            in: folder)
+        #expect(run.status == 0, "\(run.stderr)")
+    }
+
     @Test func anArchitectureForcedOverAnotherModelTypeWarns() throws {
         var config = try String(contentsOf: C.checkpoints.appendingPathComponent("llama/config.json"), encoding: .utf8)
         config = config.replacingOccurrences(

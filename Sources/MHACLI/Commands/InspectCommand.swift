@@ -52,13 +52,18 @@ struct InspectCommand: Command {
         let recognised = RecognisedCheckpoint.recognise(archive.arrays.map(\.name), as: family)
         // What run --checkpoint would refuse, by the same checks it makes (no tensor is read).
         let refusal = recognised == nil ? nil : CheckpointLayer.refusal(archive: archive, config: config)
+        // When some layers are refused, which ones run still reads (say one quantized layer).
+        let readableLayers = (refusal == nil ? [] : recognised?.layers ?? []).filter { layer in
+            CheckpointLayer.refusal(archive: archive, config: config, layer: layer) == nil
+        }
         var notes = archive.notes
         if let index = ArrayArchives.shardIndex(beside: path) {
             notes.append(
                 "\(index) is beside this file: if this is one shard, inspect that index for the whole checkpoint")
         }
         let report = InspectReport(
-            archive: archive, recognised: recognised, modelType: config?.modelType, refusal: refusal, notes: notes)
+            archive: archive, recognised: recognised, modelType: config?.modelType, refusal: refusal,
+            readableLayers: refusal == nil ? recognised?.layers ?? [] : readableLayers, notes: notes)
         return CommandOutput(text: json ? report.json.serialized() + "\n" : report.text, warnings: notes)
     }
 }
@@ -87,17 +92,19 @@ struct InspectReport {
     let archive: any ArrayArchive
     let recognised: RecognisedCheckpoint?
     let modelType: String?
-    /// Why run --checkpoint would refuse the file, if it would.
+    /// Why run --checkpoint would refuse the file (or some of its layers), if it would.
     let refusal: FormatError?
+    /// The layers run --checkpoint reads (all of them when `refusal` is nil).
+    let readableLayers: [Int]
     /// The archive's notes and any about a shard index beside it.
     let notes: [String]
 
-    /// Whether run --checkpoint reads the file's layers.
-    var readable: Bool { recognised != nil && refusal == nil }
+    /// Whether run --checkpoint reads the file's layers, or some of them.
+    var readable: Bool { recognised != nil && !readableLayers.isEmpty }
     /// Why it does not, as the error would say it.
     var refusalText: String? { refusal?.description }
 
-    /// `{"file", "format", "architecture", "layers", "prefix", "readable", "refusal", "notes", "tensors": [{"name", "dtype", "shape", "bytes"}]}`.
+    /// `{"file", "format", "architecture", "layers", "prefix", "readable", "readable_layers", "refusal", "notes", "tensors": [{"name", "dtype", "shape", "bytes"}]}`.
     var json: JSONValue {
         .object([
             ("file", .string(archive.name)), ("format", .string(archive.formatName)),
@@ -105,6 +112,7 @@ struct InspectReport {
             ("layers", .array((recognised?.layers ?? []).map { .int($0) })),
             ("prefix", recognised.map { .string($0.prefix) } ?? .null),
             ("readable", JSONValue.bool(readable)),
+            ("readable_layers", .array(readableLayers.map { .int($0) })),
             ("refusal", refusalText.map { JSONValue.string($0) } ?? JSONValue.null),
             ("notes", .array(notes.map { .string($0) })),
             (
@@ -131,9 +139,14 @@ struct InspectReport {
             let range = layers.count == 1 ? "layer \(layers[0])" : "layers \(layers.first ?? 0)…\(layers.last ?? 0)"
             let prefix = recognised.prefix.isEmpty ? "no prefix" : "prefix \(recognised.prefix)"
             let type = modelType.map { ", model_type \($0)" } ?? ""
-            let next =
-                refusal.map { "run --checkpoint refuses it: \($0.description)" }
-                ?? "run --checkpoint \(archive.name) --layer L"
+            let next: String
+            switch (refusal, readableLayers.isEmpty) {
+            case (nil, _): next = "run --checkpoint \(archive.name) --layer L"
+            case let (refusal?, true): next = "run --checkpoint refuses it: \(refusal.description)"
+            case let (refusal?, false):
+                next =
+                    "run --checkpoint \(archive.name) --layer L reads layers \(readableLayers.map(String.init).joined(separator: ", ")) only; the others are refused: \(refusal.description)"
+            }
             lines.append(
                 "architecture: \(recognised.architecture.rawValue)\(type) (\(prefix)); attention \(range) (\(layers.count)); \(next)"
             )

@@ -155,8 +155,10 @@ public struct CheckpointLayer: Sendable {
     /// shapes and config.json alone (no tensor is read): nil when every attention layer
     /// recognised passes the checks `init` makes before reading. `inspect` asks this rather
     /// than re-deriving what `run --checkpoint` accepts.
+    /// - Parameter layer: only that layer's checks (nil: every layer's).
     public static func refusal(
-        archive: any ArrayArchive, architecture: CheckpointArchitecture? = nil, config: ModelConfig?
+        archive: any ArrayArchive, architecture: CheckpointArchitecture? = nil, config: ModelConfig?,
+        layer only: Int? = nil
     ) -> FormatError? {
         do throws(FormatError) {
             let family = try family(architecture, config: config, names: archive.arrays.map(\.name), archive: archive)
@@ -164,7 +166,9 @@ public struct CheckpointLayer: Sendable {
                 try QuantizedWeights.refuse(archive.arrays.map(\.name), in: archive, config: config)
                 throw notFound(family, in: archive)
             }
-            for layer in recognised.layers { try validate(archive, recognised, layer: layer, config: config) }
+            for layer in recognised.layers where only == nil || only == layer {
+                try validate(archive, recognised, layer: layer, config: config)
+            }
             return nil
         } catch {
             return error
