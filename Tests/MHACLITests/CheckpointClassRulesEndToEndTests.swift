@@ -73,6 +73,28 @@ import Testing
         #expect((object["refusal"] as? String)?.contains("is I8: quantized weights are not read") == true)
     }
 
+    /// Biases the model's class has but the file lacks are read as zero, with a warning
+    /// naming them (transformers would initialise them at random).
+    @Test func absentClassBiasesAreNamed() throws {
+        let qwen2 = C.checkpoints.appendingPathComponent("qwen2")
+        var tensors: [String: Matrix<Double>] = [:]
+        for part in ["q_proj", "k_proj", "v_proj", "o_proj"] {
+            let name = "model.layers.0.self_attn.\(part).weight"
+            tensors[name] = try MatrixReader.read(path: qwen2.path + "/model.safetensors:" + name)
+        }
+        let config = try [UInt8](Data(contentsOf: qwen2.appendingPathComponent("config.json")))
+        let folder = try C.folder(["model.safetensors": C.safetensors(tensors), "config.json": config])
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let run = try BuiltBinary.run(
+            ["run", "--checkpoint", "model.safetensors", "--layer", "0", "-x", "fx/qwen2/reference.npz:layer0_x"],
+            in: folder)
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(
+            run.stderr
+                == "mha-cli: warning: model.layers.0.self_attn.q_proj.bias, model.layers.0.self_attn.k_proj.bias, model.layers.0.self_attn.v_proj.bias not in the file although qwen2's attention has them; read as zero\n"
+        )
+    }
+
     /// One quantized layer does not make the file unreadable: inspect names the layers run
     /// still reads, and run reads them.
     @Test func inspectNamesTheLayersRunStillReads() throws {

@@ -396,7 +396,7 @@ public struct CheckpointLayer: Sendable {
             }
             return
         }
-        var ignored: [String] = []
+        var ignored: [String] = [], absent: [String] = []
         for (part, key) in [(CheckpointArchitecture.Part.query, "q"), (.key, "k"), (.value, "v"), (.output, "o")] {
             matrices["w" + key] = try reader.required(part, "weight")
             sources["w" + key] = reader.fullName(part, "weight")
@@ -407,11 +407,19 @@ public struct CheckpointLayer: Sendable {
             if let bias = try reader.matrix(part, "bias") {
                 matrices["b" + key] = bias
                 sources["b" + key] = reader.fullName(part, "bias")
+            } else if biases?.contains(part) == true {
+                absent.append(reader.fullName(part, "bias"))
             }
         }
         if !ignored.isEmpty {
             warnings.append(
                 "ignored \(ignored.joined(separator: ", ")): \(Self.biasRule(config))")
+        }
+        if !absent.isEmpty {
+            // transformers would initialise these at random (and say so when loading).
+            warnings.append(
+                "\(absent.joined(separator: ", ")) not in the file although \(config?.modelType ?? "this model")'s attention has them; read as zero"
+            )
         }
     }
 
