@@ -63,6 +63,13 @@ public enum RotaryScalingParameters {
         if strict,
             let extra = (Array(numbers.keys) + Array(booleans.keys)).sorted().first(where: { !known.contains($0) })
         {
+            // Keys a config.json's rope_parameters carries beside the scaling.
+            let elsewhere = [
+                "rope_theta": "RoPE's base (rope_base)", "partial_rotary_factor": "the rotated dimensions (rope_dims)",
+            ]
+            if let what = elsewhere[extra] {
+                throw Problem(message: "\(extra) is \(what), not part of the scaling; give it there")
+            }
             throw Problem(
                 message:
                     "rope scaling \(type) has no parameter \(MessageText.quoted(extra)); its parameters: \(known.joined(separator: ", "))"

@@ -136,6 +136,10 @@ import Testing
                 #", "rope_scaling": {"rope_type": "linear", "factor": -1}"#,
                 "factor -1.0 must be a positive finite number"
             ),
+            (
+                #", "rope_scaling": {"rope_type": "linear", "factor": 2, "rope_theta": 500000}"#,
+                "rope_theta is RoPE's base (rope_base), not part of the scaling; give it there"
+            ),
         ] {
             try Data(bundle(extra).utf8).write(to: folder.appendingPathComponent("bad.json"))
             let bad = try BuiltBinary.run(["run", "--bundle", "bad.json"], in: folder)
