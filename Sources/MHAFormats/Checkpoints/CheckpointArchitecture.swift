@@ -40,51 +40,32 @@ public enum CheckpointArchitecture: String, CaseIterable, Sendable {
 
     /// The tensor name (without prefix) of layer `layer`'s `part` (`query.weight`, …).
     func name(_ part: Part, layer: Int) -> String {
+        let names = projections
+        let tail: String
+        switch part {
+        case .query: tail = names.query
+        case .key: tail = names.key
+        case .value: tail = names.value
+        case .output: tail = names.output
+        }
+        return block(layer: layer) + tail
+    }
+
+    /// The names of layer `layer`'s attention block up to its projections' (`layers.3.self_attn.`).
+    func block(layer: Int) -> String { layerStem + "\(layer)." + projections.block }
+
+    /// What follows the layer number: the attention block, then each projection's name (a
+    /// packed projection names one tensor for Q, K and V).
+    var projections: (block: String, query: String, key: String, value: String, output: String) {
         switch self {
-        case .gpt2:
-            let stem = "h.\(layer).attn."
-            switch part {
-            case .query, .key, .value: return stem + "c_attn"
-            case .output: return stem + "c_proj"
-            }
-        case .bert:
-            let stem = "encoder.layer.\(layer).attention."
-            switch part {
-            case .query: return stem + "self.query"
-            case .key: return stem + "self.key"
-            case .value: return stem + "self.value"
-            case .output: return stem + "output.dense"
-            }
-        case .llama:
-            let stem = "layers.\(layer).self_attn."
-            switch part {
-            case .query: return stem + "q_proj"
-            case .key: return stem + "k_proj"
-            case .value: return stem + "v_proj"
-            case .output: return stem + "o_proj"
-            }
-        case .opt, .phi:
-            let stem = "layers.\(layer).self_attn."
-            switch part {
-            case .query: return stem + "q_proj"
-            case .key: return stem + "k_proj"
-            case .value: return stem + "v_proj"
-            case .output: return stem + (self == .opt ? "out_proj" : "dense")
-            }
-        case .gptNeox, .bloom:
-            let stem = self == .bloom ? "h.\(layer).self_attention." : "layers.\(layer).attention."
-            switch part {
-            case .query, .key, .value: return stem + "query_key_value"
-            case .output: return stem + "dense"
-            }
-        case .distilbert:
-            let stem = "transformer.layer.\(layer).attention."
-            switch part {
-            case .query: return stem + "q_lin"
-            case .key: return stem + "k_lin"
-            case .value: return stem + "v_lin"
-            case .output: return stem + "out_lin"
-            }
+        case .gpt2: return ("attn.", "c_attn", "c_attn", "c_attn", "c_proj")
+        case .bert: return ("attention.", "self.query", "self.key", "self.value", "output.dense")
+        case .llama: return ("self_attn.", "q_proj", "k_proj", "v_proj", "o_proj")
+        case .opt: return ("self_attn.", "q_proj", "k_proj", "v_proj", "out_proj")
+        case .phi: return ("self_attn.", "q_proj", "k_proj", "v_proj", "dense")
+        case .gptNeox: return ("attention.", "query_key_value", "query_key_value", "query_key_value", "dense")
+        case .bloom: return ("self_attention.", "query_key_value", "query_key_value", "query_key_value", "dense")
+        case .distilbert: return ("attention.", "q_lin", "k_lin", "v_lin", "out_lin")
         }
     }
 

@@ -7,13 +7,8 @@ import MHACore
 extension CheckpointLayer {
     /// Reads W^q, W^k, W^v (each d × d, PyTorch layout), their biases and `dense` as W^o, b^o.
     /// - Parameter heads: τ (`--heads` or config.json), needed to find each head's rows.
-    mutating func readPackedHeads(_ reader: TensorReader, heads: Int?) throws(FormatError) {
+    mutating func readPackedHeads(_ reader: TensorReader, heads: Int) throws(FormatError) {
         let packed = try reader.required(.query, "weight")
-        guard let heads else {  // GPT-NeoX's num_attention_heads, BLOOM's n_head
-            throw FormatError(
-                kind: .data, file: reader.archive.name,
-                message: "the number of heads (num_attention_heads) is not in the weights and no config.json says it")
-        }
         let d = packed.columns
         guard packed.rows == 3 * d, d % heads == 0 else {
             throw reader.shapeError(

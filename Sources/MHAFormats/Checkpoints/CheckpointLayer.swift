@@ -74,7 +74,7 @@ public struct CheckpointLayer: Sendable {
     ) throws(FormatError) -> [Setting] {
         let family = try family(architecture, config: config, names: archive.arrays.map(\.name), archive: archive)
         var missing: [Setting] = []
-        if try config?.positiveInteger("num_attention_heads", "n_head", "n_heads") == nil { missing.append(.heads) }
+        if try configuredHeads(config) == nil { missing.append(.heads) }
         if family.rotates, config == nil { missing.append(.ropeBase) }
         return missing.filter { !given.contains($0) }
     }
@@ -122,8 +122,7 @@ public struct CheckpointLayer: Sendable {
         }
         let reader = TensorReader(archive: archive, prefix: recognised.prefix, family: family, layer: layer)
         if family == .gptNeox || family == .bloom {
-            let configured = try config?.positiveInteger("num_attention_heads", "n_head")
-            try readPackedHeads(reader, heads: explicitHeads ?? configured)
+            try readPackedHeads(reader, heads: try Self.heads(explicitHeads, config: config, archive: archive))
         } else {
             try readWeights(reader, biases: Self.classBiases(family, config: config), config: config)
         }
@@ -342,9 +341,9 @@ public struct CheckpointLayer: Sendable {
     /// and OLMo's q_norm/k_norm, a packed qkv_proj), rather than computing it wrong.
     private static func refuseUnknownParts(_ reader: TensorReader, names: [String]) throws(FormatError) {
         guard [.llama, .opt, .phi].contains(reader.family) else { return }
-        let stem = reader.prefix + "layers.\(reader.layer).self_attn."
-        let output = reader.family == .llama ? "o_proj." : reader.family == .opt ? "out_proj." : "dense."
-        let known = ["q_proj.", "k_proj.", "v_proj.", output]
+        let stem = reader.prefix + reader.family.block(layer: reader.layer)
+        let parts = reader.family.projections
+        let known = [parts.query, parts.key, parts.value, parts.output].map { $0 + "." }
         // RoPE's inverse frequencies (older Llama saves, TinyLlama): a buffer transformers
         // ignores when loading, recomputed from config.json.
         let ignored = ["rotary_emb.inv_freq"]
@@ -444,21 +443,34 @@ public struct CheckpointLayer: Sendable {
     }
 
     /// τ, g and d_k from config.json (or `explicitHeads`), checked against the weights' shapes.
+    /// τ from config.json: `num_attention_heads` (GPT-2's and BLOOM's `n_head`, DistilBERT's
+    /// `n_heads`), if it says.
+    static func configuredHeads(_ config: ModelConfig?) throws(FormatError) -> Int? {
+        try config?.positiveInteger("num_attention_heads", "n_head", "n_heads")
+    }
+
+    /// τ given explicitly, else config.json's.
+    /// - Throws: a data error when neither says it (the tensors cannot).
+    private static func heads(_ explicit: Int?, config: ModelConfig?, archive: any ArrayArchive) throws(FormatError)
+        -> Int
+    {
+        var given = explicit
+        if given == nil { given = try configuredHeads(config) }
+        guard let heads = given else {
+            throw FormatError(
+                kind: .data, file: archive.name,
+                message: "the number of heads (num_attention_heads) is not in the weights and no config.json says it")
+        }
+        return heads
+    }
+
     private mutating func readShapes(config: ModelConfig?, explicitHeads: Int?, archive: any ArrayArchive)
         throws(FormatError)
     {
         guard let wq = matrices["wq"], let wk = matrices["wk"] else { return }
         // Output widths of the projections (columns in xw, rows in torch layout).
         let (queryWidth, keyWidth) = layout == .xw ? (wq.columns, wk.columns) : (wq.rows, wk.rows)
-        var configured = explicitHeads
-        if configured == nil { configured = try config?.positiveInteger("num_attention_heads", "n_head", "n_heads") }
-        guard let heads = configured else {
-            throw FormatError(
-                kind: .data, file: archive.name,
-                message:
-                    "the number of heads (num_attention_heads) is not in the weights and no config.json says it"
-            )
-        }
+        let heads = try Self.heads(explicitHeads, config: config, archive: archive)
         let configName = config?.name ?? archive.name
         // Gemma's and Gemma 2's configs default head_dim to 256 rather than hidden / heads.
         let classHeadDim = ["gemma", "gemma2"].contains(config?.modelType ?? "") ? 256 : queryWidth / heads
