@@ -83,23 +83,7 @@ struct DecodeCommand: Command {
                 "--precision sets decimals in csv; --format json always prints shortest round-trip numbers")
         }
         useFloat = a[R.useFloat]
-        try Self.refuseContradictions(paths)
-    }
-
-    /// Weights or biases given twice over (a packed form and its parts, or both packed
-    /// biases), in the flags' words, before any row is read.
-    private static func refuseContradictions(_ paths: [String: String]) throws(UsageError) {
-        func flag(_ key: String) -> String { "--" + key.replacingUnderscores }
-        if paths["qkv_bias"] != nil, paths["in_proj_bias"] != nil {
-            throw .invalidRequest("--qkv-bias and --in-proj-bias are the same packed bias; give one")
-        }
-        for packed in ["in_proj", "qkv", "qkv_bias", "in_proj_bias"] where paths[packed] != nil {
-            let parts = packed.hasSuffix("bias") ? ["bq", "bk", "bv"] : ["wq", "wk", "wv", "in_proj"]
-            if let other = parts.first(where: { $0 != packed && paths[$0] != nil }) {
-                let replaced = packed.hasSuffix("bias") ? "--bq, --bk and --bv" : "--wq, --wk and --wv"
-                throw .invalidRequest("\(flag(packed)) replaces \(replaced); do not give \(flag(other)) too")
-            }
-        }
+        try WeightAssembly.refuseContradictingFlags(paths)
     }
 
     /// This command with the checkpoint's layer read and the configuration laid over it.

@@ -102,22 +102,7 @@ struct RunOptions: Sendable {
     private func checkCombinations() throws(UsageError) {
         if causal, noCausal { throw .invalidRequest("--causal and --no-causal contradict each other; give one") }
         try presentation.checkCombinations()
-        if paths["in_proj"] != nil, let separate = ["wq", "wk", "wv"].first(where: { paths[$0] != nil }) {
-            throw .invalidRequest("--in-proj replaces --wq, --wk and --wv; do not give --\(separate) too")
-        }
-        if paths["qkv"] != nil, let other = ["in_proj", "wq", "wk", "wv"].first(where: { paths[$0] != nil }) {
-            throw .invalidRequest(
-                "--qkv replaces --wq, --wk and --wv; do not give --\(other.replacing("_", with: "-")) too"
-            )
-        }
-        if paths["qkv_bias"] != nil, paths["in_proj_bias"] != nil {
-            throw .invalidRequest("--qkv-bias and --in-proj-bias are the same packed bias; give one")
-        }
-        if let packed = paths["qkv_bias"] != nil ? "--qkv-bias" : paths["in_proj_bias"] != nil ? "--in-proj-bias" : nil,
-            let separate = ["bq", "bk", "bv"].first(where: { paths[$0] != nil })
-        {
-            throw .invalidRequest("\(packed) replaces --bq, --bk and --bv; do not give --\(separate) too")
-        }
+        try WeightAssembly.refuseContradictingFlags(paths)
         if checkpoint != nil, bundle != nil {
             throw .invalidRequest("--checkpoint and --bundle both give the weights; give one")
         }

@@ -5,6 +5,28 @@ import MHACore
 /// `bk`, `bv` or one packed `qkv_bias` / `in_proj_bias`; `bo`. Shared by `run` and `decode`,
 /// so that both take the same weights the same way and refuse the same contradictions.
 enum WeightAssembly {
+    /// Refuses weight or bias flags that give the same thing twice over (a packed form and its
+    /// parts, or both packed biases), in the flags' words, before anything is read. `paths`:
+    /// the files given, by bundle key.
+    static func refuseContradictingFlags(_ paths: [String: String]) throws(UsageError) {
+        if paths["in_proj"] != nil, let separate = ["wq", "wk", "wv"].first(where: { paths[$0] != nil }) {
+            throw .invalidRequest("--in-proj replaces --wq, --wk and --wv; do not give --\(separate) too")
+        }
+        if paths["qkv"] != nil, let other = ["in_proj", "wq", "wk", "wv"].first(where: { paths[$0] != nil }) {
+            throw .invalidRequest(
+                "--qkv replaces --wq, --wk and --wv; do not give --\(other.replacing("_", with: "-")) too"
+            )
+        }
+        if paths["qkv_bias"] != nil, paths["in_proj_bias"] != nil {
+            throw .invalidRequest("--qkv-bias and --in-proj-bias are the same packed bias; give one")
+        }
+        if let packed = paths["qkv_bias"] != nil ? "--qkv-bias" : paths["in_proj_bias"] != nil ? "--in-proj-bias" : nil,
+            let separate = ["bq", "bk", "bv"].first(where: { paths[$0] != nil })
+        {
+            throw .invalidRequest("\(packed) replaces --bq, --bk and --bv; do not give --\(separate) too")
+        }
+    }
+
     /// The parameters in precision `S`; `refusal(message, names)` makes the error for a
     /// contradiction among the named inputs (a usage error, or bad data naming a bundle).
     static func parameters<S: AttentionScalar>(
@@ -47,9 +69,4 @@ enum WeightAssembly {
             wq: wq, wk: wk, wv: wv, wo: wo, bq: get("bq"), bk: get("bk"), bv: get("bv"),
             bo: get("bo"), layout: layout, packedBias: packedBias)
     }
-}
-
-extension String {
-    /// A bundle key as its flag spells it: `in_proj` → `in-proj`.
-    var replacingUnderscores: String { String(map { $0 == "_" ? "-" : $0 }) }
 }
