@@ -30,7 +30,7 @@ public enum RotaryScalingParameters {
     }
 
     /// The types computed here.
-    public static let supportedTypes = ["linear", "llama3", "yarn"]
+    public static var supportedTypes: [String] { names.keys.sorted() }
 
     /// The parameter names each type reads.
     static let names: [String: [String]] = [
@@ -127,7 +127,8 @@ public enum RotaryScalingParameters {
             text.firstIndex(of: ":").map { (String(text[..<$0]), String(text[text.index(after: $0)...])) }
             ?? (text, "")
         var numbers: [String: Double] = [:], booleans: [String: Bool] = [:]
-        for item in rest.split(separator: ",", omittingEmptySubsequences: false) where !(rest.isEmpty) {
+        let items = rest.isEmpty ? [] : rest.split(separator: ",", omittingEmptySubsequences: false)
+        for item in items {
             let parts = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             guard parts.count == 2, !parts[0].isEmpty else {
                 throw Problem(message: "expected name=value, found \(MessageText.quoted(String(item)))")

@@ -45,14 +45,12 @@ enum DecodeCacheSettings {
 
     /// A scaling as numbers: its rule (1 linear, 2 llama3, 3 yarn), then its parameters.
     private static func values(_ scaling: RotaryScaling) -> [Double] {
-        let rule: Double
-        switch scaling {
-        case .linear: rule = 1
-        case .llama3: rule = 2
-        case .yarn: rule = 3
-        }
-        return [rule] + scaling.parameters.map(\.value)
+        let rule = (scalingRules.firstIndex(of: scaling.name) ?? -1) + 1
+        return [Double(rule)] + scaling.parameters.map(\.value)
     }
+
+    /// The scaling rules in the order their numbers (1, 2, 3) record them.
+    private static let scalingRules = ["linear", "llama3", "yarn"]
 
     /// Refuses a saved cache whose settings or precision differ from `current` (exit 65,
     /// naming the file, the setting and both values).
@@ -88,10 +86,12 @@ enum DecodeCacheSettings {
         case "window": return values.first.map { $0 == 0 ? "none" : count($0) } ?? "?"
         case "rope":
             guard values.count >= 3, values[0] != 0 else { return "none" }
-            let rules = [1: "linear", 2: "llama3", 3: "yarn"]
+            let rule = Int(exactly: values.count > 3 ? values[3] : 0).flatMap { number in
+                scalingRules.indices.contains(number - 1) ? scalingRules[number - 1] : nil
+            }
             let scaling =
                 values.count > 3
-                ? ", \(Int(exactly: values[3]).flatMap { rules[$0] } ?? "unknown") scaling (\(values.dropFirst(4).map { "\($0)" }.joined(separator: ", ")))"
+                ? ", \(rule ?? "unknown") scaling (\(values.dropFirst(4).map { "\($0)" }.joined(separator: ", ")))"
                 : ""
             return
                 "\(values[0] == 1 ? "half" : "interleaved") (base \(values[1]), \(Self.count(values[2])) dimensions\(scaling))"

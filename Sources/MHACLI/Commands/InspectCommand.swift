@@ -51,11 +51,12 @@ struct InspectCommand: Command {
         if let type = config?.modelType { family = CheckpointArchitecture(modelType: type) }
         let recognised = RecognisedCheckpoint.recognise(archive.arrays.map(\.name), as: family)
         // What run --checkpoint would refuse, by the same checks it makes (no tensor is read).
-        let refusal = recognised == nil ? nil : CheckpointLayer.refusal(archive: archive, config: config)
-        // When some layers are refused, which ones run still reads (say one quantized layer).
-        let readableLayers = (refusal == nil ? [] : recognised?.layers ?? []).filter { layer in
-            CheckpointLayer.refusal(archive: archive, config: config, layer: layer) == nil
+        // Layer by layer: one refused layer (say a quantized one) leaves the others readable.
+        let refusals = (recognised?.layers ?? []).map { layer in
+            (layer, CheckpointLayer.refusal(archive: archive, config: config, layer: layer))
         }
+        let refusal = refusals.lazy.compactMap(\.1).first
+        let readableLayers = refusals.filter { $0.1 == nil }.map(\.0)
         var notes = archive.notes
         if let index = ArrayArchives.shardIndex(beside: path) {
             notes.append(
@@ -63,7 +64,7 @@ struct InspectCommand: Command {
         }
         let report = InspectReport(
             archive: archive, recognised: recognised, modelType: config?.modelType, refusal: refusal,
-            readableLayers: refusal == nil ? recognised?.layers ?? [] : readableLayers, notes: notes)
+            readableLayers: readableLayers, notes: notes)
         return CommandOutput(text: json ? report.json.serialized() + "\n" : report.text, warnings: notes)
     }
 }

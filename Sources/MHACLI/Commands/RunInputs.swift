@@ -111,9 +111,8 @@ struct RunInputs {
         s.softcap = s.softcap ?? b.softcap
         s.headDim = s.headDim ?? b.headDim
         s.maskKind = s.maskKind ?? b.maskKind
-        if s.rope == nil, b.rope == nil, o.rope == nil, o.ropeBase == nil, o.ropeDims == nil, o.ropeScaling == nil,
-            s.ropeBase != nil || s.ropeDims != nil || s.ropeScaling != nil
-        {
+        // The bundle adjusts a RoPE that nothing sets up (s.rope is the flag's, else the bundle's).
+        if s.rope == nil, o.adjustment == nil, s.adjustment != nil {
             throw BundleSourcedError(
                 file: file,
                 message: "rope_base, rope_dims and rope_scaling set up rotary positions; give \"rope\" (or --rope) too")

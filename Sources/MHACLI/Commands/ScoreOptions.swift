@@ -158,7 +158,7 @@ struct ScoreOptions: Sendable, Equatable {
     }
 
     /// The first RoPE-adjusting option given, as spelt on the command line.
-    private var adjustment: String? {
+    var adjustment: String? {
         ropeBase != nil ? "--rope-base" : ropeDims != nil ? "--rope-dims" : ropeScaling != nil ? "--rope-scaling" : nil
     }
 
