@@ -119,16 +119,23 @@ def cross(mode):
 # (rotate_half), causal; hidden size 8, so τ·d_k = 16 ≠ d_model (--head-dim 4).
 def llama_layer():
     from transformers import LlamaConfig
-    from transformers.models.llama.modeling_llama import LlamaAttention, LlamaRotaryEmbedding
+    from transformers.models.llama.modeling_llama import LlamaRotaryEmbedding
     config = LlamaConfig(hidden_size=8, num_attention_heads=4, num_key_value_heads=2, head_dim=4,
                          rope_theta=10000.0, attention_bias=False, max_position_embeddings=64)
-    config._attn_implementation = "sdpa"   # eager upcasts the softmax to float32
-    torch.manual_seed(7)
+    return config, random_llama_attention(config, seed=7), LlamaRotaryEmbedding(config)
+
+
+def random_llama_attention(config, seed):
+    """A float64 LlamaAttention on the sdpa path (eager upcasts the softmax to float32), every
+    parameter redrawn from N(0, 0.5²) with `seed`."""
+    from transformers.models.llama.modeling_llama import LlamaAttention
+    config._attn_implementation = "sdpa"
+    torch.manual_seed(seed)
     layer = LlamaAttention(config, layer_idx=0).double().eval()
     with torch.no_grad():
         for p in layer.parameters():
             p.copy_(torch.randn(p.shape) * 0.5)
-    return config, layer, LlamaRotaryEmbedding(config)
+    return layer
 
 
 def llama(mode):
@@ -234,19 +241,14 @@ def additive(mode):
 def llama3(mode):
     import math
     from transformers import LlamaConfig
-    from transformers.models.llama.modeling_llama import LlamaAttention, LlamaRotaryEmbedding
+    from transformers.models.llama.modeling_llama import LlamaRotaryEmbedding
     folder = "llama3-rope-scaling"
     scaling = {"rope_type": "llama3", "factor": 8.0, "low_freq_factor": 1.0, "high_freq_factor": 4.0,
                "original_max_position_embeddings": 256}
     config = LlamaConfig(hidden_size=8, num_attention_heads=2, num_key_value_heads=1, head_dim=8,
                          attention_bias=False, max_position_embeddings=1024,
                          rope_parameters=dict(scaling, rope_theta=500000.0))
-    config._attn_implementation = "sdpa"
-    torch.manual_seed(11)
-    layer = LlamaAttention(config, layer_idx=0).double().eval()
-    with torch.no_grad():
-        for p in layer.parameters():
-            p.copy_(torch.randn(p.shape) * 0.5)
+    layer = random_llama_attention(config, seed=11)
     if mode == "generate":
         torch.manual_seed(12)
         x = torch.randn(4, 8)
