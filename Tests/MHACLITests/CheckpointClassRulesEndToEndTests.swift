@@ -54,10 +54,7 @@ import Testing
             )
             offset += rows * 32
         }
-        let json = Array(("{" + header.joined(separator: ", ") + "}").utf8)
-        let bytes =
-            withUnsafeBytes(of: UInt64(json.count).littleEndian) { Array($0) } + json
-            + [UInt8](repeating: 1, count: offset)
+        let bytes = C.safetensors(entries: header, data: [UInt8](repeating: 1, count: offset))
         let folder = try C.folder(["model.safetensors": bytes, "config.json": Array(config.utf8)])
         defer { try? FileManager.default.removeItem(at: folder) }
         let outcome = try BuiltBinary.run(
@@ -110,10 +107,7 @@ import Testing
                 offset += rows * 32 * size
             }
         }
-        let json = Array(("{" + header.joined(separator: ", ") + "}").utf8)
-        let bytes =
-            withUnsafeBytes(of: UInt64(json.count).littleEndian) { Array($0) } + json
-            + [UInt8](repeating: 0, count: offset)
+        let bytes = C.safetensors(entries: header, data: [UInt8](repeating: 0, count: offset))
         let folder = try C.folder(["model.safetensors": bytes, "config.json": Array(config.utf8)])
         defer { try? FileManager.default.removeItem(at: folder) }
         let inspect = try BuiltBinary.run(["inspect", "model.safetensors", "--format", "json"], in: folder)

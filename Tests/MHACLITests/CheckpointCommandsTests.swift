@@ -274,6 +274,12 @@ import Testing
                 "\"\(name)\": {\"dtype\": \"F64\", \"shape\": [\(m.rows), \(m.columns)], \"data_offsets\": [\(start), \(data.count)]}"
             )
         }
+        return safetensors(entries: entries, data: data)
+    }
+
+    /// A .safetensors file of the header `entries` (`"name": {"dtype", "shape", "data_offsets"}`)
+    /// and the bytes they point into.
+    static func safetensors(entries: [String], data: [UInt8]) -> [UInt8] {
         let header = Array(("{" + entries.joined(separator: ", ") + "}").utf8)
         return withUnsafeBytes(of: UInt64(header.count).littleEndian) { Array($0) } + header + data
     }
