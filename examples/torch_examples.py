@@ -54,6 +54,13 @@ def numbers(text):
     return torch.tensor(out)
 
 
+def write_bundle(folder, name, bundle):
+    os.makedirs(path(folder, ""), exist_ok=True)
+    with open(path(folder, name), "w") as f:
+        json.dump(bundle, f)
+        f.write("\n")
+
+
 def write_reference(folder, parts):
     with open(path(folder, "torch-reference.json"), "w") as f:
         json.dump({k: v.tolist() for k, v in parts.items()}, f)
@@ -147,9 +154,7 @@ def llama(mode):
         bundle = {"x": x.tolist(), "layout": "torch",
                   "wq": layer.q_proj.weight.tolist(), "wk": layer.k_proj.weight.tolist(),
                   "wv": layer.v_proj.weight.tolist(), "wo": layer.o_proj.weight.tolist()}
-        with open(path(folder, "llama-layer.json"), "w") as f:
-            json.dump(bundle, f)
-            f.write("\n")
+        write_bundle(folder, "llama-layer.json", bundle)
         return
     with open(path(folder, "llama-layer.json")) as f:
         x = torch.tensor(json.load(f)["x"])
@@ -257,10 +262,7 @@ def llama3(mode):
                   "rope_scaling": {k: v for k, v in scaling.items()},
                   "wq": layer.q_proj.weight.tolist(), "wk": layer.k_proj.weight.tolist(),
                   "wv": layer.v_proj.weight.tolist(), "wo": layer.o_proj.weight.tolist()}
-        os.makedirs(path(folder, ""), exist_ok=True)
-        with open(path(folder, "llama3-layer.json"), "w") as f:
-            json.dump(bundle, f)
-            f.write("\n")
+        write_bundle(folder, "llama3-layer.json", bundle)
         return
     with open(path(folder, "llama3-layer.json")) as f:
         x = torch.tensor(json.load(f)["x"])
@@ -311,9 +313,7 @@ def packed_biases(mode):
         bundle = {"x": x.tolist(), "qkv": files["qkv.csv"].tolist(), "wo": wo.tolist(),
                   "bq": bq[0].tolist(), "bk": bk[0].tolist(), "bv": bv[0].tolist(), "bo": bo[0].tolist(),
                   "heads": 2}
-        with open(path(folder, "layer.json"), "w") as f:
-            json.dump(bundle, f)
-            f.write("\n")
+        write_bundle(folder, "layer.json", bundle)
         return
     x, qkv, wo = (read_csv(folder, n) for n in ("x.csv", "qkv.csv", "wo.csv"))
     bq, bk, bv, bo = (read_csv(folder, n)[0] for n in ("bq.csv", "bk.csv", "bv.csv", "bo.csv"))
