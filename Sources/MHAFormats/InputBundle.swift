@@ -4,15 +4,16 @@ import MHACore
 ///
 /// Keys (all optional; any other key is a data error naming it and listing these):
 /// - matrices: `x`, `wq`, `wk`, `wv`, `wo`, `bq`, `bk`, `bv`, `bo`, `mask`, `in_proj`,
-///   `memory`, `qkv`, `qkv_bias`, `in_proj_bias` (each a 2-D array, or a 1-D array read as
-///   one row);
+///   `memory`, `qkv`, `qkv_bias`, `in_proj_bias`, `gq`, `gk` (the QK-norm's gains) (each a
+///   2-D array, or a 1-D array read as one row);
 /// - `heads`, `kv_heads`, `head_dim`, `window`, `rope_dims` (even): positive integers;
 ///   `token`, `position_offset`: non-negative integers (at most 2⁵³);
 /// - `causal`, `alibi`: booleans; `scale`: a number; `rope_base`, `softcap`: positive
 ///   numbers; `layout`: `"xw"`
 ///   or `"torch"`; `rope`: `"half"` or `"interleaved"`; `mask_kind`: `"keep"`, `"block"` or
 ///   `"additive"`; `rope_scaling`: an object as in a config.json
-///   (`{"rope_type": "llama3", "factor": 8, "low_freq_factor": 1, …}`).
+///   (`{"rope_type": "llama3", "factor": 8, "low_freq_factor": 1, …}`); `qk_norm`: `"head"` or
+///   `"projection"`; `qk_norm_eps`: a number ≥ 0.
 ///
 ///     {"x": [[1, 0], [0, 1]], "wq": [[1, 0], [0, 1]], "heads": 1, "causal": true}
 public struct InputBundle: Sendable, Equatable {
@@ -36,18 +37,20 @@ public struct InputBundle: Sendable, Equatable {
     public var alibi: Bool?, window: Int?, softcap: Double?, maskKind: AttentionMask<Double>.Kind?
     /// RoPE's frequency scaling (`rope_scaling`, transformers' object); nil for none.
     public var ropeScaling: RotaryScaling?
+    /// The QK-norm's span (`qk_norm`) and ε (`qk_norm_eps`); its gains are `gq` and `gk`.
+    public var qkNorm: QueryKeyNorm.Span?, qkNormEpsilon: Double?
 
     /// The keys that hold matrices.
     public static let matrixKeys = [
         "x", "wq", "wk", "wv", "wo", "bq", "bk", "bv", "bo", "mask", "in_proj",
-        "memory", "qkv", "qkv_bias", "in_proj_bias",
+        "memory", "qkv", "qkv_bias", "in_proj_bias", "gq", "gk",
     ]
     /// Every key a bundle may hold, in the order messages list them.
     public static let validKeys =
         matrixKeys + [
             "heads", "kv_heads", "causal", "scale", "token", "layout", "head_dim",
             "rope", "rope_base", "rope_dims", "rope_scaling", "position_offset", "alibi", "window",
-            "softcap", "mask_kind",
+            "softcap", "mask_kind", "qk_norm", "qk_norm_eps",
         ]
 
     /// An empty bundle.
@@ -151,6 +154,10 @@ public struct InputBundle: Sendable, Equatable {
         case "window": window = try field.integer(minimum: 1)
         case "softcap": softcap = try field.positiveNumber()
         case "mask_kind": maskKind = try field.choice(of: AttentionMask<Double>.Kind.self)
+        case "qk_norm": qkNorm = try field.choice(of: QueryKeyNorm.Span.self)
+        case "qk_norm_eps":
+            qkNormEpsilon = try field.number()
+            if let epsilon = qkNormEpsilon, epsilon < 0 { throw field.mismatch("a number ≥ 0") }
         default:
             let valid = InputBundle.validKeys.joined(separator: ", ")
             throw reader.error(at: keyIndex, path: "$", "unknown key \(MessageText.quoted(key)); valid keys: \(valid)")

@@ -25,7 +25,7 @@ struct AttendCommand: Command {
             queries, keys, values, RunCommand.heads, RunCommand.kvHeads, RunCommand.causal, RunCommand.noCausal,
             RunCommand.mask, RunCommand.scale, RunCommand.token,
         ]
-            + ScoreOptions.declarations + [
+            + ScoreOptions.declarations + [RunCommand.gq, RunCommand.gk] + [
                 RunCommand.format, show, RunCommand.precision, RunCommand.useFloat, RunCommand.output, RunCommand.steps,
                 RunCommand.heatmap, RunCommand.heatmapScale, RunCommand.tokens, RunCommand.noColor, RunCommand.full,
                 RunCommand.checkpoint, RunCommand.layer, RunCommand.arch, RunCommand.config,
@@ -58,7 +58,10 @@ struct AttendCommand: Command {
 
     init(_ a: ParsedArguments) throws {
         var paths: [String: String] = [:]
-        for (option, key) in [(Self.queries, "q"), (Self.keys, "k"), (Self.values, "v"), (RunCommand.mask, "mask")] {
+        for (option, key) in [
+            (Self.queries, "q"), (Self.keys, "k"), (Self.values, "v"), (RunCommand.mask, "mask"), (RunCommand.gq, "gq"),
+            (RunCommand.gk, "gk"),
+        ] {
             paths[key] = try a[option]
         }
         for (key, option) in [("q", "-q, --queries <file>"), ("k", "-k, --keys <file>"), ("v", "-v, --values <file>")]
@@ -103,7 +106,8 @@ struct AttendCommand: Command {
         var matrices: [String: Matrix<Double>] = [:]
         var batches: [String: [Matrix<Double>]] = [:]
         for (key, path) in paths.sorted(by: { $0.key < $1.key }) {
-            let input = try MaskFile.read(path, key: key, kind: score.maskKind, batchable: true)
+            let input = try MaskFile.read(
+                path, key: key, kind: score.maskKind, batchable: ["q", "k", "v", "mask"].contains(key))
             (matrices[key], batches[key]) = (input.matrix, input.batch)
         }
         guard let q = matrices["q"], let k = matrices["k"], matrices["v"] != nil else {
@@ -115,6 +119,7 @@ struct AttendCommand: Command {
             )
         }
         var configuration = try given.configuration(over: layer?.configuration)
+        try WeightAssembly.setNormGains(matrices, &configuration) { message, _ in UsageError.invalidRequest(message) }
         (configuration.token, configuration.intermediates) = (tokenGiven, presentation.intermediates(projected: false))
         AvailableMemory.limit(&configuration)
         try checkOutputBudget(q, k, configuration)

@@ -20,7 +20,7 @@ extension DecodeCommand {
         options: [
             input, RunCommand.wq, RunCommand.wk, RunCommand.wv, RunCommand.wo, RunCommand.bq, RunCommand.bk,
             RunCommand.bv, RunCommand.bo, RunCommand.inProjection, RunCommand.qkv, RunCommand.qkvBias,
-            RunCommand.inProjectionBias, RunCommand.weights, RunCommand.heads,
+            RunCommand.inProjectionBias, RunCommand.gq, RunCommand.gk, RunCommand.weights, RunCommand.heads,
             RunCommand.kvHeads, RunCommand.scale, RunCommand.layout,
         ] + scoreOptions + [
             cache, format, RunCommand.precision, RunCommand.useFloat, RunCommand.checkpoint, RunCommand.layer,
@@ -58,6 +58,7 @@ extension DecodeCommand {
 
     static let scoreOptions: [any DeclaredOption] = [
         rope, ropeBase, ropeDims, ropeScaling, positionOffset, alibi, window, softcap, headDim,
+        ScoreOptions.qkNormOption, ScoreOptions.qkNormEpsilonOption,
     ]
 }
 

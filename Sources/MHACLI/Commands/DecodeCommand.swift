@@ -51,7 +51,7 @@ struct DecodeCommand: Command {
         for (option, key) in [
             (R.wq, "wq"), (R.wk, "wk"), (R.wv, "wv"), (R.wo, "wo"), (R.bq, "bq"), (R.bk, "bk"),
             (R.bv, "bv"), (R.bo, "bo"), (R.inProjection, "in_proj"), (R.qkv, "qkv"), (R.qkvBias, "qkv_bias"),
-            (R.inProjectionBias, "in_proj_bias"),
+            (R.inProjectionBias, "in_proj_bias"), (R.gq, "gq"), (R.gk, "gk"),
         ] {
             paths[key] = try a[option]
         }
@@ -70,6 +70,9 @@ struct DecodeCommand: Command {
             try a[Self.positionOffset], a[Self.alibi], try a[Self.window]
         )
         (score.softcap, score.headDim) = (try a[Self.softcap], try a[Self.headDim])
+        (score.qkNorm, score.qkNormEpsilon) = (
+            try a[ScoreOptions.qkNormOption], try a[ScoreOptions.qkNormEpsilonOption]
+        )
         self.given = GivenSettings(
             heads: try a[R.heads], kvHeads: try a[R.kvHeads], scale: try a[R.scale], causal: true, score: score)
         // Laid over the checkpoint's layer once `resolved()` has read it.
@@ -99,6 +102,11 @@ struct DecodeCommand: Command {
             }
             command.base = inputs
             command.configuration = try given.configuration(over: inputs.layer.configuration)
+        }
+        var gains: [String: Matrix<Double>] = [:]
+        for key in ["gq", "gk"] { gains[key] = try paths[key].map { try MatrixReader.read(path: $0) } }
+        try WeightAssembly.setNormGains(gains, &command.configuration) { message, _ in
+            UsageError.invalidRequest(message)
         }
         AvailableMemory.limit(&command.configuration)
         return command

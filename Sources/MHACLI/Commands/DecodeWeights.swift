@@ -22,7 +22,10 @@ enum DecodeWeights {
     /// The parameters in precision `S` for rows of width `modelDim`.
     static func parameters<S: AttentionScalar>(_ c: DecodeCommand, modelDim d: Int) throws -> AttentionParameters<S> {
         var matrices = c.base?.layer.matrices ?? [:]  // a checkpoint's, replaced by the files given
-        for (key, path) in c.paths { matrices[key] = try MatrixReader.read(path: path) }
+        // γ^q and γ^k are the configuration's (`DecodeCommand.resolved`).
+        for (key, path) in c.paths where !["gq", "gk"].contains(key) {
+            matrices[key] = try MatrixReader.read(path: path)
+        }
         let needed = matrices["in_proj"] == nil && matrices["qkv"] == nil ? ["wq", "wk", "wv", "wo"] : ["wo"]
         let missing = needed.filter { matrices[$0] == nil }
         if let first = missing.first {

@@ -26,7 +26,7 @@ extension RunCommand {
         options: [
             input, memory, wq, wk, wv, wo, bq, bk, bv, bo, bundle, weights, heads, kvHeads, causal, noCausal, mask,
             scale, token, layout, inProjection, qkv, qkvBias, inProjectionBias,
-        ] + ScoreOptions.declarations + [
+        ] + ScoreOptions.declarations + [gq, gk] + [
             format, show, precision, useFloat, output, steps, heatmap, heatmapScale, tokens, noColor, full, checkpoint,
             layer, arch,
             config,
@@ -47,10 +47,14 @@ extension RunCommand {
     static let bk = Option<String>.file("bk", help: "Bias b^k, a row of kv_heads·d_k values.")
     static let bv = Option<String>.file("bv", help: "Bias b^v, a row of kv_heads·d_k values.")
     static let bo = Option<String>.file("bo", help: "Bias b^o, a row of d_out values.")
+    static let gq = Option<String>.file(
+        "gq", help: "γ^q, the QK-norm's gain on Q: a row of d_k values (--qk-norm head) or τ·d_k (projection).")
+    static let gk = Option<String>.file(
+        "gk", help: "γ^k, the QK-norm's gain on K: a row of d_k values (--qk-norm head) or kv_heads·d_k (projection).")
     static let bundle = Option<String>.file(
         "bundle",
         help:
-            "A JSON object (or an .npz of arrays named like its matrix keys) with any of x, memory, wq, wk, wv, wo, bq, bk, bv, bo, mask, in_proj, qkv, qkv_bias, in_proj_bias, heads, kv_heads, head_dim, causal, scale, token, layout, rope, rope_base, rope_dims, rope_scaling, position_offset, alibi, window, softcap, mask_kind ('-' reads stdin)."
+            "A JSON object (or an .npz of arrays named like its matrix keys) with any of x, memory, wq, wk, wv, wo, bq, bk, bv, bo, mask, in_proj, qkv, qkv_bias, in_proj_bias, gq, gk, heads, kv_heads, head_dim, causal, scale, token, layout, rope, rope_base, rope_dims, rope_scaling, position_offset, alibi, window, softcap, mask_kind, qk_norm, qk_norm_eps ('-' reads stdin)."
     )
     static let weights = Option<RunOptions.WeightFill>(
         .value(

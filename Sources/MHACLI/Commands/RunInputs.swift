@@ -57,6 +57,9 @@ struct RunInputs {
             for name in Self.taken(from: bundle, over: o) { origins[name] = bundleName }
         }
         if let mask = o.paths["mask"] { origins["mask"] = mask == "-" ? "<stdin>" : mask }
+        var normed = configuration
+        try WeightAssembly.setNormGains(matrices, &normed) { message, names in refusal(message, among: names) }
+        configuration = normed
         if matrices["mask"] == nil, score.maskKind != nil {
             throw refusal(
                 "--mask-kind says how to read a mask, but no --mask (or bundle \"mask\") was given",
@@ -86,6 +89,8 @@ struct RunInputs {
             ("window", s.window == nil && bundle.window != nil), ("softcap", s.softcap == nil && bundle.softcap != nil),
             ("head_dim", s.headDim == nil && bundle.headDim != nil),
             ("mask_kind", s.maskKind == nil && bundle.maskKind != nil),
+            ("qk_norm", s.qkNorm == nil && bundle.qkNorm != nil),
+            ("qk_norm_eps", s.qkNormEpsilon == nil && bundle.qkNormEpsilon != nil),
         ]
         let matrices = bundle.matrices.keys.filter { o.paths[$0] == nil }
         return settings.filter(\.1).map(\.0) + matrices
@@ -111,6 +116,8 @@ struct RunInputs {
         s.softcap = s.softcap ?? b.softcap
         s.headDim = s.headDim ?? b.headDim
         s.maskKind = s.maskKind ?? b.maskKind
+        s.qkNorm = s.qkNorm ?? b.qkNorm
+        s.qkNormEpsilon = s.qkNormEpsilon ?? b.qkNormEpsilon
         // The bundle adjusts a RoPE that nothing sets up (s.rope is the flag's, else the bundle's).
         if s.rope == nil, o.adjustment == nil, s.adjustment != nil {
             throw BundleSourcedError(

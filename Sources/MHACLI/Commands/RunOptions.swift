@@ -58,7 +58,7 @@ struct RunOptions: Sendable {
         (RunCommand.wo, "wo"), (RunCommand.bq, "bq"), (RunCommand.bk, "bk"), (RunCommand.bv, "bv"),
         (RunCommand.bo, "bo"), (RunCommand.mask, "mask"), (RunCommand.inProjection, "in_proj"),
         (RunCommand.memory, "memory"), (RunCommand.qkv, "qkv"), (RunCommand.qkvBias, "qkv_bias"),
-        (RunCommand.inProjectionBias, "in_proj_bias"),
+        (RunCommand.inProjectionBias, "in_proj_bias"), (RunCommand.gq, "gq"), (RunCommand.gk, "gk"),
     ]
 
     /// Reads every option of `run`.

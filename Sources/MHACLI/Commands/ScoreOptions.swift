@@ -23,6 +23,9 @@ struct ScoreOptions: Sendable, Equatable {
     var headDim: Int?
     /// `--mask-kind`.
     var maskKind: AttentionMask<Double>.Kind?
+    /// `--qk-norm`, `--qk-norm-eps`.
+    var qkNorm: QueryKeyNorm.Span?
+    var qkNormEpsilon: Double?
 
     static let ropeOption = Option<RotaryEmbedding.Convention>.choice(
         "rope", "pairs",
@@ -90,18 +93,32 @@ struct ScoreOptions: Sendable, Equatable {
             "How --mask reads: keep (1 = may attend, 0 = blocked), block (1 = blocked, PyTorch's key_padding_mask and boolean attn_mask), additive (added to the scores; -inf or large negative = blocked, finite values are biases, as Hugging Face and T5).",
         default: "keep")
 
+    static let qkNormOption = Option<QueryKeyNorm.Span>.choice(
+        "qk-norm", "span",
+        help:
+            "RMS-normalise Q and K before RoPE, x / √(mean(x²) + ε) ⊙ γ: head over each head's d_k values (Qwen3), projection over each row's whole Q and K (OLMo 2); γ^q, γ^k from --gq, --gk (else ones)."
+    )
+    static let qkNormEpsilonOption = Option<Double>(
+        .value("qk-norm-eps", "e", help: "ε of the QK-norm (rms_norm_eps).", default: "1e-6, or the checkpoint's"),
+        convert: { text, spec throws(UsageError) in
+            guard let value = Double(text), value.isFinite, value >= 0 else {
+                throw spec.invalid(text, "expected a finite number, 0 or more")
+            }
+            return value
+        })
+
     /// Every declaration, in the order help lists them.
     static let declarations: [any DeclaredOption] = [
         ropeOption, ropeBaseOption, ropeDimsOption, ropeScalingOption, positionOffsetOption, alibiFlag, windowOption,
         softcapOption,
-        headDimOption, maskKindOption,
+        headDimOption, qkNormOption, qkNormEpsilonOption, maskKindOption,
     ]
 
     /// The declarations `bench` accepts: all but the mask kind (bench times no mask).
     static let benchDeclarations: [any DeclaredOption] = [
         ropeOption, ropeBaseOption, ropeDimsOption, ropeScalingOption, positionOffsetOption, alibiFlag, windowOption,
         softcapOption,
-        headDimOption,
+        headDimOption, qkNormOption, qkNormEpsilonOption,
     ]
 
     /// Whether any option was given (bench then times the configured pass).
@@ -118,6 +135,8 @@ struct ScoreOptions: Sendable, Equatable {
         if let window { parts.append("window \(window)") }
         if let softcap { parts.append("softcap \(ScoreRulesSummary.plain(softcap))") }
         if let headDim { parts.append("head dim \(headDim)") }
+        if let qkNorm { parts.append("qk-norm \(qkNorm.rawValue)") }
+        if let qkNormEpsilon { parts.append("qk-norm eps \(ScoreRulesSummary.plain(qkNormEpsilon))") }
         return parts
     }
 
@@ -146,6 +165,8 @@ struct ScoreOptions: Sendable, Equatable {
         softcap = try a[Self.softcapOption]
         headDim = try a[Self.headDimOption]
         maskKind = declared(Self.maskKindOption.spec) ? try a[Self.maskKindOption] : nil
+        qkNorm = try a[Self.qkNormOption]
+        qkNormEpsilon = try a[Self.qkNormEpsilonOption]
         try requireRope(rotaryFromFile: rotaryFromFile)
     }
 
@@ -191,6 +212,25 @@ extension ScoreOptions {
         if alibi { c.alibi = true }
         if let window { c.window = window }
         if let softcap { c.softcap = softcap }
+        try configureNorm(&c)
+    }
+
+    /// The QK-norm: `--qk-norm` sets one up (keeping a checkpoint's gains and ε unless
+    /// replaced), `--qk-norm-eps` changes its ε.
+    private func configureNorm(_ c: inout AttentionConfiguration) throws(UsageError) {
+        if let qkNorm {
+            var norm = c.qkNorm ?? QueryKeyNorm()
+            if norm.span != qkNorm { (norm.queryGain, norm.keyGain) = (nil, nil) }  // another span's gains do not fit
+            norm.span = qkNorm
+            c.qkNorm = norm
+        }
+        guard let qkNormEpsilon else { return }
+        guard c.qkNorm != nil else {
+            throw .invalidRequest(
+                "--qk-norm-eps sets the QK-norm's epsilon, but nothing sets a QK-norm up; give --qk-norm head or --qk-norm projection too"
+            )
+        }
+        c.qkNorm?.epsilon = qkNormEpsilon
     }
 }
 

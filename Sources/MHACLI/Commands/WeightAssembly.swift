@@ -69,4 +69,26 @@ enum WeightAssembly {
             wq: wq, wk: wk, wv: wv, wo: wo, bq: get("bq"), bk: get("bk"), bv: get("bv"),
             bo: get("bo"), layout: layout, packedBias: packedBias)
     }
+
+    /// Sets the QK-norm's gains γ^q and γ^k from `gq` and `gk` (one row or one column of
+    /// values each); `refusal` as in `parameters`.
+    static func setNormGains(
+        _ matrices: [String: Matrix<Double>], _ c: inout AttentionConfiguration,
+        refusal: (String, [String]) -> any Error
+    ) throws {
+        let given = ["gq", "gk"].filter { matrices[$0] != nil }
+        guard let first = given.first else { return }
+        guard c.qkNorm != nil else {
+            throw refusal(
+                "\(first) is a QK-norm gain, but no QK-norm is set up; give --qk-norm head or --qk-norm projection (a bundle's \"qk_norm\") too",
+                given)
+        }
+        for key in given {
+            guard let m = matrices[key] else { continue }
+            guard m.rows == 1 || m.columns == 1 else {
+                throw refusal("\(key) is \(m.shape): a QK-norm gain is one row of values", [key])
+            }
+            if key == "gq" { c.qkNorm?.queryGain = m.elements } else { c.qkNorm?.keyGain = m.elements }
+        }
+    }
 }

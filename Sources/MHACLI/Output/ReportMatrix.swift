@@ -62,6 +62,14 @@ struct ReportMatrix {
                         add(name, name, "\\text{given}", m, rowLabels: labels)
                     }
                 }
+                if let m = result.normalisedQueries {
+                    add("Q after the QK-norm", "\\hat{Q}", "\\mathrm{RMSNorm}(Q) \\odot \\gamma^{q}", m)
+                }
+                if let m = result.printedNormalisedKeys {
+                    add(
+                        "K after the QK-norm", "\\hat{K}", "\\mathrm{RMSNorm}(K) \\odot \\gamma^{k}", m,
+                        rowLabels: keyRows)
+                }
                 if let m = result.rotatedQueries { add("Q after RoPE", "\\tilde{Q}", "\\mathrm{RoPE}(Q)", m) }
                 if let m = result.printedRotatedKeys {
                     add("K after RoPE", "\\tilde{K}", "\\mathrm{RoPE}(K)", m, rowLabels: keyRows)

@@ -12,7 +12,8 @@ enum RunJSONReport {
     /// The report for `result`, with the parts in `parts`.
     /// With a `summary`, also what was computed: `tokens` (names or null), `token` (or null),
     /// `causal`, `scale`, `mask` (`keep`, `block`, `additive` or null), and `positions`
-    /// (`rope` {kind, base, dims} or null, `position_offset`, `alibi`, `window`, `softcap`).
+    /// (`rope` {kind, base, dims} or null, `position_offset`, `alibi`, `window`, `softcap`,
+    /// `qk_norm` {span, epsilon} or null).
     static func json<S: AttentionScalar>(
         _ result: AttentionResult<S>, parts: [Part], summary: ComputationSummary? = nil
     ) -> JSONValue {
@@ -56,6 +57,7 @@ enum RunJSONReport {
         if parts.contains(.qkv) {
             let kept = [
                 ("q", result.queries), ("k", result.printedKeys), ("v", result.printedValues),
+                ("q_normed", result.normalisedQueries), ("k_normed", result.printedNormalisedKeys),
                 ("q_rotated", result.rotatedQueries), ("k_rotated", result.printedRotatedKeys),
             ]
             for (key, matrix) in kept {
@@ -86,6 +88,9 @@ extension AttentionResult {
 
     /// V as printed, like `printedKeys`.
     var printedValues: Matrix<Scalar>? { values.map(tokenRow) }
+
+    /// K after the QK-norm as printed, like `printedKeys`.
+    var printedNormalisedKeys: Matrix<Scalar>? { normalisedKeys.map(tokenRow) }
 
     /// K after RoPE as printed, like `printedKeys`.
     var printedRotatedKeys: Matrix<Scalar>? { rotatedKeys.map(tokenRow) }

@@ -80,6 +80,8 @@ struct RunTextReport<Scalar: AttentionScalar> {
                 result.queries.map { block("Q = H·W^q" + bias("q") + tokenSuffix, $0, rows: queryLabels) },
                 result.printedKeys.map { block("K = \(source)·W^k" + bias("k") + keySuffix, $0, rows: keyRows) },
                 result.printedValues.map { block("V = \(source)·W^v" + bias("v") + keySuffix, $0, rows: keyRows) },
+                result.normalisedQueries.map { block("Q after the QK-norm" + tokenSuffix, $0, rows: queryLabels) },
+                result.printedNormalisedKeys.map { block("K after the QK-norm" + keySuffix, $0, rows: keyRows) },
                 result.rotatedQueries.map {
                     block(
                         "Q after RoPE (each head's rows turned for their positions)" + tokenSuffix, $0,

@@ -17,6 +17,12 @@ struct ScoreRulesSummary: Sendable {
     func lines(_ s: AttentionShapes) -> [String] {
         let c = configuration
         var rules: [String] = []
+        if let norm = c.qkNorm {
+            let gains = [("γ^q", norm.queryGain), ("γ^k", norm.keyGain)].filter { $0.1 != nil }.map(\.0)
+            rules.append(
+                "QK-norm over \(norm.span == .head ? "each head's d_k = \(s.headDim)" : "each row's whole Q and K") (ε \(Self.plain(norm.epsilon))\(gains.isEmpty ? ", no gains" : ", ⊙ " + gains.joined(separator: ", ")))"
+            )
+        }
         if let rope = c.rope {
             let r = rope.rotatedDimensions(headDim: s.headDim)
             rules.append(
@@ -73,7 +79,8 @@ struct ScoreRulesSummary: Sendable {
     }
 
     /// The positional settings for JSON: `{"rope": null | {"kind", "base", "dims", "scaling"},
-    /// "position_offset", "alibi", "window", "softcap"}` (null when off).
+    /// "position_offset", "alibi", "window", "softcap", "qk_norm": null | {"span", "epsilon"}}`
+    /// (null when off).
     func json(_ s: AttentionShapes) -> JSONValue {
         let c = configuration
         let rope: JSONValue =
@@ -87,6 +94,11 @@ struct ScoreRulesSummary: Sendable {
         return .object([
             ("rope", rope), ("position_offset", .int(s.positionOffset)), ("alibi", .bool(c.alibi)),
             ("window", c.window.map { .int($0) } ?? .null), ("softcap", c.softcap.map { .number($0) } ?? .null),
+            (
+                "qk_norm",
+                c.qkNorm.map { .object([("span", .string($0.span.rawValue)), ("epsilon", .number($0.epsilon))]) }
+                    ?? .null
+            ),
         ])
     }
 }

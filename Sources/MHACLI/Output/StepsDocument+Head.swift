@@ -64,7 +64,8 @@ extension StepsDocument {
         let q = j * s.headDim..<(j + 1) * s.headDim
         let g = s.kvHead(for: j)
         let kv = g * s.headDim..<(g + 1) * s.headDim
-        guard let queries = result.rotatedQueries ?? result.queries, let keys = result.rotatedKeys ?? result.keys,
+        guard let queries = result.rotatedQueries ?? result.normalisedQueries ?? result.queries,
+            let keys = result.rotatedKeys ?? result.normalisedKeys ?? result.keys,
             queries.columns >= q.upperBound, keys.columns >= kv.upperBound
         else { return nil }
         return Kernels.productTransposed(queries.columnBlock(q), keys.columnBlock(kv))

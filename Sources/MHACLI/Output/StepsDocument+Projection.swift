@@ -14,7 +14,7 @@ extension StepsDocument {
             lines += values(result.keys, rowLabels: keyLabels, indent: 4)
             lines.append("  V: \(Self.shape(s.keyCount, s.valueColumns)) (g·d_v = \(s.kvHeads)·\(s.valueDim))")
             lines += values(result.values, rowLabels: keyLabels, indent: 4)
-            return lines + rotationLines()
+            return lines + normLines() + rotationLines()
         }
         var lines = [title("Step 1. Project H into queries, keys and values")]
         lines.append("  H = the input, one row per token: \(Self.shape(s.tokens, s.modelDim))")
@@ -51,7 +51,26 @@ extension StepsDocument {
                     inWidth: keyWidth, width: s.valueColumns,
                     hasBias: parameters.bv != nil || parameters.packedBias != nil))
         lines += values(result.values, rowLabels: keyLabels, indent: 4)
-        return lines + rotationLines()
+        return lines + normLines() + rotationLines()
+    }
+
+    /// The QK-norm of Q and K, from the engine's normalised copies.
+    func normLines() -> [String] {
+        guard let norm = configuration.qkNorm else { return [] }
+        let s = shapes
+        let span =
+            norm.span == .head
+            ? "each head's d_k = \(s.headDim) values"
+            : "each row's τ·d_k = \(s.queryDim) (Q) and g·d_k = \(s.kvDim) (K) values"
+        let gains =
+            "γ^q " + (norm.queryGain == nil ? "= 1" : "given") + ", γ^k " + (norm.keyGain == nil ? "= 1" : "given")
+        return [
+            "  QK-norm: x ← x / √(mean(x²) + ε) ⊙ γ over \(span), ε = \(ScoreRulesSummary.plain(norm.epsilon)), \(gains)",
+            "  Q normalised  →  \(Self.shape(s.queryRows, s.queryDim))",
+        ]
+            + values(result.normalisedQueries, rowLabels: queryLabels, indent: 4)
+            + ["  K normalised  →  \(Self.shape(s.keyCount, s.kvDim))"]
+            + values(result.normalisedKeys, rowLabels: keyLabels, indent: 4)
     }
 
     /// RoPE's rotation of Q and K, from the engine's rotated copies.

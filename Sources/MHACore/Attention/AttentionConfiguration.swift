@@ -8,7 +8,7 @@
 /// Positions (docs/attention-options.md): key t is at `positionOffset + t`, query row i at
 /// `positionOffset + n_k − n_q + i`, so with n_q = n_k row i is token i. Per head the scores
 /// go `s = (Q_j·K_jᵀ)·scale` → soft-cap → + ALiBi → masks (causal, window, user) → softmax →
-/// `·V_j`; RoPE turns Q_j and K_j before the scores.
+/// `·V_j`; RoPE turns Q_j and K_j before the scores, after the QK-norm when there is one.
 public struct AttentionConfiguration: Sendable, Equatable {
     /// τ, the number of query heads.
     public var heads: Int
@@ -30,6 +30,8 @@ public struct AttentionConfiguration: Sendable, Equatable {
     public var positionOffset: Int
     /// Rotary position embedding of Q_j and K_j, or `nil` for none.
     public var rope: RotaryEmbedding?
+    /// RMS normalisation of Q and K before RoPE (Qwen3, OLMo 2), or `nil` for none.
+    public var qkNorm: QueryKeyNorm?
     /// When true, head j adds −m_j·(query position − key position) (`ALiBi.slopes`).
     public var alibi: Bool
     /// Sliding window W ≥ 1: with `causal` the query at p sees keys p−W+1 … p (Mistral);
@@ -53,8 +55,9 @@ public struct AttentionConfiguration: Sendable, Equatable {
         heads: Int, kvHeads: Int? = nil, causal: Bool = false, scale: Double? = nil,
         token: Int? = nil, intermediates: Intermediates = [], memoryLimit: Int? = nil,
         headDim: Int? = nil, positionOffset: Int = 0, rope: RotaryEmbedding? = nil,
-        alibi: Bool = false, window: Int? = nil, softcap: Double? = nil
+        alibi: Bool = false, window: Int? = nil, softcap: Double? = nil, qkNorm: QueryKeyNorm? = nil
     ) {
+        self.qkNorm = qkNorm
         self.memoryLimit = memoryLimit
         self.heads = heads
         self.kvHeads = kvHeads

@@ -38,6 +38,10 @@ public enum AttentionError: MHAError, Equatable {
     case invalidRotaryBase(Double)
     /// A RoPE scaling rule (named) has a parameter out of its domain (described).
     case invalidRotaryScaling(String, String)
+    /// The QK-norm's ε is negative or not finite.
+    case invalidNormEpsilon(Double)
+    /// A span of Q or K (named) in the row of `token` is all zeros while the QK-norm's ε is 0.
+    case zeroNorm(name: String, token: Int)
     /// The sliding window is not a positive number of keys.
     case invalidWindow(Int)
     /// The soft-cap is not a positive finite number.
@@ -53,12 +57,12 @@ public enum AttentionError: MHAError, Equatable {
         switch self {
         case .headsDoNotDivideModel, .headsDoNotDivideQueries, .kvHeadsDoNotDivideHeads, .nonPositive, .tokenOutOfRange,
             .invalidScale, .projectionSource, .invalidRotaryDimensions, .invalidRotaryBase, .invalidRotaryScaling,
-            .invalidWindow,
+            .invalidWindow, .invalidNormEpsilon,
             .invalidSoftcap, .negativePositionOffset, .positionOutOfRange:
             return .usage
         case .shapeMismatch, .shapesDisagree, .nonFinite, .invalidMaskValue, .overflow, .emptyInput,
             .insufficientMemory,
-            .invalidMaskEntry, .batchCountMismatch:
+            .invalidMaskEntry, .batchCountMismatch, .zeroNorm:
             return .data
         }
     }
@@ -110,6 +114,11 @@ public enum AttentionError: MHAError, Equatable {
             return "rope base \(base) is invalid: it must be a positive finite number"
         case let .invalidRotaryScaling(name, problem):
             return "rope scaling \(name) is invalid: \(problem)"
+        case let .invalidNormEpsilon(epsilon):
+            return "qk-norm epsilon \(epsilon) is invalid: it must be a finite number, 0 or more"
+        case let .zeroNorm(name, token):
+            return
+                "\(name) of token \(token) has a span of zeros and the QK-norm's epsilon is 0: its root mean square is 0, so it cannot be normalised (give an epsilon above 0)"
         case let .invalidWindow(window):
             return "window \(window) is invalid: it must be a positive number of keys"
         case let .invalidSoftcap(cap):

@@ -21,6 +21,10 @@ public struct AttentionResult<Scalar: AttentionScalar>: Sendable {
     public var keys: Matrix<Scalar>?
     /// V (n_k × g·d_v), when `.qkv` was requested.
     public var values: Matrix<Scalar>?
+    /// Q after the QK-norm (before RoPE), with `.qkv` and a QK-norm.
+    public var normalisedQueries: Matrix<Scalar>?
+    /// K after the QK-norm (before RoPE), with `.qkv` and a QK-norm.
+    public var normalisedKeys: Matrix<Scalar>?
     /// Q after RoPE (each head's rows turned for their positions), with `.qkv` and RoPE.
     public var rotatedQueries: Matrix<Scalar>?
     /// K after RoPE, with `.qkv` and RoPE.

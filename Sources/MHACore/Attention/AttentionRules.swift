@@ -38,6 +38,9 @@ enum AttentionRules {
                 }
             }
         }
+        if let norm = c.qkNorm {
+            try norm.validate(heads: c.heads, kvHeads: c.kvHeads ?? c.heads, headDim: headDim)
+        }
         if let window = c.window, window < 1 { throw .invalidWindow(window) }
         if let cap = c.softcap, !(cap.isFinite && cap > 0) { throw .invalidSoftcap(cap) }
         guard c.positionOffset >= 0 else { throw .negativePositionOffset(c.positionOffset) }

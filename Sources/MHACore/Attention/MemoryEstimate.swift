@@ -140,6 +140,6 @@ extension MemoryEstimate.Dimensions {
             tokens: s.tokens, queryRows: s.queryRows, modelDim: s.modelDim, kvDim: s.kvDim,
             concatDim: s.concatDim, outputDim: s.outputDim, heads: s.heads, keyCount: s.keyCount,
             queryDim: s.queryDim, valueColumns: s.valueColumns, scoreStages: stages,
-            rotates: c.rope != nil, masked: masked, projected: s.projected)
+            rotates: c.rope != nil || c.qkNorm != nil, masked: masked, projected: s.projected)
     }
 }

@@ -1,6 +1,7 @@
 /// The multi-head attention forward pass (docs/contract.md §1, docs/attention-options.md).
 ///
 ///     Q = H·W^q + b^q,  K = S·W^k + b^k,  V = S·W^v + b^v    (S = H, or the memory M)
+///     Q, K ← x / √(mean(x²) + ε) ⊙ γ                          (with a QK-norm)
 ///     Q_j, K_j ← RoPE(Q_j, K_j)                                (with a rotary embedding)
 ///     s_j = (Q_j·K_jᵀ)·scale → C·tanh(s/C) → − m_j·(p − t) → masks (−∞ = blocked)
 ///     head_j = softmax(s_j)·V_j                                (rows × d_v)
@@ -227,6 +228,11 @@ public enum MultiHeadAttention {
             shapes: s, concat: Matrix(rows: rows.count, columns: s.concatDim), output: Matrix(rows: 0, columns: 0),
             values: qkv ? values : nil, alibiSlopes: slopes, warnings: mask?.warnings ?? [])
         if qkv { result.keys = keys }
+        if let norm = c.qkNorm {
+            keys = try norm.normalised(
+                keys, heads: s.kvHeads, headDim: s.headDim, gain: norm.keyGain, name: "K", firstToken: 0)
+            if qkv { result.normalisedKeys = keys }
+        }
         if let rope = c.rope {
             keys = rope.rotated(keys, heads: s.kvHeads, headDim: s.headDim, firstPosition: s.keyPosition(key: 0))
             if qkv { result.rotatedKeys = keys }
@@ -238,6 +244,12 @@ public enum MultiHeadAttention {
             var q: Matrix<Scalar>
             if let first = pending.take() { q = first } else { q = try laterQueries(chunk) }
             if qkv { result.queries = q }
+            if let norm = c.qkNorm {
+                q = try norm.normalised(
+                    q, heads: s.heads, headDim: s.headDim, gain: norm.queryGain, name: "Q",
+                    firstToken: chunk.lowerBound)
+                if qkv { result.normalisedQueries = q }
+            }
             if let rope = c.rope {
                 q = rope.rotated(
                     q, heads: s.heads, headDim: s.headDim, firstPosition: s.queryPosition(row: chunk.lowerBound))

@@ -127,7 +127,7 @@ extension ProblemFacts {
         let p = problem.parameters
         let c = problem.configuration
         let plain =
-            c.rope == nil && !c.alibi && c.window == nil && c.softcap == nil && c.positionOffset == 0
+            c.rope == nil && c.qkNorm == nil && !c.alibi && c.window == nil && c.softcap == nil && c.positionOffset == 0
             && problem.mask?.kind != .additive && shapes.keyCount == shapes.tokens && shapes.valueDim == shapes.headDim
         self.init(
             shapes: shapes, scaleGiven: c.scale != nil, causal: c.causal, hasMask: problem.mask != nil,

@@ -85,7 +85,8 @@ public struct AttentionCache<Scalar: AttentionScalar>: Sendable {
     }
 
     /// A 64-bit FNV-1a hash of what the cached keys and values depend on besides the input:
-    /// W^k, W^v (xw layout) and b^k, b^v, bit by bit, with their shapes. A saved cache records
+    /// W^k, W^v (xw layout) and b^k, b^v, bit by bit, with their shapes, and the QK-norm's
+    /// rule and γ^k when there is one. A saved cache records
     /// it so that resuming with other weights is refused rather than silently wrong.
     public var keyValueFingerprint: UInt64 {
         var hash: UInt64 = 0xCBF2_9CE4_8422_2325
@@ -102,6 +103,14 @@ public struct AttentionCache<Scalar: AttentionScalar>: Sendable {
         for b in [resolved.bk, resolved.bv] {
             mix(UInt64(b?.count ?? 0))
             b?.forEach { mix(Double($0).bitPattern) }
+        }
+        // The cached keys are normalised: the norm's rule and γ^k too (nothing without one,
+        // so that caches saved before QK-norms existed still match).
+        if let norm = configuration.qkNorm {
+            mix(norm.span == .head ? 1 : 2)
+            mix(norm.epsilon.bitPattern)
+            mix(UInt64(norm.keyGain?.count ?? 0))
+            norm.keyGain?.forEach { mix($0.bitPattern) }
         }
         return hash
     }
@@ -143,6 +152,12 @@ public struct AttentionCache<Scalar: AttentionScalar>: Sendable {
         var q = try Self.affine(rows, r.wq, r.bq, stage: "Q = H·W^q + b^q")
         var k = try Self.affine(rows, r.wk, r.bk, stage: "K = H·W^k + b^k")
         let v = try Self.affine(rows, r.wv, r.bv, stage: "V = H·W^v + b^v")
+        if let norm = configuration.qkNorm {
+            q = try norm.normalised(
+                q, heads: s.heads, headDim: s.headDim, gain: norm.queryGain, name: "Q", firstToken: first)
+            k = try norm.normalised(
+                k, heads: s.kvHeads, headDim: s.headDim, gain: norm.keyGain, name: "K", firstToken: first)
+        }
         if let rope = configuration.rope {
             q = rope.rotated(q, heads: s.heads, headDim: s.headDim, firstPosition: first)
             k = rope.rotated(k, heads: s.kvHeads, headDim: s.headDim, firstPosition: first)
