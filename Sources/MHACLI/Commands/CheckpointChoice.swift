@@ -96,14 +96,15 @@ struct CheckpointInputs {
         return bundle
     }
 
-    /// Sets d_k, RoPE, the window and the soft-cap on `configuration` unless the command
-    /// line gave its own, and BLOOM's ALiBi.
+    /// Sets d_k, RoPE, the window, the soft-cap and the QK-norm on `configuration` unless the
+    /// command line gave its own, and BLOOM's ALiBi.
     func configure(_ configuration: inout AttentionConfiguration) {
         let c = layer.configuration
         if configuration.headDim == nil { configuration.headDim = c.headDim }
         if configuration.rope == nil { configuration.rope = c.rope }
         if configuration.window == nil { configuration.window = c.window }
         if configuration.softcap == nil { configuration.softcap = c.softcap }
+        if configuration.qkNorm == nil { configuration.qkNorm = c.qkNorm }
         if c.alibi { configuration.alibi = true }
     }
 

@@ -7,8 +7,10 @@ import MHACore
 ///   bias, `h.L.attn.c_proj.weight`/`.bias` (xw).
 /// - `bert`: `encoder.layer.L.attention.self.query|key|value.weight`/`.bias` and
 ///   `encoder.layer.L.attention.output.dense.weight`/`.bias` (PyTorch layout).
-/// - `llama` (also Mistral, Mixtral, Qwen2, Gemma, Gemma 2): `layers.L.self_attn.q_proj|k_proj|v_proj|o_proj.weight`
-///   (PyTorch layout), optional q/k/v/o biases, grouped-query heads, RoPE (`rotate_half`).
+/// - `llama` (also Mistral, Mixtral, Qwen2, Qwen3, OLMo 2, Gemma, Gemma 2):
+///   `layers.L.self_attn.q_proj|k_proj|v_proj|o_proj.weight` (PyTorch layout), optional q/k/v/o
+///   biases, grouped-query heads, RoPE (`rotate_half`); Qwen3's and OLMo 2's QK-norm gains
+///   `q_norm.weight`, `k_norm.weight`.
 /// - `gpt_neox` (Pythia): `layers.L.attention.query_key_value.weight` (3d × d, PyTorch layout,
 ///   [q | k | v] of each head in turn) and its bias, `layers.L.attention.dense.weight`/`.bias`,
 ///   partial RoPE (`rotate_half` on `rotary_pct` of each head, 0.25 by default).
@@ -28,7 +30,9 @@ public enum CheckpointArchitecture: String, CaseIterable, Sendable {
     /// The `model_type`s of config.json each family covers exactly (attention as read here).
     static let modelTypes: [CheckpointArchitecture: Set<String>] = [
         .gpt2: ["gpt2"], .bert: ["bert", "roberta", "xlm-roberta", "camembert", "electra"],
-        .llama: ["llama", "mistral", "mixtral", "qwen2", "qwen2_moe", "gemma", "gemma2"],
+        .llama: [
+            "llama", "mistral", "mixtral", "qwen2", "qwen2_moe", "qwen3", "qwen3_moe", "olmo2", "gemma", "gemma2",
+        ],
         .gptNeox: ["gpt_neox"], .opt: ["opt"], .phi: ["phi"], .bloom: ["bloom"], .distilbert: ["distilbert"],
     ]
 

@@ -5,14 +5,15 @@ import MHACore
 extension CheckpointLayer {
     /// The projections whose bias transformers' class for config.json's `model_type` has, or
     /// nil when every bias present is read (GPT-2, BERT, no config.json, a type read with
-    /// `--arch` whose class is not known here). LlamaAttention, Gemma's and Gemma 2's: all
+    /// `--arch` whose class is not known here). LlamaAttention, Gemma's, Gemma 2's, Qwen3's,
+    /// Qwen3-MoE's and OLMo 2's: all
     /// four iff `attention_bias` (default false); Mistral, Mixtral: none; Qwen2: q, k, v; Qwen2-MoE: q, k, v iff
     /// `qkv_bias` (default true).
     static func classBiases(_ family: CheckpointArchitecture, config: ModelConfig?) -> Set<CheckpointArchitecture.Part>?
     {
         guard family == .llama, let config else { return nil }
         switch config.modelType {
-        case "llama", "gemma", "gemma2":
+        case "llama", "gemma", "gemma2", "qwen3", "qwen3_moe", "olmo2":
             return config.boolean("attention_bias") == true ? Set(CheckpointArchitecture.Part.allCases) : []
         case "mistral", "mixtral": return []
         case "qwen2": return [.query, .key, .value]
@@ -26,7 +27,7 @@ extension CheckpointLayer {
         let rule: String
         switch config?.modelType {
         case "llama": rule = "LlamaAttention has no biases when attention_bias is false"
-        case "gemma", "gemma2":
+        case "gemma", "gemma2", "qwen3", "qwen3_moe", "olmo2":
             rule = "\(config?.modelType ?? "")'s attention has no biases when attention_bias is false"
         case "mistral", "mixtral": rule = "\(config?.modelType ?? "")'s attention has no biases"
         case "qwen2_moe" where config?.boolean("qkv_bias") == false:

@@ -33,6 +33,9 @@ public struct CheckpointLayer: Sendable {
     public var softcap: Double?
     /// Whether the family adds ALiBi's biases (BLOOM).
     public var alibi = false
+    /// Qwen3's (per head) and OLMo 2's (whole projection) RMS norm of Q and K, with the
+    /// gains `q_norm.weight` and `k_norm.weight` (also in `matrices` as `gq`, `gk`).
+    public var qkNorm: QueryKeyNorm?
     /// The tensor each matrix came from (`wq` → `model.layers.0.self_attn.q_proj.weight`).
     public var sources: [String: String] = [:]
     /// What was read differently from what the files suggest, for stderr: a `--arch` given
@@ -52,7 +55,7 @@ public struct CheckpointLayer: Sendable {
     public var configuration: AttentionConfiguration {
         AttentionConfiguration(
             heads: heads, kvHeads: kvHeads, causal: causal, scale: scale, headDim: headDim, rope: rope,
-            alibi: alibi, window: window, softcap: softcap)
+            alibi: alibi, window: window, softcap: softcap, qkNorm: qkNorm)
     }
 
     /// A value config.json gives that the tensors cannot: without it (no config.json, or one
@@ -203,7 +206,7 @@ public struct CheckpointLayer: Sendable {
         let family = recognised.architecture
         let reader = TensorReader(archive: archive, prefix: recognised.prefix, family: family, layer: layer)
         try QuantizedWeights.refuse(reader, config: config)
-        try refuseUnknownParts(reader, names: archive.arrays.map(\.name))
+        try refuseUnknownParts(reader, names: archive.arrays.map(\.name), config: config)
         if family == .gpt2, let packed = archive.arrays.first(where: { $0.name == reader.fullName(.query, "weight") }) {
             // GPT-2's packed d × 3d c_attn (GPTBigCode's multi-query d × (d + 2·d_k) is not it).
             guard packed.shape.count == 2, packed.shape[1] == 3 * packed.shape[0] else {
@@ -236,7 +239,8 @@ public struct CheckpointLayer: Sendable {
     ///   with `use_sliding_window`), windowed by `sliding_window`, which is read only then.
     /// - `gemma2`: the layers `layer_types` marks `sliding_attention` (without it, the even
     ///   ones), `sliding_window` (null: none; absent: Gemma2Config's default 4096).
-    /// - `llama`, `gemma` and any other type: none (LlamaAttention has no window).
+    /// - `qwen3`: as `qwen2`; `qwen3_moe`: every layer, with `use_sliding_window` only.
+    /// - `llama`, `gemma`, `olmo2` and any other type: none (LlamaAttention has no window).
     /// - Throws: a data error for a layer type not computed, or a windowed layer whose window
     ///   transformers cannot apply (0, or none with `use_sliding_window` false).
     static func slidingWindow(_ config: ModelConfig, layer: Int) throws(FormatError) -> Int? {
@@ -251,10 +255,16 @@ public struct CheckpointLayer: Sendable {
             guard try isSliding(config, layer: layer), !config.isNull("sliding_window") else { return nil }
             guard config.number("sliding_window") != nil else { return 4096 }
             return try windowWidth(config)
-        case "qwen2", "qwen2_moe":
+        case "qwen3_moe":
+            // Qwen3MoeAttention: config.sliding_window on every layer, which Qwen3MoeConfig
+            // keeps only with use_sliding_window (default 4096).
+            guard config.boolean("use_sliding_window") == true, !config.isNull("sliding_window") else { return nil }
+            guard config.number("sliding_window") != nil else { return 4096 }
+            return try windowWidth(config)
+        case "qwen2", "qwen2_moe", "qwen3":
             let listed = config.layerTypes.map { layer < $0.count } ?? false
-            // Qwen2Config makes no sliding layer of its own when the window is null.
-            if config.modelType == "qwen2", !listed, config.isNull("sliding_window") { return nil }
+            // Qwen2Config and Qwen3Config make no sliding layer of their own when the window is null.
+            if config.modelType != "qwen2_moe", !listed, config.isNull("sliding_window") { return nil }
             guard try isSliding(config, layer: layer) else { return nil }
             guard config.boolean("use_sliding_window") == true, !config.isNull("sliding_window") else {
                 throw FormatError(
@@ -288,7 +298,7 @@ public struct CheckpointLayer: Sendable {
         if config.modelType == "gemma2" { return layer % 2 == 0 }
         let enabled = config.boolean("use_sliding_window") == true
         let limit = try config.nonNegativeInteger("max_window_layers") ?? 28
-        return config.modelType == "qwen2" ? enabled && layer >= limit : enabled && layer % 2 == 0 && layer < limit
+        return config.modelType == "qwen2_moe" ? enabled && layer % 2 == 0 && layer < limit : enabled && layer >= limit
     }
 
     /// `sliding_window` as a width ≥ 1 (0 would leave a query no key in transformers' mask).
@@ -337,13 +347,20 @@ public struct CheckpointLayer: Sendable {
         return FormatError(kind: .data, file: archive.name, message: "\(what); \(found)")
     }
 
-    /// Refuses a layer with tensors that change its attention in ways not read here (Qwen3's
-    /// and OLMo's q_norm/k_norm, a packed qkv_proj), rather than computing it wrong.
-    private static func refuseUnknownParts(_ reader: TensorReader, names: [String]) throws(FormatError) {
+    /// Refuses a layer with tensors that change its attention in ways not read here (q_norm and
+    /// k_norm of a model type other than Qwen3's and OLMo 2's, such as Gemma 3's 1 + γ or
+    /// Cohere's layer norm, or without a config.json to say which; a packed qkv_proj), rather
+    /// than computing it wrong.
+    private static func refuseUnknownParts(_ reader: TensorReader, names: [String], config: ModelConfig?)
+        throws(FormatError)
+    {
         guard [.llama, .opt, .phi].contains(reader.family) else { return }
         let stem = reader.prefix + reader.family.block(layer: reader.layer)
         let parts = reader.family.projections
-        let known = [parts.query, parts.key, parts.value, parts.output].map { $0 + "." }
+        let normed = reader.family == .llama && normSpan(config) != nil
+        let known = ([parts.query, parts.key, parts.value, parts.output] + (normed ? ["q_norm", "k_norm"] : [])).map {
+            $0 + "."
+        }
         // RoPE's inverse frequencies (older Llama saves, TinyLlama): a buffer transformers
         // ignores when loading, recomputed from config.json.
         let ignored = ["rotary_emb.inv_freq"]
@@ -395,6 +412,7 @@ public struct CheckpointLayer: Sendable {
             }
             return
         }
+        if architecture == .llama, let span = Self.normSpan(config) { try readNorm(reader, span: span, config: config) }
         var ignored: [String] = [], absent: [String] = []
         for (part, key) in [(CheckpointArchitecture.Part.query, "q"), (.key, "k"), (.value, "v"), (.output, "o")] {
             matrices["w" + key] = try reader.required(part, "weight")
@@ -420,6 +438,46 @@ public struct CheckpointLayer: Sendable {
                 "\(absent.joined(separator: ", ")) not in the file although \(config?.modelType ?? "this model")'s attention has them; read as zero"
             )
         }
+    }
+
+    /// The QK-norm span of config.json's `model_type`: Qwen3's per head, OLMo 2's over the
+    /// whole projection; nil for the types without one.
+    static func normSpan(_ config: ModelConfig?) -> QueryKeyNorm.Span? {
+        switch config?.modelType {
+        case "qwen3", "qwen3_moe": return .head
+        case "olmo2": return .projection
+        default: return nil
+        }
+    }
+
+    /// `q_norm.weight` and `k_norm.weight` as γ^q and γ^k, ε from `rms_norm_eps` (the classes'
+    /// defaults: Qwen3's 1e-6, OLMo 2's 1e-5).
+    private mutating func readNorm(_ reader: TensorReader, span: QueryKeyNorm.Span, config: ModelConfig?)
+        throws(FormatError)
+    {
+        let stem = reader.prefix + architecture.block(layer: reader.layer)
+        var gains: [String: [Double]] = [:]
+        for (key, part) in [("gq", "q_norm"), ("gk", "k_norm")] {
+            let name = stem + part + ".weight"
+            guard reader.archive.arrays.contains(where: { $0.name == name }) else {
+                throw FormatError(
+                    kind: .data, file: reader.archive.name,
+                    message:
+                        "no tensor \(MessageText.quoted(name)) for layer \(reader.layer): \(config?.modelType ?? "this model")'s attention normalises Q and K with it"
+                )
+            }
+            let gain = try reader.archive.matrix(named: name)
+            guard gain.rows == 1 || gain.columns == 1 else {
+                throw FormatError(
+                    kind: .data, file: reader.archive.name + ":" + name,
+                    message: "shape \(gain.shape), expected a vector")
+            }
+            matrices[key] = gain.rows == 1 ? gain : gain.transposed
+            sources[key] = name
+            gains[key] = gain.elements
+        }
+        let epsilon = try config?.nonNegativeNumber("rms_norm_eps") ?? (span == .projection ? 1e-5 : 1e-6)
+        qkNorm = QueryKeyNorm(span: span, epsilon: epsilon, queryGain: gains["gq"], keyGain: gains["gk"])
     }
 
     /// Columns `range` of `matrix`, copied row by row (a specialised copy: MHACore's generic

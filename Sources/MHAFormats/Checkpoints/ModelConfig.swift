@@ -136,6 +136,18 @@ public struct ModelConfig: Sendable {
         return value
     }
 
+    /// `key` as a finite number ≥ 0, if present.
+    /// - Throws: a data error when the key is present but not such a number.
+    public func nonNegativeNumber(_ key: String) throws(FormatError) -> Double? {
+        guard let value = numbers[key] else { return nil }
+        guard value >= 0, value.isFinite else {
+            throw FormatError(
+                kind: .data, file: name, path: "$." + key,
+                message: "expected a number ≥ 0, found \(Self.describe(value))")
+        }
+        return value
+    }
+
     /// The first of `keys` present as a positive integer.
     /// - Throws: a data error when the key is present but not a positive integer.
     public func positiveInteger(_ keys: String...) throws(FormatError) -> Int? {

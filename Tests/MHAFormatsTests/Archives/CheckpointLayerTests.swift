@@ -34,18 +34,15 @@ import Testing
             wq: try #require(m["wq"]), wk: try #require(m["wk"]), wv: try #require(m["wv"]),
             wo: try #require(m["wo"]), bq: m["bq"], bk: m["bk"], bv: m["bv"], bo: m["bo"],
             layout: layer.layout)
-        let configuration = AttentionConfiguration(
-            heads: layer.heads, kvHeads: layer.kvHeads, causal: layer.causal,
-            scale: layer.scale, headDim: layer.headDim, rope: layer.rope,
-            alibi: layer.alibi, window: layer.window, softcap: layer.softcap)
-        return try MultiHeadAttention.forward(input: x, parameters: parameters, configuration: configuration).output
+        return try MultiHeadAttention.forward(input: x, parameters: parameters, configuration: layer.configuration)
+            .output
     }
 
     @Test(
         arguments: [
             "gpt2", "bert", "llama", "qwen2", "mistral", "llama-f16", "gpt2-bf16", "gpt2-unscaled", "qwen2-window",
             "mixtral", "llama3-rope", "llama-linear-rope", "qwen2-yarn", "bert-decoder", "qwen2-moe", "llama-ignored",
-            "gemma", "gemma2", "gpt-neox", "opt", "phi", "bloom", "distilbert",
+            "gemma", "gemma2", "gpt-neox", "opt", "phi", "bloom", "distilbert", "qwen3", "qwen3-moe", "olmo2",
         ], [0, 1])
     func reproducesTheLayer(_ model: String, _ index: Int) throws {
         let layer = try Self.layer(model, index)
@@ -53,6 +50,37 @@ import Testing
         let actual = try Self.output(layer, x)
         let error = try #require(actual.maxRelativeError(to: expected))
         #expect(error <= 1e-12, "\(model) layer \(index): relative error \(error)")
+    }
+
+    /// Qwen3's QK-norm is per head (γ of d_k values), OLMo 2's over the whole projection (γ^k of
+    /// g·d_k); ε from rms_norm_eps. Without the norm, or with the other span, the layer is far off.
+    @Test func readsTheQueryKeyNorms() throws {
+        let qwen = try Self.layer("qwen3", 1)
+        #expect(qwen.qkNorm?.span == .head && qwen.qkNorm?.epsilon == 1e-6 && qwen.window == 3)
+        #expect(qwen.qkNorm?.queryGain?.count == 8 && qwen.sources["gk"] == "layers.1.self_attn.k_norm.weight")
+        #expect(try Self.layer("qwen3", 0).window == nil)  // max_window_layers 1
+        #expect(try Self.layer("qwen3-moe", 0).window == 3)  // every layer
+        let olmo = try Self.layer("olmo2", 0)
+        #expect(olmo.qkNorm?.span == .projection && olmo.qkNorm?.epsilon == 1e-3 && olmo.window == nil)
+        #expect(olmo.qkNorm?.queryGain?.count == 32 && olmo.qkNorm?.keyGain?.count == 16)
+        for model in ["qwen3", "olmo2"] {
+            var layer = try Self.layer(model, 0)
+            let (x, expected) = try Self.reference(model, 0)
+            layer.qkNorm = nil
+            #expect(try #require(try Self.output(layer, x).maxRelativeError(to: expected)) > 1e-2)
+        }
+    }
+
+    /// q_norm and k_norm are read only where config.json's model_type says which norm they are.
+    @Test func refusesQueryKeyNormsOfOtherTypes() throws {
+        let archive = try ArrayArchives.open(path: try Self.folder("qwen3") + "/model.safetensors")
+        for text in [#"{"model_type": "llama", "num_attention_heads": 4, "num_key_value_heads": 2, "head_dim": 8}"#] {
+            let config = try ModelConfig(bytes: Array(text.utf8), name: "config.json")
+            #expect(throws: FormatError.self) { try CheckpointLayer(archive: archive, layer: 0, config: config) }
+        }
+        #expect(throws: FormatError.self) {
+            try CheckpointLayer(archive: archive, layer: 0, config: nil, heads: 4, ropeBase: 10000)
+        }
     }
 
     @Test func readsGPT2SettingsAndSplitsThePackedProjection() throws {

@@ -128,6 +128,22 @@ class float64_softmax:
     def __exit__(self, *exc):
         torch.nn.functional.softmax = self.original
 
+class float64_norms:
+    """transformers' RMS norms compute in float32 even in a float64 model (Qwen3's, OLMo 2's
+    QK-norm); inside this, they keep their input's dtype."""
+    def __enter__(self):
+        from transformers.models.qwen3 import modeling_qwen3
+        from transformers.models.qwen3_moe import modeling_qwen3_moe
+        from transformers.models.olmo2 import modeling_olmo2
+        self.saved = []
+        for cls in (modeling_qwen3.Qwen3RMSNorm, modeling_qwen3_moe.Qwen3MoeRMSNorm, modeling_olmo2.Olmo2RMSNorm):
+            self.saved.append((cls, cls.forward))
+            def forward(module, x):
+                return module.weight * (x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + module.variance_epsilon))
+            cls.forward = forward
+    def __exit__(self, *exc):
+        for cls, forward in self.saved: cls.forward = forward
+
 def build(name, kind, config, model_class, dtype, seed, top_level_rope=False, drop_rope_theta=False, shard=None,
           after_save=None, implementation="sdpa"):
     if len(sys.argv) > 1 and name not in sys.argv[1:]: return
@@ -154,7 +170,7 @@ def build(name, kind, config, model_class, dtype, seed, top_level_rope=False, dr
         assert list(model.state_dict()) == list(reloaded.state_dict())
     if kind in ("llama", "neox", "phi"): float64_rope(reloaded)
     ids = torch.tensor([[(7 * i + seed) % config.vocab_size for i in range(SEQ)]])
-    with float64_softmax():
+    with float64_softmax(), float64_norms():
         np.savez(os.path.join(folder, "reference.npz"), **capture(reloaded, kind, ids))
     if top_level_rope:  # the transformers 4 spelling: rope_theta at the top level, a scaling in rope_scaling
         path = os.path.join(folder, "config.json")
@@ -317,6 +333,25 @@ bloom = tf.BloomConfig(hidden_size=36, n_layer=2, n_head=6, **small)
 distilbert = tf.DistilBertConfig(dim=32, n_layers=2, n_heads=4, hidden_dim=48, max_position_embeddings=16, **small)
 build("bloom", "bloom", bloom, tf.BloomModel, torch.float32, 23, implementation="eager")
 build("distilbert", "distilbert", distilbert, tf.DistilBertModel, torch.float32, 24)
+
+# QK-norm: Qwen3 (per head, a window of 3 from layer 1 on: max_window_layers 1), Qwen3-MoE
+# (every layer windowed with use_sliding_window) and OLMo 2 (over the whole projection, with
+# grouped-query heads, so that γ^k has g·d_k values; ε 1e-3 so that it shows).
+qwen3 = tf.Qwen3Config(hidden_size=32, num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2,
+                       head_dim=8, intermediate_size=48, max_position_embeddings=16, use_sliding_window=True,
+                       sliding_window=3, max_window_layers=1,
+                       rope_parameters={"rope_type": "default", "rope_theta": 10000.0}, **small)
+qwen3_moe = tf.Qwen3MoeConfig(hidden_size=32, num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2,
+                              head_dim=8, intermediate_size=48, moe_intermediate_size=16, num_experts=2,
+                              num_experts_per_tok=1, max_position_embeddings=16, use_sliding_window=True,
+                              sliding_window=3, rope_parameters={"rope_type": "default", "rope_theta": 5000.0},
+                              **small)
+olmo2 = tf.Olmo2Config(hidden_size=32, num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2,
+                       intermediate_size=48, max_position_embeddings=16, rms_norm_eps=1e-3,
+                       rope_parameters={"rope_type": "default", "rope_theta": 500000.0}, **small)
+build("qwen3", "llama", qwen3, tf.Qwen3Model, torch.float32, 25)
+build("qwen3-moe", "llama", qwen3_moe, tf.Qwen3MoeModel, torch.float32, 26)
+build("olmo2", "llama", olmo2, tf.Olmo2Model, torch.float32, 27)
 
 # pickle/pytorch_model.bin: a PyTorch pickle (torch.save's zip with data.pkl), which is refused.
 if len(sys.argv) == 1 or "pickle" in sys.argv[1:]:
