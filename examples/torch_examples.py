@@ -326,8 +326,51 @@ def packed_biases(mode):
     close_printed(folder, torch.cat([weights[0].reshape(-1), out[:, 0].reshape(-1)]))
 
 
+# Qwen3's QK-norm: a random-init Qwen3Attention (2 query heads of width 4 sharing one K/V head,
+# every parameter redrawn, q_norm and k_norm gains included), its RMS norms kept in float64
+# (transformers computes them in float32), RoPE base 1000000, causal. The bundle gives the
+# gains as gq, gk with qk_norm "head" and qk_norm_eps 1e-6, as run --checkpoint reads a Qwen3.
+def qwen3(mode):
+    from transformers import Qwen3Config
+    from transformers.models.qwen3.modeling_qwen3 import Qwen3Attention, Qwen3RotaryEmbedding
+    folder = "qwen3-qk-norm"
+    config = Qwen3Config(hidden_size=8, num_attention_heads=2, num_key_value_heads=1, head_dim=4,
+                         rope_parameters={"rope_type": "default", "rope_theta": 1000000.0})
+    config._attn_implementation = "sdpa"
+    torch.manual_seed(21)
+    layer = Qwen3Attention(config, layer_idx=0).double().eval()
+    with torch.no_grad():
+        for p in layer.parameters():
+            p.copy_(torch.randn(p.shape) * 0.5)
+    if mode == "generate":
+        torch.manual_seed(22)
+        x = torch.randn(4, 8)
+        bundle = {"x": x.tolist(), "layout": "torch", "heads": 2, "kv_heads": 1, "head_dim": 4,
+                  "rope": "half", "rope_base": 1000000, "qk_norm": "head", "qk_norm_eps": 1e-6,
+                  "wq": layer.q_proj.weight.tolist(), "wk": layer.k_proj.weight.tolist(),
+                  "wv": layer.v_proj.weight.tolist(), "wo": layer.o_proj.weight.tolist(),
+                  "gq": layer.q_norm.weight.tolist(), "gk": layer.k_norm.weight.tolist()}
+        write_bundle(folder, "qwen3-layer.json", bundle)
+        return
+    with open(path(folder, "qwen3-layer.json")) as f:
+        x = torch.tensor(json.load(f)["x"])
+    for norm in (layer.q_norm, layer.k_norm):  # float64 throughout, not transformers' float32
+        norm.forward = lambda h, norm=norm: norm.weight * h * torch.rsqrt(h.pow(2).mean(-1, keepdim=True) + norm.variance_epsilon)
+    inv_freq = 1.0 / (1000000.0 ** (torch.arange(0, 4, 2, dtype=torch.float64) / 4))
+    freqs = torch.outer(torch.arange(4, dtype=torch.float64), inv_freq)
+    emb = torch.cat([freqs, freqs], dim=-1).unsqueeze(0)
+    cos, sin = emb.cos(), emb.sin()
+    hf_cos, _ = Qwen3RotaryEmbedding(config)(x.unsqueeze(0), torch.arange(4).unsqueeze(0))
+    assert (hf_cos - cos).abs().max() < 1e-6, "the float64 angles differ from Hugging Face's"
+    causal = torch.full((4, 4), float("-inf")).triu(1).view(1, 1, 4, 4)
+    with torch.no_grad():
+        out, _ = layer(x.unsqueeze(0), position_embeddings=(cos, sin), attention_mask=causal)
+    write_reference(folder, {"output": out[0]})
+    close_printed(folder, out[0].reshape(-1))
+
+
 if __name__ == "__main__":
     mode = sys.argv[1] if len(sys.argv) > 1 else "verify"
     assert mode in ("generate", "verify"), "usage: torch_examples.py generate|verify"
-    for example in (attend, cross, llama, batch, additive, llama3, packed_biases):
+    for example in (attend, cross, llama, batch, additive, llama3, packed_biases, qwen3):
         example(mode)

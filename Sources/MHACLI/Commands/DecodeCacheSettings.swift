@@ -73,7 +73,9 @@ enum DecodeCacheSettings {
                 throw FormatError(kind: .data, file: file, message: "not a decode cache: no array '\(setting.name)'")
             }
             guard values == setting.values else {
-                if setting.name == "kv_weights" { throw refuse("other W^k, W^v or biases than this run's") }
+                if setting.name == "kv_weights" {
+                    throw refuse("other W^k, W^v, biases or key norm (QK-norm γ^k, ε) than this run's")
+                }
                 throw refuse(
                     "\(setting.name) \(describe(setting.name, values)), this run has \(setting.name) \(setting.shown)")
             }

@@ -86,7 +86,8 @@ enum WeightAssembly {
         for key in given {
             guard let m = matrices[key] else { continue }
             guard m.rows == 1 || m.columns == 1 else {
-                throw refusal("\(key) is \(m.shape): a QK-norm gain is one row of values", [key])
+                throw AttentionError.shapeMismatch(
+                    name: key, actual: m.shape, reason: "a QK-norm gain is one vector", expected: "one row of values")
             }
             if key == "gq" { c.qkNorm?.queryGain = m.elements } else { c.qkNorm?.keyGain = m.elements }
         }

@@ -7,6 +7,7 @@ import Testing
 @Suite struct AttentionExamplesTorchTests {
     static let folders = [
         "attend-qkv", "cross-attention", "llama-rope-gqa", "batch-npy", "additive-mask", "llama3-rope-scaling",
+        "qwen3-qk-norm",
         "packed-qkv-biases",
     ]
 
