@@ -27,7 +27,7 @@ import Testing
     @Test func unknownKeysAreNamedWithTheValidOnes() {
         T.expectError(
             line: 1, column: 14, path: "$", "unknown key \"wqq\"",
-            "valid keys: x, wq, wk, wv, wo, bq, bk, bv, bo, mask, in_proj, memory, qkv, qkv_bias, in_proj_bias, heads, kv_heads, causal, scale, token, layout, head_dim, rope, rope_base, rope_dims, rope_scaling, position_offset, alibi, window, softcap, mask_kind"
+            "valid keys: x, wq, wk, wv, wo, bq, bk, bv, bo, mask, in_proj, memory, qkv, qkv_bias, in_proj_bias, gq, gk, heads, kv_heads, causal, scale, token, layout, head_dim, rope, rope_base, rope_dims, rope_scaling, position_offset, alibi, window, softcap, mask_kind, qk_norm, qk_norm_eps"
         ) {
             try Self.parse("{\"heads\": 1, \"wqq\": [[1]]}")
         }
