@@ -339,7 +339,7 @@ public struct CheckpointLayer: Sendable {
         let shown = similar.prefix(8).map { MessageText.escaped($0, limit: 80) }.joined(separator: ", ")
         let what =
             family.map { "no \($0.rawValue) attention tensors (like \($0.name(.query, layer: 0)))" }
-            ?? "no GPT-2, BERT or Llama-family attention tensors"
+            ?? "no attention tensors of a family read here (\(CheckpointArchitecture.allCases.map(\.rawValue).joined(separator: ", ")))"
         let found =
             similar.isEmpty
             ? "no attention-like tensors among its \(archive.arrays.count)"
