@@ -13,7 +13,7 @@ extension CheckpointLayer {
     {
         guard family == .llama, let config else { return nil }
         switch config.modelType {
-        case "llama", "gemma", "gemma2", "qwen3", "qwen3_moe", "olmo2":
+        case "llama", "gemma", "gemma2", "gemma3_text", "qwen3", "qwen3_moe", "olmo2":
             return config.boolean("attention_bias") == true ? Set(CheckpointArchitecture.Part.allCases) : []
         case "mistral", "mixtral": return []
         case "qwen2": return [.query, .key, .value]
@@ -27,7 +27,7 @@ extension CheckpointLayer {
         let rule: String
         switch config?.modelType {
         case "llama": rule = "LlamaAttention has no biases when attention_bias is false"
-        case "gemma", "gemma2", "qwen3", "qwen3_moe", "olmo2":
+        case "gemma", "gemma2", "gemma3_text", "qwen3", "qwen3_moe", "olmo2":
             rule = "\(config?.modelType ?? "")'s attention has no biases when attention_bias is false"
         case "mistral", "mixtral": rule = "\(config?.modelType ?? "")'s attention has no biases"
         case "qwen2_moe" where config?.boolean("qkv_bias") == false:

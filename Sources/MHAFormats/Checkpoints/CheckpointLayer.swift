@@ -108,7 +108,7 @@ public struct CheckpointLayer: Sendable {
         case .bert: self.causal = config?.boolean("is_decoder") == true
         case .distilbert: self.causal = false
         // Gemma 2's only attention path (eager) stays causal whatever use_bidirectional_attention says.
-        case .llama where config?.modelType == "gemma2": self.causal = true
+        case .llama where ["gemma2", "gemma3_text"].contains(config?.modelType ?? ""): self.causal = true
         default: self.causal = config?.boolean("use_bidirectional_attention") != true
         }
         self.alibi = family == .bloom
@@ -141,6 +141,7 @@ public struct CheckpointLayer: Sendable {
         if family == .llama, let config {
             window = try Self.slidingWindow(config, layer: layer)
             if config.modelType == "gemma2" { (scale, softcap) = try Self.gemma2Scores(config) }
+            if config.modelType == "gemma3_text" { (scale, softcap) = try Self.gemma3Scores(config) }
         }
     }
 
@@ -227,6 +228,11 @@ public struct CheckpointLayer: Sendable {
             _ = try config.rotaryFraction()
             _ = try slidingWindow(config, layer: layer)
             if config.modelType == "gemma2" { _ = try gemma2Scores(config) }
+            if config.modelType == "gemma3_text" {
+                try refuseGemma3Variants(config)
+                _ = try gemma3Scores(config)
+                _ = try gemma3Rotary(config, sliding: try gemma3Sliding(config, layer: layer))
+            }
         }
     }
 
@@ -240,6 +246,8 @@ public struct CheckpointLayer: Sendable {
     /// - `gemma2`: the layers `layer_types` marks `sliding_attention` (without it, the even
     ///   ones), `sliding_window` (null: none; absent: Gemma2Config's default 4096).
     /// - `qwen3`: as `qwen2`; `qwen3_moe`: every layer, with `use_sliding_window` only.
+    /// - `gemma3_text`: the layers `layer_types` marks `sliding_attention` (without it, all but
+    ///   each `sliding_window_pattern`-th), `sliding_window` (null: none; absent: 4096).
     /// - `llama`, `gemma`, `olmo2` and any other type: none (LlamaAttention has no window).
     /// - Throws: a data error for a layer type not computed, or a windowed layer whose window
     ///   transformers cannot apply (0, or none with `use_sliding_window` false).
@@ -248,6 +256,12 @@ public struct CheckpointLayer: Sendable {
         case "mistral", "mixtral":
             if config.isNull("sliding_window") { return nil }
             guard config.number("sliding_window") != nil else { return config.modelType == "mistral" ? 4096 : nil }
+            return try windowWidth(config)
+        case "gemma3_text":
+            // Gemma3Attention: sliding_window on its sliding layers, none when it is null;
+            // absent, Gemma3TextConfig's 4096.
+            guard try gemma3Sliding(config, layer: layer), !config.isNull("sliding_window") else { return nil }
+            guard config.number("sliding_window") != nil else { return 4096 }
             return try windowWidth(config)
         case "gemma2":
             // Gemma2Attention: sliding_window on the layers layer_types marks sliding_attention
@@ -444,14 +458,15 @@ public struct CheckpointLayer: Sendable {
     /// whole projection; nil for the types without one.
     static func normSpan(_ config: ModelConfig?) -> QueryKeyNorm.Span? {
         switch config?.modelType {
-        case "qwen3", "qwen3_moe": return .head
+        case "qwen3", "qwen3_moe", "gemma3_text": return .head
         case "olmo2": return .projection
         default: return nil
         }
     }
 
-    /// `q_norm.weight` and `k_norm.weight` as γ^q and γ^k, ε from `rms_norm_eps` (the classes'
-    /// defaults: Qwen3's 1e-6, OLMo 2's 1e-5).
+    /// `q_norm.weight` and `k_norm.weight` as γ^q and γ^k (Gemma 3's RMS norm multiplies by
+    /// 1 + weight), ε from `rms_norm_eps` (the classes' defaults: Qwen3's and Gemma 3's 1e-6,
+    /// OLMo 2's 1e-5).
     private mutating func readNorm(_ reader: TensorReader, span: QueryKeyNorm.Span, config: ModelConfig?)
         throws(FormatError)
     {
@@ -466,14 +481,16 @@ public struct CheckpointLayer: Sendable {
                         "no tensor \(MessageText.quoted(name)) for layer \(reader.layer): \(config?.modelType ?? "this model")'s attention normalises Q and K with it"
                 )
             }
-            let gain = try reader.archive.matrix(named: name)
-            guard gain.rows == 1 || gain.columns == 1 else {
+            let stored = try reader.archive.matrix(named: name)
+            guard stored.rows == 1 || stored.columns == 1 else {
                 throw FormatError(
                     kind: .data, file: reader.archive.name + ":" + name,
-                    message: "shape \(gain.shape), expected a vector")
+                    message: "shape \(stored.shape), expected a vector")
             }
-            matrices[key] = gain.rows == 1 ? gain : gain.transposed
-            sources[key] = name
+            let offset = config?.modelType == "gemma3_text" ? 1.0 : 0.0
+            let gain = Matrix(rows: 1, columns: stored.elements.count) { _, j in stored.elements[j] + offset }
+            matrices[key] = gain
+            sources[key] = offset == 0 ? name : "1 + " + name
             gains[key] = gain.elements
         }
         let epsilon = try config?.nonNegativeNumber("rms_norm_eps") ?? (span == .projection ? 1e-5 : 1e-6)
@@ -531,7 +548,8 @@ public struct CheckpointLayer: Sendable {
         let heads = try Self.heads(explicitHeads, config: config, archive: archive)
         let configName = config?.name ?? archive.name
         // Gemma's and Gemma 2's configs default head_dim to 256 rather than hidden / heads.
-        let classHeadDim = ["gemma", "gemma2"].contains(config?.modelType ?? "") ? 256 : queryWidth / heads
+        let classHeadDim =
+            ["gemma", "gemma2", "gemma3_text"].contains(config?.modelType ?? "") ? 256 : queryWidth / heads
         let headDim = try config?.positiveInteger("head_dim") ?? classHeadDim
         guard heads * headDim == queryWidth else {
             throw FormatError(
@@ -557,9 +575,12 @@ public struct CheckpointLayer: Sendable {
     private mutating func readRotary(_ config: ModelConfig?, base given: Double?, archive: any ArrayArchive)
         throws(FormatError)
     {
-        let scaling = try config?.rotaryScaling()
+        var scaling = try config?.rotaryScaling()
         let neox = architecture == .gptNeox
         var configured = try config?.ropeBase()
+        if let config, config.modelType == "gemma3_text" {
+            (configured, scaling) = try Self.gemma3Rotary(config, sliding: try Self.gemma3Sliding(config, layer: layer))
+        }
         if configured == nil, neox { configured = try config?.positiveNumber("rotary_emb_base") }
         guard let base = given ?? configured ?? config.map({ Self.defaultRopeTheta($0.modelType) }) else {
             throw FormatError(

@@ -12,6 +12,9 @@ public struct ModelConfig: Sendable {
     private let strings: [String: String]
     /// `rope_parameters` (transformers 5) and `rope_scaling` (transformers 4), each as found.
     private let ropeBlocks: [RopeBlock]
+    /// `rope_parameters` given per layer type (Gemma 3's `{"full_attention": {…},
+    /// "sliding_attention": {…}}`), by layer type.
+    private let layerRopeBlocks: [String: RopeBlock]
     /// `layer_types` (`full_attention`, `sliding_attention`, …), one per layer, if given.
     public let layerTypes: [String]?
     /// Top-level booleans by key.
@@ -55,6 +58,7 @@ public struct ModelConfig: Sendable {
         }
         var numbers: [String: Double] = [:], strings: [String: String] = [:], booleans: [String: Bool] = [:]
         var ropeBlocks: [RopeBlock] = []
+        var layerRopeBlocks: [String: RopeBlock] = [:]
         var layerTypes: [String]?
         var architecture: String?
         var keys: [String] = [], nulls: Set<String> = [], quantization: String?
@@ -84,26 +88,38 @@ public struct ModelConfig: Sendable {
                     document.nodes[$0].kind == .string ? document.string($0) : ""
                 }
             case .object where member.key == "rope_parameters" || member.key == "rope_scaling":
-                var block = RopeBlock(key: member.key)
-                for inner in document.members(of: member.value) {
-                    switch document.nodes[inner.value].kind {
-                    case .number where !document.number(inner.value).isFinite:
-                        throw Self.nonFinite(member.key + "." + inner.key, name: name)
-                    case .number: block.numbers[inner.key] = document.number(inner.value)
-                    case .string: block.strings[inner.key] = document.string(inner.value)
-                    case .boolean: block.booleans[inner.key] = document.boolean(inner.value)
-                    default: break
-                    }
+                ropeBlocks.append(try Self.ropeBlock(member.key, at: member.value, in: document, name: name))
+                for inner in document.members(of: member.value) where document.nodes[inner.value].kind == .object {
+                    let key = member.key + "." + inner.key
+                    layerRopeBlocks[inner.key] = try Self.ropeBlock(key, at: inner.value, in: document, name: name)
                 }
-                ropeBlocks.append(block)
             default: break
             }
         }
         (self.numbers, self.strings, self.booleans, self.ropeBlocks, self.layerTypes) = (
             numbers, strings, booleans, ropeBlocks, layerTypes
         )
+        self.layerRopeBlocks = layerRopeBlocks
         architectureClass = architecture
         (self.keys, self.nulls, quantizationMethod) = (keys, nulls, quantization)
+    }
+
+    /// The numbers, strings and booleans of the RoPE object `key` at node `index`.
+    private static func ropeBlock(_ key: String, at index: Int, in document: JSONDocument, name: String)
+        throws(FormatError) -> RopeBlock
+    {
+        var block = RopeBlock(key: key)
+        for inner in document.members(of: index) {
+            switch document.nodes[inner.value].kind {
+            case .number where !document.number(inner.value).isFinite:
+                throw Self.nonFinite(key + "." + inner.key, name: name)
+            case .number: block.numbers[inner.key] = document.number(inner.value)
+            case .string: block.strings[inner.key] = document.string(inner.value)
+            case .boolean: block.booleans[inner.key] = document.boolean(inner.value)
+            default: break
+            }
+        }
+        return block
     }
 
     /// The top-level number keys attention is read from: NaN or ±∞ in one of them is an
@@ -112,7 +128,8 @@ public struct ModelConfig: Sendable {
         "num_attention_heads", "n_head", "n_heads", "head_dim", "num_key_value_heads", "rope_theta",
         "partial_rotary_factor",
         "sliding_window", "max_window_layers", "max_position_embeddings", "original_max_position_embeddings",
-        "query_pre_attn_scalar", "attn_logit_softcapping", "rotary_pct", "rotary_emb_base",
+        "query_pre_attn_scalar", "attn_logit_softcapping", "rotary_pct", "rotary_emb_base", "rope_local_base_freq",
+        "sliding_window_pattern", "rms_norm_eps",
     ]
 
     /// The error for NaN or ±∞ in a key that is read.
@@ -193,20 +210,27 @@ public struct ModelConfig: Sendable {
     public func number(_ key: String) -> Double? { numbers[key] }
 
     /// The RoPE object transformers reads: `rope_scaling` (transformers 4's name, which
-    /// transformers 5 still prefers when a config.json has both) or `rope_parameters`.
-    private var ropeBlock: RopeBlock? {
-        ropeBlocks.first { $0.key == "rope_scaling" } ?? ropeBlocks.first
+    /// transformers 5 still prefers when a config.json has both) or `rope_parameters`; with a
+    /// layer type that `rope_parameters` gives its own object (Gemma 3), that object.
+    private func ropeBlock(_ layerType: String? = nil) -> RopeBlock? {
+        layerType.flatMap { layerRopeBlocks[$0] } ?? ropeBlocks.first { $0.key == "rope_scaling" } ?? ropeBlocks.first
     }
+
+    /// Whether `rope_parameters` gives `layerType` its own RoPE object.
+    public func hasRopeParameters(forLayerType layerType: String) -> Bool { layerRopeBlocks[layerType] != nil }
 
     /// The RoPE base: `rope_theta` in the RoPE object, else at the top level (transformers 4);
     /// nil when neither says.
-    public var ropeTheta: Double? { ropeBlock?.numbers["rope_theta"] ?? numbers["rope_theta"] }
+    public func ropeTheta(layerType: String? = nil) -> Double? {
+        ropeBlock(layerType)?.numbers["rope_theta"] ?? numbers["rope_theta"]
+    }
 
     /// `ropeTheta`, checked: a positive finite number.
     /// - Throws: a data error naming the key otherwise.
-    public func ropeBase() throws(FormatError) -> Double? {
-        guard let base = ropeTheta else { return nil }
+    public func ropeBase(layerType: String? = nil) throws(FormatError) -> Double? {
+        guard let base = ropeTheta(layerType: layerType) else { return nil }
         guard base > 0, base.isFinite else {
+            let ropeBlock = ropeBlock(layerType)
             let path = ropeBlock?.numbers["rope_theta"] != nil ? "$.\(ropeBlock?.key ?? "").rope_theta" : "$.rope_theta"
             throw FormatError(
                 kind: .data, file: name, path: path,
@@ -221,8 +245,8 @@ public struct ModelConfig: Sendable {
         guard let factor = partialRotaryFactor else { return nil }
         guard factor > 0, factor <= 1 else {
             let path =
-                ropeBlock?.numbers["partial_rotary_factor"] != nil
-                ? "$.\(ropeBlock?.key ?? "").partial_rotary_factor" : "$.partial_rotary_factor"
+                ropeBlock()?.numbers["partial_rotary_factor"] != nil
+                ? "$.\(ropeBlock()?.key ?? "").partial_rotary_factor" : "$.partial_rotary_factor"
             throw FormatError(
                 kind: .data, file: name, path: path,
                 message:
@@ -237,8 +261,8 @@ public struct ModelConfig: Sendable {
     /// - Throws: a data error for a type not computed here (`dynamic`, `longrope`, …), a
     ///   parameter a type needs and the config lacks, or a `factor` other than 1 with no
     ///   type, whose meaning transformers' versions disagree on.
-    public func rotaryScaling() throws(FormatError) -> RotaryScaling? {
-        guard let block = ropeBlock else { return nil }
+    public func rotaryScaling(layerType: String? = nil) throws(FormatError) -> RotaryScaling? {
+        guard let block = ropeBlock(layerType) else { return nil }
         guard let type = block.strings["rope_type"] ?? block.strings["type"] else {
             if let factor = block.numbers["factor"], factor != 1 {
                 throw FormatError(
@@ -265,7 +289,7 @@ public struct ModelConfig: Sendable {
     /// The fraction of each head's dimensions that rotate (`partial_rotary_factor`, in the
     /// RoPE object or at the top level), if given.
     public var partialRotaryFactor: Double? {
-        ropeBlock?.numbers["partial_rotary_factor"] ?? numbers["partial_rotary_factor"]
+        ropeBlock()?.numbers["partial_rotary_factor"] ?? numbers["partial_rotary_factor"]
     }
 }
 

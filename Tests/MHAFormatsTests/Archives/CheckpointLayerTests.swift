@@ -42,7 +42,8 @@ import Testing
         arguments: [
             "gpt2", "bert", "llama", "qwen2", "mistral", "llama-f16", "gpt2-bf16", "gpt2-unscaled", "qwen2-window",
             "mixtral", "llama3-rope", "llama-linear-rope", "qwen2-yarn", "bert-decoder", "qwen2-moe", "llama-ignored",
-            "gemma", "gemma2", "gpt-neox", "opt", "phi", "bloom", "distilbert", "qwen3", "qwen3-moe", "olmo2",
+            "gemma", "gemma2", "gpt-neox", "opt", "phi", "bloom", "distilbert", "qwen3", "qwen3-moe", "olmo2", "gemma3",
+            "gemma3-v4",
         ], [0, 1])
     func reproducesTheLayer(_ model: String, _ index: Int) throws {
         let layer = try Self.layer(model, index)
@@ -69,6 +70,29 @@ import Testing
             layer.qkNorm = nil
             #expect(try #require(try Self.output(layer, x).maxRelativeError(to: expected)) > 1e-2)
         }
+    }
+
+    /// Gemma 3's two kinds of layer, in transformers 5's spelling (layer_types, RoPE per layer
+    /// type) and the Hub's (rope_local_base_freq, rope_scaling, sliding_window_pattern): the
+    /// sliding layer turns by 10000 in a window of 3, the full one by 1e6 with linear scaling 2;
+    /// the QK-norm's gains are 1 + the stored weights.
+    @Test(arguments: ["gemma3", "gemma3-v4"])
+    func readsGemma3sLayerKinds(_ model: String) throws {
+        let (sliding, full) = (try Self.layer(model, 0), try Self.layer(model, 1))
+        #expect(sliding.window == 3 && sliding.rope?.base == 10000 && sliding.rope?.scaling == nil)
+        #expect(full.window == nil && full.rope?.base == 1_000_000 && full.rope?.scaling == .linear(factor: 2))
+        #expect(sliding.scale == 1 / 24.0.squareRoot() && sliding.softcap == nil && sliding.causal)
+        #expect(sliding.qkNorm?.span == .head && sliding.sources["gq"] == "1 + layers.0.self_attn.q_norm.weight")
+        let archive = try ArrayArchives.open(path: try Self.folder(model) + "/model.safetensors")
+        let stored = try archive.matrix(named: "layers.0.self_attn.q_norm.weight")
+        #expect(sliding.qkNorm?.queryGain == stored.elements.map { $0 + 1 })
+        let text = try String(contentsOfFile: try Self.folder(model) + "/config.json", encoding: .utf8)
+        let both = text.replacingOccurrences(
+            of: "\"use_bidirectional_attention\": false", with: "\"use_bidirectional_attention\": true")
+        #expect(both != text)
+        let bidirectional = try ModelConfig(bytes: Array(both.utf8), name: "config.json")
+        let refusal = CheckpointLayer.refusal(archive: archive, config: bidirectional, layer: 0)
+        #expect(refusal?.description.contains("use_bidirectional_attention") == true)
     }
 
     /// q_norm and k_norm are read only where config.json's model_type says which norm they are.
@@ -187,12 +211,12 @@ import Testing
         )
         let bothScaling = try both.rotaryScaling()
         #expect(bothScaling == .linear(factor: 2))
-        #expect(both.ropeTheta == nil)
+        #expect(both.ropeTheta() == nil)
         // The RoPE object's base wins over a top-level one, as in transformers 5.
         let nested = try config(
             #"{"rope_theta": 5000, "rope_parameters": {"rope_type": "default", "rope_theta": 1000}}"#)
         let nestedScaling = try nested.rotaryScaling()
-        #expect(nested.ropeTheta == 1000 && nestedScaling == nil)
+        #expect(nested.ropeTheta() == 1000 && nestedScaling == nil)
     }
 
     /// Without config.json, each family is recognised from its names; those that share the
@@ -344,8 +368,8 @@ import Testing
         T.expectError(line: nil, column: nil, "number of heads", "no config.json says it") {
             try CheckpointLayer(archive: archive, layer: 0, config: nil)
         }
-        let config = try ModelConfig(bytes: Array(#"{"model_type": "gemma3_text"}"#.utf8), name: "config.json")
-        T.expectError(line: nil, column: nil, "config.json", "model_type \"gemma3_text\"", "--arch") {
+        let config = try ModelConfig(bytes: Array(#"{"model_type": "cohere"}"#.utf8), name: "config.json")
+        T.expectError(line: nil, column: nil, "config.json", "model_type \"cohere\"", "--arch") {
             try CheckpointLayer(archive: archive, layer: 0, config: config)
         }
         let bert = try ArrayArchives.open(path: try Self.folder("bert") + "/model.safetensors")

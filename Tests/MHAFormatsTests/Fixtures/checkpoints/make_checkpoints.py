@@ -99,6 +99,25 @@ def float64_rope(model):
         return (emb.cos() * attention).to(x.dtype), (emb.sin() * attention).to(x.dtype)
     rotary.forward = forward
 
+def float64_rope_by_layer_type(model):
+    """float64_rope for Gemma 3, whose rotary embedding has frequencies per layer type."""
+    rotary = model.base_model.rotary_emb
+    config = model.config
+    tables = {}
+    for layer_type, parameters in config.rope_parameters.items():
+        base = parameters["rope_theta"]
+        plain = 1.0 / (base ** (torch.arange(0, config.head_dim, 2, dtype=torch.float64) / config.head_dim))
+        inv_freq, attention = scaled_frequencies(parameters, plain, config.head_dim, None, config.max_position_embeddings)
+        stored = getattr(rotary, f"{layer_type}_inv_freq").to(torch.float64)
+        assert torch.allclose(inv_freq, stored, rtol=1e-5, atol=0), (layer_type, inv_freq, stored)
+        tables[layer_type] = (inv_freq, attention)
+    def forward(x, position_ids, layer_type):
+        inv_freq, attention = tables[layer_type]
+        freqs = position_ids[:, :, None].to(torch.float64) * inv_freq[None, None, :]
+        emb = torch.cat((freqs, freqs), dim=-1)
+        return (emb.cos() * attention).to(x.dtype), (emb.sin() * attention).to(x.dtype)
+    rotary.forward = forward
+
 def capture(model, kind, ids):
     records = {}
     handles = []
@@ -135,12 +154,16 @@ class float64_norms:
         from transformers.models.qwen3 import modeling_qwen3
         from transformers.models.qwen3_moe import modeling_qwen3_moe
         from transformers.models.olmo2 import modeling_olmo2
+        from transformers.models.gemma3 import modeling_gemma3
         self.saved = []
         for cls in (modeling_qwen3.Qwen3RMSNorm, modeling_qwen3_moe.Qwen3MoeRMSNorm, modeling_olmo2.Olmo2RMSNorm):
             self.saved.append((cls, cls.forward))
             def forward(module, x):
                 return module.weight * (x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + module.variance_epsilon))
             cls.forward = forward
+        cls = modeling_gemma3.Gemma3RMSNorm  # x / rms · (1 + w)
+        self.saved.append((cls, cls.forward))
+        cls.forward = lambda module, x: x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + module.eps) * (1.0 + module.weight)
     def __exit__(self, *exc):
         for cls, forward in self.saved: cls.forward = forward
 
@@ -169,6 +192,7 @@ def build(name, kind, config, model_class, dtype, seed, top_level_rope=False, dr
     if after_save:  # what after_save added must not have reached the model: transformers ignores it
         assert list(model.state_dict()) == list(reloaded.state_dict())
     if kind in ("llama", "neox", "phi"): float64_rope(reloaded)
+    if kind == "gemma3": float64_rope_by_layer_type(reloaded)
     ids = torch.tensor([[(7 * i + seed) % config.vocab_size for i in range(SEQ)]])
     with float64_softmax(), float64_norms():
         np.savez(os.path.join(folder, "reference.npz"), **capture(reloaded, kind, ids))
@@ -352,6 +376,31 @@ olmo2 = tf.Olmo2Config(hidden_size=32, num_hidden_layers=2, num_attention_heads=
 build("qwen3", "llama", qwen3, tf.Qwen3Model, torch.float32, 25)
 build("qwen3-moe", "llama", qwen3_moe, tf.Qwen3MoeModel, torch.float32, 26)
 build("olmo2", "llama", olmo2, tf.Olmo2Model, torch.float32, 27)
+
+# Gemma 3 (gemma3_text): QK-norm with 1 + γ, scale query_pre_attn_scalar^-1/2 (24), a window of
+# 3 on its sliding layer, and RoPE per layer type: base 10000 on the sliding layer, 1e6 with
+# linear scaling 2 on the full one. gemma3 says it as transformers 5 does (layer_types, nested
+# rope_parameters); gemma3-v4 as the Hub's Gemma 3 configs do (rope_theta,
+# rope_local_base_freq and rope_scaling at the top level, sliding_window_pattern 2, no
+# layer_types), rewritten before the reference reloads it.
+def gemma3_v4_spelling(folder):
+    path = os.path.join(folder, "config.json")
+    data = json.load(open(path))
+    parameters = data.pop("rope_parameters")
+    data.pop("layer_types")
+    full = parameters["full_attention"]
+    data.update(rope_theta=full.pop("rope_theta"), rope_local_base_freq=parameters["sliding_attention"]["rope_theta"],
+                rope_scaling=full, sliding_window_pattern=2)
+    json.dump(data, open(path, "w"), indent=2)
+
+gemma3 = lambda: tf.Gemma3TextConfig(
+    hidden_size=32, num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2, head_dim=8,
+    intermediate_size=48, max_position_embeddings=16, query_pre_attn_scalar=24, sliding_window=3,
+    layer_types=["sliding_attention", "full_attention"],
+    rope_parameters={"sliding_attention": {"rope_type": "default", "rope_theta": 10000.0},
+                     "full_attention": {"rope_type": "linear", "factor": 2.0, "rope_theta": 1000000.0}}, **small)
+build("gemma3", "gemma3", gemma3(), tf.Gemma3TextModel, torch.float32, 28)
+build("gemma3-v4", "gemma3", gemma3(), tf.Gemma3TextModel, torch.float32, 29, after_save=gemma3_v4_spelling)
 
 # pickle/pytorch_model.bin: a PyTorch pickle (torch.save's zip with data.pkl), which is refused.
 if len(sys.argv) == 1 or "pickle" in sys.argv[1:]:

@@ -1,0 +1,63 @@
+import MHACore
+
+/// Gemma 3 (`gemma3_text`): Llama's names with a QK-norm whose gain is 1 + γ, the scale
+/// `query_pre_attn_scalar`^−½, and two kinds of layer that differ in their window and in
+/// their RoPE (transformers 5's Gemma3TextConfig and Gemma3Attention).
+extension CheckpointLayer {
+    /// Whether Gemma 3 windows `layer`: `layer_types` when config.json lists it, else every
+    /// layer but each `sliding_window_pattern`-th (default 6), counted from 1.
+    static func gemma3Sliding(_ config: ModelConfig, layer: Int) throws(FormatError) -> Bool {
+        if let types = config.layerTypes, layer < types.count {
+            switch types[layer] {
+            case "full_attention": return false
+            case "sliding_attention": return true
+            default:
+                throw FormatError(
+                    kind: .data, file: config.name, path: "$.layer_types[\(layer)]",
+                    message:
+                        "layer type \(MessageText.quoted(types[layer])) is not computed (only full_attention and sliding_attention are)"
+                )
+            }
+        }
+        let pattern = try config.positiveInteger("sliding_window_pattern") ?? 6
+        return (layer + 1) % pattern != 0
+    }
+
+    /// The layer type's name in config.json.
+    static func gemma3LayerType(sliding: Bool) -> String { sliding ? "sliding_attention" : "full_attention" }
+
+    /// Gemma 3's RoPE base and scaling for a layer of that kind: its own `rope_parameters`
+    /// object when config.json has one (transformers 5); otherwise (transformers 4's spelling)
+    /// sliding layers turn by `rope_local_base_freq` (default 10000) without scaling, and full
+    /// layers by `rope_theta` (default 1e6) with `rope_scaling`.
+    static func gemma3Rotary(_ config: ModelConfig, sliding: Bool) throws(FormatError) -> (
+        base: Double, scaling: RotaryScaling?
+    ) {
+        let type = gemma3LayerType(sliding: sliding)
+        if config.hasRopeParameters(forLayerType: type) {
+            let base = try config.ropeBase(layerType: type) ?? (sliding ? 10000 : 1_000_000)
+            return (base, try config.rotaryScaling(layerType: type))
+        }
+        if sliding { return (try config.positiveNumber("rope_local_base_freq") ?? 10000, nil) }
+        return (try config.ropeBase() ?? 1_000_000, try config.rotaryScaling())
+    }
+
+    /// Gemma 3's score rules: scale `query_pre_attn_scalar`^−½ (default 256) and the soft-cap
+    /// `attn_logit_softcapping`, none unless it is a number (Gemma3TextConfig's default).
+    static func gemma3Scores(_ config: ModelConfig) throws(FormatError) -> (scale: Double, softcap: Double?) {
+        let scalar = try config.positiveNumber("query_pre_attn_scalar") ?? 256
+        return (1 / scalar.squareRoot(), try config.positiveNumber("attn_logit_softcapping"))
+    }
+
+    /// Refuses what this reader does not compute for Gemma 3: `use_bidirectional_attention`
+    /// (transformers then halves the window for its flash-attention bounds and attends both
+    /// ways).
+    static func refuseGemma3Variants(_ config: ModelConfig) throws(FormatError) {
+        guard config.boolean("use_bidirectional_attention") == true else { return }
+        throw FormatError(
+            kind: .data, file: config.name, path: "$.use_bidirectional_attention",
+            message:
+                "Gemma 3 with use_bidirectional_attention (its window halved, no causal mask) is not read; only the causal model is"
+        )
+    }
+}
