@@ -125,21 +125,21 @@ import Testing
     @Test func anArchitectureForcedOverAnotherModelTypeWarns() throws {
         var config = try String(contentsOf: C.checkpoints.appendingPathComponent("llama/config.json"), encoding: .utf8)
         config = config.replacingOccurrences(
-            of: "\"model_type\": \"llama\"", with: "\"model_type\": \"granite\", \"attention_multiplier\": 0.5")
-        let folder = try C.folder(["granite.json": Array(config.utf8)])
+            of: "\"model_type\": \"llama\"", with: "\"model_type\": \"cohere\", \"use_qk_norm\": false")
+        let folder = try C.folder(["cohere.json": Array(config.utf8)])
         defer { try? FileManager.default.removeItem(at: folder) }
-        let refused = try Self.run("llama", ["--config", "granite.json"], in: folder)
-        Self.expectOneLine(refused, 65, #"model_type "granite" is not one whose attention this reader knows"#)
-        let forced = try Self.run("llama", ["--config", "granite.json", "--arch", "llama"], in: folder)
+        let refused = try Self.run("llama", ["--config", "cohere.json"], in: folder)
+        Self.expectOneLine(refused, 65, #"model_type "cohere" is not one whose attention this reader knows"#)
+        let forced = try Self.run("llama", ["--config", "cohere.json", "--arch", "llama"], in: folder)
         #expect(forced.status == 0, "\(forced.stderr)")
         #expect(
             forced.stderr
-                == "mha-cli: warning: granite.json's model_type \"granite\" is read as llama (--arch): what makes granite differ from llama is not read; keys the llama reader does not know: attention_multiplier\n"
+                == "mha-cli: warning: cohere.json's model_type \"cohere\" is read as llama (--arch): what makes cohere differ from llama is not read; keys the llama reader does not know: use_qk_norm\n"
         )
         // inspect says run would refuse it, by run's own check.
         let inspect = try BuiltBinary.run(
-            ["inspect", "fx/llama/model.safetensors", "--config", "granite.json"], in: folder)
-        #expect(inspect.stdout.contains("run --checkpoint refuses it: granite.json: model_type \"granite\""))
+            ["inspect", "fx/llama/model.safetensors", "--config", "cohere.json"], in: folder)
+        #expect(inspect.stdout.contains("run --checkpoint refuses it: cohere.json: model_type \"cohere\""))
         let plain = try BuiltBinary.run(["inspect", "fx/llama/model.safetensors", "--format", "json"], in: folder)
         #expect(try C.object(plain.stdout)["readable"] as? Bool == true)
     }

@@ -7,7 +7,8 @@ import MHACore
 ///   bias, `h.L.attn.c_proj.weight`/`.bias` (xw).
 /// - `bert`: `encoder.layer.L.attention.self.query|key|value.weight`/`.bias` and
 ///   `encoder.layer.L.attention.output.dense.weight`/`.bias` (PyTorch layout).
-/// - `llama` (also Mistral, Mixtral, Qwen2, Qwen3, OLMo 2, Gemma, Gemma 2, Gemma 3):
+/// - `llama` (also Mistral, Mixtral, Qwen2, Qwen3, OLMo 2, Gemma, Gemma 2, Gemma 3, Granite,
+///   StarCoder2, SmolLM3):
 ///   `layers.L.self_attn.q_proj|k_proj|v_proj|o_proj.weight` (PyTorch layout), optional q/k/v/o
 ///   biases, grouped-query heads, RoPE (`rotate_half`); Qwen3's, OLMo 2's and Gemma 3's QK-norm gains
 ///   `q_norm.weight`, `k_norm.weight`.
@@ -32,7 +33,7 @@ public enum CheckpointArchitecture: String, CaseIterable, Sendable {
         .gpt2: ["gpt2"], .bert: ["bert", "roberta", "xlm-roberta", "camembert", "electra"],
         .llama: [
             "llama", "mistral", "mixtral", "qwen2", "qwen2_moe", "qwen3", "qwen3_moe", "olmo2", "gemma", "gemma2",
-            "gemma3_text",
+            "gemma3_text", "granite", "granitemoe", "granitemoeshared", "starcoder2", "smollm3",
         ],
         .gptNeox: ["gpt_neox"], .opt: ["opt"], .phi: ["phi"], .bloom: ["bloom"], .distilbert: ["distilbert"],
     ]

@@ -5,16 +5,18 @@ import MHACore
 extension CheckpointLayer {
     /// The projections whose bias transformers' class for config.json's `model_type` has, or
     /// nil when every bias present is read (GPT-2, BERT, no config.json, a type read with
-    /// `--arch` whose class is not known here). LlamaAttention, Gemma's, Gemma 2's, Qwen3's,
-    /// Qwen3-MoE's and OLMo 2's: all
-    /// four iff `attention_bias` (default false); Mistral, Mixtral: none; Qwen2: q, k, v; Qwen2-MoE: q, k, v iff
-    /// `qkv_bias` (default true).
+    /// `--arch` whose class is not known here). LlamaAttention, Gemma's, Gemma 2's, Gemma 3's,
+    /// Qwen3's, Qwen3-MoE's, OLMo 2's, Granite's and SmolLM3's: all four iff `attention_bias`
+    /// (default false); StarCoder2's: all four unless `use_bias` is false; Mistral, Mixtral:
+    /// none; Qwen2: q, k, v; Qwen2-MoE: q, k, v iff `qkv_bias` (default true).
     static func classBiases(_ family: CheckpointArchitecture, config: ModelConfig?) -> Set<CheckpointArchitecture.Part>?
     {
         guard family == .llama, let config else { return nil }
         switch config.modelType {
-        case "llama", "gemma", "gemma2", "gemma3_text", "qwen3", "qwen3_moe", "olmo2":
+        case "llama", "gemma", "gemma2", "gemma3_text", "qwen3", "qwen3_moe", "olmo2", "granite", "granitemoe",
+            "granitemoeshared", "smollm3":
             return config.boolean("attention_bias") == true ? Set(CheckpointArchitecture.Part.allCases) : []
+        case "starcoder2": return config.boolean("use_bias") == false ? [] : Set(CheckpointArchitecture.Part.allCases)
         case "mistral", "mixtral": return []
         case "qwen2": return [.query, .key, .value]
         case "qwen2_moe": return config.boolean("qkv_bias") == false ? [] : [.query, .key, .value]
@@ -27,7 +29,10 @@ extension CheckpointLayer {
         let rule: String
         switch config?.modelType {
         case "llama": rule = "LlamaAttention has no biases when attention_bias is false"
-        case "gemma", "gemma2", "gemma3_text", "qwen3", "qwen3_moe", "olmo2":
+        case "starcoder2": rule = "starcoder2's attention has no biases when use_bias is false"
+        case "gemma", "gemma2", "gemma3_text", "qwen3", "qwen3_moe", "olmo2", "granite", "granitemoe",
+            "granitemoeshared",
+            "smollm3":
             rule = "\(config?.modelType ?? "")'s attention has no biases when attention_bias is false"
         case "mistral", "mixtral": rule = "\(config?.modelType ?? "")'s attention has no biases"
         case "qwen2_moe" where config?.boolean("qkv_bias") == false:
@@ -70,5 +75,22 @@ extension CheckpointLayer {
                     + (unknown.count > 12 ? ", … (\(unknown.count))" : "")
         }
         return text
+    }
+
+    /// Granite's score scale `attention_multiplier` (GraniteConfig's default 1.0) in place of
+    /// 1/√d_k (Granite, GraniteMoE, GraniteMoE-Shared); nil for other types.
+    static func graniteScale(_ config: ModelConfig) throws(FormatError) -> Double? {
+        guard ["granite", "granitemoe", "granitemoeshared"].contains(config.modelType ?? "") else { return nil }
+        return try config.positiveNumber("attention_multiplier") ?? 1
+    }
+
+    /// Whether `layer` turns Q and K by RoPE: SmolLM3's `no_rope_layers` (1: RoPE, 0: none;
+    /// without it, every `no_rope_layer_interval`-th layer, default 4, counted from 1, has
+    /// none); every layer of the other types.
+    static func rotatesLayer(_ config: ModelConfig, layer: Int) throws(FormatError) -> Bool {
+        guard config.modelType == "smollm3" else { return true }
+        if let flags = config.integerList("no_rope_layers"), layer < flags.count { return flags[layer] != 0 }
+        let interval = try config.positiveInteger("no_rope_layer_interval") ?? 4
+        return (layer + 1) % interval != 0
     }
 }

@@ -142,6 +142,8 @@ public struct CheckpointLayer: Sendable {
             window = try Self.slidingWindow(config, layer: layer)
             if config.modelType == "gemma2" { (scale, softcap) = try Self.gemma2Scores(config) }
             if config.modelType == "gemma3_text" { (scale, softcap) = try Self.gemma3Scores(config) }
+            if let multiplier = try Self.graniteScale(config) { scale = multiplier }
+            if try !Self.rotatesLayer(config, layer: layer) { rope = nil }
         }
     }
 
@@ -246,6 +248,9 @@ public struct CheckpointLayer: Sendable {
     /// - `gemma2`: the layers `layer_types` marks `sliding_attention` (without it, the even
     ///   ones), `sliding_window` (null: none; absent: Gemma2Config's default 4096).
     /// - `qwen3`: as `qwen2`; `qwen3_moe`: every layer, with `use_sliding_window` only.
+    /// - `starcoder2`: every layer, `sliding_window` (null or absent: none).
+    /// - `smollm3`: with `use_sliding_window`, the layers `layer_types` marks `sliding_attention`
+    ///   (without it, the layers without RoPE).
     /// - `gemma3_text`: the layers `layer_types` marks `sliding_attention` (without it, all but
     ///   each `sliding_window_pattern`-th), `sliding_window` (null: none; absent: 4096).
     /// - `llama`, `gemma`, `olmo2` and any other type: none (LlamaAttention has no window).
@@ -268,6 +273,22 @@ public struct CheckpointLayer: Sendable {
             // (without it, the even ones), none when it is null; absent, Gemma2Config's 4096.
             guard try isSliding(config, layer: layer), !config.isNull("sliding_window") else { return nil }
             guard config.number("sliding_window") != nil else { return 4096 }
+            return try windowWidth(config)
+        case "starcoder2":
+            // Starcoder2Attention: config.sliding_window on every layer (default none).
+            guard config.number("sliding_window") != nil else { return nil }
+            return try windowWidth(config)
+        case "smollm3":
+            // SmolLM3Attention: sliding_window on the sliding layers, only with use_sliding_window;
+            // without layer_types, the layers without RoPE are the sliding ones.
+            guard config.boolean("use_sliding_window") == true, config.number("sliding_window") != nil else {
+                return nil
+            }
+            if let types = config.layerTypes, layer < types.count {
+                guard types[layer] == "sliding_attention" else { return nil }
+            } else if try rotatesLayer(config, layer: layer) {
+                return nil
+            }
             return try windowWidth(config)
         case "qwen3_moe":
             // Qwen3MoeAttention: config.sliding_window on every layer, which Qwen3MoeConfig

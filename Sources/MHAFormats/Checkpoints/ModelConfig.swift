@@ -17,6 +17,8 @@ public struct ModelConfig: Sendable {
     private let layerRopeBlocks: [String: RopeBlock]
     /// `layer_types` (`full_attention`, `sliding_attention`, …), one per layer, if given.
     public let layerTypes: [String]?
+    /// Top-level arrays of numbers by key (SmolLM3's `no_rope_layers`).
+    private let numberLists: [String: [Double]]
     /// Top-level booleans by key.
     private let booleans: [String: Bool]
     /// The first entry of `architectures` (`LlamaForCausalLM`), if any.
@@ -60,6 +62,7 @@ public struct ModelConfig: Sendable {
         var ropeBlocks: [RopeBlock] = []
         var layerRopeBlocks: [String: RopeBlock] = [:]
         var layerTypes: [String]?
+        var numberLists: [String: [Double]] = [:]
         var architecture: String?
         var keys: [String] = [], nulls: Set<String> = [], quantization: String?
         for member in document.members(of: 0) {
@@ -87,6 +90,8 @@ public struct ModelConfig: Sendable {
                 layerTypes = document.elements(of: member.value).map {
                     document.nodes[$0].kind == .string ? document.string($0) : ""
                 }
+            case .array where document.elements(of: member.value).allSatisfy({ document.nodes[$0].kind == .number }):
+                numberLists[member.key] = document.elements(of: member.value).map { document.number($0) }
             case .object where member.key == "rope_parameters" || member.key == "rope_scaling":
                 ropeBlocks.append(try Self.ropeBlock(member.key, at: member.value, in: document, name: name))
                 for inner in document.members(of: member.value) where document.nodes[inner.value].kind == .object {
@@ -100,6 +105,7 @@ public struct ModelConfig: Sendable {
             numbers, strings, booleans, ropeBlocks, layerTypes
         )
         self.layerRopeBlocks = layerRopeBlocks
+        self.numberLists = numberLists
         architectureClass = architecture
         (self.keys, self.nulls, quantizationMethod) = (keys, nulls, quantization)
     }
@@ -208,6 +214,14 @@ public struct ModelConfig: Sendable {
 
     /// A top-level number.
     public func number(_ key: String) -> Double? { numbers[key] }
+
+    /// A top-level array of integers (`[1, 1, 1, 0]`); nil when absent or not all integers.
+    public func integerList(_ key: String) -> [Int]? {
+        guard let values = numberLists[key],
+            values.allSatisfy({ $0.isFinite && $0.rounded() == $0 && abs($0) < 0x1p53 })
+        else { return nil }
+        return values.map { Int($0) }
+    }
 
     /// The RoPE object transformers reads: `rope_scaling` (transformers 4's name, which
     /// transformers 5 still prefers when a config.json has both) or `rope_parameters`; with a

@@ -158,13 +158,13 @@ import Testing
     }
 
     @Test func anArchitectureForcedOverAnotherModelTypeWarns() throws {
-        let granite = try Self.config(
-            #"{"model_type": "granite", "num_attention_heads": 1, "attention_multiplier": 0.5, "rope_theta": 10000, "hidden_size": 4}"#
+        let cohere = try Self.config(
+            #"{"model_type": "cohere", "num_attention_heads": 1, "use_qk_norm": false, "rope_theta": 10000, "hidden_size": 4}"#
         )
-        let layer = try CheckpointLayer(archive: try Self.llama(), layer: 0, architecture: .llama, config: granite)
+        let layer = try CheckpointLayer(archive: try Self.llama(), layer: 0, architecture: .llama, config: cohere)
         #expect(
             layer.warnings == [
-                "config.json's model_type \"granite\" is read as llama (--arch): what makes granite differ from llama is not read; keys the llama reader does not know: attention_multiplier"
+                "config.json's model_type \"cohere\" is read as llama (--arch): what makes cohere differ from llama is not read; keys the llama reader does not know: use_qk_norm"
             ])
         let llama = try Self.config(#"{"model_type": "llama", "num_attention_heads": 1}"#)
         #expect(

@@ -95,6 +95,17 @@ import Testing
         #expect(refusal?.description.contains("use_bidirectional_attention") == true)
     }
 
+    /// Granite's scale, StarCoder2's biases and window, SmolLM3's layer without RoPE (its
+    /// sliding one).
+    @Test func readsGraniteStarCoder2AndSmolLM3() throws {
+        #expect(try Self.layer("granite", 0).scale == 0.3)
+        let starcoder = try Self.layer("starcoder2", 1)
+        #expect(starcoder.window == 3 && starcoder.matrices["bq"] != nil && starcoder.matrices["bo"] != nil)
+        let (roped, plain) = (try Self.layer("smollm3", 0), try Self.layer("smollm3", 1))
+        #expect(roped.rope?.base == 2000 && roped.window == nil)
+        #expect(plain.rope == nil && plain.window == 3)
+    }
+
     /// q_norm and k_norm are read only where config.json's model_type says which norm they are.
     @Test func refusesQueryKeyNormsOfOtherTypes() throws {
         let archive = try ArrayArchives.open(path: try Self.folder("qwen3") + "/model.safetensors")

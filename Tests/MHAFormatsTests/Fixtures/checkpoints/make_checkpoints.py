@@ -402,6 +402,23 @@ gemma3 = lambda: tf.Gemma3TextConfig(
 build("gemma3", "gemma3", gemma3(), tf.Gemma3TextModel, torch.float32, 28)
 build("gemma3-v4", "gemma3", gemma3(), tf.Gemma3TextModel, torch.float32, 29, after_save=gemma3_v4_spelling)
 
+# Llama-named types whose attention differs: Granite's scale attention_multiplier (0.3, not
+# 1/√d_k), StarCoder2's biases (use_bias) and window on every layer, SmolLM3's layers without
+# RoPE (no_rope_layer_interval 2: layer 1) which are its sliding layers (use_sliding_window).
+granite = tf.GraniteConfig(hidden_size=32, num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2,
+                           intermediate_size=48, max_position_embeddings=16, attention_multiplier=0.3,
+                           rope_parameters={"rope_type": "default", "rope_theta": 10000.0}, **small)
+starcoder2 = tf.Starcoder2Config(hidden_size=32, num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2,
+                                 intermediate_size=48, max_position_embeddings=16, sliding_window=3,
+                                 rope_parameters={"rope_type": "default", "rope_theta": 100000.0}, **small)
+smollm3 = tf.SmolLM3Config(hidden_size=32, num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2,
+                           intermediate_size=48, max_position_embeddings=16, no_rope_layer_interval=2,
+                           use_sliding_window=True, sliding_window=3, pad_token_id=0,
+                           rope_parameters={"rope_type": "default", "rope_theta": 2000.0}, **small)
+build("granite", "llama", granite, tf.GraniteModel, torch.float32, 30)
+build("starcoder2", "llama", starcoder2, tf.Starcoder2Model, torch.float32, 31)
+build("smollm3", "llama", smollm3, tf.SmolLM3Model, torch.float32, 32)
+
 # pickle/pytorch_model.bin: a PyTorch pickle (torch.save's zip with data.pkl), which is refused.
 if len(sys.argv) == 1 or "pickle" in sys.argv[1:]:
     os.makedirs(os.path.join(here, "pickle"), exist_ok=True)
