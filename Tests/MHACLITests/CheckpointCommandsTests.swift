@@ -56,7 +56,7 @@ import Testing
 
     @Test(arguments: [
         "gpt2", "llama", "qwen2", "mistral", "llama-f16", "llama3-rope", "qwen2-yarn", "bert-decoder", "gemma2",
-        "gpt-neox", "qwen3", "olmo2", "gemma3", "granite", "starcoder2", "smollm3",
+        "gpt-neox", "qwen3", "olmo2", "gemma3", "granite", "starcoder2", "smollm3", "phi3",
     ])
     func decodeEqualsRunsCausalRowsAndTheFixture(_ model: String) throws {
         let folder = try Self.folder()

@@ -19,6 +19,9 @@ import MHACore
 ///   layout), no RoPE (OPT's positions are learned embeddings, added before attention).
 /// - `phi` (Phi-1, 1.5, 2): `layers.L.self_attn.q_proj|k_proj|v_proj|dense.weight`/`.bias`,
 ///   partial RoPE (`rotate_half` on `partial_rotary_factor` of each head, 0.5 by default).
+/// - `phi3` (Phi-3, Phi-3.5, Phi-4-mini): `layers.L.self_attn.qkv_proj.weight` ((τ + 2g)·d_k × d,
+///   PyTorch layout, rows [W^q; W^k; W^v]) and `o_proj`, no biases, partial RoPE
+///   (`partial_rotary_factor`, default 1), the window `sliding_window` on every layer.
 /// - `bloom`: `h.L.self_attention.query_key_value` packed per head as GPT-NeoX's, `dense`;
 ///   ALiBi with BLOOM's slopes.
 /// - `distilbert`: `transformer.layer.L.attention.q_lin|k_lin|v_lin|out_lin.weight`/`.bias`,
@@ -26,7 +29,7 @@ import MHACore
 public enum CheckpointArchitecture: String, CaseIterable, Sendable {
     case gpt2, bert, llama
     case gptNeox = "gpt_neox"
-    case opt, phi, bloom, distilbert
+    case opt, phi, phi3, bloom, distilbert
 
     /// The `model_type`s of config.json each family covers exactly (attention as read here).
     static let modelTypes: [CheckpointArchitecture: Set<String>] = [
@@ -35,7 +38,8 @@ public enum CheckpointArchitecture: String, CaseIterable, Sendable {
             "llama", "mistral", "mixtral", "qwen2", "qwen2_moe", "qwen3", "qwen3_moe", "olmo2", "gemma", "gemma2",
             "gemma3_text", "granite", "granitemoe", "granitemoeshared", "starcoder2", "smollm3",
         ],
-        .gptNeox: ["gpt_neox"], .opt: ["opt"], .phi: ["phi"], .bloom: ["bloom"], .distilbert: ["distilbert"],
+        .gptNeox: ["gpt_neox"], .opt: ["opt"], .phi: ["phi"], .phi3: ["phi3"], .bloom: ["bloom"],
+        .distilbert: ["distilbert"],
     ]
 
     /// The architecture a `model_type` names, if it is one of these families.
@@ -72,11 +76,12 @@ public enum CheckpointArchitecture: String, CaseIterable, Sendable {
         case .gptNeox: return ("attention.", "query_key_value", "query_key_value", "query_key_value", "dense")
         case .bloom: return ("self_attention.", "query_key_value", "query_key_value", "query_key_value", "dense")
         case .distilbert: return ("attention.", "q_lin", "k_lin", "v_lin", "out_lin")
+        case .phi3: return ("self_attn.", "qkv_proj", "qkv_proj", "qkv_proj", "o_proj")
         }
     }
 
     /// Whether the family's attention rotates Q and K (RoPE): Llama's, GPT-NeoX's, Phi's.
-    var rotates: Bool { [.llama, .gptNeox, .phi].contains(self) }
+    var rotates: Bool { [.llama, .gptNeox, .phi, .phi3].contains(self) }
 
     /// The four projections of an attention layer.
     enum Part: CaseIterable {
@@ -90,7 +95,7 @@ public enum CheckpointArchitecture: String, CaseIterable, Sendable {
         case .gpt2, .bloom: return "h."
         case .distilbert: return "transformer.layer."
         case .bert: return "encoder.layer."
-        case .llama, .gptNeox, .opt, .phi: return "layers."
+        case .llama, .gptNeox, .opt, .phi, .phi3: return "layers."
         }
     }
 

@@ -124,7 +124,10 @@ public struct CheckpointLayer: Sendable {
             )
         }
         let reader = TensorReader(archive: archive, prefix: recognised.prefix, family: family, layer: layer)
-        if family == .gptNeox || family == .bloom {
+        if family == .phi3 {
+            try readPackedRows(
+                reader, heads: try Self.heads(explicitHeads, config: config, archive: archive), config: config)
+        } else if family == .gptNeox || family == .bloom {
             try readPackedHeads(reader, heads: try Self.heads(explicitHeads, config: config, archive: archive))
         } else {
             try readWeights(reader, biases: Self.classBiases(family, config: config), config: config)
@@ -138,6 +141,7 @@ public struct CheckpointLayer: Sendable {
             let depth = config?.boolean("scale_attn_by_inverse_layer_idx") == true ? Double(layer + 1) : 1
             if root != Double(headDim).squareRoot() || depth != 1 { scale = 1 / (root * depth) }
         }
+        if family == .phi3, let config { window = try Self.slidingWindow(config, layer: layer) }
         if family == .llama, let config {
             window = try Self.slidingWindow(config, layer: layer)
             if config.modelType == "gemma2" { (scale, softcap) = try Self.gemma2Scores(config) }
@@ -248,7 +252,7 @@ public struct CheckpointLayer: Sendable {
     /// - `gemma2`: the layers `layer_types` marks `sliding_attention` (without it, the even
     ///   ones), `sliding_window` (null: none; absent: Gemma2Config's default 4096).
     /// - `qwen3`: as `qwen2`; `qwen3_moe`: every layer, with `use_sliding_window` only.
-    /// - `starcoder2`: every layer, `sliding_window` (null or absent: none).
+    /// - `starcoder2`, `phi3`: every layer, `sliding_window` (null or absent: none).
     /// - `smollm3`: with `use_sliding_window`, the layers `layer_types` marks `sliding_attention`
     ///   (without it, the layers without RoPE).
     /// - `gemma3_text`: the layers `layer_types` marks `sliding_attention` (without it, all but
@@ -274,8 +278,8 @@ public struct CheckpointLayer: Sendable {
             guard try isSliding(config, layer: layer), !config.isNull("sliding_window") else { return nil }
             guard config.number("sliding_window") != nil else { return 4096 }
             return try windowWidth(config)
-        case "starcoder2":
-            // Starcoder2Attention: config.sliding_window on every layer (default none).
+        case "starcoder2", "phi3":
+            // Starcoder2Attention, Phi3Attention: config.sliding_window on every layer (default none).
             guard config.number("sliding_window") != nil else { return nil }
             return try windowWidth(config)
         case "smollm3":
@@ -389,7 +393,7 @@ public struct CheckpointLayer: Sendable {
     private static func refuseUnknownParts(_ reader: TensorReader, names: [String], config: ModelConfig?)
         throws(FormatError)
     {
-        guard [.llama, .opt, .phi].contains(reader.family) else { return }
+        guard [.llama, .opt, .phi, .phi3].contains(reader.family) else { return }
         let stem = reader.prefix + reader.family.block(layer: reader.layer)
         let parts = reader.family.projections
         let normed = reader.family == .llama && normSpan(config) != nil
@@ -547,7 +551,7 @@ public struct CheckpointLayer: Sendable {
 
     /// τ given explicitly, else config.json's.
     /// - Throws: a data error when neither says it (the tensors cannot).
-    private static func heads(_ explicit: Int?, config: ModelConfig?, archive: any ArrayArchive) throws(FormatError)
+    static func heads(_ explicit: Int?, config: ModelConfig?, archive: any ArrayArchive) throws(FormatError)
         -> Int
     {
         var given = explicit

@@ -106,6 +106,18 @@ import Testing
         #expect(plain.rope == nil && plain.window == 3)
     }
 
+    /// Phi-3's packed qkv_proj split by rows with grouped-query widths; recognised by its names
+    /// without a config.json too.
+    @Test func readsPhi3sPackedRows() throws {
+        let layer = try Self.layer("phi3", 1)
+        #expect(layer.architecture == .phi3 && (layer.heads, layer.kvHeads, layer.headDim) == (4, 2, 8))
+        #expect(layer.matrices["wk"]?.shape == Shape(rows: 16, columns: 32) && layer.window == 3)
+        #expect(layer.sources["wv"] == "layers.1.self_attn.qkv_proj.weight rows 48..<64")
+        #expect(layer.rope?.dimensions == 4)
+        let archive = try ArrayArchives.open(path: try Self.folder("phi3") + "/model.safetensors")
+        #expect(RecognisedCheckpoint.recognise(archive.arrays.map(\.name))?.architecture == .phi3)
+    }
+
     /// q_norm and k_norm are read only where config.json's model_type says which norm they are.
     @Test func refusesQueryKeyNormsOfOtherTypes() throws {
         let archive = try ArrayArchives.open(path: try Self.folder("qwen3") + "/model.safetensors")

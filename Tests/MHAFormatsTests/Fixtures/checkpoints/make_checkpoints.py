@@ -191,7 +191,7 @@ def build(name, kind, config, model_class, dtype, seed, top_level_rope=False, dr
         assert torch.equal(stored.to(torch.float64), widened), "reloading changed a weight"
     if after_save:  # what after_save added must not have reached the model: transformers ignores it
         assert list(model.state_dict()) == list(reloaded.state_dict())
-    if kind in ("llama", "neox", "phi"): float64_rope(reloaded)
+    if kind in ("llama", "neox", "phi", "phi3"): float64_rope(reloaded)
     if kind == "gemma3": float64_rope_by_layer_type(reloaded)
     ids = torch.tensor([[(7 * i + seed) % config.vocab_size for i in range(SEQ)]])
     with float64_softmax(), float64_norms():
@@ -418,6 +418,14 @@ smollm3 = tf.SmolLM3Config(hidden_size=32, num_hidden_layers=2, num_attention_he
 build("granite", "llama", granite, tf.GraniteModel, torch.float32, 30)
 build("starcoder2", "llama", starcoder2, tf.Starcoder2Model, torch.float32, 31)
 build("smollm3", "llama", smollm3, tf.SmolLM3Model, torch.float32, 32)
+
+# Phi-3: the packed qkv_proj rows [W^q; W^k; W^v] with grouped-query widths (4 query heads,
+# 2 K/V heads), partial RoPE on half of each head, and a window of 3 on every layer.
+phi3 = tf.Phi3Config(hidden_size=32, num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2,
+                     intermediate_size=48, max_position_embeddings=16, sliding_window=3, pad_token_id=0,
+                     rope_parameters={"rope_type": "default", "rope_theta": 10000.0, "partial_rotary_factor": 0.5},
+                     **small)
+build("phi3", "phi3", phi3, tf.Phi3Model, torch.float32, 33)
 
 # pickle/pytorch_model.bin: a PyTorch pickle (torch.save's zip with data.pkl), which is refused.
 if len(sys.argv) == 1 or "pickle" in sys.argv[1:]:
