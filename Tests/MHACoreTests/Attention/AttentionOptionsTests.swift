@@ -42,7 +42,15 @@ import Testing
                 .init(heads: 1, rope: RotaryEmbedding(base: 0)),
                 "rope base 0.0 is invalid: it must be a positive finite number"
             ),
-            (.init(heads: 1, window: 0), "window 0 is invalid: it must be a positive number of keys"),
+            (.init(heads: 1, window: 0), "window 0 is invalid: it must be a positive number of keys, at most 2^53"),
+            (
+                .init(heads: 1, window: .max),
+                "window 9223372036854775807 is invalid: it must be a positive number of keys, at most 2^53"
+            ),
+            (
+                .init(heads: 1, softcap: 0x1p-1030),
+                "softcap \(0x1p-1030) is out of float64's range: C·tanh(s/C) needs C and 1/C to be finite, non-zero float64 numbers"
+            ),
             (.init(heads: 1, softcap: 0), "softcap 0.0 is invalid: it must be a positive finite number"),
             (.init(heads: 1, softcap: -.infinity), "softcap -inf is invalid: it must be a positive finite number"),
             (.init(heads: 1, positionOffset: -1), "position offset -1 is invalid: it must be 0 or more"),
@@ -52,6 +60,30 @@ import Testing
             let got = message { () throws(AttentionError) in _ = try run(configuration) }
             #expect(got?.0 == expected)
             #expect(got?.1 == .usage, "\(expected)")
+        }
+    }
+
+    /// A soft-cap is checked in the working precision: 1e39 is +∞ and 1e-50 is 0 in float32
+    /// (the cap was NaN, or silently dropped on one path), 1e-310's reciprocal is +∞ in float64.
+    @Test func softcapsOutOfThePrecisionsRangeAreRefused() {
+        let q = x.converted(to: Float.self)
+        for cap in [1e39, 1e-50, 1e-40] {
+            let got = message { () throws(AttentionError) in
+                _ = try MultiHeadAttention.attend(
+                    queries: q, keys: q, values: q, configuration: .init(heads: 1, softcap: cap))
+            }
+            #expect(got?.0.contains("is out of float32's range") == true, "\(cap): \(got?.0 ?? "accepted")")
+            #expect(got?.1 == .usage)
+        }
+        // In range in float32, the cap acts as in float64.
+        let single = try? MultiHeadAttention.attend(
+            queries: q, keys: q, values: q, configuration: .init(heads: 1, softcap: 0.1))
+        let double = try? MultiHeadAttention.attend(
+            queries: x, keys: x, values: x, configuration: .init(heads: 1, softcap: 0.1))
+        if let single, let double {
+            #expect((single.concat.converted(to: Double.self).maxRelativeError(to: double.concat) ?? 1) < 1e-5)
+        } else {
+            Issue.record("a soft-cap of 0.1 was refused")
         }
     }
 
