@@ -228,6 +228,13 @@ public enum MultiHeadAttention {
             shapes: s, concat: Matrix(rows: rows.count, columns: s.concatDim), output: Matrix(rows: 0, columns: 0),
             values: qkv ? values : nil, alibiSlopes: slopes, warnings: mask?.warnings ?? [])
         if qkv { result.keys = keys }
+        if let rope = c.rope {
+            let last = s.keyPosition(key: s.keyCount - 1)
+            let (angle, error) = rope.angleError(lastPosition: last, headDim: s.headDim)
+            if error > RotaryEmbedding.reportedAngleError {
+                result.warnings.append(.imprecisePositions(position: last, angle: angle, error: error))
+            }
+        }
         if let norm = c.qkNorm {
             keys = try norm.normalised(
                 keys, heads: s.kvHeads, headDim: s.headDim, gain: norm.keyGain, name: "K", firstToken: 0)

@@ -54,6 +54,18 @@ public struct RotaryEmbedding: Sendable, Equatable {
         return scaling?.scaled(plain, base: base, rotatedDimensions: r) ?? plain
     }
 
+    /// The largest angle RoPE turns by for positions up to `lastPosition` (that position times
+    /// the largest frequency) and the error float64 leaves in it: p·f and f are each rounded
+    /// to half an ulp, so about 2⁻⁵² of the angle.
+    public func angleError(lastPosition: Int, headDim: Int) -> (angle: Double, error: Double) {
+        let angle = Double(Swift.max(0, lastPosition)) * (inverseFrequencies(headDim: headDim).max() ?? 0)
+        return (angle, angle * 0x1p-52)
+    }
+
+    /// Absolute angle errors above this are reported (`AttentionWarning.imprecisePositions`):
+    /// reached at angles of about 4.5·10⁶ radians, a million or so positions from 0.
+    public static let reportedAngleError = 1e-9
+
     /// The two dimensions (within a head) of pair `i`.
     public func pair(_ i: Int, headDim: Int) -> (Int, Int) {
         let r = rotatedDimensions(headDim: headDim)

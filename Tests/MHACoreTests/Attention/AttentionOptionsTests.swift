@@ -87,6 +87,25 @@ import Testing
         }
     }
 
+    /// Far from position 0 RoPE's angles carry absolute errors of about 2^-52 of themselves:
+    /// said once the error passes 1e-9, never at the positions models use (128k tokens).
+    @Test func distantPositionsWarnThatRoPELosesDigits() throws {
+        let rope = RotaryEmbedding(convention: .half)
+        func warnings(offset: Int) throws -> [AttentionWarning] {
+            try MultiHeadAttention.attend(
+                queries: x, keys: x, values: x, configuration: .init(heads: 1, positionOffset: offset, rope: rope)
+            ).warnings
+        }
+        #expect(try warnings(offset: 131_072).isEmpty)
+        let far = try warnings(offset: 1_000_000_000_000_000)
+        guard case let .imprecisePositions(position, angle, error)? = far.first else {
+            Issue.record("no warning at position 1e15: \(far)")
+            return
+        }
+        #expect(position == 1_000_000_000_000_002 && angle == 1_000_000_000_000_002 && error > 0.1 && error < 0.3)
+        #expect(far.first?.description.contains("lose digits") == true)
+    }
+
     @Test func crossAttentionShapeMismatchNamesBothShapes() {
         let memory = Matrix<Double>(rows: 5, columns: 6, repeating: 0.1)
         let got = message { () throws(AttentionError) in
