@@ -100,7 +100,7 @@ public struct RotaryEmbedding: Sendable, Equatable {
             heads >= 0 && !width.overflow && width.partialValue <= m.columns,
             "\(heads) heads of \(headDim) in \(m.shape)")
         precondition(
-            firstPosition >= 0 && firstPosition <= AttentionRules.maximumPosition - m.rows,
+            firstPosition >= 0 && firstPosition <= AttentionRules.maximumPosition - Swift.max(0, m.rows - 1),
             "positions \(firstPosition) … of \(m.rows) rows pass 2^53")
         var out = m
         let frequencies = inverseFrequencies(headDim: headDim)
