@@ -88,7 +88,7 @@ struct CSVReader {
                     index = recordEnd + 1
                     continue
                 }
-                try rejectNonLabels(base, fields)
+                try rejectNonLabels(base, fields, record: record(base, fields, recordEnd: recordEnd))
             }
             try append(base, fields, recordEnd: recordEnd, to: &builder)
             index = recordEnd + 1
@@ -143,13 +143,24 @@ struct CSVReader {
             let estimatedRows = text.count / max(recordEnd + 1, 1) + 1
             builder.elements.reserveCapacity(estimatedRows * fields.count)
         } else if fields.count != builder.columns {
+            // A line that is not numbers at all (decimal commas, a control character such as a
+            // final Ctrl-Z) is named as such, not counted as a short row.
+            let line = record(base, fields, recordEnd: recordEnd)
+            let text = String(decoding: UnsafeBufferPointer(rebasing: self.text[line]), as: UTF8.self)
+            if NumberDiagnosis.controlCharacterHint(text) != nil
+                || NumberDiagnosis.decimalCommaHint(text, separator: separator) != nil
+            {
+                for field in fields { _ = try number(base, field, record: line) }
+            }
             let offset = fields.count > builder.columns ? fields[builder.columns].start : recordEnd
             throw error(
                 at: offset, .data,
-                "row \(builder.rows + 1) has \(fields.count) values; the rows above have \(builder.columns)")
+                "row \(builder.rows) (counting from 0) has \(fields.count) \(fields.count == 1 ? "value" : "values"); the rows above have \(builder.columns)"
+            )
         }
+        let line = record(base, fields, recordEnd: recordEnd)
         for field in fields {
-            builder.elements.append(try number(base, field))
+            builder.elements.append(try number(base, field, record: line))
         }
         builder.rows += 1
     }
@@ -193,9 +204,19 @@ struct CSVReader {
         return nil
     }
 
-    /// The field's value, or a located error saying why it is not a finite number.
+    /// The bytes of the record made of `fields`, ending before its line break at `recordEnd`.
+    private func record(_ base: UnsafePointer<UInt8>, _ fields: [FieldSpan], recordEnd: Int) -> Range<Int> {
+        let start = fields.first?.start ?? recordEnd
+        return start..<max(start, min(recordEnd, text.count))
+    }
+
+    /// The field's value, or a located error saying why it is not a finite number; `record`
+    /// (the bytes of its line, nil when unknown) lets the message recognise a line written
+    /// with decimal commas.
     @inline(__always)
-    private func number(_ base: UnsafePointer<UInt8>, _ field: FieldSpan) throws(FormatError) -> Double {
+    private func number(_ base: UnsafePointer<UInt8>, _ field: FieldSpan, record: Range<Int>? = nil)
+        throws(FormatError) -> Double
+    {
         if !field.hasEscapedQuote,
             let scanned = NumberParsing.scan(
                 base, from: field.contentStart, limit: field.contentEnd,
@@ -212,7 +233,9 @@ struct CSVReader {
         if nonFinite.acceptsNegativeInfinity(spelled: content(base, field)) { return -.infinity }
         throw error(
             at: field.start, .data,
-            NumberDiagnosis.notANumber(content(base, field), separator: separator))
+            NumberDiagnosis.notANumber(
+                content(base, field), separator: separator,
+                record: record.map { String(decoding: UnsafeBufferPointer(rebasing: text[$0]), as: UTF8.self) }))
     }
 
     /// A record is a header when every field is a label (see the type's comment).
@@ -223,9 +246,11 @@ struct CSVReader {
     /// For a first record that is not a header: reports the first field that kept it from
     /// being one without being a number (`nan`, `NA`, `_`), which is the field to fix, rather
     /// than a label before it.
-    private func rejectNonLabels(_ base: UnsafePointer<UInt8>, _ fields: [FieldSpan]) throws(FormatError) {
+    private func rejectNonLabels(_ base: UnsafePointer<UInt8>, _ fields: [FieldSpan], record: Range<Int>)
+        throws(FormatError)
+    {
         for field in fields where !isLabel(base, field) {
-            _ = try number(base, field)
+            _ = try number(base, field, record: record)
         }
     }
 

@@ -46,7 +46,8 @@ struct JSONMatrixReader {
             if count != columns {
                 throw error(
                     at: child, path: rowPath,
-                    "row \(row) has \(count) values; the rows above have \(columns)")
+                    "row \(row) (counting from 0) has \(count) \(count == 1 ? "value" : "values"); the rows above have \(columns)"
+                )
             }
         }
         return try build(rows: children.count, columns: columns, elements, at: index, path: path)

@@ -12,7 +12,11 @@ enum NumberDiagnosis {
     /// number; use ".")`, `expected a number, found "1 2 3" (it looks like 3 numbers
     /// separated by spaces; fields here are separated by commas)` or `expected a number,
     /// found "abc"`. `separator` is the file's field separator.
-    static func notANumber(_ text: String, separator: UInt8) -> String {
+    ///
+    /// `record`, the whole line the field is in, lets the message name a line written with
+    /// decimal commas and semicolons (`2,5;1,5`, as spreadsheets in many locales save CSV),
+    /// whose fields split at the commas into pieces that mislead the other hints.
+    static func notANumber(_ text: String, separator: UInt8, record: String? = nil) -> String {
         let quoted = MessageText.quoted(text)
         let bare = unsigned(text)
         if nonFiniteSpellings.contains(bare) {
@@ -21,10 +25,51 @@ enum NumberDiagnosis {
         if missingSpellings.contains(bare) {
             return "expected a number, found \(quoted) (a missing value is not allowed)"
         }
+        if let hint = controlCharacterHint(text) {
+            return "expected a number, found \(quoted) (\(hint))"
+        }
+        if let record, let hint = decimalCommaHint(record, separator: separator) {
+            return "expected a number, found \(quoted) (\(hint))"
+        }
         if let hint = separatorHint(text, separator: separator) {
             return "expected a number, found \(quoted) (\(hint))"
         }
         return "expected a number, found \(quoted)"
+    }
+
+    /// For a line such as `2,5;1,5`: numbers with decimal commas separated by semicolons, in
+    /// a file whose separator is the comma. The hint shows the line rewritten (`2.5,1.5`,
+    /// at most four numbers); nil for any other line.
+    static func decimalCommaHint(_ record: String, separator: UInt8) -> String? {
+        guard separator == UInt8(ascii: ","), record.contains(";") else { return nil }
+        let pieces = record.split(separator: ";", omittingEmptySubsequences: false).map { $0.trimmingBlanks() }
+        let decimal = pieces.allSatisfy { piece in
+            let digits = piece.drop { $0 == "-" || $0 == "+" }.split(separator: ",", omittingEmptySubsequences: false)
+            return (1...2).contains(digits.count) && digits.allSatisfy { !$0.isEmpty && $0.allSatisfy(\.isASCIIDigit) }
+        }
+        guard pieces.count >= 2, decimal, pieces.contains(where: { $0.contains(",") }) else { return nil }
+        let rewritten = pieces.prefix(4).map { $0.replacing(",", with: ".") }.joined(separator: ",")
+        return
+            "the line looks like numbers with decimal commas separated by semicolons; write a point and separate fields with commas: \(rewritten)\(pieces.count > 4 ? ",…" : "")"
+    }
+
+    /// For a field (or line) holding a control character other than a tab or a line break:
+    /// what it is (Ctrl-Z, 0x1A, ends old DOS text files); nil when it holds none.
+    static func controlCharacterHint(_ text: String) -> String? {
+        let lineBreaksAndTab: Set<UInt32> = [0x09, 0x0A, 0x0D]
+        guard
+            let control = text.unicodeScalars.first(where: {
+                ($0.value < 0x20 || $0.value == 0x7F) && !lineBreaksAndTab.contains($0.value)
+            })
+        else {
+            return nil
+        }
+        let hex = String(control.value, radix: 16, uppercase: true)
+        let code = "0x" + (hex.count < 2 ? "0" : "") + hex
+        if control.value == 0x1A {
+            return "\(code) is Ctrl-Z, the end-of-file mark of old DOS files, not data; delete it"
+        }
+        return "\(code) is a control character, not part of a number"
     }
 
     /// Whether `text` spells a non-finite or missing value (`nan`, `-Inf`, `NA`, `n/a`,

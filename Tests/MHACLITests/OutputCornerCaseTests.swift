@@ -49,7 +49,9 @@ import Testing
         #expect(one.stdout.contains("\nconcat = head_1 · 3 × 4\n"))
         #expect(!one.stdout.contains("head_1 | … | head_1"))
         let two = try BuiltBinary.run(["run", "--bundle", Self.bundle])
-        #expect(two.stdout.contains("\nconcat = [head_1 | … | head_2] · 3 × 4\n"))
+        #expect(two.stdout.contains("\nconcat = [head_1 | head_2] · 3 × 4\n"))  // no "…" standing for nothing
+        let four = try BuiltBinary.run(["run", "--bundle", Self.bundle, "--heads", "4"])
+        #expect(four.stdout.contains("\nconcat = [head_1 | … | head_4] · 3 × 4\n"))
     }
 
     /// Bytes the kernel reports as available (MemAvailable), or nil off Linux.

@@ -65,7 +65,13 @@ enum CompletionScripts {
             switch option.completion {
             case .file: reply = "COMPREPLY=( $(compgen -f -- \"$cur\") ); return"
             case let .words(words):
-                reply = "COMPREPLY=( $(compgen -W \"\(words.joined(separator: " "))\" -- \"$cur\") ); return"
+                // A value ending in ':' (`head:`) is completed further by hand (`head:2`):
+                // no space after it when it is the one match.
+                let nospace =
+                    words.contains { $0.hasSuffix(":") }
+                    ? "[[ ${#COMPREPLY[@]} -eq 1 && ${COMPREPLY[0]} == *: ]] && compopt -o nospace 2>/dev/null; " : ""
+                reply =
+                    "COMPREPLY=( $(compgen -W \"\(words.joined(separator: " "))\" -- \"$cur\") ); \(nospace)return"
             case let .commaList(words): reply = bashCommaList(words)
             case .none: reply = "COMPREPLY=(); return"
             }
@@ -126,7 +132,7 @@ enum CompletionScripts {
         if let valueName = option.valueName {
             switch option.completion {
             case .file: action = ":\(valueName):_files"
-            case let .words(words): action = ":\(valueName):(\(words.joined(separator: " ")))"
+            case let .words(words): action = ":\(valueName):" + zshWords(words)
             case let .commaList(words):
                 action = ":\(valueName):_values -s , \(valueName) \(words.joined(separator: " "))"
             case .none: action = ":\(valueName): "
@@ -137,6 +143,17 @@ enum CompletionScripts {
             return "'(\(short) \(option.longFlag))'{\(short),\(option.longFlag)}'\(help)\(action)'"
         }
         return "'\(option.longFlag)\(help)\(action)'"
+    }
+
+    /// The `_arguments` action offering `words`: `(csv json)`, or for words ending in ':'
+    /// (`head:`, completed further by hand as `head:2`) a `compadd` that adds no space after
+    /// them, their colons escaped (an unescaped one ends the action).
+    private static func zshWords(_ words: [String]) -> String {
+        let open = words.filter { $0.hasSuffix(":") }
+        guard !open.isEmpty else { return "(\(words.joined(separator: " ")))" }
+        let closed = words.filter { !$0.hasSuffix(":") }
+        let escaped = open.map { $0.replacing(":", with: "\\:") }.joined(separator: " ")
+        return "{compadd -- \(closed.joined(separator: " ")); compadd -S \"\" -- \(escaped)}"
     }
 
     /// Text safe inside single quotes and zsh's `[…]` descriptions.

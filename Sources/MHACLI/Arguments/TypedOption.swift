@@ -63,6 +63,15 @@ extension Option where Value == String {
     static func file(_ long: String, short: Character? = nil, help: String) -> Option {
         string(long, short: short, "file", help: help, completion: .file)
     }
+
+    /// A file to write (`-o`; `-` is stdout): an empty path names no file, so it is a usage
+    /// error (64) rather than a file that cannot be written (74).
+    static func outputFile(_ long: String, short: Character? = nil, help: String) -> Option {
+        Option(.value(long, short: short, "file", help: help, completion: .file)) { text, spec throws(UsageError) in
+            guard !text.isEmpty else { throw spec.invalid(text, "expected a file name ('-' for stdout)") }
+            return text
+        }
+    }
 }
 
 extension Option where Value == Int {

@@ -115,7 +115,7 @@ struct AttendCommand: Command {
         }
         if let names = presentation.tokenNames, names.count != k.rows {
             throw UsageError.invalidRequest(
-                "--tokens names \(counted(names.count, "token")) but K has \(counted(k.rows, "row")) (--tokens names the key positions)"
+                "--tokens names \(counted(names.count, "token")) but K has \(counted(k.rows, "row")) (--tokens names the key positions)\(RunOptions.commaHint(names, k.rows))"
             )
         }
         var configuration = try given.configuration(over: layer?.configuration)
@@ -188,7 +188,8 @@ struct AttendCommand: Command {
         try OutputBudget.check(
             dimensions, parts: p.steps ? Self.parts : p.format == .csv ? [p.csvPart(projected: false)] : p.show,
             format: p.format, precision: p.precisionGiven ? p.precision : nil, full: p.full,
-            keepsPerHead: keep.contains(.scores) || keep.contains(.weights), layout: .xw)
+            keepsPerHead: keep.contains(.scores) || keep.contains(.weights), layout: .xw,
+            drawsSVG: p.heatmapFile != nil)
     }
 
     /// The pass in precision `S` and its rendering.
@@ -219,8 +220,9 @@ struct AttendCommand: Command {
                 result: result, style: style)
         }
         return (
-            report, try presentation.binary(result), RunCommand.warningTexts(result.warnings, rows: "query row"),
-            presentation.files(result, cross: false)
+            report, try presentation.binary(result, cross: false),
+            RunCommand.warningTexts(result.warnings, rows: "query row"),
+            try presentation.files(result, cross: false)
         )
     }
 }

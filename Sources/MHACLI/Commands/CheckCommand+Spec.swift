@@ -45,10 +45,9 @@ extension CheckCommand {
         convert: { text, spec throws(UsageError) in try AttentionPart(text, spec) })
     static let format = Option<OutputFormat>.choice(
         "format", "format", help: "Output format.", default: "text", values: [.text, .json])
-    static let output = Option<String>.string(
-        "output", short: "o", "file",
-        help: "Write the verdict to a file, atomically ('-' is stdout); .json means --format json.",
-        completion: .file)
+    static let output = Option<String>.outputFile(
+        "output", short: "o",
+        help: "Write the verdict to a file, atomically ('-' is stdout); .json means --format json.")
 }
 
 extension OptionSpec: DeclaredOption {

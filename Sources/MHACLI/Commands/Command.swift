@@ -19,8 +19,8 @@ struct CommandOutput: Equatable {
 struct OutputFile: Equatable, Sendable {
     /// Where.
     var path: String
-    /// What.
-    var text: String
+    /// What: the file's bytes (UTF-8 text for an SVG).
+    var bytes: [UInt8]
 }
 
 /// A subcommand: a static declaration, option checking apart from the work (validate, then

@@ -27,9 +27,9 @@ struct InitCommand: Command {
     }
     static let causalFlag = Flag("causal", help: "Mark the bundle causal.")
     static let biasesFlag = Flag("biases", help: "Include the biases bq, bk, bv, bo.")
-    static let output = Option<String>.string(
-        "output", short: "o", "file",
-        help: "Write the bundle to a file, atomically (.json, or a name without an extension).", completion: .file)
+    static let output = Option<String>.outputFile(
+        "output", short: "o",
+        help: "Write the bundle to a file, atomically (.json, or a name without an extension).")
 
     /// d_model, τ, g and n, checked.
     let shapes: DimensionArguments

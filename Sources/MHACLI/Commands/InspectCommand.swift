@@ -15,7 +15,12 @@ struct InspectCommand: Command {
             (from config.json beside the file when there is one, else from the tensor names) and the attention \
             layers that run --checkpoint FILE --layer L can read.
             """,
-        arguments: [ArgumentSpec(name: "file", help: "The .npz, .safetensors or .npy file.", isOptional: false)],
+        arguments: [
+            ArgumentSpec(
+                name: "file",
+                help: "The .npz, .safetensors or .npy file ('-' reads stdin, its format told by content).",
+                isOptional: false)
+        ],
         options: [format, config])
 
     static let format = Option<OutputFormat>.choice(

@@ -29,23 +29,34 @@ enum OutputBudget {
     }
 
     /// Throws when the parts printed in `format` (all of them for text only with `full`;
-    /// elided text is small) and the forward pass need more than the available memory.
+    /// elided text is small), the SVG picture of `--format svg` or of `--heatmap FILE.svg`
+    /// (`drawsSVG`), and the forward pass need more than the available memory.
     static func check(
         _ d: Dimensions, parts: [Part], format: OutputFormat, precision: Int?, full: Bool,
-        keepsPerHead: Bool, layout: WeightLayout
+        keepsPerHead: Bool, layout: WeightLayout, drawsSVG: Bool = false
     ) throws(MemoryBudget) {
-        let printed = format == .text && !full ? 0 : parts.reduce(0) { $0 + numbers(in: $1, d) }
+        let printed =
+            format == .svg || (format == .text && !full) ? 0 : parts.reduce(0) { $0 + numbers(in: $1, d) }
         let text = printed * Double(charactersPerNumber(format, precision: precision, scalarBytes: d.scalarBytes)) * 2
-        let needed = text + engineBytes(d, keepsPerHead: keepsPerHead, layout: layout)
+        let (heads, keys) = (d.boundedHeads, d.keyCount ?? d.tokens)
+        let svg =
+            format == .svg || drawsSVG
+            ? SVGHeatmap.estimatedBytes(
+                heads: heads, rows: d.queryRows, keys: keys, longestName: 0, precision: precision ?? 4)
+            : 0
+        let needed = text + svg + engineBytes(d, keepsPerHead: keepsPerHead, layout: layout)
         // Small runs (the common one-off) skip reading /proc/meminfo, as the engine does.
         guard needed > 64 * 1024 * 1024, let available = AvailableMemory.bytes(), needed > Double(available) else {
             return
         }
         let names = parts.map { $0 == .qkv ? "Q, K, V" : "the " + $0.rawValue }
-        throw MemoryBudget(
-            what:
-                "computing and printing \(names.joined(separator: ", ")) as \(format == .text ? "text" : format.rawValue.uppercased())",
-            needed: needed < 9e18 ? Int(needed) : Int.max, available: available)
+        let cells = SVGHeatmap.cellsDescription(heads: heads, rows: d.queryRows, keys: keys)
+        let what =
+            format == .svg
+            ? "computing and drawing the attention weights as SVG (\(cells))"
+            : "computing and printing \(names.joined(separator: ", ")) as \(format == .text ? "text" : format.rawValue.uppercased())"
+                + (drawsSVG ? " and drawing the SVG heatmap (\(cells))" : "")
+        throw MemoryBudget(what: what, needed: needed < 9e18 ? Int(needed) : Int.max, available: available)
     }
 
     /// How many numbers part `p` prints (K and V have one row with `--token`, as printed).
@@ -68,7 +79,7 @@ enum OutputBudget {
         case .csv, .tsv: return precision.map { $0 + 8 } ?? shortest
         case .npy, .npz: return scalarBytes
         case .text, .latex, .markdown: return (precision ?? 4) + 10 + 16
-        case .svg: return 300  // a <rect> with its <title> per weight
+        case .svg: return 0  // the picture is estimated by `SVGHeatmap.estimatedBytes`
         }
     }
 

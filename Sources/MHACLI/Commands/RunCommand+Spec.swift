@@ -120,11 +120,11 @@ extension RunCommand {
             "Decimals in text and csv output (0…17); text switches to scientific notation for values ≥ 1e6 or all below 10^-n; csv without it and json print shortest round-trip numbers.",
         default: "4 in text, shortest round-trip in csv")
     static let useFloat = Flag("float", help: "Compute in single precision (double by default).")
-    static let output = Option<String>.string(
-        "output", short: "o", "file",
+    static let output = Option<String>.outputFile(
+        "output", short: "o",
         help:
-            "Write the result to a file, atomically ('-' is stdout); its extension picks the format: .json, .csv, .tsv, .npy, .npz, .tex (latex), .md (markdown), .svg; any other is --format's (text by default).",
-        completion: .file)
+            "Write the result to a file, atomically ('-' is stdout); its extension picks the format: .json, .csv, .tsv, .npy, .npz, .tex (latex), .md (markdown), .svg; any other is --format's (text by default)."
+    )
     static let steps = Flag("steps", help: "Print every step in order with its shape and values.")
     static let heatmap = Option<HeatmapTarget>(
         .value(
@@ -139,8 +139,8 @@ extension RunCommand {
         help:
             "Heatmap shades: head spans 0…each head's largest weight; absolute spans 0…1 for every head, so heads compare.",
         default: "head")
-    static let tokens = Option<[String]>.list(
-        "tokens", "names", help: "Comma list of names for the token rows and columns.")
+    static let tokens = Option<[String]>.names(
+        "tokens", "names", help: #"Comma list of names for the token rows and columns (a comma inside a name is \,)."#)
     static let noColor = Flag("no-color", help: "No ANSI colour even on a terminal (NO_COLOR does the same).")
     static let checkpoint = Option<String>.file(
         "checkpoint",

@@ -24,7 +24,8 @@ struct RunCommand: Command {
                     "the input has \(counted(x.rows, "query row")) (in cross-attention --tokens names the queries)"
                 )
             if names.count != count {
-                throw UsageError.invalidRequest("--tokens names \(counted(names.count, "token")) but \(what)")
+                throw UsageError.invalidRequest(
+                    "--tokens names \(counted(names.count, "token")) but \(what)\(RunOptions.commaHint(names, count))")
             }
         }
         try checkOutputBudget(x, memory: memory, inputs)
@@ -62,7 +63,8 @@ struct RunCommand: Command {
             format: options.presentation.format,
             precision: options.presentation.precisionGiven ? options.presentation.precision : nil,
             full: options.presentation.full,
-            keepsPerHead: keep.contains(.scores) || keep.contains(.weights), layout: inputs.layout)
+            keepsPerHead: keep.contains(.scores) || keep.contains(.weights), layout: inputs.layout,
+            drawsSVG: options.presentation.heatmapFile != nil)
     }
 
     /// The forward pass in precision `S` and its rendering in the chosen format.
@@ -92,8 +94,9 @@ struct RunCommand: Command {
                 configuration: inputs.configuration, result: result, style: style)
         }
         return (
-            report, try options.presentation.binary(result), RunCommand.warningTexts(result.warnings),
-            options.presentation.files(result, cross: memory != nil)
+            report, try options.presentation.binary(result, cross: memory != nil),
+            RunCommand.warningTexts(result.warnings),
+            try options.presentation.files(result, cross: memory != nil)
         )
     }
 

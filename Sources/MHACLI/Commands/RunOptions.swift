@@ -98,6 +98,12 @@ struct RunOptions: Sendable {
         return names.map { MessageText.escaped($0) }
     }
 
+    /// For `--tokens` giving more names than rows: `; a comma inside a name is \,`, which is
+    /// the likely cause; empty otherwise.
+    static func commaHint(_ names: [String], _ rows: Int) -> String {
+        names.count > rows ? #"; a comma inside a name is written \,"# : ""
+    }
+
     /// Options that cannot go together.
     private func checkCombinations() throws(UsageError) {
         if causal, noCausal { throw .invalidRequest("--causal and --no-causal contradict each other; give one") }

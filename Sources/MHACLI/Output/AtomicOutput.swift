@@ -37,7 +37,7 @@ enum AtomicOutput {
     static func write(_ files: [OutputFile], besides result: () throws(OutputError) -> Void) throws(OutputError) {
         var staged: [StagedOutput] = []
         do {
-            for file in files { staged.append(try stage(Array(file.text.utf8), to: file.path)) }
+            for file in files { staged.append(try stage(file.bytes, to: file.path)) }
             try result()
         } catch {
             for file in staged { file.discard() }

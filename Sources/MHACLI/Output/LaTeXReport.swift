@@ -5,6 +5,12 @@ import MHACore
 /// matrices elided with `\cdots`, `\vdots`, `\ddots` unless `--full`. pdflatex compiles it as
 /// it is; each `table` can be pasted into another document that loads amsmath.
 ///
+/// With `--full`, a matrix larger than a page holds (`LaTeXBlocks`: more than 32 rows or 8
+/// columns) is written as consecutive blocks of at most 32 × 8 entries under one heading,
+/// each block scaled down to the line width when wider, so that every entry is typeset
+/// and TeX ships each page out before the next (a single 512 × 512 `bmatrix` exhausts its
+/// memory; a 100-row one runs off the page, which pdflatex reports only as a warning).
+///
 ///     \begin{table}[!htbp]
 ///     \centering
 ///     \caption{head 1 of 2, $3 \times 2$: $\mathrm{head}_{1} = \mathrm{weights}_{1} V_{1}$}
@@ -22,7 +28,13 @@ enum LaTeXReport {
             matrices.map { MatrixText.shown($0.matrix.columns, full ? nil : MatrixText.Limit.terminal.columns).count }
             .max() ?? 1
         var body = ["\\noindent " + text(summary)]
-        for m in matrices { body += table(m, precision: precision, full: full) }
+        for m in matrices {
+            body +=
+                full && LaTeXBlocks.splits(m.matrix)
+                ? LaTeXBlocks.blocks(m, heading: caption(m), precision: precision)
+                : table(m, precision: precision, full: full)
+        }
+        let split = full && matrices.contains { LaTeXBlocks.splits($0.matrix) }
         let lines =
             [
                 "% Written by mha-cli: \(summary)",
@@ -30,7 +42,8 @@ enum LaTeXReport {
                 "\\usepackage{amsmath}",
                 "\\usepackage{graphicx}",
                 "\\setcounter{MaxMatrixCols}{\(max(10, widest))}",
-            ] + unicodeDeclarations(body) + ["\\begin{document}"] + body + ["\\end{document}"]
+            ] + (split ? LaTeXBlocks.preamble : []) + unicodeDeclarations(body) + ["\\begin{document}"] + body
+            + ["\\end{document}"]
         return lines.joined(separator: "\n") + "\n"
     }
 
@@ -70,17 +83,22 @@ enum LaTeXReport {
                 }
             }.joined(separator: " & ")
         }
-        let title = m.title.split(separator: "·").first.map { $0.trimmingSpacesAndTabs() } ?? m.title
-        let shortTitle = text(
-            title.split(separator: "=").first.map { $0.trimmingSpacesAndTabs() } ?? title)
         let matrix = ["\\begin{bmatrix}"] + body.map { $0 + " \\\\" } + ["\\end{bmatrix}"]
         let wide = columns.count > 8
         return [
             "\\begin{table}[!htbp]",
             "\\centering",
-            "\\caption{\(shortTitle), $\(m.matrix.rows) \\times \(m.matrix.columns)$: $\(m.latexSymbol) = \(m.latexFormula)$}",
+            "\\caption{\(caption(m))}",
         ] + (wide ? ["\\resizebox{\\linewidth}{!}{$\(m.latexSymbol) = "] : ["\\[ \(m.latexSymbol) = "])
             + matrix + (wide ? ["$}"] : ["\\]"]) + ["\\end{table}"]
+    }
+
+    /// A matrix's caption: `weights 1 of 2, $3 \times 3$: $\mathrm{weights}_{1} = …$`.
+    static func caption(_ m: ReportMatrix) -> String {
+        let title = m.title.split(separator: "·").first.map { $0.trimmingSpacesAndTabs() } ?? m.title
+        let shortTitle = text(
+            title.split(separator: "=").first.map { $0.trimmingSpacesAndTabs() } ?? title)
+        return "\(shortTitle), $\(m.matrix.rows) \\times \(m.matrix.columns)$: $\(m.latexSymbol) = \(m.latexFormula)$"
     }
 
     /// A number in LaTeX math: `-0.5000`, `1.2500 \times 10^{6}`.

@@ -95,10 +95,7 @@ struct ReportMatrix {
                 }
             case .concat:
                 add(
-                    s.heads == 1 ? "concat = head_1" : "concat = [head_1 | … | head_\(s.heads)]", "\\mathrm{concat}",
-                    s.heads == 1
-                        ? "\\mathrm{head}_{1}" : "[\\mathrm{head}_{1} \\mid \\dots \\mid \\mathrm{head}_{\(s.heads)}]",
-                    result.concat)
+                    "concat = " + HeadList.text(s.heads), "\\mathrm{concat}", HeadList.latex(s.heads), result.concat)
             case .output:
                 add(
                     "output = concat · W^o" + bias("o", latex: false), "\\mathrm{output}",

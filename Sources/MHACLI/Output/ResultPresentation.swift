@@ -138,7 +138,7 @@ struct ResultPresentation: Sendable {
                 ? LaTeXReport.document(matrices, summary: line, precision: precision, full: full)
                 : MarkdownReport.document(matrices, summary: line, precision: precision, full: full)
         case .svg:
-            return svg(result, cross: cross)
+            return ""  // bytes, from `binary(_:cross:)`
         case .csv:
             return CSVWriter.matrix(try csvMatrix(result), decimals: precisionGiven ? precision : nil)
         case .tsv:
@@ -152,11 +152,13 @@ struct ResultPresentation: Sendable {
         }
     }
 
-    /// The bytes of `--format npy` (one matrix) or `npz` (every shown part); nil for text formats.
-    func binary<S: NPYScalar>(_ result: AttentionResult<S>) throws -> [UInt8]? {
+    /// The bytes of `--format npy` (one matrix), `npz` (every shown part) or `svg` (built as
+    /// bytes, written as they are); nil for text formats.
+    func binary<S: NPYScalar>(_ result: AttentionResult<S>, cross: Bool) throws -> [UInt8]? {
         switch format {
         case .npy: return NPYWriter.data(try csvMatrix(result))
         case .npz: return try NPZWriter.archive(RunArchive.members(result, parts: show))
+        case .svg: return try svg(result, cross: cross)
         default: return nil
         }
     }
@@ -175,8 +177,9 @@ struct ResultPresentation: Sendable {
     }
 
     /// The files written besides the report: the SVG heatmap of `--heatmap FILE.svg`.
-    func files<S: AttentionScalar>(_ result: AttentionResult<S>, cross: Bool) -> [OutputFile] {
-        heatmapFile.map { [OutputFile(path: $0, text: svg(result, cross: cross))] } ?? []
+    func files<S: AttentionScalar>(_ result: AttentionResult<S>, cross: Bool) throws(MemoryBudget) -> [OutputFile] {
+        guard let heatmapFile else { return [] }
+        return [OutputFile(path: heatmapFile, bytes: try svg(result, cross: cross))]
     }
 
     /// What was computed, for headers, documents and JSON.
@@ -190,14 +193,19 @@ struct ResultPresentation: Sendable {
             rules: rules)
     }
 
-    /// Every head's weights as one SVG picture.
-    private func svg<S: AttentionScalar>(_ result: AttentionResult<S>, cross: Bool) -> String {
+    /// Every head's weights as one SVG picture, refused (`MemoryBudget`, exit 65) before it is
+    /// built when its bytes would not fit in the memory left.
+    private func svg<S: AttentionScalar>(_ result: AttentionResult<S>, cross: Bool) throws(MemoryBudget) -> [UInt8] {
         let axes = TokenAxes(result.shapes, names: tokenNames, crossAttention: cross)
-        return SVGHeatmap(
+        let heatmap = SVGHeatmap(
             weights: (result.weights ?? []).map { $0.converted(to: Double.self) },
             queryPositions: axes.queryPositions, tokens: axes.heatmapNames,
-            absolute: heatmapScale == .absolute, precision: precision
-        ).render()
+            absolute: heatmapScale == .absolute, precision: precision)
+        let bytes = heatmap.estimatedBytes
+        try MemoryBudget.check(
+            values: bytes < 9e18 ? Int(bytes) : nil, bytesPerValue: 1,
+            what: "drawing the attention weights as SVG (\(heatmap.cellsDescription))")
+        return heatmap.render()
     }
 
     /// The report of a batch: JSON with every part gaining a leading batch index (and

@@ -98,7 +98,7 @@ struct RunTextReport<Scalar: AttentionScalar> {
             return perHead("head", result.heads, columns: nil)
         case .concat:
             return block(
-                s.heads == 1 ? "concat = head_1" : "concat = [head_1 | … | head_\(s.heads)]", result.concat,
+                "concat = " + HeadList.text(s.heads), result.concat,
                 rows: queryLabels)
         case .output:
             return block("output = concat · W^o" + bias("o"), result.output, rows: queryLabels)

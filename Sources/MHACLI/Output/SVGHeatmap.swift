@@ -26,8 +26,14 @@ struct SVGHeatmap {
         return max(12, min(36, (768 / n).rounded(.down)))
     }
 
-    /// The SVG document.
-    func render() -> String {
+    /// The sizes the layout and the estimate share.
+    private struct Layout {
+        var cell: Double, font: Double, labelWidth: Double, headerHeight: Double
+        var panelWidth: Double, panelHeight: Double, perRow: Int, panelRows: Int
+        var width: Double, height: Double
+    }
+
+    private var layout: Layout {
         let c = cell
         let font = min(13, max(9, c * 0.75))
         let keys = weights.first?.columns ?? 0
@@ -41,64 +47,125 @@ struct SVGHeatmap {
         let perRow = weights.count <= 2 ? max(1, weights.count) : Int(Double(weights.count).squareRoot().rounded(.up))
         let panelRows = (weights.count + perRow - 1) / max(perRow, 1)
         let legendHeight = 56.0
-        let width = max(Double(legendText.count) * font * 0.6 + 24, Double(perRow) * panelWidth + 16)
-        let height = Double(panelRows) * panelHeight + legendHeight + 16
-        var out = [
+        return Layout(
+            cell: c, font: font, labelWidth: labelWidth, headerHeight: headerHeight, panelWidth: panelWidth,
+            panelHeight: panelHeight, perRow: perRow, panelRows: panelRows,
+            width: max(Double(legendText.count) * font * 0.6 + 24, Double(perRow) * panelWidth + 16),
+            height: Double(panelRows) * panelHeight + legendHeight + 16)
+    }
+
+    /// An upper bound on the bytes of the SVG of `heads` panels of `rows` × `keys` cells,
+    /// whose longest token name is `longestName` bytes (0 without names), tooltips at
+    /// `precision` decimals: each cell is a `<rect>` with its `<title>` (about 130 bytes at
+    /// n = 1024 without names), plus the labels, titles and legend. Checked against the
+    /// available memory before the picture is built (`MemoryBudget`), and reserved at once.
+    static func estimatedBytes(heads: Int, rows: Int, keys: Int, longestName: Int, precision: Int) -> Double {
+        // Markup, head, positions (any Int), coordinates and width, colour and value, names quoted.
+        let markup = Double(cellMarkup.utf8.count)
+        let perCell = markup + 20 + 2 * 20 + 4 * 10 + 16 + Double(precision + 12) + 2 * Double(longestName + 7)
+        let perLabel = 120 + Double(longestName) + 40
+        let cells = Double(max(heads, 0)) * Double(max(rows, 0)) * Double(max(keys, 0))
+        return cells * perCell + Double(max(heads, 0)) * Double(rows + keys) * perLabel + 4096
+    }
+
+    /// A cell's markup with its numbers and text left out, for the estimate.
+    private static let cellMarkup =
+        #"<rect x="" y="" width="" height="" fill=""><title>head , query  →  key : </title></rect>"# + "\n"
+
+    /// `2 heads × 1024 × 1024 cells`, for messages.
+    static func cellsDescription(heads: Int, rows: Int, keys: Int) -> String {
+        "\(heads) \(heads == 1 ? "head" : "heads") × \(rows) × \(keys) cells"
+    }
+
+    /// These weights' cells, for messages.
+    var cellsDescription: String {
+        Self.cellsDescription(heads: weights.count, rows: weights.first?.rows ?? 0, keys: weights.first?.columns ?? 0)
+    }
+
+    /// The bytes `render()` reserves: the estimate for these weights and names.
+    var estimatedBytes: Double {
+        let longest = (tokens ?? []).map { escaped($0).utf8.count }.max() ?? 0
+        return Self.estimatedBytes(
+            heads: weights.count, rows: weights.first?.rows ?? 0, keys: weights.first?.columns ?? 0,
+            longestName: longest, precision: precision)
+    }
+
+    /// The SVG document, built in one buffer of `estimatedBytes` (in time and memory linear
+    /// in the cells).
+    func render() -> [UInt8] {
+        let l = layout
+        var out = SVGBytes(capacity: Int(min(estimatedBytes, 1e15)))
+        for line in [
             #"<?xml version="1.0" encoding="UTF-8"?>"#,
-            #"<svg xmlns="http://www.w3.org/2000/svg" width="\#(n(width))" height="\#(n(height))" viewBox="0 0 \#(n(width)) \#(n(height))" font-family="Helvetica, Arial, sans-serif" font-size="\#(n(font))">"#,
+            #"<svg xmlns="http://www.w3.org/2000/svg" width="\#(n(l.width))" height="\#(n(l.height))" viewBox="0 0 \#(n(l.width)) \#(n(l.height))" font-family="Helvetica, Arial, sans-serif" font-size="\#(n(l.font))">"#,
             "<title>attention weights, \(weights.count) \(weights.count == 1 ? "head" : "heads") (rows: queries, columns: keys)</title>",
             gradient(),
             #"<rect width="100%" height="100%" fill="white"/>"#,
-        ]
-        for (j, matrix) in weights.enumerated() {
-            let x = 8 + Double(j % perRow) * panelWidth
-            let y = 8 + Double(j / perRow) * panelHeight
-            out += panel(j, matrix, x: x, y: y, labelWidth: labelWidth, headerHeight: headerHeight, font: font)
+        ] {
+            out.append(line + "\n")
         }
-        out += legend(y: Double(panelRows) * panelHeight + 16, font: font)
-        out.append("</svg>")
-        return out.joined(separator: "\n") + "\n"
+        let keyTips = keyTooltips()
+        for (j, matrix) in weights.enumerated() {
+            let x = 8 + Double(j % l.perRow) * l.panelWidth
+            let y = 8 + Double(j / l.perRow) * l.panelHeight
+            panel(j, matrix, x: x, y: y, l, keyTips: keyTips, into: &out)
+        }
+        for line in legend(y: Double(l.panelRows) * l.panelHeight + 16, font: l.font) { out.append(line + "\n") }
+        out.append("</svg>\n")
+        return out.bytes
+    }
+
+    /// Each key's part of a tooltip, escaped once: ` → key 3 “cat”: `.
+    private func keyTooltips() -> [[UInt8]] {
+        (0..<(weights.first?.columns ?? 0)).map { key in Array(escaped(" → key \(key)\(quoted(key)): ").utf8) }
     }
 
     /// One head: title, column labels (rotated), row labels, cells.
     private func panel(
-        _ j: Int, _ m: Matrix<Double>, x: Double, y: Double, labelWidth: Double,
-        headerHeight: Double, font: Double
-    ) -> [String] {
-        let c = cell
-        let maximum = m.elements.filter(\.isFinite).max() ?? 0
+        _ j: Int, _ m: Matrix<Double>, x: Double, y: Double, _ l: Layout, keyTips: [[UInt8]],
+        into out: inout SVGBytes
+    ) {
+        let (c, font) = (l.cell, l.font)
+        let maximum = m.elements.lazy.filter(\.isFinite).max() ?? 0
         let top = absolute ? 1 : max(maximum, 0)
-        let gridX = x + labelWidth, gridY = y + headerHeight
-        var out = [
-            "<g>",
-            #"<text x="\#(n(x))" y="\#(n(y + font))" font-weight="bold">head \#(j + 1) of \#(weights.count) (max weight \#(value(maximum)))</text>"#,
-        ]
+        let gridX = x + l.labelWidth, gridY = y + l.headerHeight
+        out.append("<g>\n")
+        out.append(
+            #"<text x="\#(n(x))" y="\#(n(y + font))" font-weight="bold">head \#(j + 1) of \#(weights.count) (max weight \#(value(maximum)))</text>"#
+                + "\n")
         for key in 0..<m.columns {
             let cx = gridX + (Double(key) + 0.5) * c
             out.append(
                 #"<text x="\#(n(cx))" y="\#(n(gridY - 4))" transform="rotate(-55 \#(n(cx)) \#(n(gridY - 4)))">\#(escaped(label(key)))</text>"#
-            )
+                    + "\n")
         }
+        let cellX = (0..<m.columns).map { key in Array(#"<rect x=""#.utf8) + Array(n(gridX + Double(key) * c).utf8) }
+        let size = Array(#"" width="\#(n(c))" height="\#(n(c))" fill=""#.utf8)
+        let titleStart = Array(#""><title>"#.utf8), cellEnd = Array("</title></rect>\n".utf8)
         for r in 0..<m.rows {
             let position = r < queryPositions.count ? queryPositions[r] : r
             let cy = gridY + Double(r) * c
             out.append(
                 #"<text x="\#(n(gridX - 4))" y="\#(n(cy + c / 2 + font * 0.35))" text-anchor="end">\#(escaped(label(position)))</text>"#
-            )
+                    + "\n")
+            let rowY = Array(#"" y=""#.utf8) + Array(n(cy).utf8) + size
+            let queryTip = Array(escaped("head \(j + 1), query \(position)\(quoted(position))").utf8)
             for key in 0..<m.columns {
                 let w = m[r, key]
-                let tip =
-                    "head \(j + 1), query \(position) \(quoted(position)) → key \(key) \(quoted(key)): \(value(w))"
-                out.append(
-                    #"<rect x="\#(n(gridX + Double(key) * c))" y="\#(n(cy))" width="\#(n(c))" height="\#(n(c))" fill="\#(fill(w, top: top))"><title>\#(escaped(tip))</title></rect>"#
-                )
+                out.append(cellX[key])
+                out.append(rowY)
+                appendFill(w, top: top, into: &out)
+                out.append(titleStart)
+                out.append(queryTip)
+                out.append(keyTips[key])
+                out.append(fixed: w, decimals: precision)
+                out.append(cellEnd)
             }
         }
         out.append(
             ##"<rect x="\##(n(gridX))" y="\##(n(gridY))" width="\##(n(Double(m.columns) * c))" height="\##(n(Double(m.rows) * c))" fill="none" stroke="#444" stroke-width="0.5"/>"##
-        )
-        out.append("</g>")
-        return out
+                + "\n")
+        out.append("</g>\n")
     }
 
     /// The colour bar with its end values and what the colours mean.
@@ -133,11 +200,17 @@ struct SVGHeatmap {
     /// Light grey for a weight of exactly 0.
     static let zeroFill = "#e8e8e8"
 
-    /// The cell colour of weight `w` on a scale 0…`top`.
-    private func fill(_ w: Double, top: Double) -> String {
-        guard w > 0, top > 0, w.isFinite else { return Self.zeroFill }
+    /// The cell colour of weight `w` on a scale 0…`top`: `rgb(r,g,b)`, or grey for 0.
+    private func appendFill(_ w: Double, top: Double, into out: inout SVGBytes) {
+        guard w > 0, top > 0, w.isFinite else { return out.append(Self.zeroFill) }
         let (r, g, b) = HeatmapShading.rampColor(min(1, w / top))
-        return "rgb(\(r),\(g),\(b))"
+        out.append("rgb(")
+        out.append(integer: r)
+        out.append(",")
+        out.append(integer: g)
+        out.append(",")
+        out.append(integer: b)
+        out.append(")")
     }
 
     /// Longest label, in characters.
@@ -151,10 +224,10 @@ struct SVGHeatmap {
         TokenLabels.truncated(TokenLabels.label(index, tokens: tokens), to: 16)
     }
 
-    /// `"cat"` when the token has a name, else nothing.
+    /// ` “cat”` (a space, then the name in quotes) when the token has a name, else nothing.
     private func quoted(_ index: Int) -> String {
         guard let tokens, tokens.indices.contains(index) else { return "" }
-        return "“\(tokens[index])”"
+        return " “\(tokens[index])”"
     }
 
     private func value(_ w: Double) -> String { MatrixText.format(w, precision) }

@@ -30,7 +30,7 @@ enum ShapeExplanation {
         lines.append("scores_j = Q_j · K_jᵀ / √d_k: (\(n) × \(k)) · (\(k) × \(nk)) = \(n) × \(nk), scaled by 1/√\(k)")
         lines.append("head_j = softmax(scores_j) · V_j: (\(n) × \(nk)) · (\(nk) × \(v)) = \(n) × \(v)")
         lines.append(headWidth(r, n: n))
-        lines.append("concat = [head_1 | … | head_\(t)]: \(n) × \(r.concatDim)")
+        lines.append("concat = \(HeadList.text(t)): \(n) × \(r.concatDim)")
         lines.append("W^o: τ·\(dv) × d_model = \(r.concatDim) × \(d)")
         lines.append("output = concat · W^o: (\(n) × \(r.concatDim)) · (\(r.concatDim) × \(d)) = \(n) × \(d)")
         lines.append(parameterLine(r))

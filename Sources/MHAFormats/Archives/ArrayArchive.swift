@@ -63,6 +63,11 @@ public enum ArrayArchives {
         if format == nil, MatrixFormat(path: path) == .npy { return try NPYArchive(path: path) }
         if format == nil, ShardedArchive.isIndex(path) { return try ShardedArchive(path: path) }
         let file = try MappedFile(path: path)
+        if format == nil, ArchiveFormat(path: path) == nil, ArchiveFormat.sniff(file.bytes) == nil,
+            file.bytes.starts(with: NPYHeader.magic)
+        {
+            return try NPYArchive(file)  // an .npy by content: stdin (`inspect -`), or another extension
+        }
         return try open(file, format: format ?? ArchiveFormat(path: path) ?? ArchiveFormat.sniff(file.bytes) ?? .npz)
     }
 

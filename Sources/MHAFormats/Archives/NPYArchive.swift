@@ -13,11 +13,18 @@ final class NPYArchive: ArrayArchive {
     let notes: [String]
 
     /// Reads the header of the `.npy` file at `path`.
-    init(path: String) throws(FormatError) {
+    convenience init(path: String) throws(FormatError) {
+        try self.init(try MappedFile(path: path))
+    }
+
+    /// Reads the header of `file`, an `.npy` by name or by content (stdin, `-`); its one
+    /// array is named after the file without its extension (`<stdin>` for stdin).
+    init(_ file: MappedFile) throws(FormatError) {
+        let path = file.name
         self.path = path
-        let file = try MappedFile(path: path)
         self.file = file
-        let stem = (path.split(separator: "/").last.map(String.init) ?? path).dropLast(4)
+        let base = path.split(separator: "/").last.map(String.init) ?? path
+        let stem = MatrixFormat(path: base) == .npy ? base.dropLast(4) : Substring(base)
         let bytes = file.bytes.assumingMemoryBound(to: UInt8.self)
         let header: NPYHeader
         do {

@@ -47,7 +47,7 @@ import Testing
         let outcome = try BuiltBinary.run(
             Self.attend + ["--heatmap", file.path, "--heatmap-scale", "absolute"], in: Self.attendFolder)
         #expect(outcome.status == 0, "\(outcome.stderr)")
-        #expect(outcome.stdout.contains("concat = [head_1 | … | head_2] · 2 × 6"))
+        #expect(outcome.stdout.contains("concat = [head_1 | head_2] · 2 × 6"))
         let svg = try SVGSummary(file)
         #expect(svg.root == "svg" && svg.cellTitles.count == 2 * 2 * 3)
         #expect(svg.texts.contains { $0.contains("the same 0…1 scale for every head") })
