@@ -54,4 +54,31 @@ struct ReaderMessageTests {
             ["run", "-x", "x.csv", "--mask", "m.csv", "--weights", "identity", "--format", "csv"])
         #expect(bundled.stdout == direct.stdout && !direct.stdout.isEmpty)
     }
+
+    /// A short row is counted from 0 in CSV as in JSON (checking.md: rows count from 0), with
+    /// its count in the right number; the line and column are in the location.
+    @Test("a short row is row 1 (counting from 0) in CSV and JSON, and has 1 value")
+    func shortRowCountsFromZero() throws {
+        let folder = try ScratchFolder()
+        try folder.write("rr.csv", "1,2\n3\n")
+        try folder.run(["run", "-x", "rr.csv", "--weights", "identity"])
+            .expectRefusal(65, "rr.csv:2:2: row 1 (counting from 0) has 1 value; the rows above have 2")
+        try folder.write("rr.json", "[[1,2],[3]]")
+        try folder.run(["run", "-x", "rr.json", "--weights", "identity"])
+            .expectRefusal(65, "rr.json:1:8: $[1]: row 1 (counting from 0) has 1 value; the rows above have 2")
+    }
+
+    @Test("a decimal-comma line and a trailing Ctrl-Z are named for what they are")
+    func decimalCommasAndCtrlZ() throws {
+        let folder = try ScratchFolder()
+        try folder.write("euro.csv", "2,5;1,5\n")
+        try folder.run(["run", "-x", "euro.csv", "--weights", "identity"])
+            .expectRefusal(
+                65,
+                "euro.csv:1:3: expected a number, found \"5;1\" (the line looks like numbers with decimal commas separated by semicolons; write a point and separate fields with commas: 2.5,1.5)"
+            )
+        try folder.write("dos.csv", "1,2\n3,4\n\u{1A}")
+        try folder.run(["run", "-x", "dos.csv", "--weights", "identity"])
+            .expectRefusal(65, "dos.csv:3:1: expected a number, found \"\\u{1A}\" (0x1A is Ctrl-Z")
+    }
 }

@@ -24,8 +24,12 @@ enum LaTeXReport {
     ///   - summary: one line saying what was computed, written as a comment and a paragraph.
     ///   - full: every row and column (`--full`).
     static func document(_ matrices: [ReportMatrix], summary: String, precision: Int, full: Bool) -> String {
+        // amsmath builds a column template of MaxMatrixCols for every matrix: blocks are at most
+        // LaTeXBlocks.columns wide, so a split matrix does not raise it (a 512-column one would
+        // make every block cost 512 columns, and the document quadratic to compile).
         let widest =
-            matrices.map { MatrixText.shown($0.matrix.columns, full ? nil : MatrixText.Limit.terminal.columns).count }
+            matrices.filter { !(full && LaTeXBlocks.splits($0.matrix)) }
+            .map { MatrixText.shown($0.matrix.columns, full ? nil : MatrixText.Limit.terminal.columns).count }
             .max() ?? 1
         var body = ["\\noindent " + text(summary)]
         for m in matrices {

@@ -22,7 +22,7 @@ import Testing
 
     @Test func laterErrorsInACROnlyFileAreLocated() {
         T.expectError(line: 4, column: 3, "expected a number, found \"x\"") { try T.read("1,2\r3,4\r\r5,x\r") }
-        T.expectError(line: 3, column: 4, "row 3 has 1 values; the rows above have 2") {
+        T.expectError(line: 3, column: 4, "row 2 (counting from 0) has 1 value; the rows above have 2") {
             try T.read("1,2\r3,4\r5  \r")
         }
     }

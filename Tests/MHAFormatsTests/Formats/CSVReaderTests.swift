@@ -35,10 +35,10 @@ import Testing
     }
 
     @Test func rejectsRaggedRows() {
-        T.expectError(line: 3, column: 9, "row 3 has 5 values; the rows above have 4") {
+        T.expectError(line: 3, column: 9, "row 2 (counting from 0) has 5 values; the rows above have 4") {
             try T.read("1,2,3,4\n5,6,7,8\n1,2,3,4,5\n")
         }
-        T.expectError(line: 2, column: 4, "row 2 has 2 values; the rows above have 3") {
+        T.expectError(line: 2, column: 4, "row 1 (counting from 0) has 2 values; the rows above have 3") {
             try T.read("1,2,3\n4,5\n")
         }
     }
@@ -101,6 +101,29 @@ import Testing
 
     @Test func explainsDecimalCommas() {
         T.expectError(line: 1, column: 1, "found \"1,5\"", "decimal comma") { try T.read("1,5\t2\n", .tsv) }
+    }
+
+    /// A spreadsheet's `2,5;1,5` (decimal commas, semicolons) is named as such, with the line
+    /// rewritten, rather than hinting that the fields are separated by commas.
+    @Test func namesALineOfDecimalCommasAndSemicolons() {
+        T.expectError(
+            line: 1, column: 3, "found \"5;1\"", "decimal commas separated by semicolons", ": 2.5,1.5)"
+        ) { try T.read("2,5;1,5\n") }
+        // A later line of such a file, whose field count matches no row above.
+        T.expectError(line: 2, column: 1, "decimal commas separated by semicolons", "0.5,-3,7.25") {
+            try T.read("1,2\n0,5;-3;7,25\n")
+        }
+        // Numbers that are only separated by semicolons keep the separator hint.
+        T.expectError(line: 1, column: 1, "2 numbers separated by semicolons") { try T.read("2;5\n") }
+    }
+
+    /// A final Ctrl-Z (0x1A, DOS's end-of-file mark) is named, not counted as a one-value row;
+    /// any other control character is named too.
+    @Test func namesAControlCharacterInsteadOfCountingARow() {
+        T.expectError(line: 3, column: 1, "\\u{1A}", "Ctrl-Z", "delete it") { try T.read("1,2\n3,4\n\u{1A}") }
+        T.expectError(line: 2, column: 3, "0x07 is a control character") { try T.read("1,2\n3,\u{07}\n") }
+        let error = T.formatError { try T.read("1,2\n3,4\n\u{1A}") }
+        #expect(error?.description.contains("the rows above") == false)
     }
 
     @Test(.enabled(if: FormatTestSupport.conformance != nil, "../shared/conformance is absent"))
