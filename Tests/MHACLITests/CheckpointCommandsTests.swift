@@ -309,6 +309,24 @@ import Testing
         )
     }
 
+    /// `cat x.npy | inspect -` lists the .npy read from stdin by its content, as `run -x -`
+    /// reads it (it said the bytes were none of the formats inspect reads).
+    @Test func inspectReadsAnNPYFromStdinByItsContent() throws {
+        let folder = try Self.folder([:])
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let bundle = BuiltBinary.packageRoot.appendingPathComponent("examples/two-heads/bundle.json").path
+        #expect(try BuiltBinary.run(["run", "--bundle", bundle, "-o", "out.npy"], in: folder).status == 0)
+        let binary = try #require(BuiltBinary.url)
+        let status = try HostileRun.shell("cat out.npy | '\(binary.path)' inspect - >out.txt 2>err.txt", in: folder)
+        let read = { (name: String) in try String(contentsOf: folder.appendingPathComponent(name), encoding: .utf8) }
+        #expect(status == 0, "\(try read("err.txt"))")
+        #expect(try read("out.txt").hasPrefix("<stdin>: npy, 1 array, 96 bytes of data\n"))
+        #expect(try read("out.txt").contains("<stdin>  F64    (3, 4)     96"))
+        // CSV on stdin is still refused with the formats inspect reads.
+        let csv = try BuiltBinary.run(["inspect", "-"], stdin: "1,2\n3,4\n", in: folder)
+        #expect(csv.status == 65 && csv.stderr.contains("this is none of them"))
+    }
+
     @Test func aSafetensorsHeaderLengthOf2To63IsPrintedExactly() throws {
         let bytes = withUnsafeBytes(of: (UInt64(1) << 63).littleEndian) { Array($0) } + Array("{}".utf8)
         let folder = try Self.folder(["big.safetensors": bytes])

@@ -81,6 +81,31 @@ import Testing
         #expect(outcome.stdout.split(separator: "\n").map(String.init) == expected.sorted())
     }
 
+    /// `check --part he<TAB>` completes `head:` with no space after it (the head number
+    /// follows), `--part ou<TAB>` completes `output` with one (`compopt` is recorded: outside
+    /// an interactive completion it cannot act).
+    @Test(arguments: [("he", "head:", true), ("wei", "weights:", true), ("ou", "output", false)])
+    func bashAddsNoSpaceAfterAValueEndingInAColon(_ typed: String, _ completed: String, _ nospace: Bool) throws {
+        let bash = URL(fileURLWithPath: "/bin/bash")
+        try #require(FileManager.default.isExecutableFile(atPath: bash.path), "bash is not installed")
+        let folder = try BuiltBinary.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("completion.bash")
+        try CompletionScripts.script(for: .bash, root: RootCommand.spec).write(
+            to: file, atomically: true, encoding: .utf8)
+        let driver = """
+            source '\(file.path)'
+            compopt() { printf 'compopt %s\\n' "$*"; }
+            COMP_WORDS=(mha-cli check --part '\(typed)'); COMP_CWORD=3
+            _mha_cli
+            printf '%s\\n' "${COMPREPLY[@]}"
+            """
+        let outcome = try BuiltBinary.launch(bash, ["--norc", "--noprofile", "-c", driver])
+        let lines = outcome.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.contains(completed), "\(outcome.stdout)")
+        #expect(lines.contains("compopt -o nospace") == nospace, "\(outcome.stdout)")
+    }
+
     /// zsh and fish check the syntax of their scripts, when installed (`.ci/run` installs them).
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/zsh"), "zsh is not installed"))
     func zshScriptParses() throws {
@@ -156,6 +181,36 @@ import Testing
         for word in expected {
             #expect(outcome.stdout.contains(word), "zsh (\(sourced ? "sourced" : "fpath")) did not offer \(word)")
         }
+    }
+
+    /// An interactive zsh completes `check --part he<TAB>` to `head:` and leaves the cursor
+    /// right after the colon, so the next key typed makes `head:Z` (the list with colons broke
+    /// the `_arguments` action, and nothing was completed).
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/zsh"), "zsh is not installed"))
+    func zshCompletesHeadColonWithoutASpace() throws {
+        let folder = try BuiltBinary.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try CompletionScripts.script(for: .zsh, root: RootCommand.spec)
+            .write(to: folder.appendingPathComponent("_mha-cli"), atomically: true, encoding: .utf8)
+        let driver = """
+            zmodload zsh/zpty
+            zpty -b z 'zsh -f -i'
+            zpty -w z "PS1='> '; fpath=('\(folder.path)' \\$fpath); autoload -Uz compinit; compinit -u -D"
+            zpty -w -n z 'mha-cli check --part he'$'\\t'
+            sleep 1
+            zpty -w -n z 'Z'
+            out=''
+            for i in {1..100}; do
+                while zpty -r -t z chunk; do out+=$chunk; done
+                [[ $out == *head:Z* || $out == *'head: Z'* ]] && break
+                sleep 0.1
+            done
+            zpty -d z
+            print -r -- "$out"
+            """
+        let outcome = try BuiltBinary.launch(URL(fileURLWithPath: "/usr/bin/zsh"), ["-f", "-c", driver])
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        #expect(outcome.stdout.contains("head:Z"), "\(outcome.stdout.suffix(300))")
     }
 
     private func checkSyntax(_ kind: CompletionScripts.Shell, shell: String, flag: String) throws {

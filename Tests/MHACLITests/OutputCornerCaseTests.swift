@@ -312,4 +312,41 @@ import Testing
             both.status == 64
                 && both.stderr == "mha-cli: error: --causal and --no-causal contradict each other; give one\n")
     }
+
+    /// `-o ''` names no file: a usage error (64) in run, check and init, not "cannot write" (74).
+    @Test func anEmptyOutputPathIsAUsageError() throws {
+        let folder = try BuiltBinary.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        for arguments in [
+            ["run", "--bundle", Self.bundle, "-o", ""],
+            ["check", "--bundle", Self.bundle, "--answer", Self.bundle, "-o", ""],
+            ["init", "--d-model", "4", "--heads", "2", "--seq-len", "3", "-o", ""],
+        ] {
+            let run = try BuiltBinary.run(arguments, in: folder)
+            #expect(run.status == 64, "\(arguments[0]): \(run.stderr)")
+            #expect(
+                run.stderr
+                    == "mha-cli: error: The value '' is invalid for '--output <file>': expected a file name ('-' for stdout)\n"
+            )
+            #expect(run.stdout.isEmpty)
+        }
+    }
+
+    /// `--tokens 'Hi,\,,there'` names three tokens, the second a comma; `\\` is a backslash;
+    /// a count that is off says how to write a comma.
+    @Test func tokensTakeAnEscapedComma() throws {
+        let run = try BuiltBinary.run(["run", "--bundle", Self.bundle, "--show", "weights", "--tokens", #"Hi,\,,a\\b"#])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("weights 1 of 2 · 3 × 3"))
+        let header = try #require(run.stdout.split(separator: "\n").first { $0.contains("Hi") && $0.contains(#"a\b"#) })
+        #expect(header.contains(" , ") || header.contains(",  "), "\(header)")
+        let markdown = try BuiltBinary.run(
+            ["run", "--bundle", Self.bundle, "--show", "weights", "--format", "markdown", "--tokens", #"Hi,\,,there"#])
+        #expect(markdown.stdout.contains("|   | Hi | , | there |"), "\(markdown.stdout)")
+        let tooMany = try BuiltBinary.run(["run", "--bundle", Self.bundle, "--tokens", #"Hi,,,there"#])
+        #expect(tooMany.status == 64)
+        #expect(tooMany.stderr.contains(#"item 2 of the comma list is empty (a comma inside a name is \,)"#))
+        let four = try BuiltBinary.run(["run", "--bundle", Self.bundle, "--tokens", "Hi,,,there".replacing(",,,", with: ",x,y,")])
+        #expect(four.stderr == #"mha-cli: error: --tokens names 4 tokens but the input has 3 rows; a comma inside a name is written \,"# + "\n")
+    }
 }

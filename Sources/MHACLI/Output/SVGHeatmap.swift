@@ -60,12 +60,17 @@ struct SVGHeatmap {
     /// n = 1024 without names), plus the labels, titles and legend. Checked against the
     /// available memory before the picture is built (`MemoryBudget`), and reserved at once.
     static func estimatedBytes(heads: Int, rows: Int, keys: Int, longestName: Int, precision: Int) -> Double {
-        // Markup, head, positions (any Int), coordinates and width, colour and value, names quoted.
-        let markup = Double(cellMarkup.utf8.count)
-        let perCell = markup + 20 + 2 * 20 + 4 * 10 + 16 + Double(precision + 12) + 2 * Double(longestName + 7)
-        let perLabel = 120 + Double(longestName) + 40
-        let cells = Double(max(heads, 0)) * Double(max(rows, 0)) * Double(max(keys, 0))
-        return cells * perCell + Double(max(heads, 0)) * Double(rows + keys) * perLabel + 4096
+        let (heads, rows, keys) = (max(heads, 0), max(rows, 0), max(keys, 0))
+        func digits(_ value: Int) -> Double { Double(String(max(value, 0)).count) }
+        // Positions are below n_q + n_k; coordinates below 72 px per token plus the labels,
+        // with two decimals; the cell side is at most "36"; a weight in [0, 1] prints as 1.0000.
+        let coordinate = digits((rows + keys) * 72 + 100_000) + 3
+        let perCell =
+            Double(cellMarkup.utf8.count) + digits(heads) + 2 * digits(rows + keys) + 2 * coordinate + 2 * 5
+            + Double("rgb(255,255,255)".utf8.count) + Double(precision + 3) + 2 * Double(longestName + 7)
+        let perLabel = 160 + Double(longestName)
+        let cells = Double(heads) * Double(rows) * Double(keys)
+        return cells * perCell + Double(heads) * Double(rows + keys) * perLabel + 4096
     }
 
     /// A cell's markup with its numbers and text left out, for the estimate.
