@@ -123,13 +123,17 @@ struct AttendCommand: Command {
         (configuration.token, configuration.intermediates) = (tokenGiven, presentation.intermediates(projected: false))
         AvailableMemory.limit(&configuration)
         try checkOutputBudget(q, k, configuration)
-        if useFloat { try FloatRangeError.check(matrices, files: paths, bundle: nil) }
+        var warnings = layer?.warnings ?? []
+        if useFloat {
+            try FloatRangeError.check(matrices, files: paths, bundle: nil)
+            warnings += FloatRangeError.underflowWarnings(matrices, files: paths, bundle: nil)
+        }
         let text =
             useFloat
             ? try compute(Float.self, matrices, batches, configuration)
             : try compute(Double.self, matrices, batches, configuration)
         return CommandOutput(
-            text: text.report, binary: text.binary, warnings: (layer?.warnings ?? []) + text.warnings,
+            text: text.report, binary: text.binary, warnings: warnings + text.warnings,
             destination: presentation.output,
             files: text.files)
     }
