@@ -69,7 +69,8 @@ public struct DecodeCacheFile: Sendable, Equatable {
         let keys = try array("k"), values = try array("v")
         let positions = try array("positions").elements
         // Positions go up to 2^53 (the largest integer float64 holds exactly, which RoPE needs).
-        guard let next = try array("next_position").elements.first, next >= 0, next <= Double(maximumNextPosition), next.rounded() == next
+        guard let next = try array("next_position").elements.first, next >= 0, next <= Double(maximumNextPosition),
+            next.rounded() == next
         else {
             throw FormatError(
                 kind: .data, file: path, message: "next_position must be one integer from 0 to 2^53")

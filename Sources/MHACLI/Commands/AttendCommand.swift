@@ -122,7 +122,7 @@ struct AttendCommand: Command {
         try WeightAssembly.setNormGains(matrices, &configuration) { message, _ in UsageError.invalidRequest(message) }
         (configuration.token, configuration.intermediates) = (tokenGiven, presentation.intermediates(projected: false))
         AvailableMemory.limit(&configuration)
-        try checkOutputBudget(q, k, configuration)
+        try checkOutputBudget(q, k, configuration, sequences: batches.values.map(\.count).max() ?? 1)
         var warnings = layer?.warnings ?? []
         if useFloat {
             try FloatRangeError.check(matrices, files: paths, bundle: nil)
@@ -180,17 +180,18 @@ struct AttendCommand: Command {
         )
     }
 
-    /// Refuses, before the pass, an output too large to build in memory.
-    private func checkOutputBudget(_ q: Matrix<Double>, _ k: Matrix<Double>, _ c: AttentionConfiguration)
-        throws(MemoryBudget)
-    {
+    /// Refuses, before the pass, an output too large to build in memory (`sequences` of a batch).
+    private func checkOutputBudget(
+        _ q: Matrix<Double>, _ k: Matrix<Double>, _ c: AttentionConfiguration, sequences: Int
+    ) throws(MemoryBudget) {
         let dimensions = OutputBudget.Dimensions(
             tokens: q.rows, modelDim: q.columns, heads: c.heads, kvHeads: c.kvHeads ?? c.heads, outputDim: q.columns,
-            queryRows: c.token == nil ? q.rows : 1, scalarBytes: useFloat ? 4 : 8, keyCount: k.rows)
+            queryRows: c.token == nil ? q.rows : 1, scalarBytes: useFloat ? 4 : 8, keyCount: k.rows,
+            sequences: sequences, projected: false)
         let p = presentation
         let keep = c.intermediates
         try OutputBudget.check(
-            dimensions, parts: p.steps ? Self.parts : p.format == .csv ? [p.csvPart(projected: false)] : p.show,
+            dimensions, parts: p.steps ? Self.parts : p.format.holdsOneMatrix ? [p.csvPart(projected: false)] : p.show,
             format: p.format, precision: p.precisionGiven ? p.precision : nil, full: p.full,
             keepsPerHead: keep.contains(.scores) || keep.contains(.weights), layout: .xw)
     }
