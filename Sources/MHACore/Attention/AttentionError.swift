@@ -46,6 +46,8 @@ public enum AttentionError: MHAError, Equatable {
     case invalidWindow(Int)
     /// The soft-cap is not a positive finite number.
     case invalidSoftcap(Double)
+    /// The soft-cap or its reciprocal is not a finite, non-zero number in the working precision.
+    case softcapOutOfRange(Double, precision: String)
     /// The position offset is negative.
     case negativePositionOffset(Int)
     /// Positions `first ..< first + count` pass `limit` (2⁵³).
@@ -57,7 +59,7 @@ public enum AttentionError: MHAError, Equatable {
         switch self {
         case .headsDoNotDivideModel, .headsDoNotDivideQueries, .kvHeadsDoNotDivideHeads, .nonPositive, .tokenOutOfRange,
             .invalidScale, .projectionSource, .invalidRotaryDimensions, .invalidRotaryBase, .invalidRotaryScaling,
-            .invalidWindow, .invalidNormEpsilon,
+            .invalidWindow, .invalidNormEpsilon, .softcapOutOfRange,
             .invalidSoftcap, .negativePositionOffset, .positionOutOfRange:
             return .usage
         case .shapeMismatch, .shapesDisagree, .nonFinite, .invalidMaskValue, .overflow, .emptyInput,
@@ -120,7 +122,10 @@ public enum AttentionError: MHAError, Equatable {
             return
                 "\(name) of token \(token) has a span of zeros and the QK-norm's epsilon is 0: its root mean square is 0, so it cannot be normalised (give an epsilon above 0)"
         case let .invalidWindow(window):
-            return "window \(window) is invalid: it must be a positive number of keys"
+            return "window \(window) is invalid: it must be a positive number of keys, at most 2^53"
+        case let .softcapOutOfRange(cap, precision):
+            return
+                "softcap \(cap) is out of \(precision)'s range: C·tanh(s/C) needs C and 1/C to be finite, non-zero \(precision) numbers"
         case let .invalidSoftcap(cap):
             return "softcap \(cap) is invalid: it must be a positive finite number"
         case let .negativePositionOffset(offset):

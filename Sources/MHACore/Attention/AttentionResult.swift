@@ -48,6 +48,10 @@ public enum AttentionWarning: Sendable, Equatable, CustomStringConvertible {
     case fullyMaskedRow(token: Int)
     /// A 0/1 mask read with 1 = may attend looks inverted (written with 1 = blocked).
     case probablyInvertedMask(InvertedMaskEvidence)
+    /// RoPE's largest angle (the last position times the largest frequency) is so large that
+    /// float64 holds it only to about `error` radians: the angle p·f is rounded, and so is f,
+    /// so cosines and sines, and with them the scores, are off by up to that.
+    case imprecisePositions(position: Int, angle: Double, error: Double)
 
     /// What makes a 0/1 keep mask look inverted.
     public enum InvertedMaskEvidence: Sendable, Equatable {
@@ -67,6 +71,9 @@ public enum AttentionWarning: Sendable, Equatable, CustomStringConvertible {
         case .probablyInvertedMask(.mostKeysBlocked):
             return "the mask blocks most keys in every row (read as 1 = may attend, 0 = blocked): "
                 + "if its 1s mean blocked, use the block kind"
+        case let .imprecisePositions(position, angle, error):
+            return
+                "RoPE turns position \(position) by up to \(PrintfFormat.string("%.3g", angle)) radians, which float64 holds only to about \(PrintfFormat.string("%.1g", error)): the rotated Q and K, and the scores, lose digits this far from position 0"
         }
     }
 }

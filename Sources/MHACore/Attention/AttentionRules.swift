@@ -21,10 +21,12 @@ enum AttentionRules {
         }
     }
 
-    /// RoPE dimensions even and within d_k, a positive finite base, a well-defined scaling; window ≥ 1; soft-cap
-    /// positive and finite; offset ≥ 0 and the last key's position (offset + n_k − 1) at most
+    /// RoPE dimensions even and within d_k, a positive finite base, a well-defined scaling; window
+    /// 1 … 2⁵³; soft-cap positive, it and its reciprocal finite in `Scalar`; offset ≥ 0 and the last key's position (offset + n_k − 1) at most
     /// `maximumPosition`.
-    static func validate(_ c: AttentionConfiguration, headDim: Int, keyCount: Int) throws(AttentionError) {
+    static func validate<Scalar: AttentionScalar>(
+        _ c: AttentionConfiguration, headDim: Int, keyCount: Int, precision _: Scalar.Type
+    ) throws(AttentionError) {
         if let rope = c.rope {
             let r = rope.rotatedDimensions(headDim: headDim)
             guard r > 0, r % 2 == 0, r <= headDim else {
@@ -41,8 +43,16 @@ enum AttentionRules {
         if let norm = c.qkNorm {
             try norm.validate(heads: c.heads, kvHeads: c.kvHeads ?? c.heads, headDim: headDim)
         }
-        if let window = c.window, window < 1 { throw .invalidWindow(window) }
-        if let cap = c.softcap, !(cap.isFinite && cap > 0) { throw .invalidSoftcap(cap) }
+        if let window = c.window, window < 1 || window > maximumPosition { throw .invalidWindow(window) }
+        if let cap = c.softcap {
+            guard cap.isFinite, cap > 0 else { throw .invalidSoftcap(cap) }
+            // C·tanh(s/C) needs C and 1/C as numbers of the working precision (1e39 is +∞ in
+            // float32, 1e-50 is 0, 1e-310's reciprocal is +∞ in float64).
+            let working = Scalar(cap)
+            guard working.isFinite, working > 0, (1 / working).isFinite else {
+                throw .softcapOutOfRange(cap, precision: Scalar.precisionName)
+            }
+        }
         guard c.positionOffset >= 0 else { throw .negativePositionOffset(c.positionOffset) }
         try checkPositions(first: c.positionOffset, count: keyCount)
     }

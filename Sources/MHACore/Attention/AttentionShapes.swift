@@ -53,7 +53,7 @@ public struct AttentionShapes: Sendable, Equatable {
     /// Rows of every per-query matrix: 1 in single-token mode, else n_q.
     public var queryRows: Int { token == nil ? tokens : 1 }
     /// The K/V head used by query head `head`: ⌊head·g/τ⌋.
-    public func kvHead(for head: Int) -> Int { head * kvHeads / heads }
+    public func kvHead(for head: Int) -> Int { heads > 0 ? head * kvHeads / heads : 0 }
     /// The position of query row `row` (an index into all n_q rows, also in single-token
     /// mode): positionOffset + n_k − n_q + row.
     public func queryPosition(row: Int) -> Int { positionOffset + keyCount - tokens + row }

@@ -91,7 +91,7 @@ public enum MultiHeadAttention {
         mask: AttentionMask<Scalar>? = nil, configuration: AttentionConfiguration
     ) throws(AttentionError) -> AttentionResult<Scalar> {
         let s = try GivenOperands.shapes(queries: queries, keys: keys, values: values, configuration: configuration)
-        try AttentionRules.validate(configuration, headDim: s.headDim, keyCount: s.keyCount)
+        try AttentionRules.validate(configuration, headDim: s.headDim, keyCount: s.keyCount, precision: Scalar.self)
         let needed = MemoryEstimate.bytes(
             .init(s, configuration: configuration, masked: mask != nil), keep: configuration.intermediates,
             layout: .xw, scalarBytes: MemoryLayout<Scalar>.stride)
@@ -228,6 +228,13 @@ public enum MultiHeadAttention {
             shapes: s, concat: Matrix(rows: rows.count, columns: s.concatDim), output: Matrix(rows: 0, columns: 0),
             values: qkv ? values : nil, alibiSlopes: slopes, warnings: mask?.warnings ?? [])
         if qkv { result.keys = keys }
+        if let rope = c.rope {
+            let last = s.keyPosition(key: s.keyCount - 1)
+            let (angle, error) = rope.angleError(lastPosition: last, headDim: s.headDim)
+            if error > RotaryEmbedding.reportedAngleError {
+                result.warnings.append(.imprecisePositions(position: last, angle: angle, error: error))
+            }
+        }
         if let norm = c.qkNorm {
             keys = try norm.normalised(
                 keys, heads: s.kvHeads, headDim: s.headDim, gain: norm.keyGain, name: "K", firstToken: 0)

@@ -44,7 +44,9 @@ enum ValueRescue {
 
     /// Replaces each non-finite element of the `rows` × `width` block at `target` (row stride
     /// `stride`) by the same element of `rescued` (row stride `rescuedStride`, `width` unless
-    /// given) ·2^e.
+    /// given) ·2^e. A weighted mean of finite values is finite, so a product that still rounds
+    /// past the largest finite number (V at that number everywhere, where Σp/ℓ rounds to
+    /// 1 + 1 ulp) is that number, with its sign.
     static func merge<S: AttentionScalar>(
         _ rescued: UnsafePointer<S>, exponent e: Int, into target: UnsafeMutablePointer<S>, rows: Int, width: Int,
         stride: Int, rescuedStride: Int? = nil
@@ -53,7 +55,9 @@ enum ValueRescue {
         let from = rescuedStride ?? width
         for r in 0..<rows {
             for c in 0..<width where !target[r * stride + c].isFinite {
-                target[r * stride + c] = rescued[r * from + c] * factor
+                let value = rescued[r * from + c] * factor
+                target[r * stride + c] =
+                    value.isInfinite ? (value < 0 ? -S.greatestFiniteMagnitude : S.greatestFiniteMagnitude) : value
             }
         }
     }

@@ -119,6 +119,9 @@ public enum Benchmark {
     private static func measureForward<S: AttentionScalar>(
         _ type: S.Type, n: Int, d: Int, configuration: AttentionConfiguration, repeats: Int, seed: UInt64
     ) throws(AttentionError) -> Result {
+        // Negative sizes are refused as the forward pass refuses an empty input, before any
+        // matrix is made.
+        guard n > 0, d > 0 else { throw .emptyInput(Shape(rows: Swift.max(n, 0), columns: Swift.max(d, 0))) }
         var generator = SplitMix64(seed: seed)
         let weightScale = 1 / S(Double(Swift.max(d, 1)).squareRoot())
         let input = Matrix<S>.random(rows: n, columns: d, scale: 1, using: &generator)

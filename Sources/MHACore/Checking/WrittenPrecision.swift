@@ -49,7 +49,8 @@ public struct WrittenPrecision: Sendable, Equatable, Hashable {
     /// Half a unit of the last written digit, 0.5·10^−decimals.
     public var halfUnit: Double {
         var unit = 1.0
-        for _ in 0..<abs(decimals) { unit *= 10 }
+        // 10^400 is already +∞ (and its reciprocal 0): more decimals change nothing.
+        for _ in 0..<Swift.min(decimals.magnitude, 400) { unit *= 10 }
         return 0.5 * (decimals >= 0 ? 1 / unit : unit)
     }
 

@@ -11,9 +11,10 @@ public enum ALiBi {
     /// with p the largest power of two below τ: the p slopes for p heads, then the first
     /// τ − p of every other slope for 2p heads (2^(−4(2k−1)/p), k = 1, 2, …) — the
     /// paper's and BLOOM's `_get_alibi_slopes`.
-    /// - Precondition: `heads > 0`.
+    /// - Precondition: `0 < heads ≤ 2³⁰` (one slope per head is kept).
     public static func slopes(heads: Int) -> [Double] {
         precondition(heads > 0, "ALiBi needs at least one head")
+        precondition(heads <= 1 << 30, "ALiBi slopes for \(heads) heads: at most 2^30")
         var p = 1
         while p * 2 <= heads { p *= 2 }
         let first = (1...p).map { j in pow(2, -8 * Double(j) / Double(p)) }

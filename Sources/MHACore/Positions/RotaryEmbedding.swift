@@ -49,10 +49,22 @@ public struct RotaryEmbedding: Sendable, Equatable {
     /// base^(−2i/R) for i = 0 ..< R/2, changed by `scaling` when there is one, in float64:
     /// the angle per position of each pair.
     public func inverseFrequencies(headDim: Int) -> [Double] {
-        let r = rotatedDimensions(headDim: headDim)
+        let r = Swift.max(0, rotatedDimensions(headDim: headDim))  // none for a negative R
         let plain = (0..<(r / 2)).map { i in pow(base, -Double(2 * i) / Double(r)) }
         return scaling?.scaled(plain, base: base, rotatedDimensions: r) ?? plain
     }
+
+    /// The largest angle RoPE turns by for positions up to `lastPosition` (that position times
+    /// the largest frequency) and the error float64 leaves in it: p·f and f are each rounded
+    /// to half an ulp, so about 2⁻⁵² of the angle.
+    public func angleError(lastPosition: Int, headDim: Int) -> (angle: Double, error: Double) {
+        let angle = Double(Swift.max(0, lastPosition)) * (inverseFrequencies(headDim: headDim).max() ?? 0)
+        return (angle, angle * 0x1p-52)
+    }
+
+    /// Absolute angle errors above this are reported (`AttentionWarning.imprecisePositions`):
+    /// reached at angles of about 4.5·10⁶ radians, a million or so positions from 0.
+    public static let reportedAngleError = 1e-9
 
     /// The two dimensions (within a head) of pair `i`.
     public func pair(_ i: Int, headDim: Int) -> (Int, Int) {
@@ -72,12 +84,24 @@ public struct RotaryEmbedding: Sendable, Equatable {
     /// (`.interleaved`), which the compiler vectorises.
     /// - Complexity: O(rows · heads · R) time; the cosines and sines (times the scaling's
     ///   amplitude, YaRN's attention factor) are computed once per row and pair, in float64.
+    /// - Precondition: R even and 2 ≤ R ≤ `headDim`; `heads · headDim ≤ m.columns`;
+    ///   `firstPosition ≥ 0` and the last position `firstPosition + rows − 1` at most 2⁵³
+    ///   (the forward pass checks all of them before calling this).
     @_specialize(where S == Double)
     @_specialize(where S == Float)
     public func rotated<S: AttentionScalar>(
         _ m: Matrix<S>, heads: Int, headDim: Int,
         firstPosition: Int
     ) -> Matrix<S> {
+        let r = rotatedDimensions(headDim: headDim)
+        precondition(r >= 2 && r % 2 == 0 && r <= headDim, "RoPE rotates an even R of 2 … d_k = \(headDim), not \(r)")
+        let width = heads.multipliedReportingOverflow(by: headDim)
+        precondition(
+            heads >= 0 && !width.overflow && width.partialValue <= m.columns,
+            "\(heads) heads of \(headDim) in \(m.shape)")
+        precondition(
+            firstPosition >= 0 && firstPosition <= AttentionRules.maximumPosition - Swift.max(0, m.rows - 1),
+            "positions \(firstPosition) … of \(m.rows) rows pass 2^53")
         var out = m
         let frequencies = inverseFrequencies(headDim: headDim)
         let amplitude = scaling?.amplitude ?? 1

@@ -59,6 +59,7 @@ enum BuiltBinary {
         process.arguments = arguments
         if let folder { process.currentDirectoryURL = folder }
         if let environment { process.environment = environment }
+        _ = brokenPipesIgnored
         let out = Pipe(), err = Pipe(), input = Pipe()
         process.standardOutput = out
         process.standardError = err
@@ -68,14 +69,20 @@ enum BuiltBinary {
         nonisolated(unsafe) var outData = Data(), errData = Data()
         DispatchQueue.global().async(group: group) { outData = out.fileHandleForReading.readDataToEndOfFile() }
         DispatchQueue.global().async(group: group) { errData = err.fileHandleForReading.readDataToEndOfFile() }
-        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-        try input.fileHandleForWriting.close()
+        // A binary that stops reading early (it refused its input) closes the pipe: the rest
+        // of stdin is not written (EPIPE), which is not the test's failure.
+        if let stdin { try? input.fileHandleForWriting.write(contentsOf: Data(stdin.utf8)) }
+        try? input.fileHandleForWriting.close()
         group.wait()
         process.waitUntilExit()
         return Outcome(
             status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
             stderr: String(decoding: errData, as: UTF8.self))
     }
+
+    /// SIGPIPE ignored in the test process, once: writing stdin to a child that has already
+    /// exited then fails with EPIPE instead of killing `swift test` (signal 13).
+    private static let brokenPipesIgnored: Void = { signal(SIGPIPE, SIG_IGN) }()
 
     /// A fresh temporary folder, removed by the caller.
     static func temporaryFolder() throws -> URL {

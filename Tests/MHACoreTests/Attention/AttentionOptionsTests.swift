@@ -42,7 +42,15 @@ import Testing
                 .init(heads: 1, rope: RotaryEmbedding(base: 0)),
                 "rope base 0.0 is invalid: it must be a positive finite number"
             ),
-            (.init(heads: 1, window: 0), "window 0 is invalid: it must be a positive number of keys"),
+            (.init(heads: 1, window: 0), "window 0 is invalid: it must be a positive number of keys, at most 2^53"),
+            (
+                .init(heads: 1, window: .max),
+                "window 9223372036854775807 is invalid: it must be a positive number of keys, at most 2^53"
+            ),
+            (
+                .init(heads: 1, softcap: 0x1p-1030),
+                "softcap \(0x1p-1030) is out of float64's range: C·tanh(s/C) needs C and 1/C to be finite, non-zero float64 numbers"
+            ),
             (.init(heads: 1, softcap: 0), "softcap 0.0 is invalid: it must be a positive finite number"),
             (.init(heads: 1, softcap: -.infinity), "softcap -inf is invalid: it must be a positive finite number"),
             (.init(heads: 1, positionOffset: -1), "position offset -1 is invalid: it must be 0 or more"),
@@ -52,6 +60,69 @@ import Testing
             let got = message { () throws(AttentionError) in _ = try run(configuration) }
             #expect(got?.0 == expected)
             #expect(got?.1 == .usage, "\(expected)")
+        }
+    }
+
+    /// A soft-cap is checked in the working precision: 1e39 is +∞ and 1e-50 is 0 in float32
+    /// (the cap was NaN, or silently dropped on one path), 1e-310's reciprocal is +∞ in float64.
+    @Test func softcapsOutOfThePrecisionsRangeAreRefused() {
+        let q = x.converted(to: Float.self)
+        for cap in [1e39, 1e-50, 1e-40] {
+            let got = message { () throws(AttentionError) in
+                _ = try MultiHeadAttention.attend(
+                    queries: q, keys: q, values: q, configuration: .init(heads: 1, softcap: cap))
+            }
+            #expect(got?.0.contains("is out of float32's range") == true, "\(cap): \(got?.0 ?? "accepted")")
+            #expect(got?.1 == .usage)
+        }
+        // In range in float32, the cap acts as in float64.
+        let single = try? MultiHeadAttention.attend(
+            queries: q, keys: q, values: q, configuration: .init(heads: 1, softcap: 0.1))
+        let double = try? MultiHeadAttention.attend(
+            queries: x, keys: x, values: x, configuration: .init(heads: 1, softcap: 0.1))
+        if let single, let double {
+            #expect((single.concat.converted(to: Double.self).maxRelativeError(to: double.concat) ?? 1) < 1e-5)
+        } else {
+            Issue.record("a soft-cap of 0.1 was refused")
+        }
+    }
+
+    /// Far from position 0 RoPE's angles carry absolute errors of about 2^-52 of themselves:
+    /// said once the error passes 1e-9, never at the positions models use (128k tokens).
+    @Test func distantPositionsWarnThatRoPELosesDigits() throws {
+        let rope = RotaryEmbedding(convention: .half)
+        func warnings(offset: Int) throws -> [AttentionWarning] {
+            try MultiHeadAttention.attend(
+                queries: x, keys: x, values: x, configuration: .init(heads: 1, positionOffset: offset, rope: rope)
+            ).warnings
+        }
+        #expect(try warnings(offset: 131_072).isEmpty)
+        let far = try warnings(offset: 1_000_000_000_000_000)
+        guard case let .imprecisePositions(position, angle, error)? = far.first else {
+            Issue.record("no warning at position 1e15: \(far)")
+            return
+        }
+        #expect(position == 1_000_000_000_000_002 && angle == 1_000_000_000_000_002 && error > 0.1 && error < 0.3)
+        #expect(far.first?.description.contains("lose digits") == true)
+    }
+
+    /// A finite additive bias that takes a finite score past float64's lowest is an overflow
+    /// (65), on the streamed and the kept-weights paths alike; it used to read as a blocked key
+    /// ("every key is masked", zero rows). Only −∞ blocks.
+    @Test(arguments: [Intermediates(), .weights])
+    func aBiasThatOverflowsTheScoreIsAnOverflowNotAMask(_ keep: Intermediates) throws {
+        for keys in [2, 300] {
+            let q = try Matrix<Double>([[1e154, 0]])
+            let k = Matrix<Double>(rows: keys, columns: 2) { _, j in j == 0 ? -1e154 : 0 }
+            let v = Matrix<Double>(rows: keys, columns: 2) { i, j in Double(i + j) }
+            let bias = Matrix<Double>(rows: 1, columns: keys, repeating: -1.7e308)
+            let got = message { () throws(AttentionError) in
+                _ = try MultiHeadAttention.attend(
+                    queries: q, keys: k, values: v, mask: AttentionMask(bias, kind: .additive),
+                    configuration: .init(heads: 1, intermediates: keep))
+            }
+            #expect(got?.0.contains("overflowed float64") == true, "\(keys) keys: \(got?.0 ?? "computed")")
+            #expect(got?.1 == .data)
         }
     }
 

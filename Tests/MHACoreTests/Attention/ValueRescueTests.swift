@@ -86,6 +86,26 @@ struct ValueRescueTests {
         }
     }
 
+    /// V at the largest finite number everywhere: the mean is that number, on the streamed
+    /// path (Σp/ℓ rounded to 1 + 1 ulp used to push it to ∞: 65) as on the kept-weights one.
+    @Test("V at the largest finite number is that number", arguments: [false, true])
+    func largestValues(keepWeights: Bool) throws {
+        for (rows, keys) in [(3, 3), (40, 300)] {
+            let q = Matrix<Double>(rows: rows, columns: 4) { i, j in Double((i * 7 + j * 3) % 11) / 5 - 1 }
+            let k = Matrix<Double>(rows: keys, columns: 4) { i, j in Double((i * 5 + j) % 13) / 6 - 1 }
+            let v = Matrix<Double>(rows: keys, columns: 4, repeating: -.greatestFiniteMagnitude)
+            let c = AttentionConfiguration(heads: 2, intermediates: keepWeights ? .weights : [])
+            let r = try MultiHeadAttention.attend(queries: q, keys: k, values: v, configuration: c)
+            // A mean of equal values, within the roundings of Σp·v/ℓ (about n_k ulps).
+            let largest = -Double.greatestFiniteMagnitude
+            #expect(r.concat.elements.allSatisfy { $0.isFinite && abs($0 / largest - 1) < 1e-13 }, "\(rows) × \(keys)")
+            let f = Matrix<Float>(rows: keys, columns: 4, repeating: .greatestFiniteMagnitude)
+            let single = try MultiHeadAttention.attend(
+                queries: q.converted(to: Float.self), keys: k.converted(to: Float.self), values: f, configuration: c)
+            #expect(single.concat.elements.allSatisfy { $0.isFinite && abs($0 / .greatestFiniteMagnitude - 1) < 1e-6 })
+        }
+    }
+
     @Test("the exponent keeps n_k·2^−e below one half")
     func exponent() {
         for n in [1, 2, 3, 127, 128, 129, 1 << 20, Int.max / 2] {
