@@ -1,42 +1,49 @@
 import Foundation
+import MHACore
 import Testing
 
 /// Output of a batch under a memory limit, and the words of refusals and `--float`
 /// warnings in `attend` (QA s23: F10, F13, F3), through the built binary.
 @Suite("Batch output budget, -o wording, attend --float warnings")
 struct BatchOutputBudgetTests {
-    /// A B × n × d float64 `.npy` of zeros.
-    static func zeros(_ b: Int, _ n: Int, _ d: Int) -> [UInt8] {
-        HostileInputTests.npy(
-            header: "{'descr': '<f8', 'fortran_order': False, 'shape': (\(b), \(n), \(d)), }",
-            payload: [UInt8](repeating: 0, count: b * n * d * 8))
+    /// A B × n × d float64 `.npy` of seeded values in (−1, 1) (whose JSON is as long as real
+    /// data's), or of zeros.
+    static func batch(_ b: Int, _ n: Int, _ d: Int, random: Bool = true) -> [UInt8] {
+        var g = SplitMix64(seed: 7)
+        var payload: [UInt8] = []
+        payload.reserveCapacity(b * n * d * 8)
+        for _ in 0..<(b * n * d) {
+            let value = random ? g.nextSigned() : 0
+            withUnsafeBytes(of: value.bitPattern.littleEndian) { payload += $0 }
+        }
+        return HostileInputTests.npy(
+            header: "{'descr': '<f8', 'fortran_order': False, 'shape': (\(b), \(n), \(d)), }", payload: payload)
     }
 
-    /// 40 sequences of 1000 × 64 as JSON need about 400 MiB of text: refused with needed vs
-    /// available under a 300 MB address space (it was "failed to allocate", exit 134), while
+    /// 400 sequences of 100 × 64 as JSON need about 400 MiB of text: refused with needed vs
+    /// available under a 200 MB address space (beyond the threads' reserve) (it was "failed to allocate", exit 134), while
     /// the same batch as elided text and as NPY still runs.
     @Test("a batch printed as JSON is budgeted for all its sequences (F10)")
     func batchJSONIsBudgeted() throws {
         let folder = try ScratchFolder()
-        try folder.write("batch.npy", Self.zeros(40, 1000, 64))
+        try folder.write("batch.npy", Self.batch(400, 100, 64))
         let run = ["run", "-x", "batch.npy", "--weights", "random:1", "--heads", "4"]
-        try folder.run(run + ["--format", "json"], killAfter: 60, addressSpace: 300_000_000)
+        try folder.run(run + ["--format", "json"], killAfter: 60, addressSpace: 200_000_000)
             .expectRefusal(65, "computing and printing the heads, the concat, the output as JSON needs", "available")
-        let text = try folder.run(run + ["-o", "out.txt"], killAfter: 60, addressSpace: 300_000_000)
+        let text = try folder.run(run + ["-o", "out.txt"], killAfter: 60, addressSpace: 200_000_000)
         #expect(text.status == 0, "\(text.stderr)")
-        let npy = try folder.run(run + ["-o", "out.npy"], killAfter: 60, addressSpace: 300_000_000)
+        let npy = try folder.run(run + ["-o", "out.npy"], killAfter: 60, addressSpace: 200_000_000)
         #expect(npy.status == 0, "\(npy.stderr)")
-        try folder.write("q.npy", Self.zeros(60, 600, 64))
         try folder.run(
-            ["attend", "-q", "q.npy", "-k", "q.npy", "-v", "q.npy", "--heads", "4", "--format", "json"],
-            killAfter: 60, addressSpace: 300_000_000
+            ["attend", "-q", "batch.npy", "-k", "batch.npy", "-v", "batch.npy", "--heads", "4", "--format", "json"],
+            killAfter: 60, addressSpace: 200_000_000
         ).expectRefusal(65, "as JSON needs", "available")
     }
 
     @Test("-o FILE.npz on a batch names -o, not a --format that was not given (F13)")
     func outputPathWording() throws {
         let folder = try ScratchFolder()
-        try folder.write("q.npy", Self.zeros(2, 3, 4))
+        try folder.write("q.npy", Self.batch(2, 3, 4, random: false))
         let attend = ["attend", "-q", "q.npy", "-k", "q.npy", "-v", "q.npy"]
         try folder.run(attend + ["-o", "o.npz"]).expectRefusal(
             64, "-o o.npz holds one sequence, but the input is a batch of 2 sequences; write a .json or .npy file")
