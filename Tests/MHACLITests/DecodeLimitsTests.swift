@@ -10,6 +10,16 @@ import Testing
 struct DecodeLimitsTests {
     static let filled = ["decode", "--weights", "random:1", "--heads", "1"]
 
+    @Test("an empty stream with --weights is no tokens: nothing written, no cache, exit 0 (it was 64)")
+    func anEmptyStreamIsNoTokens() throws {
+        let folder = try BuiltBinary.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let run = try BuiltBinary.run(
+            ["decode", "--weights", "random:5", "--heads", "2", "--cache", "c.npz"], stdin: "", in: folder)
+        #expect(run.status == 0 && run.stdout.isEmpty && run.stderr.isEmpty, "\(run.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("c.npz").path))
+    }
+
     @Test("an endless line (yes 1, | tr -d '\\n') is refused at its bound, not read forever (F11)")
     func endlessLine() throws {
         let folder = try ScratchFolder()

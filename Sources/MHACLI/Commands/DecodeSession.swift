@@ -28,7 +28,12 @@ struct DecodeSession<S: NPYScalar> {
             case .interrupted:
                 exitInterrupted(after: nil)
             case .end:
-                throw UsageError.invalidRequest("no weights and no input rows: d_model is unknown")
+                // No tokens: nothing to decode and nothing to write (decode.md), when --weights
+                // would fill the layer; without any weights the layer itself is missing.
+                guard command.fill != nil else {
+                    throw UsageError.invalidRequest("no weights and no input rows: d_model is unknown")
+                }
+                return
             }
         }
         guard let modelDim else { return }
