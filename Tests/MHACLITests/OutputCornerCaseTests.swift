@@ -346,7 +346,12 @@ import Testing
         let tooMany = try BuiltBinary.run(["run", "--bundle", Self.bundle, "--tokens", #"Hi,,,there"#])
         #expect(tooMany.status == 64)
         #expect(tooMany.stderr.contains(#"item 2 of the comma list is empty (a comma inside a name is \,)"#))
-        let four = try BuiltBinary.run(["run", "--bundle", Self.bundle, "--tokens", "Hi,,,there".replacing(",,,", with: ",x,y,")])
-        #expect(four.stderr == #"mha-cli: error: --tokens names 4 tokens but the input has 3 rows; a comma inside a name is written \,"# + "\n")
+        let four = try BuiltBinary.run([
+            "run", "--bundle", Self.bundle, "--tokens", "Hi,,,there".replacing(",,,", with: ",x,y,"),
+        ])
+        #expect(
+            four.stderr
+                == #"mha-cli: error: --tokens names 4 tokens but the input has 3 rows; a comma inside a name is written \,"#
+                + "\n")
     }
 }

@@ -15,7 +15,10 @@ import Testing
             to: folder.appendingPathComponent("x.csv"), atomically: true, encoding: .utf8)
         let base = ["run", "-x", "x.csv", "--weights", "random:1", "--heads", "2"]
         for (extra, what) in [
-            (["--format", "svg"], "computing and drawing the attention weights as SVG (2 heads × 1024 × 1024 cells) needs "),
+            (
+                ["--format", "svg"],
+                "computing and drawing the attention weights as SVG (2 heads × 1024 × 1024 cells) needs "
+            ),
             (["--heatmap", "h.svg"], "and drawing the SVG heatmap (2 heads × 1024 × 1024 cells) needs "),
         ] {
             let run = try MemoryBudgetEndToEndTests.run(base + extra, kib: 400_000, threads: nil, in: folder)

@@ -17,8 +17,8 @@ struct AttendCommand: Command {
             at the start instead. --tokens names the n_k key positions (the last n_q name the queries). \
             RoPE, ALiBi, the window, the soft-cap and masks act as in run; 3-D .npy operands \
             (B × n × width) run as a batch. With --checkpoint FILE --layer L the layer's τ, g, d_k, \
-            scale, causal mask, RoPE and window come from the checkpoint (Q, K, V are its projections \
-            before RoPE, as q_proj, k_proj, v_proj give them); its weights are not used, since attend \
+            scale, causal mask, RoPE, QK-norm and window come from the checkpoint (Q, K, V are its projections \
+            before its QK-norm and RoPE, as q_proj, k_proj, v_proj give them); its weights are not used, since attend \
             has no projections. Flags still win.
             """,
         options: [
@@ -122,14 +122,18 @@ struct AttendCommand: Command {
         try WeightAssembly.setNormGains(matrices, &configuration) { message, _ in UsageError.invalidRequest(message) }
         (configuration.token, configuration.intermediates) = (tokenGiven, presentation.intermediates(projected: false))
         AvailableMemory.limit(&configuration)
-        try checkOutputBudget(q, k, configuration)
-        if useFloat { try FloatRangeError.check(matrices, files: paths, bundle: nil) }
+        try checkOutputBudget(q, k, configuration, sequences: batches.values.map(\.count).max() ?? 1)
+        var warnings = layer?.warnings ?? []
+        if useFloat {
+            try FloatRangeError.check(matrices, files: paths, bundle: nil)
+            warnings += FloatRangeError.underflowWarnings(matrices, files: paths, bundle: nil)
+        }
         let text =
             useFloat
             ? try compute(Float.self, matrices, batches, configuration)
             : try compute(Double.self, matrices, batches, configuration)
         return CommandOutput(
-            text: text.report, binary: text.binary, warnings: (layer?.warnings ?? []) + text.warnings,
+            text: text.report, binary: text.binary, warnings: warnings + text.warnings,
             destination: presentation.output,
             files: text.files)
     }
@@ -176,17 +180,18 @@ struct AttendCommand: Command {
         )
     }
 
-    /// Refuses, before the pass, an output too large to build in memory.
-    private func checkOutputBudget(_ q: Matrix<Double>, _ k: Matrix<Double>, _ c: AttentionConfiguration)
-        throws(MemoryBudget)
-    {
+    /// Refuses, before the pass, an output too large to build in memory (`sequences` of a batch).
+    private func checkOutputBudget(
+        _ q: Matrix<Double>, _ k: Matrix<Double>, _ c: AttentionConfiguration, sequences: Int
+    ) throws(MemoryBudget) {
         let dimensions = OutputBudget.Dimensions(
             tokens: q.rows, modelDim: q.columns, heads: c.heads, kvHeads: c.kvHeads ?? c.heads, outputDim: q.columns,
-            queryRows: c.token == nil ? q.rows : 1, scalarBytes: useFloat ? 4 : 8, keyCount: k.rows)
+            queryRows: c.token == nil ? q.rows : 1, scalarBytes: useFloat ? 4 : 8, keyCount: k.rows,
+            sequences: sequences, projected: false)
         let p = presentation
         let keep = c.intermediates
         try OutputBudget.check(
-            dimensions, parts: p.steps ? Self.parts : p.format == .csv ? [p.csvPart(projected: false)] : p.show,
+            dimensions, parts: p.steps ? Self.parts : p.format.holdsOneMatrix ? [p.csvPart(projected: false)] : p.show,
             format: p.format, precision: p.precisionGiven ? p.precision : nil, full: p.full,
             keepsPerHead: keep.contains(.scores) || keep.contains(.weights), layout: .xw,
             drawsSVG: p.heatmapFile != nil)

@@ -78,6 +78,11 @@ struct DecodeCommand: Command {
         // Laid over the checkpoint's layer once `resolved()` has read it.
         configuration = checkpoint == nil ? try self.given.configuration(over: nil) : AttentionConfiguration(heads: 1)
         cachePath = try a[Self.cache]
+        if cachePath == "-" {
+            // The rows come in on stdin and go out on stdout: neither can hold the cache.
+            throw UsageError.invalidRequest(
+                "--cache needs a file decode can read and replace (FILE.npz); '-' is the rows' own stream")
+        }
         format = try a[Self.format] ?? .csv
         precision = try a[R.precision]
         if precision != nil, format == .json {
@@ -129,6 +134,7 @@ struct DecodeCommand: Command {
         let stream = RowStream(
             descriptor: descriptor, name: inputPath ?? "<stdin>",
             interrupted: { DecodeInterruption.signal != 0 })
+        stream.singlePrecision = useFloat
         let saved = try cachePath.flatMap { path in
             FilePaths.exists(path) ? try DecodeCacheFile.read(path: path) : nil
         }

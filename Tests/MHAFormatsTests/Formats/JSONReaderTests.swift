@@ -41,7 +41,9 @@ import Testing
         ) {
             try T.read("[[1, 2],\n [3, \"x\"]]", .json)
         }
-        T.expectError(line: 1, column: 10, kind: .data, path: "$[1]", "row 1 (counting from 0) has 1 value; the rows above have 2") {
+        T.expectError(
+            line: 1, column: 10, kind: .data, path: "$[1]", "row 1 (counting from 0) has 1 value; the rows above have 2"
+        ) {
             try T.read("[[1, 2], [3]]", .json)
         }
         T.expectError(line: 1, column: 5, kind: .data, path: "$[1]", "expected a number, found an array") {
