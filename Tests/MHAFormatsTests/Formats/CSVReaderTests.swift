@@ -110,7 +110,7 @@ import Testing
             line: 1, column: 3, "found \"5;1\"", "decimal commas separated by semicolons", ": 2.5,1.5)"
         ) { try T.read("2,5;1,5\n") }
         // A later line of such a file, whose field count matches no row above.
-        T.expectError(line: 2, column: 1, "decimal commas separated by semicolons", "0.5,-3,7.25") {
+        T.expectError(line: 2, column: 3, "decimal commas separated by semicolons", "0.5,-3,7.25") {
             try T.read("1,2\n0,5;-3;7,25\n")
         }
         // Numbers that are only separated by semicolons keep the separator hint.
