@@ -24,8 +24,11 @@ public enum AnswerCheck {
         var report = CheckReport(part: part, expected: expected, shapes: right.shapes, answer: answer)
         report.shapeDiagnosis = ShapeDiagnosis(
             part: part, expected: expected.shape, answer: answer.values.shape,
-            shapes: right.shapes)
-        if let written = answer.mismatches(against: expected) {
+            shapes: right.shapes,
+            stepShapes: AttentionPart.all(heads: right.shapes.heads).compactMap { right.matrix($0)?.shape })
+        let blocked = right.blocked(part)
+        report.blockedEntries = answer.negativeInfinities
+        if let written = answer.mismatches(against: expected, blocked: blocked) {
             // Entries off only by float32's rounding are counted apart: all of them make the
             // answer correct to float32 precision; beside a wrong entry they are not its mistakes.
             let wrong = answer.beyondFloat32(written, against: expected)
@@ -38,12 +41,24 @@ public enum AnswerCheck {
                     correct: expected.elements[index])
             }
         }
-        guard !report.isCorrect else { return report }
+        guard !report.isCorrect else {
+            report.wholeNumbersOnly = answer.isWholeNumbers && !expected.elements.allSatisfy { $0 == $0.rounded() }
+            return report
+        }
+        // Whole numbers match within ±0.5: a mistake matched that coarsely is noise, not a diagnosis.
+        if answer.isWholeNumbers {
+            report.wholeNumbersOnly = true
+            return report
+        }
+        report.matchingPart = AttentionPart.all(heads: right.shapes.heads).first { other in
+            other != part && right.matrix(other).map { answer.matches($0, blocked: right.blocked(other)) } == true
+        }
         for mistake in catalogue where mistake.applies(facts) {
             guard let steps = try? mistake.steps(problem, facts: facts), let theirs = steps.matrix(part) else {
                 continue
             }
-            guard answer.matches(theirs), !answer.matches(expected) else { continue }
+            guard answer.matches(theirs, blocked: steps.blocked(part)), !answer.matches(expected, blocked: blocked)
+            else { continue }
             report.diagnosis.append(
                 Diagnosis(
                     id: mistake.id, explanation: mistake.explanation(facts),
@@ -93,6 +108,16 @@ public struct CheckReport: Sendable {
     public var firstMismatch: Mismatch?
     /// Every applicable catalogued mistake whose result the answer matches, catalogue order.
     public var diagnosis: [Diagnosis] = []
+    /// Another part of the right computation that the answer matches (the answer for
+    /// `--part q` is Q after RoPE, `q-rotated`), if any: the first in the computation's order.
+    public var matchingPart: AttentionPart?
+    /// Whether every entry is a whole number (checked within ±0.5 only) while the right
+    /// matrix is not: no mistake is diagnosed from such an answer (and a correct one is
+    /// correct only to the nearest whole number).
+    public var wholeNumbersOnly = false
+    /// How many entries are written as −∞ (for scores, where the mask blocks: as `--steps`
+    /// prints the masked scores).
+    public var blockedEntries = 0
 
     init(part: AttentionPart, expected: Matrix<Double>, shapes: AttentionShapes, answer: WrittenMatrix) {
         self.part = part
@@ -125,14 +150,12 @@ extension ProblemFacts {
     /// The facts of `problem`, whose right computation has `shapes`.
     init(_ problem: AttentionProblem, shapes: AttentionShapes) {
         let p = problem.parameters
-        let c = problem.configuration
-        let plain =
-            c.rope == nil && c.qkNorm == nil && !c.alibi && c.window == nil && c.softcap == nil && c.positionOffset == 0
-            && problem.mask?.kind != .additive && shapes.keyCount == shapes.tokens && shapes.valueDim == shapes.headDim
         self.init(
-            shapes: shapes, scaleGiven: c.scale != nil, causal: c.causal, hasMask: problem.mask != nil,
-            maskKind: problem.mask?.kind, plainScores: plain,
-            biases: ["bq", "bk", "bv", "bo"].filter { p.biasNames.contains($0) || ($0 != "bo" && p.packedBias != nil) },
-            layout: p.layout)
+            shapes: shapes, scaleGiven: problem.configuration.scale != nil, causal: problem.configuration.causal,
+            hasMask: problem.mask != nil, maskKind: problem.mask?.kind, givenOperands: p == nil,
+            biases: ["bq", "bk", "bv", "bo"].filter { name in
+                p.map { $0.biasNames.contains(name) || (name != "bo" && $0.packedBias != nil) } ?? false
+            },
+            layout: p?.layout ?? .xw)
     }
 }
