@@ -35,6 +35,13 @@ public enum AnswerReader {
                 values: try ArrayArchives.matrix(opened, named: nil), precision: storedPrecision(opened, nil))
         }
         let format = named ?? MatrixFormat.sniff(bytes.dropLast())
+        if format == .json, isRunReport(bytes) {
+            throw FormatError(
+                kind: .data, file: name,
+                message:
+                    "this is run's JSON report (it has \"shapes\"), not one matrix: give the matrix alone, e.g. run … --format csv --show output, or jq -c .output"
+            )
+        }
         let values = try MatrixReader.readTerminated(
             bytes, name: name, format: format, nonFinite: .negativeInfinityAllowed)
         let precisions: [WrittenPrecision]
@@ -62,6 +69,17 @@ public enum AnswerReader {
             )
         }
         return answer
+    }
+
+    /// Whether JSON bytes are an object with a `"shapes"` key near its start: `run --format
+    /// json`'s report (its first key), not a matrix.
+    static func isRunReport(_ bytes: [UInt8]) -> Bool {
+        guard let first = bytes.firstIndex(where: { ![0x20, 0x09, 0x0A, 0x0D, 0xEF, 0xBB, 0xBF].contains($0) }),
+            bytes[first] == UInt8(ascii: "{")
+        else { return false }
+        let key = Array("\"shapes\"".utf8)
+        let window = bytes[first..<min(bytes.count, first + 64)]
+        return window.indices.contains { i in window[i...].starts(with: key) }
     }
 
     /// How precisely the array `arrayName` (or the only one) of `archive` holds its numbers:

@@ -26,20 +26,40 @@ extension CheckCommand {
         }
     }
 
-    static let spec = CommandSpec(
-        name: "check",
-        abstract: "Check a hand-computed matrix against the right one and name the mistake behind a wrong one.",
-        discussion: """
-            Give the problem as to run (-x, the weights or --bundle, --heads, --causal, --mask, --scale, --token, …) or as to \
-            attend (-q, -k, -v and the same head, mask and score options; the default part is then the concat), your answer \
-            with --answer FILE (.csv, .tsv, .json, .npy, or an array of an .npz or .safetensors file as FILE:NAME) and which \
-            matrix it is with --part. Each entry is right if it is within \
-            half a unit of the last decimal it is written with (0.67 covers 0.665…0.675; 10 or more significant digits: relative \
-            1e-9). Exit 0: correct; exit 1: not correct, with the number of wrong entries, the first one, and every known \
-            mistake (by id) whose result your answer matches, such as no-scale or softmax-columns. Rows and columns count \
-            from 0, heads from 1.
-            """,
-        options: [answer, part, format, output] + problemOptions + givenOperands.map(\.spec))
+    static let spec = refusing(
+        CommandSpec(
+            name: "check",
+            abstract: "Check a hand-computed matrix against the right one and name the mistake behind a wrong one.",
+            discussion: """
+                Give the problem as to run (-x, the weights or --bundle, --heads, --causal, --mask, --scale, --token, …) or as to \
+                attend (-q, -k, -v and the same head, mask and score options; the default part is then the concat), your answer \
+                with --answer FILE (.csv, .tsv, .json, .npy, or an array of an .npz or .safetensors file as FILE:NAME) and which \
+                matrix it is with --part. Each entry is right if it is within \
+                half a unit of the last decimal it is written with (0.67 covers 0.665…0.675; 10 or more significant digits: relative \
+                1e-9). Exit 0: correct; exit 1: not correct, with the number of wrong entries, the first one, and every known \
+                mistake (by id) whose result your answer matches, such as no-scale or softmax-columns. Rows and columns count \
+                from 0, heads from 1.
+                """,
+            options: [answer, part, format, output] + problemOptions + givenOperands.map(\.spec)))
+
+    /// `spec` with run's printing options, `--float` and `--memory` refused with their reason.
+    private static func refusing(_ spec: CommandSpec) -> CommandSpec {
+        var spec = spec
+        for option in RunCommand.spec.declaredOptions + AttendCommand.spec.declaredOptions
+        where printingOptions.contains(option.long) {
+            let what =
+                option.long == "tokens"
+                ? "it only labels run's rows and columns with names" : "it only changes how run prints its result"
+            spec.refused["--" + option.long] =
+                "check does not take --\(option.long): \(what); check compares numbers and prints a verdict, so leave it out"
+        }
+        spec.refused["--float"] =
+            "check does not take --float: answers are checked against the float64 result (a float32 answer passes within float32's rounding)"
+        for flag in ["--memory", "-m"] {
+            spec.refused[flag] = "check does not take \(flag): cross-attention problems cannot be checked yet"
+        }
+        return spec
+    }
 
     static let answer = Option<String>.file(
         "answer", help: "Your matrix (.csv, .tsv, .json, .npy, FILE.npz:NAME, FILE.safetensors:NAME; '-' reads stdin).")

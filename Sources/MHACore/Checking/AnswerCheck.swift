@@ -20,7 +20,12 @@ public enum AnswerCheck {
         if let j = part.headIndex, !(0..<right.shapes.heads).contains(j) {
             throw CheckError.noSuchPart(part, heads: right.shapes.heads)
         }
-        guard let expected = right.matrix(part) else { throw CheckError.noSuchPart(part, heads: right.shapes.heads) }
+        guard let expected = right.matrix(part) else {
+            switch part {
+            case .rotatedQ, .rotatedK, .normedQ, .normedK: throw CheckError.notComputed(part)
+            default: throw CheckError.noSuchPart(part, heads: right.shapes.heads)
+            }
+        }
         var report = CheckReport(part: part, expected: expected, shapes: right.shapes, answer: answer)
         report.shapeDiagnosis = ShapeDiagnosis(
             part: part, expected: expected.shape, answer: answer.values.shape,
@@ -135,6 +140,9 @@ public enum CheckError: MHAError, Equatable {
     /// A per-head part beyond τ: `head:9`, but there are 4 heads.
     case noSuchPart(AttentionPart, heads: Int)
 
+    /// Q or K after RoPE or a QK-norm, in a problem without one.
+    case notComputed(AttentionPart)
+
     public var category: ErrorCategory { .usage }
 
     public var description: String {
@@ -142,6 +150,9 @@ public enum CheckError: MHAError, Equatable {
         case let .noSuchPart(part, heads):
             return
                 "part \(part) does not exist: there \(heads == 1 ? "is 1 head" : "are \(heads) heads") (numbered 1…\(heads))"
+        case let .notComputed(part):
+            let rule = [.rotatedQ, .rotatedK].contains(part) ? "rotary embedding (RoPE)" : "QK-norm"
+            return "part \(part) does not exist: it is \(part.symbol), and this problem has no \(rule)"
         }
     }
 }

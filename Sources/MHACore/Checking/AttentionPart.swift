@@ -95,7 +95,8 @@ public enum AttentionPart: Hashable, Sendable, CustomStringConvertible {
     /// them (per-head parts stage by stage: scores_1 … scores_τ, then weights_1 …).
     public static func all(heads: Int) -> [AttentionPart] {
         let h = 0..<max(0, heads)
-        return [.q, .k, .v, .normedQ, .normedK, .rotatedQ, .rotatedK] + h.map { .scores(head: $0) } + h.map { .weights(head: $0) } + h.map { .head($0) }
+        return [.q, .k, .v, .normedQ, .normedK, .rotatedQ, .rotatedK] + h.map { .scores(head: $0) }
+            + h.map { .weights(head: $0) } + h.map { .head($0) }
             + [.concat, .output]
     }
 }

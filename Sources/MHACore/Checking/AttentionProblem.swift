@@ -32,7 +32,8 @@ public struct AttentionProblem: Sendable {
         queries: Matrix<Double>, keys: Matrix<Double>, values: Matrix<Double>, mask: AttentionMask<Double>? = nil,
         configuration: AttentionConfiguration
     ) {
-        self.init(operands: .given(queries: queries, keys: keys, values: values), mask: mask, configuration: configuration)
+        self.init(
+            operands: .given(queries: queries, keys: keys, values: values), mask: mask, configuration: configuration)
     }
 
     /// A problem from its operands.

@@ -26,7 +26,8 @@ public struct ShapeDiagnosis: Sendable, Equatable, CustomStringConvertible {
         self.expected = expected
         self.answer = answer
         (rowSymbol, columnSymbol) = Self.symbols(part, s)
-        if let stepShapes, !stepShapes.contains(answer), answer.rows != expected.columns || answer.columns != expected.rows
+        if let stepShapes, !stepShapes.contains(answer),
+            answer.rows != expected.columns || answer.columns != expected.rows
         {
             reason = Self.counted(expected: expected, answer: answer, rowSymbol: rowSymbol, columnSymbol: columnSymbol)
         } else {
