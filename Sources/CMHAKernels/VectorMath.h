@@ -47,7 +47,14 @@ static inline __attribute__((always_inline)) MHA_TARGET VEC MHA_NAME(logit_vecto
     VEC s = x * scale;
     if (capped) s = MHA_NAME(tanh)(s * inverse) * cap;
     if (sloped) s = s - slope * distance;  // not fused: as ScoreRule.logit rounds it
-    if (biased) s = s + bias;
+    if (biased) {
+        // A finite bias that takes the score to −∞ overflowed (scores near −1e308 plus a bias
+        // of float64's lowest): NaN, which the caller reports as an overflow, never a blocked
+        // key (only a bias of −∞ blocks).
+        const VEC sum = s + bias;
+        const BITS overflowed = (sum == SPLAT(-(MHA_T)__builtin_inf())) & (bias != SPLAT(-(MHA_T)__builtin_inf()));
+        s = (VEC)(((BITS)sum & ~overflowed) | ((BITS)SPLAT((MHA_T)__builtin_nan("")) & overflowed));
+    }
     return s;
 }
 

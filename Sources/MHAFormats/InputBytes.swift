@@ -161,6 +161,22 @@ enum InputBytes {
     }
 
     /// `cannot open 'path': reason`.
+    /// Refuses an input (open as `descriptor`, `status` its fstat) that is this process's own
+    /// standard output — `-x /dev/stdout`, `--cache /dev/stdout`, the file stdout is
+    /// redirected to: reading a pipe would wait for the output itself (forever), a terminal
+    /// for the keyboard, a file for what is being written. Devices such as /dev/null are not.
+    static func refuseOwnOutput(_ descriptor: Int32, _ status: stat, name: String) throws(FormatError) {
+        var output = stat()
+        guard fstat(STDOUT_FILENO, &output) == 0, output.st_dev == status.st_dev, output.st_ino == status.st_ino,
+            status.st_mode & S_IFMT != S_IFCHR || isatty(descriptor) == 1
+        else { return }
+        throw FormatError(
+            kind: .cannotOpen, file: name,
+            message:
+                "cannot read '\(name)': it is this command's own standard output (reading it would wait for the output)"
+        )
+    }
+
     static func cannotOpen(_ path: String, _ code: Int32) -> FormatError {
         FormatError(kind: .cannotOpen, file: path, message: "cannot open '\(path)': \(reason(code))")
     }

@@ -42,6 +42,14 @@ final class OpenedInput {
             if owned { close(descriptor) }
             throw InputBytes.cannotOpen(name, EISDIR)
         }
+        if owned {
+            do throws(FormatError) {
+                try InputBytes.refuseOwnOutput(descriptor, status, name: name)
+            } catch {
+                close(descriptor)
+                throw error
+            }
+        }
         isRegular = owned && status.st_mode & S_IFMT == S_IFREG
         InputFiles.record(descriptor, name: name)
         size = isRegular ? Int(status.st_size) : 0

@@ -17,8 +17,8 @@ struct AttendCommand: Command {
             at the start instead. --tokens names the n_k key positions (the last n_q name the queries). \
             RoPE, ALiBi, the window, the soft-cap and masks act as in run; 3-D .npy operands \
             (B × n × width) run as a batch. With --checkpoint FILE --layer L the layer's τ, g, d_k, \
-            scale, causal mask, RoPE and window come from the checkpoint (Q, K, V are its projections \
-            before RoPE, as q_proj, k_proj, v_proj give them); its weights are not used, since attend \
+            scale, causal mask, RoPE, QK-norm and window come from the checkpoint (Q, K, V are its projections \
+            before its QK-norm and RoPE, as q_proj, k_proj, v_proj give them); its weights are not used, since attend \
             has no projections. Flags still win.
             """,
         options: [

@@ -78,6 +78,11 @@ struct DecodeCommand: Command {
         // Laid over the checkpoint's layer once `resolved()` has read it.
         configuration = checkpoint == nil ? try self.given.configuration(over: nil) : AttentionConfiguration(heads: 1)
         cachePath = try a[Self.cache]
+        if cachePath == "-" {
+            // The rows come in on stdin and go out on stdout: neither can hold the cache.
+            throw UsageError.invalidRequest(
+                "--cache needs a file decode can read and replace (FILE.npz); '-' is the rows' own stream")
+        }
         format = try a[Self.format] ?? .csv
         precision = try a[R.precision]
         if precision != nil, format == .json {

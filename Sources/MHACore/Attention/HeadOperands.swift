@@ -80,7 +80,12 @@ struct HeadOperands<Scalar: AttentionScalar> {
                     s -= m * Scalar(position - t)
                     biased?[r, t] = s
                 }
-                if let mask { s += mask.value(row: firstRow + r, key: t) }
+                if let mask {
+                    let bias = mask.value(row: firstRow + r, key: t)
+                    s += bias
+                    // As the streamed path: a finite bias that takes s to −∞ overflowed.
+                    if s == -.infinity, bias != -.infinity { overflowedRows[r] = true }
+                }
                 logits[r, t] = visible.contains(t) ? s : -Scalar.infinity
             }
         }

@@ -93,6 +93,8 @@ extension Kernels {
             let blockMaximum = logitMaximum(
                 level, rule, row: row + lower, count: upper - lower, key: block.firstKey + lower,
                 position: position, kernelRow: block.firstRow + r)
+            // A finite bias that overflowed its logit to −∞ made it NaN (`logits`): poisoned too.
+            if rule.bias != nil, (lower..<upper).contains(where: { row[$0].isNaN }) { state.sum[r] = .nan }
             // exp(x·scale − m′): not fused, so x·scale is rounded exactly as the row maximum's
             // m = max·scale was, and the largest score gives exp(0) = 1 however large the
             // scores (an FMA would leave the product's rounding error, up to ulp(m)/2 — 1e183

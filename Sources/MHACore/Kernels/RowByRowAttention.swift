@@ -26,7 +26,7 @@ extension Kernels {
                 var dot = S.zero
                 for p in 0..<headDim { dot += q[p] * key[p] }
                 scores[t] = rule.logit(dot, key: t, position: position, row: r)
-                if !(dot * rule.scale).isFinite { overflowed = true }
+                if !(dot * rule.scale).isFinite || scores[t].isNaN { overflowed = true }
             }
             let out = output + r * outputStride
             for p in 0..<valueDim { out[p] = 0 }

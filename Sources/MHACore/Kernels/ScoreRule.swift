@@ -59,7 +59,13 @@ struct ScoreRule<S: AttentionScalar> {
         var s = raw * scale
         if let softcap { s = Self.cap(s, softcap) }
         if let slope { s -= slope * S(position - key) }
-        if let bias { s += bias[row * biasStride + key] }
+        if let bias {
+            let b = bias[row * biasStride + key]
+            s += b
+            // A finite bias that takes s to −∞ overflowed: NaN (reported as an overflow), as
+            // the vector kernels do; only a bias of −∞ blocks a key.
+            if s == -.infinity, b != -.infinity { return .nan }
+        }
         return s
     }
 

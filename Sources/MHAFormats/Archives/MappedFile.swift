@@ -38,6 +38,7 @@ final class MappedFile: @unchecked Sendable {
         var status = stat()
         guard fstat(descriptor, &status) == 0 else { throw InputBytes.cannotOpen(path, errno) }
         if status.st_mode & S_IFMT == S_IFDIR { throw InputBytes.cannotOpen(path, EISDIR) }
+        try InputBytes.refuseOwnOutput(descriptor, status, name: path)
         guard status.st_mode & S_IFMT == S_IFREG else {
             (bytes, release) = Self.copy(try InputBytes.read(descriptor: descriptor, name: path).dropLast())
             return

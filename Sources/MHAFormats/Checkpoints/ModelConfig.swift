@@ -235,7 +235,10 @@ public struct ModelConfig: Sendable {
 
     /// The RoPE base: `rope_theta` in the RoPE object, else at the top level (transformers 4);
     /// nil when neither says.
-    public func ropeTheta(layerType: String? = nil) -> Double? {
+    public var ropeTheta: Double? { ropeTheta(layerType: nil) }
+
+    /// `ropeTheta` for a layer type that may have its own RoPE object (Gemma 3).
+    public func ropeTheta(layerType: String?) -> Double? {
         ropeBlock(layerType)?.numbers["rope_theta"] ?? numbers["rope_theta"]
     }
 

@@ -106,6 +106,26 @@ import Testing
         #expect(far.first?.description.contains("lose digits") == true)
     }
 
+    /// A finite additive bias that takes a finite score past float64's lowest is an overflow
+    /// (65), on the streamed and the kept-weights paths alike; it used to read as a blocked key
+    /// ("every key is masked", zero rows). Only −∞ blocks.
+    @Test(arguments: [Intermediates(), .weights])
+    func aBiasThatOverflowsTheScoreIsAnOverflowNotAMask(_ keep: Intermediates) throws {
+        for keys in [2, 300] {
+            let q = try Matrix<Double>([[1e154, 0]])
+            let k = Matrix<Double>(rows: keys, columns: 2) { _, j in j == 0 ? -1e154 : 0 }
+            let v = Matrix<Double>(rows: keys, columns: 2) { i, j in Double(i + j) }
+            let bias = Matrix<Double>(rows: 1, columns: keys, repeating: -1.7e308)
+            let got = message { () throws(AttentionError) in
+                _ = try MultiHeadAttention.attend(
+                    queries: q, keys: k, values: v, mask: AttentionMask(bias, kind: .additive),
+                    configuration: .init(heads: 1, intermediates: keep))
+            }
+            #expect(got?.0.contains("overflowed float64") == true, "\(keys) keys: \(got?.0 ?? "computed")")
+            #expect(got?.1 == .data)
+        }
+    }
+
     @Test func crossAttentionShapeMismatchNamesBothShapes() {
         let memory = Matrix<Double>(rows: 5, columns: 6, repeating: 0.1)
         let got = message { () throws(AttentionError) in

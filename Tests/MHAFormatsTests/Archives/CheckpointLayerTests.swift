@@ -234,12 +234,12 @@ import Testing
         )
         let bothScaling = try both.rotaryScaling()
         #expect(bothScaling == .linear(factor: 2))
-        #expect(both.ropeTheta() == nil)
+        #expect(both.ropeTheta == nil)
         // The RoPE object's base wins over a top-level one, as in transformers 5.
         let nested = try config(
             #"{"rope_theta": 5000, "rope_parameters": {"rope_type": "default", "rope_theta": 1000}}"#)
         let nestedScaling = try nested.rotaryScaling()
-        #expect(nested.ropeTheta() == 1000 && nestedScaling == nil)
+        #expect(nested.ropeTheta == 1000 && nestedScaling == nil)
     }
 
     /// Without config.json, each family is recognised from its names; those that share the
