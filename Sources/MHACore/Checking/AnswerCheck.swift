@@ -30,7 +30,7 @@ public enum AnswerCheck {
         report.shapeDiagnosis = ShapeDiagnosis(
             part: part, expected: expected.shape, answer: answer.values.shape,
             shapes: right.shapes,
-            stepShapes: AttentionPart.all(heads: right.shapes.heads).compactMap { right.matrix($0)?.shape })
+            stepShapes: stepShapes(right))
         let blocked = right.blocked(part)
         report.blockedEntries = answer.negativeInfinities
         if let written = answer.mismatches(against: expected, blocked: blocked) {
@@ -70,6 +70,16 @@ public enum AnswerCheck {
                     firstWrongStep: steps.firstDifference(from: right, upTo: part)))
         }
         return report
+    }
+}
+
+extension AnswerCheck {
+    /// The shapes the steps of `right` have; in single-token mode also with all n rows (the
+    /// answer gave every token's row).
+    static func stepShapes(_ right: AttentionSteps) -> [Shape] {
+        let shapes = AttentionPart.all(heads: right.shapes.heads).compactMap { right.matrix($0)?.shape }
+        guard right.shapes.token != nil else { return shapes }
+        return shapes + shapes.map { Shape(rows: right.shapes.tokens, columns: $0.columns) }
     }
 }
 
