@@ -18,6 +18,10 @@ public struct DecodeCacheFile: Sendable, Equatable {
     /// or the float64 they were given as).
     public var settings: [String: [Double]]
 
+    /// The largest `next_position` a cache holds: 2^53, up to which float64 holds every
+    /// integer exactly (the file's positions are read through float64, and RoPE turns by them).
+    public static let maximumNextPosition = 1 << 53
+
     /// The members that are not settings.
     static let reserved: Set<String> = ["k", "v", "positions", "next_position"]
 
@@ -65,7 +69,8 @@ public struct DecodeCacheFile: Sendable, Equatable {
         let keys = try array("k"), values = try array("v")
         let positions = try array("positions").elements
         // Positions go up to 2^53 (the largest integer float64 holds exactly, which RoPE needs).
-        guard let next = try array("next_position").elements.first, next >= 0, next <= 0x1p53, next.rounded() == next
+        guard let next = try array("next_position").elements.first, next >= 0, next <= Double(maximumNextPosition),
+            next.rounded() == next
         else {
             throw FormatError(
                 kind: .data, file: path, message: "next_position must be one integer from 0 to 2^53")

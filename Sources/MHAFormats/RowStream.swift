@@ -13,6 +13,11 @@ import Darwin
 /// `next` waits for one complete line, then also takes every further complete line that is
 /// already waiting (checked with `poll`, without blocking), so a file is read in large
 /// blocks while a line written alone into a pipe is returned at once.
+///
+/// A line is bounded (`lineLimit`): one longer than any row of d_model numbers can be is
+/// refused as soon as that many bytes have arrived without a newline, so a stream that never
+/// ends its line cannot grow the buffer without bound; each byte is scanned for the newline
+/// once, and a signal is noticed after every read, also while the line keeps arriving.
 public final class RowStream {
     /// What `next` found.
     public enum Next: Equatable {
@@ -35,6 +40,10 @@ public final class RowStream {
     /// Bytes read but not yet split into lines; `lineStart` is where the next line begins.
     private var buffer: [UInt8] = []
     private var lineStart = 0
+    /// `buffer[lineStart..<scanned]` holds no newline: the search resumes at `scanned`.
+    private var scanned = 0
+    /// Whether the stream's first bytes were checked for a binary file's signature.
+    private var signatureChecked = false
     private var ended = false
     /// 1-based number of the next line to split off.
     private var lineNumber = 1
@@ -46,6 +55,11 @@ public final class RowStream {
     private var deferredError: FormatError?
     /// Asked when `read` is interrupted by a signal: true ends the wait.
     private let interrupted: () -> Bool
+    /// Rows are computed in float32 (`--float`): a value beyond its range is refused (located),
+    /// and the first line whose nonzero values it rounds to 0 is noted.
+    public var singlePrecision = false
+    /// The first line holding nonzero values that float32 rounds to 0, and how many it holds.
+    public private(set) var firstRoundedToZero: (line: Int, count: Int)?
 
     /// A stream over `descriptor` (not closed by the stream).
     /// - Parameters:
@@ -67,6 +81,21 @@ public final class RowStream {
     /// Sets the required width (d_model) once it is known.
     public func require(width: Int) { self.width = width }
 
+    /// Bytes a value may take in a line (digits, sign, exponent, spaces, quotes), generously.
+    public static let bytesPerValue = 64
+    /// The widest row assumed before d_model is known (the first line of a run whose weights
+    /// are all filled): 2^16 values, far beyond any model's d_model.
+    public static let widestUnknownRow = 1 << 16
+    /// The shortest bound on a line, whatever the width (comments and headers fit in it).
+    public static let shortestLineLimit = 1 << 16
+
+    /// The most bytes a line of `width` values may hold (`widestUnknownRow` values when the
+    /// width is not known yet): 64 bytes a value plus 1 KiB, at least 64 KiB.
+    public static func lineLimit(width: Int?) -> Int {
+        let values = min(max(width ?? widestUnknownRow, 1), 1 << 40)
+        return max(shortestLineLimit, values * bytesPerValue + 1024)
+    }
+
     /// The next rows: at least one, at most `maxRows`, all that are complete and waiting.
     /// A bad line ends the block: the good rows before it are returned first and the error is
     /// thrown by the next call, so every row before the bad one is decoded, whether the rows
@@ -82,9 +111,13 @@ public final class RowStream {
         var count = 0
         var firstLine = 0
         while true {
-            while count < maxRows, let line = takeLine() {
+            while count < maxRows {
                 let parsed: [Double]?
+                let line: (bytes: ArraySlice<UInt8>, number: Int)
                 do {
+                    try refuseBinary()
+                    guard let taken = try takeLine() else { break }
+                    line = taken
                     parsed = try parse(line.bytes, line: line.number)
                 } catch {
                     guard count > 0 else { throw error }
@@ -118,28 +151,74 @@ public final class RowStream {
         }
     }
 
-    /// Splits off the next complete line (or, at the end, the unterminated rest).
-    private func takeLine() -> (bytes: ArraySlice<UInt8>, number: Int)? {
-        if let newline = buffer[lineStart...].firstIndex(of: UInt8(ascii: "\n")) {
+    /// Splits off the next complete line (or, at the end, the unterminated rest), scanning
+    /// only bytes not scanned before.
+    /// - Throws: `FormatError` (data) for a line longer than `lineLimit`, complete or not.
+    private func takeLine() throws(FormatError) -> (bytes: ArraySlice<UInt8>, number: Int)? {
+        let limit = Self.lineLimit(width: width)
+        if let newline = buffer[max(lineStart, scanned)...].firstIndex(of: UInt8(ascii: "\n")) {
+            guard newline - lineStart <= limit else { throw tooLong(limit) }
             defer {
                 lineStart = newline + 1
+                scanned = lineStart
                 lineNumber += 1
                 compact()
             }
             return (buffer[lineStart..<newline], lineNumber)
         }
+        scanned = buffer.count
+        guard buffer.count - lineStart <= limit else { throw tooLong(limit) }
         guard ended, lineStart < buffer.count else { return nil }
         defer {
             lineStart = buffer.count
+            scanned = lineStart
             lineNumber += 1
         }
         return (buffer[lineStart...], lineNumber)
+    }
+
+    /// The refusal of line `lineNumber`, longer than `limit` bytes.
+    private func tooLong(_ limit: Int) -> FormatError {
+        let values =
+            width.map { "each of d_model = \($0) values, and at least \(Self.shortestLineLimit)" }
+            ?? "each of up to \(Self.widestUnknownRow) values, the widest first row before d_model is known"
+        return FormatError(
+            kind: .data, file: name, line: lineNumber,
+            message:
+                "line \(lineNumber) is longer than \(limit) bytes (\(Self.bytesPerValue) for \(values)): decode reads one row per line; is a newline missing?"
+        )
+    }
+
+    /// Refuses a stream that starts as a NumPy `.npy` file or a zip (`.npz`) does: decode
+    /// reads text rows, and the bytes would otherwise be reported as text that is not UTF-8.
+    private func refuseBinary() throws(FormatError) {
+        guard !signatureChecked else { return }
+        let npy: [UInt8] = [0x93] + Array("NUMPY".utf8), zip: [UInt8] = Array("PK".utf8) + [3, 4]
+        let undecided = { (signature: [UInt8]) in
+            self.buffer.count < signature.count && signature.starts(with: self.buffer)
+        }
+        if !ended, undecided(npy) || undecided(zip) { return }  // too few bytes yet to tell
+        signatureChecked = true
+        let kind: String
+        if buffer.starts(with: npy) {
+            kind = "a NumPy .npy file"
+        } else if buffer.starts(with: zip) {
+            kind = "a zip archive (.npz)"
+        } else {
+            return
+        }
+        throw FormatError(
+            kind: .data, file: name,
+            message:
+                "this looks like \(kind), but decode reads CSV or TSV text, one row of numbers per line (numpy.savetxt(\"h.csv\", h, delimiter=\",\") writes them)"
+        )
     }
 
     /// Drops consumed bytes once they are most of the buffer.
     private func compact() {
         if lineStart > 1 << 16, lineStart * 2 > buffer.count {
             buffer.removeFirst(lineStart)
+            scanned -= lineStart
             lineStart = 0
         }
     }
@@ -158,7 +237,9 @@ public final class RowStream {
             let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
             if count > 0 {
                 buffer += chunk[0..<count]
-                return true
+                // A line that keeps arriving never blocks in `read`: the signal is asked
+                // for after every chunk, not only on EINTR.
+                return !interrupted()
             }
             if count == 0 {
                 ended = true
@@ -221,7 +302,7 @@ public final class RowStream {
         return parsed.elements
     }
 
-    /// `values` as a row of the required width.
+    /// `values` as a row of the required width (and, with `singlePrecision`, within float32's range).
     private func checked(_ values: [Double], line: Int, count: Int) throws(FormatError) -> [Double] {
         if let width, count != width {
             throw FormatError(
@@ -229,7 +310,24 @@ public final class RowStream {
                 message: "line \(line) has \(count) values; d_model is \(width)")
         }
         width = width ?? count
+        if singlePrecision { try checkSinglePrecision(values, line: line) }
         return values
+    }
+
+    /// Refuses a value float32 cannot hold, and notes the first line whose nonzero values it
+    /// rounds to 0.
+    private func checkSinglePrecision(_ values: [Double], line: Int) throws(FormatError) {
+        let limit = Double(Float.greatestFiniteMagnitude)
+        if let index = values.firstIndex(where: { abs($0) > limit }) {
+            throw FormatError(
+                kind: .data, file: name, line: line,
+                message:
+                    "value \(index + 1) of line \(line) is \(values[index]), beyond float32's range (±3.4028235e38): run without --float"
+            )
+        }
+        guard firstRoundedToZero == nil else { return }
+        let zeros = values.reduce(0) { $0 + ($1 != 0 && Float($1) == 0 ? 1 : 0) }
+        if zeros > 0 { firstRoundedToZero = (line, zeros) }
     }
 
     /// Runs `body`, moving the line numbers of its error (1, 2, … of the parsed text) to `lines`.

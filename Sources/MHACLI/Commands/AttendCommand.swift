@@ -111,11 +111,12 @@ struct AttendCommand: Command {
         var batches: [String: [Matrix<Double>]]
         /// τ, g, the score rules, `--token` and the memory limit (no intermediates chosen).
         var configuration: AttentionConfiguration
+        /// `--mask-kind`, if given (keep otherwise).
+        var kind: AttentionMask<Double>.Kind?
         /// The mask of a single sequence, read as `--mask-kind` says.
         var mask: AttentionMask<Double>? {
             matrices["mask"].map { AttentionMask($0, kind: (kind ?? .keep).converted()) }
         }
-        var kind: AttentionMask<Double>.Kind?
     }
 
     /// Reads Q, K, V and the mask and states the configuration, as `run` and `check` use them.
@@ -152,14 +153,18 @@ struct AttendCommand: Command {
         }
         var configuration = operands.configuration
         configuration.intermediates = presentation.intermediates(projected: false)
-        try checkOutputBudget(q, k, configuration)
-        if useFloat { try FloatRangeError.check(matrices, files: paths, bundle: nil) }
+        try checkOutputBudget(q, k, configuration, sequences: batches.values.map(\.count).max() ?? 1)
+        var warnings = layer?.warnings ?? []
+        if useFloat {
+            try FloatRangeError.check(matrices, files: paths, bundle: nil)
+            warnings += FloatRangeError.underflowWarnings(matrices, files: paths, bundle: nil)
+        }
         let text =
             useFloat
             ? try compute(Float.self, matrices, batches, configuration)
             : try compute(Double.self, matrices, batches, configuration)
         return CommandOutput(
-            text: text.report, binary: text.binary, warnings: (layer?.warnings ?? []) + text.warnings,
+            text: text.report, binary: text.binary, warnings: warnings + text.warnings,
             destination: presentation.output,
             files: text.files)
     }
@@ -206,17 +211,18 @@ struct AttendCommand: Command {
         )
     }
 
-    /// Refuses, before the pass, an output too large to build in memory.
-    private func checkOutputBudget(_ q: Matrix<Double>, _ k: Matrix<Double>, _ c: AttentionConfiguration)
-        throws(MemoryBudget)
-    {
+    /// Refuses, before the pass, an output too large to build in memory (`sequences` of a batch).
+    private func checkOutputBudget(
+        _ q: Matrix<Double>, _ k: Matrix<Double>, _ c: AttentionConfiguration, sequences: Int
+    ) throws(MemoryBudget) {
         let dimensions = OutputBudget.Dimensions(
             tokens: q.rows, modelDim: q.columns, heads: c.heads, kvHeads: c.kvHeads ?? c.heads, outputDim: q.columns,
-            queryRows: c.token == nil ? q.rows : 1, scalarBytes: useFloat ? 4 : 8, keyCount: k.rows)
+            queryRows: c.token == nil ? q.rows : 1, scalarBytes: useFloat ? 4 : 8, keyCount: k.rows,
+            sequences: sequences, projected: false)
         let p = presentation
         let keep = c.intermediates
         try OutputBudget.check(
-            dimensions, parts: p.steps ? Self.parts : p.format == .csv ? [p.csvPart(projected: false)] : p.show,
+            dimensions, parts: p.steps ? Self.parts : p.format.holdsOneMatrix ? [p.csvPart(projected: false)] : p.show,
             format: p.format, precision: p.precisionGiven ? p.precision : nil, full: p.full,
             keepsPerHead: keep.contains(.scores) || keep.contains(.weights), layout: .xw)
     }

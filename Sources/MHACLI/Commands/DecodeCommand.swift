@@ -134,6 +134,7 @@ struct DecodeCommand: Command {
         let stream = RowStream(
             descriptor: descriptor, name: inputPath ?? "<stdin>",
             interrupted: { DecodeInterruption.signal != 0 })
+        stream.singlePrecision = useFloat
         let saved = try cachePath.flatMap { path in
             FilePaths.exists(path) ? try DecodeCacheFile.read(path: path) : nil
         }

@@ -21,17 +21,27 @@ struct DecodeSession<S: NPYScalar> {
         var modelDim = try DecodeWeights.modelDim(command, saved: saved)
         if modelDim == nil {
             // Only --weights: d_model is the width of the first row.
-            guard case let .rows(rows, line) = try stream.next(maxRows: DecodeCommand.maximumBlockRows) else {
-                throw UsageError.invalidRequest("no weights and no input rows: d_model is unknown")
+            switch try stream.next(maxRows: DecodeCommand.maximumBlockRows) {
+            case let .rows(rows, line):
+                first = (rows, line)
+                modelDim = rows.columns
+            case .interrupted:
+                exitInterrupted(after: nil)
+            case .end:
+                // No tokens: nothing to decode and nothing to write (decode.md), when --weights
+                // would fill the layer; without any weights the layer itself is missing.
+                guard command.fill != nil else {
+                    throw UsageError.invalidRequest("no weights and no input rows: d_model is unknown")
+                }
+                return
             }
-            first = (rows, line)
-            modelDim = rows.columns
         }
         guard let modelDim else { return }
         stream.require(width: modelDim)
         let parameters: AttentionParameters<S> = try DecodeWeights.parameters(command, modelDim: modelDim)
         var decoder = try restoredDecoder(parameters)
         var pending = first
+        var warnedRounding = false
         while true {
             let next: RowStream.Next
             if let block = pending {
@@ -41,19 +51,56 @@ struct DecodeSession<S: NPYScalar> {
                 next = try stream.next(maxRows: DecodeCommand.maximumBlockRows)
             }
             guard case let .rows(rows, _) = next else { break }
-            let step = try decoder.append(rows.converted(to: S.self))
-            // A reader that went away ends the run quietly, keeping what was decoded.
-            guard try emit(text(step)), DecodeInterruption.signal == 0 else { break }
+            if !warnedRounding, let rounded = stream.firstRoundedToZero {
+                warnedRounding = true
+                FileDescriptorWriter.standardError("\(RootCommand.name): warning: \(roundingWarning(rounded))")
+            }
+            // A cache file holds positions up to 2^53 − 1: the rows that fit are decoded and
+            // saved, then the run stops.
+            let room = command.cachePath == nil ? rows.rows : DecodeCacheFile.maximumNextPosition - decoder.nextPosition
+            if room > 0 {
+                let block = room < rows.rows ? rows.rowBlock(0..<room) : rows
+                let step = try decoder.append(block.converted(to: S.self))
+                // A reader that went away ends the run quietly, keeping what was decoded.
+                guard try emit(text(step)), DecodeInterruption.signal == 0 else { break }
+            }
+            if room < rows.rows {
+                try saveCache(decoder)
+                throw cacheFull()
+            }
         }
         try saveCache(decoder)
+        if DecodeInterruption.signal != 0 { exitInterrupted(after: decoder.nextPosition - 1) }
+    }
+
+    /// Warns of the signal received (naming the last position decoded, if any, and the saved
+    /// cache) and exits with 128 + its number.
+    private func exitInterrupted(after position: Int?) -> Never {
         let signal = DecodeInterruption.signal
-        if signal != 0 {
-            let saved = command.cachePath.map { "; cache saved to \($0)" } ?? ""
-            FileDescriptorWriter.standardError(
-                "\(RootCommand.name): warning: interrupted by \(DecodeInterruption.name(signal)) after position \(decoder.nextPosition - 1)\(saved)"
-            )
-            exit(128 + signal)
-        }
+        let saved =
+            command.cachePath.map { position == nil ? "; \($0) is unchanged" : "; cache saved to \($0)" } ?? ""
+        FileDescriptorWriter.standardError(
+            "\(RootCommand.name): warning: interrupted by \(DecodeInterruption.name(signal)) \(position.map { "after position \($0)" } ?? "before any row")\(saved)"
+        )
+        exit(128 + signal)
+    }
+
+    /// The refusal of a row beyond the cache's last position (data, 65).
+    private func cacheFull() -> FormatError {
+        let limit = DecodeCacheFile.maximumNextPosition
+        return FormatError(
+            kind: .data, file: command.cachePath ?? stream.name,
+            message:
+                "the cache is full: it holds positions up to 2^53 − 1 = \(limit - 1) (float64 holds every integer up to 2^53 exactly); it was saved with every row decoded before, and the rows after were not decoded"
+        )
+    }
+
+    /// The `--float` warning for the first input line holding nonzero values that float32
+    /// rounds to 0 (given once: a stream is not counted to its end).
+    private func roundingWarning(_ rounded: (line: Int, count: Int)) -> String {
+        let values = rounded.count == 1 ? "1 nonzero value" : "\(rounded.count) nonzero values"
+        return
+            "\(stream.name):\(rounded.line): \(values) of line \(rounded.line) \(rounded.count == 1 ? "rounds" : "round") to 0 in float32 (|v| < 1.4e-45): run without --float to keep \(rounded.count == 1 ? "it" : "them") (said once, for the first such line)"
     }
 
     /// The decoder, continuing the saved cache after checking it was made by this configuration.

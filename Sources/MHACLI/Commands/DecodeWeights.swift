@@ -40,6 +40,15 @@ enum DecodeWeights {
                 missing, modelDim: d, sourceDim: d, configuration: c.configuration, layout: c.layout)
             matrices.merge(filled) { given, _ in given }
         }
+        if c.useFloat {
+            // As run does: a value float32 cannot hold is refused, and values it rounds to 0
+            // are warned of, naming each weight's file.
+            let bundle = c.checkpoint?.path
+            try FloatRangeError.check(matrices, files: c.paths, bundle: bundle)
+            for warning in FloatRangeError.underflowWarnings(matrices, files: c.paths, bundle: bundle) {
+                FileDescriptorWriter.standardError("\(RootCommand.name): warning: \(warning)")
+            }
+        }
         return try WeightAssembly.parameters(matrices, layout: c.layout) { message, _ in
             UsageError.invalidRequest(message)
         }

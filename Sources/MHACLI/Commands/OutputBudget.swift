@@ -8,6 +8,7 @@ import MHAFormats
 /// The estimate is deliberately generous: the text of every printed number (`charactersPerNumber`)
 /// twice, once for the string being built and once more for its growth, plus the matrices the
 /// engine allocates (Q, K, V, heads, concat, output and, when kept, scores and weights per head).
+/// A batch counts the text of all B sequences and the results the other B − 1 hold.
 enum OutputBudget {
     /// The dimensions of a run, known before the forward pass.
     struct Dimensions: Equatable {
@@ -19,6 +20,11 @@ enum OutputBudget {
         var scalarBytes: Int
         /// n_k, the keys, when they are not the n tokens (cross-attention, `attend`).
         var keyCount: Int? = nil
+        /// B, the sequences of a batch (3-D input), each of these dimensions; 1 otherwise.
+        var sequences = 1
+        /// Whether an output projection follows the concat (`run`); in `attend` the output
+        /// is the concat.
+        var projected = true
 
         /// τ for the estimate: a τ beyond d_model (which the engine refuses by name afterwards)
         /// counts as d_model, so no product here can overflow and the engine's message stands.
@@ -35,8 +41,15 @@ enum OutputBudget {
         keepsPerHead: Bool, layout: WeightLayout
     ) throws(MemoryBudget) {
         let printed = format == .text && !full ? 0 : parts.reduce(0) { $0 + numbers(in: $1, d) }
-        let text = printed * Double(charactersPerNumber(format, precision: precision, scalarBytes: d.scalarBytes)) * 2
-        let needed = text + engineBytes(d, keepsPerHead: keepsPerHead, layout: layout)
+        // Text is counted twice (the string being built and its growth); NPY and NPZ bytes
+        // are built once, at their final size.
+        let text =
+            printed * Double(d.sequences)
+            * Double(charactersPerNumber(format, precision: precision, scalarBytes: d.scalarBytes))
+            * (format.isBinary ? 1 : 2)
+        let needed =
+            text + engineBytes(d, keepsPerHead: keepsPerHead, layout: layout)
+            + Double(d.sequences - 1) * heldBytes(d, keepsPerHead: keepsPerHead)
         // Small runs (the common one-off) skip reading /proc/meminfo, as the engine does.
         guard needed > 64 * 1024 * 1024, let available = AvailableMemory.bytes(), needed > Double(available) else {
             return
@@ -70,6 +83,17 @@ enum OutputBudget {
         case .text, .latex, .markdown: return (precision ?? 4) + 10 + 16
         case .svg: return 300  // a <rect> with its <title> per weight
         }
+    }
+
+    /// What each further sequence of a batch holds until the report is written, while the
+    /// pass's working matrices are reused: its result (the concat, of which the heads are
+    /// views, the output, and the kept scores and weights) and, in float32, its converted input.
+    static func heldBytes(_ d: Dimensions, keepsPerHead: Bool) -> Double {
+        let (rows, width) = (Double(d.queryRows), Double(d.modelDim))
+        let perHead = keepsPerHead ? 2 * Double(d.boundedHeads) * rows * Double(d.keyCount ?? d.tokens) : 0
+        let input = d.scalarBytes == 8 ? 0 : Double(d.tokens) * width
+        let output = d.projected ? rows * Double(d.outputDim) : 0
+        return (input + rows * width + output + perHead) * Double(d.scalarBytes)
     }
 
     /// The matrices the forward pass allocates, in the engine's precision: the engine's own

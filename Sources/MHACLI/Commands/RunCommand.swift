@@ -55,7 +55,8 @@ struct RunCommand: Command {
         let outputDim = (inputs.layout == .torch ? wo?.rows : wo?.columns) ?? x.columns
         let dimensions = OutputBudget.Dimensions(
             tokens: x.rows, modelDim: x.columns, heads: c.heads, kvHeads: c.kvHeads ?? c.heads, outputDim: outputDim,
-            queryRows: c.token == nil ? x.rows : 1, scalarBytes: options.useFloat ? 4 : 8, keyCount: memory?.rows)
+            queryRows: c.token == nil ? x.rows : 1, scalarBytes: options.useFloat ? 4 : 8, keyCount: memory?.rows,
+            sequences: inputs.batches.values.map(\.count).max() ?? 1)
         let keep = c.intermediates
         try OutputBudget.check(
             dimensions, parts: options.presentation.steps ? Part.allCases : options.printedParts,

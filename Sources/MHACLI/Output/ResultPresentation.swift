@@ -22,6 +22,12 @@ struct ResultPresentation: Sendable {
     var heatmapScaleGiven = false
     /// `--tokens`.
     var tokenNames: [String]?
+    /// Whether `-o`'s extension chose the format (messages then name `-o FILE`, not a
+    /// `--format` the user did not give).
+    var formatFromOutput = false
+
+    /// How messages name the format: `--format npz`, or `-o out.npz` when the extension chose it.
+    var formatSource: String { formatFromOutput ? "-o \(output ?? "")" : "--format \(format.rawValue)" }
 
     /// Reads `-o`, `--format` (or the format `-o`'s extension implies), `--precision`,
     /// `--steps`, `--heatmap [FILE.svg]`, `--heatmap-scale`, `--no-color` and `--full`, as
@@ -29,7 +35,9 @@ struct ResultPresentation: Sendable {
     mutating func read(_ a: ParsedArguments) throws(UsageError) {
         typealias R = RunCommand
         output = try a[R.output]
-        format = try OutputDestination.format(path: output, given: try a[R.format])
+        let given = try a[R.format]
+        format = try OutputDestination.format(path: output, given: given)
+        formatFromOutput = given == nil && output.flatMap(OutputDestination.format(ofPath:)) != nil
         let givenPrecision = try a[R.precision]
         (precision, precisionGiven) = (givenPrecision ?? 4, givenPrecision != nil)
         (steps, noColor, full) = (a[R.steps], a[R.noColor], a[R.full])
@@ -46,12 +54,12 @@ struct ResultPresentation: Sendable {
     func checkCombinations() throws(UsageError) {
         if format.holdsOneMatrix, showGiven, show.count > 1 {
             throw .invalidRequest(
-                "--format \(format.rawValue) prints one matrix, but --show names \(show.count) parts (\(show.map(\.rawValue).joined(separator: ","))); name one\(format == .npy ? ", or write every part with .npz" : "")"
+                "\(formatSource) prints one matrix, but --show names \(show.count) parts (\(show.map(\.rawValue).joined(separator: ","))); name one\(format == .npy ? ", or write every part with .npz" : "")"
             )
         }
         if format != .text, let flag = steps ? "--steps" : heatmap ? "--heatmap" : nil {
             throw .invalidRequest(
-                "\(flag) draws text for people; it cannot be combined with --format \(format.rawValue)")
+                "\(flag) draws text for people; it cannot be combined with \(formatSource)")
         }
         try checkIgnored()
     }
@@ -69,7 +77,7 @@ struct ResultPresentation: Sendable {
         }
         if tokenNames != nil, [.csv, .tsv, .npy, .npz].contains(format) {
             throw .invalidRequest(
-                "--tokens names rows and columns, but --format \(format.rawValue) holds bare matrices without labels; use --format text, markdown, latex, svg or json"
+                "--tokens names rows and columns, but \(formatSource) holds bare matrices without labels; use --format text, markdown, latex, svg or json"
             )
         }
         if precisionGiven, format == .json {
@@ -79,7 +87,7 @@ struct ResultPresentation: Sendable {
         }
         if full, format == .json || format == .csv || format == .svg {
             throw .invalidRequest(
-                "--full stops eliding large matrices in text, latex and markdown; --format \(format.rawValue) always holds every value"
+                "--full stops eliding large matrices in text, latex and markdown; \(formatSource) always holds every value"
             )
         }
         if format == .svg, showGiven, show != [.weights] {
@@ -213,7 +221,7 @@ struct ResultPresentation: Sendable {
             let (what, instead) =
                 heatmapFile != nil
                 ? ("--heatmap FILE.svg draws one sequence", "--heatmap (the terminal's) or --format json")
-                : ("--format \(format.rawValue) writes up one sequence", "--format json or text")
+                : ("\(formatSource) writes up one sequence", "--format json or text")
             throw UsageError.invalidRequest(
                 "\(what), but the input is a batch of \(results.count) sequences; use \(instead)")
         }
@@ -234,7 +242,7 @@ struct ResultPresentation: Sendable {
             return ""  // bytes, from `binary(batch:)`
         case .csv, .tsv, .npz:
             throw UsageError.invalidRequest(
-                "--format \(format.rawValue) holds one sequence, but the input is a batch of \(results.count) sequences; use --format json or npy"
+                "\(formatSource) holds one sequence, but the input is a batch of \(results.count) sequences; \(formatFromOutput ? "write a .json or .npy file" : "use --format json or npy")"
             )
         case .text, .latex, .markdown, .svg:
             return results.enumerated().map { b, result in
@@ -295,7 +303,7 @@ struct ResultPresentation: Sendable {
         case .concat: return result.concat
         case .qkv:
             throw .invalidRequest(
-                "--format \(format.rawValue) prints one matrix, but --show qkv has three (Q, K, V); \(instead)"
+                "\(formatSource) prints one matrix, but --show qkv has three (Q, K, V); \(instead)"
             )
         case .heads: perHead = result.heads
         case .scores: perHead = result.scores
@@ -303,7 +311,7 @@ struct ResultPresentation: Sendable {
         }
         guard let matrices = perHead, matrices.count == 1, let only = matrices.first else {
             throw .invalidRequest(
-                "--format \(format.rawValue) prints one matrix, but --show \(part.rawValue) has one per head (\(result.shapes.heads)); \(instead)"
+                "\(formatSource) prints one matrix, but --show \(part.rawValue) has one per head (\(result.shapes.heads)); \(instead)"
             )
         }
         return only
