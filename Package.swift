@@ -48,7 +48,10 @@ let package = Package(
             dependencies: ["MHAFormats", "MHACore"],
             resources: [.copy("Fixtures")]
         ),
-        .testTarget(name: "MHACLITests", dependencies: ["MHACLI", "MHAFormats", "MHACore"]),
+        .testTarget(
+            name: "MHACLITests", dependencies: ["MHACLI", "MHAFormats", "MHACore"],
+            exclude: ["Fixtures"]  // data read from the package folder by path
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

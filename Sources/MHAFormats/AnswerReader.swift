@@ -20,7 +20,7 @@ public enum AnswerReader {
             source.arrayName != nil || ArchiveFormat(path: source.path) != nil
                 || MatrixFormat(path: source.path) == .npy
         {
-            let values = try MatrixReader.read(path: path)
+            let values = try MatrixReader.read(path: path, nonFinite: .negativeInfinityAllowed)
             let archive = try? ArrayArchives.open(path: source.path)
             return WrittenMatrix(
                 values: values, precision: archive.map { storedPrecision($0, source.arrayName) } ?? .binary)
@@ -35,29 +35,51 @@ public enum AnswerReader {
                 values: try ArrayArchives.matrix(opened, named: nil), precision: storedPrecision(opened, nil))
         }
         let format = named ?? MatrixFormat.sniff(bytes.dropLast())
-        let values = try MatrixReader.readTerminated(bytes, name: name, format: format)
-        let texts: [Substring]
+        if format == .json, isRunReport(bytes) {
+            throw FormatError(
+                kind: .data, file: name,
+                message:
+                    "this is run's JSON report (it has \"shapes\"), not one matrix: give the matrix alone, e.g. run … --format csv --show output, or jq -c .output"
+            )
+        }
+        let values = try MatrixReader.readTerminated(
+            bytes, name: name, format: format, nonFinite: .negativeInfinityAllowed)
+        let precisions: [WrittenPrecision]
         switch format {
         case .npy:
             let dtype = bytes.withUnsafeBufferPointer { buffer in
                 try? NPYHeader(parsing: buffer, anyRank: true).dataType.elementType.safetensorsName
             }
             return WrittenMatrix(values: values, precision: storedPrecision(dtype: dtype))
-        case .json: texts = jsonNumbers(String(decoding: bytes.dropLast(), as: UTF8.self))
-        case .csv: texts = delimitedNumbers(String(decoding: bytes.dropLast(), as: UTF8.self), separator: ",")
-        case .tsv: texts = delimitedNumbers(String(decoding: bytes.dropLast(), as: UTF8.self), separator: "\t")
+        case .json: precisions = bytes.withUnsafeBufferPointer { jsonPrecisions($0.extracting(..<($0.count - 1))) }
+        case .csv:
+            precisions = bytes.withUnsafeBufferPointer {
+                delimitedPrecisions($0.extracting(..<($0.count - 1)), separator: UInt8(ascii: ","))
+            }
+        case .tsv:
+            precisions = bytes.withUnsafeBufferPointer {
+                delimitedPrecisions($0.extracting(..<($0.count - 1)), separator: 0x09)
+            }
         }
-        let precisions = texts.compactMap(precision)
-        guard precisions.count == texts.count,
-            let answer = try? WrittenMatrix(values: values, precisions: precisions)
-        else {
+        guard let answer = try? WrittenMatrix(values: values, precisions: precisions) else {
             throw FormatError(
                 kind: .data, file: name,
                 message:
-                    "cannot tell how many decimals each of the \(values.elements.count) entries has (found \(texts.count) numbers); write one plain number per field"
+                    "cannot tell how many decimals each of the \(values.elements.count) entries has (found \(precisions.count) numbers); write one plain number per field"
             )
         }
         return answer
+    }
+
+    /// Whether JSON bytes are an object with a `"shapes"` key near its start: `run --format
+    /// json`'s report (its first key), not a matrix.
+    static func isRunReport(_ bytes: [UInt8]) -> Bool {
+        guard let first = bytes.firstIndex(where: { ![0x20, 0x09, 0x0A, 0x0D, 0xEF, 0xBB, 0xBF].contains($0) }),
+            bytes[first] == UInt8(ascii: "{")
+        else { return false }
+        let key = Array("\"shapes\"".utf8)
+        let window = bytes[first..<min(bytes.count, first + 64)]
+        return window.indices.contains { i in window[i...].starts(with: key) }
     }
 
     /// How precisely the array `arrayName` (or the only one) of `archive` holds its numbers:
@@ -74,80 +96,173 @@ public enum AnswerReader {
     }
 
     /// The precision of a number as written: `-0.6698` → 4 decimals, 4 significant digits;
-    /// `1.5e-3` → 4 decimals; `12` → 0 decimals, integral. Nil if `text` is not a number.
+    /// `1.5e-3` → 4 decimals; `12` → 0 decimals, integral; `-inf` (a blocked score) counts as
+    /// an integer. Nil if `text` is not a number.
     public static func precision(_ text: Substring) -> WrittenPrecision? {
-        var body = text
-        if body.first == "+" || body.first == "-" { body = body.dropFirst() }
-        let parts = body.split(
-            maxSplits: 1, omittingEmptySubsequences: false, whereSeparator: { $0 == "e" || $0 == "E" })
-        guard let mantissa = parts.first, !mantissa.isEmpty else { return nil }
+        let utf8 = Array(text.utf8)
+        return utf8.withUnsafeBufferPointer { precision($0) }
+    }
+
+    /// `precision` of the bytes of one field.
+    static func precision(_ field: UnsafeBufferPointer<UInt8>) -> WrittenPrecision? {
+        var i = 0
+        let n = field.count
+        if i < n, field[i] == UInt8(ascii: "+") || field[i] == UInt8(ascii: "-") { i += 1 }
+        if i > 0, field[0] == UInt8(ascii: "-"), isNegativeInfinity(field, from: i) {
+            return WrittenPrecision(decimals: 0, significantDigits: 1, isIntegral: true)
+        }
+        var digits = 0, fraction = 0, significant = 0, leadingZeros = true, point = false
+        while i < n {
+            let c = field[i]
+            if c >= 0x30 && c <= 0x39 {
+                digits += 1
+                if point { fraction += 1 }
+                if c != 0x30 { leadingZeros = false }
+                if !leadingZeros { significant += 1 }
+            } else if c == UInt8(ascii: "."), !point {
+                point = true
+            } else {
+                break
+            }
+            i += 1
+        }
+        guard digits > 0 else { return nil }
         var exponent = 0
-        if parts.count == 2 {
-            guard let e = Int(parts[1]) else { return nil }
-            exponent = e
+        var hasExponent = false
+        if i < n {
+            guard field[i] == UInt8(ascii: "e") || field[i] == UInt8(ascii: "E") else { return nil }
+            hasExponent = true
+            i += 1
+            var negative = false
+            if i < n, field[i] == UInt8(ascii: "+") || field[i] == UInt8(ascii: "-") {
+                negative = field[i] == UInt8(ascii: "-")
+                i += 1
+            }
+            guard i < n else { return nil }
+            while i < n {
+                let c = field[i]
+                guard c >= 0x30 && c <= 0x39 else { return nil }
+                // Beyond any double's exponent the count no longer matters; keep it bounded.
+                if exponent < 100_000 { exponent = exponent * 10 + Int(c - 0x30) }
+                i += 1
+            }
+            if negative { exponent = -exponent }
         }
-        let pieces = mantissa.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
-        let integer = pieces[0], fraction = pieces.count == 2 ? pieces[1] : ""
-        let digits = integer + fraction
-        guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
-        let significant = digits.drop(while: { $0 == "0" }).count
         return WrittenPrecision(
-            decimals: fraction.count - exponent, significantDigits: max(significant, 1),
-            isIntegral: pieces.count == 1 && parts.count == 1)
+            decimals: fraction - exponent, significantDigits: max(significant, 1), isIntegral: !point && !hasExponent)
     }
 
-    /// The fields of every data record of CSV or TSV text, in order: blank lines and `#`
-    /// comments skipped, a first record with a field that is not a number skipped as a
-    /// header, each field trimmed and unquoted.
-    static func delimitedNumbers(_ text: String, separator: Character) -> [Substring] {
-        var fields: [Substring] = []
+    /// Whether `field` from `start` spells `inf` or `infinity` (any case).
+    private static func isNegativeInfinity(_ field: UnsafeBufferPointer<UInt8>, from start: Int) -> Bool {
+        let rest = field.count - start
+        guard rest == 3 || rest == 8 else { return false }
+        let word = Array("infinity".utf8)
+        for k in 0..<rest where field[start + k] | 0x20 != word[k] { return false }
+        return true
+    }
+
+    /// The precision of every field of every data record of CSV or TSV bytes, in order: blank
+    /// lines and `#` comments skipped, a first record with a field that is not a number
+    /// skipped as a header, each field trimmed and unquoted (as the matrix reader reads them).
+    static func delimitedPrecisions(_ text: UnsafeBufferPointer<UInt8>, separator: UInt8) -> [WrittenPrecision] {
+        var precisions: [WrittenPrecision] = []
+        precisions.reserveCapacity(text.count / 4)
         var first = true
-        for line in text.split(whereSeparator: { $0 == "\n" || $0 == "\r" || $0 == "\r\n" }) {
-            let content = line.drop(while: { $0 == " " || $0 == "\t" || $0 == "\u{FEFF}" })
-            if content.isEmpty || content.first == "#" { continue }
-            let record = line.split(separator: separator, omittingEmptySubsequences: false).map(unquoted)
-            defer { first = false }
-            if first, record.contains(where: { precision($0) == nil }) { continue }
-            fields += record
+        var lineStart = 0
+        let n = text.count
+        while lineStart < n {
+            var lineEnd = lineStart
+            while lineEnd < n, text[lineEnd] != 0x0A, text[lineEnd] != 0x0D { lineEnd += 1 }
+            defer { lineStart = lineEnd + 1 }
+            var content = lineStart
+            while content < lineEnd {
+                if text[content] == 0x20 || text[content] == 0x09 {
+                    content += 1
+                } else if isBOM(text, at: content, end: lineEnd) {
+                    content += 3
+                } else {
+                    break
+                }
+            }
+            if content == lineEnd || text[content] == UInt8(ascii: "#") { continue }
+            let mark = precisions.count
+            var header = false
+            var fieldStart = lineStart
+            while fieldStart <= lineEnd {
+                var fieldEnd = fieldStart
+                while fieldEnd < lineEnd, text[fieldEnd] != separator { fieldEnd += 1 }
+                let field = unquoted(text, fieldStart, fieldEnd)
+                if let p = precision(UnsafeBufferPointer(rebasing: text[field])) {
+                    precisions.append(p)
+                } else if first {
+                    header = true
+                }
+                fieldStart = fieldEnd + 1
+            }
+            if header { precisions.removeSubrange(mark...) }
+            first = false
         }
-        return fields
+        return precisions
     }
 
-    /// A field without surrounding blanks, a BOM, or double quotes.
-    private static func unquoted(_ field: Substring) -> Substring {
-        var f = field.drop(while: { $0 == " " || $0 == "\t" || $0 == "\u{FEFF}" })
-        while let last = f.last, last == " " || last == "\t" { f = f.dropLast() }
-        if f.count >= 2, f.first == "\"", f.last == "\"" { f = f.dropFirst().dropLast() }
-        return f.drop(while: { $0 == " " })
+    /// Whether a UTF-8 byte order mark starts at `i`.
+    private static func isBOM(_ text: UnsafeBufferPointer<UInt8>, at i: Int, end: Int) -> Bool {
+        i + 2 < end && text[i] == 0xEF && text[i + 1] == 0xBB && text[i + 2] == 0xBF
     }
 
-    /// The number tokens of JSON text in order, strings skipped.
-    static func jsonNumbers(_ text: String) -> [Substring] {
-        var numbers: [Substring] = []
-        var index = text.startIndex
+    /// A field's range without surrounding blanks, a BOM, or double quotes.
+    private static func unquoted(_ text: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Range<Int> {
+        var (a, b) = (start, end)
+        while a < b {
+            if text[a] == 0x20 || text[a] == 0x09 {
+                a += 1
+            } else if isBOM(text, at: a, end: b) {
+                a += 3
+            } else {
+                break
+            }
+        }
+        while b > a, text[b - 1] == 0x20 || text[b - 1] == 0x09 { b -= 1 }
+        if b - a >= 2, text[a] == UInt8(ascii: "\""), text[b - 1] == UInt8(ascii: "\"") { (a, b) = (a + 1, b - 1) }
+        while a < b, text[a] == 0x20 { a += 1 }
+        return a..<b
+    }
+
+    /// The precision of every number token of JSON bytes in order, strings skipped.
+    static func jsonPrecisions(_ text: UnsafeBufferPointer<UInt8>) -> [WrittenPrecision] {
+        var precisions: [WrittenPrecision] = []
+        var i = 0
+        let n = text.count
         var inString = false, escaped = false
-        while index < text.endIndex {
-            let c = text[index]
+        while i < n {
+            let c = text[i]
             if inString {
                 if escaped {
                     escaped = false
-                } else if c == "\\" {
+                } else if c == UInt8(ascii: "\\") {
                     escaped = true
-                } else if c == "\"" {
+                } else if c == UInt8(ascii: "\"") {
                     inString = false
                 }
-                index = text.index(after: index)
-            } else if c == "\"" {
+                i += 1
+            } else if c == UInt8(ascii: "\"") {
                 inString = true
-                index = text.index(after: index)
-            } else if c == "-" || c.isASCII && c.isNumber {
-                let end = text[index...].firstIndex(where: { !("0123456789+-.eE".contains($0)) }) ?? text.endIndex
-                numbers.append(text[index..<end])
-                index = end
+                i += 1
+            } else if c == UInt8(ascii: "-") || (c >= 0x30 && c <= 0x39) {
+                var end = i + 1
+                while end < n, isNumberByte(text[end]) { end += 1 }
+                precision(UnsafeBufferPointer(rebasing: text[i..<end])).map { precisions.append($0) }
+                i = end
             } else {
-                index = text.index(after: index)
+                i += 1
             }
         }
-        return numbers
+        return precisions
+    }
+
+    /// A byte of a JSON number: a digit, `+`, `-`, `.`, `e` or `E`.
+    private static func isNumberByte(_ c: UInt8) -> Bool {
+        (c >= 0x30 && c <= 0x39) || c == UInt8(ascii: "+") || c == UInt8(ascii: "-") || c == UInt8(ascii: ".")
+            || c == UInt8(ascii: "e") || c == UInt8(ascii: "E")
     }
 }

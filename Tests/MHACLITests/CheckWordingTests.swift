@@ -25,7 +25,8 @@ import Testing
         #expect(row.status == 1)
         #expect(
             row.stdout.hasPrefix(
-                "not correct: output is n × d_out = 3 × 4, the answer is 1 × 4: 1 row, not n = 3\n"), "\(row.stdout)")
+                "not correct: output is n × d_out = 3 × 4, the answer is 1 × 4: 2 rows missing (n = 3, one row per token)\n"
+            ), "\(row.stdout)")
         let rows = try Self.write(all.stdout, "all.csv", in: folder)
         let token = try BuiltBinary.run([
             "check", "--answer", rows, "--bundle", Self.bundle, "--causal", "--token", "2",

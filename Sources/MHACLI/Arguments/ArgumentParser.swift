@@ -27,6 +27,7 @@ enum ArgumentParser {
             }
             let (name, inlineValue) = split(argument)
             guard let option = spec.option(named: name) else {
+                if let reason = spec.refused[name] { throw .invalidRequest(reason) }
                 let candidates = spec.options.map(\.longFlag)
                 throw .unknownOption(name, suggestion: Suggestion.nearest(to: name, among: candidates))
             }

@@ -13,6 +13,9 @@ struct CommandSpec: Sendable {
     let declaredOptions: [OptionSpec]
     /// Subcommands (only the root has them).
     let subcommands: [CommandSpec]
+    /// Options another command has that this one refuses on purpose, by flag (`--tokens`,
+    /// `-m`), with the reason said instead of a nearest-name suggestion.
+    var refused: [String: String] = [:]
 
     /// A command declaration; `-h, --help` is appended to `options`.
     init(

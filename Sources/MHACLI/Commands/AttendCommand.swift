@@ -101,7 +101,26 @@ struct AttendCommand: Command {
         useFloat = a[RunCommand.useFloat]
     }
 
-    func run() throws -> CommandOutput {
+    /// Q, K, V (and a mask) as read, with the configuration they are attended under.
+    struct Operands {
+        /// The checkpoint's layer, if one was given (its warnings are the user's).
+        var layer: CheckpointLayer?
+        /// Q, K, V, the mask and the QK-norm gains by key (`q`, `k`, `v`, `mask`, `gq`, `gk`).
+        var matrices: [String: Matrix<Double>]
+        /// The 3-D operands, by key.
+        var batches: [String: [Matrix<Double>]]
+        /// τ, g, the score rules, `--token` and the memory limit (no intermediates chosen).
+        var configuration: AttentionConfiguration
+        /// `--mask-kind`, if given (keep otherwise).
+        var kind: AttentionMask<Double>.Kind?
+        /// The mask of a single sequence, read as `--mask-kind` says.
+        var mask: AttentionMask<Double>? {
+            matrices["mask"].map { AttentionMask($0, kind: (kind ?? .keep).converted()) }
+        }
+    }
+
+    /// Reads Q, K, V and the mask and states the configuration, as `run` and `check` use them.
+    func operands() throws -> Operands {
         let layer = try checkpoint?.read(heads: given.heads, ropeBase: score.ropeBase).layer
         var matrices: [String: Matrix<Double>] = [:]
         var batches: [String: [Matrix<Double>]] = [:]
@@ -110,7 +129,21 @@ struct AttendCommand: Command {
                 path, key: key, kind: score.maskKind, batchable: ["q", "k", "v", "mask"].contains(key))
             (matrices[key], batches[key]) = (input.matrix, input.batch)
         }
-        guard let q = matrices["q"], let k = matrices["k"], matrices["v"] != nil else {
+        guard matrices["q"] != nil, matrices["k"] != nil, matrices["v"] != nil else {
+            throw UsageError.missingOption(option: "-q, --queries <file>", reason: "attend needs Q, K and V")
+        }
+        var configuration = try given.configuration(over: layer?.configuration)
+        try WeightAssembly.setNormGains(matrices, &configuration) { message, _ in UsageError.invalidRequest(message) }
+        configuration.token = tokenGiven
+        AvailableMemory.limit(&configuration)
+        return Operands(
+            layer: layer, matrices: matrices, batches: batches, configuration: configuration, kind: score.maskKind)
+    }
+
+    func run() throws -> CommandOutput {
+        let operands = try operands()
+        let (layer, matrices, batches) = (operands.layer, operands.matrices, operands.batches)
+        guard let q = matrices["q"], let k = matrices["k"] else {
             throw UsageError.missingOption(option: "-q, --queries <file>", reason: "attend needs Q, K and V")
         }
         if let names = presentation.tokenNames, names.count != k.rows {
@@ -118,10 +151,8 @@ struct AttendCommand: Command {
                 "--tokens names \(counted(names.count, "token")) but K has \(counted(k.rows, "row")) (--tokens names the key positions)\(RunOptions.commaHint(names, k.rows))"
             )
         }
-        var configuration = try given.configuration(over: layer?.configuration)
-        try WeightAssembly.setNormGains(matrices, &configuration) { message, _ in UsageError.invalidRequest(message) }
-        (configuration.token, configuration.intermediates) = (tokenGiven, presentation.intermediates(projected: false))
-        AvailableMemory.limit(&configuration)
+        var configuration = operands.configuration
+        configuration.intermediates = presentation.intermediates(projected: false)
         try checkOutputBudget(q, k, configuration, sequences: batches.values.map(\.count).max() ?? 1)
         var warnings = layer?.warnings ?? []
         if useFloat {

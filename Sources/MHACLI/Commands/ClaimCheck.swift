@@ -66,6 +66,10 @@ struct ClaimCheck {
         guard let claimed = Int(claim.value.replacing("_", with: "")) else {
             throw .invalidRequest("claim \(claim.key)=\(claim.value): the value must be an integer")
         }
+        if value == nil, let option = undecidedBy(symbolKeys[claim.key] ?? claim.key, r) {
+            throw .invalidRequest(
+                "cannot check \(claim.key) = \(claim.value) without \(option): \(arithmetic); give \(option)")
+        }
         var note = ""
         if ["parameters", "parameters.total"].contains(claim.key), claimed != value,
             claimed == r.parameterCount("weights")
@@ -141,10 +145,18 @@ struct ClaimCheck {
                 return (cache.bytesPerToken, "L · g · (d_k + d_v) · bytes = " + perToken)
             }
             return (
-                cache.bytes, perToken + (cache.bytes.map { ", \($0) in all" } ?? " (give the token count for a total)")
+                cache.bytes, perToken + (cache.bytes.map { ", \($0) in all" } ?? " (give --seq-len for a total)")
             )
         default: return nil
         }
+    }
+
+    /// The option that would make an unknown value known (`--seq-len` for counts of tokens),
+    /// or nil when the value is absent rather than unknown (no memory, no KV cache).
+    private static func undecidedBy(_ key: String, _ r: ShapeReport) -> String? {
+        if key.hasPrefix("memory_") { return r.memory == nil ? nil : "--memory-len" }
+        if key.hasPrefix("kv_cache.") { return r.kvCache == nil ? nil : "--seq-len" }
+        return "--seq-len"
     }
 
     /// How a value that is not known reads: `n (not given)` for counts that need the
@@ -191,6 +203,28 @@ struct ClaimCheck {
         }
         let correct = matches(sides[0], tensor.rows) && matches(sides[1], tensor.columns)
         let symbols = Symbols(r).table[tensor.name].map { "\($0.0) × \($0.1) = " } ?? ""
+        // A number claimed for a size not known (n without --seq-len) cannot be judged unless
+        // another side already makes the claim wrong.
+        func undecided(_ side: String, _ dimension: Dimension) -> String? {
+            if case let .symbol(name) = dimension, Int(side) != nil { return name }
+            return nil
+        }
+        func holds(_ side: String, _ dimension: Dimension) -> Bool {
+            undecided(side, dimension) != nil || matches(side, dimension)
+        }
+        let unknown = [
+            undecided(sides[0], tensor.rows).map { ($0, sides[0]) },
+            undecided(sides[1], tensor.columns).map { ($0, sides[1]) },
+        ].compactMap { $0 }
+        // n × n claimed as 10 × 12 is wrong for every n.
+        let consistent = unknown.count < 2 || unknown[0].0 != unknown[1].0 || unknown[0].1 == unknown[1].1
+        if let (name, _) = unknown.first, consistent, holds(sides[0], tensor.rows), holds(sides[1], tensor.columns) {
+            let option = name == "n_k" ? "--memory-len" : "--seq-len"
+            let claimed = "\(sides[0]) × \(sides[1])"
+            throw .invalidRequest(
+                "cannot check \(claim.key) = \(claim.value) without \(option): \(tensor.symbol) is \(symbols)\(tensor.rows) × \(tensor.columns), which is \(claimed) when \(name) = \(name == tensor.rows.description ? sides[0] : sides[1]); give \(option)"
+            )
+        }
         return Verdict(
             claim: claim, correct: correct, right: "\(tensor.rows) × \(tensor.columns)",
             arithmetic: "\(tensor.symbol) is \(symbols)\(tensor.rows) × \(tensor.columns): \(tensor.meaning)")

@@ -9,7 +9,9 @@ enum CheckReportText {
     static func lines(_ r: CheckReport) -> [String] {
         let name = "\(r.part.symbol) (\(r.expected.rows) × \(r.expected.columns))"
         guard !r.isCorrect else {
-            guard r.float32Differences > 0 else { return ["correct: \(name) matches \(precision(r.answer))"] }
+            guard r.float32Differences > 0 else {
+                return ["correct: \(name) matches \(precision(r.answer))\(blocked(r))"]
+            }
             let count =
                 "\(r.float32Differences) of \(r.expected.elements.count) \(r.float32Differences == 1 ? "entry is" : "entries are")"
             return [
@@ -30,7 +32,13 @@ enum CheckReportText {
                 )
             }
         }
-        if r.diagnosis.isEmpty {
+        if r.wholeNumbersOnly {
+            lines.append(
+                "diagnosis: none offered: every entry is a whole number, so each is checked only to ±0.5, too coarsely to tell one mistake from another; write the decimals (0.4717, not 0)"
+            )
+        } else if let other = r.matchingPart {
+            lines.append("diagnosis: \(otherPart(other, r.part))")
+        } else if r.diagnosis.isEmpty {
             lines.append(
                 "diagnosis: no known mistake gives this answer; compare step by step with mha-cli run … --steps")
         }
@@ -74,6 +82,8 @@ enum CheckReportText {
                 } ?? .null
             ),
             ("diagnosis", .array(r.diagnosis.map { .string($0.id) })),
+            ("matching_part", r.matchingPart.map { .string($0.description) } ?? .null),
+            ("whole_numbers", .bool(r.wholeNumbersOnly)),
             (
                 "explanations",
                 .array(
@@ -91,12 +101,38 @@ enum CheckReportText {
         return .object(members)
     }
 
-    /// A warning when the answer mixes precisions (each entry is still checked to its own).
+    /// A warning when the answer mixes precisions (each entry is still checked to its own),
+    /// and when it is written in whole numbers only (checked to ±0.5).
     static func warnings(_ r: CheckReport, file: String) -> [String] {
-        guard let mixed = r.answer.firstMixedPrecision else { return [] }
-        return [
+        var warnings: [String] = []
+        if r.wholeNumbersOnly {
+            warnings.append(
+                "\(file): every entry is a whole number, so each is checked only to the nearest whole number (±0.5); write decimals for a closer check"
+            )
+        }
+        guard let mixed = r.answer.firstMixedPrecision else { return warnings }
+        return warnings + [
             "\(file): row \(mixed.row), column \(mixed.column) is written to \(decimals(mixed.decimals)), the entries before it to \(decimals(mixed.expected)); each entry is checked to its own decimals"
         ]
+    }
+
+    /// ` (−∞ at the 3 entries the mask blocks, …)` for masked scores written as `--steps` prints them.
+    private static func blocked(_ r: CheckReport) -> String {
+        guard r.blockedEntries > 0 else { return "" }
+        return
+            " (−∞ at the \(r.blockedEntries == 1 ? "entry" : "\(r.blockedEntries) entries") the mask blocks, as --steps prints the masked scores; scores:J themselves are the values before the mask)"
+    }
+
+    /// The answer is another part of the right computation: which, and what `--part` means.
+    private static func otherPart(_ other: AttentionPart, _ part: AttentionPart) -> String {
+        let before: String
+        switch (part, other) {
+        case (.q, .rotatedQ), (.k, .rotatedK), (.normedQ, .rotatedQ), (.normedK, .rotatedK): before = " before RoPE"
+        case (.q, .normedQ), (.k, .normedK): before = " before the QK-norm"
+        default: before = ""
+        }
+        return
+            "your answer is \(other.symbol), and it is right for that: --part \(part) is \(part.symbol)\(before); check it with --part \(other)"
     }
 
     /// `to 4 decimals`, `to 2–4 decimals, each entry to its own`, `at full precision, relative
@@ -126,5 +162,5 @@ enum CheckReportText {
     }
 
     /// A value as read or computed, shortest form (`0.67`, `0.6697615493266569`).
-    private static func number(_ x: Double) -> String { JSONValue.number(x).serialized() }
+    private static func number(_ x: Double) -> String { x == -.infinity ? "-inf" : JSONValue.number(x).serialized() }
 }

@@ -20,12 +20,20 @@ public enum AnswerCheck {
         if let j = part.headIndex, !(0..<right.shapes.heads).contains(j) {
             throw CheckError.noSuchPart(part, heads: right.shapes.heads)
         }
-        guard let expected = right.matrix(part) else { throw CheckError.noSuchPart(part, heads: right.shapes.heads) }
+        guard let expected = right.matrix(part) else {
+            switch part {
+            case .rotatedQ, .rotatedK, .normedQ, .normedK: throw CheckError.notComputed(part)
+            default: throw CheckError.noSuchPart(part, heads: right.shapes.heads)
+            }
+        }
         var report = CheckReport(part: part, expected: expected, shapes: right.shapes, answer: answer)
         report.shapeDiagnosis = ShapeDiagnosis(
             part: part, expected: expected.shape, answer: answer.values.shape,
-            shapes: right.shapes)
-        if let written = answer.mismatches(against: expected) {
+            shapes: right.shapes,
+            stepShapes: stepShapes(right))
+        let blocked = right.blocked(part)
+        report.blockedEntries = answer.negativeInfinities
+        if let written = answer.mismatches(against: expected, blocked: blocked) {
             // Entries off only by float32's rounding are counted apart: all of them make the
             // answer correct to float32 precision; beside a wrong entry they are not its mistakes.
             let wrong = answer.beyondFloat32(written, against: expected)
@@ -38,18 +46,40 @@ public enum AnswerCheck {
                     correct: expected.elements[index])
             }
         }
-        guard !report.isCorrect else { return report }
+        guard !report.isCorrect else {
+            report.wholeNumbersOnly = answer.isWholeNumbers && !expected.elements.allSatisfy { $0 == $0.rounded() }
+            return report
+        }
+        // Whole numbers match within ±0.5: a mistake matched that coarsely is noise, not a diagnosis.
+        if answer.isWholeNumbers {
+            report.wholeNumbersOnly = true
+            return report
+        }
+        report.matchingPart = AttentionPart.all(heads: right.shapes.heads).first { other in
+            other != part && right.matrix(other).map { answer.matches($0, blocked: right.blocked(other)) } == true
+        }
         for mistake in catalogue where mistake.applies(facts) {
             guard let steps = try? mistake.steps(problem, facts: facts), let theirs = steps.matrix(part) else {
                 continue
             }
-            guard answer.matches(theirs), !answer.matches(expected) else { continue }
+            guard answer.matches(theirs, blocked: steps.blocked(part)), !answer.matches(expected, blocked: blocked)
+            else { continue }
             report.diagnosis.append(
                 Diagnosis(
                     id: mistake.id, explanation: mistake.explanation(facts),
                     firstWrongStep: steps.firstDifference(from: right, upTo: part)))
         }
         return report
+    }
+}
+
+extension AnswerCheck {
+    /// The shapes the steps of `right` have; in single-token mode also with all n rows (the
+    /// answer gave every token's row).
+    static func stepShapes(_ right: AttentionSteps) -> [Shape] {
+        let shapes = AttentionPart.all(heads: right.shapes.heads).compactMap { right.matrix($0)?.shape }
+        guard right.shapes.token != nil else { return shapes }
+        return shapes + shapes.map { Shape(rows: right.shapes.tokens, columns: $0.columns) }
     }
 }
 
@@ -93,6 +123,16 @@ public struct CheckReport: Sendable {
     public var firstMismatch: Mismatch?
     /// Every applicable catalogued mistake whose result the answer matches, catalogue order.
     public var diagnosis: [Diagnosis] = []
+    /// Another part of the right computation that the answer matches (the answer for
+    /// `--part q` is Q after RoPE, `q-rotated`), if any: the first in the computation's order.
+    public var matchingPart: AttentionPart?
+    /// Whether every entry is a whole number (checked within ±0.5 only) while the right
+    /// matrix is not: no mistake is diagnosed from such an answer (and a correct one is
+    /// correct only to the nearest whole number).
+    public var wholeNumbersOnly = false
+    /// How many entries are written as −∞ (for scores, where the mask blocks: as `--steps`
+    /// prints the masked scores).
+    public var blockedEntries = 0
 
     init(part: AttentionPart, expected: Matrix<Double>, shapes: AttentionShapes, answer: WrittenMatrix) {
         self.part = part
@@ -110,6 +150,9 @@ public enum CheckError: MHAError, Equatable {
     /// A per-head part beyond τ: `head:9`, but there are 4 heads.
     case noSuchPart(AttentionPart, heads: Int)
 
+    /// Q or K after RoPE or a QK-norm, in a problem without one.
+    case notComputed(AttentionPart)
+
     public var category: ErrorCategory { .usage }
 
     public var description: String {
@@ -117,6 +160,9 @@ public enum CheckError: MHAError, Equatable {
         case let .noSuchPart(part, heads):
             return
                 "part \(part) does not exist: there \(heads == 1 ? "is 1 head" : "are \(heads) heads") (numbered 1…\(heads))"
+        case let .notComputed(part):
+            let rule = [.rotatedQ, .rotatedK].contains(part) ? "rotary embedding (RoPE)" : "QK-norm"
+            return "part \(part) does not exist: it is \(part.symbol), and this problem has no \(rule)"
         }
     }
 }
@@ -125,14 +171,12 @@ extension ProblemFacts {
     /// The facts of `problem`, whose right computation has `shapes`.
     init(_ problem: AttentionProblem, shapes: AttentionShapes) {
         let p = problem.parameters
-        let c = problem.configuration
-        let plain =
-            c.rope == nil && c.qkNorm == nil && !c.alibi && c.window == nil && c.softcap == nil && c.positionOffset == 0
-            && problem.mask?.kind != .additive && shapes.keyCount == shapes.tokens && shapes.valueDim == shapes.headDim
         self.init(
-            shapes: shapes, scaleGiven: c.scale != nil, causal: c.causal, hasMask: problem.mask != nil,
-            maskKind: problem.mask?.kind, plainScores: plain,
-            biases: ["bq", "bk", "bv", "bo"].filter { p.biasNames.contains($0) || ($0 != "bo" && p.packedBias != nil) },
-            layout: p.layout)
+            shapes: shapes, scaleGiven: problem.configuration.scale != nil, causal: problem.configuration.causal,
+            hasMask: problem.mask != nil, maskKind: problem.mask?.kind, givenOperands: p == nil,
+            biases: ["bq", "bk", "bv", "bo"].filter { name in
+                p.map { $0.biasNames.contains(name) || (name != "bo" && $0.packedBias != nil) } ?? false
+            },
+            layout: p?.layout ?? .xw)
     }
 }

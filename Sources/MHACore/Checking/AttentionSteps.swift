@@ -8,8 +8,13 @@ public struct AttentionSteps: Sendable {
     public var shapes: AttentionShapes
     /// Q (rows × τ·d_k), K and V (n × g·d_k).
     public var queries, keys, values: Matrix<Double>
+    /// Q and K after the QK-norm, with one; after RoPE, with it (the Q and K the scores use).
+    public var normedQueries, normedKeys, rotatedQueries, rotatedKeys: Matrix<Double>?
     /// Per head, the scaled scores before masking, the weights, and head_j.
     public var scores, weights, heads: [Matrix<Double>]
+    /// Per head, the logits the softmax sees: the scores after every rule (soft-cap, ALiBi),
+    /// −∞ where a mask blocks (empty when not known).
+    public var maskedScores: [Matrix<Double>] = []
     /// [head_1 | … | head_τ] in the order this computation put them.
     public var concat: Matrix<Double>
     /// What this computation gives as the output.
@@ -24,6 +29,9 @@ public struct AttentionSteps: Sendable {
         self.init(
             shapes: result.shapes, queries: q, keys: k, values: v, scores: scores, weights: weights,
             heads: result.heads, concat: result.concat, output: result.output)
+        (normedQueries, normedKeys) = (result.normalisedQueries, result.normalisedKeys)
+        (rotatedQueries, rotatedKeys) = (result.rotatedQueries, result.rotatedKeys)
+        maskedScores = result.stages?.map(\.masked) ?? []
     }
 
     /// Steps from their parts.
@@ -47,12 +55,24 @@ public struct AttentionSteps: Sendable {
         case .q: return queries
         case .k: return tokenRow(keys)
         case .v: return tokenRow(values)
+        case .normedQ: return normedQueries
+        case .normedK: return normedKeys.map(tokenRow)
+        case .rotatedQ: return rotatedQueries
+        case .rotatedK: return rotatedKeys.map(tokenRow)
         case let .scores(j): return perHead(scores, j)
         case let .weights(j): return perHead(weights, j)
         case let .head(j): return perHead(heads, j)
         case .concat: return concat
         case .output: return output
         }
+    }
+
+    /// For `scores:J`, per entry (row-major) whether a mask blocks it (the logit the softmax
+    /// sees is −∞): there an answer may write −∞, as `--steps` prints the masked scores.
+    /// Nil for other parts or when not known.
+    public func blocked(_ part: AttentionPart) -> [Bool]? {
+        guard case let .scores(j) = part, maskedScores.indices.contains(j) else { return nil }
+        return maskedScores[j].elements.map { $0 == -.infinity }
     }
 
     /// Row `shapes.token` of K or V in single-token mode, else all of it.

@@ -14,8 +14,13 @@ public enum MistakeCatalogue {
         Mistake(
             "scale-d_model", applies: { !$0.scaleGiven && $0.shapes.heads > 1 },
             explanation: { f in
-                "you divided the scores by √d_model = √\(f.shapes.modelDim) instead of √d_k = √\(f.shapes.headDim) (d_k = d_model/τ = \(f.shapes.modelDim)/\(f.shapes.heads))"
-            }, variant: { p, f in p.configuration.scale = 1 / Double(f.shapes.modelDim).squareRoot() }),
+                f.givenOperands
+                    ? "you divided the scores by √(τ·d_k) = √\(f.shapes.queryDim), the width of Q, instead of √d_k = √\(f.shapes.headDim) (d_k = τ·d_k/τ = \(f.shapes.queryDim)/\(f.shapes.heads))"
+                    : "you divided the scores by √d_model = √\(f.shapes.modelDim) instead of √d_k = √\(f.shapes.headDim) (d_k = d_model/τ = \(f.shapes.modelDim)/\(f.shapes.heads))"
+            },
+            variant: { p, f in
+                p.configuration.scale = 1 / Double(f.givenOperands ? f.shapes.queryDim : f.shapes.modelDim).squareRoot()
+            }),
 
         Mistake(
             "scale-d_k", applies: { !$0.scaleGiven && $0.shapes.headDim > 1 },
@@ -24,15 +29,18 @@ public enum MistakeCatalogue {
             }, variant: { p, f in p.configuration.scale = 1 / Double(f.shapes.headDim) }),
 
         Mistake(
-            "softmax-columns", applies: { $0.plainScores && $0.shapes.token == nil && $0.shapes.tokens > 1 },
+            "softmax-columns", applies: { $0.shapes.token == nil && $0.shapes.tokens > 1 },
             explanation: { _ in
                 "you took the softmax down each column of the scores; it goes along each row, so that each query's weights sum to 1"
             }, variant: { p, _ in p.softmaxDownColumns = true }),
 
         Mistake(
             "no-causal-mask", applies: { $0.causal },
-            explanation: { _ in
-                "you left out the causal mask: token i may attend only to tokens 0…i (the scores right of the diagonal become −∞ before the softmax)"
+            explanation: { f in
+                let s = f.shapes
+                return s.keyCount == s.tokens
+                    ? "you left out the causal mask: token i may attend only to tokens 0…i (the scores right of the diagonal become −∞ before the softmax)"
+                    : "you left out the causal mask: query row i may attend only to keys 0…i + \(s.keyCount - s.tokens) (aligned at the end; the scores right of that become −∞ before the softmax)"
             }, variant: { p, _ in p.configuration.causal = false }),
 
         Mistake(
@@ -42,19 +50,20 @@ public enum MistakeCatalogue {
             }, variant: { p, _ in p.configuration.causal = true }),
 
         Mistake(
-            "causal-excludes-self", applies: { $0.plainScores && $0.causal },
+            "causal-excludes-self", applies: { $0.causal },
             explanation: { _ in
                 "your causal mask also hides each token from itself: token i attends to tokens 0…i, itself included (the diagonal is not masked)"
             }, variant: { p, _ in p.causalExcludesSelf = true }),
 
         Mistake(
-            "transposed-scores", applies: { $0.plainScores && $0.shapes.token == nil && $0.shapes.tokens > 1 },
+            "transposed-scores",
+            applies: { $0.shapes.token == nil && $0.shapes.tokens > 1 && $0.shapes.keyCount == $0.shapes.tokens },
             explanation: { _ in
                 "you computed K_j·Q_jᵀ instead of Q_j·K_jᵀ: row i of the scores belongs to query i, column t to key t"
             }, variant: { p, _ in p.transposedScores = true }),
 
         Mistake(
-            "no-output-projection",
+            "no-output-projection", applies: { !$0.givenOperands },
             explanation: { f in
                 "you gave the concat as the output: output = concat·W^o\(f.biases.contains("bo") ? " + b^o" : "") (W^o is \(f.shapes.concatDim) × \(f.shapes.outputDim))"
             }, variant: { p, _ in p.projectsOutput = false }),
@@ -68,17 +77,17 @@ public enum MistakeCatalogue {
             }, variant: { p, _ in p.headColumns = .interleaved }),
 
         Mistake(
-            "transposed-weights", applies: { $0.weightsAreSquare },
+            "transposed-weights", applies: { !$0.givenOperands && $0.weightsAreSquare },
             explanation: { f in
                 f.layout == .xw
                     ? "you multiplied by the transposed weights (H·Wᵀ); the weights are applied as given: Q = H·W^q, K = H·W^k, V = H·W^v, output = concat·W^o"
                     : "you multiplied by the weights as stored (H·W); these are PyTorch's out × in weights, applied as Q = H·W^qᵀ, K = H·W^kᵀ, V = H·W^vᵀ, output = concat·W^oᵀ"
             },
             variant: { p, _ in
-                p.parameters.wq = p.parameters.wq?.transposed
-                p.parameters.wk = p.parameters.wk?.transposed
-                p.parameters.wv = p.parameters.wv?.transposed
-                p.parameters.wo = p.parameters.wo.transposed
+                p.changeWeights { w in
+                    (w.wq, w.wk, w.wv) = (w.wq?.transposed, w.wk?.transposed, w.wv?.transposed)
+                    w.wo = w.wo.transposed
+                }
             }),
 
         Mistake(
@@ -88,16 +97,16 @@ public enum MistakeCatalogue {
                 return
                     "you left out the \(names.count == 1 ? "bias" : "biases") \(list(names)): each is added to every row (Q = H·W^q + b^q, …, output = concat·W^o + b^o)"
             },
-            variant: { p, _ in
-                (p.parameters.bq, p.parameters.bk, p.parameters.bv, p.parameters.bo) = (nil, nil, nil, nil)
-            }),
+            variant: { p, _ in p.changeWeights { w in (w.bq, w.bk, w.bv, w.bo) = (nil, nil, nil, nil) } }),
 
         Mistake(
             "single-head", applies: { $0.shapes.heads > 1 },
             explanation: { f in
                 let s = f.shapes
+                let width = f.givenOperands ? "τ·d_k = \(s.queryDim) columns of Q" : "d_model = \(s.modelDim) columns"
+                let total = f.givenOperands ? s.queryDim : s.modelDim
                 return
-                    "you computed one head over all d_model = \(s.modelDim) columns; this problem has τ = \(s.heads) heads of d_k = \(s.modelDim)/\(s.heads) = \(s.headDim) columns, each with its own softmax"
+                    "you computed one head over all \(width); this problem has τ = \(s.heads) heads of d_k = \(total)/\(s.heads) = \(s.headDim) columns, each with its own softmax"
             },
             variant: { p, _ in
                 p.configuration.heads = 1

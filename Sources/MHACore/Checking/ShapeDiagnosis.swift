@@ -13,14 +13,43 @@ public struct ShapeDiagnosis: Sendable, Equatable, CustomStringConvertible {
     public var reason: String?
 
     /// The diagnosis of an answer of shape `answer` for `part`, or nil when the shape is right.
-    public init?(part: AttentionPart, expected: Shape, answer: Shape, shapes s: AttentionShapes) {
+    ///
+    /// `stepShapes` are the shapes the computation's steps have: a dimension is named by its
+    /// symbol (`d_model, not d_k`) only when the answer has the shape of one of them (or
+    /// when no list is given); else rows and columns are counted (`1 row missing`), since a
+    /// matrix that lost a row has no reason to be named after a dimension it happens to equal.
+    public init?(
+        part: AttentionPart, expected: Shape, answer: Shape, shapes s: AttentionShapes, stepShapes: [Shape]? = nil
+    ) {
         guard expected != answer else { return nil }
         self.part = part
         self.expected = expected
         self.answer = answer
         (rowSymbol, columnSymbol) = Self.symbols(part, s)
-        reason = Self.reason(
-            expected: expected, answer: answer, rowSymbol: rowSymbol, columnSymbol: columnSymbol, shapes: s)
+        if let stepShapes, !stepShapes.contains(answer),
+            answer.rows != expected.columns || answer.columns != expected.rows
+        {
+            reason = Self.counted(expected: expected, answer: answer, rowSymbol: rowSymbol, columnSymbol: columnSymbol)
+        } else {
+            reason = Self.reason(
+                expected: expected, answer: answer, rowSymbol: rowSymbol, columnSymbol: columnSymbol, shapes: s)
+        }
+    }
+
+    /// `1 row missing (n = 3, one row per token)`, `2 columns too many (d_out = 4)`.
+    static func counted(expected: Shape, answer: Shape, rowSymbol: String, columnSymbol: String) -> String {
+        func difference(_ mine: Int, _ right: Int, _ noun: String, _ symbol: String, _ each: String) -> String? {
+            guard mine != right else { return nil }
+            let d = (mine - right).magnitude
+            let words = "\(d) \(noun)\(d == 1 ? "" : "s") \(mine < right ? "missing" : "too many")"
+            let known = symbol == String(right) ? symbol : "\(symbol) = \(right)"
+            return "\(words) (\(known)\(each))"
+        }
+        let rowEach = rowSymbol == "n" ? ", one row per token" : ""
+        return [
+            difference(answer.rows, expected.rows, "row", rowSymbol, rowEach),
+            difference(answer.columns, expected.columns, "column", columnSymbol, ""),
+        ].compactMap { $0 }.joined(separator: "; ")
     }
 
     public var description: String {
@@ -33,8 +62,8 @@ public struct ShapeDiagnosis: Sendable, Equatable, CustomStringConvertible {
         let rows = s.token == nil ? "n" : "1"
         let v = s.valueDim == s.headDim ? "d_k" : "d_v"
         switch part {
-        case .q: return (rows, s.heads == 1 && s.queryDim == s.modelDim ? "d_model" : "τ·d_k")
-        case .k:
+        case .q, .normedQ, .rotatedQ: return (rows, s.heads == 1 && s.queryDim == s.modelDim ? "d_model" : "τ·d_k")
+        case .k, .normedK, .rotatedK:
             return (
                 rows, s.kvHeads == s.heads ? (s.heads == 1 && s.kvDim == s.modelDim ? "d_model" : "τ·d_k") : "g·d_k"
             )

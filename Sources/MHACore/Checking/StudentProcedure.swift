@@ -1,12 +1,14 @@
 /// A way of computing multi-head attention: the problem (possibly altered by a mistake) and
 /// the rules of the computation, which a mistake may also change.
 ///
-/// The steps are the engine's (`MultiHeadAttention.forward`) wherever the rule can be put to
-/// the engine: interleaved heads are the engine on W^q, W^k, W^v with their columns
-/// reordered (Q, K and V reported in the right order), reversed heads are the engine's heads
-/// concatenated the other way and projected. Transposed scores, a softmax down the columns and
-/// a causal mask without the diagonal recompute the heads here from the engine's Q, K and V
-/// by a small reference computation.
+/// The steps are the engine's (`MultiHeadAttention.forward`, or `attend` for given Q, K, V)
+/// wherever the rule can be put to the engine: interleaved heads are the engine on W^q, W^k,
+/// W^v (or on Q, K, V) with their columns reordered (Q, K and V reported in the right order),
+/// reversed heads are the engine's heads concatenated the other way and projected. Transposed
+/// scores, a softmax down the columns and a causal mask without the diagonal take the
+/// engine's scaled scores (with RoPE and a QK-norm, of the rotated, normalised Q and K) and
+/// apply the rest of the score rules (soft-cap, ALiBi, causal, window, the user mask) and
+/// the softmax here, changed only as the mistake changes them.
 public struct StudentProcedure: Sendable {
     /// How a head's columns are taken from Q, K and V.
     public enum HeadColumns: Sendable {
@@ -16,9 +18,8 @@ public struct StudentProcedure: Sendable {
         case interleaved
     }
 
-    /// H, the weights in the xw layout (separate W^q, W^k, W^v), biases, mask, configuration.
-    public var input: Matrix<Double>
-    public var parameters: AttentionParameters<Double>
+    /// H and the weights in the xw layout (separate W^q, W^k, W^v), or the given Q, K, V.
+    public var operands: AttentionProblem.Operands
     public var mask: AttentionMask<Double>?
     public var configuration: AttentionConfiguration
     /// Scores as K_j·Q_jᵀ instead of Q_j·K_jᵀ.
@@ -37,18 +38,31 @@ public struct StudentProcedure: Sendable {
     /// The right procedure for `problem`, with the weights brought to the xw layout.
     /// - Throws: `AttentionError` for anything the forward pass would refuse.
     public init(_ problem: AttentionProblem) throws(AttentionError) {
-        let r = try ResolvedAttention(
-            input: problem.input, memory: nil, parameters: problem.parameters, mask: problem.mask,
-            configuration: problem.configuration)
-        func row(_ b: [Double]?) -> Matrix<Double>? {
-            b.map { Matrix(uncheckedRows: 1, columns: $0.count, elements: $0) }
+        switch problem.operands {
+        case let .projected(input, parameters):
+            let r = try ResolvedAttention(
+                input: input, memory: nil, parameters: parameters, mask: problem.mask,
+                configuration: problem.configuration)
+            func row(_ b: [Double]?) -> Matrix<Double>? {
+                b.map { Matrix(uncheckedRows: 1, columns: $0.count, elements: $0) }
+            }
+            operands = .projected(
+                input: input,
+                parameters: AttentionParameters(
+                    wq: r.wq, wk: r.wk, wv: r.wv, wo: r.wo, bq: row(r.bq), bk: row(r.bk),
+                    bv: row(r.bv), bo: row(r.bo), layout: .xw))
+        case .given:
+            operands = problem.operands
         }
-        input = problem.input
-        parameters = AttentionParameters(
-            wq: r.wq, wk: r.wk, wv: r.wv, wo: r.wo, bq: row(r.bq), bk: row(r.bk),
-            bv: row(r.bv), bo: row(r.bo), layout: .xw)
         mask = problem.mask
         configuration = problem.configuration
+    }
+
+    /// Changes the weights and biases (a mistake in them); given Q, K, V have none.
+    public mutating func changeWeights(_ change: (inout AttentionParameters<Double>) -> Void) {
+        guard case .projected(let input, var parameters) = operands else { return }
+        change(&parameters)
+        operands = .projected(input: input, parameters: parameters)
     }
 
     /// Whether the scores and weights follow the textbook's rules (then the engine computes them).
@@ -59,11 +73,26 @@ public struct StudentProcedure: Sendable {
     public func steps() throws(AttentionError) -> AttentionSteps {
         var keep = configuration
         keep.intermediates = [.qkv, .scores, .weights]
-        var engineParameters = parameters
-        let order = headColumns == .interleaved ? interleavedOrder() : nil
-        if let order { engineParameters = reordered(parameters, order) }
-        let result = try MultiHeadAttention.forward(
-            input: input, parameters: engineParameters, mask: mask, configuration: keep)
+        let result: AttentionResult<Double>
+        var order: (query: [Int], key: [Int], value: [Int])?
+        var wo: (matrix: Matrix<Double>, bias: Matrix<Double>?)?
+        switch operands {
+        case let .projected(input, parameters):
+            if headColumns == .interleaved {
+                order = interleavedOrder(
+                    parameters.wq?.columns ?? 0, parameters.wk?.columns ?? 0, parameters.wv?.columns ?? 0)
+            }
+            result = try MultiHeadAttention.forward(
+                input: input, parameters: order.map { reordered(parameters, $0) } ?? parameters, mask: mask,
+                configuration: keep)
+            wo = (parameters.wo, parameters.bo)
+        case let .given(q, k, v):
+            if headColumns == .interleaved { order = interleavedOrder(q.columns, k.columns, v.columns) }
+            func take(_ m: Matrix<Double>, _ o: [Int]?) -> Matrix<Double> { o.map { Self.columns(m, $0) } ?? m }
+            result = try MultiHeadAttention.attend(
+                queries: take(q, order?.query), keys: take(k, order?.key), values: take(v, order?.value),
+                mask: mask, configuration: keep)
+        }
         guard var steps = AttentionSteps(result) else {
             throw .projectionSource("the forward pass kept no intermediates")
         }
@@ -72,10 +101,16 @@ public struct StudentProcedure: Sendable {
             steps.keys = Self.columns(steps.keys, Self.inverse(order.key))
             steps.values = Self.columns(steps.values, Self.inverse(order.value))
         }
-        if !scoresAreStandard { recomputeHeads(&steps) }
+        func project(_ concat: Matrix<Double>) -> Matrix<Double> {
+            wo.map { Self.projected(concat, $0.matrix, $0.bias) } ?? concat
+        }
+        if !scoresAreStandard {
+            recomputeHeads(&steps)
+            steps.output = project(steps.concat)
+        }
         if reversedConcat {
             steps.concat = Self.concatenated(steps.heads.reversed())
-            steps.output = projected(steps.concat)
+            steps.output = project(steps.concat)
         }
         if !projectsOutput { steps.output = steps.concat }
         return steps
@@ -83,16 +118,15 @@ public struct StudentProcedure: Sendable {
 
     /// Column orders that put head j's interleaved columns (j, j+τ, …; K/V head h: h, h+g, …)
     /// in block j, for Q and for K, V.
-    private func interleavedOrder() -> (query: [Int], key: [Int], value: [Int]) {
+    private func interleavedOrder(_ queryColumns: Int, _ keyColumns: Int, _ valueColumns: Int)
+        -> (query: [Int], key: [Int], value: [Int])
+    {
         let tau = configuration.heads, g = configuration.kvHeads ?? configuration.heads
         func order(_ count: Int, _ columns: Int) -> [Int] {
             let d = columns / max(count, 1)
             return (0..<count).flatMap { h in (0..<d).map { c in h + c * count } }
         }
-        return (
-            order(tau, parameters.wq?.columns ?? 0), order(g, parameters.wk?.columns ?? 0),
-            order(g, parameters.wv?.columns ?? 0)
-        )
+        return (order(tau, queryColumns), order(g, keyColumns), order(g, valueColumns))
     }
 
     /// The parameters with W^q, W^k, W^v (and their biases) columns taken in `order`.
@@ -139,58 +173,68 @@ public struct StudentProcedure: Sendable {
         return out
     }
 
-    /// Scores, weights, heads, concat and output recomputed from Q, K, V under these rules
-    /// (transposed scores, softmax down columns, causal mask without the diagonal).
+    /// Scores, weights, heads and concat recomputed under these rules (transposed scores,
+    /// softmax down columns, causal mask without the diagonal) from the engine's scaled
+    /// scores and V.
     private func recomputeHeads(_ steps: inout AttentionSteps) {
         let s = steps.shapes
-        var scoresList: [Matrix<Double>] = [], weightsList: [Matrix<Double>] = [], headsList: [Matrix<Double>] = []
+        let userMask = mask.flatMap { try? ResolvedMask($0, queries: s.tokens, keys: s.keyCount) }
+        let slopes = configuration.alibi ? ALiBi.slopes(heads: s.heads) : nil
+        var logitsList: [Matrix<Double>] = [], weightsList: [Matrix<Double>] = [], headsList: [Matrix<Double>] = []
         for j in 0..<s.heads {
             let kvHead = s.kvHead(for: j)
-            let q = steps.queries.columnBlock(j * s.headDim..<(j + 1) * s.headDim)
-            let k = steps.keys.columnBlock(kvHead * s.headDim..<(kvHead + 1) * s.headDim)
             let v = steps.values.columnBlock(kvHead * s.valueDim..<(kvHead + 1) * s.valueDim)
-            var scores = transposedScores ? Kernels.productTransposed(k, q) : Kernels.productTransposed(q, k)
-            scores = Matrix(rows: scores.rows, columns: scores.columns) { r, c in scores[r, c] * s.scale }
-            var weights = Matrix(rows: scores.rows, columns: scores.columns) { r, c in
-                isVisible(query: (s.token ?? 0) + r, key: c, tokens: s.tokens) ? scores[r, c] : -Double.infinity
-            }
+            let scaled = transposedScores ? steps.scores[j].transposed : steps.scores[j]
+            let logits = ruled(scaled, slope: slopes?[j], mask: userMask, shapes: s)
+            var weights = logits
             if softmaxDownColumns {
                 var down = weights.transposed
-                Kernels.softmaxRows(&down)
+                _ = Kernels.softmaxRows(&down)
                 weights = down.transposed
             } else {
-                Kernels.softmaxRows(&weights)
+                _ = Kernels.softmaxRows(&weights)
             }
-            scoresList.append(scores)
+            if transposedScores { steps.scores[j] = scaled }
+            logitsList.append(logits)
             weightsList.append(weights)
             headsList.append(Kernels.product(weights, v))
         }
-        let concat = Self.concatenated(headsList)
-        steps.scores = scoresList
+        steps.maskedScores = logitsList
         steps.weights = weightsList
         steps.heads = headsList
-        steps.concat = concat
-        steps.output = projected(concat)
+        steps.concat = Self.concatenated(headsList)
+    }
+
+    /// The logits the softmax sees from scaled scores, under the problem's score rules
+    /// (`ScoreRule`: soft-cap, ALiBi, the causal and window range, then the user mask), with
+    /// the diagonal blocked too when the causal mask excludes it.
+    func ruled(
+        _ scaled: Matrix<Double>, slope: Double?, mask: ResolvedMask<Double>?, shapes s: AttentionShapes
+    ) -> Matrix<Double> {
+        let rule = ScoreRule<Double>(
+            scale: 1, softcap: configuration.softcap, slope: slope, causal: configuration.causal,
+            window: configuration.window)
+        let firstRow = s.computedRows.lowerBound
+        return Matrix(rows: scaled.rows, columns: scaled.columns) { r, t in
+            let row = firstRow + r
+            let position = row + s.keyCount - s.tokens  // in key coordinates, as the kernels count
+            let hidden = causalExcludesSelf && configuration.causal && t == position
+            guard rule.visibleKeys(position: position, keyCount: scaled.columns).contains(t), !hidden else {
+                return -.infinity
+            }
+            return rule.logit(scaled[r, t], key: t, position: position, row: 0)
+                + (mask.map { $0.value(row: row, key: t) } ?? 0)
+        }
     }
 
     /// concat·W^o + b^o.
-    private func projected(_ concat: Matrix<Double>) -> Matrix<Double> {
-        var y = Kernels.product(concat, parameters.wo)
-        if let b = parameters.bo {
+    private static func projected(_ concat: Matrix<Double>, _ wo: Matrix<Double>, _ bo: Matrix<Double>?)
+        -> Matrix<Double>
+    {
+        var y = Kernels.product(concat, wo)
+        if let b = bo {
             y = Matrix(rows: y.rows, columns: y.columns) { r, c in y[r, c] + b.elements[c] }
         }
         return y
-    }
-
-    /// Whether the query at position `query` sees `key` under the causal rule and a 0/1 mask
-    /// (an n × n one, or a 1 × n key-padding row; the reference computation runs only for
-    /// plain scores, `ProblemFacts.plainScores`).
-    private func isVisible(query: Int, key: Int, tokens: Int) -> Bool {
-        if configuration.causal && (causalExcludesSelf ? key >= query : key > query) { return false }
-        guard let mask else { return true }
-        let row = mask.values.rows == 1 ? 0 : query
-        guard row < mask.values.rows, key < mask.values.columns else { return true }
-        let value = mask.values[row, key]
-        return mask.kind == .block ? value == 0 : value == 1
     }
 }

@@ -68,15 +68,16 @@ public struct WrittenMatrix: Sendable {
 
     /// Whether every entry is within its tolerance of `right` (same shape required), or
     /// within float32's (`matchesToFloat32`).
-    func matches(_ right: Matrix<Double>) -> Bool {
-        (mismatches(against: right).map { $0.isEmpty } ?? false) || matchesToFloat32(right)
+    func matches(_ right: Matrix<Double>, blocked: [Bool]? = nil) -> Bool {
+        (mismatches(against: right, blocked: blocked).map { $0.isEmpty } ?? false)
+            || matchesToFloat32(right, blocked: blocked)
     }
 
     /// Whether every entry that misses its own tolerance is a written one still right to
     /// float32 precision (`beyondFloat32` is empty): a number printed from float32 in its
     /// shortest form (Python's `str`, `1.1067318`) has more digits than float32 holds.
-    func matchesToFloat32(_ right: Matrix<Double>) -> Bool {
-        guard let wrong = mismatches(against: right) else { return false }
+    func matchesToFloat32(_ right: Matrix<Double>, blocked: [Bool]? = nil) -> Bool {
+        guard let wrong = mismatches(against: right, blocked: blocked) else { return false }
         return beyondFloat32(wrong, against: right).isEmpty
     }
 
@@ -94,13 +95,24 @@ public struct WrittenMatrix: Sendable {
     }
 
     /// The indices of the entries farther from `right` than their tolerance, or nil when the
-    /// shapes differ.
-    func mismatches(against right: Matrix<Double>) -> [Int]? {
+    /// shapes differ. An entry written as −∞ is right where `blocked` says a mask blocks it
+    /// (masked scores, as `--steps` prints them), and wrong anywhere else.
+    func mismatches(against right: Matrix<Double>, blocked: [Bool]? = nil) -> [Int]? {
         guard values.shape == right.shape else { return nil }
-        let largest = right.elements.reduce(0) { max($0, $1.magnitude) }
+        let largest = right.elements.reduce(0) { $1.isFinite ? max($0, $1.magnitude) : $0 }
         return values.elements.indices.filter { index in
-            let r = right.elements[index]
-            return !((values.elements[index] - r).magnitude <= precisions[index].tolerance(for: r, largest: largest))
+            let (mine, r) = (values.elements[index], right.elements[index])
+            if mine == -.infinity { return blocked?[index] != true }
+            return !((mine - r).magnitude <= precisions[index].tolerance(for: r, largest: largest))
         }
+    }
+
+    /// How many entries are written as −∞.
+    public var negativeInfinities: Int { values.elements.lazy.filter { $0 == -.infinity }.count }
+
+    /// Whether every entry is a whole number written as text (no decimals anywhere): each is
+    /// then right within ±0.5, too coarse to tell one mistake from another.
+    public var isWholeNumbers: Bool {
+        !precisions.isEmpty && precisions.allSatisfy { $0.isIntegral && !$0.isBinary }
     }
 }

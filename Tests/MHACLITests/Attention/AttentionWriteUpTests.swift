@@ -99,7 +99,7 @@ import Testing
             (["check"] + batchRun.dropFirst() + ["--answer", answer], batch, "the input is a batch (3-D .npy)"),
             (
                 ["check"] + Self.cross.dropFirst() + ["--answer", answer], Self.crossFolder,
-                "Unknown option '--memory'"
+                "check does not take --memory: cross-attention problems cannot be checked yet"
             ),
             (
                 Self.attend + ["--heatmap-scale", "absolute"], Self.attendFolder,
