@@ -7,18 +7,7 @@ extension CheckpointLayer {
     /// Whether Gemma 3 windows `layer`: `layer_types` when config.json lists it, else every
     /// layer but each `sliding_window_pattern`-th (default 6), counted from 1.
     static func gemma3Sliding(_ config: ModelConfig, layer: Int) throws(FormatError) -> Bool {
-        if let types = config.layerTypes, layer < types.count {
-            switch types[layer] {
-            case "full_attention": return false
-            case "sliding_attention": return true
-            default:
-                throw FormatError(
-                    kind: .data, file: config.name, path: "$.layer_types[\(layer)]",
-                    message:
-                        "layer type \(MessageText.quoted(types[layer])) is not computed (only full_attention and sliding_attention are)"
-                )
-            }
-        }
+        if let listed = try listedSliding(config, layer: layer) { return listed }
         let pattern = try config.positiveInteger("sliding_window_pattern") ?? 6
         return (layer + 1) % pattern != 0
     }

@@ -288,11 +288,10 @@ public struct CheckpointLayer: Sendable {
             guard config.boolean("use_sliding_window") == true, config.number("sliding_window") != nil else {
                 return nil
             }
-            if let types = config.layerTypes, layer < types.count {
-                guard types[layer] == "sliding_attention" else { return nil }
-            } else if try rotatesLayer(config, layer: layer) {
-                return nil
-            }
+            let listed = try listedSliding(config, layer: layer)
+            let sliding: Bool
+            if let listed { sliding = listed } else { sliding = try !rotatesLayer(config, layer: layer) }
+            guard sliding else { return nil }
             return try windowWidth(config)
         case "qwen3_moe":
             // Qwen3MoeAttention: config.sliding_window on every layer, which Qwen3MoeConfig
@@ -319,21 +318,27 @@ public struct CheckpointLayer: Sendable {
         }
     }
 
+    /// Whether `layer_types` marks `layer` as `sliding_attention` (false for `full_attention`),
+    /// nil when config.json does not list it.
+    /// - Throws: a data error for any other layer type.
+    static func listedSliding(_ config: ModelConfig, layer: Int) throws(FormatError) -> Bool? {
+        guard let types = config.layerTypes, layer < types.count else { return nil }
+        switch types[layer] {
+        case "full_attention": return false
+        case "sliding_attention": return true
+        default:
+            throw FormatError(
+                kind: .data, file: config.name, path: "$.layer_types[\(layer)]",
+                message:
+                    "layer type \(MessageText.quoted(types[layer])) is not computed (only full_attention and sliding_attention are)"
+            )
+        }
+    }
+
     /// Whether Qwen2 or Qwen2-MoE windows `layer`: `layer_types` when config.json lists it,
     /// else the model's own rule.
     private static func isSliding(_ config: ModelConfig, layer: Int) throws(FormatError) -> Bool {
-        if let types = config.layerTypes, layer < types.count {
-            switch types[layer] {
-            case "full_attention": return false
-            case "sliding_attention": return true
-            default:
-                throw FormatError(
-                    kind: .data, file: config.name, path: "$.layer_types[\(layer)]",
-                    message:
-                        "layer type \(MessageText.quoted(types[layer])) is not computed (only full_attention and sliding_attention are)"
-                )
-            }
-        }
+        if let listed = try listedSliding(config, layer: layer) { return listed }
         if config.modelType == "gemma2" { return layer % 2 == 0 }
         let enabled = config.boolean("use_sliding_window") == true
         let limit = try config.nonNegativeInteger("max_window_layers") ?? 28
