@@ -72,6 +72,7 @@ static inline __attribute__((always_inline)) MHA_TARGET MHA_T MHA_NAME(logits_wi
     for (int j = 0; j < MHA_LANES; ++j) lane[j] = (MHA_T)j;
     VEC d = SPLAT(distance) - lane;  // distance − t: integers, exact, counted down
     VEC best = SPLAT(-(MHA_T)__builtin_inf());
+    BITS overflowed = (BITS){0};  // lanes where a bias overflowed a logit to NaN
     long i = 0;
     for (; i + MHA_LANES <= count; i += MHA_LANES) {
         UVEC *slot = (UVEC *)(row + i);
@@ -79,6 +80,7 @@ static inline __attribute__((always_inline)) MHA_TARGET MHA_T MHA_NAME(logits_wi
         const VEC s = MHA_NAME(logit_vector)(*slot, scale, cap, inverse, slope, d, b, capped, sloped, biased);
         *slot = s;
         best = MHA_NAME(larger)(s, best);
+        if (biased) overflowed |= (BITS)(s != s);
         d = d - (MHA_T)MHA_LANES;
     }
     if (i < count) {
@@ -91,8 +93,10 @@ static inline __attribute__((always_inline)) MHA_TARGET MHA_T MHA_NAME(logits_wi
         for (long j = i; j < count; ++j) {
             row[j] = s[j - i];
             if (s[j - i] > best[0]) best[0] = s[j - i];
+            if (biased && s[j - i] != s[j - i]) overflowed[0] = -1;
         }
     }
+    if (biased && __builtin_reduce_or(overflowed)) return (MHA_T)__builtin_nan("");
     MHA_T result = -(MHA_T)__builtin_inf();
     for (int j = 0; j < MHA_LANES; ++j)
         if (best[j] > result) result = best[j];
@@ -101,7 +105,8 @@ static inline __attribute__((always_inline)) MHA_TARGET MHA_T MHA_NAME(logits_wi
 
 /// A score row's logits in place, x ← x·scale, then (cap > 0) cap·tanh(x·(1/cap)), then
 /// (slope ≠ 0) x − slope·(distance − t) for the t-th entry, then (bias) x + bias[t]: one pass
-/// over the row. Returns the largest logit (NaN ignored), −∞ for none.
+/// over the row. Returns the largest logit (NaN ignored), −∞ for none; NaN when a bias
+/// overflowed a logit (`logit_vector`), so that the caller sees it without another pass.
 MHA_TARGET MHA_T MHA_NAME(logits)(MHA_T *row, long count, MHA_T scale, MHA_T cap, MHA_T slope,
                                   MHA_T distance, const MHA_T *bias) {
     const int capped = cap > 0, sloped = slope != 0, biased = bias != 0;

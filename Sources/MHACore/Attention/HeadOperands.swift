@@ -81,10 +81,8 @@ struct HeadOperands<Scalar: AttentionScalar> {
                     biased?[r, t] = s
                 }
                 if let mask {
-                    let bias = mask.value(row: firstRow + r, key: t)
-                    s += bias
-                    // As the streamed path: a finite bias that takes s to −∞ overflowed.
-                    if s == -.infinity, bias != -.infinity { overflowedRows[r] = true }
+                    s = ScoreRule.biased(s, mask.value(row: firstRow + r, key: t))
+                    if s.isNaN { overflowedRows[r] = true }  // the bias overflowed it
                 }
                 logits[r, t] = visible.contains(t) ? s : -Scalar.infinity
             }

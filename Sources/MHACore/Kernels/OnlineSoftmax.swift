@@ -93,8 +93,8 @@ extension Kernels {
             let blockMaximum = logitMaximum(
                 level, rule, row: row + lower, count: upper - lower, key: block.firstKey + lower,
                 position: position, kernelRow: block.firstRow + r)
-            // A finite bias that overflowed its logit to −∞ made it NaN (`logits`): poisoned too.
-            if rule.bias != nil, (lower..<upper).contains(where: { row[$0].isNaN }) { state.sum[r] = .nan }
+            // A finite bias that overflowed a logit to −∞ (`logits` returns NaN): poisoned too.
+            if blockMaximum.isNaN { state.sum[r] = .nan }
             // exp(x·scale − m′): not fused, so x·scale is rounded exactly as the row maximum's
             // m = max·scale was, and the largest score gives exp(0) = 1 however large the
             // scores (an FMA would leave the product's rounding error, up to ulp(m)/2 — 1e183
@@ -124,7 +124,7 @@ extension Kernels {
     /// their logits under `rule`, in `ScoreRule.logit`'s order, in one vector pass
     /// (`PackedScalar.logits`; the soft-cap uses the C kernels' tanh where `logit` calls the
     /// platform's, and c·tanh(s·(1/c)) for c·tanh(s/c): each within a few ulp of it).
-    /// - Returns: the largest logit, −∞ for none.
+    /// - Returns: the largest logit, −∞ for none, NaN when a bias overflowed one.
     @inline(__always)
     static func logits<S: PackedScalar>(
         _ level: CPULevel, _ rule: ScoreRule<S>, row: UnsafeMutablePointer<S>, count: Int, key: Int,

@@ -59,14 +59,16 @@ struct ScoreRule<S: AttentionScalar> {
         var s = raw * scale
         if let softcap { s = Self.cap(s, softcap) }
         if let slope { s -= slope * S(position - key) }
-        if let bias {
-            let b = bias[row * biasStride + key]
-            s += b
-            // A finite bias that takes s to −∞ overflowed: NaN (reported as an overflow), as
-            // the vector kernels do; only a bias of −∞ blocks a key.
-            if s == -.infinity, b != -.infinity { return .nan }
-        }
+        if let bias { s = Self.biased(s, bias[row * biasStride + key]) }
         return s
+    }
+
+    /// s + b, but NaN (an overflow, reported as such) when a finite b takes s to −∞, as the
+    /// vector kernels do: only a bias of −∞ blocks a key.
+    @inline(__always)
+    static func biased(_ s: S, _ b: S) -> S {
+        let sum = s + b
+        return sum == -.infinity && b != -.infinity ? .nan : sum
     }
 
     /// C·tanh(s/C), evaluated in float64.

@@ -111,17 +111,18 @@ import Testing
     /// ("every key is masked", zero rows). Only −∞ blocks.
     @Test(arguments: [Intermediates(), .weights])
     func aBiasThatOverflowsTheScoreIsAnOverflowNotAMask(_ keep: Intermediates) throws {
-        for keys in [2, 300] {
-            let q = try Matrix<Double>([[1e154, 0]])
+        // One query row and forty, one key tile and several (the streamed path is tiled).
+        for (rows, keys) in [(1, 2), (1, 300), (40, 300)] {
+            let q = Matrix<Double>(rows: rows, columns: 2) { _, j in j == 0 ? 1e154 : 0 }
             let k = Matrix<Double>(rows: keys, columns: 2) { _, j in j == 0 ? -1e154 : 0 }
             let v = Matrix<Double>(rows: keys, columns: 2) { i, j in Double(i + j) }
-            let bias = Matrix<Double>(rows: 1, columns: keys, repeating: -1.7e308)
+            let bias = Matrix<Double>(rows: rows, columns: keys, repeating: -1.7e308)
             let got = message { () throws(AttentionError) in
                 _ = try MultiHeadAttention.attend(
                     queries: q, keys: k, values: v, mask: AttentionMask(bias, kind: .additive),
                     configuration: .init(heads: 1, intermediates: keep))
             }
-            #expect(got?.0.contains("overflowed float64") == true, "\(keys) keys: \(got?.0 ?? "computed")")
+            #expect(got?.0.contains("overflowed float64") == true, "\(rows) × \(keys): \(got?.0 ?? "computed")")
             #expect(got?.1 == .data)
         }
     }
