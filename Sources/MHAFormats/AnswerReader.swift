@@ -174,16 +174,7 @@ public enum AnswerReader {
             var lineEnd = lineStart
             while lineEnd < n, text[lineEnd] != 0x0A, text[lineEnd] != 0x0D { lineEnd += 1 }
             defer { lineStart = lineEnd + 1 }
-            var content = lineStart
-            while content < lineEnd {
-                if text[content] == 0x20 || text[content] == 0x09 {
-                    content += 1
-                } else if isBOM(text, at: content, end: lineEnd) {
-                    content += 3
-                } else {
-                    break
-                }
-            }
+            let content = afterBlanks(text, lineStart, lineEnd)
             if content == lineEnd || text[content] == UInt8(ascii: "#") { continue }
             let mark = precisions.count
             var header = false
@@ -210,18 +201,24 @@ public enum AnswerReader {
         i + 2 < end && text[i] == 0xEF && text[i + 1] == 0xBB && text[i + 2] == 0xBF
     }
 
-    /// A field's range without surrounding blanks, a BOM, or double quotes.
-    private static func unquoted(_ text: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Range<Int> {
-        var (a, b) = (start, end)
-        while a < b {
-            if text[a] == 0x20 || text[a] == 0x09 {
-                a += 1
-            } else if isBOM(text, at: a, end: b) {
-                a += 3
+    /// The first index of `start ..< end` past spaces, tabs and byte order marks (`end` if none).
+    private static func afterBlanks(_ text: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Int {
+        var i = start
+        while i < end {
+            if text[i] == 0x20 || text[i] == 0x09 {
+                i += 1
+            } else if isBOM(text, at: i, end: end) {
+                i += 3
             } else {
                 break
             }
         }
+        return i
+    }
+
+    /// A field's range without surrounding blanks, a BOM, or double quotes.
+    private static func unquoted(_ text: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Range<Int> {
+        var (a, b) = (afterBlanks(text, start, end), end)
         while b > a, text[b - 1] == 0x20 || text[b - 1] == 0x09 { b -= 1 }
         if b - a >= 2, text[a] == UInt8(ascii: "\""), text[b - 1] == UInt8(ascii: "\"") { (a, b) = (a + 1, b - 1) }
         while a < b, text[a] == 0x20 { a += 1 }
