@@ -132,13 +132,15 @@ def llama_layer():
     return config, random_llama_attention(config, seed=7), LlamaRotaryEmbedding(config)
 
 
-def random_llama_attention(config, seed):
-    """A float64 LlamaAttention on the sdpa path (eager upcasts the softmax to float32), every
-    parameter redrawn from N(0, 0.5²) with `seed`."""
-    from transformers.models.llama.modeling_llama import LlamaAttention
+def random_llama_attention(config, seed, attention=None):
+    """A float64 attention layer (LlamaAttention unless `attention` names another class) on the
+    sdpa path (eager upcasts the softmax to float32), every parameter redrawn from N(0, 0.5²)
+    with `seed`."""
+    if attention is None:
+        from transformers.models.llama.modeling_llama import LlamaAttention as attention
     config._attn_implementation = "sdpa"
     torch.manual_seed(seed)
-    layer = LlamaAttention(config, layer_idx=0).double().eval()
+    layer = attention(config, layer_idx=0).double().eval()
     with torch.no_grad():
         for p in layer.parameters():
             p.copy_(torch.randn(p.shape) * 0.5)
@@ -336,12 +338,7 @@ def qwen3(mode):
     folder = "qwen3-qk-norm"
     config = Qwen3Config(hidden_size=8, num_attention_heads=2, num_key_value_heads=1, head_dim=4,
                          rope_parameters={"rope_type": "default", "rope_theta": 1000000.0})
-    config._attn_implementation = "sdpa"
-    torch.manual_seed(21)
-    layer = Qwen3Attention(config, layer_idx=0).double().eval()
-    with torch.no_grad():
-        for p in layer.parameters():
-            p.copy_(torch.randn(p.shape) * 0.5)
+    layer = random_llama_attention(config, seed=21, attention=Qwen3Attention)
     if mode == "generate":
         torch.manual_seed(22)
         x = torch.randn(4, 8)
