@@ -131,6 +131,21 @@ import Testing
         let first = try BuiltBinary.run(far + ["--position-offset", "999999999999999"], stdin: "1\n", in: scratch)
         let next = try BuiltBinary.run(far, stdin: "2\n", in: scratch)
         #expect(first.status == 0 && next.status == 0, "\(first.stderr)\(next.stderr)")
+        // RoPE that far out keeps few digits of its angles: said once, as run says it.
+        let rotated = try BuiltBinary.run(
+            [
+                "decode", "--weights", "random:1", "--heads", "1", "--rope", "half", "--position-offset",
+                "1000000000000",
+            ],
+            stdin: "1,2\n3,4\n5,6\n", in: scratch)
+        let warnings = rotated.stderr.split(separator: "\n").filter {
+            $0.hasPrefix("mha-cli: warning: RoPE turns position")
+        }
+        #expect(rotated.status == 0 && warnings.count == 1, "\(rotated.stderr)")
+        let near = try BuiltBinary.run(
+            ["decode", "--weights", "random:1", "--heads", "1", "--rope", "half", "--position-offset", "100000"],
+            stdin: "1,2\n", in: scratch)
+        #expect(near.status == 0 && near.stderr.isEmpty, "\(near.stderr)")
     }
 
     @Test func windowAndRopeFollowTheEngine() throws {

@@ -42,6 +42,7 @@ struct DecodeSession<S: NPYScalar> {
         var decoder = try restoredDecoder(parameters)
         var pending = first
         var warnedRounding = false
+        var warnedPositions = false
         while true {
             let next: RowStream.Next
             if let block = pending {
@@ -61,6 +62,10 @@ struct DecodeSession<S: NPYScalar> {
             if room > 0 {
                 let block = room < rows.rows ? rows.rowBlock(0..<room) : rows
                 let step = try decoder.append(block.converted(to: S.self))
+                if !warnedPositions, let warning = step.warnings.first {
+                    warnedPositions = true
+                    FileDescriptorWriter.standardError("\(RootCommand.name): warning: \(warning)")
+                }
                 // A reader that went away ends the run quietly, keeping what was decoded.
                 guard try emit(text(step)), DecodeInterruption.signal == 0 else { break }
             }

@@ -178,7 +178,18 @@ public struct AttentionCache<Scalar: AttentionScalar>: Sendable {
             throw error
         }
         if let window { cache.keepLast(window - 1) }
-        return DecodeStep(positions: first..<first + rows.rows, concat: concat, output: output)
+        return DecodeStep(
+            positions: first..<first + rows.rows, concat: concat, output: output,
+            warnings: positionWarnings(last: first + rows.rows - 1))
+    }
+
+    /// `.imprecisePositions` when RoPE's angle at `last` (the block's last position) is held
+    /// to worse than `RotaryEmbedding.reportedAngleError`, as the forward pass reports it.
+    private func positionWarnings(last: Int) -> [AttentionWarning] {
+        guard let rope = configuration.rope else { return [] }
+        let (angle, error) = rope.angleError(lastPosition: last, headDim: shapes.headDim)
+        guard error > RotaryEmbedding.reportedAngleError else { return [] }
+        return [.imprecisePositions(position: last, angle: angle, error: error)]
     }
 
     /// A bound on the bytes a block of `rows` tokens needs at its peak: the cache's storage
@@ -304,4 +315,7 @@ public struct DecodeStep<Scalar: AttentionScalar>: Sendable, Equatable {
     public var concat: Matrix<Scalar>
     /// concat·W^o + b^o for the block, b × d_out.
     public var output: Matrix<Scalar>
+    /// What the block's computation should tell the user (`.imprecisePositions` when RoPE's
+    /// angles at these positions lose digits); the library prints nothing itself.
+    public var warnings: [AttentionWarning] = []
 }

@@ -117,6 +117,23 @@ import Testing
         }
     }
 
+    /// A block far from position 0 carries the forward pass's RoPE warning (same position,
+    /// angle and error as `attend` reports for those positions); a near one carries none.
+    @Test func distantRoPEPositionsWarnPerBlock() throws {
+        let layer = Layer(tokens: 3, modelDim: 4, heads: 2, kvHeads: 2)
+        var rules = layer
+        rules.rules.rope = RotaryEmbedding(convention: .half)
+        for (offset, warns) in [(100_000, false), (1_000_000_000_000, true)] {
+            rules.rules.positionOffset = offset
+            var decoder = try AttentionCache(parameters: layer.parameters, configuration: rules.configuration)
+            let step = try decoder.append(layer.x)
+            let forward = try MultiHeadAttention.forward(
+                input: layer.x, parameters: layer.parameters, configuration: rules.configuration)
+            #expect(step.warnings == forward.warnings, "offset \(offset)")
+            #expect(step.warnings.isEmpty != warns, "offset \(offset): \(step.warnings)")
+        }
+    }
+
     /// An overflow is named as `run` names it: the scores stage and the query token when a
     /// raw score overflowed; the cache is left as it was. Values so large that Σ p_t·v_t
     /// overflows (1.5e308 twice) are no overflow: the head is their mean, 1.5e308.
