@@ -72,4 +72,29 @@ struct BatchOutputBudgetTests {
         #expect(masked.status == 0)
         #expect(masked.stderr.contains("m.csv: 1 nonzero value of mask rounds to 0 in float32"), "\(masked.stderr)")
     }
+
+    /// A B × n × d float64 `.npy` of the given values.
+    static func batch(_ b: Int, _ n: Int, _ d: Int, values: [Double]) -> [UInt8] {
+        let payload = values.flatMap { value in withUnsafeBytes(of: value.bitPattern.littleEndian) { Array($0) } }
+        return HostileInputTests.npy(
+            header: "{'descr': '<f8', 'fortran_order': False, 'shape': (\(b), \(n), \(d)), }", payload: payload)
+    }
+
+    @Test("--float checks every sequence of a batch, not the first alone")
+    func floatRangeOfEverySequence() throws {
+        let folder = try ScratchFolder()
+        // Sequence 1 (of 2) holds 1e39 at row 1, column 0, and 1e-50 twice.
+        try folder.write("x.npy", Self.batch(2, 2, 2, values: [1, 2, 3, 4, 5, 6, 1e39, 1e-50]))
+        try folder.write("t.npy", Self.batch(2, 2, 2, values: [1, 2, 3, 4, 1e-50, 6, 7, 1e-50]))
+        let refused = "x.npy: x[1, 1, 0] is 1e+39, beyond float32's range (±3.4028235e38): run without --float"
+        try folder.run(["run", "-x", "x.npy", "--weights", "identity", "--float"]).expectRefusal(65, refused)
+        try folder.run(["attend", "-q", "x.npy", "-k", "x.npy", "-v", "x.npy", "--float"]).expectRefusal(
+            65, refused.replacingOccurrences(of: "x[", with: "k["))
+        let warned = try folder.run(["run", "-x", "t.npy", "--weights", "identity", "--float", "--format", "json"])
+        #expect(warned.status == 0, "\(warned.stderr)")
+        #expect(
+            warned.stderr
+                == "mha-cli: warning: t.npy: 2 nonzero values of x round to 0 in float32 (|v| < 1.4e-45): run without --float to keep them\n"
+        )
+    }
 }

@@ -114,7 +114,8 @@ struct DecodeLimitsTests {
         #expect(full.stdout.hasPrefix("{\"token\": \(last), ") && full.stdout.split(separator: "\n").count == 1)
         #expect(
             full.stderr
-                == "mha-cli: error: c.npz: the cache is full: it holds positions up to 2^53 − 1 = 9007199254740991 (float64 holds every integer up to 2^53 exactly); it was saved with every row decoded before, and the rows after were not decoded\n"
+                == "mha-cli: warning: RoPE turns position 9007199254740991 by up to 9.01e+15 radians, which float64 holds only to about 2: the rotated Q and K, and the scores, lose digits this far from position 0\n"
+                + "mha-cli: error: c.npz: the cache is full: it holds positions up to 2^53 − 1 = 9007199254740991 (float64 holds every integer up to 2^53 exactly); it was saved with every row decoded before, and the rows after were not decoded\n"
         )
         #expect(try DecodeCacheFile.read(path: path).nextPosition == DecodeCacheFile.maximumNextPosition)
         let again = try folder.run(arguments, stdinCommand: "echo 1,2,3,4")

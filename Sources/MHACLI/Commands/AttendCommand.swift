@@ -156,8 +156,8 @@ struct AttendCommand: Command {
         try checkOutputBudget(q, k, configuration, sequences: batches.values.map(\.count).max() ?? 1)
         var warnings = layer?.warnings ?? []
         if useFloat {
-            try FloatRangeError.check(matrices, files: paths, bundle: nil)
-            warnings += FloatRangeError.underflowWarnings(matrices, files: paths, bundle: nil)
+            try FloatRangeError.check(matrices, batches: batches, files: paths, bundle: nil)
+            warnings += FloatRangeError.underflowWarnings(matrices, batches: batches, files: paths, bundle: nil)
         }
         let text =
             useFloat

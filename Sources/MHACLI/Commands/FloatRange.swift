@@ -13,22 +13,29 @@ struct FloatRangeError: MHAError {
     let row: Int, column: Int
     /// The value.
     let value: Double
+    /// The sequence of a batch (a 3-D `.npy`) it is in, counted from 0 as the array's first
+    /// index (`x[1, 0, 2]`); nil for a matrix.
+    var sequence: Int? = nil
 
     /// Always `.data`.
     var category: ErrorCategory { .data }
 
     var description: String {
-        "\(file): \(name)[\(row), \(column)] is \(value), beyond float32's range (±3.4028235e38): run without --float"
+        let place = "\(name)[\(sequence.map { "\($0), " } ?? "")\(row), \(column)]"
+        return "\(file): \(place) is \(value), beyond float32's range (±3.4028235e38): run without --float"
     }
 
     /// One warning per matrix (in key order) holding nonzero values that float32 rounds to
-    /// zero (|v| below half its least subnormal, 1.4e-45), with their count: the run computes
-    /// with zeros there, which the file does not hold.
-    static func underflowWarnings(_ matrices: [String: Matrix<Double>], files: [String: String], bundle: String?)
-        -> [String]
-    {
+    /// zero (|v| below half its least subnormal, 1.4e-45), with their count (over every
+    /// sequence of a batch): the run computes with zeros there, which the file does not hold.
+    static func underflowWarnings(
+        _ matrices: [String: Matrix<Double>], batches: [String: [Matrix<Double>]] = [:], files: [String: String],
+        bundle: String?
+    ) -> [String] {
         matrices.sorted(by: { $0.key < $1.key }).compactMap { name, m in
-            let count = m.elements.reduce(0) { $0 + ($1 != 0 && Float($1) == 0 ? 1 : 0) }
+            let count = (batches[name] ?? [m]).reduce(0) { total, s in
+                s.elements.reduce(total) { $0 + ($1 != 0 && Float($1) == 0 ? 1 : 0) }
+            }
             guard count > 0 else { return nil }
             let file = files[name].map { $0 == "-" ? "<stdin>" : $0 } ?? bundle ?? name
             let values = count == 1 ? "1 nonzero value" : "\(count) nonzero values"
@@ -37,19 +44,29 @@ struct FloatRangeError: MHAError {
         }
     }
 
-    /// Throws for the first value (in key order) that float32 cannot hold. A −∞ (read only in
-    /// an additive mask, where it blocks) is −∞ in float32 too.
-    /// - Parameter files: each matrix's file by key; keys not listed came from `bundle`.
-    static func check(_ matrices: [String: Matrix<Double>], files: [String: String], bundle: String?)
-        throws(FloatRangeError)
-    {
+    /// Throws for the first value (in key order, then sequence order within a batch) that
+    /// float32 cannot hold. A −∞ (read only in an additive mask, where it blocks) is −∞ in
+    /// float32 too.
+    /// - Parameters:
+    ///   - files: each matrix's file by key; keys not listed came from `bundle`.
+    ///   - batches: the sequences of the keys read as a batch (3-D `.npy`), the first included.
+    static func check(
+        _ matrices: [String: Matrix<Double>], batches: [String: [Matrix<Double>]] = [:], files: [String: String],
+        bundle: String?
+    ) throws(FloatRangeError) {
         let limit = Double(Float.greatestFiniteMagnitude)
         for (name, m) in matrices.sorted(by: { $0.key < $1.key }) {
-            guard let index = m.elements.firstIndex(where: { abs($0) > limit && $0 != -.infinity }) else { continue }
-            let file = files[name].map { $0 == "-" ? "<stdin>" : $0 } ?? bundle ?? name
-            throw FloatRangeError(
-                file: file, name: name, row: index / max(m.columns, 1),
-                column: index % max(m.columns, 1), value: m.elements[index])
+            let sequences = batches[name].map { Array($0.enumerated()) } ?? [(0, m)]
+            for (sequence, s) in sequences {
+                guard let index = s.elements.firstIndex(where: { abs($0) > limit && $0 != -.infinity }) else {
+                    continue
+                }
+                let file = files[name].map { $0 == "-" ? "<stdin>" : $0 } ?? bundle ?? name
+                throw FloatRangeError(
+                    file: file, name: name, row: index / max(s.columns, 1),
+                    column: index % max(s.columns, 1), value: s.elements[index],
+                    sequence: batches[name] == nil ? nil : sequence)
+            }
         }
     }
 }

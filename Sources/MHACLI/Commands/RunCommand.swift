@@ -32,8 +32,9 @@ struct RunCommand: Command {
         var warnings: [String] = []
         if options.useFloat {
             let bundle = options.bundle.map { $0 == "-" ? "<stdin>" : $0 }
-            try FloatRangeError.check(inputs.matrices, files: options.paths, bundle: bundle)
-            warnings = FloatRangeError.underflowWarnings(inputs.matrices, files: options.paths, bundle: bundle)
+            try FloatRangeError.check(inputs.matrices, batches: inputs.batches, files: options.paths, bundle: bundle)
+            warnings = FloatRangeError.underflowWarnings(
+                inputs.matrices, batches: inputs.batches, files: options.paths, bundle: bundle)
             // The float32 copies of the inputs are held beside the float64 ones during the run.
             let values = inputs.matrices.values.reduce(0) { $0 + $1.elements.count }
             try MemoryBudget.check(
