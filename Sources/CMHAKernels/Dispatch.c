@@ -91,6 +91,14 @@ void mha_f32_softmax_step(mha_cpu_level level, float *row, long width, long lowe
                  sum, accumulator, valueDim)
 }
 
+int mha_f64_softmax_row(mha_cpu_level level, double *row, long count) {
+    MHA_DISPATCH(level, f64_softmax_row, row, count)
+}
+
+int mha_f32_softmax_row(mha_cpu_level level, float *row, long count) {
+    MHA_DISPATCH(level, f32_softmax_row, row, count)
+}
+
 double mha_f64_peak_probe(mha_cpu_level level, long iterations, double *checksum) {
     MHA_DISPATCH(level, f64_peak_probe, iterations, checksum)
 }

@@ -27,6 +27,8 @@
                                         double *, double *, long);                           \
     void mha_##level##_f32_softmax_step(float *, long, long, long, float, float, float *,     \
                                         float *, float *, long);                             \
+    int mha_##level##_f64_softmax_row(double *, long);                                      \
+    int mha_##level##_f32_softmax_row(float *, long);                                        \
     double mha_##level##_f64_peak_probe(long, double *);                                     \
     double mha_##level##_f32_peak_probe(long, double *);
 

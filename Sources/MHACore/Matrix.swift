@@ -112,3 +112,17 @@ public enum MatrixError: Error, Equatable, Sendable, CustomStringConvertible {
         }
     }
 }
+
+extension Matrix {
+    /// Calls `body` with each row's index and storage in turn, rows in order, and returns what
+    /// it returned for each (a per-row flag such as "overflowed").
+    @discardableResult
+    mutating func updateRows(_ body: (Int, UnsafeMutableBufferPointer<Scalar>) -> Bool) -> [Bool] {
+        let (rows, columns) = (self.rows, self.columns)
+        return elements.withUnsafeMutableBufferPointer { storage in
+            (0..<rows).map { r in
+                body(r, UnsafeMutableBufferPointer(rebasing: storage[r * columns..<(r + 1) * columns]))
+            }
+        }
+    }
+}

@@ -122,6 +122,31 @@ import Testing
         #expect((object["share_of_peak"] as? Double).map { $0 > 0 } == true)
     }
 
+    /// `--keep` times the pass that keeps intermediates (named in the report); with `--gemm`
+    /// it is refused, and its memory is budgeted as the kept matrices' (n² per head).
+    @Test func benchKeepTimesTheKeptPath() throws {
+        let outcome = try BuiltBinary.run([
+            "bench", "--seq-len", "8", "--d-model", "16", "--heads", "2", "--repeat", "1", "--keep", "weights,qkv",
+            "--format", "json",
+        ])
+        #expect(outcome.status == 0 && outcome.stderr.isEmpty, "\(outcome.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(outcome.stdout.utf8)) as? [String: Any])
+        #expect(object["options"] as? [String] == ["keep qkv,weights"])
+        let text = try BuiltBinary.run([
+            "bench", "--seq-len", "8", "--d-model", "16", "--heads", "2", "--keep", "scores",
+        ])
+        #expect(text.status == 0 && text.stdout.hasPrefix("n = 8, d_model = 16, τ = 2, keep scores, float64"))
+        let gemm = try BuiltBinary.run(["bench", "--gemm", "--seq-len", "8", "--d-model", "8", "--keep", "weights"])
+        #expect(gemm.status == 64)
+        #expect(
+            gemm.stderr
+                == "mha-cli: error: --gemm times the product alone; --keep configures the forward pass (drop one)\n")
+        let huge = try BuiltBinary.run([
+            "bench", "--seq-len", "3000000", "--d-model", "8", "--heads", "2", "--keep", "weights",
+        ])
+        #expect(huge.status == 65 && huge.stderr.hasPrefix("mha-cli: error: "), "\(huge.stderr)")
+    }
+
     /// MHA_CPU lowers the instruction set the kernels use (never above what the CPU has).
     @Test func mhaCPUChoosesTheBaseline() throws {
         let binary = try #require(BuiltBinary.url)

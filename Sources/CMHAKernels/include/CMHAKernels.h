@@ -138,6 +138,15 @@ void mha_f32_softmax_step(mha_cpu_level level, float *row, long width, long lowe
                           float scale, float blockMaximum, float *maximum, float *sum,
                           float *accumulator, long valueDim);
 
+/// softmax of row[0..<count] in place: exp(x − max) / Σ, −∞ entries giving 0, by the vector
+/// exponential; a row whose finite entries reach below max + the exponential's cutoff (so that
+/// a weight would be subnormal) by the C library's exp entry by entry, so every weight is
+/// within an ulp or two of the exact one, subnormals included. Returns 0 for a row with no
+/// entry above −∞ (set to zeros), 1 otherwise.
+int mha_f64_softmax_row(mha_cpu_level level, double *row, long count);
+/// The Float form of `mha_f64_softmax_row` (expf).
+int mha_f32_softmax_row(mha_cpu_level level, float *row, long count);
+
 /// The arithmetic peak probe of one thread: `iterations` rounds of 12 independent vector
 /// multiply-adds in registers (fused where the level has FMA). Returns the FLOPs done;
 /// `checksum` receives a value that depends on every lane, so the work cannot be skipped.

@@ -16,12 +16,13 @@ struct BenchCommand: Command {
             operations). Both report the arithmetic peak measured in the same run (independent \
             multiply-adds in registers on every thread) and the share of it reached, with the \
             instruction set in use (MHA_CPU=baseline|avx2|avx512 lowers it; MHA_THREADS caps the \
-            threads). --rope, --alibi, --window, --softcap and --head-dim time the configured pass \
-            (FLOPs still counted as the plain pass's).
+            threads). --rope, --alibi, --window, --softcap and --head-dim time the configured pass, \
+            and --keep the pass that keeps what run --show or --steps prints (FLOPs still counted as \
+            the plain pass's).
             """,
         options: [
             DimensionArguments.seqLen, DimensionArguments.modelDim, DimensionArguments.heads,
-            causalFlag, floatFlag, gemmFlag, repeatOption, format,
+            causalFlag, floatFlag, gemmFlag, repeatOption, format, keep,
         ] + ScoreOptions.benchDeclarations)
 
     static let causalFlag = Flag("causal", help: "Time a causal pass (FLOPs are still counted in full).")
@@ -32,6 +33,11 @@ struct BenchCommand: Command {
         "repeat", "r", in: 1...1_000_000, help: "Timed runs (after one warm-up run).", default: "5")
     static let format = Option<OutputFormat>.choice(
         "format", "format", help: "Output format.", default: "text", values: [.text, .json])
+    static let keep = Option<[String]>.list(
+        "keep", "parts", allowed: ["qkv", "scores", "weights"],
+        help:
+            "Comma list of intermediates the timed pass keeps, as run --show or --steps does: qkv, scores, weights (each head's n × n).",
+        default: "none")
 
     /// n, d_model and τ, checked.
     let dimensions: DimensionArguments
@@ -47,6 +53,8 @@ struct BenchCommand: Command {
     let json: Bool
     /// RoPE, ALiBi, window, soft-cap, head width.
     let score: ScoreOptions
+    /// `--keep`: the intermediates the timed pass keeps.
+    let intermediates: Intermediates
 
     init(_ arguments: ParsedArguments) throws {
         dimensions = try DimensionArguments(arguments, kvHeads: nil, defaultHeads: arguments[Self.gemmFlag] ? 1 : nil)
@@ -56,7 +64,10 @@ struct BenchCommand: Command {
         repeats = try arguments[Self.repeatOption] ?? 5
         json = try arguments[Self.format] == .json
         score = try ScoreOptions(arguments)
-        if gemm, let first = score.summary.first {
+        let kept = try arguments[Self.keep] ?? []
+        intermediates = Intermediates(
+            kept.map { ["qkv": Intermediates.qkv, "scores": .scores, "weights": .weights][$0] ?? [] })
+        if gemm, let first = score.summary.first ?? kept.first.map({ _ in "--keep" }) {
             throw UsageError.invalidRequest(
                 "--gemm times the product alone; \(first) configures the forward pass (drop one)")
         }
@@ -78,7 +89,7 @@ struct BenchCommand: Command {
                 ? [("gemm", .bool(true)), ("m", .int(d.seqLen)), ("k", .int(d.modelDim)), ("n", .int(d.modelDim))]
                 : [
                     ("seq_len", .int(d.seqLen)), ("d_model", .int(d.modelDim)), ("heads", .int(d.heads)),
-                    ("causal", .bool(causal)), ("options", .array(score.summary.map { .string($0) })),
+                    ("causal", .bool(causal)), ("options", .array(optionSummary.map { .string($0) })),
                 ]
             fields += [
                 ("precision", .string(precision)), ("repeat", .int(repeats)),
@@ -94,7 +105,7 @@ struct BenchCommand: Command {
         let what =
             gemm
             ? "(\(d.seqLen) × \(d.modelDim))·(\(d.modelDim) × \(d.modelDim)) product"
-            : "n = \(d.seqLen), d_model = \(d.modelDim), τ = \(d.heads)\(causal ? ", causal" : "")\(score.summary.map { ", " + $0 }.joined())"
+            : "n = \(d.seqLen), d_model = \(d.modelDim), τ = \(d.heads)\(causal ? ", causal" : "")\(optionSummary.map { ", " + $0 }.joined())"
         let text = """
             \(what), \(precision), \(counted(repeats, "run"))
             median  \(PrintfFormat.string("%.6f", result.secondsMedian)) s
@@ -103,6 +114,14 @@ struct BenchCommand: Command {
 
             """
         return CommandOutput(text: text)
+    }
+
+    /// The score options in force and `--keep`'s parts, as the report names them.
+    private var optionSummary: [String] {
+        let kept = [(Intermediates.qkv, "qkv"), (.scores, "scores"), (.weights, "weights")].filter {
+            intermediates.contains($0.0)
+        }
+        return score.summary + (kept.isEmpty ? [] : ["keep " + kept.map(\.1).joined(separator: ",")])
     }
 
     /// Values the benchmark holds at once (nil on overflow): the product's A, B and C, or H,
@@ -117,7 +136,7 @@ struct BenchCommand: Command {
         let pass = MemoryEstimate.Dimensions(
             tokens: d.seqLen, queryRows: d.seqLen, modelDim: d.modelDim, kvDim: d.kvDim, concatDim: d.modelDim,
             outputDim: d.modelDim, heads: d.heads, rotates: score.rotaryEmbedding != nil)
-        let engine = MemoryEstimate.bytes(pass, keep: [], layout: .xw, scalarBytes: 1)
+        let engine = MemoryEstimate.bytes(pass, keep: intermediates, layout: .xw, scalarBytes: 1)
         let inputs = CheckedArithmetic.elementCount(
             [(d.seqLen, d.modelDim), (d.modelDim, d.modelDim), (d.modelDim, d.modelDim)]
                 + [(d.modelDim, d.kvDim), (d.modelDim, d.kvDim)])
@@ -139,7 +158,7 @@ struct BenchCommand: Command {
     /// The timed pass in precision `S`: the textbook's, or the one the score options configure.
     private func measureForward<S: AttentionScalar>(_ type: S.Type) throws -> Benchmark.Result {
         let d = dimensions
-        var configuration = AttentionConfiguration(heads: d.heads, causal: causal)
+        var configuration = AttentionConfiguration(heads: d.heads, causal: causal, intermediates: intermediates)
         try score.configure(&configuration)
         AvailableMemory.limit(&configuration)
         return try Benchmark.forward(

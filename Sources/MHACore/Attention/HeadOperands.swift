@@ -57,36 +57,43 @@ struct HeadOperands<Scalar: AttentionScalar> {
     private func plainHead(_ j: Int, into target: UnsafeMutablePointer<Scalar>, stride: Int) -> Head {
         let (qc, kc, vc) = columns(j)
         var logits = Kernels.productTransposed(queries.columnBlock(qc), keys.columnBlock(kc))
-        let (rows, n) = (logits.rows, logits.columns)
         let rule = self.rule(j, bias: nil)
-        // Each stage's matrix is kept only when the scores are (else one matrix is reused).
+        // Stage by stage over the whole matrix (each pass a plain loop over a row that the
+        // compiler vectorises); a stage's matrix is copied out only when the scores are kept.
         let keepStages = keep.contains(.scores)
-        var scaled = keepStages ? logits : nil
-        var capped = keepStages && softcap != nil ? logits : nil
-        var biased = keepStages && slopes != nil ? logits : nil
-        var overflowedRows = [Bool](repeating: false, count: rows)
-        for r in 0..<rows {
-            let position = firstPosition + r
-            let visible = rule.visibleKeys(position: position, keyCount: n)
-            for t in 0..<n {
-                var s = logits[r, t] * rule.scale
-                if !s.isFinite { overflowedRows[r] = true }
-                scaled?[r, t] = s
-                if let c = rule.softcap {
-                    s = ScoreRule.cap(s, c)
-                    capped?[r, t] = s
-                }
-                if let m = rule.slope {
-                    s -= m * Scalar(position - t)
-                    biased?[r, t] = s
-                }
-                if let mask {
-                    s = ScoreRule.biased(s, mask.value(row: firstRow + r, key: t))
-                    if s.isNaN { overflowedRows[r] = true }  // the bias overflowed it
-                }
-                logits[r, t] = visible.contains(t) ? s : -Scalar.infinity
+        var overflowedRows = logits.updateRows { _, row in
+            for t in row.indices { row[t] *= rule.scale }
+            return !row.allSatisfy(\.isFinite)
+        }
+        let scaled = keepStages ? logits : nil
+        if let c = rule.softcap {
+            logits.updateRows { _, row in
+                for t in row.indices { row[t] = ScoreRule.cap(row[t], c) }
+                return false
             }
         }
+        let capped = keepStages && softcap != nil ? logits : nil
+        if let m = rule.slope {
+            logits.updateRows { r, row in
+                let position = firstPosition + r
+                for t in row.indices { row[t] -= m * Scalar(position - t) }
+                return false
+            }
+        }
+        let biased = keepStages && slopes != nil ? logits : nil
+        let visibility = logits.updateRows { r, row in
+            var overflowed = false
+            if let mask {
+                for t in row.indices {
+                    row[t] = ScoreRule.biased(row[t], mask.value(row: firstRow + r, key: t))
+                    if row[t].isNaN { overflowed = true }  // the bias overflowed it
+                }
+            }
+            let visible = rule.visibleKeys(position: firstPosition + r, keyCount: row.count)
+            for t in row.indices where !visible.contains(t) { row[t] = -Scalar.infinity }
+            return overflowed
+        }
+        for r in overflowedRows.indices where visibility[r] { overflowedRows[r] = true }
         var weights = logits
         let fullyMasked = Kernels.softmaxRows(&weights).map { firstRow + $0 }
         let output = Kernels.product(weights, values.columnBlock(vc))

@@ -47,6 +47,10 @@ protocol PackedScalar: AttentionScalar {
     /// Whether every `row[t]·scale` (t < count) is finite (`mha_f64_scaled_finite`).
     static func scaledFinite(_ level: CPULevel, row: UnsafePointer<Self>, count: Int, scale: Self) -> Bool
 
+    /// softmax of `row[0..<count]` in place (`mha_f64_softmax_row`); false for a row with no
+    /// entry above −∞ (set to zeros).
+    static func softmaxRow(_ level: CPULevel, row: UnsafeMutablePointer<Self>, count: Int) -> Bool
+
     /// One score row's online-softmax step once its block maximum is known
     /// (`mha_f64_softmax_step`): weights for the visible keys `lower..<upper`, 0 elsewhere;
     /// the running maximum and sum updated; the output row rescaled.
@@ -123,6 +127,11 @@ extension Double: PackedScalar {
     @inline(__always)
     static func scaledFinite(_ level: CPULevel, row: UnsafePointer<Double>, count: Int, scale: Double) -> Bool {
         mha_f64_scaled_finite(level.kernelLevel, row, count, scale) != 0
+    }
+
+    @inline(__always)
+    static func softmaxRow(_ level: CPULevel, row: UnsafeMutablePointer<Double>, count: Int) -> Bool {
+        mha_f64_softmax_row(level.kernelLevel, row, count) != 0
     }
 
     @inline(__always)
@@ -203,6 +212,11 @@ extension Float: PackedScalar {
     @inline(__always)
     static func scaledFinite(_ level: CPULevel, row: UnsafePointer<Float>, count: Int, scale: Float) -> Bool {
         mha_f32_scaled_finite(level.kernelLevel, row, count, scale) != 0
+    }
+
+    @inline(__always)
+    static func softmaxRow(_ level: CPULevel, row: UnsafeMutablePointer<Float>, count: Int) -> Bool {
+        mha_f32_softmax_row(level.kernelLevel, row, count) != 0
     }
 
     @inline(__always)

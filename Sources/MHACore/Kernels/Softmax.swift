@@ -4,14 +4,27 @@ extension Kernels {
     /// Subtracting the row maximum keeps every exponent ≤ 0, so scores of any finite
     /// magnitude give finite weights. Entries equal to −∞ (masked) get weight 0. A row whose
     /// entries are all −∞ (nothing left to attend to) becomes a zero row, never NaN.
+    /// Double and Float rows go through the vector kernel (`mha_f64_softmax_row`: the
+    /// streamed pass's exponential, or the C library's `exp` for a row whose weights reach
+    /// the subnormals), other scalars through `softmaxRow`.
     /// - Returns: the indices of the rows that were fully masked.
     @discardableResult
     public static func softmaxRows<S: AttentionScalar>(_ m: inout Matrix<S>) -> [Int] {
         var fullyMasked: [Int] = []
         let (rows, columns) = (m.rows, m.columns)
+        let level = KernelContext.current.level
         m.withUnsafeMutableBufferPointer { buffer in
-            for i in 0..<rows where !softmaxRow(buffer, start: i * columns, count: columns) {
-                fullyMasked.append(i)
+            guard let base = buffer.baseAddress else { return }
+            for i in 0..<rows {
+                let kept: Bool
+                if S.self == Double.self {
+                    kept = Double.softmaxRow(level, row: base.rebound(to: Double.self) + i * columns, count: columns)
+                } else if S.self == Float.self {
+                    kept = Float.softmaxRow(level, row: base.rebound(to: Float.self) + i * columns, count: columns)
+                } else {
+                    kept = softmaxRow(buffer, start: i * columns, count: columns)
+                }
+                if !kept { fullyMasked.append(i) }
             }
         }
         return fullyMasked
