@@ -60,6 +60,14 @@ import Testing
             ["mha-cli", "run", "--show", "heads,output,"],
             ["heads,output,concat", "heads,output,qkv", "heads,output,scores", "heads,output,weights"]
         ),
+        // `--format=<TAB>`: bash splits the word at '=', and cur is '=' right after it.
+        (
+            ["mha-cli", "run", "--format", "="],
+            ["csv", "json", "latex", "markdown", "npy", "npz", "svg", "text", "tsv"]
+        ),
+        (["mha-cli", "run", "--format", "=", "js"], ["json"]),
+        (["mha-cli", "decode", "--show", "=", "weights,"], ["weights,output"]),
+        (["mha-cli", "help", ""], RootCommand.spec.subcommands.map(\.name) + ["--help", "-h"]),
     ])
     func bashCompletes(_ words: [String], _ expected: [String]) throws {
         let bash = URL(fileURLWithPath: "/bin/bash")
@@ -79,6 +87,48 @@ import Testing
         let outcome = try BuiltBinary.launch(bash, ["--norc", "--noprofile", "-c", driver])
         #expect(outcome.status == 0, "\(outcome.stderr)")
         #expect(outcome.stdout.split(separator: "\n").map(String.init) == expected.sorted())
+    }
+
+    /// Bash offers file names exactly where a file is wanted: after a file option and for
+    /// `inspect FILE`, not after `--heads`, `--rope-scaling` or `--format` (whose values are
+    /// numbers or words; `compopt +o default` turns off the fallback to file names that
+    /// `complete -o default` would give an empty answer), nor for `run`'s non-option words.
+    @Test(arguments: [
+        (["mha-cli", "run", "--heads", ""], [String](), false),
+        (["mha-cli", "run", "--rope-scaling", ""], [], false),
+        (["mha-cli", "init", "--seed", ""], [], false),
+        (["mha-cli", "run", "--format", "cs"], ["csv"], false),
+        (["mha-cli", "run", "ex"], [], false),
+        (["mha-cli", "run", "-x", "ex"], ["exact.csv", "example.npz"], true),
+        (["mha-cli", "run", "--bundle", "="], ["exact.csv", "example.npz"], true),
+        (["mha-cli", "inspect", ""], ["exact.csv", "example.npz"], true),
+        (["mha-cli", "inspect", "exa"], ["exact.csv", "example.npz"], true),
+        (["mha-cli", "inspect", "--f"], ["--format"], false),
+    ])
+    func bashOffersFilesOnlyForFiles(_ words: [String], _ expected: [String], _ files: Bool) throws {
+        let bash = URL(fileURLWithPath: "/bin/bash")
+        try #require(FileManager.default.isExecutableFile(atPath: bash.path), "bash is not installed")
+        let folder = try BuiltBinary.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        for name in ["exact.csv", "example.npz"] {
+            try Data().write(to: folder.appendingPathComponent(name))
+        }
+        try CompletionScripts.script(for: .bash, root: RootCommand.spec).write(
+            to: folder.appendingPathComponent("completion.bash"), atomically: true, encoding: .utf8)
+        let quoted = words.map { "'\($0)'" }.joined(separator: " ")
+        let driver = """
+            source completion.bash
+            compopt() { printf 'compopt %s\\n' "$*" >&2; }
+            COMP_WORDS=(\(quoted)); COMP_CWORD=\(words.count - 1)
+            _mha_cli
+            printf '%s\\n' "${COMPREPLY[@]}" | grep -v '^completion.bash$' | grep . | sort
+            """
+        let outcome = try BuiltBinary.launch(bash, ["--norc", "--noprofile", "-c", driver], in: folder)
+        #expect(outcome.stdout.split(separator: "\n").map(String.init) == expected, "\(words)")
+        // File names come with `-o filenames` (directories get a slash); elsewhere the
+        // fallback to file names is turned off.
+        #expect(outcome.stderr.contains("compopt -o filenames") == files, "\(words): \(outcome.stderr)")
+        #expect(outcome.stderr.contains("compopt +o default") == !files, "\(words): \(outcome.stderr)")
     }
 
     /// `check --part he<TAB>` completes `head:` with no space after it (the head number
@@ -124,16 +174,30 @@ import Testing
             ("mha-cli ru", ["run"]), ("mha-cli run --hea", ["--head-dim", "--heads", "--heatmap", "--heatmap-scale"]),
             ("mha-cli run --format ", ["csv", "json", "latex", "markdown", "npy", "npz", "svg", "text", "tsv"]),
             ("mha-cli init --se", ["--seed", "--seq-len"]),
+            // Comma lists: the items not yet listed, after what is typed.
+            (
+                "mha-cli run --show heads,",
+                ["heads,concat", "heads,output", "heads,qkv", "heads,scores", "heads,weights"]
+            ),
+            ("mha-cli run --show heads,output,con", ["heads,output,concat"]),
+            ("mha-cli run --show=qkv,out", ["--show=qkv,output"]),
+            // inspect's FILE is a file; help's argument a subcommand; --heads is a number.
+            ("mha-cli inspect exa", ["exact.csv", "example.npz"]),
+            ("mha-cli help ", RootCommand.spec.subcommands.map(\.name)),
+            ("mha-cli run --heads ", []),
         ])
     func fishCompletes(_ line: String, _ expected: [String]) throws {
         let folder = try BuiltBinary.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
+        for name in ["exact.csv", "example.npz"] {
+            try Data().write(to: folder.appendingPathComponent(name))
+        }
         let file = folder.appendingPathComponent("mha-cli.fish")
         try CompletionScripts.script(for: .fish, root: RootCommand.spec).write(
             to: file, atomically: true, encoding: .utf8)
         let outcome = try BuiltBinary.launch(
             URL(fileURLWithPath: "/usr/bin/fish"),
-            ["--no-config", "-c", "source '\(file.path)'; complete -C '\(line)'"])
+            ["--no-config", "-c", "source '\(file.path)'; complete -C '\(line)'"], in: folder)
         let words = outcome.stdout.split(separator: "\n").map { String($0.prefix { $0 != "\t" }) }
         #expect(words.sorted() == expected.sorted(), "\(outcome.stderr)")
     }
@@ -147,6 +211,10 @@ import Testing
         arguments: [
             ("mha-cli run --hea", ["--heads", "--heatmap"]), ("mha-cli init --se", ["--seed", "--seq-len"]),
             ("mha-cli ", ["run", "shapes", "init", "bench", "help"]),
+            // inspect's FILE is completed as a file (the scratch folder holds _mha-cli), help's
+            // argument as a subcommand, and a description keeps its brackets.
+            ("mha-cli inspect _mha", ["_mha-cli"]), ("mha-cli help ", ["attend", "decode", "inspect"]),
+            ("mha-cli run --qkv", ["A packed [W^q | W^k | W^v]"]),
         ], [false, true])
     func zshCompletes(_ completion: (line: String, expected: [String]), sourced: Bool) throws {
         let (line, expected) = completion
@@ -161,11 +229,15 @@ import Testing
                 .write(to: folder.appendingPathComponent("_mha-cli"), atomically: true, encoding: .utf8)
             setup = "fpath=('\(folder.path)' \\$fpath); autoload -Uz compinit; compinit -u -D"
         }
-        let wanted = expected.map { "$out == *\($0)*" }.joined(separator: " && ")
+        // The script file is there in both cases, as a file to complete.
+        let scriptFile = folder.appendingPathComponent("_mha-cli")
+        if !FileManager.default.fileExists(atPath: scriptFile.path) { try Data().write(to: scriptFile) }
+        let wanted = expected.map { "$out == *'\($0)'*" }.joined(separator: " && ")
         let driver = """
             zmodload zsh/zpty
+            cd '\(folder.path)'
             zpty -b z 'zsh -f -i'
-            zpty -w z "PS1='> '; \(setup)"
+            zpty -w z "PS1='> '; COLUMNS=200; \(setup)"
             zpty -w -n z '\(line)'$'\\t\\t'
             out=''
             for i in {1..100}; do

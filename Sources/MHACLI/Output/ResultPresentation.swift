@@ -198,7 +198,7 @@ struct ResultPresentation: Sendable {
         ComputationSummary(
             shapes: result.shapes, causal: rules.configuration.causal, maskKind: rules.maskKind?.rawValue,
             scaleGiven: scaleGiven, tokens: tokenNames, headDimGiven: rules.configuration.headDim != nil,
-            rules: rules)
+            rules: rules, precisionName: S.precisionName)
     }
 
     /// Every head's weights as one SVG picture, refused (`MemoryBudget`, exit 65) before it is
@@ -208,7 +208,8 @@ struct ResultPresentation: Sendable {
         let heatmap = SVGHeatmap(
             weights: (result.weights ?? []).map { $0.converted(to: Double.self) },
             queryPositions: axes.queryPositions, tokens: axes.heatmapNames,
-            absolute: heatmapScale == .absolute, precision: precision)
+            absolute: heatmapScale == .absolute, precision: precision,
+            computedIn: S.precisionName == "float64" ? nil : S.precisionName)
         let bytes = heatmap.estimatedBytes
         try MemoryBudget.check(
             values: bytes < 9e18 ? Int(bytes) : nil, bytesPerValue: 1,
