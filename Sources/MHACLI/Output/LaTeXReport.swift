@@ -3,7 +3,8 @@ import MHACore
 /// A forward pass as a LaTeX document for write-ups (`--format latex`): each shown matrix
 /// as a captioned `bmatrix` (amsmath) in a `table`, numbers at `--precision` decimals, large
 /// matrices elided with `\cdots`, `\vdots`, `\ddots` unless `--full`. pdflatex compiles it as
-/// it is; each `table` can be pasted into another document that loads amsmath.
+/// it is; each `table` can be pasted into another document that loads amsmath (and graphicx,
+/// for a table fitted to the line).
 ///
 /// A matrix that may be wider than the line is set in a box that TeX measures and scales
 /// down to the line width when it is wider (graphicx's `\resizebox`), so no table runs into
