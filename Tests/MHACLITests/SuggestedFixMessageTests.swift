@@ -60,6 +60,18 @@ struct SuggestedFixMessageTests {
             .expectRefusal(65, "answer.csv:2:1: expected a number, found \"\u{2212}0.68\" (U+2212 MINUS SIGN")
     }
 
+    /// A number option's value names the look-alike too.
+    @Test("--scale and --heads name a Unicode minus sign or a no-break space")
+    func lookalikeInOptionValues() throws {
+        let folder = try ScratchFolder()
+        try folder.write("x.csv", "1,2\n3,4\n")
+        try folder.run(["run", "-x", "x.csv", "--weights", "identity", "--scale", "\u{2212}0.5"])
+            .expectRefusal(
+                64, "expected a finite number (U+2212 MINUS SIGN is not \"-\"; write an ASCII hyphen-minus)")
+        try folder.run(["run", "-x", "x.csv", "--weights", "identity", "--heads", "2\u{A0}"])
+            .expectRefusal(64, "(U+00A0 NO-BREAK SPACE is not part of a number")
+    }
+
     /// Python's `json.dump` writes NaN and Infinity, which JSON does not have: said so.
     @Test(
         "NaN and Infinity in JSON are named as not JSON numbers",
