@@ -23,7 +23,7 @@ extension DecodeCommand {
             RunCommand.inProjectionBias, RunCommand.gq, RunCommand.gk, RunCommand.weights, RunCommand.heads,
             RunCommand.kvHeads, RunCommand.scale, RunCommand.layout,
         ] + scoreOptions + [
-            cache, format, RunCommand.precision, RunCommand.useFloat, RunCommand.checkpoint, RunCommand.layer,
+            cache, format, precision, RunCommand.useFloat, RunCommand.checkpoint, RunCommand.layer,
             RunCommand.arch, RunCommand.config,
         ])
 
@@ -39,6 +39,10 @@ extension DecodeCommand {
         help:
             "csv: one output row per line; json: JSON Lines {\"token\": i, \"output\": [...]}, i the absolute position.",
         default: "csv")
+    static let precision = Option<Int>.integer(
+        "precision", "n", in: 0...17,
+        help: "Decimals in csv output (0…17); not with --format json, which prints shortest round-trip numbers.",
+        default: "shortest round-trip")
 
     // The score options of DESIGN §4: run's declarations, but for the two whose meaning
     // decode's cache refines (where a new cache starts, what a window keeps).

@@ -84,7 +84,7 @@ struct DecodeCommand: Command {
                 "--cache needs a file decode can read and replace (FILE.npz); '-' is the rows' own stream")
         }
         format = try a[Self.format] ?? .csv
-        precision = try a[R.precision]
+        precision = try a[Self.precision]
         if precision != nil, format == .json {
             // An option that would be ignored is refused, as run refuses it.
             throw UsageError.invalidRequest(
