@@ -20,7 +20,7 @@ extension DecodeCommand {
         options: [
             input, RunCommand.wq, RunCommand.wk, RunCommand.wv, RunCommand.wo, RunCommand.bq, RunCommand.bk,
             RunCommand.bv, RunCommand.bo, RunCommand.inProjection, RunCommand.qkv, RunCommand.qkvBias,
-            RunCommand.inProjectionBias, RunCommand.gq, RunCommand.gk, RunCommand.weights, RunCommand.heads,
+            RunCommand.inProjectionBias, RunCommand.gq, RunCommand.gk, RunCommand.weights, heads,
             RunCommand.kvHeads, RunCommand.scale, RunCommand.layout,
         ] + scoreOptions + [
             cache, format, precision, RunCommand.useFloat, RunCommand.checkpoint, RunCommand.layer,
@@ -39,6 +39,9 @@ extension DecodeCommand {
         help:
             "csv: one output row per line; json: JSON Lines {\"token\": i, \"output\": [...]}, i the absolute position.",
         default: "csv")
+    static let heads = Option<Int>.integer(
+        "heads", "n", minimum: 1, help: "τ, the number of attention heads; must divide d_model unless --head-dim.",
+        default: "1, or the checkpoint's")
     static let precision = Option<Int>.integer(
         "precision", "n", in: 0...17,
         help: "Decimals in csv output (0…17); not with --format json, which prints shortest round-trip numbers.",

@@ -74,7 +74,7 @@ struct DecodeCommand: Command {
             try a[ScoreOptions.qkNormOption], try a[ScoreOptions.qkNormEpsilonOption]
         )
         self.given = GivenSettings(
-            heads: try a[R.heads], kvHeads: try a[R.kvHeads], scale: try a[R.scale], causal: true, score: score)
+            heads: try a[Self.heads], kvHeads: try a[R.kvHeads], scale: try a[R.scale], causal: true, score: score)
         // Laid over the checkpoint's layer once `resolved()` has read it.
         configuration = checkpoint == nil ? try self.given.configuration(over: nil) : AttentionConfiguration(heads: 1)
         cachePath = try a[Self.cache]

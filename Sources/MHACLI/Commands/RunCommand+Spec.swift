@@ -141,7 +141,8 @@ extension RunCommand {
         default: "head")
     static let tokens = Option<[String]>.names(
         "tokens", "names", help: #"Comma list of names for the token rows and columns (a comma inside a name is \,)."#)
-    static let noColor = Flag("no-color", help: "No ANSI colour even on a terminal (NO_COLOR does the same).")
+    static let noColor = Flag(
+        "no-color", help: "No ANSI colour even on a terminal (a non-empty NO_COLOR, or TERM=dumb, does the same).")
     static let checkpoint = Option<String>.file(
         "checkpoint",
         help:
