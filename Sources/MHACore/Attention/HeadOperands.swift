@@ -56,7 +56,7 @@ struct HeadOperands<Scalar: AttentionScalar> {
     /// ALiBi, masks, softmax, ·V_j.
     private func plainHead(_ j: Int, into target: UnsafeMutablePointer<Scalar>, stride: Int) -> Head {
         let (qc, kc, vc) = columns(j)
-        var logits = Kernels.productTransposed(queries.columnBlock(qc), keys.columnBlock(kc))
+        var logits = Kernels.product(queries, columns: qc, keys, columns: kc, transposeB: true)
         let rule = self.rule(j, bias: nil)
         // Stage by stage over the whole matrix (each pass a plain loop over a row that the
         // compiler vectorises); a stage's matrix is copied out only when the scores are kept.
@@ -94,16 +94,21 @@ struct HeadOperands<Scalar: AttentionScalar> {
             return overflowed
         }
         for r in overflowedRows.indices where visibility[r] { overflowedRows[r] = true }
-        var weights = logits
+        let masked = keepStages ? logits : nil
+        var weights = consume logits
         let fullyMasked = Kernels.softmaxRows(&weights).map { firstRow + $0 }
-        let output = Kernels.product(weights, values.columnBlock(vc))
-        for r in 0..<output.rows {
-            // A row with an overflowed score is NaN, as in the streamed path, for the forward
-            // pass to report (softmax would have read −∞ as a masked key).
-            for c in 0..<output.columns { target[r * stride + c] = overflowedRows[r] ? .nan : output[r, c] }
+        let output = Kernels.product(weights, columns: 0..<weights.columns, values, columns: vc, transposeB: false)
+        output.withUnsafeBufferPointer { o in
+            for r in 0..<output.rows {
+                // A row with an overflowed score is NaN, as in the streamed path, for the
+                // forward pass to report (softmax would have read −∞ as a masked key).
+                for c in 0..<output.columns {
+                    target[r * stride + c] = overflowedRows[r] ? .nan : o[r * output.columns + c]
+                }
+            }
         }
         let stages = scaled.map {
-            ScoreStages(scaled: $0, capped: capped, biased: biased, masked: logits, alibiSlope: slopes?[j])
+            ScoreStages(scaled: $0, capped: capped, biased: biased, masked: masked ?? $0, alibiSlope: slopes?[j])
         }
         return Head(stages: stages, weights: keep.contains(.weights) ? weights : nil, fullyMaskedTokens: fullyMasked)
     }

@@ -41,6 +41,36 @@ extension Kernels {
         return (y, !flags.contains(true))
     }
 
+    /// A[:, aColumns]·op(B[:, bColumns]) with both column blocks read in place (a head's Q_j,
+    /// K_j or V_j, no copies): `transposeB` makes it A_j·B_jᵀ (the scores), else A_j·B_j.
+    /// - Precondition: the ranges within the matrices; the inner dimensions agree.
+    static func product<S: AttentionScalar>(
+        _ a: Matrix<S>, columns aColumns: Range<Int>, _ b: Matrix<S>, columns bColumns: Range<Int>,
+        transposeB: Bool
+    ) -> Matrix<S> {
+        precondition(aColumns.clamped(to: 0..<a.columns) == aColumns && bColumns.clamped(to: 0..<b.columns) == bColumns)
+        precondition(transposeB ? aColumns.count == bColumns.count : aColumns.count == b.rows)
+        let (m, n) = (a.rows, transposeB ? b.rows : bColumns.count)
+        // gemm writes every element of C (zeros when k = 0); an operand with no storage at
+        // all gives the zero product.
+        let elements = [S](unsafeUninitializedCapacity: m * n) { cp, initialized in
+            guard let cBase = cp.baseAddress else { return }
+            a.withUnsafeBufferPointer { ap in
+                b.withUnsafeBufferPointer { bp in
+                    guard let aBase = ap.baseAddress, let bBase = bp.baseAddress else {
+                        cBase.initialize(repeating: 0, count: m * n)
+                        return
+                    }
+                    gemm(
+                        m: m, n: n, k: aColumns.count, a: aBase + aColumns.lowerBound, lda: a.columns,
+                        b: bBase + bColumns.lowerBound, ldb: b.columns, transposeB: transposeB, c: cBase, ldc: n)
+                }
+            }
+            initialized = m * n
+        }
+        return Matrix(uncheckedRows: m, columns: n, elements: elements)
+    }
+
     /// A[rows]·op(B), A's rows read in place.
     private static func multiply<S: AttentionScalar>(
         _ a: Matrix<S>, _ b: Matrix<S>, transposeB: Bool, rows: Range<Int>, columns: Int,
