@@ -114,15 +114,21 @@ public enum MatrixError: Error, Equatable, Sendable, CustomStringConvertible {
 }
 
 extension Matrix {
-    /// Calls `body` with each row's index and storage in turn, rows in order, and returns what
-    /// it returned for each (a per-row flag such as "overflowed").
-    @discardableResult
-    mutating func updateRows(_ body: (Int, UnsafeMutableBufferPointer<Scalar>) -> Bool) -> [Bool] {
-        let (rows, columns) = (self.rows, self.columns)
-        return elements.withUnsafeMutableBufferPointer { storage in
-            (0..<rows).map { r in
-                body(r, UnsafeMutableBufferPointer(rebasing: storage[r * columns..<(r + 1) * columns]))
-            }
+    /// Calls `body` with the index and storage of each row of `rows` in turn, in order.
+    /// - Precondition: `rows` within the matrix.
+    mutating func updateRows(_ rows: Range<Int>, _ body: (Int, UnsafeMutableBufferPointer<Scalar>) -> Void) {
+        precondition(rows.clamped(to: 0..<self.rows) == rows, "rows \(rows) of \(shape)")
+        let columns = self.columns
+        elements.withUnsafeMutableBufferPointer { storage in
+            for r in rows { body(r, UnsafeMutableBufferPointer(rebasing: storage[r * columns..<(r + 1) * columns])) }
         }
+    }
+
+    /// Rows `rows` set to `other`'s.
+    /// - Precondition: the same shape; `rows` within it.
+    mutating func copyRows(_ rows: Range<Int>, from other: Matrix<Scalar>) {
+        precondition(other.shape == shape && rows.clamped(to: 0..<self.rows) == rows)
+        let span = rows.lowerBound * columns..<rows.upperBound * columns
+        elements.replaceSubrange(span, with: other.elements[span])
     }
 }

@@ -56,47 +56,11 @@ struct HeadOperands<Scalar: AttentionScalar> {
     /// ALiBi, masks, softmax, ·V_j.
     private func plainHead(_ j: Int, into target: UnsafeMutablePointer<Scalar>, stride: Int) -> Head {
         let (qc, kc, vc) = columns(j)
-        var logits = Kernels.product(queries, columns: qc, keys, columns: kc, transposeB: true)
-        let rule = self.rule(j, bias: nil)
-        // Stage by stage over the whole matrix (each pass a plain loop over a row that the
-        // compiler vectorises); a stage's matrix is copied out only when the scores are kept.
-        let keepStages = keep.contains(.scores)
-        var overflowedRows = logits.updateRows { _, row in
-            for t in row.indices { row[t] *= rule.scale }
-            return !row.allSatisfy(\.isFinite)
-        }
-        let scaled = keepStages ? logits : nil
-        if let c = rule.softcap {
-            logits.updateRows { _, row in
-                for t in row.indices { row[t] = ScoreRule.cap(row[t], c) }
-                return false
-            }
-        }
-        let capped = keepStages && softcap != nil ? logits : nil
-        if let m = rule.slope {
-            logits.updateRows { r, row in
-                let position = firstPosition + r
-                for t in row.indices { row[t] -= m * Scalar(position - t) }
-                return false
-            }
-        }
-        let biased = keepStages && slopes != nil ? logits : nil
-        let visibility = logits.updateRows { r, row in
-            var overflowed = false
-            if let mask {
-                for t in row.indices {
-                    row[t] = ScoreRule.biased(row[t], mask.value(row: firstRow + r, key: t))
-                    if row[t].isNaN { overflowed = true }  // the bias overflowed it
-                }
-            }
-            let visible = rule.visibleKeys(position: firstPosition + r, keyCount: row.count)
-            for t in row.indices where !visible.contains(t) { row[t] = -Scalar.infinity }
-            return overflowed
-        }
-        for r in overflowedRows.indices where visibility[r] { overflowedRows[r] = true }
-        let masked = keepStages ? logits : nil
-        var weights = consume logits
-        let fullyMasked = Kernels.softmaxRows(&weights).map { firstRow + $0 }
+        let kept = KeptScores(
+            products: Kernels.product(queries, columns: qc, keys, columns: kc, transposeB: true),
+            rule: rule(j, bias: nil), mask: mask, firstRow: firstRow, firstPosition: firstPosition,
+            keepStages: keep.contains(.scores), alibiSlope: slopes?[j])
+        let (weights, overflowedRows) = (kept.weights, kept.overflowedRows)
         let output = Kernels.product(weights, columns: 0..<weights.columns, values, columns: vc, transposeB: false)
         output.withUnsafeBufferPointer { o in
             for r in 0..<output.rows {
@@ -107,10 +71,9 @@ struct HeadOperands<Scalar: AttentionScalar> {
                 }
             }
         }
-        let stages = scaled.map {
-            ScoreStages(scaled: $0, capped: capped, biased: biased, masked: masked ?? $0, alibiSlope: slopes?[j])
-        }
-        return Head(stages: stages, weights: keep.contains(.weights) ? weights : nil, fullyMaskedTokens: fullyMasked)
+        return Head(
+            stages: kept.stages, weights: keep.contains(.weights) ? weights : nil,
+            fullyMaskedTokens: kept.fullyMaskedRows.map { firstRow + $0 })
     }
 
     /// Streams head j through `Kernels.streamingAttention`: no n_q × n_k matrix. Only the keys

@@ -10,12 +10,34 @@ extension Kernels {
     /// - Returns: the indices of the rows that were fully masked.
     @discardableResult
     public static func softmaxRows<S: AttentionScalar>(_ m: inout Matrix<S>) -> [Int] {
+        softmaxRows(&m, rows: 0..<m.rows)
+    }
+
+    /// Whether every `row[t]·scale` is finite (the product rounded): the vector kernel
+    /// (`mha_f64_scaled_finite`) for Double and Float, a loop for other scalars.
+    static func scaledFinite<S: AttentionScalar>(_ row: UnsafeMutableBufferPointer<S>, scale: S) -> Bool {
+        let level = KernelContext.current.level
+        guard let base = row.baseAddress else { return true }
+        if S.self == Double.self, let scale = scale as? Double {
+            return Double.scaledFinite(
+                level, row: UnsafePointer(base.rebound(to: Double.self)), count: row.count, scale: scale)
+        }
+        if S.self == Float.self, let scale = scale as? Float {
+            return Float.scaledFinite(
+                level, row: UnsafePointer(base.rebound(to: Float.self)), count: row.count, scale: scale)
+        }
+        return row.allSatisfy { ($0 * scale).isFinite }
+    }
+
+    /// `softmaxRows` of rows `rows` alone (indices of the fully masked ones from 0, as there).
+    static func softmaxRows<S: AttentionScalar>(_ m: inout Matrix<S>, rows: Range<Int>) -> [Int] {
+        precondition(rows.clamped(to: 0..<m.rows) == rows, "rows \(rows) of \(m.shape)")
         var fullyMasked: [Int] = []
-        let (rows, columns) = (m.rows, m.columns)
+        let columns = m.columns
         let level = KernelContext.current.level
         m.withUnsafeMutableBufferPointer { buffer in
             guard let base = buffer.baseAddress else { return }
-            for i in 0..<rows {
+            for i in rows {
                 let kept: Bool
                 if S.self == Double.self {
                     kept = Double.softmaxRow(level, row: base.rebound(to: Double.self) + i * columns, count: columns)
