@@ -312,4 +312,44 @@ import Testing
             #expect(outcome.stdout.contains(".SH \"mha\\-cli \(command.name)\""), "\(command.name)")
         }
     }
+
+    /// The manual's ENVIRONMENT names every variable the sources read (but the atomic-write
+    /// test hook), as `.B NAME`; NO_COLOR counts only when non-empty, as the code decides.
+    @Test func manualNamesEveryEnvironmentVariableRead() throws {
+        let page = try BuiltBinary.run(["--generate-manual"]).stdout
+        let start = try #require(page.range(of: ".SH ENVIRONMENT"))
+        let end = try #require(page.range(of: ".SH SEE ALSO"))
+        let section = String(page[start.upperBound..<end.lowerBound])
+        let sources = BuiltBinary.packageRoot.appendingPathComponent("Sources")
+        let files = try #require(FileManager.default.enumerator(at: sources, includingPropertiesForKeys: nil))
+        var read: Set<String> = []
+        let pattern = try Regex(#"(?:environment\["|variable\("|getenv\(")([A-Z_]+)""#)
+        for case let url as URL in files where ["swift", "c"].contains(url.pathExtension) {
+            for match in try String(contentsOf: url, encoding: .utf8).matches(of: pattern) {
+                if let name = match.output[1].substring { read.insert(String(name)) }
+            }
+        }
+        read.remove("MHA_CLI_STOP_BEFORE_RENAME")
+        #expect(read == ["NO_COLOR", "TERM", "COLUMNS", "MHA_CPU", "MHA_THREADS"], "\(read.sorted())")
+        for name in read {
+            #expect(section.contains(".B \(ManualPage.escape(name))\n"), "\(name) is read but not in ENVIRONMENT")
+        }
+        #expect(section.contains("non\\-empty"))
+        // An optional value is bracketed as --help shows it: bare --heatmap is the terminal's.
+        #expect(page.contains("\\fB\\-\\-heatmap\\fR [\\fIfile.svg\\fR]"))
+    }
+
+    /// Help on attend and decode describes those commands: attend has no --bundle, decode no
+    /// text format; --rope-scaling names `none` as the word for no scaling.
+    @Test func helpSaysWhatEachCommandDoes() throws {
+        // Help wraps lines: compare with every run of spaces and newlines as one space.
+        func flat(_ text: String) -> String { text.split(whereSeparator: \.isWhitespace).joined(separator: " ") }
+        let attend = flat(try BuiltBinary.run(["attend", "--help"]).stdout)
+        let decode = flat(try BuiltBinary.run(["decode", "--help"]).stdout)
+        #expect(!attend.contains("bundle says"), "\(attend)")
+        #expect(!attend.contains("the bundle's") && !decode.contains("the bundle's"))
+        #expect(decode.contains("--precision <n> Decimals in csv output") && !decode.contains("Decimals in text"))
+        let run = flat(try BuiltBinary.run(["run", "--help"]).stdout)
+        #expect(run.contains("none (or default):") && run.contains("phi3 (Phi-3"), "\(run)")
+    }
 }

@@ -54,7 +54,7 @@ struct ResultPresentation: Sendable {
     func checkCombinations() throws(UsageError) {
         if format.holdsOneMatrix, showGiven, show.count > 1 {
             throw .invalidRequest(
-                "\(formatSource) prints one matrix, but --show names \(show.count) parts (\(show.map(\.rawValue).joined(separator: ","))); name one\(format == .npy ? ", or write every part with .npz" : "")"
+                "\(formatSource) prints one matrix, but --show names \(show.count) parts (\(show.map(\.rawValue).joined(separator: ","))); name one, or write every part with .npz"
             )
         }
         if format != .text, let flag = steps ? "--steps" : heatmap ? "--heatmap" : nil {
@@ -305,7 +305,7 @@ struct ResultPresentation: Sendable {
         -> Matrix<S>
     {
         let part = csvPart(projected: result.shapes.projected)
-        let instead = format == .npy && !inBatch ? "write them all with .npz" : "use --format json"
+        let instead = inBatch ? "use --format json" : "write them all with .npz, or use --format json"
         let perHead: [Matrix<S>]?
         switch part {
         case .output: return result.output
