@@ -89,7 +89,7 @@ struct RunCommand: Command {
         let report = try options.presentation.render(
             result, rules: rules, cross: memory != nil,
             scaleGiven: inputs.configuration.scale != nil,
-            biases: parameters.biasNames
+            biases: parameters.addedBiases
         ) { style in
             StepsRenderer.render(
                 input: input, memory: memory, parameters: parameters, mask: mask,
@@ -134,7 +134,7 @@ struct RunCommand: Command {
                     alibiSlopes: $0.alibiSlopes)
             },
             cross: inputs.matrices["memory"] != nil, scaleGiven: inputs.configuration.scale != nil,
-            biases: parameters.biasNames
+            biases: parameters.addedBiases
         ) { b, style in
             StepsRenderer.render(
                 input: xs[b], memory: memories.count > 1 ? memories[b] : memories.first,

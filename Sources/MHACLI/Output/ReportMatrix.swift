@@ -16,11 +16,13 @@ struct ReportMatrix {
     /// Token names or indices of the columns for scores and weights (keys), else column indices.
     var columnLabels: [String]
 
-    /// The matrices of `parts` in the order shown, with titles as the text report writes them.
+    /// The matrices of `parts` in the order shown, with titles as the text report writes them;
+    /// scores and weights also say which stages of the score rules (`configuration`'s soft-cap
+    /// and ALiBi, and a mask when `masked`) come after the printed scores (`ScoreStages`).
     /// `axes` labels the query rows and key columns as the text report does.
     static func list<S: AttentionScalar>(
         _ result: AttentionResult<S>, parts: [Part], axes: TokenAxes,
-        biases: Set<String>, scaleGiven: Bool, masked: Bool
+        biases: Set<String>, scaleGiven: Bool, configuration: AttentionConfiguration, masked: Bool
     ) -> [ReportMatrix] {
         let s = result.shapes
         let queryRows = s.token.map { [$0] } ?? Array(0..<s.tokens)
@@ -59,7 +61,7 @@ struct ReportMatrix {
                             "\(from) W^{\(x)}" + bias(x, latex: true), m,
                             rowLabels: labels)
                     } else {
-                        add(name, name, "\\text{given}", m, rowLabels: labels)
+                        add("\(name) (given)", name, "\\text{given}", m, rowLabels: labels)
                     }
                 }
                 if let m = result.normalisedQueries {
@@ -75,17 +77,18 @@ struct ReportMatrix {
                     add("K after RoPE", "\\tilde{K}", "\\mathrm{RoPE}(K)", m, rowLabels: keyRows)
                 }
             case .scores:
+                let stages = ScoreStages(configuration: configuration, masked: masked, scale: scale)
                 for (j, m) in (result.scores ?? []).enumerated() {
                     add(
-                        "scores \(j + 1) of \(s.heads)", "\\mathrm{scores}_{\(j + 1)}",
-                        "Q_{\(j + 1)} K_{\(j + 1)}^{\\top} \\cdot \(scale)", m, columns: keys)
+                        "scores \(j + 1) of \(s.heads)" + stages.scoresNote, "\\mathrm{scores}_{\(j + 1)}",
+                        stages.scoresLatex(j + 1), m, columns: keys)
                 }
             case .weights:
+                let stages = ScoreStages(configuration: configuration, masked: masked, scale: scale)
                 for (j, m) in (result.weights ?? []).enumerated() {
                     add(
-                        "weights \(j + 1) of \(s.heads)", "\\mathrm{weights}_{\(j + 1)}",
-                        "\\mathrm{softmax}(\\mathrm{scores}_{\(j + 1)}\(masked ? " + \\mathrm{mask}" : ""))", m,
-                        columns: keys)
+                        "weights \(j + 1) of \(s.heads)" + stages.weightsNote(j + 1), "\\mathrm{weights}_{\(j + 1)}",
+                        stages.weightsLatex(j + 1), m, columns: keys)
                 }
             case .heads:
                 for (j, m) in result.heads.enumerated() {

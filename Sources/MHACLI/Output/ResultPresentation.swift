@@ -137,7 +137,8 @@ struct ResultPresentation: Sendable {
             let axes = TokenAxes(result.shapes, names: tokenNames, crossAttention: cross)
             let matrices = ReportMatrix.list(
                 result, parts: show, axes: axes, biases: biases,
-                scaleGiven: scaleGiven, masked: summary.causal || summary.maskKind != nil)
+                scaleGiven: scaleGiven, configuration: rules.configuration,
+                masked: summary.causal || rules.configuration.window != nil || summary.maskKind != nil)
             // The score rules in force (RoPE, soft-cap, ALiBi, window, mask kind) as the text header names them.
             let line =
                 summary.line(precision: precision) + rules.lines(result.shapes).map { " · " + $0 }.joined()

@@ -2,8 +2,9 @@ import MHACore
 import MHAFormats
 
 /// The `.npz` form of a forward pass: one member per shown matrix, named as numpy users
-/// index them: `q`, `k`, `v`, `scores_1`…, `weights_1`…, `head_1`…, `concat`, `output`
-/// (heads counted from 1, like the text report).
+/// index them: `q`, `k`, `v` (and, with a QK-norm or RoPE, `q_normed`, `k_normed`,
+/// `q_rotated`, `k_rotated`, as in JSON), `scores_1`…, `weights_1`…, `head_1`…, `concat`,
+/// `output` (heads counted from 1, like the text report).
 enum RunArchive {
     /// The members for the parts in `parts`, in `Part` order.
     static func members<S: NPYScalar>(_ result: AttentionResult<S>, parts: [Part]) -> [NPZMember] {
@@ -14,7 +15,12 @@ enum RunArchive {
         for part in parts {
             switch part {
             case .qkv:
-                for (name, m) in [("q", result.queries), ("k", result.printedKeys), ("v", result.printedValues)] {
+                let kept = [
+                    ("q", result.queries), ("k", result.printedKeys), ("v", result.printedValues),
+                    ("q_normed", result.normalisedQueries), ("k_normed", result.printedNormalisedKeys),
+                    ("q_rotated", result.rotatedQueries), ("k_rotated", result.printedRotatedKeys),
+                ]
+                for (name, m) in kept {
                     if let m { members.append(.matrix(name, m)) }
                 }
             case .scores: perHead("scores", result.scores)

@@ -17,7 +17,8 @@ struct RunTextReport<Scalar: AttentionScalar> {
     let scaleGiven: Bool
     /// `--full`: no elision.
     let full: Bool
-    /// The biases that were given (`bq`, `bk`, `bv`, `bo`), so titles show only those.
+    /// The biases the projections add (`bq`, `bk`, `bv`, `bo`; a packed bias gives the first
+    /// three), so titles show only those.
     let biases: Set<String>
     /// What was computed (causal, mask), for the header; nil leaves them out.
     var summary: ComputationSummary? = nil
@@ -82,10 +83,13 @@ struct RunTextReport<Scalar: AttentionScalar> {
             let source = s.memoryDim == nil ? "H" : "M"
             let keyRows = result.keysTrimmedToToken ? queryLabels : axes.keyLabels
             let keySuffix = result.keysTrimmedToToken ? tokenSuffix : ""
+            func title(_ name: String, _ from: String) -> String {
+                s.projected ? "\(name) = \(from)·W^\(name.lowercased())" + bias(name.lowercased()) : "\(name) (given)"
+            }
             let blocks: [[String]?] = [
-                result.queries.map { block("Q = H·W^q" + bias("q") + tokenSuffix, $0, rows: queryLabels) },
-                result.printedKeys.map { block("K = \(source)·W^k" + bias("k") + keySuffix, $0, rows: keyRows) },
-                result.printedValues.map { block("V = \(source)·W^v" + bias("v") + keySuffix, $0, rows: keyRows) },
+                result.queries.map { block(title("Q", "H") + tokenSuffix, $0, rows: queryLabels) },
+                result.printedKeys.map { block(title("K", source) + keySuffix, $0, rows: keyRows) },
+                result.printedValues.map { block(title("V", source) + keySuffix, $0, rows: keyRows) },
                 result.normalisedQueries.map { block("Q after the QK-norm" + tokenSuffix, $0, rows: queryLabels) },
                 result.printedNormalisedKeys.map { block("K after the QK-norm" + keySuffix, $0, rows: keyRows) },
                 result.rotatedQueries.map {

@@ -81,4 +81,12 @@ extension AttentionParameters {
             [("bq", bq), ("bk", bk), ("bv", bv), ("bo", bo), ("qkv_bias", packedBias)]
                 .compactMap { $0.1 == nil ? nil : $0.0 })
     }
+
+    /// The biases the projections add, among `bq`, `bk`, `bv`, `bo`: a packed bias is split
+    /// into `bq`, `bk` and `bv`, so it names all three.
+    public var addedBiases: Set<String> {
+        var names = Set([("bq", bq), ("bk", bk), ("bv", bv), ("bo", bo)].compactMap { $0.1 == nil ? nil : $0.0 })
+        if packedBias != nil { names.formUnion(["bq", "bk", "bv"]) }
+        return names
+    }
 }
