@@ -77,15 +77,16 @@ struct StepsDocument<S: AttentionScalar> {
 
     /// Labels of the computed query rows: all of them, or the one token in single-token mode.
     var queryLabels: [String] {
-        axes.queryLabels ?? (crossAttention ? queryRows : axes.queryPositions).map(String.init)
+        axes.queryLabels ?? queryRows.map(String.init)
     }
 
     /// Indices of the computed query rows.
     var queryRows: [Int] { shapes.token.map { [$0] } ?? Array(0..<shapes.tokens) }
 
-    /// Query row `row` as the user knows it: `"cat"` with names, `token 1` without.
+    /// Query row `row` as the user knows it: `"cat"` with names, `token 1` without (`query row
+    /// 1` in `attend`, as its warnings say).
     func quotedQuery(_ row: Int) -> String {
-        guard style.tokens != nil else { return "token \(row)" }
+        guard style.tokens != nil else { return shapes.projected ? "token \(row)" : "query row \(row)" }
         return "\"\(crossAttention ? style.tokenLabel(row) : style.tokenLabel(shapes.keyCount - shapes.tokens + row))\""
     }
 

@@ -6,14 +6,16 @@ import MHACore
 /// every token); query row i is at position n_k − n_q + i and carries that name, so the rows
 /// of a shorter Q are the last tokens (DESIGN §4's positions). In cross-attention the queries
 /// and keys are different sequences: `--tokens` names the n_q query rows and keys keep their
-/// indices.
+/// indices. Without names, query row i is labelled i, as the warnings, the notes of `--steps`
+/// and `--token i` count rows (so a Q longer than K has no negative labels).
 struct TokenAxes: Equatable, Sendable {
     /// Labels of the computed query rows (one row with `--token`), or nil for indices.
     var queryLabels: [String]?
     /// Labels of the key columns, or nil for indices.
     var keyLabels: [String]?
-    /// Each computed query row's index on the key axis (its position less the offset), or
-    /// in cross-attention its query row index; for heatmap labels.
+    /// The index that labels each computed query row, for heatmaps: with names outside
+    /// cross-attention, its index on the key axis (its position less the offset), whose name
+    /// it carries; else its row index.
     var queryPositions: [Int]
     /// The names to label both axes of a heatmap by position (nil in cross-attention).
     var heatmapNames: [String]?
@@ -21,7 +23,7 @@ struct TokenAxes: Equatable, Sendable {
     /// The axes of a pass with `shapes`, `names` from `--tokens`.
     init(_ s: AttentionShapes, names: [String]?, crossAttention: Bool) {
         let rows = s.token.map { $0..<($0 + 1) } ?? 0..<s.tokens
-        if crossAttention {
+        if crossAttention || names == nil {
             queryPositions = Array(rows)
             queryLabels = names.map { n in rows.map { n.indices.contains($0) ? n[$0] : String($0) } }
             keyLabels = nil
