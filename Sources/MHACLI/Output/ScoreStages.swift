@@ -18,8 +18,11 @@ struct ScoreStages {
 
     /// The stages after the printed scores, in order: `soft-cap`, `ALiBi`, `mask`.
     var later: [String] {
-        [configuration.softcap == nil ? nil : "the soft-cap", configuration.alibi ? "ALiBi" : nil, masked ? "mask" : nil]
-            .compactMap { $0 }
+        [
+            configuration.softcap == nil ? nil : "the soft-cap", configuration.alibi ? "ALiBi" : nil,
+            masked ? "mask" : nil,
+        ]
+        .compactMap { $0 }
     }
 
     /// ` (of the rotated Q and K, scaled, before the soft-cap and mask)`; nothing for the

@@ -26,7 +26,9 @@ import Testing
             "\(lines.first ?? "")")
         #expect(
             lines.first?.contains("causal \\(query row i attends to keys 0…i \\+ 1\\)") == true, "\(lines.first ?? "")")
-        #expect(lines.contains("### weights 1 of 2 · 2 × 3") && lines.contains("|   | a | b | c |"))
+        #expect(
+            lines.contains(#"### weights 1 of 2 = softmax\(scores\_1 \+ mask\) · 2 × 3"#)
+                && lines.contains("|   | a | b | c |"))
         #expect(lines.contains("| **b** | 0.5655 | 0.4345 | 0.0000 |"))
         #expect(lines.contains(#"### concat = \[head\_1 \| head\_2\] · 2 × 6"#))
     }
