@@ -72,12 +72,12 @@ public struct ModelConfig: Sendable {
         for member in document.members(of: 0) {
             let node = document.nodes[member.value]
             keys.append(member.key)
-            spellings[member.key] = Self.spelling(member.value, in: document)
             if node.kind == .number, !document.number(member.value).isFinite {
                 // Python's json writes NaN and Infinity; harmless in keys not read here.
                 guard !Self.readKeys.contains(member.key) else { throw Self.nonFinite(member.key, name: name) }
                 continue
             }
+            spellings[member.key] = Self.spelling(member.value, in: document)
             switch node.kind {
             case .null: nulls.insert(member.key)
             case .object where member.key == "quantization_config":
