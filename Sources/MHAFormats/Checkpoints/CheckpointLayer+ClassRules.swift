@@ -17,7 +17,8 @@ extension CheckpointLayer {
         case "llama", "gemma", "gemma2", "gemma3_text", "qwen3", "qwen3_moe", "olmo2", "granite", "granitemoe",
             "granitemoeshared", "smollm3":
             return try config.boolean("attention_bias") == true ? Set(CheckpointArchitecture.Part.allCases) : []
-        case "starcoder2": return try config.boolean("use_bias") == false ? [] : Set(CheckpointArchitecture.Part.allCases)
+        case "starcoder2":
+            return try config.boolean("use_bias") == false ? [] : Set(CheckpointArchitecture.Part.allCases)
         case "mistral", "mixtral": return []
         case "qwen2": return [.query, .key, .value]
         case "qwen2_moe": return try config.boolean("qkv_bias") == false ? [] : [.query, .key, .value]

@@ -41,7 +41,8 @@ extension CheckpointLayer {
         if let config { try checkHiddenSize(config, modelDim: modelDim, reader: reader) }
         if reader.family == .llama, normSpan(config) != nil {
             let stem = reader.prefix + reader.family.block(layer: reader.layer)
-            for part in ["q_norm", "k_norm"] where !reader.archive.arrays.contains(where: { $0.name == stem + part + ".weight" }) {
+            for part in ["q_norm", "k_norm"]
+            where !reader.archive.arrays.contains(where: { $0.name == stem + part + ".weight" }) {
                 throw missingNorm(stem + part + ".weight", reader: reader, config: config)
             }
         }
@@ -96,7 +97,8 @@ extension CheckpointLayer {
             let key = try reader.info(.key, "weight").shape
             let value = try reader.info(.value, "weight").shape
             guard query.count == 2 else {
-                throw reader.shapeError(.query, "weight", "\(ArrayInfo.describe(query)), expected 2-D (outputs × d_model)")
+                throw reader.shapeError(
+                    .query, "weight", "\(ArrayInfo.describe(query)), expected 2-D (outputs × d_model)")
             }
             let d = query[1]
             guard key.count == 2, key[1] == d else {
@@ -152,7 +154,8 @@ extension CheckpointLayer {
             throw FormatError(
                 kind: .data, file: config.name, path: "$.layer_types",
                 message:
-                    "\(types.count) layer types, none for layer \(layer); transformers refuses the config (one type per layer)")
+                    "\(types.count) layer types, none for layer \(layer); transformers refuses the config (one type per layer)"
+            )
         }
     }
 }

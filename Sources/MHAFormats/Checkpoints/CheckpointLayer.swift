@@ -190,7 +190,8 @@ public struct CheckpointLayer: Sendable {
                 let reader = TensorReader(archive: archive, prefix: recognised.prefix, family: family, layer: layer)
                 let shapes = try headShapes(reader, config: config, heads: heads)
                 if family.rotates, config != nil {
-                    _ = try rotary(family, config: config, layer: layer, headDim: shapes.headDim, base: nil, archive: archive)
+                    _ = try rotary(
+                        family, config: config, layer: layer, headDim: shapes.headDim, base: nil, archive: archive)
                 }
             }
             return nil
@@ -275,10 +276,15 @@ public struct CheckpointLayer: Sendable {
                 _ = try classBiases(family, config: config)
             }
         }
-        if family == .gpt2, let config {
-            _ = try config.boolean("scale_attn_weights")
-            _ = try config.boolean("scale_attn_by_inverse_layer_idx")
+        // The flags init reads, so that a wrong-typed one is refused here too.
+        let flags: [String]
+        switch family {
+        case .gpt2: flags = ["scale_attn_weights", "scale_attn_by_inverse_layer_idx"]
+        case .bert: flags = ["is_decoder"]
+        case .distilbert: flags = []
+        default: flags = ["use_bidirectional_attention"]
         }
+        for flag in flags { _ = try config?.boolean(flag) }
     }
 
     /// The layer's sliding window as transformers 5's class for config.json's `model_type`

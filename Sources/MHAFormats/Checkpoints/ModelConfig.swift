@@ -294,7 +294,8 @@ public struct ModelConfig: Sendable {
     /// reads no other `rope_parameters`).
     /// - Throws: a data error for a RoPE key that is not an object, or a member of the wrong type.
     private func ropeBlock(_ layerType: String? = nil) throws(FormatError) -> RopeBlock? {
-        for key in ["rope_scaling", "rope_parameters"] where has(key) && !ropeBlocks.contains(where: { $0.key == key }) {
+        for key in ["rope_scaling", "rope_parameters"] where has(key) && !ropeBlocks.contains(where: { $0.key == key })
+        {
             throw Self.wrongType(key, expected: "an object (the RoPE parameters)", found: spellings, name: name)
         }
         // Gemma3TextConfig reads rope_parameters only per layer type (a flat one is ignored).
