@@ -4,14 +4,42 @@
 course's mha_ref.py), independently of mha-cli's own arithmetic.
 
 Usage: python3 examples/verify_with_numpy.py [path/to/reference.py]
-Needs numpy; `mha-cli` on PATH only for the pipeline example (to produce its bundle).
+Needs numpy, and the built mha-cli for the pipeline example (to produce its bundle): the
+binary named by MHA_CLI, else `mha-cli` on PATH, else the package's .build/release/mha-cli or
+.build/debug/mha-cli (`swift build -c release` makes the first); without one it stops with one
+line saying how to point it at the binary:
+
+    MHA_CLI=.build/release/mha-cli python3 examples/verify_with_numpy.py
+
 Text and CSV outputs are compared at their printed precision (half a unit in the last
 place); JSON outputs with a relative tolerance of 1e-12.
 """
-import json, os, re, subprocess, sys
+import json, os, re, shutil, subprocess, sys
 import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def find_mha_cli():
+    """MHA_CLI, else mha-cli on PATH, else the package's own build; exits with one line if none."""
+    named = os.environ.get("MHA_CLI")
+    if named:
+        if os.path.isfile(named) and os.access(named, os.X_OK):
+            return named
+        sys.exit(f"verify_with_numpy.py: error: MHA_CLI={named} is not an executable file")
+    found = shutil.which("mha-cli")
+    if found:
+        return found
+    for config in ("release", "debug"):
+        built = os.path.join(HERE, "..", ".build", config, "mha-cli")
+        if os.path.isfile(built) and os.access(built, os.X_OK):
+            return os.path.normpath(built)
+    sys.exit("verify_with_numpy.py: error: mha-cli not found (not on PATH, no .build/release/mha-cli): "
+             "build it with `swift build -c release` or point MHA_CLI at the binary, "
+             "e.g. MHA_CLI=.build/release/mha-cli python3 examples/verify_with_numpy.py")
+
+
+MHA_CLI = find_mha_cli()
 REF = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "..", "scripts", "mha_numpy.py")
 sys.path.insert(0, os.path.dirname(os.path.abspath(REF)))
 mha = __import__(os.path.splitext(os.path.basename(REF))[0]).mha
@@ -79,7 +107,7 @@ eye = np.eye(4)
 rn = mha(x, wq, eye, eye, eye, 2)
 close_printed(np.array([float(t) for t in read("numpy-npy").replace("\n", ",").split(",") if t]), rn["output"], 6, "numpy-npy (csv)")
 
-bundle = json.loads(subprocess.run(["mha-cli", "init", "--d-model", "8", "--heads", "2", "--seq-len", "3", "--seed", "7"],
+bundle = json.loads(subprocess.run([MHA_CLI, "init", "--d-model", "8", "--heads", "2", "--seq-len", "3", "--seed", "7"],
                                    check=True, capture_output=True, text=True).stdout)
 rp = ref_from(bundle)
 jp = json.loads(read("pipeline-jq"))

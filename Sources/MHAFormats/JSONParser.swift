@@ -63,7 +63,10 @@ struct JSONParser {
                     continue parsing
                 }
                 guard byte == (isObject ? UInt8(ascii: "}") : UInt8(ascii: "]")) else {
-                    throw syntax(at: index, "expected ',' or '\(isObject ? "}" : "]")', found \(found(base, index))")
+                    throw syntax(
+                        at: index,
+                        "expected ',' or '\(isObject ? "}" : "]")', found \(found(base, index))\(lookalike(base, index))"
+                    )
                 }
                 document.nodes[container].payload = UInt64(document.nodes.count)
                 open.removeLast()
@@ -111,14 +114,19 @@ struct JSONParser {
                 return end
             case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
                 guard let scanned = NumberParsing.scan(base, from: index, limit: text.count, grammar: .json) else {
-                    throw syntax(at: index, "invalid number \(MessageText.quoted(token(base, index)))")
+                    throw syntax(
+                        at: index,
+                        nonFiniteMessage(base, index + 1) ?? "invalid number \(MessageText.quoted(token(base, index)))")
                 }
                 document.nodes.append(.init(kind: .number, offset: index, payload: scanned.value.bitPattern))
                 return scanned.end
             case UInt8(ascii: "t"), UInt8(ascii: "f"), UInt8(ascii: "n"):
                 return try literal(base, at: index, into: &document)
+            case UInt8(ascii: "N"), UInt8(ascii: "I"):
+                throw syntax(
+                    at: index, nonFiniteMessage(base, index) ?? "expected a value, found \(found(base, index))")
             default:
-                throw syntax(at: index, "expected a value, found \(found(base, index))")
+                throw syntax(at: index, "expected a value, found \(found(base, index))\(lookalike(base, index))")
             }
         }
     }
@@ -194,6 +202,26 @@ struct JSONParser {
             String(
                 decoding: UnsafeBufferPointer(start: base + index, count: end - index),
                 as: UTF8.self))
+    }
+
+    /// ` (U+2212 MINUS SIGN is not "-"; …)` when the character at `index` is a typographic
+    /// look-alike of part of a number; empty otherwise.
+    private func lookalike(_ base: UnsafePointer<UInt8>, _ index: Int) -> String {
+        guard index < text.count, base[index] >= 0x80 else { return "" }
+        var end = index + 1
+        while end < text.count, base[end] & 0xC0 == 0x80 { end += 1 }
+        let character = String(decoding: UnsafeBufferPointer(start: base + index, count: end - index), as: UTF8.self)
+        return LookalikeCharacter.hint(in: character).map { " (\($0))" } ?? ""
+    }
+
+    /// For Python's `NaN` or `Infinity` at `index` (which `json.dump` writes by default): a
+    /// message saying JSON has no such number; nil for anything else.
+    private func nonFiniteMessage(_ base: UnsafePointer<UInt8>, _ index: Int) -> String? {
+        guard index < text.count else { return nil }
+        let rest = UnsafeBufferPointer(rebasing: text[index...])
+        guard let spelling = ["NaN", "Infinity"].first(where: { rest.starts(with: $0.utf8) }) else { return nil }
+        return
+            "\(spelling) is not a JSON number (JSON has no NaN or Infinity, though Python's json.dump writes them); non-finite values are not allowed"
     }
 
     /// The run of letters, digits and number punctuation at `index`, for messages.

@@ -1,5 +1,11 @@
 import MHACore
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Reading a matrix from a CSV, TSV, JSON or NPY file, one array of an NPZ or safetensors
 /// archive (`FILE:NAME`, see `MatrixSource`), or standard input.
 ///
@@ -37,7 +43,24 @@ public enum MatrixReader {
                 ArrayArchives.open(path: path, format: archive), named: nil, nonFinite: nonFinite)
         }
         let named = format ?? (path == "-" ? nil : MatrixFormat(path: path))
-        return try read(OpenedInput(path: path), format: named, nonFinite: nonFinite, booleans: booleans)
+        let input: OpenedInput
+        do { input = try OpenedInput(path: path) } catch { throw missingArchive(argument) ?? error }
+        return try read(input, format: named, nonFinite: nonFinite, booleans: booleans)
+    }
+
+    /// For `nosuch.npz:wq`, which names no file (so it was not split into FILE:NAME): the
+    /// error naming the file part, `cannot open 'nosuch.npz' (the FILE of FILE:NAME
+    /// 'nosuch.npz:wq'): No such file or directory`; nil when no part before a colon has an
+    /// archive's extension.
+    private static func missingArchive(_ argument: String) -> FormatError? {
+        guard let colon = argument.lastIndex(of: ":") else { return nil }
+        let file = String(argument[..<colon])
+        guard ArchiveFormat(path: file) != nil || MatrixFormat(path: file) == .npy else { return nil }
+        let code = access(file, R_OK) == 0 ? 0 : errno
+        guard code != 0 else { return nil }
+        return FormatError(
+            kind: .cannotOpen, file: file,
+            message: "cannot open '\(file)' (the FILE of FILE:NAME '\(argument)'): \(String(cString: strerror(code)))")
     }
 
     /// Reads a matrix from an input opened once, in `format` (nil: sniffed from the content).

@@ -9,7 +9,8 @@ enum NumberDiagnosis {
 
     /// `non-finite value "nan" is not allowed`, `expected a number, found "NA" (a missing
     /// value is not allowed)`, `expected a number, found "1,5" (a decimal comma is not a
-    /// number; use ".")`, `expected a number, found "1 2 3" (it looks like 3 numbers
+    /// number; use ".")`, `expected a number, found "−1" (U+2212 MINUS SIGN is not "-"; write
+    /// an ASCII hyphen-minus)`, `expected a number, found "1 2 3" (it looks like 3 numbers
     /// separated by spaces; fields here are separated by commas)` or `expected a number,
     /// found "abc"`. `separator` is the file's field separator.
     ///
@@ -25,7 +26,7 @@ enum NumberDiagnosis {
         if missingSpellings.contains(bare) {
             return "expected a number, found \(quoted) (a missing value is not allowed)"
         }
-        if let hint = controlCharacterHint(text) {
+        if let hint = controlCharacterHint(text) ?? LookalikeCharacter.hint(in: text) {
             return "expected a number, found \(quoted) (\(hint))"
         }
         if let record, let hint = decimalCommaHint(record, separator: separator) {
@@ -107,7 +108,8 @@ enum NumberDiagnosis {
         for (name, pieces) in candidates where name != separatorName(separator) && pieces.count >= 2 {
             let numbers = pieces.map { $0.trimmingBlanks() }
             if numbers.allSatisfy(isCSVNumber) {
-                return "it looks like \(pieces.count) numbers separated by \(name); \(here)"
+                let rename = name == "tabs" ? "; name the file .tsv to read tabs" : ""
+                return "it looks like \(pieces.count) numbers separated by \(name); \(here)\(rename)"
             }
         }
         return nil

@@ -42,8 +42,8 @@ public enum RotaryScalingParameters {
         ],
     ]
 
-    /// The rule `type` names with these parameters, or nil for `default` (the paper's RoPE).
-    /// With `strict`, a parameter the type does not read is refused (a typo on the command
+    /// The rule `type` names with these parameters, or nil for one of `plainWords` (the
+    /// paper's RoPE: `default` in config.json and bundles). With `strict`, a parameter the type does not read is refused (a typo on the command
     /// line or in a bundle); config.json may carry others, which transformers ignores too.
     /// Defaults follow transformers: llama3's and yarn's `original_max_position_embeddings`
     /// from the context, yarn's `factor` as max / original, `beta_fast` 32 and `beta_slow` 1
@@ -51,13 +51,14 @@ public enum RotaryScalingParameters {
     /// `mscale_all_dim` when both are non-zero.
     public static func rule(
         type: String, numbers: [String: Double], booleans: [String: Bool] = [:], strict: Bool,
-        context: Context = Context()
+        context: Context = Context(), plainWords: [String] = ["default"]
     ) throws(Problem) -> RotaryScaling? {
-        if type == "default" { return nil }
+        if plainWords.contains(type) { return nil }
         guard let known = names[type] else {
+            let plain = plainWords.joined(separator: " or ")
             throw Problem(
                 message:
-                    "rope_type \(MessageText.quoted(type)) (scaled RoPE) is not supported; supported: \(supportedTypes.joined(separator: ", "))"
+                    "rope_type \(MessageText.quoted(type)) (scaled RoPE) is not supported; supported: \(plain) (no scaling), \(supportedTypes.joined(separator: ", "))"
             )
         }
         if strict,
@@ -119,9 +120,10 @@ public enum RotaryScalingParameters {
             betaSlow: beta("beta_slow", 1), attentionFactor: attentionFactor, truncate: booleans["truncate"] ?? true)
     }
 
-    /// `--rope-scaling`'s text: `default`, or `TYPE:name=value,…` with transformers' names
+    /// `--rope-scaling`'s text: `none` or `default` (no scaling), or `TYPE:name=value,…` with
+    /// transformers' names
     /// (`llama3:factor=8,low_freq_factor=1,high_freq_factor=4,original_max_position_embeddings=8192`);
-    /// `truncate` takes `true` or `false`. Nil for `default`.
+    /// `truncate` takes `true` or `false`. Nil for `none` and `default`.
     public static func parse(_ text: String) throws(Problem) -> RotaryScaling? {
         let (type, rest) =
             text.firstIndex(of: ":").map { (String(text[..<$0]), String(text[text.index(after: $0)...])) }
@@ -149,7 +151,8 @@ public enum RotaryScalingParameters {
                 numbers[name] = number
             }
         }
-        if type == "default", !rest.isEmpty { throw Problem(message: "default takes no parameters") }
-        return try rule(type: type, numbers: numbers, booleans: booleans, strict: true)
+        let plainWords = ["none", "default"]
+        if plainWords.contains(type), !rest.isEmpty { throw Problem(message: "\(type) takes no parameters") }
+        return try rule(type: type, numbers: numbers, booleans: booleans, strict: true, plainWords: plainWords)
     }
 }

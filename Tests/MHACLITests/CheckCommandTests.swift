@@ -276,14 +276,64 @@ import Testing
         #expect(scalars.contains("memory_len") && tensors.contains("memory") && tensors.contains("output"))
         for (key, value) in scalars.map({ ($0, "1") }) + tensors.map({ ($0, "1x1") }) {
             let claimed = try BuiltBinary.run(shapes + ["--claim", "\(key)=\(value)"])
-            // A claim that holds for some n is undecided without --seq-len (64), not wrong.
+            // A claim that holds for some n is undecided without --seq-len (64), not wrong; so is
+            // a KV cache's size without its layers and element type.
             let undecided = ["seq_len", "n", "flops", "scores_j", "weights_j"].contains(key)
+            let cache = key.hasPrefix("kv_cache.")
             #expect(
                 undecided
-                    ? claimed.status == 64 && claimed.stderr.contains("without --seq-len") : claimed.status == 1,
+                    ? claimed.status == 64 && claimed.stderr.contains("without --seq-len")
+                    : cache
+                        ? claimed.status == 64 && claimed.stderr.contains("without --layers or --dtype")
+                        : claimed.status == 1,
                 "documented key \(key): \(claimed.stderr)")
             #expect(unknown.stderr.contains(key), "\(key) is documented but not listed")
         }
+    }
+
+    /// A KV cache claimed without --layers or --dtype is undecided, as a count of tokens is
+    /// without --seq-len (exit 64, one line naming what to give), not wrong; `none`, the value
+    /// a memory claimed of self-attention is told it has, can be claimed back.
+    @Test func undecidedCachesAndMemoriesOfNone() throws {
+        let shapes = ["shapes", "--d-model", "768", "--heads", "12"]
+        let perToken = try BuiltBinary.run(shapes + ["--claim", "kv_cache.bytes_per_token=12288"])
+        #expect(perToken.status == 64 && perToken.stdout.isEmpty)
+        #expect(
+            perToken.stderr
+                == "mha-cli: error: cannot check kv_cache.bytes_per_token = 12288 without --layers or --dtype: the KV cache holds L · g · (d_k + d_v) · bytes = L · 12 · (64 + 64) · bytes per token; give --layers L and --dtype (either alone takes the other's default: 1 layer, f64)\n"
+        )
+        let total = try BuiltBinary.run(shapes + ["--claim", "kv_cache.bytes=1"])
+        #expect(total.status == 64 && total.stderr.hasSuffix(" and --seq-len\n"), "\(total.stderr)")
+        let withSeqLen = try BuiltBinary.run(shapes + ["--seq-len", "4", "--claim", "kv_cache.bytes=1"])
+        #expect(withSeqLen.status == 64 && withSeqLen.stderr.hasSuffix("f64)\n"), "\(withSeqLen.stderr)")
+        let given = try BuiltBinary.run(shapes + ["--dtype", "f64", "--claim", "kv_cache.bytes_per_token=12288"])
+        #expect(given.status == 0 && given.stdout.hasPrefix("right: kv_cache.bytes_per_token = 12288"))
+        let noSeqLen = try BuiltBinary.run(shapes + ["--layers", "2", "--claim", "kv_cache.bytes=1"])
+        #expect(noSeqLen.status == 64 && noSeqLen.stderr.contains("without --seq-len"), "\(noSeqLen.stderr)")
+
+        let wrong = try BuiltBinary.run(shapes + ["--claim", "memory=nx768"])
+        #expect(wrong.stdout.contains("the right value is none"))
+        let none = try BuiltBinary.run(
+            shapes + ["--claim", "memory=none", "--claim", "memory_len=none", "--claim", "memory_dim=None"])
+        #expect(none.status == 0 && none.stderr.isEmpty, "\(none.stderr)")
+        #expect(
+            none.stdout == """
+                right: memory = none (no memory: this is self-attention (--memory-len))
+                right: memory_len = none (no memory: this is self-attention (--memory-len))
+                right: memory_dim = None (no memory: this is self-attention (--memory-dim))
+
+                """)
+        let cross = try BuiltBinary.run(
+            shapes + ["--memory-len", "5", "--claim", "memory=none", "--claim", "memory_len=none"])
+        #expect(cross.status == 1, "\(cross.stderr)")
+        #expect(
+            cross.stdout == """
+                wrong: memory = none; the right value is 5 × 768: this is cross-attention: keys and values come from a memory of n_k rows, d_mem wide
+                wrong: memory_len = none; the right value is 5: this is cross-attention: keys and values come from a memory of n_k rows, d_mem wide
+
+                """)
+        let other = try BuiltBinary.run(shapes + ["--claim", "heads=none"])
+        #expect(other.status == 64 && other.stderr.contains("must be an integer"), "\(other.stderr)")
     }
 
     /// The claim keys docs/checking.md lists: the shapes JSON keys (integers) and the tensor

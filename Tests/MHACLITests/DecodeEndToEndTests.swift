@@ -352,7 +352,8 @@ import Testing
         try FileManager.default.createSymbolicLink(
             atPath: layer.url("dangling.npz").path, withDestinationPath: "missing/zz.npz")
         for (path, reason) in [
-            ("no/such/folder/c.npz", "No such file or directory"), ("dangling.npz", "dangling symbolic link"),
+            ("no/such/folder/c.npz", "the folder 'no/such/folder' does not exist"),
+            ("dangling.npz", "dangling symbolic link"),
         ] {
             let outcome = try layer.run(["decode", "--cache", path] + layer.weights, stdin: "1,2,3,4,5,6,7,8\n")
             #expect(outcome.status == 74 && outcome.stdout.isEmpty, "\(path): \(outcome.stdout)")

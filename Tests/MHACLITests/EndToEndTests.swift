@@ -17,7 +17,7 @@ import Testing
         (["run", "--causal", "--causal"], "mha-cli: error: The option '--causal' was given more than once\n"),
         (
             ["run", "--format", "csv", "--show", "heads,output"],
-            "mha-cli: error: --format csv prints one matrix, but --show names 2 parts (heads,output); name one\n"
+            "mha-cli: error: --format csv prints one matrix, but --show names 2 parts (heads,output); name one, or write every part with .npz\n"
         ),
         (
             ["shapes", "--d-model", "768", "--heads", "5"],

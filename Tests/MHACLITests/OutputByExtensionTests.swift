@@ -43,7 +43,7 @@ import Testing
         #expect(heads.status == 64)
         #expect(
             heads.stderr
-                == "mha-cli: error: -o h.npy prints one matrix, but --show heads has one per head (2); write them all with .npz\n"
+                == "mha-cli: error: -o h.npy prints one matrix, but --show heads has one per head (2); write them all with .npz, or use --format json\n"
         )
         #expect(bytes(folder, "h.npy") == nil)
     }

@@ -28,7 +28,7 @@ import Testing
         ("/dev/full", "mha-cli: error: cannot write '/dev/full': No space left on device\n"),
         (
             "/nonexistent-folder-mha/out.json",
-            "mha-cli: error: cannot write '/nonexistent-folder-mha/out.json': No such file or directory\n"
+            "mha-cli: error: cannot write '/nonexistent-folder-mha/out.json': the folder '/nonexistent-folder-mha' does not exist\n"
         ),
     ])
     func failuresExit74(_ path: String, _ message: String) throws {

@@ -23,7 +23,8 @@ import Testing
         ])
         #expect(outcome.status == 0 && outcome.stderr.isEmpty)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(outcome.stdout.utf8)) as? [String: Any])
-        let computed: Set<String> = ["tokens", "token", "causal", "scale", "mask", "positions"]  // what was computed
+        // What was computed.
+        let computed: Set<String> = ["tokens", "token", "causal", "scale", "mask", "precision", "positions"]
         #expect(
             Set(object.keys)
                 == computed.union(["shapes", "q", "k", "v", "scores", "weights", "heads", "concat", "output"]))
@@ -220,7 +221,9 @@ import Testing
     @Test func aHeatmapThatCannotBeWrittenPrintsNoReport() throws {
         let failed = try BuiltBinary.run(["run", "--bundle", Self.bundle, "--heatmap", "/nonexistent/h.svg"])
         #expect(failed.status == 74 && failed.stdout.isEmpty)
-        #expect(failed.stderr == "mha-cli: error: cannot write '/nonexistent/h.svg': No such file or directory\n")
+        #expect(
+            failed.stderr
+                == "mha-cli: error: cannot write '/nonexistent/h.svg': the folder '/nonexistent' does not exist\n")
         let folder = try BuiltBinary.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let report = folder.appendingPathComponent("report.txt").path

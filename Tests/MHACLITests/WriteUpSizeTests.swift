@@ -92,4 +92,43 @@ import Testing
             #expect(!log.contains(problem), "pdflatex: \(problem)")
         }
     }
+    /// An 8-column matrix of signed numbers at 4 decimals (about 390 pt) is wider than an
+    /// article's line (345 pt): such a table is set in a box TeX measures and scales to the
+    /// line width (`\resizebox` only when wider); a 3-column one stays a plain `\[ … \]`.
+    @Test func latexTablesThatMayBeWiderThanTheLineAreMeasuredAndFitted() throws {
+        let tex = try BuiltBinary.run(
+            [
+                "run", "-x", "-", "--weights", "random:3", "--heads", "2", "--format", "latex",
+                "--show", "weights,output",
+            ], stdin: WriteUpTests.csv(rows: 3, columns: 8))
+        #expect(tex.status == 0, "\(tex.stderr)")
+        let lines = tex.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.contains("\\sbox0{$\\displaystyle \\mathrm{output} = "))
+        #expect(lines.contains("$}\\ifdim\\wd0>\\linewidth\\resizebox{\\linewidth}{!}{\\usebox0}\\else\\usebox0\\fi"))
+        #expect(lines.contains("\\[ \\mathrm{weights}_{1} = "))  // 3 × 3
+    }
+
+    /// The 8-column matrices at n = 30 of every part, with and without `--full`, compile with
+    /// no overfull box (Q, K, V, concat and output ran 44–65 pt into the margin).
+    @Test(
+        .enabled(if: WriteUpTests.pdflatex != nil, "pdflatex is not installed (.ci/run installs texlive-latex-base)"),
+        arguments: [false, true])
+    func latexEightColumnMatricesFitTheLine(_ full: Bool) throws {
+        let folder = try BuiltBinary.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let tex = try BuiltBinary.run(
+            [
+                "run", "-x", "-", "--weights", "random:3", "--heads", "2", "--causal", "--format", "latex",
+                "--show", "qkv,scores,weights,heads,concat,output", "-o", "t.tex",
+            ] + (full ? ["--full"] : []), stdin: WriteUpTests.csv(rows: 30, columns: 8), in: folder)
+        #expect(tex.status == 0, "\(tex.stderr)")
+        let outcome = try BuiltBinary.launch(
+            URL(fileURLWithPath: try #require(WriteUpTests.pdflatex)),
+            ["-interaction=nonstopmode", "-halt-on-error", "t.tex"], in: folder)
+        #expect(outcome.status == 0, "\(outcome.stdout.suffix(800))")
+        let log = try String(contentsOf: folder.appendingPathComponent("t.log"), encoding: .utf8)
+        for problem in ["Float too large", "Overfull", "TeX capacity exceeded"] {
+            #expect(!log.contains(problem), "pdflatex: \(problem)")
+        }
+    }
 }

@@ -28,8 +28,7 @@ enum ArgumentParser {
             let (name, inlineValue) = split(argument)
             guard let option = spec.option(named: name) else {
                 if let reason = spec.refused[name] { throw .invalidRequest(reason) }
-                let candidates = spec.options.map(\.longFlag)
-                throw .unknownOption(name, suggestion: Suggestion.nearest(to: name, among: candidates))
+                throw .unknownOption(name, suggestion: suggestion(for: name, in: spec))
             }
             guard option.repeatable || parsed.occurrences[option.long] == nil else {
                 throw .repeated(option: option.longFlag)
@@ -61,6 +60,19 @@ enum ArgumentParser {
         }
         try checkPositionals(parsed.positionals, spec: spec)
         return parsed
+    }
+
+    /// The option a mistyped `name` most likely meant: for a one-letter option, the one in
+    /// the other case (`-X` → `-x`); otherwise the nearest long name.
+    private static func suggestion(for name: String, in spec: CommandSpec) -> String? {
+        if name.count == 2,
+            let short = spec.options.compactMap(\.shortFlag).first(where: {
+                $0.lowercased() == name.lowercased()
+            })
+        {
+            return short
+        }
+        return Suggestion.nearest(to: name, among: spec.options.map(\.longFlag))
     }
 
     /// Whether `argument` is written as an option: `-x`, `--name`, but not `-`, `--` or a

@@ -22,7 +22,10 @@ enum CompletionScripts {
     }
 
     /// Bash: a `complete -F` function that finds the subcommand among the words typed so far,
-    /// completes an option's value after it, and otherwise the subcommand's options.
+    /// completes an option's value after it (also written `--option=value`), a file argument
+    /// (`inspect FILE`), and otherwise the subcommand's options. File names are offered only
+    /// where a file is wanted: elsewhere `compopt +o default` keeps bash's fallback to file
+    /// names (`complete -o default`) from listing them after `--heads`.
     static func bash(_ root: CommandSpec) -> String {
         let function = "_" + root.name.replacing("-", with: "_")
         let names = root.subcommands.map(\.name).joined(separator: " ")
@@ -30,20 +33,29 @@ enum CompletionScripts {
         for command in [root] + root.subcommands {
             let label = command.name == root.name ? "\"\"" : command.name
             let words = command.options.flatMap(flags) + (command.name == root.name ? root.subcommands.map(\.name) : [])
-            let helpWords = command.name == "help" ? root.subcommands.map(\.name) : []
+            let argument = command.arguments.first?.completion ?? .none
+            let helpWords = argument == .subcommand ? root.subcommands.map(\.name) : []
+            let wordReply = "COMPREPLY=( $(compgen -W \"\((words + helpWords).joined(separator: " "))\" -- \"$cur\") )"
+            let otherwise =
+                argument == .file
+                ? "if [[ $cur == -* ]]; then \(wordReply); \(noFiles); else \(bashFiles); fi ;;"
+                : "\(wordReply); \(noFiles) ;;"
             cases.append(
                 """
                         \(label))
                             case "$prev" in
                 \(bashValueCases(command))
                             esac
-                            COMPREPLY=( $(compgen -W "\((words + helpWords).joined(separator: " "))" -- "$cur") ) ;;
+                            \(otherwise)
                 """)
         }
         return """
             # bash completion for \(root.name); load with: source <(\(root.name) --generate-completion-script bash)
             \(function)() {
                 local cur="${COMP_WORDS[COMP_CWORD]}" prev="${COMP_WORDS[COMP_CWORD-1]}" sub="" i
+                # --option=value: bash splits the word at '=' (cur is '=' right after it, then prev is).
+                if [[ $cur == = ]]; then cur=""
+                elif [[ $prev == = && $COMP_CWORD -ge 2 ]]; then prev="${COMP_WORDS[COMP_CWORD-2]}"; fi
                 for (( i = 1; i < COMP_CWORD; i++ )); do
                     case "${COMP_WORDS[i]}" in \(root.subcommands.map(\.name).joined(separator: "|"))) sub="${COMP_WORDS[i]}"; break ;; esac
                 done
@@ -57,13 +69,19 @@ enum CompletionScripts {
             """
     }
 
+    /// Turns bash's fallback to file names off for this completion.
+    private static let noFiles = "compopt +o default 2>/dev/null"
+
+    /// File names for `$cur`, directories marked with a slash.
+    private static let bashFiles = "compopt -o filenames 2>/dev/null; COMPREPLY=( $(compgen -f -- \"$cur\") )"
+
     /// The `case "$prev"` arms completing option values for one command.
     private static func bashValueCases(_ command: CommandSpec) -> String {
         command.options.filter(\.takesValue).map { option in
             let pattern = flags(option).joined(separator: "|")
             let reply: String
             switch option.completion {
-            case .file: reply = "COMPREPLY=( $(compgen -f -- \"$cur\") ); return"
+            case .file: reply = "\(bashFiles); return"
             case let .words(words):
                 // A value ending in ':' (`head:`) is completed further by hand (`head:2`):
                 // no space after it when it is the one match.
@@ -71,9 +89,9 @@ enum CompletionScripts {
                     words.contains { $0.hasSuffix(":") }
                     ? "[[ ${#COMPREPLY[@]} -eq 1 && ${COMPREPLY[0]} == *: ]] && compopt -o nospace 2>/dev/null; " : ""
                 reply =
-                    "COMPREPLY=( $(compgen -W \"\(words.joined(separator: " "))\" -- \"$cur\") ); \(nospace)return"
+                    "COMPREPLY=( $(compgen -W \"\(words.joined(separator: " "))\" -- \"$cur\") ); \(noFiles); \(nospace)return"
             case let .commaList(words): reply = bashCommaList(words)
-            case .none: reply = "COMPREPLY=(); return"
+            case .none: reply = "COMPREPLY=(); \(noFiles); return"
             }
             return "                \(pattern)) \(reply) ;;"
         }.joined(separator: "\n")
@@ -85,15 +103,17 @@ enum CompletionScripts {
         "local prefix=\"${cur%\"${cur##*,}\"}\" w rest=(); "
             + "for w in \(words.joined(separator: " ")); do [[ \",$prefix\" == *\",$w,\"* ]] || rest+=(\"$w\"); done; "
             + "COMPREPLY=( $(compgen -P \"$prefix\" -W \"${rest[*]}\" -- \"${cur##*,}\") ); "
-            + "compopt -o nospace 2>/dev/null; return"
+            + "compopt -o nospace +o default 2>/dev/null; return"
     }
 
     /// Zsh: `_arguments` specs per subcommand, dispatched on the first word.
     static func zsh(_ root: CommandSpec) -> String {
         let function = "_" + root.name.replacing("-", with: "_")
-        let subcommands = root.subcommands.map { "'\($0.name):\(zshEscape($0.abstract))'" }.joined(separator: " ")
+        let subcommands = root.subcommands.map { "'\($0.name):\(zshDescribeEscape($0.abstract))'" }.joined(
+            separator: " ")
         let cases = root.subcommands.map { command in
-            "        (\(command.name)) _arguments -s \(command.options.map(zshSpec).joined(separator: " ")) ;;"
+            let specs = command.options.map(zshSpec) + command.arguments.map { zshArgument($0, root: root) }
+            return "        (\(command.name)) _arguments -s \(specs.joined(separator: " ")) ;;"
         }.joined(separator: "\n")
         return """
             #compdef \(root.name)
@@ -145,6 +165,18 @@ enum CompletionScripts {
         return "'\(option.longFlag)\(help)\(action)'"
     }
 
+    /// The `_arguments` spec of a positional argument: `':file:_files'`, or for an optional one
+    /// `'::subcommand:(run shapes …)'`.
+    private static func zshArgument(_ argument: ArgumentSpec, root: CommandSpec) -> String {
+        let action: String
+        switch argument.completion {
+        case .file: action = "_files"
+        case .subcommand: action = "(\(root.subcommands.map(\.name).joined(separator: " ")))"
+        case .none: action = " "
+        }
+        return "'\(argument.isOptional ? "::" : ":")\(argument.name):\(action)'"
+    }
+
     /// The `_arguments` action offering `words`: `(csv json)`, or for words ending in ':'
     /// (`head:`, completed further by hand as `head:2`) a `compadd` that adds no space after
     /// them, their colons escaped (an unescaped one ends the action).
@@ -156,20 +188,35 @@ enum CompletionScripts {
         return "{compadd -- \(closed.joined(separator: " ")); compadd -S \"\" -- \(escaped)}"
     }
 
-    /// Text safe inside single quotes and zsh's `[…]` descriptions.
+    /// Text safe inside single quotes and zsh's `[…]` descriptions: brackets and colons
+    /// escaped with a backslash, so `[-1, 1)` shows as written.
     private static func zshEscape(_ text: String) -> String {
-        text.replacing("'", with: "'\\''")
-            .replacing("[", with: "(").replacing("]", with: ")")
-            .replacing(":", with: "\\:")
+        zshDescribeEscape(text).replacing("[", with: "\\[").replacing("]", with: "\\]")
     }
 
-    /// Fish: one `complete` line per subcommand and per option.
+    /// Text safe inside single quotes and a `_describe` item's `name:description`.
+    private static func zshDescribeEscape(_ text: String) -> String {
+        text.replacing("'", with: "'\\''").replacing(":", with: "\\:")
+    }
+
+    /// Fish: one `complete` line per subcommand, per option and per positional argument that
+    /// takes a file or a subcommand's name; comma lists (`--show heads,<TAB>`) are completed by
+    /// a function that offers the items not yet listed after what is typed.
     static func fish(_ root: CommandSpec) -> String {
         let program = root.name
         let names = root.subcommands.map(\.name).joined(separator: " ")
+        let commaList = fishCommaListFunction(program)
         var lines = [
             "# fish completion for \(program); save as ~/.config/fish/completions/\(program).fish",
             "complete -c \(program) -f",
+            "function \(commaList)",
+            "    set -l token (string replace -r -- '^--?[^=]*=' '' (commandline -ct))",
+            "    set -l prefix (string match -r -- '^.*,' $token)",
+            "    set -l listed (string split -- , \"$prefix\")",
+            "    for word in $argv",
+            "        contains -- $word $listed; or printf '%s%s\\n' \"$prefix\" $word",
+            "    end",
+            "end",
         ]
         for command in root.subcommands {
             lines.append(
@@ -180,12 +227,24 @@ enum CompletionScripts {
             lines.append(fishOption(option, program: program, condition: "not __fish_seen_subcommand_from \(names)"))
         }
         for command in root.subcommands {
+            let condition = "__fish_seen_subcommand_from \(command.name)"
             for option in command.options {
-                lines.append(
-                    fishOption(option, program: program, condition: "__fish_seen_subcommand_from \(command.name)"))
+                lines.append(fishOption(option, program: program, condition: condition))
+            }
+            for argument in command.arguments {
+                switch argument.completion {
+                case .file: lines.append("complete -c \(program) -n '\(condition)' -F")
+                case .subcommand: lines.append("complete -c \(program) -n '\(condition)' -a '\(names)'")
+                case .none: break
+                }
             }
         }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The name of the fish function completing comma lists: `__mha_cli_comma_list`.
+    private static func fishCommaListFunction(_ program: String) -> String {
+        "__" + program.replacing("-", with: "_") + "_comma_list"
     }
 
     /// One fish `complete` line for an option.
@@ -195,8 +254,10 @@ enum CompletionScripts {
         switch (option.takesValue, option.completion) {
         case (false, _): break
         case (true, .file): line += " -r -F"
-        case let (true, .words(words)), let (true, .commaList(words)):
+        case let (true, .words(words)):
             line += " -x -a '\(words.joined(separator: " "))'"
+        case let (true, .commaList(words)):
+            line += " -x -a '(\(fishCommaListFunction(program)) \(words.joined(separator: " ")))'"
         case (true, .none): line += " -x"
         }
         return line + " -d '\(fishEscape(option.help))'"

@@ -35,19 +35,57 @@ enum ManualPage {
                 + "cannot be opened; 74 an output cannot be written (also past ulimit -f); 70 internal error; 130, 143, "
                 + "129, 152 and 142 after SIGINT, SIGTERM, SIGHUP, SIGXCPU and SIGALRM.",
             ".SH ENVIRONMENT",
-            ".TP", ".B NO_COLOR", "When set, no ANSI colour is written, even to a terminal.",
+        ]
+        for variable in environment {
+            lines += [".TP", ".B \(escape(variable.name))", escape(variable.meaning)]
+        }
+        lines += [
             ".SH SEE ALSO",
             "The command-line contract: docs/contract.md in the source distribution.",
         ]
         return lines.joined(separator: "\n") + "\n"
     }
 
-    /// `.TP` entries: the flags in bold, the value in italics, then the help with values and default.
+    /// The environment variables the program reads, as the code reads them.
+    static let environment: [(name: String, meaning: String)] = [
+        (
+            "NO_COLOR",
+            "When set to a non-empty value, no ANSI colour (the terminal heatmap's colours, the bold titles of "
+                + "--steps) is written, even to a terminal; set but empty, it is ignored (no-color.org)."
+        ),
+        (
+            "TERM",
+            "The value dumb turns colour off as NO_COLOR does. Colour is also off when stdout is not a terminal "
+                + "and with --no-color."
+        ),
+        (
+            "COLUMNS",
+            "The width of the terminal heatmap (--heatmap) when stdout is not a terminal (a pipe, a file, -o): "
+                + "a positive integer up to 10000, else 80. On a terminal, the terminal's own width is used."
+        ),
+        (
+            "MHA_CPU",
+            "baseline, avx2 or avx512: run the kernels at that instruction set when it is lower than the CPU's "
+                + "(a higher one leaves the CPU's). Any other value is ignored with a warning."
+        ),
+        (
+            "MHA_THREADS",
+            "A positive integer: use at most this many threads, never more than the processors this process may "
+                + "run on (its CPU affinity). Any other value is ignored with a warning. bench reports the "
+                + "cpu_level and threads in use."
+        ),
+    ]
+
+    /// `.TP` entries: the flags in bold, the value in italics (in brackets when it may be left
+    /// out), then the help with values and default.
     private static func options(_ options: [OptionSpec]) -> [String] {
         options.flatMap { option -> [String] in
             var label =
                 (option.shortFlag.map { "\\fB\(escape($0))\\fR, " } ?? "") + "\\fB\(escape(option.longFlag))\\fR"
-            if let value = option.valueName { label += " \\fI\(escape(value))\\fR" }
+            if let value = option.valueName {
+                // An optional value (`--heatmap [file.svg]`) is bracketed, as --help shows it.
+                label += option.valueIsOptional ? " [\\fI\(escape(value))\\fR]" : " \\fI\(escape(value))\\fR"
+            }
             return [".TP", label, escape(HelpRenderer.optionHelp(option))]
         }
     }

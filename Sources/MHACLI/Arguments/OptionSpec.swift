@@ -86,10 +86,22 @@ struct OptionSpec: Sendable, Equatable {
 
 /// A positional argument of a command.
 struct ArgumentSpec: Sendable, Equatable {
+    /// How a shell completes a positional argument.
+    enum Completion: Sendable, Equatable {
+        /// Nothing to suggest.
+        case none
+        /// A file path (`inspect FILE`).
+        case file
+        /// The name of a subcommand of the root (`help SUBCOMMAND`).
+        case subcommand
+    }
+
     /// Its placeholder, `subcommand` in `<subcommand>`.
     let name: String
     /// One sentence of help.
     let help: String
     /// Whether it may be omitted.
     let isOptional: Bool
+    /// How a shell completes it.
+    var completion: Completion = .none
 }

@@ -1,3 +1,5 @@
+import MHAFormats
+
 /// An option declaration that is also its typed accessor.
 ///
 ///     static let heads = Option<Int>.integer("heads", "n", minimum: 1, help: "τ, the number of heads.")
@@ -43,6 +45,12 @@ extension OptionSpec {
     func invalid(_ value: String, _ reason: String) -> UsageError {
         .invalidValue(value: value, option: display, reason: reason)
     }
+
+    /// `invalid` for a value that should be a number, naming a typographic look-alike in it
+    /// (`expected a finite number (U+2212 MINUS SIGN is not "-"; …)`).
+    func invalidNumber(_ value: String, _ reason: String) -> UsageError {
+        invalid(value, reason + (LookalikeCharacter.hint(in: value).map { " (\($0))" } ?? ""))
+    }
 }
 
 extension Option where Value == String {
@@ -84,7 +92,7 @@ extension Option where Value == Int {
         Option(.value(long, short: short, valueName, help: help, default: defaultValue)) {
             text, spec throws(UsageError) in
             guard let minimum else {
-                guard let value = Int(text) else { throw spec.invalid(text, "expected an integer") }
+                guard let value = Int(text) else { throw spec.invalidNumber(text, "expected an integer") }
                 return value
             }
             guard let value = Int(text), value >= minimum else {
@@ -94,7 +102,7 @@ extension Option where Value == Int {
                     : minimum == 0
                         ? "a non-negative integer"
                         : "an integer ≥ \(minimum)"
-                throw spec.invalid(text, "expected \(kind)")
+                throw spec.invalidNumber(text, "expected \(kind)")
             }
             return value
         }
@@ -107,7 +115,7 @@ extension Option where Value == Int {
     ) -> Option {
         Option(.value(long, valueName, help: help, default: defaultValue)) { text, spec throws(UsageError) in
             guard let value = Int(text), range.contains(value) else {
-                throw spec.invalid(text, "expected an integer from \(range.lowerBound) to \(range.upperBound)")
+                throw spec.invalidNumber(text, "expected an integer from \(range.lowerBound) to \(range.upperBound)")
             }
             return value
         }
@@ -121,7 +129,9 @@ extension Option where Value == Double {
         default defaultValue: String? = nil
     ) -> Option {
         Option(.value(long, valueName, help: help, default: defaultValue)) { text, spec throws(UsageError) in
-            guard let value = Double(text), value.isFinite else { throw spec.invalid(text, "expected a finite number") }
+            guard let value = Double(text), value.isFinite else {
+                throw spec.invalidNumber(text, "expected a finite number")
+            }
             return value
         }
     }

@@ -22,7 +22,7 @@ struct AttendCommand: Command {
             has no projections. Flags still win.
             """,
         options: [
-            queries, keys, values, RunCommand.heads, RunCommand.kvHeads, RunCommand.causal, RunCommand.noCausal,
+            queries, keys, values, heads, RunCommand.kvHeads, RunCommand.causal, noCausal,
             RunCommand.mask, RunCommand.scale, RunCommand.token,
         ]
             + ScoreOptions.declarations + [RunCommand.gq, RunCommand.gk] + [
@@ -34,6 +34,11 @@ struct AttendCommand: Command {
     static let queries = Option<String>.file("queries", short: "q", help: "Q, n_q × τ·d_k, one query per row.")
     static let keys = Option<String>.file("keys", short: "k", help: "K, n_k × kv_heads·d_k, one key per row.")
     static let values = Option<String>.file("values", short: "v", help: "V, n_k × kv_heads·d_v, one value per key.")
+    static let heads = Option<Int>.integer(
+        "heads", "n", minimum: 1, help: "τ, the number of attention heads; must divide Q's width unless --head-dim.",
+        default: "1, or the checkpoint's")
+    static let noCausal = Flag(
+        "no-causal", help: "Not causal, even when the --checkpoint layer is a decoder's, whose attention is causal.")
     static let show = Option<[String]>.list(
         "show", "parts", allowed: parts.map(\.rawValue),
         help: "Comma list of the parts to print: qkv, scores, weights, heads, concat.", default: "heads,concat")
@@ -74,15 +79,15 @@ struct AttendCommand: Command {
         }
         self.paths = paths
         typealias R = RunCommand
-        if a[R.causal], a[R.noCausal] {
+        if a[R.causal], a[Self.noCausal] {
             throw UsageError.invalidRequest("--causal and --no-causal contradict each other; give one")
         }
         let checkpoint = try CheckpointChoice(a)
         let score = try ScoreOptions(a, rotaryFromFile: checkpoint != nil)
         self.checkpoint = checkpoint
         given = GivenSettings(
-            heads: try a[R.heads], kvHeads: try a[R.kvHeads], scale: try a[R.scale],
-            causal: a[R.causal] ? true : a[R.noCausal] ? false : nil, score: score)
+            heads: try a[Self.heads], kvHeads: try a[R.kvHeads], scale: try a[R.scale],
+            causal: a[R.causal] ? true : a[Self.noCausal] ? false : nil, score: score)
         tokenGiven = try a[R.token]
         if score.maskKind != nil, paths["mask"] == nil {
             throw UsageError.invalidRequest("--mask-kind says how to read a mask, but no --mask was given")

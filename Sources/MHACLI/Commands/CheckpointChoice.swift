@@ -41,7 +41,7 @@ struct CheckpointChoice: Sendable {
     /// - Throws: `FormatError` for the files; `UsageError` naming the flag (and `--config`)
     ///   for a setting config.json would give when there is no config.json saying it.
     func read(heads: Int?, ropeBase: Double?) throws -> CheckpointInputs {
-        let archive = try ArrayArchives.open(path: path)
+        let archive = try openArchive()
         var found: ModelConfig?
         if let configPath { found = try ModelConfig(path: configPath) } else { found = try ModelConfig.beside(path) }
         var given: Set<CheckpointLayer.Setting> = []
@@ -67,6 +67,19 @@ struct CheckpointChoice: Sendable {
                 path: path)
         } catch {
             throw ArrayArchives.withShardHint(error, path: path)
+        }
+    }
+
+    /// The checkpoint's archive; a matrix file given instead (`--checkpoint x.csv`) is said to
+    /// be one, not described as a broken zip.
+    private func openArchive() throws(FormatError) -> any ArrayArchive {
+        do { return try ArrayArchives.open(path: path) } catch {
+            guard error.kind != .cannotOpen, let text = MatrixFormat(path: path), text != .npy else { throw error }
+            throw FormatError(
+                kind: .data, file: path,
+                message:
+                    "a \(text.rawValue.uppercased()) file is not a checkpoint: --checkpoint takes a .safetensors (or .npz) file"
+            )
         }
     }
 }

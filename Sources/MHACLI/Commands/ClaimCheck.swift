@@ -56,6 +56,7 @@ struct ClaimCheck {
     }
 
     private static func verdict(_ claim: Claim, _ r: ShapeReport) throws(UsageError) -> Verdict {
+        if claim.value.lowercased() == "none", let verdict = noneVerdict(claim, r) { return verdict }
         if let tensor = r.tensor(claim.key) { return try tensorVerdict(claim, tensor, r) }
         if claim.key == "memory" { return try absentMemoryVerdict(claim) }
         guard let (value, arithmetic) = scalar(symbolKeys[claim.key] ?? claim.key, r) else {
@@ -66,9 +67,9 @@ struct ClaimCheck {
         guard let claimed = Int(claim.value.replacing("_", with: "")) else {
             throw .invalidRequest("claim \(claim.key)=\(claim.value): the value must be an integer")
         }
-        if value == nil, let option = undecidedBy(symbolKeys[claim.key] ?? claim.key, r) {
+        if value == nil, let (missing, give) = undecidedBy(symbolKeys[claim.key] ?? claim.key, r) {
             throw .invalidRequest(
-                "cannot check \(claim.key) = \(claim.value) without \(option): \(arithmetic); give \(option)")
+                "cannot check \(claim.key) = \(claim.value) without \(missing): \(arithmetic); give \(give)")
         }
         var note = ""
         if ["parameters", "parameters.total"].contains(claim.key), claimed != value,
@@ -93,9 +94,31 @@ struct ClaimCheck {
     /// `memory=RxC` claimed of self-attention: wrong, there is no memory.
     private static func absentMemoryVerdict(_ claim: Claim) throws(UsageError) -> Verdict {
         _ = try claimedSides(claim, example: "memory=10x64")
-        return Verdict(
-            claim: claim, correct: false, right: "none", arithmetic: "no memory: this is self-attention (--memory-len)")
+        return Verdict(claim: claim, correct: false, right: "none", arithmetic: noMemory("--memory-len"))
     }
+
+    /// `memory=none`, `memory_len=none` or `memory_dim=none`: the value a self-attention
+    /// verdict prints, claimed back (right in self-attention, wrong in cross-attention); nil
+    /// for other keys, whose values are numbers or shapes.
+    private static func noneVerdict(_ claim: Claim, _ r: ShapeReport) -> Verdict? {
+        guard ["memory", "memory_len", "memory_dim"].contains(claim.key) else { return nil }
+        let option = claim.key == "memory_dim" ? "--memory-dim" : "--memory-len"
+        guard let memory = r.memory else {
+            return Verdict(claim: claim, correct: true, right: "none", arithmetic: noMemory(option))
+        }
+        let right: String
+        switch claim.key {
+        case "memory": right = r.tensor("memory").map { "\($0.rows) × \($0.columns)" } ?? "n_k × d_mem"
+        case "memory_len": right = memory.length.map(String.init) ?? "n_k (not given)"
+        default: right = String(memory.width)
+        }
+        return Verdict(
+            claim: claim, correct: false, right: right,
+            arithmetic: "this is cross-attention: keys and values come from a memory of n_k rows, d_mem wide")
+    }
+
+    /// Why a memory's sizes are `none`: `no memory: this is self-attention (--memory-len)`.
+    private static func noMemory(_ option: String) -> String { "no memory: this is self-attention (\(option))" }
 
     /// A scalar key's value (nil for an unknown n) and its arithmetic, or nil for an unknown key.
     private static func scalar(_ key: String, _ r: ShapeReport) -> (Int?, String)? {
@@ -138,7 +161,11 @@ struct ClaimCheck {
                 "FLOPs = \(r.flopsFormula)" + (r.flops.map { " = \($0)" } ?? " (give --seq-len for a number)")
             )
         case "kv_cache.bytes_per_token", "kv_cache.bytes":
-            guard let cache = r.kvCache else { return (nil, "no KV cache asked for (--layers, --dtype)") }
+            guard let cache = r.kvCache else {
+                return (
+                    nil, "the KV cache holds L · g · (d_k + d_v) · bytes = L · \(g) · (\(k) + \(v)) · bytes per token"
+                )
+            }
             let perToken =
                 "\(cache.layers) · \(g) · (\(k) + \(v)) · \(cache.element.bytes) bytes = \(cache.bytesPerToken) per token"
             if key == "kv_cache.bytes_per_token" {
@@ -151,19 +178,26 @@ struct ClaimCheck {
         }
     }
 
-    /// The option that would make an unknown value known (`--seq-len` for counts of tokens),
-    /// or nil when the value is absent rather than unknown (no memory, no KV cache).
-    private static func undecidedBy(_ key: String, _ r: ShapeReport) -> String? {
-        if key.hasPrefix("memory_") { return r.memory == nil ? nil : "--memory-len" }
-        if key.hasPrefix("kv_cache.") { return r.kvCache == nil ? nil : "--seq-len" }
-        return "--seq-len"
+    /// The options whose absence leaves a value unknown and the options to give
+    /// (`--seq-len` for counts of tokens, `--layers or --dtype` for the KV cache), or nil when
+    /// the value is absent rather than unknown (a memory in self-attention).
+    private static func undecidedBy(_ key: String, _ r: ShapeReport) -> (missing: String, give: String)? {
+        if key.hasPrefix("memory_") { return r.memory == nil ? nil : ("--memory-len", "--memory-len") }
+        if key.hasPrefix("kv_cache.") {
+            guard r.kvCache == nil else { return ("--seq-len", "--seq-len") }
+            let sizes = "--layers L and --dtype (either alone takes the other's default: 1 layer, f64)"
+            return (
+                "--layers or --dtype", key == "kv_cache.bytes" && r.seqLen == nil ? sizes + " and --seq-len" : sizes
+            )
+        }
+        return ("--seq-len", "--seq-len")
     }
 
     /// How a value that is not known reads: `n (not given)` for counts that need the
-    /// sequence length, `none` for a memory or cache the shapes do not have.
+    /// sequence length, `none` for a memory the shapes do not have.
     private static func unknownValue(_ key: String, _ r: ShapeReport) -> String {
         if key.hasPrefix("memory_") { return r.memory == nil ? "none" : "not given" }
-        if key.hasPrefix("kv_cache.") { return r.kvCache == nil ? "none" : "not given" }
+        if key.hasPrefix("kv_cache.") { return "not given" }
         return "n (not given)"
     }
 

@@ -3,7 +3,8 @@ import MHAFormats
 
 /// What a decode cache records about the layer that made it, and the check that a run
 /// continues only a cache of its own configuration: d_model, τ, g, d_k, the window, RoPE,
-/// ALiBi, soft-cap, a fingerprint of W^k, W^v, b^k, b^v, and the precision.
+/// ALiBi, soft-cap, a fingerprint of W^k, W^v, b^k, b^v (and the key norm's rule, γ^k, ε), and
+/// the precision.
 enum DecodeCacheSettings {
     /// One recorded setting: the array's name, its values, and how a message shows them.
     struct Setting {

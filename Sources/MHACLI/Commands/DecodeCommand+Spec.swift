@@ -20,10 +20,10 @@ extension DecodeCommand {
         options: [
             input, RunCommand.wq, RunCommand.wk, RunCommand.wv, RunCommand.wo, RunCommand.bq, RunCommand.bk,
             RunCommand.bv, RunCommand.bo, RunCommand.inProjection, RunCommand.qkv, RunCommand.qkvBias,
-            RunCommand.inProjectionBias, RunCommand.gq, RunCommand.gk, RunCommand.weights, RunCommand.heads,
+            RunCommand.inProjectionBias, RunCommand.gq, RunCommand.gk, RunCommand.weights, heads,
             RunCommand.kvHeads, RunCommand.scale, RunCommand.layout,
         ] + scoreOptions + [
-            cache, format, RunCommand.precision, RunCommand.useFloat, RunCommand.checkpoint, RunCommand.layer,
+            cache, format, precision, RunCommand.useFloat, RunCommand.checkpoint, RunCommand.layer,
             RunCommand.arch, RunCommand.config,
         ])
 
@@ -39,6 +39,13 @@ extension DecodeCommand {
         help:
             "csv: one output row per line; json: JSON Lines {\"token\": i, \"output\": [...]}, i the absolute position.",
         default: "csv")
+    static let heads = Option<Int>.integer(
+        "heads", "n", minimum: 1, help: "τ, the number of attention heads; must divide d_model unless --head-dim.",
+        default: "1, or the checkpoint's")
+    static let precision = Option<Int>.integer(
+        "precision", "n", in: 0...17,
+        help: "Decimals in csv output (0…17); not with --format json, which prints shortest round-trip numbers.",
+        default: "shortest round-trip")
 
     // The score options of DESIGN §4: run's declarations, but for the two whose meaning
     // decode's cache refines (where a new cache starts, what a window keeps).

@@ -74,7 +74,7 @@ struct DecodeCommand: Command {
             try a[ScoreOptions.qkNormOption], try a[ScoreOptions.qkNormEpsilonOption]
         )
         self.given = GivenSettings(
-            heads: try a[R.heads], kvHeads: try a[R.kvHeads], scale: try a[R.scale], causal: true, score: score)
+            heads: try a[Self.heads], kvHeads: try a[R.kvHeads], scale: try a[R.scale], causal: true, score: score)
         // Laid over the checkpoint's layer once `resolved()` has read it.
         configuration = checkpoint == nil ? try self.given.configuration(over: nil) : AttentionConfiguration(heads: 1)
         cachePath = try a[Self.cache]
@@ -84,7 +84,7 @@ struct DecodeCommand: Command {
                 "--cache needs a file decode can read and replace (FILE.npz); '-' is the rows' own stream")
         }
         format = try a[Self.format] ?? .csv
-        precision = try a[R.precision]
+        precision = try a[Self.precision]
         if precision != nil, format == .json {
             // An option that would be ignored is refused, as run refuses it.
             throw UsageError.invalidRequest(

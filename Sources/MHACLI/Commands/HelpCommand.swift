@@ -3,7 +3,10 @@ struct HelpCommand: Command {
     /// The declaration that parsing, help and completions read.
     static let spec = CommandSpec(
         name: "help", abstract: "Show help for a subcommand.",
-        arguments: [ArgumentSpec(name: "subcommand", help: "The subcommand to explain.", isOptional: true)])
+        arguments: [
+            ArgumentSpec(
+                name: "subcommand", help: "The subcommand to explain.", isOptional: true, completion: .subcommand)
+        ])
 
     /// The subcommand asked about, if any.
     let topic: (any Command.Type)?

@@ -19,7 +19,7 @@ struct InspectCommand: Command {
             ArgumentSpec(
                 name: "file",
                 help: "The .npz, .safetensors or .npy file ('-' reads stdin, its format told by content).",
-                isOptional: false)
+                isOptional: false, completion: .file)
         ],
         options: [format, config])
 

@@ -20,6 +20,9 @@ enum RootCommand {
             discussion: """
                 Computes Q = H·W^q, K = H·W^k, V = H·W^v, each head's softmax(Q_j·K_jᵀ/√d_k)·V_j, \
                 their concat and concat·W^o, and shows every shape on the way.
+
+                Options take their value as the next argument or after '=' (--heads 2, --heads=2, -x x.csv, \
+                -x=x.csv); a lone '-' as a file is stdin (or stdout for -o), and '--' ends the options.
                 """,
             options: [versionFlag, completionScript, manual],
             subcommands: commands.map { $0.spec })

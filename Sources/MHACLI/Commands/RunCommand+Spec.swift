@@ -141,7 +141,8 @@ extension RunCommand {
         default: "head")
     static let tokens = Option<[String]>.names(
         "tokens", "names", help: #"Comma list of names for the token rows and columns (a comma inside a name is \,)."#)
-    static let noColor = Flag("no-color", help: "No ANSI colour even on a terminal (NO_COLOR does the same).")
+    static let noColor = Flag(
+        "no-color", help: "No ANSI colour even on a terminal (a non-empty NO_COLOR, or TERM=dumb, does the same).")
     static let checkpoint = Option<String>.file(
         "checkpoint",
         help:
@@ -153,7 +154,7 @@ extension RunCommand {
         .value(
             "arch", "family",
             help:
-                "The checkpoint's architecture: auto (config.json's model_type, else the tensor names), gpt2, bert (BERT family), llama (Llama, Mistral, Mixtral, Qwen2, Gemma), gpt_neox (Pythia), opt, phi, bloom or distilbert.",
+                "The checkpoint's architecture: auto (config.json's model_type, else the tensor names), gpt2, bert (BERT family), llama (Llama, Mistral, Mixtral, Qwen2 and Qwen3 (and their MoE), OLMo 2, Gemma 1–3, Granite, StarCoder2, SmolLM3), gpt_neox (Pythia), opt, phi (Phi-1, 2), phi3 (Phi-3, Phi-4-mini), bloom or distilbert.",
             default: "auto", values: ["auto"] + CheckpointArchitecture.allCases.map(\.rawValue))
     ) { text, spec throws(UsageError) in
         guard text == "auto" || CheckpointArchitecture(rawValue: text) != nil else {

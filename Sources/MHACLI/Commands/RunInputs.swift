@@ -124,6 +124,14 @@ struct RunInputs {
                 file: file,
                 message: "rope_base, rope_dims and rope_scaling set up rotary positions; give \"rope\" (or --rope) too")
         }
+        // The same for the QK-norm's ε (the flag's own case is ScoreOptions' usage error).
+        if s.qkNorm == nil, o.qkNormEpsilon == nil, b.qkNormEpsilon != nil {
+            throw BundleSourcedError(
+                file: file,
+                message:
+                    "qk_norm_eps sets the QK-norm's epsilon, but nothing sets a QK-norm up; give \"qk_norm\" (or --qk-norm) too"
+            )
+        }
         return s
     }
 

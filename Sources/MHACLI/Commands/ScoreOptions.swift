@@ -9,7 +9,7 @@ struct ScoreOptions: Sendable, Equatable {
     var rope: RotaryEmbedding.Convention?
     var ropeBase: Double?
     var ropeDims: Int?
-    /// `--rope-scaling`: a rule, or `default` to take a checkpoint's away.
+    /// `--rope-scaling`: a rule, or `none`/`default` to take a checkpoint's away.
     var ropeScaling: RopeScalingChoice?
     /// `--position-offset`.
     var positionOffset: Int?
@@ -52,7 +52,7 @@ struct ScoreOptions: Sendable, Equatable {
         .value(
             "rope-scaling", "rule",
             help:
-                "Change RoPE's frequencies as a config.json's rope_type does: TYPE:name=value,… with its parameter names; linear: factor; llama3: factor, low_freq_factor, high_freq_factor, original_max_position_embeddings; yarn: factor, original_max_position_embeddings, and optionally beta_fast, beta_slow, attention_factor, mscale, mscale_all_dim, truncate. default: none (also drops a checkpoint's).",
+                "Change RoPE's frequencies as a config.json's rope_type does: TYPE:name=value,… with its parameter names; linear: factor; llama3: factor, low_freq_factor, high_freq_factor, original_max_position_embeddings; yarn: factor, original_max_position_embeddings, and optionally beta_fast, beta_slow, attention_factor, mscale, mscale_all_dim, truncate. none (or default): no scaling, also dropping a checkpoint's or bundle's.",
             default: "none, or the checkpoint's"),
         convert: { text, spec throws(UsageError) in
             let rule: RotaryScaling?
@@ -234,8 +234,8 @@ extension ScoreOptions {
     }
 }
 
-/// `--rope-scaling`'s value: a rule, or `default` (the paper's frequencies, also taking a
-/// checkpoint's scaling away).
+/// `--rope-scaling`'s value: a rule, or `none`/`default` (the paper's frequencies, also taking
+/// a checkpoint's scaling away).
 enum RopeScalingChoice: Sendable, Equatable {
     case plain
     case rule(RotaryScaling)

@@ -205,8 +205,17 @@ enum AtomicOutput {
         return String(cString: real)
     }
 
-    /// The current `errno` as an output error for `path`.
+    /// The current `errno` as an output error for `path`; a folder that does not exist is
+    /// named (`the folder 'nodir' does not exist`).
     private static func failure(_ path: String) -> OutputError {
-        .cannotWrite(path: path, reason: String(cString: strerror(errno)))
+        let code = errno
+        if code == ENOENT, let slash = path.lastIndex(of: "/"), slash != path.startIndex {
+            var status = stat()
+            let folder = String(path[..<slash])
+            if stat(folder, &status) != 0 {
+                return .cannotWrite(path: path, reason: "the folder '\(folder)' does not exist")
+            }
+        }
+        return .cannotWrite(path: path, reason: String(cString: strerror(code)))
     }
 }

@@ -2,7 +2,7 @@ import MHACore
 
 /// What a forward pass computed, in a few words, for headers and documents: the input shape
 /// (and memory; Q, K and V in `attend`), τ, d_k, the scale, whether it is causal, which mask,
-/// and the single token if any.
+/// the single token if any, and the working precision when it is float32.
 ///
 ///     input H · 3 × 4 · τ = 2 heads · d_k = 4 / 2 = 2 · scale = 1/√2 = 0.7071 · not causal · no mask
 struct ComputationSummary {
@@ -21,6 +21,12 @@ struct ComputationSummary {
     /// The score rules in force, for the positional settings (RoPE, offset, ALiBi, window,
     /// soft-cap) of the JSON report.
     var rules: ScoreRulesSummary? = nil
+    /// The working precision (`float64`, or `float32` with `--float`).
+    var precisionName = "float64"
+
+    /// `computed in float32` when the working precision is not the default float64; nil for
+    /// float64 (which headers leave unsaid).
+    var precisionText: String? { precisionName == "float64" ? nil : "computed in \(precisionName)" }
 
     /// `scale = 1/√2 = 0.7071` or `scale = 0.5`.
     func scale(precision: Int) -> String {
@@ -71,6 +77,7 @@ struct ComputationSummary {
             items.insert("kv_heads = \(s.kvHeads)", at: items.firstIndex(of: heads).map { $0 + 1 } ?? items.count)
         }
         items += [scale(precision: precision), causalText, maskText]
+        if let precisionText { items.append(precisionText) }
         if let token = s.token {
             items.append(
                 "single token \(token)" + (tokens.map { $0.indices.contains(token) ? " (\($0[token]))" : "" } ?? ""))

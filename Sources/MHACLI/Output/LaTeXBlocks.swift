@@ -19,7 +19,8 @@ enum LaTeXBlocks {
     /// Rows of a block: 32 rows of a `bmatrix` at 10 pt, with the heading, fit the text
     /// height of an article page (letter or A4).
     static let rows = 32
-    /// Columns of a block: 8 numbers at 4 decimals fit the line width unscaled.
+    /// Columns of a block: 8 numbers at 4 decimals, about the line width (390 pt for signed ones,
+    /// which `\mhafit` scales to the 345 pt line).
     static let columns = 8
 
     /// Whether `m` is written in blocks: more than `rows` rows or `columns` columns.

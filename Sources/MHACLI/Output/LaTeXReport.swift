@@ -3,7 +3,12 @@ import MHACore
 /// A forward pass as a LaTeX document for write-ups (`--format latex`): each shown matrix
 /// as a captioned `bmatrix` (amsmath) in a `table`, numbers at `--precision` decimals, large
 /// matrices elided with `\cdots`, `\vdots`, `\ddots` unless `--full`. pdflatex compiles it as
-/// it is; each `table` can be pasted into another document that loads amsmath.
+/// it is; each `table` can be pasted into another document that loads amsmath (and graphicx,
+/// for a table fitted to the line).
+///
+/// A matrix that may be wider than the line is set in a box that TeX measures and scales
+/// down to the line width when it is wider (graphicx's `\resizebox`), so no table runs into
+/// the margin.
 ///
 /// With `--full`, a matrix larger than a page holds (`LaTeXBlocks`: more than 32 rows or 8
 /// columns) is written as consecutive blocks of at most 32 × 8 entries under one heading,
@@ -88,13 +93,48 @@ enum LaTeXReport {
             }.joined(separator: " & ")
         }
         let matrix = ["\\begin{bmatrix}"] + body.map { $0 + " \\\\" } + ["\\end{bmatrix}"]
-        let wide = columns.count > 8
+        let fit = mayOverflow(body, symbol: m.latexSymbol)
         return [
             "\\begin{table}[!htbp]",
             "\\centering",
             "\\caption{\(caption(m))}",
-        ] + (wide ? ["\\resizebox{\\linewidth}{!}{$\(m.latexSymbol) = "] : ["\\[ \(m.latexSymbol) = "])
-            + matrix + (wide ? ["$}"] : ["\\]"]) + ["\\end{table}"]
+        ] + (fit ? ["\\sbox0{$\\displaystyle \(m.latexSymbol) = "] : ["\\[ \(m.latexSymbol) = "]) + matrix
+            + (fit ? ["$}\\ifdim\\wd0>\\linewidth\\resizebox{\\linewidth}{!}{\\usebox0}\\else\\usebox0\\fi"] : ["\\]"])
+            + ["\\end{table}"]
+    }
+
+    /// Whether a `bmatrix` of these rows (entries joined by ` & `) after `symbol =` may be
+    /// wider than an article's line (345 pt): estimated at 5 pt a character (a digit of the
+    /// 10 pt font), 10 pt between columns and 30 pt of brackets, with a margin. Such a
+    /// matrix is measured by TeX and scaled down to the line width when it is wider (an
+    /// 8-column matrix of signed numbers at 4 decimals is about 390 pt).
+    static func mayOverflow(_ rows: [String], symbol: String) -> Bool {
+        let cells = rows.map { $0.split(separator: " & ", omittingEmptySubsequences: false) }
+        let columns = cells.map(\.count).max() ?? 0
+        let widths = (0..<columns).map { c in
+            cells.map { c < $0.count ? $0[c].count : 0 }.max() ?? 0
+        }
+        let symbolWidth = visibleCharacters(symbol)
+        let estimate = Double(widths.reduce(0, +) + symbolWidth) * 5 + Double(max(0, columns - 1)) * 10 + 30
+        return estimate > 0.8 * 345
+    }
+
+    /// The characters of math source that print (`\\mathrm{head}_{1}` → 5): commands and
+    /// braces do not.
+    private static func visibleCharacters(_ source: String) -> Int {
+        var count = 0
+        var inCommand = false
+        for ch in source {
+            if ch == "\\" {
+                inCommand = true
+            } else if inCommand, ch.isLetter {
+                continue
+            } else {
+                inCommand = false
+                if !"{}_^".contains(ch) { count += 1 }
+            }
+        }
+        return count
     }
 
     /// A matrix's caption: `weights 1 of 2, $3 \times 3$: $\mathrm{weights}_{1} = …$`.

@@ -54,7 +54,7 @@ struct ResultPresentation: Sendable {
     func checkCombinations() throws(UsageError) {
         if format.holdsOneMatrix, showGiven, show.count > 1 {
             throw .invalidRequest(
-                "\(formatSource) prints one matrix, but --show names \(show.count) parts (\(show.map(\.rawValue).joined(separator: ","))); name one\(format == .npy ? ", or write every part with .npz" : "")"
+                "\(formatSource) prints one matrix, but --show names \(show.count) parts (\(show.map(\.rawValue).joined(separator: ","))); name one, or write every part with .npz"
             )
         }
         if format != .text, let flag = steps ? "--steps" : heatmap ? "--heatmap" : nil {
@@ -198,7 +198,7 @@ struct ResultPresentation: Sendable {
         ComputationSummary(
             shapes: result.shapes, causal: rules.configuration.causal, maskKind: rules.maskKind?.rawValue,
             scaleGiven: scaleGiven, tokens: tokenNames, headDimGiven: rules.configuration.headDim != nil,
-            rules: rules)
+            rules: rules, precisionName: S.precisionName)
     }
 
     /// Every head's weights as one SVG picture, refused (`MemoryBudget`, exit 65) before it is
@@ -208,7 +208,8 @@ struct ResultPresentation: Sendable {
         let heatmap = SVGHeatmap(
             weights: (result.weights ?? []).map { $0.converted(to: Double.self) },
             queryPositions: axes.queryPositions, tokens: axes.heatmapNames,
-            absolute: heatmapScale == .absolute, precision: precision)
+            absolute: heatmapScale == .absolute, precision: precision,
+            computedIn: S.precisionName == "float64" ? nil : S.precisionName)
         let bytes = heatmap.estimatedBytes
         try MemoryBudget.check(
             values: bytes < 9e18 ? Int(bytes) : nil, bytesPerValue: 1,
@@ -304,7 +305,7 @@ struct ResultPresentation: Sendable {
         -> Matrix<S>
     {
         let part = csvPart(projected: result.shapes.projected)
-        let instead = format == .npy && !inBatch ? "write them all with .npz" : "use --format json"
+        let instead = inBatch ? "use --format json" : "write them all with .npz, or use --format json"
         let perHead: [Matrix<S>]?
         switch part {
         case .output: return result.output

@@ -11,7 +11,8 @@ import MHAFormats
 enum RunJSONReport {
     /// The report for `result`, with the parts in `parts`.
     /// With a `summary`, also what was computed: `tokens` (names or null), `token` (or null),
-    /// `causal`, `scale`, `mask` (`keep`, `block`, `additive` or null), and `positions`
+    /// `causal`, `scale`, `mask` (`keep`, `block`, `additive` or null), `precision`
+    /// (`float64` or `float32`), and `positions`
     /// (`rope` {kind, base, dims} or null, `position_offset`, `alibi`, `window`, `softcap`,
     /// `qk_norm` {span, epsilon} or null).
     static func json<S: AttentionScalar>(
@@ -22,12 +23,14 @@ enum RunJSONReport {
                 + members(result, parts: parts))
     }
 
-    /// The members saying what was computed: `tokens`, `token`, `causal`, `scale`, `mask`.
+    /// The members saying what was computed: `tokens`, `token`, `causal`, `scale`, `mask`,
+    /// `precision` (`float64`, or `float32` with `--float`), `positions`.
     static func summaryMembers(_ summary: ComputationSummary) -> [(String, JSONValue)] {
         [
             ("tokens", summary.tokens.map { .array($0.map { .string($0) }) } ?? .null),
             ("token", summary.shapes.token.map { .int($0) } ?? .null), ("causal", .bool(summary.causal)),
             ("scale", .number(summary.shapes.scale)), ("mask", summary.maskKind.map { .string($0) } ?? .null),
+            ("precision", .string(summary.precisionName)),
         ] + (summary.rules.map { [("positions", $0.json(summary.shapes))] } ?? [])
     }
 

@@ -32,7 +32,8 @@ struct RunTextReport<Scalar: AttentionScalar> {
     }
 
     /// `input H · 3 × 8   τ = 2 heads   d_k = 4   scale = 1/√4 = 0.5000` (and the memory),
-    /// then `not causal   no mask`, the score rules and the token; `attend` names Q, K and V
+    /// then `not causal   no mask` (and `computed in float32` with `--float`), the score rules
+    /// and the token; `attend` names Q, K and V
     /// instead of H.
     var header: [String] {
         let s = result.shapes
@@ -58,7 +59,12 @@ struct RunTextReport<Scalar: AttentionScalar> {
                 "Q · \(s.tokens) × \(s.queryDim)   K · \(s.keyCount) × \(s.kvDim)   V · \(s.keyCount) × \(s.valueColumns)   \(heads)   d_k = \(s.headDim)\(values)   scale = \(scale)\(kv)"
             ]
         }
-        if let summary { lines.append("\(summary.causalText)   \(summary.maskText)") }
+        let computedIn = Scalar.precisionName == "float64" ? nil : "computed in \(Scalar.precisionName)"
+        if let summary {
+            lines.append("\(summary.causalText)   \(summary.maskText)" + (computedIn.map { "   " + $0 } ?? ""))
+        } else if let computedIn {
+            lines.append(computedIn)
+        }
         if let rules { lines += rules.lines(s) }
         if let token = s.token {
             lines.append(

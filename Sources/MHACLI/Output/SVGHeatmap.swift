@@ -19,6 +19,8 @@ struct SVGHeatmap {
     var absolute = false
     /// Decimals of the tooltip values.
     var precision = 4
+    /// The working precision when it is not float64 (`float32`), named in the title.
+    var computedIn: String? = nil
 
     /// Cell side in pixels: 36 for a handful of tokens, down to 12 from n = 64.
     var cell: Double {
@@ -103,7 +105,7 @@ struct SVGHeatmap {
         for line in [
             #"<?xml version="1.0" encoding="UTF-8"?>"#,
             #"<svg xmlns="http://www.w3.org/2000/svg" width="\#(n(l.width))" height="\#(n(l.height))" viewBox="0 0 \#(n(l.width)) \#(n(l.height))" font-family="Helvetica, Arial, sans-serif" font-size="\#(n(l.font))">"#,
-            "<title>attention weights, \(weights.count) \(weights.count == 1 ? "head" : "heads") (rows: queries, columns: keys)</title>",
+            "<title>attention weights, \(weights.count) \(weights.count == 1 ? "head" : "heads") (rows: queries, columns: keys)\(computedIn.map { ", computed in " + $0 } ?? "")</title>",
             gradient(),
             #"<rect width="100%" height="100%" fill="white"/>"#,
         ] {
@@ -190,7 +192,7 @@ struct SVGHeatmap {
     private var legendText: String {
         "colour: "
             + (absolute ? "weight, the same 0…1 scale for every head" : "weight relative to each head's largest weight")
-            + "; grey: 0 (masked)"
+            + "; grey: 0 (masked)" + (computedIn.map { "; computed in " + $0 } ?? "")
     }
 
     /// The viridis ramp as a gradient for the legend.

@@ -52,6 +52,9 @@ public enum AttentionError: MHAError, Equatable {
     case negativePositionOffset(Int)
     /// Positions `first ..< first + count` pass `limit` (2⁵³).
     case positionOutOfRange(first: Int, count: Int, limit: Int)
+    /// RoPE with query row 0 at a negative position: more query rows than the offset plus the
+    /// keys (queries are the last n_q positions of the keys' sequence).
+    case negativeQueryPosition(position: Int, queries: Int, keys: Int)
     /// A per-batch list (memories, masks) whose length is neither 1 nor the batch size.
     case batchCountMismatch(name: String, count: Int, batch: Int)
 
@@ -60,7 +63,7 @@ public enum AttentionError: MHAError, Equatable {
         case .headsDoNotDivideModel, .headsDoNotDivideQueries, .kvHeadsDoNotDivideHeads, .nonPositive, .tokenOutOfRange,
             .invalidScale, .projectionSource, .invalidRotaryDimensions, .invalidRotaryBase, .invalidRotaryScaling,
             .invalidWindow, .invalidNormEpsilon, .softcapOutOfRange,
-            .invalidSoftcap, .negativePositionOffset, .positionOutOfRange:
+            .invalidSoftcap, .negativePositionOffset, .positionOutOfRange, .negativeQueryPosition:
             return .usage
         case .shapeMismatch, .shapesDisagree, .nonFinite, .invalidMaskValue, .overflow, .emptyInput,
             .insufficientMemory,
@@ -109,7 +112,9 @@ public enum AttentionError: MHAError, Equatable {
         case let .invalidRotaryDimensions(dimensions, headDim):
             if dimensions == headDim, headDim % 2 != 0 {
                 return
-                    "rope dimensions \(dimensions) are invalid: RoPE turns pairs of dimensions, but d_k = \(headDim) is odd; rotate an even part of each head (rope dimensions \(headDim - 1) or fewer)"
+                    headDim == 1
+                    ? "rope dimensions 1 are invalid: RoPE turns pairs of dimensions, but d_k = 1 has no pair to turn; run without RoPE, or with wider heads"
+                    : "rope dimensions \(dimensions) are invalid: RoPE turns pairs of dimensions, but d_k = \(headDim) is odd; rotate an even part of each head (rope dimensions \(headDim - 1) or fewer)"
             }
             return "rope dimensions \(dimensions) are invalid: they must be even, positive and at most d_k = \(headDim)"
         case let .invalidRotaryBase(base):
@@ -134,6 +139,9 @@ public enum AttentionError: MHAError, Equatable {
             return
                 "the last position, \(first) + \(count) − 1, passes 2^53 = \(limit), the largest position (float64 holds every integer up to it exactly): give a smaller position offset"
 
+        case let .negativeQueryPosition(position, queries, keys):
+            return
+                "RoPE turns every query by its position, but with \(queries) query rows and \(keys) \(keys == 1 ? "key" : "keys") (the queries are the last positions of the keys' sequence) query row 0 is at position \(position): give a position offset of at least \(-position), or as many keys as queries"
         case let .batchCountMismatch(name, count, batch):
             return "\(count) \(name) for a batch of \(batch) sequences: give one (shared) or \(batch)"
         }

@@ -21,11 +21,12 @@ enum AttentionRules {
         }
     }
 
-    /// RoPE dimensions even and within d_k, a positive finite base, a well-defined scaling; window
-    /// 1 … 2⁵³; soft-cap positive, it and its reciprocal finite in `Scalar`; offset ≥ 0 and the last key's position (offset + n_k − 1) at most
-    /// `maximumPosition`.
+    /// RoPE dimensions even and within d_k, a positive finite base, a well-defined scaling, and
+    /// with RoPE no query before position 0 (n_q ≤ offset + n_k); window 1 … 2⁵³; soft-cap
+    /// positive, it and its reciprocal finite in `Scalar`; offset ≥ 0 and the last key's
+    /// position (offset + n_k − 1) at most `maximumPosition`.
     static func validate<Scalar: AttentionScalar>(
-        _ c: AttentionConfiguration, headDim: Int, keyCount: Int, precision _: Scalar.Type
+        _ c: AttentionConfiguration, headDim: Int, queryCount: Int, keyCount: Int, precision _: Scalar.Type
     ) throws(AttentionError) {
         if let rope = c.rope {
             let r = rope.rotatedDimensions(headDim: headDim)
@@ -55,5 +56,9 @@ enum AttentionRules {
         }
         guard c.positionOffset >= 0 else { throw .negativePositionOffset(c.positionOffset) }
         try checkPositions(first: c.positionOffset, count: keyCount)
+        if c.rope != nil, queryCount > keyCount + c.positionOffset {
+            throw .negativeQueryPosition(
+                position: c.positionOffset + keyCount - queryCount, queries: queryCount, keys: keyCount)
+        }
     }
 }

@@ -35,8 +35,8 @@ struct KeptScores<Scalar: AttentionScalar> {
         for first in stride(from: 0, to: rows, by: band) {
             let range = first..<Swift.min(rows, first + band)
             logits.updateRows(range) { r, row in
+                overflowed[r] = !Kernels.scaledFinite(row, scale: rule.scale)
                 for t in row.indices { row[t] *= rule.scale }
-                overflowed[r] = !row.allSatisfy(\.isFinite)
             }
             scaled?.copyRows(range, from: logits)
             if let c = rule.softcap {
@@ -59,8 +59,12 @@ struct KeptScores<Scalar: AttentionScalar> {
                         if row[t].isNaN { overflowed[r] = true }  // the bias overflowed it
                     }
                 }
-                let visible = rule.visibleKeys(position: firstPosition + r, keyCount: n)
-                for t in row.indices where !visible.contains(t) { row[t] = -Scalar.infinity }
+                let visible = rule.visibleKeys(position: firstPosition + r, keyCount: n).clamped(to: 0..<n)
+                let (lower, upper) = (
+                    visible.isEmpty ? n : visible.lowerBound, visible.isEmpty ? n : visible.upperBound
+                )
+                UnsafeMutableBufferPointer(rebasing: row[0..<lower]).update(repeating: -Scalar.infinity)
+                UnsafeMutableBufferPointer(rebasing: row[upper..<n]).update(repeating: -Scalar.infinity)
             }
             masked?.copyRows(range, from: logits)
             fullyMasked += Kernels.softmaxRows(&logits, rows: range)

@@ -91,7 +91,8 @@ public enum MultiHeadAttention {
         mask: AttentionMask<Scalar>? = nil, configuration: AttentionConfiguration
     ) throws(AttentionError) -> AttentionResult<Scalar> {
         let s = try GivenOperands.shapes(queries: queries, keys: keys, values: values, configuration: configuration)
-        try AttentionRules.validate(configuration, headDim: s.headDim, keyCount: s.keyCount, precision: Scalar.self)
+        try AttentionRules.validate(
+            configuration, headDim: s.headDim, queryCount: s.tokens, keyCount: s.keyCount, precision: Scalar.self)
         let needed = MemoryEstimate.bytes(
             .init(s, configuration: configuration, masked: mask != nil), keep: configuration.intermediates,
             layout: .xw, scalarBytes: MemoryLayout<Scalar>.stride)

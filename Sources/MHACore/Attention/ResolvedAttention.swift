@@ -17,7 +17,8 @@ extension ResolvedAttention {
     ) throws(AttentionError) {
         shapes = try Self.shapes(input: x, memory: memory, parameters: p, configuration: c)
         let s = shapes
-        try AttentionRules.validate(c, headDim: s.headDim, keyCount: s.keyCount, precision: Scalar.self)
+        try AttentionRules.validate(
+            c, headDim: s.headDim, queryCount: s.tokens, keyCount: s.keyCount, precision: Scalar.self)
         let needed = MemoryEstimate.bytes(
             .init(s, configuration: c, masked: mask != nil), keep: c.intermediates, layout: p.layout,
             scalarBytes: MemoryLayout<Scalar>.stride)

@@ -39,4 +39,20 @@ extension Kernels {
         }
         return index < 0 ? nil : index
     }
+
+    /// Whether every `row[t]·scale` is finite (the product rounded): the vector kernel
+    /// (`mha_f64_scaled_finite`) for Double and Float, a loop for other scalars.
+    static func scaledFinite<S: AttentionScalar>(_ row: UnsafeMutableBufferPointer<S>, scale: S) -> Bool {
+        let level = KernelContext.current.level
+        guard let base = row.baseAddress else { return true }
+        if S.self == Double.self, let scale = scale as? Double {
+            return Double.scaledFinite(
+                level, row: UnsafePointer(base.rebound(to: Double.self)), count: row.count, scale: scale)
+        }
+        if S.self == Float.self, let scale = scale as? Float {
+            return Float.scaledFinite(
+                level, row: UnsafePointer(base.rebound(to: Float.self)), count: row.count, scale: scale)
+        }
+        return row.allSatisfy { ($0 * scale).isFinite }
+    }
 }

@@ -53,7 +53,7 @@ import Testing
                 && shapes["head_output"] as? [Int] == [2, 3])
         #expect(
             Set(object.keys) == [
-                "shapes", "tokens", "token", "causal", "scale", "mask", "positions", "heads", "concat",
+                "shapes", "tokens", "token", "causal", "scale", "mask", "precision", "positions", "heads", "concat",
             ])
     }
 

@@ -163,6 +163,7 @@ import Testing
         ("yarn:factor=2", "needs original_max_position_embeddings"),
         ("yarn:factor=2,original_max_position_embeddings=16,truncate=maybe", "truncate takes true or false"),
         ("default:factor=2", "default takes no parameters"),
+        ("none:factor=2", "none takes no parameters"),
         (
             "llama3:factor=8,low_freq_factor=4,high_freq_factor=1,original_max_position_embeddings=16",
             "low_freq_factor 4.0 must be below high_freq_factor 1.0"
@@ -176,6 +177,34 @@ import Testing
         #expect(run.status == 64, "\(run.stderr)")
         #expect(run.stderr.contains(message), "\(run.stderr)")
         #expect(run.stderr.split(separator: "\n").count == 1)
+    }
+
+    /// `none`, the word the help gives as the default, means no scaling as `default` does, also
+    /// over a bundle's rule; an unknown word is refused with every accepted word named.
+    @Test func noneIsNoScaling() throws {
+        let folder = try BuiltBinary.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let x = "[[1, 0.5, -1, 2], [0, 1, 0.25, -0.5], [2, -1, 1, 0]]"
+        let bundle =
+            #"{"x": \#(x), "heads": 1, "rope": "half", "position_offset": 40, "rope_scaling": {"rope_type": "linear", "factor": 4}}"#
+        try Data(bundle.utf8).write(to: folder.appendingPathComponent("scaled.json"))
+        let run = ["run", "--bundle", "scaled.json", "--weights", "random:3", "--format", "json"]
+        let scaled = try BuiltBinary.run(run, in: folder)
+        let none = try BuiltBinary.run(run + ["--rope-scaling", "none"], in: folder)
+        let standard = try BuiltBinary.run(run + ["--rope-scaling", "default"], in: folder)
+        #expect(scaled.status == 0 && none.status == 0 && standard.status == 0, "\(none.stderr)")
+        #expect(none.stdout == standard.stdout && none.stdout != scaled.stdout)
+        let plainRun = ["run", "-x", "-", "--weights", "identity", "--rope", "half"]
+        let text = try BuiltBinary.run(plainRun + ["--rope-scaling", "none"], stdin: "1,2\n3,4\n")
+        let unscaled = try BuiltBinary.run(plainRun, stdin: "1,2\n3,4\n")
+        #expect(text.status == 0 && text.stderr.isEmpty, "\(text.stderr)")
+        #expect(text.stdout == unscaled.stdout)
+        let refused = try BuiltBinary.run(
+            ["run", "-x", "-", "--weights", "identity", "--rope", "half", "--rope-scaling", "nope"], stdin: "1,2\n")
+        #expect(refused.status == 64)
+        #expect(
+            refused.stderr.contains("supported: none or default (no scaling), linear, llama3, yarn"),
+            "\(refused.stderr)")
     }
 
     @Test func theRuleNeedsRotaryPositions() throws {

@@ -18,8 +18,9 @@ import Testing
             ("[1,2,]", 1, 6, "expected a value"),
             ("[1] // note", 1, 5, "unexpected \"/\" after the JSON value"),  // comment
             ("[1, /* c */ 2]", 1, 5, "expected a value, found \"/\""),
-            ("[NaN]", 1, 2, "expected a value, found \"N\""),
-            ("[1, -Infinity]", 1, 5, "invalid number \"-Infinity\""),
+            ("[NaN]", 1, 2, "NaN is not a JSON number (JSON has no NaN or Infinity"),
+            ("[1, -Infinity]", 1, 5, "Infinity is not a JSON number"),
+            ("[1, \u{2212}1]", 1, 5, "expected a value, found \"\u{2212}\" (U+2212 MINUS SIGN is not \"-\""),
             ("['a']", 1, 2, "expected a value, found \"'\""),  // single quotes
             ("[01]", 1, 3, "expected ',' or ']', found \"1\""),  // leading zero
             ("[+1]", 1, 2, "expected a value, found \"+\""),
