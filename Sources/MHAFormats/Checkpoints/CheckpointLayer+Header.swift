@@ -41,10 +41,18 @@ extension CheckpointLayer {
         if let config { try checkHiddenSize(config, modelDim: modelDim, reader: reader) }
         if reader.family == .llama, normSpan(config) != nil {
             let stem = reader.prefix + reader.family.block(layer: reader.layer)
-            for part in ["q_norm", "k_norm"]
-            where !reader.archive.arrays.contains(where: { $0.name == stem + part + ".weight" }) {
-                throw missingNorm(stem + part + ".weight", reader: reader, config: config)
+            for part in ["q_norm", "k_norm"] {
+                let name = stem + part + ".weight"
+                guard let info = reader.archive.arrays.first(where: { $0.name == name }) else {
+                    throw missingNorm(name, reader: reader, config: config)
+                }
+                guard info.shape.count == 1 || (info.shape.count == 2 && info.shape.contains(1)) else {
+                    throw FormatError(
+                        kind: .data, file: reader.archive.name + ":" + name,
+                        message: "shape \(ArrayInfo.describe(info.shape)), expected a vector")
+                }
             }
+            _ = try config?.nonNegativeNumber("rms_norm_eps")
         }
         return HeadShapes(heads: heads, kvHeads: kvHeads, headDim: headDim, modelDim: modelDim)
     }

@@ -341,6 +341,20 @@ import Testing
         T.expectError(line: nil, column: nil, words) { try CheckpointLayer(archive: unnormed, layer: 0, config: qwen3) }
         #expect(
             CheckpointLayer.refusal(archive: unnormed, config: qwen3, layer: 0)?.description.contains(words) == true)
+        let normed = try Self.llama(extra: [
+            ("model.layers.0.self_attn.q_norm.weight", "F32", [8], 4),
+            ("model.layers.0.self_attn.k_norm.weight", "F32", [2, 8], 4),
+        ])
+        let gains = try Self.llama(extra: [
+            ("model.layers.0.self_attn.q_norm.weight", "F32", [8], 4),
+            ("model.layers.0.self_attn.k_norm.weight", "F32", [8], 4),
+        ])
+        try Self.expectRefusal(
+            #"{"model_type": "qwen3", "num_attention_heads": 2, "head_dim": 8, "rms_norm_eps": "1e-6"}"#, in: gains,
+            path: "$.rms_norm_eps", #"expected a number ≥ 0, found "1e-6""#)
+        let shape = "k_norm.weight: shape 2 × 8, expected a vector"
+        T.expectError(line: nil, column: nil, shape) { try CheckpointLayer(archive: normed, layer: 0, config: qwen3) }
+        #expect(CheckpointLayer.refusal(archive: normed, config: qwen3, layer: 0)?.description.contains(shape) == true)
         // Without config.json's τ, inspect leaves the shapes to run (which asks for --heads).
         #expect(CheckpointLayer.refusal(archive: unnormed, config: nil) == nil)
     }
