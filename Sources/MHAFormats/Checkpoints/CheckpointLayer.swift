@@ -245,7 +245,8 @@ public struct CheckpointLayer: Sendable {
                     "qk_layernorm is true: Phi then normalises Q and K by LayerNorms (q_layernorm, k_layernorm; transformers initialises them afresh when the file lacks them), which this reader does not compute"
             )
         }
-        if family == .phi3, let config, try config.hasScaledRope() {
+        // After rotaryScaling's refusal of the types not computed (longrope, dynamic, …).
+        if family == .phi3, let config, try config.rotaryScaling() != nil {
             throw FormatError(
                 kind: .data, file: config.name, path: "$." + (config.ropeKey() ?? "rope_scaling"),
                 message:

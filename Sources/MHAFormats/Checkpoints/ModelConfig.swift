@@ -405,13 +405,6 @@ public struct ModelConfig: Sendable {
                 message: error.message + "; reading this layer without it would give wrong scores")
         }
     }
-
-    /// Whether the RoPE object a layer reads names a scaling (`rope_type` other than `default`).
-    /// - Throws: a data error for a RoPE key or member of the wrong type.
-    public func hasScaledRope(layerType: String? = nil) throws(FormatError) -> Bool {
-        guard let block = try ropeBlock(layerType) else { return false }
-        return (block.strings["rope_type"] ?? block.strings["type"] ?? "default") != "default"
-    }
 }
 
 /// One of config.json's RoPE objects: its key and its number and string members.
