@@ -1,5 +1,6 @@
 import Foundation
 import MHACore
+import MHAFormats
 import Testing
 
 /// Output of a batch under a memory limit, and the words of refusals and `--float`
@@ -96,5 +97,35 @@ struct BatchOutputBudgetTests {
             warned.stderr
                 == "mha-cli: warning: t.npy: 2 nonzero values of x round to 0 in float32 (|v| < 1.4e-45): run without --float to keep them\n"
         )
+    }
+
+    /// attend on a batch writes the batch's concat to .npy as run writes its output (QA s24
+    /// steps F1: a 0-byte file, exit 0), each sequence equal to attend's JSON.
+    @Test("attend -o FILE.npy on a batch writes every sequence")
+    func attendBatchNPY() throws {
+        let folder = try ScratchFolder()
+        var g = SplitMix64(seed: 5)
+        try folder.write("q.npy", Self.batch(3, 4, 4, values: (0..<48).map { _ in g.nextSigned() }))
+        try folder.write("k.npy", Self.batch(3, 5, 4, values: (0..<60).map { _ in g.nextSigned() }))
+        let attend = ["attend", "-q", "q.npy", "-k", "k.npy", "-v", "k.npy", "--heads", "2"]
+        let written = try folder.run(attend + ["-o", "out.npy"])
+        #expect(written.status == 0 && written.stderr.isEmpty, "\(written.stderr)")
+        let path = folder.url.appendingPathComponent("out.npy").path
+        let read = try BatchReader.read(path: path)
+        let sequences = try #require(read.batch)
+        let json = try folder.run(attend + ["--format", "json"])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let concat = try #require(object["concat"] as? [[[Double]]])
+        #expect(sequences.count == 3 && concat.count == 3)
+        for (b, sequence) in sequences.enumerated() {
+            #expect(sequence.rows == 4 && sequence.columns == 4)
+            for i in 0..<4 {
+                for j in 0..<4 {
+                    #expect(abs(sequence[i, j] - concat[b][i][j]) <= 1e-15 * max(1, abs(concat[b][i][j])))
+                }
+            }
+        }
+        try folder.run(attend + ["--show", "weights", "-o", "w.npy"]).expectRefusal(
+            64, "-o w.npy prints one matrix, but --show weights has one per head (2); use --format json")
     }
 }

@@ -176,10 +176,10 @@ struct AttendCommand: Command {
 
     /// Q, K, V (and a mask) of which at least one is a 3-D `.npy` batch: each sequence on its
     /// own (a 2-D operand is shared), rendered with the batch index.
-    private func computeBatch<S: AttentionScalar>(
+    private func computeBatch<S: NPYScalar>(
         _: S.Type, _ m: [String: Matrix<Double>], _ batches: [String: [Matrix<Double>]],
         _ configuration: AttentionConfiguration
-    ) throws -> (report: String, warnings: [String], files: [OutputFile]) {
+    ) throws -> (report: String, binary: [UInt8]?, warnings: [String], files: [OutputFile]) {
         func sequences(_ key: String) -> [Matrix<S>] {
             (batches[key] ?? m[key].map { [$0] } ?? []).map { $0.converted(to: S.self) }
         }
@@ -208,7 +208,7 @@ struct AttendCommand: Command {
                 configuration: configuration, result: results[b], style: style)
         }
         return (
-            report,
+            report, try presentation.binary(batch: results),
             results.enumerated().flatMap { b, r in
                 RunCommand.warningTexts(r.warnings, rows: "query row").map { "batch \(b + 1): " + $0 }
             },
@@ -245,7 +245,7 @@ struct AttendCommand: Command {
         let mask = get("mask").map { AttentionMask($0, kind: (score.maskKind ?? .keep).converted()) }
         if !batches.isEmpty {
             let batch = try computeBatch(S.self, m, batches, configuration)
-            return (batch.report, nil, batch.warnings, batch.files)
+            return (batch.report, batch.binary, batch.warnings, batch.files)
         }
         let result = try MultiHeadAttention.attend(
             queries: q, keys: k, values: v, mask: mask, configuration: configuration)

@@ -74,7 +74,10 @@ struct CheckpointChoice: Sendable {
     /// be one, not described as a broken zip.
     private func openArchive() throws(FormatError) -> any ArrayArchive {
         do { return try ArrayArchives.open(path: path) } catch {
-            guard error.kind != .cannotOpen, let text = MatrixFormat(path: path), text != .npy else { throw error }
+            // A shard index's errors are about the index or a shard, which it names.
+            guard error.kind != .cannotOpen, !ArrayArchives.isShardIndex(path), let text = MatrixFormat(path: path),
+                text != .npy
+            else { throw error }
             throw FormatError(
                 kind: .data, file: path,
                 message:

@@ -81,7 +81,7 @@ extension InspectCommand {
         let result = Result { () throws(FormatError) in try ArrayArchives.open(path: path) }
         guard case let .failure(error) = result else { return try result.get() }
         if ArchiveFormat(path: path) != nil || MatrixFormat(path: path) == .npy || error.kind == .cannotOpen
-            || ArrayArchives.isPyTorchPickleRefusal(error)
+            || ArrayArchives.isPyTorchPickleRefusal(error) || ArrayArchives.isShardIndex(path)
         {
             throw error
         }

@@ -28,6 +28,14 @@ public struct ArrayInfo: Sendable, Equatable {
         }
     }
 
+    /// A shape as the matrix it reads as prints (`2048 × 512`), other ranks as Python prints them.
+    static func describe(_ shape: [Int]) -> String {
+        guard shape.count == 2 else {
+            return shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
+        }
+        return "\(shape[0]) × \(shape[1])"
+    }
+
     /// The name with every control character escaped (`\u{1B}`), safe to print.
     public var printableName: String { MessageText.escaped(name) }
 

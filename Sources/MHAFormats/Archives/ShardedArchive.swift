@@ -77,6 +77,10 @@ final class ShardedArchive: ArrayArchive {
 }
 
 extension ArrayArchives {
+    /// Whether `path` names a shard index (`model.safetensors.index.json`), which `open` reads
+    /// as the checkpoint its shards make: its errors are about the index or a shard.
+    public static func isShardIndex(_ path: String) -> Bool { ShardedArchive.isIndex(path) }
+
     /// `model.safetensors.index.json` beside `path` when `path` is a .safetensors file but not
     /// that index: a shard given alone holds only some layers' tensors.
     public static func shardIndex(beside path: String) -> String? {

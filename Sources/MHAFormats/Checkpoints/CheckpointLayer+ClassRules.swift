@@ -9,17 +9,19 @@ extension CheckpointLayer {
     /// Qwen3's, Qwen3-MoE's, OLMo 2's, Granite's and SmolLM3's: all four iff `attention_bias`
     /// (default false); StarCoder2's: all four unless `use_bias` is false; Mistral, Mixtral:
     /// none; Qwen2: q, k, v; Qwen2-MoE: q, k, v iff `qkv_bias` (default true).
-    static func classBiases(_ family: CheckpointArchitecture, config: ModelConfig?) -> Set<CheckpointArchitecture.Part>?
+    static func classBiases(_ family: CheckpointArchitecture, config: ModelConfig?) throws(FormatError)
+        -> Set<CheckpointArchitecture.Part>?
     {
         guard family == .llama, let config else { return nil }
         switch config.modelType {
         case "llama", "gemma", "gemma2", "gemma3_text", "qwen3", "qwen3_moe", "olmo2", "granite", "granitemoe",
             "granitemoeshared", "smollm3":
-            return config.boolean("attention_bias") == true ? Set(CheckpointArchitecture.Part.allCases) : []
-        case "starcoder2": return config.boolean("use_bias") == false ? [] : Set(CheckpointArchitecture.Part.allCases)
+            return try config.boolean("attention_bias") == true ? Set(CheckpointArchitecture.Part.allCases) : []
+        case "starcoder2":
+            return try config.boolean("use_bias") == false ? [] : Set(CheckpointArchitecture.Part.allCases)
         case "mistral", "mixtral": return []
         case "qwen2": return [.query, .key, .value]
-        case "qwen2_moe": return config.boolean("qkv_bias") == false ? [] : [.query, .key, .value]
+        case "qwen2_moe": return try config.boolean("qkv_bias") == false ? [] : [.query, .key, .value]
         default: return nil
         }
     }
@@ -35,7 +37,7 @@ extension CheckpointLayer {
             "smollm3":
             rule = "\(config?.modelType ?? "")'s attention has no biases when attention_bias is false"
         case "mistral", "mixtral": rule = "\(config?.modelType ?? "")'s attention has no biases"
-        case "qwen2_moe" where config?.boolean("qkv_bias") == false:
+        case "qwen2_moe" where (try? config?.boolean("qkv_bias")) == false:
             rule = "qwen2_moe has no q/k/v bias when qkv_bias is false"
         default: rule = "\(config?.modelType ?? "this model")'s attention has no output-projection bias"
         }
@@ -89,7 +91,7 @@ extension CheckpointLayer {
     /// none); every layer of the other types.
     static func rotatesLayer(_ config: ModelConfig, layer: Int) throws(FormatError) -> Bool {
         guard config.modelType == "smollm3" else { return true }
-        if let flags = config.integerList("no_rope_layers"), layer < flags.count { return flags[layer] != 0 }
+        if let flags = try config.integerList("no_rope_layers"), layer < flags.count { return flags[layer] != 0 }
         let interval = try config.positiveInteger("no_rope_layer_interval") ?? 4
         return (layer + 1) % interval != 0
     }

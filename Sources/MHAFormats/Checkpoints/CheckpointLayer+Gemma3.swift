@@ -18,14 +18,18 @@ extension CheckpointLayer {
     /// Gemma 3's RoPE base and scaling for a layer of that kind: its own `rope_parameters`
     /// object when config.json has one (transformers 5); otherwise (transformers 4's spelling)
     /// sliding layers turn by `rope_local_base_freq` (default 10000) without scaling, and full
-    /// layers by `rope_theta` (default 1e6) with `rope_scaling`.
+    /// layers by `rope_theta` (default 1e6) with `rope_scaling` (a `rope_parameters` object
+    /// that is not per layer type is ignored, as Gemma3TextConfig ignores it).
     static func gemma3Rotary(_ config: ModelConfig, sliding: Bool) throws(FormatError) -> (
         base: Double, scaling: RotaryScaling?
     ) {
         let type = gemma3LayerType(sliding: sliding)
         if config.hasRopeParameters(forLayerType: type) {
-            let base = try config.ropeBase(layerType: type) ?? (sliding ? 10000 : 1_000_000)
-            return (base, try config.rotaryScaling(layerType: type))
+            // Gemma3TextConfig fills a sliding object's missing rope_theta from
+            // rope_local_base_freq, a full one's from the top-level rope_theta.
+            var base = try config.ropeBase(layerType: type, topLevel: !sliding)
+            if base == nil, sliding { base = try config.positiveNumber("rope_local_base_freq") }
+            return (base ?? (sliding ? 10000 : 1_000_000), try config.rotaryScaling(layerType: type))
         }
         if sliding { return (try config.positiveNumber("rope_local_base_freq") ?? 10000, nil) }
         return (try config.ropeBase() ?? 1_000_000, try config.rotaryScaling())
@@ -42,7 +46,7 @@ extension CheckpointLayer {
     /// (transformers then halves the window for its flash-attention bounds and attends both
     /// ways).
     static func refuseGemma3Variants(_ config: ModelConfig) throws(FormatError) {
-        guard config.boolean("use_bidirectional_attention") == true else { return }
+        guard try config.boolean("use_bidirectional_attention") == true else { return }
         throw FormatError(
             kind: .data, file: config.name, path: "$.use_bidirectional_attention",
             message:

@@ -105,11 +105,11 @@ public struct CheckpointLayer: Sendable {
         // transformers' BERT family is causal when the config says is_decoder
         // (BertAttention(is_causal=config.is_decoder): BertLMHeadModel, RobertaForCausalLM, …).
         switch family {
-        case .bert: self.causal = config?.boolean("is_decoder") == true
+        case .bert: self.causal = try config?.boolean("is_decoder") == true
         case .distilbert: self.causal = false
         // Gemma 2's only attention path (eager) stays causal whatever use_bidirectional_attention says.
         case .llama where ["gemma2", "gemma3_text"].contains(config?.modelType ?? ""): self.causal = true
-        default: self.causal = config?.boolean("use_bidirectional_attention") != true
+        default: self.causal = try config?.boolean("use_bidirectional_attention") != true
         }
         self.alibi = family == .bloom
         self.heads = 1
@@ -124,21 +124,28 @@ public struct CheckpointLayer: Sendable {
             )
         }
         let reader = TensorReader(archive: archive, prefix: recognised.prefix, family: family, layer: layer)
-        if family == .phi3 {
-            try readPackedRows(
-                reader, heads: try Self.heads(explicitHeads, config: config, archive: archive), config: config)
-        } else if family == .gptNeox || family == .bloom {
-            try readPackedHeads(reader, heads: try Self.heads(explicitHeads, config: config, archive: archive))
-        } else {
-            try readWeights(reader, biases: Self.classBiases(family, config: config), config: config)
+        // Every check the header and config.json settle comes first, as inspect makes them.
+        let heads = try Self.heads(explicitHeads, config: config, archive: archive)
+        let shapes = try Self.headShapes(reader, config: config, heads: heads)
+        (self.heads, self.kvHeads, self.headDim) = (shapes.heads, shapes.kvHeads, shapes.headDim)
+        if family.rotates {
+            let rotary = try Self.rotary(
+                family, config: config, layer: layer, headDim: headDim, base: explicitRopeBase, archive: archive)
+            rope = rotary.rope
+            warnings += rotary.warnings
         }
-        try readShapes(config: config, explicitHeads: explicitHeads, archive: archive)
-        if family.rotates { try readRotary(config, base: explicitRopeBase, archive: archive) }
+        if family == .phi3 {
+            try readPackedRows(reader, heads: heads, config: config)
+        } else if family == .gptNeox || family == .bloom {
+            try readPackedHeads(reader, heads: heads)
+        } else {
+            try readWeights(reader, biases: try Self.classBiases(family, config: config), config: config)
+        }
         if family == .gpt2 {
             // transformers divides by √d_k unless scale_attn_weights is false, and then by
             // layer + 1 when scale_attn_by_inverse_layer_idx is true: either, both or neither.
-            let root = config?.boolean("scale_attn_weights") == false ? 1 : Double(headDim).squareRoot()
-            let depth = config?.boolean("scale_attn_by_inverse_layer_idx") == true ? Double(layer + 1) : 1
+            let root = try config?.boolean("scale_attn_weights") == false ? 1 : Double(headDim).squareRoot()
+            let depth = try config?.boolean("scale_attn_by_inverse_layer_idx") == true ? Double(layer + 1) : 1
             if root != Double(headDim).squareRoot() || depth != 1 { scale = 1 / (root * depth) }
         }
         if family == .phi3, let config { window = try Self.slidingWindow(config, layer: layer) }
@@ -177,6 +184,15 @@ public struct CheckpointLayer: Sendable {
             }
             for layer in recognised.layers where only == nil || only == layer {
                 try validate(archive, recognised, layer: layer, config: config)
+                // The shapes' checks need τ, and RoPE's a base: without config.json's, run asks
+                // for them (a usage error), and reads the layer once they are given.
+                guard let heads = try configuredHeads(config) else { continue }
+                let reader = TensorReader(archive: archive, prefix: recognised.prefix, family: family, layer: layer)
+                let shapes = try headShapes(reader, config: config, heads: heads)
+                if family.rotates, config != nil {
+                    _ = try rotary(
+                        family, config: config, layer: layer, headDim: shapes.headDim, base: nil, archive: archive)
+                }
             }
             return nil
         } catch {
@@ -221,7 +237,23 @@ public struct CheckpointLayer: Sendable {
                     .query, "weight", "\(packed.shapeDescription), expected d × 3d (packed W^q | W^k | W^v)")
             }
         }
-        if family == .bert, let kind = config?.string("position_embedding_type"), kind != "absolute" {
+        if let config { try checkLayerTypes(config, layer: layer) }
+        if family == .phi, try config?.boolean("qk_layernorm") == true {
+            throw FormatError(
+                kind: .data, file: config?.name ?? archive.name, path: "$.qk_layernorm",
+                message:
+                    "qk_layernorm is true: Phi then normalises Q and K by LayerNorms (q_layernorm, k_layernorm; transformers initialises them afresh when the file lacks them), which this reader does not compute"
+            )
+        }
+        // After rotaryScaling's refusal of the types not computed (longrope, dynamic, …).
+        if family == .phi3, let config, try config.rotaryScaling() != nil {
+            throw FormatError(
+                kind: .data, file: config.name, path: "$." + (config.ropeKey() ?? "rope_scaling"),
+                message:
+                    "transformers' Phi-3 takes no RoPE scaling but longrope (its yarn is read as longrope), which this reader does not compute; it refuses linear and llama3"
+            )
+        }
+        if family == .bert, let kind = try config?.string("position_embedding_type"), kind != "absolute" {
             throw FormatError(
                 kind: .data, file: config?.name ?? archive.name,
                 message:
@@ -239,7 +271,21 @@ public struct CheckpointLayer: Sendable {
                 _ = try gemma3Scores(config)
                 _ = try gemma3Rotary(config, sliding: try gemma3Sliding(config, layer: layer))
             }
+            if family == .llama {
+                _ = try graniteScale(config)
+                _ = try rotatesLayer(config, layer: layer)
+                _ = try classBiases(family, config: config)
+            }
         }
+        // The flags init reads, so that a wrong-typed one is refused here too.
+        let flags: [String]
+        switch family {
+        case .gpt2: flags = ["scale_attn_weights", "scale_attn_by_inverse_layer_idx"]
+        case .bert: flags = ["is_decoder"]
+        case .distilbert: flags = []
+        default: flags = ["use_bidirectional_attention"]
+        }
+        for flag in flags { _ = try config?.boolean(flag) }
     }
 
     /// The layer's sliding window as transformers 5's class for config.json's `model_type`
@@ -264,28 +310,28 @@ public struct CheckpointLayer: Sendable {
         switch config.modelType {
         case "mistral", "mixtral":
             if config.isNull("sliding_window") { return nil }
-            guard config.number("sliding_window") != nil else { return config.modelType == "mistral" ? 4096 : nil }
+            guard try config.number("sliding_window") != nil else { return config.modelType == "mistral" ? 4096 : nil }
             return try windowWidth(config)
         case "gemma3_text":
             // Gemma3Attention: sliding_window on its sliding layers, none when it is null;
             // absent, Gemma3TextConfig's 4096.
             guard try gemma3Sliding(config, layer: layer), !config.isNull("sliding_window") else { return nil }
-            guard config.number("sliding_window") != nil else { return 4096 }
+            guard try config.number("sliding_window") != nil else { return 4096 }
             return try windowWidth(config)
         case "gemma2":
             // Gemma2Attention: sliding_window on the layers layer_types marks sliding_attention
             // (without it, the even ones), none when it is null; absent, Gemma2Config's 4096.
             guard try isSliding(config, layer: layer), !config.isNull("sliding_window") else { return nil }
-            guard config.number("sliding_window") != nil else { return 4096 }
+            guard try config.number("sliding_window") != nil else { return 4096 }
             return try windowWidth(config)
         case "starcoder2", "phi3":
             // Starcoder2Attention, Phi3Attention: config.sliding_window on every layer (default none).
-            guard config.number("sliding_window") != nil else { return nil }
+            guard try config.number("sliding_window") != nil else { return nil }
             return try windowWidth(config)
         case "smollm3":
             // SmolLM3Attention: sliding_window on the sliding layers, only with use_sliding_window;
             // without layer_types, the layers without RoPE are the sliding ones.
-            guard config.boolean("use_sliding_window") == true, config.number("sliding_window") != nil else {
+            guard try config.boolean("use_sliding_window") == true, try config.number("sliding_window") != nil else {
                 return nil
             }
             let listed = try listedSliding(config, layer: layer)
@@ -296,22 +342,22 @@ public struct CheckpointLayer: Sendable {
         case "qwen3_moe":
             // Qwen3MoeAttention: config.sliding_window on every layer, which Qwen3MoeConfig
             // keeps only with use_sliding_window (default 4096).
-            guard config.boolean("use_sliding_window") == true, !config.isNull("sliding_window") else { return nil }
-            guard config.number("sliding_window") != nil else { return 4096 }
+            guard try config.boolean("use_sliding_window") == true, !config.isNull("sliding_window") else { return nil }
+            guard try config.number("sliding_window") != nil else { return 4096 }
             return try windowWidth(config)
         case "qwen2", "qwen2_moe", "qwen3":
-            let listed = config.layerTypes.map { layer < $0.count } ?? false
+            let listed = try config.layerTypes().map { layer < $0.count } ?? false
             // Qwen2Config and Qwen3Config make no sliding layer of their own when the window is null.
             if config.modelType != "qwen2_moe", !listed, config.isNull("sliding_window") { return nil }
             guard try isSliding(config, layer: layer) else { return nil }
-            guard config.boolean("use_sliding_window") == true, !config.isNull("sliding_window") else {
+            guard try config.boolean("use_sliding_window") == true, !config.isNull("sliding_window") else {
                 throw FormatError(
                     kind: .data, file: config.name, path: listed ? "$.layer_types[\(layer)]" : "$.use_sliding_window",
                     message:
                         "layer \(layer) is sliding_attention but transformers has no window for it (use_sliding_window is not true or sliding_window is null: it raises, or masks every key)"
                 )
             }
-            if config.number("sliding_window") == nil { return 4096 }  // the class default
+            if try config.number("sliding_window") == nil { return 4096 }  // the class default
             return try windowWidth(config)
         default:
             return nil
@@ -322,7 +368,7 @@ public struct CheckpointLayer: Sendable {
     /// nil when config.json does not list it.
     /// - Throws: a data error for any other layer type.
     static func listedSliding(_ config: ModelConfig, layer: Int) throws(FormatError) -> Bool? {
-        guard let types = config.layerTypes, layer < types.count else { return nil }
+        guard let types = try config.layerTypes(), layer < types.count else { return nil }
         switch types[layer] {
         case "full_attention": return false
         case "sliding_attention": return true
@@ -340,14 +386,14 @@ public struct CheckpointLayer: Sendable {
     private static func isSliding(_ config: ModelConfig, layer: Int) throws(FormatError) -> Bool {
         if let listed = try listedSliding(config, layer: layer) { return listed }
         if config.modelType == "gemma2" { return layer % 2 == 0 }
-        let enabled = config.boolean("use_sliding_window") == true
+        let enabled = try config.boolean("use_sliding_window") == true
         let limit = try config.nonNegativeInteger("max_window_layers") ?? 28
         return config.modelType == "qwen2_moe" ? enabled && layer % 2 == 0 && layer < limit : enabled && layer >= limit
     }
 
     /// `sliding_window` as a width ≥ 1 (0 would leave a query no key in transformers' mask).
     private static func windowWidth(_ config: ModelConfig) throws(FormatError) -> Int? {
-        if config.number("sliding_window") == 0 {
+        if try config.number("sliding_window") == 0 {
             throw FormatError(
                 kind: .data, file: config.name, path: "$.sliding_window",
                 message: "a sliding window of 0 leaves every query no key to attend to (transformers masks them all)")
@@ -505,11 +551,7 @@ public struct CheckpointLayer: Sendable {
         for (key, part) in [("gq", "q_norm"), ("gk", "k_norm")] {
             let name = stem + part + ".weight"
             guard reader.archive.arrays.contains(where: { $0.name == name }) else {
-                throw FormatError(
-                    kind: .data, file: reader.archive.name,
-                    message:
-                        "no tensor \(MessageText.quoted(name)) for layer \(reader.layer): \(config?.modelType ?? "this model")'s attention normalises Q and K with it"
-                )
+                throw Self.missingNorm(name, reader: reader, config: config)
             }
             let stored = try reader.archive.matrix(named: name)
             guard stored.rows == 1 || stored.columns == 1 else {
@@ -525,6 +567,15 @@ public struct CheckpointLayer: Sendable {
         }
         let epsilon = try config?.nonNegativeNumber("rms_norm_eps") ?? (span == .projection ? 1e-5 : 1e-6)
         qkNorm = QueryKeyNorm(span: span, epsilon: epsilon, queryGain: gains["gq"], keyGain: gains["gk"])
+    }
+
+    /// The error for a QK-norm gain the layer's model type needs and the archive lacks.
+    static func missingNorm(_ name: String, reader: TensorReader, config: ModelConfig?) -> FormatError {
+        FormatError(
+            kind: .data, file: reader.archive.name,
+            message:
+                "no tensor \(MessageText.quoted(name)) for layer \(reader.layer): \(config?.modelType ?? "this model")'s attention normalises Q and K with it"
+        )
     }
 
     /// Columns `range` of `matrix`, copied row by row (a specialised copy: MHACore's generic
@@ -568,84 +619,6 @@ public struct CheckpointLayer: Sendable {
         }
         return heads
     }
-
-    private mutating func readShapes(config: ModelConfig?, explicitHeads: Int?, archive: any ArrayArchive)
-        throws(FormatError)
-    {
-        guard let wq = matrices["wq"], let wk = matrices["wk"] else { return }
-        // Output widths of the projections (columns in xw, rows in torch layout).
-        let (queryWidth, keyWidth) = layout == .xw ? (wq.columns, wk.columns) : (wq.rows, wk.rows)
-        let heads = try Self.heads(explicitHeads, config: config, archive: archive)
-        let configName = config?.name ?? archive.name
-        // Gemma's and Gemma 2's configs default head_dim to 256 rather than hidden / heads.
-        let classHeadDim =
-            ["gemma", "gemma2", "gemma3_text"].contains(config?.modelType ?? "") ? 256 : queryWidth / heads
-        let headDim = try config?.positiveInteger("head_dim") ?? classHeadDim
-        guard heads * headDim == queryWidth else {
-            throw FormatError(
-                kind: .data, file: configName,
-                message: "\(heads) heads of \(headDim) do not make the query projection's \(queryWidth) outputs")
-        }
-        let kvHeads = try config?.positiveInteger("num_key_value_heads") ?? keyWidth / headDim
-        guard kvHeads * headDim == keyWidth, heads % kvHeads == 0 else {
-            throw FormatError(
-                kind: .data, file: configName,
-                message:
-                    "\(kvHeads) key/value heads of \(headDim) do not make the key projection's \(keyWidth) outputs (or do not divide \(heads) heads)"
-            )
-        }
-        (self.heads, self.kvHeads, self.headDim) = (heads, kvHeads, headDim)
-    }
-
-    /// RoPE from config.json: `rotate_half` pairing, base `rope_theta` (GPT-NeoX also
-    /// `rotary_emb_base`; transformers' default 10000 when a config.json omits it), the partial
-    /// rotary factor (GPT-NeoX also `rotary_pct`, default 0.25) and the scaling
-    /// (`linear`, `llama3`, `yarn`; other types are refused rather than computed wrong). A
-    /// missing config.json without an explicit base is refused too.
-    private mutating func readRotary(_ config: ModelConfig?, base given: Double?, archive: any ArrayArchive)
-        throws(FormatError)
-    {
-        var scaling = try config?.rotaryScaling()
-        let neox = architecture == .gptNeox
-        var configured = try config?.ropeBase()
-        if let config, config.modelType == "gemma3_text" {
-            (configured, scaling) = try Self.gemma3Rotary(config, sliding: try Self.gemma3Sliding(config, layer: layer))
-        }
-        if configured == nil, neox { configured = try config?.positiveNumber("rotary_emb_base") }
-        guard let base = given ?? configured ?? config.map({ Self.defaultRopeTheta($0.modelType) }) else {
-            throw FormatError(
-                kind: .data, file: archive.name,
-                message: "RoPE's base (rope_theta) is not in the weights and there is no config.json to say it")
-        }
-        var dimensions = headDim
-        // GPTNeoXConfig: rotary_pct when the RoPE object has no partial_rotary_factor, 0.25 when neither.
-        var fraction = try config?.rotaryFraction()
-        if fraction == nil, neox { fraction = try config?.positiveNumber("rotary_pct") ?? 0.25 }
-        if fraction == nil, architecture == .phi { fraction = 0.5 }  // PhiConfig's default
-        if let factor = fraction {
-            // transformers takes int(d_k · factor) as the rotated width in the frequencies'
-            // exponent; an odd one then rotates one more dimension than it has frequencies for
-            // (GPT-NeoX) or fails (Phi, Llama): refused rather than rounded.
-            dimensions = Int(Double(headDim) * factor)
-            guard dimensions >= 2, dimensions % 2 == 0 else {
-                throw FormatError(
-                    kind: .data, file: config?.name ?? archive.name, path: "$.partial_rotary_factor",
-                    message:
-                        dimensions < 2
-                        ? "partial_rotary_factor \(factor) rotates no pair of d_k = \(headDim) dimensions"
-                        : "partial_rotary_factor \(factor) of d_k = \(headDim) is \(dimensions) dimensions, an odd number: transformers' RoPE is not defined for it (GPT-NeoX rotates \(dimensions + 1) with frequencies for \(dimensions)); not computed"
-                )
-            }
-        }
-        rope = RotaryEmbedding(
-            convention: .half, base: base, dimensions: dimensions == headDim ? nil : dimensions, scaling: scaling)
-    }
-}
-
-extension CheckpointLayer {
-    /// transformers' RoPE base for a config.json that names none: 10000, but 1e6 for Mixtral
-    /// (`MixtralConfig.default_theta`).
-    static func defaultRopeTheta(_ modelType: String?) -> Double { modelType == "mixtral" ? 1_000_000 : 10000 }
 }
 
 /// Reads one layer's tensors by part, with the model prefix, naming them in errors.
@@ -675,13 +648,23 @@ struct TensorReader {
 
     /// The tensor, which must be present.
     func required(_ part: CheckpointArchitecture.Part, _ suffix: String) throws(FormatError) -> Matrix<Double> {
-        let name = fullName(part, suffix)
-        guard let matrix = try matrix(part, suffix) else {
-            throw FormatError(
-                kind: .data, file: archive.name,
-                message: "no tensor \(MessageText.quoted(name)) for layer \(layer) (\(family.rawValue) names)")
-        }
+        guard let matrix = try matrix(part, suffix) else { throw missing(part, suffix) }
         return matrix
+    }
+
+    /// The header's entry of `part`'s `suffix`, which must be present.
+    func info(_ part: CheckpointArchitecture.Part, _ suffix: String) throws(FormatError) -> ArrayInfo {
+        let name = fullName(part, suffix)
+        guard let info = archive.arrays.first(where: { $0.name == name }) else { throw missing(part, suffix) }
+        return info
+    }
+
+    /// The error for a tensor the layer needs and the archive lacks.
+    func missing(_ part: CheckpointArchitecture.Part, _ suffix: String) -> FormatError {
+        FormatError(
+            kind: .data, file: archive.name,
+            message:
+                "no tensor \(MessageText.quoted(fullName(part, suffix))) for layer \(layer) (\(family.rawValue) names)")
     }
 
     /// A data error about the shape of `part`'s tensor.

@@ -15,8 +15,8 @@ public struct ModelConfig: Sendable {
     /// `rope_parameters` given per layer type (Gemma 3's `{"full_attention": {…},
     /// "sliding_attention": {…}}`), by layer type.
     private let layerRopeBlocks: [String: RopeBlock]
-    /// `layer_types` (`full_attention`, `sliding_attention`, …), one per layer, if given.
-    public let layerTypes: [String]?
+    /// Top-level arrays of strings by key (`layer_types`).
+    private let stringLists: [String: [String]]
     /// Top-level arrays of numbers by key (SmolLM3's `no_rope_layers`).
     private let numberLists: [String: [Double]]
     /// Top-level booleans by key.
@@ -27,6 +27,9 @@ public struct ModelConfig: Sendable {
     public let keys: [String]
     /// The top-level keys whose value is `null`.
     private let nulls: Set<String>
+    /// Every top-level value as a message shows it (`"500000"`, `true`, `a list`), by key: a
+    /// key asked for as one type and found as another is refused with it.
+    private let spellings: [String: String]
     /// `quantization_config.quant_method` (`compressed-tensors`, `bitsandbytes`, `gptq`, …),
     /// or `"unnamed"` for a quantization_config without one; nil without a quantization_config.
     public let quantizationMethod: String?
@@ -61,10 +64,11 @@ public struct ModelConfig: Sendable {
         var numbers: [String: Double] = [:], strings: [String: String] = [:], booleans: [String: Bool] = [:]
         var ropeBlocks: [RopeBlock] = []
         var layerRopeBlocks: [String: RopeBlock] = [:]
-        var layerTypes: [String]?
+        var stringLists: [String: [String]] = [:]
         var numberLists: [String: [Double]] = [:]
         var architecture: String?
         var keys: [String] = [], nulls: Set<String> = [], quantization: String?
+        var spellings: [String: String] = [:]
         for member in document.members(of: 0) {
             let node = document.nodes[member.value]
             keys.append(member.key)
@@ -73,6 +77,7 @@ public struct ModelConfig: Sendable {
                 guard !Self.readKeys.contains(member.key) else { throw Self.nonFinite(member.key, name: name) }
                 continue
             }
+            spellings[member.key] = Self.spelling(member.value, in: document)
             switch node.kind {
             case .null: nulls.insert(member.key)
             case .object where member.key == "quantization_config":
@@ -86,10 +91,8 @@ public struct ModelConfig: Sendable {
             case .array where member.key == "architectures":
                 architecture = document.elements(of: member.value).first
                     .flatMap { document.nodes[$0].kind == .string ? document.string($0) : nil }
-            case .array where member.key == "layer_types":
-                layerTypes = document.elements(of: member.value).map {
-                    document.nodes[$0].kind == .string ? document.string($0) : ""
-                }
+            case .array where document.elements(of: member.value).allSatisfy({ document.nodes[$0].kind == .string }):
+                stringLists[member.key] = document.elements(of: member.value).map { document.string($0) }
             case .array where document.elements(of: member.value).allSatisfy({ document.nodes[$0].kind == .number }):
                 numberLists[member.key] = document.elements(of: member.value).map { document.number($0) }
             case .object where member.key == "rope_parameters" || member.key == "rope_scaling":
@@ -101,13 +104,53 @@ public struct ModelConfig: Sendable {
             default: break
             }
         }
-        (self.numbers, self.strings, self.booleans, self.ropeBlocks, self.layerTypes) = (
-            numbers, strings, booleans, ropeBlocks, layerTypes
-        )
-        self.layerRopeBlocks = layerRopeBlocks
-        self.numberLists = numberLists
+        (self.numbers, self.strings, self.booleans, self.ropeBlocks) = (numbers, strings, booleans, ropeBlocks)
+        (self.layerRopeBlocks, self.stringLists, self.numberLists) = (layerRopeBlocks, stringLists, numberLists)
         architectureClass = architecture
-        (self.keys, self.nulls, quantizationMethod) = (keys, nulls, quantization)
+        (self.keys, self.nulls, self.spellings, quantizationMethod) = (keys, nulls, spellings, quantization)
+        if spellings["model_type"] != nil, strings["model_type"] == nil {
+            throw Self.wrongType("model_type", expected: "a string (the model type)", found: spellings, name: name)
+        }
+    }
+
+    /// A JSON value as a message shows it: a string quoted, a number as written back, `true`,
+    /// `null`, `a list`, `an object`.
+    private static func spelling(_ index: Int, in document: JSONDocument) -> String {
+        switch document.nodes[index].kind {
+        case .null: return "null"
+        case .boolean: return document.boolean(index) ? "true" : "false"
+        case .number: return describe(document.number(index))
+        case .string: return MessageText.quoted(document.string(index))
+        case .array: return "a list"
+        case .object: return "an object"
+        }
+    }
+
+    /// The error for `key` found as another JSON type than the one read.
+    private static func wrongType(_ key: String, expected: String, found spellings: [String: String], name: String)
+        -> FormatError
+    {
+        FormatError(
+            kind: .data, file: name, path: "$." + key,
+            message: "expected \(expected), found \(spellings[key] ?? "nothing")")
+    }
+
+    /// The top-level keys whose `null` means what their absence means (or, for
+    /// `sliding_window` and `attn_logit_softcapping`, none), as transformers' classes read
+    /// them; any other key read as `null` is refused, as transformers refuses or fails on it.
+    static let nullable: Set<String> = [
+        "head_dim", "num_key_value_heads", "partial_rotary_factor", "sliding_window", "attn_logit_softcapping",
+        "original_max_position_embeddings", "use_bidirectional_attention", "layer_types", "no_rope_layers",
+        "rope_parameters", "rope_scaling",
+    ]
+
+    /// Top-level `key` from `table` (the values of one JSON type): nil when absent (or a
+    /// `nullable` null).
+    /// - Throws: a data error naming the key and `expected` when it holds another type.
+    private func typed<T>(_ key: String, _ table: [String: T], _ expected: String) throws(FormatError) -> T? {
+        if let value = table[key] { return value }
+        guard spellings[key] != nil, !(nulls.contains(key) && Self.nullable.contains(key)) else { return nil }
+        throw Self.wrongType(key, expected: expected, found: spellings, name: name)
     }
 
     /// The numbers, strings and booleans of the RoPE object `key` at node `index`.
@@ -116,12 +159,14 @@ public struct ModelConfig: Sendable {
     {
         var block = RopeBlock(key: key)
         for inner in document.members(of: index) {
+            block.spellings[inner.key] = spelling(inner.value, in: document)
             switch document.nodes[inner.value].kind {
             case .number where !document.number(inner.value).isFinite:
                 throw Self.nonFinite(key + "." + inner.key, name: name)
             case .number: block.numbers[inner.key] = document.number(inner.value)
             case .string: block.strings[inner.key] = document.string(inner.value)
             case .boolean: block.booleans[inner.key] = document.boolean(inner.value)
+            case .null: block.nulls.insert(inner.key)
             default: break
             }
         }
@@ -135,7 +180,8 @@ public struct ModelConfig: Sendable {
         "partial_rotary_factor",
         "sliding_window", "max_window_layers", "max_position_embeddings", "original_max_position_embeddings",
         "query_pre_attn_scalar", "attn_logit_softcapping", "rotary_pct", "rotary_emb_base", "rope_local_base_freq",
-        "sliding_window_pattern", "rms_norm_eps",
+        "sliding_window_pattern", "rms_norm_eps", "attention_multiplier", "no_rope_layer_interval", "hidden_size",
+        "n_embd", "n_embed", "dim", "num_hidden_layers",
     ]
 
     /// The error for NaN or ±∞ in a key that is read.
@@ -150,7 +196,7 @@ public struct ModelConfig: Sendable {
     /// `key` as a positive finite number, if present.
     /// - Throws: a data error when the key is present but not such a number.
     public func positiveNumber(_ key: String) throws(FormatError) -> Double? {
-        guard let value = numbers[key] else { return nil }
+        guard let value = try typed(key, numbers, "a positive number") else { return nil }
         guard value > 0, value.isFinite else {
             throw FormatError(
                 kind: .data, file: name, path: "$." + key,
@@ -162,7 +208,7 @@ public struct ModelConfig: Sendable {
     /// `key` as a finite number ≥ 0, if present.
     /// - Throws: a data error when the key is present but not such a number.
     public func nonNegativeNumber(_ key: String) throws(FormatError) -> Double? {
-        guard let value = numbers[key] else { return nil }
+        guard let value = try typed(key, numbers, "a number ≥ 0") else { return nil }
         guard value >= 0, value.isFinite else {
             throw FormatError(
                 kind: .data, file: name, path: "$." + key,
@@ -175,7 +221,7 @@ public struct ModelConfig: Sendable {
     /// - Throws: a data error when the key is present but not a positive integer.
     public func positiveInteger(_ keys: String...) throws(FormatError) -> Int? {
         for key in keys {
-            guard let value = numbers[key] else { continue }
+            guard let value = try typed(key, numbers, "a positive integer") else { continue }
             guard value >= 1, value < 0x1p31, value.rounded() == value else {
                 throw FormatError(
                     kind: .data, file: name, path: "$." + key,
@@ -189,7 +235,7 @@ public struct ModelConfig: Sendable {
     /// `key` as an integer ≥ 0, if present.
     /// - Throws: a data error when the key is present but not such an integer.
     public func nonNegativeInteger(_ key: String) throws(FormatError) -> Int? {
-        guard let value = numbers[key] else { return nil }
+        guard let value = try typed(key, numbers, "an integer ≥ 0") else { return nil }
         guard value >= 0, value < 0x1p31, value.rounded() == value else {
             throw FormatError(
                 kind: .data, file: name, path: "$." + key,
@@ -206,48 +252,84 @@ public struct ModelConfig: Sendable {
     /// Whether top-level `key` is `null`.
     public func isNull(_ key: String) -> Bool { nulls.contains(key) }
 
+    /// Whether top-level `key` is present (as any value but `null`).
+    public func has(_ key: String) -> Bool { spellings[key] != nil && !nulls.contains(key) }
+
     /// A top-level boolean.
-    public func boolean(_ key: String) -> Bool? { booleans[key] }
+    /// - Throws: a data error when the key holds another type.
+    public func boolean(_ key: String) throws(FormatError) -> Bool? {
+        try typed(key, booleans, "true or false")
+    }
 
     /// A top-level string.
-    public func string(_ key: String) -> String? { strings[key] }
+    /// - Throws: a data error when the key holds another type.
+    public func string(_ key: String) throws(FormatError) -> String? { try typed(key, strings, "a string") }
 
     /// A top-level number.
-    public func number(_ key: String) -> Double? { numbers[key] }
+    /// - Throws: a data error when the key holds another type.
+    public func number(_ key: String) throws(FormatError) -> Double? { try typed(key, numbers, "a number") }
 
-    /// A top-level array of integers (`[1, 1, 1, 0]`); nil when absent or not all integers.
-    public func integerList(_ key: String) -> [Int]? {
-        guard let values = numberLists[key],
-            values.allSatisfy({ $0.isFinite && $0.rounded() == $0 && abs($0) < 0x1p53 })
-        else { return nil }
+    /// A top-level array of integers (`[1, 1, 1, 0]`), if present.
+    /// - Throws: a data error when the key holds anything else.
+    public func integerList(_ key: String) throws(FormatError) -> [Int]? {
+        var values = stringLists[key]?.isEmpty == true ? [Double]() : nil  // [] reads as either
+        if values == nil { values = try typed(key, numberLists, "a list of integers") }
+        guard let values else { return nil }
+        guard values.allSatisfy({ $0.isFinite && $0.rounded() == $0 && abs($0) < 0x1p53 }) else {
+            throw Self.wrongType(key, expected: "a list of integers", found: spellings, name: name)
+        }
         return values.map { Int($0) }
+    }
+
+    /// `layer_types` (`full_attention`, `sliding_attention`, …), one per layer, if given.
+    /// - Throws: a data error when it is not a list of strings.
+    public func layerTypes() throws(FormatError) -> [String]? {
+        if numberLists["layer_types"]?.isEmpty == true { return [] }  // [] reads as either
+        return try typed("layer_types", stringLists, "a list of layer types (strings)")
     }
 
     /// The RoPE object transformers reads: `rope_scaling` (transformers 4's name, which
     /// transformers 5 still prefers when a config.json has both) or `rope_parameters`; with a
-    /// layer type that `rope_parameters` gives its own object (Gemma 3), that object.
-    private func ropeBlock(_ layerType: String? = nil) -> RopeBlock? {
-        layerType.flatMap { layerRopeBlocks[$0] } ?? ropeBlocks.first { $0.key == "rope_scaling" } ?? ropeBlocks.first
+    /// layer type that `rope_parameters` gives its own object (Gemma 3), that object (Gemma 3
+    /// reads no other `rope_parameters`).
+    /// - Throws: a data error for a RoPE key that is not an object, or a member of the wrong type.
+    private func ropeBlock(_ layerType: String? = nil) throws(FormatError) -> RopeBlock? {
+        for key in ["rope_scaling", "rope_parameters"] where has(key) && !ropeBlocks.contains(where: { $0.key == key })
+        {
+            throw Self.wrongType(key, expected: "an object (the RoPE parameters)", found: spellings, name: name)
+        }
+        // Gemma3TextConfig reads rope_parameters only per layer type (a flat one is ignored).
+        let flat = modelType == "gemma3_text" ? nil : ropeBlocks.first
+        let block = layerType.flatMap { layerRopeBlocks[$0] } ?? ropeBlocks.first { $0.key == "rope_scaling" } ?? flat
+        try block?.check(name: name)
+        return block
     }
 
     /// Whether `rope_parameters` gives `layerType` its own RoPE object.
     public func hasRopeParameters(forLayerType layerType: String) -> Bool { layerRopeBlocks[layerType] != nil }
 
+    /// The key of the RoPE object a layer reads (`rope_scaling`, `rope_parameters`,
+    /// `rope_parameters.full_attention`), for messages; nil without one.
+    public func ropeKey(layerType: String? = nil) -> String? { (try? ropeBlock(layerType))??.key }
+
     /// The RoPE base: `rope_theta` in the RoPE object, else at the top level (transformers 4);
     /// nil when neither says.
-    public var ropeTheta: Double? { ropeTheta(layerType: nil) }
+    public var ropeTheta: Double? { try? ropeTheta(layerType: nil) }
 
     /// `ropeTheta` for a layer type that may have its own RoPE object (Gemma 3).
-    public func ropeTheta(layerType: String?) -> Double? {
-        ropeBlock(layerType)?.numbers["rope_theta"] ?? numbers["rope_theta"]
+    /// - Throws: a data error for a value of the wrong type.
+    public func ropeTheta(layerType: String?, topLevel: Bool = true) throws(FormatError) -> Double? {
+        if let base = try ropeBlock(layerType)?.numbers["rope_theta"] { return base }
+        return topLevel ? try typed("rope_theta", numbers, "a number (RoPE's base)") : nil
     }
 
     /// `ropeTheta`, checked: a positive finite number.
+    /// - Parameter topLevel: whether a top-level `rope_theta` counts (GPT-NeoX's class ignores it).
     /// - Throws: a data error naming the key otherwise.
-    public func ropeBase(layerType: String? = nil) throws(FormatError) -> Double? {
-        guard let base = ropeTheta(layerType: layerType) else { return nil }
+    public func ropeBase(layerType: String? = nil, topLevel: Bool = true) throws(FormatError) -> Double? {
+        guard let base = try ropeTheta(layerType: layerType, topLevel: topLevel) else { return nil }
         guard base > 0, base.isFinite else {
-            let ropeBlock = ropeBlock(layerType)
+            let ropeBlock = try ropeBlock(layerType)
             let path = ropeBlock?.numbers["rope_theta"] != nil ? "$.\(ropeBlock?.key ?? "").rope_theta" : "$.rope_theta"
             throw FormatError(
                 kind: .data, file: name, path: path,
@@ -257,13 +339,18 @@ public struct ModelConfig: Sendable {
     }
 
     /// `partialRotaryFactor`, checked: in (0, 1], as transformers' RoPE needs.
+    /// - Parameters:
+    ///   - layerType: a layer type with its own RoPE object (Gemma 3).
+    ///   - topLevel: whether a top-level `partial_rotary_factor` counts (GPT-NeoX's class ignores it).
     /// - Throws: a data error naming the key otherwise.
-    public func rotaryFraction() throws(FormatError) -> Double? {
-        guard let factor = partialRotaryFactor else { return nil }
+    public func rotaryFraction(layerType: String? = nil, topLevel: Bool = true) throws(FormatError) -> Double? {
+        let block = try ropeBlock(layerType)
+        let inBlock = block?.numbers["partial_rotary_factor"]
+        var found = inBlock
+        if found == nil, topLevel { found = try typed("partial_rotary_factor", numbers, "a number") }
+        guard let factor = found else { return nil }
         guard factor > 0, factor <= 1 else {
-            let path =
-                ropeBlock()?.numbers["partial_rotary_factor"] != nil
-                ? "$.\(ropeBlock()?.key ?? "").partial_rotary_factor" : "$.partial_rotary_factor"
+            let path = inBlock != nil ? "$.\(block?.key ?? "").partial_rotary_factor" : "$.partial_rotary_factor"
             throw FormatError(
                 kind: .data, file: name, path: path,
                 message:
@@ -273,13 +360,22 @@ public struct ModelConfig: Sendable {
         return factor
     }
 
+    /// The key a layer's `partial_rotary_factor` was read from, for messages.
+    public func rotaryFractionPath(layerType: String? = nil) -> String {
+        guard let block = try? ropeBlock(layerType), block.numbers["partial_rotary_factor"] != nil else {
+            return "$.partial_rotary_factor"
+        }
+        return "$.\(block.key).partial_rotary_factor"
+    }
+
     /// The RoPE scaling config.json asks for, or nil for plain RoPE (no RoPE object, or
     /// `rope_type` `default`).
     /// - Throws: a data error for a type not computed here (`dynamic`, `longrope`, …), a
-    ///   parameter a type needs and the config lacks, or a `factor` other than 1 with no
+    ///   parameter a type needs and the config lacks (yarn's `factor` included, which
+    ///   transformers requires as a key; `null` derives it), or a `factor` other than 1 with no
     ///   type, whose meaning transformers' versions disagree on.
     public func rotaryScaling(layerType: String? = nil) throws(FormatError) -> RotaryScaling? {
-        guard let block = ropeBlock(layerType) else { return nil }
+        guard let block = try ropeBlock(layerType) else { return nil }
         guard let type = block.strings["rope_type"] ?? block.strings["type"] else {
             if let factor = block.numbers["factor"], factor != 1 {
                 throw FormatError(
@@ -290,9 +386,16 @@ public struct ModelConfig: Sendable {
             }
             return nil
         }
+        if type == "yarn", block.spellings["factor"] == nil {
+            throw FormatError(
+                kind: .data, file: name, path: "$." + block.key,
+                message:
+                    "rope scaling yarn needs factor (transformers refuses a yarn block without the key; null derives it from max_position_embeddings / original_max_position_embeddings); reading this layer without it would give wrong scores"
+            )
+        }
         let context = RotaryScalingParameters.Context(
-            maxPositionEmbeddings: numbers["max_position_embeddings"],
-            originalMaxPositionEmbeddings: numbers["original_max_position_embeddings"])
+            maxPositionEmbeddings: try positiveNumber("max_position_embeddings"),
+            originalMaxPositionEmbeddings: try positiveNumber("original_max_position_embeddings"))
         do {
             return try RotaryScalingParameters.rule(
                 type: type, numbers: block.numbers, booleans: block.booleans, strict: false, context: context)
@@ -302,12 +405,6 @@ public struct ModelConfig: Sendable {
                 message: error.message + "; reading this layer without it would give wrong scores")
         }
     }
-
-    /// The fraction of each head's dimensions that rotate (`partial_rotary_factor`, in the
-    /// RoPE object or at the top level), if given.
-    public var partialRotaryFactor: Double? {
-        ropeBlock()?.numbers["partial_rotary_factor"] ?? numbers["partial_rotary_factor"]
-    }
 }
 
 /// One of config.json's RoPE objects: its key and its number and string members.
@@ -316,4 +413,35 @@ private struct RopeBlock: Sendable {
     var numbers: [String: Double] = [:]
     var strings: [String: String] = [:]
     var booleans: [String: Bool] = [:]
+    var nulls: Set<String> = []
+    /// Every member as a message shows it.
+    var spellings: [String: String] = [:]
+
+    /// The members transformers' RoPE reads, by the type each must be; `null` is refused in
+    /// `rope_theta`, `low_freq_factor` and `high_freq_factor` (transformers fails on it) and
+    /// means "absent" in the others.
+    static let expected: [String: String] = [
+        "rope_type": "a string", "type": "a string", "rope_theta": "a number", "factor": "a number",
+        "partial_rotary_factor": "a number", "low_freq_factor": "a number", "high_freq_factor": "a number",
+        "original_max_position_embeddings": "a number", "beta_fast": "a number", "beta_slow": "a number",
+        "attention_factor": "a number", "mscale": "a number", "mscale_all_dim": "a number", "truncate": "true or false",
+    ]
+    static let nonNullable: Set<String> = ["rope_type", "type", "rope_theta", "low_freq_factor", "high_freq_factor"]
+
+    /// Refuses a member of the wrong JSON type.
+    func check(name: String) throws(FormatError) {
+        for (member, expected) in Self.expected.sorted(by: { $0.key < $1.key }) {
+            guard let found = spellings[member] else { continue }
+            if nulls.contains(member), !Self.nonNullable.contains(member) { continue }
+            let right: Bool
+            switch expected {
+            case "a string": right = strings[member] != nil
+            case "a number": right = numbers[member] != nil
+            default: right = booleans[member] != nil
+            }
+            guard !right else { continue }
+            throw FormatError(
+                kind: .data, file: name, path: "$.\(key).\(member)", message: "expected \(expected), found \(found)")
+        }
+    }
 }
