@@ -18,7 +18,7 @@ struct ReportMatrix {
 
     /// The matrices of `parts` in the order shown, with titles as the text report writes them;
     /// scores and weights also say which stages of the score rules (`configuration`'s soft-cap
-    /// and ALiBi, and a mask when `masked`) come after the printed scores (`ScoreStages`).
+    /// and ALiBi, and a mask when `masked`) come after the printed scores (`StageCaptions`).
     /// `axes` labels the query rows and key columns as the text report does.
     static func list<S: AttentionScalar>(
         _ result: AttentionResult<S>, parts: [Part], axes: TokenAxes,
@@ -77,14 +77,14 @@ struct ReportMatrix {
                     add("K after RoPE", "\\tilde{K}", "\\mathrm{RoPE}(K)", m, rowLabels: keyRows)
                 }
             case .scores:
-                let stages = ScoreStages(configuration: configuration, masked: masked, scale: scale)
+                let stages = StageCaptions(configuration: configuration, masked: masked, scale: scale)
                 for (j, m) in (result.scores ?? []).enumerated() {
                     add(
                         "scores \(j + 1) of \(s.heads)" + stages.scoresNote, "\\mathrm{scores}_{\(j + 1)}",
                         stages.scoresLatex(j + 1), m, columns: keys)
                 }
             case .weights:
-                let stages = ScoreStages(configuration: configuration, masked: masked, scale: scale)
+                let stages = StageCaptions(configuration: configuration, masked: masked, scale: scale)
                 for (j, m) in (result.weights ?? []).enumerated() {
                     add(
                         "weights \(j + 1) of \(s.heads)" + stages.weightsNote(j + 1), "\\mathrm{weights}_{\(j + 1)}",

@@ -8,7 +8,7 @@ import MHACore
 ///
 ///     scores 1 of 2 (of the rotated Q and K, scaled, before the soft-cap, ALiBi and mask)
 ///     weights 1 of 2 = softmax(2·tanh(scores_1 / 2) + ALiBi_1 + mask)
-struct ScoreStages {
+struct StageCaptions {
     /// The pass's settings: QK-norm, RoPE, soft-cap, ALiBi.
     var configuration: AttentionConfiguration
     /// Whether a mask (causal, window or given) blocks or biases scores.
