@@ -33,8 +33,12 @@ struct BenchCommand: Command {
         "repeat", "r", in: 1...1_000_000, help: "Timed runs (after one warm-up run).", default: "5")
     static let format = Option<OutputFormat>.choice(
         "format", "format", help: "Output format.", default: "text", values: [.text, .json])
+    /// `--keep`'s parts, in the order the report names them.
+    static let keptParts: [(name: String, part: Intermediates)] = [
+        ("qkv", .qkv), ("scores", .scores), ("weights", .weights),
+    ]
     static let keep = Option<[String]>.list(
-        "keep", "parts", allowed: ["qkv", "scores", "weights"],
+        "keep", "parts", allowed: keptParts.map(\.name),
         help:
             "Comma list of intermediates the timed pass keeps, as run --show or --steps does: qkv, scores, weights (each head's n × n).",
         default: "none")
@@ -65,8 +69,7 @@ struct BenchCommand: Command {
         json = try arguments[Self.format] == .json
         score = try ScoreOptions(arguments)
         let kept = try arguments[Self.keep] ?? []
-        intermediates = Intermediates(
-            kept.map { ["qkv": Intermediates.qkv, "scores": .scores, "weights": .weights][$0] ?? [] })
+        intermediates = Intermediates(Self.keptParts.filter { kept.contains($0.name) }.map(\.part))
         if gemm, let first = score.summary.first ?? kept.first.map({ _ in "--keep" }) {
             throw UsageError.invalidRequest(
                 "--gemm times the product alone; \(first) configures the forward pass (drop one)")
@@ -118,10 +121,8 @@ struct BenchCommand: Command {
 
     /// The score options in force and `--keep`'s parts, as the report names them.
     private var optionSummary: [String] {
-        let kept = [(Intermediates.qkv, "qkv"), (.scores, "scores"), (.weights, "weights")].filter {
-            intermediates.contains($0.0)
-        }
-        return score.summary + (kept.isEmpty ? [] : ["keep " + kept.map(\.1).joined(separator: ",")])
+        let kept = Self.keptParts.filter { intermediates.contains($0.part) }.map(\.name)
+        return score.summary + (kept.isEmpty ? [] : ["keep " + kept.joined(separator: ",")])
     }
 
     /// Values the benchmark holds at once (nil on overflow): the product's A, B and C, or H,

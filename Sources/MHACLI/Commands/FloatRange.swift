@@ -37,7 +37,7 @@ struct FloatRangeError: MHAError {
                 s.elements.reduce(total) { $0 + ($1 != 0 && Float($1) == 0 ? 1 : 0) }
             }
             guard count > 0 else { return nil }
-            let file = files[name].map { $0 == "-" ? "<stdin>" : $0 } ?? bundle ?? name
+            let file = fileName(name, files: files, bundle: bundle)
             let values = count == 1 ? "1 nonzero value" : "\(count) nonzero values"
             return
                 "\(file): \(values) of \(name) \(count == 1 ? "rounds" : "round") to 0 in float32 (|v| < 1.4e-45): run without --float to keep \(count == 1 ? "it" : "them")"
@@ -61,12 +61,18 @@ struct FloatRangeError: MHAError {
                 guard let index = s.elements.firstIndex(where: { abs($0) > limit && $0 != -.infinity }) else {
                     continue
                 }
-                let file = files[name].map { $0 == "-" ? "<stdin>" : $0 } ?? bundle ?? name
+                let file = fileName(name, files: files, bundle: bundle)
                 throw FloatRangeError(
                     file: file, name: name, row: index / max(s.columns, 1),
                     column: index % max(s.columns, 1), value: s.elements[index],
                     sequence: batches[name] == nil ? nil : sequence)
             }
         }
+    }
+
+    /// The file matrix `name` came from, as the user named it (`<stdin>` for `-`); the
+    /// bundle's for keys not given by option.
+    private static func fileName(_ name: String, files: [String: String], bundle: String?) -> String {
+        files[name].map { $0 == "-" ? "<stdin>" : $0 } ?? bundle ?? name
     }
 }

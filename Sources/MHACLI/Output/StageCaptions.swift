@@ -49,26 +49,29 @@ struct StageCaptions {
     /// ` = softmax(2·tanh(scores_1 / 2) + ALiBi_1 + mask)`; nothing without a later stage.
     func weightsNote(_ h: Int) -> String {
         guard !later.isEmpty else { return "" }
-        var logits = "scores_\(h)"
-        if let cap = configuration.softcap {
-            let c = ScoreRulesSummary.plain(cap)
-            logits = "\(c)·tanh(\(logits) / \(c))"
-        }
-        if configuration.alibi { logits += " + ALiBi_\(h)" }
-        if masked { logits += " + mask" }
-        return " = softmax(\(logits))"
+        let argument = logits(
+            "scores_\(h)", capped: { c, s in "\(c)·tanh(\(s) / \(c))" }, alibi: "ALiBi_\(h)", mask: "mask")
+        return " = softmax(\(argument))"
     }
 
     /// `\mathrm{softmax}(2 \tanh(\mathrm{scores}_{1} / 2) + \mathrm{ALiBi}_{1} + \mathrm{mask})`.
     func weightsLatex(_ h: Int) -> String {
-        var logits = "\\mathrm{scores}_{\(h)}"
-        if let cap = configuration.softcap {
-            let c = ScoreRulesSummary.plain(cap)
-            logits = "\(c) \\tanh(\(logits) / \(c))"
-        }
-        if configuration.alibi { logits += " + \\mathrm{ALiBi}_{\(h)}" }
-        if masked { logits += " + \\mathrm{mask}" }
-        return "\\mathrm{softmax}(\(logits))"
+        let argument = logits(
+            "\\mathrm{scores}_{\(h)}", capped: { c, s in "\(c) \\tanh(\(s) / \(c))" },
+            alibi: "\\mathrm{ALiBi}_{\(h)}", mask: "\\mathrm{mask}")
+        return "\\mathrm{softmax}(\(argument))"
+    }
+
+    /// The softmax's argument in one notation: `scores`, soft-capped by `capped(C, scores)`,
+    /// then `+ alibi`, then `+ mask`, for the stages in force, in the rules' order.
+    private func logits(
+        _ scores: String, capped: (String, String) -> String, alibi: String, mask: String
+    ) -> String {
+        var logits = scores
+        if let cap = configuration.softcap { logits = capped(ScoreRulesSummary.plain(cap), logits) }
+        if configuration.alibi { logits += " + " + alibi }
+        if masked { logits += " + " + mask }
+        return logits
     }
 
     /// `a`, `a and b`, `a, b and c`.

@@ -70,9 +70,10 @@ struct KeptScores<Scalar: AttentionScalar> {
             fullyMasked += Kernels.softmaxRows(&logits, rows: range)
         }
         weights = logits
-        stages = scaled.map {
-            ScoreStages(
-                scaled: $0, capped: capped, biased: biased, masked: masked ?? $0, alibiSlope: alibiSlope)
+        if let scaled, let masked {
+            stages = ScoreStages(scaled: scaled, capped: capped, biased: biased, masked: masked, alibiSlope: alibiSlope)
+        } else {
+            stages = nil
         }
         overflowedRows = overflowed
         fullyMaskedRows = fullyMasked

@@ -50,32 +50,18 @@ extension Kernels {
     ) -> Matrix<S> {
         precondition(aColumns.clamped(to: 0..<a.columns) == aColumns && bColumns.clamped(to: 0..<b.columns) == bColumns)
         precondition(transposeB ? aColumns.count == bColumns.count : aColumns.count == b.rows)
-        let (m, n) = (a.rows, transposeB ? b.rows : bColumns.count)
-        // gemm writes every element of C (zeros when k = 0); an operand with no storage at
-        // all gives the zero product.
-        let elements = [S](unsafeUninitializedCapacity: m * n) { cp, initialized in
-            guard let cBase = cp.baseAddress else { return }
-            a.withUnsafeBufferPointer { ap in
-                b.withUnsafeBufferPointer { bp in
-                    guard let aBase = ap.baseAddress, let bBase = bp.baseAddress else {
-                        cBase.initialize(repeating: 0, count: m * n)
-                        return
-                    }
-                    gemm(
-                        m: m, n: n, k: aColumns.count, a: aBase + aColumns.lowerBound, lda: a.columns,
-                        b: bBase + bColumns.lowerBound, ldb: b.columns, transposeB: transposeB, c: cBase, ldc: n)
-                }
-            }
-            initialized = m * n
-        }
-        return Matrix(uncheckedRows: m, columns: n, elements: elements)
+        return multiply(
+            a, b, transposeB: transposeB, rows: 0..<a.rows, columns: transposeB ? b.rows : bColumns.count,
+            aColumns: aColumns, bColumns: bColumns)
     }
 
-    /// A[rows]·op(B), A's rows read in place.
+    /// A[rows, aColumns]·op(B[:, bColumns]) (all columns by default), both read in place;
+    /// `columns` is op(B)'s width.
     private static func multiply<S: AttentionScalar>(
         _ a: Matrix<S>, _ b: Matrix<S>, transposeB: Bool, rows: Range<Int>, columns: Int,
-        epilogue: BlockEpilogue<S>? = nil
+        aColumns: Range<Int>? = nil, bColumns: Range<Int>? = nil, epilogue: BlockEpilogue<S>? = nil
     ) -> Matrix<S> {
+        let (aColumns, bColumns) = (aColumns ?? 0..<a.columns, bColumns ?? 0..<b.columns)
         // gemm writes every element of C (zeros when k = 0), so C starts uninitialised: no
         // single-threaded zero fill before the cores share the work and the first touch.
         let count = rows.count * columns
@@ -86,9 +72,9 @@ extension Kernels {
                         let cBase = cp.baseAddress
                     else { return }
                     gemm(
-                        m: rows.count, n: columns, k: a.columns,
-                        a: aBase + rows.lowerBound * a.columns, lda: a.columns,
-                        b: bBase, ldb: b.columns, transposeB: transposeB,
+                        m: rows.count, n: columns, k: aColumns.count,
+                        a: aBase + rows.lowerBound * a.columns + aColumns.lowerBound, lda: a.columns,
+                        b: bBase + bColumns.lowerBound, ldb: b.columns, transposeB: transposeB,
                         c: cBase, ldc: columns, epilogue: epilogue)
                 }
             }
