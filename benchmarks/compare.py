@@ -80,7 +80,11 @@ def setup(venv):
     subprocess.run([sys.executable, "-m", "venv", venv], check=True)
     pip = [os.path.join(venv, "bin", "python"), "-m", "pip", "install", "--quiet"]
     subprocess.run(pip + ["numpy", "threadpoolctl"], check=True)
-    subprocess.run(pip + ["torch", "--index-url", "https://download.pytorch.org/whl/cpu"], check=True)
+    # The CPU-only wheel is a tenth of the size; where its index is unreachable, PyPI's own
+    # wheel (CUDA libraries included, unused here) computes the same on the CPU.
+    cpu_only = subprocess.run(pip + ["torch", "--index-url", "https://download.pytorch.org/whl/cpu"])
+    if cpu_only.returncode != 0:
+        subprocess.run(pip + ["torch"], check=True)
     print(f"ready: python3 benchmarks/compare.py --venv {venv}")
 
 

@@ -2,12 +2,14 @@ import CMHAKernels
 
 /// The register tile and cache blocks of one packed product, sized from the CPU's caches.
 ///
-/// As in the GotoBLAS/BLIS scheme, a packed B micro-panel (k_c × NR) stays in L1 while the
-/// A micro-panels stream past: k_c fills about two thirds of L1 with it. The packed A block
-/// (m_c × k_c) takes a quarter of L2 and the packed B block (k_c × n_c) half of it, so both
-/// stay in the core's own L2: on the machine measured (Xeon, 2 MiB L2 per core, a large but
-/// shared and distant L3) blocks sized for L3 (n_c = 4096) ran the micro-kernel at ~50 GFLOP/s
-/// per core in Double, blocks kept in L2 (k_c 256, m_c 256, n_c 512) at ~75.
+/// As in the GotoBLAS/BLIS scheme, k_c is sized so that a packed micro-panel (k_c × NR)
+/// fills about two thirds of L1 (`multiply_block` keeps one Ã micro-panel there while the B̃
+/// panels stream past). The packed A block (m_c × k_c) takes a quarter of L2 and the packed
+/// B block (k_c × n_c) half of it, so both stay in the core's own L2 where L2 is large: on
+/// the Xeon measured (2 MiB L2 per core, a large but shared and distant L3) blocks sized for
+/// L3 (n_c = 4096) ran the micro-kernel at ~50 GFLOP/s per core in Double, blocks kept in L2
+/// (k_c 256, m_c 256, n_c 512) at ~75. Where L2 is small, n_c stays at
+/// `minimumColumnBlock` all the same.
 struct GEMMPlan: Sendable {
     /// The instruction-set level of the micro-kernel.
     var level: CPULevel
@@ -30,7 +32,7 @@ struct GEMMPlan: Sendable {
         let l2 = caches.level2 > 0 ? caches.level2 : 512 << 10
         let kc = Swift.min(512, Swift.max(64, l1 * 2 / 3 / (nr * size) / 8 * 8))
         let mc = Swift.max(mr, Swift.min(4096, l2 / 4 / (kc * size)) / mr * mr)
-        let nc = Swift.max(nr, Swift.min(8192, l2 / 2 / (kc * size)) / nr * nr)
+        let nc = Swift.max(GEMMPlan.minimumColumnBlock, Swift.min(8192, l2 / 2 / (kc * size))) / nr * nr
         self.level = level
         rowsPerTile = mr
         columnsPerTile = nr
@@ -38,6 +40,14 @@ struct GEMMPlan: Sendable {
         rowBlock = mc
         columnBlock = nc
     }
+
+    /// The least n_c, whatever L2 holds. A is packed again for every n_c columns of B, and
+    /// each packed element then feeds 2·n_c FLOPs: at 512 the packing costs ~2 % of the
+    /// product. On a 512 KiB L2 (Zen 3) the L2 rule alone gave n_c = 96 and packing A took a
+    /// fifth of the product's time; 512 columns, the B block partly in L3, ran the
+    /// 2048 × 1024 × 1024 product at 56 GFLOP/s instead of 44 in Double on two cores (106
+    /// instead of 93 in Float; docs/performance.md).
+    static let minimumColumnBlock = 512
 
     /// This machine's cache sizes, read once.
     static let caches = mha_cpu_cache_sizes()

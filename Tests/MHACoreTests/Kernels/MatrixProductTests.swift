@@ -8,10 +8,11 @@ import Testing
 /// across runs and thread counts.
 @Suite struct MatrixProductTests {
     /// (m, n, k): edges 1, 7, 65, 257 (not tile multiples), k past one depth block (256),
-    /// m past one row block, wide-and-short (column bands) and tall (row bands) products.
+    /// m past one row block, n past one column block (512) in a tall product, wide-and-short
+    /// (column bands) and tall (row bands) products.
     static let shapes: [(Int, Int, Int)] = [
         (1, 1, 1), (7, 7, 7), (65, 65, 65), (257, 7, 65), (1, 257, 65), (257, 1, 7),
-        (65, 7, 257), (7, 300, 130), (257, 33, 65), (130, 17, 1000), (2, 4100, 260),
+        (65, 7, 257), (7, 300, 130), (257, 33, 65), (130, 17, 1000), (2, 4100, 260), (130, 530, 70),
     ]
 
     @Test(arguments: shapes.indices)
