@@ -22,7 +22,14 @@ public struct Matrix<Scalar: AttentionScalar>: Equatable, Sendable {
         precondition(!overflow, "matrix \(rows) × \(columns) has too many elements")
         self.rows = rows
         self.columns = columns
-        self.elements = Array(repeating: value, count: count)
+        self.elements = Array(unsafeUninitializedCapacity: count) { buffer, initialized in
+            guard let base = buffer.baseAddress else { return }
+            // A fresh n × n matrix (a head's kept weights) otherwise costs a page fault per 4 KiB.
+            let bytes = count &* MemoryLayout<Scalar>.stride
+            if bytes >= 2 * HugePages.size { HugePages.advise(base, byteCount: bytes) }
+            base.initialize(repeating: value, count: count)
+            initialized = count
+        }
     }
 
     /// A matrix over existing row-major elements.
