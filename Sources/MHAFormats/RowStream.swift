@@ -78,8 +78,16 @@ public final class RowStream {
         self.interrupted = interrupted
     }
 
-    /// Sets the required width (d_model) once it is known.
-    public func require(width: Int) { self.width = width }
+    /// Where a required width came from (`the cache c.npz`), for the message of a row of
+    /// another width; nil when it is the layer's own.
+    private var widthSource: String?
+
+    /// Sets the required width (d_model) once it is known; `source` names where it came from
+    /// when that is not the weights (a saved cache).
+    public func require(width: Int, from source: String? = nil) {
+        self.width = width
+        widthSource = source
+    }
 
     /// Bytes a value may take in a line (digits, sign, exponent, spaces, quotes), generously.
     public static let bytesPerValue = 64
@@ -250,7 +258,7 @@ public final class RowStream {
                 continue
             }
             throw FormatError(
-                kind: .cannotOpen, file: name, message: "cannot read: \(String(cString: strerror(errno)))")
+                kind: .cannotOpen, file: name, message: "cannot read '\(name)': \(String(cString: strerror(errno)))")
         }
     }
 
@@ -307,7 +315,8 @@ public final class RowStream {
         if let width, count != width {
             throw FormatError(
                 kind: .data, file: name, line: line,
-                message: "line \(line) has \(count) values; d_model is \(width)")
+                message:
+                    "line \(line) has \(count) values; d_model is \(width)\(widthSource.map { " (from \($0))" } ?? "")")
         }
         width = width ?? count
         if singlePrecision { try checkSinglePrecision(values, line: line) }

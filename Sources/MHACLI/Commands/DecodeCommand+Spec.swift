@@ -12,8 +12,9 @@ extension DecodeCommand {
             as soon as its line is read, keeping the keys and values of earlier tokens: row i equals row i of \
             `run --causal` on all the rows. Rows already waiting are computed together as one block. With \
             --cache FILE.npz the cache is read from FILE if it exists and written back atomically at the end \
-            (and on SIGINT or SIGTERM), so a pipeline can stop and resume; a cache made with other dimensions, \
-            settings or weights is refused. With --checkpoint FILE --layer L the layer's weights, biases, layout, \
+            (and on SIGINT, SIGTERM, SIGHUP, SIGALRM or SIGXCPU, after the block in progress, even while \
+            stdout waits for a reader that is not reading), so a pipeline can stop and resume; a cache made with other dimensions, \
+            settings or key and value weights (W^k, W^v, their biases, the key norm) is refused. With --checkpoint FILE --layer L the layer's weights, biases, layout, \
             τ, g, d_k, scale, RoPE and window come from the checkpoint and its config.json, exactly as for run \
             (flags still win); the rows are the hidden states the attention block receives.
             """,
@@ -32,7 +33,7 @@ extension DecodeCommand {
     static let cache = Option<String>.file(
         "cache",
         help:
-            "A KV cache (.npz): continued from if the file exists, written back atomically at the end and on SIGINT/SIGTERM."
+            "A KV cache (.npz): continued from if the file exists, written back atomically at the end and on SIGINT, SIGTERM, SIGHUP, SIGALRM or SIGXCPU."
     )
     static let format = Option<DecodeFormat>.choice(
         "format", "format",

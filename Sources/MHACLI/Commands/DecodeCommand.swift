@@ -121,10 +121,12 @@ struct DecodeCommand: Command {
         let descriptor: Int32
         if let inputPath {
             descriptor = open(inputPath, O_RDONLY | O_CLOEXEC)
-            guard descriptor >= 0 else {
-                throw FormatError(
-                    kind: .cannotOpen, file: inputPath,
-                    message: "cannot open '\(inputPath)': \(String(cString: strerror(errno)))")
+            var status = stat()
+            let isDirectory = descriptor >= 0 && fstat(descriptor, &status) == 0 && status.st_mode & S_IFMT == S_IFDIR
+            guard descriptor >= 0, !isDirectory else {
+                let reason = String(cString: strerror(isDirectory ? EISDIR : errno))
+                if descriptor >= 0 { close(descriptor) }
+                throw FormatError(kind: .cannotOpen, file: inputPath, message: "cannot open '\(inputPath)': \(reason)")
             }
         } else {
             descriptor = STDIN_FILENO

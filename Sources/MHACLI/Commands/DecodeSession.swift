@@ -16,9 +16,11 @@ struct DecodeSession<S: NPYScalar> {
 
     /// Decodes until the input ends, stdout closes or a signal arrives; writes the cache.
     func run() throws {
+        try refuseFullStart()
         try checkCacheDestination()
         var first: (Matrix<Double>, Int)?
-        var modelDim = try DecodeWeights.modelDim(command, saved: saved)
+        let known = try DecodeWeights.modelDim(command, saved: saved)
+        var modelDim = known?.dim
         if modelDim == nil {
             // Only --weights: d_model is the width of the first row.
             switch try stream.next(maxRows: DecodeCommand.maximumBlockRows) {
@@ -37,9 +39,12 @@ struct DecodeSession<S: NPYScalar> {
             }
         }
         guard let modelDim else { return }
-        stream.require(width: modelDim)
-        let parameters: AttentionParameters<S> = try DecodeWeights.parameters(command, modelDim: modelDim)
-        var decoder = try restoredDecoder(parameters)
+        stream.require(
+            width: modelDim, from: known?.fromCache == true ? command.cachePath.map { "the cache \($0)" } : nil)
+        var decoder = try restoredDecoder(try DecodeWeights.parameters(command, modelDim: modelDim))
+        // The budget is what is free once the weights and a saved cache are in memory.
+        decoder.limitMemory(available: AvailableMemory.bytes(), unchecked: AvailableMemory.uncheckedBytes)
+        let start = decoder.nextPosition
         var pending = first
         var warnedRounding = false
         var warnedPositions = false
@@ -61,21 +66,69 @@ struct DecodeSession<S: NPYScalar> {
             let room = command.cachePath == nil ? rows.rows : DecodeCacheFile.maximumNextPosition - decoder.nextPosition
             if room > 0 {
                 let block = room < rows.rows ? rows.rowBlock(0..<room) : rows
-                let step = try decoder.append(block.converted(to: S.self))
-                if !warnedPositions, let warning = step.warnings.first {
-                    warnedPositions = true
-                    FileDescriptorWriter.standardError("\(RootCommand.name): warning: \(warning)")
-                }
-                // A reader that went away ends the run quietly, keeping what was decoded.
-                guard try emit(text(step)), DecodeInterruption.signal == 0 else { break }
+                // A reader that went away (or a signal while writing) ends the run, keeping what was decoded.
+                guard try decodeAndWrite(block.converted(to: S.self), &decoder, &warnedPositions),
+                    DecodeInterruption.signal == 0
+                else { break }
             }
             if room < rows.rows {
-                try saveCache(decoder)
-                throw cacheFull()
+                let decoded = decoder.nextPosition > start
+                if decoded { try saveCache(decoder) }
+                throw cacheFull(saved: decoded)
             }
         }
         try saveCache(decoder)
         if DecodeInterruption.signal != 0 { exitInterrupted(after: decoder.nextPosition - 1) }
+    }
+
+    /// Decodes `rows` as one block and writes their output (and RoPE's far-position warning,
+    /// once: `warnedPositions`); false when the writing stopped (the reader went away, or a
+    /// signal arrived while it would wait).
+    ///
+    /// The block's memory, with the text of its rows, is checked before any of it is allocated.
+    /// A block whose computation fails (a row whose scores overflow) is decoded again row by
+    /// row, so the rows before the failing one are written, in order, before its error, as if
+    /// they had arrived one at a time.
+    private func decodeAndWrite(
+        _ rows: Matrix<S>, _ decoder: inout AttentionCache<S>, _ warnedPositions: inout Bool
+    ) throws -> Bool {
+        let step: DecodeStep<S>
+        do {
+            try decoder.requireMemory(forBlockOf: rows.rows, besides: textBytes(rows: rows.rows, decoder))
+            step = try decoder.append(rows)
+        } catch let error as AttentionError {
+            if case .insufficientMemory = error { throw error }
+            guard rows.rows > 1 else { throw error }
+            for r in 0..<rows.rows {
+                guard try decodeAndWrite(rows.rowBlock(r..<(r + 1)), &decoder, &warnedPositions) else { return false }
+            }
+            return true
+        }
+        if !warnedPositions, let warning = step.warnings.first {
+            warnedPositions = true
+            FileDescriptorWriter.standardError("\(RootCommand.name): warning: \(warning)")
+        }
+        return try emit(text(step))
+    }
+
+    /// A bound on the bytes of the output text of `rows` rows: each number at its widest, twice
+    /// (the string and its growth), as `run` counts its printed output (`OutputBudget`).
+    private func textBytes(rows: Int, _ decoder: AttentionCache<S>) -> Int {
+        let format: OutputFormat = command.format == .json ? .json : .csv
+        let perNumber = OutputBudget.charactersPerNumber(
+            format, precision: command.precision, scalarBytes: MemoryLayout<S>.stride)
+        return CheckedArithmetic.product([rows, decoder.shapes.outputDim, perNumber + 1, 2]) ?? .max
+    }
+
+    /// Refuses, before any row is read, a new cache whose `--position-offset` leaves it no room:
+    /// a cache holds positions up to 2^53 − 1 (usage, 64; nothing is written).
+    private func refuseFullStart() throws {
+        guard let path = command.cachePath, saved == nil, let offset = command.positionOffset,
+            offset >= DecodeCacheFile.maximumNextPosition
+        else { return }
+        throw UsageError.invalidRequest(
+            "--position-offset \(offset) leaves no room in the new cache \(path): a cache holds positions up to 2^53 − 1 = \(DecodeCacheFile.maximumNextPosition - 1) (without --cache, position 2^53 itself can be decoded)"
+        )
     }
 
     /// Warns of the signal received (naming the last position decoded, if any, and the saved
@@ -90,13 +143,18 @@ struct DecodeSession<S: NPYScalar> {
         exit(128 + signal)
     }
 
-    /// The refusal of a row beyond the cache's last position (data, 65).
-    private func cacheFull() -> FormatError {
+    /// The refusal of a row beyond the cache's last position (data, 65); `saved`: whether this
+    /// run decoded rows and wrote the cache (else the file is as it was).
+    private func cacheFull(saved: Bool) -> FormatError {
         let limit = DecodeCacheFile.maximumNextPosition
+        let outcome =
+            saved
+            ? "it was saved with every row decoded before, and the rows after were not decoded"
+            : "no row was decoded and the file is unchanged"
         return FormatError(
             kind: .data, file: command.cachePath ?? stream.name,
             message:
-                "the cache is full: it holds positions up to 2^53 − 1 = \(limit - 1) (float64 holds every integer up to 2^53 exactly); it was saved with every row decoded before, and the rows after were not decoded"
+                "the cache is full: it holds positions up to 2^53 − 1 = \(limit - 1) (float64 holds every integer up to 2^53 exactly); \(outcome)"
         )
     }
 
@@ -133,15 +191,13 @@ struct DecodeSession<S: NPYScalar> {
         return try AttentionCache(parameters: parameters, configuration: configuration, cache: cache)
     }
 
-    /// Writes `text` to stdout; false when the reader has gone (EPIPE).
+    /// Writes `text` to stdout; false when the reader has gone (EPIPE) or a signal arrived
+    /// while the write would wait for a reader that is not reading (the rest is not written).
     private func emit(_ text: String) throws(OutputError) -> Bool {
-        do {
-            try FileDescriptorWriter.standardOutput(text)
-            return true
-        } catch {
-            guard case .brokenPipe = error else { throw error }
-            return false
-        }
+        let stopping = { DecodeInterruption.signal != 0 }
+        guard let failure = FileDescriptorWriter.write(text, to: STDOUT_FILENO, stopping: stopping) else { return true }
+        if failure == EPIPE || (failure == EINTR && stopping()) { return false }
+        throw .cannotWrite(path: "<stdout>", reason: String(cString: strerror(failure)))
     }
 
     /// The block's output rows as CSV lines or JSON Lines.

@@ -6,16 +6,16 @@ import MHAFormats
 /// see the same layer.
 enum DecodeWeights {
     /// d_model from the weights given (W^q's input side, in_proj's columns) or the saved
-    /// cache; nil when only the input rows can tell.
-    static func modelDim(_ c: DecodeCommand, saved: DecodeCacheFile?) throws -> Int? {
+    /// cache (`fromCache`); nil when only the input rows can tell.
+    static func modelDim(_ c: DecodeCommand, saved: DecodeCacheFile?) throws -> (dim: Int, fromCache: Bool)? {
         if let path = c.paths["wq"] {
             let wq = try MatrixReader.read(path: path)
-            return c.layout == .xw ? wq.rows : wq.columns
+            return (c.layout == .xw ? wq.rows : wq.columns, false)
         }
-        if let path = c.paths["in_proj"] { return try MatrixReader.read(path: path).columns }
-        if let path = c.paths["qkv"] { return try MatrixReader.read(path: path).rows }  // d × 3d, xw
-        if let layer = c.base?.layer { return layer.modelDim }
-        if let d = saved?.settings["d_model"]?.first, d >= 1, d < 1e9 { return Int(d) }
+        if let path = c.paths["in_proj"] { return (try MatrixReader.read(path: path).columns, false) }
+        if let path = c.paths["qkv"] { return (try MatrixReader.read(path: path).rows, false) }  // d × 3d, xw
+        if let layer = c.base?.layer { return (layer.modelDim, false) }
+        if let d = saved?.settings["d_model"]?.first, d >= 1, d < 1e9 { return (Int(d), true) }
         return nil
     }
 

@@ -4,13 +4,14 @@ import Glibc
 import Darwin
 #endif
 
-/// Writes bytes to a file descriptor completely, retrying short writes and EINTR.
+/// Writes bytes to a file descriptor completely, retrying short writes and EINTR (unless the
+/// caller is stopping: then only what the reader takes without waiting is written).
 enum FileDescriptorWriter {
     /// Writes all of `text` as UTF-8 to `descriptor`.
     /// - Returns: nil on success, else the `errno` of the failing write.
-    static func write(_ text: String, to descriptor: Int32) -> Int32? {
+    static func write(_ text: String, to descriptor: Int32, stopping: () -> Bool = { false }) -> Int32? {
         var text = text  // native strings are contiguous UTF-8: written in place, not copied
-        return text.withUTF8 { write(UnsafeRawBufferPointer($0), to: descriptor) }
+        return text.withUTF8 { write(UnsafeRawBufferPointer($0), to: descriptor, stopping: stopping) }
     }
 
     /// Writes all of `bytes` to `descriptor`.
@@ -20,14 +21,26 @@ enum FileDescriptorWriter {
     }
 
     /// Writes all of `buffer` to `descriptor`, retrying short writes and EINTR.
-    static func write(_ buffer: UnsafeRawBufferPointer, to descriptor: Int32) -> Int32? {
+    ///
+    /// Once `stopping()` is true (a termination signal was recorded, whose handler interrupted
+    /// a blocked write with EINTR or a short count), it no longer waits for the reader: it writes
+    /// at most `pollableBytes` at a time while `poll` says the descriptor takes them at once,
+    /// and returns EINTR with the rest unwritten when it would block.
+    static func write(
+        _ buffer: UnsafeRawBufferPointer, to descriptor: Int32, stopping: () -> Bool = { false }
+    ) -> Int32? {
         guard let base = buffer.baseAddress else { return nil }
         var offset = 0
         while offset < buffer.count {
+            var length = buffer.count - offset
+            if stopping() {
+                guard isWritable(descriptor) else { return EINTR }
+                length = min(length, pollableBytes)
+            }
             #if canImport(Glibc)
-            let written = Glibc.write(descriptor, base + offset, buffer.count - offset)
+            let written = Glibc.write(descriptor, base + offset, length)
             #else
-            let written = Darwin.write(descriptor, base + offset, buffer.count - offset)
+            let written = Darwin.write(descriptor, base + offset, length)
             #endif
             if written < 0 {
                 if errno == EINTR { continue }
@@ -36,6 +49,16 @@ enum FileDescriptorWriter {
             offset += written
         }
         return nil
+    }
+
+    /// Bytes a pipe that `poll` reports writable takes without blocking: POSIX's least
+    /// `PIPE_BUF` (`_POSIX_PIPE_BUF`), 4096 on Linux.
+    private static let pollableBytes = 512
+
+    /// Whether `descriptor` takes `pollableBytes` without blocking (POLLOUT).
+    private static func isWritable(_ descriptor: Int32) -> Bool {
+        var request = pollfd(fd: descriptor, events: Int16(POLLOUT), revents: 0)
+        return poll(&request, 1, 0) > 0 && request.revents & Int16(POLLOUT) != 0
     }
 
     /// Writes `text` to stdout.

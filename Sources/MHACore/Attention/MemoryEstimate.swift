@@ -40,6 +40,9 @@ public enum MemoryEstimate {
         /// Threads that may each hold one head's packed K and V at once (default: the
         /// kernels' thread count).
         public var threads: Int
+        /// Keys the tiled kernel packs per head (default n_k): a decode block packs the whole
+        /// live cache although its own K and V have only its rows; 0 when no head is packed.
+        public var packedKeys: Int?
 
         /// Dimensions as given; nothing is validated here. Omitted widths default to the
         /// self-attention ones (n_k = n, τ·d_k = d_model, g·d_v = g·d_k, one score stage).
@@ -47,7 +50,7 @@ public enum MemoryEstimate {
             tokens: Int, queryRows: Int, modelDim: Int, kvDim: Int, concatDim: Int,
             outputDim: Int, heads: Int, keyCount: Int? = nil, queryDim: Int? = nil,
             valueColumns: Int? = nil, scoreStages: Int = 1, rotates: Bool = false,
-            masked: Bool = false, projected: Bool = true, threads: Int? = nil
+            masked: Bool = false, projected: Bool = true, threads: Int? = nil, packedKeys: Int? = nil
         ) {
             (self.tokens, self.queryRows, self.modelDim) = (tokens, queryRows, modelDim)
             (self.kvDim, self.concatDim, self.outputDim, self.heads) = (kvDim, concatDim, outputDim, heads)
@@ -59,6 +62,7 @@ public enum MemoryEstimate {
             self.masked = masked
             self.projected = projected
             self.threads = threads ?? KernelContext.current.threads
+            self.packedKeys = packedKeys
         }
     }
 
@@ -125,7 +129,7 @@ public enum MemoryEstimate {
         let headDim = d.heads > 0 ? d.queryDim / d.heads : 0
         let valueDim = d.heads > 0 ? d.concatDim / d.heads : 0
         let round = { (x: Int, m: Int) -> Int? in CheckedArithmetic.sum([x, m - 1]).map { $0 / m * m } }
-        guard let keys = round(d.keyCount, Kernels.keyTileSize), let dk = round(headDim, 64),
+        guard let keys = round(d.packedKeys ?? d.keyCount, Kernels.keyTileSize), let dk = round(headDim, 64),
             let dv = round(valueDim, 64), let width = CheckedArithmetic.sum([dk, dv])
         else { return nil }
         return CheckedArithmetic.product(keys, width)

@@ -26,7 +26,7 @@ public struct AttentionCache<Scalar: AttentionScalar>: Sendable {
     /// The dimensions: `tokens` is 1 (the layer's shapes do not depend on the sequence).
     public let shapes: AttentionShapes
     /// Heads, scale, RoPE, ALiBi, window and soft-cap, as given.
-    public let configuration: AttentionConfiguration
+    public private(set) var configuration: AttentionConfiguration
     /// The sliding window W, or nil for the whole history.
     public var window: Int? { configuration.window }
     /// The keys and values of the tokens decoded so far.
@@ -143,12 +143,28 @@ public struct AttentionCache<Scalar: AttentionScalar>: Sendable {
         }
         try ResolvedAttention.requireFinite("x", rows)
         try AttentionRules.checkPositions(first: first, count: rows.rows)
-        // The cache is what grows with the stream, and with it the tiled kernel's packed K
-        // and V: a block is refused before they outgrow the memory the session was given,
-        // never an allocation that fails.
-        let needed = peakBytes(adding: rows.rows)
-        try configuration.requireMemory(needed)
-        let r = resolved
+        // Every matrix the block allocates is counted before the first of them exists: a block
+        // too large for the memory the session was given is refused, never an allocation that fails.
+        try requireMemory(forBlockOf: rows.rows)
+        let concat = try attended(rows, firstPosition: first)
+        let output: Matrix<Scalar>
+        do {
+            output = try Self.affine(concat, resolved.wo, resolved.bo, stage: "output = concat·W^o + b^o")
+        } catch {
+            cache.removeLast(rows.rows)
+            throw error
+        }
+        if let window { cache.keepLast(window - 1) }
+        return DecodeStep(
+            positions: first..<first + rows.rows, concat: concat, output: output,
+            warnings: positionWarnings(last: first + rows.rows - 1))
+    }
+
+    /// The block's concat: Q, K and V projected (normalised, turned), K and V appended to the
+    /// cache, every head attended. Q, K and V are freed when it returns, before the output
+    /// projection, as `MemoryEstimate` counts the two phases. On an error the cache is unchanged.
+    private mutating func attended(_ rows: Matrix<Scalar>, firstPosition first: Int) throws -> Matrix<Scalar> {
+        let (s, r) = (shapes, resolved)
         var q = try Self.affine(rows, r.wq, r.bq, stage: "Q = H·W^q + b^q")
         var k = try Self.affine(rows, r.wk, r.bk, stage: "K = H·W^k + b^k")
         let v = try Self.affine(rows, r.wv, r.bv, stage: "V = H·W^v + b^v")
@@ -163,24 +179,12 @@ public struct AttentionCache<Scalar: AttentionScalar>: Sendable {
             k = rope.rotated(k, heads: s.kvHeads, headDim: s.headDim, firstPosition: first)
         }
         cache.append(keys: k, values: v)
-        let concat: Matrix<Scalar>
         do {
-            concat = try rescued(attend(q), q, firstPosition: first)
+            return try rescued(attend(q), q, firstPosition: first)
         } catch {
             cache.removeLast(rows.rows)
             throw error
         }
-        let output: Matrix<Scalar>
-        do {
-            output = try Self.affine(concat, r.wo, r.bo, stage: "output = concat·W^o + b^o")
-        } catch {
-            cache.removeLast(rows.rows)
-            throw error
-        }
-        if let window { cache.keepLast(window - 1) }
-        return DecodeStep(
-            positions: first..<first + rows.rows, concat: concat, output: output,
-            warnings: positionWarnings(last: first + rows.rows - 1))
     }
 
     /// `.imprecisePositions` when RoPE's angle at `last` (the block's last position) is held
@@ -192,22 +196,41 @@ public struct AttentionCache<Scalar: AttentionScalar>: Sendable {
         return [.imprecisePositions(position: last, angle: angle, error: error)]
     }
 
-    /// A bound on the bytes a block of `rows` tokens needs at its peak: the cache's storage
-    /// (`KVCache.peakBytes`) and, for a block the tiled kernel computes, one head's packed K
-    /// and V of the whole live cache per core (`MemoryEstimate.packedHeadElements`).
-    private func peakBytes(adding rows: Int) -> Int {
+    /// The bytes a block of `rows` tokens allocates at its peak, counted as `MemoryEstimate`
+    /// counts a forward pass (`run`'s check): the block's Q, K and V (with their normalised or
+    /// turned copies), its concat and output, for a block the tiled kernel computes one head's
+    /// packed K and V of the whole live cache per core, and the cache's storage as it grows
+    /// (`KVCache.peakBytes`: present capacity and the doubled buffers). `Int.max` on overflow.
+    public func bytesNeeded(forBlockOf rows: Int) -> Int {
         let s = shapes
         guard let storage = cache.peakBytes(adding: rows) else { return .max }
-        guard rows > HeadBlock<Scalar>.rowByRowLimit else { return storage }
         let keys = Swift.min(cache.count + rows, window.map { $0 - 1 + rows } ?? Int.max)
-        let dimensions = MemoryEstimate.Dimensions(
+        let tiled = rows > HeadBlock<Scalar>.rowByRowLimit
+        let block = MemoryEstimate.Dimensions(
             tokens: rows, queryRows: rows, modelDim: s.modelDim, kvDim: s.kvDim, concatDim: s.concatDim,
-            outputDim: s.outputDim, heads: s.heads, keyCount: keys, queryDim: s.queryDim)
-        let cores = Swift.min(s.heads, KernelContext.current.threads)
-        let packed = MemoryEstimate.packedHeadElements(dimensions).flatMap {
-            CheckedArithmetic.product([$0, MemoryLayout<Scalar>.stride, cores])
-        }
-        return packed.flatMap { CheckedArithmetic.sum([storage, $0]) } ?? .max
+            outputDim: s.outputDim, heads: s.heads, keyCount: rows, queryDim: s.queryDim,
+            rotates: configuration.rope != nil || configuration.qkNorm != nil, projected: false,
+            threads: Swift.min(s.heads, KernelContext.current.threads), packedKeys: tiled ? keys : 0)
+        let matrices = MemoryEstimate.bytes(
+            block, keep: [], layout: .xw, scalarBytes: MemoryLayout<Scalar>.stride)
+        return CheckedArithmetic.sum([storage, matrices]) ?? .max
+    }
+
+    /// Refuses a block of `rows` tokens whose `bytesNeeded`, with `extra` bytes the caller
+    /// allocates for it (the text of its output rows), exceed the configuration's memory limit.
+    /// `append` checks the block alone itself.
+    /// - Throws: `AttentionError.insufficientMemory` naming both sizes.
+    public func requireMemory(forBlockOf rows: Int, besides extra: Int = 0) throws(AttentionError) {
+        try configuration.requireMemory(CheckedArithmetic.sum([bytesNeeded(forBlockOf: rows), extra]) ?? .max)
+    }
+
+    /// Sets the memory the blocks may use to `available` bytes free now (nil: no limit) plus
+    /// the cache's present storage, which each block's bound counts again; requests under
+    /// `unchecked` bytes are not compared. A front end calls it once the weights and a saved
+    /// cache are in memory, so that what they hold is not counted as available.
+    public mutating func limitMemory(available: Int?, unchecked: Int) {
+        configuration.memoryLimit = available.map { CheckedArithmetic.sum([$0, cache.storageBytes]) ?? .max }
+        configuration.uncheckedMemory = unchecked
     }
 
     /// `concat` with each head whose output overflowed while its scores did not computed

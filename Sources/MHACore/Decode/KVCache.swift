@@ -113,6 +113,11 @@ public struct KVCache<Scalar: AttentionScalar>: Sendable, Equatable {
         }
     }
 
+    /// Bytes the key and value storage holds now (its capacity).
+    public var storageBytes: Int {
+        (keyStorage.capacity + valueStorage.capacity) * MemoryLayout<Scalar>.stride
+    }
+
     /// Removes the last `rows` tokens (undoing an `append` whose block failed).
     mutating func removeLast(_ rows: Int) {
         precondition(rows <= count, "cannot remove more rows than cached")
