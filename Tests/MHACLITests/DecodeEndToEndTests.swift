@@ -274,6 +274,43 @@ import Testing
         #expect(leftovers.isEmpty)
     }
 
+    /// `--cache ''` is refused before any row, not after every row is printed (it was 74 at
+    /// the end).
+    @Test func emptyCacheNameIsRefusedFirst() throws {
+        let layer = try Layer()
+        defer { try? FileManager.default.removeItem(at: layer.folder) }
+        let result = try layer.run(["decode", "--cache", ""] + layer.weights, stdin: layer.lines(0..<2))
+        #expect(result.status == 64)
+        #expect(result.stdout.isEmpty)
+        #expect(result.stderr == "mha-cli: error: --cache needs a file name (FILE.npz); '' names none\n")
+    }
+
+    /// A cache holding a setting no run writes (ALiBi 2, RoPE kind 7) is called damaged, not
+    /// "made with alibi off, this run has alibi off".
+    @Test(arguments: [
+        ("alibi", [2.0], "its alibi is 2, not 0 (off) or 1 (on)"),
+        ("rope", [7, 0, 0], "its rope kind is 7, not 0 (none), 1 (half) or 2 (interleaved)"),
+    ])
+    func damagedSettingsAreNamed(name: String, values: [Double], message: String) throws {
+        let layer = try Layer()
+        defer { try? FileManager.default.removeItem(at: layer.folder) }
+        _ = try layer.run(["decode", "--cache", "c.npz"] + layer.weights, stdin: layer.lines(0..<2))
+        let saved = try DecodeCacheFile.read(path: layer.url("c.npz").path)
+        var members: [NPZMember] = [
+            .matrix("k", saved.keys), .matrix("v", saved.values),
+            .integers("positions", Array(0..<saved.nextPosition)),
+            .integers("next_position", [saved.nextPosition]),
+        ]
+        for (key, recorded) in saved.settings.sorted(by: { $0.key < $1.key }) {
+            let kept = key == name ? values : recorded
+            members.append(.matrix(key, Matrix(rows: 1, columns: kept.count) { _, c in kept[c] }))
+        }
+        try Data(NPZWriter.archive(members)).write(to: layer.url("d.npz"))
+        let result = try layer.run(["decode", "--cache", "d.npz"] + layer.weights, stdin: layer.lines(2..<3))
+        #expect(result.status == 65)
+        #expect(result.stderr == "mha-cli: error: d.npz: a damaged decode cache: \(message)\n")
+    }
+
     @Test func badInputIsOneLineAndLeavesTheCacheUntouched() throws {
         let layer = try Layer()
         defer { try? FileManager.default.removeItem(at: layer.folder) }

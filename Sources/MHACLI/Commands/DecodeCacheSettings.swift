@@ -73,6 +73,9 @@ enum DecodeCacheSettings {
             guard let values = saved.settings[setting.name] else {
                 throw FormatError(kind: .data, file: file, message: "not a decode cache: no array '\(setting.name)'")
             }
+            if let damage = damage(setting.name, values) {
+                throw FormatError(kind: .data, file: file, message: "a damaged decode cache: \(damage)")
+            }
             guard values == setting.values else {
                 if setting.name == "kv_weights" {
                     throw refuse("other W^k, W^v, biases or key norm (QK-norm γ^k, ε) than this run's")
@@ -80,6 +83,18 @@ enum DecodeCacheSettings {
                 throw refuse(
                     "\(setting.name) \(describe(setting.name, values)), this run has \(setting.name) \(setting.shown)")
             }
+        }
+    }
+
+    /// What is wrong with a saved setting no run could have written (an `alibi` other than 0
+    /// or 1, a `rope` kind other than 0 none, 1 half, 2 interleaved), or nil.
+    private static func damage(_ name: String, _ values: [Double]) -> String? {
+        switch name {
+        case "alibi" where values != [0] && values != [1]:
+            return "its alibi is \(values.map(count).joined(separator: ", ")), not 0 (off) or 1 (on)"
+        case "rope" where values.count < 3 || ![0, 1, 2].contains(values[0]):
+            return "its rope kind is \(values.first.map(count) ?? "missing"), not 0 (none), 1 (half) or 2 (interleaved)"
+        default: return nil
         }
     }
 

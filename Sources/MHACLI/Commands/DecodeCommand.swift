@@ -78,6 +78,10 @@ struct DecodeCommand: Command {
         // Laid over the checkpoint's layer once `resolved()` has read it.
         configuration = checkpoint == nil ? try self.given.configuration(over: nil) : AttentionConfiguration(heads: 1)
         cachePath = try a[Self.cache]
+        if cachePath == "" {
+            // Refused before any row is decoded, as an unwritable cache is.
+            throw UsageError.invalidRequest("--cache needs a file name (FILE.npz); '' names none")
+        }
         if cachePath == "-" {
             // The rows come in on stdin and go out on stdout: neither can hold the cache.
             throw UsageError.invalidRequest(
