@@ -45,7 +45,8 @@ struct ShapesCommand: Command {
         "dtype", "type", help: "Element type of the KV cache; adds the cache size.", default: "f64")
     static let format = Option<OutputFormat>.choice(
         "format", "format", help: "Output format.", default: "text", values: [.text, .json])
-    static let explainFlag = Flag("explain", help: "Write out the arithmetic step by step.")
+    static let explainFlag = Flag(
+        "explain", help: "Write out the arithmetic step by step (not with --claim, whose claims print their own).")
     static let claim = Option<ClaimCheck.Claim>(
         .value(
             "claim", "key=value",

@@ -76,7 +76,8 @@ enum CheckReportText {
                 "first_mismatch",
                 r.firstMismatch.map { m in
                     .object([
-                        ("row", .int(m.row)), ("column", .int(m.column)), ("answer", m.answer == -.infinity ? .string("-inf") : .number(m.answer)),
+                        ("row", .int(m.row)), ("column", .int(m.column)),
+                        ("answer", m.answer == -.infinity ? .string("-inf") : .number(m.answer)),
                         ("correct", .number(m.correct)),
                     ])
                 } ?? .null
