@@ -45,7 +45,8 @@ struct ShapesCommand: Command {
         "dtype", "type", help: "Element type of the KV cache; adds the cache size.", default: "f64")
     static let format = Option<OutputFormat>.choice(
         "format", "format", help: "Output format.", default: "text", values: [.text, .json])
-    static let explainFlag = Flag("explain", help: "Write out the arithmetic step by step.")
+    static let explainFlag = Flag(
+        "explain", help: "Write out the arithmetic step by step (not with --claim, whose claims print their own).")
     static let claim = Option<ClaimCheck.Claim>(
         .value(
             "claim", "key=value",
@@ -71,6 +72,23 @@ struct ShapesCommand: Command {
         json = try arguments[Self.format] == .json
         explain = arguments[Self.explainFlag]
         claims = try arguments.all(Self.claim)
+        try Self.refuseIgnored(arguments, claims: claims)
+    }
+
+    /// Options `--claim` would ignore are refused, as everywhere: `--explain` (a claim prints
+    /// its own arithmetic), and `--layers`/`--dtype` when no claim is about the KV cache.
+    private static func refuseIgnored(_ arguments: ParsedArguments, claims: [ClaimCheck.Claim]) throws {
+        guard !claims.isEmpty else { return }
+        if arguments[Self.explainFlag] {
+            throw UsageError.invalidRequest(
+                "--claim prints each claim's own arithmetic and --explain the whole calculation; give one")
+        }
+        let cache = ["layers", "dtype"].first { arguments.occurrences[$0] != nil }
+        if let cache, !claims.contains(where: { $0.key.hasPrefix("kv_cache.") }) {
+            throw UsageError.invalidRequest(
+                "--\(cache) only sizes the KV cache, which no claim is about (kv_cache.bytes_per_token, kv_cache.bytes); leave it out or claim one of those"
+            )
+        }
     }
 
     /// `--claim`s, in order.

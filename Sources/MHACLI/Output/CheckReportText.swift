@@ -21,6 +21,10 @@ enum CheckReportText {
         var lines: [String]
         if let shape = r.shapeDiagnosis {
             lines = ["not correct: \(shape)"]
+        } else if let closer = r.closerMistake {
+            lines = [
+                "not correct: \(name) is within \(rounding(r.answer)) of the right values, but much closer to a known mistake's: at most \(distance(closer.mistakeDistance)) from that mistake's result, \(distance(closer.rightDistance)) from the right one"
+            ]
         } else {
             lines = [
                 "not correct: \(r.mismatches) of \(r.expected.elements.count) \(r.expected.elements.count == 1 ? "entry" : "entries") of \(name) \(r.mismatches == 1 ? "differs" : "differ") from the right \(r.expected.elements.count == 1 ? "value" : "values") (checked \(precision(r.answer))\(r.float32Differences > 0 ? "; \(r.float32Differences) more differ only by float32's rounding" : ""))"
@@ -28,17 +32,21 @@ enum CheckReportText {
             if let m = r.firstMismatch {
                 let written = r.answer.precisions[m.row * r.expected.columns + m.column]
                 lines.append(
-                    "first: row \(m.row), column \(m.column): yours \(number(m.answer)), right \(right(m.correct, written))"
+                    "first: row \(m.row), column \(m.column): yours \(yours(m.answer, written)), right \(right(m.correct, written))"
                 )
             }
         }
         if r.wholeNumbersOnly {
             lines.append(
-                "diagnosis: none offered: every entry is a whole number, so each is checked only to ±0.5, too coarsely to tell one mistake from another; write the decimals (0.4717, not 0)"
+                "diagnosis: none offered: every entry is a whole number, so each is checked only to ±0.5, too coarsely to tell one mistake from another; write the decimals\(decimalsExample(r.expected))"
             )
         } else if let other = r.matchingPart {
             lines.append("diagnosis: \(otherPart(other, r.part))")
-        } else if r.diagnosis.isEmpty {
+        } else if let units = r.roundingUnits {
+            lines.append(
+                "diagnosis: rounding: every entry is within 1 unit of its last written decimal (the farthest \(MatrixText.format(units, 2)) units off): intermediate steps rounded as you went? carry more decimals through the steps and round only the answer"
+            )
+        } else if r.diagnosis.isEmpty, r.visibleKeys?.right != true {
             lines.append(
                 "diagnosis: no known mistake gives this answer; compare step by step with mha-cli run … --steps")
         }
@@ -59,6 +67,8 @@ enum CheckReportText {
             ("correct", .bool(r.isCorrect)), ("part", .string(r.part.description)),
             ("decimals", range.map { .int($0.lowerBound) } ?? .null),
             ("full_precision", .bool(r.answer.isFullPrecision)),
+            ("answer_dtype", r.answer.storage.map { .string($0.rawValue) } ?? .null),
+            ("relative_tolerance", relativeTolerance(r.answer).map { .number($0) } ?? .null),
             ("float32_precision", .bool(r.answer.storage == .float32 || (r.isCorrect && r.float32Differences > 0))),
             ("entries", .int(r.expected.elements.count)),
             ("mismatches", .int(r.shapeDiagnosis == nil ? r.mismatches : r.expected.elements.count)),
@@ -66,7 +76,8 @@ enum CheckReportText {
                 "first_mismatch",
                 r.firstMismatch.map { m in
                     .object([
-                        ("row", .int(m.row)), ("column", .int(m.column)), ("answer", .number(m.answer)),
+                        ("row", .int(m.row)), ("column", .int(m.column)),
+                        ("answer", m.answer == -.infinity ? .string("-inf") : .number(m.answer)),
                         ("correct", .number(m.correct)),
                     ])
                 } ?? .null
@@ -84,6 +95,15 @@ enum CheckReportText {
             ("diagnosis", .array(r.diagnosis.map { .string($0.id) })),
             ("matching_part", r.matchingPart.map { .string($0.description) } ?? .null),
             ("whole_numbers", .bool(r.wholeNumbersOnly)),
+            (
+                "closer_to_mistake",
+                r.closerMistake.map { c in
+                    .object([
+                        ("right_distance", .number(c.rightDistance)), ("mistake_distance", .number(c.mistakeDistance)),
+                    ])
+                } ?? .null
+            ),
+            ("rounding_units", r.roundingUnits.map { .number($0) } ?? .null),
             (
                 "explanations",
                 .array(
@@ -149,9 +169,42 @@ enum CheckReportText {
     }
 
     /// `1 decimal`, `4 decimals`, `0 decimals`; a place left of the point (`2e1`: −1) as
-    /// `the nearest 10`.
+    /// `the nearest 10`, and from 10^7 on as `the nearest 1e7` (`1e308` is not 309 digits).
     private static func decimals(_ d: Int) -> String {
-        d < 0 ? "the nearest 1" + String(repeating: "0", count: -d) : d == 1 ? "1 decimal" : "\(d) decimals"
+        if d < -6 { return "the nearest 1e\(-d)" }
+        return d < 0 ? "the nearest 1" + String(repeating: "0", count: -d) : d == 1 ? "1 decimal" : "\(d) decimals"
+    }
+
+    /// The relative tolerance the answer is compared with, when one type's is (full
+    /// precision 1e-9, a narrow float's rounding); nil for written decimals.
+    static func relativeTolerance(_ answer: WrittenMatrix) -> Double? {
+        if answer.isFullPrecision { return WrittenPrecision.fullPrecisionTolerance }
+        return answer.storage?.relativeTolerance
+    }
+
+    /// ` (0.4717, not 0)`: the first right entry that is not a whole number, to 4 decimals
+    /// and rounded to one, or nothing when there is none.
+    private static func decimalsExample(_ expected: Matrix<Double>) -> String {
+        guard let x = expected.elements.first(where: { $0.isFinite && $0 != $0.rounded() }) else { return "" }
+        return " (\(MatrixText.format(x, 4)), not \(MatrixText.format(x, 0)))"
+    }
+
+    /// `bfloat16's rounding (relative 1.6e-2)`.
+    private static func rounding(_ answer: WrittenMatrix) -> String {
+        guard let storage = answer.storage else { return "its precision" }
+        return "\(storage.rawValue)'s rounding (relative \(storage.toleranceText))"
+    }
+
+    /// A distance between matrices, four significant digits.
+    private static func distance(_ x: Double) -> String { PrintfFormat.string("%.4g", x) }
+
+    /// The answer's entry with the decimals it was written with (`0.6400`, `2`), or in its
+    /// shortest form when it was stored in binary, written at full precision or is huge.
+    private static func yours(_ x: Double, _ written: WrittenPrecision) -> String {
+        guard x.isFinite, !written.isBinary, !written.isFull else { return number(x) }
+        let places = written.isIntegral ? 0 : written.decimals
+        guard (0...17).contains(places), x.magnitude < 1e15 else { return number(x) }
+        return MatrixText.format(x, places)
     }
 
     /// The right value with two decimals more than the answer wrote (`0.6698` for `0.67`),

@@ -168,13 +168,24 @@ enum LaTeXReport {
         return table
     }()
 
-    /// Text safe in a LaTeX paragraph: LaTeX's special characters escaped, the Greek letters
+    /// Text safe in a LaTeX paragraph: LaTeX's special characters escaped, the characters the
+    /// default OT1 font encoding prints as others (`<` `>` `|` as ¡ ¿ —, `"` `'` `` ` `` as
+    /// curly quotes, `--` as a dash) written so that they print as given, the Greek letters
     /// and math symbols written as LaTeX, every other character kept as UTF-8.
     static func text(_ s: String) -> String {
         var out = ""
+        var previous: Character?
         for ch in s {
+            defer { previous = ch }
             switch ch {
             case "\\": out += "\\textbackslash{}"
+            case "<": out += "\\textless{}"
+            case ">": out += "\\textgreater{}"
+            case "|": out += "\\textbar{}"
+            case "\"": out += "{\\ttfamily\\char34}"
+            case "'": out += "\\textquotesingle{}"
+            case "`": out += "\\textasciigrave{}"
+            case "-": out += previous == "-" || previous == "−" ? "{}-" : "-"
             case "&", "%", "$", "#", "_", "{", "}": out += "\\" + String(ch)
             case "~": out += "\\textasciitilde{}"
             case "^": out += "\\textasciicircum{}"
@@ -184,7 +195,7 @@ enum LaTeXReport {
             case "×": out += "$\\times$"
             case "…": out += "\\dots{}"
             case "≈": out += "$\\approx$"
-            case "−": out += "-"
+            case "−": out += previous == "-" || previous == "−" ? "{}-" : "-"
             case "→": out += "$\\to$"
             case "θ": out += "$\\theta$"
             case "ᵀ": out += "$^{\\top}$"

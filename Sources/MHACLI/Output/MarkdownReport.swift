@@ -42,7 +42,8 @@ enum MarkdownReport {
     static func escaped(_ text: String) -> String {
         var out = ""
         for ch in text {
-            if "\\`*_{}[]<>()#+!|".contains(ch) { out += "\\" }
+            // `&` starts an entity reference (`&amp;` would render as `&`), `~` GFM's strikethrough.
+            if "\\`*_{}[]<>()#+!|&~".contains(ch) { out += "\\" }
             out.append(ch)
         }
         return out

@@ -79,4 +79,7 @@ public struct ProblemFacts: Sendable {
         shapes.kvHeads == shapes.heads && shapes.valueDim == shapes.headDim && shapes.queryDim == shapes.modelDim
             && shapes.outputDim == shapes.concatDim
     }
+
+    /// Whether the heads are not d_model/τ wide (`--head-dim`): Q has τ·d_k columns, not d_model.
+    public var headDimGiven: Bool { !givenOperands && shapes.queryDim != shapes.modelDim }
 }

@@ -16,7 +16,7 @@ public enum MistakeCatalogue {
             explanation: { f in
                 f.givenOperands
                     ? "you divided the scores by √(τ·d_k) = √\(f.shapes.queryDim), the width of Q, instead of √d_k = √\(f.shapes.headDim) (d_k = τ·d_k/τ = \(f.shapes.queryDim)/\(f.shapes.heads))"
-                    : "you divided the scores by √d_model = √\(f.shapes.modelDim) instead of √d_k = √\(f.shapes.headDim) (d_k = d_model/τ = \(f.shapes.modelDim)/\(f.shapes.heads))"
+                    : "you divided the scores by √d_model = √\(f.shapes.modelDim) instead of √d_k = √\(f.shapes.headDim) (\(f.headDimGiven ? "d_k = \(f.shapes.headDim) is given, not d_model/τ" : "d_k = d_model/τ = \(f.shapes.modelDim)/\(f.shapes.heads)"))"
             },
             variant: { p, f in
                 p.configuration.scale = 1 / Double(f.givenOperands ? f.shapes.queryDim : f.shapes.modelDim).squareRoot()
@@ -103,15 +103,17 @@ public enum MistakeCatalogue {
             "single-head", applies: { $0.shapes.heads > 1 },
             explanation: { f in
                 let s = f.shapes
-                let width = f.givenOperands ? "τ·d_k = \(s.queryDim) columns of Q" : "d_model = \(s.modelDim) columns"
-                let total = f.givenOperands ? s.queryDim : s.modelDim
+                let overQ = f.givenOperands || f.headDimGiven
+                let width = overQ ? "τ·d_k = \(s.queryDim) columns of Q" : "d_model = \(s.modelDim) columns"
+                let total = overQ ? s.queryDim : s.modelDim
                 return
                     "you computed one head over all \(width); this problem has τ = \(s.heads) heads of d_k = \(total)/\(s.heads) = \(s.headDim) columns, each with its own softmax"
             },
-            variant: { p, _ in
+            variant: { p, f in
                 p.configuration.heads = 1
                 p.configuration.kvHeads = nil
-                p.configuration.headDim = nil
+                // With --head-dim, Q has τ·d_k columns, not d_model: the one head spans them.
+                p.configuration.headDim = f.headDimGiven ? f.shapes.queryDim : nil
             }),
 
         Mistake(

@@ -107,6 +107,44 @@ public struct WrittenMatrix: Sendable {
         }
     }
 
+    /// The largest distance |answer − right| over the entries (an entry written as −∞ where
+    /// `blocked` says the mask blocks it counts 0), or nil when the shapes differ or an entry
+    /// is infinitely far.
+    func distance(to right: Matrix<Double>, blocked: [Bool]? = nil) -> Double? {
+        guard values.shape == right.shape else { return nil }
+        var farthest = 0.0
+        for (index, mine) in values.elements.enumerated() {
+            if mine == -.infinity, blocked?[index] == true { continue }
+            let d = (mine - right.elements[index]).magnitude
+            guard d.isFinite else { return nil }
+            farthest = max(farthest, d)
+        }
+        return farthest
+    }
+
+    /// The same values read as exact: whole numbers when the right matrix is whole numbers
+    /// too are the exact answer, not a rounding, so a mistake must match them exactly (to
+    /// relative 1e-9) to be named.
+    var exact: WrittenMatrix {
+        let full = WrittenPrecision(
+            decimals: WrittenPrecision.binary.decimals, significantDigits: WrittenPrecision.fullPrecisionDigits,
+            isIntegral: false)
+        return WrittenMatrix(values: values, precision: full)
+    }
+
+    /// The farthest of the entries at `indices` from `right`, in units of each one's last
+    /// written decimal (0.75 for `-0.8724` where the right value is −0.872325), or nil when
+    /// one of them is stored in binary, written at full precision or as −∞.
+    func lastDigitUnits(_ indices: [Int], against right: Matrix<Double>) -> Double? {
+        var farthest = 0.0
+        for index in indices {
+            let written = precisions[index], mine = values.elements[index]
+            guard !written.isBinary, !written.isFull, mine.isFinite, written.halfUnit > 0 else { return nil }
+            farthest = max(farthest, (mine - right.elements[index]).magnitude / (2 * written.halfUnit))
+        }
+        return farthest
+    }
+
     /// How many entries are written as −∞.
     public var negativeInfinities: Int { values.elements.lazy.filter { $0 == -.infinity }.count }
 
