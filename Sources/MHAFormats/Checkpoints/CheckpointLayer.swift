@@ -300,16 +300,18 @@ public struct CheckpointLayer: Sendable {
     ///   it, Qwen2's from `max_window_layers` on, Qwen2-MoE's even layers below it, both only
     ///   with `use_sliding_window`), windowed by `sliding_window`, which is read only then.
     /// - `gemma2`: the layers `layer_types` marks `sliding_attention` (without it, the even
-    ///   ones), `sliding_window` (null: none; absent: Gemma2Config's default 4096).
+    ///   ones), `sliding_window` (absent: Gemma2Config's default 4096; null: refused).
     /// - `qwen3`: as `qwen2`; `qwen3_moe`: every layer, with `use_sliding_window` only.
     /// - `starcoder2`, `phi3`: every layer, `sliding_window` (null or absent: none).
     /// - `smollm3`: with `use_sliding_window`, the layers `layer_types` marks `sliding_attention`
-    ///   (without it, the layers without RoPE).
+    ///   (without it, the layers without RoPE when `sliding_window` is set); a listed sliding
+    ///   layer without `sliding_window` is refused.
     /// - `gemma3_text`: the layers `layer_types` marks `sliding_attention` (without it, all but
-    ///   each `sliding_window_pattern`-th), `sliding_window` (null: none; absent: 4096).
+    ///   each `sliding_window_pattern`-th), `sliding_window` (absent: 4096; null: refused).
     /// - `llama`, `gemma`, `olmo2` and any other type: none (LlamaAttention has no window).
     /// - Throws: a data error for a layer type not computed, or a windowed layer whose window
-    ///   transformers cannot apply (0, or none with `use_sliding_window` false).
+    ///   transformers cannot apply (0, or none: `use_sliding_window` false, `sliding_window`
+    ///   null — `slidingLayerWindow`).
     static func slidingWindow(_ config: ModelConfig, layer: Int) throws(FormatError) -> Int? {
         switch config.modelType {
         case "mistral", "mixtral":
