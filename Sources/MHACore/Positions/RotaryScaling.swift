@@ -112,16 +112,25 @@ public enum RotaryScaling: Sendable, Equatable {
         }
     }
 
-    /// The first parameter that is not a positive finite number, or llama3's low factor not
-    /// below its high one, described; nil when the rule is well defined.
+    /// The parameter that leaves the rule undefined, by transformers' name: the first that is
+    /// not a positive finite number, or llama3's `low_freq_factor` when it is not below
+    /// `high_freq_factor`; nil when the rule is well defined.
+    public var invalidParameter: String? {
+        for (name, value) in parameters where name != "truncate" && !(value.isFinite && value > 0) { return name }
+        if case let .llama3(l) = self, !(l.lowFrequencyFactor < l.highFrequencyFactor) { return "low_freq_factor" }
+        return nil
+    }
+
+    /// `invalidParameter` described; nil when the rule is well defined.
     public var invalidity: String? {
-        for (name, value) in parameters where name != "truncate" {
-            if !(value.isFinite && value > 0) { return "\(name) \(value) must be a positive finite number" }
-        }
-        if case let .llama3(l) = self, !(l.lowFrequencyFactor < l.highFrequencyFactor) {
+        guard let name = invalidParameter else { return nil }
+        if case let .llama3(l) = self, name == "low_freq_factor", l.lowFrequencyFactor.isFinite,
+            l.lowFrequencyFactor > 0
+        {
             return "low_freq_factor \(l.lowFrequencyFactor) must be below high_freq_factor \(l.highFrequencyFactor)"
         }
-        return nil
+        let value = parameters.first { $0.name == name }?.value ?? .nan
+        return "\(name) \(value) must be a positive finite number"
     }
 
     /// The frequencies f_i = base^(−2i/R) (`plain`, i = 0 ..< R/2) changed by this rule.

@@ -35,11 +35,19 @@ extension CheckpointLayer {
         return (try config.ropeBase() ?? 1_000_000, try config.rotaryScaling())
     }
 
-    /// Gemma 3's score rules: scale `query_pre_attn_scalar`^−½ (default 256) and the soft-cap
-    /// `attn_logit_softcapping`, none unless it is a number (Gemma3TextConfig's default).
-    static func gemma3Scores(_ config: ModelConfig) throws(FormatError) -> (scale: Double, softcap: Double?) {
-        let scalar = try config.positiveNumber("query_pre_attn_scalar") ?? 256
-        return (1 / scalar.squareRoot(), try config.positiveNumber("attn_logit_softcapping"))
+    /// Gemma 3's score scale `query_pre_attn_scalar`^−½ (default 256). No soft-cap: transformers
+    /// 5's Gemma3Attention stores `attn_logit_softcapping` but never passes it to its attention
+    /// function, so the scores are not capped whatever config.json says (`gemma3SoftcapWarning`).
+    static func gemma3Scale(_ config: ModelConfig) throws(FormatError) -> Double {
+        1 / (try config.positiveNumber("query_pre_attn_scalar") ?? 256).squareRoot()
+    }
+
+    /// The warning for a Gemma 3 config.json whose `attn_logit_softcapping` is a number: it is
+    /// not applied, as transformers does not apply it; nil when it is null or absent.
+    static func gemma3SoftcapWarning(_ config: ModelConfig) throws(FormatError) -> String? {
+        guard let cap = try config.positiveNumber("attn_logit_softcapping") else { return nil }
+        return
+            "\(config.name)'s attn_logit_softcapping \(ModelConfig.describe(cap)) is ignored: transformers' Gemma3Attention never passes it to its attention, so Gemma 3's scores are not soft-capped"
     }
 
     /// Refuses what this reader does not compute for Gemma 3: `use_bidirectional_attention`

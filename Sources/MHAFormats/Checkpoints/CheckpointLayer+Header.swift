@@ -21,15 +21,18 @@ extension CheckpointLayer {
     static func headShapes(_ reader: TensorReader, config: ModelConfig?, heads: Int) throws(FormatError) -> HeadShapes {
         let (queryWidth, keyWidth, modelDim) = try projectionWidths(reader, config: config, heads: heads)
         let configName = config?.name ?? reader.archive.name
-        // Gemma's, Gemma 2's and Gemma 3's configs default head_dim to 256 rather than hidden / heads.
-        let classHeadDim =
-            ["gemma", "gemma2", "gemma3_text"].contains(config?.modelType ?? "") ? 256 : queryWidth / heads
-        let headDim = try config?.positiveInteger("head_dim") ?? classHeadDim
-        guard headDim > 0, heads * headDim == queryWidth else {
+        if let config { try checkHiddenSize(config, modelDim: modelDim, reader: reader) }
+        let (configured, derivation) = try configuredHeadDim(config, heads: heads, modelDim: modelDim)
+        let width = configured ?? queryWidth / heads
+        guard width > 0, heads * width == queryWidth else {
             throw FormatError(
-                kind: .data, file: configName,
-                message: "\(heads) heads of \(headDim) do not make the query projection's \(queryWidth) outputs")
+                kind: .data, file: configName, path: derivation == nil ? nil : "$.head_dim",
+                message:
+                    "\(heads) heads of \(width) do not make the query projection's \(queryWidth) outputs"
+                    + (derivation.map { " (config.json has no head_dim: \($0); transformers refuses these weights)" }
+                        ?? ""))
         }
+        let headDim = width
         let kvHeads = try config?.positiveInteger("num_key_value_heads") ?? keyWidth / headDim
         guard kvHeads * headDim == keyWidth, heads % kvHeads == 0 else {
             throw FormatError(
@@ -38,7 +41,6 @@ extension CheckpointLayer {
                     "\(kvHeads) key/value heads of \(headDim) do not make the key projection's \(keyWidth) outputs (or do not divide \(heads) heads)"
             )
         }
-        if let config { try checkHiddenSize(config, modelDim: modelDim, reader: reader) }
         if reader.family == .llama, normSpan(config) != nil {
             let stem = reader.prefix + reader.family.block(layer: reader.layer)
             for part in ["q_norm", "k_norm"] {
@@ -55,6 +57,25 @@ extension CheckpointLayer {
             _ = try config?.nonNegativeNumber("rms_norm_eps")
         }
         return HeadShapes(heads: heads, kvHeads: kvHeads, headDim: headDim, modelDim: modelDim)
+    }
+
+    /// d_k as transformers' class for config.json's `model_type` takes it: `head_dim`, else the
+    /// class's default — 256 for Gemma's, Gemma 2's and Gemma 3's configs, 128 for Qwen3's,
+    /// `hidden_size` / `num_attention_heads` (floored) for the others — with, for a default,
+    /// how it was derived (for messages). Nil without a config.json: the tensors decide. One
+    /// rule for every family; `modelDim` stands for `hidden_size` (checked equal beforehand).
+    static func configuredHeadDim(_ config: ModelConfig?, heads: Int, modelDim: Int) throws(FormatError) -> (
+        value: Int?, derivation: String?
+    ) {
+        guard let config else { return (nil, nil) }
+        if let given = try config.positiveInteger("head_dim") { return (given, nil) }
+        switch config.modelType {
+        case "gemma", "gemma2", "gemma3_text": return (256, "\(config.modelType ?? "")'s default 256")
+        case "qwen3": return (128, "Qwen3Config's default 128")
+        default:
+            let value = modelDim / Swift.max(1, heads)
+            return (value, "hidden_size / num_attention_heads = \(modelDim) / \(heads) = \(value)")
+        }
     }
 
     /// The output widths of the query and key projections and d_model, from the header.
@@ -90,7 +111,7 @@ extension CheckpointLayer {
                 throw reader.shapeError(.query, "weight", "\(ArrayInfo.describe(query)), expected 2-D")
             }
             let d = query[1]
-            let headDim = try config?.positiveInteger("head_dim") ?? d / Swift.max(1, heads)
+            let headDim = try configuredHeadDim(config, heads: heads, modelDim: d).value ?? d / Swift.max(1, heads)
             let kvHeads = try config?.positiveInteger("num_key_value_heads") ?? heads
             let (q, kv) = (heads * headDim, kvHeads * headDim)
             guard headDim > 0, query[0] == q + 2 * kv else {

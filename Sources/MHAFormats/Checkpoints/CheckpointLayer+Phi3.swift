@@ -12,7 +12,7 @@ extension CheckpointLayer {
     mutating func readPackedRows(_ reader: TensorReader, heads: Int, config: ModelConfig?) throws(FormatError) {
         let packed = try reader.required(.query, "weight")
         let d = packed.columns
-        let headDim = try config?.positiveInteger("head_dim") ?? d / Swift.max(1, heads)
+        let headDim = try Self.configuredHeadDim(config, heads: heads, modelDim: d).value ?? d / Swift.max(1, heads)
         let kvHeads = try config?.positiveInteger("num_key_value_heads") ?? heads
         let (q, kv) = (heads * headDim, kvHeads * headDim)
         guard headDim > 0, packed.rows == q + 2 * kv else {

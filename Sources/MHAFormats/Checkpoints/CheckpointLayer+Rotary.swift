@@ -32,11 +32,15 @@ extension CheckpointLayer {
         var scaling = try config?.rotaryScaling()
         var configured = try config?.ropeBase(topLevel: !neox)
         var layerType: String?
+        // Gemma 3's sliding layers in transformers 4's spelling read no RoPE object.
+        var readsRopeObject = true
         if let config, config.modelType == "gemma3_text" {
             let sliding = try gemma3Sliding(config, layer: layer)
             (configured, scaling) = try gemma3Rotary(config, sliding: sliding)
             if config.hasRopeParameters(forLayerType: gemma3LayerType(sliding: sliding)) {
                 layerType = gemma3LayerType(sliding: sliding)
+            } else {
+                readsRopeObject = !sliding
             }
         }
         if configured == nil, neox { configured = try config?.positiveNumber("rotary_emb_base") }
@@ -46,6 +50,9 @@ extension CheckpointLayer {
                 message: "RoPE's base (rope_theta) is not in the weights and there is no config.json to say it")
         }
         var warnings: [String] = []
+        if readsRopeObject, let warning = try config?.unreadRopeParametersWarning(layerType: layerType) {
+            warnings.append(warning)
+        }
         let fraction: Double?
         var path = config?.rotaryFractionPath(layerType: layerType) ?? "$.partial_rotary_factor"
         switch family {

@@ -152,7 +152,10 @@ public struct CheckpointLayer: Sendable {
         if family == .llama, let config {
             window = try Self.slidingWindow(config, layer: layer)
             if config.modelType == "gemma2" { (scale, softcap) = try Self.gemma2Scores(config) }
-            if config.modelType == "gemma3_text" { (scale, softcap) = try Self.gemma3Scores(config) }
+            if config.modelType == "gemma3_text" {
+                scale = try Self.gemma3Scale(config)
+                if let warning = try Self.gemma3SoftcapWarning(config) { warnings.append(warning) }
+            }
             if let multiplier = try Self.graniteScale(config) { scale = multiplier }
             if try !Self.rotatesLayer(config, layer: layer) { rope = nil }
         }
@@ -268,7 +271,8 @@ public struct CheckpointLayer: Sendable {
             if config.modelType == "gemma2" { _ = try gemma2Scores(config) }
             if config.modelType == "gemma3_text" {
                 try refuseGemma3Variants(config)
-                _ = try gemma3Scores(config)
+                _ = try gemma3Scale(config)
+                _ = try gemma3SoftcapWarning(config)
                 _ = try gemma3Rotary(config, sliding: try gemma3Sliding(config, layer: layer))
             }
             if family == .llama {
@@ -296,16 +300,18 @@ public struct CheckpointLayer: Sendable {
     ///   it, Qwen2's from `max_window_layers` on, Qwen2-MoE's even layers below it, both only
     ///   with `use_sliding_window`), windowed by `sliding_window`, which is read only then.
     /// - `gemma2`: the layers `layer_types` marks `sliding_attention` (without it, the even
-    ///   ones), `sliding_window` (null: none; absent: Gemma2Config's default 4096).
+    ///   ones), `sliding_window` (absent: Gemma2Config's default 4096; null: refused).
     /// - `qwen3`: as `qwen2`; `qwen3_moe`: every layer, with `use_sliding_window` only.
     /// - `starcoder2`, `phi3`: every layer, `sliding_window` (null or absent: none).
     /// - `smollm3`: with `use_sliding_window`, the layers `layer_types` marks `sliding_attention`
-    ///   (without it, the layers without RoPE).
+    ///   (without it, the layers without RoPE when `sliding_window` is set); a listed sliding
+    ///   layer without `sliding_window` is refused.
     /// - `gemma3_text`: the layers `layer_types` marks `sliding_attention` (without it, all but
-    ///   each `sliding_window_pattern`-th), `sliding_window` (null: none; absent: 4096).
+    ///   each `sliding_window_pattern`-th), `sliding_window` (absent: 4096; null: refused).
     /// - `llama`, `gemma`, `olmo2` and any other type: none (LlamaAttention has no window).
     /// - Throws: a data error for a layer type not computed, or a windowed layer whose window
-    ///   transformers cannot apply (0, or none with `use_sliding_window` false).
+    ///   transformers cannot apply (0, or none: `use_sliding_window` false, `sliding_window`
+    ///   null — `slidingLayerWindow`).
     static func slidingWindow(_ config: ModelConfig, layer: Int) throws(FormatError) -> Int? {
         switch config.modelType {
         case "mistral", "mixtral":
@@ -313,32 +319,34 @@ public struct CheckpointLayer: Sendable {
             guard try config.number("sliding_window") != nil else { return config.modelType == "mistral" ? 4096 : nil }
             return try windowWidth(config)
         case "gemma3_text":
-            // Gemma3Attention: sliding_window on its sliding layers, none when it is null;
-            // absent, Gemma3TextConfig's 4096.
-            guard try gemma3Sliding(config, layer: layer), !config.isNull("sliding_window") else { return nil }
-            guard try config.number("sliding_window") != nil else { return 4096 }
-            return try windowWidth(config)
+            // Gemma3Attention: sliding_window on its sliding layers; absent, Gemma3TextConfig's 4096.
+            guard try gemma3Sliding(config, layer: layer) else { return nil }
+            return try slidingLayerWindow(config, layer: layer, classDefault: 4096)
         case "gemma2":
             // Gemma2Attention: sliding_window on the layers layer_types marks sliding_attention
-            // (without it, the even ones), none when it is null; absent, Gemma2Config's 4096.
-            guard try isSliding(config, layer: layer), !config.isNull("sliding_window") else { return nil }
-            guard try config.number("sliding_window") != nil else { return 4096 }
-            return try windowWidth(config)
+            // (without it, the even ones); absent, Gemma2Config's 4096.
+            guard try isSliding(config, layer: layer) else { return nil }
+            return try slidingLayerWindow(config, layer: layer, classDefault: 4096)
         case "starcoder2", "phi3":
             // Starcoder2Attention, Phi3Attention: config.sliding_window on every layer (default none).
             guard try config.number("sliding_window") != nil else { return nil }
             return try windowWidth(config)
         case "smollm3":
             // SmolLM3Attention: sliding_window on the sliding layers, only with use_sliding_window;
-            // without layer_types, the layers without RoPE are the sliding ones.
+            // without layer_types, the layers without RoPE are the sliding ones when there is a
+            // window (SmolLM3Config's rule). A listed sliding layer without a window makes
+            // transformers raise (its sliding mask needs one, default none).
+            let listed = try listedSliding(config, layer: layer)
+            if listed == true, !config.has("sliding_window") {
+                return try slidingLayerWindow(config, layer: layer, classDefault: nil)
+            }
             guard try config.boolean("use_sliding_window") == true, try config.number("sliding_window") != nil else {
                 return nil
             }
-            let listed = try listedSliding(config, layer: layer)
             let sliding: Bool
             if let listed { sliding = listed } else { sliding = try !rotatesLayer(config, layer: layer) }
             guard sliding else { return nil }
-            return try windowWidth(config)
+            return try slidingLayerWindow(config, layer: layer, classDefault: nil)
         case "qwen3_moe":
             // Qwen3MoeAttention: config.sliding_window on every layer, which Qwen3MoeConfig
             // keeps only with use_sliding_window (default 4096).
@@ -351,14 +359,11 @@ public struct CheckpointLayer: Sendable {
             if config.modelType != "qwen2_moe", !listed, config.isNull("sliding_window") { return nil }
             guard try isSliding(config, layer: layer) else { return nil }
             guard try config.boolean("use_sliding_window") == true, !config.isNull("sliding_window") else {
-                throw FormatError(
-                    kind: .data, file: config.name, path: listed ? "$.layer_types[\(layer)]" : "$.use_sliding_window",
-                    message:
-                        "layer \(layer) is sliding_attention but transformers has no window for it (use_sliding_window is not true or sliding_window is null: it raises, or masks every key)"
-                )
+                throw windowless(
+                    config, layer: layer, path: listed ? "$.layer_types[\(layer)]" : "$.use_sliding_window",
+                    because: "use_sliding_window is not true or sliding_window is null: it raises, or masks every key")
             }
-            if try config.number("sliding_window") == nil { return 4096 }  // the class default
-            return try windowWidth(config)
+            return try slidingLayerWindow(config, layer: layer, classDefault: 4096)
         default:
             return nil
         }
@@ -389,6 +394,26 @@ public struct CheckpointLayer: Sendable {
         let enabled = try config.boolean("use_sliding_window") == true
         let limit = try config.nonNegativeInteger("max_window_layers") ?? 28
         return config.modelType == "qwen2_moe" ? enabled && layer % 2 == 0 && layer < limit : enabled && layer >= limit
+    }
+
+    /// The window of a layer its model type makes `sliding_attention`: `sliding_window`, or
+    /// `classDefault` when config.json lacks the key. One rule for every type with sliding
+    /// layers.
+    /// - Throws: a data error naming `$.sliding_window` when it is null, or absent without a
+    ///   class default (transformers has no window for the layer and raises), or 0.
+    static func slidingLayerWindow(_ config: ModelConfig, layer: Int, classDefault: Int?) throws(FormatError) -> Int {
+        if let width = try windowWidth(config) { return width }
+        if !config.isNull("sliding_window"), let classDefault { return classDefault }
+        let what = config.isNull("sliding_window") ? "sliding_window is null" : "there is no sliding_window"
+        throw windowless(config, layer: layer, path: "$.sliding_window", because: "\(what): it raises")
+    }
+
+    /// The refusal of layer `layer`, which its model type makes `sliding_attention`, when
+    /// transformers has no window for it (`reason`), naming config.json's key at `path`.
+    static func windowless(_ config: ModelConfig, layer: Int, path: String, because reason: String) -> FormatError {
+        FormatError(
+            kind: .data, file: config.name, path: path,
+            message: "layer \(layer) is sliding_attention but transformers has no window for it (\(reason))")
     }
 
     /// `sliding_window` as a width ≥ 1 (0 would leave a query no key in transformers' mask).

@@ -396,14 +396,56 @@ public struct ModelConfig: Sendable {
         let context = RotaryScalingParameters.Context(
             maxPositionEmbeddings: try positiveNumber("max_position_embeddings"),
             originalMaxPositionEmbeddings: try positiveNumber("original_max_position_embeddings"))
+        let scaling: RotaryScaling?
         do {
-            return try RotaryScalingParameters.rule(
+            scaling = try RotaryScalingParameters.rule(
                 type: type, numbers: block.numbers, booleans: block.booleans, strict: false, context: context)
         } catch {
             throw FormatError(
                 kind: .data, file: name, path: "$." + block.key,
                 message: error.message + "; reading this layer without it would give wrong scores")
         }
+        if let scaling, let parameter = scaling.invalidParameter {
+            throw invalidScaling(scaling, parameter: parameter, in: block)
+        }
+        return scaling
+    }
+
+    /// The error for a scaling rule that a value of config.json leaves undefined (a factor ≤ 0,
+    /// llama3's `low_freq_factor` not below `high_freq_factor`, …), naming the key and quoting
+    /// the value as the file spells it.
+    private func invalidScaling(_ scaling: RotaryScaling, parameter: String, in block: RopeBlock) -> FormatError {
+        let value = scaling.parameters.first { $0.name == parameter }?.value ?? .nan
+        let found = block.spellings[parameter] ?? spellings[parameter] ?? Self.describe(value)
+        let path =
+            block.spellings[parameter] != nil
+            ? "$.\(block.key).\(parameter)" : spellings[parameter] != nil ? "$.\(parameter)" : "$.\(block.key)"
+        var rule = "must be a positive number"
+        if case let .llama3(l) = scaling, parameter == "low_freq_factor", value.isFinite, value > 0 {
+            let high = block.spellings["high_freq_factor"] ?? Self.describe(l.highFrequencyFactor)
+            rule = "must be below high_freq_factor (\(high))"
+        }
+        return FormatError(
+            kind: .data, file: name, path: path,
+            message:
+                "rope scaling \(scaling.name) is invalid: \(parameter) \(rule), found \(found) (transformers' rule is not defined for it)"
+        )
+    }
+
+    /// The warning for members of the RoPE object a layer reads that its `rope_type` does not
+    /// use (`beta_fast` beside `linear`, `factor` beside `default`), which transformers logs as
+    /// unrecognized and ignores, as this reader does; nil when there are none.
+    /// - Throws: a data error for a RoPE key that is not an object, or a member of the wrong type.
+    public func unreadRopeParametersWarning(layerType: String? = nil) throws(FormatError) -> String? {
+        guard let block = try ropeBlock(layerType), let type = block.strings["rope_type"] ?? block.strings["type"]
+        else { return nil }
+        let read = Set(
+            (RotaryScalingParameters.names[type] ?? []) + ["rope_type", "type", "rope_theta", "partial_rotary_factor"])
+        let unread = block.spellings.filter { !read.contains($0.key) && $0.value != "an object" }.keys.sorted()
+        guard !unread.isEmpty else { return nil }
+        let listed = unread.map { MessageText.escaped($0, limit: 40) }.joined(separator: ", ")
+        return
+            "\(name)'s \(block.key) has \(listed), which rope_type \(MessageText.quoted(type)) does not read: ignored, as transformers ignores it (it logs the key as unrecognized)"
     }
 }
 

@@ -358,4 +358,112 @@ import Testing
         // Without config.json's τ, inspect leaves the shapes to run (which asks for --heads).
         #expect(CheckpointLayer.refusal(archive: unnormed, config: nil) == nil)
     }
+
+    // MARK: s25: head_dim's class default, windowless sliding layers, undefined scaling
+
+    /// Llama names whose heads are 12 wide (τ = 2, g = 1: W^q 24 × 16), not hidden_size / τ = 8.
+    static func wideHeads() throws -> any ArrayArchive {
+        let shapes = ["q_proj": [24, 16], "k_proj": [12, 16], "v_proj": [12, 16], "o_proj": [16, 24]]
+        return try CheckpointClassRulesTests.archive(
+            shapes.map { ("model.layers.0.self_attn.\($0.key).weight", "F32", $0.value, 4) })
+    }
+
+    /// Without head_dim, transformers' classes take hidden_size / num_attention_heads (Qwen3's
+    /// 128): heads of another width are refused naming $.head_dim, as for Gemma and Phi-3.
+    @Test(arguments: ["llama", "mistral", "qwen2", "smollm3", "granite"])
+    func anAbsentHeadDimIsTheClasssDefault(_ type: String) throws {
+        let wide = try Self.wideHeads()
+        try Self.expectRefusal(
+            #"{"model_type": "\#(type)", "num_attention_heads": 2, "num_key_value_heads": 1, "hidden_size": 16}"#,
+            in: wide, path: "$.head_dim",
+            "2 heads of 8 do not make the query projection's 24 outputs (config.json has no head_dim: hidden_size / num_attention_heads = 16 / 2 = 8"
+        )
+        let given = try Self.layer(#"{"model_type": "\#(type)", "num_attention_heads": 2, "head_dim": 12}"#, wide)
+        #expect(given.headDim == 12 && given.kvHeads == 1)
+        #expect(try Self.layer(#"{"model_type": "\#(type)", "num_attention_heads": 2}"#).headDim == 8)
+    }
+
+    @Test func qwen3sAbsentHeadDimIs128() throws {
+        try Self.expectRefusal(
+            #"{"model_type": "qwen3_moe", "num_attention_heads": 2}"#, in: try Self.wideHeads(), path: "$.head_dim",
+            "2 heads of 8 do not make the query projection's 24 outputs (config.json has no head_dim: hidden_size / num_attention_heads = 16 / 2 = 8"
+        )
+        try Self.expectRefusal(
+            #"{"model_type": "qwen3", "num_attention_heads": 2}"#, in: try Self.wideHeads(), path: "$.head_dim",
+            "2 heads of 128 do not make the query projection's 24 outputs (config.json has no head_dim: Qwen3Config's default 128"
+        )
+    }
+
+    /// A sliding layer with `"sliding_window": null` (or, for SmolLM3, none at all) has no
+    /// window in transformers, which raises: refused naming $.sliding_window, as for Qwen2.
+    @Test(arguments: [
+        #"{"model_type": "gemma2", "num_attention_heads": 2, "head_dim": 8, "sliding_window": null}"#,
+        #"{"model_type": "gemma3_text", "num_attention_heads": 2, "head_dim": 8, "sliding_window": null, "layer_types": ["sliding_attention", "full_attention"]}"#,
+        #"{"model_type": "smollm3", "num_attention_heads": 2, "use_sliding_window": true, "sliding_window": null, "layer_types": ["sliding_attention", "full_attention"]}"#,
+        #"{"model_type": "smollm3", "num_attention_heads": 2, "use_sliding_window": true, "layer_types": ["sliding_attention", "full_attention"]}"#,
+    ])
+    func aSlidingLayerWithoutAWindowIsRefused(_ json: String) throws {
+        let archive = try json.contains("gemma3") ? Self.normed() : Self.llama()
+        try Self.expectRefusal(
+            json, in: archive, path: "$.sliding_window",
+            "layer 0 is sliding_attention but transformers has no window for it")
+        #expect(try Self.layer(json, archive, layer: 1).window == nil)  // the full layer is read
+    }
+
+    /// `llama()` with per-head QK-norm gains (Gemma 3's, Qwen3's).
+    static func normed() throws -> any ArrayArchive {
+        try llama(
+            extra: (0..<2).flatMap { layer in
+                ["q_norm", "k_norm"].map { ("model.layers.\(layer).self_attn.\($0).weight", "F32", [8], 4) }
+            })
+    }
+
+    /// RoPE-scaling values that leave the rule undefined: refused naming the key, the value as
+    /// config.json spells it (inspect says the same).
+    @Test(arguments: [
+        (
+            #"{"rope_type": "llama3", "factor": 8, "low_freq_factor": 4.0, "high_freq_factor": 4, "original_max_position_embeddings": 32}"#,
+            "$.rope_parameters.low_freq_factor", "low_freq_factor must be below high_freq_factor (4), found 4"
+        ),
+        (
+            #"{"rope_type": "linear", "factor": -2}"#, "$.rope_parameters.factor",
+            "factor must be a positive number, found -2"
+        ),
+        (
+            #"{"rope_type": "yarn", "factor": 0, "original_max_position_embeddings": 8}"#, "$.rope_parameters.factor",
+            "factor must be a positive number, found 0"
+        ),
+        (
+            #"{"rope_type": "yarn", "factor": 2, "original_max_position_embeddings": 8, "beta_fast": -1}"#,
+            "$.rope_parameters.beta_fast", "beta_fast must be a positive number, found -1"
+        ),
+    ])
+    func anUndefinedScalingIsRefusedNamingTheKey(_ rope: String, _ path: String, _ words: String) throws {
+        try Self.expectRefusal(
+            #"{"model_type": "llama", "num_attention_heads": 2, "rope_parameters": \#(rope)}"#, path: path, words)
+    }
+
+    /// Gemma 3 computes no soft-cap (transformers' Gemma3Attention never passes it on): the same
+    /// layer as with null, and a warning when config.json gives a number.
+    @Test func gemma3IgnoresItsSoftcap() throws {
+        let base = #""model_type": "gemma3_text", "num_attention_heads": 2, "head_dim": 8"#
+        let capped = try Self.layer("{\(base), \"attn_logit_softcapping\": 2.5}", Self.normed())
+        let plain = try Self.layer("{\(base), \"attn_logit_softcapping\": null}", Self.normed())
+        #expect(capped.softcap == nil && capped.configuration == plain.configuration)
+        #expect(capped.warnings.contains { $0.contains("attn_logit_softcapping 2.5 is ignored") })
+        #expect(plain.warnings.isEmpty)
+    }
+
+    /// Members the scaling rule does not read are ignored, as transformers ignores them, with
+    /// a warning naming them.
+    @Test func unreadScalingMembersAreNamed() throws {
+        let layer = try Self.layer(
+            #"{"model_type": "llama", "num_attention_heads": 2, "rope_parameters": {"rope_type": "default", "rope_theta": 5000, "factor": 2}}"#
+        )
+        #expect(layer.rope?.scaling == nil && layer.rope?.base == 5000)
+        #expect(
+            layer.warnings == [
+                #"config.json's rope_parameters has factor, which rope_type "default" does not read: ignored, as transformers ignores it (it logs the key as unrecognized)"#
+            ])
+    }
 }

@@ -43,7 +43,7 @@ import Testing
             "gpt2", "bert", "llama", "qwen2", "mistral", "llama-f16", "gpt2-bf16", "gpt2-unscaled", "qwen2-window",
             "mixtral", "llama3-rope", "llama-linear-rope", "qwen2-yarn", "bert-decoder", "qwen2-moe", "llama-ignored",
             "gemma", "gemma2", "gpt-neox", "opt", "phi", "bloom", "distilbert", "qwen3", "qwen3-moe", "olmo2", "gemma3",
-            "gemma3-v4",
+            "gemma3-v4", "gemma3-softcap",
         ], [0, 1])
     func reproducesTheLayer(_ model: String, _ index: Int) throws {
         let layer = try Self.layer(model, index)
@@ -292,7 +292,11 @@ import Testing
         #expect(try (0..<4).map { try CheckpointLayer.slidingWindow(bare, layer: $0) } == [4096, nil, 4096, nil])
         let uncapped = try config(#"{"model_type": "gemma2", "attn_logit_softcapping": null, "sliding_window": null}"#)
         #expect(try CheckpointLayer.gemma2Scores(uncapped).softcap == nil)
-        #expect(try CheckpointLayer.slidingWindow(uncapped, layer: 0) == nil)
+        #expect(try CheckpointLayer.slidingWindow(uncapped, layer: 1) == nil)
+        // A sliding layer without a window: transformers raises.
+        T.expectError(line: nil, column: nil, path: "$.sliding_window", "transformers has no window") {
+            _ = try CheckpointLayer.slidingWindow(uncapped, layer: 0)
+        }
         let listed = try config(
             #"{"model_type": "gemma2", "sliding_window": 5, "layer_types": ["full_attention", "sliding_attention"]}"#)
         #expect(try (0..<2).map { try CheckpointLayer.slidingWindow(listed, layer: $0) } == [nil, 5])

@@ -401,6 +401,11 @@ gemma3 = lambda: tf.Gemma3TextConfig(
                      "full_attention": {"rope_type": "linear", "factor": 2.0, "rope_theta": 1000000.0}}, **small)
 build("gemma3", "gemma3", gemma3(), tf.Gemma3TextModel, torch.float32, 28)
 build("gemma3-v4", "gemma3", gemma3(), tf.Gemma3TextModel, torch.float32, 29, after_save=gemma3_v4_spelling)
+# gemma3-softcap: the same with attn_logit_softcapping 2.5, which Gemma3Attention stores but never
+# passes to its attention function: transformers' output is the uncapped one.
+gemma3_softcap = gemma3()
+gemma3_softcap.attn_logit_softcapping = 2.5
+build("gemma3-softcap", "gemma3", gemma3_softcap, tf.Gemma3TextModel, torch.float32, 34)
 
 # Llama-named types whose attention differs: Granite's scale attention_multiplier (0.3, not
 # 1/√d_k), StarCoder2's biases (use_bias) and window on every layer, SmolLM3's layers without
