@@ -59,13 +59,13 @@ struct DimensionArguments: Sendable, Equatable {
         }
     }
 
-    /// Values a run of this size holds at once, for the memory check: x (n·d), the four
-    /// weights (2·d² + 2·d·g·d_k), one head's n × n scores, and the biases (2·d + 2·g·d_k);
-    /// nil if the count overflows.
+    /// Values a bundle of this size holds, for `init`'s memory check: x (n·d), the four
+    /// weights (2·d² + 2·d·g·d_k) and the biases (2·d + 2·g·d_k); nil if the count overflows.
+    /// Linear in n: `init` never builds an n × n matrix.
     var bundleValueCount: Int? {
         let terms = [
             (seqLen, modelDim), (modelDim, modelDim), (modelDim, modelDim), (modelDim, kvDim),
-            (modelDim, kvDim), (seqLen, seqLen), (2, modelDim), (2, kvDim),
+            (modelDim, kvDim), (2, modelDim), (2, kvDim),
         ]
         return CheckedArithmetic.elementCount(terms)
     }

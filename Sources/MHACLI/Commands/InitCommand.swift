@@ -51,8 +51,14 @@ struct InitCommand: Command {
         if let destination {
             try OutputDestination.requireOnly(.json, path: destination, writing: "init writes a JSON bundle")
         }
-        try MemoryBudget.check(values: shapes.bundleValueCount, bytesPerValue: 10, what: "the bundle")
+        try MemoryBudget.check(
+            values: shapes.bundleValueCount, bytesPerValue: Self.bytesPerValue, what: "the bundle")
     }
+
+    /// Bytes `init` holds per value of the bundle at its peak: the drawn Double (8) and its
+    /// text (at most 8 bytes, `-0.1234,`) three times: the string being built, the buffer it
+    /// grows out of, and the copy that appends the final newline.
+    static let bytesPerValue = 8 + 3 * 8
 
     func run() throws -> CommandOutput {
         var generator = SplitMix64(seed: seed)

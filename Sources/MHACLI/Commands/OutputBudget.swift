@@ -59,8 +59,12 @@ enum OutputBudget {
         let needed =
             text + svg + engineBytes(d, keepsPerHead: keepsPerHead, layout: layout)
             + Double(d.sequences - 1) * heldBytes(d, keepsPerHead: keepsPerHead)
-        // Small runs (the common one-off) skip reading /proc/meminfo, as the engine does.
-        guard needed > 64 * 1024 * 1024, let available = AvailableMemory.bytes(), needed > Double(available) else {
+        // Small runs (the common one-off) skip reading /proc/meminfo, as the engine does, below
+        // the same threshold: at 64 MiB a 4096 × 64 JSON report (40 MiB of text) went unchecked
+        // and failed to allocate under `prlimit --as=190000000`.
+        guard needed >= Double(AvailableMemory.uncheckedBytes), let available = AvailableMemory.bytes(),
+            needed > Double(available)
+        else {
             return
         }
         let names = parts.map { $0 == .qkv ? "Q, K, V" : "the " + $0.rawValue }

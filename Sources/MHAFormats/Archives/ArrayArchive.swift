@@ -124,10 +124,15 @@ public enum ArrayArchives {
 
     /// Refuses to widen `elements` values (plus `extraBytes` of scratch) beyond this machine's
     /// available memory, saying how much is needed: a hostile header cannot make it allocate.
+    /// Requests under `AvailableMemory.uncheckedBytes` are not checked, as every other
+    /// reader's are not (the budget keeps back the worker threads' reserve, which reading
+    /// an array never needs: under `ulimit -v 60000` it is 0, and a 96-byte array was refused).
     static func checkMemory(elements: Int, extraBytes: Int, label: String) throws(FormatError) {
-        guard let available = AvailableMemory.bytes() else { return }
         let (doubles, overflow) = elements.multipliedReportingOverflow(by: 8)
         let (total, sumOverflow) = doubles.addingReportingOverflow(extraBytes)
+        guard overflow || sumOverflow || total >= AvailableMemory.uncheckedBytes,
+            let available = AvailableMemory.bytes()
+        else { return }
         guard overflow || sumOverflow || total > available else { return }
         let needed = overflow || sumOverflow ? "more than \(ByteCount.describe(Int.max))" : ByteCount.describe(total)
         throw FormatError(

@@ -105,14 +105,28 @@ public struct SystemFiles: Sendable {
     /// Bytes kept back per thread the kernels use: a 64 MiB malloc arena and an 8 MiB stack.
     public static let reservePerThread = 72 << 20
 
-    /// The running system: `reservePerThread` kept back for each thread the kernels spread a
-    /// large pass over (`Kernels.threadCount`: `MHA_THREADS`, else the processors this process
-    /// may run on). Requests under `AvailableMemory.uncheckedBytes`, too small to start them,
-    /// are not checked at all.
+    /// The stack glibc maps for each thread Dispatch starts: 8 MiB and a 4 KiB guard page
+    /// (`strace -f` of a two-thread run: `mmap(NULL, 8392704, …, MAP_STACK)` per `clone3`).
+    public static let threadStack = (8 << 20) + 4096
+
+    /// What a process whose kernels spread work over `threads` threads maps without asking:
+    /// nothing on one thread (the kernels run on the calling thread and no thread is ever
+    /// started); otherwise `reservePerThread` for each worker and the stack of the one more
+    /// thread Dispatch starts to manage its pool (`strace -f` of a two-thread run shows three
+    /// `clone3` calls, two 64 MiB arenas and three 8 MiB stacks: 152 MiB, where 144 MiB
+    /// were kept back and a run admitted by 8 MiB or less failed to allocate).
+    public static func threadReserve(threads: Int) -> Int {
+        threads > 1 ? reservePerThread * threads + threadStack : 0
+    }
+
+    /// The running system: `threadReserve(threads:)` kept back for the threads the kernels
+    /// spread a large pass over (`Kernels.threadCount`: `MHA_THREADS`, else the processors
+    /// this process may run on). Requests under `AvailableMemory.uncheckedBytes`, too small
+    /// to start them, are not checked at all.
     public static let live = SystemFiles(
         meminfo: "/proc/meminfo", status: "/proc/self/status", cgroup: "/proc/self/cgroup",
         cgroupRoot: "/sys/fs/cgroup", limits: { SystemFiles.getResourceLimit($0) },
-        threadReserve: reservePerThread * Kernels.threadCount)
+        threadReserve: threadReserve(threads: Kernels.threadCount))
 
     /// Files under `root` (proc/meminfo, proc/self/status, proc/self/cgroup, sys/fs/cgroup)
     /// and the given limits: for tests.
