@@ -303,9 +303,10 @@ public struct CheckpointLayer: Sendable {
     ///   ones), `sliding_window` (absent: Gemma2Config's default 4096; null: refused).
     /// - `qwen3`: as `qwen2`; `qwen3_moe`: every layer, with `use_sliding_window` only.
     /// - `starcoder2`, `phi3`: every layer, `sliding_window` (null or absent: none).
-    /// - `smollm3`: with `use_sliding_window`, the layers `layer_types` marks `sliding_attention`
-    ///   (without it, the layers without RoPE when `sliding_window` is set); a listed sliding
-    ///   layer without `sliding_window` is refused.
+    /// - `smollm3`: the layers `layer_types` marks `sliding_attention`, whatever
+    ///   `use_sliding_window` says (without it, the layers without RoPE when
+    ///   `use_sliding_window` is true and `sliding_window` is set); a sliding layer without
+    ///   `sliding_window` is refused.
     /// - `gemma3_text`: the layers `layer_types` marks `sliding_attention` (without it, all but
     ///   each `sliding_window_pattern`-th), `sliding_window` (absent: 4096; null: refused).
     /// - `llama`, `gemma`, `olmo2` and any other type: none (LlamaAttention has no window).
@@ -332,20 +333,18 @@ public struct CheckpointLayer: Sendable {
             guard try config.number("sliding_window") != nil else { return nil }
             return try windowWidth(config)
         case "smollm3":
-            // SmolLM3Attention: sliding_window on the sliding layers, only with use_sliding_window;
-            // without layer_types, the layers without RoPE are the sliding ones when there is a
-            // window (SmolLM3Config's rule). A listed sliding layer without a window makes
-            // transformers raise (its sliding mask needs one, default none).
-            let listed = try listedSliding(config, layer: layer)
-            if listed == true, !config.has("sliding_window") {
-                return try slidingLayerWindow(config, layer: layer, classDefault: nil)
+            // SmolLM3Model masks the layers layer_types lists as sliding_attention by
+            // sliding_window whatever use_sliding_window says (its mask, not SmolLM3Attention's
+            // own sliding_window, decides in the eager and sdpa paths); without layer_types,
+            // SmolLM3Config lists the layers without RoPE when use_sliding_window is true and
+            // there is a window. A sliding layer without a window makes transformers raise.
+            var sliding = try listedSliding(config, layer: layer)
+            if sliding == nil {
+                sliding =
+                    try config.boolean("use_sliding_window") == true && config.number("sliding_window") != nil
+                    && !rotatesLayer(config, layer: layer)
             }
-            guard try config.boolean("use_sliding_window") == true, try config.number("sliding_window") != nil else {
-                return nil
-            }
-            let sliding: Bool
-            if let listed { sliding = listed } else { sliding = try !rotatesLayer(config, layer: layer) }
-            guard sliding else { return nil }
+            guard sliding == true else { return nil }
             return try slidingLayerWindow(config, layer: layer, classDefault: nil)
         case "qwen3_moe":
             // Qwen3MoeAttention: config.sliding_window on every layer, which Qwen3MoeConfig

@@ -418,6 +418,23 @@ import Testing
             })
     }
 
+    /// SmolLM3Model masks a listed sliding_attention layer by sliding_window even when
+    /// use_sliding_window is false (checked against transformers 5.24, eager and sdpa); without
+    /// layer_types, use_sliding_window decides.
+    @Test func smolLM3sListedSlidingLayersAreWindowedWhateverUseSlidingWindowSays() throws {
+        let listed = try Self.config(
+            #"{"model_type": "smollm3", "use_sliding_window": false, "sliding_window": 3, "layer_types": ["sliding_attention", "full_attention"]}"#
+        )
+        #expect(try (0..<2).map { try CheckpointLayer.slidingWindow(listed, layer: $0) } == [3, nil])
+        let unlisted = try Self.config(
+            #"{"model_type": "smollm3", "use_sliding_window": false, "sliding_window": 3, "no_rope_layer_interval": 2}"#
+        )
+        #expect(try (0..<2).map { try CheckpointLayer.slidingWindow(unlisted, layer: $0) } == [nil, nil])
+        let enabled = try Self.config(
+            #"{"model_type": "smollm3", "use_sliding_window": true, "sliding_window": 3, "no_rope_layer_interval": 2}"#)
+        #expect(try (0..<2).map { try CheckpointLayer.slidingWindow(enabled, layer: $0) } == [nil, 3])
+    }
+
     /// RoPE-scaling values that leave the rule undefined: refused naming the key, the value as
     /// config.json spells it (inspect says the same).
     @Test(arguments: [
