@@ -15,8 +15,10 @@ public enum MHACLI {
     /// SIGXFSZ is ignored: a write past `ulimit -f` fails with EFBIG, a one-line error (74)
     /// with no temporary file left, instead of killing the process. SIGINT, SIGTERM, SIGHUP,
     /// SIGXCPU and SIGALRM remove any temporary file and exit 128 + the signal
-    /// (`TerminationSignals`).
+    /// (`TerminationSignals`). A standard stream the shell closed is kept closed for use but
+    /// occupied (`ClosedStandardStreams`), so no input or output file takes its descriptor.
     public static func main(_ arguments: [String]) -> Never {
+        ClosedStandardStreams.fill()
         signal(SIGPIPE, SIG_IGN)
         signal(SIGXFSZ, SIG_IGN)
         TerminationSignals.install()
@@ -26,12 +28,12 @@ public enum MHACLI {
     /// Runs one command line (without the program name) and returns the exit status.
     static func execute(_ arguments: [String]) -> Int32 {
         for warning in environmentWarnings {
-            FileDescriptorWriter.standardError("\(RootCommand.name): warning: \(warning)")
+            FileDescriptorWriter.standardError(line("warning: ", warning))
         }
         do {
             let output = try dispatch(arguments)
             for warning in output.warnings {
-                FileDescriptorWriter.standardError("\(RootCommand.name): warning: \(warning)")
+                FileDescriptorWriter.standardError(line("warning: ", warning))
             }
             // The files beside the result (`--heatmap FILE.svg`) are written to temporary
             // files before it and put in place after it: a failing --heatmap prints no report,
@@ -50,11 +52,10 @@ public enum MHACLI {
         } catch OutputError.brokenPipe {
             return 0
         } catch let error as any MHAError {
-            FileDescriptorWriter.standardError("\(RootCommand.name): error: \(oneLine(error.description))")
+            FileDescriptorWriter.standardError(line("error: ", error.description))
             return exitCode(error.category)
         } catch {
-            FileDescriptorWriter.standardError(
-                "\(RootCommand.name): error: internal error: \(oneLine(String(describing: error)))")
+            FileDescriptorWriter.standardError(line("error: internal error: ", String(describing: error)))
             return 70
         }
     }
@@ -101,10 +102,25 @@ public enum MHACLI {
         }
     }
 
-    /// `text` as one printable line (`MessageText`'s escaping: line breaks as `\n`, control,
-    /// format and bidi characters as `\u{1B}`), cut to 1000 characters (a 100 KB argument
-    /// quoted whole would bury the message).
-    static func oneLine(_ text: String) -> String {
-        MessageText.escaped(text, limit: 1000)
+    /// The most characters (Unicode scalars) of one line on stderr, prefix included.
+    static let lineLimit = 1000
+
+    /// `mha-cli: ` + `kind` + `text` as one printable line of at most `lineLimit` characters:
+    /// `MessageText`'s escaping (line breaks as `\n`, control, format and bidi characters as
+    /// `\u{1B}`), the text cut with "…" where the whole line would be longer (a 100 KB
+    /// argument quoted whole would bury the message). An escape is never cut in two.
+    static func line(_ kind: String, _ text: String) -> String {
+        let prefix = "\(RootCommand.name): \(kind)"
+        let room = lineLimit - prefix.unicodeScalars.count
+        let whole = MessageText.escaped(text)
+        guard whole.unicodeScalars.count > room else { return prefix + whole }
+        var cut = "", length = 0
+        for scalar in text.unicodeScalars {
+            let piece = MessageText.escaped(scalar)
+            length += piece.unicodeScalars.count
+            if length > room - 1 { break }
+            cut += piece
+        }
+        return prefix + cut + "…"
     }
 }

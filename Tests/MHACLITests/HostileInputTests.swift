@@ -408,7 +408,7 @@ struct ArgumentFuzzRegressionTests {
             try Self.parseAndValidate(arguments)
         } catch let error as any MHAError {
             // What the front end prints: line breaks inside a quoted argument shown as `\n`.
-            let printed = MHACLI.oneLine(error.description)
+            let printed = MHACLI.line("error: ", error.description)
             #expect(!printed.isEmpty && !printed.contains(where: \.isNewline), "\(printed)")
         } catch {
             Issue.record("untyped error \(error) for \(arguments)")

@@ -1,7 +1,8 @@
 /// A small hand-written parser for one command's arguments.
 ///
 /// Accepts `--opt value`, `--opt=value`, `-s value`, flags, options whose value may be left
-/// out (`--heatmap` or `--heatmap FILE.svg`), positionals, and `--` to end the options. Unknown, repeated, value-less and badly-valued options are `UsageError`s that
+/// out (`--heatmap` or `--heatmap FILE.svg`, but not an empty value written out:
+/// `--heatmap ''`), positionals, and `--` to end the options. Unknown, repeated, value-less and badly-valued options are `UsageError`s that
 /// name the option (and suggest the nearest one for a typo). `-h`/`--help` anywhere asks for
 /// help and stops the checks. A lone `-` is a positional (or a value: stdin).
 enum ArgumentParser {
@@ -34,20 +35,22 @@ enum ArgumentParser {
                 throw .repeated(option: option.longFlag)
             }
             if option.takesValue {
-                let value: String
+                var value = ""
                 if let inlineValue {
                     value = inlineValue
                 } else if index < arguments.count, !isOptionName(arguments[index], in: spec) {
                     value = arguments[index]
                     index += 1
-                } else if option.valueIsOptional {
-                    value = ""
-                } else {
+                } else if !option.valueIsOptional {
                     throw .missingValue(option: option.display)
+                } else {
+                    parsed.occurrences[option.long, default: []].append("")  // the value left out
+                    continue
                 }
-                if let allowed = option.allowedValues, !(option.valueIsOptional && value.isEmpty),
-                    !allowed.contains(value)
-                {
+                if option.valueIsOptional, value.isEmpty {
+                    throw .invalidValue(value: value, option: option.display, reason: option.emptyValueRefusal)
+                }
+                if let allowed = option.allowedValues, !allowed.contains(value) {
                     throw .invalidValue(
                         value: value, option: option.display,
                         reason: "expected one of \(allowed.joined(separator: ", "))")

@@ -23,9 +23,9 @@ struct OptionSpec: Sendable, Equatable {
     /// The value's placeholder (`n` in `--heads <n>`), or nil for a flag without value.
     let valueName: String?
     /// One sentence of help.
-    let help: String
+    var help: String
     /// The default, shown as `(default: …)`.
-    let defaultValue: String?
+    var defaultValue: String?
     /// The accepted values, shown as `(values: …)` and checked by the parser.
     let allowedValues: [String]?
     /// How a shell completes the value.
@@ -35,6 +35,10 @@ struct OptionSpec: Sendable, Equatable {
     /// Whether the value may be left out (`--heatmap` or `--heatmap FILE.svg`): the next
     /// argument is the value unless it is an option; without one the value is empty.
     var valueIsOptional = false
+    /// For an option whose value may be left out: why an empty value written out
+    /// (`--heatmap ''`, `--heatmap=`, an unset shell variable) is refused rather than taken
+    /// as the value left out.
+    var emptyValueRefusal = ""
 
     /// A flag: present or absent, no value.
     static func flag(_ long: String, short: Character? = nil, help: String) -> OptionSpec {
@@ -58,11 +62,21 @@ struct OptionSpec: Sendable, Equatable {
             completion: values.map { .words($0) } ?? completion, repeatable: repeatable)
     }
 
-    /// The same option with a value that may be left out (`--heatmap [<file.svg>]`).
-    var withOptionalValue: OptionSpec {
+    /// The same option with a value that may be left out (`--heatmap [<file.svg>]`); an empty
+    /// value written out is refused with `emptyRefused` as the reason.
+    func withOptionalValue(emptyRefused reason: String) -> OptionSpec {
         var spec = self
         spec.valueIsOptional = true
+        spec.emptyValueRefusal = reason
         return spec
+    }
+
+    /// Whether `other` is this option in other words: the same names, value and values, its
+    /// help and default worded for another command (`OptionSpec.reworded`).
+    func isSameOption(as other: OptionSpec) -> Bool {
+        var words = other
+        (words.help, words.defaultValue) = (help, defaultValue)
+        return words == self
     }
 
     /// Whether the option takes a value.

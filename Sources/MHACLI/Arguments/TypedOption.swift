@@ -22,6 +22,17 @@ struct Option<Value: Sendable>: DeclaredOption {
     }
 }
 
+extension Option {
+    /// The same option, read the same way, with its help and default worded for another
+    /// command: `bench` has no checkpoint whose RoPE base would be the default, `attend` no
+    /// W^q. A command lists one wording; reading either declaration reads it.
+    func reworded(_ help: String, default defaultValue: String? = nil) -> Option {
+        var spec = self.spec
+        (spec.help, spec.defaultValue) = (help, defaultValue)
+        return Option(spec, convert: convert)
+    }
+}
+
 /// A flag declaration (present or absent, no value) that is also its accessor:
 /// `arguments[Self.causal]` is a `Bool`.
 struct Flag: DeclaredOption {
@@ -210,9 +221,11 @@ extension ParsedArguments {
         return values
     }
 
-    /// Reading an option the command did not declare is a programming error, caught by the
-    /// tests in debug builds.
+    /// Reading an option the command did not declare (in any wording) is a programming error,
+    /// caught by the tests in debug builds.
     private func assertDeclared(_ option: OptionSpec) {
-        assert(spec.option(long: option.long) == option, "option --\(option.long) is not declared by '\(spec.name)'")
+        assert(
+            spec.option(long: option.long)?.isSameOption(as: option) == true,
+            "option --\(option.long) is not declared by '\(spec.name)'")
     }
 }

@@ -25,7 +25,7 @@ struct AttendCommand: Command {
             queries, keys, values, heads, RunCommand.kvHeads, RunCommand.causal, noCausal,
             RunCommand.mask, RunCommand.scale, RunCommand.token,
         ]
-            + ScoreOptions.declarations + [RunCommand.gq, RunCommand.gk] + [
+            + ScoreOptions.attendDeclarations + [RunCommand.gq, RunCommand.gk] + [
                 RunCommand.format, show, RunCommand.precision, RunCommand.useFloat, RunCommand.output, RunCommand.steps,
                 RunCommand.heatmap, RunCommand.heatmapScale, RunCommand.tokens, RunCommand.noColor, RunCommand.full,
                 RunCommand.checkpoint, RunCommand.layer, RunCommand.arch, RunCommand.config,

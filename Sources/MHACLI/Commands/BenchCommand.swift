@@ -25,7 +25,8 @@ struct BenchCommand: Command {
             causalFlag, floatFlag, gemmFlag, repeatOption, format, keep,
         ] + ScoreOptions.benchDeclarations)
 
-    static let causalFlag = Flag("causal", help: "Time a causal pass (FLOPs are still counted in full).")
+    static let causalFlag = Flag(
+        "causal", help: "Time a causal pass (FLOPs are still counted in full); not with --gemm, which has no mask.")
     static let floatFlag = Flag("float", help: "Time the single-precision engine (double by default).")
     static let gemmFlag = Flag(
         "gemm", help: "Time the matrix product (n × d_model)·(d_model × d_model) instead of the forward pass.")
@@ -70,7 +71,7 @@ struct BenchCommand: Command {
         score = try ScoreOptions(arguments)
         let kept = try arguments[Self.keep] ?? []
         intermediates = Intermediates(Self.keptParts.filter { kept.contains($0.name) }.map(\.part))
-        if gemm, let first = score.summary.first ?? kept.first.map({ _ in "--keep" }) {
+        if gemm, let first = (causal ? "--causal" : nil) ?? score.summary.first ?? kept.first.map({ _ in "--keep" }) {
             throw UsageError.invalidRequest(
                 "--gemm times the product alone; \(first) configures the forward pass (drop one)")
         }

@@ -117,8 +117,8 @@ extension RunCommand {
     static let precision = Option<Int>.integer(
         "precision", "n", in: 0...17,
         help:
-            "Decimals in text and csv output (0…17); text switches to scientific notation for values ≥ 1e6 or all below 10^-n; csv without it and json print shortest round-trip numbers.",
-        default: "4 in text, shortest round-trip in csv")
+            "Decimals (0…17) in text, csv, tsv, latex, markdown and svg output and in a --heatmap FILE.svg's tooltips; text switches to scientific notation for values ≥ 1e6 or all below 10^-n; csv and tsv without it print shortest round-trip numbers; refused with json, npy and npz, which hold the values exactly.",
+        default: "4, shortest round-trip in csv and tsv")
     static let useFloat = Flag("float", help: "Compute in single precision (double by default).")
     static let output = Option<String>.outputFile(
         "output", short: "o",
@@ -133,7 +133,10 @@ extension RunCommand {
                 "Show each head's attention weights as a terminal heatmap, or with a FILE.svg write them all as one SVG picture (labels, legend, each value in a tooltip).",
             completion: .file
         )
-        .withOptionalValue, convert: { text, spec throws(UsageError) in try HeatmapTarget(text, spec) })
+        .withOptionalValue(
+            emptyRefused:
+                "expected a file name ending in .svg (an empty value names no file); give --heatmap alone for the terminal heatmap"
+        ), convert: { text, spec throws(UsageError) in try HeatmapTarget(text, spec) })
     static let heatmapScale = Option<HeatmapScale>.choice(
         "heatmap-scale", "scale",
         help:
@@ -167,7 +170,11 @@ extension RunCommand {
     static let config = Option<String>.string(
         "config", "file", help: "The checkpoint's config.json (default: config.json beside --checkpoint).",
         completion: .file)
-    static let full = Flag("full", help: "Print whole matrices instead of eliding the middle of large ones.")
+    static let full = Flag(
+        "full",
+        help:
+            "Print whole matrices instead of eliding the middle of large ones, in text, latex and markdown (the other formats always hold every value, and refuse it)."
+    )
 }
 
 /// The output formats of every command that prints results (`shapes` and `bench` accept

@@ -52,7 +52,7 @@ struct ScoreOptions: Sendable, Equatable {
         .value(
             "rope-scaling", "rule",
             help:
-                "Change RoPE's frequencies as a config.json's rope_type does: TYPE:name=value,… with its parameter names; linear: factor; llama3: factor, low_freq_factor, high_freq_factor, original_max_position_embeddings; yarn: factor, original_max_position_embeddings, and optionally beta_fast, beta_slow, attention_factor, mscale, mscale_all_dim, truncate. none (or default): no scaling, also dropping a checkpoint's or bundle's.",
+                ropeScalingRules + " none (or default): no scaling, also dropping a checkpoint's.",
             default: "none, or the checkpoint's"),
         convert: { text, spec throws(UsageError) in
             let rule: RotaryScaling?
@@ -63,6 +63,9 @@ struct ScoreOptions: Sendable, Equatable {
             }
             return rule.map(RopeScalingChoice.rule) ?? .plain
         })
+    /// What `--rope-scaling` takes, in every command's help.
+    private static let ropeScalingRules =
+        "Change RoPE's frequencies as a config.json's rope_type does: TYPE:name=value,… with its parameter names; linear: factor; llama3: factor, low_freq_factor, high_freq_factor, original_max_position_embeddings; yarn: factor, original_max_position_embeddings, and optionally beta_fast, beta_slow, attention_factor, mscale, mscale_all_dim, truncate."
     static let positionOffsetOption = Option<Int>.integer(
         "position-offset", "p", minimum: 0,
         help:
@@ -96,8 +99,11 @@ struct ScoreOptions: Sendable, Equatable {
     static let qkNormOption = Option<QueryKeyNorm.Span>.choice(
         "qk-norm", "span",
         help:
-            "RMS-normalise Q and K before RoPE, x / √(mean(x²) + ε) ⊙ γ: head over each head's d_k values (Qwen3), projection over each row's whole Q and K (OLMo 2); γ^q, γ^k from --gq, --gk (else ones)."
+            qkNormSpans + "; γ^q, γ^k from --gq, --gk (else ones)."
     )
+    /// What `--qk-norm` does, in every command's help.
+    private static let qkNormSpans =
+        "RMS-normalise Q and K before RoPE, x / √(mean(x²) + ε) ⊙ γ: head over each head's d_k values (Qwen3), projection over each row's whole Q and K (OLMo 2)"
     static let qkNormEpsilonOption = Option<Double>(
         .value("qk-norm-eps", "e", help: "ε of the QK-norm (rms_norm_eps).", default: "1e-6, or the checkpoint's"),
         convert: { text, spec throws(UsageError) in
@@ -107,18 +113,34 @@ struct ScoreOptions: Sendable, Equatable {
             return value
         })
 
-    /// Every declaration, in the order help lists them.
+    /// `run`'s declarations, in the order help lists them: a bundle may bring RoPE scaling too.
     static let declarations: [any DeclaredOption] = [
-        ropeOption, ropeBaseOption, ropeDimsOption, ropeScalingOption, positionOffsetOption, alibiFlag, windowOption,
-        softcapOption,
+        ropeOption, ropeBaseOption, ropeDimsOption,
+        ropeScalingOption.reworded(
+            ropeScalingRules + " none (or default): no scaling, also dropping a checkpoint's or bundle's.",
+            default: "none, or the bundle's or checkpoint's"),
+        positionOffsetOption, alibiFlag, windowOption, softcapOption,
         headDimOption, qkNormOption, qkNormEpsilonOption, maskKindOption,
     ]
 
-    /// The declarations `bench` accepts: all but the mask kind (bench times no mask).
-    static let benchDeclarations: [any DeclaredOption] = [
+    /// `attend`'s declarations: heads are Q's columns, there are no projections.
+    static let attendDeclarations: [any DeclaredOption] = [
         ropeOption, ropeBaseOption, ropeDimsOption, ropeScalingOption, positionOffsetOption, alibiFlag, windowOption,
         softcapOption,
-        headDimOption, qkNormOption, qkNormEpsilonOption,
+        headDimOption.reworded(
+            "d_k, each head's width when it is not Q's width / τ: Q is n_q × τ·k, K is n_k × kv_heads·k.",
+            default: "Q's width / τ"),
+        qkNormOption, qkNormEpsilonOption, maskKindOption,
+    ]
+
+    /// The declarations `bench` accepts: all but the mask kind (bench times no mask), worded
+    /// without a checkpoint, bundle or gains to take settings from.
+    static let benchDeclarations: [any DeclaredOption] = [
+        ropeOption, ropeBaseOption.reworded(ropeBaseOption.spec.help, default: "10000"), ropeDimsOption,
+        ropeScalingOption.reworded(ropeScalingRules + " none (or default): no scaling.", default: "none"),
+        positionOffsetOption, alibiFlag, windowOption, softcapOption,
+        headDimOption, qkNormOption.reworded(qkNormSpans + "; γ^q = γ^k = ones."),
+        qkNormEpsilonOption.reworded(qkNormEpsilonOption.spec.help, default: "1e-6"),
     ]
 
     /// Whether any option was given (bench then times the configured pass).

@@ -15,6 +15,9 @@ import Darwin
 /// device, a FIFO) is written directly and never replaced; so are the process's own streams
 /// (/dev/stdout, /dev/stderr, /dev/fd/N), whatever is behind them. `-` means stdout.
 ///
+/// A regular file this process may not write (mode 444, another user's) is refused (74,
+/// `cannot write 'FILE': Permission denied`) and left as it was, as a shell redirect would.
+///
 /// Symbolic links, one rule: a link to an existing file is written through, atomically (the
 /// temporary file goes beside the link's final target and is renamed onto it; the link
 /// stays); a dangling link (or a loop) is refused (74), never replaced by a regular file.
@@ -34,11 +37,17 @@ enum AtomicOutput {
     /// to its temporary sibling, so a file that cannot be written (`--heatmap /nonexistent/h.svg`)
     /// stops the run before any of the result is printed; then the result; then the files are
     /// renamed into place, so a result that cannot be written (`-o`) leaves no file behind.
+    /// A reader that closes stdout early (`| head -1`) is no failure of the result: the files,
+    /// complete before it, are still put in place (as decode's cache is), then the run ends
+    /// quietly (`OutputError.brokenPipe`) — or fails, saying so, if one cannot be.
     static func write(_ files: [OutputFile], besides result: () throws(OutputError) -> Void) throws(OutputError) {
         var staged: [StagedOutput] = []
+        var closedByReader = false
         do {
             for file in files { staged.append(try stage(file.bytes, to: file.path)) }
             try result()
+        } catch .brokenPipe {
+            closedByReader = true
         } catch {
             for file in staged { file.discard() }
             throw error
@@ -51,13 +60,16 @@ enum AtomicOutput {
                 throw error
             }
         }
+        if closedByReader { throw .brokenPipe }
     }
 
     /// `text` ready to go to `path`: written to a temporary sibling (renamed over `path` by
     /// `commit`), or, for a target that is never replaced (`-`, the process's own streams, a
     /// device, a FIFO), held until `commit` writes it.
-    /// - Throws: `OutputError.cannotWrite` when `path` is a directory, a dangling link, or in a
-    ///   folder where no file can be created.
+    /// - Throws: `OutputError.cannotWrite` when `path` is a directory, a dangling link, an
+    ///   existing file this process may not write (`access(W_OK)` with the effective ids, so
+    ///   root writes a mode-444 file as the shell does), or in a folder where no file can be
+    ///   created.
     static func stage(_ text: [UInt8], to path: String) throws(OutputError) -> StagedOutput {
         if path == "-" { return StagedOutput(path: path, destination: .standardOutput(text)) }
         if let descriptor = inheritedDescriptor(path) {
@@ -68,6 +80,9 @@ enum AtomicOutput {
             let type = status.st_mode & S_IFMT
             if type == S_IFDIR { throw .cannotWrite(path: path, reason: "it is a directory") }
             if type != S_IFREG { return StagedOutput(path: path, destination: .special(text)) }
+            // A file the user may not write is left alone, as a shell redirect would leave it:
+            // renaming over it would bypass its permissions (`chmod a-w` protects a result).
+            if faccessat(AT_FDCWD, path, W_OK, AT_EACCESS) != 0 { throw failure(path) }
         } else if let reason = brokenLink(path, errno) {
             throw .cannotWrite(path: path, reason: reason)
         }

@@ -25,10 +25,10 @@ enum OutputDestination {
         "tex": .latex, "md": .markdown, "svg": .svg,
     ]
 
-    /// `text`, `text or json`, `json, csv or tsv`.
-    static func alternatives(_ names: [String]) -> String {
+    /// `text`, `text or json`, `json, csv or tsv` (`text, latex and markdown` with `and`).
+    static func alternatives(_ names: [String], _ conjunction: String = "or") -> String {
         guard let last = names.last, names.count > 1 else { return names.first ?? "" }
-        return names.dropLast().joined(separator: ", ") + " or " + last
+        return names.dropLast().joined(separator: ", ") + " \(conjunction) " + last
     }
 
     /// The format for `-o path` (nil: stdout) and `--format given` (nil: not given), among

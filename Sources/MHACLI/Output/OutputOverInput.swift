@@ -64,4 +64,31 @@ enum OutputOverInput {
         return written.st_mode & S_IFMT == S_IFREG && stat(input, &read) == 0
             && (written.st_dev, written.st_ino) == (read.st_dev, read.st_ino)
     }
+
+    /// Whether two output paths (`--heatmap FILE.svg`, `-o FILE`) would write one file: both
+    /// exist and are one file (the same device and inode: a symbolic or hard link, `./h.svg`),
+    /// or their folders, with links resolved, and names are equal (`sub/h.svg` and
+    /// `linked-sub/h.svg` before either exists).
+    static func sameDestination(_ first: String, _ second: String) -> Bool {
+        var one = stat()
+        var other = stat()
+        if stat(first, &one) == 0, stat(second, &other) == 0 {
+            return (one.st_dev, one.st_ino) == (other.st_dev, other.st_ino)
+        }
+        return resolvedLocation(first) == resolvedLocation(second)
+    }
+
+    /// `path` with its folder's symbolic links resolved (`realpath`), then its name; the
+    /// standardized path when the folder does not resolve.
+    private static func resolvedLocation(_ path: String) -> String {
+        let slash = path.lastIndex(of: "/")
+        let folder = slash.map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
+        let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
+        guard !name.isEmpty, name != ".", name != "..", let real = realpath(folder, nil) else {
+            return FilePaths.standardized(path)
+        }
+        defer { free(real) }
+        let resolvedFolder = String(cString: real)
+        return (resolvedFolder == "/" ? "" : resolvedFolder) + "/" + name
+    }
 }

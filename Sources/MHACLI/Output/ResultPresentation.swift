@@ -50,6 +50,18 @@ struct ResultPresentation: Sendable {
         (heatmapScale, heatmapScaleGiven) = (scale ?? .head, scale != nil)
     }
 
+    /// The formats whose numbers `--precision` rounds (the SVG's in its tooltips); json, npy
+    /// and npz hold them exactly.
+    static let formatsWithDecimals: [OutputFormat] = [.text, .csv, .tsv, .latex, .markdown, .svg]
+    /// The formats that elide the middle of large matrices unless `--full`; the others hold
+    /// every value.
+    static let formatsThatElide: [OutputFormat] = [.text, .latex, .markdown]
+
+    /// `text, latex and markdown`.
+    static func names(_ formats: [OutputFormat]) -> String {
+        OutputDestination.alternatives(formats.map(\.rawValue), "and")
+    }
+
     /// Presentation options that cannot go together.
     func checkCombinations() throws(UsageError) {
         if format.holdsOneMatrix, showGiven, show.count > 1 {
@@ -66,9 +78,7 @@ struct ResultPresentation: Sendable {
 
     /// Options that would have no effect with the others given: refused, never dropped.
     private func checkIgnored() throws(UsageError) {
-        if let file = heatmapFile, let output, output != "-",
-            FilePaths.standardized(file) == FilePaths.standardized(output)
-        {
+        if let file = heatmapFile, let output, output != "-", OutputOverInput.sameDestination(file, output) {
             throw .invalidRequest(
                 "--heatmap \(file) and -o \(output) name the same file; one would overwrite the other")
         }
@@ -80,14 +90,16 @@ struct ResultPresentation: Sendable {
                 "--tokens names rows and columns, but \(formatSource) holds bare matrices without labels; use --format text, markdown, latex, svg or json"
             )
         }
-        if precisionGiven, format == .json {
+        if precisionGiven, !Self.formatsWithDecimals.contains(format), heatmapFile == nil {
+            let holds =
+                format == .json ? "always prints shortest round-trip numbers" : "holds the binary values exactly"
             throw .invalidRequest(
-                "--precision sets decimals in text, csv, latex and markdown; --format json always prints shortest round-trip numbers"
+                "--precision sets the decimals of \(Self.names(Self.formatsWithDecimals)) (and of a --heatmap FILE.svg's tooltips); \(formatSource) \(holds)"
             )
         }
-        if full, format == .json || format == .csv || format == .svg {
+        if full, !Self.formatsThatElide.contains(format) {
             throw .invalidRequest(
-                "--full stops eliding large matrices in text, latex and markdown; \(formatSource) always holds every value"
+                "--full stops eliding large matrices in \(Self.names(Self.formatsThatElide)); \(formatSource) always holds every value"
             )
         }
         if format == .svg, showGiven, show != [.weights] {
@@ -166,9 +178,24 @@ struct ResultPresentation: Sendable {
     func binary<S: NPYScalar>(_ result: AttentionResult<S>, cross: Bool) throws -> [UInt8]? {
         switch format {
         case .npy: return NPYWriter.data(try csvMatrix(result))
-        case .npz: return try NPZWriter.archive(RunArchive.members(result, parts: show))
+        case .npz: return try archive(RunArchive.members(result, parts: show))
         case .svg: return try svg(result, cross: cross)
         default: return nil
+        }
+    }
+
+    /// The `.npz` of `members`; too many of them (plain zip counts 65 535) is refused with
+    /// what to write instead.
+    private func archive(_ members: [NPZMember]) throws -> [UInt8] {
+        do throws(NPZWriterError) {
+            return try NPZWriter.archive(members)
+        } catch {
+            guard case let .tooManyMembers(count) = error else { throw error }
+            throw OutputError.cannotWrite(
+                path: output ?? "<stdout>",
+                reason:
+                    "the .npz archive would have \(count) members (a part per head is one member per head); at most 65535 fit: show fewer parts with --show, write them as JSON (-o FILE.json), or one matrix per .npy file (-o concat.npy --show concat)"
+            )
         }
     }
 
