@@ -19,8 +19,12 @@ public enum FilePaths {
     /// a regular file` (66). A missing path is left to the opener, which names the error.
     /// `role` is what the file is for (`a decode cache`, `config.json`).
     public static func requireRegularFile(_ path: String, as role: String) throws(FormatError) {
-        var status = stat()
+        var status = stat(), output = stat()
         guard stat(path, &status) == 0 else { return }
+        // This process's own standard output is the opener's to refuse, with its own message.
+        if fstat(STDOUT_FILENO, &output) == 0, output.st_dev == status.st_dev, output.st_ino == status.st_ino {
+            return
+        }
         let kind: String
         switch status.st_mode & S_IFMT {
         case S_IFREG, S_IFDIR: return  // a folder is refused by the opener ("Is a directory")
