@@ -15,10 +15,11 @@ import Darwin
 ///   lines and lines whose first non-blank character is `#` are ignored; a UTF-8 BOM at
 ///   the start is skipped.
 /// - The first record (the first line that is not blank or a comment) is a header, and
-///   skipped, only if every one of its fields is a label: not a number, holding at least
-///   one letter, and not a spelling of a non-finite or missing value (`nan`, `inf`,
-///   `infinity`, `na`, `n/a`, `null`, `none`, any case, optional sign). So `1 2 3 4`,
-///   `1;2;3`, `1,0,1,0` in a .tsv and `nan,nan` are data, and fail at line 1 with a located
+///   skipped, only if every one of its fields is a label: not a number, starting with a
+///   letter, and not a spelling of a non-finite, missing or boolean value (`nan`, `inf`,
+///   `infinity`, `na`, `n/a`, `null`, `none`, `true`, `false`, any case, optional sign). So
+///   `1 2 3 4`, `1;2;3`, `1,0,1,0` in a .tsv, `nan,nan`, `false,true` and numbers spelt as
+///   other languages write them (`0x1p3`, `1.0D+00`, `1.5f`) are data, and fail at line 1 with a located
 ///   "expected a number" (with a hint about separators or decimal commas where it applies)
 ///   or "non-finite value" error, instead of silently losing a row.
 /// - Spaces (and, in CSV, tabs) around fields are trimmed.
@@ -254,8 +255,9 @@ struct CSVReader {
         }
     }
 
-    /// Whether a field can only be a column label: not a number, not a spelling of a
-    /// non-finite or missing value, and with at least one letter.
+    /// Whether a field can only be a column label: not a number, starting with a letter (so
+    /// nothing spelt like a number another language writes, `0x1p3`, `1.0D+00`, `1.5f`, `-x`),
+    /// and not a spelling of a non-finite, missing or boolean value.
     private func isLabel(_ base: UnsafePointer<UInt8>, _ field: FieldSpan) -> Bool {
         if !field.hasEscapedQuote,
             let scanned = NumberParsing.scan(base, from: field.contentStart, limit: field.contentEnd, grammar: .csv),
@@ -264,7 +266,7 @@ struct CSVReader {
             return false
         }
         let text = content(base, field)
-        return text.contains(where: \.isLetter) && !NumberDiagnosis.isNonNumericValue(text)
+        return text.first?.isLetter == true && !NumberDiagnosis.isNonNumericValue(text)
     }
 
     /// The field's content as a string for messages.

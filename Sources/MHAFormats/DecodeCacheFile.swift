@@ -45,10 +45,12 @@ public struct DecodeCacheFile: Sendable, Equatable {
     }
 
     /// Reads a cache written by `archive`.
-    /// - Throws: `FormatError`: `.cannotOpen` when the file cannot be read, `.data` for a
+    /// - Throws: `FormatError`: `.cannotOpen` when the file cannot be read or is not a
+    ///   regular file (a FIFO, a device: refused before it is opened), `.data` for a
     ///   file that is truncated, not a zip of `.npy` arrays, or lacks `k`, `v`, `positions`
     ///   or `next_position`, or whose positions are not consecutive up to `next_position`.
     public static func read(path: String) throws(FormatError) -> DecodeCacheFile {
+        try FilePaths.requireRegularFile(path, as: "a decode cache")
         let archive = try ArrayArchives.open(path: path, format: .npz)
         let names = archive.arrays.map(\.name)
         func array(_ name: String) throws(FormatError) -> Matrix<Double> {

@@ -7,7 +7,7 @@ import MHACore
 ///   `memory`, `qkv`, `qkv_bias`, `in_proj_bias`, `gq`, `gk` (the QK-norm's gains) (each a
 ///   2-D array, or a 1-D array read as one row);
 /// - `heads`, `kv_heads`, `head_dim`, `window`, `rope_dims` (even): positive integers;
-///   `token`, `position_offset`: non-negative integers (at most 2⁵³);
+///   `token`, `position_offset`: non-negative integers (at most 2⁵³), spelt as integers (`2`, not `2.0`);
 /// - `causal`, `alibi`: booleans; `scale`: a number; `rope_base`, `softcap`: positive
 ///   numbers; `layout`: `"xw"`
 ///   or `"torch"`; `rope`: `"half"` or `"interleaved"`; `mask_kind`: `"keep"`, `"block"` or
@@ -195,13 +195,18 @@ private struct BundleField {
         }
     }
 
-    /// An integral number ≥ `minimum` and at most 2⁵³ (2.0 counts as 2): JSON numbers are
-    /// read as float64, which holds every integer up to 2⁵³ and no larger one exactly.
+    /// An integer ≥ `minimum` and at most 2⁵³, spelt as one (digits, an optional `-`): as the
+    /// flags, `2.0`, `2e0` and `1.9999999999999999999` (which float64 rounds to 2) are refused.
+    /// JSON numbers are read as float64, which holds every integer up to 2⁵³ and no larger
+    /// one exactly.
     func integer(minimum: Int) throws(FormatError) -> Int {
         let expected = minimum > 0 ? "a positive integer" : "a non-negative integer"
         guard kind == .number else { throw mismatch(expected) }
         let value = document.number(index)
-        guard value.isFinite, value.rounded() == value, value >= Double(minimum) else { throw mismatch(expected) }
+        let spelling = reader.numberText(index)
+        guard spelling.allSatisfy({ $0 == "-" || ("0"..."9").contains($0) || $0 == "…" }), value.isFinite,
+            value >= Double(minimum)
+        else { throw mismatch(expected) }
         guard value <= 0x1p53 else { throw mismatch(expected + " of at most 2^53 = 9007199254740992") }
         return Int(value)
     }

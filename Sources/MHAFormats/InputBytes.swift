@@ -19,13 +19,19 @@ enum InputBytes {
 
     /// What the caller will read the bytes as, so a stream that cannot be that is cut short.
     enum Content {
-        /// Binary data (NPY, an archive): every byte is read.
+        /// Binary data: every byte is read.
         case binary
+        /// An NPY, NPZ (zip) or safetensors file: every byte is read, unless a stream's first
+        /// bytes already cannot start one (no `\x93NUMPY` with version 1–3 and a `{`, no `PK`
+        /// record, no safetensors length followed by `{`); it is then read no further, for the
+        /// reader to refuse at once instead of buffering `/dev/zero` up to the memory budget.
+        case array
         /// Text (CSV, TSV, JSON): a stream stops at the first chunk holding a NUL byte or a
         /// byte that is not UTF-8, kept up to that byte, for the reader to refuse (located)
         /// at once instead of buffering `/dev/zero` up to the memory budget.
         case text
-        /// Not known yet: text unless the first bytes are an NPY, NPZ or safetensors header.
+        /// Not known yet: text unless the first bytes are an NPY, NPZ or safetensors header
+        /// (then screened as `array`).
         case sniffed
     }
 
@@ -42,19 +48,19 @@ enum InputBytes {
         if input.isRegular { try requireMemory(input.size + 2, name: input.name, exact: true) }
         return try readAll(
             descriptor: input.descriptor, name: input.name, sizeHint: input.size,
-            screen: input.isRegular ? nil : TextScreen(content))
+            screen: input.isRegular ? nil : StreamScreen(content))
     }
 
     /// The bytes of an open stream (a pipe, standard input) to its end, plus a trailing NUL.
-    static func read(descriptor: Int32, name: String) throws(FormatError) -> [UInt8] {
-        try readAll(descriptor: descriptor, name: name, sizeHint: 0, screen: nil)
+    static func read(descriptor: Int32, name: String, content: Content = .binary) throws(FormatError) -> [UInt8] {
+        try readAll(descriptor: descriptor, name: name, sizeHint: 0, screen: StreamScreen(content))
     }
 
     /// Reads `descriptor` to its end; `sizeHint` (the file size, if known) sizes the buffer
     /// so that a regular file is read straight into its final array, without zero-filling.
     /// With a `screen`, reading stops at the first chunk that cannot be text.
     private static func readAll(
-        descriptor: Int32, name: String, sizeHint: Int, screen initialScreen: TextScreen?
+        descriptor: Int32, name: String, sizeHint: Int, screen initialScreen: StreamScreen?
     ) throws(FormatError) -> [UInt8] {
         var bytes: [UInt8] = []
         var screen = initialScreen
@@ -102,29 +108,39 @@ enum InputBytes {
         return bytes
     }
 
-    /// Watches a stream's bytes as they arrive for the first one text cannot hold.
-    private struct TextScreen {
+    /// Watches a stream's bytes as they arrive for the first one text cannot hold, or for a
+    /// start no array file has.
+    private struct StreamScreen {
         /// Nil until known (`.sniffed` waits for a header's first bytes).
         var isText: Bool?
         /// Bytes already found clean.
         var checked = 0
+        /// Whether an array file's start has been looked at.
+        var startChecked = false
 
         init?(_ content: Content) {
             switch content {
             case .binary: return nil
+            case .array: isText = false
             case .text: isText = true
             case .sniffed: isText = nil
             }
         }
 
-        /// The length to keep (through the first NUL or non-UTF-8 byte) when `bytes`, the
-        /// stream so far, holds one; nil to read on.
+        /// The length to keep (through the first NUL or non-UTF-8 byte, or all read so far for
+        /// an array file's impossible start) when `bytes`, the stream so far, shows one; nil to
+        /// read on.
         mutating func cut(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
             if isText == nil {
                 guard bytes.count >= 9 else { return nil }
                 isText = !bytes.starts(with: NPYHeader.magic) && ArchiveFormat.sniff(bytes) == nil
             }
-            guard isText == true, let base = bytes.baseAddress else { return nil }
+            if isText == false {
+                guard !startChecked, bytes.count >= ArrayFileStart.length else { return nil }
+                startChecked = true
+                return ArrayFileStart.isPossible(bytes) ? nil : bytes.count
+            }
+            guard let base = bytes.baseAddress else { return nil }
             let complete = UTF8Validation.completePrefixLength(bytes)
             guard complete > checked else { return nil }
             let fresh = UnsafeBufferPointer(start: base + checked, count: complete - checked)

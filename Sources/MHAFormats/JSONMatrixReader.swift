@@ -109,9 +109,11 @@ struct JSONMatrixReader {
             byte == UInt8(ascii: "-") || byte == UInt8(ascii: "+") || byte == UInt8(ascii: ".")
                 || byte | 0x20 == UInt8(ascii: "e") || (byte &- 48) < 10
         { end += 1 }
-        return String(
-            decoding: UnsafeBufferPointer(rebasing: text[start..<end]).prefix(MessageText.quotedLimit),
+        // One byte past the limit is enough for `escaped` to see the cut and mark it with "…".
+        let spelled = String(
+            decoding: UnsafeBufferPointer(rebasing: text[start..<end]).prefix(MessageText.quotedLimit + 1),
             as: UTF8.self)
+        return MessageText.escaped(spelled, limit: MessageText.quotedLimit)
     }
 
     /// A data error at node `index`.

@@ -69,7 +69,7 @@ public enum MatrixReader {
         booleans: Bool = false
     ) throws(FormatError) -> Matrix<Double> {
         if named == .npy, let matrix = try NPYFileReader.read(input, nonFinite: nonFinite) { return matrix }
-        let content: InputBytes.Content = named == nil ? .sniffed : named == .npy ? .binary : .text
+        let content: InputBytes.Content = named == nil ? .sniffed : named == .npy ? .array : .text
         let bytes = try InputBytes.read(input, content: content)
         if named == nil, let archive = ArchiveFormat.sniff(bytes.dropLast()) {
             let file = MappedFile(bytes: Array(bytes.dropLast()), name: input.name)

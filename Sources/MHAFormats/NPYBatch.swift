@@ -7,12 +7,13 @@ public enum BatchReader {
     /// `MatrixReader.read` (`booleans`: a mask's JSON `true`/`false`). The path is opened once: a FIFO holding an `.npy` is read whole
     /// once, its header looked at in the bytes read.
     /// - Throws: `FormatError`: a 3-D array in Fortran order, with no sequence, or with fewer
-    ///   data bytes than its shape needs is a data error naming the file; any error of the
+    ///   or more data bytes than its shape needs is a data error naming the file; any error of the
     ///   matrix reader.
     public static func read(
         path: String, nonFinite: NonFiniteRule = .refused, booleans: Bool = false
     ) throws(FormatError) -> (matrix: Matrix<Double>, batch: [Matrix<Double>]?) {
-        guard path != "-", MatrixFormat(path: path) == .npy else {
+        // `archive.npz:x.npy` names an array, not an .npy file: the FILE:NAME split decides.
+        guard path != "-", MatrixFormat(path: path) == .npy, MatrixSource(argument: path).arrayName == nil else {
             return (try MatrixReader.read(path: path, nonFinite: nonFinite, booleans: booleans), nil)
         }
         let input = try OpenedInput(path: path)
@@ -23,7 +24,7 @@ public enum BatchReader {
             }
             return try batch(InputBytes.read(input), shape: shape, name: path, nonFinite: nonFinite)
         }
-        let bytes = try InputBytes.read(input)
+        let bytes = try InputBytes.read(input, content: .array)
         guard let shape = try header(bytes, name: path) else {
             return (try MatrixReader.readTerminated(bytes, name: path, format: .npy, nonFinite: nonFinite), nil)
         }
@@ -91,6 +92,14 @@ public enum BatchReader {
                 kind: .data, file: name,
                 message:
                     "truncated: the shape (\(h.batch), \(h.rows), \(h.columns)) needs more data than the file holds")
+        }
+        guard total == bytes.count - h.dataOffset else {
+            // As the 2-D reader: bytes after the data are a file the header does not describe.
+            throw FormatError(
+                kind: .data, file: name,
+                message:
+                    "the data is longer than the header says: shape (\(h.batch), \(h.rows), \(h.columns)) of \(h.descr) needs \(total) bytes, the file has \(bytes.count - h.dataOffset)"
+            )
         }
         guard h.batch > 0 else {
             throw FormatError(

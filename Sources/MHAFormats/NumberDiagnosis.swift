@@ -6,6 +6,8 @@ enum NumberDiagnosis {
     static let nonFiniteSpellings: Set<String> = ["nan", "inf", "infinity"]
     /// Spellings of a missing value (any case, optional sign).
     static let missingSpellings: Set<String> = ["na", "n/a", "null", "none"]
+    /// Spellings of a boolean (any case), a JSON mask's values, never CSV labels.
+    static let booleanSpellings: Set<String> = ["true", "false"]
 
     /// `non-finite value "nan" is not allowed`, `expected a number, found "NA" (a missing
     /// value is not allowed)`, `expected a number, found "1,5" (a decimal comma is not a
@@ -25,6 +27,9 @@ enum NumberDiagnosis {
         }
         if missingSpellings.contains(bare) {
             return "expected a number, found \(quoted) (a missing value is not allowed)"
+        }
+        if booleanSpellings.contains(bare) {
+            return "expected a number, found \(quoted) (CSV and TSV read 1 and 0, not true and false)"
         }
         if let hint = controlCharacterHint(text) ?? LookalikeCharacter.hint(in: text) {
             return "expected a number, found \(quoted) (\(hint))"
@@ -73,11 +78,11 @@ enum NumberDiagnosis {
         return "\(code) is a control character, not part of a number"
     }
 
-    /// Whether `text` spells a non-finite or missing value (`nan`, `-Inf`, `NA`, `n/a`,
-    /// `null`, `None`, …), which is data, never a header's label.
+    /// Whether `text` spells a non-finite, missing or boolean value (`nan`, `-Inf`, `NA`,
+    /// `n/a`, `null`, `None`, `false`, …), which is data, never a header's label.
     static func isNonNumericValue(_ text: String) -> Bool {
         let bare = unsigned(text)
-        return nonFiniteSpellings.contains(bare) || missingSpellings.contains(bare)
+        return nonFiniteSpellings.contains(bare) || missingSpellings.contains(bare) || booleanSpellings.contains(bare)
     }
 
     /// The text lowercased, without one leading sign.

@@ -41,9 +41,15 @@ struct CheckpointChoice: Sendable {
     /// - Throws: `FormatError` for the files; `UsageError` naming the flag (and `--config`)
     ///   for a setting config.json would give when there is no config.json saying it.
     func read(heads: Int?, ropeBase: Double?) throws -> CheckpointInputs {
+        try FilePaths.requireRegularFile(path, as: "a checkpoint")
         let archive = try openArchive()
         var found: ModelConfig?
-        if let configPath { found = try ModelConfig(path: configPath) } else { found = try ModelConfig.beside(path) }
+        if let configPath {
+            try FilePaths.requireRegularFile(configPath, as: "config.json")
+            found = try ModelConfig(path: configPath)
+        } else {
+            found = try ModelConfig.beside(path)
+        }
         var given: Set<CheckpointLayer.Setting> = []
         if heads != nil { given.insert(.heads) }
         if ropeBase != nil { given.insert(.ropeBase) }

@@ -51,7 +51,10 @@ struct InspectCommand: Command {
     func run() throws -> CommandOutput {
         let archive = try Self.open(path)
         let config =
-            try configPath.map { path throws(FormatError) in try ModelConfig(path: path) } ?? ModelConfig.beside(path)
+            try configPath.map { path throws(FormatError) in
+                try FilePaths.requireRegularFile(path, as: "config.json")
+                return try ModelConfig(path: path)
+            } ?? ModelConfig.beside(path)
         var family: CheckpointArchitecture?
         if let type = config?.modelType { family = CheckpointArchitecture(modelType: type) }
         let recognised = RecognisedCheckpoint.recognise(archive.arrays.map(\.name), as: family)

@@ -74,9 +74,21 @@ public enum ArrayArchives {
     /// An archive over bytes already mapped or in memory.
     static func open(_ file: MappedFile, format: ArchiveFormat) throws(FormatError) -> any ArrayArchive {
         switch format {
-        case .safetensors: return try SafetensorsArchive(file)
+        case .safetensors:
+            if ArchiveFormat.sniff(file.bytes) == .npz { throw zipNamedSafetensors(file) }
+            return try SafetensorsArchive(file)
         case .npz: return try NPZArchive(file)
         }
+    }
+
+    /// The refusal of a zip named `.safetensors`: most often `torch.save` given that name (a
+    /// PyTorch pickle, refused as such), else an `.npz` under the wrong name.
+    private static func zipNamedSafetensors(_ file: MappedFile) -> FormatError {
+        return FormatError(
+            kind: .data, file: file.name,
+            message: isPyTorchPickle((try? ZipDirectory(file).members) ?? [])
+                ? pyTorchPickleMessage
+                : "a zip archive (an .npz?), not a safetensors file: its name says safetensors; rename it to .npz")
     }
 
     /// An archive over `bytes` in memory (tests, fuzzing); `name` goes into messages.
@@ -89,6 +101,11 @@ public enum ArrayArchives {
     /// The refusal of a PyTorch pickle (`torch.save`, `pytorch_model.bin`: a zip with `data.pkl`).
     static let pyTorchPickleMessage =
         "a PyTorch pickle (torch.save, pytorch_model.bin): PyTorch pickles are not read (unpickling runs code); convert it to .safetensors (safetensors.torch.save_file, or save_pretrained with safe_serialization)"
+
+    /// Whether a zip's `members` are a PyTorch pickle's (a `data.pkl`, at the top or in a folder).
+    static func isPyTorchPickle(_ members: [ZipDirectory.Member]) -> Bool {
+        members.contains { $0.name == "data.pkl" || $0.name.hasSuffix("/data.pkl") }
+    }
 
     /// Whether `error` is the refusal of a PyTorch pickle.
     public static func isPyTorchPickleRefusal(_ error: FormatError) -> Bool {
@@ -109,6 +126,12 @@ public enum ArrayArchives {
             ? "no arrays" : count + ": " + names.joined(separator: ", ") + (arrays.count > 20 ? ", …" : "")
     }
 
+    /// The FILE of a `FILE:NAME` that picks from the archive messages call `name`: the name
+    /// itself, or `/dev/stdin` for standard input (`-:NAME` would be a file named `-:NAME`).
+    private static func pickingForm(_ name: String) -> String {
+        name == InputBytes.standardInputName ? "/dev/stdin" : name
+    }
+
     /// The matrix an archive-backed argument names: `FILE:NAME`, or a one-array `FILE`.
     static func matrix(
         _ archive: any ArrayArchive, named arrayName: String?, nonFinite: NonFiniteRule = .refused
@@ -117,7 +140,7 @@ public enum ArrayArchives {
         guard archive.arrays.count == 1, let only = archive.arrays.first else {
             throw FormatError(
                 kind: .data, file: archive.name,
-                message: "holds \(listing(archive.arrays)); pick one with \(archive.name):NAME")
+                message: "holds \(listing(archive.arrays)); pick one with \(pickingForm(archive.name)):NAME")
         }
         return try archive.matrix(named: only.name, nonFinite: nonFinite)
     }

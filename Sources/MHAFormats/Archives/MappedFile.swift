@@ -27,7 +27,7 @@ final class MappedFile: @unchecked Sendable {
     init(path: String) throws(FormatError) {
         if path == "-" {
             self.name = InputBytes.standardInputName
-            (bytes, release) = Self.copy(try InputBytes.read(path: path).dropLast())
+            (bytes, release) = Self.copy(try InputBytes.read(path: path, content: .array).dropLast())
             return
         }
         name = path
@@ -40,7 +40,8 @@ final class MappedFile: @unchecked Sendable {
         if status.st_mode & S_IFMT == S_IFDIR { throw InputBytes.cannotOpen(path, EISDIR) }
         try InputBytes.refuseOwnOutput(descriptor, status, name: path)
         guard status.st_mode & S_IFMT == S_IFREG else {
-            (bytes, release) = Self.copy(try InputBytes.read(descriptor: descriptor, name: path).dropLast())
+            (bytes, release) = Self.copy(
+                try InputBytes.read(descriptor: descriptor, name: path, content: .array).dropLast())
             return
         }
         let size = Int(status.st_size)

@@ -22,7 +22,7 @@ final class NPZArchive: ArrayArchive {
         self.file = file
         members = try ZipDirectory(file).members
         var arrays: [ArrayInfo] = [], headers: [NPYHeader] = []
-        if members.contains(where: { $0.name == "data.pkl" || $0.name.hasSuffix("/data.pkl") }) {
+        if ArrayArchives.isPyTorchPickle(members) {
             throw FormatError(kind: .data, file: file.name, message: ArrayArchives.pyTorchPickleMessage)
         }
         for member in members {

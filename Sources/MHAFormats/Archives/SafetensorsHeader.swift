@@ -67,13 +67,19 @@ struct SafetensorsHeader {
         guard document.nodes[0].kind == .object else {
             throw failure(nil, "the JSON header is \(JSONDocument.describe(document.nodes[0].kind)), not an object")
         }
+        if let escape = Self.loneSurrogate(in: text) {
+            throw failure(nil, "malformed JSON header: a lone UTF-16 surrogate escape (\(escape)) is not a character")
+        }
         var entries: [Entry] = []
         var seen: Set<String> = []
         for member in document.members(of: 0) {
             let path = "$[\(MessageText.quoted(member.key))]"
             guard seen.insert(member.key).inserted else { throw failure(path, "duplicate tensor name") }
-            if member.key == "__metadata__" { continue }
-            let entry = try EntryFields(document: document, index: member.value, path: path, name: name)
+            if member.key == "__metadata__" {
+                try Self.checkMetadata(document, member.value, failure: { failure(path, $0) })
+                continue
+            }
+            let entry = try EntryFields(document: document, text: text, index: member.value, path: path, name: name)
                 .entry(member.key, dataStart: dataStart)
             entries.append(entry)
         }
@@ -109,12 +115,62 @@ struct SafetensorsHeader {
         }
         self.entries = entries
     }
+
+    /// Refuses a `__metadata__` that is not an object of strings (or null), as the reference
+    /// implementation's string-to-string map does.
+    private static func checkMetadata(
+        _ document: JSONDocument, _ index: Int, failure: (String) -> FormatError
+    ) throws(FormatError) {
+        let kind = document.nodes[index].kind
+        if kind == .null { return }
+        guard kind == .object else {
+            throw failure("expected an object of strings, found \(JSONDocument.describe(kind))")
+        }
+        for member in document.members(of: index) where document.nodes[member.value].kind != .string {
+            throw failure(
+                "the value of \(MessageText.quoted(member.key)) is \(JSONDocument.describe(document.nodes[member.value].kind)), not a string"
+            )
+        }
+    }
+
+    /// The first `\uD800`–`\uDFFF` escape in `text` (JSON) that is not half of a surrogate
+    /// pair, as written; nil when there is none. The reference implementation refuses one,
+    /// where a lenient parser would put U+FFFD in a name.
+    static func loneSurrogate(in text: [UInt8]) -> String? {
+        func unit(at offset: Int) -> Int? {
+            guard offset + 6 <= text.count, text[offset] == UInt8(ascii: "\\"), text[offset + 1] == UInt8(ascii: "u")
+            else { return nil }
+            return Int(String(decoding: text[(offset + 2)..<(offset + 6)], as: UTF8.self), radix: 16)
+        }
+        var offset = 0
+        while offset < text.count {
+            guard text[offset] == UInt8(ascii: "\\") else {
+                offset += 1
+                continue
+            }
+            guard let value = unit(at: offset) else {
+                offset += 2
+                continue
+            }
+            let written = String(decoding: text[offset..<(offset + 6)], as: UTF8.self)
+            if (0xDC00...0xDFFF).contains(value) { return written }
+            if (0xD800...0xDBFF).contains(value) {
+                guard let low = unit(at: offset + 6), (0xDC00...0xDFFF).contains(low) else { return written }
+                offset += 12
+                continue
+            }
+            offset += 6
+        }
+        return nil
+    }
 }
 
 /// The fields of one header entry, read with type checks.
 private struct EntryFields {
     /// The parsed header.
     let document: JSONDocument
+    /// The header's text (numbers are checked as written).
+    let text: [UInt8]
     /// The entry's node.
     let index: Int
     /// Its JSON path, `$["wq"]`.
@@ -172,15 +228,29 @@ private struct EntryFields {
             range: (dataStart + offsets[0])..<(dataStart + offsets[1]))
     }
 
+    /// Whether the number at `offset` of the text is written with digits only.
+    private func isIntegerSpelling(at offset: Int) -> Bool {
+        var end = offset
+        while end < text.count, (text[end] &- 48) < 10 { end += 1 }
+        guard end > offset else { return false }
+        guard end < text.count else { return true }
+        let next = text[end]
+        return next != UInt8(ascii: ".") && next | 0x20 != UInt8(ascii: "e")
+    }
+
     /// The array of non-negative integers (below 2⁵³) in `field`, of `count` elements if given.
     private func integers(_ field: String, _ node: Int?, count: Int?) throws(FormatError) -> [Int] {
         let expected = count.map { "an array of \($0) non-negative integers" } ?? "an array of non-negative integers"
         guard let node, document.nodes[node].kind == .array else { throw failure(field, "missing or not \(expected)") }
         var values: [Int] = []
         for element in document.elements(of: node) {
-            let value = document.number(element)
-            guard document.nodes[element].kind == .number, value >= 0, value < 0x1p53, value.rounded() == value else {
+            // As the reference implementation's usize: digits only (`96.0`, `4e0` are floats).
+            guard document.nodes[element].kind == .number, isIntegerSpelling(at: document.nodes[element].offset) else {
                 throw failure(field, "expected \(expected)")
+            }
+            let value = document.number(element)
+            guard value < 0x1p53 else {
+                throw failure(field, "\(field) holds an integer too large to address (at least 2^53)")
             }
             values.append(Int(value))
         }

@@ -16,6 +16,8 @@ struct ZipDirectory {
         let data: Range<Int>
         /// Size once uncompressed.
         let uncompressedSize: Int
+        /// The bytes from its local header to the end of its data.
+        let record: Range<Int>
     }
 
     /// The members in directory order.
@@ -70,7 +72,20 @@ struct ZipDirectory {
         guard offset == start + size else {
             throw failure("the zip's central directory holds more than the \(count) members its end record counts")
         }
+        try Self.checkDisjoint(members, failure)
         self.members = members
+    }
+
+    /// Refuses members whose local headers and data overlap (one entry pointing into
+    /// another's bytes), as Python's zipfile does.
+    private static func checkDisjoint(_ members: [Member], _ failure: (String) -> FormatError) throws(FormatError) {
+        let ordered = members.sorted { $0.record.lowerBound < $1.record.lowerBound }
+        for (first, second) in zip(ordered, ordered.dropFirst())
+        where second.record.lowerBound < first.record.upperBound {
+            throw failure(
+                "the zip's central directory lies: members \(MessageText.quoted(first.name)) and \(MessageText.quoted(second.name)) overlap"
+            )
+        }
     }
 
     /// The offset of the end of central directory record: the last `PK\5\6` whose comment
@@ -107,7 +122,8 @@ struct ZipDirectory {
         guard directory.upperBound - offset >= total else {
             throw failure("the zip's central directory is corrupt at byte \(offset)")
         }
-        let name = try memberName(file.slice((offset + 46)..<(offset + 46 + nameLength)), failure)
+        let nameBytes = file.slice((offset + 46)..<(offset + 46 + nameLength))
+        let name = try memberName(nameBytes, failure)
         // Zip64 extra field: the 8-byte sizes and offset, for each 32-bit field that is all ones.
         var extra = offset + 46 + nameLength
         let extraEnd = extra + extraLength
@@ -135,9 +151,16 @@ struct ZipDirectory {
         guard local <= directory.lowerBound - 30, file.little(local, 4) == localSignature else {
             throw failure("the zip's central directory lies: member \(quoted)'s local header is not at offset \(local)")
         }
-        let dataStart = local + 30 + file.little(local + 26, 2) + file.little(local + 28, 2)
+        let localNameLength = file.little(local + 26, 2)
+        let dataStart = local + 30 + localNameLength + file.little(local + 28, 2)
         guard dataStart <= directory.lowerBound, compressed <= directory.lowerBound - dataStart else {
             throw failure("the zip's central directory lies: member \(quoted)'s \(compressed) bytes run past the data")
+        }
+        let localName = file.slice((local + 30)..<(local + 30 + localNameLength))
+        guard localName.elementsEqual(nameBytes) else {
+            throw failure(
+                "the zip's central directory lies: member \(quoted)'s local header names \(MessageText.quoted(String(decoding: localName, as: UTF8.self)))"
+            )
         }
         guard method == 8 || compressed == uncompressed else {
             throw failure(
@@ -146,7 +169,7 @@ struct ZipDirectory {
         }
         return Member(
             name: name, method: method, crc: crc, data: dataStart..<(dataStart + compressed),
-            uncompressedSize: uncompressed)
+            uncompressedSize: uncompressed, record: local..<(dataStart + compressed))
     }
 
     /// A member's name, refused unless it is printable UTF-8 and a plain relative path (no

@@ -54,7 +54,11 @@ import Testing
             ("{\"softcap\": 0}", "$.softcap: expected a positive number, found 0"),
             ("{\"rope_base\": -1}", "$.rope_base: expected a positive number, found -1"),
             ("{\"rope_dims\": 3}", "$.rope_dims: expected an even number of dimensions (RoPE turns pairs), found 3"),
-            ("{\"position_offset\": 1e17}", "expected a non-negative integer of at most 2^53 = 9007199254740992"),
+            (
+                "{\"position_offset\": 100000000000000000}",
+                "expected a non-negative integer of at most 2^53 = 9007199254740992"
+            ),
+            ("{\"position_offset\": 1e17}", "expected a non-negative integer, found 1e17"),
         ]
         for (text, words) in cases {
             T.expectError(
