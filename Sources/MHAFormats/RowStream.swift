@@ -323,11 +323,10 @@ public final class RowStream {
         return values
     }
 
-    /// Refuses a value float32 cannot hold, and notes the first line whose nonzero values it
+    /// Refuses a value float32 cannot hold (one that rounds to ±∞ there), and notes the first line whose nonzero values it
     /// rounds to 0.
     private func checkSinglePrecision(_ values: [Double], line: Int) throws(FormatError) {
-        let limit = Double(Float.greatestFiniteMagnitude)
-        if let index = values.firstIndex(where: { abs($0) > limit }) {
+        if let index = values.firstIndex(where: Float.roundsToInfinity) {
             throw FormatError(
                 kind: .data, file: name, line: line,
                 message:

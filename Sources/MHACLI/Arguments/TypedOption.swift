@@ -134,7 +134,7 @@ extension Option where Value == Int {
 }
 
 extension Option where Value == Double {
-    /// A finite number.
+    /// A finite number; a nonzero one that float64 reads as 0 (`1e-400`) is refused.
     static func number(
         _ long: String, _ valueName: String, help: String,
         default defaultValue: String? = nil
@@ -143,8 +143,17 @@ extension Option where Value == Double {
             guard let value = Double(text), value.isFinite else {
                 throw spec.invalidNumber(text, "expected a finite number")
             }
+            guard value != 0 || !spellsNonzero(text) else {
+                throw spec.invalid(
+                    text, "it is below float64's smallest subnormal (4.9e-324) and would be read as 0: give 0 for zero")
+            }
             return value
         }
+    }
+
+    /// Whether the significand of the decimal `text` (before any exponent) has a nonzero digit.
+    private static func spellsNonzero(_ text: String) -> Bool {
+        text.prefix { $0 != "e" && $0 != "E" }.contains { ("1"..."9").contains($0) }
     }
 }
 

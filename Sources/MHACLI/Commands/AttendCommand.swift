@@ -161,6 +161,7 @@ struct AttendCommand: Command {
         try checkOutputBudget(q, k, configuration, sequences: batches.values.map(\.count).max() ?? 1)
         var warnings = layer?.warnings ?? []
         if useFloat {
+            try FloatRangeError.checkMask(matrices, batches: batches, kind: score.maskKind ?? .keep)
             try FloatRangeError.check(matrices, batches: batches, files: paths, bundle: nil)
             warnings += FloatRangeError.underflowWarnings(matrices, batches: batches, files: paths, bundle: nil)
         }

@@ -1,9 +1,9 @@
 import MHACore
 import MHAFormats
 
-/// `--float` refuses, before converting, a value that float32 cannot hold (|v| > 3.4e38), naming
-/// the file it came from: converted, it would become ±∞ and be reported as non-finite data that
-/// the file does not hold.
+/// `--float` refuses, before converting, a value that float32 cannot hold (one that rounds to
+/// ±∞ in float32, |v| ≥ 3.40282357e38: `Float.roundsToInfinity`), naming the file it came from:
+/// converted, it would become ±∞ and be reported as non-finite data that the file does not hold.
 struct FloatRangeError: MHAError {
     /// The file of the matrix, as the user named it.
     let file: String
@@ -46,7 +46,7 @@ struct FloatRangeError: MHAError {
 
     /// Throws for the first value (in key order, then sequence order within a batch) that
     /// float32 cannot hold. A −∞ (read only in an additive mask, where it blocks) is −∞ in
-    /// float32 too.
+    /// float32 too; a value that rounds to float32's largest finite value is kept.
     /// - Parameters:
     ///   - files: each matrix's file by key; keys not listed came from `bundle`.
     ///   - batches: the sequences of the keys read as a batch (3-D `.npy`), the first included.
@@ -54,11 +54,10 @@ struct FloatRangeError: MHAError {
         _ matrices: [String: Matrix<Double>], batches: [String: [Matrix<Double>]] = [:], files: [String: String],
         bundle: String?
     ) throws(FloatRangeError) {
-        let limit = Double(Float.greatestFiniteMagnitude)
         for (name, m) in matrices.sorted(by: { $0.key < $1.key }) {
             let sequences = batches[name].map { Array($0.enumerated()) } ?? [(0, m)]
             for (sequence, s) in sequences {
-                guard let index = s.elements.firstIndex(where: { abs($0) > limit && $0 != -.infinity }) else {
+                guard let index = s.elements.firstIndex(where: Float.roundsToInfinity) else {
                     continue
                 }
                 let file = fileName(name, files: files, bundle: bundle)
@@ -67,6 +66,19 @@ struct FloatRangeError: MHAError {
                     column: index % max(s.columns, 1), value: s.elements[index],
                     sequence: batches[name] == nil ? nil : sequence)
             }
+        }
+    }
+
+    /// The mask's entries checked for `kind` on its float64 values as read (every sequence of a
+    /// batch), as the float64 run checks them: rounded to float32 first, a keep/block entry of
+    /// 1.00000001 would pass as 1 and one of 1e-50 as 0. Call it before `check`, so that the
+    /// run fails as the float64 one does.
+    static func checkMask(
+        _ matrices: [String: Matrix<Double>], batches: [String: [Matrix<Double>]] = [:],
+        kind: AttentionMask<Double>.Kind
+    ) throws(AttentionError) {
+        for m in batches["mask"] ?? matrices["mask"].map({ [$0] }) ?? [] {
+            try AttentionMask(m, kind: kind).validateEntries()
         }
     }
 

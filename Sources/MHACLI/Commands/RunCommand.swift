@@ -32,6 +32,11 @@ struct RunCommand: Command {
         var warnings: [String] = []
         if options.useFloat {
             let bundle = options.bundle.map { $0 == "-" ? "<stdin>" : $0 }
+            do {
+                try FloatRangeError.checkMask(inputs.matrices, batches: inputs.batches, kind: inputs.maskKind)
+            } catch {
+                throw BundleSourcedError.attributing(error, origins: inputs.origins) ?? error
+            }
             try FloatRangeError.check(inputs.matrices, batches: inputs.batches, files: options.paths, bundle: bundle)
             warnings = FloatRangeError.underflowWarnings(
                 inputs.matrices, batches: inputs.batches, files: options.paths, bundle: bundle)
@@ -183,7 +188,10 @@ struct RunCommand: Command {
         let masked = warnings.compactMap { warning -> Int? in
             if case let .fullyMaskedRow(token) = warning { return token } else { return nil }
         }
-        var lines = warnings.filter { if case .fullyMaskedRow = $0 { false } else { true } }.map(warningText)
+        var lines = warnings.filter { if case .fullyMaskedRow = $0 { false } else { true } }.map { warning in
+            guard case let .swampedMask(token, head) = warning else { return warningText(warning) }
+            return "\(rows) \(token), head \(head): " + AttentionWarning.swampedText
+        }
         switch masked.count {
         case 0: break
         case 1:

@@ -30,3 +30,33 @@ public struct AttentionMask<Scalar: AttentionScalar>: Sendable {
         self.kind = kind
     }
 }
+
+extension AttentionMask {
+    /// Checks every entry for `kind`, as the forward pass does: keep and block entries must be
+    /// 0 or 1, additive ones finite or −∞. A front end that rounds a float64 mask to float32
+    /// calls it on the values as read first, so that a mask refused in float64 is refused
+    /// alike (rounded, 1.00000001 would pass as 1 and 1e-50 as 0).
+    /// - Throws: `.invalidMaskValue` (keep) or `.invalidMaskEntry` for the first entry in
+    ///   row-major order that is neither.
+    public func validateEntries() throws(AttentionError) {
+        for (index, value) in values.elements.enumerated() {
+            if let error = Self.entryError(value, index: index, columns: values.columns, kind: kind) { throw error }
+        }
+    }
+
+    /// The refusal of entry `index` (row-major, `columns` wide) holding `value`, or nil when
+    /// `kind` accepts it.
+    static func entryError(_ value: Scalar, index: Int, columns: Int, kind: Kind) -> AttentionError? {
+        let (row, column) = (index / Swift.max(columns, 1), index % Swift.max(columns, 1))
+        switch kind {
+        case .keep, .block:
+            guard value != 0, value != 1 else { return nil }
+            return kind == .keep
+                ? .invalidMaskValue(row: row, column: column, value: Double(value))
+                : .invalidMaskEntry(row: row, column: column, value: Double(value), kind: kind.rawValue)
+        case .additive:
+            guard !value.isFinite, value != -Scalar.infinity else { return nil }
+            return .invalidMaskEntry(row: row, column: column, value: Double(value), kind: kind.rawValue)
+        }
+    }
+}

@@ -52,6 +52,16 @@ public enum AttentionWarning: Sendable, Equatable, CustomStringConvertible {
     /// float64 holds it only to about `error` radians: the angle p·f is rounded, and so is f,
     /// so cosines and sines, and with them the scores, are off by up to that.
     case imprecisePositions(position: Int, angle: Double, error: Double)
+    /// Query row `token`'s scores in head `head` (counted from 1), and those of any later row
+    /// or head, were swamped by an additive mask: score + mask rounded to the mask value for
+    /// every key it may attend to with a nonzero weight, so the mask alone decided its weights
+    /// (uniform for equal values). Said once per pass, for the first such row.
+    case swampedMask(token: Int, head: Int)
+
+    /// Whether this is `.swampedMask`.
+    public var isSwampedMask: Bool {
+        if case .swampedMask = self { true } else { false }
+    }
 
     /// What makes a 0/1 keep mask look inverted.
     public enum InvertedMaskEvidence: Sendable, Equatable {
@@ -60,6 +70,10 @@ public enum AttentionWarning: Sendable, Equatable, CustomStringConvertible {
         /// Every query row blocks more than half of the keys.
         case mostKeysBlocked
     }
+
+    /// What `.swampedMask` means and what to do, after its row and head.
+    public static let swampedText =
+        "the additive mask's values are so large that score + mask rounds to the mask for every key it may attend to, so the mask alone decides its weights (uniform where its values are equal), not the scores; block keys with -inf (or a keep/block mask), not with a huge finite value"
 
     public var description: String {
         switch self {
@@ -71,6 +85,8 @@ public enum AttentionWarning: Sendable, Equatable, CustomStringConvertible {
         case .probablyInvertedMask(.mostKeysBlocked):
             return "the mask blocks most keys in every row (read as 1 = may attend, 0 = blocked): "
                 + "if its 1s mean blocked, use the block kind"
+        case let .swampedMask(token, head):
+            return "token \(token), head \(head): " + Self.swampedText
         case let .imprecisePositions(position, angle, error):
             return
                 "RoPE turns position \(position) by up to \(PrintfFormat.string("%.3g", angle)) radians, which float64 holds only to about \(PrintfFormat.string("%.1g", error)): the rotated Q and K, and the scores, lose digits this far from position 0"

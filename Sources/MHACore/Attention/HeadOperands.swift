@@ -25,6 +25,8 @@ struct HeadOperands<Scalar: AttentionScalar> {
         var stages: ScoreStages<Scalar>?
         var weights: Matrix<Scalar>?
         var fullyMaskedTokens: [Int] = []
+        /// The first query row (among all n_q) whose scores the additive mask swamped.
+        var swampedRow: Int?
     }
 
     /// The first row's position in key coordinates: row + n_k − n_q.
@@ -33,8 +35,48 @@ struct HeadOperands<Scalar: AttentionScalar> {
     /// Computes head_j (rows × d_v) into `output` (row stride `stride`), through the plain
     /// path when scores or weights are kept, else streamed.
     func head(_ j: Int, into output: UnsafeMutablePointer<Scalar>, stride: Int) -> Head {
-        keep.contains(.scores) || keep.contains(.weights)
+        var head =
+            keep.contains(.scores) || keep.contains(.weights)
             ? plainHead(j, into: output, stride: stride) : streamedHead(j, into: output, stride: stride)
+        head.swampedRow = firstSwampedRow(j).map { firstRow + $0 }
+        return head
+    }
+
+    /// The first row of the chunk (from 0) whose weights in head j an additive mask alone
+    /// decides: among the keys the row may see with a finite mask value, those that keep a
+    /// nonzero weight (at least two) all have score + mask rounded to the mask value, and
+    /// their scores differ by more than the precision's rounding (−1e300 on every key of a
+    /// row with scores 10, 0, 0 gives 1/3 each, not softmax(10, 0, 0)). Only rows whose
+    /// largest such mask value is at least 1 in magnitude can be swamped that much; their
+    /// scores are recomputed plainly, so masks without large finite values cost nothing.
+    func firstSwampedRow(_ j: Int) -> Int? {
+        guard let mask, mask.hasLargeBiases else { return nil }
+        let (qc, kc, _) = columns(j)
+        let rule = rule(j, bias: nil)
+        for r in 0..<queries.rows {
+            let row = firstRow + r
+            let position = firstPosition + r
+            let keys = rule.visibleKeys(position: position, keyCount: self.keys.rows).filter {
+                mask.value(row: row, key: $0).isFinite
+            }
+            guard keys.count >= 2, let top = keys.map({ mask.value(row: row, key: $0) }).max(), Swift.abs(top) >= 1
+            else { continue }
+            let scores = keys.map { t in
+                var dot = Scalar.zero
+                for (p, c) in zip(qc, kc) { dot += queries[r, p] * self.keys[t, c] }
+                return rule.logit(dot, key: t, position: position, row: r)
+            }
+            let logits = zip(scores, keys).map { ScoreRule.biased($0, mask.value(row: row, key: $1)) }
+            guard logits.allSatisfy({ !$0.isNaN }), let peak = logits.max(), peak.isFinite else { continue }
+            let weighted = logits.indices.filter { Scalar.exponential(logits[$0] - peak) > 0 }
+            guard weighted.count >= 2,
+                weighted.allSatisfy({ logits[$0] == mask.value(row: row, key: keys[$0]) }),
+                let low = weighted.map({ scores[$0] }).min(), let high = weighted.map({ scores[$0] }).max(),
+                high - low > Scalar.ulpOfOne
+            else { continue }
+            return r
+        }
+        return nil
     }
 
     /// Column ranges of head j in Q and of its K/V head in K and V.
@@ -118,12 +160,13 @@ struct HeadOperands<Scalar: AttentionScalar> {
         return lower < upper ? lower..<upper : 0..<n
     }
 
-    /// Whether a score Q_j[row]·K_jᵀ·scale is not finite (the error path only).
+    /// Whether a score Q_j[row]·K_jᵀ·scale at a key the row may see (the causal/window range)
+    /// is not finite (the error path only).
     func scoresOverflow(head j: Int, row: Int) -> Bool {
         let (qc, kc, _) = columns(j)
+        let visible = rule(j, bias: nil).visibleKeys(position: firstPosition + row, keyCount: keys.rows)
         return ScoreOverflow.occurs(
-            queries: queries, row: row, columns: qc, keys: keys, columns: kc, among: 0..<keys.rows,
-            scale: shapes.scale)
+            queries: queries, row: row, columns: qc, keys: keys, columns: kc, among: visible, scale: shapes.scale)
     }
 }
 

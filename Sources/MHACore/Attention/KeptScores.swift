@@ -35,7 +35,11 @@ struct KeptScores<Scalar: AttentionScalar> {
         for first in stride(from: 0, to: rows, by: band) {
             let range = first..<Swift.min(rows, first + band)
             logits.updateRows(range) { r, row in
-                overflowed[r] = !Kernels.scaledFinite(row, scale: rule.scale)
+                // Only the visible keys' scores can overflow the row: a key the causal/window
+                // range blocks is never used (as in the streamed path).
+                let visible = rule.visibleKeys(position: firstPosition + r, keyCount: n).clamped(to: 0..<n)
+                overflowed[r] = !Kernels.scaledFinite(
+                    UnsafeMutableBufferPointer(rebasing: row[visible]), scale: rule.scale)
                 for t in row.indices { row[t] *= rule.scale }
             }
             scaled?.copyRows(range, from: logits)
@@ -53,13 +57,13 @@ struct KeptScores<Scalar: AttentionScalar> {
                 biased?.copyRows(range, from: logits)
             }
             logits.updateRows(range) { r, row in
+                let visible = rule.visibleKeys(position: firstPosition + r, keyCount: n).clamped(to: 0..<n)
                 if let mask {
                     for t in row.indices {
                         row[t] = ScoreRule.biased(row[t], mask.value(row: firstRow + r, key: t))
-                        if row[t].isNaN { overflowed[r] = true }  // the bias overflowed it
+                        if row[t].isNaN && visible.contains(t) { overflowed[r] = true }  // the bias overflowed it
                     }
                 }
-                let visible = rule.visibleKeys(position: firstPosition + r, keyCount: n).clamped(to: 0..<n)
                 let (lower, upper) = (
                     visible.isEmpty ? n : visible.lowerBound, visible.isEmpty ? n : visible.upperBound
                 )

@@ -275,6 +275,12 @@ public enum MultiHeadAttention {
                 throw error
             }
             maskedTokens += heads.flatMap(\.fullyMaskedTokens)
+            if !result.warnings.contains(where: \.isSwampedMask),
+                let (token, head) = heads.enumerated().compactMap({ j, h in h.swampedRow.map { ($0, j) } })
+                    .min(by: { $0 < $1 })
+            {
+                result.warnings.append(.swampedMask(token: token, head: head + 1))
+            }
             // Scores and weights are kept only from a single chunk (`QueryChunks.allowed`).
             if keep.contains(.scores) { result.stages = heads.compactMap(\.stages) }
             if keep.contains(.weights) { result.weights = heads.compactMap(\.weights) }

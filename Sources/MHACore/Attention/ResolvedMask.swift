@@ -6,6 +6,9 @@ struct ResolvedMask<Scalar: AttentionScalar> {
     var rowStride: Int
     /// Warnings about the mask itself (a 0/1 mask that looks inverted).
     var warnings: [AttentionWarning]
+    /// Whether some finite value is at least 1 in magnitude: only such a bias can swamp a
+    /// score by more than the precision's rounding (`HeadOperands.firstSwampedRow`).
+    var hasLargeBiases = false
 
     /// The additive form of row `row` (an index into all n_q rows), key `key`.
     func value(row: Int, key: Int) -> Scalar { additive[row * rowStride + key] }
@@ -30,25 +33,17 @@ extension ResolvedMask {
         }
         var additive = [Scalar](repeating: 0, count: m.elements.count)
         for (index, value) in m.elements.enumerated() {
-            let (row, column) = (index / keys, index % keys)
+            if let error = AttentionMask.entryError(value, index: index, columns: keys, kind: mask.kind) { throw error }
             switch mask.kind {
             case .keep, .block:
-                guard value == 0 || value == 1 else {
-                    if mask.kind == .keep {
-                        throw .invalidMaskValue(row: row, column: column, value: Double(value))
-                    }
-                    throw .invalidMaskEntry(row: row, column: column, value: Double(value), kind: mask.kind.rawValue)
-                }
                 let blocked = (value == 1) == (mask.kind == .block)
                 additive[index] = blocked ? -Scalar.infinity : 0
             case .additive:
-                guard value.isFinite || value == -Scalar.infinity else {
-                    throw .invalidMaskEntry(row: row, column: column, value: Double(value), kind: mask.kind.rawValue)
-                }
                 additive[index] = value
             }
         }
         self.additive = additive
+        hasLargeBiases = mask.kind == .additive && additive.contains { $0.isFinite && Swift.abs($0) >= 1 }
         rowStride = broadcast ? 0 : keys
         warnings =
             mask.kind == .keep

@@ -84,12 +84,13 @@ extension Kernels {
         for r in 0..<block.rows {
             let row = block.scores + r * block.stride
             let position = block.firstPosition + r
-            // An overflowed score poisons its row (ℓ = NaN, kept through every later block):
-            // `normalise` fills it with NaN for the forward pass to report, never as masked.
-            if !S.scaledFinite(level, row: row, count: block.width, scale: rule.scale) { state.sum[r] = .nan }
             let visible = rule.visibleKeys(position: position, keyCount: keyCount)
             let lower = Swift.min(block.width, Swift.max(0, visible.lowerBound - block.firstKey))
             let upper = Swift.max(lower, Swift.min(block.width, visible.upperBound - block.firstKey))
+            // An overflowed score poisons its row (ℓ = NaN, kept through every later block):
+            // `normalise` fills it with NaN for the forward pass to report, never as masked.
+            // Only visible keys count: a score the causal/window range blocks is never used.
+            if !S.scaledFinite(level, row: row + lower, count: upper - lower, scale: rule.scale) { state.sum[r] = .nan }
             let blockMaximum = logitMaximum(
                 level, rule, row: row + lower, count: upper - lower, key: block.firstKey + lower,
                 position: position, kernelRow: block.firstRow + r)

@@ -338,13 +338,11 @@ public struct CheckpointLayer: Sendable {
             // own sliding_window, decides in the eager and sdpa paths); without layer_types,
             // SmolLM3Config lists the layers without RoPE when use_sliding_window is true and
             // there is a window. A sliding layer without a window makes transformers raise.
-            var sliding = try listedSliding(config, layer: layer)
-            if sliding == nil {
-                sliding =
-                    try config.boolean("use_sliding_window") == true && config.number("sliding_window") != nil
-                    && !rotatesLayer(config, layer: layer)
-            }
-            guard sliding == true else { return nil }
+            let listed = try listedSliding(config, layer: layer)
+            let enabled = try config.boolean("use_sliding_window") == true
+            let windowed = try config.number("sliding_window") != nil
+            let unrotated = try !rotatesLayer(config, layer: layer)
+            guard listed ?? (enabled && windowed && unrotated) else { return nil }
             return try slidingLayerWindow(config, layer: layer, classDefault: nil)
         case "qwen3_moe":
             // Qwen3MoeAttention: config.sliding_window on every layer, which Qwen3MoeConfig
