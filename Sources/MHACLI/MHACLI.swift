@@ -32,6 +32,7 @@ public enum MHACLI {
         }
         do {
             let output = try dispatch(arguments)
+            printInputWarnings()
             for warning in output.warnings {
                 FileDescriptorWriter.standardError(line("warning: ", warning))
             }
@@ -52,11 +53,21 @@ public enum MHACLI {
         } catch OutputError.brokenPipe {
             return 0
         } catch let error as any MHAError {
+            printInputWarnings()
             FileDescriptorWriter.standardError(line("error: ", error.description))
             return exitCode(error.category)
         } catch {
+            printInputWarnings()
             FileDescriptorWriter.standardError(line("error: internal error: ", String(describing: error)))
             return 70
+        }
+    }
+
+    /// Prints what the readers warned of in the inputs read so far (`InputWarnings`: a nonzero
+    /// number read as 0), before the command's own warnings or its error.
+    static func printInputWarnings() {
+        for warning in InputWarnings.take() {
+            FileDescriptorWriter.standardError(line("warning: ", warning))
         }
     }
 

@@ -25,7 +25,8 @@ import Darwin
 /// - Spaces (and, in CSV, tabs) around fields are trimmed.
 /// - Numbers: an optional `+` or `-`, digits with an optional decimal point (`1.` and `.5`
 ///   are accepted), an optional exponent (`1e-3`); parsed correctly rounded. A decimal comma
-///   is not a number.
+///   is not a number. A nonzero number below float64's least subnormal (`1e-400`) is read as
+///   0 with one warning per file (`UnderflowTally`, `InputWarnings`).
 /// - Rejected with `file:line:column`: ragged rows, a field that is not a number, `nan` and
 ///   `inf`, values that round to infinity (`1e400`), empty fields, an unterminated quote
 ///   (located where it opened), bytes that are not UTF-8, a NUL byte, a header whose
@@ -43,8 +44,17 @@ struct CSVReader {
     /// Whether the first record may be a header (false: every record is data).
     var allowsHeader = true
 
-    /// Parses the whole text into a matrix.
+    /// Parses the whole text into a matrix; a nonzero number read as 0 is recorded as a
+    /// warning (`InputWarnings`).
     func read() throws(FormatError) -> Matrix<Double> {
+        var underflow = UnderflowTally()
+        let matrix = try read(noting: &underflow)
+        underflow.report(file: name, text: text)
+        return matrix
+    }
+
+    /// Parses the whole text into a matrix, noting the nonzero numbers read as 0 in `underflow`.
+    func read(noting underflow: inout UnderflowTally) throws(FormatError) -> Matrix<Double> {
         guard let base = text.baseAddress, !text.isEmpty else {
             throw FormatError(
                 kind: .data, file: name, line: 1, column: 1,
@@ -94,7 +104,9 @@ struct CSVReader {
             try append(base, fields, recordEnd: recordEnd, to: &builder)
             index = recordEnd + 1
         }
-        return try builder.matrix(reader: self)
+        let matrix = try builder.matrix(reader: self)
+        underflow = builder.underflow
+        return matrix
     }
 
     /// The growing matrix.
@@ -108,6 +120,8 @@ struct CSVReader {
         var headerWidth = 0
         /// Where the first `#` comment starts, if there is one.
         var commentOffset: Int?
+        /// The nonzero numbers read as 0.
+        var underflow = UnderflowTally()
 
         /// The finished matrix, or an error for a text without data rows.
         func matrix(reader: CSVReader) throws(FormatError) -> Matrix<Double> {
@@ -161,7 +175,7 @@ struct CSVReader {
         }
         let line = record(base, fields, recordEnd: recordEnd)
         for field in fields {
-            builder.elements.append(try number(base, field, record: line))
+            builder.elements.append(try number(base, field, record: line, noting: &builder.underflow))
         }
         builder.rows += 1
     }
@@ -178,6 +192,7 @@ struct CSVReader {
     ) -> Int? {
         let count = text.count
         let before = builder.elements.count
+        let underflowBefore = builder.underflow
         var index = start
         while true {
             index = skipBlanks(base, from: index)
@@ -188,6 +203,7 @@ struct CSVReader {
             let next = base[after]
             guard after == count || next == separator || isLineBreak(next) else { break }
             builder.elements.append(scanned.value)
+            if scanned.flushedToZero { builder.underflow.note(index..<scanned.end) }
             if next == separator && after < count {
                 index = after + 1
                 continue
@@ -202,6 +218,7 @@ struct CSVReader {
             break
         }
         builder.elements.removeSubrange(before...)
+        builder.underflow = underflowBefore
         return nil
     }
 
@@ -214,16 +231,26 @@ struct CSVReader {
     /// The field's value, or a located error saying why it is not a finite number; `record`
     /// (the bytes of its line, nil when unknown) lets the message recognise a line written
     /// with decimal commas.
-    @inline(__always)
     private func number(_ base: UnsafePointer<UInt8>, _ field: FieldSpan, record: Range<Int>? = nil)
         throws(FormatError) -> Double
     {
+        var ignored = UnderflowTally()
+        return try number(base, field, record: record, noting: &ignored)
+    }
+
+    /// The field's value as `number(_:_:record:)` reads it, a nonzero number read as 0 noted
+    /// in `tally`.
+    @inline(__always)
+    private func number(
+        _ base: UnsafePointer<UInt8>, _ field: FieldSpan, record: Range<Int>?, noting tally: inout UnderflowTally
+    ) throws(FormatError) -> Double {
         if !field.hasEscapedQuote,
             let scanned = NumberParsing.scan(
                 base, from: field.contentStart, limit: field.contentEnd,
                 grammar: .csv),
             scanned.end == field.contentEnd
         {
+            if scanned.flushedToZero { tally.note(field.contentStart..<field.contentEnd) }
             if scanned.value.isFinite { return scanned.value }
             let text = MessageText.escaped(content(base, field), limit: MessageText.quotedLimit)
             throw error(at: field.start, .data, "\(text) is out of range for float64")

@@ -120,6 +120,7 @@ public struct InputBundle: Sendable, Equatable {
                 }
                 try bundle.assign(member.key, value: member.value, keyIndex: member.keyIndex, reader: reader)
             }
+            document.underflow.report(file: name, text: text)
             return bundle
         }
     }

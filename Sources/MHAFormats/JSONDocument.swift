@@ -28,6 +28,9 @@ struct JSONDocument {
     var nodes: [Node] = []
     /// The decoded strings, in order.
     var strings: [String] = []
+    /// The numbers nonzero as written but read as 0 (below float64's least subnormal); the
+    /// readers of matrices and bundles report them once the document is read.
+    var underflow = UnderflowTally()
 
     /// The number held by a number node.
     func number(_ index: Int) -> Double { Double(bitPattern: nodes[index].payload) }

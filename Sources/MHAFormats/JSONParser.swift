@@ -119,6 +119,7 @@ struct JSONParser {
                         nonFiniteMessage(base, index + 1) ?? "invalid number \(MessageText.quoted(token(base, index)))")
                 }
                 document.nodes.append(.init(kind: .number, offset: index, payload: scanned.value.bitPattern))
+                if scanned.flushedToZero { document.underflow.note(index..<scanned.end) }
                 return scanned.end
             case UInt8(ascii: "t"), UInt8(ascii: "f"), UInt8(ascii: "n"):
                 return try literal(base, at: index, into: &document)

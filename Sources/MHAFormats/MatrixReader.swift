@@ -13,7 +13,8 @@ import Darwin
 /// a row, which is what biases are.
 public enum MatrixReader {
     /// Reads a matrix from the file at `path` ("-" = standard input), or from one array of
-    /// an archive when `path` is `FILE:NAME`.
+    /// an archive when `path` is `FILE:NAME` (`-:NAME`: the archive on standard input, read
+    /// once however many arrays are picked from it, `StandardInputArchive`).
     ///
     /// The format is `format` if given, else the path's extension (.csv, .tsv, .json, .npy,
     /// .npz, .safetensors, case-insensitive), else (stdin, or an unknown extension) sniffed
@@ -29,6 +30,9 @@ public enum MatrixReader {
         let source = format == nil ? MatrixSource(argument: argument) : MatrixSource(path: argument)
         let path = source.path
         if let arrayName = source.arrayName {
+            if path == "-" {
+                return try ArrayArchives.matrix(StandardInputArchive.open(picking: arrayName), named: arrayName, nonFinite: nonFinite)
+            }
             if let text = MatrixFormat(path: path), text != .npy, !ShardedArchive.isIndex(path) {
                 throw FormatError(
                     kind: .data, file: path,
@@ -90,6 +94,23 @@ public enum MatrixReader {
         try readTerminated(bytes + [0], name: name, format: format, nonFinite: nonFinite, header: header)
     }
 
+    /// One or more lines of a CSV or TSV stream, read as `read(bytes:…)` reads them, with the
+    /// warning for a nonzero number read as 0 returned rather than recorded, located on the
+    /// stream's line `lines[i]` for line i + 1 of `bytes`.
+    static func readStreamed(
+        bytes: [UInt8], name: String, format: MatrixFormat, header: Bool = true, lines: [Int]
+    ) throws(FormatError) -> (matrix: Matrix<Double>, underflow: String?) {
+        let terminated = bytes + [0]
+        try requireParsingMemory(textBytes: terminated.count, name: name, format: format)
+        return try withContent(of: terminated) { (text) throws(FormatError) -> (Matrix<Double>, String?) in
+            var tally = UnderflowTally()
+            let reader = CSVReader(
+                text: text, name: name, separator: format == .tsv ? 0x09 : UInt8(ascii: ","), allowsHeader: header)
+            let matrix = try reader.read(noting: &tally)
+            return (matrix, tally.warning(file: name, text: text, lines: lines))
+        }
+    }
+
     /// Reads from `terminated`, whose last byte is a NUL sentinel that is not content.
     static func readTerminated(
         _ terminated: [UInt8], name: String,
@@ -115,7 +136,9 @@ public enum MatrixReader {
                         at: 0, path: "$",
                         "expected a matrix, found an object (a bundle is read with --bundle)")
                 }
-                return try reader.matrix(at: 0, path: "$", booleans: booleans)
+                let matrix = try reader.matrix(at: 0, path: "$", booleans: booleans)
+                document.underflow.report(file: name, text: text)
+                return matrix
             }
         }
     }

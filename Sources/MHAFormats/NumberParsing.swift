@@ -17,8 +17,9 @@ import Darwin
 ///   span whose grammar was already checked; should a process-wide locale make it stop
 ///   early, the standard library's locale-independent `Double(String)` is used instead.
 ///   (`strtod_l` is not visible through Swift's Glibc module.)
-/// Values that round to ±∞ are reported as out of range; underflow to a subnormal or to
-/// zero is accepted.
+/// Values that round to ±∞ are reported as out of range; a value that rounds to a subnormal is
+/// that subnormal; a nonzero value that rounds to zero (below half of 4.9e-324) is zero with
+/// `Scanned.flushedToZero` set, so a reader can warn (`UnderflowTally`).
 enum NumberParsing {
     /// Which grammar to accept.
     enum Grammar {
@@ -35,6 +36,9 @@ enum NumberParsing {
         var end: Int
         /// The correctly rounded value; ±∞ when out of range.
         var value: Double
+        /// Whether the number is nonzero as written but `value` is ±0: it lies below half of
+        /// float64's least subnormal (`1e-400`). False for every spelling of zero (`0e-999`).
+        var flushedToZero = false
     }
 
     /// Scans one number starting at `start` in `base[..<limit]`, stopping at the first byte
@@ -117,7 +121,8 @@ enum NumberParsing {
             significand: significand, exponent10: exponent10,
             exact: !truncated, negative: negative,
             text: base + start, length: index - start)
-        return Scanned(end: index, value: value)
+        // Checked only for a zero result, so data without zeros pays one comparison.
+        return Scanned(end: index, value: value, flushedToZero: value == 0 && significand != 0)
     }
 
     /// Digits are accumulated while the significand is below 10¹⁸, so it never overflows

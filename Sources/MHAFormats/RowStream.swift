@@ -60,6 +60,9 @@ public final class RowStream {
     public var singlePrecision = false
     /// The first line holding nonzero values that float32 rounds to 0, and how many it holds.
     public private(set) var firstRoundedToZero: (line: Int, count: Int)?
+    /// The warning for the first number nonzero as written that float64 reads as 0
+    /// (`<stdin>:4:3: 1e-400 is below float64's smallest subnormal …`), nil until one is read.
+    public private(set) var firstFlushedToZero: String?
 
     /// A stream over `descriptor` (not closed by the stream).
     /// - Parameters:
@@ -275,9 +278,12 @@ public final class RowStream {
         if let header = pendingHeader {
             // Header and first row together: CSVReader decides whether line 1 is a header.
             pendingHeader = nil
-            let rows = try relocated([header.line, number]) { () throws(FormatError) in
-                try MatrixReader.read(bytes: header.bytes + [0x0A] + Array(line), name: name, format: format)
+            let (rows, underflow) = try relocated([header.line, number]) { () throws(FormatError) in
+                try MatrixReader.readStreamed(
+                    bytes: header.bytes + [0x0A] + Array(line), name: name, format: format,
+                    lines: [header.line, number])
             }
+            firstFlushedToZero = firstFlushedToZero ?? underflow
             return try checked(try oneRow(rows, line: number), line: number, count: rows.columns)
         }
         do {
@@ -285,8 +291,10 @@ public final class RowStream {
             // that is not a number, as it would be in the middle of a CSV file.
             // `alone`: a first line kept as a header but followed by no data line is read as
             // CSVReader reads a file of one line of labels ("no rows of numbers after the header").
-            let row = try MatrixReader.read(bytes: Array(line), name: name, format: format, header: !sawData || alone)
+            let (row, underflow) = try MatrixReader.readStreamed(
+                bytes: Array(line), name: name, format: format, header: !sawData || alone, lines: [number])
             sawData = true
+            firstFlushedToZero = firstFlushedToZero ?? underflow
             return try checked(try oneRow(row, line: number), line: number, count: row.columns)
         } catch {
             guard !sawData, !alone else { throw relocate(error, [number]) }

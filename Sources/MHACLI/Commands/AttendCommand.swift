@@ -74,9 +74,7 @@ struct AttendCommand: Command {
             throw UsageError.missingOption(
                 option: option, reason: "attend needs Q, K and V (give -q Q.csv -k K.csv -v V.csv)")
         }
-        if paths.values.filter({ $0 == "-" }).count > 1 {
-            throw UsageError.invalidRequest("only one input can read stdin ('-')")
-        }
+        try StandardInputReaders.check(Array(paths.values))
         self.paths = paths
         typealias R = RunCommand
         if a[R.causal], a[Self.noCausal] {

@@ -53,9 +53,7 @@ struct CheckCommand: Command {
             part = givenPart ?? .output
             inputs = Set(problem.paths.values + [problem.bundle].compactMap { $0 })
         }
-        if answer == "-", inputs.contains("-") {
-            throw UsageError.invalidRequest("only one input can read stdin ('-')")
-        }
+        try StandardInputReaders.check(inputs.sorted() + [answer])
     }
 
     /// The problem stated as to `attend`: every option given must be one of attend's (there

@@ -55,7 +55,9 @@ struct DecodeCommand: Command {
         ] {
             paths[key] = try a[option]
         }
-        if paths.values.contains("-") {
+        if paths.values.contains("-")
+            || (inputPath == nil && paths.values.contains { MatrixSource(argument: $0).picksFromStandardInput })
+        {
             throw UsageError.invalidRequest("decode reads H from stdin; weights must come from files")
         }
         self.paths = paths
@@ -146,6 +148,7 @@ struct DecodeCommand: Command {
         }
         let command = try resolved()
         // Printed before the rows stream, not at the end.
+        MHACLI.printInputWarnings()
         for warning in command.base?.warnings ?? [] {
             FileDescriptorWriter.standardError("\(RootCommand.name): warning: \(warning)")
         }

@@ -42,11 +42,13 @@ struct DecodeSession<S: NPYScalar> {
         stream.require(
             width: modelDim, from: known?.fromCache == true ? command.cachePath.map { "the cache \($0)" } : nil)
         var decoder = try restoredDecoder(try DecodeWeights.parameters(command, modelDim: modelDim))
+        MHACLI.printInputWarnings()  // the weight files' warnings, before the rows stream
         // The budget is what is free once the weights and a saved cache are in memory.
         decoder.limitMemory(available: AvailableMemory.bytes(), unchecked: AvailableMemory.uncheckedBytes)
         let start = decoder.nextPosition
         var pending = first
         var warnedRounding = false
+        var warnedFlush = false
         var warnedPositions = false
         while true {
             let next: RowStream.Next
@@ -57,6 +59,10 @@ struct DecodeSession<S: NPYScalar> {
                 next = try stream.next(maxRows: DecodeCommand.maximumBlockRows)
             }
             guard case let .rows(rows, _) = next else { break }
+            if !warnedFlush, let flushed = stream.firstFlushedToZero {
+                warnedFlush = true
+                FileDescriptorWriter.standardError("\(RootCommand.name): warning: \(flushed)")
+            }
             if !warnedRounding, let rounded = stream.firstRoundedToZero {
                 warnedRounding = true
                 FileDescriptorWriter.standardError("\(RootCommand.name): warning: \(roundingWarning(rounded))")

@@ -112,9 +112,7 @@ struct RunOptions: Sendable {
         if checkpoint != nil, bundle != nil {
             throw .invalidRequest("--checkpoint and --bundle both give the weights; give one")
         }
-        if paths.values.filter({ $0 == "-" }).count + (bundle == "-" ? 1 : 0) > 1 {
-            throw .invalidRequest("only one input can read stdin ('-')")
-        }
+        try StandardInputReaders.check(Array(paths.values) + [bundle].compactMap { $0 })
     }
 
     /// The part a CSV output prints: the one `--show` names, else the output.

@@ -62,7 +62,7 @@ public enum ArrayArchives {
     public static func open(path: String, format: ArchiveFormat? = nil) throws(FormatError) -> any ArrayArchive {
         if format == nil, MatrixFormat(path: path) == .npy { return try NPYArchive(path: path) }
         if format == nil, ShardedArchive.isIndex(path) { return try ShardedArchive(path: path) }
-        let file = try MappedFile(path: path)
+        let file = path == "-" ? try StandardInputArchive.bytes() : try MappedFile(path: path)
         if format == nil, ArchiveFormat(path: path) == nil, ArchiveFormat.sniff(file.bytes) == nil,
             file.bytes.starts(with: NPYHeader.magic)
         {
@@ -127,9 +127,9 @@ public enum ArrayArchives {
     }
 
     /// The FILE of a `FILE:NAME` that picks from the archive messages call `name`: the name
-    /// itself, or `/dev/stdin` for standard input (`-:NAME` would be a file named `-:NAME`).
+    /// itself, or `-` for standard input (`-:NAME`).
     private static func pickingForm(_ name: String) -> String {
-        name == InputBytes.standardInputName ? "/dev/stdin" : name
+        name == InputBytes.standardInputName ? "-" : name
     }
 
     /// The matrix an archive-backed argument names: `FILE:NAME`, or a one-array `FILE`.

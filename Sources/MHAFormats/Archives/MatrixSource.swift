@@ -12,6 +12,8 @@ import Darwin
 /// A path that exists is a path even if it contains `:`; otherwise the argument splits at the
 /// last `:` whose left part names an existing file (so a name may contain `:` too). An
 /// argument with no such split is a path (and a missing one is reported as missing).
+/// `-:NAME` picks NAME from the archive on standard input (`StandardInputArchive`), unless a
+/// file of that name exists.
 public struct MatrixSource: Equatable, Sendable {
     /// The file.
     public let path: String
@@ -22,6 +24,10 @@ public struct MatrixSource: Equatable, Sendable {
     public init(argument: String, exists: (String) -> Bool = MatrixSource.exists) {
         if argument == "-" || exists(argument) || !argument.contains(":") {
             (path, arrayName) = (argument, nil)
+            return
+        }
+        if argument.hasPrefix("-:"), argument.count > 2 {
+            (path, arrayName) = ("-", String(argument.dropFirst(2)))
             return
         }
         var split = argument.endIndex
@@ -35,6 +41,9 @@ public struct MatrixSource: Equatable, Sendable {
         }
         (path, arrayName) = (argument, nil)
     }
+
+    /// Whether this argument picks an array from the archive on standard input (`-:NAME`).
+    public var picksFromStandardInput: Bool { path == "-" && arrayName != nil }
 
     /// A plain path, never split.
     public init(path: String) {
