@@ -250,7 +250,7 @@ struct CSVReader {
                 grammar: .csv),
             scanned.end == field.contentEnd
         {
-            if scanned.flushedToZero { tally.note(field.contentStart..<field.contentEnd) }
+            if scanned.flushedToZero { tally.note(field.contentStart..<field.contentEnd, field: field.start) }
             if scanned.value.isFinite { return scanned.value }
             let text = MessageText.escaped(content(base, field), limit: MessageText.quotedLimit)
             throw error(at: field.start, .data, "\(text) is out of range for float64")

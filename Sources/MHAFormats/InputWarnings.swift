@@ -8,11 +8,15 @@ public enum InputWarnings {
     /// The warnings not yet taken, in the order found.
     private static let pending = Mutex<[String]>([])
 
+    /// The most warnings kept waiting: a long-lived library client that never takes them
+    /// holds at most this many.
+    static let limit = 100
+
     /// Adds `warning` (one line, without the `mha-cli: warning: ` prefix) unless the same one
-    /// is already waiting (one file read twice warns once).
+    /// is already waiting (one file read twice warns once) or `limit` are.
     static func record(_ warning: String) {
         pending.withLock { warnings in
-            if !warnings.contains(warning) { warnings.append(warning) }
+            if warnings.count < limit, !warnings.contains(warning) { warnings.append(warning) }
         }
     }
 

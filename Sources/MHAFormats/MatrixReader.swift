@@ -31,7 +31,8 @@ public enum MatrixReader {
         let path = source.path
         if let arrayName = source.arrayName {
             if path == "-" {
-                return try ArrayArchives.matrix(StandardInputArchive.open(picking: arrayName), named: arrayName, nonFinite: nonFinite)
+                return try ArrayArchives.matrix(
+                    StandardInputArchive.open(picking: arrayName), named: arrayName, nonFinite: nonFinite)
             }
             if let text = MatrixFormat(path: path), text != .npy, !ShardedArchive.isIndex(path) {
                 throw FormatError(

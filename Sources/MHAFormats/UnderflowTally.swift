@@ -9,11 +9,14 @@ struct UnderflowTally {
     private(set) var count = 0
     /// The first one's bytes in the text.
     private var first: Range<Int> = 0..<0
+    /// Where the first one's field starts (its opening quote, for a quoted CSV field).
+    private var firstField = 0
 
-    /// Notes the number spelt by `range` of the text.
+    /// Notes the number spelt by `range` of the text, in the field starting at `field`
+    /// (default: where the number starts).
     @inline(__always)
-    mutating func note(_ range: Range<Int>) {
-        if count == 0 { first = range }
+    mutating func note(_ range: Range<Int>, field: Int? = nil) {
+        if count == 0 { (first, firstField) = (range, field ?? range.lowerBound) }
         count += 1
     }
 
@@ -42,7 +45,7 @@ struct UnderflowTally {
             ? " (said once, for the first such number)" : more == 0 ? "" : " (and \(more) more in this file)"
         let message =
             "\(MessageText.escaped(spelled, limit: MessageText.quotedLimit)) is below float64's smallest subnormal (4.9e-324) and is read as \(negative ? "-0" : "0")\(tail)"
-        let location = TextLocation(of: clamped.lowerBound, in: text)
+        let location = TextLocation(of: min(firstField, clamped.lowerBound), in: text)
         let line = lines.map { $0.indices.contains(location.line - 1) ? $0[location.line - 1] : location.line }
         return FormatError(
             kind: .data, file: file, line: line ?? location.line, column: location.column, path: path, message: message

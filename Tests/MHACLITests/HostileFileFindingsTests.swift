@@ -124,12 +124,12 @@ struct HostileFileFindingsTests {
         }
     }
 
-    @Test("a multi-array archive on stdin names the form that picks one: /dev/stdin:NAME")
+    @Test("a multi-array archive on stdin names the form that picks one: -:NAME (/dev/stdin:NAME works too)")
     func archiveOnStdin() throws {
         let folder = try ScratchFolder()
         try folder.write("ok.npz", [UInt8](Data(contentsOf: Self.files.appendingPathComponent("ok.npz"))))
         try folder.run(["run", "-x", "-"] + Self.identity, stdinFile: "ok.npz")
-            .expectRefusal(65, "<stdin>: holds 2 arrays: x, y; pick one with /dev/stdin:NAME")
+            .expectRefusal(65, "<stdin>: holds 2 arrays: x, y; pick one with -:NAME")
         try folder.run(["run", "-x", "/dev/stdin:y", "--format", "csv"] + Self.identity, stdinFile: "ok.npz")
             .expectSuccess()
     }

@@ -12,7 +12,8 @@ extension RunCommand {
             and computes softmax(Q_j·K_jᵀ·scale + mask)·V_j; output = [head_1 | … | head_τ]·W^o + b^o. \
             Heads are numbered 1…τ everywhere; tokens (rows of H, --token, mask rows and columns, heatmap labels) 0…n−1. \
             Matrices are read from .csv, .tsv, .json or .npy files, or one array of an .npz or .safetensors \
-            file as FILE:NAME ('-' reads stdin, format sniffed); options given on the command line override \
+            file as FILE:NAME ('-' reads stdin, format sniffed; -:NAME picks from an archive on stdin); options \
+            given on the command line override \
             the values of a --bundle or --checkpoint.
 
             With -m, --memory M keys and values come from M (cross-attention). Positions: keys are at \
