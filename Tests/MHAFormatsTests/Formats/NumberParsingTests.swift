@@ -37,6 +37,34 @@ import Testing
         #expect(Self.parse("1e-400", .json) == 0)
     }
 
+    /// Whether `text` scans whole with `flushedToZero` set.
+    static func flushed(_ text: String, _ grammar: NumberParsing.Grammar) -> Bool? {
+        var bytes = Array(text.utf8)
+        bytes.append(0)
+        return bytes.withUnsafeBufferPointer { buffer -> Bool? in
+            guard let base = buffer.baseAddress,
+                let scanned = NumberParsing.scan(base, from: 0, limit: buffer.count - 1, grammar: grammar),
+                scanned.end == buffer.count - 1
+            else { return nil }
+            return scanned.flushedToZero
+        }
+    }
+
+    @Test("a nonzero number read as 0 is flagged; zeros however spelt and representable subnormals are not")
+    func flushedToZero() {
+        let long = "0." + String(repeating: "0", count: 400) + "1"
+        for text in ["1e-400", "-4e-330", "2.4e-324", long, "123456789012345678901234e-400"] {
+            #expect(Self.flushed(text, .csv) == true, "\(text)")
+            #expect(Self.flushed(text, .json) == true, "\(text)")
+        }
+        for text in ["0", "0.0", "-0", "0e5", "0e-999", "0.000e-400", "4.9e-324", "2.5e-324", "1e-310", "1", "1e300"] {
+            #expect(Self.flushed(text, .csv) == false, "\(text)")
+            #expect(Self.flushed(text, .json) == false, "\(text)")
+        }
+        #expect(Self.flushed(".0e-999", .csv) == false)
+        #expect(Self.flushed("+1e-400", .csv) == true)
+    }
+
     /// Every line of parse-number-fxx-test-data: the F64 bits must match exactly.
     @Test(.enabled(if: FormatTestSupport.conformance != nil, "../shared/conformance is absent"))
     func parseNumberFxxData() throws {
