@@ -59,7 +59,7 @@ import Testing
     @Test(arguments: [
         (
             #"{"rope_type": "llama3", "factor": 8.0, "low_freq_factor": 4.0, "high_freq_factor": 1.0, "original_max_position_embeddings": 32, "rope_theta": 1000.0}"#,
-            "config.json: $.rope_parameters.low_freq_factor: rope scaling llama3 is invalid: low_freq_factor must be below high_freq_factor (1), found 4"
+            "config.json: $.rope_parameters.low_freq_factor: rope scaling llama3 is invalid: low_freq_factor must be below high_freq_factor (1.0), found 4.0"
         ),
         (
             #"{"rope_type": "linear", "factor": 0.0, "rope_theta": 1000.0}"#,

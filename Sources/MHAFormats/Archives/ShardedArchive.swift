@@ -18,7 +18,8 @@ final class ShardedArchive: ArrayArchive {
     /// Opens the index at `path` and every shard it names, in the index's folder.
     /// - Throws: `FormatError`: 66 for an index or shard that cannot be read; 65 for an index
     ///   without a `weight_map` of tensor → file names, a file name that is not in the
-    ///   index's folder, or a tensor its shard does not hold.
+    ///   index's folder, a key the index repeats with another value (a tensor mapped to two
+    ///   shards), a tensor its shard does not hold, or one that two shards hold.
     init(path: String) throws(FormatError) {
         name = path
         let map = try Self.weightMap(InputBytes.read(path: path), name: path)
@@ -35,7 +36,12 @@ final class ShardedArchive: ArrayArchive {
         }
         var shardOf: [String: Int] = [:]
         for (index, shard) in shards.enumerated() {
-            for array in shard.arrays where shardOf[array.name] == nil { shardOf[array.name] = index }
+            for array in shard.arrays {
+                if let other = shardOf[array.name] {
+                    throw Self.heldTwice(array.name, files: (files[other], files[index]), map: map, path: path)
+                }
+                shardOf[array.name] = index
+            }
         }
         for (tensor, file) in map.sorted(by: { $0.key < $1.key }) {
             guard let index = files.firstIndex(of: file), shardOf[tensor] == index else {
@@ -48,6 +54,19 @@ final class ShardedArchive: ArrayArchive {
         (self.shards, self.shardOf, arrays) = (shards, shardOf, shards.flatMap(\.arrays))
     }
 
+    /// The error for a tensor that two shards hold: transformers loads every shard whole, so
+    /// which copy a model ends with is its loading order's, not the index's.
+    private static func heldTwice(
+        _ tensor: String, files: (String, String), map: [String: String], path: String
+    ) -> FormatError {
+        let mapped = map[tensor].map { "the index maps it to \(MessageText.quoted($0))" } ?? "the index does not map it"
+        return FormatError(
+            kind: .data, file: PathParts.folder(path) + files.1,
+            message:
+                "\(JSONDocument.quotedKey(tensor)) is in this shard and in \(MessageText.quoted(files.0)) (\(mapped)): which copy transformers keeps depends on the order it loads the shards; remove one"
+        )
+    }
+
     func matrix(named arrayName: String, nonFinite: NonFiniteRule) throws(FormatError) -> Matrix<Double> {
         guard let index = shardOf[arrayName] else { throw ArrayArchives.unknownArray(arrayName, in: self) }
         return try shards[index].matrix(named: arrayName, nonFinite: nonFinite)
@@ -58,13 +77,16 @@ final class ShardedArchive: ArrayArchive {
     /// The index's `weight_map`: tensor name → shard file name.
     private static func weightMap(_ terminated: [UInt8], name: String) throws(FormatError) -> [String: String] {
         let document = try MatrixReader.withContent(of: terminated) { (text) throws(FormatError) in
-            try JSONParser(text: text, name: name).parse()
+            let document = try JSONParser(text: text, name: name).parse()
+            // A tensor mapped to two shards (or two weight_maps) is ambiguous.
+            try document.refuseConflictingKeys(in: text, name: name, reader: "transformers")
+            return document
         }
         let failure = FormatError(
             kind: .data, file: name,
             message: "expected a shard index: a JSON object whose \"weight_map\" maps tensor names to shard files")
         guard document.nodes[0].kind == .object,
-            let map = document.members(of: 0).first(where: { $0.key == "weight_map" }),
+            let map = document.members(of: 0).last(where: { $0.key == "weight_map" }),  // Python's json's
             document.nodes[map.value].kind == .object
         else { throw failure }
         var result: [String: String] = [:]

@@ -4,15 +4,31 @@ import MHACore
 /// which projections carry a bias, and which config.json keys the Llama reader knows.
 extension CheckpointLayer {
     /// The projections whose bias transformers' class for config.json's `model_type` has, or
-    /// nil when every bias present is read (GPT-2, BERT, no config.json, a type read with
-    /// `--arch` whose class is not known here). LlamaAttention, Gemma's, Gemma 2's, Gemma 3's,
-    /// Qwen3's, Qwen3-MoE's, OLMo 2's, Granite's and SmolLM3's: all four iff `attention_bias`
-    /// (default false); StarCoder2's: all four unless `use_bias` is false; Mistral, Mixtral:
-    /// none; Qwen2: q, k, v; Qwen2-MoE: q, k, v iff `qkv_bias` (default true).
+    /// nil when every bias present is read (a Llama-family layer without config.json, a type
+    /// read with `--arch` whose class is not known here). GPT2Attention's (Conv1D),
+    /// BERT's, DistilBERT's, Phi's and BLOOM's: all four, always; OPT's: all four unless
+    /// `enable_bias` is false; GPT-NeoX's: all four unless `attention_bias` is false (these
+    /// with or without a config.json: the class's defaults). LlamaAttention, Gemma's, Gemma
+    /// 2's, Gemma 3's, Qwen3's, Qwen3-MoE's, OLMo 2's, Granite's and SmolLM3's: all four iff
+    /// `attention_bias` (default false); StarCoder2's: all four unless `use_bias` is false;
+    /// Mistral, Mixtral: none; Qwen2: q, k, v; Qwen2-MoE: q, k, v iff `qkv_bias` (default true).
     static func classBiases(_ family: CheckpointArchitecture, config: ModelConfig?) throws(FormatError)
         -> Set<CheckpointArchitecture.Part>?
     {
-        guard family == .llama, let config else { return nil }
+        let all = Set(CheckpointArchitecture.Part.allCases)
+        if family != .llama {
+            // A model type of another family read with --arch: its class is not known here.
+            if let type = config?.modelType, CheckpointArchitecture.modelTypes[family]?.contains(type) == false {
+                return nil
+            }
+            switch family {
+            case .opt: return try config?.boolean("enable_bias") == false ? [] : all
+            case .gptNeox: return try config?.boolean("attention_bias") == false ? [] : all
+            case .phi3: return []
+            default: return all
+            }
+        }
+        guard let config else { return nil }
         switch config.modelType {
         case "llama", "gemma", "gemma2", "gemma3_text", "qwen3", "qwen3_moe", "olmo2", "granite", "granitemoe",
             "granitemoeshared", "smollm3":
@@ -37,6 +53,8 @@ extension CheckpointLayer {
             "smollm3":
             rule = "\(config?.modelType ?? "")'s attention has no biases when attention_bias is false"
         case "mistral", "mixtral": rule = "\(config?.modelType ?? "")'s attention has no biases"
+        case "opt": rule = "OPTAttention has no biases when enable_bias is false"
+        case "gpt_neox": rule = "GPTNeoXAttention has no biases when attention_bias is false"
         case "qwen2_moe" where (try? config?.boolean("qkv_bias")) == false:
             rule = "qwen2_moe has no q/k/v bias when qkv_bias is false"
         default: rule = "\(config?.modelType ?? "this model")'s attention has no output-projection bias"

@@ -6,8 +6,14 @@ import MHACore
 /// GPT-2's [W^q | W^k | W^v] split in three.
 extension CheckpointLayer {
     /// Reads W^q, W^k, W^v (each d × d, PyTorch layout), their biases and `dense` as W^o, b^o.
-    /// - Parameter heads: τ (`--heads` or config.json), needed to find each head's rows.
-    mutating func readPackedHeads(_ reader: TensorReader, heads: Int) throws(FormatError) {
+    /// - Parameters:
+    ///   - heads: τ (`--heads` or config.json), needed to find each head's rows.
+    ///   - biases: the parts whose bias the class has (`classBiases`; nil: every bias present
+    ///     is read): a bias present outside them is ignored, one inside them that the file
+    ///     lacks is read as zero, each with a warning.
+    mutating func readPackedHeads(
+        _ reader: TensorReader, heads: Int, biases: Set<CheckpointArchitecture.Part>?, config: ModelConfig?
+    ) throws(FormatError) {
         let packed = try reader.required(.query, "weight")
         let d = packed.columns
         guard packed.rows == 3 * d, d % heads == 0 else {
@@ -15,7 +21,17 @@ extension CheckpointLayer {
                 .query, "weight", "\(packed.shape), expected 3d × d with d divided by τ = \(heads) (packed per head)")
         }
         let width = d / heads
-        let bias = try reader.matrix(.query, "bias")
+        var ignored: [String] = [], absent: [String] = []
+        func readBias(_ part: CheckpointArchitecture.Part) throws(FormatError) -> Matrix<Double>? {
+            if let biases, !biases.contains(part) {
+                if reader.has(part, "bias") { ignored.append(reader.fullName(part, "bias")) }
+                return nil
+            }
+            let found = try reader.matrix(part, "bias")
+            if found == nil, biases != nil { absent.append(reader.fullName(part, "bias")) }
+            return found
+        }
+        let bias = try readBias(.query)
         if let bias, bias.rows * bias.columns != 3 * d {
             throw reader.shapeError(.query, "bias", "\(bias.shape), expected 3d = \(3 * d) values")
         }
@@ -37,10 +53,11 @@ extension CheckpointLayer {
         }
         matrices["wo"] = try reader.required(.output, "weight")
         sources["wo"] = reader.fullName(.output, "weight")
-        if let outputBias = try reader.matrix(.output, "bias") {
+        if let outputBias = try readBias(.output) {
             matrices["bo"] = outputBias
             sources["bo"] = reader.fullName(.output, "bias")
         }
+        noteBiases(ignored: ignored, absent: absent, config: config)
     }
 
     /// Rows `indices` of `matrix`, in that order.

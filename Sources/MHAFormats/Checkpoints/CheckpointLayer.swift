@@ -137,7 +137,8 @@ public struct CheckpointLayer: Sendable {
         if family == .phi3 {
             try readPackedRows(reader, heads: heads, config: config)
         } else if family == .gptNeox || family == .bloom {
-            try readPackedHeads(reader, heads: heads)
+            try readPackedHeads(
+                reader, heads: heads, biases: try Self.classBiases(family, config: config), config: config)
         } else {
             try readWeights(reader, biases: try Self.classBiases(family, config: config), config: config)
         }
@@ -278,7 +279,6 @@ public struct CheckpointLayer: Sendable {
             if family == .llama {
                 _ = try graniteScale(config)
                 _ = try rotatesLayer(config, layer: layer)
-                _ = try classBiases(family, config: config)
             }
         }
         // The flags init reads, so that a wrong-typed one is refused here too.
@@ -290,6 +290,7 @@ public struct CheckpointLayer: Sendable {
         default: flags = ["use_bidirectional_attention"]
         }
         for flag in flags { _ = try config?.boolean(flag) }
+        _ = try classBiases(family, config: config)  // enable_bias, attention_bias, …
     }
 
     /// The layer's sliding window as transformers 5's class for config.json's `model_type`
@@ -495,33 +496,7 @@ public struct CheckpointLayer: Sendable {
         _ reader: TensorReader, biases: Set<CheckpointArchitecture.Part>?, config: ModelConfig?
     ) throws(FormatError) {
         if architecture == .gpt2 {
-            let packed = try reader.required(.query, "weight")
-            let bias = try reader.matrix(.query, "bias")
-            let output = try reader.required(.output, "weight")
-            let width = packed.columns / 3
-            guard packed.columns == 3 * width, packed.rows == width else {
-                throw reader.shapeError(.query, "weight", "\(packed.shape), expected d × 3d (packed W^q | W^k | W^v)")
-            }
-            for (index, key) in ["q", "k", "v"].enumerated() {
-                let columns = (index * width)..<((index + 1) * width)
-                matrices["w" + key] = try Self.columns(columns, of: packed)
-                sources["w" + key] =
-                    reader.fullName(.query, "weight") + " columns \(columns.lowerBound)..<\(columns.upperBound)"
-                if let bias {
-                    guard bias.rows == 1, bias.columns == 3 * width else {
-                        throw reader.shapeError(.query, "bias", "\(bias.shape), expected 3d = \(3 * width) values")
-                    }
-                    matrices["b" + key] = try Self.columns(columns, of: bias)
-                    sources["b" + key] =
-                        reader.fullName(.query, "bias") + " values \(columns.lowerBound)..<\(columns.upperBound)"
-                }
-            }
-            matrices["wo"] = output
-            sources["wo"] = reader.fullName(.output, "weight")
-            if let outputBias = try reader.matrix(.output, "bias") {
-                matrices["bo"] = outputBias
-                sources["bo"] = reader.fullName(.output, "bias")
-            }
+            try readConv1D(reader, biases: biases, config: config)
             return
         }
         if architecture == .llama, let span = Self.normSpan(config) { try readNorm(reader, span: span, config: config) }
@@ -540,6 +515,12 @@ public struct CheckpointLayer: Sendable {
                 absent.append(reader.fullName(part, "bias"))
             }
         }
+        noteBiases(ignored: ignored, absent: absent, config: config)
+    }
+
+    /// The warnings for biases present that the class has no place for (ignored) and biases
+    /// it has that the file lacks (read as zero).
+    mutating func noteBiases(ignored: [String], absent: [String], config: ModelConfig?) {
         if !ignored.isEmpty {
             warnings.append(
                 "ignored \(ignored.joined(separator: ", ")): \(Self.biasRule(config))")
@@ -547,9 +528,48 @@ public struct CheckpointLayer: Sendable {
         if !absent.isEmpty {
             // transformers would initialise these at random (and say so when loading).
             warnings.append(
-                "\(absent.joined(separator: ", ")) not in the file although \(config?.modelType ?? "this model")'s attention has them; read as zero"
+                "\(absent.joined(separator: ", ")) not in the file although \(config?.modelType ?? architecture.rawValue)'s attention has them; read as zero"
             )
         }
+    }
+
+    /// GPT-2's packed `c_attn` (d × 3d, xw) split by columns into W^q, W^k, W^v, its bias
+    /// likewise, and `c_proj`; `biases` as `readWeights` takes them (GPT-2's Conv1D always has
+    /// both: one the file lacks is read as zero, with a warning).
+    private mutating func readConv1D(
+        _ reader: TensorReader, biases: Set<CheckpointArchitecture.Part>?, config: ModelConfig?
+    ) throws(FormatError) {
+        let packed = try reader.required(.query, "weight")
+        let bias = try reader.matrix(.query, "bias")
+        let output = try reader.required(.output, "weight")
+        let width = packed.columns / 3
+        guard packed.columns == 3 * width, packed.rows == width else {
+            throw reader.shapeError(.query, "weight", "\(packed.shape), expected d × 3d (packed W^q | W^k | W^v)")
+        }
+        for (index, key) in ["q", "k", "v"].enumerated() {
+            let columns = (index * width)..<((index + 1) * width)
+            matrices["w" + key] = try Self.columns(columns, of: packed)
+            sources["w" + key] =
+                reader.fullName(.query, "weight") + " columns \(columns.lowerBound)..<\(columns.upperBound)"
+            if let bias {
+                guard bias.rows == 1, bias.columns == 3 * width else {
+                    throw reader.shapeError(.query, "bias", "\(bias.shape), expected 3d = \(3 * width) values")
+                }
+                matrices["b" + key] = try Self.columns(columns, of: bias)
+                sources["b" + key] =
+                    reader.fullName(.query, "bias") + " values \(columns.lowerBound)..<\(columns.upperBound)"
+            }
+        }
+        matrices["wo"] = output
+        sources["wo"] = reader.fullName(.output, "weight")
+        let outputBias = try reader.matrix(.output, "bias")
+        if let outputBias {
+            matrices["bo"] = outputBias
+            sources["bo"] = reader.fullName(.output, "bias")
+        }
+        let absent = [(CheckpointArchitecture.Part.query, bias == nil), (.output, outputBias == nil)]
+            .filter { $0.1 && biases?.contains($0.0) == true }.map { reader.fullName($0.0, "bias") }
+        noteBiases(ignored: [], absent: absent, config: config)
     }
 
     /// The QK-norm span of config.json's `model_type`: Qwen3's per head, OLMo 2's over the

@@ -55,8 +55,15 @@ public struct ModelConfig: Sendable {
 
     private init(terminated: [UInt8], name: String) throws(FormatError) {
         self.name = name
-        let document = try MatrixReader.withContent(of: terminated) { (text) throws(FormatError) in
-            try JSONParser(text: text, name: name, acceptsPythonNonFinite: true).parse()
+        let (document, written) = try MatrixReader.withContent(of: terminated) {
+            (text) throws(FormatError) -> (JSONDocument, [Int: String]) in
+            let document = try JSONParser(text: text, name: name, acceptsPythonNonFinite: true).parse()
+            try document.refuseConflictingKeys(in: text, name: name, reader: "transformers")
+            var written: [Int: String] = [:]
+            for index in document.nodes.indices where document.nodes[index].kind == .number {
+                written[index] = document.writtenNumber(index, in: text)
+            }
+            return (document, written)
         }
         guard document.nodes[0].kind == .object else {
             throw FormatError(kind: .data, file: name, message: "expected a JSON object (a model's config.json)")
@@ -71,13 +78,15 @@ public struct ModelConfig: Sendable {
         var spellings: [String: String] = [:]
         for member in document.members(of: 0) {
             let node = document.nodes[member.value]
-            keys.append(member.key)
+            if !keys.contains(member.key) { keys.append(member.key) }  // a repeat has the same value
             if node.kind == .number, !document.number(member.value).isFinite {
                 // Python's json writes NaN and Infinity; harmless in keys not read here.
-                guard !Self.readKeys.contains(member.key) else { throw Self.nonFinite(member.key, name: name) }
+                guard !Self.readKeys.contains(member.key) else {
+                    throw Self.nonFinite(member.key, written: written[member.value], name: name)
+                }
                 continue
             }
-            spellings[member.key] = Self.spelling(member.value, in: document)
+            spellings[member.key] = Self.spelling(member.value, in: document, written: written)
             switch node.kind {
             case .null: nulls.insert(member.key)
             case .object where member.key == "quantization_config":
@@ -96,10 +105,12 @@ public struct ModelConfig: Sendable {
             case .array where document.elements(of: member.value).allSatisfy({ document.nodes[$0].kind == .number }):
                 numberLists[member.key] = document.elements(of: member.value).map { document.number($0) }
             case .object where member.key == "rope_parameters" || member.key == "rope_scaling":
-                ropeBlocks.append(try Self.ropeBlock(member.key, at: member.value, in: document, name: name))
+                ropeBlocks.append(
+                    try Self.ropeBlock(member.key, at: member.value, in: document, written: written, name: name))
                 for inner in document.members(of: member.value) where document.nodes[inner.value].kind == .object {
                     let key = member.key + "." + inner.key
-                    layerRopeBlocks[inner.key] = try Self.ropeBlock(key, at: inner.value, in: document, name: name)
+                    layerRopeBlocks[inner.key] = try Self.ropeBlock(
+                        key, at: inner.value, in: document, written: written, name: name)
                 }
             default: break
             }
@@ -113,13 +124,13 @@ public struct ModelConfig: Sendable {
         }
     }
 
-    /// A JSON value as a message shows it: a string quoted, a number as written back, `true`,
-    /// `null`, `a list`, `an object`.
-    private static func spelling(_ index: Int, in document: JSONDocument) -> String {
+    /// A JSON value as a message shows it: a string quoted, a number as the file writes it
+    /// (`written`, by node), `true`, `null`, `a list`, `an object`.
+    private static func spelling(_ index: Int, in document: JSONDocument, written: [Int: String]) -> String {
         switch document.nodes[index].kind {
         case .null: return "null"
         case .boolean: return document.boolean(index) ? "true" : "false"
-        case .number: return describe(document.number(index))
+        case .number: return written[index] ?? describe(document.number(index))
         case .string: return MessageText.quoted(document.string(index))
         case .array: return "a list"
         case .object: return "an object"
@@ -154,15 +165,15 @@ public struct ModelConfig: Sendable {
     }
 
     /// The numbers, strings and booleans of the RoPE object `key` at node `index`.
-    private static func ropeBlock(_ key: String, at index: Int, in document: JSONDocument, name: String)
-        throws(FormatError) -> RopeBlock
-    {
+    private static func ropeBlock(
+        _ key: String, at index: Int, in document: JSONDocument, written: [Int: String], name: String
+    ) throws(FormatError) -> RopeBlock {
         var block = RopeBlock(key: key)
         for inner in document.members(of: index) {
-            block.spellings[inner.key] = spelling(inner.value, in: document)
+            block.spellings[inner.key] = spelling(inner.value, in: document, written: written)
             switch document.nodes[inner.value].kind {
             case .number where !document.number(inner.value).isFinite:
-                throw Self.nonFinite(key + "." + inner.key, name: name)
+                throw Self.nonFinite(key + "." + inner.key, written: written[inner.value], name: name)
             case .number: block.numbers[inner.key] = document.number(inner.value)
             case .string: block.strings[inner.key] = document.string(inner.value)
             case .boolean: block.booleans[inner.key] = document.boolean(inner.value)
@@ -184,10 +195,15 @@ public struct ModelConfig: Sendable {
         "n_embd", "n_embed", "dim", "num_hidden_layers",
     ]
 
-    /// The error for NaN or ±∞ in a key that is read.
-    private static func nonFinite(_ key: String, name: String) -> FormatError {
-        FormatError(
-            kind: .data, file: name, path: "$." + key, message: "expected a finite number, found NaN or Infinity")
+    /// The error for NaN or ±∞ in a key that is read, with the value as the file writes it
+    /// (Python's `NaN`, `Infinity`, `-Infinity`, or a number too large for a float, `1e400`).
+    private static func nonFinite(_ key: String, written: String?, name: String) -> FormatError {
+        let found = written ?? "NaN or Infinity"
+        let why =
+            ["NaN", "Infinity", "-Infinity"].contains(found)
+            ? "" : " (beyond the largest float; Python reads it as \(found.hasPrefix("-") ? "-inf" : "inf"))"
+        return FormatError(
+            kind: .data, file: name, path: "$." + key, message: "expected a finite number, found \(found)\(why)")
     }
 
     /// `model_type` (`gpt2`, `bert`, `llama`, `qwen2`, …).
@@ -200,7 +216,7 @@ public struct ModelConfig: Sendable {
         guard value > 0, value.isFinite else {
             throw FormatError(
                 kind: .data, file: name, path: "$." + key,
-                message: "expected a positive number, found \(Self.describe(value))")
+                message: "expected a positive number, found \(written(key, value))")
         }
         return value
     }
@@ -212,37 +228,52 @@ public struct ModelConfig: Sendable {
         guard value >= 0, value.isFinite else {
             throw FormatError(
                 kind: .data, file: name, path: "$." + key,
-                message: "expected a number ≥ 0, found \(Self.describe(value))")
+                message: "expected a number ≥ 0, found \(written(key, value))")
         }
         return value
     }
 
     /// The first of `keys` present as a positive integer.
-    /// - Throws: a data error when the key is present but not a positive integer.
+    /// - Throws: a data error when the key is present but not a positive integer written as
+    ///   one (`integer(_:_:least:)`).
     public func positiveInteger(_ keys: String...) throws(FormatError) -> Int? {
         for key in keys {
             guard let value = try typed(key, numbers, "a positive integer") else { continue }
-            guard value >= 1, value < 0x1p31, value.rounded() == value else {
-                throw FormatError(
-                    kind: .data, file: name, path: "$." + key,
-                    message: "expected a positive integer, found \(Self.describe(value))")
-            }
-            return Int(value)
+            return try integer(key, value, least: 1)
         }
         return nil
     }
 
     /// `key` as an integer ≥ 0, if present.
-    /// - Throws: a data error when the key is present but not such an integer.
+    /// - Throws: a data error when the key is present but not such an integer written as one.
     public func nonNegativeInteger(_ key: String) throws(FormatError) -> Int? {
         guard let value = try typed(key, numbers, "an integer ≥ 0") else { return nil }
-        guard value >= 0, value < 0x1p31, value.rounded() == value else {
+        return try integer(key, value, least: 0)
+    }
+
+    /// `value` of `key` as an integer ≥ `least` and below 2³¹, written as an integer: Python's
+    /// json reads `16.0` or `1e3` as a float, which transformers' classes do not take as a
+    /// count or a width (PyTorch refuses a float size), so it is refused, not rounded.
+    private func integer(_ key: String, _ value: Double, least: Int) throws(FormatError) -> Int {
+        let expected = least == 1 ? "a positive integer" : "an integer ≥ 0"
+        let found = written(key, value)
+        let asInteger = found.unicodeScalars.allSatisfy { $0 == "-" || ("0"..."9").contains($0) }
+        var detail = ""
+        if !asInteger, value.rounded() == value, value >= Double(least), value < 0x1p31 {
+            detail = " (written as a float, which Python's json keeps a float and transformers cannot use as a size)"
+        } else if asInteger, value >= 0x1p31 {
+            detail = " (too large: at most 2147483647)"
+        }
+        guard asInteger, value >= Double(least), value < 0x1p31 else {
             throw FormatError(
-                kind: .data, file: name, path: "$." + key,
-                message: "expected an integer ≥ 0, found \(Self.describe(value))")
+                kind: .data, file: name, path: "$." + key, message: "expected \(expected), found \(found)\(detail)")
         }
         return Int(value)
     }
+
+    /// Top-level `key`'s value as the file writes it (`value` as config.json would spell it
+    /// when the key is not at the top level).
+    private func written(_ key: String, _ value: Double) -> String { spellings[key] ?? Self.describe(value) }
 
     /// A number as config.json would spell it: `0`, not `0.0`, for a whole number.
     static func describe(_ value: Double) -> String {
@@ -333,7 +364,9 @@ public struct ModelConfig: Sendable {
             let path = ropeBlock?.numbers["rope_theta"] != nil ? "$.\(ropeBlock?.key ?? "").rope_theta" : "$.rope_theta"
             throw FormatError(
                 kind: .data, file: name, path: path,
-                message: "RoPE's base must be a positive number, found \(Self.describe(base))")
+                message:
+                    "RoPE's base must be a positive number, found \(ropeBlock?.spellings["rope_theta"] ?? written("rope_theta", base))"
+            )
         }
         return base
     }
@@ -354,7 +387,7 @@ public struct ModelConfig: Sendable {
             throw FormatError(
                 kind: .data, file: name, path: path,
                 message:
-                    "partial_rotary_factor must be in (0, 1] (the fraction of d_k that rotates), found \(Self.describe(factor))"
+                    "partial_rotary_factor must be in (0, 1] (the fraction of d_k that rotates), found \(inBlock != nil ? block?.spellings["partial_rotary_factor"] ?? Self.describe(factor) : written("partial_rotary_factor", factor))"
             )
         }
         return factor

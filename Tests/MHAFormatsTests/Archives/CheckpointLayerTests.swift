@@ -272,9 +272,10 @@ import Testing
         #expect(try CheckpointLayer(archive: neox, layer: 0, config: even).rope?.dimensions == 4)
         let gemma2 = try ArrayArchives.open(path: try Self.folder("gemma2") + "/model.safetensors")
         let text = try String(contentsOfFile: try Self.folder("gemma2") + "/config.json", encoding: .utf8)
+        #expect(text.contains("\"use_bidirectional_attention\": null"))
         let bidirectional = try config(
             text.replacingOccurrences(
-                of: "\"model_type\"", with: "\"use_bidirectional_attention\": true, \"model_type\""))
+                of: "\"use_bidirectional_attention\": null", with: "\"use_bidirectional_attention\": true"))
         #expect(try CheckpointLayer(archive: gemma2, layer: 0, config: bidirectional).causal)
     }
 
