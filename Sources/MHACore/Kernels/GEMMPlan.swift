@@ -9,7 +9,7 @@ import CMHAKernels
 /// the Xeon measured (2 MiB L2 per core, a large but shared and distant L3) blocks sized for
 /// L3 (n_c = 4096) ran the micro-kernel at ~50 GFLOP/s per core in Double, blocks kept in L2
 /// (k_c 256, m_c 256, n_c 512) at ~75. Where L2 is small, n_c stays at
-/// `minimumColumnBlock` all the same.
+/// `minimumColumnBlockBytes` all the same.
 struct GEMMPlan: Sendable {
     /// The instruction-set level of the micro-kernel.
     var level: CPULevel
@@ -32,7 +32,7 @@ struct GEMMPlan: Sendable {
         let l2 = caches.level2 > 0 ? caches.level2 : 512 << 10
         let kc = Swift.min(512, Swift.max(64, l1 * 2 / 3 / (nr * size) / 8 * 8))
         let mc = Swift.max(mr, Swift.min(4096, l2 / 4 / (kc * size)) / mr * mr)
-        let nc = Swift.max(GEMMPlan.minimumColumnBlock, Swift.min(8192, l2 / 2 / (kc * size))) / nr * nr
+        let nc = Swift.max(GEMMPlan.minimumColumnBlockBytes / size, Swift.min(8192, l2 / 2 / (kc * size))) / nr * nr
         self.level = level
         rowsPerTile = mr
         columnsPerTile = nr
@@ -41,13 +41,16 @@ struct GEMMPlan: Sendable {
         columnBlock = nc
     }
 
-    /// The least n_c, whatever L2 holds. A is packed again for every n_c columns of B, and
-    /// each packed element then feeds 2·n_c FLOPs: at 512 the packing costs ~2 % of the
-    /// product. On a 512 KiB L2 (Zen 3) the L2 rule alone gave n_c = 96 and packing A took a
-    /// fifth of the product's time; 512 columns, the B block partly in L3, ran the
-    /// 2048 × 1024 × 1024 product at 56 GFLOP/s instead of 44 in Double on two cores (106
-    /// instead of 93 in Float; docs/performance.md).
-    static let minimumColumnBlock = 512
+    /// The least n_c, whatever L2 holds, in bytes of a row of B̃'s block: 512 Double or 1024
+    /// Float columns. A is packed again for every n_c columns of B, and each packed element
+    /// then feeds 2·n_c FLOPs: at 512 Double columns the packing costs ~2 % of the product,
+    /// and Float, whose FLOPs take half the time, needs twice the columns for the same share.
+    /// On a 512 KiB L2 (Zen 3) the L2 rule alone gave n_c = 96 and packing A took a fifth of
+    /// the product's time; 512 columns, the B block partly in L3, ran the 2048 × 1024 × 1024
+    /// product at 56 GFLOP/s instead of 44 in Double on two cores. On a 1 MiB L2 (Zen 5) the
+    /// rule gave Float 512 columns, and `pack_a` took 8–10 % of a Float forward; 1024 ran
+    /// it 3.5 % faster at n = 2048 and 4096 (docs/performance.md).
+    static let minimumColumnBlockBytes = 4096
 
     /// This machine's cache sizes, read once.
     static let caches = mha_cpu_cache_sizes()
