@@ -116,4 +116,21 @@ struct NumericsFindingsTests {
         #expect(run.status == 64, "exit \(run.status): \(run.stderr)")
         #expect(run.stderr.contains("-1e-400") && run.stderr.contains("read as 0"), "\(run.stderr)")
     }
+
+    @Test(
+        "a Q·Kᵀ that overflows before a tiny scale is refused naming the product, not the scaled scores, in every path")
+    func productOverflowBeforeTheScale() throws {
+        let folder = try ScratchFolder()
+        try folder.write("q.csv", "1e200,1e200\n")
+        try folder.write("k.csv", "1e200,-1e200\n2e200,1e200\n")
+        try folder.write("v.csv", "1,2\n3,4\n")
+        for extra in [[], ["--show", "weights"], ["--steps"]] {
+            try folder.run(["attend"] + Self.qkv + ["--scale", "1e-300"] + extra)
+                .expectRefusal(65, "scores of head 1 (Q_1·K_1ᵀ before the scale, query token 0) overflowed float64")
+        }
+        // The product is finite and the scale makes it overflow: the scaled scores are named.
+        try folder.write("k.csv", "1,1\n2,1\n")
+        try folder.run(["attend"] + Self.qkv + ["--scale", "1e300"])
+            .expectRefusal(65, "scores of head 1 (Q_1·K_1ᵀ·scale, query token 0) overflowed float64")
+    }
 }

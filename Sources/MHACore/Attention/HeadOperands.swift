@@ -160,12 +160,12 @@ struct HeadOperands<Scalar: AttentionScalar> {
         return lower < upper ? lower..<upper : 0..<n
     }
 
-    /// Whether a score Q_j[row]·K_jᵀ·scale at a key the row may see (the causal/window range)
-    /// is not finite (the error path only).
-    func scoresOverflow(head j: Int, row: Int) -> Bool {
+    /// How a score Q_j[row]·K_jᵀ·scale at a key the row may see (the causal/window range)
+    /// is not finite, if one is (the error path only).
+    func scoresOverflow(head j: Int, row: Int) -> ScoreOverflow? {
         let (qc, kc, _) = columns(j)
         let visible = rule(j, bias: nil).visibleKeys(position: firstPosition + row, keyCount: keys.rows)
-        return ScoreOverflow.occurs(
+        return ScoreOverflow.find(
             queries: queries, row: row, columns: qc, keys: keys, columns: kc, among: visible, scale: shapes.scale)
     }
 }

@@ -28,14 +28,14 @@ enum ValueRescue {
     /// - Throws: `.overflow` naming the stage, as `AttentionError.headOverflow` does.
     static func repair<S: AttentionScalar>(
         _ concat: inout Matrix<S>, rows: Range<Int>, headWidth: Int, firstToken: Int,
-        scoresOverflow: (_ head: Int, _ row: Int) -> Bool, rescue: (_ head: Int, inout Matrix<S>) -> Void
+        scoresOverflow: (_ head: Int, _ row: Int) -> ScoreOverflow?, rescue: (_ head: Int, inout Matrix<S>) -> Void
     ) throws(AttentionError) {
         var rescued = Set<Int>()
         while let bad = concat.firstNonFinite(rows: rows) {
             let (j, row) = (bad.column / headWidth, bad.row - rows.lowerBound)
             let inScores = scoresOverflow(j, row)
-            guard !inScores, !rescued.contains(j) else {
-                throw .headOverflow(head: j, token: firstToken + row, inScores: inScores, precision: S.precisionName)
+            guard inScores == nil, !rescued.contains(j) else {
+                throw .headOverflow(head: j, token: firstToken + row, scores: inScores, precision: S.precisionName)
             }
             rescued.insert(j)
             rescue(j, &concat)

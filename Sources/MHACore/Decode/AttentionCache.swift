@@ -259,15 +259,15 @@ public struct AttentionCache<Scalar: AttentionScalar>: Sendable {
         return concat
     }
 
-    /// Whether one of the visible raw scores of head `j`'s block row `row` overflowed (the
-    /// error path only, before the block leaves the cache).
-    private func scoresOverflow(_ q: Matrix<Scalar>, head j: Int, row: Int) -> Bool {
+    /// How one of the visible raw scores of head `j`'s block row `row` overflowed, if one did
+    /// (the error path only, before the block leaves the cache).
+    private func scoresOverflow(_ q: Matrix<Scalar>, head j: Int, row: Int) -> ScoreOverflow? {
         let s = shapes
         let keys = cache.keys
         let own = keys.rows - q.rows + row
         let lower = window.map { Swift.max(0, own + 1 - $0) } ?? 0
         let keyColumn = s.kvHead(for: j) * s.headDim
-        return ScoreOverflow.occurs(
+        return ScoreOverflow.find(
             queries: q, row: row, columns: (j * s.headDim)..<((j + 1) * s.headDim),
             keys: keys, columns: keyColumn..<(keyColumn + s.headDim), among: lower..<(own + 1), scale: s.scale)
     }

@@ -334,12 +334,16 @@ import Testing
         let attended = message { () throws(AttentionError) in
             _ = try MultiHeadAttention.attend(batch: [(x, x, x), (huge, huge, x)], configuration: c)
         }
-        #expect(alone?.0.hasPrefix("scores of head 1 (Q_1·K_1ᵀ·scale, query token 1) overflowed float64") == true)
         #expect(
-            inBatch?.0.hasPrefix("scores of head 1 (Q_1·K_1ᵀ·scale, query token 1) of batch index 2 overflowed") == true
+            alone?.0.hasPrefix("scores of head 1 (Q_1·K_1ᵀ before the scale, query token 1) overflowed float64") == true
         )
         #expect(
-            attended?.0.hasPrefix("scores of head 1 (Q_1·K_1ᵀ·scale, query token 1) of batch index 1 overflowed")
+            inBatch?.0.hasPrefix(
+                "scores of head 1 (Q_1·K_1ᵀ before the scale, query token 1) of batch index 2 overflowed") == true
+        )
+        #expect(
+            attended?.0.hasPrefix(
+                "scores of head 1 (Q_1·K_1ᵀ before the scale, query token 1) of batch index 1 overflowed")
                 == true)
         #expect(inBatch?.1 == .data)
     }

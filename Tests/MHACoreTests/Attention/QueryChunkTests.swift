@@ -192,7 +192,7 @@ struct QueryChunkTests {
         for causal in [true, false] {
             let c = AttentionConfiguration(heads: 2, causal: causal)
             let expected = AttentionError.overflow(
-                stage: "scores of head 2 (Q_2·K_2ᵀ·scale, query token 230)", precision: "float64")
+                stage: "scores of head 2 (Q_2·K_2ᵀ before the scale, query token 230)", precision: "float64")
             for height in [nil, 37, 100] as [Int?] {
                 #expect(throws: expected, "causal \(causal), chunks of \(height ?? 300)") {
                     try QueryChunks.$heightOverride.withValue(height) {

@@ -80,7 +80,7 @@ struct ValueRescueTests {
         k[20, 0] = 1e200
         #expect(
             throws: AttentionError.overflow(
-                stage: "scores of head 1 (Q_1·K_1ᵀ·scale, query token 150)", precision: "float64")
+                stage: "scores of head 1 (Q_1·K_1ᵀ before the scale, query token 150)", precision: "float64")
         ) {
             _ = try MultiHeadAttention.attend(queries: q, keys: k, values: v, configuration: .init(heads: 2))
         }

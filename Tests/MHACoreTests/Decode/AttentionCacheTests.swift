@@ -148,7 +148,7 @@ import Testing
         block[1, 2] = 1e200
         #expect(
             throws: AttentionError.overflow(
-                stage: "scores of head 2 (Q_2·K_2ᵀ·scale, query token 4)", precision: "float64")
+                stage: "scores of head 2 (Q_2·K_2ᵀ before the scale, query token 4)", precision: "float64")
         ) {
             try decoder.append(block)
         }
