@@ -83,9 +83,7 @@ enum RunJSONReport {
 extension AttentionResult {
     /// Whether K and V are printed as the one row of `--token i`: in self-attention with
     /// n_q = n_k, where row i of K is token i's key; otherwise K and V keep every key row.
-    var keysTrimmedToToken: Bool {
-        shapes.projected && shapes.token != nil && shapes.keyCount == shapes.tokens && shapes.memoryDim == nil
-    }
+    var keysTrimmedToToken: Bool { shapes.keysTrimmedToToken }
 
     /// K as printed: with `--token i` in self-attention only its row i (the engine keeps all
     /// n rows, which the query attends to), else all of it.

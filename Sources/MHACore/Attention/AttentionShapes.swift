@@ -61,4 +61,11 @@ public struct AttentionShapes: Sendable, Equatable {
     public func keyPosition(key: Int) -> Int { positionOffset + key }
     /// The query rows computed: every row, or the one token's.
     public var computedRows: Range<Int> { token.map { $0..<($0 + 1) } ?? 0..<tokens }
+    /// Whether the pass is self-attention on one sequence: projected from H, no memory, and
+    /// n_q = n_k (query row i is key row i). `attend` and cross-attention are not.
+    public var isSelfAttention: Bool { projected && memoryDim == nil && keyCount == tokens }
+    /// Whether K and V are shown as the one row of `token` in single-token mode: in
+    /// self-attention, where key row i is token i's own key. Otherwise (`attend`,
+    /// cross-attention) every key row is shown, as the query attends to all of them.
+    public var keysTrimmedToToken: Bool { token != nil && isSelfAttention }
 }

@@ -47,8 +47,8 @@ public enum AnswerCheck {
             }
         }
         report.visibleKeys = visibleKeys(answer, part: part, expected: expected, right: right)
-        if let visible = report.visibleKeys, let token = right.shapes.token {
-            report.shapeDiagnosis?.reason = visible.reason(part: part, token: token)
+        if let visible = report.visibleKeys, let token = right.shapes.token, let diagnosis = report.shapeDiagnosis {
+            report.shapeDiagnosis?.reason = visible.reason(part: part, token: token, keys: diagnosis.columnSymbol)
         }
         if report.isCorrect, answer.storage != nil {
             report.closerMistake = closerMistake(
@@ -252,13 +252,14 @@ public struct VisibleKeys: Sendable, Equatable {
     public var right: Bool
 
     /// `the 3 keys 0…2 token 2 may attend to, and their weights are right;
-    /// weights:1 with --token is the whole 1 × n row, with 0 for the masked keys`.
-    func reason(part: AttentionPart, token: Int) -> String {
+    /// weights:1 with --token is the whole 1 × n row, with 0 for the masked keys`; `keys` is
+    /// the symbol of the row's length (`n`, or `n_k` for given Q, K, V).
+    func reason(part: AttentionPart, token: Int, keys symbol: String) -> String {
         let keys = count == 1 ? "the 1 key (0)" : "the \(count) keys 0…\(count - 1)"
         let what = part.headIndex.map { part == .weights(head: $0) } == true ? "weights" : "scores"
         let masked = what == "weights" ? "0 for the masked keys" : "the masked keys' scores too (or -inf there)"
         return
-            "\(keys) token \(token) may attend to, and their \(what) \(right ? "are right" : "are not right either"); \(part) with --token is the whole 1 × n row, with \(masked)"
+            "\(keys) token \(token) may attend to, and their \(what) \(right ? "are right" : "are not right either"); \(part) with --token is the whole 1 × \(symbol) row, with \(masked)"
     }
 }
 

@@ -2,7 +2,8 @@
 /// catalogued mistake produces.
 ///
 /// Shapes follow the computation: with `token` set, Q, the scores, weights, heads, concat
-/// and output have one row, and K and V keep all n rows (the query attends to them).
+/// and output have one row, and K and V keep all n_k rows (the query attends to them);
+/// `matrix(_:)` gives K and V as `run` and `attend` print them.
 public struct AttentionSteps: Sendable {
     /// The dimensions of the computation (τ = 1 for a single-head mistake).
     public var shapes: AttentionShapes
@@ -47,8 +48,9 @@ public struct AttentionSteps: Sendable {
     }
 
     /// The matrix of `part`, or nil when this computation has no such part (head 3 of a
-    /// single-head computation). K and V in single-token mode are the token's row, as `run`
-    /// prints them.
+    /// single-head computation). K and V (also normed and rotated K) are what `run` and
+    /// `attend` print for them: in single-token mode the token's row in self-attention
+    /// (`AttentionShapes.keysTrimmedToToken`), every key row otherwise.
     public func matrix(_ part: AttentionPart) -> Matrix<Double>? {
         func perHead(_ list: [Matrix<Double>], _ j: Int) -> Matrix<Double>? { list.indices.contains(j) ? list[j] : nil }
         switch part {
@@ -75,9 +77,9 @@ public struct AttentionSteps: Sendable {
         return maskedScores[j].elements.map { $0 == -.infinity }
     }
 
-    /// Row `shapes.token` of K or V in single-token mode, else all of it.
+    /// Row `shapes.token` of K or V when they are trimmed to the token, else all of it.
     private func tokenRow(_ m: Matrix<Double>) -> Matrix<Double> {
-        guard let token = shapes.token, token < m.rows else { return m }
+        guard shapes.keysTrimmedToToken, let token = shapes.token, token < m.rows else { return m }
         return m.rowBlock(token..<(token + 1))
     }
 

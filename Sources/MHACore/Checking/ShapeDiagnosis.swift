@@ -29,27 +29,41 @@ public struct ShapeDiagnosis: Sendable, Equatable, CustomStringConvertible {
         if let stepShapes, !stepShapes.contains(answer),
             answer.rows != expected.columns || answer.columns != expected.rows
         {
-            reason = Self.counted(expected: expected, answer: answer, rowSymbol: rowSymbol, columnSymbol: columnSymbol)
+            reason = Self.counted(
+                expected: expected, answer: answer, rowSymbol: rowSymbol, columnSymbol: columnSymbol, token: s.token)
         } else {
             reason = Self.reason(
                 expected: expected, answer: answer, rowSymbol: rowSymbol, columnSymbol: columnSymbol, shapes: s)
         }
     }
 
-    /// `1 row missing (n = 3, one row per token)`, `2 columns too many (d_out = 4)`.
-    static func counted(expected: Shape, answer: Shape, rowSymbol: String, columnSymbol: String) -> String {
-        func difference(_ mine: Int, _ right: Int, _ noun: String, _ symbol: String, _ each: String) -> String? {
+    /// `1 row missing (n = 3, one row per token)`, `2 columns too many (d_out = 4)`,
+    /// `2 rows too many (1 row: token 1 only)`.
+    static func counted(
+        expected: Shape, answer: Shape, rowSymbol: String, columnSymbol: String, token: Int? = nil
+    ) -> String {
+        func difference(_ mine: Int, _ right: Int, _ noun: String, _ known: String) -> String? {
             guard mine != right else { return nil }
             let d = (mine - right).magnitude
-            let words = "\(d) \(noun)\(d == 1 ? "" : "s") \(mine < right ? "missing" : "too many")"
-            let known = symbol == String(right) ? symbol : "\(symbol) = \(right)"
-            return "\(words) (\(known)\(each))"
+            return "\(d) \(noun)\(d == 1 ? "" : "s") \(mine < right ? "missing" : "too many") (\(known))"
         }
-        let rowEach = rowSymbol == "n" ? ", one row per token" : ""
         return [
-            difference(answer.rows, expected.rows, "row", rowSymbol, rowEach),
-            difference(answer.columns, expected.columns, "column", columnSymbol, ""),
+            difference(answer.rows, expected.rows, "row", rowsKnown(rowSymbol, expected.rows, token: token)),
+            difference(answer.columns, expected.columns, "column", known(columnSymbol, expected.columns)),
         ].compactMap { $0 }.joined(separator: "; ")
+    }
+
+    /// `d_out = 4`, or the symbol alone when it is the number.
+    static func known(_ symbol: String, _ value: Int) -> String {
+        symbol == String(value) ? symbol : "\(symbol) = \(value)"
+    }
+
+    /// What the right rows are: `n = 3, one row per token`, `n_k = 5, one row per key`,
+    /// `1 row: token 2 only` in single-token mode.
+    static func rowsKnown(_ symbol: String, _ rows: Int, token: Int?) -> String {
+        if symbol == "1", rows == 1, let token { return "1 row: token \(token) only" }
+        let each = ["n": ", one row per token", "n_q": ", one row per query", "n_k": ", one row per key"]
+        return known(symbol, rows) + (each[symbol] ?? "")
     }
 
     public var description: String {
@@ -57,25 +71,25 @@ public struct ShapeDiagnosis: Sendable, Equatable, CustomStringConvertible {
             + (reason.map { ": " + $0 } ?? "")
     }
 
-    /// The symbols of the part's rows and columns.
+    /// The symbols of the part's rows and columns. Self-attention counts its tokens `n` and
+    /// has `d_model`; `attend` and cross-attention count `n_q` queries and `n_k` keys, and
+    /// `attend` has no `d_model` (Q is n_q × τ·d_k).
     static func symbols(_ part: AttentionPart, _ s: AttentionShapes) -> (String, String) {
-        let rows = s.token == nil ? "n" : "1"
+        let queries = s.token != nil ? "1" : s.isSelfAttention ? "n" : "n_q"
+        let keys = s.keysTrimmedToToken ? "1" : s.isSelfAttention ? "n" : "n_k"
         let v = s.valueDim == s.headDim ? "d_k" : "d_v"
+        // Only the projected pass has a d_model: with one head, Q and K may be that wide.
+        let oneHeadOfWidth: (Int) -> Bool = { s.projected && s.heads == 1 && $0 == s.modelDim }
         switch part {
-        case .q, .normedQ, .rotatedQ: return (rows, s.heads == 1 && s.queryDim == s.modelDim ? "d_model" : "τ·d_k")
+        case .q, .normedQ, .rotatedQ: return (queries, oneHeadOfWidth(s.queryDim) ? "d_model" : "τ·d_k")
         case .k, .normedK, .rotatedK:
-            return (
-                rows, s.kvHeads == s.heads ? (s.heads == 1 && s.kvDim == s.modelDim ? "d_model" : "τ·d_k") : "g·d_k"
-            )
+            return (keys, s.kvHeads == s.heads ? (oneHeadOfWidth(s.kvDim) ? "d_model" : "τ·d_k") : "g·d_k")
         case .v:
-            return (
-                rows,
-                s.kvHeads == s.heads ? (s.heads == 1 && s.valueColumns == s.modelDim ? "d_model" : "τ·\(v)") : "g·\(v)"
-            )
-        case .scores, .weights: return (rows, "n")
-        case .head: return (rows, v)
-        case .concat: return (rows, "τ·\(v)")
-        case .output: return (rows, "d_out")
+            return (keys, s.kvHeads == s.heads ? (oneHeadOfWidth(s.valueColumns) ? "d_model" : "τ·\(v)") : "g·\(v)")
+        case .scores, .weights: return (queries, s.isSelfAttention ? "n" : "n_k")
+        case .head: return (queries, v)
+        case .concat: return (queries, "τ·\(v)")
+        case .output: return (queries, "d_out")
         }
     }
 
@@ -110,11 +124,13 @@ public struct ShapeDiagnosis: Sendable, Equatable, CustomStringConvertible {
 
     /// The first dimension of the problem equal to `value` (and not to the right one).
     static func name(of value: Int, excluding right: Int, _ s: AttentionShapes) -> String? {
-        let names: [(String, Int)] = [
-            ("n", s.tokens), ("d_model", s.modelDim), ("d_k", s.headDim), ("d_v", s.valueDim),
-            ("τ·d_k", s.queryDim), ("τ·d_v", s.concatDim), ("g·d_k", s.kvDim), ("d_out", s.outputDim),
-            ("τ", s.heads), ("1", 1),
-        ]
+        let counts: [(String, Int)] = s.isSelfAttention ? [("n", s.tokens)] : [("n_q", s.tokens), ("n_k", s.keyCount)]
+        let model: [(String, Int)] = s.projected ? [("d_model", s.modelDim)] : []
+        let names: [(String, Int)] =
+            counts + model + [
+                ("d_k", s.headDim), ("d_v", s.valueDim), ("τ·d_k", s.queryDim), ("τ·d_v", s.concatDim),
+                ("g·d_k", s.kvDim), ("g·d_v", s.valueColumns),
+            ] + (s.projected ? [("d_out", s.outputDim)] : []) + [("τ", s.heads), ("1", 1)]
         return names.first { $0.1 == value && $0.1 != right }?.0
     }
 }
