@@ -1,0 +1,140 @@
+import Foundation
+import Testing
+
+/// Unusual inputs found by QA in session 26, through the built binary: stdin read twice through
+/// `--checkpoint -` or `--config -`, `:NAME` where a whole file is read, a layer count in
+/// config.json, inspect on a config.json with bad values or on stdin, a BOM in locations and an
+/// .npz member with an empty name.
+@Suite("Input edges (QA s26)")
+struct InputEdgesS26Tests {
+    static let checkpoints = CheckpointEndToEndTests.checkpoints
+
+    /// A folder with the GPT-2 fixture's model.safetensors and config.json (2 layers, d_model
+    /// 32, 4 heads) under `folderName`, and `h.csv`: three rows of 32 numbers.
+    static func gpt2Folder(_ folderName: String = "gpt2", config: ((String) -> String)? = nil) throws
+        -> ScratchFolder
+    {
+        let folder = try ScratchFolder()
+        try FileManager.default.createDirectory(
+            at: folder.url.appendingPathComponent(folderName), withIntermediateDirectories: true)
+        let source = checkpoints.appendingPathComponent("gpt2")
+        let tensors = try Data(contentsOf: source.appendingPathComponent("model.safetensors"))
+        try folder.write("\(folderName)/model.safetensors", Array(tensors))
+        let text = try String(contentsOf: source.appendingPathComponent("config.json"), encoding: .utf8)
+        try folder.write("\(folderName)/config.json", config.map { $0(text) } ?? text)
+        let rows = (0..<3).map { (row: Int) -> String in
+            let values = (0..<32).map { (column: Int) -> String in
+                let step: Int = (row * 7 + column * 3) % 11
+                return String(Double(step) / 10 - 0.5)
+            }
+            return values.joined(separator: ",")
+        }
+        try folder.write("h.csv", rows.joined(separator: "\n") + "\n")
+        return folder
+    }
+
+    /// The numbers of a CSV text, row after row.
+    static func numbers(_ csv: String) -> [Double] {
+        csv.split(whereSeparator: { $0 == "\n" || $0 == "," }).compactMap { Double($0) }
+    }
+
+    /// Whether `a` and `b` agree within a relative tolerance.
+    static func close(_ a: [Double], _ b: [Double]) -> Bool {
+        !a.isEmpty && a.count == b.count
+            && zip(a, b).allSatisfy { x, y in abs(x - y) <= 1e-12 * max(1, abs(x), abs(y)) }
+    }
+
+    // MARK: - finding 2: --checkpoint - and --config - are stdin readers
+
+    @Test("--config - or --checkpoint - beside another reader of stdin is refused (64) before anything is read")
+    func checkpointAndConfigOnStdinCountAsStdinReaders() throws {
+        let folder = try Self.gpt2Folder()
+        let layer = ["--layer", "1"]
+        let cases: [(arguments: [String], stdin: String, words: [String])] = [
+            (
+                ["run", "--checkpoint", "gpt2/model.safetensors", "--config", "-", "-x", "-"] + layer,
+                "gpt2/config.json", ["only one input can read stdin ('-')", "--config -"]
+            ),
+            (
+                ["run", "--checkpoint", "-", "--heads", "4", "-x", "-"] + layer, "gpt2/model.safetensors",
+                ["only one input can read stdin", "--checkpoint -"]
+            ),
+            (
+                ["run", "--checkpoint", "-", "--config", "-", "-x", "h.csv"] + layer, "gpt2/model.safetensors",
+                ["only one input can read stdin", "--config - reads all of it", "--checkpoint -"]
+            ),
+            (
+                ["attend", "--checkpoint", "gpt2/model.safetensors", "--config", "-", "-q", "-", "-k", "h.csv"]
+                    + ["-v", "h.csv"] + layer,
+                "gpt2/config.json", ["only one input can read stdin ('-')", "--config -"]
+            ),
+        ]
+        for (arguments, stdin, words) in cases {
+            let run = try folder.run(arguments, stdinFile: stdin)
+            run.expectRefusal(64, "only one input can read stdin")
+            for word in words { #expect(run.stderr.contains(word), "\(arguments): \(run.stderr)") }
+        }
+    }
+
+    @Test("decode with --checkpoint - or --config - and its rows on stdin is refused (64), not a silent empty run")
+    func decodeRefusesACheckpointOnTheRowsStream() throws {
+        let folder = try Self.gpt2Folder()
+        let cases: [(arguments: [String], stdin: String, reader: String)] = [
+            (["--checkpoint", "gpt2/model.safetensors", "--config", "-"], "gpt2/config.json", "--config -"),
+            (["--checkpoint", "gpt2/model.safetensors", "--config", "-", "-x", "-"], "gpt2/config.json", "--config -"),
+            (["--checkpoint", "-", "--heads", "4"], "gpt2/model.safetensors", "--checkpoint -"),
+            (["--checkpoint", "-", "-x", "-"], "h.csv", "--checkpoint -"),
+        ]
+        for (arguments, stdin, reader) in cases {
+            let run = try folder.run(["decode", "--layer", "1"] + arguments, stdinFile: stdin)
+            run.expectRefusal(64, "only one input can read stdin", "decode reads the rows", reader, "-x FILE")
+        }
+    }
+
+    @Test("--checkpoint - and --config - read stdin when nothing else does: the same answer as the files")
+    func checkpointAndConfigOnStdinWorkAlone() throws {
+        let folder = try Self.gpt2Folder()
+        let common = ["--layer", "1", "-x", "h.csv", "--format", "csv"]
+        let files = try folder.run(["run", "--checkpoint", "gpt2/model.safetensors"] + common)
+        files.expectSuccess()
+        let checkpoint = try folder.run(
+            ["run", "--checkpoint", "-", "--heads", "4"] + common, stdinFile: "gpt2/model.safetensors")
+        checkpoint.expectSuccess()
+        let config = try folder.run(
+            ["run", "--checkpoint", "gpt2/model.safetensors", "--config", "-"] + common, stdinFile: "gpt2/config.json")
+        config.expectSuccess()
+        let reference = Self.numbers(files.stdout)
+        #expect(reference.count == 3 * 32)
+        #expect(Self.close(Self.numbers(checkpoint.stdout), reference), "\(checkpoint.stdout.prefix(300))")
+        #expect(Self.close(Self.numbers(config.stdout), reference), "\(config.stdout.prefix(300))")
+        let decode = try folder.run(
+            ["decode", "--checkpoint", "-", "--heads", "4", "--layer", "1", "-x", "h.csv"],
+            stdinFile: "gpt2/model.safetensors")
+        decode.expectSuccess()
+        // Causal: decode's rows are run's causal output.
+        #expect(Self.close(Self.numbers(decode.stdout), reference), "\(decode.stdout.prefix(300))")
+    }
+
+    // MARK: - finding 8: :NAME where a whole file is read, an empty NAME
+
+    @Test("decode -x FILE:NAME, -x -:NAME and --bundle …:NAME say they take no :NAME (64); '-:' says its name is empty")
+    func namesWhereNoneIsTaken() throws {
+        let folder = try ScratchFolder()
+        // numpy's savez of wq (3 × 4) and other arrays.
+        let npz = try Data(contentsOf: TinyNumberAndStdinTests.archives.appendingPathComponent("savez.npz"))
+        try folder.write("w.npz", Array(npz))
+        let identity = ["--weights", "identity", "--heads", "1"]
+        try folder.run(["decode", "-x", "w.npz:wq"] + identity).expectRefusal(
+            64, "decode reads H as CSV or TSV text rows", "-x takes no :NAME", "\"w.npz:wq\"")
+        try folder.run(["decode", "-x", "-:wq"] + identity, stdinFile: "w.npz").expectRefusal(
+            64, "-x takes no :NAME", "\"-:wq\"")
+        try folder.run(["run", "--bundle", "-:wq", "--heads", "1"], stdinFile: "w.npz").expectRefusal(
+            64, "--bundle reads a whole bundle", "takes no :NAME", "\"-:wq\"")
+        try folder.run(["run", "--bundle", "w.npz:wq", "--heads", "1"]).expectRefusal(
+            64, "--bundle", "takes no :NAME", "\"w.npz:wq\"")
+        try folder.run(["run", "-x", "-:"] + identity, stdinFile: "w.npz").expectRefusal(
+            64, "\"-:\" names no array", "the NAME after ':' is empty")
+        try folder.run(["run", "-x", "w.npz:"] + identity).expectRefusal(
+            64, "\"w.npz:\" names no array", "is empty")
+    }
+}
