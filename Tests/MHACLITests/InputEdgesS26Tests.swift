@@ -138,3 +138,56 @@ struct InputEdgesS26Tests {
             64, "\"w.npz:\" names no array", "is empty")
     }
 }
+
+extension InputEdgesS26Tests {
+    // MARK: - finding 6: the layer count
+
+    @Test(
+        "n_layer (GPT-2) is a count: NaN, 1e400, 2.0, 2.5, \"2\", true, 0, -1 are refused (65) as written",
+        arguments: ["NaN", "1e400", "2.0", "2.5", "\"2\"", "true", "0", "-1"])
+    func layerCountIsValidated(_ value: String) throws {
+        let folder = try Self.gpt2Folder {
+            $0.replacingOccurrences(of: "\"n_layer\": 2", with: "\"n_layer\": \(value)")
+        }
+        let run = try folder.run(["run", "--checkpoint", "gpt2/model.safetensors", "--layer", "0", "-x", "h.csv"])
+        run.expectRefusal(65, "gpt2/config.json: $.n_layer: ", "found \(value)")
+    }
+
+    @Test("--layer at or past config.json's layer count is refused (65) naming the count; below it runs")
+    func layerPastTheCountIsRefused() throws {
+        let folder = try Self.gpt2Folder {
+            $0.replacingOccurrences(of: "\"n_layer\": 2", with: "\"n_layer\": 1")
+        }
+        let past = try folder.run(["run", "--checkpoint", "gpt2/model.safetensors", "--layer", "1", "-x", "h.csv"])
+        past.expectRefusal(65, "gpt2/config.json: $.n_layer: ", "the model has 1 layer (layer 0), so no layer 1")
+        let decode = try folder.run(
+            ["decode", "--checkpoint", "gpt2/model.safetensors", "--layer", "1", "-x", "h.csv"])
+        decode.expectRefusal(65, "$.n_layer", "no layer 1")
+        try folder.run(["run", "--checkpoint", "gpt2/model.safetensors", "--layer", "0", "-x", "h.csv"])
+            .expectSuccess()
+        // inspect says the same: layer 0 readable, layer 1 refused.
+        let inspect = try folder.run(["inspect", "gpt2/model.safetensors", "--format", "json"])
+        #expect(inspect.status == 0, "\(inspect.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(inspect.stdout.utf8)) as? [String: Any])
+        #expect(json["readable_layers"] as? [Int] == [0], "\(inspect.stdout.prefix(400))")
+        #expect((json["refusal"] as? String)?.contains("no layer 1") == true, "\(inspect.stdout.prefix(400))")
+    }
+
+    @Test("GPT-NeoX's num_hidden_layers is checked the same way")
+    func neoxLayerCount() throws {
+        let folder = try ScratchFolder()
+        let source = Self.checkpoints.appendingPathComponent("gpt-neox")
+        try folder.write(
+            "model.safetensors", Array(try Data(contentsOf: source.appendingPathComponent("model.safetensors"))))
+        let text = try String(contentsOf: source.appendingPathComponent("config.json"), encoding: .utf8)
+        let arguments = ["run", "--checkpoint", "model.safetensors", "--layer", "1", "-x", "h.csv"]
+        let rows = (0..<2).map { row in (0..<32).map { String(Double(($0 + row) % 5) / 4) }.joined(separator: ",") }
+        try folder.write("h.csv", rows.joined(separator: "\n") + "\n")
+        for (value, word) in [("2.5", "found 2.5"), ("1", "no layer 1")] {
+            try folder.write(
+                "config.json",
+                text.replacingOccurrences(of: "\"num_hidden_layers\": 2", with: "\"num_hidden_layers\": \(value)"))
+            try folder.run(arguments).expectRefusal(65, "config.json: $.num_hidden_layers: ", word)
+        }
+    }
+}
