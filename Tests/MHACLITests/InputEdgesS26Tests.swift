@@ -191,3 +191,41 @@ extension InputEdgesS26Tests {
         }
     }
 }
+
+extension InputEdgesS26Tests {
+    // MARK: - findings 7 and 9: inspect
+
+    @Test(
+        "inspect lists the tensors with the refusal when config.json holds NaN, 1e400 or a key written twice",
+        arguments: ["\"n_head\": NaN,", "\"n_head\": 1e400,", "\"n_head\": 2, \"n_head\": 4,"])
+    func inspectListsTheTensorsUnderAConfigRunRefuses(_ replacement: String) throws {
+        let folder = try Self.gpt2Folder { $0.replacingOccurrences(of: "\"n_head\": 4,", with: replacement) }
+        let run = try folder.run(["run", "--checkpoint", "gpt2/model.safetensors", "--layer", "0", "-x", "h.csv"])
+        run.expectRefusal(65, "gpt2/config.json", "$.n_head")
+        let inspect = try folder.run(["inspect", "gpt2/model.safetensors", "--format", "json"])
+        #expect(inspect.status == 0 && inspect.stderr.isEmpty, "exit \(inspect.status): \(inspect.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(inspect.stdout.utf8)) as? [String: Any])
+        #expect(json["readable"] as? Bool == false)
+        #expect((json["tensors"] as? [Any])?.count == 28, "\(inspect.stdout.prefix(300))")
+        // The refusal is run's error, word for word.
+        let error = run.stderr.replacingOccurrences(of: "mha-cli: error: ", with: "")
+            .trimmingCharacters(in: .newlines)
+        #expect(json["refusal"] as? String == error, "\(json["refusal"] ?? "none") vs \(error)")
+        // Not JSON at all still stops inspect.
+        try folder.write("gpt2/config.json", "{\"n_head\": 4,,}")
+        try folder.run(["inspect", "gpt2/model.safetensors"]).expectRefusal(65, "gpt2/config.json:1:")
+    }
+
+    @Test("inspect - advertises run --checkpoint - (which reads the piped file), never <stdin>")
+    func inspectOnStdinAdvertisesARunnableCommand() throws {
+        let folder = try Self.gpt2Folder()
+        let inspect = try folder.run(["inspect", "-"], stdinFile: "gpt2/model.safetensors")
+        #expect(inspect.status == 0, "\(inspect.stderr)")
+        #expect(inspect.stdout.contains("run --checkpoint - --layer L"), "\(inspect.stdout.prefix(400))")
+        #expect(!inspect.stdout.contains("--checkpoint <stdin>"), "\(inspect.stdout.prefix(400))")
+        // The hint runs, with the file piped again.
+        let run = try folder.run(
+            ["run", "--checkpoint", "-", "--layer", "1", "--heads", "4", "-x", "h.csv"], stdinFile: "gpt2/model.safetensors")
+        run.expectSuccess()
+    }
+}
