@@ -1,4 +1,6 @@
 import Foundation
+import MHACore
+import MHAFormats
 import Testing
 
 /// Unusual inputs found by QA in session 26, through the built binary: stdin read twice through
@@ -227,5 +229,63 @@ extension InputEdgesS26Tests {
         let run = try folder.run(
             ["run", "--checkpoint", "-", "--layer", "1", "--heads", "4", "-x", "h.csv"], stdinFile: "gpt2/model.safetensors")
         run.expectSuccess()
+    }
+}
+
+extension InputEdgesS26Tests {
+    // MARK: - finding 11: a BOM in locations, an .npz member with an empty name
+
+    @Test("a UTF-8 BOM is not a column: warnings and errors on line 1 point where an editor shows the number")
+    func byteOrderMarkIsNotAColumn() throws {
+        let folder = try ScratchFolder()
+        let bom: [UInt8] = [0xEF, 0xBB, 0xBF]
+        try folder.write("tiny.csv", bom + Array("1e-400,1\n1,1\n".utf8))
+        try folder.write("bad.csv", bom + Array("1,x\n1,1\n".utf8))
+        try folder.write("bad.json", bom + Array("[[1, 1e999]]".utf8))
+        let identity = ["--weights", "identity", "--heads", "1", "--format", "csv"]
+        let tiny = try folder.run(["run", "-x", "tiny.csv"] + identity)
+        #expect(tiny.status == 0)
+        #expect(tiny.stderr.hasPrefix("mha-cli: warning: tiny.csv:1:1: 1e-400 "), "\(tiny.stderr)")
+        try folder.run(["run", "-x", "bad.csv"] + identity).expectRefusal(65, "bad.csv:1:3: ", "\"x\"")
+        try folder.run(["run", "-x", "bad.json"] + identity).expectRefusal(65, "bad.json:1:6: ", "1e999")
+        try folder.run(["decode", "-x", "bad.csv", "--weights", "identity", "--heads", "1"]).expectRefusal(
+            65, "bad.csv:1:3: ")
+    }
+
+    /// A zip holding one stored member `name` with `data` (what numpy's savez writes, by hand:
+    /// the writer here refuses an empty array name).
+    static func storedZip(name: String, data: [UInt8]) -> [UInt8] {
+        func little(_ value: Int, _ count: Int) -> [UInt8] { (0..<count).map { UInt8((value >> (8 * $0)) & 0xFF) } }
+        var crc: UInt32 = 0xFFFF_FFFF
+        for byte in data {
+            crc ^= UInt32(byte)
+            for _ in 0..<8 { crc = crc & 1 == 1 ? (crc >> 1) ^ 0xEDB8_8320 : crc >> 1 }
+        }
+        let checksum = Int(crc ^ 0xFFFF_FFFF)
+        let entry = Array(name.utf8)
+        let common =
+            little(20, 2) + little(0, 2) + little(0, 2) + little(0, 4) + little(checksum, 4)
+            + little(data.count, 4) + little(data.count, 4) + little(entry.count, 2) + little(0, 2)
+        let local = little(0x0403_4B50, 4) + common + entry + data
+        let central =
+            little(0x0201_4B50, 4) + little(20, 2) + common + little(0, 2) + little(0, 2) + little(0, 2)
+            + little(0, 4) + little(0, 4) + entry
+        let end =
+            little(0x0605_4B50, 4) + little(0, 2) + little(0, 2) + little(1, 2) + little(1, 2)
+            + little(central.count, 4) + little(local.count, 4) + little(0, 2)
+        return local + central + end
+    }
+
+    @Test("an .npz member with an empty name (numpy's savez(**{'': a})) is refused saying its name is empty")
+    func emptyMemberNameIsSaid() throws {
+        let folder = try ScratchFolder()
+        let npy = NPZMember.matrix("x", Matrix<Double>(rows: 2, columns: 2) { i, j in i == j ? 1 : 0 }).bytes
+        try folder.write("empty.npz", Self.storedZip(name: ".npy", data: npy))
+        try folder.write("named.npz", Self.storedZip(name: "x.npy", data: npy))
+        try folder.run(["inspect", "named.npz"]).expectSuccess()
+        try folder.run(["inspect", "empty.npz"]).expectRefusal(
+            65, "empty.npz: ", "member \".npy\" holds an array whose name is empty")
+        try folder.run(["run", "-x", "empty.npz", "--weights", "identity", "--heads", "1"]).expectRefusal(
+            65, "whose name is empty")
     }
 }
