@@ -227,7 +227,8 @@ extension InputEdgesS26Tests {
         #expect(!inspect.stdout.contains("--checkpoint <stdin>"), "\(inspect.stdout.prefix(400))")
         // The hint runs, with the file piped again.
         let run = try folder.run(
-            ["run", "--checkpoint", "-", "--layer", "1", "--heads", "4", "-x", "h.csv"], stdinFile: "gpt2/model.safetensors")
+            ["run", "--checkpoint", "-", "--layer", "1", "--heads", "4", "-x", "h.csv"],
+            stdinFile: "gpt2/model.safetensors")
         run.expectSuccess()
     }
 }
