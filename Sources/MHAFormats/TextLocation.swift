@@ -6,7 +6,8 @@ struct TextLocation: Equatable, Sendable {
     /// 1-based line number (lines end at LF, CRLF or a lone CR; a line break belongs to the
     /// line it ends).
     let line: Int
-    /// 1-based column, counting Unicode scalars (UTF-8 lead bytes) from the line start.
+    /// 1-based column, counting Unicode scalars (UTF-8 lead bytes) from the line start; a
+    /// UTF-8 BOM at the start of the text is not counted.
     let column: Int
 
     /// The location of byte `offset` (clamped to the text) in `bytes`.
@@ -27,6 +28,8 @@ struct TextLocation: Equatable, Sendable {
         for index in lineStart..<end where bytes[index] & 0xC0 != 0x80 {
             column += 1
         }
+        // A UTF-8 BOM opening the text is skipped by the readers and shown by no editor.
+        if lineStart == 0, end >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { column -= 1 }
         self.line = line
         self.column = column
     }

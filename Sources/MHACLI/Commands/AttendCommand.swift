@@ -74,13 +74,13 @@ struct AttendCommand: Command {
             throw UsageError.missingOption(
                 option: option, reason: "attend needs Q, K and V (give -q Q.csv -k K.csv -v V.csv)")
         }
-        try StandardInputReaders.check(Array(paths.values))
         self.paths = paths
         typealias R = RunCommand
         if a[R.causal], a[Self.noCausal] {
             throw UsageError.invalidRequest("--causal and --no-causal contradict each other; give one")
         }
         let checkpoint = try CheckpointChoice(a)
+        try StandardInputReaders.check(Array(paths.values), checkpoint: checkpoint)
         let score = try ScoreOptions(a, rotaryFromFile: checkpoint != nil)
         self.checkpoint = checkpoint
         given = GivenSettings(

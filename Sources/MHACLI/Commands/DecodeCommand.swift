@@ -64,6 +64,7 @@ struct DecodeCommand: Command {
         fill = try a[R.weights]
         layoutGiven = try a[R.layout]
         checkpoint = try CheckpointChoice(a)
+        try Self.checkStandardInput(inputPath, paths: paths, checkpoint: checkpoint)
         var score = ScoreOptions()
         (score.rope, score.ropeBase, score.ropeDims) = (try a[Self.rope], try a[Self.ropeBase], try a[Self.ropeDims])
         score.ropeScaling = try a[Self.ropeScaling]
@@ -98,6 +99,31 @@ struct DecodeCommand: Command {
         }
         useFloat = a[R.useFloat]
         try WeightAssembly.refuseContradictingFlags(paths)
+    }
+
+    /// Refuses `-x FILE:NAME` (decode streams text rows, it picks no array), and a second
+    /// reader of stdin: `--checkpoint -` or `--config -` while the rows come from stdin (no
+    /// `-x FILE`), which would leave no rows to decode; with `-x FILE`, the rules of every
+    /// command (`StandardInputReaders`).
+    private static func checkStandardInput(
+        _ inputPath: String?, paths: [String: String], checkpoint: CheckpointChoice?
+    ) throws(UsageError) {
+        if let inputPath, MatrixSource(argument: inputPath).arrayName != nil {
+            throw .invalidRequest(
+                "decode reads H as CSV or TSV text rows and -x takes no :NAME; \(MessageText.quoted(inputPath)) picks an array (give its rows as a CSV file, or on stdin)"
+            )
+        }
+        guard inputPath == nil else {
+            try StandardInputReaders.check(Array(paths.values), checkpoint: checkpoint)
+            return
+        }
+        try StandardInputReaders.check(Array(paths.values))
+        let reader = checkpoint?.path == "-" ? "--checkpoint -" : checkpoint?.configPath == "-" ? "--config -" : nil
+        if let reader {
+            throw .invalidRequest(
+                "only one input can read stdin: decode reads the rows (H) from it, so \(reader) cannot read it too; give \(reader == "--config -" ? "config.json" : "the checkpoint") as a file, or the rows with -x FILE"
+            )
+        }
     }
 
     /// This command with the checkpoint's layer read and the configuration laid over it.

@@ -50,18 +50,14 @@ struct InspectCommand: Command {
 
     func run() throws -> CommandOutput {
         let archive = try Self.open(path)
-        let config =
-            try configPath.map { path throws(FormatError) in
-                try FilePaths.requireRegularFile(path, as: "config.json")
-                return try ModelConfig(path: path)
-            } ?? ModelConfig.beside(path)
+        let (config, configRefusal) = try readConfig()
         var family: CheckpointArchitecture?
         if let type = config?.modelType { family = CheckpointArchitecture(modelType: type) }
         let recognised = RecognisedCheckpoint.recognise(archive.arrays.map(\.name), as: family)
         // What run --checkpoint would refuse, by the same checks it makes (no tensor is read).
         // Layer by layer: one refused layer (say a quantized one) leaves the others readable.
         let refusals = (recognised?.layers ?? []).map { layer in
-            (layer, CheckpointLayer.refusal(archive: archive, config: config, layer: layer))
+            (layer, configRefusal ?? CheckpointLayer.refusal(archive: archive, config: config, layer: layer))
         }
         let refusal = refusals.lazy.compactMap(\.1).first
         let readableLayers = refusals.filter { $0.1 == nil }.map(\.0)
@@ -72,12 +68,28 @@ struct InspectCommand: Command {
         }
         let report = InspectReport(
             archive: archive, recognised: recognised, modelType: config?.modelType, refusal: refusal,
-            readableLayers: readableLayers, notes: notes)
+            readableLayers: readableLayers, notes: notes, argument: path == "-" ? "-" : archive.name)
         return CommandOutput(text: json ? report.json.serialized() + "\n" : report.text, warnings: notes)
     }
 }
 
 extension InspectCommand {
+    /// config.json (`--config`, else beside the file), or the data error it holds: a value
+    /// run --checkpoint refuses while reading it (NaN or 1e400 in a key attention reads, a key
+    /// written twice with two values, not an object) leaves the tensors listed, with that
+    /// error as every layer's refusal.
+    /// - Throws: when it cannot be read, or is not JSON at all (a syntax error).
+    func readConfig() throws(FormatError) -> (ModelConfig?, FormatError?) {
+        do throws(FormatError) {
+            guard let configPath else { return (try ModelConfig.beside(path), nil) }
+            try FilePaths.requireRegularFile(configPath, as: "config.json")
+            return (try ModelConfig(path: configPath), nil)
+        } catch {
+            guard error.kind == .data else { throw error }
+            return (nil, error)
+        }
+    }
+
     /// The archive at `path`; a file that is neither named as one nor one by content (a CSV,
     /// JSON or text file) is refused naming the formats inspect reads.
     static func open(_ path: String) throws(FormatError) -> any ArrayArchive {
@@ -107,6 +119,8 @@ struct InspectReport {
     let readableLayers: [Int]
     /// The archive's notes and any about a shard index beside it.
     let notes: [String]
+    /// The file as `run --checkpoint` takes it in the hint: its name, `-` for stdin.
+    var argument: String
 
     /// Whether run --checkpoint reads the file's layers, or some of them.
     var readable: Bool { recognised != nil && !readableLayers.isEmpty }
@@ -150,11 +164,11 @@ struct InspectReport {
             let type = modelType.map { ", model_type \($0)" } ?? ""
             let next: String
             switch (refusal, readableLayers.isEmpty) {
-            case (nil, _): next = "run --checkpoint \(archive.name) --layer L"
+            case (nil, _): next = "run --checkpoint \(argument) --layer L"
             case let (refusal?, true): next = "run --checkpoint refuses it: \(refusal.description)"
             case let (refusal?, false):
                 next =
-                    "run --checkpoint \(archive.name) --layer L reads layers \(readableLayers.map(String.init).joined(separator: ", ")) only; the others are refused: \(refusal.description)"
+                    "run --checkpoint \(argument) --layer L reads layers \(readableLayers.map(String.init).joined(separator: ", ")) only; the others are refused: \(refusal.description)"
             }
             lines.append(
                 "architecture: \(recognised.architecture.rawValue)\(type) (\(prefix)); attention \(range) (\(layers.count)); \(next)"

@@ -112,7 +112,12 @@ struct RunOptions: Sendable {
         if checkpoint != nil, bundle != nil {
             throw .invalidRequest("--checkpoint and --bundle both give the weights; give one")
         }
-        try StandardInputReaders.check(Array(paths.values) + [bundle].compactMap { $0 })
+        if let bundle, MatrixSource(argument: bundle).arrayName != nil {
+            throw .invalidRequest(
+                "--bundle reads a whole bundle (a JSON object, or an .npz of named arrays) and takes no :NAME; \(MessageText.quoted(bundle)) picks one array (give it as -x, --wq, … instead)"
+            )
+        }
+        try StandardInputReaders.check(Array(paths.values) + [bundle].compactMap { $0 }, checkpoint: checkpoint)
     }
 
     /// The part a CSV output prints: the one `--show` names, else the output.

@@ -13,7 +13,7 @@ import Darwin
 /// last `:` whose left part names an existing file (so a name may contain `:` too). An
 /// argument with no such split is a path (and a missing one is reported as missing).
 /// `-:NAME` picks NAME from the archive on standard input (`StandardInputArchive`), unless a
-/// file of that name exists.
+/// file of that name exists; `-:` is a pick with an empty NAME, which the front end refuses.
 public struct MatrixSource: Equatable, Sendable {
     /// The file.
     public let path: String
@@ -26,7 +26,7 @@ public struct MatrixSource: Equatable, Sendable {
             (path, arrayName) = (argument, nil)
             return
         }
-        if argument.hasPrefix("-:"), argument.count > 2 {
+        if argument.hasPrefix("-:") {
             (path, arrayName) = ("-", String(argument.dropFirst(2)))
             return
         }

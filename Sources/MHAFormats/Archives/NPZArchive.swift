@@ -26,6 +26,13 @@ final class NPZArchive: ArrayArchive {
             throw FormatError(kind: .data, file: file.name, message: ArrayArchives.pyTorchPickleMessage)
         }
         for member in members {
+            if member.name == ".npy" {
+                throw FormatError(
+                    kind: .data, file: file.name,
+                    message:
+                        "member \".npy\" holds an array whose name is empty (numpy.savez(**{'': a}) writes it), which no FILE:NAME can pick; save it under a name"
+                )
+            }
             guard member.name.hasSuffix(".npy"), member.name.count > 4 else {
                 throw FormatError(
                     kind: .data, file: file.name,

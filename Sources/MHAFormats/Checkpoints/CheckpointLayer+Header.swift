@@ -166,12 +166,52 @@ extension CheckpointLayer {
         }
     }
 
+    /// The keys a family's config class reads its number of layers from, first the one it
+    /// stores (GPT-2's and BLOOM's `n_layer`, DistilBERT's `n_layers`, which `num_hidden_layers`
+    /// maps to).
+    static func layerCountKeys(_ family: CheckpointArchitecture) -> [String] {
+        switch family {
+        case .gpt2, .bloom: return ["n_layer", "num_hidden_layers"]
+        case .distilbert: return ["n_layers", "num_hidden_layers"]
+        default: return ["num_hidden_layers"]
+        }
+    }
+
+    /// config.json's number of layers and the key it was read from, nil when it does not say.
+    /// - Throws: a data error when the key holds anything but a positive integer written as one
+    ///   (transformers' classes refuse `2.5`, `"2"` and `true`, and build no layer from 0 or -1).
+    static func layerCount(_ config: ModelConfig, family: CheckpointArchitecture) throws(FormatError)
+        -> (key: String, count: Int)?
+    {
+        for key in layerCountKeys(family) {
+            if let count = try config.positiveInteger(key) { return (key, count) }
+        }
+        return nil
+    }
+
+    /// Refuses layer `layer` when config.json says the model has no such layer: transformers
+    /// builds `num_hidden_layers` layers and ignores the tensors of any other.
+    static func checkLayerCount(_ config: ModelConfig, layer: Int, family: CheckpointArchitecture)
+        throws(FormatError)
+    {
+        guard let found = try layerCount(config, family: family), layer >= found.count else { return }
+        let (key, count) = found
+        let layers = count == 1 ? "1 layer (layer 0)" : "\(count) layers (0…\(count - 1))"
+        throw FormatError(
+            kind: .data, file: config.name, path: "$." + key,
+            message:
+                "the model has \(layers), so no layer \(layer): transformers builds only those and ignores the file's tensors of any other layer"
+        )
+    }
+
     /// `layer_types`, which transformers 5 requires to name one type per layer: as many as
     /// `num_hidden_layers` (GPT-2's and BLOOM's `n_layer`, DistilBERT's `n_layers`), and at
     /// least through the layer read when the config does not say how many there are.
-    static func checkLayerTypes(_ config: ModelConfig, layer: Int) throws(FormatError) {
+    static func checkLayerTypes(_ config: ModelConfig, layer: Int, family: CheckpointArchitecture)
+        throws(FormatError)
+    {
         guard let types = try config.layerTypes() else { return }
-        let count = try config.positiveInteger("num_hidden_layers", "n_layer", "n_layers")
+        let count = try layerCount(config, family: family)?.count
         if let count, count != types.count {
             throw FormatError(
                 kind: .data, file: config.name, path: "$.layer_types",

@@ -241,7 +241,10 @@ public struct CheckpointLayer: Sendable {
                     .query, "weight", "\(packed.shapeDescription), expected d × 3d (packed W^q | W^k | W^v)")
             }
         }
-        if let config { try checkLayerTypes(config, layer: layer) }
+        if let config {
+            try checkLayerCount(config, layer: layer, family: family)
+            try checkLayerTypes(config, layer: layer, family: family)
+        }
         if family == .phi, try config?.boolean("qk_layernorm") == true {
             throw FormatError(
                 kind: .data, file: config?.name ?? archive.name, path: "$.qk_layernorm",

@@ -192,7 +192,7 @@ public struct ModelConfig: Sendable {
         "sliding_window", "max_window_layers", "max_position_embeddings", "original_max_position_embeddings",
         "query_pre_attn_scalar", "attn_logit_softcapping", "rotary_pct", "rotary_emb_base", "rope_local_base_freq",
         "sliding_window_pattern", "rms_norm_eps", "attention_multiplier", "no_rope_layer_interval", "hidden_size",
-        "n_embd", "n_embed", "dim", "num_hidden_layers",
+        "n_embd", "n_embed", "dim", "num_hidden_layers", "n_layer", "n_layers",
     ]
 
     /// The error for NaN or ±∞ in a key that is read, with the value as the file writes it
