@@ -111,14 +111,13 @@ public struct InputBundle: Sendable, Equatable {
                     at: 0, path: "$",
                     "expected a bundle object, found \(JSONDocument.describe(document.nodes[0].kind))")
             }
+            // At any depth (`rope_scaling`'s keys too), compared by code point.
+            if let repeated = document.firstRepeatedKey() {
+                throw reader.error(
+                    at: repeated.keyIndex, path: repeated.path, "duplicate key \(MessageText.quoted(repeated.key))")
+            }
             var bundle = InputBundle()
-            var seen: Set<String> = []
             for member in document.members(of: 0) {
-                guard seen.insert(member.key).inserted else {
-                    throw reader.error(
-                        at: member.keyIndex, path: "$",
-                        "duplicate key \(MessageText.quoted(member.key))")
-                }
                 try bundle.assign(member.key, value: member.value, keyIndex: member.keyIndex, reader: reader)
             }
             document.underflow.report(file: name, text: text)

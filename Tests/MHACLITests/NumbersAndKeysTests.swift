@@ -1,4 +1,6 @@
 import Foundation
+import MHACore
+import MHAFormats
 import Testing
 
 /// Million-digit numbers, tiny values that float64 reads as 0 in options and bundles, and
@@ -85,5 +87,98 @@ struct NumbersAndKeysTests {
             .expectRefusal(64, "--rope-scaling", "factor", "smallest subnormal")
         let zero = try folder.run(base + ["--qk-norm", "head", "--qk-norm-eps", "0"])
         #expect(zero.status == 0 && zero.stderr.isEmpty, "exit \(zero.status): \(zero.stderr)")
+    }
+
+    // MARK: - Finding 4: duplicate keys in a bundle's nested objects
+
+    /// The 1-based column of the last `needle` in the one-line `text`.
+    static func column(ofLast needle: String, in text: String) throws -> Int {
+        let range = try #require(text.range(of: needle, options: .backwards))
+        return text.utf8.distance(from: text.startIndex, to: range.lowerBound) + 1
+    }
+
+    @Test("a key a bundle's rope_scaling repeats is refused (65), located at the repeat, as at the top level")
+    func nestedDuplicateKeysAreRefused() throws {
+        let folder = try ScratchFolder()
+        let start = #"{"x": [[1,1],[2,3]], "heads": 1, "rope": "half", "rope_scaling": "#
+        let cases = [
+            ("bd.json", start + #"{"type": "linear", "factor": 2, "factor": 4}}"#, "factor"),
+            ("bd2.json", start + #"{"type": "yarn", "type": "linear", "factor": 4}}"#, "type"),
+            ("same.json", start + #"{"rope_type": "linear", "factor": 2, "factor": 2}}"#, "factor"),
+            ("top.json", #"{"x": [[1,1],[2,3]], "heads": 1, "heads": 1}"#, "heads"),
+        ]
+        for (name, text, key) in cases {
+            try folder.write(name, text)
+            let column = try Self.column(ofLast: "\"\(key)\"", in: text)
+            let path = name == "top.json" ? "" : "$.rope_scaling: "
+            try folder.run(["run", "--bundle", name, "--weights", "identity", "--format", "csv"])
+                .expectRefusal(65, "\(name):1:\(column): \(path)duplicate key \"\(key)\"")
+        }
+    }
+
+    // MARK: - Finding 5: keys and tensor names compared by code point
+
+    @Test("config.json keys that are canonically equivalent but different code points are two keys, as in Python")
+    func equivalentConfigKeysAreDistinct() throws {
+        for object in [#"{"e\u0301": 1, "\u00e9": 2}"#, #"{"\u212a": 1, "K": 2}"#] {
+            let config = try CheckpointHostileConfigTests.llamaConfig("x", object)
+            let run = try CheckpointHostileConfigTests.runLlama(config: config)
+            #expect(run.status == 0, "\(object): exit \(run.status): \(run.stderr)")
+            #expect(!run.stderr.contains("appears twice"), "\(run.stderr)")
+        }
+        // The same code points twice with two values are still refused.
+        let twice = try CheckpointHostileConfigTests.llamaConfig("x", #"{"\u212a": 1, "\u212A": 2}"#)
+        let refused = try CheckpointHostileConfigTests.runLlama(config: twice)
+        #expect(refused.status == 65 && refused.stderr.contains("appears twice"), "\(refused.stderr)")
+    }
+
+    /// A safetensors file with float64 tensors `names[i]`, each 1 × 2 and filled with `i`.
+    static func safetensors(_ names: [String]) throws -> [UInt8] {
+        var entries: [String] = []
+        var data: [UInt8] = []
+        for (position, name) in names.enumerated() {
+            let escaped = name.unicodeScalars.map { $0.isASCII ? String($0) : String(format: "\\u%04x", $0.value) }
+            entries.append(
+                "\"\(escaped.joined())\": {\"dtype\": \"F64\", \"shape\": [1, 2], \"data_offsets\": [\(data.count), \(data.count + 16)]}"
+            )
+            for _ in 0..<2 { withUnsafeBytes(of: Double(position).bitPattern.littleEndian) { data += $0 } }
+        }
+        var header = Array(("{" + entries.joined(separator: ", ") + "}").utf8)
+        while header.count % 8 != 0 { header.append(UInt8(ascii: " ")) }
+        var bytes: [UInt8] = []
+        withUnsafeBytes(of: UInt64(header.count).littleEndian) { bytes += $0 }
+        return bytes + header + data
+    }
+
+    @Test("safetensors names K and KELVIN SIGN are two tensors: inspect lists both and -x FILE:NAME picks each exactly")
+    func equivalentTensorNamesAreDistinct() throws {
+        let folder = try ScratchFolder()
+        let kelvin = "\u{212A}"
+        try folder.write("k.safetensors", try Self.safetensors(["K", kelvin, "e\u{301}", "\u{E9}"]))
+        let inspect = try folder.run(["inspect", "k.safetensors", "--format", "json"])
+        #expect(inspect.status == 0, "exit \(inspect.status): \(inspect.stderr)")
+        for (position, name) in ["K", kelvin, "e\u{301}", "\u{E9}"].enumerated() {
+            let run = try folder.run(
+                ["run", "-x", "k.safetensors:" + name, "--show", "qkv", "--format", "json"] + Self.identity)
+            #expect(run.status == 0, "\(name): exit \(run.status): \(run.stderr)")
+            let q = try Self.q(run)
+            #expect(q == [[Double(position), Double(position)]], "\(name): \(q)")
+        }
+    }
+
+    @Test("npz members named e+U+0301 and U+00E9 are two arrays, each picked exactly by -x FILE:NAME")
+    func equivalentMemberNamesAreDistinct() throws {
+        let folder = try ScratchFolder()
+        let names = ["e\u{301}", "\u{E9}"]
+        let members = try names.enumerated().map { position, name in
+            NPZMember.matrix(name, try Matrix<Double>([[Double(position), Double(position)]]))
+        }
+        try folder.write("u.npz", try NPZWriter.archive(members))
+        for (position, name) in names.enumerated() {
+            let run = try folder.run(
+                ["run", "-x", "u.npz:" + name, "--show", "qkv", "--format", "json"] + Self.identity)
+            #expect(run.status == 0, "\(name): exit \(run.status): \(run.stderr)")
+            #expect(try Self.q(run) == [[Double(position), Double(position)]], "\(name)")
+        }
     }
 }
