@@ -13,7 +13,8 @@ import MHACore
 ///   or `"torch"`; `rope`: `"half"` or `"interleaved"`; `mask_kind`: `"keep"`, `"block"` or
 ///   `"additive"`; `rope_scaling`: an object as in a config.json
 ///   (`{"rope_type": "llama3", "factor": 8, "low_freq_factor": 1, …}`); `qk_norm`: `"head"` or
-///   `"projection"`; `qk_norm_eps`: a number ≥ 0.
+///   `"projection"`; `qk_norm_eps`: a number ≥ 0. A number nonzero as written that float64
+///   reads as 0 (`1e-400`) is refused in every one of them, as the flags refuse it.
 ///
 ///     {"x": [[1, 0], [0, 1]], "wq": [[1, 0], [0, 1]], "heads": 1, "causal": true}
 public struct InputBundle: Sendable, Equatable {
@@ -110,14 +111,13 @@ public struct InputBundle: Sendable, Equatable {
                     at: 0, path: "$",
                     "expected a bundle object, found \(JSONDocument.describe(document.nodes[0].kind))")
             }
+            // At any depth (`rope_scaling`'s keys too), compared by code point.
+            if let repeated = document.firstRepeatedKey() {
+                throw reader.error(
+                    at: repeated.keyIndex, path: repeated.path, "duplicate key \(MessageText.quoted(repeated.key))")
+            }
             var bundle = InputBundle()
-            var seen: Set<String> = []
             for member in document.members(of: 0) {
-                guard seen.insert(member.key).inserted else {
-                    throw reader.error(
-                        at: member.keyIndex, path: "$",
-                        "duplicate key \(MessageText.quoted(member.key))")
-                }
                 try bundle.assign(member.key, value: member.value, keyIndex: member.keyIndex, reader: reader)
             }
             document.underflow.report(file: name, text: text)
@@ -246,12 +246,16 @@ private struct BundleField {
         return value
     }
 
-    /// A finite number.
+    /// A finite number; one nonzero as written that float64 reads as 0 (`1e-400`) is refused,
+    /// as the flags refuse it: every scalar number of a bundle changes meaning at 0.
     func number() throws(FormatError) -> Double {
         guard kind == .number else { throw mismatch("a number") }
         let value = document.number(index)
         guard value.isFinite else {
             throw reader.error(at: index, path: path, "\(reader.numberText(index)) is out of range for float64")
+        }
+        guard !(value == 0 && reader.flushedToZero(index)) else {
+            throw reader.error(at: index, path: path, "\(reader.numberText(index)): \(ZeroReadSpelling.reason)")
         }
         return value
     }

@@ -64,8 +64,8 @@ extension JSONDocument {
     }
 
     /// Each key of the object at `index` with its last value (Python's json's reading).
-    private func lastValues(_ index: Int) -> [String: Int] {
-        Dictionary(members(of: index).map { ($0.key, $0.value) }, uniquingKeysWith: { $1 })
+    private func lastValues(_ index: Int) -> [ExactKey: Int] {
+        Dictionary(members(of: index).map { (ExactKey($0.key), $0.value) }, uniquingKeysWith: { $1 })
     }
 
     /// How the values at `a` and `b` differ, for a message: `2, then 4`; for two lists or two
@@ -118,11 +118,11 @@ extension JSONDocument {
         while let (index, path) = pending.popLast() {
             switch nodes[index].kind {
             case .object:
-                var first: [String: Int] = [:]
+                var first: [ExactKey: Int] = [:]  // keys by code point, as Python's json
                 var children: [(index: Int, path: String)] = []
                 for member in members(of: index) {
                     let memberPath = path + Self.pathStep(member.key)
-                    if let earlier = first[member.key] {
+                    if let earlier = first[ExactKey(member.key)] {
                         guard sameValue(earlier, member.value) else {
                             let values = differing(earlier, member.value, in: text)
                             throw FormatError(
@@ -133,7 +133,7 @@ extension JSONDocument {
                             )
                         }
                     } else {
-                        first[member.key] = member.value
+                        first[ExactKey(member.key)] = member.value
                     }
                     children.append((member.value, memberPath))
                 }
@@ -144,6 +144,26 @@ extension JSONDocument {
             default: continue
             }
         }
+    }
+
+    /// The first key that an object repeats (with any value), in the root object or an object
+    /// nested in objects (keys compared by code point): the repeat's key node, the JSON path
+    /// of its object and the key. Arrays are not searched (a bundle's arrays hold numbers).
+    func firstRepeatedKey() -> (keyIndex: Int, path: String, key: String)? {
+        var pending: [(index: Int, path: String)] = [(0, "$")]
+        while let (index, path) = pending.popLast() {
+            guard nodes[index].kind == .object else { continue }
+            var seen: Set<ExactKey> = []
+            var children: [(index: Int, path: String)] = []
+            for member in members(of: index) {
+                guard seen.insert(ExactKey(member.key)).inserted else { return (member.keyIndex, path, member.key) }
+                if nodes[member.value].kind == .object {
+                    children.append((member.value, path + Self.pathStep(member.key)))
+                }
+            }
+            pending += children.reversed()  // document order
+        }
+        return nil
     }
 
     /// A key in quotes, escaped, cut only when very long (a tensor name is shown whole).

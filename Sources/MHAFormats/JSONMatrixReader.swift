@@ -100,6 +100,15 @@ struct JSONMatrixReader {
         }
     }
 
+    /// Whether the number at node `index` is nonzero as written but read as ±0 (`1e-400`).
+    func flushedToZero(_ index: Int) -> Bool {
+        guard let base = text.baseAddress,
+            let scanned = NumberParsing.scan(
+                base, from: document.nodes[index].offset, limit: text.count, grammar: .json)
+        else { return false }
+        return scanned.flushedToZero
+    }
+
     /// The number token's text at node `index` as the file writes it (`-1`, `2.50`,
     /// `1e400`), cut to `MessageText.quotedLimit` bytes, for messages.
     func numberText(_ index: Int) -> String {

@@ -52,13 +52,13 @@ public enum NPZWriter {
     /// The limits on members given by name and `.npy` size.
     static func check(_ members: [(name: String, bytes: Int)]) throws(NPZWriterError) {
         guard members.count <= Int(UInt16.max) else { throw .tooManyMembers(members.count) }
-        var names = Set<String>()
+        var names = Set<ExactKey>()  // by code point, as numpy reads them back
         var total = 22
         for (name, bytes) in members {
             guard !name.isEmpty, !name.contains("/"), !name.contains("\\"), name != ".", name != "..",
                 name.utf8.count < 60_000
             else { throw .invalidName(name) }
-            guard names.insert(name).inserted else { throw .duplicateName(name) }
+            guard names.insert(ExactKey(name)).inserted else { throw .duplicateName(name) }
             let headers = 30 + 46 + 2 * (name.utf8.count + 4)
             let (sum, overflow) = total.addingReportingOverflow(bytes)
             let (end, overflow2) = sum.addingReportingOverflow(headers)

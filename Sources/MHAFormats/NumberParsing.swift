@@ -9,6 +9,8 @@ import Darwin
 /// Exact (correctly rounded) parsing of decimal numbers in the CSV and JSON grammars.
 ///
 /// The grammar is checked here, byte by byte; the conversion is then exact:
+/// - a decimal exponent (as written, plus the digits dropped past the 18th) below −362 or
+///   above 308 decides the result alone: ±0 or ±∞, whatever the number's length;
 /// - Clinger's fast path when the significand has at most 19 digits, is at most 2⁵³ and
 ///   the decimal exponent is within ±22 (one correctly rounded multiplication or division
 ///   of two exactly representable doubles);
@@ -111,7 +113,7 @@ enum NumberParsing {
             let exponentStart = index
             var exponent = 0
             while index < limit, case let digit = base[index] &- 48, digit < 10 {
-                if exponent < 1_000_000 { exponent = exponent * 10 + Int(digit) }
+                if exponent < exponentSaturation { exponent = exponent * 10 + Int(digit) }
                 index += 1
             }
             if index == exponentStart { return nil }
@@ -130,6 +132,17 @@ enum NumberParsing {
     /// is small); leading zeros cost nothing. Later non-zero digits set `truncated` and
     /// send the conversion to `strtod`.
     private static let significandLimit: UInt64 = 1_000_000_000_000_000_000
+
+    /// The written exponent stops growing here. Far beyond any digit count (each digit past
+    /// the 18th moves `exponent10` by one, and a number's digits fit in memory), so a
+    /// saturated exponent still decides the result, and `exponent10` cannot overflow.
+    private static let exponentSaturation = 1 << 53
+
+    /// Below this decimal exponent w · 10^q (w < 10¹⁹, even counting dropped digits) lies
+    /// under half of 4.9e-324 and rounds to zero; above `overflowExponent` (w ≥ 1) it is
+    /// beyond 1.8e308 and rounds to ∞.
+    private static let underflowExponent = -362
+    private static let overflowExponent = 308
 
     /// Exact powers of ten representable in a Double: 10⁰ … 10²².
     /// (A literal, so an optimised build can place it in static data, without lazy
@@ -155,6 +168,8 @@ enum NumberParsing {
                 : magnitude / exactPowersOfTen[-exponent10]
             return negative ? -scaled : scaled
         }
+        if exponent10 < underflowExponent { return negative ? -0.0 : 0.0 }
+        if exponent10 > overflowExponent { return negative ? -.infinity : .infinity }
         if exact, let magnitude = EiselLemire.convert(significand, exponent10) {
             return negative ? -magnitude : magnitude
         }

@@ -148,6 +148,9 @@ public enum RotaryScalingParameters {
                 guard let number = Double(value), number.isFinite else {
                     throw Problem(message: "\(name) expects a finite number, found \(MessageText.quoted(value))")
                 }
+                guard !ZeroReadSpelling.readsNonzeroAsZero(value, value: number) else {
+                    throw Problem(message: "\(name)=\(MessageText.quoted(value)): \(ZeroReadSpelling.reason)")
+                }
                 numbers[name] = number
             }
         }

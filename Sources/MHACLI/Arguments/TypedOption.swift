@@ -143,17 +143,16 @@ extension Option where Value == Double {
             guard let value = Double(text), value.isFinite else {
                 throw spec.invalidNumber(text, "expected a finite number")
             }
-            guard value != 0 || !spellsNonzero(text) else {
-                throw spec.invalid(
-                    text, "it is below float64's smallest subnormal (4.9e-324) and would be read as 0: give 0 for zero")
-            }
+            try refuseZeroRead(text, value, spec)
             return value
         }
     }
 
-    /// Whether the significand of the decimal `text` (before any exponent) has a nonzero digit.
-    private static func spellsNonzero(_ text: String) -> Bool {
-        text.prefix { $0 != "e" && $0 != "E" }.contains { ("1"..."9").contains($0) }
+    /// Refuses `text` when it is nonzero as written but float64 reads it as 0 (`1e-400`).
+    static func refuseZeroRead(_ text: String, _ value: Double, _ spec: OptionSpec) throws(UsageError) {
+        guard !ZeroReadSpelling.readsNonzeroAsZero(text, value: value) else {
+            throw spec.invalid(text, ZeroReadSpelling.reason)
+        }
     }
 }
 

@@ -110,6 +110,7 @@ struct ScoreOptions: Sendable, Equatable {
             guard let value = Double(text), value.isFinite, value >= 0 else {
                 throw spec.invalid(text, "expected a finite number, 0 or more")
             }
+            try Option<Double>.refuseZeroRead(text, value, spec)
             return value
         })
 
@@ -164,9 +165,11 @@ struct ScoreOptions: Sendable, Equatable {
 
     /// A positive finite number.
     private static func positive(_ text: String, _ spec: OptionSpec) throws(UsageError) -> Double {
-        guard let value = Double(text), value.isFinite, value > 0 else {
+        guard let value = Double(text), value.isFinite else {
             throw spec.invalid(text, "expected a positive finite number")
         }
+        try Option<Double>.refuseZeroRead(text, value, spec)
+        guard value > 0 else { throw spec.invalid(text, "expected a positive finite number") }
         return value
     }
 

@@ -66,7 +66,7 @@ final class NPZArchive: ArrayArchive {
     var formatName: String { "npz" }
 
     func matrix(named arrayName: String, nonFinite: NonFiniteRule) throws(FormatError) -> Matrix<Double> {
-        guard let position = arrays.firstIndex(where: { $0.name == arrayName }) else {
+        guard let position = arrays.firstIndex(where: { $0.name.sameScalars(as: arrayName) }) else {
             throw ArrayArchives.unknownArray(arrayName, in: self)
         }
         let member = members[position], info = arrays[position], label = name + ":" + arrayName

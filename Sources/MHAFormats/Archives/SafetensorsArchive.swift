@@ -8,14 +8,14 @@ final class SafetensorsArchive: ArrayArchive {
     /// The checked header.
     private let header: SafetensorsHeader
     /// Entry index by name.
-    private let index: [String: Int]
+    private let index: [ExactKey: Int]
 
     /// Maps and checks `file`'s header.
     init(_ file: MappedFile) throws(FormatError) {
         self.file = file
         header = try SafetensorsHeader(file)
         index = Dictionary(
-            header.entries.enumerated().map { ($1.info.name, $0) }, uniquingKeysWith: { first, _ in first })
+            header.entries.enumerated().map { (ExactKey($1.info.name), $0) }, uniquingKeysWith: { first, _ in first })
     }
 
     var name: String { file.name }
@@ -23,7 +23,7 @@ final class SafetensorsArchive: ArrayArchive {
     var arrays: [ArrayInfo] { header.entries.map(\.info) }
 
     func matrix(named arrayName: String, nonFinite: NonFiniteRule) throws(FormatError) -> Matrix<Double> {
-        guard let position = index[arrayName] else { throw ArrayArchives.unknownArray(arrayName, in: self) }
+        guard let position = index[ExactKey(arrayName)] else { throw ArrayArchives.unknownArray(arrayName, in: self) }
         let entry = header.entries[position]
         let label = name + ":" + arrayName
         guard let type = entry.type else {

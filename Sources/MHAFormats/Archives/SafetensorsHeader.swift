@@ -71,10 +71,10 @@ struct SafetensorsHeader {
             throw failure(nil, "malformed JSON header: a lone UTF-16 surrogate escape (\(escape)) is not a character")
         }
         var entries: [Entry] = []
-        var seen: Set<String> = []
+        var seen: Set<ExactKey> = []  // names by code point, as the safetensors package
         for member in document.members(of: 0) {
             let path = "$[\(MessageText.quoted(member.key))]"
-            guard seen.insert(member.key).inserted else { throw failure(path, "duplicate tensor name") }
+            guard seen.insert(ExactKey(member.key)).inserted else { throw failure(path, "duplicate tensor name") }
             if member.key == "__metadata__" {
                 try Self.checkMetadata(document, member.value, failure: { failure(path, $0) })
                 continue

@@ -10,7 +10,7 @@ final class ShardedArchive: ArrayArchive {
     /// The shards, in the order of their file names.
     private let shards: [any ArrayArchive]
     /// The shard of each array.
-    private let shardOf: [String: Int]
+    private let shardOf: [ExactKey: Int]
 
     /// Whether `path` names a shard index (`….index.json`).
     static func isIndex(_ path: String) -> Bool { path.lowercased().hasSuffix(".index.json") }
@@ -24,7 +24,7 @@ final class ShardedArchive: ArrayArchive {
         name = path
         let map = try Self.weightMap(InputBytes.read(path: path), name: path)
         let folder = PathParts.folder(path)
-        let files = Set(map.values).sorted()
+        let files = Set(map.values.map(ExactKey.init)).map(\.text).sorted()
         var shards: [any ArrayArchive] = []
         for file in files {
             guard !file.contains("/"), !file.contains("\\"), file != "..", !file.isEmpty else {
@@ -34,21 +34,22 @@ final class ShardedArchive: ArrayArchive {
             }
             shards.append(try ArrayArchives.open(path: folder + file, format: .safetensors))
         }
-        var shardOf: [String: Int] = [:]
+        var shardOf: [ExactKey: Int] = [:]
         for (index, shard) in shards.enumerated() {
             for array in shard.arrays {
-                if let other = shardOf[array.name] {
+                if let other = shardOf[ExactKey(array.name)] {
                     throw Self.heldTwice(array.name, files: (files[other], files[index]), map: map, path: path)
                 }
-                shardOf[array.name] = index
+                shardOf[ExactKey(array.name)] = index
             }
         }
-        for (tensor, file) in map.sorted(by: { $0.key < $1.key }) {
-            guard let index = files.firstIndex(of: file), shardOf[tensor] == index else {
+        for (tensor, file) in map.sorted(by: { $0.key.text < $1.key.text }) {
+            guard let index = files.firstIndex(where: { $0.sameScalars(as: file) }), shardOf[tensor] == index else {
                 throw FormatError(
                     kind: .data, file: folder + file,
                     message:
-                        "the index \(path) puts \(MessageText.quoted(tensor)) here, but this shard does not hold it")
+                        "the index \(path) puts \(MessageText.quoted(tensor.text)) here, but this shard does not hold it"
+                )
             }
         }
         (self.shards, self.shardOf, arrays) = (shards, shardOf, shards.flatMap(\.arrays))
@@ -57,9 +58,11 @@ final class ShardedArchive: ArrayArchive {
     /// The error for a tensor that two shards hold: transformers loads every shard whole, so
     /// which copy a model ends with is its loading order's, not the index's.
     private static func heldTwice(
-        _ tensor: String, files: (String, String), map: [String: String], path: String
+        _ tensor: String, files: (String, String), map: [ExactKey: String], path: String
     ) -> FormatError {
-        let mapped = map[tensor].map { "the index maps it to \(MessageText.quoted($0))" } ?? "the index does not map it"
+        let mapped =
+            map[ExactKey(tensor)].map { "the index maps it to \(MessageText.quoted($0))" }
+            ?? "the index does not map it"
         return FormatError(
             kind: .data, file: PathParts.folder(path) + files.1,
             message:
@@ -68,14 +71,14 @@ final class ShardedArchive: ArrayArchive {
     }
 
     func matrix(named arrayName: String, nonFinite: NonFiniteRule) throws(FormatError) -> Matrix<Double> {
-        guard let index = shardOf[arrayName] else { throw ArrayArchives.unknownArray(arrayName, in: self) }
+        guard let index = shardOf[ExactKey(arrayName)] else { throw ArrayArchives.unknownArray(arrayName, in: self) }
         return try shards[index].matrix(named: arrayName, nonFinite: nonFinite)
     }
 
     var notes: [String] { shards.flatMap { shard in shard.notes.map { "\(shard.name): \($0)" } } }
 
     /// The index's `weight_map`: tensor name → shard file name.
-    private static func weightMap(_ terminated: [UInt8], name: String) throws(FormatError) -> [String: String] {
+    private static func weightMap(_ terminated: [UInt8], name: String) throws(FormatError) -> [ExactKey: String] {
         let document = try MatrixReader.withContent(of: terminated) { (text) throws(FormatError) in
             let document = try JSONParser(text: text, name: name).parse()
             // A tensor mapped to two shards (or two weight_maps) is ambiguous.
@@ -89,10 +92,10 @@ final class ShardedArchive: ArrayArchive {
             let map = document.members(of: 0).last(where: { $0.key == "weight_map" }),  // Python's json's
             document.nodes[map.value].kind == .object
         else { throw failure }
-        var result: [String: String] = [:]
+        var result: [ExactKey: String] = [:]  // tensor names by code point
         for member in document.members(of: map.value) {
             guard document.nodes[member.value].kind == .string else { throw failure }
-            result[member.key] = document.string(member.value)
+            result[ExactKey(member.key)] = document.string(member.value)
         }
         return result
     }

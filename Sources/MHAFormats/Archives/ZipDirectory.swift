@@ -60,11 +60,11 @@ struct ZipDirectory {
             throw failure("the zip's central directory claims \(count) members in \(size) bytes")
         }
         var members: [Member] = []
-        var names: Set<String> = []
+        var names: Set<ExactKey> = []  // by code point, as Python's zipfile
         var offset = start
         for _ in 0..<count {
             let member = try Self.entry(file, at: &offset, directory: start..<(start + size), failure)
-            guard names.insert(member.name).inserted else {
+            guard names.insert(ExactKey(member.name)).inserted else {
                 throw failure("the zip holds two members named \(MessageText.quoted(member.name))")
             }
             members.append(member)

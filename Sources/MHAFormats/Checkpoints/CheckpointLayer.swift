@@ -234,7 +234,9 @@ public struct CheckpointLayer: Sendable {
         let reader = TensorReader(archive: archive, prefix: recognised.prefix, family: family, layer: layer)
         try QuantizedWeights.refuse(reader, config: config)
         try refuseUnknownParts(reader, names: archive.arrays.map(\.name), config: config)
-        if family == .gpt2, let packed = archive.arrays.first(where: { $0.name == reader.fullName(.query, "weight") }) {
+        if family == .gpt2,
+            let packed = archive.arrays.first(where: { $0.name.sameScalars(as: reader.fullName(.query, "weight")) })
+        {
             // GPT-2's packed d × 3d c_attn (GPTBigCode's multi-query d × (d + 2·d_k) is not it).
             guard packed.shape.count == 2, packed.shape[1] == 3 * packed.shape[0] else {
                 throw reader.shapeError(
@@ -595,7 +597,7 @@ public struct CheckpointLayer: Sendable {
         var gains: [String: [Double]] = [:]
         for (key, part) in [("gq", "q_norm"), ("gk", "k_norm")] {
             let name = stem + part + ".weight"
-            guard reader.archive.arrays.contains(where: { $0.name == name }) else {
+            guard reader.archive.arrays.contains(where: { $0.name.sameScalars(as: name) }) else {
                 throw Self.missingNorm(name, reader: reader, config: config)
             }
             let stored = try reader.archive.matrix(named: name)
@@ -681,13 +683,13 @@ struct TensorReader {
     /// Whether the archive holds `part`'s `suffix`.
     func has(_ part: CheckpointArchitecture.Part, _ suffix: String) -> Bool {
         let name = fullName(part, suffix)
-        return archive.arrays.contains { $0.name == name }
+        return archive.arrays.contains { $0.name.sameScalars(as: name) }
     }
 
     /// The tensor, or nil when it is absent.
     func matrix(_ part: CheckpointArchitecture.Part, _ suffix: String) throws(FormatError) -> Matrix<Double>? {
         let name = fullName(part, suffix)
-        guard archive.arrays.contains(where: { $0.name == name }) else { return nil }
+        guard archive.arrays.contains(where: { $0.name.sameScalars(as: name) }) else { return nil }
         return try archive.matrix(named: name)
     }
 
@@ -700,7 +702,9 @@ struct TensorReader {
     /// The header's entry of `part`'s `suffix`, which must be present.
     func info(_ part: CheckpointArchitecture.Part, _ suffix: String) throws(FormatError) -> ArrayInfo {
         let name = fullName(part, suffix)
-        guard let info = archive.arrays.first(where: { $0.name == name }) else { throw missing(part, suffix) }
+        guard let info = archive.arrays.first(where: { $0.name.sameScalars(as: name) }) else {
+            throw missing(part, suffix)
+        }
         return info
     }
 

@@ -65,6 +65,39 @@ import Testing
         #expect(Self.flushed("+1e-400", .csv) == true)
     }
 
+    /// About a million digits with an 8-digit exponent: the exponent must not saturate before
+    /// the digit count is taken into account (QA s26-inputs finding 1).
+    @Test("million-digit spellings with long exponents are read as their correctly rounded value")
+    func millionDigitSpellings() {
+        let zeros = String(repeating: "0", count: 1_000_000)
+        let fractionZeros = String(repeating: "0", count: 999_999)
+        for grammar in [NumberParsing.Grammar.csv, .json] {
+            // 10^(10^6 - 10^7): below every subnormal.
+            #expect(Self.parse("1" + zeros + "e-10000000", grammar) == 0)
+            #expect(Self.flushed("1" + zeros + "e-10000000", grammar) == true)
+            #expect(Self.parse("-1" + zeros + "e-10000000", grammar)?.bitPattern == (-0.0).bitPattern)
+            // 10^(10^7 + 5 - 10^6): beyond float64.
+            #expect(Self.parse("0." + fractionZeros + "1e10000005", grammar) == .infinity)
+            #expect(Self.parse("-0." + fractionZeros + "1e10000005", grammar) == -.infinity)
+            // The mirrored spellings of exactly 1 and 1.5.
+            #expect(Self.parse("1" + zeros + "e-1000000", grammar) == 1)
+            #expect(Self.parse("0." + fractionZeros + "1e1000000", grammar) == 1)
+            #expect(Self.parse("15" + zeros + "e-1000001", grammar) == 1.5)
+            // Nonzero digits past the 18th (the C library's path) with a long exponent.
+            #expect(Self.parse("1" + zeros + "1e-10000000", grammar) == 0)
+            #expect(Self.parse("1" + zeros + "1e-1000000", grammar) == 10)
+            // An exponent with more digits than fit in 64 bits.
+            #expect(Self.parse("1e-99999999999999999999999", grammar) == 0)
+            #expect(Self.parse("1e99999999999999999999999", grammar) == .infinity)
+            #expect(Self.parse("0e99999999999999999999999", grammar) == 0)
+        }
+        // Just inside the decided range: 9.9…e-344 is below half of 4.9e-324; 1e308 is finite.
+        #expect(Self.parse("9999999999999999999e-362", .csv) == 0)
+        #expect(Self.parse("1e308", .csv) == 1e308)
+        #expect(Self.parse("0.1e309", .csv) == 1e308)
+        #expect(Self.parse("49406564584124654e-340", .csv) == Double.leastNonzeroMagnitude)
+    }
+
     /// Every line of parse-number-fxx-test-data: the F64 bits must match exactly.
     @Test(.enabled(if: FormatTestSupport.conformance != nil, "../shared/conformance is absent"))
     func parseNumberFxxData() throws {
