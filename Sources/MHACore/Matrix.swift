@@ -33,10 +33,14 @@ public struct Matrix<Scalar: AttentionScalar>: Equatable, Sendable {
     }
 
     /// A matrix over existing row-major elements.
-    /// - Throws: `MatrixError.elementCount` when `elements.count != rows * columns`.
+    /// - Throws: `MatrixError.negativeDimensions` or `.tooManyElements` for dimensions no
+    ///   matrix has, `.elementCount` when `elements.count != rows * columns`.
     public init(rows: Int, columns: Int, elements: [Scalar]) throws(MatrixError) {
-        let (count, overflow) = rows.multipliedReportingOverflow(by: columns)
-        guard rows >= 0, columns >= 0, !overflow, count == elements.count else {
+        guard rows >= 0, columns >= 0 else { throw .negativeDimensions(rows: rows, columns: columns) }
+        guard let count = CheckedArithmetic.product(rows, columns) else {
+            throw .tooManyElements(rows: rows, columns: columns)
+        }
+        guard count == elements.count else {
             throw .elementCount(rows: rows, columns: columns, count: elements.count)
         }
         self.rows = rows
@@ -104,19 +108,43 @@ public struct Shape: Equatable, Hashable, Sendable, CustomStringConvertible {
 }
 
 /// Errors in building a matrix from raw elements.
-public enum MatrixError: Error, Equatable, Sendable, CustomStringConvertible {
+public enum MatrixError: MHAError, Equatable, Sendable {
     /// The element count does not match rows × columns.
     case elementCount(rows: Int, columns: Int, count: Int)
     /// Nested rows of different lengths.
     case raggedRows(row: Int, count: Int, expected: Int)
+    /// A negative number of rows or columns.
+    case negativeDimensions(rows: Int, columns: Int)
+    /// rows × columns does not fit in `Int`.
+    case tooManyElements(rows: Int, columns: Int)
+    /// A `WrittenMatrix` given another number of precisions than the matrix has entries.
+    case precisionCount(rows: Int, columns: Int, count: Int)
+
+    /// `.usage` for negative dimensions (no such matrix can be asked for), `.data` otherwise.
+    public var category: ErrorCategory {
+        if case .negativeDimensions = self { return .usage }
+        return .data
+    }
 
     public var description: String {
         switch self {
         case let .elementCount(rows, columns, count):
-            return "a \(rows)×\(columns) matrix needs \(rows &* columns) elements, got \(count)"
+            return "a \(rows)×\(columns) matrix needs \(Self.entries(rows, columns)) elements, got \(count)"
         case let .raggedRows(row, count, expected):
             return "row \(row) has \(count) values; the rows above have \(expected)"
+        case let .negativeDimensions(rows, columns):
+            return "a \(rows)×\(columns) matrix is impossible: the dimensions must be non-negative"
+        case let .tooManyElements(rows, columns):
+            return "a \(rows)×\(columns) matrix has too many elements (the count overflows a 64-bit integer)"
+        case let .precisionCount(rows, columns, count):
+            return
+                "a \(rows)×\(columns) matrix needs \(Self.entries(rows, columns)) precisions (one per entry), got \(count)"
         }
+    }
+
+    /// rows·columns written out, or as the product when it does not fit in `Int`.
+    private static func entries(_ rows: Int, _ columns: Int) -> String {
+        CheckedArithmetic.product(rows, columns).map(String.init) ?? "\(rows)·\(columns)"
     }
 }
 

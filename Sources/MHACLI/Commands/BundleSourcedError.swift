@@ -31,6 +31,7 @@ struct BundleSourcedError: MHAError {
         case .headsDoNotDivideModel: names = ["heads"]
         case .kvHeadsDoNotDivideHeads: names = ["kv_heads"]
         case let .nonPositive(name, _): names = [name]
+        case .sizeOverflow: names = ["head_dim"]
         case .tokenOutOfRange: names = ["token"]
         case .invalidScale: names = ["scale"]
         case .invalidMaskValue, .invalidMaskEntry: names = ["mask"]

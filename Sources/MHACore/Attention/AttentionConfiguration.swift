@@ -44,6 +44,7 @@ public struct AttentionConfiguration: Sendable, Equatable {
     /// Bytes the forward pass may allocate; a larger problem is refused with
     /// `AttentionError.insufficientMemory` before anything is allocated. `nil`: no limit
     /// (the engine does no I/O; a front end reads the machine's budget and passes it here).
+    /// A negative limit is refused (`AttentionError.negativeMemoryLimit`).
     public var memoryLimit: Int?
     /// Passes needing fewer bytes than this are not compared with `memoryLimit` (0: every pass
     /// is). A front end whose budget keeps back room for worker threads, which a small pass
@@ -99,8 +100,10 @@ public struct Intermediates: OptionSet, Sendable, Hashable {
 extension AttentionConfiguration {
     /// Refuses `needed` bytes when they exceed `memoryLimit` (requests under `uncheckedMemory`
     /// never are).
-    /// - Throws: `AttentionError.insufficientMemory` naming both sizes.
+    /// - Throws: `AttentionError.insufficientMemory` naming both sizes, `.negativeMemoryLimit`
+    ///   for a limit below 0.
     func requireMemory(_ needed: Int) throws(AttentionError) {
+        if let limit = memoryLimit, limit < 0 { throw .negativeMemoryLimit(limit) }
         guard needed >= uncheckedMemory, let available = memoryLimit, needed > available else { return }
         throw .insufficientMemory(needed: needed, available: available)
     }

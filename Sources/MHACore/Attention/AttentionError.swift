@@ -57,13 +57,21 @@ public enum AttentionError: MHAError, Equatable {
     case negativeQueryPosition(position: Int, queries: Int, keys: Int)
     /// A per-batch list (memories, masks) whose length is neither 1 nor the batch size.
     case batchCountMismatch(name: String, count: Int, batch: Int)
+    /// A width derived from the head counts and d_k (`2 × 4611686018427387904`, a sum of
+    /// widths) does not fit in a 64-bit integer.
+    case sizeOverflow(String)
+    /// The configuration's memory limit is below 0 bytes.
+    case negativeMemoryLimit(Int)
+    /// A decode block of fewer than 0 rows (`AttentionCache.requireMemory(forBlockOf:)`).
+    case negativeBlock(Int)
 
     public var category: ErrorCategory {
         switch self {
         case .headsDoNotDivideModel, .headsDoNotDivideQueries, .kvHeadsDoNotDivideHeads, .nonPositive, .tokenOutOfRange,
             .invalidScale, .projectionSource, .invalidRotaryDimensions, .invalidRotaryBase, .invalidRotaryScaling,
             .invalidWindow, .invalidNormEpsilon, .softcapOutOfRange,
-            .invalidSoftcap, .negativePositionOffset, .positionOutOfRange, .negativeQueryPosition:
+            .invalidSoftcap, .negativePositionOffset, .positionOutOfRange, .negativeQueryPosition, .sizeOverflow,
+            .negativeMemoryLimit, .negativeBlock:
             return .usage
         case .shapeMismatch, .shapesDisagree, .nonFinite, .invalidMaskValue, .overflow, .emptyInput,
             .insufficientMemory,
@@ -144,6 +152,12 @@ public enum AttentionError: MHAError, Equatable {
                 "RoPE turns every query by its position, but with \(queries) query rows and \(keys) \(keys == 1 ? "key" : "keys") (the queries are the last positions of the keys' sequence) query row 0 is at position \(position): give a position offset of at least \(-position), or as many keys as queries"
         case let .batchCountMismatch(name, count, batch):
             return "\(count) \(name) for a batch of \(batch) sequences: give one (shared) or \(batch)"
+        case let .sizeOverflow(what):
+            return "\(what) is too large to compute (overflows a 64-bit integer)"
+        case let .negativeBlock(rows):
+            return "a block of \(rows) rows is invalid: it must have 0 rows or more"
+        case let .negativeMemoryLimit(limit):
+            return "memory limit \(limit) bytes is invalid: it must be 0 or more (nil for no limit)"
         }
     }
 }

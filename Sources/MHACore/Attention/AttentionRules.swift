@@ -10,6 +10,19 @@ enum AttentionRules {
         return (c.heads, kvHeads)
     }
 
+    /// Throws unless τ·d_k, g·d_k, τ·d_v, g·d_v and the packed width τ·d_k + 2·g·d_k fit in
+    /// `Int`, the widths every later shape check and allocation multiplies out.
+    static func checkWidths(heads: Int, kvHeads: Int, headDim: Int, valueDim: Int) throws(AttentionError) {
+        for (count, width) in [(heads, headDim), (kvHeads, headDim), (heads, valueDim), (kvHeads, valueDim)]
+        where CheckedArithmetic.product(count, width) == nil {
+            throw .sizeOverflow("\(count) × \(width)")
+        }
+        let (query, key) = (heads * headDim, kvHeads * headDim)
+        guard CheckedArithmetic.sum([query, key, key]) != nil else {
+            throw .sizeOverflow("the sum \(query) + \(key) + \(key)")
+        }
+    }
+
     /// The largest sequence position: 2⁵³, up to which float64 holds every integer exactly
     /// (RoPE turns by position × frequency), far from `Int`'s overflow.
     public static let maximumPosition = 1 << 53

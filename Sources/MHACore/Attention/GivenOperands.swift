@@ -17,6 +17,7 @@ enum GivenOperands {
         let headDim: Int
         if let given = c.headDim {
             guard given > 0 else { throw .nonPositive(name: "head_dim", value: given) }
+            try AttentionRules.checkWidths(heads: heads, kvHeads: kvHeads, headDim: given, valueDim: 1)
             guard q.columns == heads * given else {
                 throw .shapeMismatch(
                     name: "q", actual: q.shape, reason: "there are \(heads) heads of width \(given)",
@@ -48,6 +49,7 @@ enum GivenOperands {
         let scale = c.scale ?? 1 / Double(headDim).squareRoot()
         guard scale.isFinite else { throw .invalidScale(scale) }
         let valueDim = v.columns / kvHeads
+        try AttentionRules.checkWidths(heads: heads, kvHeads: kvHeads, headDim: headDim, valueDim: valueDim)
         return AttentionShapes(
             tokens: q.rows, modelDim: q.columns, heads: heads, kvHeads: kvHeads, headDim: headDim,
             outputDim: heads * valueDim, token: c.token, scale: scale, keyCount: k.rows,

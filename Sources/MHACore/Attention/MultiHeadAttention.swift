@@ -224,7 +224,7 @@ public enum MultiHeadAttention {
         let keep = c.intermediates
         let qkv = keep.contains(.qkv)
         let rows = (chunks.first?.lowerBound ?? 0)..<(chunks.last?.upperBound ?? 0)
-        let slopes = c.alibi ? ALiBi.slopes(heads: s.heads) : nil
+        let slopes = c.alibi ? ALiBi.slopes(validHeads: s.heads) : nil
         var result = AttentionResult<Scalar>(
             shapes: s, concat: Matrix(rows: rows.count, columns: s.concatDim), output: Matrix(rows: 0, columns: 0),
             values: qkv ? values : nil, alibiSlopes: slopes, warnings: mask?.warnings ?? [])

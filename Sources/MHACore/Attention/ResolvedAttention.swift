@@ -59,6 +59,7 @@ extension ResolvedAttention {
             guard x.columns % heads == 0 else { throw .headsDoNotDivideModel(modelDim: x.columns, heads: heads) }
             headDim = x.columns / heads
         }
+        try AttentionRules.checkWidths(heads: heads, kvHeads: kvHeads, headDim: headDim, valueDim: headDim)
         if let token = c.token, !(0..<x.rows).contains(token) {
             throw .tokenOutOfRange(token: token, tokens: x.rows)
         }
@@ -134,7 +135,7 @@ extension ResolvedAttention {
                 packed.columnBlock((s.queryDim + s.kvDim)..<packedWidth)
             )
         case (0, nil, nil):
-            throw .projectionSource("no Q/K/V weights: give wq, wk and wv, in_proj, or qkv")
+            throw incompleteProjections(p)
         case (_, .some, .some):
             throw .projectionSource("give one of in_proj and qkv, not both")
         case (1..., _, _) where p.inProjection != nil || p.packedQKV != nil:
@@ -143,8 +144,16 @@ extension ResolvedAttention {
         default:
             break
         }
+        throw incompleteProjections(p)
+    }
+
+    /// The refusal of separate Q/K/V weights with some missing (none given: no weights at all).
+    static func incompleteProjections(_ p: AttentionParameters<Scalar>) -> AttentionError {
         let missing = [("wq", p.wq), ("wk", p.wk), ("wv", p.wv)].filter { $0.1 == nil }.map(\.0)
-        throw .projectionSource("missing \(missing.joined(separator: ", ")): wq, wk and wv go together")
+        guard missing.count < 3 else {
+            return .projectionSource("no Q/K/V weights: give wq, wk and wv, in_proj, or qkv")
+        }
+        return .projectionSource("missing \(missing.joined(separator: ", ")): wq, wk and wv go together")
     }
 
     /// A packed projection applies one input width to Q, K and V: with a memory of another

@@ -179,7 +179,7 @@ public struct StudentProcedure: Sendable {
     private func recomputeHeads(_ steps: inout AttentionSteps) {
         let s = steps.shapes
         let userMask = mask.flatMap { try? ResolvedMask($0, queries: s.tokens, keys: s.keyCount) }
-        let slopes = configuration.alibi ? ALiBi.slopes(heads: s.heads) : nil
+        let slopes = configuration.alibi ? ALiBi.slopes(validHeads: s.heads) : nil
         var logitsList: [Matrix<Double>] = [], weightsList: [Matrix<Double>] = [], headsList: [Matrix<Double>] = []
         for j in 0..<s.heads {
             let kvHead = s.kvHead(for: j)

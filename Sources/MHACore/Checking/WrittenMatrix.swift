@@ -10,10 +10,10 @@ public struct WrittenMatrix: Sendable {
     /// An entry written as an integer (`0`, `1`) among entries with decimals is taken to the
     /// fewest decimals written elsewhere: in a weights matrix of 4-decimal entries, `0` means
     /// 0.0000, not "anything from −0.5 to 0.5".
-    /// - Throws: `MatrixError.elementCount` when the counts differ.
+    /// - Throws: `MatrixError.precisionCount` when the counts differ.
     public init(values: Matrix<Double>, precisions: [WrittenPrecision]) throws(MatrixError) {
         guard precisions.count == values.elements.count else {
-            throw .elementCount(rows: values.rows, columns: values.columns, count: precisions.count)
+            throw .precisionCount(rows: values.rows, columns: values.columns, count: precisions.count)
         }
         self.values = values
         let written = precisions.filter { !$0.isIntegral }

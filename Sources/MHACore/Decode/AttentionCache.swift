@@ -55,14 +55,19 @@ public struct AttentionCache<Scalar: AttentionScalar>: Sendable {
         var layer = configuration
         (layer.token, layer.intermediates, layer.causal) = (nil, [], true)
         let modelDim = Self.modelDim(parameters)
+        // Without W^q (nor a packed projection) there is no d_model: say what is missing, as
+        // the forward pass does, not that the 1 × 0 placeholder row is empty.
+        if parameters.wq == nil, parameters.inProjection == nil, parameters.packedQKV == nil {
+            throw ResolvedAttention.incompleteProjections(parameters)
+        }
         resolved = try ResolvedAttention(
             input: Matrix(rows: 1, columns: modelDim), memory: nil,
             parameters: parameters, mask: nil, configuration: layer)
         shapes = resolved.shapes
         self.configuration = layer
-        slopes = layer.alibi ? ALiBi.slopes(heads: shapes.heads) : nil
+        slopes = layer.alibi ? ALiBi.slopes(validHeads: shapes.heads) : nil
         var start =
-            cache
+            try cache
             ?? KVCache(
                 kvHeads: shapes.kvHeads, headDim: shapes.headDim,
                 startPosition: layer.positionOffset)
@@ -200,8 +205,10 @@ public struct AttentionCache<Scalar: AttentionScalar>: Sendable {
     /// counts a forward pass (`run`'s check): the block's Q, K and V (with their normalised or
     /// turned copies), its concat and output, for a block the tiled kernel computes one head's
     /// packed K and V of the whole live cache per core, and the cache's storage as it grows
-    /// (`KVCache.peakBytes`: present capacity and the doubled buffers). `Int.max` on overflow.
+    /// (`KVCache.peakBytes`: present capacity and the doubled buffers). `Int.max` on overflow
+    /// and for fewer than 0 rows (a block no memory holds).
     public func bytesNeeded(forBlockOf rows: Int) -> Int {
+        guard rows >= 0 else { return .max }  // no block has fewer than 0 rows
         let s = shapes
         guard let storage = cache.peakBytes(adding: rows) else { return .max }
         let keys = Swift.min(cache.count + rows, window.map { $0 - 1 + rows } ?? Int.max)
@@ -219,8 +226,10 @@ public struct AttentionCache<Scalar: AttentionScalar>: Sendable {
     /// Refuses a block of `rows` tokens whose `bytesNeeded`, with `extra` bytes the caller
     /// allocates for it (the text of its output rows), exceed the configuration's memory limit.
     /// `append` checks the block alone itself.
-    /// - Throws: `AttentionError.insufficientMemory` naming both sizes.
+    /// - Throws: `AttentionError.negativeBlock` for fewer than 0 rows,
+    ///   `.insufficientMemory` naming both sizes.
     public func requireMemory(forBlockOf rows: Int, besides extra: Int = 0) throws(AttentionError) {
+        guard rows >= 0 else { throw .negativeBlock(rows) }
         try configuration.requireMemory(CheckedArithmetic.sum([bytesNeeded(forBlockOf: rows), extra]) ?? .max)
     }
 

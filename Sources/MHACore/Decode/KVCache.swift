@@ -6,7 +6,7 @@
 /// `nextPosition − 1`. With a sliding window only the most recent keys are kept, so the first
 /// position may be larger than 0.
 ///
-///     var cache = KVCache<Double>(kvHeads: 2, headDim: 4)
+///     var cache = try KVCache<Double>(kvHeads: 2, headDim: 4)
 ///     cache.count           // 0
 ///     cache.nextPosition    // 0
 ///
@@ -25,9 +25,12 @@ public struct KVCache<Scalar: AttentionScalar>: Sendable, Equatable {
     private var firstLive = 0
 
     /// An empty cache whose first token will be at `startPosition`.
-    /// - Precondition: `kvHeads > 0`, `headDim > 0`, `startPosition >= 0`.
-    public init(kvHeads: Int, headDim: Int, startPosition: Int = 0) {
-        precondition(kvHeads > 0 && headDim > 0 && startPosition >= 0, "a KV cache needs g > 0, d_k > 0, start ≥ 0")
+    /// - Throws: `AttentionError.nonPositive` for a head count or width below 1,
+    ///   `.sizeOverflow` when g·d_k does not fit in `Int`, `.negativePositionOffset` for a
+    ///   start below 0.
+    public init(kvHeads: Int, headDim: Int, startPosition: Int = 0) throws(AttentionError) {
+        _ = try Self.rowWidth(kvHeads: kvHeads, headDim: headDim)
+        guard startPosition >= 0 else { throw .negativePositionOffset(startPosition) }
         self.kvHeads = kvHeads
         self.headDim = headDim
         self.nextPosition = startPosition
@@ -42,14 +45,10 @@ public struct KVCache<Scalar: AttentionScalar>: Sendable, Equatable {
         keys: Matrix<Scalar>, values: Matrix<Scalar>, kvHeads: Int, headDim: Int,
         nextPosition: Int
     ) throws {
-        guard kvHeads > 0 else { throw AttentionError.nonPositive(name: "kv_heads", value: kvHeads) }
-        guard headDim > 0 else { throw AttentionError.nonPositive(name: "head_dim", value: headDim) }
-        let width = kvHeads.multipliedReportingOverflow(by: headDim)
+        let width = try Self.rowWidth(kvHeads: kvHeads, headDim: headDim)
         let reason = "the cache has \(kvHeads) kv_heads of width \(headDim)"
-        guard !width.overflow, keys.columns == width.partialValue || keys.rows == 0 else {
-            throw AttentionError.shapeMismatch(
-                name: "k", actual: keys.shape, reason: reason,
-                expected: "n×\(width.partialValue)")
+        guard keys.columns == width || keys.rows == 0 else {
+            throw AttentionError.shapeMismatch(name: "k", actual: keys.shape, reason: reason, expected: "n×\(width)")
         }
         guard values.rows == keys.rows, values.columns == keys.columns || keys.rows == 0 else {
             throw AttentionError.shapeMismatch(
@@ -66,6 +65,16 @@ public struct KVCache<Scalar: AttentionScalar>: Sendable, Equatable {
         self.nextPosition = nextPosition
         keyStorage = keys.elements
         valueStorage = values.elements
+    }
+
+    /// g·d_k for a valid g and d_k (both positive, the product within `Int`).
+    private static func rowWidth(kvHeads: Int, headDim: Int) throws(AttentionError) -> Int {
+        guard kvHeads > 0 else { throw .nonPositive(name: "kv_heads", value: kvHeads) }
+        guard headDim > 0 else { throw .nonPositive(name: "head_dim", value: headDim) }
+        guard let width = CheckedArithmetic.product(kvHeads, headDim) else {
+            throw .sizeOverflow("\(kvHeads) × \(headDim)")
+        }
+        return width
     }
 
     /// g·d_k, the width of a cached key or value row.

@@ -11,8 +11,15 @@ public enum ALiBi {
     /// with p the largest power of two below τ: the p slopes for p heads, then the first
     /// τ − p of every other slope for 2p heads (2^(−4(2k−1)/p), k = 1, 2, …) — the
     /// paper's and BLOOM's `_get_alibi_slopes`.
-    /// - Precondition: `0 < heads ≤ 2³⁰` (one slope per head is kept).
-    public static func slopes(heads: Int) -> [Double] {
+    /// - Throws: `AttentionError.nonPositive` for fewer than one head.
+    /// - Precondition: `heads ≤ 2³⁰` (one slope per head is kept).
+    public static func slopes(heads: Int) throws(AttentionError) -> [Double] {
+        guard heads > 0 else { throw .nonPositive(name: "heads", value: heads) }
+        return slopes(validHeads: heads)
+    }
+
+    /// `slopes(heads:)` for a head count already validated (τ > 0).
+    static func slopes(validHeads heads: Int) -> [Double] {
         precondition(heads > 0, "ALiBi needs at least one head")
         precondition(heads <= 1 << 30, "ALiBi slopes for \(heads) heads: at most 2^30")
         var p = 1

@@ -38,3 +38,89 @@ import Testing
         }
     }
 }
+
+/// QA s26-lib: sizes from the caller that overflowed or trapped now throw typed errors.
+@Suite struct LibraryEdgesS26Tests {
+    static let identity = Matrix<Double>(rows: 4, columns: 4) { $0 == $1 ? 1 : 0 }
+    static let x = Matrix<Double>(rows: 2, columns: 4) { ($0 + $1) % 2 == 0 ? 1 : 0 }
+    static var parameters: AttentionParameters<Double> {
+        AttentionParameters(wq: identity, wk: identity, wv: identity, wo: identity)
+    }
+
+    @Test func aHugeHeadDimThrowsInsteadOfTrapping() throws {
+        let huge = Int.max / 2 + 1
+        let expected = AttentionError.sizeOverflow("2 × \(huge)")
+        let configuration = AttentionConfiguration(heads: 2, headDim: huge)
+        #expect(throws: expected) {
+            try MultiHeadAttention.forward(input: Self.x, parameters: Self.parameters, configuration: configuration)
+        }
+        #expect(throws: expected) {
+            try MultiHeadAttention.attend(queries: Self.x, keys: Self.x, values: Self.x, configuration: configuration)
+        }
+        #expect(throws: expected) { try AttentionCache(parameters: Self.parameters, configuration: configuration) }
+        #expect(expected.category == .usage)
+        #expect(expected.description == "2 × \(huge) is too large to compute (overflows a 64-bit integer)")
+        #expect(throws: AttentionError.sizeOverflow("the sum \(huge) + \(huge) + \(huge)")) {
+            try MultiHeadAttention.forward(
+                input: Self.x, parameters: Self.parameters, configuration: .init(heads: 1, headDim: huge))
+        }
+    }
+
+    @Test func aDecoderWithoutWqSaysWhatIsMissing() throws {
+        var p = Self.parameters
+        p.wq = nil
+        var message = ""
+        do { _ = try AttentionCache(parameters: p, configuration: .init(heads: 2)) } catch { message = "\(error)" }
+        var forward = ""
+        do {
+            _ = try MultiHeadAttention.forward(input: Self.x, parameters: p, configuration: .init(heads: 2))
+        } catch { forward = "\(error)" }
+        #expect(message == "missing wq: wq, wk and wv go together")
+        #expect(message == forward)
+    }
+
+    @Test func matrixErrorsAreMHAErrorsWithRightMessages() {
+        func thrown(_ body: () throws -> Void) -> (any MHAError)? {
+            do { try body() } catch let error as any MHAError { return error } catch {}
+            return nil
+        }
+        let negative = thrown { _ = try Matrix<Double>(rows: -1, columns: -1, elements: [1]) }
+        #expect(negative?.description == "a -1×-1 matrix is impossible: the dimensions must be non-negative")
+        #expect(negative?.category == .usage)
+        let huge = thrown { _ = try Matrix<Double>(rows: Int.max, columns: 2, elements: [1]) }
+        #expect(huge?.description.contains("too many elements") == true)
+        #expect(huge?.category == .data)
+        let count = thrown { _ = try Matrix<Double>(rows: 2, columns: 2, elements: [1, 2, 3]) }
+        #expect(count?.description == "a 2×2 matrix needs 4 elements, got 3")
+        let values = Matrix<Double>(rows: 3, columns: 4, repeating: 1)
+        let precisions = thrown {
+            _ = try WrittenMatrix(values: values, precisions: [WrittenPrecision(decimals: 1, significantDigits: 2)])
+        }
+        #expect(precisions?.description == "a 3×4 matrix needs 12 precisions (one per entry), got 1")
+        #expect(precisions?.category == .data)
+    }
+
+    @Test func decodeAndALiBiEntryPointsThrowTypedErrors() throws {
+        #expect(throws: AttentionError.nonPositive(name: "kv_heads", value: 0)) {
+            try KVCache<Double>(kvHeads: 0, headDim: 2)
+        }
+        #expect(throws: AttentionError.negativePositionOffset(-1)) {
+            try KVCache<Double>(kvHeads: 1, headDim: 2, startPosition: -1)
+        }
+        #expect(throws: AttentionError.sizeOverflow("\(Int.max) × 2")) {
+            try KVCache<Double>(
+                keys: Matrix(rows: 1, columns: 4, repeating: 1), values: Matrix(rows: 1, columns: 4, repeating: 1),
+                kvHeads: Int.max, headDim: 2, nextPosition: 1)
+        }
+        #expect(throws: AttentionError.nonPositive(name: "heads", value: 0)) { try ALiBi.slopes(heads: 0) }
+        #expect(try ALiBi.slopes(heads: 4).count == 4)
+        let decoder = try AttentionCache(parameters: Self.parameters, configuration: .init(heads: 2))
+        #expect(decoder.bytesNeeded(forBlockOf: -1) == .max)
+        #expect(decoder.bytesNeeded(forBlockOf: 1) > 0)
+        #expect(throws: AttentionError.negativeBlock(-1)) { try decoder.requireMemory(forBlockOf: -1) }
+        #expect(throws: AttentionError.negativeMemoryLimit(-1)) {
+            try MultiHeadAttention.forward(
+                input: Self.x, parameters: Self.parameters, configuration: .init(heads: 2, memoryLimit: -1))
+        }
+    }
+}

@@ -206,7 +206,7 @@ import Testing
             let steps = try procedure.steps()
             let s = steps.shapes
             let mask = p.mask.flatMap { try? ResolvedMask($0, queries: s.tokens, keys: s.keyCount) }
-            let slopes = ALiBi.slopes(heads: s.heads)
+            let slopes = try ALiBi.slopes(heads: s.heads)
             for j in 0..<s.heads {
                 let ruled = procedure.ruled(steps.scores[j], slope: slopes[j], mask: mask, shapes: s)
                 let engine = steps.maskedScores[j]

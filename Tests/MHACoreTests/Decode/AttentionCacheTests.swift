@@ -310,7 +310,7 @@ import Testing
 
     @Test func aCacheOfAnotherConfigurationIsRefused() throws {
         let layer = Layer(tokens: 4, modelDim: 8, heads: 2, kvHeads: 2)
-        let other = KVCache<Double>(kvHeads: 1, headDim: 4)
+        let other = try KVCache<Double>(kvHeads: 1, headDim: 4)
         #expect(throws: DecodeError.cacheMismatch(what: "kv_heads", cache: "1", decoder: "2")) {
             try AttentionCache(parameters: layer.parameters, configuration: layer.configuration, cache: other)
         }

@@ -74,7 +74,7 @@ import Testing
     /// its float32 values to float32 precision and to the float64 formula exactly.
     @Test func alibiSlopesForTwelveHeads() throws {
         let f = try ModelFixture.named("alibi_slopes_12")
-        let slopes = try Matrix(rows: 1, columns: 12, elements: ALiBi.slopes(heads: 12))
+        let slopes = try Matrix(rows: 1, columns: 12, elements: try ALiBi.slopes(heads: 12))
         expectClose(slopes, try #require(f.expected["bloom_float32"]?.first), relativeTolerance: 2e-7)
         expectClose(slopes, try #require(f.expected["formula_float64"]?.first), relativeTolerance: 1e-15)
     }
