@@ -54,4 +54,19 @@ struct LibraryFindingsS26Tests {
         let flag = try folder.run(["run", "--bundle", "h.json", "--head-dim", d, "-x", "x.csv"] + Self.weights)
         flag.expectRefusal(64, "2048 × \(d) is too large to compute")
     }
+
+    @Test("docs/output.md states the SVG's float32 wording as the SVG prints it")
+    func svgPrecisionWordingMatchesTheDocs() throws {
+        let folder = try Self.folder()
+        let made = try folder.run(["init", "--d-model", "8", "--heads", "2", "--seq-len", "5", "-o", "b.json"])
+        #expect(made.status == 0, "\(made.stderr)")
+        let svg = try folder.run(["run", "--bundle", "b.json", "--float", "--format", "svg"])
+        #expect(svg.status == 0, "\(svg.stderr)")
+        let doc = try String(
+            contentsOf: BuiltBinary.packageRoot.appendingPathComponent("docs/output.md"), encoding: .utf8)
+        let flat = doc.split(whereSeparator: \.isNewline).joined(separator: " ")
+        #expect(svg.stdout.contains(", computed in float32</title>"))
+        #expect(svg.stdout.contains("; computed in float32<"))
+        #expect(flat.contains("the SVG's title in `, computed in float32` and its legend in `; computed in float32`"))
+    }
 }
