@@ -90,3 +90,98 @@ import Testing
         #expect(outcome.stderr.contains("token name 1") && outcome.stderr.contains("not UTF-8 (0xFF)"))
     }
 }
+
+/// `run --token i` prints K and V as token i's own row in self-attention while the scores and
+/// heads use every key row (QA s26-lib finding 3): every write-up says so where it prints them.
+@Suite struct TokenModeKeyRowsTests {
+    static let bundle = WriteUpTokenNamesTests.bundle
+
+    static func run(_ extra: [String]) throws -> String {
+        let outcome = try BuiltBinary.run(["run", "--bundle", bundle, "--token", "1"] + extra)
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        return outcome.stdout
+    }
+
+    static func json(_ extra: [String]) throws -> [String: Any] {
+        try #require(
+            try JSONSerialization.jsonObject(with: Data(run(extra + ["--format", "json"]).utf8)) as? [String: Any])
+    }
+
+    /// n, from the JSON's shapes.
+    static func tokens() throws -> Int {
+        let shapes = try #require(try json([])["shapes"] as? [String: Any])
+        return try #require((shapes["input"] as? [Int])?.first)
+    }
+
+    /// The printed scores row is Q_1·K_1ᵀ·scale of all n rows of K (the rows a run without
+    /// --token prints), not of the one row of K printed with --token.
+    @Test func theScoresUseEveryKeyRow() throws {
+        let single = try Self.json(["--show", "qkv,scores"])
+        let whole = try #require(
+            try JSONSerialization.jsonObject(
+                with: Data(
+                    BuiltBinary.run(["run", "--bundle", Self.bundle, "--show", "qkv", "--format", "json"]).stdout.utf8))
+                as? [String: Any])
+        let k = try #require(whole["k"] as? [[Double]])
+        let printedK = try #require(single["k"] as? [[Double]])
+        let q = try #require((single["q"] as? [[Double]])?.first)
+        let scores = try #require((single["scores"] as? [[[Double]]])?.first?.first)
+        let scale = try #require(single["scale"] as? Double)
+        let headDim = try #require((single["shapes"] as? [String: Any])?["head_dim"] as? Int)
+        #expect(printedK.count == 1 && printedK[0] == k[1])
+        #expect(scores.count == k.count)
+        for (key, row) in k.enumerated() {
+            let dot = zip(q.prefix(headDim), row.prefix(headDim)).map { $0 * $1 }.reduce(0, +) * scale
+            #expect(abs(dot - scores[key]) <= 1e-12 * max(1, abs(dot)), "key \(key)")
+        }
+    }
+
+    @Test func latexCaptionsSayWhichRowsAreShownAndUsed() throws {
+        let n = try Self.tokens()
+        let tex = try Self.run(["--show", "qkv,scores,heads", "--format", "latex"])
+        let captions = tex.split(separator: "\n").filter { $0.hasPrefix("\\caption{") }
+        let all = "all \(n) rows"
+        #expect(
+            captions.contains {
+                $0.hasPrefix("\\caption{K,")
+                    && $0.contains("row 1 only (the key of token 1); the scores use \(all) of K")
+            })
+        #expect(
+            captions.contains {
+                $0.hasPrefix("\\caption{V,")
+                    && $0.contains("row 1 only (the value of token 1); the heads use \(all) of V")
+            })
+        #expect(
+            captions.contains { $0.hasPrefix("\\caption{scores 1 of") && $0.contains("of Q\\_1 and \(all) of K\\_1") })
+        #expect(
+            captions.contains {
+                $0.hasPrefix("\\caption{head 1 of") && $0.contains("weights\\_1 times \(all) of V\\_1")
+            })
+    }
+
+    @Test func markdownAndTextTitlesSayWhichRowsAreShownAndUsed() throws {
+        let n = try Self.tokens()
+        let md = try Self.run(["--show", "qkv,scores,heads", "--format", "markdown"])
+        #expect(
+            md.contains("### K = H·W^k · 1 × ")
+                && md.contains("row 1 only \\(the key of token 1\\); the scores use all \(n) rows of K, 0…\(n - 1)"))
+        #expect(
+            md.contains("· of Q\\_1 and all \(n) rows of K\\_1")
+                && md.contains("· weights\\_1 times all \(n) rows of V\\_1"))
+        let text = try Self.run(["--show", "qkv,scores,heads"])
+        #expect(
+            text.contains(
+                "K = H·W^k, row 1 · 1 × 4 · the key of token 1 only; the scores use all \(n) rows of K, 0…\(n - 1)"))
+        #expect(text.contains("V = H·W^v, row 1 · 1 × 4 · the value of token 1 only; the heads use all \(n) rows of V"))
+        #expect(
+            text.contains("of Q_1 and all \(n) rows of K_1") && text.contains("weights_1 times all \(n) rows of V_1"))
+    }
+
+    /// `--steps` prints every key row (it multiplies by them) and says that `--show qkv` prints one.
+    @Test func stepsSayWhyTheyKeepEveryKeyRow() throws {
+        let n = try Self.tokens()
+        let steps = try Self.run(["--steps"])
+        #expect(
+            steps.contains("K and V keep all \(n) rows, which the scores and heads use (--show qkv prints only row 1"))
+    }
+}

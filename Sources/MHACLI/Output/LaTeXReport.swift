@@ -143,6 +143,7 @@ enum LaTeXReport {
         let shortTitle = text(
             title.split(separator: "=").first.map { $0.trimmingSpacesAndTabs() } ?? title)
         return "\(shortTitle), $\(m.matrix.rows) \\times \(m.matrix.columns)$: $\(m.latexSymbol) = \(m.latexFormula)$"
+            + (m.note.map { "; " + text($0) } ?? "")
     }
 
     /// A number in LaTeX math: `-0.5000`, `1.2500 \times 10^{6}`.
