@@ -119,8 +119,11 @@ import Testing
             "run", "--bundle", Self.bundle, "--show", "qkv", "--token", "1", "--tokens", "a,b,c",
         ])
         #expect(text.status == 0)
+        // K and V's titles go on to say which rows the scores and heads use (TokenModeKeyRowsTests).
+        let lines = text.stdout.split(separator: "\n", omittingEmptySubsequences: false)
         for name in ["Q = H·W^q", "K = H·W^k", "V = H·W^v"] {
-            #expect(text.stdout.contains("\n\(name), row 1 · 1 × 4\n  b  "), "\(name)")
+            let title = lines.firstIndex { $0.hasPrefix("\(name), row 1 · 1 × 4") }
+            #expect(title.map { lines[$0 + 1].hasPrefix("  b  ") } == true, "\(name)")
         }
     }
 

@@ -87,15 +87,24 @@ struct RunOptions: Sendable {
         try checkCombinations()
     }
 
-    /// `--tokens` (run's and attend's): a control character is refused, format and bidi
-    /// characters (U+202E …) are shown escaped, like every printed string.
+    /// `--tokens` (run's and attend's), kept exactly as given: a control character is
+    /// refused, and so are bytes that are not UTF-8 (which the system's decoding would turn
+    /// into U+FFFD). Each format writes the names as its rules allow (docs/output.md).
     static func tokenNames(_ a: ParsedArguments) throws(UsageError) -> [String]? {
         guard let names = try a[RunCommand.tokens] else { return nil }
         if let bad = names.first(where: { $0.unicodeScalars.contains { $0.properties.generalCategory == .control } }) {
             throw RunCommand.tokens.spec.invalid(
                 names.joined(separator: ","), "token name '\(bad)' contains a control character (tab, newline, escape)")
         }
-        return names.map { MessageText.escaped($0) }
+        for (index, name) in names.enumerated() {
+            guard let byte = RawArgumentBytes.firstInvalidByte(inArgumentContaining: name) else { continue }
+            let hex = String(byte, radix: 16, uppercase: true)
+            throw RunCommand.tokens.spec.invalid(
+                names.joined(separator: ","),
+                "token name \(index + 1) ('\(name)') holds bytes that are not UTF-8 (0x\(hex.count == 1 ? "0" + hex : hex)); write the names in UTF-8"
+            )
+        }
+        return names
     }
 
     /// For `--tokens` giving more names than rows: `; a comma inside a name is \,`, which is

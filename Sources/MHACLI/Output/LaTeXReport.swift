@@ -143,6 +143,7 @@ enum LaTeXReport {
         let shortTitle = text(
             title.split(separator: "=").first.map { $0.trimmingSpacesAndTabs() } ?? title)
         return "\(shortTitle), $\(m.matrix.rows) \\times \(m.matrix.columns)$: $\(m.latexSymbol) = \(m.latexFormula)$"
+            + (m.note.map { "; " + text($0) } ?? "")
     }
 
     /// A number in LaTeX math: `-0.5000`, `1.2500 \times 10^{6}`.
@@ -171,7 +172,8 @@ enum LaTeXReport {
     /// Text safe in a LaTeX paragraph: LaTeX's special characters escaped, the characters the
     /// default OT1 font encoding prints as others (`<` `>` `|` as ¡ ¿ —, `"` `'` `` ` `` as
     /// curly quotes, `--` as a dash) written so that they print as given, the Greek letters
-    /// and math symbols written as LaTeX, every other character kept as UTF-8.
+    /// and math symbols written as LaTeX, a no-break space as `~` and a soft hyphen as `\-`,
+    /// every other character kept as UTF-8 (a zero-width joiner inside an emoji stays).
     static func text(_ s: String) -> String {
         var out = ""
         var previous: Character?
@@ -188,6 +190,8 @@ enum LaTeXReport {
             case "-": out += previous == "-" || previous == "−" ? "{}-" : "-"
             case "&", "%", "$", "#", "_", "{", "}": out += "\\" + String(ch)
             case "~": out += "\\textasciitilde{}"
+            case "\u{A0}": out += "~"  // a no-break space, as LaTeX writes it
+            case "\u{AD}": out += "\\-"  // a soft hyphen: a discretionary hyphen
             case "^": out += "\\textasciicircum{}"
             case "τ": out += "$\\tau$"
             case "√": out += "$\\surd$"

@@ -42,8 +42,9 @@ enum MarkdownReport {
     static func escaped(_ text: String) -> String {
         var out = ""
         for ch in text {
-            // `&` starts an entity reference (`&amp;` would render as `&`), `~` GFM's strikethrough.
-            if "\\`*_{}[]<>()#+!|&~".contains(ch) { out += "\\" }
+            // `&` starts an entity reference (`&amp;` would render as `&`), `~` GFM's
+            // strikethrough, `$` GitHub's math (`$x$`).
+            if "\\`*_{}[]<>()#+!|&~$".contains(ch) { out += "\\" }
             out.append(ch)
         }
         return out

@@ -15,6 +15,9 @@ struct ReportMatrix {
     var rowLabels: [String]
     /// Token names or indices of the columns for scores and weights (keys), else column indices.
     var columnLabels: [String]
+    /// With `--token i` in self-attention, which rows of K and V this matrix shows or uses
+    /// (`TrimmedKeysNote`); the title ends with it too.
+    var note: String? = nil
 
     /// The matrices of `parts` in the order shown, with titles as the text report writes them;
     /// scores and weights also say which stages of the score rules (`configuration`'s soft-cap
@@ -35,15 +38,18 @@ struct ReportMatrix {
         }
         let scale = scaleGiven ? MatrixText.short(s.scale, 4) : "1/\\sqrt{\(s.headDim)}"
         var list: [ReportMatrix] = []
+        // With K and V printed as the token's row, they and the scores and heads say which rows.
+        let trimmed = parts.contains(.qkv) ? TrimmedKeysNote(s) : nil
         func add(
             _ title: String, _ symbol: String, _ formula: String, _ m: Matrix<S>, columns: [String]? = nil,
-            rowLabels: [String]? = nil
+            rowLabels: [String]? = nil, note: String? = nil
         ) {
             let matrix = m.converted(to: Double.self)
             list.append(
                 ReportMatrix(
-                    title: "\(title) · \(m.rows) × \(m.columns)", latexSymbol: symbol, latexFormula: formula,
-                    matrix: matrix, rowLabels: rowLabels ?? rows, columnLabels: columns ?? indices(m)))
+                    title: "\(title) · \(m.rows) × \(m.columns)" + (note.map { " · " + $0 } ?? ""), latexSymbol: symbol,
+                    latexFormula: formula, matrix: matrix, rowLabels: rowLabels ?? rows,
+                    columnLabels: columns ?? indices(m), note: note))
         }
         let source = s.memoryDim == nil ? "H" : "M"
         for part in parts {
@@ -55,13 +61,14 @@ struct ReportMatrix {
                     guard let m else { continue }
                     let from = name == "Q" ? "H" : source
                     let labels = name == "Q" ? rows : keyRows
+                    let note = name == "Q" ? nil : name == "K" ? trimmed?.key() : trimmed?.value()
                     if s.projected {
                         add(
                             "\(name) = \(from)·W^\(x)" + bias(x, latex: false), name,
                             "\(from) W^{\(x)}" + bias(x, latex: true), m,
-                            rowLabels: labels)
+                            rowLabels: labels, note: note)
                     } else {
-                        add("\(name) (given)", name, "\\text{given}", m, rowLabels: labels)
+                        add("\(name) (given)", name, "\\text{given}", m, rowLabels: labels, note: note)
                     }
                 }
                 if let m = result.normalisedQueries {
@@ -70,18 +77,20 @@ struct ReportMatrix {
                 if let m = result.printedNormalisedKeys {
                     add(
                         "K after the QK-norm", "\\hat{K}", "\\mathrm{RMSNorm}(K) \\odot \\gamma^{k}", m,
-                        rowLabels: keyRows)
+                        rowLabels: keyRows, note: trimmed?.key("K after the QK-norm"))
                 }
                 if let m = result.rotatedQueries { add("Q after RoPE", "\\tilde{Q}", "\\mathrm{RoPE}(Q)", m) }
                 if let m = result.printedRotatedKeys {
-                    add("K after RoPE", "\\tilde{K}", "\\mathrm{RoPE}(K)", m, rowLabels: keyRows)
+                    add(
+                        "K after RoPE", "\\tilde{K}", "\\mathrm{RoPE}(K)", m, rowLabels: keyRows,
+                        note: trimmed?.key("K after RoPE"))
                 }
             case .scores:
                 let stages = StageCaptions(configuration: configuration, masked: masked, scale: scale)
                 for (j, m) in (result.scores ?? []).enumerated() {
                     add(
                         "scores \(j + 1) of \(s.heads)" + stages.scoresNote, "\\mathrm{scores}_{\(j + 1)}",
-                        stages.scoresLatex(j + 1), m, columns: keys)
+                        stages.scoresLatex(j + 1), m, columns: keys, note: trimmed?.scores(j + 1))
                 }
             case .weights:
                 let stages = StageCaptions(configuration: configuration, masked: masked, scale: scale)
@@ -94,7 +103,7 @@ struct ReportMatrix {
                 for (j, m) in result.heads.enumerated() {
                     add(
                         "head \(j + 1) of \(s.heads)", "\\mathrm{head}_{\(j + 1)}",
-                        "\\mathrm{weights}_{\(j + 1)} V_{\(j + 1)}", m)
+                        "\\mathrm{weights}_{\(j + 1)} V_{\(j + 1)}", m, note: trimmed?.head(j + 1))
                 }
             case .concat:
                 add(

@@ -304,8 +304,10 @@ struct ResultPresentation: Sendable {
             && TerminalColor.enabled(
                 isTTY: TerminalColor.stdoutIsTTY(), environment: ProcessEnvironment.variables(),
                 noColorFlag: noColor)
-        let style = TextStyle(precision: precision, tokens: tokenNames, full: full, color: color)
-        let axes = TokenAxes(result.shapes, names: tokenNames, crossAttention: cross)
+        // The text shows the names with their bidi controls and line separators escaped.
+        let names = tokenNames?.map(TerminalTokenName.shown)
+        let style = TextStyle(precision: precision, tokens: names, full: full, color: color)
+        let axes = TokenAxes(result.shapes, names: names, crossAttention: cross)
         var sections: [String]
         if steps {
             sections = [stepsText(style)]

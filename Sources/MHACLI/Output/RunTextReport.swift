@@ -82,30 +82,43 @@ struct RunTextReport<Scalar: AttentionScalar> {
         case .qkv:
             let source = s.memoryDim == nil ? "H" : "M"
             let keyRows = result.keysTrimmedToToken ? queryLabels : axes.keyLabels
+            // K and V trimmed to the token's row say so, and which rows the scores use.
             let keySuffix = result.keysTrimmedToToken ? tokenSuffix : ""
+            let note = keysNote
             func title(_ name: String, _ from: String) -> String {
                 s.projected ? "\(name) = \(from)·W^\(name.lowercased())" + bias(name.lowercased()) : "\(name) (given)"
             }
             let blocks: [[String]?] = [
                 result.queries.map { block(title("Q", "H") + tokenSuffix, $0, rows: queryLabels) },
-                result.printedKeys.map { block(title("K", source) + keySuffix, $0, rows: keyRows) },
-                result.printedValues.map { block(title("V", source) + keySuffix, $0, rows: keyRows) },
+                result.printedKeys.map {
+                    block(title("K", source) + keySuffix, $0, rows: keyRows, note: note?.key(row: false))
+                },
+                result.printedValues.map {
+                    block(title("V", source) + keySuffix, $0, rows: keyRows, note: note?.value(row: false))
+                },
                 result.normalisedQueries.map { block("Q after the QK-norm" + tokenSuffix, $0, rows: queryLabels) },
-                result.printedNormalisedKeys.map { block("K after the QK-norm" + keySuffix, $0, rows: keyRows) },
+                result.printedNormalisedKeys.map {
+                    block(
+                        "K after the QK-norm" + keySuffix, $0, rows: keyRows,
+                        note: note?.key("K after the QK-norm", row: false))
+                },
                 result.rotatedQueries.map {
                     block(
                         "Q after RoPE (each head's rows turned for their positions)" + tokenSuffix, $0,
                         rows: queryLabels)
                 },
-                result.printedRotatedKeys.map { block("K after RoPE" + keySuffix, $0, rows: keyRows) },
+                result.printedRotatedKeys.map {
+                    block(
+                        "K after RoPE" + keySuffix, $0, rows: keyRows, note: note?.key("K after RoPE", row: false))
+                },
             ]
             return blocks.compactMap { $0 }.joined(separator: [""]).map { $0 }
         case .scores:
-            return perHead("scores", result.scores ?? [], columns: axes.keyLabels)
+            return perHead("scores", result.scores ?? [], columns: axes.keyLabels, note: keysNote?.scores)
         case .weights:
             return perHead("weights", result.weights ?? [], columns: axes.keyLabels)
         case .heads:
-            return perHead("head", result.heads, columns: nil)
+            return perHead("head", result.heads, columns: nil, note: keysNote?.head)
         case .concat:
             return block(
                 "concat = " + HeadList.text(s.heads), result.concat,
@@ -114,6 +127,10 @@ struct RunTextReport<Scalar: AttentionScalar> {
             return block("output = concat · W^o" + bias("o"), result.output, rows: queryLabels)
         }
     }
+
+    /// What K, V, the scores and heads say about the key rows when K and V are printed as
+    /// the token's row (`--show qkv` with `--token i` in self-attention), else nil.
+    private var keysNote: TrimmedKeysNote? { parts.contains(.qkv) ? TrimmedKeysNote(result.shapes) : nil }
 
     /// `, row i` in single-token mode, where Q, K and V are printed as token i's row only.
     private var tokenSuffix: String {
@@ -126,16 +143,21 @@ struct RunTextReport<Scalar: AttentionScalar> {
     }
 
     /// `name j of τ · r × c` and values, for every head.
-    private func perHead(_ name: String, _ matrices: [Matrix<Scalar>], columns: [String]?) -> [String] {
+    /// One block per head; `note` (`TrimmedKeysNote`) ends each title.
+    private func perHead(
+        _ name: String, _ matrices: [Matrix<Scalar>], columns: [String]?, note: ((Int) -> String)? = nil
+    ) -> [String] {
         let count = matrices.count
         return matrices.enumerated().map { j, m in
-            block("\(name) \(j + 1) of \(count)", m, rows: queryLabels, columns: columns)
+            block("\(name) \(j + 1) of \(count)", m, rows: queryLabels, columns: columns, note: note?(j + 1))
         }.joined(separator: [""]).map { $0 }
     }
 
     /// A title with the shape, then the values.
-    private func block(_ title: String, _ m: Matrix<Scalar>, rows: [String]?, columns: [String]? = nil) -> [String] {
-        ["\(title) · \(m.rows) × \(m.columns)"]
+    private func block(
+        _ title: String, _ m: Matrix<Scalar>, rows: [String]?, columns: [String]? = nil, note: String? = nil
+    ) -> [String] {
+        ["\(title) · \(m.rows) × \(m.columns)" + (note.map { " · " + $0 } ?? "")]
             + MatrixText.lines(
                 m, precision: precision, rowLabels: rows, columnLabels: columns,
                 limit: full ? nil : .terminal)

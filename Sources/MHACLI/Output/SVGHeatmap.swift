@@ -245,17 +245,23 @@ struct SVGHeatmap {
         return text.hasSuffix(".00") ? String(text.dropLast(3)) : text
     }
 
-    /// `text` safe inside XML character data and attribute values.
+    /// `text` safe inside XML character data and attribute values: `& < > " '` as entities,
+    /// tab, newline and carriage return as character references (an attribute would turn
+    /// them into spaces), and the characters XML 1.0 forbids even as references (other C0
+    /// controls, U+FFFE, U+FFFF) written visibly as `\u{FFFE}`; every other character as it is.
     func escaped(_ text: String) -> String {
         var out = ""
-        for ch in text {
-            switch ch {
+        for scalar in text.unicodeScalars {
+            switch scalar {
             case "&": out += "&amp;"
             case "<": out += "&lt;"
             case ">": out += "&gt;"
             case "\"": out += "&quot;"
             case "'": out += "&apos;"
-            default: out.append(ch)
+            case "\t", "\n", "\r": out += "&#\(scalar.value);"
+            case _ where scalar.value < 0x20 || scalar.value == 0xFFFE || scalar.value == 0xFFFF:
+                out += "\\u{" + String(scalar.value, radix: 16, uppercase: true) + "}"
+            default: out.unicodeScalars.append(scalar)
             }
         }
         return out

@@ -55,7 +55,13 @@ struct StepsDocument<S: AttentionScalar> {
             lines.append(
                 "  single-token mode, token \(token)" + (style.tokens == nil ? "" : " (\(quotedQuery(token)))")
                     + ": Q and every per-head matrix have its one row;")
-            lines.append("  K and V keep all \(s.keyCount) rows")
+            // The steps multiply by every key row, so they print them; the other reports show
+            // K and V as the token's own row in self-attention (TrimmedKeysNote).
+            lines.append(
+                "  K and V keep all \(s.keyCount) rows"
+                    + (s.keysTrimmedToToken
+                        ? ", which the scores and heads use (--show qkv prints only row \(token), its own key and value)"
+                        : ""))
         }
         lines.append("  rows and columns count from 0; heads are numbered 1…τ")
         return lines
