@@ -21,13 +21,16 @@ import Testing
     /// `w.csv` (I) and `in_proj.csv` (I stacked three times).
     static func folder() throws -> ScratchFolder {
         let folder = try ScratchFolder()
-        func json(_ rows: [[Double]]) -> String { "[" + rows.map { "[" + $0.map { "\($0)" }.joined(separator: ",") + "]" }.joined(separator: ",") + "]" }
+        func json(_ rows: [[Double]]) -> String {
+            "[" + rows.map { "[" + $0.map { "\($0)" }.joined(separator: ",") + "]" }.joined(separator: ",") + "]"
+        }
         let (a, b, c) = (identity(2), identity(3), identity(5))
         let qkv = (0..<4).map { a[$0] + b[$0] + c[$0] }
         try folder.write("packed.json", #"{"x": \#(x), "heads": 2, "qkv": \#(json(qkv)), "wo": \#(json(identity(1)))}"#)
         try folder.write(
             "split.json",
-            #"{"x": \#(x), "heads": 2, "wq": \#(json(a)), "wk": \#(json(b)), "wv": \#(json(c)), "wo": \#(json(identity(1)))}"#)
+            #"{"x": \#(x), "heads": 2, "wq": \#(json(a)), "wk": \#(json(b)), "wv": \#(json(c)), "wo": \#(json(identity(1)))}"#
+        )
         try folder.write("w.csv", csv(identity(1)))
         try folder.write("in_proj.csv", csv(identity(1) + identity(1) + identity(1)))
         return folder
@@ -60,7 +63,9 @@ import Testing
 
     @Test func aPackedFlagReplacesABundlesSeparateWeights() throws {
         let folder = try Self.folder()
-        let packedFlag = try folder.run(["run", "--bundle", "split.json", "--in-proj", "in_proj.csv", "--format", "csv"])
+        let packedFlag = try folder.run([
+            "run", "--bundle", "split.json", "--in-proj", "in_proj.csv", "--format", "csv",
+        ])
         packedFlag.expectSuccess()
         let separate = try folder.run([
             "run", "--bundle", "split.json", "--wq", "w.csv", "--wk", "w.csv", "--wv", "w.csv", "--format", "csv",

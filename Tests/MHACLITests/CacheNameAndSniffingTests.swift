@@ -14,7 +14,9 @@ import Testing
     @Test func aCacheNamedForAnotherFormatIsRefusedBeforeAnythingIsWritten() throws {
         let folder = try Self.folder()
         for name in ["c.csv", "c.JSON", "c.npy", "c.safetensors", "c.tex"] {
-            let run = try folder.run(["decode", "--weights", "identity", "--heads", "2", "-x", "x.csv", "--cache", name])
+            let run = try folder.run([
+                "decode", "--weights", "identity", "--heads", "2", "-x", "x.csv", "--cache", name,
+            ])
             run.expectRefusal(64, "--cache \(name)", "an .npz archive", "name the file .npz")
             #expect(!(try folder.contents()).contains(name), "\(name) was written")
         }
@@ -23,7 +25,9 @@ import Testing
     @Test func aCacheWithNoOrAnUnknownExtensionIsStillWritten() throws {
         let folder = try Self.folder()
         for name in ["c.npz", "c.cache", "cache"] {
-            let run = try folder.run(["decode", "--weights", "identity", "--heads", "2", "-x", "x.csv", "--cache", name])
+            let run = try folder.run([
+                "decode", "--weights", "identity", "--heads", "2", "-x", "x.csv", "--cache", name,
+            ])
             run.expectSuccess()
             #expect(try folder.contents().contains(name))
         }

@@ -22,14 +22,17 @@ import Testing
     @Test func contractNamesEveryTopLevelKeyOfRun() throws {
         let contract = try Self.page("contract.md")
         let start = try #require(contract.range(of: "### JSON output of run"))
-        let end = contract.range(of: "\n### ", range: start.upperBound..<contract.endIndex)?.lowerBound ?? contract.endIndex
+        let end =
+            contract.range(of: "\n### ", range: start.upperBound..<contract.endIndex)?.lowerBound ?? contract.endIndex
         let section = contract[start.upperBound..<end]
         for key in try Self.object(Self.bundle).keys {
             #expect(
                 section.contains("`\(key)`") || section.contains("\"\(key)\""),
                 "contract.md's JSON section does not name \(key)")
         }
-        for key in try #require(Self.object(Self.bundle + ["--rope", "half", "--qk-norm", "head"])["positions"] as? [String: Any]).keys {
+        for key in try #require(
+            Self.object(Self.bundle + ["--rope", "half", "--qk-norm", "head"])["positions"] as? [String: Any]
+        ).keys {
             #expect(section.contains("\"\(key)\""), "contract.md's JSON section does not name positions.\(key)")
         }
     }

@@ -32,7 +32,8 @@ import Testing
         }
         if !current.isEmpty { blocks.append(current) }
         return blocks.map { $0.map(withoutComment) }.filter { block in
-            block.contains { $0.contains("mha-cli ") } && !block.contains { $0.contains("swift ") || $0.contains("install.sh") }
+            block.contains { $0.contains("mha-cli ") }
+                && !block.contains { $0.contains("swift ") || $0.contains("install.sh") }
         }
     }
 

@@ -62,7 +62,8 @@ struct BenchCommand: Command {
     let intermediates: Intermediates
 
     /// `--heads`, worded for bench, whose `--head-dim` lets τ not divide d_model.
-    static let heads = DimensionArguments.heads.reworded("τ, the number of heads; must divide d_model unless --head-dim.")
+    static let heads = DimensionArguments.heads.reworded(
+        "τ, the number of heads; must divide d_model unless --head-dim.")
 
     init(_ arguments: ParsedArguments) throws {
         dimensions = try DimensionArguments(

@@ -197,6 +197,7 @@ extension DecodeCommand {
         let other = OutputDestination.format(ofPath: path).map { $0 != .npz } ?? (found.lowercased() == "safetensors")
         guard other else { return }
         throw .invalidRequest(
-            "--cache \(path): the decode cache is an .npz archive, not .\(found); name the file .npz or give no extension")
+            "--cache \(path): the decode cache is an .npz archive, not .\(found); name the file .npz or give no extension"
+        )
     }
 }
