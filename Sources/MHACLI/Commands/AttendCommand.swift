@@ -28,8 +28,13 @@ struct AttendCommand: Command {
             + ScoreOptions.attendDeclarations + [RunCommand.gq, RunCommand.gk] + [
                 RunCommand.format, show, RunCommand.precision, RunCommand.useFloat, RunCommand.output, RunCommand.steps,
                 RunCommand.heatmap, RunCommand.heatmapScale, RunCommand.tokens, RunCommand.noColor, RunCommand.full,
-                RunCommand.checkpoint, RunCommand.layer, RunCommand.arch, RunCommand.config,
+                checkpoint, RunCommand.layer, RunCommand.arch, RunCommand.config,
             ])
+
+    /// run's `--checkpoint`, worded for attend, which has no projections to fill.
+    static let checkpoint = RunCommand.checkpoint.reworded(
+        "A model's .safetensors (or .npz): take layer --layer's τ, g, d_k, scale, causal mask, RoPE, QK-norm and window from it and its config.json (its weights are not used); flags still win."
+    )
 
     static let queries = Option<String>.file("queries", short: "q", help: "Q, n_q × τ·d_k, one query per row.")
     static let keys = Option<String>.file("keys", short: "k", help: "K, n_k × kv_heads·d_k, one key per row.")

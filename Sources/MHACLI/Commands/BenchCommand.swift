@@ -21,7 +21,7 @@ struct BenchCommand: Command {
             the plain pass's).
             """,
         options: [
-            DimensionArguments.seqLen, DimensionArguments.modelDim, DimensionArguments.heads,
+            DimensionArguments.seqLen, DimensionArguments.modelDim, heads,
             causalFlag, floatFlag, gemmFlag, repeatOption, format, keep,
         ] + ScoreOptions.benchDeclarations)
 
@@ -61,8 +61,14 @@ struct BenchCommand: Command {
     /// `--keep`: the intermediates the timed pass keeps.
     let intermediates: Intermediates
 
+    /// `--heads`, worded for bench, whose `--head-dim` lets τ not divide d_model.
+    static let heads = DimensionArguments.heads.reworded(
+        "τ, the number of heads; must divide d_model unless --head-dim.")
+
     init(_ arguments: ParsedArguments) throws {
-        dimensions = try DimensionArguments(arguments, kvHeads: nil, defaultHeads: arguments[Self.gemmFlag] ? 1 : nil)
+        dimensions = try DimensionArguments(
+            arguments, kvHeads: nil, defaultHeads: arguments[Self.gemmFlag] ? 1 : nil,
+            headDim: arguments[ScoreOptions.headDimOption])
         useFloat = arguments[Self.floatFlag]
         causal = arguments[Self.causalFlag]
         gemm = arguments[Self.gemmFlag]
@@ -136,11 +142,11 @@ struct BenchCommand: Command {
                 [(d.seqLen, d.modelDim), (d.modelDim, d.modelDim)] + [(d.seqLen, d.modelDim)])
         }
         let pass = MemoryEstimate.Dimensions(
-            tokens: d.seqLen, queryRows: d.seqLen, modelDim: d.modelDim, kvDim: d.kvDim, concatDim: d.modelDim,
+            tokens: d.seqLen, queryRows: d.seqLen, modelDim: d.modelDim, kvDim: d.kvDim, concatDim: d.concatDim,
             outputDim: d.modelDim, heads: d.heads, rotates: score.rotaryEmbedding != nil)
         let engine = MemoryEstimate.bytes(pass, keep: intermediates, layout: .xw, scalarBytes: 1)
         let inputs = CheckedArithmetic.elementCount(
-            [(d.seqLen, d.modelDim), (d.modelDim, d.modelDim), (d.modelDim, d.modelDim)]
+            [(d.seqLen, d.modelDim), (d.modelDim, d.concatDim), (d.concatDim, d.modelDim)]
                 + [(d.modelDim, d.kvDim), (d.modelDim, d.kvDim)])
         guard engine < Int.max, let inputs else { return nil }
         return CheckedArithmetic.elementCount([(inputs, 1), (engine, 1)])

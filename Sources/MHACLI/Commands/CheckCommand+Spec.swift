@@ -20,10 +20,13 @@ extension CheckCommand {
     static let givenOperands = [AttendCommand.queries, AttendCommand.keys, AttendCommand.values]
 
     /// The options of `run` that `check` shares, in run's order.
+    /// (`--wk`, `--wv` worded without run's `--memory`).
     static var problemOptions: [OptionSpec] {
-        RunCommand.spec.declaredOptions.filter {
+        let reworded = Dictionary(
+            uniqueKeysWithValues: RunCommand.selfAttentionKeyValueWeights.map { ($0.spec.long, $0.spec) })
+        return RunCommand.spec.declaredOptions.filter {
             !printingOptions.contains($0.long) && !uncheckedOptions.contains($0.long)
-        }
+        }.map { reworded[$0.long] ?? $0 }
     }
 
     static let spec = refusing(

@@ -90,6 +90,7 @@ struct DecodeCommand: Command {
             throw UsageError.invalidRequest(
                 "--cache needs a file decode can read and replace (FILE.npz); '-' is the rows' own stream")
         }
+        if let path = cachePath { try Self.refuseOtherFormat(cache: path) }
         format = try a[Self.format] ?? .csv
         precision = try a[Self.precision]
         if precision != nil, format == .json {
@@ -184,5 +185,19 @@ struct DecodeCommand: Command {
             try DecodeSession<Double>(command: command, stream: stream, saved: saved).run()
         }
         return CommandOutput(text: "")
+    }
+}
+
+extension DecodeCommand {
+    /// The cache is an .npz archive: a `--cache` name whose extension says another format
+    /// (`c.csv`, `c.json`, `c.safetensors`) is refused, as `init -o b.csv` is; other names
+    /// (`c.cache`, `cache`) are taken as written.
+    static func refuseOtherFormat(cache path: String) throws(UsageError) {
+        guard let found = PathParts.fileExtension(path) else { return }
+        let other = OutputDestination.format(ofPath: path).map { $0 != .npz } ?? (found.lowercased() == "safetensors")
+        guard other else { return }
+        throw .invalidRequest(
+            "--cache \(path): the decode cache is an .npz archive, not .\(found); name the file .npz or give no extension"
+        )
     }
 }

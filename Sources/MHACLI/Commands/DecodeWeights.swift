@@ -22,6 +22,8 @@ enum DecodeWeights {
     /// The parameters in precision `S` for rows of width `modelDim`.
     static func parameters<S: AttentionScalar>(_ c: DecodeCommand, modelDim d: Int) throws -> AttentionParameters<S> {
         var matrices = c.base?.layer.matrices ?? [:]  // a checkpoint's, replaced by the files given
+        try ProjectionOverride.apply(
+            to: &matrices, given: Set(c.paths.keys), bundle: c.checkpoint?.path ?? "the checkpoint")
         // γ^q and γ^k are the configuration's (`DecodeCommand.resolved`).
         for (key, path) in c.paths where !["gq", "gk"].contains(key) {
             matrices[key] = try MatrixReader.read(path: path)

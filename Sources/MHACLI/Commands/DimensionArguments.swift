@@ -21,17 +21,20 @@ struct DimensionArguments: Sendable, Equatable {
     /// n.
     let seqLen: Int
 
-    /// d_k = d_model / τ.
-    var headDim: Int { modelDim / heads }
+    /// d_k: d_model / τ, or `bench`'s `--head-dim`.
+    let headDim: Int
+    /// τ·d_k, the width of Q and of the concat.
+    var concatDim: Int { heads * headDim }
     /// g·d_k, the width of K and V.
     var kvDim: Int { kvHeads * headDim }
 
     /// Reads and checks the dimension options; `defaultHeads` stands in for a missing
-    /// `--heads` (for `bench --gemm`, which has no heads).
+    /// `--heads` (for `bench --gemm`, which has no heads); `givenHeadDim` (`bench --head-dim`)
+    /// sets d_k, and τ then need not divide d_model.
     /// - Throws: `UsageError` naming the missing option or explaining the arithmetic.
     init(
         _ a: ParsedArguments, kvHeads kvHeadsOption: Option<Int>? = Self.kvHeads,
-        defaultHeads: Int? = nil
+        defaultHeads: Int? = nil, headDim givenHeadDim: Int? = nil
     ) throws(UsageError) {
         guard let d = try a[Self.modelDim] else {
             throw .missingOption(option: Self.modelDim.spec.display, reason: "the model width is required")
@@ -43,7 +46,7 @@ struct DimensionArguments: Sendable, Equatable {
             throw .missingOption(option: Self.seqLen.spec.display, reason: "the number of tokens is required")
         }
         let g = try kvHeadsOption.flatMap { option throws(UsageError) in try a[option] } ?? t
-        guard d % t == 0 else {
+        guard d % t == 0 || givenHeadDim != nil else {
             throw .invalidRequest(
                 "--d-model \(d) is not divisible by --heads \(t): d_k = \(d) / \(t) is not an integer")
         }
@@ -52,7 +55,10 @@ struct DimensionArguments: Sendable, Equatable {
                 "--heads \(t) is not divisible by --kv-heads \(g): each K/V head must serve a whole group of query heads"
             )
         }
-        (modelDim, heads, kvHeads, seqLen) = (d, t, g, n)
+        if let k = givenHeadDim, t.multipliedReportingOverflow(by: k).overflow {
+            throw .invalidRequest("--heads \(t) and --head-dim \(k) are too large: τ·d_k overflows a 64-bit integer")
+        }
+        (modelDim, heads, kvHeads, seqLen, headDim) = (d, t, g, n, givenHeadDim ?? d / t)
         guard bundleValueCount != nil else {
             throw .invalidRequest(
                 "--d-model \(d) and --seq-len \(n) are too large: the element counts overflow a 64-bit integer")
@@ -64,7 +70,7 @@ struct DimensionArguments: Sendable, Equatable {
     /// Linear in n: `init` never builds an n × n matrix.
     var bundleValueCount: Int? {
         let terms = [
-            (seqLen, modelDim), (modelDim, modelDim), (modelDim, modelDim), (modelDim, kvDim),
+            (seqLen, modelDim), (modelDim, concatDim), (concatDim, modelDim), (modelDim, kvDim),
             (modelDim, kvDim), (2, modelDim), (2, kvDim),
         ]
         return CheckedArithmetic.elementCount(terms)

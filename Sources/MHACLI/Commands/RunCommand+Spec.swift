@@ -41,8 +41,12 @@ extension RunCommand {
             "Cross-attention: M, n_k × d_mem, the sequence keys and values come from (K = M·W^k + b^k, V = M·W^v + b^v; W^k, W^v are d_mem × kv_heads·d_k, PyTorch's kdim/vdim); masks are n × n_k."
     )
     static let wq = Option<String>.file("wq", help: "W^q, d_model × τ·d_k (d_model × d_model unless --head-dim).")
-    static let wk = Option<String>.file("wk", help: "W^k, d_model × kv_heads·d_k (d_mem rows with run's --memory).")
-    static let wv = Option<String>.file("wv", help: "W^v, d_model × kv_heads·d_k (d_mem rows with run's --memory).")
+    static let wk = Option<String>.file("wk", help: "W^k, d_model × kv_heads·d_k (d_mem rows with --memory).")
+    static let wv = Option<String>.file("wv", help: "W^v, d_model × kv_heads·d_k (d_mem rows with --memory).")
+    /// `--wk` and `--wv` worded for commands without `--memory` (decode, check).
+    static let selfAttentionKeyValueWeights = [
+        wk.reworded("W^k, d_model × kv_heads·d_k."), wv.reworded("W^v, d_model × kv_heads·d_k."),
+    ]
     static let wo = Option<String>.file("wo", help: "W^o, τ·d_k × d_out.")
     static let bq = Option<String>.file("bq", help: "Bias b^q, a row of τ·d_k values (d_model unless --head-dim).")
     static let bk = Option<String>.file("bk", help: "Bias b^k, a row of kv_heads·d_k values.")
@@ -150,7 +154,7 @@ extension RunCommand {
     static let checkpoint = Option<String>.file(
         "checkpoint",
         help:
-            "A model's .safetensors (or .npz): take layer --layer's attention weights, biases, layout, τ, g, d_k, scale, causal mask and RoPE from it and its config.json (attend: all but the weights); flags still win."
+            "A model's .safetensors (or .npz): take layer --layer's attention weights, biases, layout, τ, g, d_k, scale, causal mask and RoPE from it and its config.json; flags still win."
     )
     static let layer = Option<Int>.integer(
         "layer", "L", minimum: 0, help: "The attention layer of --checkpoint to read (0-based).")

@@ -34,6 +34,7 @@ struct RunInputs {
         matrices = bundle.matrices
         warnings = checkpointLayer?.warnings ?? []
         let bundleName = o.checkpoint?.path ?? o.bundle.map { $0 == "-" ? "<stdin>" : $0 }
+        try ProjectionOverride.apply(to: &matrices, given: Set(o.paths.keys), bundle: bundleName ?? "the bundle")
         let score = try Self.merged(o.score, bundle, file: bundleName ?? "bundle")
         for (key, path) in o.paths.sorted(by: { $0.key < $1.key }) {
             let input = try MaskFile.read(
