@@ -94,13 +94,34 @@ public enum MHACLI {
             return try RootCommand.run(arguments)
         }
         let command = try RootCommand.command(named: first)
-        let parsed = try ArgumentParser.parse(Array(arguments.dropFirst()), for: command.spec)
+        let parsed = try parse(Array(arguments.dropFirst()), for: command.spec)
         if parsed.helpRequested {
             return CommandOutput(
                 text: HelpRenderer.help(for: command.spec, path: [RootCommand.name, command.spec.name]))
         }
         try OutputOverInput.check(parsed)
         return try command.init(parsed).run()
+    }
+
+    /// `ArgumentParser.parse`, with an option another subcommand has named as such.
+    static func parse(_ arguments: [String], for spec: CommandSpec) throws(UsageError) -> ParsedArguments {
+        do {
+            return try ArgumentParser.parse(arguments, for: spec)
+        } catch {
+            throw naming(error, command: spec.name)
+        }
+    }
+
+    /// An unknown option that other subcommands have becomes `.optionOfOtherCommands`: a
+    /// nearest-name guess among this command's options (`attend --wo` → `--gq`) would mislead.
+    static func naming(_ error: UsageError, command: String) -> UsageError {
+        guard case .unknownOption(let name, _) = error else { return error }
+        var owners: [String] = []
+        for type in RootCommand.commands {
+            let spec = type.spec
+            if spec.option(named: name) != nil { owners.append(spec.name) }
+        }
+        return owners.isEmpty ? error : .optionOfOtherCommands(name, command: command, owners: owners)
     }
 
     /// sysexits: usage 64, data 65, no input 66, output 74.

@@ -98,6 +98,21 @@ struct SuggestedFixMessageTests {
             .expectRefusal(64, "Unknown option '--Heads'. Did you mean '--heads'?")
     }
 
+    @Test("an option another subcommand has is named as theirs, not matched to a look-alike of this one's")
+    func optionOfAnotherCommand() throws {
+        let folder = try ScratchFolder()
+        try folder.write("x.csv", "1,2\n3,4\n")
+        try folder.run(["attend", "-q", "x.csv", "-k", "x.csv", "-v", "x.csv", "--wo", "x.csv"])
+            .expectRefusal(
+                64, "'--wo' is not an option of attend (run, decode, check take it). See 'mha-cli attend --help'.")
+        try folder.run(["decode", "-x", "x.csv", "--weights", "identity", "-o", "out.json"])
+            .expectRefusal(64, "'-o' is not an option of decode (run, attend, check, init take it).")
+        #expect(!FileManager.default.fileExists(atPath: folder.url.appendingPathComponent("out.json").path))
+        // A typo of this command's own option still gets the nearest one.
+        try folder.run(["attend", "-q", "x.csv", "-k", "x.csv", "-v", "x.csv", "--casual"])
+            .expectRefusal(64, "Unknown option '--casual'. Did you mean '--causal'?")
+    }
+
     @Test("a tab-separated file named .csv is told to be named .tsv")
     func tabsInACSV() throws {
         let folder = try ScratchFolder()

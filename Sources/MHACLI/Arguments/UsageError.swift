@@ -6,6 +6,8 @@ import MHAFormats
 enum UsageError: MHAError, Equatable {
     /// `--head`: not an option of this command; with the nearest option, if one is close.
     case unknownOption(String, suggestion: String?)
+    /// `attend --wo`: not an option of `command`, but one of the `owners` (other subcommands).
+    case optionOfOtherCommands(String, command: String, owners: [String])
     /// `mha-cli rnu`: not a subcommand; with the nearest one, if close.
     case unknownSubcommand(String, suggestion: String?)
     /// An option that needs a value came last or before another option.
@@ -30,6 +32,9 @@ enum UsageError: MHAError, Equatable {
         switch self {
         case let .unknownOption(name, suggestion):
             return "Unknown option '\(name)'." + (suggestion.map { " Did you mean '\($0)'?" } ?? "")
+        case let .optionOfOtherCommands(name, command, owners):
+            return "'\(name)' is not an option of \(command) (\(owners.joined(separator: ", ")) take it). "
+                + "See 'mha-cli \(command) --help'."
         case let .unknownSubcommand(name, suggestion):
             return "Unknown subcommand '\(name)'." + (suggestion.map { " Did you mean '\($0)'?" } ?? "")
                 + " See 'mha-cli --help'."
