@@ -104,7 +104,7 @@ public struct InputBundle: Sendable, Equatable {
     /// Parses `terminated`, whose final NUL byte is not content.
     static func parseTerminated(_ terminated: [UInt8], name: String) throws(FormatError) -> InputBundle {
         try MatrixReader.withContent(of: terminated) { (text) throws(FormatError) -> InputBundle in
-            let document = try JSONParser(text: text, name: name).parse()
+            let document = try JSONParser(text: text, name: name).parseObject(named: "a bundle")
             let reader = JSONMatrixReader(document: document, text: text, name: name)
             guard document.nodes[0].kind == .object else {
                 throw reader.error(

@@ -113,6 +113,22 @@ struct SuggestedFixMessageTests {
             .expectRefusal(64, "Unknown option '--casual'. Did you mean '--causal'?")
     }
 
+    @Test("a CSV or an empty file given to --bundle or --config is told that a JSON object is expected")
+    func jsonObjectExpected() throws {
+        let folder = try ScratchFolder()
+        try folder.write("x.csv", "# H\n1,2\n")
+        try folder.write("empty.json", "")
+        try folder.run(["run", "--bundle", "x.csv"])
+            .expectRefusal(65, "x.csv:1:1: expected a value, found \"#\" (a bundle is a JSON object: {…})")
+        try folder.run(["run", "--bundle", "empty.json"])
+            .expectRefusal(65, "empty.json:1:1: expected a value, found the end of the file (a bundle is a JSON object")
+        let layer = BuiltBinary.packageRoot.appendingPathComponent("examples/checkpoint-layer").path
+        try folder.run([
+            "run", "--checkpoint", layer + "/model.safetensors", "--config", "x.csv", "--layer", "0",
+            "-x", layer + "/x.npy",
+        ]).expectRefusal(65, "(a model's config.json is a JSON object: {…})")
+    }
+
     @Test("a tab-separated file named .csv is told to be named .tsv")
     func tabsInACSV() throws {
         let folder = try ScratchFolder()

@@ -57,7 +57,8 @@ public struct ModelConfig: Sendable {
         self.name = name
         let (document, written) = try MatrixReader.withContent(of: terminated) {
             (text) throws(FormatError) -> (JSONDocument, [Int: String]) in
-            let document = try JSONParser(text: text, name: name, acceptsPythonNonFinite: true).parse()
+            let document = try JSONParser(text: text, name: name, acceptsPythonNonFinite: true)
+                .parseObject(named: "a model's config.json")
             try document.refuseConflictingKeys(in: text, name: name, reader: "transformers")
             var written: [Int: String] = [:]
             for index in document.nodes.indices where document.nodes[index].kind == .number {
