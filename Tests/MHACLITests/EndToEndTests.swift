@@ -21,7 +21,7 @@ import Testing
         ),
         (
             ["shapes", "--d-model", "768", "--heads", "5"],
-            "mha-cli: error: d_model 768 is not divisible by 5 heads (768 / 5 = 153.6)\n"
+            "mha-cli: error: d_model 768 is not divisible by 5 heads (768 / 5 = 153.6): each head takes d_k = d_model / τ columns unless a head width is given\n"
         ),
         (
             ["init", "--d-model", "8", "--heads", "2"],

@@ -48,7 +48,8 @@ struct DimensionArguments: Sendable, Equatable {
         let g = try kvHeadsOption.flatMap { option throws(UsageError) in try a[option] } ?? t
         guard d % t == 0 || givenHeadDim != nil else {
             throw .invalidRequest(
-                "--d-model \(d) is not divisible by --heads \(t): d_k = \(d) / \(t) is not an integer")
+                "--d-model \(d) is not divisible by --heads \(t): d_k = \(d) / \(t) is not an integer; give --head-dim to set it"
+            )
         }
         guard t % g == 0 else {
             throw .invalidRequest(

@@ -88,7 +88,7 @@ public enum AttentionError: MHAError, Equatable {
             return "\(other) is \(otherShape) but \(name) is \(actual): \(name) must be \(expected)"
         case let .headsDoNotDivideModel(modelDim, heads):
             return
-                "d_model \(modelDim) is not divisible by \(heads) heads (\(modelDim) / \(heads) = \(quotient(modelDim, heads)))"
+                "d_model \(modelDim) is not divisible by \(heads) heads (\(modelDim) / \(heads) = \(quotient(modelDim, heads))): each head takes d_k = d_model / τ columns unless a head width is given"
         case let .headsDoNotDivideQueries(width, heads):
             return
                 "q's \(width) columns are not divisible by \(heads) heads (\(width) / \(heads) = \(quotient(width, heads))): each head takes d_k = width / τ columns unless a head width is given"

@@ -125,8 +125,11 @@ public enum ShapeError: MHAError, Equatable {
                 divisorName == "heads" || divisorName == "kv_heads"
                 ? "\(divisor) \(divisorName)"
                 : "\(divisorName) \(divisor)"
+            let headWidth =
+                dividendName == "d_model" && divisorName == "heads"
+                ? ": each head takes d_k = d_model / τ columns unless a head width is given" : ""
             return
-                "\(dividendName) \(dividend) is not divisible by \(unit) (\(dividend) / \(divisor) = \(quotient(dividend, divisor)))"
+                "\(dividendName) \(dividend) is not divisible by \(unit) (\(dividend) / \(divisor) = \(quotient(dividend, divisor)))\(headWidth)"
         case let .overflow(what):
             return "\(what) is too large to compute (overflows a 64-bit integer)"
         }

@@ -38,7 +38,10 @@ import Testing
 
     @Test func headsMustDivideModelWidth() {
         let wide = Matrix<Double>(rows: 1, columns: 768)
-        #expect(message(heads: 10, input: wide)?.0 == "d_model 768 is not divisible by 10 heads (768 / 10 = 76.8)")
+        #expect(
+            message(heads: 10, input: wide)?.0
+                == "d_model 768 is not divisible by 10 heads (768 / 10 = 76.8): each head takes d_k = d_model / τ columns unless a head width is given"
+        )
         #expect(message(heads: 10, input: wide)?.1 == .usage)
         #expect(message(heads: 0)?.0 == "heads must be a positive integer, got 0")
     }

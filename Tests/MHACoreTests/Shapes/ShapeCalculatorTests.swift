@@ -32,7 +32,10 @@ import Testing
             try ShapeCalculator.solve(ShapeQuery(modelDim: 768, heads: 10))
         }
         let e = ShapeError.notDivisible(dividendName: "d_model", dividend: 768, divisorName: "heads", divisor: 10)
-        #expect(e.description == "d_model 768 is not divisible by 10 heads (768 / 10 = 76.8)")
+        #expect(
+            e.description
+                == "d_model 768 is not divisible by 10 heads (768 / 10 = 76.8): each head takes d_k = d_model / τ columns unless a head width is given"
+        )
         #expect(e.category == .usage)
     }
 
