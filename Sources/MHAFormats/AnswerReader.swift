@@ -85,8 +85,7 @@ public enum AnswerReader {
     /// How precisely the array `arrayName` (or the only one) of `archive` holds its numbers:
     /// full precision, unless its type is float32, float16 or bfloat16.
     static func storedPrecision(_ archive: any ArrayArchive, _ arrayName: String?) -> WrittenPrecision {
-        let info =
-            arrayName.map { name in archive.arrays.first { $0.name.sameScalars(as: name) } } ?? archive.arrays.first
+        let info = arrayName.map(archive.array(named:)) ?? archive.arrays.first
         return storedPrecision(dtype: info?.dtype)
     }
 

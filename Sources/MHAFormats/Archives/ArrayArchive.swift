@@ -26,6 +26,12 @@ extension ArrayArchive {
 
     /// None: the format's reader checks every entry against the file when it opens it.
     public var notes: [String] { [] }
+
+    /// The entry of the array named `arrayName`, compared by code point as the formats'
+    /// own readers compare names (`ExactKey`), or nil when the file holds none.
+    public func array(named arrayName: String) -> ArrayInfo? {
+        arrays.first { $0.name.sameScalars(as: arrayName) }
+    }
 }
 
 /// The archive formats, by extension.

@@ -235,7 +235,7 @@ public struct CheckpointLayer: Sendable {
         try QuantizedWeights.refuse(reader, config: config)
         try refuseUnknownParts(reader, names: archive.arrays.map(\.name), config: config)
         if family == .gpt2,
-            let packed = archive.arrays.first(where: { $0.name.sameScalars(as: reader.fullName(.query, "weight")) })
+            let packed = archive.array(named: reader.fullName(.query, "weight"))
         {
             // GPT-2's packed d × 3d c_attn (GPTBigCode's multi-query d × (d + 2·d_k) is not it).
             guard packed.shape.count == 2, packed.shape[1] == 3 * packed.shape[0] else {
@@ -597,7 +597,7 @@ public struct CheckpointLayer: Sendable {
         var gains: [String: [Double]] = [:]
         for (key, part) in [("gq", "q_norm"), ("gk", "k_norm")] {
             let name = stem + part + ".weight"
-            guard reader.archive.arrays.contains(where: { $0.name.sameScalars(as: name) }) else {
+            guard reader.archive.array(named: name) != nil else {
                 throw Self.missingNorm(name, reader: reader, config: config)
             }
             let stored = try reader.archive.matrix(named: name)
@@ -683,13 +683,13 @@ struct TensorReader {
     /// Whether the archive holds `part`'s `suffix`.
     func has(_ part: CheckpointArchitecture.Part, _ suffix: String) -> Bool {
         let name = fullName(part, suffix)
-        return archive.arrays.contains { $0.name.sameScalars(as: name) }
+        return archive.array(named: name) != nil
     }
 
     /// The tensor, or nil when it is absent.
     func matrix(_ part: CheckpointArchitecture.Part, _ suffix: String) throws(FormatError) -> Matrix<Double>? {
         let name = fullName(part, suffix)
-        guard archive.arrays.contains(where: { $0.name.sameScalars(as: name) }) else { return nil }
+        guard archive.array(named: name) != nil else { return nil }
         return try archive.matrix(named: name)
     }
 
@@ -702,7 +702,7 @@ struct TensorReader {
     /// The header's entry of `part`'s `suffix`, which must be present.
     func info(_ part: CheckpointArchitecture.Part, _ suffix: String) throws(FormatError) -> ArrayInfo {
         let name = fullName(part, suffix)
-        guard let info = archive.arrays.first(where: { $0.name.sameScalars(as: name) }) else {
+        guard let info = archive.array(named: name) else {
             throw missing(part, suffix)
         }
         return info
