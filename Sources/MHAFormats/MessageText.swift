@@ -40,8 +40,13 @@ public enum MessageText {
         case "\t": return "\\t"
         default:
             return isPrintable(scalar) && !isLookalikeSpace(scalar)
-                ? String(scalar) : "\\u{\(String(scalar.value, radix: 16, uppercase: true))}"
+                ? String(scalar) : codePoint(scalar)
         }
+    }
+
+    /// `\u{202E}`: a scalar written as its code point, in Swift's spelling.
+    public static func codePoint(_ scalar: Unicode.Scalar) -> String {
+        "\\u{" + String(scalar.value, radix: 16, uppercase: true) + "}"
     }
 
     /// Whether `scalar` is a space other than U+0020 (a no-break space U+00A0, a thin space

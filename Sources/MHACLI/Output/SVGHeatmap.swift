@@ -1,4 +1,5 @@
 import MHACore
+import MHAFormats
 
 /// Every head's attention weights as one SVG picture (`--heatmap FILE.svg`): a panel per head
 /// (rows: queries, columns: keys) with token labels, a colour legend, and each cell's value
@@ -260,7 +261,7 @@ struct SVGHeatmap {
             case "'": out += "&apos;"
             case "\t", "\n", "\r": out += "&#\(scalar.value);"
             case _ where scalar.value < 0x20 || scalar.value == 0xFFFE || scalar.value == 0xFFFF:
-                out += "\\u{" + String(scalar.value, radix: 16, uppercase: true) + "}"
+                out += MessageText.codePoint(scalar)
             default: out.unicodeScalars.append(scalar)
             }
         }

@@ -1,3 +1,5 @@
+import MHAFormats
+
 /// A token name as the text output prints it: as given, except the characters that would
 /// change the line around it on a terminal. The bidi controls (U+061C, U+200E, U+200F,
 /// U+202A…U+202E, U+2066…U+2069) could reorder the numbers after the name, and the line and
@@ -10,7 +12,7 @@ enum TerminalTokenName {
         var out = ""
         for scalar in name.unicodeScalars {
             if isEscaped(scalar) {
-                out += "\\u{" + String(scalar.value, radix: 16, uppercase: true) + "}"
+                out += MessageText.codePoint(scalar)
             } else {
                 out.unicodeScalars.append(scalar)
             }
