@@ -10,14 +10,19 @@ enum AttentionRules {
         return (c.heads, kvHeads)
     }
 
+    /// count·each, the width of `count` heads `each` wide.
+    /// - Throws: `AttentionError.sizeOverflow` when it does not fit in `Int`.
+    static func width(_ count: Int, _ each: Int) throws(AttentionError) -> Int {
+        guard let width = CheckedArithmetic.product(count, each) else { throw .sizeOverflow("\(count) × \(each)") }
+        return width
+    }
+
     /// Throws unless τ·d_k, g·d_k, τ·d_v, g·d_v and the packed width τ·d_k + 2·g·d_k fit in
     /// `Int`, the widths every later shape check and allocation multiplies out.
     static func checkWidths(heads: Int, kvHeads: Int, headDim: Int, valueDim: Int) throws(AttentionError) {
-        for (count, width) in [(heads, headDim), (kvHeads, headDim), (heads, valueDim), (kvHeads, valueDim)]
-        where CheckedArithmetic.product(count, width) == nil {
-            throw .sizeOverflow("\(count) × \(width)")
-        }
-        let (query, key) = (heads * headDim, kvHeads * headDim)
+        let query = try width(heads, headDim), key = try width(kvHeads, headDim)
+        _ = try width(heads, valueDim)
+        _ = try width(kvHeads, valueDim)
         guard CheckedArithmetic.sum([query, key, key]) != nil else {
             throw .sizeOverflow("the sum \(query) + \(key) + \(key)")
         }

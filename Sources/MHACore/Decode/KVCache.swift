@@ -71,10 +71,7 @@ public struct KVCache<Scalar: AttentionScalar>: Sendable, Equatable {
     private static func rowWidth(kvHeads: Int, headDim: Int) throws(AttentionError) -> Int {
         guard kvHeads > 0 else { throw .nonPositive(name: "kv_heads", value: kvHeads) }
         guard headDim > 0 else { throw .nonPositive(name: "head_dim", value: headDim) }
-        guard let width = CheckedArithmetic.product(kvHeads, headDim) else {
-            throw .sizeOverflow("\(kvHeads) × \(headDim)")
-        }
-        return width
+        return try AttentionRules.width(kvHeads, headDim)
     }
 
     /// g·d_k, the width of a cached key or value row.
