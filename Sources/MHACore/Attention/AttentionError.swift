@@ -80,6 +80,9 @@ public enum AttentionError: MHAError, Equatable {
         }
     }
 
+    /// Why τ must divide d_model, said wherever it does not (the forward pass, `shapes`).
+    static let headWidthNote = "each head takes d_k = d_model / τ columns unless a head width is given"
+
     public var description: String {
         switch self {
         case let .shapeMismatch(name, actual, reason, expected):
@@ -88,7 +91,7 @@ public enum AttentionError: MHAError, Equatable {
             return "\(other) is \(otherShape) but \(name) is \(actual): \(name) must be \(expected)"
         case let .headsDoNotDivideModel(modelDim, heads):
             return
-                "d_model \(modelDim) is not divisible by \(heads) heads (\(modelDim) / \(heads) = \(quotient(modelDim, heads))): each head takes d_k = d_model / τ columns unless a head width is given"
+                "d_model \(modelDim) is not divisible by \(heads) heads (\(modelDim) / \(heads) = \(quotient(modelDim, heads))): \(Self.headWidthNote)"
         case let .headsDoNotDivideQueries(width, heads):
             return
                 "q's \(width) columns are not divisible by \(heads) heads (\(width) / \(heads) = \(quotient(width, heads))): each head takes d_k = width / τ columns unless a head width is given"

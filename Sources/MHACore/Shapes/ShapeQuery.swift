@@ -127,7 +127,7 @@ public enum ShapeError: MHAError, Equatable {
                 : "\(divisorName) \(divisor)"
             let headWidth =
                 dividendName == "d_model" && divisorName == "heads"
-                ? ": each head takes d_k = d_model / τ columns unless a head width is given" : ""
+                ? ": " + AttentionError.headWidthNote : ""
             return
                 "\(dividendName) \(dividend) is not divisible by \(unit) (\(dividend) / \(divisor) = \(quotient(dividend, divisor)))\(headWidth)"
         case let .overflow(what):
