@@ -199,8 +199,8 @@ private struct BundleField {
     /// An integer ≥ `minimum` and at most 2⁵³, spelt as one (digits, an optional `-`): as the
     /// flags, `2.0`, `2e0` and `1.9999999999999999999` (which float64 rounds to 2) are refused.
     /// JSON numbers are read as float64, which holds every integer up to 2⁵³ and no larger
-    /// one exactly, so one read as 2⁵³ is checked as written (9007199254740993 rounds to 2⁵³
-    /// and is refused).
+    /// one exactly, so one read as 2⁵³ is checked as written: only `9007199254740992` is 2⁵³
+    /// (9007199254740993 rounds to it and is refused; JSON has no leading zeros).
     func integer(minimum: Int) throws(FormatError) -> Int {
         let expected = minimum > 0 ? "a positive integer" : "a non-negative integer"
         guard kind == .number else { throw mismatch(expected) }
@@ -209,28 +209,10 @@ private struct BundleField {
         guard spelling.allSatisfy({ $0 == "-" || ("0"..."9").contains($0) || $0 == "…" }), value.isFinite,
             value >= Double(minimum)
         else { throw mismatch(expected) }
-        guard value < 0x1p53 || (value == 0x1p53 && Self.spells2p53(spelling)) else {
+        guard value < 0x1p53 || (value == 0x1p53 && spelling == "9007199254740992") else {
             throw mismatch(expected + " of at most 2^53 = 9007199254740992")
         }
         return Int(value)
-    }
-
-    /// Whether the JSON number `text` is exactly 2⁵³ (`9007199254740992`, `9.007199254740992e15`,
-    /// `9007199254740992.0`): its significant digits, without leading and trailing zeros, are
-    /// 2⁵³'s, with the decimal point after the last.
-    private static func spells2p53(_ text: String) -> Bool {
-        let parts = text.split(whereSeparator: { $0 == "e" || $0 == "E" })
-        guard let mantissa = parts.first, parts.count <= 2, let exponent = Int(parts.count == 2 ? parts[1] : "0")
-        else { return false }
-        let point = mantissa.firstIndex(of: ".")
-        let fraction = point.map { mantissa.distance(from: $0, to: mantissa.endIndex) - 1 } ?? 0
-        var digits = Substring(mantissa.filter { $0 != "." }.drop(while: { $0 == "0" }))
-        var scale = exponent - fraction
-        while digits.last == "0" {
-            digits.removeLast()
-            scale += 1
-        }
-        return digits == "9007199254740992" && scale == 0
     }
 
     /// `true` or `false`.
