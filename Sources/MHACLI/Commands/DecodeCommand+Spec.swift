@@ -19,9 +19,8 @@ extension DecodeCommand {
             (flags still win); the rows are the hidden states the attention block receives.
             """,
         options: [
-            input, RunCommand.wq, RunCommand.selfAttentionKeyValueWeights[0],
-            RunCommand.selfAttentionKeyValueWeights[1],
-            RunCommand.wo, RunCommand.bq, RunCommand.bk,
+            input, RunCommand.wq, RunCommand.selfAttentionWK, RunCommand.selfAttentionWV, RunCommand.wo, RunCommand.bq,
+            RunCommand.bk,
             RunCommand.bv, RunCommand.bo, RunCommand.inProjection, RunCommand.qkv, RunCommand.qkvBias,
             RunCommand.inProjectionBias, RunCommand.gq, RunCommand.gk, RunCommand.weights, heads,
             RunCommand.kvHeads, RunCommand.scale, RunCommand.layout,

@@ -44,9 +44,9 @@ extension RunCommand {
     static let wk = Option<String>.file("wk", help: "W^k, d_model × kv_heads·d_k (d_mem rows with --memory).")
     static let wv = Option<String>.file("wv", help: "W^v, d_model × kv_heads·d_k (d_mem rows with --memory).")
     /// `--wk` and `--wv` worded for commands without `--memory` (decode, check).
-    static let selfAttentionKeyValueWeights = [
-        wk.reworded("W^k, d_model × kv_heads·d_k."), wv.reworded("W^v, d_model × kv_heads·d_k."),
-    ]
+    static let selfAttentionWK = wk.reworded("W^k, d_model × kv_heads·d_k.")
+    static let selfAttentionWV = wv.reworded("W^v, d_model × kv_heads·d_k.")
+    static let selfAttentionKeyValueWeights = [selfAttentionWK, selfAttentionWV]
     static let wo = Option<String>.file("wo", help: "W^o, τ·d_k × d_out.")
     static let bq = Option<String>.file("bq", help: "Bias b^q, a row of τ·d_k values (d_model unless --head-dim).")
     static let bk = Option<String>.file("bk", help: "Bias b^k, a row of kv_heads·d_k values.")

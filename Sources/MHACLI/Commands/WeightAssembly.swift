@@ -14,8 +14,7 @@ enum WeightAssembly {
         }
         if paths["qkv"] != nil, let other = ["in_proj", "wq", "wk", "wv"].first(where: { paths[$0] != nil }) {
             throw .invalidRequest(
-                "--qkv replaces --wq, --wk and --wv; do not give --\(other.replacing("_", with: "-")) too"
-            )
+                "--qkv replaces --wq, --wk and --wv; do not give \(ProjectionOverride.flag(other)) too")
         }
         if paths["qkv_bias"] != nil, paths["in_proj_bias"] != nil {
             throw .invalidRequest("--qkv-bias and --in-proj-bias are the same packed bias; give one")
