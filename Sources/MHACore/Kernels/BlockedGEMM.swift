@@ -51,7 +51,7 @@ extension Kernels {
         let (mr, nr) = (plan.rowsPerTile, plan.columnsPerTile)
         let mc = Swift.min(plan.rowBlock, roundUp(m, to: mr))
         let nc = Swift.min(plan.columnBlock, roundUp(n, to: nr))
-        let kc = Swift.min(plan.depthBlock, k)
+        let kc = plan.depthBlock(depth: k)
         let bandRows = roundUp((m + bands - 1) / bands, to: mr)
         let packedB = PackingBuffer<S>(count: kc * nc)
         let packedA = (0..<bands).map { _ in PackingBuffer<S>(count: mc * kc) }

@@ -41,6 +41,18 @@ struct GEMMPlan: Sendable {
         columnBlock = nc
     }
 
+    /// k_c for a product of depth `k`: `depthBlock` split evenly over as few blocks as it
+    /// takes, where a last block of less than a quarter of k_c is folded into the others
+    /// (each then at most a quarter deeper). With a 32 KiB L1 (k_c 168) a depth of 512 was
+    /// 168 + 168 + 168 + 8: the last pass loaded and stored all of C for 8 multiply-adds
+    /// per element, and took one more pair of thread rendezvous; it is now 3 × 176.
+    func depthBlock(depth k: Int) -> Int {
+        guard k > depthBlock else { return k }
+        var blocks = (k + depthBlock - 1) / depthBlock
+        if (k - (blocks - 1) * depthBlock) * 4 < depthBlock { blocks -= 1 }
+        return Kernels.roundUp((k + blocks - 1) / blocks, to: 8)
+    }
+
     /// The least n_c, whatever L2 holds, in bytes of a row of B̃'s block: 512 Double or 1024
     /// Float columns. A is packed again for every n_c columns of B, and each packed element
     /// then feeds 2·n_c FLOPs: at 512 Double columns the packing costs ~2 % of the product,
