@@ -21,7 +21,7 @@ extension Kernels {
         let columnBands = Swift.max(1, Swift.min(cores, n / plan.columnsPerTile))
         if rowBands >= columnBands {
             sharedPanelGEMM(
-                plan, bands: rowBands, m: m, n: n, k: k, a: a, lda: lda,
+                plan, bands: rowBands, packingWholeB: work <= wholePackingWork, m: m, n: n, k: k, a: a, lda: lda,
                 b: b, ldb: ldb, transposeB: transposeB, c: c, ldc: ldc, epilogue: epilogue)
             return
         }
@@ -41,60 +41,52 @@ extension Kernels {
     /// The packed product on `bands` threads: loops n_c → k_c; per block, the threads pack
     /// the B block's NR panels together, then each packs and multiplies its own row band
     /// of A in m_c blocks. `bands == 1` runs on the calling thread. After a block's last
-    /// depth step the `epilogue` runs on it while it is in cache.
+    /// depth step the `epilogue` runs on it while it is in cache. `packingWholeB`
+    /// (a small product, `wholePackingWork`) packs all of B first and then each thread runs
+    /// every block on its band: two rendezvous per product instead of two per block.
     static func sharedPanelGEMM<S: PackedScalar>(
-        _ plan: GEMMPlan, bands: Int, m: Int, n: Int, k: Int,
+        _ plan: GEMMPlan, bands: Int, packingWholeB: Bool = false, m: Int, n: Int, k: Int,
         a: UnsafePointer<S>, lda: Int,
         b: UnsafePointer<S>, ldb: Int, transposeB: Bool,
         c: UnsafeMutablePointer<S>, ldc: Int, epilogue: BlockEpilogue<S>? = nil
     ) {
-        let (mr, nr) = (plan.rowsPerTile, plan.columnsPerTile)
-        let mc = Swift.min(plan.rowBlock, roundUp(m, to: mr))
-        let nc = Swift.min(plan.columnBlock, roundUp(n, to: nr))
-        let kc = plan.depthBlock(depth: k)
-        let bandRows = roundUp((m + bands - 1) / bands, to: mr)
-        let packedB = PackingBuffer<S>(count: kc * nc)
-        let packedA = (0..<bands).map { _ in PackingBuffer<S>(count: mc * kc) }
+        let blocks = PackedBlocks(plan, m: m, n: n, k: k, bands: bands)
+        let wholeB = bands > 1 && packingWholeB
+        let packedB = PackingBuffer<S>(count: wholeB ? blocks.wholeCount : blocks.depth * blocks.width)
+        let packedA = (0..<bands).map { _ in PackingBuffer<S>(count: blocks.height * blocks.depth) }
         defer {
             packedB.free()
             packedA.forEach { $0.free() }
         }
-        for jc in stride(from: 0, to: n, by: nc) {
-            let width = Swift.min(nc, n - jc)
-            let panelsPerBand = (width + nr - 1) / nr / bands + 1
-            for pc in stride(from: 0, to: k, by: kc) {
-                let depth = Swift.min(kc, k - pc)
-                let bBlock = transposeB ? b + jc * ldb + pc : b + pc * ldb + jc
-                parallelFor(bands) { band in
-                    let first = band * panelsPerBand * nr
-                    let columns = Swift.min(panelsPerBand * nr, width - first)
-                    guard columns > 0 else { return }
-                    packB(
-                        transposeB ? bBlock + first * ldb : bBlock + first, ldb: ldb,
-                        transposed: transposeB, depth: depth, columns: columns, nr: nr,
-                        into: packedB.base + first * depth)
+        let operands = GEMMOperands(
+            a: a, lda: lda, b: b, ldb: ldb, transposeB: transposeB, c: c, ldc: ldc, epilogue: epilogue)
+        if wholeB {
+            parallelFor(bands) { band in
+                for block in blocks.all { operands.packB(blocks, block, band: band, bands: bands, into: packedB.base) }
+            }
+            parallelFor(bands) { band in
+                for block in blocks.all {
+                    operands.multiply(
+                        plan, blocks, block, band: band, packedA: packedA[band].base, packedB: packedB.base)
                 }
-                parallelFor(bands) { band in
-                    let bandEnd = Swift.min(m, (band + 1) * bandRows)
-                    for ic in stride(from: band * bandRows, to: bandEnd, by: mc) {
-                        let height = Swift.min(mc, bandEnd - ic)
-                        packA(
-                            a + ic * lda + pc, lda: lda, rows: height, depth: depth, mr: mr,
-                            into: packedA[band].base)
-                        S.multiplyBlock(
-                            plan.level, height: height, width: width, depth: depth,
-                            a: packedA[band].base, b: packedB.base,
-                            c: c + ic * ldc + jc, ldc: ldc, accumulate: pc > 0)
-                        if pc + depth == k {
-                            epilogue?.apply(
-                                c + ic * ldc + jc, ldc: ldc, rows: height, columns: width, firstColumn: jc,
-                                band: band)
-                        }
-                    }
-                }
+            }
+            return
+        }
+        for block in blocks.all {
+            let local = block.at(offset: 0)
+            parallelFor(bands) { band in operands.packB(blocks, local, band: band, bands: bands, into: packedB.base) }
+            parallelFor(bands) { band in
+                operands.multiply(plan, blocks, local, band: band, packedA: packedA[band].base, packedB: packedB.base)
             }
         }
     }
+
+    /// Most multiply-adds for which `sharedPanelGEMM` packs B whole (512³). There a block's
+    /// share per core takes about half a millisecond, so two thread rendezvous per block
+    /// cost several per cent: the Double and Float (512, 512, 8) forward ran 0.91 and 0.97
+    /// of the time on Zen 4. At 2048 × 1024 × 1024 the per-block rendezvous cost less than
+    /// packing each block just before it is used saves (whole: 1.03–1.11 of the time).
+    static let wholePackingWork = 1 << 27
 
     /// The smallest multiple of `unit` that is ≥ `value`.
     @inline(__always)

@@ -45,12 +45,12 @@ struct GEMMPlan: Sendable {
     /// takes, where a last block of less than a quarter of k_c is folded into the others
     /// (each then at most a quarter deeper). With a 32 KiB L1 (k_c 168) a depth of 512 was
     /// 168 + 168 + 168 + 8: the last pass loaded and stored all of C for 8 multiply-adds
-    /// per element, and took one more pair of thread rendezvous; it is now 3 × 176.
+    /// per element, and took one more pair of thread rendezvous; it is now 171 + 171 + 170.
     func depthBlock(depth k: Int) -> Int {
         guard k > depthBlock else { return k }
         var blocks = (k + depthBlock - 1) / depthBlock
         if (k - (blocks - 1) * depthBlock) * 4 < depthBlock { blocks -= 1 }
-        return Kernels.roundUp((k + blocks - 1) / blocks, to: 8)
+        return (k + blocks - 1) / blocks
     }
 
     /// The least n_c, whatever L2 holds, in bytes of a row of B̃'s block: 512 Double or 1024

@@ -44,6 +44,44 @@ import Testing
         }
     }
 
+    /// Two row bands with B packed block by block and packed whole (several n_c and k_c
+    /// blocks, edges that are not tile multiples): both match the reference, bit for bit
+    /// alike.
+    @Test(arguments: CPULevel.runnable)
+    func bothSharedPanelSchedulesAgree(level: CPULevel) {
+        for (m, n, k) in [(37, 2100, 600), (130, 530, 70)] {
+            schedules(Double.self, m: m, n: n, k: k, level: level, tolerance: 1e-14)
+            schedules(Float.self, m: m, n: n, k: k, level: level, tolerance: 1e-5)
+        }
+    }
+
+    func schedules<S: PackedScalar>(_ type: S.Type, m: Int, n: Int, k: Int, level: CPULevel, tolerance: Double) {
+        let plan = GEMMPlan(S.self, level: level)
+        if m == 37 { #expect(n > plan.columnBlock && k > plan.depthBlock, "several blocks each way") }
+        let a = randomValues(S.self, count: m * k, seed: 21)
+        let b = randomValues(S.self, count: k * n, seed: 22)
+        let reference = referenceProduct(m: m, n: n, k: k, a: a, lda: k, b: b, ldb: n, transposeB: false)
+        let results = [false, true].map { whole in
+            var c = [S](repeating: -42, count: m * n)
+            a.withUnsafeBufferPointer { ap in
+                b.withUnsafeBufferPointer { bp in
+                    c.withUnsafeMutableBufferPointer { cp in
+                        guard let aBase = ap.baseAddress, let bBase = bp.baseAddress, let cBase = cp.baseAddress
+                        else { return }
+                        KernelContext.$override.withValue(KernelContext(level: level, threads: 2)) {
+                            Kernels.sharedPanelGEMM(
+                                plan, bands: 2, packingWholeB: whole, m: m, n: n, k: k, a: aBase, lda: k,
+                                b: bBase, ldb: n, transposeB: false, c: cBase, ldc: n)
+                        }
+                    }
+                }
+            }
+            #expect(worstError(c, ldc: n, m: m, n: n, reference) <= tolerance, "\(S.self) \(level) whole B \(whole)")
+            return c.map { Double($0).bitPattern }
+        }
+        #expect(results[0] == results[1], "\(S.self) \(level) \(m)×\(k)·\(k)×\(n)")
+    }
+
     func identical<S: AttentionScalar>(_ type: S.Type, m: Int, n: Int, k: Int, level: CPULevel) {
         let a = randomValues(S.self, count: m * k, seed: 3)
         for transposeB in [false, true] {
