@@ -30,18 +30,7 @@ public enum MatrixReader {
         let source = format == nil ? MatrixSource(argument: argument) : MatrixSource(path: argument)
         let path = source.path
         if let arrayName = source.arrayName {
-            if path == "-" {
-                return try ArrayArchives.matrix(
-                    StandardInputArchive.open(picking: arrayName), named: arrayName, nonFinite: nonFinite)
-            }
-            if let text = MatrixFormat(path: path), text != .npy, !ShardedArchive.isIndex(path) {
-                throw FormatError(
-                    kind: .data, file: path,
-                    message:
-                        "FILE:NAME picks an array from an .npz, .safetensors or .npy file (or a shard index), not from a \(text.rawValue.uppercased()) file"
-                )
-            }
-            return try ArrayArchives.matrix(ArrayArchives.open(path: path), named: arrayName, nonFinite: nonFinite)
+            return try ArrayArchives.matrix(ArrayArchives.archive(of: source), named: arrayName, nonFinite: nonFinite)
         }
         if format == nil, path != "-", let archive = ArchiveFormat(path: path) {
             return try ArrayArchives.matrix(

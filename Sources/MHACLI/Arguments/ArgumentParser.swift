@@ -1,3 +1,5 @@
+import MHAFormats
+
 /// A small hand-written parser for one command's arguments.
 ///
 /// Accepts `--opt value`, `--opt=value`, `-s value`, flags, options whose value may be left
@@ -29,7 +31,7 @@ enum ArgumentParser {
             let (name, inlineValue) = split(argument)
             guard let option = spec.option(named: name) else {
                 if let reason = spec.refused[name] { throw .invalidRequest(reason) }
-                throw .unknownOption(name, suggestion: suggestion(for: name, in: spec))
+                throw hinted(.unknownOption(name, suggestion: suggestion(for: name, in: spec)), argument)
             }
             guard option.repeatable || parsed.occurrences[option.long] == nil else {
                 throw .repeated(option: option.longFlag)
@@ -42,7 +44,7 @@ enum ArgumentParser {
                     value = arguments[index]
                     index += 1
                 } else if !option.valueIsOptional {
-                    throw .missingValue(option: option.display)
+                    throw hinted(.missingValue(option: option.display), arguments[index...].first)
                 } else {
                     parsed.occurrences[option.long, default: []].append("")  // the value left out
                     continue
@@ -78,11 +80,20 @@ enum ArgumentParser {
         return Suggestion.nearest(to: name, among: spec.options.map(\.longFlag))
     }
 
-    /// Whether `argument` is written as an option: `-x`, `--name`, but not `-`, `--` or a
-    /// negative number such as `-0.5`.
+    /// Whether `argument` is written as an option: `-x`, `--name`, but not `-`, `--`, a
+    /// negative number such as `-0.5`, or `-:NAME` (an array of the archive on stdin).
     static func looksLikeOption(_ argument: String) -> Bool {
-        guard argument.hasPrefix("-"), argument.count > 1 else { return false }
+        guard argument.hasPrefix("-"), argument.count > 1, !argument.hasPrefix("-:") else { return false }
         return Double(argument) == nil
+    }
+
+    /// `refusal` with how to give the file `argument` names, when it is spelt like an option
+    /// and names a file in the current directory (`-xx.csv`, or `-w.npz:wq` picking from one).
+    private static func hinted(_ refusal: UsageError, _ argument: String?) -> UsageError {
+        guard let argument, looksLikeOption(argument), !argument.hasPrefix("--") || argument.count > 2,
+            MatrixSource.exists(MatrixSource(argument: argument).path)
+        else { return refusal }
+        return .fileSpeltAsOption(refusal, file: argument)
     }
 
     /// Whether `argument` would be read as an option rather than as a value: a declared

@@ -24,6 +24,9 @@ enum UsageError: MHAError, Equatable {
     case missingOption(option: String, reason: String)
     /// Options that contradict each other, or any other request that cannot be met.
     case invalidRequest(String)
+    /// `refusal` of an argument spelt like an option (`-xx.csv`) that names a file in the
+    /// current directory: the message adds how to give that file (`./-xx.csv`).
+    indirect case fileSpeltAsOption(UsageError, file: String)
 
     /// Always `.usage`.
     var category: ErrorCategory { .usage }
@@ -47,13 +50,20 @@ enum UsageError: MHAError, Equatable {
         case let .repeated(option):
             return "The option '\(option)' was given more than once"
         case let .unexpectedArgument(argument):
-            let file = argument.contains(".") || argument.contains("/") || argument == "-"
+            let file =
+                argument.contains(".") || argument.contains("/") || argument == "-" || argument.hasPrefix("-:")
             return "Unexpected argument '\(argument)'"
                 + (file ? " (files are given with an option, e.g. -x '\(argument)')" : "")
         case let .missingOption(option, reason):
             return "Missing '\(option)': \(reason)"
         case let .invalidRequest(message):
             return message
+        case let .fileSpeltAsOption(refusal, file):
+            var text = refusal.description
+            let period = text.hasSuffix(".")
+            if period { text.removeLast() }
+            let name = MessageText.escaped(file, limit: MessageText.quotedLimit)
+            return text + " (to read the file \(name), write ./\(name))" + (period ? "." : "")
         }
     }
 }

@@ -18,7 +18,8 @@ struct InspectCommand: Command {
         arguments: [
             ArgumentSpec(
                 name: "file",
-                help: "The .npz, .safetensors or .npy file ('-' reads stdin, its format told by content).",
+                help:
+                    "The .npz, .safetensors or .npy file ('-' reads stdin, its format told by content); FILE:NAME or -:NAME lists the one array NAME.",
                 isOptional: false, completion: .file)
         ],
         options: [format, config])
@@ -46,9 +47,20 @@ struct InspectCommand: Command {
         self.path = path
         json = try arguments[Self.format] == .json
         configPath = try arguments[Self.config]
+        source = MatrixSource(argument: path)
+        try StandardInputReaders.check([path])
+        if source.arrayName != nil, configPath != nil {
+            throw UsageError.invalidRequest(
+                "--config describes a checkpoint, but \(MessageText.quoted(path)) picks one array; inspect the whole file (without :NAME) for its layers"
+            )
+        }
     }
 
+    /// The file and, for `FILE:NAME` or `-:NAME`, the one array to list.
+    let source: MatrixSource
+
     func run() throws -> CommandOutput {
+        if let arrayName = source.arrayName { return try picked(arrayName) }
         let archive = try Self.open(path)
         let (config, configRefusal) = try readConfig()
         var family: CheckpointArchitecture?
@@ -66,9 +78,12 @@ struct InspectCommand: Command {
             notes.append(
                 "\(index) is beside this file: if this is one shard, inspect that index for the whole checkpoint")
         }
-        let report = InspectReport(
+        var report = InspectReport(
             archive: archive, recognised: recognised, modelType: config?.modelType, refusal: refusal,
             readableLayers: readableLayers, notes: notes, argument: path == "-" ? "-" : archive.name)
+        if recognised != nil, configRefusal == nil {
+            report.settingsNeeded = missingSettings(archive, family: family, config: config)
+        }
         return CommandOutput(text: json ? report.json.serialized() + "\n" : report.text, warnings: notes)
     }
 }
@@ -88,6 +103,37 @@ extension InspectCommand {
             guard error.kind == .data else { throw error }
             return (nil, error)
         }
+    }
+
+    /// The one array `FILE:NAME` or `-:NAME` picks, listed as the whole file would list it
+    /// (a single array is no checkpoint: no architecture line).
+    /// - Throws: `FormatError` as the other commands' `FILE:NAME` arguments throw it: no such
+    ///   array (listing those the file holds), no archive on stdin, a text file picked from.
+    func picked(_ arrayName: String) throws -> CommandOutput {
+        let archive = try ArrayArchives.archive(of: source)
+        let info = try archive.requireArray(named: arrayName)
+        let report = InspectReport(
+            archive: archive, recognised: nil, modelType: nil, refusal: nil, readableLayers: [],
+            notes: archive.notes, argument: path, picked: info)
+        return CommandOutput(text: json ? report.json.serialized() + "\n" : report.text, warnings: archive.notes)
+    }
+
+    /// What run --checkpoint would ask for on the command line, as it would (`--heads` when
+    /// config.json does not give num_attention_heads, `--rope-base` for RoPE without one),
+    /// with where it looked: so the hint is a command that runs.
+    func missingSettings(_ archive: any ArrayArchive, family: CheckpointArchitecture?, config: ModelConfig?)
+        -> InspectReport.SettingsNeeded?
+    {
+        let missing =
+            (try? CheckpointLayer.missingSettings(archive: archive, architecture: family, config: config, given: []))
+            ?? []
+        guard !missing.isEmpty else { return nil }
+        let flags = missing.map { $0 == .heads ? "--heads H" : "--rope-base B" }
+        let keys = missing.map(\.rawValue).joined(separator: " or ")
+        let looked =
+            config.map { "\($0.name) has no \(keys)" }
+            ?? "no config.json \(path == "-" ? "in the current directory" : "beside it") gives \(keys)"
+        return InspectReport.SettingsNeeded(flags: flags, reason: looked)
     }
 
     /// The archive at `path`; a file that is neither named as one nor one by content (a CSV,
@@ -121,6 +167,33 @@ struct InspectReport {
     let notes: [String]
     /// The file as `run --checkpoint` takes it in the hint: its name, `-` for stdin.
     var argument: String
+    /// The one array `FILE:NAME` picks, when the argument picks one.
+    var picked: ArrayInfo? = nil
+    /// The settings run --checkpoint needs given as flags (no config.json says them).
+    var settingsNeeded: SettingsNeeded? = nil
+
+    /// Flags the run --checkpoint hint must carry, and why.
+    struct SettingsNeeded {
+        /// `--heads H`, `--rope-base B`.
+        let flags: [String]
+        /// `no config.json beside it gives num_attention_heads or rope_theta`.
+        let reason: String
+    }
+
+    /// `run --checkpoint FILE --layer L`, with the flags a missing config.json leaves to give.
+    var runHint: String {
+        let command = "run --checkpoint \(argument) --layer L"
+        guard let needed = settingsNeeded else { return command }
+        return command + " " + needed.flags.joined(separator: " ")
+    }
+
+    /// Why the hint carries flags, after the rest of the line.
+    var hintReason: String {
+        settingsNeeded.map { " (\($0.reason); or give --config FILE)" } ?? ""
+    }
+
+    /// The arrays listed: the picked one, else every array of the file.
+    var arrays: [ArrayInfo] { picked.map { [$0] } ?? archive.arrays }
 
     /// Whether run --checkpoint reads the file's layers, or some of them.
     var readable: Bool { recognised != nil && !readableLayers.isEmpty }
@@ -141,7 +214,7 @@ struct InspectReport {
             (
                 "tensors",
                 .array(
-                    archive.arrays.map { array in
+                    arrays.map { array in
                         .object([
                             ("name", .string(array.name)), ("dtype", .string(array.dtype)),
                             ("shape", .array(array.shape.map { .int($0) })), ("bytes", .int(array.byteCount)),
@@ -153,10 +226,12 @@ struct InspectReport {
 
     /// A summary line, the architecture line, then an aligned table.
     var text: String {
-        let total = archive.arrays.reduce(0) { $0 &+ $1.byteCount }
-        var lines = [
-            "\(archive.name): \(archive.formatName), \(archive.arrays.count) \(archive.arrays.count == 1 ? "array" : "arrays"), \(ByteCount.describe(total)) of data"
-        ]
+        let total = arrays.reduce(0) { $0 &+ $1.byteCount }
+        let count = archive.arrays.count
+        let listed =
+            picked.map { "array \($0.printableName) (one of \(count))" }
+            ?? "\(count) \(count == 1 ? "array" : "arrays")"
+        var lines = ["\(archive.name): \(archive.formatName), \(listed), \(ByteCount.describe(total)) of data"]
         if let recognised {
             let layers = recognised.layers
             let range = layers.count == 1 ? "layer \(layers[0])" : "layers \(layers.first ?? 0)…\(layers.last ?? 0)"
@@ -164,11 +239,11 @@ struct InspectReport {
             let type = modelType.map { ", model_type \($0)" } ?? ""
             let next: String
             switch (refusal, readableLayers.isEmpty) {
-            case (nil, _): next = "run --checkpoint \(argument) --layer L"
+            case (nil, _): next = runHint + hintReason
             case let (refusal?, true): next = "run --checkpoint refuses it: \(refusal.description)"
             case let (refusal?, false):
                 next =
-                    "run --checkpoint \(argument) --layer L reads layers \(readableLayers.map(String.init).joined(separator: ", ")) only; the others are refused: \(refusal.description)"
+                    "\(runHint) reads layers \(readableLayers.map(String.init).joined(separator: ", ")) only; the others are refused: \(refusal.description)\(hintReason)"
             }
             lines.append(
                 "architecture: \(recognised.architecture.rawValue)\(type) (\(prefix)); attention \(range) (\(layers.count)); \(next)"
@@ -178,7 +253,7 @@ struct InspectReport {
                 "architecture: not recognised (GPT-2, BERT, Llama, GPT-NeoX, OPT, Phi, BLOOM and DistilBERT names are)")
         }
         lines += notes.map { "note: " + $0 }
-        let rows = archive.arrays.map { [$0.printableName, $0.dtype, $0.shapeDescription, String($0.byteCount)] }
+        let rows = arrays.map { [$0.printableName, $0.dtype, $0.shapeDescription, String($0.byteCount)] }
         let header = ["name", "dtype", "shape", "bytes"]
         let widths = (0..<4).map { column in (rows + [header]).map { $0[column].count }.max() ?? 0 }
         for row in [header] + rows {

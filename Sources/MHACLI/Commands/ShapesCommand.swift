@@ -95,7 +95,8 @@ struct ShapesCommand: Command {
     let claims: [ClaimCheck.Claim]
 
     func run() throws -> CommandOutput {
-        let report = try ShapeCalculator.solve(query)
+        let report: ShapeReport
+        do throws(ShapeError) { report = try ShapeCalculator.solve(query) } catch { throw Self.inFlags(error) }
         if !claims.isEmpty {
             let verdicts = try ClaimCheck.verdicts(claims, report)
             let text =
@@ -115,5 +116,31 @@ struct ShapesCommand: Command {
                 + ShapeExplanation.lines(for: report, given: query).map { "  " + $0 }
         }
         return CommandOutput(text: lines.joined(separator: "\n") + "\n")
+    }
+}
+
+extension ShapesCommand {
+    /// The calculator's refusal in the command line's words: every value shapes reads came
+    /// from a flag, so a dimension out of range is named by that flag (`--head-dim`, not the
+    /// JSON key `head_dim`), as are the dimensions missing. Other refusals (not divisible, too
+    /// large) describe the arithmetic and stand as they are.
+    static func inFlags(_ error: ShapeError) -> any Error {
+        switch error {
+        case let .nonPositive(name, value):
+            return UsageError.invalidRequest("\(flag(name)) must be a positive integer, got \(value)")
+        case let .underdetermined(given):
+            let got = given.isEmpty ? "none" : "only " + given.map(flag).joined(separator: " and ")
+            return UsageError.invalidRequest(
+                "need two of --d-model, --heads and --head-dim (d_model = heads · head_dim); got \(got)")
+        case .notDivisible, .overflow:
+            return error
+        }
+    }
+
+    /// The flag that gives the dimension the calculator calls `name` (`head_dim` →
+    /// `--head-dim`); the name itself if no option of shapes gives it.
+    static func flag(_ name: String) -> String {
+        let spelt = "--" + name.replacing("_", with: "-")
+        return spec.option(named: spelt) == nil ? name : spelt
     }
 }

@@ -64,6 +64,9 @@ public enum AttentionError: MHAError, Equatable {
     case negativeMemoryLimit(Int)
     /// A decode block of fewer than 0 rows (`AttentionCache.requireMemory(forBlockOf:)`).
     case negativeBlock(Int)
+    /// The weights d_model is read from have none on that side: `wq` with 0 `rows` (or
+    /// `columns`, in the torch layout) gives no model width.
+    case noModelWidth(name: String, side: String)
 
     public var category: ErrorCategory {
         switch self {
@@ -74,7 +77,7 @@ public enum AttentionError: MHAError, Equatable {
             .negativeMemoryLimit, .negativeBlock:
             return .usage
         case .shapeMismatch, .shapesDisagree, .nonFinite, .invalidMaskValue, .overflow, .emptyInput,
-            .insufficientMemory,
+            .insufficientMemory, .noModelWidth,
             .invalidMaskEntry, .batchCountMismatch, .zeroNorm:
             return .data
         }
@@ -161,6 +164,8 @@ public enum AttentionError: MHAError, Equatable {
             return "a block of \(rows) rows is invalid: it must have 0 rows or more"
         case let .negativeMemoryLimit(limit):
             return "memory limit \(limit) bytes is invalid: it must be 0 or more (nil for no limit)"
+        case let .noModelWidth(name, side):
+            return "\(name) has 0 \(side): d_model must be ≥ 1 (d_model is the number of \(name)'s \(side))"
         }
     }
 }

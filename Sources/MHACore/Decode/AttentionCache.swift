@@ -60,6 +60,7 @@ public struct AttentionCache<Scalar: AttentionScalar>: Sendable {
         if parameters.wq == nil, parameters.inProjection == nil, parameters.packedQKV == nil {
             throw ResolvedAttention.incompleteProjections(parameters)
         }
+        if modelDim < 1 { throw Self.noModelWidth(parameters) }
         resolved = try ResolvedAttention(
             input: Matrix(rows: 1, columns: modelDim), memory: nil,
             parameters: parameters, mask: nil, configuration: layer)
@@ -87,6 +88,14 @@ public struct AttentionCache<Scalar: AttentionScalar>: Sendable {
         if let packed = p.packedQKV { return packed.rows }
         guard let wq = p.wq else { return 0 }
         return p.layout == .xw ? wq.rows : wq.columns
+    }
+
+    /// The refusal of weights whose input side is empty (d_model = 0), naming the matrix and
+    /// the side d_model is read from, rather than the 1 × 0 placeholder row.
+    private static func noModelWidth(_ p: AttentionParameters<Scalar>) -> AttentionError {
+        if p.inProjection != nil { return .noModelWidth(name: "in_proj", side: "columns") }
+        if p.packedQKV != nil { return .noModelWidth(name: "qkv", side: "rows") }
+        return .noModelWidth(name: "wq", side: p.layout == .xw ? "rows" : "columns")
     }
 
     /// A 64-bit FNV-1a hash of what the cached keys and values depend on besides the input:

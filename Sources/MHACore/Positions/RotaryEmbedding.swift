@@ -48,7 +48,20 @@ public struct RotaryEmbedding: Sendable, Equatable {
 
     /// base^(−2i/R) for i = 0 ..< R/2, changed by `scaling` when there is one, in float64:
     /// the angle per position of each pair.
-    public func inverseFrequencies(headDim: Int) -> [Double] {
+    /// - Throws: `AttentionError.nonPositive` for `headDim` < 1, and
+    ///   `AttentionError.invalidRotaryDimensions` for an R that is not even, positive and at
+    ///   most `headDim` (as the forward pass refuses them).
+    public func inverseFrequencies(headDim: Int) throws(AttentionError) -> [Double] {
+        guard headDim > 0 else { throw .nonPositive(name: "head_dim", value: headDim) }
+        let r = rotatedDimensions(headDim: headDim)
+        guard r > 0, r % 2 == 0, r <= headDim else {
+            throw .invalidRotaryDimensions(dimensions: r, headDim: headDim)
+        }
+        return inverseFrequencies(validHeadDim: headDim)
+    }
+
+    /// `inverseFrequencies(headDim:)` for dimensions already validated (none for R < 2).
+    func inverseFrequencies(validHeadDim headDim: Int) -> [Double] {
         let r = Swift.max(0, rotatedDimensions(headDim: headDim))  // none for a negative R
         let plain = (0..<(r / 2)).map { i in pow(base, -Double(2 * i) / Double(r)) }
         return scaling?.scaled(plain, base: base, rotatedDimensions: r) ?? plain
@@ -58,7 +71,7 @@ public struct RotaryEmbedding: Sendable, Equatable {
     /// the largest frequency) and the error float64 leaves in it: p·f and f are each rounded
     /// to half an ulp, so about 2⁻⁵² of the angle.
     public func angleError(lastPosition: Int, headDim: Int) -> (angle: Double, error: Double) {
-        let angle = Double(Swift.max(0, lastPosition)) * (inverseFrequencies(headDim: headDim).max() ?? 0)
+        let angle = Double(Swift.max(0, lastPosition)) * (inverseFrequencies(validHeadDim: headDim).max() ?? 0)
         return (angle, angle * 0x1p-52)
     }
 
@@ -103,7 +116,7 @@ public struct RotaryEmbedding: Sendable, Equatable {
             firstPosition >= 0 && firstPosition <= AttentionRules.maximumPosition - Swift.max(0, m.rows - 1),
             "positions \(firstPosition) … of \(m.rows) rows pass 2^53")
         var out = m
-        let frequencies = inverseFrequencies(headDim: headDim)
+        let frequencies = inverseFrequencies(validHeadDim: headDim)
         let amplitude = scaling?.amplitude ?? 1
         let (rows, columns, pairs) = (m.rows, m.columns, frequencies.count)
         let band = 64

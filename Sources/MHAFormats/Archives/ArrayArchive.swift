@@ -32,6 +32,13 @@ extension ArrayArchive {
     public func array(named arrayName: String) -> ArrayInfo? {
         arrays.first { $0.name.sameScalars(as: arrayName) }
     }
+
+    /// The entry of the array named `arrayName`.
+    /// - Throws: `FormatError` (`.data`) when the file holds none, listing the names it holds.
+    public func requireArray(named arrayName: String) throws(FormatError) -> ArrayInfo {
+        guard let info = array(named: arrayName) else { throw ArrayArchives.unknownArray(arrayName, in: self) }
+        return info
+    }
 }
 
 /// The archive formats, by extension.
@@ -75,6 +82,25 @@ public enum ArrayArchives {
             return try NPYArchive(file)  // an .npy by content: stdin (`inspect -`), or another extension
         }
         return try open(file, format: format ?? ArchiveFormat(path: path) ?? ArchiveFormat.sniff(file.bytes) ?? .npz)
+    }
+
+    /// The archive a matrix argument reads: for `-:NAME` the .npz or .safetensors on standard
+    /// input (read once), for `FILE:NAME` the file (an .npz, .safetensors, .npy or shard
+    /// index), and for a plain path the file opened as `open(path:)` does.
+    /// - Throws: `FormatError`: `.cannotOpen` for a file that cannot be read, `.data` for a
+    ///   file that is not an archive (a CSV, TSV or JSON file picked from, stdin holding none).
+    public static func archive(of source: MatrixSource) throws(FormatError) -> any ArrayArchive {
+        let path = source.path
+        guard let arrayName = source.arrayName else { return try open(path: path) }
+        if path == "-" { return try StandardInputArchive.open(picking: arrayName) }
+        if let text = MatrixFormat(path: path), text != .npy, !ShardedArchive.isIndex(path) {
+            throw FormatError(
+                kind: .data, file: path,
+                message:
+                    "FILE:NAME picks an array from an .npz, .safetensors or .npy file (or a shard index), not from a \(text.rawValue.uppercased()) file"
+            )
+        }
+        return try open(path: path)
     }
 
     /// An archive over bytes already mapped or in memory.

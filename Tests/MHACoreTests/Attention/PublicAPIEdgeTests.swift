@@ -18,7 +18,59 @@ import Testing
         let shapes = AttentionShapes(
             tokens: 1, modelDim: 1, heads: 0, kvHeads: 0, headDim: 1, outputDim: 1, token: nil, scale: 1)
         #expect(shapes.kvHead(for: 0) == 0)
-        #expect(RotaryEmbedding(dimensions: -4).inverseFrequencies(headDim: 4).isEmpty)
+    }
+
+    /// Dimensions RoPE cannot turn are a typed error, as the forward pass refuses them: no
+    /// empty list for a negative R, no trap, no frequencies for an odd or too wide R.
+    @Test func rotaryFrequenciesRefuseInvalidDimensions() throws {
+        #expect(throws: AttentionError.invalidRotaryDimensions(dimensions: -4, headDim: 4)) {
+            try RotaryEmbedding(dimensions: -4).inverseFrequencies(headDim: 4)
+        }
+        #expect(throws: AttentionError.invalidRotaryDimensions(dimensions: 0, headDim: 4)) {
+            try RotaryEmbedding(dimensions: 0).inverseFrequencies(headDim: 4)
+        }
+        #expect(throws: AttentionError.invalidRotaryDimensions(dimensions: 3, headDim: 4)) {
+            try RotaryEmbedding(dimensions: 3).inverseFrequencies(headDim: 4)
+        }
+        #expect(throws: AttentionError.invalidRotaryDimensions(dimensions: 5, headDim: 3)) {
+            try RotaryEmbedding(dimensions: 5).inverseFrequencies(headDim: 3)
+        }
+        #expect(throws: AttentionError.invalidRotaryDimensions(dimensions: 7, headDim: 7)) {
+            try RotaryEmbedding().inverseFrequencies(headDim: 7)
+        }
+        #expect(throws: AttentionError.nonPositive(name: "head_dim", value: 0)) {
+            try RotaryEmbedding().inverseFrequencies(headDim: 0)
+        }
+        #expect(throws: AttentionError.nonPositive(name: "head_dim", value: -2)) {
+            try RotaryEmbedding(dimensions: 2).inverseFrequencies(headDim: -2)
+        }
+        let error = try #require(throws: AttentionError.self) {
+            try RotaryEmbedding(dimensions: 6).inverseFrequencies(headDim: 4)
+        }
+        #expect(error.description == "rope dimensions 6 are invalid: they must be even, positive and at most d_k = 4")
+        let frequencies = try RotaryEmbedding(base: 100, dimensions: 4).inverseFrequencies(headDim: 6)
+        #expect(frequencies.count == 2 && frequencies[0] == 1 && abs(frequencies[1] - 0.1) < 1e-16)
+    }
+
+    /// A decoder for a W^q with no rows says what is wrong in the weights' terms (d_model is
+    /// W^q's rows), not that the 1 × 0 row it would have projected is empty.
+    @Test func decoderRefusesWeightsWithoutModelWidth() throws {
+        let empty = Matrix<Double>(rows: 0, columns: 4)
+        let square = Matrix<Double>(rows: 4, columns: 4, repeating: 1)
+        let configuration = AttentionConfiguration(heads: 2)
+        let xw = AttentionParameters(wq: empty, wk: empty, wv: empty, wo: square)
+        let error = try #require(throws: AttentionError.self) {
+            try AttentionCache(parameters: xw, configuration: configuration)
+        }
+        #expect(error == .noModelWidth(name: "wq", side: "rows"))
+        #expect(error.description == "wq has 0 rows: d_model must be ≥ 1 (d_model is the number of wq's rows)")
+        #expect(error.category == .data)
+        let torch = AttentionParameters(
+            wq: Matrix<Double>(rows: 4, columns: 0), wk: Matrix<Double>(rows: 4, columns: 0),
+            wv: Matrix<Double>(rows: 4, columns: 0), wo: square, layout: .torch)
+        #expect(throws: AttentionError.noModelWidth(name: "wq", side: "columns")) {
+            try AttentionCache(parameters: torch, configuration: configuration)
+        }
     }
 
     /// RoPE's rotation states its preconditions: R larger than d_k, or more heads than the
