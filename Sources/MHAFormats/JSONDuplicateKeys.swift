@@ -42,8 +42,8 @@ extension JSONDocument {
         }
     }
 
-    /// Whether the values at `a` and `b` are the same JSON value (numbers by value, objects
-    /// key by key in any order).
+    /// Whether the values at `a` and `b` are the same JSON value (numbers by value, strings
+    /// and keys by code point as Python's json compares them, objects key by key in any order).
     func sameValue(_ a: Int, _ b: Int) -> Bool {
         let (x, y) = (nodes[a], nodes[b])
         guard x.kind == y.kind else { return false }
@@ -51,7 +51,7 @@ extension JSONDocument {
         case .null: return true
         case .boolean: return x.payload == y.payload
         case .number: return number(a) == number(b) || (number(a).isNaN && number(b).isNaN)
-        case .string: return string(a) == string(b)
+        case .string: return string(a).sameScalars(as: string(b))
         case .array:
             let (left, right) = (elements(of: a), elements(of: b))
             return left.count == right.count && zip(left, right).allSatisfy { sameValue($0, $1) }
@@ -78,9 +78,13 @@ extension JSONDocument {
             let pairs: [(step: String, left: Int?, right: Int?)]
             if nodes[x].kind == .object {
                 let (left, right) = (members(of: x), members(of: y))
-                let keys = left.map(\.key) + right.map(\.key).filter { key in !left.contains { $0.key == key } }
+                let keys =
+                    left.map(\.key) + right.map(\.key).filter { key in !left.contains { $0.key.sameScalars(as: key) } }
                 pairs = keys.map { key in
-                    (Self.pathStep(key), left.last { $0.key == key }?.value, right.last { $0.key == key }?.value)
+                    (
+                        Self.pathStep(key), left.last { $0.key.sameScalars(as: key) }?.value,
+                        right.last { $0.key.sameScalars(as: key) }?.value
+                    )
                 }
             } else {
                 let (left, right) = (elements(of: x), elements(of: y))
