@@ -89,6 +89,35 @@ struct TinyNumberAndStdinTests {
         #expect(Self.lines(bundle.stderr).count == 1, "\(bundle.stderr)")
     }
 
+    @Test("a mask's 1e-400 warns as H's does: run --mask (CSV, JSON, stdin), attend --mask, a bundle's mask, --float")
+    func maskUnderflowWarns() throws {
+        let folder = try Self.folder()
+        try folder.write("x.csv", "1,0\n0,1\n")
+        try folder.write("m.csv", "1,1e-400\n1,1\n")
+        try folder.write("m.json", "[[1, 1], [-1e-999, 1]]")
+        let warning = " is below float64's smallest subnormal (4.9e-324) and is read as "
+        let run = ["run", "-x", "x.csv", "--format", "csv"] + Self.identity
+        for (mask, kind, expected) in [
+            ("m.csv", "keep", "m.csv:1:3: 1e-400\(warning)0"),
+            ("m.json", "additive", "m.json:1:11: -1e-999\(warning)-0"),
+        ] {
+            for float in [[], ["--float"]] {
+                let masked = try folder.run(run + ["--mask", mask, "--mask-kind", kind] + float)
+                #expect(masked.status == 0, "\(mask) \(float): \(masked.stderr)")
+                #expect(Self.lines(masked.stderr) == ["mha-cli: warning: \(expected)"], "\(mask) \(float)")
+            }
+        }
+        let stdin = try folder.run(run + ["--mask", "-"], stdinFile: "m.csv")
+        #expect(Self.lines(stdin.stderr) == ["mha-cli: warning: <stdin>:1:3: 1e-400\(warning)0"], "\(stdin.stderr)")
+        let attend = try folder.run(["attend", "-q", "x.csv", "-k", "x.csv", "-v", "x.csv", "--mask", "m.csv"])
+        #expect(attend.status == 0, "\(attend.stderr)")
+        #expect(Self.lines(attend.stderr) == ["mha-cli: warning: m.csv:1:3: 1e-400\(warning)0"], "\(attend.stderr)")
+        try folder.write("b.json", "{\"x\": [[1, 0], [0, 1]], \"heads\": 1,\n \"mask\": [[1, 0], [1e-400, 1]]}")
+        let bundle = try folder.run(["run", "--bundle", "b.json", "--format", "csv"] + Self.identity)
+        #expect(bundle.status == 0, "\(bundle.stderr)")
+        #expect(Self.lines(bundle.stderr) == ["mha-cli: warning: b.json:2:20: 1e-400\(warning)0"], "\(bundle.stderr)")
+    }
+
     @Test("a very long spelling is quoted cut with …; one warning per file, each naming its file")
     func longSpellingAndSeveralFiles() throws {
         let folder = try Self.folder()
