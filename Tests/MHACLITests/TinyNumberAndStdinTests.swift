@@ -149,11 +149,11 @@ struct TinyNumberAndStdinTests {
         #expect(tiny.status == 0, "\(tiny.stderr)")
         #expect(
             Self.lines(tiny.stderr) == [
-                "mha-cli: warning: tiny.csv: 1 nonzero value of x rounds to 0 in float32 (|v| < 1.4e-45): run without --float to keep it"
+                "mha-cli: warning: tiny.csv:1:3: x[0, 1] = 1e-50 rounds to 0 in float32 (|v| < 1.4e-45): run without --float to keep it"
             ])
         try folder.write("big.csv", "1,1e39\n1,1\n")
         try folder.run(["run", "-x", "big.csv", "--float"] + Self.identity)
-            .expectRefusal(65, "big.csv: x[0, 1]", "beyond float32's range")
+            .expectRefusal(65, "big.csv:1:3: x[0, 1] is 1e39, beyond float32's range")
         try folder.write("sub.csv", "1,1e-40\n1,1\n")
         let sub = try folder.run(["run", "-x", "sub.csv", "--float", "--format", "csv"] + Self.identity)
         #expect(sub.status == 0 && sub.stderr.isEmpty, "exit \(sub.status): \(sub.stderr)")
@@ -162,6 +162,30 @@ struct TinyNumberAndStdinTests {
         #expect(under.status == 0, "\(under.stderr)")
         #expect(
             Self.lines(under.stderr).count == 1 && under.stderr.contains("under.csv:1:3: 1e-400 is below float64's"))
+    }
+
+    @Test("--float names a value as written where it is written: quoted CSV, stdin, a bundle's key, a JSON matrix")
+    func floatSpellingsLocated() throws {
+        let folder = try Self.folder()
+        try folder.write("q.csv", "1,\"0.1E-49\"\n1,1\n")
+        let quoted = try folder.run(
+            ["run", "-x", "-", "--float", "--format", "csv"] + Self.identity, stdinFile: "q.csv")
+        #expect(
+            Self.lines(quoted.stderr) == [
+                "mha-cli: warning: <stdin>:1:3: x[0, 1] = 0.1E-49 rounds to 0 in float32 (|v| < 1.4e-45): run without --float to keep it"
+            ], "\(quoted.stderr)")
+        try folder.write(
+            "b.json",
+            "{\"x\": [[1, 2], [3, 4]], \"heads\": 1,\n \"wq\": [[1, 0], [0, 2.5e-46]], \"wk\": [[1, 0], [0, 1]]}")
+        let bundle = try folder.run(["run", "--bundle", "b.json", "--float", "--format", "csv"] + Self.identity)
+        #expect(
+            Self.lines(bundle.stderr) == [
+                "mha-cli: warning: b.json:2:21: wq[1, 1] = 2.5e-46 rounds to 0 in float32 (|v| < 1.4e-45): run without --float to keep it"
+            ], "\(bundle.stderr)")
+        try folder.write("big.json", "[[1, 2],\n [-4.0e+38, 4]]")
+        try folder.run(["run", "-x", "big.json", "--float"] + Self.identity)
+            .expectRefusal(
+                65, "big.json:2:3: x[1, 0] is -4.0e+38, beyond float32's range (±3.4028235e38): run without --float")
     }
 
     @Test("decode's streamed rows warn once, at the first such number, on its own line of the stream")
