@@ -45,16 +45,22 @@ struct CSVReader {
     var allowsHeader = true
 
     /// Parses the whole text into a matrix; a nonzero number read as 0 is recorded as a
-    /// warning (`InputWarnings`).
+    /// warning (`InputWarnings`), the first values float32 cannot hold as they are by where
+    /// they are written (`Float32Spellings`).
     func read() throws(FormatError) -> Matrix<Double> {
         var underflow = UnderflowTally()
-        let matrix = try read(noting: &underflow)
+        var float32 = Float32Tally()
+        let matrix = try read(noting: &underflow, float32: &float32)
         underflow.report(file: name, text: text)
+        float32.record(file: name, text: text)
         return matrix
     }
 
-    /// Parses the whole text into a matrix, noting the nonzero numbers read as 0 in `underflow`.
-    func read(noting underflow: inout UnderflowTally) throws(FormatError) -> Matrix<Double> {
+    /// Parses the whole text into a matrix, noting the nonzero numbers read as 0 in
+    /// `underflow` and the first values float32 cannot hold in `float32`.
+    func read(noting underflow: inout UnderflowTally, float32: inout Float32Tally) throws(FormatError)
+        -> Matrix<Double>
+    {
         guard let base = text.baseAddress, !text.isEmpty else {
             throw FormatError(
                 kind: .data, file: name, line: 1, column: 1,
@@ -106,6 +112,7 @@ struct CSVReader {
         }
         let matrix = try builder.matrix(reader: self)
         underflow = builder.underflow
+        float32 = builder.float32
         return matrix
     }
 
@@ -122,6 +129,8 @@ struct CSVReader {
         var commentOffset: Int?
         /// The nonzero numbers read as 0.
         var underflow = UnderflowTally()
+        /// The first values float32 cannot hold as they are.
+        var float32 = Float32Tally()
 
         /// The finished matrix, or an error for a text without data rows.
         func matrix(reader: CSVReader) throws(FormatError) -> Matrix<Double> {
@@ -175,7 +184,10 @@ struct CSVReader {
         }
         let line = record(base, fields, recordEnd: recordEnd)
         for field in fields {
-            builder.elements.append(try number(base, field, record: line, noting: &builder.underflow))
+            let value = try number(base, field, record: line, noting: &builder.underflow)
+            builder.float32.note(
+                value, element: builder.elements.count, field.contentStart..<field.contentEnd, at: field.start)
+            builder.elements.append(value)
         }
         builder.rows += 1
     }
@@ -192,7 +204,7 @@ struct CSVReader {
     ) -> Int? {
         let count = text.count
         let before = builder.elements.count
-        let underflowBefore = builder.underflow
+        let (underflowBefore, float32Before) = (builder.underflow, builder.float32)
         var index = start
         while true {
             index = skipBlanks(base, from: index)
@@ -204,6 +216,7 @@ struct CSVReader {
             guard after == count || next == separator || isLineBreak(next) else { break }
             builder.elements.append(scanned.value)
             if scanned.flushedToZero { builder.underflow.note(index..<scanned.end) }
+            builder.float32.note(scanned.value, element: builder.elements.count - 1, index..<scanned.end)
             if next == separator && after < count {
                 index = after + 1
                 continue
@@ -218,7 +231,7 @@ struct CSVReader {
             break
         }
         builder.elements.removeSubrange(before...)
-        builder.underflow = underflowBefore
+        (builder.underflow, builder.float32) = (underflowBefore, float32Before)
         return nil
     }
 

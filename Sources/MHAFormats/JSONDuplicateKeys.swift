@@ -42,8 +42,8 @@ extension JSONDocument {
         }
     }
 
-    /// Whether the values at `a` and `b` are the same JSON value (numbers by value, objects
-    /// key by key in any order).
+    /// Whether the values at `a` and `b` are the same JSON value (numbers by value, strings
+    /// and keys by code point as Python's json compares them, objects key by key in any order).
     func sameValue(_ a: Int, _ b: Int) -> Bool {
         let (x, y) = (nodes[a], nodes[b])
         guard x.kind == y.kind else { return false }
@@ -51,7 +51,7 @@ extension JSONDocument {
         case .null: return true
         case .boolean: return x.payload == y.payload
         case .number: return number(a) == number(b) || (number(a).isNaN && number(b).isNaN)
-        case .string: return string(a) == string(b)
+        case .string: return string(a).sameScalars(as: string(b))
         case .array:
             let (left, right) = (elements(of: a), elements(of: b))
             return left.count == right.count && zip(left, right).allSatisfy { sameValue($0, $1) }
@@ -78,9 +78,13 @@ extension JSONDocument {
             let pairs: [(step: String, left: Int?, right: Int?)]
             if nodes[x].kind == .object {
                 let (left, right) = (members(of: x), members(of: y))
-                let keys = left.map(\.key) + right.map(\.key).filter { key in !left.contains { $0.key == key } }
+                let keys =
+                    left.map(\.key) + right.map(\.key).filter { key in !left.contains { $0.key.sameScalars(as: key) } }
                 pairs = keys.map { key in
-                    (Self.pathStep(key), left.last { $0.key == key }?.value, right.last { $0.key == key }?.value)
+                    (
+                        Self.pathStep(key), left.last { $0.key.sameScalars(as: key) }?.value,
+                        right.last { $0.key.sameScalars(as: key) }?.value
+                    )
                 }
             } else {
                 let (left, right) = (elements(of: x), elements(of: y))
@@ -114,52 +118,43 @@ extension JSONDocument {
     func refuseConflictingKeys(in text: UnsafeBufferPointer<UInt8>, name: String, reader: String)
         throws(FormatError)
     {
+        guard let repeated = firstRepeatedKey(searchingArrays: true, where: { !sameValue($0, $1) }) else { return }
+        let values = differing(repeated.earlier, repeated.value, in: text)
+        throw FormatError(
+            kind: .data, file: name, bytes: text, offset: nodes[repeated.keyIndex].offset,
+            path: repeated.path + Self.pathStep(repeated.key),
+            message:
+                "key \(Self.quotedKey(repeated.key)) appears twice with different values (\(values)): Python's json, with which \(reader) reads this file, keeps the last, other readers the first; remove one"
+        )
+    }
+
+    /// The first key that an object repeats (keys compared by code point) with a value that
+    /// `conflicts` with the first one's (default: any value), in document order: the repeat's
+    /// key node, the JSON path of its object, the key, and the two values' nodes. The root and
+    /// the objects nested in objects are searched, and with `searchingArrays` those in arrays
+    /// too (a bundle's arrays hold numbers).
+    func firstRepeatedKey(
+        searchingArrays: Bool = false, where conflicts: (_ earlier: Int, _ later: Int) -> Bool = { _, _ in true }
+    ) -> (keyIndex: Int, path: String, key: String, earlier: Int, value: Int)? {
         var pending: [(index: Int, path: String)] = [(0, "$")]
         while let (index, path) = pending.popLast() {
+            var children: [(index: Int, path: String)] = []
             switch nodes[index].kind {
             case .object:
                 var first: [ExactKey: Int] = [:]  // keys by code point, as Python's json
-                var children: [(index: Int, path: String)] = []
                 for member in members(of: index) {
-                    let memberPath = path + Self.pathStep(member.key)
                     if let earlier = first[ExactKey(member.key)] {
-                        guard sameValue(earlier, member.value) else {
-                            let values = differing(earlier, member.value, in: text)
-                            throw FormatError(
-                                kind: .data, file: name, bytes: text, offset: nodes[member.keyIndex].offset,
-                                path: memberPath,
-                                message:
-                                    "key \(Self.quotedKey(member.key)) appears twice with different values (\(values)): Python's json, with which \(reader) reads this file, keeps the last, other readers the first; remove one"
-                            )
+                        if conflicts(earlier, member.value) {
+                            return (member.keyIndex, path, member.key, earlier, member.value)
                         }
                     } else {
                         first[ExactKey(member.key)] = member.value
                     }
-                    children.append((member.value, memberPath))
-                }
-                pending += children.reversed()  // document order
-            case .array:
-                let children = elements(of: index).enumerated().map { (index: $1, path: path + "[\($0)]") }
-                pending += children.reversed()
-            default: continue
-            }
-        }
-    }
-
-    /// The first key that an object repeats (with any value), in the root object or an object
-    /// nested in objects (keys compared by code point): the repeat's key node, the JSON path
-    /// of its object and the key. Arrays are not searched (a bundle's arrays hold numbers).
-    func firstRepeatedKey() -> (keyIndex: Int, path: String, key: String)? {
-        var pending: [(index: Int, path: String)] = [(0, "$")]
-        while let (index, path) = pending.popLast() {
-            guard nodes[index].kind == .object else { continue }
-            var seen: Set<ExactKey> = []
-            var children: [(index: Int, path: String)] = []
-            for member in members(of: index) {
-                guard seen.insert(ExactKey(member.key)).inserted else { return (member.keyIndex, path, member.key) }
-                if nodes[member.value].kind == .object {
                     children.append((member.value, path + Self.pathStep(member.key)))
                 }
+            case .array where searchingArrays:
+                children = elements(of: index).enumerated().map { (index: $1, path: path + "[\($0)]") }
+            default: continue
             }
             pending += children.reversed()  // document order
         }

@@ -14,7 +14,19 @@ struct JSONMatrixReader {
 
     /// The matrix at node `index`, whose JSON path is `path` (`$` for the root); `booleans`:
     /// it is a mask, whose entries may be `true` (1) and `false` (0).
+    /// The first values float32 cannot hold as they are are recorded (`Float32Spellings`).
     func matrix(at index: Int, path: String, booleans: Bool = false) throws(FormatError) -> Matrix<Double> {
+        var float32 = Float32Tally()
+        let matrix = try matrix(at: index, path: path, booleans: booleans, float32: &float32)
+        float32.record(file: name, matrix: path, text: text)
+        return matrix
+    }
+
+    /// The matrix at node `index` (see `matrix(at:path:booleans:)`), noting in `float32` the
+    /// first values float32 cannot hold.
+    private func matrix(at index: Int, path: String, booleans: Bool, float32: inout Float32Tally)
+        throws(FormatError) -> Matrix<Double>
+    {
         let node = document.nodes[index]
         guard node.kind == .array else {
             throw error(at: index, path: path, "expected a matrix, found \(JSONDocument.describe(node.kind))")
@@ -26,7 +38,7 @@ struct JSONMatrixReader {
         if document.nodes[first].kind != .array {
             var elements: [Double] = []
             elements.reserveCapacity(children.count)
-            try appendRow(at: index, path: path, booleans: booleans, to: &elements)
+            try appendRow(at: index, path: path, booleans: booleans, to: &elements, float32: &float32)
             return try build(rows: 1, columns: elements.count, elements, at: index, path: path)
         }
         let columns = document.elements(of: first).count
@@ -40,7 +52,7 @@ struct JSONMatrixReader {
                     "expected a row (an array of numbers), found \(JSONDocument.describe(document.nodes[child].kind))")
             }
             let before = elements.count
-            try appendRow(at: child, path: rowPath, booleans: booleans, to: &elements)
+            try appendRow(at: child, path: rowPath, booleans: booleans, to: &elements, float32: &float32)
             let count = elements.count - before
             if count == 0 { throw error(at: child, path: rowPath, "empty row") }
             if count != columns {
@@ -56,7 +68,7 @@ struct JSONMatrixReader {
     /// Appends the numbers of the array node at `index`; each element must be a finite number,
     /// or with `booleans` a boolean (true = 1, false = 0: a boolean mask, as NPY's b1 reads).
     private func appendRow(
-        at index: Int, path: String, booleans: Bool, to elements: inout [Double]
+        at index: Int, path: String, booleans: Bool, to elements: inout [Double], float32: inout Float32Tally
     ) throws(FormatError) {
         let end = Int(document.nodes[index].payload)
         var child = index + 1
@@ -81,6 +93,10 @@ struct JSONMatrixReader {
             let value = Double(bitPattern: node.payload)
             guard value.isFinite else {
                 throw error(at: child, path: "\(path)[\(column)]", "\(numberText(child)) is out of range for float64")
+            }
+            if Float32Tally.changes(value) {
+                let start = node.offset
+                float32.note(value, element: elements.count, start..<start + numberLength(child))
             }
             elements.append(value)
             child += 1
@@ -113,16 +129,23 @@ struct JSONMatrixReader {
     /// `1e400`), cut to `MessageText.quotedLimit` bytes, for messages.
     func numberText(_ index: Int) -> String {
         let start = document.nodes[index].offset
-        var end = start
-        while end < text.count, case let byte = text[end],
-            byte == UInt8(ascii: "-") || byte == UInt8(ascii: "+") || byte == UInt8(ascii: ".")
-                || byte | 0x20 == UInt8(ascii: "e") || (byte &- 48) < 10
-        { end += 1 }
+        let end = start + numberLength(index)
         // One byte past the limit is enough for `escaped` to see the cut and mark it with "…".
         let spelled = String(
             decoding: UnsafeBufferPointer(rebasing: text[start..<end]).prefix(MessageText.quotedLimit + 1),
             as: UTF8.self)
         return MessageText.escaped(spelled, limit: MessageText.quotedLimit)
+    }
+
+    /// How many bytes the number token at node `index` takes.
+    private func numberLength(_ index: Int) -> Int {
+        let start = document.nodes[index].offset
+        var end = start
+        while end < text.count, case let byte = text[end],
+            byte == UInt8(ascii: "-") || byte == UInt8(ascii: "+") || byte == UInt8(ascii: ".")
+                || byte | 0x20 == UInt8(ascii: "e") || (byte &- 48) < 10
+        { end += 1 }
+        return end - start
     }
 
     /// A data error at node `index`.

@@ -85,19 +85,24 @@ public enum MatrixReader {
     }
 
     /// One or more lines of a CSV or TSV stream, read as `read(bytes:…)` reads them, with the
-    /// warning for a nonzero number read as 0 returned rather than recorded, located on the
-    /// stream's line `lines[i]` for line i + 1 of `bytes`.
+    /// warning for a nonzero number read as 0 and the first values float32 cannot hold
+    /// returned rather than recorded, located on the stream's line `lines[i]` for line i + 1
+    /// of `bytes`.
     static func readStreamed(
         bytes: [UInt8], name: String, format: MatrixFormat, header: Bool = true, lines: [Int]
-    ) throws(FormatError) -> (matrix: Matrix<Double>, underflow: String?) {
+    ) throws(FormatError) -> (matrix: Matrix<Double>, underflow: String?, float32: Float32Spellings.Spots?) {
         let terminated = bytes + [0]
         try requireParsingMemory(textBytes: terminated.count, name: name, format: format)
-        return try withContent(of: terminated) { (text) throws(FormatError) -> (Matrix<Double>, String?) in
+        return try withContent(of: terminated) {
+            (text) throws(FormatError) -> (Matrix<Double>, String?, Float32Spellings.Spots?) in
             var tally = UnderflowTally()
+            var float32 = Float32Tally()
             let reader = CSVReader(
                 text: text, name: name, separator: format == .tsv ? 0x09 : UInt8(ascii: ","), allowsHeader: header)
-            let matrix = try reader.read(noting: &tally)
-            return (matrix, tally.warning(file: name, text: text, lines: lines))
+            let matrix = try reader.read(noting: &tally, float32: &float32)
+            return (
+                matrix, tally.warning(file: name, text: text, lines: lines), float32.spots(text: text, lines: lines)
+            )
         }
     }
 

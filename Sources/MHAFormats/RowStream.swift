@@ -58,8 +58,11 @@ public final class RowStream {
     /// Rows are computed in float32 (`--float`): a value beyond its range is refused (located),
     /// and the first line whose nonzero values it rounds to 0 is noted.
     public var singlePrecision = false
-    /// The first line holding nonzero values that float32 rounds to 0, and how many it holds.
-    public private(set) var firstRoundedToZero: (line: Int, count: Int)?
+    /// The first line holding nonzero values that float32 rounds to 0, how many it holds, and
+    /// the first of them as the line writes it (its column, its text, its place in the line
+    /// from 1).
+    public private(set) var firstRoundedToZero:
+        (line: Int, count: Int, first: (column: Int, written: String, value: Int)?)?
     /// The warning for the first number nonzero as written that float64 reads as 0
     /// (`<stdin>:4:3: 1e-400 is below float64's smallest subnormal …`), nil until one is read.
     public private(set) var firstFlushedToZero: String?
@@ -278,24 +281,24 @@ public final class RowStream {
         if let header = pendingHeader {
             // Header and first row together: CSVReader decides whether line 1 is a header.
             pendingHeader = nil
-            let (rows, underflow) = try relocated([header.line, number]) { () throws(FormatError) in
+            let (rows, underflow, float32) = try relocated([header.line, number]) { () throws(FormatError) in
                 try MatrixReader.readStreamed(
                     bytes: header.bytes + [0x0A] + Array(line), name: name, format: format,
                     lines: [header.line, number])
             }
             firstFlushedToZero = firstFlushedToZero ?? underflow
-            return try checked(try oneRow(rows, line: number), line: number, count: rows.columns)
+            return try checked(try oneRow(rows, line: number), line: number, count: rows.columns, float32: float32)
         }
         do {
             // After the first data line no line is a header: a line of labels there is a field
             // that is not a number, as it would be in the middle of a CSV file.
             // `alone`: a first line kept as a header but followed by no data line is read as
             // CSVReader reads a file of one line of labels ("no rows of numbers after the header").
-            let (row, underflow) = try MatrixReader.readStreamed(
+            let (row, underflow, float32) = try MatrixReader.readStreamed(
                 bytes: Array(line), name: name, format: format, header: !sawData || alone, lines: [number])
             sawData = true
             firstFlushedToZero = firstFlushedToZero ?? underflow
-            return try checked(try oneRow(row, line: number), line: number, count: row.columns)
+            return try checked(try oneRow(row, line: number), line: number, count: row.columns, float32: float32)
         } catch {
             guard !sawData, !alone else { throw relocate(error, [number]) }
             // Perhaps a header: keep it until the next data line shows.
@@ -318,8 +321,11 @@ public final class RowStream {
         return parsed.elements
     }
 
-    /// `values` as a row of the required width (and, with `singlePrecision`, within float32's range).
-    private func checked(_ values: [Double], line: Int, count: Int) throws(FormatError) -> [Double] {
+    /// `values` as a row of the required width (and, with `singlePrecision`, within float32's
+    /// range); `float32`: where the line writes the first values float32 cannot hold.
+    private func checked(_ values: [Double], line: Int, count: Int, float32: Float32Spellings.Spots?)
+        throws(FormatError) -> [Double]
+    {
         if let width, count != width {
             throw FormatError(
                 kind: .data, file: name, line: line,
@@ -327,23 +333,29 @@ public final class RowStream {
                     "line \(line) has \(count) values; d_model is \(width)\(widthSource.map { " (from \($0))" } ?? "")")
         }
         width = width ?? count
-        if singlePrecision { try checkSinglePrecision(values, line: line) }
+        if singlePrecision { try checkSinglePrecision(values, line: line, float32: float32) }
         return values
     }
 
     /// Refuses a value float32 cannot hold (one that rounds to ±∞ there), and notes the first line whose nonzero values it
     /// rounds to 0.
-    private func checkSinglePrecision(_ values: [Double], line: Int) throws(FormatError) {
+    private func checkSinglePrecision(_ values: [Double], line: Int, float32: Float32Spellings.Spots?)
+        throws(FormatError)
+    {
         if let index = values.firstIndex(where: Float.roundsToInfinity) {
+            let spot = float32?.overflow.flatMap { $0.element == index ? $0 : nil }
             throw FormatError(
-                kind: .data, file: name, line: line,
+                kind: .data, file: name, line: line, column: spot?.column,
                 message:
-                    "value \(index + 1) of line \(line) is \(values[index]), beyond float32's range (±3.4028235e38): run without --float"
+                    "value \(index + 1) of line \(line) is \(spot?.written ?? "\(values[index])"), beyond float32's range (±3.4028235e38): run without --float"
             )
         }
         guard firstRoundedToZero == nil else { return }
-        let zeros = values.reduce(0) { $0 + ($1 != 0 && Float($1) == 0 ? 1 : 0) }
-        if zeros > 0 { firstRoundedToZero = (line, zeros) }
+        let roundsToZero = { (v: Double) in v != 0 && Float(v) == 0 }
+        let zeros = values.reduce(0) { $0 + (roundsToZero($1) ? 1 : 0) }
+        guard zeros > 0, let index = values.firstIndex(where: roundsToZero) else { return }
+        let spot = float32?.underflow.flatMap { $0.element == index ? $0 : nil }
+        firstRoundedToZero = (line, zeros, spot.map { ($0.column, $0.written, index + 1) })
     }
 
     /// Runs `body`, moving the line numbers of its error (1, 2, … of the parsed text) to `lines`.

@@ -62,7 +62,7 @@ struct BatchOutputBudgetTests {
             ["attend", "-q", "tiny.csv", "-k", "tiny.csv", "-v", "tiny.csv", "--float", "--format", "csv"])
         #expect(run.status == 0)
         let warning = { (name: String) in
-            "mha-cli: warning: tiny.csv: 1 nonzero value of \(name) rounds to 0 in float32 (|v| < 1.4e-45): run without --float to keep it"
+            "mha-cli: warning: tiny.csv:1:1: \(name)[0, 0] = 1e-46 rounds to 0 in float32 (|v| < 1.4e-45): run without --float to keep it"
         }
         #expect(run.stderr == ["k", "q", "v"].map(warning).joined(separator: "\n") + "\n")
         let masked = try folder.run(
@@ -71,7 +71,10 @@ struct BatchOutputBudgetTests {
                 "--float",
             ])
         #expect(masked.status == 0)
-        #expect(masked.stderr.contains("m.csv: 1 nonzero value of mask rounds to 0 in float32"), "\(masked.stderr)")
+        #expect(
+            masked.stderr.contains(
+                "m.csv:1:3: mask[0, 1] = -1e-50 rounds to 0 in float32 (|v| < 1.4e-45): run without --float to keep it"),
+            "\(masked.stderr)")
     }
 
     /// A B × n × d float64 `.npy` of the given values.
@@ -95,7 +98,7 @@ struct BatchOutputBudgetTests {
         #expect(warned.status == 0, "\(warned.stderr)")
         #expect(
             warned.stderr
-                == "mha-cli: warning: t.npy: 2 nonzero values of x round to 0 in float32 (|v| < 1.4e-45): run without --float to keep them\n"
+                == "mha-cli: warning: t.npy: x[1, 0, 0] = 1e-50 rounds to 0 in float32 (|v| < 1.4e-45) (and 1 more of x): run without --float to keep them\n"
         )
     }
 

@@ -147,7 +147,7 @@ struct DecodeLimitsTests {
         #expect(rows.status == 0 && rows.stdout == "0.0,1e-45\n3.0,4.0\n", "\(rows.stderr)")
         #expect(
             rows.stderr
-                == "mha-cli: warning: <stdin>:1: 1 nonzero value of line 1 rounds to 0 in float32 (|v| < 1.4e-45): run without --float to keep it (said once, for the first such line)\n"
+                == "mha-cli: warning: <stdin>:1:1: value 1 of line 1 = 1e-46 rounds to 0 in float32 (|v| < 1.4e-45): run without --float to keep it (said once, for the first such line)\n"
         )
         let weights = try folder.run(
             ["decode", "--wq", "wq.csv", "--weights", "identity", "--heads", "1", "--float"],
@@ -155,18 +155,19 @@ struct DecodeLimitsTests {
         #expect(weights.status == 0)
         #expect(
             weights.stderr
-                == "mha-cli: warning: wq.csv: 1 nonzero value of wq rounds to 0 in float32 (|v| < 1.4e-45): run without --float to keep it\n"
+                == "mha-cli: warning: wq.csv:1:1: wq[0, 0] = 1e-50 rounds to 0 in float32 (|v| < 1.4e-45): run without --float to keep it\n"
         )
         let beyond = try folder.run(
-            ["decode", "--weights", "identity", "--heads", "1", "--float"], stdinCommand: "printf '1,2\\n1e39,2\\n'")
+            ["decode", "--weights", "identity", "--heads", "1", "--float"], stdinCommand: "printf '1,2\\n 1.0E+39,2\\n'"
+        )
         #expect(beyond.status == 65 && beyond.stdout == "1.0,2.0\n")
         #expect(
             beyond.stderr
-                == "mha-cli: error: <stdin>:2: value 1 of line 2 is 1e+39, beyond float32's range (±3.4028235e38): run without --float\n"
+                == "mha-cli: error: <stdin>:2:2: value 1 of line 2 is 1.0E+39, beyond float32's range (±3.4028235e38): run without --float\n"
         )
         try folder.write("big.csv", "1e39,0\n0,1\n")
         try folder.run(
             ["decode", "--wq", "big.csv", "--weights", "identity", "--heads", "1", "--float"], stdinCommand: "echo 1,2"
-        ).expectRefusal(65, "big.csv: wq[0, 0] is 1e+39, beyond float32's range")
+        ).expectRefusal(65, "big.csv:1:1: wq[0, 0] is 1e39, beyond float32's range")
     }
 }

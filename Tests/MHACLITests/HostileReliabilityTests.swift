@@ -108,13 +108,16 @@ struct HostileReliabilityTests {
         try folder.run(["run", "-x", "x.csv", "--scale", "-1e300", "--format", "json"] + Self.identity).expectSuccess()
     }
 
-    @Test("--float warns, with the count and the file, about nonzero values that round to 0")
+    @Test("--float warns, with the first's place and spelling and the count, about nonzero values that round to 0")
     func floatUnderflow() throws {
         let folder = try ScratchFolder()
         try folder.write("x.csv", "1e-200,1\n3,-1e-50\n")
         let run = try folder.run(["run", "-x", "x.csv", "--float"] + Self.identity)
         #expect(run.status == 0, "\(run.stderr)")
-        run.expectOneLine(prefix: "mha-cli: warning: x.csv: 2 nonzero values of x round to 0 in float32")
+        run.expectOneLine(
+            prefix:
+                "mha-cli: warning: x.csv:1:1: x[0, 0] = 1e-200 rounds to 0 in float32 (|v| < 1.4e-45) (and 1 more of x)"
+        )
         #expect(!run.stdout.isEmpty)
         // Without --float nothing is said: float64 holds them.
         try folder.run(["run", "-x", "x.csv", "--format", "json"] + Self.identity).expectSuccess()

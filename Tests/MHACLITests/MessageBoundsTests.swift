@@ -10,7 +10,7 @@ import Testing
         #expect(outcome.status == 65)
         #expect(
             outcome.stderr
-                == "mha-cli: error: \(x): x[0, 0] is 1e+39, beyond float32's range (±3.4028235e38): run without --float\n"
+                == "mha-cli: error: \(x):1:1: x[0, 0] is 1e39, beyond float32's range (±3.4028235e38): run without --float\n"
         )
         #expect(outcome.stdout.isEmpty)
         let double = try BuiltBinary.run(["run", "-x", x, "--weights", "identity"])

@@ -39,7 +39,7 @@ struct NumericsFindingsTests {
         #expect(run.stdout.hasPrefix("3.4028235e+38,"), "\(run.stdout)")
         try folder.write("vover.csv", "3.4028236e38,1\n1,2\n3,4\n")
         try folder.run(["attend"] + Self.qkv.dropLast(2) + ["-v", "vover.csv", "--float"])
-            .expectRefusal(65, "vover.csv: v[0, 0] is 3.4028236e+38, beyond float32's range")
+            .expectRefusal(65, "vover.csv:1:1: v[0, 0] is 3.4028236e38, beyond float32's range")
     }
 
     @Test("a score that overflows only at a key the causal mask blocks: every display accepts it, with one answer")

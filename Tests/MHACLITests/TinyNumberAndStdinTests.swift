@@ -89,6 +89,35 @@ struct TinyNumberAndStdinTests {
         #expect(Self.lines(bundle.stderr).count == 1, "\(bundle.stderr)")
     }
 
+    @Test("a mask's 1e-400 warns as H's does: run --mask (CSV, JSON, stdin), attend --mask, a bundle's mask, --float")
+    func maskUnderflowWarns() throws {
+        let folder = try Self.folder()
+        try folder.write("x.csv", "1,0\n0,1\n")
+        try folder.write("m.csv", "1,1e-400\n1,1\n")
+        try folder.write("m.json", "[[1, 1], [-1e-999, 1]]")
+        let warning = " is below float64's smallest subnormal (4.9e-324) and is read as "
+        let run = ["run", "-x", "x.csv", "--format", "csv"] + Self.identity
+        for (mask, kind, expected) in [
+            ("m.csv", "keep", "m.csv:1:3: 1e-400\(warning)0"),
+            ("m.json", "additive", "m.json:1:11: -1e-999\(warning)-0"),
+        ] {
+            for float in [[], ["--float"]] {
+                let masked = try folder.run(run + ["--mask", mask, "--mask-kind", kind] + float)
+                #expect(masked.status == 0, "\(mask) \(float): \(masked.stderr)")
+                #expect(Self.lines(masked.stderr) == ["mha-cli: warning: \(expected)"], "\(mask) \(float)")
+            }
+        }
+        let stdin = try folder.run(run + ["--mask", "-"], stdinFile: "m.csv")
+        #expect(Self.lines(stdin.stderr) == ["mha-cli: warning: <stdin>:1:3: 1e-400\(warning)0"], "\(stdin.stderr)")
+        let attend = try folder.run(["attend", "-q", "x.csv", "-k", "x.csv", "-v", "x.csv", "--mask", "m.csv"])
+        #expect(attend.status == 0, "\(attend.stderr)")
+        #expect(Self.lines(attend.stderr) == ["mha-cli: warning: m.csv:1:3: 1e-400\(warning)0"], "\(attend.stderr)")
+        try folder.write("b.json", "{\"x\": [[1, 0], [0, 1]], \"heads\": 1,\n \"mask\": [[1, 0], [1e-400, 1]]}")
+        let bundle = try folder.run(["run", "--bundle", "b.json", "--format", "csv"] + Self.identity)
+        #expect(bundle.status == 0, "\(bundle.stderr)")
+        #expect(Self.lines(bundle.stderr) == ["mha-cli: warning: b.json:2:20: 1e-400\(warning)0"], "\(bundle.stderr)")
+    }
+
     @Test("a very long spelling is quoted cut with …; one warning per file, each naming its file")
     func longSpellingAndSeveralFiles() throws {
         let folder = try Self.folder()
@@ -120,11 +149,11 @@ struct TinyNumberAndStdinTests {
         #expect(tiny.status == 0, "\(tiny.stderr)")
         #expect(
             Self.lines(tiny.stderr) == [
-                "mha-cli: warning: tiny.csv: 1 nonzero value of x rounds to 0 in float32 (|v| < 1.4e-45): run without --float to keep it"
+                "mha-cli: warning: tiny.csv:1:3: x[0, 1] = 1e-50 rounds to 0 in float32 (|v| < 1.4e-45): run without --float to keep it"
             ])
         try folder.write("big.csv", "1,1e39\n1,1\n")
         try folder.run(["run", "-x", "big.csv", "--float"] + Self.identity)
-            .expectRefusal(65, "big.csv: x[0, 1]", "beyond float32's range")
+            .expectRefusal(65, "big.csv:1:3: x[0, 1] is 1e39, beyond float32's range")
         try folder.write("sub.csv", "1,1e-40\n1,1\n")
         let sub = try folder.run(["run", "-x", "sub.csv", "--float", "--format", "csv"] + Self.identity)
         #expect(sub.status == 0 && sub.stderr.isEmpty, "exit \(sub.status): \(sub.stderr)")
@@ -133,6 +162,30 @@ struct TinyNumberAndStdinTests {
         #expect(under.status == 0, "\(under.stderr)")
         #expect(
             Self.lines(under.stderr).count == 1 && under.stderr.contains("under.csv:1:3: 1e-400 is below float64's"))
+    }
+
+    @Test("--float names a value as written where it is written: quoted CSV, stdin, a bundle's key, a JSON matrix")
+    func floatSpellingsLocated() throws {
+        let folder = try Self.folder()
+        try folder.write("q.csv", "1,\"0.1E-49\"\n1,1\n")
+        let quoted = try folder.run(
+            ["run", "-x", "-", "--float", "--format", "csv"] + Self.identity, stdinFile: "q.csv")
+        #expect(
+            Self.lines(quoted.stderr) == [
+                "mha-cli: warning: <stdin>:1:3: x[0, 1] = 0.1E-49 rounds to 0 in float32 (|v| < 1.4e-45): run without --float to keep it"
+            ], "\(quoted.stderr)")
+        try folder.write(
+            "b.json",
+            "{\"x\": [[1, 2], [3, 4]], \"heads\": 1,\n \"wq\": [[1, 0], [0, 2.5e-46]], \"wk\": [[1, 0], [0, 1]]}")
+        let bundle = try folder.run(["run", "--bundle", "b.json", "--float", "--format", "csv"] + Self.identity)
+        #expect(
+            Self.lines(bundle.stderr) == [
+                "mha-cli: warning: b.json:2:21: wq[1, 1] = 2.5e-46 rounds to 0 in float32 (|v| < 1.4e-45): run without --float to keep it"
+            ], "\(bundle.stderr)")
+        try folder.write("big.json", "[[1, 2],\n [-4.0e+38, 4]]")
+        try folder.run(["run", "-x", "big.json", "--float"] + Self.identity)
+            .expectRefusal(
+                65, "big.json:2:3: x[1, 0] is -4.0e+38, beyond float32's range (±3.4028235e38): run without --float")
     }
 
     @Test("decode's streamed rows warn once, at the first such number, on its own line of the stream")

@@ -166,10 +166,19 @@ struct DecodeSession<S: NPYScalar> {
 
     /// The `--float` warning for the first input line holding nonzero values that float32
     /// rounds to 0 (given once: a stream is not counted to its end).
-    private func roundingWarning(_ rounded: (line: Int, count: Int)) -> String {
-        let values = rounded.count == 1 ? "1 nonzero value" : "\(rounded.count) nonzero values"
+    private func roundingWarning(
+        _ rounded: (line: Int, count: Int, first: (column: Int, written: String, value: Int)?)
+    ) -> String {
+        let keep =
+            ": run without --float to keep \(rounded.count == 1 ? "it" : "them") (said once, for the first such line)"
+        guard let first = rounded.first else {
+            let values = rounded.count == 1 ? "1 nonzero value" : "\(rounded.count) nonzero values"
+            return
+                "\(stream.name):\(rounded.line): \(values) of line \(rounded.line) \(rounded.count == 1 ? "rounds" : "round") to 0 in float32 (|v| < 1.4e-45)\(keep)"
+        }
+        let more = rounded.count == 1 ? "" : " (and \(rounded.count - 1) more of line \(rounded.line))"
         return
-            "\(stream.name):\(rounded.line): \(values) of line \(rounded.line) \(rounded.count == 1 ? "rounds" : "round") to 0 in float32 (|v| < 1.4e-45): run without --float to keep \(rounded.count == 1 ? "it" : "them") (said once, for the first such line)"
+            "\(stream.name):\(rounded.line):\(first.column): value \(first.value) of line \(rounded.line) = \(first.written) rounds to 0 in float32 (|v| < 1.4e-45)\(more)\(keep)"
     }
 
     /// The decoder, continuing the saved cache after checking it was made by this configuration.

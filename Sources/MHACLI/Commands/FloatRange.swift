@@ -16,13 +16,33 @@ struct FloatRangeError: MHAError {
     /// The sequence of a batch (a 3-D `.npy`) it is in, counted from 0 as the array's first
     /// index (`x[1, 0, 2]`); nil for a matrix.
     var sequence: Int? = nil
+    /// Where the file writes it and how (a text file), else nil.
+    var spot: Float32Spellings.Spot? = nil
 
     /// Always `.data`.
     var category: ErrorCategory { .data }
 
     var description: String {
         let place = "\(name)[\(sequence.map { "\($0), " } ?? "")\(row), \(column)]"
-        return "\(file): \(place) is \(value), beyond float32's range (±3.4028235e38): run without --float"
+        return
+            "\(Self.located(file, spot)): \(place) is \(spot?.written ?? "\(value)"), beyond float32's range (±3.4028235e38): run without --float"
+    }
+
+    /// `x.csv:2:3` where `spot` is written in `file`; `file` alone without a spot (a binary file).
+    static func located(_ file: String, _ spot: Float32Spellings.Spot?) -> String {
+        spot.map { "\(file):\($0.line):\($0.column)" } ?? file
+    }
+
+    /// Where the text of matrix `name` writes its element `element` (of the first sequence)
+    /// when `pick` chooses that spot of the matrix's first values float32 cannot hold.
+    private static func spot(
+        _ name: String, element: Int, sequence: Int, files: [String: String], bundle: String?,
+        _ pick: (Float32Spellings.Spots) -> Float32Spellings.Spot?
+    ) -> Float32Spellings.Spot? {
+        guard sequence == 0 else { return nil }
+        let file = fileName(name, files: files, bundle: bundle)
+        let spots = Float32Spellings.spots(file: file, bundleKey: files[name] == nil ? name : nil)
+        return spots.flatMap(pick).flatMap { $0.element == element ? $0 : nil }
     }
 
     /// One warning per matrix (in key order) holding nonzero values that float32 rounds to
@@ -33,14 +53,20 @@ struct FloatRangeError: MHAError {
         bundle: String?
     ) -> [String] {
         matrices.sorted(by: { $0.key < $1.key }).compactMap { name, m in
-            let count = (batches[name] ?? [m]).reduce(0) { total, s in
-                s.elements.reduce(total) { $0 + ($1 != 0 && Float($1) == 0 ? 1 : 0) }
-            }
-            guard count > 0 else { return nil }
+            let sequences = batches[name] ?? [m]
+            let roundsToZero = { (v: Double) in v != 0 && Float(v) == 0 }
+            let count = sequences.reduce(0) { total, s in s.elements.reduce(total) { $0 + (roundsToZero($1) ? 1 : 0) } }
+            guard count > 0,
+                let (sequence, s) = sequences.enumerated().first(where: { $1.elements.contains(where: roundsToZero) }),
+                let index = s.elements.firstIndex(where: roundsToZero)
+            else { return nil }
             let file = fileName(name, files: files, bundle: bundle)
-            let values = count == 1 ? "1 nonzero value" : "\(count) nonzero values"
+            let spot = spot(name, element: index, sequence: sequence, files: files, bundle: bundle) { $0.underflow }
+            let columns = max(s.columns, 1)
+            let place = "\(name)[\(batches[name] == nil ? "" : "\(sequence), ")\(index / columns), \(index % columns)]"
+            let more = count == 1 ? "" : " (and \(count - 1) more of \(name))"
             return
-                "\(file): \(values) of \(name) \(count == 1 ? "rounds" : "round") to 0 in float32 (|v| < 1.4e-45): run without --float to keep \(count == 1 ? "it" : "them")"
+                "\(located(file, spot)): \(place) = \(spot?.written ?? "\(s.elements[index])") rounds to 0 in float32 (|v| < 1.4e-45)\(more): run without --float to keep \(count == 1 ? "it" : "them")"
         }
     }
 
@@ -64,7 +90,8 @@ struct FloatRangeError: MHAError {
                 throw FloatRangeError(
                     file: file, name: name, row: index / max(s.columns, 1),
                     column: index % max(s.columns, 1), value: s.elements[index],
-                    sequence: batches[name] == nil ? nil : sequence)
+                    sequence: batches[name] == nil ? nil : sequence,
+                    spot: spot(name, element: index, sequence: sequence, files: files, bundle: bundle) { $0.overflow })
             }
         }
     }
@@ -84,7 +111,7 @@ struct FloatRangeError: MHAError {
 
     /// The file matrix `name` came from, as the user named it (`<stdin>` for `-`); the
     /// bundle's for keys not given by option.
-    private static func fileName(_ name: String, files: [String: String], bundle: String?) -> String {
+    static func fileName(_ name: String, files: [String: String], bundle: String?) -> String {
         files[name].map { $0 == "-" ? "<stdin>" : $0 } ?? bundle ?? name
     }
 }
