@@ -84,6 +84,10 @@ import Testing
             inspect.stdout.contains(
                 hint + " (no config.json beside it gives num_attention_heads or rope_theta; or give --config FILE)"),
             "\(inspect.stdout.prefix(400))")
+        // The JSON form names the same flags.
+        let json = try folder.run(["inspect", "model.safetensors", "--format", "json"])
+        let report = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+        #expect(report?["flags_needed"] as? [String] == ["--heads", "--rope-base"], "\(json.stdout.prefix(400))")
         // The hint with L, H and B filled in (and the input) runs.
         let command = hint.replacing("L", with: "1").replacing("H", with: "4").replacing(" B", with: " 1000")
         let filled = command.split(separator: " ").map(String.init) + ["-x", "h.csv"]

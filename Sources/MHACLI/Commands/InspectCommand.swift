@@ -200,7 +200,7 @@ struct InspectReport {
     /// Why it does not, as the error would say it.
     var refusalText: String? { refusal?.description }
 
-    /// `{"file", "format", "architecture", "layers", "prefix", "readable", "readable_layers", "refusal", "notes", "tensors": [{"name", "dtype", "shape", "bytes"}]}`.
+    /// `{"file", "format", "architecture", "layers", "prefix", "readable", "readable_layers", "flags_needed", "refusal", "notes", "tensors": [{"name", "dtype", "shape", "bytes"}]}`.
     var json: JSONValue {
         .object([
             ("file", .string(archive.name)), ("format", .string(archive.formatName)),
@@ -209,6 +209,7 @@ struct InspectReport {
             ("prefix", recognised.map { .string($0.prefix) } ?? .null),
             ("readable", JSONValue.bool(readable)),
             ("readable_layers", .array(readableLayers.map { .int($0) })),
+            ("flags_needed", .array((settingsNeeded?.flags ?? []).map { .string(String($0.prefix { $0 != " " })) })),
             ("refusal", refusalText.map { JSONValue.string($0) } ?? JSONValue.null),
             ("notes", .array(notes.map { .string($0) })),
             (
