@@ -47,10 +47,7 @@ enum AttentionRules {
         _ c: AttentionConfiguration, headDim: Int, queryCount: Int, keyCount: Int, precision _: Scalar.Type
     ) throws(AttentionError) {
         if let rope = c.rope {
-            let r = rope.rotatedDimensions(headDim: headDim)
-            guard r > 0, r % 2 == 0, r <= headDim else {
-                throw .invalidRotaryDimensions(dimensions: r, headDim: headDim)
-            }
+            try rope.checkDimensions(headDim: headDim)
             guard rope.base.isFinite, rope.base > 0 else { throw .invalidRotaryBase(rope.base) }
             if let scaling = rope.scaling {
                 if let problem = scaling.invalidity { throw .invalidRotaryScaling(scaling.name, problem) }

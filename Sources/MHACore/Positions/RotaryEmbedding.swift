@@ -53,11 +53,17 @@ public struct RotaryEmbedding: Sendable, Equatable {
     ///   most `headDim` (as the forward pass refuses them).
     public func inverseFrequencies(headDim: Int) throws(AttentionError) -> [Double] {
         guard headDim > 0 else { throw .nonPositive(name: "head_dim", value: headDim) }
+        try checkDimensions(headDim: headDim)
+        return inverseFrequencies(validHeadDim: headDim)
+    }
+
+    /// Throws `AttentionError.invalidRotaryDimensions` unless R is even, positive and at most
+    /// `headDim`: the pairs RoPE can turn.
+    func checkDimensions(headDim: Int) throws(AttentionError) {
         let r = rotatedDimensions(headDim: headDim)
         guard r > 0, r % 2 == 0, r <= headDim else {
             throw .invalidRotaryDimensions(dimensions: r, headDim: headDim)
         }
-        return inverseFrequencies(validHeadDim: headDim)
     }
 
     /// `inverseFrequencies(headDim:)` for dimensions already validated (none for R < 2).
