@@ -128,7 +128,7 @@ extension InspectCommand {
             (try? CheckpointLayer.missingSettings(archive: archive, architecture: family, config: config, given: []))
             ?? []
         guard !missing.isEmpty else { return nil }
-        let flags = missing.map { $0 == .heads ? "--heads H" : "--rope-base B" }
+        let flags = missing.map { $0 == .heads ? (name: "--heads", placeholder: "H") : ("--rope-base", "B") }
         let keys = missing.map(\.rawValue).joined(separator: " or ")
         let looked =
             config.map { "\($0.name) has no \(keys)" }
@@ -174,8 +174,8 @@ struct InspectReport {
 
     /// Flags the run --checkpoint hint must carry, and why.
     struct SettingsNeeded {
-        /// `--heads H`, `--rope-base B`.
-        let flags: [String]
+        /// Each flag and the placeholder the hint gives it: `--heads H`, `--rope-base B`.
+        let flags: [(name: String, placeholder: String)]
         /// `no config.json beside it gives num_attention_heads or rope_theta`.
         let reason: String
     }
@@ -184,7 +184,7 @@ struct InspectReport {
     var runHint: String {
         let command = "run --checkpoint \(argument) --layer L"
         guard let needed = settingsNeeded else { return command }
-        return command + " " + needed.flags.joined(separator: " ")
+        return command + " " + needed.flags.map { "\($0.name) \($0.placeholder)" }.joined(separator: " ")
     }
 
     /// Why the hint carries flags, after the rest of the line.
@@ -209,7 +209,7 @@ struct InspectReport {
             ("prefix", recognised.map { .string($0.prefix) } ?? .null),
             ("readable", JSONValue.bool(readable)),
             ("readable_layers", .array(readableLayers.map { .int($0) })),
-            ("flags_needed", .array((settingsNeeded?.flags ?? []).map { .string(String($0.prefix { $0 != " " })) })),
+            ("flags_needed", .array((settingsNeeded?.flags ?? []).map { .string($0.name) })),
             ("refusal", refusalText.map { JSONValue.string($0) } ?? JSONValue.null),
             ("notes", .array(notes.map { .string($0) })),
             (
